@@ -1,0 +1,96 @@
+# tlsi top-level Makefile.
+#
+#   make                 userspace tools and the kernel module
+#   make userspace       libtlsi, tlsictl
+#   make module          tlsi.ko (KDIR=... to choose the kernel build dir)
+#   make check           unit tests, then VM tests
+#   make check-unit      Check unit tests on the host
+#   make check-vm        VM tests (QEMU TCG, Debian kernel)
+#   make demo            the README's demo, in the VM
+#   make install         PREFIX=/usr/local DESTDIR=
+#   V=1                  show the commands
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+
+# KDIR: the running kernel's build dir when it exists, else the newest
+# /lib/modules/*/build installed (these machines run a kernel without headers).
+ifeq ($(origin KDIR), undefined)
+  KDIR := $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; \
+	fi)
+endif
+KVER := $(notdir $(patsubst %/build,%,$(KDIR)))
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	   -isystem include -Iuserspace/lib -D_GNU_SOURCE
+LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c))
+LIB_OBJS     := $(LIB_SRCS:.c=.o)
+TLSICTL_SRCS := $(sort $(wildcard userspace/tlsictl/*.c))
+TLSICTL_OBJS := $(TLSICTL_SRCS:.c=.o)
+UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
+UNIT_BINS    := $(UNIT_SRCS:.c=)
+
+.PHONY: all userspace module check check-unit check-vm demo install clean bench-classify
+
+all: userspace module
+
+userspace: userspace/tlsictl/tlsictl
+
+userspace/lib/libtlsi.a: $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
+
+%.o: %.c $(wildcard userspace/lib/*.h) $(wildcard userspace/tlsictl/*.h) include/uapi/linux/tlsi.h
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL)
+
+module:
+	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "no kernel build dir: install linux-headers-amd64 (scripts/install-deps.sh) or pass KDIR=" >&2; exit 1; fi
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(Q),,V=1) modules
+
+tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) include/uapi/linux/tlsi.h
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL)
+
+check: check-unit check-vm
+
+check-unit: $(UNIT_BINS)
+	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; exit $$rc
+
+check-vm: all
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko
+
+demo: all
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --demo
+
+bench-classify: all
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --bench scripts/bench-classify.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+clean:
+	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl $(UNIT_BINS)
+	$(Q)if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

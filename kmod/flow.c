@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The flow table: one entry per 5-tuple and segment, both directions.
+ *
+ * Buckets are RCU hlists; writers take one of TLSI_FLOW_LOCKS striped
+ * spinlocks (softirq context, so the _bh variants from process context).
+ * The table never grows: the bucket count is fixed at namespace creation
+ * (module parameter flow_buckets) and the number of entries is capped by the
+ * runtime setting max_flows. A flow is sizeof(struct tlsi_flow) bytes
+ * (Documentation/kernel-module.md lists the figure), from a dedicated slab.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/mm.h>
+
+#include "tlsi.h"
+#include "flow.h"
+
+static unsigned int flow_buckets = 1 << 16;
+module_param(flow_buckets, uint, 0444);
+MODULE_PARM_DESC(flow_buckets, "flow hash buckets per namespace (power of two, 1024..4194304)");
+
+#define TLSI_FLOW_LOCKS 1024
+
+struct tlsi_flow_table {
+	u32 mask;
+	u32 seed;
+	atomic_t count;
+	atomic_t peak;
+	spinlock_t locks[TLSI_FLOW_LOCKS];
+	struct hlist_head buckets[];
+};
+
+static struct kmem_cache *tlsi_flow_cache;
+
+int tlsi_flow_cache_init(void)
+{
+	if (flow_buckets < 1024 || flow_buckets > (1U << 22) ||
+	    !is_power_of_2(flow_buckets)) {
+		pr_err("tlsi: flow_buckets=%u is not a power of two in 1024..4194304\n",
+		       flow_buckets);
+		return -EINVAL;
+	}
+	tlsi_flow_cache = KMEM_CACHE(tlsi_flow, 0);
+	return tlsi_flow_cache ? 0 : -ENOMEM;
+}
+
+void tlsi_flow_cache_exit(void)
+{
+	/* Flows are freed by call_rcu: wait for the callbacks first. */
+	rcu_barrier();
+	kmem_cache_destroy(tlsi_flow_cache);
+}
+
+int tlsi_flow_table_init(struct tlsi_net *tn)
+{
+	struct tlsi_flow_table *ft;
+	u32 i;
+
+	ft = kvzalloc(struct_size(ft, buckets, flow_buckets), GFP_KERNEL);
+	if (!ft)
+		return -ENOMEM;
+	ft->mask = flow_buckets - 1;
+	ft->seed = get_random_u32();
+	for (i = 0; i < TLSI_FLOW_LOCKS; i++)
+		spin_lock_init(&ft->locks[i]);
+	tn->flows = ft;
+	return 0;
+}
+
+static void tlsi_flow_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(tlsi_flow_cache, container_of(head, struct tlsi_flow, rcu));
+}
+
+static void tlsi_flow_unlink(struct tlsi_flow_table *ft, struct tlsi_flow *f)
+{
+	hlist_del_rcu(&f->node);
+	atomic_dec(&ft->count);
+	call_rcu(&f->rcu, tlsi_flow_free_rcu);
+}
+
+/* Called after the hooks are gone: no reader can start, some may finish. */
+void tlsi_flow_table_free(struct tlsi_net *tn)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	struct hlist_node *tmp;
+	struct tlsi_flow *f;
+	u32 i;
+
+	if (!ft)
+		return;
+	for (i = 0; i <= ft->mask; i++) {
+		spin_lock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
+		hlist_for_each_entry_safe(f, tmp, &ft->buckets[i], node)
+			tlsi_flow_unlink(ft, f);
+		spin_unlock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
+	}
+	synchronize_rcu();
+	kvfree(ft);
+	tn->flows = NULL;
+}
+
+static u32 tlsi_flow_hash(const struct tlsi_flow_table *ft,
+			  const struct tlsi_pkt_tuple *t, u16 seg)
+{
+	u32 w[3];
+
+	tlsi_flow_hash_words(t, seg, w);
+	return jhash_3words(w[0], w[1], w[2], ft->seed) & ft->mask;
+}
+
+/* Which way does @t run relative to @f? 0: no match, 1: original, 2: reply. */
+static int tlsi_flow_match(const struct tlsi_flow *f,
+			   const struct tlsi_pkt_tuple *t, u16 seg)
+{
+	const struct tlsi_pkt_tuple *k = &f->key;
+
+	if (f->seg_id != seg || k->proto != t->proto || k->vlan != t->vlan)
+		return 0;
+	if (k->saddr == t->saddr && k->daddr == t->daddr &&
+	    k->sport == t->sport && k->dport == t->dport)
+		return 1;
+	if (k->saddr == t->daddr && k->daddr == t->saddr &&
+	    k->sport == t->dport && k->dport == t->sport)
+		return 2;
+	return 0;
+}
+
+/**
+ * tlsi_flow_get - find or create the flow of a packet
+ * @tn: namespace state
+ * @t: the packet's tuple
+ * @seg: segment id
+ * @reply: set when the packet runs in the flow's reply direction
+ * @err: on NULL return, -ENOSPC (table full) or -ENOMEM
+ *
+ * Call under rcu_read_lock(); the flow stays valid until it is dropped.
+ */
+struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
+				const struct tlsi_pkt_tuple *t, u16 seg,
+				bool *reply, int *err)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	u32 h = tlsi_flow_hash(ft, t, seg);
+	spinlock_t *lock = &ft->locks[h % TLSI_FLOW_LOCKS];
+	struct tlsi_flow *f, *stale = NULL;
+	int dir, count, peak;
+
+	hlist_for_each_entry_rcu(f, &ft->buckets[h], node) {
+		dir = tlsi_flow_match(f, t, seg);
+		if (!dir)
+			continue;
+		if (time_after(jiffies, READ_ONCE(f->expires))) {
+			stale = f;
+			break;
+		}
+		*reply = dir == 2;
+		return f;
+	}
+
+	spin_lock_bh(lock);
+	if (stale && !hlist_unhashed(&stale->node)) {
+		/* Expired but not yet collected: a new flow takes its place. */
+		hlist_del_init_rcu(&stale->node);
+		atomic_dec(&ft->count);
+		call_rcu(&stale->rcu, tlsi_flow_free_rcu);
+		tlsi_count(tn, TLSI_CNT_FLOWS_EXPIRED);
+	}
+	/* Another CPU may have created it while we looked without the lock. */
+	hlist_for_each_entry(f, &ft->buckets[h], node) {
+		dir = tlsi_flow_match(f, t, seg);
+		if (dir && !time_after(jiffies, READ_ONCE(f->expires))) {
+			spin_unlock_bh(lock);
+			*reply = dir == 2;
+			return f;
+		}
+	}
+	count = atomic_read(&ft->count);
+	if (count >= READ_ONCE(tn->cfg.max_flows)) {
+		spin_unlock_bh(lock);
+		*err = -ENOSPC;
+		return NULL;
+	}
+	f = kmem_cache_zalloc(tlsi_flow_cache, GFP_ATOMIC);
+	if (!f) {
+		spin_unlock_bh(lock);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f->key = *t;
+	f->seg_id = seg;
+	f->gen = atomic_read(&tn->gen) - 1;	/* not yet classified */
+	f->expires = jiffies + HZ;
+	hlist_add_head_rcu(&f->node, &ft->buckets[h]);
+	count = atomic_inc_return(&ft->count);
+	spin_unlock_bh(lock);
+
+	peak = atomic_read(&ft->peak);
+	while (count > peak) {
+		int old = atomic_cmpxchg(&ft->peak, peak, count);
+
+		if (old == peak)
+			break;
+		peak = old;
+	}
+	tlsi_count(tn, TLSI_CNT_FLOWS_CREATED);
+	*reply = false;
+	return f;
+}
+
+/* Collect expired flows. Runs from the per-namespace GC work every second. */
+void tlsi_flow_gc(struct tlsi_net *tn)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	struct hlist_node *tmp;
+	struct tlsi_flow *f;
+	u32 i, expired = 0;
+
+	for (i = 0; i <= ft->mask; i++) {
+		if (hlist_empty(&ft->buckets[i]))
+			continue;
+		spin_lock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
+		hlist_for_each_entry_safe(f, tmp, &ft->buckets[i], node) {
+			if (time_after(jiffies, READ_ONCE(f->expires))) {
+				tlsi_flow_unlink(ft, f);
+				expired++;
+			}
+		}
+		spin_unlock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
+		if (!(i & 4095))
+			cond_resched();
+	}
+	if (expired)
+		this_cpu_add(tn->counters[TLSI_CNT_FLOWS_EXPIRED], expired);
+}
+
+u32 tlsi_flows_current(struct tlsi_net *tn)
+{
+	return atomic_read(&tn->flows->count);
+}
+
+u32 tlsi_flows_peak(struct tlsi_net *tn)
+{
+	return atomic_read(&tn->flows->peak);
+}
+
+void tlsi_flows_reset_peak(struct tlsi_net *tn)
+{
+	atomic_set(&tn->flows->peak, atomic_read(&tn->flows->count));
+}
+
+static const char *const tlsi_tcp_state_names[] = {
+	[TLSI_TCP_NONE] = "none",
+	[TLSI_TCP_SYN_SENT] = "syn_sent",
+	[TLSI_TCP_SYN_RECV] = "syn_recv",
+	[TLSI_TCP_ESTABLISHED] = "established",
+	[TLSI_TCP_FIN_WAIT] = "fin_wait",
+	[TLSI_TCP_CLOSE] = "close",
+};
+
+static const char *const tlsi_table_names[] = {
+	[TLSI_TABLE_NONE] = "none",
+	[TLSI_TABLE_BYPASS] = "bypass",
+	[TLSI_TABLE_TM] = "tm",
+	[TLSI_TABLE_REPUTATION] = "reputation",
+	[TLSI_TABLE_QUARANTINE] = "quarantine",
+	[TLSI_TABLE_FLOW] = "flow",
+};
+
+/* debugfs "flows": every live flow, one line each. */
+int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	struct tlsi_flow *f;
+	u32 i;
+
+	seq_printf(m, "# flows %u peak %u max %u flow_size %zu buckets %u\n",
+		   atomic_read(&ft->count), atomic_read(&ft->peak),
+		   READ_ONCE(tn->cfg.max_flows), sizeof(struct tlsi_flow),
+		   ft->mask + 1);
+	rcu_read_lock();
+	for (i = 0; i <= ft->mask; i++) {
+		hlist_for_each_entry_rcu(f, &ft->buckets[i], node) {
+			const struct tlsi_pkt_tuple *k = &f->key;
+			long left = (long)(READ_ONCE(f->expires) - jiffies);
+			u8 st = READ_ONCE(f->tcp_state);
+			u8 table = READ_ONCE(f->table);
+
+			seq_printf(m, "seg %u proto %u %pI4h:%u -> %pI4h:%u vlan %u state %s verdict %s table %s expires %ld\n",
+				   f->seg_id, k->proto, &k->saddr, k->sport,
+				   &k->daddr, k->dport, k->vlan,
+				   st < ARRAY_SIZE(tlsi_tcp_state_names) ? tlsi_tcp_state_names[st] : "?",
+				   READ_ONCE(f->verdict) == TLSI_VERDICT_DROP ? "drop" : "forward",
+				   table < ARRAY_SIZE(tlsi_table_names) ? tlsi_table_names[table] : "?",
+				   left > 0 ? left / HZ : 0);
+		}
+		if (seq_has_overflowed(m))
+			break;
+	}
+	rcu_read_unlock();
+	return 0;
+}

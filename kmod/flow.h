@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TLSI_FLOW_H
+#define TLSI_FLOW_H
+
+#include "tlsi.h"
+
+enum tlsi_verdict {
+	TLSI_VERDICT_FORWARD,
+	TLSI_VERDICT_DROP,
+};
+
+#define TLSI_FLOW_F_RESET	0x01	/* answer dropped TCP with a reset */
+#define TLSI_FLOW_F_UNTRACKED	0x02	/* never stored (table full, bypass) */
+
+/*
+ * One tracked connection. The verdict fields are valid while gen equals
+ * tlsi_net.gen; tm_rule (a rate-limiting TM filter) is only dereferenced
+ * then, and rules are freed a grace period after the generation moves.
+ * Fields written on the packet path use WRITE_ONCE: two CPUs may see the two
+ * directions of one flow, and a lost update of a timestamp is harmless.
+ */
+struct tlsi_flow {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct tlsi_pkt_tuple key;	/* the originator's direction */
+	u16 seg_id;
+	u8 tcp_state;			/* enum tlsi_tcp_state */
+	u8 verdict;			/* enum tlsi_verdict */
+	u8 table;			/* enum tlsi_table that decided */
+	u8 flags;			/* TLSI_FLOW_F_* */
+	int gen;
+	unsigned long expires;		/* jiffies */
+	struct tlsi_rule *tm_rule;	/* RATE_LIMIT filter, or NULL */
+};
+
+struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
+				const struct tlsi_pkt_tuple *t, u16 seg,
+				bool *reply, int *err);
+
+#endif /* TLSI_FLOW_H */

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet path: a bridge PRE_ROUTING hook per namespace. It finds the
+ * frame's virtual segment by ingress port (a port belongs to one pair), its
+ * flow, and the flow's verdict from the four tables in the order of the
+ * reference guide: inspection bypass, traffic management, reputation,
+ * quarantine. The verdict is cached in the flow until the configuration
+ * generation moves.
+ */
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/etherdevice.h>
+#include <net/ip.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+
+#include "tlsi.h"
+#include "flow.h"
+
+/* Parse the IPv4 header and ports. Returns false for a malformed packet. */
+static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
+			    struct tlsi_pkt_tuple *t, u8 *tcp_flags)
+{
+	const struct iphdr *iph;
+	struct iphdr _iph;
+	unsigned int ihl, len;
+
+	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return false;
+	ihl = iph->ihl * 4;
+	len = ntohs(iph->tot_len);
+	if (len < ihl || len > skb->len)
+		return false;
+
+	t->saddr = ntohl(iph->saddr);
+	t->daddr = ntohl(iph->daddr);
+	t->proto = iph->protocol;
+	t->sport = 0;
+	t->dport = 0;
+	*tcp_flags = 0;
+
+	if (iph->frag_off & htons(IP_OFFSET)) {
+		/* No transport header here: a portless tuple of its own. */
+		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+		return true;
+	}
+	if (iph->frag_off & htons(IP_MF))
+		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+
+	switch (iph->protocol) {
+	case IPPROTO_TCP: {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, ihl, sizeof(_th), &_th);
+		if (!th || th->doff < 5)
+			return false;
+		t->sport = ntohs(th->source);
+		t->dport = ntohs(th->dest);
+		*tcp_flags = ((u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP: {
+		__be16 _ports[2];
+		const __be16 *ports;
+
+		ports = skb_header_pointer(skb, ihl, sizeof(_ports), _ports);
+		if (!ports)
+			return false;
+		t->sport = ntohs(ports[0]);
+		t->dport = ntohs(ports[1]);
+		break;
+	}
+	case IPPROTO_ICMP: {
+		struct icmphdr _ih;
+		const struct icmphdr *ih;
+
+		ih = skb_header_pointer(skb, ihl, sizeof(_ih), &_ih);
+		if (!ih)
+			return false;
+		/* Echo request and reply share a flow through their id. */
+		if (ih->type == ICMP_ECHO || ih->type == ICMP_ECHOREPLY) {
+			t->sport = ntohs(ih->un.echo.id);
+			t->dport = t->sport;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
+static u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
+{
+	const u32 *to = tn->cfg.timeout;
+
+	switch (f->key.proto) {
+	case IPPROTO_TCP:
+		switch (f->tcp_state) {
+		case TLSI_TCP_SYN_SENT:
+		case TLSI_TCP_SYN_RECV:
+			return READ_ONCE(to[TLSI_TO_TCP_SYN]);
+		case TLSI_TCP_FIN_WAIT:
+		case TLSI_TCP_CLOSE:
+			return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
+		default:
+			return READ_ONCE(to[TLSI_TO_TCP_EST]);
+		}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return READ_ONCE(to[TLSI_TO_UDP]);
+	case IPPROTO_ICMP:
+		return READ_ONCE(to[TLSI_TO_ICMP]);
+	default:
+		return READ_ONCE(to[TLSI_TO_OTHER]);
+	}
+}
+
+/* Answer a TCP packet with a reset out of the port it came in on. */
+static void tlsi_send_reset(struct tlsi_net *tn, struct sk_buff *oldskb,
+			    const struct net_device *in)
+{
+	struct sk_buff *nskb;
+	struct ethhdr *eth;
+
+	if (!skb_mac_header_was_set(oldskb) ||
+	    is_multicast_ether_addr(eth_hdr(oldskb)->h_dest))
+		goto fail;
+	nskb = nf_reject_skb_v4_tcp_reset(tn->net, oldskb, in, NF_INET_PRE_ROUTING);
+	if (!nskb)
+		goto fail;
+	eth = skb_push(nskb, ETH_HLEN);
+	skb_reset_mac_header(nskb);
+	ether_addr_copy(eth->h_source, eth_hdr(oldskb)->h_dest);
+	ether_addr_copy(eth->h_dest, eth_hdr(oldskb)->h_source);
+	eth->h_proto = htons(ETH_P_IP);
+	nskb->protocol = htons(ETH_P_IP);
+	if (skb_vlan_tag_present(oldskb))
+		__vlan_hwaccel_put_tag(nskb, oldskb->vlan_proto,
+				       skb_vlan_tag_get(oldskb));
+	nskb->dev = (struct net_device *)in;
+	if (dev_queue_xmit(nskb) == NET_XMIT_SUCCESS) {
+		tlsi_count(tn, TLSI_CNT_RESETS_SENT);
+		return;
+	}
+fail:
+	tlsi_count(tn, TLSI_CNT_RESETS_FAILED);
+}
+
+struct tlsi_decision {
+	u8 verdict;
+	u8 table;
+	u8 flags;
+	struct tlsi_rule *tm_rule;
+};
+
+/* Walk the four tables for a flow's original tuple. Under RCU. */
+static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
+			const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
+{
+	const struct tlsi_profile *profile = seg->profile;
+	const struct tlsi_rep_entry *rs, *rd, *best;
+	const struct tlsi_quar_entry *q;
+	const struct tlsi_rule *bp;
+	struct tlsi_rule *tm;
+
+	d->verdict = TLSI_VERDICT_FORWARD;
+	d->table = TLSI_TABLE_NONE;
+	d->flags = 0;
+	d->tm_rule = NULL;
+
+	/* 1. Inspection bypass: forward, nothing else applies. */
+	bp = tlsi_bypass_lookup(tn, t);
+	if (bp) {
+		atomic64_inc((atomic64_t *)&bp->hits);
+		tlsi_count(tn, TLSI_CNT_BYPASS_HITS);
+		d->table = TLSI_TABLE_BYPASS;
+		return;
+	}
+
+	/* 2. Traffic management, first match in order. */
+	tm = tlsi_tm_lookup(tn, t, profile);
+	if (tm) {
+		atomic64_inc(&tm->hits);
+		tlsi_count(tn, TLSI_CNT_TM_HITS);
+		switch (tm->action) {
+		case TLSI_TM_BLOCK:
+			tlsi_count(tn, TLSI_CNT_TM_BLOCK);
+			d->verdict = TLSI_VERDICT_DROP;
+			d->table = TLSI_TABLE_TM;
+			if (tm->flags & TLSI_RULE_F_RESET)
+				d->flags |= TLSI_FLOW_F_RESET;
+			tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_TM, t, seg,
+					tm->name, 0, NULL, NULL, 0);
+			return;
+		case TLSI_TM_TRUST:
+			tlsi_count(tn, TLSI_CNT_TM_TRUST);
+			d->table = TLSI_TABLE_TM;
+			return;
+		case TLSI_TM_RATE_LIMIT:
+			d->tm_rule = tm;
+			d->table = TLSI_TABLE_TM;
+			break;
+		default:
+			tlsi_count(tn, TLSI_CNT_TM_PERMIT);
+			d->table = TLSI_TABLE_TM;
+			break;
+		}
+	}
+
+	/* 3. Reputation of either end. */
+	rs = tlsi_rep_lookup(tn, t->saddr);
+	rd = tlsi_rep_lookup(tn, t->daddr);
+	best = rs;
+	if (rd && (!best || rd->score > best->score))
+		best = rd;
+	if (best) {
+		u8 block = READ_ONCE(profile->rep_block);
+		u8 alert = READ_ONCE(profile->rep_alert);
+
+		atomic64_inc((atomic64_t *)&best->hits);
+		tlsi_count(tn, TLSI_CNT_REP_HITS);
+		if (tlsi_rep_blocks(best->score, block)) {
+			tlsi_count(tn, TLSI_CNT_REP_BLOCK);
+			d->verdict = TLSI_VERDICT_DROP;
+			d->table = TLSI_TABLE_REPUTATION;
+			d->tm_rule = NULL;
+			tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_REPUTATION,
+					t, seg, NULL, best->score, best->category,
+					NULL, 0);
+			return;
+		}
+		if (tlsi_rep_blocks(best->score, alert)) {
+			tlsi_count(tn, TLSI_CNT_REP_ALERT);
+			tlsi_event_send(tn, TLSI_EVENT_ALERT, TLSI_TABLE_REPUTATION,
+					t, seg, NULL, best->score, best->category,
+					NULL, 0);
+		}
+	}
+
+	/* 4. Quarantined hosts, either end. */
+	q = tlsi_quar_lookup(tn, t->saddr);
+	if (!q)
+		q = tlsi_quar_lookup(tn, t->daddr);
+	if (q) {
+		atomic64_inc((atomic64_t *)&q->hits);
+		tlsi_count(tn, TLSI_CNT_QUAR_HITS);
+		d->verdict = TLSI_VERDICT_DROP;
+		d->table = TLSI_TABLE_QUARANTINE;
+		d->tm_rule = NULL;
+		tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_QUARANTINE, t, seg,
+				NULL, 0, NULL, q->reason, 0);
+	}
+}
+
+static unsigned int tlsi_drop(struct tlsi_net *tn, u8 table)
+{
+	switch (table) {
+	case TLSI_TABLE_TM:
+		tlsi_count(tn, TLSI_CNT_DROP_TM_BLOCK);
+		break;
+	case TLSI_TABLE_REPUTATION:
+		tlsi_count(tn, TLSI_CNT_DROP_REPUTATION);
+		break;
+	case TLSI_TABLE_QUARANTINE:
+		tlsi_count(tn, TLSI_CNT_DROP_QUARANTINE);
+		break;
+	}
+	tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+	return NF_DROP;
+}
+
+unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
+			       const struct net_device *in)
+{
+	const struct tlsi_segment *seg;
+	struct tlsi_pkt_tuple t;
+	struct tlsi_flow *f;
+	bool reversed, reply;
+	u8 tcp_flags, state;
+	int gen, err = 0;
+
+	tlsi_count(tn, TLSI_CNT_PACKETS);
+	tlsi_count_add(tn, TLSI_CNT_BYTES, skb->len);
+
+	if (skb->protocol != htons(ETH_P_IP)) {
+		tlsi_count(tn, TLSI_CNT_NON_IPV4);
+		return NF_ACCEPT;
+	}
+	t.vlan = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
+
+	if (!tlsi_parse_ipv4(tn, skb, &t, &tcp_flags)) {
+		/* Unclassifiable: dropped on segment ports, else not ours. */
+		seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, 0, 0, &reversed);
+		if (!seg) {
+			tlsi_count(tn, TLSI_CNT_NO_SEGMENT);
+			return NF_ACCEPT;
+		}
+		tlsi_count(tn, TLSI_CNT_DROP_MALFORMED);
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
+	}
+
+	seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, t.saddr, t.daddr,
+				  &reversed);
+	if (!seg) {
+		tlsi_count(tn, TLSI_CNT_NO_SEGMENT);
+		return NF_ACCEPT;
+	}
+	atomic64_inc((atomic64_t *)&seg->packets);
+	atomic64_add(skb->len, (atomic64_t *)&seg->bytes);
+
+	f = tlsi_flow_get(tn, &t, seg->id, &reply, &err);
+	if (!f) {
+		if (err == -ENOSPC) {
+			if (READ_ONCE(tn->cfg.flow_full_action) == TLSI_FLOW_FULL_BYPASS) {
+				tlsi_count(tn, TLSI_CNT_FLOW_FULL_BYPASS);
+				tlsi_count(tn, TLSI_CNT_ACTION_FORWARD);
+				return NF_ACCEPT;
+			}
+			tlsi_count(tn, TLSI_CNT_DROP_FLOW_TABLE_FULL);
+		} else {
+			tlsi_count(tn, TLSI_CNT_DROP_NO_MEMORY);
+		}
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
+	}
+
+	if (t.proto == IPPROTO_TCP) {
+		state = READ_ONCE(f->tcp_state);
+		WRITE_ONCE(f->tcp_state, tlsi_tcp_next_state(state, tcp_flags, reply));
+	}
+	WRITE_ONCE(f->expires, jiffies + (unsigned long)tlsi_flow_timeout(tn, f) * HZ);
+
+	gen = atomic_read(&tn->gen);
+	if (READ_ONCE(f->gen) != gen) {
+		struct tlsi_decision d;
+
+		/* Read the generation before the tables (see tlsi.h). */
+		smp_rmb();
+		if (f->table != TLSI_TABLE_NONE || f->verdict != TLSI_VERDICT_FORWARD)
+			tlsi_count(tn, TLSI_CNT_FLOWS_RECLASSIFIED);
+		tlsi_decide(tn, seg, &f->key, &d);
+		WRITE_ONCE(f->verdict, d.verdict);
+		WRITE_ONCE(f->table, d.table);
+		WRITE_ONCE(f->flags, d.flags);
+		WRITE_ONCE(f->tm_rule, d.tm_rule);
+		smp_wmb();
+		WRITE_ONCE(f->gen, gen);
+	} else {
+		smp_rmb();
+	}
+
+	if (READ_ONCE(f->verdict) == TLSI_VERDICT_DROP) {
+		if ((READ_ONCE(f->flags) & TLSI_FLOW_F_RESET) &&
+		    t.proto == IPPROTO_TCP && !(tcp_flags & TLSI_TCPF_RST))
+			tlsi_send_reset(tn, skb, in);
+		return tlsi_drop(tn, READ_ONCE(f->table));
+	}
+
+	if (READ_ONCE(f->tm_rule)) {
+		struct tlsi_rule *rl = READ_ONCE(f->tm_rule);
+		bool ok;
+
+		spin_lock_bh(&rl->tb_lock);
+		ok = tlsi_tb_take(&rl->tb, ktime_get_mono_fast_ns());
+		spin_unlock_bh(&rl->tb_lock);
+		if (!ok) {
+			tlsi_count(tn, TLSI_CNT_DROP_TM_RATE_LIMIT);
+			tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+			return NF_DROP;
+		}
+		tlsi_count(tn, TLSI_CNT_TM_RATE_LIMIT_PASS);
+	}
+	tlsi_count(tn, TLSI_CNT_ACTION_FORWARD);
+	return NF_ACCEPT;
+}
+
+static unsigned int tlsi_br_prerouting(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
+{
+	if (!state->in)
+		return NF_ACCEPT;
+	return tlsi_classify_skb(priv, skb, state->in);
+}
+
+int tlsi_hooks_register(struct tlsi_net *tn)
+{
+	struct nf_hook_ops *ops = &tn->hook_ops;
+	int err;
+
+	/* The core keeps a pointer to ops: they live in tlsi_net. */
+	ops->hook = tlsi_br_prerouting;
+	ops->pf = NFPROTO_BRIDGE;
+	ops->hooknum = NF_BR_PRE_ROUTING;
+	ops->priority = NF_BR_PRI_FILTER_BRIDGED;
+	ops->priv = tn;
+	err = nf_register_net_hook(tn->net, ops);
+	if (!err)
+		tn->hooks_registered = true;
+	return err;
+}
+
+void tlsi_hooks_unregister(struct tlsi_net *tn)
+{
+	if (tn->hooks_registered)
+		nf_unregister_net_hook(tn->net, &tn->hook_ops);
+	tn->hooks_registered = false;
+}

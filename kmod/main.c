@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsi.ko: module and namespace setup and teardown only.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <net/genetlink.h>
+
+#include "tlsi.h"
+
+unsigned int tlsi_net_id __read_mostly;
+
+static const struct tlsi_config tlsi_default_config = {
+	.max_flows = 262144,
+	.flow_full_action = TLSI_FLOW_FULL_DROP,
+	.timeout = {
+		[TLSI_TO_TCP_SYN] = 30,
+		[TLSI_TO_TCP_EST] = 3600,
+		[TLSI_TO_TCP_CLOSE] = 10,
+		[TLSI_TO_UDP] = 60,
+		[TLSI_TO_ICMP] = 30,
+		[TLSI_TO_OTHER] = 60,
+	},
+};
+
+static void tlsi_gc_work(struct work_struct *work)
+{
+	struct tlsi_net *tn = container_of(to_delayed_work(work), struct tlsi_net, gc_work);
+
+	tlsi_flow_gc(tn);
+	tlsi_quar_expire(tn);
+	queue_delayed_work(system_power_efficient_wq, &tn->gc_work, HZ);
+}
+
+static int __net_init tlsi_net_init(struct net *net)
+{
+	struct tlsi_net *tn = tlsi_pernet(net);
+	int err;
+
+	tn->net = net;
+	mutex_init(&tn->cfg_lock);
+	INIT_LIST_HEAD(&tn->profiles);
+	tn->cfg = tlsi_default_config;
+	INIT_DELAYED_WORK(&tn->gc_work, tlsi_gc_work);
+
+	tn->counters = __alloc_percpu(sizeof(u64) * __TLSI_CNT_MAX, sizeof(u64));
+	if (!tn->counters)
+		return -ENOMEM;
+	err = tlsi_flow_table_init(tn);
+	if (err)
+		goto err_counters;
+	err = tlsi_stats_net_init(tn);
+	if (err)
+		goto err_flows;
+	err = tlsi_hooks_register(tn);
+	if (err)
+		goto err_stats;
+	queue_delayed_work(system_power_efficient_wq, &tn->gc_work, HZ);
+	return 0;
+
+err_stats:
+	tlsi_stats_net_exit(tn);
+err_flows:
+	tlsi_flow_table_free(tn);
+err_counters:
+	free_percpu(tn->counters);
+	return err;
+}
+
+static void __net_exit tlsi_net_exit(struct net *net)
+{
+	struct tlsi_net *tn = tlsi_pernet(net);
+
+	/* Stop the packet path first; unregistering waits for it to drain. */
+	tlsi_hooks_unregister(tn);
+	cancel_delayed_work_sync(&tn->gc_work);
+	tlsi_stats_net_exit(tn);
+	synchronize_rcu();
+	tlsi_flow_table_free(tn);
+	tlsi_rules_free(tn);
+	tlsi_rep_free(tn);
+	tlsi_quar_free(tn);
+	tlsi_segments_free(tn);
+	/* Segments and rules are gone: profiles have no users left. */
+	tlsi_profiles_free(tn);
+	free_percpu(tn->counters);
+}
+
+static struct pernet_operations tlsi_net_ops = {
+	.init = tlsi_net_init,
+	.exit = tlsi_net_exit,
+	.id = &tlsi_net_id,
+	.size = sizeof(struct tlsi_net),
+};
+
+static int __init tlsi_init(void)
+{
+	int err;
+
+	err = tlsi_flow_cache_init();
+	if (err)
+		return err;
+	err = tlsi_rep_init();
+	if (err)
+		goto err_flow_cache;
+	tlsi_stats_init();
+	err = register_pernet_subsys(&tlsi_net_ops);
+	if (err)
+		goto err_stats;
+	/* Last: userspace can reach us only once every namespace is ready. */
+	err = tlsi_netlink_init();
+	if (err)
+		goto err_pernet;
+	pr_info("tlsi: loaded\n");
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&tlsi_net_ops);
+err_stats:
+	tlsi_stats_exit();
+	tlsi_rep_exit();
+err_flow_cache:
+	tlsi_flow_cache_exit();
+	return err;
+}
+
+static void __exit tlsi_exit(void)
+{
+	tlsi_netlink_exit();
+	unregister_pernet_subsys(&tlsi_net_ops);
+	tlsi_stats_exit();
+	tlsi_rep_exit();
+	tlsi_flow_cache_exit();
+	pr_info("tlsi: unloaded\n");
+}
+
+module_init(tlsi_init);
+module_exit(tlsi_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("tlsi developers");
+MODULE_DESCRIPTION("tlsi: inline TLS inspection and intrusion prevention on a bridge");
+MODULE_ALIAS_GENL_FAMILY(TLSI_GENL_NAME);

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "tlsi": policy, operations, events.
+ */
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/socket.h>
+#include <linux/if.h>
+#include <net/genetlink.h>
+
+#include "tlsi.h"
+
+static const struct nla_policy tlsi_cidr_policy[TLSI_CIDR_A_MAX + 1] = {
+	[TLSI_CIDR_A_FAMILY]	= { .type = NLA_U8 },
+	[TLSI_CIDR_A_ADDR]	= NLA_POLICY_EXACT_LEN(4),
+	[TLSI_CIDR_A_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+static const struct nla_policy tlsi_rep_entry_policy[TLSI_A_MAX + 1] = {
+	[TLSI_A_SRC]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
+	[TLSI_A_SCORE]		= NLA_POLICY_MAX(NLA_U8, 100),
+	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
+};
+
+static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = 100000000 };
+static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = 315360000 };
+static struct netlink_range_validation tlsi_max_flows_range = { .min = 1, .max = TLSI_FLOWS_LIMIT };
+static struct netlink_range_validation tlsi_day_range = { .min = 1, .max = 86400 };
+static struct netlink_range_validation tlsi_ten_days_range = { .min = 1, .max = 864000 };
+
+static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
+	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
+	[TLSI_A_PROFILE]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
+	[TLSI_A_SEGMENT]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
+	[TLSI_A_PORT_A]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[TLSI_A_PORT_B]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[TLSI_A_VLANS]		= { .type = NLA_BINARY, .len = TLSI_VLANS_MAX * sizeof(u16) },
+	[TLSI_A_VLAN]		= NLA_POLICY_RANGE(NLA_U16, 1, 4094),
+	[TLSI_A_SRC]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
+	[TLSI_A_DST]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
+	[TLSI_A_PROTO]		= { .type = NLA_U8 },
+	[TLSI_A_SPORT_MIN]	= { .type = NLA_U16 },
+	[TLSI_A_SPORT_MAX]	= { .type = NLA_U16 },
+	[TLSI_A_DPORT_MIN]	= { .type = NLA_U16 },
+	[TLSI_A_DPORT_MAX]	= { .type = NLA_U16 },
+	[TLSI_A_ACTION]		= NLA_POLICY_MAX(NLA_U8, TLSI_TM_ACTION_MAX),
+	[TLSI_A_RATE]		= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_rate_range),
+	[TLSI_A_FLAGS]		= { .type = NLA_U32 },
+	[TLSI_A_POSITION]	= { .type = NLA_U32 },
+	[TLSI_A_SCORE]		= NLA_POLICY_MAX(NLA_U8, 100),
+	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
+	[TLSI_A_REP_BLOCK_THRESHOLD] = NLA_POLICY_MAX(NLA_U8, 101),
+	[TLSI_A_REP_ALERT_THRESHOLD] = NLA_POLICY_MAX(NLA_U8, 101),
+	[TLSI_A_REP_ENTRIES]	= NLA_POLICY_NESTED_ARRAY(tlsi_rep_entry_policy),
+	[TLSI_A_BATCH]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[TLSI_A_TIMEOUT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_timeout_range),
+	[TLSI_A_REASON]		= { .type = NLA_NUL_STRING, .len = TLSI_REASON_MAX - 1 },
+	[TLSI_A_MAX_FLOWS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_max_flows_range),
+	[TLSI_A_FLOW_FULL_ACTION] = NLA_POLICY_MAX(NLA_U8, TLSI_FLOW_FULL_MAX),
+	[TLSI_A_TIMEOUT_TCP_SYN]   = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+	[TLSI_A_TIMEOUT_TCP_EST]   = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_ten_days_range),
+	[TLSI_A_TIMEOUT_TCP_CLOSE] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+	[TLSI_A_TIMEOUT_UDP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+	[TLSI_A_TIMEOUT_ICMP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+	[TLSI_A_TIMEOUT_OTHER]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+};
+
+/*
+ * extack messages that name the offending value. 6.1 has no
+ * NL_SET_ERR_MSG_FMT and the ack is built after the genl lock is dropped,
+ * so messages are formatted into a ring of slots that is far larger than
+ * the number of requests that can be between a doit and its ack. A slot is
+ * always NUL-terminated, so a reader never runs past it.
+ */
+#define TLSI_EXTACK_SLOTS	256
+#define TLSI_EXTACK_LEN		160
+static char tlsi_extack_ring[TLSI_EXTACK_SLOTS][TLSI_EXTACK_LEN];
+static atomic_t tlsi_extack_next = ATOMIC_INIT(0);
+
+void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
+		     const char *fmt, ...)
+{
+	unsigned int slot;
+	va_list args;
+	char *buf;
+
+	if (!extack)
+		return;
+	slot = (unsigned int)atomic_inc_return(&tlsi_extack_next) % TLSI_EXTACK_SLOTS;
+	buf = tlsi_extack_ring[slot];
+	va_start(args, fmt);
+	vsnprintf(buf, TLSI_EXTACK_LEN, fmt, args);
+	va_end(args);
+	buf[TLSI_EXTACK_LEN - 1] = '\0';
+	extack->_msg = buf;
+	if (attr)
+		extack->bad_attr = attr;
+}
+
+int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[TLSI_CIDR_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, TLSI_CIDR_A_MAX, nest, tlsi_cidr_policy, extack);
+	if (err)
+		return err;
+	if (!tb[TLSI_CIDR_A_FAMILY] || !tb[TLSI_CIDR_A_ADDR] ||
+	    !tb[TLSI_CIDR_A_PREFIXLEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "address needs family, address and prefix length");
+		return -EINVAL;
+	}
+	if (nla_get_u8(tb[TLSI_CIDR_A_FAMILY]) != AF_INET) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_FAMILY],
+				    "only IPv4 (AF_INET) addresses are supported");
+		return -EAFNOSUPPORT;
+	}
+	c->addr = ntohl(nla_get_in_addr(tb[TLSI_CIDR_A_ADDR]));
+	c->plen = nla_get_u8(tb[TLSI_CIDR_A_PREFIXLEN]);
+	if (!tlsi_cidr4_valid(c)) {
+		tlsi_extack_fmt(extack, nest, "host bits set in %pI4h/%u", &c->addr, c->plen);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, TLSI_CIDR_A_FAMILY, AF_INET) ||
+	    nla_put_in_addr(skb, TLSI_CIDR_A_ADDR, htonl(c->addr)) ||
+	    nla_put_u8(skb, TLSI_CIDR_A_PREFIXLEN, c->plen)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+#define TLSI_DO(c, fn)   { .cmd = c, .doit = fn, .flags = GENL_UNS_ADMIN_PERM }
+#define TLSI_DUMP(c, fn) { .cmd = c, .dumpit = fn }
+
+static const struct genl_ops tlsi_ops[] = {
+	TLSI_DO(TLSI_CMD_PROFILE_NEW, tlsi_profile_new),
+	TLSI_DO(TLSI_CMD_PROFILE_SET, tlsi_profile_set),
+	TLSI_DO(TLSI_CMD_PROFILE_DEL, tlsi_profile_del),
+	TLSI_DUMP(TLSI_CMD_PROFILE_GET, tlsi_profile_dump),
+	TLSI_DO(TLSI_CMD_SEGMENT_NEW, tlsi_segment_new),
+	TLSI_DO(TLSI_CMD_SEGMENT_DEL, tlsi_segment_del),
+	TLSI_DUMP(TLSI_CMD_SEGMENT_GET, tlsi_segment_dump),
+	TLSI_DO(TLSI_CMD_BYPASS_NEW, tlsi_bypass_new),
+	TLSI_DO(TLSI_CMD_BYPASS_DEL, tlsi_bypass_del),
+	TLSI_DUMP(TLSI_CMD_BYPASS_GET, tlsi_bypass_dump),
+	TLSI_DO(TLSI_CMD_BYPASS_FLUSH, tlsi_bypass_flush),
+	TLSI_DO(TLSI_CMD_TM_NEW, tlsi_tm_new),
+	TLSI_DO(TLSI_CMD_TM_DEL, tlsi_tm_del),
+	TLSI_DUMP(TLSI_CMD_TM_GET, tlsi_tm_dump),
+	TLSI_DO(TLSI_CMD_TM_FLUSH, tlsi_tm_flush),
+	TLSI_DO(TLSI_CMD_REP_NEW, tlsi_rep_new),
+	TLSI_DO(TLSI_CMD_REP_DEL, tlsi_rep_del),
+	{ .cmd = TLSI_CMD_REP_GET, .doit = tlsi_rep_get, .dumpit = tlsi_rep_dump },
+	TLSI_DO(TLSI_CMD_REP_FLUSH, tlsi_rep_flush),
+	TLSI_DO(TLSI_CMD_REP_LOAD, tlsi_rep_load),
+	TLSI_DO(TLSI_CMD_REP_COMMIT, tlsi_rep_commit),
+	TLSI_DO(TLSI_CMD_REP_ABORT, tlsi_rep_abort),
+	TLSI_DO(TLSI_CMD_QUAR_NEW, tlsi_quar_new),
+	TLSI_DO(TLSI_CMD_QUAR_DEL, tlsi_quar_del),
+	TLSI_DUMP(TLSI_CMD_QUAR_GET, tlsi_quar_dump),
+	TLSI_DO(TLSI_CMD_QUAR_FLUSH, tlsi_quar_flush),
+	{ .cmd = TLSI_CMD_CONFIG_GET, .doit = tlsi_config_get },
+	TLSI_DO(TLSI_CMD_CONFIG_SET, tlsi_config_set),
+	{ .cmd = TLSI_CMD_STATS_GET, .doit = tlsi_stats_get },
+	TLSI_DO(TLSI_CMD_STATS_RESET, tlsi_stats_reset),
+};
+
+static const struct genl_multicast_group tlsi_mcgrps[] = {
+	{ .name = TLSI_GENL_MCGRP_EVENTS },
+};
+
+struct genl_family tlsi_genl_family __ro_after_init = {
+	.name		= TLSI_GENL_NAME,
+	.version	= TLSI_GENL_VERSION,
+	.maxattr	= TLSI_A_MAX,
+	.policy		= tlsi_policy,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.ops		= tlsi_ops,
+	.n_ops		= ARRAY_SIZE(tlsi_ops),
+	.resv_start_op	= TLSI_CMD_MAX + 1,
+	.mcgrps		= tlsi_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(tlsi_mcgrps),
+};
+
+static const char *const tlsi_event_table_names[] = {
+	[TLSI_TABLE_NONE] = "none",
+	[TLSI_TABLE_BYPASS] = "bypass",
+	[TLSI_TABLE_TM] = "tm",
+	[TLSI_TABLE_REPUTATION] = "reputation",
+	[TLSI_TABLE_QUARANTINE] = "quarantine",
+	[TLSI_TABLE_FLOW] = "flow",
+};
+
+/**
+ * tlsi_event_send - multicast an event to "tlsictl monitor" listeners
+ *
+ * Any context. Events are one per flow decision (not per packet), and also
+ * logged through the kernel's rate-limited log so that they are visible
+ * without a listener.
+ */
+void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
+		     const struct tlsi_pkt_tuple *t,
+		     const struct tlsi_segment *seg, const char *rule,
+		     u8 score, const char *category, const char *reason,
+		     u32 timeout)
+{
+	struct tlsi_cidr4 src = { .plen = 32 }, dst = { .plen = 32 };
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&tlsi_genl_family, tn->net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto fail;
+	hdr = genlmsg_put(skb, 0, 0, &tlsi_genl_family, 0, TLSI_CMD_EVENT);
+	if (!hdr)
+		goto fail_free;
+	src.addr = t->saddr;
+	dst.addr = t->daddr;
+	if (nla_put_u8(skb, TLSI_A_EVENT_TYPE, type) ||
+	    nla_put_u8(skb, TLSI_A_TABLE, table) ||
+	    tlsi_nla_put_cidr(skb, TLSI_A_SRC, &src) ||
+	    (t->proto && nla_put_u8(skb, TLSI_A_PROTO, t->proto)))
+		goto fail_free;
+	if (t->daddr || t->proto)
+		if (tlsi_nla_put_cidr(skb, TLSI_A_DST, &dst))
+			goto fail_free;
+	if (tlsi_proto_has_ports(t->proto) &&
+	    (nla_put_u16(skb, TLSI_A_SPORT, t->sport) ||
+	     nla_put_u16(skb, TLSI_A_DPORT, t->dport)))
+		goto fail_free;
+	if (t->vlan && nla_put_u16(skb, TLSI_A_VLAN, t->vlan))
+		goto fail_free;
+	if (seg && (nla_put_string(skb, TLSI_A_SEGMENT, seg->name) ||
+		    nla_put_string(skb, TLSI_A_PROFILE, seg->profile->name)))
+		goto fail_free;
+	if (rule && nla_put_string(skb, TLSI_A_NAME, rule))
+		goto fail_free;
+	if (table == TLSI_TABLE_REPUTATION && nla_put_u8(skb, TLSI_A_SCORE, score))
+		goto fail_free;
+	if (category && category[0] && nla_put_string(skb, TLSI_A_CATEGORY, category))
+		goto fail_free;
+	if (reason && reason[0] && nla_put_string(skb, TLSI_A_REASON, reason))
+		goto fail_free;
+	if (type == TLSI_EVENT_QUARANTINE && nla_put_u32(skb, TLSI_A_TIMEOUT, timeout))
+		goto fail_free;
+	genlmsg_end(skb, hdr);
+	if (genlmsg_multicast_netns(&tlsi_genl_family, tn->net, skb, 0, 0, GFP_ATOMIC) &&
+	    genl_has_listeners(&tlsi_genl_family, tn->net, 0))
+		goto fail;
+	tlsi_count(tn, TLSI_CNT_EVENTS_SENT);
+	return;
+
+fail_free:
+	nlmsg_free(skb);
+fail:
+	tlsi_count(tn, TLSI_CNT_EVENTS_FAILED);
+	net_info_ratelimited("tlsi: event %u (%s) not delivered\n", type,
+			     table < ARRAY_SIZE(tlsi_event_table_names) ?
+			     tlsi_event_table_names[table] : "?");
+}
+
+int tlsi_netlink_init(void)
+{
+	return genl_register_family(&tlsi_genl_family);
+}
+
+void tlsi_netlink_exit(void)
+{
+	genl_unregister_family(&tlsi_genl_family);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Profiles: named sets of settings that segments are bound to. Today they
+ * hold the reputation thresholds; SSL policies and filters hang on them
+ * later. A profile cannot be deleted while a segment or TM filter uses it.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+
+#include "tlsi.h"
+
+/* Caller holds cfg_lock or rcu_read_lock. */
+struct tlsi_profile *tlsi_profile_find(struct tlsi_net *tn, const char *name)
+{
+	struct tlsi_profile *p;
+
+	list_for_each_entry_rcu(p, &tn->profiles, list,
+				lockdep_is_held(&tn->cfg_lock))
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+static void tlsi_profile_apply(struct tlsi_profile *p, struct genl_info *info)
+{
+	if (info->attrs[TLSI_A_REP_BLOCK_THRESHOLD])
+		WRITE_ONCE(p->rep_block, nla_get_u8(info->attrs[TLSI_A_REP_BLOCK_THRESHOLD]));
+	if (info->attrs[TLSI_A_REP_ALERT_THRESHOLD])
+		WRITE_ONCE(p->rep_alert, nla_get_u8(info->attrs[TLSI_A_REP_ALERT_THRESHOLD]));
+}
+
+int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_profile *p;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME))
+		return -EINVAL;
+	if (!nla_len(na) || !*(char *)nla_data(na)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, na, "profile name is empty");
+		return -EINVAL;
+	}
+	mutex_lock(&tn->cfg_lock);
+	if (tlsi_profile_find(tn, nla_data(na))) {
+		tlsi_extack_fmt(info->extack, na, "profile \"%s\" already exists",
+				(char *)nla_data(na));
+		err = -EEXIST;
+		goto out;
+	}
+	if (tn->nprofiles >= TLSI_PROFILES_MAX) {
+		tlsi_extack_fmt(info->extack, na, "profile table is full (%u profiles)",
+				TLSI_PROFILES_MAX);
+		err = -ENOSPC;
+		goto out;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	nla_strscpy(p->name, na, sizeof(p->name));
+	p->rep_block = 101;
+	p->rep_alert = 101;
+	tlsi_profile_apply(p, info);
+	list_add_tail_rcu(&p->list, &tn->profiles);
+	tn->nprofiles++;
+out:
+	mutex_unlock(&tn->cfg_lock);
+	return err;
+}
+
+int tlsi_profile_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_profile *p;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME))
+		return -EINVAL;
+	mutex_lock(&tn->cfg_lock);
+	p = tlsi_profile_find(tn, nla_data(na));
+	if (!p) {
+		tlsi_extack_fmt(info->extack, na, "no profile \"%s\"", (char *)nla_data(na));
+		err = -ENOENT;
+		goto out;
+	}
+	tlsi_profile_apply(p, info);
+	tlsi_config_changed(tn);
+out:
+	mutex_unlock(&tn->cfg_lock);
+	return err;
+}
+
+int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_profile *p;
+	const char *user;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME))
+		return -EINVAL;
+	mutex_lock(&tn->cfg_lock);
+	p = tlsi_profile_find(tn, nla_data(na));
+	if (!p) {
+		tlsi_extack_fmt(info->extack, na, "no profile \"%s\"", (char *)nla_data(na));
+		err = -ENOENT;
+		goto out;
+	}
+	if (tlsi_segment_uses_profile(tn, p, &user)) {
+		tlsi_extack_fmt(info->extack, na, "profile \"%s\" is used by segment \"%s\"",
+				p->name, user);
+		err = -EBUSY;
+		goto out;
+	}
+	if (tlsi_tm_uses_profile(tn, p, &user)) {
+		tlsi_extack_fmt(info->extack, na, "profile \"%s\" is used by TM filter \"%s\"",
+				p->name, user);
+		err = -EBUSY;
+		goto out;
+	}
+	list_del_rcu(&p->list);
+	tn->nprofiles--;
+	kfree_rcu(p, rcu);
+out:
+	mutex_unlock(&tn->cfg_lock);
+	return err;
+}
+
+int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tlsi_net *tn = tlsi_pernet(sock_net(skb->sk));
+	long idx = 0, start = cb->args[0];
+	struct tlsi_profile *p;
+	void *hdr;
+
+	mutex_lock(&tn->cfg_lock);
+	list_for_each_entry(p, &tn->profiles, list) {
+		if (idx++ < start)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &tlsi_genl_family, NLM_F_MULTI, TLSI_CMD_PROFILE_GET);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, TLSI_A_NAME, p->name) ||
+		    nla_put_u8(skb, TLSI_A_REP_BLOCK_THRESHOLD, p->rep_block) ||
+		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, p->rep_alert) ||
+		    nla_put_u32(skb, TLSI_A_REFCNT, p->refcnt)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	mutex_unlock(&tn->cfg_lock);
+	return skb->len;
+}
+
+void tlsi_profiles_free(struct tlsi_net *tn)
+{
+	struct tlsi_profile *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &tn->profiles, list) {
+		list_del_rcu(&p->list);
+		kfree_rcu(p, rcu);
+	}
+	tn->nprofiles = 0;
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tlsi.ko internal interfaces. The ABI lives in include/uapi/linux/tlsi.h.
+ *
+ * Locking: every configuration change runs under tlsi_net.cfg_lock (a mutex,
+ * process context). The packet path reads configuration under RCU only and
+ * never sleeps. Objects that the packet path can hold are freed after a
+ * grace period. tlsi_net.gen is bumped after every change that can alter a
+ * verdict; a flow whose cached generation differs is classified again.
+ */
+#ifndef TLSI_H
+#define TLSI_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/percpu.h>
+#include <linux/atomic.h>
+#include <linux/netfilter.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <uapi/linux/tlsi.h>
+
+#include "lookup.h"
+
+struct sk_buff;
+struct genl_info;
+struct netlink_ext_ack;
+
+struct tlsi_profile {
+	struct list_head list;		/* tlsi_net.profiles, RCU */
+	struct rcu_head rcu;
+	char name[TLSI_NAME_MAX];
+	u8 rep_block;			/* 101 = never */
+	u8 rep_alert;			/* 101 = never */
+	u32 refcnt;			/* segments and TM filters using it; cfg_lock */
+};
+
+struct tlsi_segment {
+	struct rcu_head rcu;
+	char name[TLSI_NAME_MAX];
+	char port_a_name[IFNAMSIZ];
+	char port_b_name[IFNAMSIZ];
+	int port_a, port_b;		/* ifindex */
+	u16 id;				/* flow key part, unique while it lives */
+	u16 nvlans;
+	u16 vlans[TLSI_VLANS_MAX];	/* empty: every frame, tagged or not */
+	bool has_src, has_dst;
+	struct tlsi_cidr4 src, dst;	/* as seen in the A -> B direction */
+	struct tlsi_profile *profile;	/* holds a refcnt */
+	atomic64_t packets, bytes;
+};
+
+/* Segments in match order: an RCU-replaced array of pointers. */
+struct tlsi_segment_array {
+	struct rcu_head rcu;
+	u32 count;
+	struct tlsi_segment *segs[];
+};
+
+/* An inspection-bypass rule or a traffic-management filter. */
+struct tlsi_rule {
+	struct rcu_head rcu;
+	char name[TLSI_NAME_MAX];
+	struct tlsi_match match;
+	struct tlsi_profile *profile;	/* TM only; NULL = every profile */
+	u8 action;			/* enum tlsi_tm_action (TM only) */
+	u32 flags;			/* TLSI_RULE_F_* */
+	spinlock_t tb_lock;
+	struct tlsi_token_bucket tb;	/* RATE_LIMIT */
+	atomic64_t hits;
+};
+
+/* An ordered rule table: an RCU-replaced array of rule pointers. */
+struct tlsi_rule_array {
+	struct rcu_head rcu;
+	u32 count;
+	struct tlsi_rule *rules[];
+};
+
+struct tlsi_rep_entry {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	u32 addr;			/* host order, masked */
+	u8 plen;
+	u8 score;
+	char category[TLSI_CATEGORY_MAX];
+	atomic64_t hits;
+};
+
+/* A reputation table generation; replaced whole by bulk commits. */
+struct tlsi_rep_table {
+	struct rcu_head rcu;
+	u32 nbuckets;			/* power of two */
+	u32 count;
+	u32 plen_count[33];		/* entries per prefix length; cfg_lock */
+	u64 plen_mask;			/* bit p set: some entry has prefix length p */
+	struct hlist_head buckets[];
+};
+
+struct tlsi_rep_stage {
+	u32 batch;
+	u32 portid;
+	u32 count;
+	u32 cap;
+	struct tlsi_rep_entry **entries;
+};
+
+struct tlsi_quar_entry {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	u32 addr;			/* host order */
+	unsigned long expires;		/* jiffies; 0 = never */
+	char reason[TLSI_REASON_MAX];
+	atomic64_t hits;
+};
+
+#define TLSI_QUAR_BUCKETS 4096
+
+struct tlsi_flow_table;
+
+struct tlsi_config {
+	u32 max_flows;
+	u8 flow_full_action;
+	u32 timeout[6];			/* seconds, indexed by TLSI_TO_* */
+};
+
+enum {
+	TLSI_TO_TCP_SYN,
+	TLSI_TO_TCP_EST,
+	TLSI_TO_TCP_CLOSE,
+	TLSI_TO_UDP,
+	TLSI_TO_ICMP,
+	TLSI_TO_OTHER,
+};
+
+struct tlsi_net {
+	struct net *net;
+	struct mutex cfg_lock;
+	atomic_t gen;
+
+	struct list_head profiles;
+	u32 nprofiles;
+	struct tlsi_segment_array __rcu *segments;
+	unsigned long segment_ids[BITS_TO_LONGS(TLSI_SEGMENTS_MAX + 1)];
+
+	struct tlsi_rule_array __rcu *bypass;
+	struct tlsi_rule_array __rcu *tm;
+
+	struct tlsi_rep_table __rcu *rep;
+	struct tlsi_rep_stage stage;
+
+	struct hlist_head quar[TLSI_QUAR_BUCKETS];
+	u32 nquar;
+
+	struct tlsi_config cfg;
+	struct tlsi_flow_table *flows;
+	struct delayed_work gc_work;
+
+	u64 __percpu *counters;		/* [__TLSI_CNT_MAX] */
+	struct nf_hook_ops hook_ops;
+	bool hooks_registered;
+
+	struct proc_dir_entry *proc_dir;
+	struct dentry *debug_dir;
+};
+
+extern unsigned int tlsi_net_id;
+
+static inline struct tlsi_net *tlsi_pernet(const struct net *net)
+{
+	return net_generic(net, tlsi_net_id);
+}
+
+static inline void tlsi_count(struct tlsi_net *tn, enum tlsi_counter c)
+{
+	this_cpu_inc(tn->counters[c]);
+}
+
+static inline void tlsi_count_add(struct tlsi_net *tn, enum tlsi_counter c, u64 v)
+{
+	this_cpu_add(tn->counters[c], v);
+}
+
+static inline void tlsi_config_changed(struct tlsi_net *tn)
+{
+	atomic_inc(&tn->gen);
+}
+
+u64 tlsi_counter_read(struct tlsi_net *tn, enum tlsi_counter c);
+extern const char *const tlsi_counter_names[__TLSI_CNT_MAX];
+
+/* netlink.c */
+int tlsi_netlink_init(void);
+void tlsi_netlink_exit(void);
+void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
+		     const struct tlsi_pkt_tuple *t,
+		     const struct tlsi_segment *seg, const char *rule,
+		     u8 score, const char *category, const char *reason,
+		     u32 timeout);
+void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
+		     const char *fmt, ...) __printf(3, 4);
+int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
+		      struct netlink_ext_ack *extack);
+int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c);
+
+/* profile.c */
+struct tlsi_profile *tlsi_profile_find(struct tlsi_net *tn, const char *name);
+int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_profile_set(struct sk_buff *skb, struct genl_info *info);
+int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void tlsi_profiles_free(struct tlsi_net *tn);
+
+/* segment.c */
+const struct tlsi_segment *tlsi_segment_lookup(struct tlsi_net *tn, int in_ifindex,
+					       u16 vlan, u32 saddr, u32 daddr,
+					       bool *reversed);
+int tlsi_segment_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_segment_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_segment_dump(struct sk_buff *skb, struct netlink_callback *cb);
+bool tlsi_segment_uses_profile(struct tlsi_net *tn, const struct tlsi_profile *p,
+			       const char **user);
+void tlsi_segments_free(struct tlsi_net *tn);
+void tlsi_segments_reset_counters(struct tlsi_net *tn);
+
+/* rules.c: inspection bypass and traffic management */
+const struct tlsi_rule *tlsi_bypass_lookup(struct tlsi_net *tn,
+					   const struct tlsi_pkt_tuple *t);
+struct tlsi_rule *tlsi_tm_lookup(struct tlsi_net *tn,
+				 const struct tlsi_pkt_tuple *t,
+				 const struct tlsi_profile *profile);
+bool tlsi_tm_uses_profile(struct tlsi_net *tn, const struct tlsi_profile *p,
+			  const char **user);
+int tlsi_bypass_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_bypass_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_bypass_flush(struct sk_buff *skb, struct genl_info *info);
+int tlsi_bypass_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int tlsi_tm_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_tm_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_tm_flush(struct sk_buff *skb, struct genl_info *info);
+int tlsi_tm_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void tlsi_rules_free(struct tlsi_net *tn);
+void tlsi_rules_reset_hits(struct tlsi_net *tn);
+
+/* reputation.c */
+int tlsi_rep_init(void);
+void tlsi_rep_exit(void);
+const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn, u32 addr);
+int tlsi_rep_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_get(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_flush(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_load(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_commit(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_abort(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rep_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void tlsi_rep_free(struct tlsi_net *tn);
+void tlsi_rep_reset_hits(struct tlsi_net *tn);
+u32 tlsi_rep_count(struct tlsi_net *tn);
+
+/* quarantine.c */
+const struct tlsi_quar_entry *tlsi_quar_lookup(struct tlsi_net *tn, u32 addr);
+int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_quar_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_quar_flush(struct sk_buff *skb, struct genl_info *info);
+int tlsi_quar_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void tlsi_quar_expire(struct tlsi_net *tn);
+void tlsi_quar_free(struct tlsi_net *tn);
+void tlsi_quar_reset_hits(struct tlsi_net *tn);
+
+/* flow.c */
+int tlsi_flow_cache_init(void);
+void tlsi_flow_cache_exit(void);
+int tlsi_flow_table_init(struct tlsi_net *tn);
+void tlsi_flow_table_free(struct tlsi_net *tn);
+void tlsi_flow_gc(struct tlsi_net *tn);
+u32 tlsi_flows_current(struct tlsi_net *tn);
+u32 tlsi_flows_peak(struct tlsi_net *tn);
+void tlsi_flows_reset_peak(struct tlsi_net *tn);
+int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn);
+
+/* hook.c */
+int tlsi_hooks_register(struct tlsi_net *tn);
+void tlsi_hooks_unregister(struct tlsi_net *tn);
+unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
+			       const struct net_device *in);
+
+/* stats.c */
+int tlsi_stats_net_init(struct tlsi_net *tn);
+void tlsi_stats_net_exit(struct tlsi_net *tn);
+int tlsi_stats_init(void);
+void tlsi_stats_exit(void);
+int tlsi_stats_get(struct sk_buff *skb, struct genl_info *info);
+int tlsi_stats_reset(struct sk_buff *skb, struct genl_info *info);
+int tlsi_config_get(struct sk_buff *skb, struct genl_info *info);
+int tlsi_config_set(struct sk_buff *skb, struct genl_info *info);
+
+extern struct genl_family tlsi_genl_family;
+
+#endif /* TLSI_H */
