@@ -1,0 +1,330 @@
+# shellcheck shell=bash
+# Helpers for tlsi's VM tests (run by scripts/vm-run.sh, as root, in the VM).
+#
+#   #!/bin/bash
+#   set -euo pipefail
+#   . "$(dirname "$0")/lib.sh"
+#   topo_up
+#   tcp_server 8080
+#   expect_ok tcp_ok 10.9.0.2 8080
+#
+# Environment (exported by scripts/vm-init.sh): TLSI_MODULE (path of the
+# module under test, loaded before each test), TLSI_MODULE_NAME, TLSI_REPO,
+# TLSICTL, TLSI_SHARED. Tests run with cwd = the repo, /tmp is a fresh-ish
+# tmpfs (shared by all tests of a run), the rest of / is read-only.
+#
+# Topology (topo_up): three network namespaces, plain L2 through a bridge.
+#
+#   client ns $NS_C          appliance ns $NS_A                  server ns $NS_S
+#  +----------------+      +------------------------------+      +----------------+
+#  | eth0           |<veth>| eth0 ──┐            ┌── eth1 |<veth>| eth0           |
+#  | 10.9.0.1/24    |      |        └─── br0 ────┘        |      | 10.9.0.2/24    |
+#  +----------------+      +------------------------------+      +----------------+
+#
+# br0 has no address (add one with add_addr if needed), STP off,
+# forward_delay 0, multicast snooping off. lo is up in every namespace.
+#
+# Cleanup: use `on_exit CMD` instead of `trap ... EXIT` (lib.sh owns the EXIT
+# trap); topo_up registers topo_down, which kills the servers and deletes the
+# namespaces. Helpers that "fail" print a message and exit 1 (from a $(...)
+# they only exit that subshell; with set -e the assignment then fails too).
+
+C_IP=10.9.0.1
+S_IP=10.9.0.2
+NS_C=${NS_C:-}
+NS_A=${NS_A:-}
+NS_S=${NS_S:-}
+TLSI_MODULE_NAME=${TLSI_MODULE_NAME:-$(basename "${TLSI_MODULE:-tlsi.ko}" .ko | tr - _)}
+TLSICTL=${TLSICTL:-${TLSI_REPO:-.}/userspace/tlsictl/tlsictl}
+
+_LIB_CLEANUPS=()
+_LIB_PIDS=()
+_LIB_TRAP=0
+
+# ---------------------------------------------------------------------------
+# Results and assertions.
+
+# Location of the test line that called into lib.sh.
+_lib_where() {
+	local i
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		if [ "${BASH_SOURCE[i]}" != "${BASH_SOURCE[0]}" ]; then
+			echo "${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
+			return
+		fi
+	done
+	echo "?"
+}
+
+pass() { echo "ok: $*"; }
+fail() {
+	echo "FAIL: $* ($(_lib_where))" >&2
+	exit 1
+}
+expect_ok() {
+	if "$@"; then pass "$*"; else fail "expected success: $*"; fi
+}
+expect_fail() {
+	if "$@"; then fail "expected failure: $*"; else pass "fails as expected: $*"; fi
+}
+# assert_eq ACTUAL EXPECTED [MSG]
+assert_eq() {
+	local msg=${3:-values}
+	if [ "$1" = "$2" ]; then
+		pass "$msg: $1"
+	else
+		fail "$msg: got '$1', expected '$2'"
+	fi
+}
+# wait_until SECS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() {
+	local secs=$1 end
+	shift
+	end=$((SECONDS + secs))
+	until "$@"; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
+# With set -e, say which command failed (silent otherwise).
+_lib_err() { echo "error: '$2' failed with status $1 ($(_lib_where))" >&2; }
+if [[ $- == *e* ]]; then
+	trap '_lib_err $? "$BASH_COMMAND"' ERR
+fi
+
+# ---------------------------------------------------------------------------
+# Cleanup stack (runs in reverse order on exit, keeps the exit status).
+
+_lib_exit() {
+	local rc=$? i
+	set +e
+	trap - ERR
+	for ((i = ${#_LIB_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${_LIB_CLEANUPS[i]}" || true
+	done
+	_LIB_CLEANUPS=()
+	exit $rc
+}
+on_exit() {
+	_LIB_CLEANUPS+=("$*")
+	if [ $_LIB_TRAP = 0 ]; then
+		_LIB_TRAP=1
+		trap _lib_exit EXIT
+		trap 'exit 143' TERM
+		trap 'exit 130' INT
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Namespaces.
+
+# _ns NAME: c|client, a|appliance, s|server, or a namespace name.
+_ns() {
+	case "$1" in
+	c | client) echo "$NS_C" ;;
+	a | appliance) echo "$NS_A" ;;
+	s | server) echo "$NS_S" ;;
+	*) echo "$1" ;;
+	esac
+}
+in_ns() {
+	local ns
+	ns=$(_ns "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+in_c() { ip netns exec "$NS_C" "$@"; }
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_s() { ip netns exec "$NS_S" "$@"; }
+
+# tlsictl ARGS: the CLI, in the appliance namespace.
+tlsictl() { ip netns exec "$NS_A" "$TLSICTL" "$@"; }
+
+# add_addr NS DEV CIDR
+add_addr() { ip -n "$(_ns "$1")" addr add "$3" dev "$2"; }
+
+# _oper_up NS DEV: the operational state (set by linkwatch, after carrier
+# changes) is UP.
+_oper_up() { [ "$(ip -n "$1" -br link show dev "$2" 2>/dev/null | awk '{ print $2 }')" = UP ]; }
+# _topo_ready: every link is operationally up and both bridge ports forward.
+_topo_ready() {
+	_oper_up "$NS_C" eth0 && _oper_up "$NS_S" eth0 &&
+		_oper_up "$NS_A" eth0 && _oper_up "$NS_A" eth1 && _oper_up "$NS_A" br0 &&
+		[ "$(bridge -n "$NS_A" link show 2>/dev/null | grep -c 'master br0 state forwarding')" -ge 2 ]
+}
+
+topo_up() {
+	[ -z "$NS_A" ] || fail "topo_up: topology already up ($NS_A)"
+	NS_C=tlsi-c-$$
+	NS_A=tlsi-a-$$
+	NS_S=tlsi-s-$$
+	on_exit topo_down
+	local ns
+	for ns in "$NS_C" "$NS_A" "$NS_S"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_C" link add eth0 type veth peer name eth0 netns "$NS_A"
+	ip -n "$NS_S" link add eth0 type veth peer name eth1 netns "$NS_A"
+	ip -n "$NS_A" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+	ip -n "$NS_A" link set eth0 master br0
+	ip -n "$NS_A" link set eth1 master br0
+	ip -n "$NS_A" link set eth0 up
+	ip -n "$NS_A" link set eth1 up
+	ip -n "$NS_A" link set br0 up
+	ip -n "$NS_C" addr add "$C_IP/24" dev eth0
+	ip -n "$NS_C" link set eth0 up
+	ip -n "$NS_S" addr add "$S_IP/24" dev eth0
+	ip -n "$NS_S" link set eth0 up
+	wait_until 10 _topo_ready || fail "topo_up: links not up or bridge ports not forwarding"
+}
+
+topo_down() {
+	local pid ns
+	for pid in "${_LIB_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for ns in "$NS_C" "$NS_A" "$NS_S"; do
+		[ -n "$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+	done
+	for pid in "${_LIB_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+	_LIB_PIDS=()
+	for ns in "$NS_C" "$NS_A" "$NS_S"; do
+		[ -z "$ns" ] || ip netns del "$ns" 2>/dev/null || true
+	done
+	NS_C='' NS_A='' NS_S=''
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# Servers (background, killed at exit).
+
+# spawn NS CMD...: start CMD in NS in the background; killed by topo_down.
+spawn() {
+	local ns
+	ns=$(_ns "$1")
+	shift
+	ip netns exec "$ns" "$@" &
+	_LIB_PIDS+=($!)
+}
+
+_PY_TCP_SERVER='
+import socket, sys, threading
+port, reply = int(sys.argv[1]), sys.argv[2].encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port))
+s.listen(128)
+def serve(c):
+    try:
+        c.sendall(reply)
+        c.shutdown(socket.SHUT_WR)
+        c.settimeout(5)
+        while c.recv(65536):
+            pass
+    except OSError:
+        pass
+    finally:
+        c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+'
+
+_PY_UDP_ECHO='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(d, a)
+'
+
+# wait_port NS PORT [tcp|udp] [SECS=10]: until something listens on PORT.
+wait_port() {
+	local ns proto=${3:-tcp} secs=${4:-10} opt
+	ns=$(_ns "$1")
+	[ "$proto" = udp ] && opt=-Hlun || opt=-Hltn
+	wait_until "$secs" _port_listening "$ns" "$opt" "$2" ||
+		fail "nothing listens on $proto port $2 in $ns"
+}
+_port_listening() { [ -n "$(ip netns exec "$1" ss "$2" "sport = :$3" 2>/dev/null)" ]; }
+
+# tcp_server_in NS PORT [REPLY]: accept, send REPLY (default "hello\n"), close.
+tcp_server_in() {
+	local reply=${3:-hello$'\n'}
+	spawn "$1" python3 -c "$_PY_TCP_SERVER" "$2" "$reply"
+	wait_port "$1" "$2" tcp
+}
+# tcp_server PORT [REPLY]: the same in the server namespace.
+tcp_server() { tcp_server_in "$NS_S" "$@"; }
+
+# udp_echo_in NS PORT / udp_echo PORT (server namespace): echo datagrams.
+udp_echo_in() {
+	spawn "$1" python3 -c "$_PY_UDP_ECHO" "$2"
+	wait_port "$1" "$2" udp
+}
+udp_echo() { udp_echo_in "$NS_S" "$@"; }
+
+# ---------------------------------------------------------------------------
+# Client probes: exit 0 on success, 1 otherwise; a few seconds at most.
+
+# tcp_ok [SRC_NS] DST PORT: connect, read one line, expect "hello".
+tcp_ok() {
+	local ns=$NS_C
+	if [ $# -ge 3 ]; then ns=$(_ns "$1"); shift; fi
+	ip netns exec "$ns" timeout 3 bash -c \
+		'exec 3<>"/dev/tcp/$0/$1" && IFS= read -r l <&3 && [ "$l" = hello ]' \
+		"$1" "$2" 2>/dev/null
+}
+
+# tcp_from_port [SRC_NS] SPORT DST PORT: tcp_ok from source port SPORT.
+tcp_from_port() {
+	local ns=$NS_C
+	if [ $# -ge 4 ]; then ns=$(_ns "$1"); shift; fi
+	ip netns exec "$ns" timeout 5 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(3)
+s.connect((sys.argv[2], int(sys.argv[3])))
+data = b""
+while not data.endswith(b"\n"):
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+sys.exit(0 if data == b"hello\n" else 1)
+' "$1" "$2" "$3" 2>/dev/null
+}
+
+# udp_ok [SRC_NS] DST PORT: send a datagram, expect it echoed back.
+udp_ok() {
+	local ns=$NS_C
+	if [ $# -ge 3 ]; then ns=$(_ns "$1"); shift; fi
+	# head, not read: read(1) would truncate the datagram.
+	ip netns exec "$ns" timeout 3 bash -c \
+		'exec 3<>"/dev/udp/$0/$1" && echo "ping $$" >&3 && [ "$(head -n 1 <&3)" = "ping $$" ]' \
+		"$1" "$2" 2>/dev/null
+}
+
+# ping_ok [SRC_NS] DST
+ping_ok() {
+	local ns=$NS_C
+	if [ $# -ge 2 ]; then ns=$(_ns "$1"); shift; fi
+	ip netns exec "$ns" ping -q -c 1 -W 1 "$1" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------
+# tlsi.
+
+# counter NAME: the value of NAME in the appliance's /proc/net/tlsi/stats
+# (lines "name value").
+counter() {
+	local v
+	v=$(ip netns exec "$NS_A" cat /proc/net/tlsi/stats 2>/dev/null |
+		awk -v n="$1" '{ sub(/:$/, "", $1) } $1 == n { print $2; f = 1; exit } END { exit !f }') ||
+		fail "counter $1: not in /proc/net/tlsi/stats"
+	echo "$v"
+}
