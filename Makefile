@@ -74,7 +74,7 @@ tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod
 
 check: check-unit check-vm
 
-check-unit: $(UNIT_BINS)
+check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; exit $$rc
 
 check-vm: all

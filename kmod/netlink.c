@@ -22,8 +22,8 @@ static const struct nla_policy tlsi_rep_entry_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
 };
 
-static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = 100000000 };
-static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = 315360000 };
+static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = TLSI_RATE_MAX };
+static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = TLSI_TIMEOUT_MAX };
 static struct netlink_range_validation tlsi_max_flows_range = { .min = 1, .max = TLSI_FLOWS_LIMIT };
 static struct netlink_range_validation tlsi_day_range = { .min = 1, .max = 86400 };
 static struct netlink_range_validation tlsi_ten_days_range = { .min = 1, .max = 864000 };

@@ -59,14 +59,15 @@
  *
  *   TLSI_CMD_CONFIG_GET / _SET    [MAX_FLOWS], [FLOW_FULL_ACTION],
  *                                 [TIMEOUT_* seconds]
- *   TLSI_CMD_STATS_GET            -> STATS { u64 per enum tlsi_counter },
+ *   TLSI_CMD_STATS_GET            -> STATS { u64 per enum tlsi_counter, type =
+ *                                 index + 1; type 0 is alignment padding },
  *                                 FLOWS_CURRENT, FLOWS_PEAK, MAX_FLOWS
  *   TLSI_CMD_STATS_RESET          zeroes counters and hits (not flows)
  *
  *   TLSI_CMD_EVENT (multicast "events")
  *                                 EVENT_TYPE, TABLE, [NAME] (rule), [SEGMENT],
- *                                 [PROFILE], SRC, DST (/32), PROTO,
- *                                 [SPORT], [DPORT], [SCORE], [CATEGORY],
+ *                                 [PROFILE], SRC, [DST] (/32), [PROTO],
+ *                                 [SPORT], [DPORT], [VLAN], [SCORE], [CATEGORY],
  *                                 [REASON], [TIMEOUT]
  */
 #ifndef _UAPI_LINUX_TLSI_H
@@ -83,7 +84,11 @@
 #define TLSI_CATEGORY_MAX	32	/* including the NUL */
 #define TLSI_REASON_MAX		128	/* including the NUL */
 #define TLSI_VLANS_MAX		64	/* VLAN IDs per segment */
-#define TLSI_REP_CHUNK_MAX	4096	/* entries per REP_LOAD message */
+#define TLSI_REP_CHUNK_MAX	1024	/* entries per REP_LOAD message; the
+					 * REP_ENTRIES nest must also stay
+					 * under 64 KiB (an nla_len is u16) */
+#define TLSI_RATE_MAX		100000000	/* TM rate-limit, packets/s */
+#define TLSI_TIMEOUT_MAX	315360000	/* quarantine timeout, s (10 years) */
 
 /* Table limits (per namespace); refusals say which. */
 #define TLSI_PROFILES_MAX	256

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs the built tlsictl binary: usage errors (exit 2, message on stderr,
+ * before any netlink traffic), help texts, reputation file errors, and the
+ * "module not loaded" error where the tlsi family does not exist.
+ *
+ * The binary is $TLSICTL, else userspace/tlsictl/tlsictl from the current
+ * directory or from the test binary's ../../ (build it with make userspace).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nl.h"
+
+#define OUT_MAX (256 * 1024)
+
+struct result {
+	int code;		/* exit status, or -signal */
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static char tlsictl[PATH_MAX];
+static struct result r;
+
+static void find_tlsictl(void)
+{
+	const char *env = getenv("TLSICTL");
+	char self[PATH_MAX - 64];
+	ssize_t n;
+	char *slash;
+
+	if (env) {
+		snprintf(tlsictl, sizeof(tlsictl), "%s", env);
+		return;
+	}
+	snprintf(tlsictl, sizeof(tlsictl), "userspace/tlsictl/tlsictl");
+	if (access(tlsictl, X_OK) == 0)
+		return;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(tlsictl, sizeof(tlsictl), "%.*s/../../userspace/tlsictl/tlsictl",
+				 (int)(sizeof(self) - 1), self);
+		}
+	}
+}
+
+/* Read both pipes to the end. */
+static void drain(int fo, int fe, struct result *res)
+{
+	struct pollfd p[2] = { { .fd = fo, .events = POLLIN }, { .fd = fe, .events = POLLIN } };
+	size_t lo = 0, le = 0;
+	int open = 2;
+
+	while (open) {
+		int i;
+
+		if (poll(p, 2, 10000) <= 0)
+			ck_abort_msg("tlsictl timed out");
+		for (i = 0; i < 2; i++) {
+			char *b = i ? res->err : res->out;
+			size_t *l = i ? &le : &lo;
+			ssize_t n;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(p[i].fd, b + *l, OUT_MAX - 1 - *l);
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open--;
+				continue;
+			}
+			*l += (size_t)n;
+		}
+	}
+	res->out[lo] = '\0';
+	res->err[le] = '\0';
+}
+
+/* Run tlsictl with args (NULL-terminated), stdin from in_path or /dev/null. */
+static int run_in(const char *in_path, const char *const *args)
+{
+	const char *argv[64];
+	int po[2], pe[2], status, i;
+	pid_t pid;
+
+	ck_assert_msg(access(tlsictl, X_OK) == 0,
+		      "no tlsictl binary at %s: run `make userspace' first", tlsictl);
+	argv[0] = tlsictl;
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	ck_assert_int_eq(pipe(po), 0);
+	ck_assert_int_eq(pipe(pe), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
+
+		dup2(in, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		execv(tlsictl, (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	drain(po[0], pe[0], &r);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+	return r.code;
+}
+
+#define RUN(...) run_in(NULL, (const char *const[]){ __VA_ARGS__, NULL })
+
+#define ERR_HAS(s) ck_assert_msg(strstr(r.err, (s)) != NULL, \
+				 "stderr lacks `%s':\n%s", (s), r.err)
+#define OUT_HAS(s) ck_assert_msg(strstr(r.out, (s)) != NULL, \
+				 "stdout lacks `%s':\n%s", (s), r.out)
+
+/* Is the tlsi family registered here? */
+static bool family_present(void)
+{
+	char err[TLSI_ERR_MAX];
+	struct tlsi_nl nl;
+
+	if (tlsi_nl_open(&nl, err, sizeof(err)) == 0) {
+		tlsi_nl_close(&nl);
+		return true;
+	}
+	return false;
+}
+
+/* ---- usage errors ---------------------------------------------------- */
+
+static const struct usage_case {
+	const char *args[16];
+	const char *msg;
+} usage_cases[] = {
+	{ { "bogus" }, "tlsictl: unknown object `bogus'" },
+	{ { "--frobnicate" }, "tlsictl: unknown option `--frobnicate'" },
+	{ { "tm", "frob" }, "tlsictl: tm: unknown command `frob'" },
+	{ { "tm", "add", "web", "action", "block", "color", "red" },
+	  "tlsictl: tm add: unknown keyword `color'" },
+	{ { "tm", "add" }, "tlsictl: tm add: missing name" },
+	{ { "tm", "add", "web" }, "tm add: missing `action block|permit|trust|rate-limit'" },
+	{ { "tm", "add", "web", "action", "drop" }, "tm add: action `drop': unknown action" },
+	{ { "tm", "add", "web", "action", "rate-limit" }, "tm add: action rate-limit needs `rate PPS'" },
+	{ { "tm", "add", "web", "action", "block", "rate", "5" },
+	  "tm add: `rate' is only valid with action rate-limit" },
+	{ { "tm", "add", "web", "action", "trust", "reset" },
+	  "tm add: `reset' is only valid with action block" },
+	{ { "tm", "add", "web", "action", "rate-limit", "rate", "0" }, "rate `0': out of range" },
+	{ { "tm", "add", "web", "action", "block", "src", "10.0.0.1/8" },
+	  "tlsictl: tm add: src `10.0.0.1/8': host bits set" },
+	{ { "tm", "add", "web", "action", "block", "dst", "10.0.0.256" }, "dst `10.0.0.256': not an IPv4" },
+	{ { "tm", "add", "web", "action", "block", "proto", "tcp", "dport", "10-5" },
+	  "dport `10-5': empty range" },
+	{ { "tm", "add", "web", "action", "block", "dport", "80" },
+	  "tm add: dport needs `proto tcp|udp|sctp|udplite'" },
+	{ { "bypass", "add", "b", "proto", "icmp", "sport", "1" },
+	  "bypass add: sport needs `proto tcp|udp|sctp|udplite'" },
+	{ { "tm", "add", "web", "action", "block", "sport", "65536" }, "sport `65536': port out of range" },
+	{ { "tm", "add", "web", "action", "block", "proto", "gre" }, "proto `gre': unknown protocol" },
+	{ { "tm", "add", "web", "action", "block", "src" }, "keyword `src' needs a value" },
+	{ { "tm", "add", "web", "action", "block", "action", "permit" }, "keyword `action' given twice" },
+	{ { "tm", "add", "web", "action", "block", "position", "-1" }, "position `-1': not a number" },
+	{ { "tm", "add", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "action", "block" }, "name too long" },
+	{ { "tm", "add", "we b", "action", "block" }, "bad character" },
+	{ { "tm", "del" }, "tm del: missing name" },
+	{ { "tm", "del", "a", "b" }, "tm del: unexpected argument `b'" },
+	{ { "tm", "show", "x" }, "tm show: unexpected argument `x'" },
+	{ { "profile", "add", "p", "rep-block", "101" }, "rep-block `101': out of range (0..100 or off)" },
+	{ { "profile", "set", "p" }, "profile set: nothing to set" },
+	{ { "profile", "add", "p/1" }, "name `p/1': bad character `/'" },
+	{ { "segment", "add", "s", "ports", "eth0", "eth1" }, "segment add: missing `profile PROFILE'" },
+	{ { "segment", "add", "s", "profile", "p" }, "segment add: missing `ports PORT_A PORT_B'" },
+	{ { "segment", "add", "s", "profile", "p", "ports", "eth0" }, "needs two values" },
+	{ { "segment", "add", "s", "profile", "p", "ports", "eth0", "eth1", "vlan", "0" },
+	  "vlan `0': VLAN ID 0 out of range (1..4094)" },
+	{ { "segment", "add", "s", "profile", "p", "ports", "eth0", "eth1", "vlan", "4095" },
+	  "VLAN ID 4095 out of range" },
+	{ { "segment", "add", "s", "profile", "p", "ports", "eth0", "eth1", "vlan", "1-100" },
+	  "too many VLANs (max 64)" },
+	{ { "segment", "add", "s", "profile", "p", "ports", "averyveryverylongifname", "eth1" },
+	  "interface name too long" },
+	{ { "bypass", "add", "b", "vlan", "5000" }, "vlan `5000': out of range (1..4094)" },
+	{ { "bypass", "add", "b", "dport", "1-2-3" }, "dport `1-2-3'" },
+	{ { "bypass", "flush", "now" }, "bypass flush: unexpected argument `now'" },
+	{ { "reputation", "add", "10.0.0.0/8" }, "reputation add: missing `score SCORE'" },
+	{ { "reputation", "add", "10.0.0.0/8", "score", "101" }, "score `101': out of range (0..100)" },
+	{ { "reputation", "add", "10.0.0.1/8", "score", "1" }, "cidr `10.0.0.1/8': host bits set" },
+	{ { "reputation", "add", "10.0.0.0/8", "score", "1", "category", "a b" }, "category `a b'" },
+	{ { "reputation", "show", "10.0.0.0/8" }, "address `10.0.0.0/8': must be a single host" },
+	{ { "reputation", "load" }, "reputation load: missing FILE" },
+	{ { "reputation", "load", "/dev/null", "merge" }, "unknown keyword `merge'" },
+	{ { "quarantine", "add", "10.0.0.1/24" }, "host `10.0.0.1/24': host bits set" },
+	{ { "quarantine", "del", "10.0.0" }, "host `10.0.0': not an IPv4 address" },
+	{ { "quarantine", "add", "10.0.0.1", "timeout", "5y" }, "timeout `5y': not a duration" },
+	{ { "quarantine", "add", "10.0.0.1", "reason",
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
+	  "too long (max 127 bytes)" },
+	{ { "config", "set" }, "config set: nothing to set" },
+	{ { "config", "set", "max-flows", "0" }, "max-flows `0': out of range (1..4000000)" },
+	{ { "config", "set", "max-flows", "4000001" }, "out of range (1..4000000)" },
+	{ { "config", "set", "flow-full", "accept" }, "flow-full `accept': must be drop or bypass" },
+	{ { "config", "set", "timeout-udp", "2d" }, "timeout-udp `2d': out of range (1..86400 seconds)" },
+	{ { "config", "set", "timeout-tcp-established", "11d" }, "out of range (1..864000 seconds)" },
+	{ { "config", "set", "timeout-udp", "1", "timeout-udp", "2" }, "keyword `timeout-udp' given twice" },
+	{ { "stats", "clear" }, "stats: unknown command `clear'" },
+	{ { "monitor", "now" }, "monitor: unexpected argument `now'" },
+};
+
+START_TEST(test_usage_errors)
+{
+	const struct usage_case *c = &usage_cases[_i];
+
+	ck_assert_msg(run_in(NULL, c->args) == 2, "`%s %s ...' exited %d, stderr:\n%s",
+		      c->args[0], c->args[1] ? c->args[1] : "", r.code, r.err);
+	ERR_HAS(c->msg);
+	ck_assert_msg(!strncmp(r.err, "tlsictl: ", 9), "stderr: %s", r.err);
+	ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
+START_TEST(test_no_arguments)
+{
+	ck_assert_int_eq(RUN("-j"), 2);
+	ERR_HAS("Usage: tlsictl");
+}
+END_TEST
+
+/* ---- help ------------------------------------------------------------ */
+
+static const char *const objects[] = {
+	"profile", "segment", "bypass", "tm", "reputation", "quarantine",
+	"config", "stats", "monitor",
+};
+
+START_TEST(test_object_help)
+{
+	const char *obj = objects[_i];
+
+	ck_assert_int_eq(RUN(obj, "help"), 0);
+	OUT_HAS("Usage: tlsictl");
+	OUT_HAS("Example");
+	ck_assert_str_eq(r.err, "");
+	ck_assert_int_eq(RUN(obj, "--help"), 0);
+	OUT_HAS("Usage: tlsictl");
+	ck_assert_int_eq(RUN("help", obj), 0);
+	OUT_HAS("Usage: tlsictl");
+}
+END_TEST
+
+START_TEST(test_global_help)
+{
+	size_t i;
+
+	ck_assert_int_eq(RUN("--help"), 0);
+	OUT_HAS("Usage: tlsictl");
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		OUT_HAS(objects[i]);
+	ck_assert_int_eq(RUN("-h"), 0);
+	ck_assert_int_eq(RUN("help"), 0);
+	ck_assert_int_eq(RUN("tm", "add", "--help"), 0);
+	OUT_HAS("rate-limit");
+	ck_assert_int_eq(RUN("-V"), 0);
+	OUT_HAS("tlsictl ");
+	ck_assert_int_eq(RUN("--version"), 0);
+}
+END_TEST
+
+/* ---- reputation files ------------------------------------------------ */
+
+static char tmpfile_path[64];
+
+static const char *write_tmp(const char *content)
+{
+	int fd;
+
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "/tmp/check_tlsictl.XXXXXX");
+	fd = mkstemp(tmpfile_path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+	return tmpfile_path;
+}
+
+START_TEST(test_rep_file_errors)
+{
+	static const struct {
+		const char *content;
+		const char *msg;	/* after "FILE:" */
+	} cases[] = {
+		{ "# list\n10.0.0.0/8 50 spam\n10.1.0.0/16 101\n", ":3: score `101'" },
+		{ "10.0.0.0/8 50\n\n\n1.2.3.4/24 5\n", ":4: cidr `1.2.3.4/24': host bits set" },
+		{ "1.2.3.4\n", ":1: missing score after `1.2.3.4'" },
+		{ "1.2.3.4 5 cat extra\n", ":1: field `extra'" },
+		{ "1.2.3.4 5 c/d\n", ":1: category `c/d'" },
+		{ "1.2.3.400 5\n", ":1: cidr `1.2.3.400'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_tmp(cases[i].content);
+		char want[256];
+
+		ck_assert_int_eq(RUN("reputation", "load", path), 2);
+		snprintf(want, sizeof(want), "%s%s", path, cases[i].msg);
+		ck_assert_msg(!strncmp(r.err, want, strlen(want)),
+			      "stderr `%s' does not start with `%s'", r.err, want);
+		ck_assert_str_eq(r.out, "");
+		unlink(path);
+	}
+
+	/* From standard input. */
+	write_tmp("1.2.3.0/24 5\n1.2.3.4 x\n");
+	ck_assert_int_eq(run_in(tmpfile_path,
+				(const char *const[]){ "reputation", "load", "-", NULL }), 2);
+	ERR_HAS("-:2: score `x'");
+	unlink(tmpfile_path);
+
+	ck_assert_int_eq(RUN("reputation", "load", "/nonexistent/file"), 1);
+	ERR_HAS("reputation load: cannot open `/nonexistent/file'");
+}
+END_TEST
+
+/* ---- without the module ---------------------------------------------- */
+
+#define NOT_LOADED "tlsi module not loaded (generic netlink family tlsi not found)"
+
+START_TEST(test_module_not_loaded)
+{
+	const char *path;
+
+	if (family_present())
+		return;		/* the module is loaded here: nothing to check */
+
+	ck_assert_int_eq(RUN("tm", "show"), 1);
+	ck_assert_str_eq(r.err, "tlsictl: tm show: " NOT_LOADED "\n");
+	ck_assert_int_eq(RUN("-j", "profile", "list"), 1);
+	ck_assert_str_eq(r.err, "tlsictl: profile list: " NOT_LOADED "\n");
+	ck_assert_int_eq(RUN("tm", "add", "web", "action", "block", "reset", "src",
+			     "10.9.0.1/32", "proto", "tcp", "dport", "80"), 1);
+	ck_assert_str_eq(r.err, "tlsictl: tm add: " NOT_LOADED "\n");
+	ck_assert_int_eq(RUN("stats"), 1);
+	ERR_HAS(NOT_LOADED);
+	ck_assert_int_eq(RUN("monitor"), 1);
+	ck_assert_str_eq(r.err, "tlsictl: monitor: " NOT_LOADED "\n");
+	ck_assert_int_eq(RUN("reputation", "show", "1.2.3.4"), 1);
+	ERR_HAS(NOT_LOADED);
+
+	/* A good file is read whole, then netlink fails. */
+	path = write_tmp("# ok\n10.0.0.0/8 50 spam\n\n192.0.2.1 100\n");
+	ck_assert_int_eq(RUN("reputation", "load", path, "replace"), 1);
+	ck_assert_str_eq(r.err, "tlsictl: reputation load: " NOT_LOADED "\n");
+	unlink(path);
+}
+END_TEST
+
+static Suite *tlsictl_suite(void)
+{
+	Suite *s = suite_create("tlsictl");
+	TCase *tc = tcase_create("cli");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_usage_errors, 0,
+			    sizeof(usage_cases) / sizeof(usage_cases[0]));
+	tcase_add_test(tc, test_no_arguments);
+	tcase_add_loop_test(tc, test_object_help, 0, sizeof(objects) / sizeof(objects[0]));
+	tcase_add_test(tc, test_global_help);
+	tcase_add_test(tc, test_rep_file_errors);
+	tcase_add_test(tc, test_module_not_loaded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	find_tlsictl();
+	sr = srunner_create(tlsictl_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsictl: administer tlsi, inline TLS inspection on a Linux bridge.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsictl.h"
+
+const char *prog = "tlsictl";
+bool opt_json;
+
+static const struct command objects[] = {
+	{ "profile",	profile_main,	 "Inspection profiles: reputation thresholds" },
+	{ "segment",	segment_main,	 "Segments: which bridge traffic is inspected, with which profile" },
+	{ "bypass",	bypass_main,	 "Bypass rules: traffic passed uninspected" },
+	{ "tm",		tm_main,	 "Traffic management filters: block, permit, trust, rate-limit" },
+	{ "reputation",	reputation_main, "IP reputation entries: add, delete, look up, bulk load" },
+	{ "quarantine",	quarantine_main, "Quarantined hosts" },
+	{ "config",	config_main,	 "Flow table size, full-table policy and timeouts" },
+	{ "stats",	stats_main,	 "Device counters and flow table usage" },
+	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
+	{ NULL, NULL, NULL }
+};
+
+static void show_usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f,
+		"Usage: %s [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]\n"
+		"\n"
+		"Administer tlsi, inline TLS inspection and intrusion prevention on a\n"
+		"Linux bridge, through the generic netlink family \"" TLSI_GENL_NAME "\".\n"
+		"Changes need CAP_NET_ADMIN and apply to the current network namespace.\n"
+		"\n"
+		"Objects:\n", prog);
+	for (c = objects; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->description);
+	fprintf(f,
+		"\n"
+		"Options (before OBJECT):\n"
+		"  -j, --json     print show, list, stats and config show output as JSON\n"
+		"  -h, --help     print this help\n"
+		"  -V, --version  print the version\n"
+		"\n"
+		"`%s OBJECT help' describes an object's commands.\n"
+		"A COMMAND left out means `show'.\n"
+		"\n"
+		"Exit status: 0 success, 1 error (kernel refused, I/O), 2 bad usage.\n",
+		prog);
+}
+
+/* Output goes to stdout buffered: a failed write shows only at the end. */
+static int finish(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		set_context(NULL, NULL);
+		errmsg("write error: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			opt_json = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			show_usage(stdout);
+			return finish(EXIT_OK);
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("%s %s (tlsi netlink interface version %d)\n", prog,
+			       TLSICTL_VERSION, TLSI_GENL_VERSION);
+			return finish(EXIT_OK);
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			usage_error("unknown option `%s'", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		show_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 >= argc) {
+			show_usage(stdout);
+			return finish(EXIT_OK);
+		}
+		/* "tlsictl help tm" = "tlsictl tm help" */
+		argv[i] = argv[i + 1];
+		argv[i + 1] = "help";
+		argc = i + 2;
+	}
+	for (c = objects; c->name; c++)
+		if (!strcmp(argv[i], c->name))
+			break;
+	if (!c->name)
+		usage_error("unknown object `%s'", argv[i]);
+
+	out_init();
+	return finish(c->fn(argc - i, argv + i));
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsictl profile: inspection profiles.
+ */
+#include <string.h>
+
+#include "tlsictl.h"
+
+static const char help[] =
+"Usage: tlsictl profile add NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
+"       tlsictl profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
+"       tlsictl profile del NAME\n"
+"       tlsictl [-j] profile show|list\n"
+"\n"
+"A profile holds the inspection policy that segments refer to: the\n"
+"reputation score at or above which a flow is blocked or alerted on.\n"
+"\n"
+"Commands:\n"
+"  add    create a profile; thresholds not given are off\n"
+"  set    change thresholds of an existing profile (at least one)\n"
+"  del    delete a profile; refused while a segment uses it\n"
+"  show   list profiles with their thresholds and number of users\n"
+"         (segments); `list' is the same\n"
+"\n"
+"Arguments:\n"
+"  NAME             1..31 characters of letters, digits, `_', `-', `.'\n"
+"  rep-block SCORE  block traffic whose reputation score is at least SCORE\n"
+"                   (0..100); `off' never blocks\n"
+"  rep-alert SCORE  emit an alert event at or above SCORE (0..100);\n"
+"                   `off' never alerts\n"
+"\n"
+"Output (one line per profile; with -j a JSON array, where `off' is 101):\n"
+"  NAME rep-block SCORE|off rep-alert SCORE|off users N\n"
+"\n"
+"Examples:\n"
+"  tlsictl profile add strict rep-block 60 rep-alert 30\n"
+"  tlsictl profile set strict rep-block off\n"
+"  tlsictl profile del strict\n";
+
+struct profile_args {
+	const char *name;
+	bool has_block, has_alert;
+	uint8_t block, alert;
+};
+
+static void parse_args(int argc, char **argv, struct profile_args *a)
+{
+	char err[TLSI_ERR_MAX];
+	unsigned long seen = 0;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->name = positional(argc, argv, "name");
+	for (i = 2; i < argc; i++) {
+		const char *k = argv[i];
+
+		if (!strcmp(k, "rep-block")) {
+			kw_once(&seen, 1, k);
+			check(parse_threshold(k, kw_value(argc, argv, &i), &a->block,
+					      err, sizeof(err)), err);
+			a->has_block = true;
+		} else if (!strcmp(k, "rep-alert")) {
+			kw_once(&seen, 2, k);
+			check(parse_threshold(k, kw_value(argc, argv, &i), &a->alert,
+					      err, sizeof(err)), err);
+			a->has_alert = true;
+		} else {
+			usage_error("unknown keyword `%s'", k);
+		}
+	}
+}
+
+static void fill(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct profile_args *a = arg;
+
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, a->name);
+	if (a->has_block)
+		mnl_attr_put_u8(nlh, TLSI_A_REP_BLOCK_THRESHOLD, a->block);
+	if (a->has_alert)
+		mnl_attr_put_u8(nlh, TLSI_A_REP_ALERT_THRESHOLD, a->alert);
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	struct profile_args a;
+
+	parse_args(argc, argv, &a);
+	return ctl_simple(TLSI_CMD_PROFILE_NEW, fill, &a);
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	struct profile_args a;
+
+	parse_args(argc, argv, &a);
+	if (!a.has_block && !a.has_alert)
+		usage_error("nothing to set (give rep-block and/or rep-alert)");
+	return ctl_simple(TLSI_CMD_PROFILE_SET, fill, &a);
+}
+
+static int cmd_del(int argc, char **argv)
+{
+	struct profile_args a = { 0 };
+
+	a.name = positional(argc, argv, "name");
+	if (argc > 2)
+		usage_error("unexpected argument `%s'", argv[2]);
+	return ctl_simple(TLSI_CMD_PROFILE_DEL, fill, &a);
+}
+
+static void out_threshold(const char *key, const struct nlattr *a)
+{
+	char buf[8];
+	uint8_t v;
+
+	if (!a)
+		return;
+	v = mnl_attr_get_u8(a);
+	if (v >= TLSI_SCORE_OFF)
+		strcpy(buf, "off");
+	else
+		snprintf(buf, sizeof(buf), "%u", v);
+	out_str_or_u64(key, buf, v);
+}
+
+static void print_profile(const struct nlattr **tb)
+{
+	out_obj_begin();
+	if (tb[TLSI_A_NAME])
+		out_name("name", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	out_threshold("rep-block", tb[TLSI_A_REP_BLOCK_THRESHOLD]);
+	out_threshold("rep-alert", tb[TLSI_A_REP_ALERT_THRESHOLD]);
+	if (tb[TLSI_A_REFCNT])
+		out_u64("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
+	out_obj_end();
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	if (argc > 1)
+		usage_error("unexpected argument `%s'", argv[1]);
+	return ctl_dump(TLSI_CMD_PROFILE_GET, print_profile);
+}
+
+static const struct command cmds[] = {
+	{ "add", cmd_add, NULL },
+	{ "set", cmd_set, NULL },
+	{ "del", cmd_del, NULL },
+	{ "show", cmd_show, NULL },
+	{ "list", cmd_show, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int profile_main(int argc, char **argv)
+{
+	return dispatch(argc, argv, cmds, help);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsictl stats: device counters.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tlsictl.h"
+
+static const char help[] =
+"Usage: tlsictl [-j] stats [show]\n"
+"       tlsictl stats reset\n"
+"\n"
+"Counters of the current network namespace since tlsi was loaded or the\n"
+"last reset, and the flow table's usage.\n"
+"\n"
+"Commands:\n"
+"  show   print one `NAME VALUE' line per counter, then flows_current,\n"
+"         flows_peak and max_flows; with -j one JSON object mapping each\n"
+"         name to its value. `show' is the default.\n"
+"  reset  zero the counters and the hit counters of every rule and entry\n"
+"         (flows are kept)\n"
+"\n"
+"Counters (as in /proc/net/tlsi/stats):\n"
+"  packets, bytes                     packets and bytes seen\n"
+"  non_ipv4_forwarded, no_segment_forwarded, malformed_forwarded\n"
+"                                     passed without inspection, and why\n"
+"  fragments                          IPv4 fragments seen\n"
+"  flows_created, flows_expired, flows_reclassified\n"
+"  bypass_hits, tm_hits, tm_block, tm_permit, tm_trust,\n"
+"  tm_rate_limit_passed, reputation_hits, reputation_block,\n"
+"  reputation_alert, quarantine_hits, quarantine_expired\n"
+"                                     decisions of each table\n"
+"  action_forward, action_drop        final verdicts\n"
+"  tcp_resets_sent, tcp_resets_failed\n"
+"  drop_*                             drops, by cause\n"
+"  flow_full_bypassed                 flows passed untracked, table full\n"
+"  events_sent, events_failed         multicast events\n"
+"\n"
+"Examples:\n"
+"  tlsictl stats\n"
+"  tlsictl -j stats | jq .drop_reputation\n";
+
+#define COUNTER_NAME(e, s) s,
+static const char *const counter_names[] = { TLSI_COUNTERS(COUNTER_NAME) };
+#undef COUNTER_NAME
+
+static void out_counter(const char *name, uint64_t v)
+{
+	if (opt_json)
+		out_u64(name, v);
+	else
+		printf("%-24s %llu\n", name, (unsigned long long)v);
+}
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1], *a;
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	if (opt_json)
+		out_obj_begin();
+	if (tb[TLSI_A_STATS]) {
+		mnl_attr_for_each_nested(a, tb[TLSI_A_STATS]) {
+			uint16_t type = mnl_attr_get_type(a);
+			char name[32];
+
+			if (!type || mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				continue;
+			if (type - 1U < __TLSI_CNT_MAX)
+				snprintf(name, sizeof(name), "%s", counter_names[type - 1]);
+			else
+				snprintf(name, sizeof(name), "counter_%u", type - 1U);
+			out_counter(name, mnl_attr_get_u64(a));
+		}
+	}
+	if (tb[TLSI_A_FLOWS_CURRENT])
+		out_counter("flows_current", mnl_attr_get_u32(tb[TLSI_A_FLOWS_CURRENT]));
+	if (tb[TLSI_A_FLOWS_PEAK])
+		out_counter("flows_peak", mnl_attr_get_u32(tb[TLSI_A_FLOWS_PEAK]));
+	if (tb[TLSI_A_MAX_FLOWS])
+		out_counter("max_flows", mnl_attr_get_u32(tb[TLSI_A_MAX_FLOWS]));
+	if (opt_json)
+		out_obj_end();
+	return MNL_CB_OK;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	char buf[TLSI_NL_MSGBUF];
+	struct tlsi_nl nl;
+	int rc;
+
+	if (argc > 1)
+		usage_error("unexpected argument `%s'", argv[1]);
+	ctl_open(&nl);
+	rc = ctl_request(&nl, tlsi_nl_msg(&nl, buf, TLSI_CMD_STATS_GET, 0),
+			 show_cb, NULL);
+	tlsi_nl_close(&nl);
+	return rc;
+}
+
+static int cmd_reset(int argc, char **argv)
+{
+	if (argc > 1)
+		usage_error("unexpected argument `%s'", argv[1]);
+	return ctl_simple(TLSI_CMD_STATS_RESET, NULL, NULL);
+}
+
+static const struct command cmds[] = {
+	{ "show", cmd_show, NULL },
+	{ "list", cmd_show, NULL },
+	{ "reset", cmd_reset, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int stats_main(int argc, char **argv)
+{
+	return dispatch(argc, argv, cmds, help);
+}

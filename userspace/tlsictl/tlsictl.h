@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TLSICTL_H
+#define TLSICTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "json.h"
+#include "nl.h"
+#include "parse.h"
+
+#ifndef TLSICTL_VERSION
+#define TLSICTL_VERSION "0.1.0"
+#endif
+
+#define EXIT_OK		0
+#define EXIT_ERROR	1
+#define EXIT_USAGE	2
+
+extern const char *prog;
+extern bool opt_json;
+
+/* ---- commands -------------------------------------------------------- */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *description;
+};
+
+int profile_main(int argc, char **argv);
+int segment_main(int argc, char **argv);
+int bypass_main(int argc, char **argv);
+int tm_main(int argc, char **argv);
+int reputation_main(int argc, char **argv);
+int quarantine_main(int argc, char **argv);
+int config_main(int argc, char **argv);
+int stats_main(int argc, char **argv);
+int monitor_main(int argc, char **argv);
+
+/*
+ * Run an object's subcommand: argv[0] is the object, argv[1] the command
+ * (none: "show"). "help", "-h" and "--help" print help to stdout.
+ */
+int dispatch(int argc, char **argv, const struct command *cmds,
+	     const char *help);
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* "<object> <cmd>" prefix of messages, set by dispatch(). */
+void set_context(const char *object, const char *cmd);
+/* "tlsictl: <ctx>: <msg>" to stderr. */
+void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* errmsg(), a hint to read the help, exit 2. */
+noreturn void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+/* ---- argument parsing ----------------------------------------------- */
+
+bool is_help(const char *s);
+/* The value after keyword argv[*i]; usage error if missing. Advances *i. */
+const char *kw_value(int argc, char **argv, int *i);
+/* Usage error if keyword argv[i] was seen already (bit in *seen). */
+void kw_once(unsigned long *seen, unsigned long bit, const char *kw);
+/* Usage error with err if rc != 0. */
+void check(int rc, const char *err);
+/* argv[1] must exist (the object name); returns it after parse_name(). */
+const char *positional(int argc, char **argv, const char *what);
+
+/* Match fields shared by bypass and TM rules. */
+struct match {
+	bool has_src, has_dst, has_sport, has_dport;
+	struct tlsi_cidr src, dst;
+	uint8_t proto;		/* 0 = any */
+	uint16_t sport_min, sport_max, dport_min, dport_max;
+	unsigned long seen;
+};
+/* Consume a src/dst/proto/sport/dport keyword at argv[*i]; false if none. */
+bool match_keyword(struct match *m, int argc, char **argv, int *i);
+/* Usage error unless ports come with a protocol that has ports. */
+void match_check(const struct match *m);
+void match_put(struct nlmsghdr *nlh, const struct match *m);
+
+/* ---- netlink --------------------------------------------------------- */
+
+/* Open the tlsi family; on failure print the error and exit 1. */
+void ctl_open(struct tlsi_nl *nl);
+/* tlsi_nl_request(); on failure print "<ctx>: kernel refused: ..." and
+ * return EXIT_ERROR, else EXIT_OK. */
+int ctl_request(struct tlsi_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data);
+/* Print the last failure of nl; returns EXIT_ERROR. */
+int ctl_report(const struct tlsi_nl *nl);
+/* Open, send a request built by fill() (may be NULL), close. */
+int ctl_simple(uint8_t cmd, void (*fill)(struct nlmsghdr *nlh, const void *arg),
+	       const void *arg);
+/* Dump cmd, printing each object with print() inside a list. */
+int ctl_dump(uint8_t cmd, void (*print)(const struct nlattr **tb));
+
+/* ---- output ---------------------------------------------------------- */
+/*
+ * One object per line (plain: "NAME key value key value ..."), or with -j
+ * one JSON object per element of an array. Keys are given in their plain
+ * spelling ("rep-block"); JSON turns '-' into '_'.
+ */
+void out_init(void);
+void out_list_begin(void);
+void out_list_end(void);
+void out_obj_begin(void);
+void out_obj_end(void);
+/* First field: plain prints the value alone. */
+void out_name(const char *key, const char *val);
+void out_str(const char *key, const char *val);
+void out_u64(const char *key, uint64_t v);
+/* plain: " key" when set; JSON: "key":true/false. */
+void out_flag(const char *key, bool set);
+void out_cidr(const char *key, const struct nlattr *a);
+/* The proto, port ranges, src and dst of a rule. */
+void out_match(const struct nlattr **tb);
+/* plain: " key a b" (JSON callers print a and b themselves). */
+void out_pair(const char *key, const char *a, const char *b);
+/* plain: " key 10,20-25"; JSON: "json_key":[10,20,21,...]. */
+void out_vlan_list(const char *key, const char *json_key, const uint16_t *v,
+		   size_t n);
+/* Value printed differently: plain text vs. JSON number. */
+void out_str_or_u64(const char *key, const char *plain, uint64_t json);
+
+const char *tm_action_name(uint8_t a);
+const char *table_name(uint8_t t);
+const char *event_type_name(uint8_t t);
+
+#endif /* TLSICTL_H */
