@@ -15,6 +15,7 @@
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/mm.h>
+#include <linux/in.h>
 
 #include "tlsi.h"
 #include "flow.h"
@@ -104,6 +105,38 @@ void tlsi_flow_table_free(struct tlsi_net *tn)
 	tn->flows = NULL;
 }
 
+u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
+{
+	const u32 *to = tn->cfg.timeout;
+
+	switch (f->key.proto) {
+	case IPPROTO_TCP:
+		switch (f->tcp_state) {
+		case TLSI_TCP_SYN_SENT:
+		case TLSI_TCP_SYN_RECV:
+			return READ_ONCE(to[TLSI_TO_TCP_SYN]);
+		case TLSI_TCP_FIN_WAIT:
+		case TLSI_TCP_CLOSE:
+			return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
+		default:
+			return READ_ONCE(to[TLSI_TO_TCP_EST]);
+		}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		return READ_ONCE(to[TLSI_TO_UDP]);
+	case IPPROTO_ICMP:
+		return READ_ONCE(to[TLSI_TO_ICMP]);
+	default:
+		return READ_ONCE(to[TLSI_TO_OTHER]);
+	}
+}
+
+bool tlsi_flow_expired(struct tlsi_net *tn, const struct tlsi_flow *f)
+{
+	return time_after(jiffies, READ_ONCE(f->last_seen) +
+			  (unsigned long)tlsi_flow_timeout(tn, f) * HZ);
+}
+
 static u32 tlsi_flow_hash(const struct tlsi_flow_table *ft,
 			  const struct tlsi_pkt_tuple *t, u16 seg)
 {
@@ -154,7 +187,7 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 		dir = tlsi_flow_match(f, t, seg);
 		if (!dir)
 			continue;
-		if (time_after(jiffies, READ_ONCE(f->expires))) {
+		if (tlsi_flow_expired(tn, f)) {
 			stale = f;
 			break;
 		}
@@ -173,7 +206,7 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	/* Another CPU may have created it while we looked without the lock. */
 	hlist_for_each_entry(f, &ft->buckets[h], node) {
 		dir = tlsi_flow_match(f, t, seg);
-		if (dir && !time_after(jiffies, READ_ONCE(f->expires))) {
+		if (dir && !tlsi_flow_expired(tn, f)) {
 			spin_unlock_bh(lock);
 			*reply = dir == 2;
 			return f;
@@ -194,7 +227,7 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	f->key = *t;
 	f->seg_id = seg;
 	f->gen = atomic_read(&tn->gen) - 1;	/* not yet classified */
-	f->expires = jiffies + HZ;
+	f->last_seen = jiffies;
 	hlist_add_head_rcu(&f->node, &ft->buckets[h]);
 	count = atomic_inc_return(&ft->count);
 	spin_unlock_bh(lock);
@@ -225,7 +258,7 @@ void tlsi_flow_gc(struct tlsi_net *tn)
 			continue;
 		spin_lock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
 		hlist_for_each_entry_safe(f, tmp, &ft->buckets[i], node) {
-			if (time_after(jiffies, READ_ONCE(f->expires))) {
+			if (tlsi_flow_expired(tn, f)) {
 				tlsi_flow_unlink(ft, f);
 				expired++;
 			}
@@ -286,7 +319,8 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 	for (i = 0; i <= ft->mask; i++) {
 		hlist_for_each_entry_rcu(f, &ft->buckets[i], node) {
 			const struct tlsi_pkt_tuple *k = &f->key;
-			long left = (long)(READ_ONCE(f->expires) - jiffies);
+			long left = (long)(READ_ONCE(f->last_seen) +
+					   tlsi_flow_timeout(tn, f) * HZ - jiffies);
 			u8 st = READ_ONCE(f->tcp_state);
 			u8 table = READ_ONCE(f->table);
 

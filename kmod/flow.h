@@ -16,6 +16,9 @@ enum tlsi_verdict {
  * One tracked connection. The verdict fields are valid while gen equals
  * tlsi_net.gen; tm_rule (a rate-limiting TM filter) is only dereferenced
  * then, and rules are freed a grace period after the generation moves.
+ * A flow expires when it has been idle for the timeout of its protocol and
+ * state, read from the current settings, so changed timeouts apply to live
+ * flows too.
  * Fields written on the packet path use WRITE_ONCE: two CPUs may see the two
  * directions of one flow, and a lost update of a timestamp is harmless.
  */
@@ -29,9 +32,12 @@ struct tlsi_flow {
 	u8 table;			/* enum tlsi_table that decided */
 	u8 flags;			/* TLSI_FLOW_F_* */
 	int gen;
-	unsigned long expires;		/* jiffies */
+	unsigned long last_seen;	/* jiffies of the last packet */
 	struct tlsi_rule *tm_rule;	/* RATE_LIMIT filter, or NULL */
 };
+
+u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f);
+bool tlsi_flow_expired(struct tlsi_net *tn, const struct tlsi_flow *f);
 
 struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 				const struct tlsi_pkt_tuple *t, u16 seg,

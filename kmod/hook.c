@@ -99,32 +99,6 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	return true;
 }
 
-static u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
-{
-	const u32 *to = tn->cfg.timeout;
-
-	switch (f->key.proto) {
-	case IPPROTO_TCP:
-		switch (f->tcp_state) {
-		case TLSI_TCP_SYN_SENT:
-		case TLSI_TCP_SYN_RECV:
-			return READ_ONCE(to[TLSI_TO_TCP_SYN]);
-		case TLSI_TCP_FIN_WAIT:
-		case TLSI_TCP_CLOSE:
-			return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
-		default:
-			return READ_ONCE(to[TLSI_TO_TCP_EST]);
-		}
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
-		return READ_ONCE(to[TLSI_TO_UDP]);
-	case IPPROTO_ICMP:
-		return READ_ONCE(to[TLSI_TO_ICMP]);
-	default:
-		return READ_ONCE(to[TLSI_TO_OTHER]);
-	}
-}
-
 /* Answer a TCP packet with a reset out of the port it came in on. */
 static void tlsi_send_reset(struct tlsi_net *tn, struct sk_buff *oldskb,
 			    const struct net_device *in)
@@ -339,7 +313,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		state = READ_ONCE(f->tcp_state);
 		WRITE_ONCE(f->tcp_state, tlsi_tcp_next_state(state, tcp_flags, reply));
 	}
-	WRITE_ONCE(f->expires, jiffies + (unsigned long)tlsi_flow_timeout(tn, f) * HZ);
+	WRITE_ONCE(f->last_seen, jiffies);
 
 	gen = atomic_read(&tn->gen);
 	if (READ_ONCE(f->gen) != gen) {

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Hostile input: every refusal names what was wrong, changes nothing, and
+# never upsets the kernel. Both through tlsictl and through hand-made
+# netlink requests that tlsictl would never send.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+tlsi_basic
+NL="python3 ${TLSI_REPO:-.}/tests/vm/tools/nlraw.py"
+ctl_ok tm add keep action block proto tcp dport 9999
+snapshot() {
+	for t in profile segment bypass tm reputation quarantine; do
+		tlsictl -j "$t" show | python3 -c 'import json,sys; print(sorted(json.dumps(o, sort_keys=True) for o in json.load(sys.stdin) if not isinstance(o, dict) or True))' | sed 's/"hits": [0-9]*//g; s/"packets": [0-9]*//g; s/"bytes": [0-9]*//g'
+	done
+}
+before=$(snapshot)
+
+# tlsictl: usage errors (exit 2) that name the value.
+ctl_fail 2 "10.0.0.300" tm add x action block src 10.0.0.300/8
+ctl_fail 2 "10-5" tm add x action block proto tcp dport 10-5
+ctl_fail 2 "65536" bypass add x proto tcp sport 65536
+ctl_fail 2 "firewall" firewall add x
+ctl_fail 2 "frobnicate" tm frobnicate
+ctl_fail 2 "too long" tm add abcdefghijabcdefghijabcdefghijabc action block
+ctl_fail 2 "rate" tm add x action rate-limit
+ctl_fail 2 "score|101" reputation add 10.1.0.0/16 score 101
+ctl_fail 2 "action" tm add x action explode
+# Kernel refusals (exit 1) with the kernel's message.
+ctl_fail 1 "already exists" tm add keep action block
+ctl_fail 1 "no TM filter" tm del ghost
+ctl_fail 1 "no profile" tm add x action block profile ghost
+
+# A reputation file with line 4711 malformed: nothing is loaded.
+python3 -c '
+for i in range(4710):
+    print("10.%d.%d.0/24 50 bulk" % (i // 256, i % 256))
+print("10.200.0.0/24 fifty bulk")
+for i in range(100):
+    print("10.201.%d.0/24 50 bulk" % i)
+' >/tmp/bad4711.$$
+ctl_fail 2 ":4711:" reputation load /tmp/bad4711.$$
+assert_eq "$(counter reputation_entries)" 0 "entries after refused load"
+
+# Unprivileged callers cannot change anything.
+out=$(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$TLSICTL" tm add sneaky action trust 2>&1) && fail "unprivileged tm add succeeded"
+echo "$out" | grep -Eqi "permitted|permission" || fail "unprivileged refusal message: $out"
+pass "unprivileged refused: $out"
+ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$TLSICTL" tm show >/dev/null || fail "unprivileged tm show failed"
+
+# Hand-made requests: each refused with an extack message naming the field.
+nl_fail() {
+	local pat=$1 out
+	shift
+	out=$(ip netns exec "$NS_A" $NL "$@") && fail "accepted: $*"
+	echo "$out" | grep -Eq -- "$pat" || fail "nlraw $*: '$out' does not match '$pat'"
+	pass "refused: $out"
+}
+nl_fail "host bits" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,10.0.0.1,8
+nl_fail "IPv4|AF_INET" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,10.0.0.0,8
+nl_fail "error 34|range|Invalid" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,10.0.0.0,33
+nl_fail "error" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:9
+nl_fail "reversed" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_PROTO:u8:6 TLSI_A_DPORT_MIN:u16:10 TLSI_A_DPORT_MAX:u16:5
+nl_fail "both ends" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_PROTO:u8:6 TLSI_A_DPORT_MIN:u16:10
+nl_fail "protocol with ports" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_PROTO:u8:1 TLSI_A_DPORT_MIN:u16:1 TLSI_A_DPORT_MAX:u16:2
+nl_fail "needs a rate" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:3
+nl_fail "unknown rule flags" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_FLAGS:u32:0x80
+nl_fail "error 22" TLSI_CMD_TM_NEW TLSI_A_NAME:strnonul:abcdefghijabcdefghijabcdefghijabcdefghij TLSI_A_ACTION:u8:0
+nl_fail "error 22" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 200:u32:1
+nl_fail "error 22|Missing|missing" TLSI_CMD_TM_NEW TLSI_A_ACTION:u8:0
+nl_fail "VLAN|error" TLSI_CMD_SEGMENT_NEW TLSI_A_NAME:str:s TLSI_A_PROFILE:str:p1 TLSI_A_PORT_A:str:eth0 TLSI_A_PORT_B:str:eth1 TLSI_A_VLANS:hex:0000
+nl_fail "error" TLSI_CMD_SEGMENT_NEW TLSI_A_NAME:str:s TLSI_A_PROFILE:str:p1 TLSI_A_PORT_A:str:eth0 TLSI_A_PORT_B:str:eth1 TLSI_A_VLANS:hex:010203
+nl_fail "two different ports" TLSI_CMD_SEGMENT_NEW TLSI_A_NAME:str:s TLSI_A_PROFILE:str:p1 TLSI_A_PORT_A:str:eth0 TLSI_A_PORT_B:str:eth0
+nl_fail "hosts, not networks" TLSI_CMD_QUAR_NEW TLSI_A_SRC:cidr:2,10.0.0.0,8
+nl_fail "unknown batch" TLSI_CMD_REP_COMMIT TLSI_A_BATCH:u32:77
+nl_fail "error" TLSI_CMD_REP_LOAD TLSI_A_BATCH:u32:0 TLSI_A_REP_ENTRIES:raw:
+nl_fail "error" TLSI_CMD_REP_NEW TLSI_A_SRC:cidr:2,10.0.0.0,8 TLSI_A_SCORE:u8:150
+nl_fail "error" TLSI_CMD_CONFIG_SET TLSI_A_MAX_FLOWS:u32:0
+nl_fail "error" TLSI_CMD_CONFIG_SET TLSI_A_FLOW_FULL_ACTION:u8:7
+nl_fail "error" TLSI_CMD_PROFILE_NEW TLSI_A_NAME:str:
+nl_fail "error" 250
+# Truncated and garbage attributes.
+nl_fail "error" TLSI_CMD_TM_NEW 1:raw:41
+nl_fail "error" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:raw:0000
+nl_fail "error" TLSI_CMD_REP_NEW TLSI_A_SRC:raw:ffffffff TLSI_A_SCORE:u8:1
+
+after=$(snapshot)
+assert_eq "$after" "$before" "configuration after refused requests"
+expect_probe ok tcp 10.9.0.2 8080

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# tlsi-specific helpers for the VM tests, on top of lib.sh.
+
+PROBE="${TLSI_REPO:-.}/tests/vm/tools/probe.py"
+
+# probe tcp|udp DST PORT [--src A] [--sport N]: prints ok|refused|timeout,
+# from the client namespace.
+probe() { ip netns exec "$NS_C" python3 "$PROBE" "$@" || true; }
+# probe_from NS ...: the same from another namespace.
+probe_from() { local ns; ns=$(_ns "$1"); shift; ip netns exec "$ns" python3 "$PROBE" "$@" || true; }
+
+# expect_probe WANT ARGS...: probe and compare.
+expect_probe() {
+	local want=$1 got
+	shift
+	got=$(probe "$@")
+	assert_eq "$got" "$want" "probe $*"
+}
+
+# ctl_ok ARGS: tlsictl must succeed. ctl_fail RC PATTERN ARGS: must fail
+# with exit code RC and a message matching PATTERN (grep -E).
+ctl_ok() {
+	local out
+	out=$(tlsictl "$@" 2>&1) || fail "tlsictl $*: $out"
+}
+ctl_fail() {
+	local rc=$1 pat=$2 out got=0
+	shift 2
+	out=$(tlsictl "$@" 2>&1) || got=$?
+	[ "$got" = "$rc" ] || fail "tlsictl $*: exit $got, expected $rc: $out"
+	echo "$out" | grep -Eq -- "$pat" || fail "tlsictl $*: message '$out' does not match '$pat'"
+	pass "tlsictl $* refused ($rc): $out"
+}
+
+# tlsi_basic: topology, profile p1, segment seg1 over eth0/eth1, servers on
+# TCP 8080 and 8081 and UDP 5353 in the server namespace.
+tlsi_basic() {
+	topo_up
+	ctl_ok profile add p1
+	ctl_ok segment add seg1 profile p1 ports eth0 eth1
+	tcp_server 8080
+	tcp_server 8081
+	udp_echo 5353
+}
+
+# stats_snapshot: remember the counters; delta NAME: growth since then.
+stats_snapshot() {
+	_TLSI_SNAP=$(ip netns exec "$NS_A" cat /proc/net/tlsi/stats)
+}
+delta() {
+	local before now
+	before=$(echo "$_TLSI_SNAP" | awk -v n="$1" '$1 == n { print $2 }')
+	now=$(counter "$1")
+	echo $((now - ${before:-0}))
+}
+assert_delta() {
+	assert_eq "$(delta "$1")" "$2" "counter $1 grew by"
+}
+
+# monitor_start FILE: "tlsictl monitor" into FILE in the background.
+monitor_start() {
+	spawn a "$TLSICTL" monitor >"$1" 2>&1
+	sleep 0.5
+}
