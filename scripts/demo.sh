@@ -13,7 +13,9 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 say "Topology: client 10.9.0.1 -- [eth0 br0 eth1 appliance] -- server 10.9.0.2"
 topo_up
-tcp_server 80 "hello from the server"$'\n'
+mkdir -p /tmp/demo-www.$$ && echo "hello from the server" >/tmp/demo-www.$$/index.html
+spawn s python3 -m http.server 80 --bind 10.9.0.2 --directory /tmp/demo-www.$$
+wait_port s 80
 tcp_server 8080
 monitor_start /tmp/demo-events.$$
 
@@ -22,8 +24,20 @@ run tlsictl profile add office rep-block 80 rep-alert 50
 run tlsictl segment add lan-wan profile office ports eth0 eth1
 run tlsictl segment show
 
+# web: the client fetches http://10.9.0.2/ with curl.
+web() {
+	local out rc=0
+	out=$(in_c curl -sS --max-time 3 http://10.9.0.2/ 2>&1) || rc=$?
+	case $rc in
+	0) echo "client: curl http://10.9.0.2/ -> $out" ;;
+	28) echo "client: curl http://10.9.0.2/ -> no answer (dropped)" ;;
+	7) echo "client: curl http://10.9.0.2/ -> connection refused (reset)" ;;
+	*) echo "client: curl http://10.9.0.2/ -> error $rc: $out" ;;
+	esac
+}
+
 say "A web request passes"
-in_c curl -s --max-time 3 http://10.9.0.2/ || true
+web
 
 say "Traffic management: block TCP 8080 with a reset"
 run tlsictl tm add no-8080 action block reset proto tcp dport 8080
@@ -31,14 +45,15 @@ printf 'client -> server:8080: %s\n' "$(probe tcp 10.9.0.2 8080)"
 
 say "Reputation: the server's address is on a feed with score 90"
 run tlsictl reputation add 10.9.0.2/32 score 90 category botnet-c2
-printf 'client -> server:80: %s\n' "$(probe tcp 10.9.0.2 80)"
+web
 run tlsictl reputation del 10.9.0.2/32
 
 say "Quarantine the client for 3 seconds"
 run tlsictl quarantine add 10.9.0.1 timeout 3 reason "demo: infected host"
-printf 'client -> server:80: %s\n' "$(probe tcp 10.9.0.2 80)"
+web
 sleep 4
-printf 'after expiry, client -> server:80: %s\n' "$(probe tcp 10.9.0.2 80)"
+echo "after expiry:"
+web
 
 say "Events (tlsictl monitor)"
 cat /tmp/demo-events.$$
