@@ -131,12 +131,13 @@ static inline bool tlsi_tb_take(struct tlsi_token_bucket *tb, u64 now_ns)
 {
 	u64 cost = 1000000000ULL / (tb->rate ? tb->rate : 1);
 
+	/* A clock that steps back neither mints nor loses credit. */
 	if (now_ns > tb->last_ns) {
 		tb->credit_ns += now_ns - tb->last_ns;
 		if (tb->credit_ns > 1000000000ULL)
 			tb->credit_ns = 1000000000ULL;
+		tb->last_ns = now_ns;
 	}
-	tb->last_ns = now_ns;
 	if (tb->credit_ns < cost)
 		return false;
 	tb->credit_ns -= cost;
@@ -196,6 +197,22 @@ static inline void tlsi_flow_hash_words(const struct tlsi_pkt_tuple *t, u16 seg,
 	w[0] = t->saddr ^ t->daddr;
 	w[1] = ((u32)(u16)(t->sport ^ t->dport) << 16) | ((u32)t->proto << 8);
 	w[2] = (t->saddr + t->daddr) ^ ((u32)seg << 16) ^ (u32)(t->sport + t->dport);
+}
+
+/*
+ * Longest-prefix match probes prefix lengths from the longest present one
+ * down: take the highest set bit of a prefix-length mask and clear it.
+ * Returns -1 when the mask is empty.
+ */
+static inline int tlsi_plen_take_longest(u64 *mask)
+{
+	int plen;
+
+	if (!*mask)
+		return -1;
+	plen = 63 - __builtin_clzll(*mask);
+	*mask &= ~(1ULL << plen);
+	return plen;
 }
 
 /* Reputation: the best score among the entries that src or dst hit. */

@@ -111,19 +111,18 @@ const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn, u32 addr)
 {
 	const struct tlsi_rep_table *t = rcu_dereference(tn->rep);
 	u64 mask;
+	int plen;
 
 	if (!t)
 		return NULL;
 	mask = READ_ONCE(t->plen_mask);
-	while (mask) {
-		int plen = fls64(mask) - 1;
+	while ((plen = tlsi_plen_take_longest(&mask)) >= 0) {
 		u32 key = addr & tlsi_prefix_mask(plen);
 		const struct tlsi_rep_entry *e;
 
 		hlist_for_each_entry_rcu(e, &t->buckets[tlsi_rep_bucket(t, key, plen)], node)
 			if (e->addr == key && e->plen == plen)
 				return e;
-		mask &= ~(1ULL << plen);
 	}
 	return NULL;
 }

@@ -2,6 +2,8 @@
 """Send hand-made (hostile) requests to the tlsi generic netlink family.
 
   nlraw.py CMD ATTR...     one request; prints "ok" or "error <errno>: <extack>"
+  nlraw.py --batch FILE    one request per line (CMD ATTR...) over one socket;
+                           stops at the first refusal and prints it
 
 ATTR is TYPE:KIND:VALUE with KIND one of u8 u16 u32 str hex, or TYPE:cidr:
 FAMILY,ADDR,PLEN (a nested cidr, ADDR as dotted quad or hex:...), or
@@ -132,8 +134,30 @@ def encode(spec, enums):
     raise SystemExit("unknown kind " + kind)
 
 
+def batch(path, enums):
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    s.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+    s.bind((0, 0))
+    fam = family_id(s)
+    n = 0
+    for seq, line in enumerate(open(path), 2):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        cmd = enums[words[0]] if words[0] in enums else int(words[0], 0)
+        err, msg = request(s, fam, cmd, b"".join(encode(a, enums) for a in words[1:]), seq)
+        if err:
+            print("line %d: error %d: %s" % (seq - 1, -err, msg))
+            return 1
+        n += 1
+    print("ok %d requests" % n)
+    return 0
+
+
 def main():
     enums = uapi_enums()
+    if sys.argv[1] == "--batch":
+        return batch(sys.argv[2], enums)
     cmd = sys.argv[1]
     cmd = enums[cmd] if cmd in enums else int(cmd, 0)
     attrs = b"".join(encode(a, enums) for a in sys.argv[2:])
