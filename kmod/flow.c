@@ -77,8 +77,12 @@ static void tlsi_flow_free_rcu(struct rcu_head *head)
 	kmem_cache_free(tlsi_flow_cache, container_of(head, struct tlsi_flow, rcu));
 }
 
-static void tlsi_flow_unlink(struct tlsi_flow_table *ft, struct tlsi_flow *f)
+static void tlsi_flow_unlink(struct tlsi_net *tn, struct tlsi_flow *f)
 {
+	struct tlsi_flow_table *ft = tn->flows;
+
+	if (f->flags & TLSI_FLOW_F_DIVERTED)
+		atomic_dec(&tn->ssl_sessions);
 	hlist_del_rcu(&f->node);
 	atomic_dec(&ft->count);
 	call_rcu(&f->rcu, tlsi_flow_free_rcu);
@@ -97,7 +101,7 @@ void tlsi_flow_table_free(struct tlsi_net *tn)
 	for (i = 0; i <= ft->mask; i++) {
 		spin_lock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
 		hlist_for_each_entry_safe(f, tmp, &ft->buckets[i], node)
-			tlsi_flow_unlink(ft, f);
+			tlsi_flow_unlink(tn, f);
 		spin_unlock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
 	}
 	synchronize_rcu();
@@ -198,9 +202,7 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	spin_lock_bh(lock);
 	if (stale && !hlist_unhashed(&stale->node)) {
 		/* Expired but not yet collected: a new flow takes its place. */
-		hlist_del_init_rcu(&stale->node);
-		atomic_dec(&ft->count);
-		call_rcu(&stale->rcu, tlsi_flow_free_rcu);
+		tlsi_flow_unlink(tn, stale);
 		tlsi_count(tn, TLSI_CNT_FLOWS_EXPIRED);
 	}
 	/* Another CPU may have created it while we looked without the lock. */
@@ -259,7 +261,7 @@ void tlsi_flow_gc(struct tlsi_net *tn)
 		spin_lock_bh(&ft->locks[i % TLSI_FLOW_LOCKS]);
 		hlist_for_each_entry_safe(f, tmp, &ft->buckets[i], node) {
 			if (tlsi_flow_expired(tn, f)) {
-				tlsi_flow_unlink(ft, f);
+				tlsi_flow_unlink(tn, f);
 				expired++;
 			}
 		}

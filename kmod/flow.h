@@ -10,7 +10,7 @@ enum tlsi_verdict {
 };
 
 #define TLSI_FLOW_F_RESET	0x01	/* answer dropped TCP with a reset */
-#define TLSI_FLOW_F_UNTRACKED	0x02	/* never stored (table full, bypass) */
+#define TLSI_FLOW_F_DIVERTED	0x02	/* steered to tlsid; holds a session slot */
 
 /*
  * One tracked connection. The verdict fields are valid while gen equals

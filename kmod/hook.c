@@ -16,8 +16,10 @@
 #include <linux/udp.h>
 #include <linux/icmp.h>
 #include <linux/etherdevice.h>
+#include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/nf_tproxy.h>
 
 #include "tlsi.h"
 #include "flow.h"
@@ -134,6 +136,7 @@ struct tlsi_decision {
 	u8 verdict;
 	u8 table;
 	u8 flags;
+	u32 ssl_policy;			/* client policy that would intercept */
 	struct tlsi_rule *tm_rule;
 };
 
@@ -150,6 +153,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->verdict = TLSI_VERDICT_FORWARD;
 	d->table = TLSI_TABLE_NONE;
 	d->flags = 0;
+	d->ssl_policy = 0;
 	d->tm_rule = NULL;
 
 	/* 1. Inspection bypass: forward, nothing else applies. */
@@ -233,7 +237,78 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 		d->tm_rule = NULL;
 		tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_QUARANTINE, t, seg,
 				NULL, 0, NULL, q->reason, 0);
+		return;
 	}
+
+	/* 5. SSL client inspection, after every table has let it pass. */
+	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t);
+}
+
+/* Is tlsid's transparent listener there to take a diverted SYN? */
+static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
+				    const struct net_device *in)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	struct sock *sk;
+
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+	if (!th)
+		return false;
+	sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
+				   th->source, htons(READ_ONCE(tn->cfg.divert_port)),
+				   in, NF_TPROXY_LOOKUP_LISTENER);
+	if (!sk || !nf_tproxy_sk_is_transparent(sk))
+		return false;
+	sock_gen_put(sk);
+	return true;
+}
+
+/*
+ * A new SSL flow: claim a session slot and divert it, or let it pass
+ * uninspected (the guide's "allow but bypass inspection") when tlsid is not
+ * listening or the session limit is reached.
+ */
+static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f,
+			      struct sk_buff *skb, const struct net_device *in)
+{
+	if (!tlsi_divert_listener_ok(tn, skb, in)) {
+		tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
+		return;
+	}
+	if (atomic_inc_return(&tn->ssl_sessions) > READ_ONCE(tn->cfg.max_ssl_sessions)) {
+		atomic_dec(&tn->ssl_sessions);
+		tlsi_count(tn, TLSI_CNT_SSL_SESSIONS_FULL);
+		net_warn_ratelimited("tlsi: SSL Inspection reached Critical threshold of Max Concurrent Connections (%u). Action: Allow but bypass Inspection\n",
+				     READ_ONCE(tn->cfg.max_ssl_sessions));
+		return;
+	}
+	f->flags |= TLSI_FLOW_F_DIVERTED;
+	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
+}
+
+/*
+ * Send a diverted flow's frame up the appliance's own stack, as
+ * ebt_redirect does: to the bridge device's MAC, marked so that tlsid's
+ * policy routing delivers it locally.
+ */
+static unsigned int tlsi_divert_steer(struct tlsi_net *tn, struct sk_buff *skb,
+				      const struct net_device *in)
+{
+	struct net_device *br = netdev_master_upper_dev_get_rcu((struct net_device *)in);
+
+	if (!br || skb_ensure_writable(skb, 0)) {
+		tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
+	}
+	ether_addr_copy(eth_hdr(skb)->h_dest, br->dev_addr);
+	skb->pkt_type = PACKET_HOST;
+	skb->mark = READ_ONCE(tn->cfg.divert_mark);
+	tlsi_count(tn, TLSI_CNT_SSL_STEERED);
+	tlsi_count(tn, TLSI_CNT_ACTION_FORWARD);
+	return NF_ACCEPT;
 }
 
 static unsigned int tlsi_drop(struct tlsi_net *tn, u8 table)
@@ -328,6 +403,13 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		WRITE_ONCE(f->table, d.table);
 		WRITE_ONCE(f->flags, d.flags);
 		WRITE_ONCE(f->tm_rule, d.tm_rule);
+		/* Only a connection's first SYN can be intercepted; a diverted
+		 * flow stays diverted (tlsid owns both of its sockets). */
+		if (d.ssl_policy && d.verdict == TLSI_VERDICT_FORWARD && !reply &&
+		    t.proto == IPPROTO_TCP &&
+		    (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK)) == TLSI_TCPF_SYN &&
+		    !(f->flags & TLSI_FLOW_F_DIVERTED))
+			tlsi_divert_start(tn, f, skb, in);
 		smp_wmb();
 		WRITE_ONCE(f->gen, gen);
 	} else {
@@ -340,6 +422,9 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 			tlsi_send_reset(tn, skb, in);
 		return tlsi_drop(tn, READ_ONCE(f->table));
 	}
+
+	if (READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED)
+		return tlsi_divert_steer(tn, skb, in);
 
 	if (READ_ONCE(f->tm_rule)) {
 		struct tlsi_rule *rl = READ_ONCE(f->tm_rule);
@@ -367,9 +452,58 @@ static unsigned int tlsi_br_prerouting(void *priv, struct sk_buff *skb,
 	return tlsi_classify_skb(priv, skb, state->in);
 }
 
+/*
+ * The IPv4 half of the divert: a steered SYN is assigned to tlsid's
+ * transparent listener (the logic of xt_TPROXY). It has to happen here,
+ * after ip_rcv_core(), which orphans any socket assigned earlier. Later
+ * packets of the connection need nothing: the fwmark route delivers them
+ * locally and TCP finds tlsid's sockets by their addresses.
+ */
+static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
+					 const struct nf_hook_state *state)
+{
+	struct tlsi_net *tn = priv;
+	u32 mark = READ_ONCE(tn->cfg.divert_mark);
+	u16 port = READ_ONCE(tn->cfg.divert_port);
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	struct sock *sk;
+	__be32 laddr;
+
+	if (!mark || skb->mark != mark || !port || !state->in)
+		return NF_ACCEPT;
+	iph = ip_hdr(skb);
+	if (iph->protocol != IPPROTO_TCP || (iph->frag_off & htons(IP_OFFSET)))
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+	if (!th || !th->syn || th->ack)
+		return NF_ACCEPT;
+
+	sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
+				   th->source, th->dest, state->in,
+				   NF_TPROXY_LOOKUP_ESTABLISHED);
+	laddr = nf_tproxy_laddr4(skb, 0, iph->daddr);
+	if (sk && sk->sk_state == TCP_TIME_WAIT)
+		sk = nf_tproxy_handle_time_wait4(tn->net, skb, laddr, htons(port), sk);
+	else if (!sk)
+		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, laddr,
+					   th->source, htons(port), state->in,
+					   NF_TPROXY_LOOKUP_LISTENER);
+	/* nf_tproxy_assign_sock consumes the reference. */
+	if (sk && nf_tproxy_sk_is_transparent(sk)) {
+		nf_tproxy_assign_sock(skb, sk);
+		tlsi_count(tn, TLSI_CNT_SSL_ASSIGNED);
+		return NF_ACCEPT;
+	}
+	tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
+	return NF_DROP;
+}
+
 int tlsi_hooks_register(struct tlsi_net *tn)
 {
 	struct nf_hook_ops *ops = &tn->hook_ops;
+	struct nf_hook_ops *ops4 = &tn->ipv4_hook_ops;
 	int err;
 
 	/* The core keeps a pointer to ops: they live in tlsi_net. */
@@ -378,15 +512,28 @@ int tlsi_hooks_register(struct tlsi_net *tn)
 	ops->hooknum = NF_BR_PRE_ROUTING;
 	ops->priority = NF_BR_PRI_FILTER_BRIDGED;
 	ops->priv = tn;
+	ops4->hook = tlsi_ipv4_prerouting;
+	ops4->pf = NFPROTO_IPV4;
+	ops4->hooknum = NF_INET_PRE_ROUTING;
+	ops4->priority = NF_IP_PRI_MANGLE + 1;	/* where xt_TPROXY runs */
+	ops4->priv = tn;
 	err = nf_register_net_hook(tn->net, ops);
-	if (!err)
-		tn->hooks_registered = true;
-	return err;
+	if (err)
+		return err;
+	err = nf_register_net_hook(tn->net, ops4);
+	if (err) {
+		nf_unregister_net_hook(tn->net, ops);
+		return err;
+	}
+	tn->hooks_registered = true;
+	return 0;
 }
 
 void tlsi_hooks_unregister(struct tlsi_net *tn)
 {
-	if (tn->hooks_registered)
+	if (tn->hooks_registered) {
+		nf_unregister_net_hook(tn->net, &tn->ipv4_hook_ops);
 		nf_unregister_net_hook(tn->net, &tn->hook_ops);
+	}
 	tn->hooks_registered = false;
 }

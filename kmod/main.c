@@ -14,6 +14,7 @@ unsigned int tlsi_net_id __read_mostly;
 static const struct tlsi_config tlsi_default_config = {
 	.max_flows = 262144,
 	.flow_full_action = TLSI_FLOW_FULL_DROP,
+	.max_ssl_sessions = 10000,
 	.timeout = {
 		[TLSI_TO_TCP_SYN] = 30,
 		[TLSI_TO_TCP_EST] = 3600,
@@ -41,6 +42,7 @@ static int __net_init tlsi_net_init(struct net *net)
 	tn->net = net;
 	mutex_init(&tn->cfg_lock);
 	INIT_LIST_HEAD(&tn->profiles);
+	INIT_LIST_HEAD(&tn->ssl_proxies);
 	tn->cfg = tlsi_default_config;
 	INIT_DELAYED_WORK(&tn->gc_work, tlsi_gc_work);
 
@@ -82,7 +84,8 @@ static void __net_exit tlsi_net_exit(struct net *net)
 	tlsi_rep_free(tn);
 	tlsi_quar_free(tn);
 	tlsi_segments_free(tn);
-	/* Segments and rules are gone: profiles have no users left. */
+	tlsi_ssl_free(tn);
+	/* Segments, SSL policies and rules are gone: profiles have no users left. */
 	tlsi_profiles_free(tn);
 	free_percpu(tn->counters);
 }

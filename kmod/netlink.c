@@ -26,10 +26,14 @@ static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = TLSI
 static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = TLSI_TIMEOUT_MAX };
 static struct netlink_range_validation tlsi_max_flows_range = { .min = 1, .max = TLSI_FLOWS_LIMIT };
 static struct netlink_range_validation tlsi_day_range = { .min = 1, .max = 86400 };
+static struct netlink_range_validation tlsi_sessions_range = { .min = 1, .max = TLSI_SSL_SESSIONS_LIMIT };
+static struct netlink_range_validation tlsi_mark_range = { .min = 1, .max = U32_MAX };
 static struct netlink_range_validation tlsi_ten_days_range = { .min = 1, .max = 864000 };
 
 static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
-	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
+	/* Names of SSL objects may be longer; tlsi_name_check() applies the
+	 * limit of each kind of object. */
+	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = TLSI_SSL_NAME_MAX - 1 },
 	[TLSI_A_PROFILE]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
 	[TLSI_A_SEGMENT]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
 	[TLSI_A_PORT_A]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
@@ -63,6 +67,22 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_TIMEOUT_UDP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
 	[TLSI_A_TIMEOUT_ICMP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
 	[TLSI_A_TIMEOUT_OTHER]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
+	[TLSI_A_DESCRIPTION]	= { .type = NLA_NUL_STRING, .len = TLSI_DESCRIPTION_MAX - 1 },
+	[TLSI_A_PROXY]		= { .type = NLA_NUL_STRING, .len = TLSI_SSL_NAME_MAX - 1 },
+	[TLSI_A_CERT]		= { .type = NLA_NUL_STRING, .len = TLSI_CERT_NAME_MAX - 1 },
+	[TLSI_A_PORTS]		= { .type = NLA_BINARY,
+				    .len = TLSI_SSL_PORTS_MAX * sizeof(struct tlsi_port_range_uapi) },
+	[TLSI_A_SERVICE]	= NLA_POLICY_MAX(NLA_U8, TLSI_SSL_SERVICE_MAX),
+	[TLSI_A_SSL_FLAGS]	= { .type = NLA_U32 },
+	[TLSI_A_MIN_RSA_BITS]	= NLA_POLICY_MAX(NLA_U16, 16384),
+	[TLSI_A_ENABLED]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[TLSI_A_TRUST_STORE]	= { .type = NLA_NUL_STRING, .len = TLSI_CERT_NAME_MAX - 1 },
+	[TLSI_A_NEVER_DECRYPT]	= { .type = NLA_NESTED },
+	[TLSI_A_ALWAYS_DECRYPT]	= { .type = NLA_NESTED },
+	[TLSI_A_SSL_CLIENT]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[TLSI_A_MAX_SSL_SESSIONS] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_sessions_range),
+	[TLSI_A_DIVERT_PORT]	= { .type = NLA_U16 },
+	[TLSI_A_DIVERT_MARK]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_mark_range),
 };
 
 /*
@@ -95,6 +115,24 @@ void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
 	extack->_msg = buf;
 	if (attr)
 		extack->bad_attr = attr;
+}
+
+/* Names of profiles, segments and rules: 1..TLSI_NAME_MAX-1 characters. */
+int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
+		    const char *what)
+{
+	size_t len = strnlen(nla_data(na), nla_len(na));
+
+	if (!len) {
+		tlsi_extack_fmt(extack, na, "%s name is empty", what);
+		return -EINVAL;
+	}
+	if (len >= TLSI_NAME_MAX) {
+		tlsi_extack_fmt(extack, na, "%s name is too long (%zu characters, at most %u)",
+				what, len, TLSI_NAME_MAX - 1);
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
@@ -175,6 +213,13 @@ static const struct genl_ops tlsi_ops[] = {
 	TLSI_DO(TLSI_CMD_CONFIG_SET, tlsi_config_set),
 	{ .cmd = TLSI_CMD_STATS_GET, .doit = tlsi_stats_get },
 	TLSI_DO(TLSI_CMD_STATS_RESET, tlsi_stats_reset),
+	TLSI_DO(TLSI_CMD_SSL_PROXY_NEW, tlsi_ssl_proxy_new),
+	TLSI_DO(TLSI_CMD_SSL_PROXY_DEL, tlsi_ssl_proxy_del),
+	TLSI_DUMP(TLSI_CMD_SSL_PROXY_GET, tlsi_ssl_proxy_dump),
+	TLSI_DO(TLSI_CMD_SSL_POLICY_NEW, tlsi_ssl_policy_new),
+	TLSI_DO(TLSI_CMD_SSL_POLICY_SET, tlsi_ssl_policy_set),
+	TLSI_DO(TLSI_CMD_SSL_POLICY_DEL, tlsi_ssl_policy_del),
+	TLSI_DUMP(TLSI_CMD_SSL_POLICY_GET, tlsi_ssl_policy_dump),
 };
 
 static const struct genl_multicast_group tlsi_mcgrps[] = {

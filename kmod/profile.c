@@ -40,10 +40,9 @@ int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME))
 		return -EINVAL;
-	if (!nla_len(na) || !*(char *)nla_data(na)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, na, "profile name is empty");
-		return -EINVAL;
-	}
+	err = tlsi_name_check(info->extack, na, "profile");
+	if (err)
+		return err;
 	mutex_lock(&tn->cfg_lock);
 	if (tlsi_profile_find(tn, nla_data(na))) {
 		tlsi_extack_fmt(info->extack, na, "profile \"%s\" already exists",
@@ -115,6 +114,12 @@ int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tlsi_segment_uses_profile(tn, p, &user)) {
 		tlsi_extack_fmt(info->extack, na, "profile \"%s\" is used by segment \"%s\"",
+				p->name, user);
+		err = -EBUSY;
+		goto out;
+	}
+	if (tlsi_ssl_profile_in_use(tn, p, &user)) {
+		tlsi_extack_fmt(info->extack, na, "profile \"%s\" is used by SSL policy \"%s\"",
 				p->name, user);
 		err = -EBUSY;
 		goto out;

@@ -169,10 +169,9 @@ static int tlsi_rule_new(struct genl_info *info, int kind)
 		return -EINVAL;
 	if (kind == TLSI_RULES_TM && GENL_REQ_ATTR_CHECK(info, TLSI_A_ACTION))
 		return -EINVAL;
-	if (!*(char *)nla_data(attrs[TLSI_A_NAME])) {
-		tlsi_extack_fmt(extack, attrs[TLSI_A_NAME], "%s name is empty", kname);
-		return -EINVAL;
-	}
+	err = tlsi_name_check(extack, attrs[TLSI_A_NAME], kname);
+	if (err)
+		return err;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;

@@ -138,10 +138,9 @@ int tlsi_segment_new(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, TLSI_A_PORT_A) ||
 	    GENL_REQ_ATTR_CHECK(info, TLSI_A_PORT_B))
 		return -EINVAL;
-	if (!*(char *)nla_data(attrs[TLSI_A_NAME])) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[TLSI_A_NAME], "segment name is empty");
-		return -EINVAL;
-	}
+	err = tlsi_name_check(extack, attrs[TLSI_A_NAME], "segment");
+	if (err)
+		return err;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)

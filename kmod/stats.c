@@ -44,6 +44,7 @@ static int tlsi_proc_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "flows_max %u\n", READ_ONCE(tn->cfg.max_flows));
 	seq_printf(m, "reputation_entries %u\n", tlsi_rep_count(tn));
 	seq_printf(m, "quarantine_entries %u\n", READ_ONCE(tn->nquar));
+	seq_printf(m, "ssl_sessions_active %u\n", atomic_read(&tn->ssl_sessions));
 	return 0;
 }
 
@@ -214,7 +215,11 @@ int tlsi_config_get(struct sk_buff *skb, struct genl_info *info)
 		goto nospace;
 	mutex_lock(&tn->cfg_lock);
 	if (nla_put_u32(msg, TLSI_A_MAX_FLOWS, tn->cfg.max_flows) ||
-	    nla_put_u8(msg, TLSI_A_FLOW_FULL_ACTION, tn->cfg.flow_full_action))
+	    nla_put_u8(msg, TLSI_A_FLOW_FULL_ACTION, tn->cfg.flow_full_action) ||
+	    nla_put_u8(msg, TLSI_A_SSL_CLIENT, tn->cfg.ssl_client) ||
+	    nla_put_u32(msg, TLSI_A_MAX_SSL_SESSIONS, tn->cfg.max_ssl_sessions) ||
+	    nla_put_u16(msg, TLSI_A_DIVERT_PORT, tn->cfg.divert_port) ||
+	    (tn->cfg.divert_mark && nla_put_u32(msg, TLSI_A_DIVERT_MARK, tn->cfg.divert_mark)))
 		goto unlock_nospace;
 	for (i = 0; i < ARRAY_SIZE(tlsi_timeout_attrs); i++)
 		if (nla_put_u32(msg, tlsi_timeout_attrs[i], tn->cfg.timeout[i]))
@@ -244,6 +249,16 @@ int tlsi_config_set(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < ARRAY_SIZE(tlsi_timeout_attrs); i++)
 		if (attrs[tlsi_timeout_attrs[i]])
 			WRITE_ONCE(tn->cfg.timeout[i], nla_get_u32(attrs[tlsi_timeout_attrs[i]]));
+	if (attrs[TLSI_A_SSL_CLIENT])
+		WRITE_ONCE(tn->cfg.ssl_client, nla_get_u8(attrs[TLSI_A_SSL_CLIENT]));
+	if (attrs[TLSI_A_MAX_SSL_SESSIONS])
+		WRITE_ONCE(tn->cfg.max_ssl_sessions, nla_get_u32(attrs[TLSI_A_MAX_SSL_SESSIONS]));
+	if (attrs[TLSI_A_DIVERT_PORT])
+		WRITE_ONCE(tn->cfg.divert_port, nla_get_u16(attrs[TLSI_A_DIVERT_PORT]));
+	if (attrs[TLSI_A_DIVERT_MARK])
+		WRITE_ONCE(tn->cfg.divert_mark, nla_get_u32(attrs[TLSI_A_DIVERT_MARK]));
+	/* New SSL settings apply to flows not yet decided. */
+	tlsi_config_changed(tn);
 	mutex_unlock(&tn->cfg_lock);
 	return 0;
 }

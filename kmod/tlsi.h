@@ -126,6 +126,10 @@ struct tlsi_flow_table;
 struct tlsi_config {
 	u32 max_flows;
 	u8 flow_full_action;
+	u8 ssl_client;			/* client SSL inspection on */
+	u16 divert_port;		/* tlsid's transparent listener */
+	u32 divert_mark;		/* fwmark tlsid routes locally */
+	u32 max_ssl_sessions;
 	u32 timeout[6];			/* seconds, indexed by TLSI_TO_* */
 };
 
@@ -151,6 +155,11 @@ struct tlsi_net {
 	struct tlsi_rule_array __rcu *bypass;
 	struct tlsi_rule_array __rcu *tm;
 
+	struct list_head ssl_proxies;
+	struct tlsi_ssl_policy_array __rcu *ssl_policies;
+	u32 ssl_policy_next_id;
+	atomic_t ssl_sessions;		/* diverted flows alive */
+
 	struct tlsi_rep_table __rcu *rep;
 	struct tlsi_rep_stage stage;
 
@@ -163,6 +172,7 @@ struct tlsi_net {
 
 	u64 __percpu *counters;		/* [__TLSI_CNT_MAX] */
 	struct nf_hook_ops hook_ops;
+	struct nf_hook_ops ipv4_hook_ops;
 	bool hooks_registered;
 
 	struct proc_dir_entry *proc_dir;
@@ -204,6 +214,8 @@ void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
 		     u32 timeout);
 void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
 		     const char *fmt, ...) __printf(3, 4);
+int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
+		    const char *what);
 int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
 		      struct netlink_ext_ack *extack);
 int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c);
@@ -283,6 +295,21 @@ u32 tlsi_flows_current(struct tlsi_net *tn);
 u32 tlsi_flows_peak(struct tlsi_net *tn);
 void tlsi_flows_reset_peak(struct tlsi_net *tn);
 int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn);
+
+/* ssl.c */
+struct tlsi_ssl_policy_array;
+u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
+			   const struct tlsi_pkt_tuple *t);
+bool tlsi_ssl_profile_in_use(struct tlsi_net *tn, const struct tlsi_profile *pr,
+			     const char **user);
+int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ssl_proxy_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int tlsi_ssl_policy_new(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ssl_policy_set(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ssl_policy_del(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ssl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void tlsi_ssl_free(struct tlsi_net *tn);
 
 /* hook.c */
 int tlsi_hooks_register(struct tlsi_net *tn);

@@ -65,6 +65,22 @@ static const struct {
 	[TLSI_A_DPORT]			= { "dport",		MNL_TYPE_U16 },
 	[TLSI_A_PAD]			= { "pad",		MNL_TYPE_UNSPEC },
 	[TLSI_A_COUNT]			= { "count",		MNL_TYPE_U32 },
+	[TLSI_A_DESCRIPTION]		= { "description",	MNL_TYPE_NUL_STRING },
+	[TLSI_A_PROXY]			= { "proxy",		MNL_TYPE_NUL_STRING },
+	[TLSI_A_CERT]			= { "cert",		MNL_TYPE_NUL_STRING },
+	[TLSI_A_PORTS]			= { "ports",		MNL_TYPE_BINARY },
+	[TLSI_A_SERVICE]		= { "service",		MNL_TYPE_U8 },
+	[TLSI_A_SSL_FLAGS]		= { "ssl flags",	MNL_TYPE_U32 },
+	[TLSI_A_MIN_RSA_BITS]		= { "min-rsa-bits",	MNL_TYPE_U16 },
+	[TLSI_A_ENABLED]		= { "enabled",		MNL_TYPE_U8 },
+	[TLSI_A_TRUST_STORE]		= { "trust-store",	MNL_TYPE_NUL_STRING },
+	[TLSI_A_NEVER_DECRYPT]		= { "never-decrypt",	MNL_TYPE_NESTED },
+	[TLSI_A_ALWAYS_DECRYPT]		= { "always-decrypt",	MNL_TYPE_NESTED },
+	[TLSI_A_SSL_CLIENT]		= { "ssl-client",	MNL_TYPE_U8 },
+	[TLSI_A_MAX_SSL_SESSIONS]	= { "max-ssl-sessions",	MNL_TYPE_U32 },
+	[TLSI_A_DIVERT_PORT]		= { "divert-port",	MNL_TYPE_U16 },
+	[TLSI_A_DIVERT_MARK]		= { "divert-mark",	MNL_TYPE_U32 },
+	[TLSI_A_ID]			= { "id",		MNL_TYPE_U32 },
 };
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {

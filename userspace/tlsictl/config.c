@@ -12,8 +12,11 @@ static const char help[] =
 "                          [timeout-tcp-syn S] [timeout-tcp-established S]\n"
 "                          [timeout-tcp-close S] [timeout-udp S]\n"
 "                          [timeout-icmp S] [timeout-other S]\n"
+"                          [ssl-client on|off] [max-ssl-sessions N]\n"
+"                          [divert-port PORT] [divert-mark MARK]\n"
 "\n"
-"Settings of the flow table of the current network namespace.\n"
+"Device settings of the current network namespace: the flow table and\n"
+"client SSL inspection.\n"
 "\n"
 "Commands:\n"
 "  show   print the settings on one line, as `config set' takes them\n"
@@ -33,6 +36,15 @@ static const char help[] =
 "  timeout-other S              ... of other flows\n"
 "  S is seconds, 1..86400 unless noted, or a number with the suffix s, m,\n"
 "  h or d (30, 5m, 2h, 1d).\n"
+"  ssl-client on|off            client SSL inspection (default off)\n"
+"  max-ssl-sessions N           concurrent intercepted sessions, 1..1000000\n"
+"                               (default 10000); above it new sessions pass\n"
+"                               uninspected and the kernel log says so once\n"
+"                               in a while (\"allow but bypass inspection\")\n"
+"  divert-port PORT             the port of tlsid's transparent listener;\n"
+"                               tlsid sets it at start and 0 at exit\n"
+"  divert-mark MARK             the fwmark (1..4294967295) that tlsid's\n"
+"                               policy routing delivers locally\n"
 "\n"
 "Examples:\n"
 "  tlsictl config set max-flows 1000000 flow-full bypass\n"
@@ -54,8 +66,9 @@ static const struct timeout_kw {
 
 struct config_args {
 	bool has_max_flows, has_full, has_timeout[NTIMEOUTS];
-	uint32_t max_flows, timeout[NTIMEOUTS];
-	uint8_t full;
+	bool has_ssl, has_sessions, has_port, has_mark;
+	uint32_t max_flows, timeout[NTIMEOUTS], sessions, port, mark;
+	uint8_t full, ssl;
 };
 
 static void fill(struct nlmsghdr *nlh, const void *arg)
@@ -70,6 +83,14 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 	for (t = 0; t < NTIMEOUTS; t++)
 		if (a->has_timeout[t])
 			mnl_attr_put_u32(nlh, timeouts[t].attr, a->timeout[t]);
+	if (a->has_ssl)
+		mnl_attr_put_u8(nlh, TLSI_A_SSL_CLIENT, a->ssl);
+	if (a->has_sessions)
+		mnl_attr_put_u32(nlh, TLSI_A_MAX_SSL_SESSIONS, a->sessions);
+	if (a->has_port)
+		mnl_attr_put_u16(nlh, TLSI_A_DIVERT_PORT, a->port);
+	if (a->has_mark)
+		mnl_attr_put_u32(nlh, TLSI_A_DIVERT_MARK, a->mark);
 }
 
 static int cmd_set(int argc, char **argv)
@@ -100,6 +121,39 @@ static int cmd_set(int argc, char **argv)
 			else
 				usage_error("flow-full `%s': must be drop or bypass", v);
 			a.has_full = true;
+			continue;
+		}
+		if (!strcmp(k, "ssl-client")) {
+			kw_once(&seen, 1UL << 20, k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "on"))
+				a.ssl = 1;
+			else if (!strcmp(v, "off"))
+				a.ssl = 0;
+			else
+				usage_error("ssl-client `%s': must be on or off", v);
+			a.has_ssl = true;
+			continue;
+		}
+		if (!strcmp(k, "max-ssl-sessions")) {
+			kw_once(&seen, 1UL << 21, k);
+			check(parse_u32(k, kw_value(argc, argv, &i), 1, TLSI_SSL_SESSIONS_LIMIT,
+					&a.sessions, err, sizeof(err)), err);
+			a.has_sessions = true;
+			continue;
+		}
+		if (!strcmp(k, "divert-port")) {
+			kw_once(&seen, 1UL << 22, k);
+			check(parse_u32(k, kw_value(argc, argv, &i), 0, 65535,
+					&a.port, err, sizeof(err)), err);
+			a.has_port = true;
+			continue;
+		}
+		if (!strcmp(k, "divert-mark")) {
+			kw_once(&seen, 1UL << 23, k);
+			check(parse_u32(k, kw_value(argc, argv, &i), 1, UINT32_MAX,
+					&a.mark, err, sizeof(err)), err);
+			a.has_mark = true;
 			continue;
 		}
 		for (t = 0; t < NTIMEOUTS; t++)
@@ -136,6 +190,14 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	for (t = 0; t < NTIMEOUTS; t++)
 		if (tb[timeouts[t].attr])
 			out_u64(timeouts[t].kw, mnl_attr_get_u32(tb[timeouts[t].attr]));
+	if (tb[TLSI_A_SSL_CLIENT])
+		out_str("ssl-client", mnl_attr_get_u8(tb[TLSI_A_SSL_CLIENT]) ? "on" : "off");
+	if (tb[TLSI_A_MAX_SSL_SESSIONS])
+		out_u64("max-ssl-sessions", mnl_attr_get_u32(tb[TLSI_A_MAX_SSL_SESSIONS]));
+	if (tb[TLSI_A_DIVERT_PORT])
+		out_u64("divert-port", mnl_attr_get_u16(tb[TLSI_A_DIVERT_PORT]));
+	if (tb[TLSI_A_DIVERT_MARK])
+		out_u64("divert-mark", mnl_attr_get_u32(tb[TLSI_A_DIVERT_MARK]));
 	out_obj_end();
 	return MNL_CB_OK;
 }

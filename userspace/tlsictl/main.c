@@ -19,7 +19,9 @@ static const struct command objects[] = {
 	{ "tm",		tm_main,	 "Traffic management filters: block, permit, trust, rate-limit" },
 	{ "reputation",	reputation_main, "IP reputation entries: add, delete, look up, bulk load" },
 	{ "quarantine",	quarantine_main, "Quarantined hosts" },
-	{ "config",	config_main,	 "Flow table size, full-table policy and timeouts" },
+	{ "ssl-proxy",	ssl_proxy_main,	 "SSL client proxies: detection ports and interception settings" },
+	{ "ssl-policy",	ssl_policy_main, "SSL client policies: which profiles intercept, with exceptions" },
+	{ "config",	config_main,	 "Flow table, client SSL inspection and divert settings" },
 	{ "stats",	stats_main,	 "Device counters and flow table usage" },
 	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
 	{ NULL, NULL, NULL }

@@ -58,11 +58,28 @@
  *   TLSI_CMD_QUAR_FLUSH
  *
  *   TLSI_CMD_CONFIG_GET / _SET    [MAX_FLOWS], [FLOW_FULL_ACTION],
- *                                 [TIMEOUT_* seconds]
+ *                                 [TIMEOUT_* seconds], [SSL_CLIENT],
+ *                                 [MAX_SSL_SESSIONS], [DIVERT_PORT],
+ *                                 [DIVERT_MARK]
  *   TLSI_CMD_STATS_GET            -> STATS { u64 per enum tlsi_counter, type =
  *                                 index + 1; type 0 is alignment padding },
  *                                 FLOWS_CURRENT, FLOWS_PEAK, MAX_FLOWS
  *   TLSI_CMD_STATS_RESET          zeroes counters and hits (not flows)
+ *
+ *   TLSI_CMD_SSL_PROXY_NEW        NAME (< TLSI_SSL_NAME_MAX), PORTS, [DESCRIPTION],
+ *                                 [CERT] (signing certificate name), [SERVICE],
+ *                                 [SSL_FLAGS], [MIN_RSA_BITS]
+ *   TLSI_CMD_SSL_PROXY_DEL        NAME (refused while a policy uses it)
+ *   TLSI_CMD_SSL_PROXY_GET (dump) -> the above + REFCNT
+ *   TLSI_CMD_SSL_POLICY_NEW       NAME, PROFILE, PROXY, [ENABLED] (default 1),
+ *                                 [TRUST_STORE], [NEVER_DECRYPT], [ALWAYS_DECRYPT]
+ *                                 (a policy name is unique in its profile; the
+ *                                 proxies of one profile's policies may not
+ *                                 share a detection port)
+ *   TLSI_CMD_SSL_POLICY_SET       NAME, PROFILE, [ENABLED], [TRUST_STORE],
+ *                                 [NEVER_DECRYPT], [ALWAYS_DECRYPT]
+ *   TLSI_CMD_SSL_POLICY_DEL       NAME, PROFILE
+ *   TLSI_CMD_SSL_POLICY_GET (dump) -> the above + ID
  *
  *   TLSI_CMD_EVENT (multicast "events")
  *                                 EVENT_TYPE, TABLE, [NAME] (rule), [SEGMENT],
@@ -89,6 +106,21 @@
 					 * under 64 KiB (an nla_len is u16) */
 #define TLSI_RATE_MAX		100000000	/* TM rate-limit, packets/s */
 #define TLSI_TIMEOUT_MAX	315360000	/* quarantine timeout, s (10 years) */
+
+/* SSL client inspection. */
+#define TLSI_SSL_NAME_MAX	129	/* proxy and policy names, with the NUL */
+#define TLSI_DESCRIPTION_MAX	513
+#define TLSI_CERT_NAME_MAX	65
+#define TLSI_SSL_PORTS_MAX	32	/* port ranges per client proxy */
+#define TLSI_SSL_CIDRS_MAX	64	/* never/always-decrypt sources per policy */
+#define TLSI_SSL_PROXIES_MAX	256
+#define TLSI_SSL_POLICIES_MAX	256	/* per namespace */
+#define TLSI_SSL_SESSIONS_LIMIT	1000000
+
+struct tlsi_port_range_uapi {
+	__u16 min;
+	__u16 max;
+};
 
 /* Table limits (per namespace); refusals say which. */
 #define TLSI_PROFILES_MAX	256
@@ -132,6 +164,13 @@ enum tlsi_cmd {
 	TLSI_CMD_STATS_GET,
 	TLSI_CMD_STATS_RESET,
 	TLSI_CMD_EVENT,
+	TLSI_CMD_SSL_PROXY_NEW,
+	TLSI_CMD_SSL_PROXY_DEL,
+	TLSI_CMD_SSL_PROXY_GET,
+	TLSI_CMD_SSL_POLICY_NEW,
+	TLSI_CMD_SSL_POLICY_SET,
+	TLSI_CMD_SSL_POLICY_DEL,
+	TLSI_CMD_SSL_POLICY_GET,
 	__TLSI_CMD_MAX
 };
 #define TLSI_CMD_MAX (__TLSI_CMD_MAX - 1)
@@ -186,6 +225,23 @@ enum tlsi_attr {
 	TLSI_A_DPORT,			/* u16 */
 	TLSI_A_PAD,
 	TLSI_A_COUNT,			/* u32 number of entries (REP_COMMIT reply) */
+	TLSI_A_DESCRIPTION,		/* string < TLSI_DESCRIPTION_MAX */
+	TLSI_A_PROXY,			/* string < TLSI_SSL_NAME_MAX */
+	TLSI_A_CERT,			/* string < TLSI_CERT_NAME_MAX */
+	TLSI_A_PORTS,			/* binary: struct tlsi_port_range_uapi[],
+					 * 1..TLSI_SSL_PORTS_MAX */
+	TLSI_A_SERVICE,			/* u8 enum tlsi_ssl_service */
+	TLSI_A_SSL_FLAGS,		/* u32 TLSI_SSL_F_* */
+	TLSI_A_MIN_RSA_BITS,		/* u16 0 (any) or 1024..16384 */
+	TLSI_A_ENABLED,			/* u8 0 or 1 */
+	TLSI_A_TRUST_STORE,		/* string < TLSI_CERT_NAME_MAX */
+	TLSI_A_NEVER_DECRYPT,		/* nest of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */
+	TLSI_A_ALWAYS_DECRYPT,		/* nest of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */
+	TLSI_A_SSL_CLIENT,		/* u8 0/1: client SSL inspection on */
+	TLSI_A_MAX_SSL_SESSIONS,	/* u32 1..TLSI_SSL_SESSIONS_LIMIT */
+	TLSI_A_DIVERT_PORT,		/* u16 tlsid's transparent listener, 0 = none */
+	TLSI_A_DIVERT_MARK,		/* u32 fwmark of diverted packets, != 0 */
+	TLSI_A_ID,			/* u32 object id */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
@@ -216,6 +272,24 @@ enum tlsi_rule_flags {
 enum tlsi_rep_flags {
 	TLSI_REP_F_REPLACE = 1U << 0,	/* commit replaces the whole table */
 	__TLSI_REP_F_ALL = TLSI_REP_F_REPLACE
+};
+
+enum tlsi_ssl_service {
+	TLSI_SSL_SERVICE_HTTP,
+	TLSI_SSL_SERVICE_IMAP,
+	TLSI_SSL_SERVICE_POP3,
+	TLSI_SSL_SERVICE_SMTP,
+	TLSI_SSL_SERVICE_OTHER,
+	__TLSI_SSL_SERVICE_MAX
+};
+#define TLSI_SSL_SERVICE_MAX (__TLSI_SSL_SERVICE_MAX - 1)
+
+enum tlsi_ssl_flags {
+	TLSI_SSL_F_BLOCK_INVALID = 1U << 0,	/* refuse invalid server certificates */
+	TLSI_SSL_F_BLOCK_EXPIRED = 1U << 1,	/* refuse expired server certificates */
+	TLSI_SSL_F_RESET = 1U << 2,		/* reset the client on block */
+	TLSI_SSL_F_LOGGING = 1U << 3,		/* SSL inspection log */
+	__TLSI_SSL_F_ALL = 0xf
 };
 
 enum tlsi_flow_full_action {
@@ -283,7 +357,14 @@ enum tlsi_event_type {
 	X(DROP_MALFORMED,	"drop_malformed")			\
 	X(FLOW_FULL_BYPASS,	"flow_full_bypassed")			\
 	X(EVENTS_SENT,		"events_sent")				\
-	X(EVENTS_FAILED,	"events_failed")
+	X(EVENTS_FAILED,	"events_failed")			\
+	X(SSL_DIVERTED,		"ssl_diverted")				\
+	X(SSL_NOT_DECRYPTED_SOURCE, "ssl_not_decrypted_source")		\
+	X(SSL_NO_DAEMON,	"ssl_no_daemon_bypassed")		\
+	X(SSL_SESSIONS_FULL,	"ssl_sessions_full_bypassed")		\
+	X(SSL_STEERED,		"ssl_packets_steered")			\
+	X(SSL_ASSIGNED,		"ssl_syn_assigned")			\
+	X(DROP_SSL_STEER,	"drop_ssl_steer")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {

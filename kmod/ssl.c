@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SSL client inspection: client proxies (detection ports and the settings
+ * tlsid uses), client policies (a profile's use of a proxy, with source
+ * exceptions), and the divert decision for a new flow.
+ *
+ * Proxies live in a list; policies in an RCU-replaced pointer array, like
+ * the rule tables. A policy change is a new policy object swapped into a
+ * new array, so the packet path always sees a consistent policy.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/ctype.h>
+#include <net/genetlink.h>
+
+#include "tlsi.h"
+
+struct tlsi_ssl_proxy {
+	struct list_head list;		/* tlsi_net.ssl_proxies, RCU */
+	struct rcu_head rcu;
+	char name[TLSI_SSL_NAME_MAX];
+	char description[TLSI_DESCRIPTION_MAX];
+	char cert[TLSI_CERT_NAME_MAX];
+	u16 nports;
+	struct tlsi_port_range ports[TLSI_SSL_PORTS_MAX];
+	u8 service;
+	u32 flags;
+	u16 min_rsa_bits;
+	u32 refcnt;			/* policies using it; cfg_lock */
+};
+
+struct tlsi_ssl_policy {
+	struct rcu_head rcu;
+	char name[TLSI_SSL_NAME_MAX];
+	u32 id;
+	struct tlsi_profile *profile;	/* holds a profile refcnt */
+	struct tlsi_ssl_proxy *proxy;	/* holds a proxy refcnt */
+	bool enabled;
+	char trust_store[TLSI_CERT_NAME_MAX];
+	u16 nnever, nalways;
+	struct tlsi_cidr4 never[TLSI_SSL_CIDRS_MAX];
+	struct tlsi_cidr4 always[TLSI_SSL_CIDRS_MAX];
+};
+
+struct tlsi_ssl_policy_array {
+	struct rcu_head rcu;
+	u32 count;
+	struct tlsi_ssl_policy *pol[];
+};
+
+static struct tlsi_ssl_policy_array *tlsi_ssl_policies_locked(struct tlsi_net *tn)
+{
+	return rcu_dereference_protected(tn->ssl_policies, lockdep_is_held(&tn->cfg_lock));
+}
+
+static bool tlsi_ssl_ports_match(const struct tlsi_ssl_proxy *px, u16 port)
+{
+	u16 i;
+
+	for (i = 0; i < px->nports; i++)
+		if (tlsi_port_match(&px->ports[i], port))
+			return true;
+	return false;
+}
+
+static bool tlsi_cidr_list_match(const struct tlsi_cidr4 *list, u16 n, u32 addr)
+{
+	u16 i;
+
+	for (i = 0; i < n; i++)
+		if (tlsi_cidr4_match(&list[i], addr))
+			return true;
+	return false;
+}
+
+/**
+ * tlsi_ssl_divert_policy - the client policy that intercepts a new flow
+ *
+ * Under RCU. Returns the policy id, or 0: no policy, disabled, or the
+ * source is a never-decrypt exception (counted) that no always-decrypt
+ * entry overrides.
+ */
+u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
+			   const struct tlsi_pkt_tuple *t)
+{
+	const struct tlsi_ssl_policy_array *pa = rcu_dereference(tn->ssl_policies);
+	u32 i;
+
+	if (t->proto != IPPROTO_TCP || !READ_ONCE(tn->cfg.ssl_client) ||
+	    !READ_ONCE(tn->cfg.divert_port) || !READ_ONCE(tn->cfg.divert_mark))
+		return 0;
+	for (i = 0; pa && i < pa->count; i++) {
+		const struct tlsi_ssl_policy *p = pa->pol[i];
+
+		if (p->profile != profile || !p->enabled ||
+		    !tlsi_ssl_ports_match(p->proxy, t->dport))
+			continue;
+		if (tlsi_cidr_list_match(p->never, p->nnever, t->saddr) &&
+		    !tlsi_cidr_list_match(p->always, p->nalways, t->saddr)) {
+			tlsi_count(tn, TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE);
+			return 0;
+		}
+		return p->id;
+	}
+	return 0;
+}
+
+bool tlsi_ssl_profile_in_use(struct tlsi_net *tn, const struct tlsi_profile *pr,
+			     const char **user)
+{
+	struct tlsi_ssl_policy_array *pa = tlsi_ssl_policies_locked(tn);
+	u32 i;
+
+	for (i = 0; pa && i < pa->count; i++) {
+		if (pa->pol[i]->profile == pr) {
+			*user = pa->pol[i]->name;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct tlsi_ssl_proxy *tlsi_ssl_proxy_find(struct tlsi_net *tn, const char *name)
+{
+	struct tlsi_ssl_proxy *px;
+
+	list_for_each_entry(px, &tn->ssl_proxies, list)
+		if (!strcmp(px->name, name))
+			return px;
+	return NULL;
+}
+
+static bool tlsi_ssl_name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum(*s) && *s != '_' && *s != '-' && *s != ' ')
+			return false;
+	return true;
+}
+
+int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	const struct tlsi_port_range_uapi *pr;
+	struct tlsi_ssl_proxy *px, *cur;
+	u32 nproxies = 0;
+	int i, len, err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME) || GENL_REQ_ATTR_CHECK(info, TLSI_A_PORTS))
+		return -EINVAL;
+	px = kzalloc(sizeof(*px), GFP_KERNEL);
+	if (!px)
+		return -ENOMEM;
+	nla_strscpy(px->name, attrs[TLSI_A_NAME], sizeof(px->name));
+	if (!tlsi_ssl_name_ok(px->name)) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_NAME],
+				"proxy name \"%s\" may hold only letters, digits, '_', '-' and spaces",
+				px->name);
+		err = -EINVAL;
+		goto free;
+	}
+	len = nla_len(attrs[TLSI_A_PORTS]);
+	if (!len || len % sizeof(*pr) || len / sizeof(*pr) > TLSI_SSL_PORTS_MAX) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_PORTS],
+				"detection ports: 1 to %u ranges of two u16", TLSI_SSL_PORTS_MAX);
+		err = -EINVAL;
+		goto free;
+	}
+	pr = nla_data(attrs[TLSI_A_PORTS]);
+	px->nports = len / sizeof(*pr);
+	for (i = 0; i < px->nports; i++) {
+		if (!pr[i].min || pr[i].min > pr[i].max) {
+			tlsi_extack_fmt(extack, attrs[TLSI_A_PORTS],
+					"detection port range %u-%u is empty or starts at 0",
+					pr[i].min, pr[i].max);
+			err = -EINVAL;
+			goto free;
+		}
+		px->ports[i].min = pr[i].min;
+		px->ports[i].max = pr[i].max;
+	}
+	if (attrs[TLSI_A_DESCRIPTION])
+		nla_strscpy(px->description, attrs[TLSI_A_DESCRIPTION], sizeof(px->description));
+	if (attrs[TLSI_A_CERT])
+		nla_strscpy(px->cert, attrs[TLSI_A_CERT], sizeof(px->cert));
+	px->service = attrs[TLSI_A_SERVICE] ? nla_get_u8(attrs[TLSI_A_SERVICE]) :
+					      TLSI_SSL_SERVICE_HTTP;
+	if (attrs[TLSI_A_SSL_FLAGS]) {
+		px->flags = nla_get_u32(attrs[TLSI_A_SSL_FLAGS]);
+		if (px->flags & ~__TLSI_SSL_F_ALL) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[TLSI_A_SSL_FLAGS], "unknown SSL flags");
+			err = -EOPNOTSUPP;
+			goto free;
+		}
+	}
+	if (attrs[TLSI_A_MIN_RSA_BITS])
+		px->min_rsa_bits = nla_get_u16(attrs[TLSI_A_MIN_RSA_BITS]);
+
+	mutex_lock(&tn->cfg_lock);
+	if (tlsi_ssl_proxy_find(tn, px->name)) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_NAME], "SSL proxy \"%s\" already exists",
+				px->name);
+		err = -EEXIST;
+		goto unlock;
+	}
+	list_for_each_entry(cur, &tn->ssl_proxies, list)
+		nproxies++;
+	if (nproxies >= TLSI_SSL_PROXIES_MAX) {
+		tlsi_extack_fmt(extack, NULL, "SSL proxy table is full (%u)", TLSI_SSL_PROXIES_MAX);
+		err = -ENOSPC;
+		goto unlock;
+	}
+	list_add_tail_rcu(&px->list, &tn->ssl_proxies);
+	mutex_unlock(&tn->cfg_lock);
+	return 0;
+
+unlock:
+	mutex_unlock(&tn->cfg_lock);
+free:
+	kfree(px);
+	return err;
+}
+
+int tlsi_ssl_proxy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_ssl_policy_array *pa;
+	struct tlsi_ssl_proxy *px;
+	int err = 0;
+	u32 i;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME))
+		return -EINVAL;
+	mutex_lock(&tn->cfg_lock);
+	px = tlsi_ssl_proxy_find(tn, nla_data(na));
+	if (!px) {
+		tlsi_extack_fmt(info->extack, na, "no SSL proxy \"%s\"", (char *)nla_data(na));
+		err = -ENOENT;
+		goto out;
+	}
+	pa = tlsi_ssl_policies_locked(tn);
+	for (i = 0; pa && i < pa->count; i++) {
+		if (pa->pol[i]->proxy == px) {
+			tlsi_extack_fmt(info->extack, na,
+					"SSL proxy \"%s\" is used by policy \"%s\" of profile \"%s\"",
+					px->name, pa->pol[i]->name, pa->pol[i]->profile->name);
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	list_del_rcu(&px->list);
+	kfree_rcu(px, rcu);
+out:
+	mutex_unlock(&tn->cfg_lock);
+	return err;
+}
+
+static int tlsi_put_ports(struct sk_buff *skb, const struct tlsi_ssl_proxy *px)
+{
+	struct tlsi_port_range_uapi r[TLSI_SSL_PORTS_MAX];
+	u16 i;
+
+	for (i = 0; i < px->nports; i++) {
+		r[i].min = px->ports[i].min;
+		r[i].max = px->ports[i].max;
+	}
+	return nla_put(skb, TLSI_A_PORTS, px->nports * sizeof(r[0]), r);
+}
+
+int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tlsi_net *tn = tlsi_pernet(sock_net(skb->sk));
+	long idx = 0, start = cb->args[0];
+	struct tlsi_ssl_policy_array *pa;
+	struct tlsi_ssl_proxy *px;
+	u32 i, refs;
+	void *hdr;
+
+	mutex_lock(&tn->cfg_lock);
+	pa = tlsi_ssl_policies_locked(tn);
+	list_for_each_entry(px, &tn->ssl_proxies, list) {
+		if (idx++ < start)
+			continue;
+		for (refs = 0, i = 0; pa && i < pa->count; i++)
+			refs += pa->pol[i]->proxy == px;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &tlsi_genl_family, NLM_F_MULTI, TLSI_CMD_SSL_PROXY_GET);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, TLSI_A_NAME, px->name) ||
+		    tlsi_put_ports(skb, px) ||
+		    (px->description[0] && nla_put_string(skb, TLSI_A_DESCRIPTION, px->description)) ||
+		    (px->cert[0] && nla_put_string(skb, TLSI_A_CERT, px->cert)) ||
+		    nla_put_u8(skb, TLSI_A_SERVICE, px->service) ||
+		    nla_put_u32(skb, TLSI_A_SSL_FLAGS, px->flags) ||
+		    nla_put_u16(skb, TLSI_A_MIN_RSA_BITS, px->min_rsa_bits) ||
+		    nla_put_u32(skb, TLSI_A_REFCNT, refs)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	mutex_unlock(&tn->cfg_lock);
+	return skb->len;
+}
+
+static int tlsi_get_cidr_list(struct nlattr *nest, struct tlsi_cidr4 *list, u16 *n,
+			      const char *what, struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	*n = 0;
+	nla_for_each_nested(a, nest, rem) {
+		if (*n >= TLSI_SSL_CIDRS_MAX) {
+			tlsi_extack_fmt(extack, nest, "more than %u %s sources",
+					TLSI_SSL_CIDRS_MAX, what);
+			return -E2BIG;
+		}
+		if (nla_type(a) == 0 || !(a->nla_type & NLA_F_NESTED)) {
+			tlsi_extack_fmt(extack, a, "%s sources must be nested addresses", what);
+			return -EINVAL;
+		}
+		err = tlsi_nla_get_cidr(a, &list[*n], extack);
+		if (err)
+			return err;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Fill @p from the request; the object is not visible yet. */
+static int tlsi_ssl_policy_apply(struct tlsi_ssl_policy *p, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	int err;
+
+	if (attrs[TLSI_A_ENABLED]) {
+		u8 v = nla_get_u8(attrs[TLSI_A_ENABLED]);
+
+		if (v > 1) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[TLSI_A_ENABLED], "enabled is 0 or 1");
+			return -EINVAL;
+		}
+		p->enabled = v;
+	}
+	if (attrs[TLSI_A_TRUST_STORE])
+		nla_strscpy(p->trust_store, attrs[TLSI_A_TRUST_STORE], sizeof(p->trust_store));
+	if (attrs[TLSI_A_NEVER_DECRYPT]) {
+		err = tlsi_get_cidr_list(attrs[TLSI_A_NEVER_DECRYPT], p->never, &p->nnever,
+					 "never-decrypt", info->extack);
+		if (err)
+			return err;
+	}
+	if (attrs[TLSI_A_ALWAYS_DECRYPT]) {
+		err = tlsi_get_cidr_list(attrs[TLSI_A_ALWAYS_DECRYPT], p->always, &p->nalways,
+					 "always-decrypt", info->extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct tlsi_ssl_policy_array *tlsi_ssl_array_alloc(u32 count)
+{
+	struct tlsi_ssl_policy_array *pa;
+
+	pa = kzalloc(struct_size(pa, pol, count ? count : 1), GFP_KERNEL);
+	if (pa)
+		pa->count = count;
+	return pa;
+}
+
+static int tlsi_ssl_policy_index(struct tlsi_ssl_policy_array *pa,
+				 const struct tlsi_profile *pr, const char *name)
+{
+	u32 i;
+
+	for (i = 0; pa && i < pa->count; i++)
+		if (pa->pol[i]->profile == pr && !strcmp(pa->pol[i]->name, name))
+			return i;
+	return -1;
+}
+
+static bool tlsi_ssl_proxies_overlap(const struct tlsi_ssl_proxy *a,
+				     const struct tlsi_ssl_proxy *b, u16 *port)
+{
+	u16 i, j;
+
+	for (i = 0; i < a->nports; i++)
+		for (j = 0; j < b->nports; j++)
+			if (a->ports[i].min <= b->ports[j].max &&
+			    b->ports[j].min <= a->ports[i].max) {
+				*port = max(a->ports[i].min, b->ports[j].min);
+				return true;
+			}
+	return false;
+}
+
+int tlsi_ssl_policy_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct tlsi_ssl_policy_array *old, *pa;
+	struct tlsi_ssl_policy *p;
+	u32 i, count;
+	u16 port;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME) || GENL_REQ_ATTR_CHECK(info, TLSI_A_PROFILE) ||
+	    GENL_REQ_ATTR_CHECK(info, TLSI_A_PROXY))
+		return -EINVAL;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	nla_strscpy(p->name, attrs[TLSI_A_NAME], sizeof(p->name));
+	p->enabled = true;
+	if (!tlsi_ssl_name_ok(p->name)) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_NAME],
+				"policy name \"%s\" may hold only letters, digits, '_', '-' and spaces",
+				p->name);
+		err = -EINVAL;
+		goto free;
+	}
+	err = tlsi_ssl_policy_apply(p, info);
+	if (err)
+		goto free;
+
+	mutex_lock(&tn->cfg_lock);
+	p->profile = tlsi_profile_find(tn, nla_data(attrs[TLSI_A_PROFILE]));
+	if (!p->profile) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_PROFILE], "no profile \"%s\"",
+				(char *)nla_data(attrs[TLSI_A_PROFILE]));
+		err = -ENOENT;
+		goto unlock;
+	}
+	p->proxy = tlsi_ssl_proxy_find(tn, nla_data(attrs[TLSI_A_PROXY]));
+	if (!p->proxy) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_PROXY], "no SSL proxy \"%s\"",
+				(char *)nla_data(attrs[TLSI_A_PROXY]));
+		err = -ENOENT;
+		goto unlock;
+	}
+	old = tlsi_ssl_policies_locked(tn);
+	count = old ? old->count : 0;
+	if (tlsi_ssl_policy_index(old, p->profile, p->name) >= 0) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_NAME],
+				"SSL policy \"%s\" already exists in profile \"%s\"",
+				p->name, p->profile->name);
+		err = -EEXIST;
+		goto unlock;
+	}
+	for (i = 0; i < count; i++) {
+		const struct tlsi_ssl_policy *o = old->pol[i];
+
+		if (o->profile == p->profile &&
+		    tlsi_ssl_proxies_overlap(o->proxy, p->proxy, &port)) {
+			tlsi_extack_fmt(extack, attrs[TLSI_A_PROXY],
+					"detection port %u of policy \"%s\" overlaps policy \"%s\" in profile \"%s\"",
+					port, p->name, o->name, p->profile->name);
+			err = -EEXIST;
+			goto unlock;
+		}
+	}
+	if (count >= TLSI_SSL_POLICIES_MAX) {
+		tlsi_extack_fmt(extack, NULL, "SSL policy table is full (%u)", TLSI_SSL_POLICIES_MAX);
+		err = -ENOSPC;
+		goto unlock;
+	}
+	pa = tlsi_ssl_array_alloc(count + 1);
+	if (!pa) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	for (i = 0; i < count; i++)
+		pa->pol[i] = old->pol[i];
+	pa->pol[count] = p;
+	p->id = ++tn->ssl_policy_next_id;
+	p->profile->refcnt++;
+	p->proxy->refcnt++;
+	rcu_assign_pointer(tn->ssl_policies, pa);
+	tlsi_config_changed(tn);
+	mutex_unlock(&tn->cfg_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+
+unlock:
+	mutex_unlock(&tn->cfg_lock);
+free:
+	kfree(p);
+	return err;
+}
+
+/* SET replaces the policy object; DEL drops it. Both under cfg_lock. */
+static int tlsi_ssl_policy_change(struct genl_info *info, bool del)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	struct nlattr **attrs = info->attrs;
+	struct tlsi_ssl_policy_array *old, *pa;
+	struct tlsi_ssl_policy *p = NULL, *victim;
+	struct tlsi_profile *pr;
+	int idx, err = 0;
+	u32 i, j;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME) || GENL_REQ_ATTR_CHECK(info, TLSI_A_PROFILE))
+		return -EINVAL;
+	mutex_lock(&tn->cfg_lock);
+	pr = tlsi_profile_find(tn, nla_data(attrs[TLSI_A_PROFILE]));
+	old = tlsi_ssl_policies_locked(tn);
+	idx = pr ? tlsi_ssl_policy_index(old, pr, nla_data(attrs[TLSI_A_NAME])) : -1;
+	if (idx < 0) {
+		tlsi_extack_fmt(info->extack, attrs[TLSI_A_NAME], "no SSL policy \"%s\" in profile \"%s\"",
+				(char *)nla_data(attrs[TLSI_A_NAME]),
+				(char *)nla_data(attrs[TLSI_A_PROFILE]));
+		err = -ENOENT;
+		goto out;
+	}
+	victim = old->pol[idx];
+	if (!del) {
+		p = kmemdup(victim, sizeof(*victim), GFP_KERNEL);
+		if (!p) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = tlsi_ssl_policy_apply(p, info);
+		if (err)
+			goto out;
+	}
+	pa = tlsi_ssl_array_alloc(old->count - (del ? 1 : 0));
+	if (!pa) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0, j = 0; i < old->count; i++) {
+		if (old->pol[i] != victim)
+			pa->pol[j++] = old->pol[i];
+		else if (!del)
+			pa->pol[j++] = p;
+	}
+	if (del) {
+		victim->profile->refcnt--;
+		victim->proxy->refcnt--;
+	}
+	p = NULL;
+	rcu_assign_pointer(tn->ssl_policies, pa);
+	tlsi_config_changed(tn);
+	kfree_rcu(old, rcu);
+	kfree_rcu(victim, rcu);
+out:
+	mutex_unlock(&tn->cfg_lock);
+	kfree(p);
+	return err;
+}
+
+int tlsi_ssl_policy_set(struct sk_buff *skb, struct genl_info *info)
+{
+	return tlsi_ssl_policy_change(info, false);
+}
+
+int tlsi_ssl_policy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return tlsi_ssl_policy_change(info, true);
+}
+
+static int tlsi_put_cidr_list(struct sk_buff *skb, int type, const struct tlsi_cidr4 *l, u16 n)
+{
+	struct nlattr *nest;
+	u16 i;
+
+	if (!n)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++)
+		if (tlsi_nla_put_cidr(skb, i + 1, &l[i]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int tlsi_ssl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tlsi_net *tn = tlsi_pernet(sock_net(skb->sk));
+	struct tlsi_ssl_policy_array *pa;
+	void *hdr;
+	u32 i;
+
+	mutex_lock(&tn->cfg_lock);
+	pa = tlsi_ssl_policies_locked(tn);
+	for (i = cb->args[0]; pa && i < pa->count; i++) {
+		const struct tlsi_ssl_policy *p = pa->pol[i];
+
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &tlsi_genl_family, NLM_F_MULTI, TLSI_CMD_SSL_POLICY_GET);
+		if (!hdr)
+			break;
+		if (nla_put_string(skb, TLSI_A_NAME, p->name) ||
+		    nla_put_string(skb, TLSI_A_PROFILE, p->profile->name) ||
+		    nla_put_string(skb, TLSI_A_PROXY, p->proxy->name) ||
+		    nla_put_u8(skb, TLSI_A_ENABLED, p->enabled) ||
+		    nla_put_u32(skb, TLSI_A_ID, p->id) ||
+		    (p->trust_store[0] && nla_put_string(skb, TLSI_A_TRUST_STORE, p->trust_store)) ||
+		    tlsi_put_cidr_list(skb, TLSI_A_NEVER_DECRYPT, p->never, p->nnever) ||
+		    tlsi_put_cidr_list(skb, TLSI_A_ALWAYS_DECRYPT, p->always, p->nalways)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = i;
+	mutex_unlock(&tn->cfg_lock);
+	return skb->len;
+}
+
+void tlsi_ssl_free(struct tlsi_net *tn)
+{
+	struct tlsi_ssl_policy_array *pa;
+	struct tlsi_ssl_proxy *px, *tmp;
+	u32 i;
+
+	mutex_lock(&tn->cfg_lock);
+	pa = tlsi_ssl_policies_locked(tn);
+	RCU_INIT_POINTER(tn->ssl_policies, NULL);
+	for (i = 0; pa && i < pa->count; i++) {
+		pa->pol[i]->profile->refcnt--;
+		kfree_rcu(pa->pol[i], rcu);
+	}
+	if (pa)
+		kfree_rcu(pa, rcu);
+	list_for_each_entry_safe(px, tmp, &tn->ssl_proxies, list) {
+		list_del_rcu(&px->list);
+		kfree_rcu(px, rcu);
+	}
+	mutex_unlock(&tn->cfg_lock);
+}

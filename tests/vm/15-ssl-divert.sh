@@ -1,0 +1,129 @@
+#!/bin/bash
+# SSL client inspection, the kernel's part: new TCP connections to an SSL
+# client policy's detection ports are diverted, by the module itself, to the
+# handshake daemon's transparent listener (here tools/tproxy.py standing in
+# for tlsid), which reaches the server from the client's own address. The
+# guide's exceptions hold: disabled policies, never-decrypt sources, traffic
+# a table trusts or bypasses, no daemon listening and the session limit all
+# pass uninspected.
+#
+#   client 10.9.0.1, .3 -- eth0 [br0 10.9.0.254 + listener :15443] eth1 -- server 10.9.0.2
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+tlsi_basic
+tcp_server 443
+tcp_server 8443
+add_addr c eth0 10.9.0.3/24
+# The daemon's own packets leave through br0: it needs an address there.
+add_addr a br0 10.9.0.254/24
+in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+
+# line [--src A] PORT: the first line the client reads from 10.9.0.2:PORT.
+line() {
+	ip netns exec "$NS_C" python3 -c '
+import socket, sys
+src = sys.argv[2] if len(sys.argv) > 2 else "0.0.0.0"
+try:
+    s = socket.create_connection(("10.9.0.2", int(sys.argv[-1])), timeout=3,
+                                 source_address=(src, 0))
+    print(s.makefile().readline().strip())
+except socket.timeout:
+    print("timed out")
+except OSError as e:
+    print("error: %s" % e)
+' "$@" || true
+}
+
+ctl_ok ssl-proxy add web ports 443,8000-8100 cert corp-ca block-expired logging
+ctl_ok ssl-policy add outbound profile p1 proxy web never-decrypt 10.9.0.0/24 always-decrypt 10.9.0.1
+ctl_ok config set ssl-client on divert-port 15443 divert-mark 42
+
+# Policy and SSL enabled, but no daemon: allowed, uninspected, counted.
+stats_snapshot
+assert_eq "$(line 443)" "hello" "no daemon: direct"
+[ "$(delta ssl_no_daemon_bypassed)" -ge 1 ] || fail "ssl_no_daemon_bypassed did not count"
+
+spawn a python3 "$TLSI_REPO/tests/vm/tools/tproxy.py" 15443 42
+wait_port a 15443
+
+stats_snapshot
+assert_eq "$(line 443)" "[tlsi] hello" "intercepted on 443"
+assert_delta ssl_diverted 1
+assert_delta ssl_syn_assigned 1
+[ "$(delta ssl_packets_steered)" -ge 6 ] || fail "ssl_packets_steered: $(delta ssl_packets_steered)"
+# Ports outside the proxy's detection ports are not touched.
+assert_eq "$(line 8443)" "hello" "port 8443 not diverted"
+# Never-decrypt source (10.9.0.3 is in 10.9.0.0/24, not an always exception).
+stats_snapshot
+assert_eq "$(line --src 10.9.0.3 443)" "hello" "never-decrypt source"
+assert_delta ssl_not_decrypted_source 1
+# Many connections in a row.
+for i in 1 2 3 4 5; do
+	assert_eq "$(line 443)" "[tlsi] hello" "intercepted #$i"
+done
+
+# A TM trust filter or a bypass rule wins over interception.
+ctl_ok tm add trusted action trust src 10.9.0.1 proto tcp dport 443
+assert_eq "$(line 443)" "hello" "TM trust is not intercepted"
+ctl_ok tm del trusted
+ctl_ok bypass add skip dst 10.9.0.2 proto tcp dport 443
+assert_eq "$(line 443)" "hello" "bypass is not intercepted"
+ctl_ok bypass del skip
+# And a blocked flow stays blocked.
+ctl_ok quarantine add 10.9.0.1
+assert_eq "$(line 443)" "timed out" "quarantined client"
+ctl_ok quarantine del 10.9.0.1
+
+# Disabling the policy stops new interceptions.
+ctl_ok ssl-policy set outbound profile p1 disabled
+assert_eq "$(line 443)" "hello" "disabled policy"
+ctl_ok ssl-policy set outbound profile p1 enabled
+assert_eq "$(line 443)" "[tlsi] hello" "enabled again"
+
+# Session limit: above it, allow but bypass inspection, with a log line.
+ctl_ok config set max-ssl-sessions 1
+stats_snapshot
+# Keep one intercepted session open, then try another.
+ip netns exec "$NS_C" python3 -c '
+import socket, time
+s = socket.create_connection(("10.9.0.2", 443), timeout=3)
+s.recv(100)
+time.sleep(6)
+' &
+holder=$!
+sleep 2
+assert_eq "$(line 443)" "hello" "over the session limit"
+[ "$(delta ssl_sessions_full_bypassed)" -ge 1 ] || fail "ssl_sessions_full_bypassed did not count"
+dmesg >/tmp/divert-dmesg.$$
+grep -q "reached Critical threshold of Max Concurrent Connections" /tmp/divert-dmesg.$$ ||
+	fail "no system log line for the session limit"
+wait "$holder" || true
+ctl_ok config set max-ssl-sessions 10000
+
+# Configuration shows what was set; bad input is refused.
+tlsictl -j ssl-policy show | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert len(p) == 1 and p[0]["name"] == "outbound" and p[0]["proxy"] == "web", p
+assert p[0]["never_decrypt"] == "10.9.0.0/24" and p[0]["always_decrypt"] == "10.9.0.1/32", p
+' || fail "ssl-policy show: $(tlsictl -j ssl-policy show)"
+tlsictl ssl-proxy show | grep -q "web ports 443,8000-8100 cert corp-ca" || fail "ssl-proxy show: $(tlsictl ssl-proxy show)"
+ctl_ok ssl-proxy add alt ports 8080-8090
+ctl_fail 1 'overlaps policy "outbound"' ssl-policy add second profile p1 proxy alt
+ctl_fail 1 'already exists' ssl-policy add outbound profile p1 proxy web
+ctl_fail 1 'used by policy "outbound"' ssl-proxy del web
+ctl_ok profile add p2
+ctl_ok ssl-policy add other profile p2 proxy web
+ctl_fail 1 'used by SSL policy "other"' profile del p2
+ctl_ok ssl-policy del other profile p2
+ctl_ok profile del p2
+ctl_fail 1 'no SSL proxy' ssl-policy add third profile p1 proxy ghost
+ctl_fail 2 'port 0' ssl-proxy add bad ports 0-10
+ctl_fail 2 'ranges overlap' ssl-proxy add bad ports 443,400-500
+ctl_fail 2 'too long' ssl-proxy add "$(printf 'x%.0s' $(seq 130))" ports 1
+ctl_ok ssl-proxy add "Long name with spaces_and-dashes" ports 9443
+ctl_ok ssl-policy del outbound profile p1
+assert_eq "$(line 443)" "hello" "policy deleted"
+ctl_ok ssl-proxy del web

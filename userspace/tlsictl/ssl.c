@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsictl ssl-proxy / ssl-policy: SSL client proxies (detection ports and
+ * the settings of the handshake daemon) and SSL client policies (a
+ * profile's use of a proxy, with source exceptions).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsictl.h"
+
+static const char proxy_help[] =
+"Usage: tlsictl ssl-proxy add NAME ports LIST [description TEXT] [cert NAME]\n"
+"                             [service http|imap|pop3|smtp|other]\n"
+"                             [block-invalid] [block-expired] [reset]\n"
+"                             [logging] [min-rsa-bits N]\n"
+"       tlsictl ssl-proxy del NAME\n"
+"       tlsictl [-j] ssl-proxy show\n"
+"\n"
+"An SSL client proxy says which TCP ports carry the TLS that client\n"
+"inspection intercepts, and how the handshake daemon treats it.\n"
+"\n"
+"Arguments:\n"
+"  NAME                 1..128 letters, digits, `_', `-' or spaces\n"
+"  ports LIST           detection ports: `443', `443,8443', `8000-8100'\n"
+"                       (at most 32 ranges, ports 1..65535)\n"
+"  description TEXT     up to 512 characters\n"
+"  cert NAME            the signing certificate (certificate repository)\n"
+"  service S            what the decrypted stream carries (default http)\n"
+"  block-invalid        refuse servers whose certificate chain is invalid\n"
+"  block-expired        refuse servers whose certificate has expired\n"
+"  reset                answer a refused client with a TCP reset\n"
+"  logging              write the SSL inspection log\n"
+"  min-rsa-bits N       smallest RSA key accepted from servers (1024..16384)\n"
+"\n"
+"A proxy is deleted only when no policy uses it.\n"
+"\n"
+"Example:\n"
+"  tlsictl ssl-proxy add web ports 443,8443 cert corp-ca block-expired logging\n";
+
+static const char policy_help[] =
+"Usage: tlsictl ssl-policy add NAME profile PROFILE proxy PROXY\n"
+"                              [enabled|disabled] [trust-store NAME]\n"
+"                              [never-decrypt CIDR[,CIDR...]]\n"
+"                              [always-decrypt CIDR[,CIDR...]]\n"
+"       tlsictl ssl-policy set NAME profile PROFILE [enabled|disabled]\n"
+"                              [trust-store NAME] [never-decrypt LIST]\n"
+"                              [always-decrypt LIST]\n"
+"       tlsictl ssl-policy del NAME profile PROFILE\n"
+"       tlsictl [-j] ssl-policy show\n"
+"\n"
+"An SSL client policy makes the segments bound to PROFILE intercept the\n"
+"TLS that PROXY detects. The proxies of one profile's policies may not\n"
+"share a port. Traffic must have passed every table (bypass, traffic\n"
+"management, reputation, quarantine) before it is intercepted; traffic a\n"
+"table trusts or bypasses is never intercepted.\n"
+"\n"
+"Arguments:\n"
+"  NAME                 unique in the profile; 1..128 letters, digits, `_',\n"
+"                       `-' or spaces\n"
+"  enabled|disabled     disabling stops new interceptions; sessions already\n"
+"                       intercepted continue (default enabled)\n"
+"  trust-store NAME     the CA certificates upstream servers must chain to\n"
+"  never-decrypt LIST   client sources that are passed through untouched\n"
+"                       (at most 64 CIDRs; `none' clears the list)\n"
+"  always-decrypt LIST  exceptions to never-decrypt (at most 64 CIDRs)\n"
+"\n"
+"Example:\n"
+"  tlsictl ssl-policy add outbound profile office proxy web \\\n"
+"          never-decrypt 10.1.0.0/16 always-decrypt 10.1.9.9\n";
+
+static const char *const services[] = {
+	[TLSI_SSL_SERVICE_HTTP] = "http",
+	[TLSI_SSL_SERVICE_IMAP] = "imap",
+	[TLSI_SSL_SERVICE_POP3] = "pop3",
+	[TLSI_SSL_SERVICE_SMTP] = "smtp",
+	[TLSI_SSL_SERVICE_OTHER] = "other",
+};
+
+static const struct {
+	const char *kw;
+	uint32_t flag;
+} ssl_flags[] = {
+	{ "block-invalid", TLSI_SSL_F_BLOCK_INVALID },
+	{ "block-expired", TLSI_SSL_F_BLOCK_EXPIRED },
+	{ "reset", TLSI_SSL_F_RESET },
+	{ "logging", TLSI_SSL_F_LOGGING },
+};
+#define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
+
+/* SSL object names: 1..128 of [A-Za-z0-9_- ]. */
+static const char *ssl_name(int argc, char **argv)
+{
+	const char *s;
+	size_t n = 0;
+
+	if (argc < 2)
+		usage_error("missing name");
+	s = argv[1];
+	for (; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '_' && s[n] != '-' && s[n] != ' ')
+			usage_error("name `%s': only letters, digits, `_', `-' and spaces", argv[1]);
+	if (!n)
+		usage_error("name `': empty");
+	if (n >= TLSI_SSL_NAME_MAX)
+		usage_error("name `%s': too long (max %d characters)", argv[1],
+			    TLSI_SSL_NAME_MAX - 1);
+	return argv[1];
+}
+
+static void text_arg(const char *k, const char *v, size_t max)
+{
+	if (!*v)
+		usage_error("%s `': empty", k);
+	if (strlen(v) >= max)
+		usage_error("%s `%.40s...': too long (max %zu characters)", k, v, max - 1);
+}
+
+struct proxy_args {
+	const char *name, *description, *cert;
+	struct tlsi_port_range_uapi ports[TLSI_SSL_PORTS_MAX];
+	size_t nports;
+	bool has_service, has_bits;
+	uint8_t service;
+	uint32_t flags, bits;
+};
+
+static void parse_ports(const char *k, const char *v, struct proxy_args *a)
+{
+	char err[TLSI_ERR_MAX], *copy = strdup(v), *tok, *save = NULL;
+	size_t i;
+
+	if (!copy)
+		usage_error("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint16_t lo, hi;
+
+		if (a->nports >= TLSI_SSL_PORTS_MAX)
+			usage_error("%s `%s': more than %d ranges", k, v, TLSI_SSL_PORTS_MAX);
+		check(parse_port_range(k, tok, &lo, &hi, err, sizeof(err)), err);
+		if (!lo)
+			usage_error("%s `%s': port 0 is not a port", k, tok);
+		for (i = 0; i < a->nports; i++)
+			if (lo <= a->ports[i].max && a->ports[i].min <= hi)
+				usage_error("%s `%s': ranges overlap", k, v);
+		a->ports[a->nports].min = lo;
+		a->ports[a->nports].max = hi;
+		a->nports++;
+	}
+	free(copy);
+	if (!a->nports)
+		usage_error("%s `%s': no ports", k, v);
+}
+
+static void fill_proxy(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct proxy_args *a = arg;
+
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, a->name);
+	mnl_attr_put(nlh, TLSI_A_PORTS, a->nports * sizeof(a->ports[0]), a->ports);
+	if (a->description)
+		mnl_attr_put_strz(nlh, TLSI_A_DESCRIPTION, a->description);
+	if (a->cert)
+		mnl_attr_put_strz(nlh, TLSI_A_CERT, a->cert);
+	if (a->has_service)
+		mnl_attr_put_u8(nlh, TLSI_A_SERVICE, a->service);
+	if (a->flags)
+		mnl_attr_put_u32(nlh, TLSI_A_SSL_FLAGS, a->flags);
+	if (a->has_bits)
+		mnl_attr_put_u16(nlh, TLSI_A_MIN_RSA_BITS, a->bits);
+}
+
+static int proxy_add(int argc, char **argv)
+{
+	struct proxy_args a = { 0 };
+	char err[TLSI_ERR_MAX];
+	unsigned long seen = 0;
+	size_t j;
+	int i;
+
+	a.name = ssl_name(argc, argv);
+	for (i = 2; i < argc; i++) {
+		const char *k = argv[i], *v;
+
+		for (j = 0; j < NFLAGS; j++)
+			if (!strcmp(k, ssl_flags[j].kw))
+				break;
+		if (j < NFLAGS) {
+			kw_once(&seen, 1UL << (10 + j), k);
+			a.flags |= ssl_flags[j].flag;
+		} else if (!strcmp(k, "ports")) {
+			kw_once(&seen, 1 << 0, k);
+			parse_ports(k, kw_value(argc, argv, &i), &a);
+		} else if (!strcmp(k, "description")) {
+			kw_once(&seen, 1 << 1, k);
+			a.description = kw_value(argc, argv, &i);
+			text_arg(k, a.description, TLSI_DESCRIPTION_MAX);
+		} else if (!strcmp(k, "cert")) {
+			kw_once(&seen, 1 << 2, k);
+			a.cert = kw_value(argc, argv, &i);
+			text_arg(k, a.cert, TLSI_CERT_NAME_MAX);
+		} else if (!strcmp(k, "service")) {
+			kw_once(&seen, 1 << 3, k);
+			v = kw_value(argc, argv, &i);
+			for (j = 0; j < sizeof(services) / sizeof(services[0]); j++)
+				if (!strcmp(v, services[j]))
+					break;
+			if (j == sizeof(services) / sizeof(services[0]))
+				usage_error("service `%s': must be http, imap, pop3, smtp or other", v);
+			a.service = j;
+			a.has_service = true;
+		} else if (!strcmp(k, "min-rsa-bits")) {
+			kw_once(&seen, 1 << 4, k);
+			check(parse_u32(k, kw_value(argc, argv, &i), 1024, 16384, &a.bits,
+					err, sizeof(err)), err);
+			a.has_bits = true;
+		} else {
+			usage_error("unknown keyword `%s'", k);
+		}
+	}
+	if (!a.nports)
+		usage_error("missing `ports LIST'");
+	return ctl_simple(TLSI_CMD_SSL_PROXY_NEW, fill_proxy, &a);
+}
+
+static void fill_name(struct nlmsghdr *nlh, const void *arg)
+{
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, arg);
+}
+
+static int proxy_del(int argc, char **argv)
+{
+	const char *name = ssl_name(argc, argv);
+
+	if (argc > 2)
+		usage_error("unexpected argument `%s'", argv[2]);
+	return ctl_simple(TLSI_CMD_SSL_PROXY_DEL, fill_name, name);
+}
+
+static void out_ports(const struct nlattr *a)
+{
+	const struct tlsi_port_range_uapi *r = mnl_attr_get_payload(a);
+	size_t n = mnl_attr_get_payload_len(a) / sizeof(*r), i, len = 0;
+	char buf[32 * 12 + 1] = "";
+
+	for (i = 0; i < n && len < sizeof(buf) - 12; i++) {
+		if (r[i].min == r[i].max)
+			len += snprintf(buf + len, sizeof(buf) - len, "%s%u", i ? "," : "", r[i].min);
+		else
+			len += snprintf(buf + len, sizeof(buf) - len, "%s%u-%u", i ? "," : "",
+					r[i].min, r[i].max);
+	}
+	out_str("ports", buf);
+}
+
+static void print_proxy(const struct nlattr **tb)
+{
+	uint32_t flags = tb[TLSI_A_SSL_FLAGS] ? mnl_attr_get_u32(tb[TLSI_A_SSL_FLAGS]) : 0;
+	size_t j;
+
+	out_obj_begin();
+	if (tb[TLSI_A_NAME])
+		out_name("name", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	if (tb[TLSI_A_PORTS])
+		out_ports(tb[TLSI_A_PORTS]);
+	if (tb[TLSI_A_CERT])
+		out_str("cert", mnl_attr_get_str(tb[TLSI_A_CERT]));
+	if (tb[TLSI_A_SERVICE]) {
+		uint8_t sv = mnl_attr_get_u8(tb[TLSI_A_SERVICE]);
+
+		out_str("service", sv <= TLSI_SSL_SERVICE_MAX ? services[sv] : "unknown");
+	}
+	for (j = 0; j < NFLAGS; j++)
+		out_flag(ssl_flags[j].kw, flags & ssl_flags[j].flag);
+	if (tb[TLSI_A_MIN_RSA_BITS] && mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]))
+		out_u64("min-rsa-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]));
+	if (tb[TLSI_A_DESCRIPTION])
+		out_str("description", mnl_attr_get_str(tb[TLSI_A_DESCRIPTION]));
+	if (tb[TLSI_A_REFCNT])
+		out_u64("policies", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
+	out_obj_end();
+}
+
+static int proxy_show(int argc, char **argv)
+{
+	if (argc > 1)
+		usage_error("unexpected argument `%s'", argv[1]);
+	return ctl_dump(TLSI_CMD_SSL_PROXY_GET, print_proxy);
+}
+
+struct policy_args {
+	const char *name, *profile, *proxy, *trust;
+	bool has_enabled, has_never, has_always;
+	uint8_t enabled;
+	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX], always[TLSI_SSL_CIDRS_MAX];
+	size_t nnever, nalways;
+};
+
+static void parse_cidr_list(const char *k, const char *v, struct tlsi_cidr *out, size_t *n)
+{
+	char err[TLSI_ERR_MAX], *copy, *tok, *save = NULL;
+
+	*n = 0;
+	if (!strcmp(v, "none"))
+		return;
+	copy = strdup(v);
+	if (!copy)
+		usage_error("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n >= TLSI_SSL_CIDRS_MAX)
+			usage_error("%s: more than %d addresses", k, TLSI_SSL_CIDRS_MAX);
+		check(parse_cidr4(k, tok, &out[*n], err, sizeof(err)), err);
+		(*n)++;
+	}
+	free(copy);
+	if (!*n)
+		usage_error("%s `%s': no addresses", k, v);
+}
+
+static void put_cidr_list(struct nlmsghdr *nlh, uint16_t type, const struct tlsi_cidr *l,
+			  size_t n)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		tlsi_nl_put_cidr(nlh, i + 1, &l[i]);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void fill_policy(struct nlmsghdr *nlh, const void *arg)
+{
+	const struct policy_args *a = arg;
+
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, a->name);
+	mnl_attr_put_strz(nlh, TLSI_A_PROFILE, a->profile);
+	if (a->proxy)
+		mnl_attr_put_strz(nlh, TLSI_A_PROXY, a->proxy);
+	if (a->has_enabled)
+		mnl_attr_put_u8(nlh, TLSI_A_ENABLED, a->enabled);
+	if (a->trust)
+		mnl_attr_put_strz(nlh, TLSI_A_TRUST_STORE, a->trust);
+	if (a->has_never)
+		put_cidr_list(nlh, TLSI_A_NEVER_DECRYPT, a->never, a->nnever);
+	if (a->has_always)
+		put_cidr_list(nlh, TLSI_A_ALWAYS_DECRYPT, a->always, a->nalways);
+}
+
+static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
+{
+	char err[TLSI_ERR_MAX];
+	unsigned long seen = 0;
+	int i;
+
+	a->name = ssl_name(argc, argv);
+	for (i = 2; i < argc; i++) {
+		const char *k = argv[i];
+
+		if (!strcmp(k, "profile")) {
+			kw_once(&seen, 1 << 0, k);
+			a->profile = kw_value(argc, argv, &i);
+			check(parse_name(k, a->profile, err, sizeof(err)), err);
+		} else if (!strcmp(k, "proxy") && add) {
+			kw_once(&seen, 1 << 1, k);
+			a->proxy = kw_value(argc, argv, &i);
+			text_arg(k, a->proxy, TLSI_SSL_NAME_MAX);
+		} else if (!strcmp(k, "enabled") || !strcmp(k, "disabled")) {
+			kw_once(&seen, 1 << 2, "enabled/disabled");
+			a->enabled = !strcmp(k, "enabled");
+			a->has_enabled = true;
+		} else if (!strcmp(k, "trust-store")) {
+			kw_once(&seen, 1 << 3, k);
+			a->trust = kw_value(argc, argv, &i);
+			text_arg(k, a->trust, TLSI_CERT_NAME_MAX);
+		} else if (!strcmp(k, "never-decrypt")) {
+			kw_once(&seen, 1 << 4, k);
+			parse_cidr_list(k, kw_value(argc, argv, &i), a->never, &a->nnever);
+			a->has_never = true;
+		} else if (!strcmp(k, "always-decrypt")) {
+			kw_once(&seen, 1 << 5, k);
+			parse_cidr_list(k, kw_value(argc, argv, &i), a->always, &a->nalways);
+			a->has_always = true;
+		} else {
+			usage_error("unknown keyword `%s'", k);
+		}
+	}
+	if (!a->profile)
+		usage_error("missing `profile PROFILE'");
+	if (add && !a->proxy)
+		usage_error("missing `proxy PROXY'");
+}
+
+static int policy_add(int argc, char **argv)
+{
+	struct policy_args a = { 0 };
+
+	parse_policy(argc, argv, &a, true);
+	return ctl_simple(TLSI_CMD_SSL_POLICY_NEW, fill_policy, &a);
+}
+
+static int policy_set(int argc, char **argv)
+{
+	struct policy_args a = { 0 };
+
+	parse_policy(argc, argv, &a, false);
+	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always)
+		usage_error("nothing to set");
+	return ctl_simple(TLSI_CMD_SSL_POLICY_SET, fill_policy, &a);
+}
+
+static int policy_del(int argc, char **argv)
+{
+	struct policy_args a = { 0 };
+
+	parse_policy(argc, argv, &a, false);
+	if (a.has_enabled || a.trust || a.has_never || a.has_always)
+		usage_error("del takes only NAME profile PROFILE");
+	return ctl_simple(TLSI_CMD_SSL_POLICY_DEL, fill_policy, &a);
+}
+
+static void out_cidr_list(const char *key, const struct nlattr *nest)
+{
+	const struct nlattr *a;
+	char buf[TLSI_SSL_CIDRS_MAX * TLSI_CIDR_STR_MAX + 1] = "", one[TLSI_CIDR_STR_MAX];
+	size_t len = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		struct tlsi_cidr c;
+
+		if (tlsi_nl_get_cidr(a, &c) < 0)
+			continue;
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
+				format_cidr4(&c, one));
+		if (len >= sizeof(buf))
+			break;
+	}
+	out_str(key, buf);
+}
+
+static void print_policy(const struct nlattr **tb)
+{
+	out_obj_begin();
+	if (tb[TLSI_A_NAME])
+		out_name("name", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	if (tb[TLSI_A_PROFILE])
+		out_str("profile", mnl_attr_get_str(tb[TLSI_A_PROFILE]));
+	if (tb[TLSI_A_PROXY])
+		out_str("proxy", mnl_attr_get_str(tb[TLSI_A_PROXY]));
+	if (tb[TLSI_A_ENABLED])
+		out_str("state", mnl_attr_get_u8(tb[TLSI_A_ENABLED]) ? "enabled" : "disabled");
+	if (tb[TLSI_A_TRUST_STORE])
+		out_str("trust-store", mnl_attr_get_str(tb[TLSI_A_TRUST_STORE]));
+	if (tb[TLSI_A_NEVER_DECRYPT])
+		out_cidr_list("never-decrypt", tb[TLSI_A_NEVER_DECRYPT]);
+	if (tb[TLSI_A_ALWAYS_DECRYPT])
+		out_cidr_list("always-decrypt", tb[TLSI_A_ALWAYS_DECRYPT]);
+	if (tb[TLSI_A_ID])
+		out_u64("id", mnl_attr_get_u32(tb[TLSI_A_ID]));
+	out_obj_end();
+}
+
+static int policy_show(int argc, char **argv)
+{
+	if (argc > 1)
+		usage_error("unexpected argument `%s'", argv[1]);
+	return ctl_dump(TLSI_CMD_SSL_POLICY_GET, print_policy);
+}
+
+static const struct command proxy_cmds[] = {
+	{ "add", proxy_add, NULL },
+	{ "del", proxy_del, NULL },
+	{ "show", proxy_show, NULL },
+	{ "list", proxy_show, NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct command policy_cmds[] = {
+	{ "add", policy_add, NULL },
+	{ "set", policy_set, NULL },
+	{ "del", policy_del, NULL },
+	{ "show", policy_show, NULL },
+	{ "list", policy_show, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int ssl_proxy_main(int argc, char **argv)
+{
+	return dispatch(argc, argv, proxy_cmds, proxy_help);
+}
+
+int ssl_policy_main(int argc, char **argv)
+{
+	return dispatch(argc, argv, policy_cmds, policy_help);
+}
