@@ -88,6 +88,7 @@ static void __net_exit tlsi_net_exit(struct net *net)
 	/* Segments, SSL policies and rules are gone: profiles have no users left. */
 	tlsi_profiles_free(tn);
 	free_percpu(tn->counters);
+	tn->net = NULL;		/* late netdev events must leave us alone */
 }
 
 static struct pernet_operations tlsi_net_ops = {
@@ -111,13 +112,18 @@ static int __init tlsi_init(void)
 	err = register_pernet_subsys(&tlsi_net_ops);
 	if (err)
 		goto err_stats;
+	err = tlsi_segment_init();
+	if (err)
+		goto err_pernet;
 	/* Last: userspace can reach us only once every namespace is ready. */
 	err = tlsi_netlink_init();
 	if (err)
-		goto err_pernet;
+		goto err_notifier;
 	pr_info("tlsi: loaded\n");
 	return 0;
 
+err_notifier:
+	tlsi_segment_exit();
 err_pernet:
 	unregister_pernet_subsys(&tlsi_net_ops);
 err_stats:
@@ -131,6 +137,7 @@ err_flow_cache:
 static void __exit tlsi_exit(void)
 {
 	tlsi_netlink_exit();
+	tlsi_segment_exit();
 	unregister_pernet_subsys(&tlsi_net_ops);
 	tlsi_stats_exit();
 	tlsi_rep_exit();

@@ -363,6 +363,60 @@ void tlsi_segments_reset_counters(struct tlsi_net *tn)
 	}
 }
 
+/*
+ * Ports are stored by ifindex for the packet path and by name for people: a
+ * port that goes away stops matching, and a device registered later under
+ * the same name (a re-created veth, a renamed NIC) takes its place.
+ */
+static int tlsi_segment_netdev_event(struct notifier_block *nb, unsigned long event,
+				     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct tlsi_net *tn = tlsi_pernet(dev_net(dev));
+	struct tlsi_segment_array *sa;
+	u32 i;
+
+	if (event != NETDEV_UNREGISTER && event != NETDEV_REGISTER &&
+	    event != NETDEV_CHANGENAME)
+		return NOTIFY_DONE;
+	if (!tn->net)
+		return NOTIFY_DONE;	/* namespace not (or no longer) set up */
+	mutex_lock(&tn->cfg_lock);
+	sa = tlsi_segments_locked(tn);
+	for (i = 0; sa && i < sa->count; i++) {
+		struct tlsi_segment *s = sa->segs[i];
+
+		if (event == NETDEV_UNREGISTER || event == NETDEV_CHANGENAME) {
+			if (s->port_a == dev->ifindex)
+				WRITE_ONCE(s->port_a, 0);
+			if (s->port_b == dev->ifindex)
+				WRITE_ONCE(s->port_b, 0);
+		}
+		if (event == NETDEV_REGISTER || event == NETDEV_CHANGENAME) {
+			if (!strcmp(s->port_a_name, dev->name))
+				WRITE_ONCE(s->port_a, dev->ifindex);
+			if (!strcmp(s->port_b_name, dev->name))
+				WRITE_ONCE(s->port_b, dev->ifindex);
+		}
+	}
+	mutex_unlock(&tn->cfg_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block tlsi_segment_notifier = {
+	.notifier_call = tlsi_segment_netdev_event,
+};
+
+int tlsi_segment_init(void)
+{
+	return register_netdevice_notifier(&tlsi_segment_notifier);
+}
+
+void tlsi_segment_exit(void)
+{
+	unregister_netdevice_notifier(&tlsi_segment_notifier);
+}
+
 /* Namespace teardown: the hooks are gone and a grace period has passed. */
 void tlsi_segments_free(struct tlsi_net *tn)
 {

@@ -45,7 +45,7 @@ struct tlsi_segment {
 	char name[TLSI_NAME_MAX];
 	char port_a_name[IFNAMSIZ];
 	char port_b_name[IFNAMSIZ];
-	int port_a, port_b;		/* ifindex */
+	int port_a, port_b;		/* ifindex; 0 while the port is gone */
 	u16 id;				/* flow key part, unique while it lives */
 	u16 nvlans;
 	u16 vlans[TLSI_VLANS_MAX];	/* empty: every frame, tagged or not */
@@ -239,6 +239,8 @@ bool tlsi_segment_uses_profile(struct tlsi_net *tn, const struct tlsi_profile *p
 			       const char **user);
 void tlsi_segments_free(struct tlsi_net *tn);
 void tlsi_segments_reset_counters(struct tlsi_net *tn);
+int tlsi_segment_init(void);
+void tlsi_segment_exit(void);
 
 /* rules.c: inspection bypass and traffic management */
 const struct tlsi_rule *tlsi_bypass_lookup(struct tlsi_net *tn,

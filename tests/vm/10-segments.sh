@@ -77,3 +77,21 @@ ctl_fail 1 'used by TM filter' profile del guarded
 ctl_ok tm del no8080
 ctl_ok profile del guarded
 expect_probe ok tcp 10.10.0.2 8080
+
+# A port that is deleted and created again under its name stays in its
+# segment.
+ctl_ok profile add guarded
+ctl_ok tm add no8080 action block profile guarded proto tcp dport 8080
+ctl_ok segment add all profile guarded ports eth0 eth1
+expect_probe timeout tcp 10.9.0.2 8080
+ip -n "$NS_A" link del eth1
+ip -n "$NS_S" link add eth0 type veth peer name eth1 netns "$NS_A"
+ip -n "$NS_A" link set eth1 master br0
+ip -n "$NS_A" link set eth1 up
+add_addr s eth0 10.9.0.2/24
+ip -n "$NS_S" link set eth0 up
+wait_until 10 _topo_ready || fail "re-created port not forwarding"
+tcp_server_in s 8081
+expect_probe ok tcp 10.9.0.2 8081
+expect_probe timeout tcp 10.9.0.2 8080
+tlsictl segment show | grep -q "all profile guarded ports eth0 eth1" || fail "segment show: $(tlsictl segment show)"
