@@ -37,6 +37,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-funct
 	   -isystem include -Iuserspace/lib -D_GNU_SOURCE
 LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -61,7 +62,7 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL)
 
 module:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
@@ -70,7 +71,7 @@ module:
 
 tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL)
+	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
 
 check: check-unit check-vm
 

@@ -24,6 +24,8 @@ static const struct command objects[] = {
 	{ "config",	config_main,	 "Flow table, client SSL inspection and divert settings" },
 	{ "stats",	stats_main,	 "Device counters and flow table usage" },
 	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
+	{ "cert",	cert_main,	 "Certificate repository: signing and server certificates, requests, CAs" },
+	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
 	{ NULL, NULL, NULL }
 };
 

@@ -39,6 +39,8 @@ int quarantine_main(int argc, char **argv);
 int config_main(int argc, char **argv);
 int stats_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
+int cert_main(int argc, char **argv);
+int truststore_main(int argc, char **argv);
 int ssl_proxy_main(int argc, char **argv);
 int ssl_policy_main(int argc, char **argv);
 
