@@ -6,6 +6,8 @@
 #   make check           unit tests, then VM tests
 #   make check-unit      Check unit tests on the host
 #   make check-vm        VM tests (QEMU TCG, Debian kernel)
+#   make fuzz            libFuzzer targets of the engine, FUZZ_TIME s each
+#   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
 #   make demo            the README's demo, in the VM
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
@@ -34,19 +36,19 @@ endif
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
-	   -isystem include -Iuserspace/lib -D_GNU_SOURCE
+	   -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
 LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 
-LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c))
+LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
 TLSICTL_SRCS := $(sort $(wildcard userspace/tlsictl/*.c))
 TLSICTL_OBJS := $(TLSICTL_SRCS:.c=.o)
 UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 
-.PHONY: all userspace module check check-unit check-vm demo install clean bench-classify
+.PHONY: all userspace module check check-unit check-vm demo install clean bench-classify fuzz bench-engine
 
 all: userspace module
 
@@ -56,7 +58,7 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)$(AR) rcs $@ $^
 
-%.o: %.c $(wildcard userspace/lib/*.h) $(wildcard userspace/tlsictl/*.h) include/uapi/linux/tlsi.h
+%.o: %.c $(wildcard userspace/lib/*.h) $(wildcard userspace/tlsictl/*.h) $(wildcard engine/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -69,7 +71,7 @@ module:
 		echo "no kernel build dir: install linux-headers-amd64 (scripts/install-deps.sh) or pass KDIR=" >&2; exit 1; fi
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(Q),,V=1) modules
 
-tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) include/uapi/linux/tlsi.h
+tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) $(wildcard tests/unit/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
 
@@ -86,6 +88,44 @@ demo: all
 
 bench-classify: all
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --bench scripts/bench-classify.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
+# each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
+FUZZ_TARGETS := rules image http
+FUZZ_TIME    ?= 20
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-std=gnu11 -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
+FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
+		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c
+ET_OPEN      := $(CURDIR)/../shared/data/et-open
+BENCH_MB     ?= 64
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
+	@mkdir -p build/fuzz
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t && cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus-$$t/ 2>/dev/null; \
+		if [ $$t = rules ] && [ -d $(ET_OPEN) ]; then \
+			grep -h '^alert' $(ET_OPEN)/emerging-web_server.rules $(ET_OPEN)/emerging-exploit.rules | \
+			head -n 400 | split -l 4 - build/fuzz/corpus-rules/et-; fi; \
+		echo "== fuzz $$t ($(FUZZ_TIME) s)"; \
+		./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -max_len=8192 -print_final_stats=1 \
+			-artifact_prefix=build/fuzz/$$t- \
+			build/fuzz/corpus-$$t 2>build/fuzz/$$t.log || { tail -n 40 build/fuzz/$$t.log; exit 1; }; \
+		grep -E '^(stat::number_of_executed_units|Done)' build/fuzz/$$t.log; \
+	done
+
+# The filter engine against Hyperscan on the same machine, in the same run
+# (Documentation/performance.md, "Filter engine").
+bench-engine: userspace/lib/libtlsi.a
+	@mkdir -p build
+	$(Q)$(CC) $(CFLAGS) -O2 -Itests/bench -o build/bench_engine tests/bench/bench_engine.c \
+		userspace/lib/libtlsi.a $(shell pkg-config --libs libhs 2>/dev/null)
+	$(Q)./build/bench_engine $(ET_OPEN) $(BENCH_MB)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR)

@@ -26,6 +26,7 @@ static const struct command objects[] = {
 	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
 	{ "cert",	cert_main,	 "Certificate repository: signing and server certificates, requests, CAs" },
 	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
+	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, show, test" },
 	{ NULL, NULL, NULL }
 };
 

@@ -39,6 +39,7 @@ int quarantine_main(int argc, char **argv);
 int config_main(int argc, char **argv);
 int stats_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
+int rules_main(int argc, char **argv);
 int cert_main(int argc, char **argv);
 int truststore_main(int argc, char **argv);
 int ssl_proxy_main(int argc, char **argv);

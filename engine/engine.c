@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The filter engine's core: flows, stream inspection with a window and
+ * pending rules, candidate collection from the automata, rule headers,
+ * flowbits, thresholds and verdicts. The protocol decoders (http.c,
+ * mail.c) call back in here with the buffers they produce.
+ */
+#include "compat.h"
+#include "engine.h"
+
+int tlsi_eng_init(struct tlsi_eng *e, const void *img, size_t len, char *err,
+		  size_t errlen)
+{
+	unsigned int d, b;
+
+	memset(e, 0, sizeof(*e));
+	if (tlsi_img_validate(img, len, err, errlen))
+		return -1;
+	e->img = img;
+	e->len = len;
+	e->hdr = img;
+	e->id = le32v(e->hdr->crc32) ^ le32v(e->hdr->build_id);
+	e->nrules = le32v(e->hdr->nrules);
+	e->nflowbits = le32v(e->hdr->nflowbits);
+	e->rules = tlsi_img_sect(img, TLSI_IMG_S_RULES);
+	e->insns = tlsi_img_sect(img, TLSI_IMG_S_INSNS);
+	e->ninsns = tlsi_img_sect_size(img, TLSI_IMG_S_INSNS) / sizeof(struct tlsi_img_insn);
+	e->strtab = tlsi_img_sect(img, TLSI_IMG_S_STRTAB);
+	e->bytes = tlsi_img_sect(img, TLSI_IMG_S_BYTES);
+	e->addrs = tlsi_img_sect(img, TLSI_IMG_S_ADDRS);
+	e->ports = tlsi_img_sect(img, TLSI_IMG_S_PORTS);
+	e->vars = tlsi_img_sect(img, TLSI_IMG_S_VARS);
+	e->trig = tlsi_img_sect(img, TLSI_IMG_S_TRIGGERS);
+	e->ruleidx = tlsi_img_sect(img, TLSI_IMG_S_RULEIDX);
+	e->pats = tlsi_img_sect(img, TLSI_IMG_S_PATTERNS);
+	for (d = 0; d < TLSI_DIRS; d++) {
+		for (b = 0; b < TLSI_BUF_MAX; b++) {
+			uint32_t m = le32v(e->trig[d * TLSI_BUF_MAX + b].mpm);
+
+			if (m == TLSI_IMG_NO_MPM)
+				continue;
+			tlsi_mpm_view(&e->mpm[d][b], img, m);
+			e->has_mpm[d][b] = 1;
+		}
+	}
+	tlsi_eng_lock_init(&e->thresh_lock);
+	return 0;
+}
+
+size_t tlsi_eng_scratch_size(const struct tlsi_eng *e)
+{
+	return sizeof(struct tlsi_eng_scratch) + (e->nrules + 7) / 8;
+}
+
+void tlsi_eng_flow_init(struct tlsi_eng_flow *f, const uint8_t caddr[16],
+			uint16_t cport, const uint8_t saddr[16], uint16_t sport)
+{
+	memset(f, 0, sizeof(*f));
+	memcpy(f->caddr, caddr, 16);
+	memcpy(f->saddr, saddr, 16);
+	f->cport = cport;
+	f->sport = sport;
+}
+
+void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
+{
+	if (app < TLSI_APP_MAX)
+		f->apps |= TLSI_APPS(app);
+}
+
+/* A flow last inspected with another image starts over (tuple and
+ * recognised protocols survive). */
+static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
+{
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
+
+	if (f->eng_id == e->id)
+		return;
+	memcpy(caddr, f->caddr, 16);
+	memcpy(saddr, f->saddr, 16);
+	tlsi_eng_flow_init(f, caddr, cport, saddr, sport);
+	f->apps = apps;
+	f->eng_id = e->id;
+}
+
+void tlsi_eng_report(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     enum tlsi_eng_event ev, unsigned int dir)
+{
+	if (f->events & (1u << ev))
+		return;
+	f->events |= 1u << ev;
+	if (c->cfg && c->cfg->event)
+		c->cfg->event(c->cfg->arg, f, ev, (uint8_t)dir);
+}
+
+void tlsi_eng_views_reset(struct tlsi_eng_scratch *s)
+{
+	unsigned int b;
+
+	for (b = 0; b < TLSI_BUF_MAX; b++)
+		s->views[b].state = TLSI_VIEW_ABSENT;
+}
+
+/* ---- rule headers ---------------------------------------------------------- */
+
+static int cidr_match(const uint8_t *net, unsigned int plen, const uint8_t *a)
+{
+	unsigned int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(net, a, full))
+		return 0;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+		return (net[full] & mask) == (a[full] & mask);
+	}
+	return 1;
+}
+
+static int addr_list(const struct tlsi_eng *e, uint32_t first, uint32_t count,
+		     const uint8_t *a, int depth)
+{
+	int pos = 0, pos_match = 0;
+	uint32_t i;
+
+	for (i = first; i < first + count; i++) {
+		const struct tlsi_img_addr *it = &e->addrs[i];
+		int m;
+
+		if (it->flags & TLSI_ADDR_F_VAR) {
+			const struct tlsi_img_var *v = &e->vars[le32v(it->var)];
+
+			/* validated: a variable's items are never variables */
+			m = depth ? 0 : addr_list(e, le32v(v->first), le32v(v->count), a, 1);
+		} else {
+			m = cidr_match(it->addr, it->plen, a);
+		}
+		if (it->flags & TLSI_ADDR_F_NEG) {
+			if (m)
+				return 0;
+		} else {
+			pos = 1;
+			pos_match |= m;
+		}
+	}
+	return !pos || pos_match;
+}
+
+static int port_list(const struct tlsi_eng *e, uint32_t first, uint32_t count,
+		     uint16_t port, int depth)
+{
+	int pos = 0, pos_match = 0;
+	uint32_t i;
+
+	for (i = first; i < first + count; i++) {
+		const struct tlsi_img_port *it = &e->ports[i];
+		int m;
+
+		if (it->flags & TLSI_ADDR_F_VAR) {
+			const struct tlsi_img_var *v = &e->vars[le32v(it->var)];
+
+			m = depth ? 0 : port_list(e, le32v(v->first), le32v(v->count), port, 1);
+		} else {
+			m = port >= le16v(it->lo) && port <= le16v(it->hi);
+		}
+		if (it->flags & TLSI_ADDR_F_NEG) {
+			if (m)
+				return 0;
+		} else {
+			pos = 1;
+			pos_match |= m;
+		}
+	}
+	return !pos || pos_match;
+}
+
+static int header_side(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
+		       const uint8_t *src, uint16_t sp, const uint8_t *dst,
+		       uint16_t dp)
+{
+	return addr_list(e, le32v(r->src_first), le32v(r->src_count), src, 0) &&
+	       addr_list(e, le32v(r->dst_first), le32v(r->dst_count), dst, 0) &&
+	       port_list(e, le16v(r->sport_first), le16v(r->sport_count), sp, 0) &&
+	       port_list(e, le16v(r->dport_first), le16v(r->dport_count), dp, 0);
+}
+
+static int rule_applies(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
+			const struct tlsi_eng_flow *f, unsigned int dir)
+{
+	const uint8_t *src = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
+	const uint8_t *dst = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
+	uint16_t sp = dir == TLSI_DIR_TO_SERVER ? f->cport : f->sport;
+	uint16_t dp = dir == TLSI_DIR_TO_SERVER ? f->sport : f->cport;
+
+	if ((r->flow & TLSI_FLOW_TO_SERVER) && dir != TLSI_DIR_TO_SERVER)
+		return 0;
+	if ((r->flow & TLSI_FLOW_TO_CLIENT) && dir != TLSI_DIR_TO_CLIENT)
+		return 0;
+	if (r->app != TLSI_APP_ANY && !(f->apps & TLSI_APPS(r->app)))
+		return 0;
+	if (header_side(e, r, src, sp, dst, dp))
+		return 1;
+	return (le16v(r->flags) & TLSI_RULE_F_BIDIR) &&
+	       header_side(e, r, dst, dp, src, sp);
+}
+
+/* ---- candidates ------------------------------------------------------------- */
+
+struct collect {
+	struct tlsi_eng_ctx *c;
+	struct tlsi_eng_flow *f;
+	const struct tlsi_mpm *m;
+	unsigned int dir;
+};
+
+static void cand_add(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, uint32_t ri)
+{
+	struct tlsi_eng_scratch *s = c->s;
+
+	if (s->candbits[ri >> 3] & (1u << (ri & 7)))
+		return;
+	if (s->ncand >= TLSI_ENG_CAND_MAX) {
+		tlsi_eng_report(c, f, TLSI_EV_CAND_OVERFLOW, dir);
+		return;
+	}
+	s->candbits[ri >> 3] |= 1u << (ri & 7);
+	s->cand[s->ncand++] = ri;
+}
+
+static void cand_list(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		      unsigned int dir, uint32_t first, uint32_t count)
+{
+	uint32_t i;
+
+	for (i = first; i < first + count; i++)
+		cand_add(c, f, dir, le32v(c->eng->ruleidx[i]));
+}
+
+static int collect_cb(void *arg, uint32_t pat, size_t end)
+{
+	struct collect *k = arg;
+	const struct tlsi_img_pattern *p = &k->m->pats[pat];
+
+	cand_list(k->c, k->f, k->dir, le32v(p->rules_first), le32v(p->rules_count));
+	return 0;
+}
+
+static void cand_sort_clear_bits(struct tlsi_eng_scratch *s)
+{
+	static const uint32_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	uint32_t n = s->ncand, g, i, j;
+
+	for (g = 0; g < TLSI_ENG_ARRAY_SIZE(gaps); g++) {
+		uint32_t gap = gaps[g];
+
+		for (i = gap; i < n; i++) {
+			uint32_t t = s->cand[i];
+
+			for (j = i; j >= gap && s->cand[j - gap] > t; j -= gap)
+				s->cand[j] = s->cand[j - gap];
+			s->cand[j] = t;
+		}
+	}
+	for (i = 0; i < n; i++)
+		s->candbits[s->cand[i] >> 3] &= ~(1u << (s->cand[i] & 7));
+}
+
+/* ---- matches ----------------------------------------------------------------- */
+
+static void flowbits_apply(const struct tlsi_eng *e, struct tlsi_eng_flow *f,
+			   const struct tlsi_img_rule *r)
+{
+	const struct tlsi_img_insn *in = e->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k, i;
+
+	for (k = 0; k < n; k++) {
+		if (in[k].op != TLSI_OP_FLOWBITS || in[k].cmp < TLSI_FB_SET)
+			continue;
+		for (i = 0; i < in[k].nbytes; i++) {
+			uint32_t bit = tlsi_insn_arg(&in[k], i);
+			uint8_t m = (uint8_t)(1u << (bit & 7));
+
+			if (in[k].cmp == TLSI_FB_SET)
+				f->flowbits[bit >> 3] |= m;
+			else if (in[k].cmp == TLSI_FB_UNSET)
+				f->flowbits[bit >> 3] &= ~m;
+			else
+				f->flowbits[bit >> 3] ^= m;
+		}
+	}
+}
+
+/*
+ * Threshold bookkeeping: returns whether this match counts as a match
+ * (detection_filter) and, in *alert, whether it alerts. Without a table
+ * from the caller every match counts and alerts.
+ */
+static int thresh_check(struct tlsi_eng_ctx *c, const struct tlsi_eng_flow *f,
+			unsigned int dir, uint32_t ri, int *alert)
+{
+	const struct tlsi_eng *e = c->eng;
+	const struct tlsi_img_rule *r = &e->rules[ri];
+	struct tlsi_eng_thresh *t;
+	const uint8_t *addr;
+	uint64_t win;
+	uint32_t h, i, cnt;
+	int counts = 1;
+
+	*alert = 1;
+	if (r->thresh_type == TLSI_THRESH_NONE || !e->thresh || !e->nthresh)
+		return 1;
+	/* by_src/by_dst: the rule's notion of source is the data's sender */
+	if (r->thresh_track == TLSI_TRACK_SRC)
+		addr = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
+	else
+		addr = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
+	h = ri * 2654435761u;
+	for (i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	win = (uint64_t)le32v(r->thresh_seconds) * 1000;
+	cnt = le32v(r->thresh_count);
+
+	tlsi_eng_lock((tlsi_eng_lock_t *)&e->thresh_lock);
+	t = &e->thresh[h & (e->nthresh - 1)];
+	if (t->rule != ri + 1 || memcmp(t->addr, addr, 16) ||
+	    c->now_ms - t->start_ms >= win) {
+		/* new window (an unrelated entry in the slot is evicted) */
+		t->rule = ri + 1;
+		memcpy(t->addr, addr, 16);
+		t->start_ms = c->now_ms;
+		t->count = 0;
+	}
+	t->count++;
+	switch (r->thresh_type) {
+	case TLSI_THRESH_LIMIT:
+		*alert = t->count <= cnt;
+		break;
+	case TLSI_THRESH_THRESHOLD:
+		*alert = t->count % cnt == 0;
+		break;
+	case TLSI_THRESH_BOTH:
+		*alert = t->count == cnt;
+		break;
+	case TLSI_THRESH_DETECTION:
+		counts = t->count > cnt;
+		*alert = counts;
+		break;
+	}
+	tlsi_eng_unlock((tlsi_eng_lock_t *)&e->thresh_lock);
+	return counts;
+}
+
+/* The buffer a rule is about: its fast pattern's, else its first. */
+static unsigned int rule_buf(const struct tlsi_eng *e, const struct tlsi_img_rule *r)
+{
+	const struct tlsi_img_insn *in = e->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k;
+	unsigned int group = TLSI_BUF_NONE, first = TLSI_BUF_NONE;
+
+	for (k = 0; k < n; k++) {
+		if (in[k].op == TLSI_OP_BUFFER) {
+			group = in[k].buf;
+			if (first == TLSI_BUF_NONE)
+				first = group;
+		} else if (in[k].op == TLSI_OP_CONTENT &&
+			   (le16v(in[k].flags) & TLSI_IF_FAST)) {
+			return group;
+		}
+	}
+	return first == TLSI_BUF_NONE ? TLSI_BUF_RAW : first;
+}
+
+static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		 unsigned int dir, uint32_t ri, unsigned int buf)
+{
+	const struct tlsi_eng *e = c->eng;
+	const struct tlsi_img_rule *r = &e->rules[ri];
+	struct tlsi_eng_alert a;
+	int alert;
+
+	if (!thresh_check(c, f, dir, ri, &alert))
+		return;
+	if (e->hits)
+		tlsi_eng_count(&e->hits[ri]);
+	flowbits_apply(e, f, r);
+	switch (r->action) {
+	case TLSI_ACT_PASS:
+		f->passed = 1;
+		if (f->verdict == TLSI_ENG_V_CONTINUE)
+			f->verdict = TLSI_ENG_V_PASS;
+		return;
+	case TLSI_ACT_DROP:
+		if (f->verdict != TLSI_ENG_V_REJECT)
+			f->verdict = TLSI_ENG_V_DROP;
+		break;
+	case TLSI_ACT_REJECT:
+		f->verdict = TLSI_ENG_V_REJECT;
+		break;
+	}
+	if (!alert || (le16v(r->flags) & TLSI_RULE_F_NOALERT))
+		return;
+	if (!c->cfg || !c->cfg->alert)
+		return;
+	if (!tlsi_buf_is_stream(buf))
+		buf = rule_buf(e, r);
+	a.rule = ri;
+	a.r = r;
+	a.dir = (uint8_t)dir;
+	a.buf = (uint8_t)buf;
+	a.action = r->action;
+	a.stream_off = f->dir[dir].seen;
+	a.tx = (buf == TLSI_BUF_RAW || tlsi_buf_is_tls(buf)) ? 0 : f->dir[dir].http.tx;
+	c->cfg->alert(c->cfg->arg, f, &a);
+}
+
+static int fired_before(const struct tlsi_eng_stream *st, uint32_t ri)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nfired; i++)
+		if (st->fired[i] == ri)
+			return 1;
+	return 0;
+}
+
+static void pend_add(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, struct tlsi_eng_stream *st, uint32_t ri,
+		     int anchored)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->npend; i++)
+		if (st->pend[i].rule == ri)
+			return;
+	if (st->npend >= TLSI_ENG_PENDING) {
+		tlsi_eng_report(c, f, TLSI_EV_PENDING_OVERFLOW, dir);
+		return;
+	}
+	st->pend[st->npend].rule = ri;
+	st->pend[st->npend].anchored = (uint8_t)anchored;
+	st->pend[st->npend].since = st->off;
+	st->npend++;
+}
+
+/* ---- header-like units (HTTP headers, TLS) -------------------------------------- */
+
+void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, unsigned int first, unsigned int last)
+{
+	const struct tlsi_eng *e = c->eng;
+	struct tlsi_eng_scratch *s = c->s;
+	struct collect k = { .c = c, .f = f, .dir = dir };
+	unsigned int b;
+	uint32_t i;
+
+	s->ncand = 0;
+	for (b = first; b <= last && b < TLSI_BUF_MAX; b++) {
+		const struct tlsi_img_trigger *t = &e->trig[dir * TLSI_BUF_MAX + b];
+		const struct tlsi_eng_view *v = &s->views[b];
+
+		if (v->state != TLSI_VIEW_PRESENT)
+			continue;
+		if (e->has_mpm[dir][b]) {
+			k.m = &e->mpm[dir][b];
+			tlsi_mpm_scan(k.m, 0, v->p, v->len, collect_cb, &k);
+		}
+		cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
+	}
+	cand_sort_clear_bits(s);
+	for (i = 0; i < s->ncand && !f->passed; i++) {
+		uint32_t ri = s->cand[i];
+		unsigned int more_buf = TLSI_BUF_BODY;
+		int rc;
+
+		if (!rule_applies(e, &e->rules[ri], f, dir))
+			continue;
+		rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
+		if (rc == TLSI_EV_MATCH)
+			fire(c, f, dir, ri, first);
+		else if (rc == TLSI_EV_MORE && more_buf == TLSI_BUF_BODY)
+			pend_add(c, f, dir, &f->dir[dir].body, ri, 0);
+	}
+	s->ncand = 0;
+}
+
+/* ---- streams -------------------------------------------------------------------- */
+
+void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		       unsigned int dir)
+{
+	const struct tlsi_eng_stream *st = &f->dir[dir].raw;
+	struct tlsi_eng_view *v = &c->s->views[TLSI_BUF_RAW];
+
+	v->p = st->win;
+	v->len = st->win_len;
+	v->base = st->off - st->win_len;
+	v->final = 1;
+	v->state = TLSI_VIEW_PRESENT;
+}
+
+static void win_push(struct tlsi_eng_stream *st, const uint8_t *p, size_t n)
+{
+	size_t keep;
+
+	if (n >= TLSI_ENG_WINDOW) {
+		memcpy(st->win, p + n - TLSI_ENG_WINDOW, TLSI_ENG_WINDOW);
+		st->win_len = TLSI_ENG_WINDOW;
+		return;
+	}
+	keep = TLSI_ENG_MIN((size_t)st->win_len, TLSI_ENG_WINDOW - n);
+	if (keep < st->win_len)
+		memmove(st->win, st->win + st->win_len - keep, keep);
+	memcpy(st->win + keep, p, n);
+	st->win_len = (uint16_t)(keep + n);
+}
+
+static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			 unsigned int dir, unsigned int buf,
+			 struct tlsi_eng_stream *st, const uint8_t *p, size_t n,
+			 int final)
+{
+	const struct tlsi_eng *e = c->eng;
+	struct tlsi_eng_scratch *s = c->s;
+	const struct tlsi_img_trigger *t = &e->trig[dir * TLSI_BUF_MAX + buf];
+	struct tlsi_eng_pending old[TLSI_ENG_PENDING];
+	unsigned int nold = st->npend, i, j;
+	struct tlsi_eng_view *v;
+
+	s->ncand = 0;
+	if (n && e->has_mpm[dir][buf]) {
+		struct collect k = { .c = c, .f = f, .dir = dir,
+				     .m = &e->mpm[dir][buf] };
+
+		st->mpm_state = tlsi_mpm_scan(k.m, st->mpm_state, p, n, collect_cb, &k);
+	}
+	if (n)
+		cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
+	memcpy(old, st->pend, sizeof(old[0]) * nold);
+	for (i = 0; i < nold; i++)
+		cand_add(c, f, dir, old[i].rule);
+	st->npend = 0;
+
+	if (s->ncand) {
+		cand_sort_clear_bits(s);
+		tlsi_eng_views_reset(s);
+		if (buf == TLSI_BUF_BODY) {
+			if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
+				tlsi_http_views(c, f, dir);
+			tlsi_eng_raw_view(c, f, dir);
+		}
+		memcpy(s->stream, st->win, st->win_len);
+		if (n)
+			memcpy(s->stream + st->win_len, p, n);
+		v = &s->views[buf];
+		v->p = s->stream;
+		v->len = (uint32_t)(st->win_len + n);
+		v->base = st->off - st->win_len;
+		v->state = TLSI_VIEW_PRESENT;
+		v->final = (uint8_t)final;
+
+		for (i = 0; i < s->ncand && !f->passed; i++) {
+			uint32_t ri = s->cand[i];
+			unsigned int more_buf = buf;
+			int rc, was = -1;
+
+			for (j = 0; j < nold; j++)
+				if (old[j].rule == ri)
+					was = (int)j;
+			if (buf == TLSI_BUF_BODY && fired_before(st, ri))
+				continue;
+			if (!rule_applies(e, &e->rules[ri], f, dir))
+				continue;
+			rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
+			if (rc == TLSI_EV_MATCH) {
+				if (buf == TLSI_BUF_BODY && st->nfired < TLSI_ENG_FIRED)
+					st->fired[st->nfired++] = ri;
+				fire(c, f, dir, ri, buf);
+				continue;
+			}
+			if (rc != TLSI_EV_MORE || final || more_buf != buf)
+				continue;
+			if (st->npend >= TLSI_ENG_PENDING) {
+				tlsi_eng_report(c, f, TLSI_EV_PENDING_OVERFLOW, dir);
+			} else if (was >= 0) {
+				/* still waiting: drop it once its trigger has
+				 * left the window */
+				if (old[was].anchored &&
+				    st->off + n - old[was].since > TLSI_ENG_WINDOW)
+					continue;
+				st->pend[st->npend++] = old[was];
+			} else {
+				st->pend[st->npend].rule = ri;
+				st->pend[st->npend].anchored = 1;
+				st->pend[st->npend].since = st->off;
+				st->npend++;
+			}
+		}
+		s->ncand = 0;
+	}
+	if (n) {
+		win_push(st, p, n);
+		st->off += n;
+	}
+}
+
+void tlsi_eng_stream(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, unsigned int buf, const uint8_t *data,
+		     size_t len, int final)
+{
+	struct tlsi_eng_stream *st = buf == TLSI_BUF_RAW ? &f->dir[dir].raw
+							  : &f->dir[dir].body;
+
+	while (len > TLSI_ENG_PIECE && !f->passed) {
+		stream_piece(c, f, dir, buf, st, data, TLSI_ENG_PIECE, 0);
+		data += TLSI_ENG_PIECE;
+		len -= TLSI_ENG_PIECE;
+	}
+	if (!f->passed && (len || final))
+		stream_piece(c, f, dir, buf, st, data, len, final);
+	if (final)
+		st->npend = 0;
+}
+
+/* ---- entry points ------------------------------------------------------------------- */
+
+/*
+ * Protocol recognition from the first bytes of each direction, kept in
+ * f->dbuf until decided. Returns how many earlier bytes of dir (before this
+ * chunk) the decoder that was just chosen has not seen yet.
+ */
+static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
+		     const uint8_t *p, size_t n)
+{
+	size_t before = f->dlen[dir], take;
+	int h, m;
+
+	if (f->apps & (TLSI_APPS(TLSI_APP_HTTP) | TLSI_APPS(TLSI_APP_SMTP) |
+		       TLSI_APPS(TLSI_APP_IMAP) | TLSI_APPS(TLSI_APP_POP3))) {
+		f->detect = TLSI_DETECT_DONE;
+		return 0;
+	}
+	take = TLSI_ENG_MIN(n, sizeof(f->dbuf[dir]) - before);
+	memcpy(f->dbuf[dir] + before, p, take);
+	f->dlen[dir] = (uint8_t)(before + take);
+	h = tlsi_http_detect(dir, f->dbuf[dir], f->dlen[dir]);
+	if (h > 0) {
+		f->apps |= TLSI_APPS(TLSI_APP_HTTP);
+		f->detect = TLSI_DETECT_DONE;
+		return before;
+	}
+	m = tlsi_mail_detect(f, dir, f->dbuf[dir], f->dlen[dir]);
+	if (m > 0) {
+		/* SMTP is only believed after a 220 greeting */
+		if ((f->apps & TLSI_APPS(TLSI_APP_SMTP)) && f->detect != TLSI_DETECT_SAW_220) {
+			f->apps &= ~TLSI_APPS(TLSI_APP_SMTP);
+			m = 0;
+		} else {
+			f->detect = TLSI_DETECT_DONE;
+			return before;
+		}
+	}
+	if (dir == TLSI_DIR_TO_CLIENT && f->dlen[dir] >= 3 && !memcmp(f->dbuf[dir], "220", 3)) {
+		f->detect = TLSI_DETECT_SAW_220;
+		return 0;
+	}
+	if ((h < 0 || m < 0) && f->dlen[dir] < sizeof(f->dbuf[dir]))
+		return 0;	/* undecided: wait for more bytes */
+	if (dir == TLSI_DIR_TO_SERVER)
+		f->detect = TLSI_DETECT_DONE;	/* the client spoke: decided */
+	return 0;
+}
+
+enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
+				       struct tlsi_eng_flow *f, unsigned int dir,
+				       const uint8_t *data, size_t len)
+{
+	const struct tlsi_eng_cfg *cfg = c->cfg;
+	struct tlsi_eng_dir *d;
+	size_t n = len, early = 0;
+
+	if (dir >= TLSI_DIRS)
+		return (enum tlsi_eng_verdict)f->verdict;
+	flow_bind(c->eng, f);
+	d = &f->dir[dir];
+	if (f->passed || d->done || !len)
+		return (enum tlsi_eng_verdict)f->verdict;
+	if (cfg && cfg->depth) {
+		if (d->seen >= cfg->depth) {
+			d->done = 1;
+			return (enum tlsi_eng_verdict)f->verdict;
+		}
+		if (n > cfg->depth - d->seen) {
+			n = (size_t)(cfg->depth - d->seen);
+			tlsi_eng_report(c, f, TLSI_EV_DEPTH, dir);
+		}
+	}
+	d->chunk = (uint32_t)TLSI_ENG_MIN(len, (size_t)0xffffffffu);
+	if (f->detect != TLSI_DETECT_DONE)
+		early = detect(f, dir, data, n);
+
+	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, data, n, 0);
+	if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_HTTP))) {
+		if (early)
+			tlsi_http_feed(c, f, dir, f->dbuf[dir], early);
+		tlsi_http_feed(c, f, dir, data, n);
+	} else if (!f->passed && (f->apps & (TLSI_APPS(TLSI_APP_SMTP) |
+					    TLSI_APPS(TLSI_APP_IMAP) |
+					    TLSI_APPS(TLSI_APP_POP3)))) {
+		if (early)
+			tlsi_mail_feed(c, f, dir, f->dbuf[dir], early);
+		tlsi_mail_feed(c, f, dir, data, n);
+	}
+	d->seen += n;
+	if (cfg && cfg->depth && d->seen >= cfg->depth)
+		d->done = 1;
+	return (enum tlsi_eng_verdict)f->verdict;
+}
+
+enum tlsi_eng_verdict tlsi_eng_eof(struct tlsi_eng_ctx *c,
+				   struct tlsi_eng_flow *f, unsigned int dir)
+{
+	struct tlsi_eng_dir *d;
+
+	if (dir >= TLSI_DIRS)
+		return (enum tlsi_eng_verdict)f->verdict;
+	flow_bind(c->eng, f);
+	d = &f->dir[dir];
+	if (f->passed || d->done)
+		return (enum tlsi_eng_verdict)f->verdict;
+	d->chunk = 0;
+	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, NULL, 0, 1);
+	if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_HTTP)))
+		tlsi_http_eof(c, f, dir);
+	d->done = 1;
+	return (enum tlsi_eng_verdict)f->verdict;
+}
+
+static void set_view(struct tlsi_eng_scratch *s, unsigned int b,
+		     const uint8_t *p, uint32_t len)
+{
+	if (!p)
+		return;
+	s->views[b].p = p;
+	s->views[b].len = len;
+	s->views[b].base = 0;
+	s->views[b].final = 1;
+	s->views[b].state = TLSI_VIEW_PRESENT;
+}
+
+enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
+				   struct tlsi_eng_flow *f,
+				   const struct tlsi_eng_tls_info *ti)
+{
+	struct tlsi_eng_scratch *s = c->s;
+	uint32_t i;
+
+	flow_bind(c->eng, f);
+	f->apps |= TLSI_APPS(TLSI_APP_TLS);
+	if (f->passed)
+		return (enum tlsi_eng_verdict)f->verdict;
+	f->dir[TLSI_DIR_TO_SERVER].chunk = 0;
+	f->dir[TLSI_DIR_TO_CLIENT].chunk = 0;
+
+	tlsi_eng_views_reset(s);
+	if (ti->sni && ti->sni_len < sizeof(s->derived)) {
+		set_view(s, TLSI_BUF_TLS_SNI, ti->sni, ti->sni_len);
+		s->derived[0] = '.';
+		memcpy(s->derived + 1, ti->sni, ti->sni_len);
+		set_view(s, TLSI_BUF_TLS_SNI_DOT, s->derived, ti->sni_len + 1);
+		tlsi_eng_unit(c, f, TLSI_DIR_TO_SERVER, TLSI_BUF_TLS_SNI,
+			      TLSI_BUF_TLS_SNI_DOT);
+	}
+	tlsi_eng_views_reset(s);
+	set_view(s, TLSI_BUF_TLS_CERT_SUBJECT, ti->subject, ti->subject_len);
+	set_view(s, TLSI_BUF_TLS_CERT_ISSUER, ti->issuer, ti->issuer_len);
+	set_view(s, TLSI_BUF_TLS_CERT_SERIAL, ti->serial, ti->serial_len);
+	tlsi_eng_unit(c, f, TLSI_DIR_TO_CLIENT, TLSI_BUF_TLS_CERT_SUBJECT,
+		      TLSI_BUF_TLS_CERT_SERIAL);
+	for (i = 0; i < ti->ncerts && !f->passed; i++) {
+		tlsi_eng_views_reset(s);
+		set_view(s, TLSI_BUF_TLS_CERTS, ti->certs[i], ti->cert_lens[i]);
+		tlsi_eng_unit(c, f, TLSI_DIR_TO_CLIENT, TLSI_BUF_TLS_CERTS,
+			      TLSI_BUF_TLS_CERTS);
+	}
+	return (enum tlsi_eng_verdict)f->verdict;
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The filter engine: rules from a validated image, matched against the two
+ * directions of TCP streams, with HTTP/1.x, SMTP, IMAP and POP3 decoding.
+ *
+ * Objects, all allocated by the caller (the engine never allocates):
+ *
+ *   struct tlsi_eng          one loaded image (read-only while in use) plus
+ *                            the caller's hit counters and threshold table
+ *   struct tlsi_eng_scratch  per thread / per CPU working memory, of
+ *                            tlsi_eng_scratch_size() bytes; one inspection
+ *                            call at a time uses it
+ *   struct tlsi_eng_flow     per connection state, sizeof(struct
+ *                            tlsi_eng_flow) bytes (TLSI_ENG_FLOW_SIZE
+ *                            documents the figure), bound to one image;
+ *                            a flow inspected with a different image starts
+ *                            its inspection state afresh (flowbits too)
+ *
+ * Calls: tlsi_eng_init() once per image; tlsi_eng_flow_init() per
+ * connection; tlsi_eng_inspect() for each chunk of payload of a direction,
+ * in stream order; tlsi_eng_tls() when the TLS parameters of an intercepted
+ * connection are known; tlsi_eng_eof() when a direction ends. Alerts and
+ * protocol anomalies are reported through the callbacks of struct
+ * tlsi_eng_cfg during those calls.
+ */
+#ifndef TLSI_ENGINE_H
+#define TLSI_ENGINE_H
+
+#include "compat.h"
+#include "image.h"
+#include "mpm.h"
+
+/* ---- sizes (see Documentation/engine.md, "Memory") --------------------- */
+
+#define TLSI_ENG_WINDOW		2048	/* history kept per stream buffer */
+#define TLSI_ENG_PIECE		16384	/* largest piece matched at once */
+#define TLSI_ENG_PENDING	16	/* rules waiting for more data, per
+					 * stream buffer */
+#define TLSI_ENG_FIRED		8	/* body rules already alerted in the
+					 * current HTTP message */
+#define TLSI_ENG_CAND_MAX	8192	/* candidate rules per inspection */
+#define TLSI_ENG_STEPS_MAX	4096	/* searches per rule evaluation */
+#define TLSI_HTTP_HDR_MAX	8192	/* start line + headers kept */
+#define TLSI_HTTP_DERIVED_MAX	(3 * TLSI_HTTP_HDR_MAX) /* normalised copies */
+#define TLSI_ENG_HEADQ		32	/* pipelined requests remembered */
+
+/* ---- configuration and results ------------------------------------------ */
+
+enum tlsi_eng_verdict {
+	TLSI_ENG_V_CONTINUE,	/* nothing decided; keep forwarding */
+	TLSI_ENG_V_PASS,	/* a pass rule matched: stop inspecting */
+	TLSI_ENG_V_DROP,	/* block the flow */
+	TLSI_ENG_V_REJECT,	/* block and reset */
+};
+
+/* Protocol anomalies and engine limits, each reported once per flow. */
+enum tlsi_eng_event {
+	TLSI_EV_HTTP_CL_TE,		/* Content-Length and Transfer-Encoding */
+	TLSI_EV_HTTP_MULTI_CL,		/* differing Content-Length values */
+	TLSI_EV_HTTP_BAD_CL,		/* unparsable Content-Length */
+	TLSI_EV_HTTP_BAD_CHUNK,		/* bad chunk size line */
+	TLSI_EV_HTTP_HDR_TOO_LONG,	/* headers beyond TLSI_HTTP_HDR_MAX */
+	TLSI_EV_HTTP_BAD_TE,		/* Transfer-Encoding other than chunked */
+	TLSI_EV_HTTP_URI_ENCODING,	/* double/%u/overlong encoding in path */
+	TLSI_EV_HTTP_BAD_START,		/* a message that is not HTTP/1.x */
+	TLSI_EV_DEPTH,			/* inspection depth reached */
+	TLSI_EV_PENDING_OVERFLOW,	/* TLSI_ENG_PENDING exceeded */
+	TLSI_EV_CAND_OVERFLOW,		/* TLSI_ENG_CAND_MAX exceeded */
+	TLSI_EV_STEPS,			/* a rule hit TLSI_ENG_STEPS_MAX */
+	TLSI_EV_MAX
+};
+
+struct tlsi_eng_alert {
+	uint32_t rule;			/* index in the image */
+	const struct tlsi_img_rule *r;
+	uint8_t dir;			/* enum tlsi_dir of the data */
+	uint8_t buf;			/* buffer whose inspection matched */
+	uint8_t action;			/* enum tlsi_action */
+	uint64_t stream_off;		/* bytes of the direction before this chunk */
+	uint32_t tx;			/* HTTP message number (1..) or 0 */
+};
+
+struct tlsi_eng_flow;
+
+struct tlsi_eng_cfg {
+	uint64_t depth;			/* bytes inspected per direction, 0 = all;
+					 * beyond it the direction is forwarded
+					 * uninspected (TLSI_EV_DEPTH once) */
+	uint64_t body_depth;		/* bytes of each HTTP body inspected,
+					 * 0 = all; beyond it the body is
+					 * skipped, headers of later messages
+					 * are still inspected */
+	void (*alert)(void *arg, struct tlsi_eng_flow *f,
+		      const struct tlsi_eng_alert *a);
+	void (*event)(void *arg, struct tlsi_eng_flow *f,
+		      enum tlsi_eng_event ev, uint8_t dir);
+	void *arg;
+};
+
+/* ---- the engine ------------------------------------------------------------ */
+
+struct tlsi_eng_thresh {		/* one threshold tracking slot */
+	uint32_t rule;			/* index + 1; 0 = free */
+	uint32_t count;
+	uint64_t start_ms;
+	uint8_t addr[16];
+};
+
+struct tlsi_eng {
+	const uint8_t *img;
+	size_t len;
+	uint32_t id;			/* image CRC: flows bound to another id reset */
+	uint32_t nrules, ninsns, nflowbits;
+	const struct tlsi_img_hdr *hdr;
+	const struct tlsi_img_rule *rules;
+	const struct tlsi_img_insn *insns;
+	const uint8_t *strtab, *bytes;
+	const struct tlsi_img_addr *addrs;
+	const struct tlsi_img_port *ports;
+	const struct tlsi_img_var *vars;
+	const struct tlsi_img_trigger *trig;
+	const uint32_t *ruleidx;
+	const struct tlsi_img_pattern *pats;
+	struct tlsi_mpm mpm[TLSI_DIRS][TLSI_BUF_MAX];
+	uint8_t has_mpm[TLSI_DIRS][TLSI_BUF_MAX];
+	/* caller-provided, optional */
+	uint64_t *hits;			/* nrules counters */
+	struct tlsi_eng_thresh *thresh;	/* nthresh slots, a power of two */
+	uint32_t nthresh;
+	tlsi_eng_lock_t thresh_lock;
+};
+
+/*
+ * Validate img (len bytes, 8-byte aligned, kept alive and unchanged by the
+ * caller while e is used) and set e up. hits and thresh are NULL until the
+ * caller sets them. Returns 0 or -1 with the reason in err.
+ */
+int tlsi_eng_init(struct tlsi_eng *e, const void *img, size_t len, char *err,
+		  size_t errlen);
+
+/* A string of the image (not NUL-terminated). */
+static inline const char *tlsi_eng_str(const struct tlsi_eng *e,
+				       const struct tlsi_img_str *s, uint32_t *len)
+{
+	*len = le32v(s->len);
+	return (const char *)e->strtab + le32v(s->off);
+}
+
+/* ---- per-call working memory --------------------------------------------------- */
+
+enum { TLSI_VIEW_ABSENT, TLSI_VIEW_LATER, TLSI_VIEW_PRESENT };
+
+/* A buffer as the evaluator sees it. */
+struct tlsi_eng_view {
+	const uint8_t *p;
+	uint32_t len;			/* bytes at p */
+	uint8_t state;			/* TLSI_VIEW_* */
+	uint8_t final;			/* nothing follows p[len - 1] */
+	uint64_t base;			/* offset of p[0] in the buffer */
+};
+
+struct tlsi_eng_frame {
+	int64_t dp_in;			/* detection pointer before the insn */
+	int64_t last;			/* where the content last matched */
+	int64_t retry;			/* search again from here, or -1 */
+};
+
+#define TLSI_HTTP_FIELDS_MAX	128	/* header fields looked at per message */
+
+struct tlsi_http_field {
+	const uint8_t *name, *val;
+	uint16_t nlen, vlen;
+};
+
+struct tlsi_eng_scratch {
+	struct tlsi_eng_view views[TLSI_BUF_MAX];
+	struct tlsi_http_field fields[TLSI_HTTP_FIELDS_MAX];
+	struct tlsi_eng_frame frames[TLSI_IMG_GROUP_MAX + 1];
+	uint32_t ncand;
+	uint32_t cand[TLSI_ENG_CAND_MAX];
+	uint8_t stream[TLSI_ENG_WINDOW + TLSI_ENG_PIECE];
+	uint8_t derived[TLSI_HTTP_DERIVED_MAX + 64];
+	uint8_t candbits[];		/* nrules bits */
+};
+
+size_t tlsi_eng_scratch_size(const struct tlsi_eng *e);
+
+/* ---- flows ----------------------------------------------------------------------- */
+
+struct tlsi_eng_pending {
+	uint32_t rule;
+	uint8_t anchored;		/* triggered by this stream: expires when
+					 * its trigger leaves the window */
+	uint64_t since;			/* stream offset when it began waiting */
+};
+
+/* One stream buffer (RAW or BODY) of one direction. */
+struct tlsi_eng_stream {
+	uint64_t off;			/* bytes seen */
+	uint32_t mpm_state;
+	uint16_t win_len;
+	uint8_t npend, nfired;
+	struct tlsi_eng_pending pend[TLSI_ENG_PENDING];
+	uint32_t fired[TLSI_ENG_FIRED];
+	uint8_t win[TLSI_ENG_WINDOW];	/* the last win_len bytes */
+};
+
+/* HTTP/1.x decoder state of one direction. */
+struct tlsi_http_dir {
+	uint8_t state;			/* enum in http.c */
+	uint8_t body_kind;		/* none, length, chunked, until close */
+	uint8_t chunk_state;
+	uint8_t line_len;		/* chunk size line bytes in line[] */
+	uint16_t hdr_len;		/* bytes in hdr[] */
+	uint8_t hdr_full;		/* hdr[] overflowed: skipping to CRLFCRLF */
+	uint8_t eoh;			/* CR/LF run while looking for the end */
+	uint8_t connect;		/* a CONNECT awaits its response */
+	uint8_t reserved[3];
+	uint32_t tx;			/* messages started in this direction */
+	uint64_t left;			/* body or chunk bytes still to come */
+	uint64_t body_seen;		/* body bytes of this message */
+	char line[24];
+	uint8_t hdr[TLSI_HTTP_HDR_MAX];
+};
+
+/* Line-based mail protocol state (SMTP, IMAP, POP3) of one direction. */
+struct tlsi_mail_dir {
+	uint8_t data;			/* SMTP: inside DATA */
+	uint8_t bol;			/* at the beginning of a line */
+	uint8_t dot;			/* "\r\n." seen: end marker progress */
+	uint8_t reserved;
+	uint32_t lines;
+};
+
+struct tlsi_eng_dir {
+	uint64_t seen;			/* payload bytes of this direction */
+	uint32_t chunk;			/* length of the current chunk (dsize) */
+	uint8_t done;			/* depth reached or eof */
+	uint8_t reserved[3];
+	struct tlsi_eng_stream raw, body;
+	struct tlsi_http_dir http;
+	struct tlsi_mail_dir mail;
+};
+
+/* struct tlsi_eng_flow.detect */
+enum { TLSI_DETECT_NONE, TLSI_DETECT_SAW_220, TLSI_DETECT_DONE };
+
+/* struct tlsi_eng_flow.apps: what the flow has been recognised as */
+#define TLSI_APPS(app)		(1u << (app))
+
+struct tlsi_eng_flow {
+	uint32_t eng_id;		/* image the state belongs to */
+	uint16_t apps;			/* TLSI_APPS() bits */
+	uint8_t passed;			/* a pass rule matched */
+	uint8_t verdict;		/* enum tlsi_eng_verdict so far */
+	uint32_t events;		/* enum tlsi_eng_event bits reported */
+	uint8_t caddr[16], saddr[16];	/* client and server, IPv4-mapped */
+	uint16_t cport, sport;		/* host order */
+	uint8_t detect;			/* TLSI_DETECT_* */
+	uint8_t headq_len;		/* requests awaiting a response */
+	uint8_t headq_pos;
+	uint8_t reserved;
+	uint32_t headq;			/* bit per awaited response: HEAD */
+	uint8_t dlen[TLSI_DIRS];	/* first bytes kept for detection */
+	uint8_t dbuf[TLSI_DIRS][16];
+	uint8_t flowbits[TLSI_IMG_FLOWBITS_MAX / 8];
+	struct tlsi_eng_dir dir[TLSI_DIRS];
+};
+
+/* The per-connection memory, for documentation and tests. */
+#define TLSI_ENG_FLOW_SIZE	sizeof(struct tlsi_eng_flow)
+
+/*
+ * A connection from client caddr:cport to server saddr:sport; addresses
+ * are 16 bytes (IPv4 as ::ffff:a.b.c.d, see tlsi_eng_addr4()).
+ */
+void tlsi_eng_flow_init(struct tlsi_eng_flow *f, const uint8_t caddr[16],
+			uint16_t cport, const uint8_t saddr[16], uint16_t sport);
+
+/* An IPv4 address (network byte order bytes a.b.c.d) as 16 bytes. */
+static inline void tlsi_eng_addr4(uint8_t out[16], const uint8_t v4[4])
+{
+	memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	memcpy(out + 12, v4, 4);
+}
+
+/* ---- inspection -------------------------------------------------------------------- */
+
+struct tlsi_eng_ctx {
+	const struct tlsi_eng *eng;
+	struct tlsi_eng_scratch *s;
+	const struct tlsi_eng_cfg *cfg;
+	uint64_t now_ms;		/* for thresholds */
+};
+
+/*
+ * Inspect the next len bytes of direction dir of flow f. Returns the
+ * flow's verdict so far (sticky: once DROP, always DROP).
+ */
+enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
+				       struct tlsi_eng_flow *f, unsigned int dir,
+				       const uint8_t *data, size_t len);
+
+/* The direction ended (FIN): bodies delimited by close end here. */
+enum tlsi_eng_verdict tlsi_eng_eof(struct tlsi_eng_ctx *c,
+				   struct tlsi_eng_flow *f, unsigned int dir);
+
+/* What an intercepting proxy knows about the TLS session. */
+struct tlsi_eng_tls_info {
+	const uint8_t *sni;		/* server name from the ClientHello */
+	uint32_t sni_len;
+	const uint8_t *subject, *issuer, *serial; /* server leaf, as text */
+	uint32_t subject_len, issuer_len, serial_len;
+	const uint8_t *const *certs;	/* DER of each certificate of the chain */
+	const uint32_t *cert_lens;
+	uint32_t ncerts;
+};
+
+/* Mark f as TLS and match tls.* rules (to_server: sni; to_client: certs). */
+enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
+				   struct tlsi_eng_flow *f,
+				   const struct tlsi_eng_tls_info *ti);
+
+/* Force the application protocol (e.g. HTTP on a port known to carry it). */
+void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app);
+
+/* ---- internal: shared by engine.c, http.c, mail.c and eval.c ---------------------- */
+
+enum { TLSI_EV_NOMATCH, TLSI_EV_MATCH, TLSI_EV_MORE };
+
+/* Evaluate rule ri with c->s->views; *more_buf gets the stream it waits for. */
+int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, uint32_t ri, unsigned int *more_buf);
+
+/* Feed stream buffer buf (RAW or BODY) of dir; views other than buf's are
+ * taken from c->s->views as they are. final: no more data follows. */
+void tlsi_eng_stream(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, unsigned int buf, const uint8_t *data,
+		     size_t len, int final);
+
+/* Match the header-like views now in c->s->views (HTTP headers, TLS):
+ * buffers in [first, last] are scanned; stream views must be set. */
+void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, unsigned int first, unsigned int last);
+
+void tlsi_eng_report(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     enum tlsi_eng_event ev, unsigned int dir);
+
+/* RAW view for decoded units: the raw stream's window (what payload
+ * keywords of HTTP rules see). */
+void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		       unsigned int dir);
+
+/* Clear every view to ABSENT. */
+void tlsi_eng_views_reset(struct tlsi_eng_scratch *s);
+
+/* http.c */
+void tlsi_http_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir, const uint8_t *data, size_t len);
+void tlsi_http_eof(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir);
+/* Rebuild the header views of the current message of dir (for body rules). */
+void tlsi_http_views(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir);
+int tlsi_http_detect(unsigned int dir, const uint8_t *data, size_t len);
+
+/* mail.c */
+void tlsi_mail_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir, const uint8_t *data, size_t len);
+int tlsi_mail_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		     const uint8_t *data, size_t len);
+
+#endif /* TLSI_ENGINE_H */

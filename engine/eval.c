@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rule program evaluation: the contents, byte tests and sizes of one rule
+ * against the buffers of an inspection, with Suricata's semantics for
+ * offset/depth/distance/within and its backtracking: when an instruction
+ * fails, the nearest earlier content whose position matters (TLSI_IF_RETRY)
+ * is searched again from its next occurrence.
+ *
+ * Positions are kept in "view coordinates": 0 is the first byte the view
+ * holds, -base is the start of the buffer (streams keep only a window).
+ * A search that would need bytes the stream has not delivered yet makes the
+ * rule TLSI_EV_MORE instead of a final no-match, so the caller can try it
+ * again with the next chunk.
+ */
+#include "compat.h"
+#include "engine.h"
+
+#define NONE_POS	(-1)
+
+struct geval {
+	const struct tlsi_eng_view *v;
+	const uint8_t *bytes;
+	int more;			/* a test was cut short by missing data */
+	uint32_t steps;
+};
+
+/* First occurrence of pat in hay[from, to) (pattern entirely inside). */
+static int64_t find(const uint8_t *hay, int64_t from, int64_t to,
+		    const uint8_t *pat, uint32_t plen, int nocase)
+{
+	int64_t last = to - plen, i;
+	uint8_t f0, f1;
+
+	if (from < 0)
+		from = 0;
+	if (last < from)
+		return NONE_POS;
+	if (!nocase) {
+		f0 = pat[0];
+		for (i = from; i <= last; i++) {
+			const uint8_t *q = memchr(hay + i, f0, (size_t)(last - i + 1));
+
+			if (!q)
+				return NONE_POS;
+			i = q - hay;
+			if (!memcmp(hay + i + 1, pat + 1, plen - 1))
+				return i;
+		}
+		return NONE_POS;
+	}
+	f0 = tlsi_lower(pat[0]);
+	f1 = tlsi_upper(pat[0]);
+	for (i = from; i <= last; i++) {
+		uint32_t k;
+
+		if (hay[i] != f0 && hay[i] != f1)
+			continue;
+		for (k = 1; k < plen; k++)
+			if (tlsi_lower(hay[i + k]) != tlsi_lower(pat[k]))
+				break;
+		if (k == plen)
+			return i;
+	}
+	return NONE_POS;
+}
+
+static int cmp_u64(uint8_t cmp, uint64_t x, uint64_t a, uint64_t b)
+{
+	switch (cmp) {
+	case TLSI_CMP_EQ: return x == a;
+	case TLSI_CMP_NE: return x != a;
+	case TLSI_CMP_LT: return x < a;
+	case TLSI_CMP_LE: return x <= a;
+	case TLSI_CMP_GT: return x > a;
+	case TLSI_CMP_GE: return x >= a;
+	case TLSI_CMP_AND: return (x & a) != 0;
+	case TLSI_CMP_XOR: return (x ^ a) != 0;
+	case TLSI_CMP_RANGE: return x > a && x < b;
+	}
+	return 0;
+}
+
+/*
+ * Read the number byte_test/byte_jump look at: nbytes at view position
+ * pos. Returns 1 with *out, 0 if it cannot be read (too little data, or no
+ * digits in a string number), and sets g->more when data may still come.
+ */
+static int read_number(struct geval *g, const struct tlsi_img_insn *in,
+		       int64_t pos, uint64_t *out)
+{
+	const struct tlsi_eng_view *v = g->v;
+	uint16_t fl = le16v(in->flags);
+	uint32_t n = in->nbytes, i;
+	const uint8_t *p;
+	uint64_t x = 0;
+
+	if (pos < 0)
+		return 0;
+	if (pos + n > v->len) {
+		if (!v->final)
+			g->more = 1;
+		return 0;
+	}
+	p = v->p + pos;
+	if (fl & TLSI_IF_STRING) {
+		uint32_t base = le32v(in->e), digits = 0;
+
+		for (i = 0; i < n; i++) {
+			uint32_t d;
+
+			if (p[i] >= '0' && p[i] <= '9')
+				d = p[i] - '0';
+			else if (base == 16 && tlsi_lower(p[i]) >= 'a' &&
+				 tlsi_lower(p[i]) <= 'f')
+				d = tlsi_lower(p[i]) - 'a' + 10;
+			else
+				break;
+			if (d >= base)
+				break;
+			x = x * base + d;
+			digits++;
+		}
+		if (!digits)
+			return 0;
+	} else if (fl & TLSI_IF_LITTLE) {
+		for (i = n; i-- > 0;)
+			x = (x << 8) | p[i];
+	} else {
+		for (i = 0; i < n; i++)
+			x = (x << 8) | p[i];
+	}
+	*out = x;
+	return 1;
+}
+
+/* Does the buffer's total length (known when final) satisfy cmp? */
+static int size_test(struct geval *g, const struct tlsi_img_insn *in)
+{
+	const struct tlsi_eng_view *v = g->v;
+	uint64_t have = v->base + v->len;
+	uint64_t a = le32v(in->a), b = le32v(in->b);
+
+	if (v->final)
+		return cmp_u64(in->cmp, have, a, b);
+	/* Still growing: only an upper bound already broken is final. */
+	if ((in->cmp == TLSI_CMP_EQ && have > a) ||
+	    (in->cmp == TLSI_CMP_LT && have >= a) ||
+	    (in->cmp == TLSI_CMP_LE && have > a) ||
+	    (in->cmp == TLSI_CMP_RANGE && have >= b))
+		return 0;
+	g->more = 1;
+	return 0;
+}
+
+/*
+ * One content instruction from detection pointer dp (view coordinates).
+ * Returns the match start or NONE_POS; for negated contents 0 means "not
+ * there" (success) and NONE_POS "there" (failure).
+ */
+static int64_t do_content(struct geval *g, const struct tlsi_img_insn *in,
+			  int64_t dp, int64_t retry)
+{
+	const struct tlsi_eng_view *v = g->v;
+	uint16_t fl = le16v(in->flags);
+	uint32_t plen = le32v(in->b);
+	const uint8_t *pat = g->bytes + le32v(in->a);
+	int64_t start = -(int64_t)v->base;	/* buffer start */
+	int64_t lo, hi, f, avail = v->len;
+	int64_t big = (int64_t)1 << 60;
+	int trunc;
+
+	if (fl & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)) {
+		int64_t dist = (fl & TLSI_IF_DISTANCE) ? le32sv(in->e) : 0;
+
+		lo = dp + dist;
+		if (lo < start)
+			lo = start;
+		hi = (fl & TLSI_IF_WITHIN) ? dp + dist + le32v(in->f) : big;
+		if ((fl & TLSI_IF_DEPTH) && dp + le32v(in->d) < hi)
+			hi = dp + le32v(in->d);
+		if ((fl & TLSI_IF_OFFSET) && start + le32sv(in->c) > lo)
+			lo = start + le32sv(in->c);
+	} else {
+		lo = start + ((fl & TLSI_IF_OFFSET) ? le32sv(in->c) : 0);
+		if (lo < start)
+			lo = start;
+		hi = (fl & TLSI_IF_DEPTH) ? start + le32v(in->d) : big;
+	}
+	if (retry != NONE_POS && retry > lo)
+		lo = retry;
+	trunc = !v->final && hi > avail;
+	if (hi > avail)
+		hi = avail;
+	g->steps++;
+
+	if (fl & TLSI_IF_ENDSWITH) {
+		/* only an occurrence ending at the buffer's end counts */
+		if (!v->final) {
+			f = NONE_POS;
+			if (!(fl & TLSI_IF_NEGATE))
+				g->more = 1;
+		} else if (hi < avail || avail - plen < lo || avail < plen) {
+			f = NONE_POS;
+		} else {
+			f = find(v->p, avail - plen, avail, pat, plen,
+				 fl & TLSI_IF_NOCASE);
+		}
+		if (fl & TLSI_IF_NEGATE)
+			return f == NONE_POS ? 0 : NONE_POS;
+		return f;
+	}
+	f = (lo <= hi) ? find(v->p, lo, hi, pat, plen, fl & TLSI_IF_NOCASE)
+		       : NONE_POS;
+	if (fl & TLSI_IF_NEGATE)
+		return f == NONE_POS ? 0 : NONE_POS;
+	if (f == NONE_POS && trunc)
+		g->more = 1;
+	return f;
+}
+
+/* Evaluate the instructions of one buffer group. */
+static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
+		      const struct tlsi_img_insn *ops, uint32_t n)
+{
+	const struct tlsi_eng_view *v = g->v;
+	struct tlsi_eng_frame *fr = s->frames;
+	int64_t dp = -(int64_t)v->base;
+	uint32_t i = 0;
+
+	fr[0].retry = NONE_POS;
+	while (i < n) {
+		const struct tlsi_img_insn *in = &ops[i];
+		uint16_t fl = le16v(in->flags);
+		int ok = 1;
+
+		if (g->steps > TLSI_ENG_STEPS_MAX)
+			return -1;
+		fr[i].dp_in = dp;
+		switch (in->op) {
+		case TLSI_OP_CONTENT: {
+			int64_t at = do_content(g, in, dp, fr[i].retry);
+
+			if (at == NONE_POS) {
+				ok = 0;
+			} else if (!(fl & TLSI_IF_NEGATE)) {
+				fr[i].last = at;
+				dp = at + le32v(in->b);
+			}
+			break;
+		}
+		case TLSI_OP_ISDATAAT: {
+			uint64_t need = le32v(in->a);
+			int64_t end = (fl & TLSI_IF_RELATIVE) ? dp + (int64_t)need
+							      : (int64_t)need + 1 - (int64_t)v->base;
+			int there = end <= (int64_t)v->len;
+
+			if (!there && !v->final && !(fl & TLSI_IF_NEGATE))
+				g->more = 1;
+			ok = (fl & TLSI_IF_NEGATE) ? !there : there;
+			break;
+		}
+		case TLSI_OP_BYTE_TEST: {
+			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
+				      le32sv(in->c);
+			uint64_t x, val = le32v(in->a) | ((uint64_t)le32v(in->b) << 32);
+
+			ok = read_number(g, in, pos, &x);
+			if (ok) {
+				if (fl & TLSI_IF_BITMASK)
+					x &= le32v(in->d);
+				ok = cmp_u64(in->cmp, x, val, 0);
+				if (fl & TLSI_IF_NEGATE)
+					ok = !ok;
+			}
+			break;
+		}
+		case TLSI_OP_BYTE_JUMP: {
+			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
+				      le32sv(in->c);
+			uint64_t x;
+			int64_t to;
+
+			ok = read_number(g, in, pos, &x);
+			if (!ok)
+				break;
+			if (x > (1u << 30))
+				x = 1u << 30;	/* far beyond any buffer */
+			if (le32v(in->a) > 1)
+				x *= le32v(in->a);
+			if (fl & TLSI_IF_ALIGN)
+				x = (x + 3) & ~(uint64_t)3;
+			if (fl & TLSI_IF_BEGIN)
+				to = -(int64_t)v->base + (int64_t)x;
+			else if (fl & TLSI_IF_END)
+				to = (int64_t)v->len + (int64_t)x;
+			else
+				to = pos + in->nbytes + (int64_t)x;
+			to += le32sv(in->d);
+			if (to < -(int64_t)v->base) {
+				ok = 0;
+			} else if (to > (int64_t)v->len) {
+				if (!v->final)
+					g->more = 1;
+				ok = 0;
+			} else {
+				dp = to;
+			}
+			break;
+		}
+		case TLSI_OP_BSIZE:
+			ok = size_test(g, in);
+			break;
+		default:
+			ok = 0;
+		}
+		if (ok) {
+			i++;
+			fr[i].retry = NONE_POS;
+			continue;
+		}
+		/* Backtrack to the nearest content whose position matters. */
+		for (;;) {
+			const struct tlsi_img_insn *b;
+
+			if (i == 0)
+				return 0;
+			i--;
+			b = &ops[i];
+			if (b->op != TLSI_OP_CONTENT ||
+			    (le16v(b->flags) & TLSI_IF_NEGATE))
+				continue;
+			if (!(le16v(b->flags) & TLSI_IF_RETRY))
+				return 0;
+			fr[i].retry = fr[i].last + 1;
+			dp = fr[i].dp_in;
+			break;
+		}
+	}
+	return 1;
+}
+
+static int flowbits_test(const struct tlsi_eng_flow *f, const struct tlsi_img_insn *in)
+{
+	unsigned int i, set = 0;
+
+	for (i = 0; i < in->nbytes; i++) {
+		uint32_t bit = tlsi_insn_arg(in, i);
+
+		set += (f->flowbits[bit >> 3] >> (bit & 7)) & 1;
+	}
+	switch (in->cmp) {
+	case TLSI_FB_ISSET: return set == in->nbytes;
+	case TLSI_FB_ISSET_ANY: return set > 0;
+	case TLSI_FB_ISNOTSET: return set == 0;
+	case TLSI_FB_ISNOTSET_ANY: return set < in->nbytes;
+	default: return 1;	/* SET/UNSET/TOGGLE act after a match */
+	}
+}
+
+int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, uint32_t ri, unsigned int *more_buf)
+{
+	const struct tlsi_eng *e = c->eng;
+	const struct tlsi_img_rule *r = &e->rules[ri];
+	const struct tlsi_img_insn *ins = e->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k = 0;
+	int more = 0;
+	struct geval g;
+
+	g.bytes = e->bytes;
+	g.steps = 0;
+	while (k < n) {
+		const struct tlsi_img_insn *in = &ins[k];
+		const struct tlsi_eng_view *v;
+		uint32_t gs, ge;
+		int rc;
+
+		if (in->op == TLSI_OP_DSIZE) {
+			struct tlsi_eng_view dv = { .state = TLSI_VIEW_PRESENT,
+						    .final = 1 };
+
+			dv.len = f->dir[dir].chunk;
+			g.v = &dv;
+			g.more = 0;
+			if (!size_test(&g, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
+		if (in->op == TLSI_OP_FLOWBITS) {
+			if (!flowbits_test(f, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
+		if (in->op != TLSI_OP_BUFFER) {	/* cannot happen (validated) */
+			k++;
+			continue;
+		}
+		gs = k + 1;
+		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
+		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE; ge++)
+			;
+		k = ge;
+		if (in->buf == TLSI_BUF_NONE || gs == ge)
+			continue;
+		v = &c->s->views[in->buf];
+		if (v->state == TLSI_VIEW_LATER) {
+			more = 1;
+			*more_buf = in->buf;
+			continue;
+		}
+		if (v->state != TLSI_VIEW_PRESENT)
+			return TLSI_EV_NOMATCH;
+		g.v = v;
+		g.more = 0;
+		rc = eval_group(c->s, &g, ins + gs, ge - gs);
+		if (rc < 0) {
+			tlsi_eng_report(c, f, TLSI_EV_STEPS, dir);
+			return TLSI_EV_NOMATCH;
+		}
+		if (!rc) {
+			if (!g.more)
+				return TLSI_EV_NOMATCH;
+			more = 1;
+			*more_buf = in->buf;
+		}
+	}
+	return more ? TLSI_EV_MORE : TLSI_EV_MATCH;
+}

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * The compiled rule image: what `tlsictl rules compile` writes, what the
+ * kernel receives (in chunks over netlink) and what the engine matches with.
+ *
+ * Layout rules
+ *   - Every integer is little-endian. Fields named with a trailing comment
+ *     "signed" hold two's complement int32.
+ *   - There are no pointers: every reference is an index into a section's
+ *     array, a (first, count) range of such indices, or an (off, len) range
+ *     of a byte section. Offsets are relative to the start of the section
+ *     they point into.
+ *   - The image starts with struct tlsi_img_hdr, whose section directory
+ *     has one entry per enum tlsi_img_sect, in that order. Sections start
+ *     8-byte aligned, lie inside the image and do not overlap the header.
+ *   - tlsi_img_validate() (engine/image.c) checks every offset, index,
+ *     count and length of an image before anything else reads it; the
+ *     matcher and the evaluator rely on that and on nothing else.
+ *
+ * Version: TLSI_IMG_VERSION changes whenever the layout or the meaning of
+ * a field changes; loaders refuse any other version. Reserved fields are
+ * written as zero and refused otherwise, so they can be given meaning later
+ * only together with a version bump.
+ *
+ *   hdr | STRTAB | BYTES | RULES | INSNS | ADDRS | PORTS | VARS | FLOWBITS |
+ *       TRIGGERS | RULEIDX | MPMS | PATTERNS | MPMDATA
+ *
+ * Matching model: for each direction and buffer (enum tlsi_buf) there is a
+ * trigger: an optional multi-pattern automaton (struct tlsi_img_mpm) over
+ * the rules' fast patterns, and a list of rules that have no fast pattern
+ * in that buffer but must be tried whenever it is inspected. A pattern hit
+ * makes its rules candidates; each candidate's program (a run of struct
+ * tlsi_img_insn) is then evaluated over the buffers of the inspection.
+ */
+#ifndef TLSI_IMG_H
+#define TLSI_IMG_H
+
+#include "compat.h"
+
+#define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
+#define TLSI_IMG_VERSION	1
+#define TLSI_IMG_ALIGN		8
+
+/* Limits the validator enforces (and the compiler respects). */
+#define TLSI_IMG_SIZE_MAX	(256u << 20)	/* whole image */
+#define TLSI_IMG_RULES_MAX	200000
+#define TLSI_IMG_GROUP_MAX	64	/* instructions after one OP_BUFFER */
+#define TLSI_IMG_INSNS_MAX	512	/* instructions per rule */
+#define TLSI_IMG_FLOWBITS_MAX	4096
+#define TLSI_IMG_PATTERN_MAX	65535	/* bytes of one content */
+#define TLSI_IMG_MPM_STATES_MAX	(1u << 24)
+#define TLSI_IMG_MPM_MATCH	0x80000000u	/* state flag: has outputs */
+
+enum tlsi_img_sect {
+	TLSI_IMG_S_STRTAB,	/* bytes: strings, referenced by struct tlsi_img_str */
+	TLSI_IMG_S_BYTES,	/* bytes: content patterns */
+	TLSI_IMG_S_RULES,	/* struct tlsi_img_rule[] */
+	TLSI_IMG_S_INSNS,	/* struct tlsi_img_insn[] */
+	TLSI_IMG_S_ADDRS,	/* struct tlsi_img_addr[] */
+	TLSI_IMG_S_PORTS,	/* struct tlsi_img_port[] */
+	TLSI_IMG_S_VARS,	/* struct tlsi_img_var[] */
+	TLSI_IMG_S_FLOWBITS,	/* struct tlsi_img_str[]: names; index = bit */
+	TLSI_IMG_S_TRIGGERS,	/* struct tlsi_img_trigger[TLSI_DIRS * TLSI_BUF_MAX] */
+	TLSI_IMG_S_RULEIDX,	/* le32[]: rule indices, for triggers and patterns */
+	TLSI_IMG_S_MPMS,	/* struct tlsi_img_mpm[] */
+	TLSI_IMG_S_PATTERNS,	/* struct tlsi_img_pattern[] */
+	TLSI_IMG_S_MPMDATA,	/* bytes: automaton tables, 4-byte aligned parts */
+	TLSI_IMG_NSECT
+};
+
+/* Size of one array element of each section (1 = byte section). */
+#define TLSI_IMG_SECT_ELEM_SIZES { 1, 1, 96, 32, 24, 12, 20, 8, 16, 4, 64, 16, 1 }
+
+struct tlsi_img_sectdesc {
+	uint32_t off;		/* from the start of the image */
+	uint32_t size;		/* bytes */
+};
+
+struct tlsi_img_hdr {
+	uint32_t magic;		/* TLSI_IMG_MAGIC */
+	uint16_t version;	/* TLSI_IMG_VERSION */
+	uint16_t hdr_size;	/* sizeof(struct tlsi_img_hdr) */
+	uint32_t total_size;	/* bytes of the whole image */
+	uint32_t crc32;		/* CRC-32 (IEEE) of the image with this field 0 */
+	uint32_t nrules;	/* = RULES size / 96, repeated as a check */
+	uint32_t nflowbits;	/* = FLOWBITS size / 8 */
+	uint32_t flags;		/* TLSI_IMG_F_* */
+	uint32_t build_id;	/* compiler-chosen, shown by `rules show` */
+	uint32_t reserved[4];	/* zero */
+	struct tlsi_img_sectdesc sect[TLSI_IMG_NSECT];
+};
+
+#define TLSI_IMG_F_PCRE_PREFILTER	0x1	/* compiled with --pcre=prefilter */
+#define TLSI_IMG_F_ALL			0x1
+
+/* A string in STRTAB (not NUL-terminated; len 0 = absent). */
+struct tlsi_img_str {
+	uint32_t off;
+	uint32_t len;
+};
+
+/* ---- buffers and directions ------------------------------------------- */
+
+enum tlsi_dir {
+	TLSI_DIR_TO_SERVER,
+	TLSI_DIR_TO_CLIENT,
+	TLSI_DIRS
+};
+
+/*
+ * Inspection buffers. RAW and BODY are streams (seen in chunks, matched
+ * with state carried over); the others are whole values from one decoded
+ * message. The keyword(s) that select each are in rules_parse.c.
+ */
+enum tlsi_buf {
+	TLSI_BUF_RAW,		/* the TCP payload stream of a direction */
+	TLSI_BUF_BODY,		/* HTTP body (de-chunked), SMTP DATA: file.data,
+				 * http.request_body, http.response_body */
+	TLSI_BUF_HTTP_METHOD,	/* upper-cased */
+	TLSI_BUF_HTTP_URI,	/* normalised path + raw query */
+	TLSI_BUF_HTTP_URI_RAW,
+	TLSI_BUF_HTTP_PROTOCOL,
+	TLSI_BUF_HTTP_REQUEST_LINE,
+	TLSI_BUF_HTTP_RESPONSE_LINE,
+	TLSI_BUF_HTTP_STAT_CODE,
+	TLSI_BUF_HTTP_STAT_MSG,
+	TLSI_BUF_HTTP_START,	/* start line + header lines + CRLF CRLF */
+	TLSI_BUF_HTTP_HEADER,	/* "Name: value\r\n"..., values trimmed */
+	TLSI_BUF_HTTP_HEADER_RAW,
+	TLSI_BUF_HTTP_HEADER_NAMES, /* "\r\nName\r\n...\r\n\r\n" */
+	TLSI_BUF_HTTP_HOST,	/* lower-cased, without port */
+	TLSI_BUF_HTTP_HOST_RAW,
+	TLSI_BUF_HTTP_HOST_DOT,	/* "." + http.host (dotprefix) */
+	TLSI_BUF_HTTP_USER_AGENT,
+	TLSI_BUF_HTTP_COOKIE,	/* Cookie (request), Set-Cookie (response) */
+	TLSI_BUF_HTTP_CONTENT_TYPE,
+	TLSI_BUF_HTTP_CONTENT_LEN,
+	TLSI_BUF_HTTP_REFERER,
+	TLSI_BUF_HTTP_ACCEPT,
+	TLSI_BUF_HTTP_ACCEPT_ENC,
+	TLSI_BUF_HTTP_ACCEPT_LANG,
+	TLSI_BUF_HTTP_CONNECTION,
+	TLSI_BUF_HTTP_LOCATION,
+	TLSI_BUF_HTTP_SERVER,
+	TLSI_BUF_TLS_SNI,
+	TLSI_BUF_TLS_SNI_DOT,	/* "." + tls.sni (dotprefix) */
+	TLSI_BUF_TLS_CERT_SUBJECT,
+	TLSI_BUF_TLS_CERT_ISSUER,
+	TLSI_BUF_TLS_CERT_SERIAL,
+	TLSI_BUF_TLS_CERTS,	/* each certificate's DER, one at a time */
+	TLSI_BUF_MAX
+};
+#define TLSI_BUF_NONE		0xff	/* instructions that read no buffer */
+
+static inline int tlsi_buf_is_stream(unsigned int b)
+{
+	return b == TLSI_BUF_RAW || b == TLSI_BUF_BODY;
+}
+static inline int tlsi_buf_is_http(unsigned int b)
+{
+	return b >= TLSI_BUF_HTTP_METHOD && b <= TLSI_BUF_HTTP_SERVER;
+}
+static inline int tlsi_buf_is_tls(unsigned int b)
+{
+	return b >= TLSI_BUF_TLS_SNI && b <= TLSI_BUF_TLS_CERTS;
+}
+
+/* Application protocols a rule may require of a flow. */
+enum tlsi_app {
+	TLSI_APP_ANY,		/* "tcp" rules: any TCP stream */
+	TLSI_APP_HTTP,
+	TLSI_APP_TLS,
+	TLSI_APP_SMTP,
+	TLSI_APP_IMAP,
+	TLSI_APP_POP3,
+	TLSI_APP_MAX
+};
+
+/* ---- rules -------------------------------------------------------------- */
+
+enum tlsi_action {
+	TLSI_ACT_PASS,		/* stop inspecting the flow, no alert */
+	TLSI_ACT_DROP,		/* alert and block the flow */
+	TLSI_ACT_REJECT,	/* alert, block and reset */
+	TLSI_ACT_ALERT,
+	TLSI_ACT_MAX
+};
+
+/* struct tlsi_img_rule.flow */
+#define TLSI_FLOW_TO_SERVER	0x01
+#define TLSI_FLOW_TO_CLIENT	0x02
+#define TLSI_FLOW_ESTABLISHED	0x04
+#define TLSI_FLOW_ALL		0x07
+
+/* struct tlsi_img_rule.flags */
+#define TLSI_RULE_F_NOALERT	0x0001	/* flowbits:noalert */
+#define TLSI_RULE_F_BIDIR	0x0002	/* header "<>" */
+#define TLSI_RULE_F_PCRE_DROPPED 0x0004	/* had pcre, matched on contents only */
+#define TLSI_RULE_F_PROTO_APPROX 0x0008	/* ftp/smb/ssh/...: matched as tcp */
+#define TLSI_RULE_F_ALL		0x000f
+
+/* threshold / detection_filter */
+enum tlsi_thresh_type {
+	TLSI_THRESH_NONE,
+	TLSI_THRESH_LIMIT,	/* at most count alerts per seconds */
+	TLSI_THRESH_THRESHOLD,	/* an alert every count-th match per seconds */
+	TLSI_THRESH_BOTH,	/* one alert per seconds once count matched */
+	TLSI_THRESH_DETECTION,	/* detection_filter: every match after count */
+	TLSI_THRESH_MAX
+};
+enum tlsi_track {
+	TLSI_TRACK_SRC,
+	TLSI_TRACK_DST,
+	TLSI_TRACK_MAX
+};
+
+struct tlsi_img_rule {			/* 96 bytes */
+	uint32_t sid;
+	uint32_t gid;
+	uint32_t rev;
+	uint8_t action;			/* enum tlsi_action */
+	uint8_t app;			/* enum tlsi_app */
+	uint8_t flow;			/* TLSI_FLOW_* */
+	uint8_t priority;		/* 1 (high) .. 255 */
+	uint16_t flags;			/* TLSI_RULE_F_* */
+	uint8_t thresh_type;		/* enum tlsi_thresh_type */
+	uint8_t thresh_track;		/* enum tlsi_track */
+	uint32_t thresh_count;
+	uint32_t thresh_seconds;
+	struct tlsi_img_str msg;
+	struct tlsi_img_str classtype;
+	struct tlsi_img_str meta;	/* reference/metadata text, for logs */
+	struct tlsi_img_str file;	/* source file name */
+	uint32_t line;			/* and line */
+	uint32_t insn_first;		/* program: INSNS[first .. first+count) */
+	uint32_t insn_count;
+	uint32_t src_first, src_count;	/* ADDRS ranges; count 0 = any */
+	uint32_t dst_first, dst_count;
+	uint16_t sport_first, sport_count; /* PORTS ranges; count 0 = any */
+	uint16_t dport_first, dport_count;
+};
+
+/* ---- programs ----------------------------------------------------------- */
+
+enum tlsi_op {
+	TLSI_OP_BUFFER = 1,	/* buf: start a group on that buffer */
+	TLSI_OP_CONTENT,	/* see struct tlsi_img_insn */
+	TLSI_OP_ISDATAAT,	/* a = n */
+	TLSI_OP_BYTE_TEST,
+	TLSI_OP_BYTE_JUMP,
+	TLSI_OP_BSIZE,		/* buffer length: cmp, a, b */
+	TLSI_OP_DSIZE,		/* chunk length: cmp, a, b (group NONE) */
+	TLSI_OP_FLOWBITS,	/* check or change: cmp = TLSI_FB_*, bits in a..e */
+	TLSI_OP_MAX
+};
+
+/* Content and other payload flags (struct tlsi_img_insn.flags) */
+#define TLSI_IF_NOCASE		0x0001
+#define TLSI_IF_NEGATE		0x0002
+#define TLSI_IF_OFFSET		0x0004
+#define TLSI_IF_DEPTH		0x0008
+#define TLSI_IF_DISTANCE	0x0010
+#define TLSI_IF_WITHIN		0x0020
+#define TLSI_IF_ENDSWITH	0x0040
+#define TLSI_IF_RETRY		0x0080	/* a later instruction depends on
+					 * where this content matched: try
+					 * its next occurrence on failure */
+#define TLSI_IF_RELATIVE	0x0100	/* isdataat/byte_*: from the last match */
+#define TLSI_IF_FAST		0x0200	/* informational: the fast pattern */
+#define TLSI_IF_LITTLE		0x0400	/* byte_*: little-endian */
+#define TLSI_IF_STRING		0x0800	/* byte_*: ASCII number; base in c */
+#define TLSI_IF_ALIGN		0x1000	/* byte_jump: align to 4 */
+#define TLSI_IF_BEGIN		0x2000	/* byte_jump: from_beginning */
+#define TLSI_IF_END		0x4000	/* byte_jump: from_end */
+#define TLSI_IF_BITMASK		0x8000	/* byte_test: AND with bitmask first */
+
+/* Comparisons (cmp): byte_test, bsize, dsize */
+enum tlsi_cmp {
+	TLSI_CMP_EQ, TLSI_CMP_NE, TLSI_CMP_LT, TLSI_CMP_LE, TLSI_CMP_GT,
+	TLSI_CMP_GE, TLSI_CMP_AND, TLSI_CMP_XOR, TLSI_CMP_RANGE, /* a < x < b */
+	TLSI_CMP_MAX
+};
+
+/* Flowbit operations (cmp of TLSI_OP_FLOWBITS) */
+enum tlsi_fb {
+	TLSI_FB_ISSET,		/* all of the bits */
+	TLSI_FB_ISSET_ANY,	/* any of the bits (a|b) */
+	TLSI_FB_ISNOTSET,	/* none of the bits */
+	TLSI_FB_ISNOTSET_ANY,	/* not all of them (a|b) */
+	TLSI_FB_SET,		/* on match */
+	TLSI_FB_UNSET,
+	TLSI_FB_TOGGLE,
+	TLSI_FB_MAX
+};
+#define TLSI_FB_BITS_MAX	5
+
+/*
+ * One instruction, 32 bytes. Field use by op:
+ *   BUFFER    buf
+ *   CONTENT   a = BYTES offset, b = length (1..TLSI_IMG_PATTERN_MAX),
+ *             c = offset (signed, used with IF_OFFSET), d = depth
+ *             (absolute end: offset+depth, or relative with distance),
+ *             e = distance (signed), f = within
+ *   ISDATAAT  a = n
+ *   BYTE_TEST nbytes, cmp, a = value low, b = value high, c = offset
+ *             (signed), d = bitmask, e = string base (10, 16, 8);
+ *             IF_NEGATE inverts the comparison ("!&", "!=")
+ *   BYTE_JUMP nbytes, a = multiplier, c = offset (signed), d = post_offset
+ *             (signed), e = string base
+ *   BSIZE, DSIZE  cmp, a, b
+ *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
+ */
+struct tlsi_img_insn {
+	uint8_t op;
+	uint8_t buf;		/* BUFFER: enum tlsi_buf or TLSI_BUF_NONE */
+	uint8_t cmp;
+	uint8_t nbytes;
+	uint16_t flags;		/* TLSI_IF_* */
+	uint16_t reserved;
+	uint32_t a, b, c, d, e, f;
+};
+
+/* Operand i (0..5 = a..f) of an instruction, in host order. */
+static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned int i)
+{
+	switch (i) {
+	case 0: return le32v(in->a);
+	case 1: return le32v(in->b);
+	case 2: return le32v(in->c);
+	case 3: return le32v(in->d);
+	case 4: return le32v(in->e);
+	default: return le32v(in->f);
+	}
+}
+
+/* ---- header addresses and ports ---------------------------------------- */
+
+#define TLSI_ADDR_F_NEG		0x01	/* "!": the item must not match */
+#define TLSI_ADDR_F_VAR		0x02	/* the item is variable `var' */
+#define TLSI_ADDR_F_ALL		0x03
+
+/*
+ * A list matches when it has no positive item or one positive item
+ * matches, and no negated item matches. A variable's own list holds no
+ * variables (the compiler flattens them), so evaluation is one level deep.
+ */
+struct tlsi_img_addr {			/* 24 bytes */
+	uint8_t flags;
+	uint8_t plen;			/* 0..128 over the 16-byte address */
+	uint16_t reserved;
+	uint32_t var;			/* VARS index with TLSI_ADDR_F_VAR */
+	uint8_t addr[16];		/* IPv4 as ::ffff:a.b.c.d, plen + 96 */
+};
+
+struct tlsi_img_port {			/* 12 bytes */
+	uint8_t flags;			/* TLSI_ADDR_F_* */
+	uint8_t reserved;
+	uint16_t lo, hi;		/* inclusive */
+	uint16_t reserved2;
+	uint32_t var;
+};
+
+#define TLSI_VAR_ADDR		1
+#define TLSI_VAR_PORT		2
+struct tlsi_img_var {			/* 20 bytes */
+	struct tlsi_img_str name;	/* without "$" */
+	uint8_t kind;			/* TLSI_VAR_* */
+	uint8_t reserved[3];
+	uint32_t first, count;		/* ADDRS or PORTS range, no var items */
+};
+
+/* ---- triggers and automata ---------------------------------------------- */
+
+#define TLSI_IMG_NO_MPM		0xffffffffu
+
+struct tlsi_img_trigger {		/* 16 bytes; index dir * TLSI_BUF_MAX + buf */
+	uint32_t mpm;			/* MPMS index or TLSI_IMG_NO_MPM */
+	uint32_t reserved;
+	uint32_t rules_first;		/* RULEIDX range: rules without fast */
+	uint32_t rules_count;		/* pattern here, tried every time */
+};
+
+/*
+ * A multi-pattern automaton: Aho-Corasick over case-folded input, compiled
+ * to a DFA. The first `ndense' states (state 0 is the root) have a full
+ * row of nclass transitions: the root, the states at depth 1, and the
+ * states whose transitions differ from their default row in more than
+ * TLSI_MPM_INLINE classes, as far as the compiler's budget allows. Every
+ * other state is sparse: it names a dense "default" state (the first dense
+ * state on its failure chain) and lists, sorted by class, only the
+ * transitions that differ from the default's row; the first
+ * TLSI_MPM_INLINE of them are stored in the state's own record, the rest
+ * (rare: only when the budget ran out) in the edge arrays. So an input
+ * byte costs one row lookup, or one 32-byte record plus at most one row
+ * lookup. Transition values are state numbers, with TLSI_IMG_MPM_MATCH set
+ * when the target state has outputs (patterns ending there).
+ *
+ * All *_off fields are byte offsets into MPMDATA, 4-byte aligned:
+ *   cmap_off      uint8[256]: input byte -> class (< nclass)
+ *   dense_off     le32[ndense * nclass]
+ *   sparse_off    struct tlsi_img_mpm_sparse[nstates - ndense]
+ *   ecls_off      uint8[nedges]: class of each overflow edge
+ *   enext_off     le32[nedges]: target of each overflow edge
+ *   outidx_off    le32[nstates + 1]: state s outputs are
+ *                 outs[outidx[s] .. outidx[s+1])
+ *   outs_off      le32[nouts]: pattern numbers relative to pat_first
+ */
+struct tlsi_img_mpm {			/* 64 bytes */
+	uint32_t nstates, ndense, nclass, nedges, nouts;
+	uint32_t cmap_off, dense_off, sparse_off, ecls_off, enext_off;
+	uint32_t outidx_off, outs_off;
+	uint32_t pat_first, pat_count;	/* PATTERNS range */
+	uint32_t maxlen;		/* longest pattern */
+	uint32_t reserved;
+};
+
+#define TLSI_MPM_INLINE		4
+
+struct tlsi_img_mpm_sparse {		/* 32 bytes */
+	uint32_t def;			/* dense state (< ndense) */
+	uint16_t count;			/* differing transitions (<= nclass) */
+	uint8_t cls[TLSI_MPM_INLINE];	/* the first ones; unused slots 0 */
+	uint8_t reserved[2];
+	uint32_t first;			/* the others: edges first .. first +
+					 * count - TLSI_MPM_INLINE */
+	uint32_t next[TLSI_MPM_INLINE];
+};
+
+#define TLSI_PAT_F_NOCASE	0x1
+struct tlsi_img_pattern {		/* 16 bytes */
+	uint32_t bytes_off;		/* BYTES */
+	uint16_t len;			/* 1 .. */
+	uint16_t flags;			/* TLSI_PAT_F_* */
+	uint32_t rules_first, rules_count; /* RULEIDX: rules it triggers */
+};
+
+/* The layout is the ABI: sizes are fixed (TLSI_IMG_SECT_ELEM_SIZES). */
+_Static_assert(sizeof(struct tlsi_img_hdr) == 152, "struct tlsi_img_hdr");
+_Static_assert(sizeof(struct tlsi_img_rule) == 96, "struct tlsi_img_rule");
+_Static_assert(sizeof(struct tlsi_img_insn) == 32, "struct tlsi_img_insn");
+_Static_assert(sizeof(struct tlsi_img_addr) == 24, "struct tlsi_img_addr");
+_Static_assert(sizeof(struct tlsi_img_port) == 12, "struct tlsi_img_port");
+_Static_assert(sizeof(struct tlsi_img_var) == 20, "struct tlsi_img_var");
+_Static_assert(sizeof(struct tlsi_img_trigger) == 16, "struct tlsi_img_trigger");
+_Static_assert(sizeof(struct tlsi_img_mpm) == 64, "struct tlsi_img_mpm");
+_Static_assert(sizeof(struct tlsi_img_mpm_sparse) == 32, "struct tlsi_img_mpm_sparse");
+_Static_assert(sizeof(struct tlsi_img_pattern) == 16, "struct tlsi_img_pattern");
+
+/* ---- validation ----------------------------------------------------------- */
+
+/*
+ * Check every field of the image at img (len bytes, 8-byte aligned) that
+ * the engine will ever read. Returns 0, or -1 with a message in err
+ * ("rule 12 (sid 2001): instruction 3: content beyond BYTES").
+ * Runs in time linear in len; allocates nothing; usable in the kernel.
+ */
+int tlsi_img_validate(const void *img, size_t len, char *err, size_t errlen);
+
+/* CRC-32 (IEEE 802.3, as zlib's crc32()), seeded with crc (0 to start). */
+uint32_t tlsi_img_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* Section base and element count of a validated image. */
+static inline const void *tlsi_img_sect(const void *img, enum tlsi_img_sect s)
+{
+	const struct tlsi_img_hdr *h = (const struct tlsi_img_hdr *)img;
+
+	return (const uint8_t *)img + le32v(h->sect[s].off);
+}
+static inline uint32_t tlsi_img_sect_size(const void *img, enum tlsi_img_sect s)
+{
+	const struct tlsi_img_hdr *h = (const struct tlsi_img_hdr *)img;
+
+	return le32v(h->sect[s].size);
+}
+
+#endif /* TLSI_IMG_H */

