@@ -1,7 +1,7 @@
 # tlsi top-level Makefile.
 #
 #   make                 userspace tools and the kernel module
-#   make userspace       libtlsi, tlsictl
+#   make userspace       libtlsi, tlsictl, tlsid
 #   make module          tlsi.ko (KDIR=... to choose the kernel build dir)
 #   make check           unit tests, then VM tests
 #   make check-unit      Check unit tests on the host
@@ -45,6 +45,8 @@ LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
 TLSICTL_SRCS := $(sort $(wildcard userspace/tlsictl/*.c))
 TLSICTL_OBJS := $(TLSICTL_SRCS:.c=.o)
+TLSID_SRCS   := $(sort $(wildcard userspace/tlsid/*.c))
+TLSID_OBJS   := $(TLSID_SRCS:.c=.o)
 UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 
@@ -52,7 +54,7 @@ UNIT_BINS    := $(UNIT_SRCS:.c=)
 
 all: userspace module
 
-userspace: userspace/tlsictl/tlsictl
+userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid
 
 userspace/lib/libtlsi.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -65,6 +67,15 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL)
+
+$(TLSID_OBJS): userspace/tlsid/tlsid.h
+
+userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) -lpthread
+
+# The ClientHello test includes the parser's source.
+tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
 
 module:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \
@@ -130,8 +141,9 @@ bench-engine: userspace/lib/libtlsi.a
 install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
+	install -m 0755 userspace/tlsid/tlsid $(DESTDIR)$(SBINDIR)/tlsid
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 clean:
-	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl $(UNIT_BINS)
+	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS)
 	$(Q)if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

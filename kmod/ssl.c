@@ -86,8 +86,7 @@ u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profi
 	const struct tlsi_ssl_policy_array *pa = rcu_dereference(tn->ssl_policies);
 	u32 i;
 
-	if (t->proto != IPPROTO_TCP || !READ_ONCE(tn->cfg.ssl_client) ||
-	    !READ_ONCE(tn->cfg.divert_port) || !READ_ONCE(tn->cfg.divert_mark))
+	if (t->proto != IPPROTO_TCP || !READ_ONCE(tn->cfg.ssl_client))
 		return 0;
 	for (i = 0; pa && i < pa->count; i++) {
 		const struct tlsi_ssl_policy *p = pa->pol[i];
@@ -98,6 +97,11 @@ u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profi
 		if (tlsi_cidr_list_match(p->never, p->nnever, t->saddr) &&
 		    !tlsi_cidr_list_match(p->always, p->nalways, t->saddr)) {
 			tlsi_count(tn, TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE);
+			return 0;
+		}
+		/* No daemon has registered (or it stopped): allow, uninspected. */
+		if (!READ_ONCE(tn->cfg.divert_port) || !READ_ONCE(tn->cfg.divert_mark)) {
+			tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
 			return 0;
 		}
 		return p->id;

@@ -37,8 +37,11 @@ expect_ok ping_ok "$NS_S" 10.9.0.11
 # The bridge learned the client's and the server's MACs on the right ports.
 c_mac=$(in_c cat /sys/class/net/eth0/address)
 s_mac=$(in_s cat /sys/class/net/eth0/address)
-in_a bridge fdb show br br0 | grep -q "^$c_mac dev eth0 " || fail "client MAC not learned on eth0"
-in_a bridge fdb show br br0 | grep -q "^$s_mac dev eth1 " || fail "server MAC not learned on eth1"
+# (grep the captured table: "cmd | grep -q" fails under pipefail when grep
+# exits before cmd has written everything.)
+fdb=$(in_a bridge fdb show br br0)
+grep -q "^$c_mac dev eth0 " <<<"$fdb" || fail "client MAC not learned on eth0"
+grep -q "^$s_mac dev eth1 " <<<"$fdb" || fail "server MAC not learned on eth1"
 pass "bridge learned both MACs"
 
 # counter() parses /proc/net/tlsi/stats when the module provides it.

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsid: the TLS handshake daemon of tlsi. Options, start-up, signals and
+ * the orderly shutdown. See Documentation/tlsid.md.
+ *
+ * Start-up order: the instance lock, keys and certificates, policy routing,
+ * listeners, the kernel's divert-port (from then on tlsi.ko diverts),
+ * daemonize, workers.
+ * Shutdown runs it backwards, divert-port 0 first, so that new connections
+ * pass uninspected instead of failing while tlsid goes away.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "tlsid.h"
+
+#ifndef TLSID_VERSION
+#define TLSID_VERSION "0.1.0"
+#endif
+
+struct tlsid_config tlsid_cfg = {
+	.port = TLSID_DEFAULT_PORT,
+	.mark = TLSID_DEFAULT_MARK,
+	.table = TLSID_DEFAULT_TABLE,
+	.cache_size = TLSID_DEFAULT_CACHE,
+	.max_sessions = TLSID_DEFAULT_SESSIONS,
+	.hs_timeout = TLSID_DEFAULT_HS_TIMEOUT,
+	.idle_timeout = TLSID_DEFAULT_IDLE,
+};
+atomic_bool tlsid_stopping;
+
+static const char usage[] =
+"Usage: tlsid --ca-cert FILE --ca-key FILE [options]\n"
+"       tlsid --cert-repo DIR --signing-cert NAME [options]\n"
+"\n"
+"The TLS handshake daemon of tlsi: takes the TLS connections tlsi.ko\n"
+"diverts to it, connects to each server as the client, checks the server's\n"
+"certificate and presents the client a certificate forged for the server,\n"
+"then relays the decrypted stream.\n"
+"\n"
+"Signing CA (one of):\n"
+"  --ca-cert FILE          the signing CA certificate (PEM; its chain may follow)\n"
+"  --ca-key FILE           its private key (PEM, unencrypted)\n"
+"  --cert-repo DIR         the certificate repository (tlsictl cert ...)\n"
+"  --signing-cert NAME     a signing certificate of the repository\n"
+"Trust (upstream servers' chains must reach one of these):\n"
+"  --trust FILE            extra CA certificates (PEM), repeatable (up to 16)\n"
+"  --trust-store NAME      a trust store of the repository (with --cert-repo)\n"
+"  --no-system-trust       leave out " TLSID_SYSTEM_TRUST "\n"
+"Behaviour:\n"
+"  --block-invalid         close connections to servers whose chain does not\n"
+"                          validate (default: serve a leaf from the untrusted CA)\n"
+"  --log FILE              SSL inspection log, one JSON object per line\n"
+"  --handshake-timeout S   from accept to relaying (default 15)\n"
+"  --idle-timeout S        relayed sessions without traffic (default 300)\n"
+"  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
+"  --cache-size N          forged certificates kept (default 4096, 0: none)\n"
+"  --workers N             worker threads (default: one per core)\n"
+"Plumbing:\n"
+"  --port PORT             the transparent listener (default 15443)\n"
+"  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
+"  --table N               routing table for them (default 233)\n"
+"  --no-route              do not set up the policy routing\n"
+"  --no-kernel             do not set tlsi.ko's divert-port/divert-mark\n"
+"  -f, --foreground        stay in the foreground, log to stderr\n"
+"  -v, --verbose           log every session\n"
+"  -h, --help, --version\n"
+"\n"
+"Signals: TERM/INT stop (divert-port 0 first), USR1 dumps the counters to\n"
+"the logs, HUP reopens the inspection log.\n";
+
+enum {
+	OPT_PORT = 256, OPT_MARK, OPT_TABLE, OPT_CA_CERT, OPT_CA_KEY, OPT_REPO,
+	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
+	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
+	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "port",		required_argument, NULL, OPT_PORT },
+	{ "mark",		required_argument, NULL, OPT_MARK },
+	{ "table",		required_argument, NULL, OPT_TABLE },
+	{ "ca-cert",		required_argument, NULL, OPT_CA_CERT },
+	{ "ca-key",		required_argument, NULL, OPT_CA_KEY },
+	{ "cert-repo",		required_argument, NULL, OPT_REPO },
+	{ "signing-cert",	required_argument, NULL, OPT_SIGNING },
+	{ "trust",		required_argument, NULL, OPT_TRUST },
+	{ "trust-store",	required_argument, NULL, OPT_TRUST_STORE },
+	{ "no-system-trust",	no_argument,	   NULL, OPT_NO_SYSTEM_TRUST },
+	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
+	{ "workers",		required_argument, NULL, OPT_WORKERS },
+	{ "cache-size",		required_argument, NULL, OPT_CACHE },
+	{ "max-sessions",	required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "handshake-timeout",	required_argument, NULL, OPT_HS_TIMEOUT },
+	{ "idle-timeout",	required_argument, NULL, OPT_IDLE },
+	{ "no-kernel",		no_argument,	   NULL, OPT_NO_KERNEL },
+	{ "no-route",		no_argument,	   NULL, OPT_NO_ROUTE },
+	{ "foreground",		no_argument,	   NULL, 'f' },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tlsid: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry `tlsid --help' for more information.\n");
+	exit(2);
+}
+
+/* A number min..max (decimal, or 0x hex). */
+static unsigned long number(const char *opt, const char *s, unsigned long min, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		usage_error("%s `%s': not a number in %lu..%lu", opt, s, min, max);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, struct tlsid_config *c)
+{
+	int o;
+
+	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	while ((o = getopt_long(argc, argv, "fvh", options, NULL)) != -1) {
+		switch (o) {
+		case OPT_PORT:
+			c->port = (uint16_t)number("--port", optarg, 1, 65535);
+			break;
+		case OPT_MARK:
+			c->mark = (uint32_t)number("--mark", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_TABLE:
+			c->table = (uint32_t)number("--table", optarg, 1, UINT32_MAX - 1);
+			if (c->table >= 253 && c->table <= 255)
+				usage_error("--table `%s': the default, main and local tables are taken",
+					    optarg);
+			break;
+		case OPT_CA_CERT:
+			c->ca_cert = optarg;
+			break;
+		case OPT_CA_KEY:
+			c->ca_key = optarg;
+			break;
+		case OPT_REPO:
+			c->cert_repo = optarg;
+			break;
+		case OPT_SIGNING:
+			c->signing_cert = optarg;
+			break;
+		case OPT_TRUST:
+			if (c->n_trust == TLSID_TRUST_MAX)
+				usage_error("--trust `%s': at most 16 files", optarg);
+			c->trust[c->n_trust++] = optarg;
+			break;
+		case OPT_TRUST_STORE:
+			c->trust_store = optarg;
+			break;
+		case OPT_NO_SYSTEM_TRUST:
+			c->no_system_trust = true;
+			break;
+		case OPT_LOG:
+			c->log_file = optarg;
+			break;
+		case OPT_BLOCK_INVALID:
+			c->block_invalid = true;
+			break;
+		case OPT_WORKERS:
+			c->workers = (int)number("--workers", optarg, 1, TLSID_WORKERS_MAX);
+			break;
+		case OPT_CACHE:
+			c->cache_size = (unsigned)number("--cache-size", optarg, 0, 1000000);
+			break;
+		case OPT_MAX_SESSIONS:
+			c->max_sessions = (unsigned)number("--max-sessions", optarg, 1, 1000000);
+			break;
+		case OPT_HS_TIMEOUT:
+			c->hs_timeout = (unsigned)number("--handshake-timeout", optarg, 1, 3600);
+			break;
+		case OPT_IDLE:
+			c->idle_timeout = (unsigned)number("--idle-timeout", optarg, 1, 864000);
+			break;
+		case OPT_NO_KERNEL:
+			c->no_kernel = true;
+			break;
+		case OPT_NO_ROUTE:
+			c->no_route = true;
+			break;
+		case 'f':
+			c->foreground = true;
+			break;
+		case 'v':
+			c->verbose++;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case OPT_VERSION:
+			puts("tlsid " TLSID_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "Try `tlsid --help' for more information.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument `%s'", argv[optind]);
+	if (c->workers < 1)
+		c->workers = 1;
+	if (c->workers > TLSID_WORKERS_MAX)
+		c->workers = TLSID_WORKERS_MAX;
+	if (c->signing_cert) {
+		if (!c->cert_repo)
+			usage_error("--signing-cert `%s' needs --cert-repo DIR", c->signing_cert);
+		if (c->ca_cert || c->ca_key)
+			usage_error("--signing-cert and --ca-cert/--ca-key exclude each other");
+	} else if (!c->ca_cert || !c->ca_key) {
+		usage_error("no signing CA: give --ca-cert FILE and --ca-key FILE "
+			    "(or --cert-repo DIR --signing-cert NAME)");
+	}
+	if (c->trust_store && !c->cert_repo)
+		usage_error("--trust-store `%s' needs --cert-repo DIR", c->trust_store);
+}
+
+/* Two descriptors a session, and the kernel's default soft limit is low. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
+	/* Blocked before the workers start: they inherit the mask. */
+	if (sigprocmask(SIG_BLOCK, set, NULL) < 0)
+		return -1;
+	return signalfd(-1, set, SFD_CLOEXEC);
+}
+
+static void main_loop(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si)) {
+			tlsid_log_perror("signalfd");
+			return;
+		}
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			tlsid_stats_dump();
+			break;
+		case SIGHUP:
+			if (tlsid_cfg.log_file) {
+				tlsid_inspect_log_close();
+				tlsid_inspect_log_open(tlsid_cfg.log_file);
+			}
+			break;
+		default:
+			tlsid_log_info("signal %u: stopping", si.ssi_signo);
+			return;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tlsid_config *c = &tlsid_cfg;
+	bool routed = false, diverting = false, running = false;
+	int rc = 1, sfd = -1;
+	sigset_t set;
+
+	parse_args(argc, argv, c);
+	tlsid_log_init(true, c->verbose);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	if (tlsid_instance_lock(c->port) < 0)
+		goto out;
+	if (tlsid_keys_init(c) || tlsid_forge_cache_init(c->cache_size) || tlsid_ssl_ctx_init())
+		goto out;
+	if (c->log_file && tlsid_inspect_log_open(c->log_file))
+		goto out;
+	if (!c->no_route) {
+		if (tlsid_route_setup(c->mark, c->table))
+			goto out;
+		routed = true;
+	}
+	if (tlsid_listeners_open(c->workers, c->port))
+		goto out;
+	if (!c->no_kernel) {
+		if (tlsid_kernel_set_divert(c->port, c->mark, true))
+			goto out;
+		diverting = true;
+	}
+	tlsid_log_info("listening on port %u (fwmark %#x, table %u), %d workers%s",
+		       c->port, c->mark, c->table, c->workers,
+		       c->no_kernel ? "" : "; tlsi.ko diverts to it");
+	if (!c->foreground) {
+		if (daemon(0, 0) < 0) {
+			tlsid_log_perror("daemon");
+			goto out;
+		}
+		tlsid_log_init(false, c->verbose);
+	}
+	sfd = signals_block(&set);
+	if (sfd < 0) {
+		tlsid_log_perror("signals");
+		goto out;
+	}
+	running = true;
+	if (tlsid_workers_start())
+		goto out;
+	main_loop(sfd);
+	rc = 0;
+out:
+	/* Fail open first: the kernel stops diverting, then the rest goes. */
+	if (diverting)
+		tlsid_kernel_set_divert(0, 0, false);
+	tlsid_workers_stop();
+	if (routed)
+		tlsid_route_teardown(c->mark, c->table);
+	if (running)
+		tlsid_stats_dump();
+	tlsid_inspect_log_close();
+	tlsid_ssl_ctx_free();
+	tlsid_forge_cache_free();
+	tlsid_keys_free();
+	if (sfd >= 0)
+		close(sfd);
+	return rc;
+}

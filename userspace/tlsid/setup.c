@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What tlsid sets up outside itself, and takes down at exit:
+ *
+ *  - the policy routing that delivers diverted packets locally, over
+ *    rtnetlink (what `ip rule add fwmark MARK lookup TABLE' and `ip route
+ *    add local 0.0.0.0/0 dev lo table TABLE' do; the rule has priority
+ *    TLSID_RULE_PRIORITY);
+ *  - tlsi.ko's divert-port and divert-mark, over the tlsi generic netlink
+ *    family (what `tlsictl config set divert-port P divert-mark M' does).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+
+#include "nl.h"
+#include "tlsid.h"
+
+/* One rtnetlink request and its ACK. Returns 0 or -errno. */
+static int rtnl_request(struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned portid;
+	int ret;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		ret = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, (size_t)ret, nlh->nlmsg_seq, portid, NULL, NULL);
+	} while (ret > 0);
+	ret = ret < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static int rule(uint16_t type, uint32_t mark, uint32_t table)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (type == RTM_NEWRULE)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_FWMARK, mark);
+	/* A fixed priority makes the rule of a killed tlsid "exist" (EEXIST)
+	 * for the next one, instead of a second copy. */
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, TLSID_RULE_PRIORITY);
+	return rtnl_request(nlh);
+}
+
+static int route(uint16_t type, uint32_t table, unsigned lo)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (type == RTM_NEWROUTE)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 0;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_HOST;
+	rtm->rtm_type = RTN_LOCAL;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, lo);
+	return rtnl_request(nlh);
+}
+
+int tlsid_route_setup(uint32_t mark, uint32_t table)
+{
+	unsigned lo = if_nametoindex("lo");
+	int err;
+
+	if (!lo) {
+		tlsid_log_perror("policy routing: no loopback device");
+		return -1;
+	}
+	err = rule(RTM_NEWRULE, mark, table);
+	if (err == -EEXIST) {
+		tlsid_log_info("policy routing: rule fwmark %#x lookup %u exists already", mark, table);
+	} else if (err) {
+		errno = -err;
+		tlsid_log_perror("policy routing: ip rule add fwmark %#x lookup %u", mark, table);
+		return -1;
+	}
+	err = route(RTM_NEWROUTE, table, lo);
+	if (err == -EEXIST) {
+		tlsid_log_info("policy routing: local route in table %u exists already", table);
+	} else if (err) {
+		errno = -err;
+		tlsid_log_perror("policy routing: ip route add local 0.0.0.0/0 dev lo table %u", table);
+		rule(RTM_DELRULE, mark, table);
+		return -1;
+	}
+	tlsid_log_debug("policy routing: fwmark %#x -> table %u -> local", mark, table);
+	return 0;
+}
+
+void tlsid_route_teardown(uint32_t mark, uint32_t table)
+{
+	unsigned lo = if_nametoindex("lo");
+	int err;
+
+	err = route(RTM_DELROUTE, table, lo);
+	if (err && err != -ESRCH) {
+		errno = -err;
+		tlsid_log_perror("policy routing: removing the local route of table %u", table);
+	}
+	err = rule(RTM_DELRULE, mark, table);
+	if (err && err != -ENOENT) {
+		errno = -err;
+		tlsid_log_perror("policy routing: removing rule fwmark %#x", mark);
+	}
+}
+
+int tlsid_kernel_set_divert(uint16_t port, uint32_t mark, bool set_mark)
+{
+	char buf[TLSI_NL_MSGBUF], err[512];
+	struct nlmsghdr *nlh;
+	struct tlsi_nl nl;
+	int ret = 0;
+
+	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0) {
+		tlsid_log_error("tlsi: %s", err);
+		return -1;
+	}
+	nlh = tlsi_nl_msg(&nl, buf, TLSI_CMD_CONFIG_SET, 0);
+	mnl_attr_put_u16(nlh, TLSI_A_DIVERT_PORT, port);
+	if (set_mark)
+		mnl_attr_put_u32(nlh, TLSI_A_DIVERT_MARK, mark);
+	if (tlsi_nl_request(&nl, nlh, NULL, NULL) < 0) {
+		tlsi_nl_strerror(&nl, err, sizeof(err));
+		tlsid_log_error("tlsi: setting divert-port %u: %s", port, err);
+		ret = -1;
+	}
+	tlsi_nl_close(&nl);
+	return ret;
+}

@@ -1,0 +1,893 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The workers: one thread per core, each with its own transparent listener
+ * on the divert port (SO_REUSEPORT: the kernel spreads new connections over
+ * the listeners by their 4-tuple hash) and its own epoll loop. A session
+ * lives and dies on the worker that accepted it, so sessions need no locks;
+ * what workers share (the forged-certificate cache, counters, logs) has its
+ * own.
+ *
+ * A session walks these states, all non-blocking, edge-triggered:
+ *
+ *   PEEK      MSG_PEEK the client's first bytes until they hold a whole
+ *             ClientHello (SNI, ALPN, versions); anything else: dropped
+ *   CONNECT   connect to the original destination (getsockname() of the
+ *             accepted socket) from the client's own address and port
+ *             (IP_TRANSPARENT); failure: the client gets a reset
+ *   UP_HS     TLS client handshake with the server, with the client's SNI
+ *             and ALPN; the chain is checked against the trust store and
+ *             the SNI; failure: the client is closed
+ *   DOWN_HS   TLS server handshake with the client (the ClientHello is
+ *             still in the socket), presenting a forged leaf
+ *   RELAY     relay.c
+ *
+ * Each second a worker sweeps its sessions for handshake and idle timeouts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "tlsid.h"
+
+#ifndef IP_TRANSPARENT
+#define IP_TRANSPARENT 19
+#endif
+
+#define EVENTS_MAX	64
+
+struct tlsid_worker {
+	int id;
+	pthread_t thread;
+	bool started;
+	int epfd;
+	int lfd;
+	enum tlsid_obj_kind lobj, wobj;	/* epoll data of the listener and wake fd */
+	bool accept_paused;		/* out of descriptors: retry on the sweep */
+	struct tlsid_session *sessions;
+	struct tlsid_session *dead;	/* freed after the current batch */
+	uint8_t peek[TLSID_CH_PEEK_MAX];
+};
+
+static struct tlsid_worker *workers;
+static int nworkers;
+static int wake_fd = -1;
+static SSL_CTX *client_ctx, *server_ctx;
+int tlsid_ssl_idx = -1;
+
+/* ---- OpenSSL contexts ------------------------------------------------ */
+
+/* Offer the client the protocol the server chose, if the client asked for it. */
+static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		       const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct tlsid_session *s = SSL_get_ex_data(ssl, tlsid_ssl_idx);
+	unsigned int i = 0;
+
+	if (!s || !s->alpn_len)
+		return SSL_TLSEXT_ERR_NOACK;
+	while (i < inlen) {
+		unsigned int n = in[i];
+
+		if (i + 1 + n > inlen)
+			break;
+		if (n == s->alpn_len && !memcmp(in + i + 1, s->alpn, n)) {
+			*out = in + i + 1;
+			*outlen = (unsigned char)n;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += 1 + n;
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
+int tlsid_ssl_ctx_init(void)
+{
+	const long mode = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+			  SSL_MODE_RELEASE_BUFFERS;
+	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
+
+	tlsid_ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	client_ctx = SSL_CTX_new(TLS_client_method());
+	server_ctx = SSL_CTX_new(TLS_server_method());
+	if (tlsid_ssl_idx < 0 || !client_ctx || !server_ctx) {
+		tlsid_log_ssl("OpenSSL contexts");
+		return -1;
+	}
+	/* Verified, but never refused by OpenSSL: tlsid decides (untrusted CA). */
+	SSL_CTX_set_verify(client_ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set1_cert_store(client_ctx, tlsid_keys.trust);
+	SSL_CTX_set_mode(client_ctx, mode);
+	SSL_CTX_set_options(client_ctx, opts);
+	SSL_CTX_set_session_cache_mode(client_ctx, SSL_SESS_CACHE_OFF);
+
+	SSL_CTX_set_mode(server_ctx, mode);
+	SSL_CTX_set_options(server_ctx, opts | SSL_OP_NO_TICKET);
+	/* No tickets: later kTLS hand-offs want the record sequence at 0. */
+	SSL_CTX_set_num_tickets(server_ctx, 0);
+	SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_alpn_select_cb(server_ctx, alpn_select, NULL);
+	return 0;
+}
+
+void tlsid_ssl_ctx_free(void)
+{
+	SSL_CTX_free(client_ctx);
+	SSL_CTX_free(server_ctx);
+	client_ctx = server_ctx = NULL;
+}
+
+SSL_CTX *tlsid_client_ctx(void)
+{
+	return client_ctx;
+}
+
+SSL_CTX *tlsid_server_ctx(void)
+{
+	return server_ctx;
+}
+
+/* ---- sockets --------------------------------------------------------- */
+
+void tlsid_close_reset(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
+static int listener_open(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd, one = 1;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		tlsid_log_perror("listener: socket");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0) {
+		tlsid_log_perror("listener: IP_TRANSPARENT (needs CAP_NET_ADMIN)");
+		goto fail;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		tlsid_log_perror("listener: SO_REUSEADDR/SO_REUSEPORT");
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		tlsid_log_perror("listener: bind to port %u", port);
+		goto fail;
+	}
+	if (listen(fd, 1024) < 0) {
+		tlsid_log_perror("listener: listen");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int ep_add(struct tlsid_worker *w, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* ---- sessions -------------------------------------------------------- */
+
+static void session_end(struct tlsid_session *s);
+
+static void set_reason(struct tlsid_session *s, enum tlsid_result r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_reason(struct tlsid_session *s, enum tlsid_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->reason[0])
+		return;		/* the first reason is the real one */
+	s->result = r;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void close_fds(struct tlsid_session *s, bool reset_client, bool reset_up)
+{
+	if (reset_client)
+		tlsid_close_reset(s->cfd);
+	else if (s->cfd >= 0)
+		close(s->cfd);
+	if (reset_up)
+		tlsid_close_reset(s->ufd);
+	else if (s->ufd >= 0)
+		close(s->ufd);
+	s->cfd = s->ufd = -1;
+}
+
+/* Close both sides now, telling each TLS peer goodbye when it has one. */
+static void session_abort(struct tlsid_session *s, bool reset_client, bool reset_up)
+{
+	if (s->up && !reset_up && s->up_done)
+		SSL_shutdown(s->up);
+	if (s->down && !reset_client && s->state > TLSID_S_DOWN_HS)
+		SSL_shutdown(s->down);
+	ERR_clear_error();
+	close_fds(s, reset_client, reset_up);
+	s->state = TLSID_S_DONE;
+}
+
+#define ALERT_HANDSHAKE_FAILURE	40
+#define ALERT_ACCESS_DENIED	49
+#define ALERT_INTERNAL_ERROR	80
+
+/*
+ * Refuse a client whose ClientHello is still unread (before DOWN_HS) with a
+ * fatal TLS alert, so that it says why instead of "connection reset": the
+ * ClientHello is read first (closing a socket with unread data resets it),
+ * then the alert, then FIN.
+ */
+static void refuse_client(struct tlsid_session *s, uint8_t alert)
+{
+	uint8_t rec[7] = { 21, 3, 3, 0, 2, 2, alert };
+	size_t left = s->ch.consumed;
+
+	if (s->cfd < 0 || s->state > TLSID_S_UP_HS)
+		return;
+	while (left) {
+		ssize_t n = recv(s->cfd, s->w->peek, left < sizeof(s->w->peek) ? left : sizeof(s->w->peek),
+				 MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		left -= (size_t)n;
+	}
+	if (send(s->cfd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(rec))
+		shutdown(s->cfd, SHUT_WR);
+	close(s->cfd);
+	s->cfd = -1;
+}
+
+static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
+}
+
+static void log_end(struct tlsid_session *s)
+{
+	char c[32], d[32];
+
+	addr_str(&s->client, c, sizeof(c));
+	addr_str(&s->server, d, sizeof(d));
+	if (s->result == TLSID_R_DECRYPTED && !s->reason[0])
+		tlsid_log_debug("%s -> %s (%s): done, %llu bytes up, %llu down", c, d,
+				s->ch.has_sni ? s->ch.sni : "no SNI",
+				(unsigned long long)s->c2s.bytes, (unsigned long long)s->s2c.bytes);
+	else
+		tlsid_log_info("%s -> %s (%s): %s", c, d, s->ch.has_sni ? s->ch.sni : "no SNI",
+			       s->reason[0] ? s->reason : "closed");
+}
+
+static void session_end(struct tlsid_session *s)
+{
+	struct tlsid_worker *w = s->w;
+
+	if (s->result == TLSID_R_NONE)
+		s->result = TLSID_R_NOT_DECRYPTED;
+	close_fds(s, false, false);
+	log_end(s);
+	tlsid_inspect_log_session(s);
+	tlsid_count_add(TLSID_C_bytes_client_to_server, s->c2s.bytes);
+	tlsid_count_add(TLSID_C_bytes_server_to_client, s->s2c.bytes);
+	SSL_free(s->down);
+	SSL_free(s->up);
+	s->down = s->up = NULL;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		w->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	/* Another event of this batch may still point at s. */
+	s->next = w->dead;
+	s->prev = NULL;
+	w->dead = s;
+	atomic_fetch_sub(&tlsid_sessions_active, 1);
+}
+
+static void reap(struct tlsid_worker *w)
+{
+	while (w->dead) {
+		struct tlsid_session *s = w->dead;
+
+		w->dead = s->next;
+		free(s);
+	}
+}
+
+static void ssl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_peek_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	snprintf(buf, len, "%s", r ? r : e ? "OpenSSL error" : "connection closed");
+	ERR_clear_error();
+}
+
+/* PEEK: true to go on, false to wait (or the session is over). */
+static bool step_peek(struct tlsid_session *s)
+{
+	ssize_t n = recv(s->cfd, s->w->peek, sizeof(s->w->peek), MSG_PEEK);
+	int rc;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (n <= 0) {
+		tlsid_count(TLSID_C_client_closed_early);
+		set_reason(s, TLSID_R_NOT_DECRYPTED, "client closed before its ClientHello%s%s",
+			   n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+		session_abort(s, false, false);
+		return false;
+	}
+	rc = tlsid_ch_parse(s->w->peek, (size_t)n, &s->ch);
+	if (rc == TLSID_CH_TRUNCATED && (size_t)n < sizeof(s->w->peek))
+		return false;
+	if (rc == TLSID_CH_NOT_TLS || rc == TLSID_CH_NOT_HELLO) {
+		tlsid_count(TLSID_C_not_tls_dropped);
+		set_reason(s, TLSID_R_BLOCKED, "not a TLS ClientHello: %s", s->ch.err);
+		session_abort(s, true, false);
+		return false;
+	}
+	if (rc) {
+		tlsid_count(TLSID_C_clienthello_malformed);
+		set_reason(s, TLSID_R_BLOCKED, "%s: %s", tlsid_ch_strerror(rc),
+			   rc == TLSID_CH_TRUNCATED ? "longer than the peek buffer" : s->ch.err);
+		session_abort(s, true, false);
+		return false;
+	}
+	s->state = TLSID_S_CONNECT;
+	return true;
+}
+
+static bool step_connect(struct tlsid_session *s)
+{
+	int one = 1, err = 0;
+	socklen_t len = sizeof(err);
+
+	if (s->ufd < 0) {
+		s->ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (s->ufd < 0)
+			goto fail;
+		/* The server must see the client: its address, its port. */
+		if (setsockopt(s->ufd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+		    setsockopt(s->ufd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(s->ufd, (struct sockaddr *)&s->client, sizeof(s->client)) < 0)
+			goto fail;
+		setsockopt(s->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (ep_add(s->w, s->ufd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, s) < 0)
+			goto fail;
+		if (connect(s->ufd, (struct sockaddr *)&s->server, sizeof(s->server)) == 0)
+			goto connected;
+		if (errno != EINPROGRESS)
+			goto fail;
+		return false;
+	}
+	if (getsockopt(s->ufd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		goto fail;
+	if (err) {
+		errno = err;
+		goto fail;
+	}
+	if (connect(s->ufd, (struct sockaddr *)&s->server, sizeof(s->server)) < 0 &&
+	    errno != EISCONN) {
+		if (errno == EALREADY || errno == EINPROGRESS)
+			return false;
+		goto fail;
+	}
+connected:
+	s->state = TLSID_S_UP_HS;
+	return true;
+fail:
+	tlsid_count(TLSID_C_upstream_unreachable);
+	set_reason(s, TLSID_R_NOT_DECRYPTED, "upstream unreachable: %s", strerror(errno));
+	session_abort(s, true, false);
+	return false;
+}
+
+static void name_line(X509_NAME *n, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int k;
+
+	buf[0] = '\0';
+	if (!b)
+		return;
+	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
+	k = BIO_read(b, buf, (int)len - 1);
+	buf[k > 0 ? k : 0] = '\0';
+	BIO_free(b);
+}
+
+static int upstream_ssl(struct tlsid_session *s)
+{
+	uint16_t maxv = tlsid_ch_max_version(&s->ch);
+	X509_VERIFY_PARAM *vp;
+
+	s->up = SSL_new(client_ctx);
+	if (!s->up || !SSL_set_fd(s->up, s->ufd))
+		return -1;
+	SSL_set_ex_data(s->up, tlsid_ssl_idx, s);
+	vp = SSL_get0_param(s->up);
+	if (s->ch.has_sni) {
+		if (!SSL_set_tlsext_host_name(s->up, s->ch.sni) ||
+		    !X509_VERIFY_PARAM_set1_host(vp, s->ch.sni, 0))
+			return -1;
+	} else if (!X509_VERIFY_PARAM_set1_ip(vp, (const unsigned char *)&s->server.sin_addr, 4)) {
+		return -1;
+	}
+	if (s->ch.has_alpn && SSL_set_alpn_protos(s->up, s->ch.alpn, s->ch.alpn_len))
+		return -1;
+	/* Offer the server no more than the client offered. */
+	if (maxv >= TLS1_VERSION && maxv <= TLS1_3_VERSION)
+		SSL_set_max_proto_version(s->up, maxv);
+	SSL_set_connect_state(s->up);
+	return 0;
+}
+
+/* The server's certificate is known: decide, forge, set up the client side. */
+static bool upstream_done(struct tlsid_session *s)
+{
+	X509 *peer = SSL_get0_peer_certificate(s->up), *leaf;
+	const unsigned char *alpn;
+	unsigned int alpn_len;
+	EVP_PKEY *key;
+
+	s->up_done = true;
+	snprintf(s->up_version, sizeof(s->up_version), "%s", SSL_get_version(s->up));
+	snprintf(s->up_cipher, sizeof(s->up_cipher), "%s", SSL_get_cipher_name(s->up));
+	if (!peer) {
+		tlsid_count(TLSID_C_upstream_handshake_failed);
+		set_reason(s, TLSID_R_NOT_DECRYPTED, "server sent no certificate");
+		refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+		session_abort(s, false, false);
+		return false;
+	}
+	name_line(X509_get_issuer_name(peer), s->upstream_issuer, sizeof(s->upstream_issuer));
+	s->verify_err = SSL_get_verify_result(s->up);
+	s->chain_ok = s->verify_err == X509_V_OK;
+	s->ca = TLSID_CA_SIGNING;
+	if (!s->chain_ok) {
+		tlsid_count(TLSID_C_chain_invalid);
+		if (tlsid_cfg.block_invalid) {
+			tlsid_count(TLSID_C_blocked_invalid);
+			set_reason(s, TLSID_R_BLOCKED, "server certificate invalid: %s",
+				   X509_verify_cert_error_string(s->verify_err));
+			refuse_client(s, ALERT_ACCESS_DENIED);
+			session_abort(s, false, false);
+			return false;
+		}
+		s->ca = TLSID_CA_UNTRUSTED;
+		snprintf(s->reason, sizeof(s->reason), "server certificate invalid (%s): untrusted CA",
+			 X509_verify_cert_error_string(s->verify_err));
+	}
+	SSL_get0_alpn_selected(s->up, &alpn, &alpn_len);
+	if (alpn_len && alpn_len < sizeof(s->alpn)) {
+		memcpy(s->alpn, alpn, alpn_len);
+		s->alpn_len = (uint8_t)alpn_len;
+	}
+	leaf = tlsid_forge(peer, s->ca, &key);
+	if (!leaf)
+		goto internal;
+	s->down = SSL_new(server_ctx);
+	if (!s->down || !SSL_set_fd(s->down, s->cfd) ||
+	    !SSL_use_cert_and_key(s->down, leaf, key, tlsid_keys.ca[s->ca].chain, 1)) {
+		X509_free(leaf);
+		goto internal;
+	}
+	X509_free(leaf);
+	SSL_set_ex_data(s->down, tlsid_ssl_idx, s);
+	SSL_set_accept_state(s->down);
+	s->state = TLSID_S_DOWN_HS;
+	return true;
+internal:
+	tlsid_count(TLSID_C_internal_errors);
+	s->reason[0] = '\0';
+	set_reason(s, TLSID_R_NOT_DECRYPTED, "internal error setting up the client side");
+	tlsid_log_ssl("session setup");
+	refuse_client(s, ALERT_INTERNAL_ERROR);
+	session_abort(s, false, false);
+	return false;
+}
+
+static bool step_up_hs(struct tlsid_session *s)
+{
+	char why[128];
+	int r, e;
+
+	if (!s->up && upstream_ssl(s)) {
+		tlsid_count(TLSID_C_internal_errors);
+		set_reason(s, TLSID_R_NOT_DECRYPTED, "internal error setting up the server side");
+		tlsid_log_ssl("upstream SSL");
+		refuse_client(s, ALERT_INTERNAL_ERROR);
+		session_abort(s, false, true);
+		return false;
+	}
+	ERR_clear_error();
+	r = SSL_do_handshake(s->up);
+	if (r == 1)
+		return upstream_done(s);
+	e = SSL_get_error(s->up, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return false;
+	if (e == SSL_ERROR_SYSCALL && errno)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else
+		ssl_reason(why, sizeof(why));
+	tlsid_count(TLSID_C_upstream_handshake_failed);
+	set_reason(s, TLSID_R_NOT_DECRYPTED, "server handshake failed: %s", why);
+	refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+	session_abort(s, false, false);
+	return false;
+}
+
+static bool step_down_hs(struct tlsid_session *s)
+{
+	char why[128];
+	int r, e;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(s->down);
+	if (r == 1) {
+		snprintf(s->down_version, sizeof(s->down_version), "%s", SSL_get_version(s->down));
+		snprintf(s->down_cipher, sizeof(s->down_cipher), "%s", SSL_get_cipher_name(s->down));
+		s->result = TLSID_R_DECRYPTED;
+		tlsid_count(TLSID_C_decrypted);
+		s->state = TLSID_S_RELAY;
+		s->last_active = tlsid_now();
+		if (tlsid_relay_start(s) < 0)
+			return false;
+		return true;
+	}
+	e = SSL_get_error(s->down, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return false;
+	if (e == SSL_ERROR_SYSCALL && errno)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else
+		ssl_reason(why, sizeof(why));
+	tlsid_count(TLSID_C_client_handshake_failed);
+	s->reason[0] = '\0';
+	set_reason(s, TLSID_R_NOT_DECRYPTED, "client handshake failed: %s%s", why,
+		   s->ca == TLSID_CA_UNTRUSTED ? " (certificate from the untrusted CA)" : "");
+	session_abort(s, false, false);
+	return false;
+}
+
+static void session_step(struct tlsid_session *s)
+{
+	bool go = true;
+
+	while (go) {
+		switch (s->state) {
+		case TLSID_S_PEEK:
+			go = step_peek(s);
+			break;
+		case TLSID_S_CONNECT:
+			go = step_connect(s);
+			break;
+		case TLSID_S_UP_HS:
+			go = step_up_hs(s);
+			break;
+		case TLSID_S_DOWN_HS:
+			go = step_down_hs(s);
+			break;
+		case TLSID_S_RELAY:
+			if (tlsid_relay_step(s))
+				s->state = TLSID_S_DONE;
+			go = false;
+			break;
+		case TLSID_S_DONE:
+			go = false;
+			break;
+		}
+	}
+	if (s->state == TLSID_S_DONE)
+		session_end(s);
+}
+
+static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in *peer)
+{
+	socklen_t len = sizeof(struct sockaddr_in);
+	struct tlsid_session *s;
+	int one = 1;
+
+	tlsid_count(TLSID_C_accepted);
+	if ((unsigned)atomic_load(&tlsid_sessions_active) >= tlsid_cfg.max_sessions) {
+		tlsid_count(TLSID_C_sessions_limit_dropped);
+		tlsid_close_reset(fd);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		tlsid_count(TLSID_C_internal_errors);
+		tlsid_close_reset(fd);
+		return;
+	}
+	s->kind = TLSID_OBJ_SESSION;
+	s->w = w;
+	s->cfd = fd;
+	s->ufd = -1;
+	s->client = *peer;
+	s->started = s->last_active = tlsid_now();
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	s->next = w->sessions;
+	if (w->sessions)
+		w->sessions->prev = s;
+	w->sessions = s;
+	atomic_fetch_add(&tlsid_sessions_active, 1);
+	/* TPROXY keeps the original destination as the local address. */
+	if (getsockname(fd, (struct sockaddr *)&s->server, &len) < 0) {
+		tlsid_count(TLSID_C_internal_errors);
+		set_reason(s, TLSID_R_NOT_DECRYPTED, "getsockname: %s", strerror(errno));
+		session_abort(s, true, false);
+		session_end(s);
+		return;
+	}
+	if (ntohs(s->server.sin_port) == tlsid_cfg.port) {
+		/* Someone connected to the listener itself: nowhere to go. */
+		tlsid_count(TLSID_C_not_tls_dropped);
+		set_reason(s, TLSID_R_BLOCKED, "connection to the divert port itself");
+		session_abort(s, true, false);
+		session_end(s);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ep_add(w, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, s) < 0) {
+		tlsid_count(TLSID_C_internal_errors);
+		set_reason(s, TLSID_R_NOT_DECRYPTED, "epoll: %s", strerror(errno));
+		session_abort(s, true, false);
+		session_end(s);
+		return;
+	}
+	session_step(s);
+}
+
+static void accept_all(struct tlsid_worker *w)
+{
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(w->lfd, (struct sockaddr *)&peer, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				if (!w->accept_paused)
+					tlsid_log_perror("worker %d: accept (paused for a second)", w->id);
+				w->accept_paused = true;
+			}
+			return;
+		}
+		w->accept_paused = false;
+		if (peer.sin_family != AF_INET) {
+			close(fd);
+			continue;
+		}
+		session_new(w, fd, &peer);
+	}
+}
+
+/* Handshake and idle timeouts. */
+static void sweep(struct tlsid_worker *w, time_t now)
+{
+	struct tlsid_session *s, *next;
+
+	for (s = w->sessions; s; s = next) {
+		next = s->next;
+		if (s->state < TLSID_S_RELAY &&
+		    now - s->started >= (time_t)tlsid_cfg.hs_timeout) {
+			if (s->state == TLSID_S_PEEK) {
+				tlsid_count(TLSID_C_clienthello_timeout);
+				set_reason(s, TLSID_R_NOT_DECRYPTED, "no ClientHello within %us",
+					   tlsid_cfg.hs_timeout);
+				session_abort(s, true, false);
+			} else if (s->state == TLSID_S_CONNECT) {
+				tlsid_count(TLSID_C_upstream_unreachable);
+				set_reason(s, TLSID_R_NOT_DECRYPTED,
+					   "upstream unreachable: no answer within %us",
+					   tlsid_cfg.hs_timeout);
+				session_abort(s, true, true);
+			} else {
+				tlsid_count(TLSID_C_handshake_timeout);
+				s->reason[0] = '\0';
+				set_reason(s, TLSID_R_NOT_DECRYPTED, "%s handshake timed out",
+					   s->state == TLSID_S_UP_HS ? "server" : "client");
+				refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+				session_abort(s, false, false);
+			}
+			session_end(s);
+		} else if (s->state == TLSID_S_RELAY &&
+			   now - s->last_active >= (time_t)tlsid_cfg.idle_timeout) {
+			tlsid_count(TLSID_C_idle_timeout);
+			set_reason(s, TLSID_R_DECRYPTED, "idle for %us", tlsid_cfg.idle_timeout);
+			session_abort(s, false, false);
+			session_end(s);
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct tlsid_worker *w = arg;
+	struct epoll_event ev[EVENTS_MAX];
+	time_t next_sweep = tlsid_now() + 1;
+
+	while (!atomic_load(&tlsid_stopping)) {
+		int n = epoll_wait(w->epfd, ev, EVENTS_MAX, 1000), i;
+		time_t now;
+
+		if (n < 0 && errno != EINTR) {
+			tlsid_log_perror("worker %d: epoll_wait", w->id);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			enum tlsid_obj_kind *k = ev[i].data.ptr;
+
+			if (*k == TLSID_OBJ_LISTENER) {
+				accept_all(w);
+			} else if (*k == TLSID_OBJ_SESSION) {
+				struct tlsid_session *s = (struct tlsid_session *)k;
+
+				if (s->state != TLSID_S_DONE)
+					session_step(s);
+			}
+		}
+		reap(w);
+		now = tlsid_now();
+		if (now >= next_sweep) {
+			sweep(w, now);
+			reap(w);
+			if (w->accept_paused)
+				accept_all(w);
+			next_sweep = now + 1;
+		}
+	}
+	/* Stopping: every session ends now. */
+	while (w->sessions) {
+		struct tlsid_session *s = w->sessions;
+
+		set_reason(s, s->result == TLSID_R_DECRYPTED ? TLSID_R_DECRYPTED : TLSID_R_NOT_DECRYPTED,
+			   "tlsid stopping");
+		session_abort(s, s->state < TLSID_S_RELAY, false);
+		session_end(s);
+	}
+	reap(w);
+	return NULL;
+}
+
+/*
+ * One tlsid per port and network namespace: SO_REUSEPORT would let a second
+ * one share the listeners. An abstract unix socket name is per namespace and
+ * goes away with the process, however it ends.
+ */
+int tlsid_instance_lock(uint16_t port)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, len;
+
+	len = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "tlsid:%u", port);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		tlsid_log_perror("instance lock: socket");
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0) {
+		if (errno == EADDRINUSE)
+			tlsid_log_error("another tlsid serves port %u in this network namespace", port);
+		else
+			tlsid_log_perror("instance lock");
+		close(fd);
+		return -1;
+	}
+	return fd;	/* kept open for the process's life */
+}
+
+int tlsid_listeners_open(int n, uint16_t port)
+{
+	int i;
+
+
+	workers = calloc((size_t)n, sizeof(*workers));
+	if (!workers)
+		return -1;
+	nworkers = n;
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wake_fd < 0) {
+		tlsid_log_perror("eventfd");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct tlsid_worker *w = &workers[i];
+
+		w->id = i;
+		w->lobj = TLSID_OBJ_LISTENER;
+		w->wobj = TLSID_OBJ_WAKE;
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (w->epfd < 0) {
+			tlsid_log_perror("epoll_create1");
+			return -1;
+		}
+		w->lfd = listener_open(port);
+		if (w->lfd < 0)
+			return -1;
+		if (ep_add(w, w->lfd, EPOLLIN | EPOLLET, &w->lobj) < 0 ||
+		    ep_add(w, wake_fd, EPOLLIN, &w->wobj) < 0) {
+			tlsid_log_perror("epoll_ctl");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tlsid_workers_start(void)
+{
+	int i, err;
+
+	for (i = 0; i < nworkers; i++) {
+		err = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+		if (err) {
+			errno = err;
+			tlsid_log_perror("starting worker %d", i);
+			return -1;
+		}
+		workers[i].started = true;
+	}
+	return 0;
+}
+
+void tlsid_workers_stop(void)
+{
+	uint64_t one = 1;
+	int i;
+
+	atomic_store(&tlsid_stopping, true);
+	if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0)
+		tlsid_log_perror("waking the workers");
+	for (i = 0; workers && i < nworkers; i++) {
+		if (workers[i].started)
+			pthread_join(workers[i].thread, NULL);
+		if (workers[i].lfd > 0)
+			close(workers[i].lfd);
+		if (workers[i].epfd > 0)
+			close(workers[i].epfd);
+	}
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
+	if (wake_fd >= 0)
+		close(wake_fd);
+	wake_fd = -1;
+}
