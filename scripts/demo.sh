@@ -55,6 +55,34 @@ sleep 4
 echo "after expiry:"
 web
 
+say "SSL client inspection: tlsid decrypts https://site.test with a forged certificate"
+CERTS=/tmp/demo-certs.$$
+mkdir -p "$CERTS"
+mkca webca "Public Web CA"            # the CA that signed the real site
+mkca corpca "Corp Inspection CA"      # the organisation's signing CA
+mkleaf site site.test webca rsa:2048
+head -c 1M /dev/urandom >"$CERTS/big.bin"
+spawn s python3 tests/vm/tools/https_server.py 443 "$CERTS/big.bin" "site.test=$CERTS/site.crt,$CERTS/site.key"
+wait_port s 443
+add_addr a br0 10.9.0.254/24
+in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+run tlsictl ssl-proxy add web ports 443 cert corpca logging
+run tlsictl ssl-policy add outbound profile office proxy web
+run tlsictl config set ssl-client on
+printf '$ tlsid --ca-cert corpca.crt --ca-key corpca.key --trust webca.crt --log inspect.log\n'
+spawn a userspace/tlsid/tlsid --foreground --ca-cert "$CERTS/corpca.crt" --ca-key "$CERTS/corpca.key" \
+	--trust "$CERTS/webca.crt" --log "$CERTS/inspect.log"
+wait_port a 15443
+sleep 1
+echo "client: curl --cacert corpca.crt https://site.test/ (the client trusts only the Corp CA):"
+in_c curl -sS --max-time 20 --resolve site.test:443:10.9.0.2 --cacert "$CERTS/corpca.crt" \
+	-w '  -> HTTP %{http_code}, %{size_download} bytes\n' https://site.test/ || true
+echo "the certificate the client was shown:"
+in_c timeout 10 openssl s_client -connect 10.9.0.2:443 -servername site.test </dev/null 2>/dev/null |
+	openssl x509 -noout -subject -issuer | sed 's/^/  /'
+echo "the SSL inspection log:"
+sed 's/^/  /' "$CERTS/inspect.log" | head -n 3
+
 say "Events (tlsictl monitor)"
 cat /tmp/demo-events.$$
 

@@ -19,23 +19,8 @@ W=/tmp/tlsid-test.$$
 mkdir -p "$W"
 on_exit "rm -rf $W"
 
-# ---- certificates (openssl CLI) ---------------------------------------
-# mkca NAME CN: a self-signed ECDSA CA.
-mkca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$W/$1.key" -out "$W/$1.crt" -days 30 -subj "/CN=$2" \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-}
-# mkleaf NAME HOST CA KEYSPEC: a server certificate for HOST, 20 days.
-mkleaf() {
-	printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$2" \
-		>"$W/$1.ext"
-	# shellcheck disable=SC2086
-	openssl req -newkey $4 -nodes -keyout "$W/$1.key" -out "$W/$1.csr" -subj "/CN=$2" 2>/dev/null
-	openssl x509 -req -in "$W/$1.csr" -CA "$W/$3.crt" -CAkey "$W/$3.key" -CAcreateserial \
-		-out "$W/$1.crt" -days 20 -extfile "$W/$1.ext" 2>/dev/null
-}
+# ---- certificates (openssl CLI; mkca and mkleaf are in tlsi.sh) ----
+CERTS=$W
 mkca testca "tlsi test CA"
 mkca unknownca "Unknown CA"
 mkca signca "tlsi test signing CA"
@@ -45,54 +30,14 @@ mkleaf bad bad.test unknownca "ec -pkeyopt ec_paramgen_curve:P-256"
 head -c 5M /dev/urandom >"$W/big.bin"
 BIG_SHA=$(sha256sum <"$W/big.bin" | cut -d' ' -f1)
 
-# ---- HTTPS server: virtual hosts by SNI, GET / names the host, /big ----
-cat >"$W/https.py" <<'EOF'
-import http.server, ssl, sys
-# https.py PORT BIGFILE NAME=CERT,KEY ...   (the first name is the default)
-port, big = int(sys.argv[1]), sys.argv[2]
-ctxs, bodies, first = {}, {}, None
-for spec in sys.argv[3:]:
-    name, files = spec.split("=", 1)
-    cert, key = files.split(",")
-    c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    c.load_cert_chain(cert, key)
-    c.set_alpn_protocols(["http/1.1"])
-    ctxs[name], bodies[id(c)] = c, (name + " says hello\n").encode()
-    first = first or c
-def sni(sslobj, name, ctx):
-    if name in ctxs:
-        sslobj.context = ctxs[name]
-first.sni_callback = sni
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def do_GET(self):
-        data = open(big, "rb").read() if self.path == "/big" else bodies[id(self.request.context)]
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-class S(http.server.ThreadingHTTPServer):
-    daemon_threads = allow_reuse_address = True
-    def finish_request(self, request, addr):
-        try:
-            tls = first.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        try:
-            self.RequestHandlerClass(tls, addr, self)
-        finally:
-            tls.close()
-S(("0.0.0.0", port), H).serve_forever()
-EOF
+# ---- HTTPS server (tools/https_server.py): virtual hosts by SNI ----
 
 tlsi_basic
 add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-spawn s python3 "$W/https.py" 443 "$W/big.bin" "site.test=$W/site.crt,$W/site.key" \
+spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/big.bin" "site.test=$W/site.crt,$W/site.key" \
 	"other.test=$W/other.crt,$W/other.key"
-spawn s python3 "$W/https.py" 8443 "$W/big.bin" "bad.test=$W/bad.crt,$W/bad.key"
+spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 8443 "$W/big.bin" "bad.test=$W/bad.crt,$W/bad.key"
 wait_port s 443
 wait_port s 8443
 

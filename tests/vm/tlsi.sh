@@ -62,3 +62,21 @@ monitor_start() {
 	spawn a "$TLSICTL" monitor >"$1" 2>&1
 	sleep 0.5
 }
+
+# Certificates made with the openssl CLI in $CERTS (set it first).
+# mkca NAME CN: a self-signed ECDSA CA.
+mkca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$CERTS/$1.key" -out "$CERTS/$1.crt" -days 30 -subj "/CN=$2" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+# mkleaf NAME HOST CA KEYSPEC: a server certificate for HOST, 20 days.
+mkleaf() {
+	printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$2" \
+		>"$CERTS/$1.ext"
+	# shellcheck disable=SC2086
+	openssl req -newkey $4 -nodes -keyout "$CERTS/$1.key" -out "$CERTS/$1.csr" -subj "/CN=$2" 2>/dev/null
+	openssl x509 -req -in "$CERTS/$1.csr" -CA "$CERTS/$3.crt" -CAkey "$CERTS/$3.key" -CAcreateserial \
+		-out "$CERTS/$1.crt" -days 20 -extfile "$CERTS/$1.ext" 2>/dev/null
+}
