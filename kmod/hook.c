@@ -401,7 +401,8 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		tlsi_decide(tn, seg, &f->key, &d);
 		WRITE_ONCE(f->verdict, d.verdict);
 		WRITE_ONCE(f->table, d.table);
-		WRITE_ONCE(f->flags, d.flags);
+		/* A diverted flow stays diverted across re-decisions. */
+		WRITE_ONCE(f->flags, d.flags | (f->flags & TLSI_FLOW_F_DIVERTED));
 		WRITE_ONCE(f->tm_rule, d.tm_rule);
 		/* Only a connection's first SYN can be intercepted; a diverted
 		 * flow stays diverted (tlsid owns both of its sockets). */

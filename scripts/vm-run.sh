@@ -249,6 +249,11 @@ esac
 
 # ---------------------------------------------------------------------------
 # Boot and follow the console.
+# TCG has been seen (rarely) to hang before the kernel prints anything: a
+# VM that has not booted within BOOT_TIMEOUT seconds is killed and started
+# again, up to three times.
+BOOT_TIMEOUT=${TLSI_VM_BOOT_TIMEOUT:-120}
+for attempt in 1 2 3; do
 passed=0 failed=0 booted=0 done=0 module_fail='' streaming=0 end_rc='' current=''
 declare -A RESULT=()
 START=$SECONDS
@@ -310,10 +315,26 @@ while IFS= read -r line; do
 done < <(
 	{
 		rc=0
+		(
+			sleep "$BOOT_TIMEOUT"
+			if ! grep -q "$M BOOTED" "$CONSOLE" 2>/dev/null; then
+				echo "vm-run: no boot after ${BOOT_TIMEOUT}s" >>"$TMP/boot.hang"
+				kill "$(cat "$QEMU_PIDFILE" 2>/dev/null)" 2>/dev/null
+			fi
+		) </dev/null >/dev/null 2>&1 &	# not on the console pipe: tee would wait for it
+		watchdog=$!
 		timeout --foreground -k 10 "$DEADLINE" "${QEMU[@]}" </dev/null 2>&1 || rc=$?
+		kill "$watchdog" 2>/dev/null || true
 		echo "$rc" >"$TMP/qemu.rc"
 	} | tee "$CONSOLE"
 )
+
+	if [ $booted = 1 ] || [ ! -s "$TMP/boot.hang" ] || [ $attempt = 3 ]; then
+		break
+	fi
+	echo "vm-run: the VM did not boot within ${BOOT_TIMEOUT}s (attempt $attempt), starting it again"
+	rm -f "$TMP/boot.hang" "$QEMU_PIDFILE"
+done
 
 qrc=$(cat "$TMP/qemu.rc" 2>/dev/null || echo '?')
 why=

@@ -102,6 +102,47 @@ grep -q "reached Critical threshold of Max Concurrent Connections" /tmp/divert-d
 wait "$holder" || true
 ctl_ok config set max-ssl-sessions 10000
 
+# A configuration change while an intercepted session is open: the session
+# keeps going through the daemon, and its slot is released when it ends.
+spawn s python3 -c '
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 8000)); s.listen(8)
+def echo(c):
+    while True:
+        d = c.recv(4096)
+        if not d:
+            break
+        c.sendall(d)
+    c.close()
+while True:
+    threading.Thread(target=echo, args=(s.accept()[0],), daemon=True).start()
+'
+wait_port s 8000
+ctl_ok config set timeout-tcp-close 2
+fifo=/tmp/divert-fifo.$$
+mkfifo "$fifo"
+ip netns exec "$NS_C" python3 -c '
+import socket, sys
+s = socket.create_connection(("10.9.0.2", 8000), timeout=5)
+s.sendall(b"one\n")
+print(s.recv(100).decode().strip(), flush=True)
+open(sys.argv[1]).read()          # wait until the test changed the config
+s.sendall(b"two\n")
+print(s.recv(100).decode().strip(), flush=True)
+s.close()
+' "$fifo" >/tmp/divert-echo.$$ &
+echo_pid=$!
+wait_until 10 grep -q "one" /tmp/divert-echo.$$ || fail "echo session: $(cat /tmp/divert-echo.$$)"
+ctl_ok tm add unrelated action permit proto udp dport 9
+echo go >"$fifo"
+wait "$echo_pid" || fail "echo session failed after a config change: $(cat /tmp/divert-echo.$$)"
+assert_eq "$(cat /tmp/divert-echo.$$ | tr '\n' ' ')" "[tlsi] one two " "session across a config change"
+sessions_zero() { [ "$(counter ssl_sessions_active)" = 0 ]; }
+wait_until 15 sessions_zero || fail "ssl_sessions_active stays $(counter ssl_sessions_active) after every session ended"
+pass "session slots released"
+ctl_ok tm del unrelated
+
 # Configuration shows what was set; bad input is refused.
 tlsictl -j ssl-policy show | python3 -c '
 import json, sys
