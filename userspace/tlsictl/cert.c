@@ -301,38 +301,6 @@ static struct json *J(void)
 	return &cj;
 }
 
-static const char *jkey(const char *key, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; key[i] && i + 1 < len; i++)
-		buf[i] = key[i] == '-' ? '_' : key[i];
-	buf[i] = '\0';
-	return buf;
-}
-
-/* A plain value, quoted unless it reads back as one word. */
-static void plain(const char *v)
-{
-	const char *p;
-	bool quote = !*v;
-
-	for (p = v; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' || *p == '#')
-			quote = true;
-	if (!quote) {
-		fputs(v, stdout);
-		return;
-	}
-	putchar('"');
-	for (p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			putchar('\\');
-		putchar(*p);
-	}
-	putchar('"');
-}
-
 static void pkey(const char *key)
 {
 	if (!first)
@@ -373,13 +341,13 @@ void cout_name(const char *key, const char *val)
 	char k[64];
 
 	if (opt_json) {
-		json_string(J(), jkey(key, k, sizeof(k)), val);
+		json_string(J(), out_json_key(key, k, sizeof(k)), val);
 		return;
 	}
 	if (!first)
 		putchar(' ');
 	first = false;
-	plain(val);
+	out_plain_value(val);
 }
 
 void cout_str(const char *key, const char *val)
@@ -387,12 +355,12 @@ void cout_str(const char *key, const char *val)
 	char k[64];
 
 	if (opt_json) {
-		json_string(J(), jkey(key, k, sizeof(k)), val);
+		json_string(J(), out_json_key(key, k, sizeof(k)), val);
 		return;
 	}
 	pkey(key);
 	putchar(' ');
-	plain(val);
+	out_plain_value(val);
 }
 
 void cout_num(const char *key, long long v)
@@ -400,7 +368,7 @@ void cout_num(const char *key, long long v)
 	char k[64];
 
 	if (opt_json) {
-		json_i64(J(), jkey(key, k, sizeof(k)), v);
+		json_i64(J(), out_json_key(key, k, sizeof(k)), v);
 		return;
 	}
 	pkey(key);
@@ -412,7 +380,7 @@ void cout_flag(const char *key, bool set)
 	char k[64];
 
 	if (opt_json) {
-		json_bool(J(), jkey(key, k, sizeof(k)), set);
+		json_bool(J(), out_json_key(key, k, sizeof(k)), set);
 		return;
 	}
 	if (set)
@@ -439,7 +407,7 @@ void cout_detail(const char *key, const char *val)
 	char k[64];
 
 	if (opt_json)
-		json_string(J(), jkey(key, k, sizeof(k)), val);
+		json_string(J(), out_json_key(key, k, sizeof(k)), val);
 	else
 		printf("%-12s %s\n", key, val);
 }

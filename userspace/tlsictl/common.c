@@ -263,7 +263,7 @@ int ctl_dump(uint8_t cmd, void (*print)(const struct nlattr **tb))
 static struct json json;
 static bool plain_first;
 
-static const char *json_key(const char *key, char *buf, size_t len)
+const char *out_json_key(const char *key, char *buf, size_t len)
 {
 	size_t i;
 
@@ -273,8 +273,7 @@ static const char *json_key(const char *key, char *buf, size_t len)
 	return buf;
 }
 
-/* Plain values are quoted when they would not read back as one word. */
-static void plain_value(const char *v)
+void out_plain_value(const char *v)
 {
 	const char *p;
 	bool quote = !*v;
@@ -340,13 +339,13 @@ void out_name(const char *key, const char *val)
 	char k[64];
 
 	if (opt_json) {
-		json_string(&json, json_key(key, k, sizeof(k)), val);
+		json_string(&json, out_json_key(key, k, sizeof(k)), val);
 		return;
 	}
 	if (!plain_first)
 		putchar(' ');
 	plain_first = false;
-	plain_value(val);
+	out_plain_value(val);
 }
 
 void out_str(const char *key, const char *val)
@@ -354,12 +353,12 @@ void out_str(const char *key, const char *val)
 	char k[64];
 
 	if (opt_json) {
-		json_string(&json, json_key(key, k, sizeof(k)), val);
+		json_string(&json, out_json_key(key, k, sizeof(k)), val);
 		return;
 	}
 	plain_key(key);
 	putchar(' ');
-	plain_value(val);
+	out_plain_value(val);
 }
 
 void out_u64(const char *key, uint64_t v)
@@ -367,7 +366,7 @@ void out_u64(const char *key, uint64_t v)
 	char k[64];
 
 	if (opt_json) {
-		json_u64(&json, json_key(key, k, sizeof(k)), v);
+		json_u64(&json, out_json_key(key, k, sizeof(k)), v);
 		return;
 	}
 	plain_key(key);
@@ -379,7 +378,7 @@ void out_str_or_u64(const char *key, const char *plain, uint64_t v)
 	char k[64];
 
 	if (opt_json) {
-		json_u64(&json, json_key(key, k, sizeof(k)), v);
+		json_u64(&json, out_json_key(key, k, sizeof(k)), v);
 		return;
 	}
 	out_str(key, plain);
@@ -389,9 +388,9 @@ void out_pair(const char *key, const char *a, const char *b)
 {
 	plain_key(key);
 	putchar(' ');
-	plain_value(a);
+	out_plain_value(a);
 	putchar(' ');
-	plain_value(b);
+	out_plain_value(b);
 }
 
 void out_vlan_list(const char *key, const char *jkey, const uint16_t *v,
@@ -415,7 +414,7 @@ void out_flag(const char *key, bool set)
 	char k[64];
 
 	if (opt_json) {
-		json_bool(&json, json_key(key, k, sizeof(k)), set);
+		json_bool(&json, out_json_key(key, k, sizeof(k)), set);
 		return;
 	}
 	if (set)

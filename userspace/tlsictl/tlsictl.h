@@ -111,6 +111,10 @@ int ctl_dump(uint8_t cmd, void (*print)(const struct nlattr **tb));
  * spelling ("rep-block"); JSON turns '-' into '_'.
  */
 void out_init(void);
+/* "rep-block" -> "rep_block" into buf (JSON keys). */
+const char *out_json_key(const char *key, char *buf, size_t len);
+/* A plain value, quoted unless it reads back as one word. */
+void out_plain_value(const char *v);
 void out_list_begin(void);
 void out_list_end(void);
 void out_obj_begin(void);
