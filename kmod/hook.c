@@ -137,6 +137,7 @@ struct tlsi_decision {
 	u8 table;
 	u8 flags;
 	u32 ssl_policy;			/* client policy that would intercept */
+	int ssl_why;			/* why not: a counter, or __TLSI_CNT_MAX */
 	struct tlsi_rule *tm_rule;
 };
 
@@ -154,6 +155,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->table = TLSI_TABLE_NONE;
 	d->flags = 0;
 	d->ssl_policy = 0;
+	d->ssl_why = __TLSI_CNT_MAX;
 	d->tm_rule = NULL;
 
 	/* 1. Inspection bypass: forward, nothing else applies. */
@@ -241,7 +243,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	}
 
 	/* 5. SSL client inspection, after every table has let it pass. */
-	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t);
+	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
 }
 
 /* Is tlsid's transparent listener there to take a diverted SYN? */
@@ -406,11 +408,14 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		WRITE_ONCE(f->tm_rule, d.tm_rule);
 		/* Only a connection's first SYN can be intercepted; a diverted
 		 * flow stays diverted (tlsid owns both of its sockets). */
-		if (d.ssl_policy && d.verdict == TLSI_VERDICT_FORWARD && !reply &&
-		    t.proto == IPPROTO_TCP &&
+		if (d.verdict == TLSI_VERDICT_FORWARD && !reply && t.proto == IPPROTO_TCP &&
 		    (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK)) == TLSI_TCPF_SYN &&
-		    !(f->flags & TLSI_FLOW_F_DIVERTED))
-			tlsi_divert_start(tn, f, skb, in);
+		    !(f->flags & TLSI_FLOW_F_DIVERTED)) {
+			if (d.ssl_policy)
+				tlsi_divert_start(tn, f, skb, in);
+			else if (d.ssl_why != __TLSI_CNT_MAX)
+				tlsi_count(tn, d.ssl_why);
+		}
 		smp_wmb();
 		WRITE_ONCE(f->gen, gen);
 	} else {

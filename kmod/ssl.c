@@ -76,16 +76,19 @@ static bool tlsi_cidr_list_match(const struct tlsi_cidr4 *list, u16 n, u32 addr)
 /**
  * tlsi_ssl_divert_policy - the client policy that intercepts a new flow
  *
- * Under RCU. Returns the policy id, or 0: no policy, disabled, or the
- * source is a never-decrypt exception (counted) that no always-decrypt
- * entry overrides.
+ * Under RCU. Returns the policy id, or 0: no policy, disabled, a
+ * never-decrypt source that no always-decrypt entry overrides, or no daemon
+ * registered. For the last two *why says which (a TLSI_CNT_SSL_* counter,
+ * else __TLSI_CNT_MAX): the caller counts it once per connection, on its
+ * SYN, not on every re-decision.
  */
 u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
-			   const struct tlsi_pkt_tuple *t)
+			   const struct tlsi_pkt_tuple *t, int *why)
 {
 	const struct tlsi_ssl_policy_array *pa = rcu_dereference(tn->ssl_policies);
 	u32 i;
 
+	*why = __TLSI_CNT_MAX;
 	if (t->proto != IPPROTO_TCP || !READ_ONCE(tn->cfg.ssl_client))
 		return 0;
 	for (i = 0; pa && i < pa->count; i++) {
@@ -96,12 +99,12 @@ u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profi
 			continue;
 		if (tlsi_cidr_list_match(p->never, p->nnever, t->saddr) &&
 		    !tlsi_cidr_list_match(p->always, p->nalways, t->saddr)) {
-			tlsi_count(tn, TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE);
+			*why = TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE;
 			return 0;
 		}
 		/* No daemon has registered (or it stopped): allow, uninspected. */
 		if (!READ_ONCE(tn->cfg.divert_port) || !READ_ONCE(tn->cfg.divert_mark)) {
-			tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
+			*why = TLSI_CNT_SSL_NO_DAEMON;
 			return 0;
 		}
 		return p->id;

@@ -301,7 +301,7 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn);
 /* ssl.c */
 struct tlsi_ssl_policy_array;
 u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
-			   const struct tlsi_pkt_tuple *t);
+			   const struct tlsi_pkt_tuple *t, int *why);
 bool tlsi_ssl_profile_in_use(struct tlsi_net *tn, const struct tlsi_profile *pr,
 			     const char **user);
 int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info);
