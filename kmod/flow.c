@@ -255,6 +255,8 @@ void tlsi_flow_gc(struct tlsi_net *tn)
 	struct tlsi_flow *f;
 	u32 i, expired = 0;
 
+	if (!atomic_read(&ft->count))
+		return;		/* the usual case for namespaces without segments */
 	for (i = 0; i <= ft->mask; i++) {
 		if (hlist_empty(&ft->buckets[i]))
 			continue;
@@ -297,15 +299,6 @@ static const char *const tlsi_tcp_state_names[] = {
 	[TLSI_TCP_CLOSE] = "close",
 };
 
-static const char *const tlsi_table_names[] = {
-	[TLSI_TABLE_NONE] = "none",
-	[TLSI_TABLE_BYPASS] = "bypass",
-	[TLSI_TABLE_TM] = "tm",
-	[TLSI_TABLE_REPUTATION] = "reputation",
-	[TLSI_TABLE_QUARANTINE] = "quarantine",
-	[TLSI_TABLE_FLOW] = "flow",
-};
-
 /* debugfs "flows": every live flow, one line each. */
 int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 {
@@ -331,7 +324,7 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 				   &k->daddr, k->dport, k->vlan,
 				   st < ARRAY_SIZE(tlsi_tcp_state_names) ? tlsi_tcp_state_names[st] : "?",
 				   READ_ONCE(f->verdict) == TLSI_VERDICT_DROP ? "drop" : "forward",
-				   table < ARRAY_SIZE(tlsi_table_names) ? tlsi_table_names[table] : "?",
+				   tlsi_table_name(table),
 				   left > 0 ? left / HZ : 0);
 		}
 		if (seq_has_overflowed(m))

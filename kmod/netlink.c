@@ -240,7 +240,7 @@ struct genl_family tlsi_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(tlsi_mcgrps),
 };
 
-static const char *const tlsi_event_table_names[] = {
+static const char *const tlsi_table_names[] = {
 	[TLSI_TABLE_NONE] = "none",
 	[TLSI_TABLE_BYPASS] = "bypass",
 	[TLSI_TABLE_TM] = "tm",
@@ -248,6 +248,11 @@ static const char *const tlsi_event_table_names[] = {
 	[TLSI_TABLE_QUARANTINE] = "quarantine",
 	[TLSI_TABLE_FLOW] = "flow",
 };
+
+const char *tlsi_table_name(u8 table)
+{
+	return table < ARRAY_SIZE(tlsi_table_names) ? tlsi_table_names[table] : "?";
+}
 
 /**
  * tlsi_event_send - multicast an event to "tlsictl monitor" listeners
@@ -315,8 +320,7 @@ fail_free:
 fail:
 	tlsi_count(tn, TLSI_CNT_EVENTS_FAILED);
 	net_info_ratelimited("tlsi: event %u (%s) not delivered\n", type,
-			     table < ARRAY_SIZE(tlsi_event_table_names) ?
-			     tlsi_event_table_names[table] : "?");
+			     tlsi_table_name(table));
 }
 
 int tlsi_netlink_init(void)

@@ -212,6 +212,7 @@ void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
 		     const struct tlsi_segment *seg, const char *rule,
 		     u8 score, const char *category, const char *reason,
 		     u32 timeout);
+const char *tlsi_table_name(u8 table);
 void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
 		     const char *fmt, ...) __printf(3, 4);
 int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,

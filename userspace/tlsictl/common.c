@@ -231,6 +231,18 @@ int ctl_simple(uint8_t cmd, void (*fill)(struct nlmsghdr *nlh, const void *arg),
 	return rc;
 }
 
+int ctl_get(uint8_t cmd, mnl_cb_t cb)
+{
+	char buf[TLSI_NL_MSGBUF];
+	struct tlsi_nl nl;
+	int rc;
+
+	ctl_open(&nl);
+	rc = ctl_request(&nl, tlsi_nl_msg(&nl, buf, cmd, 0), cb, NULL);
+	tlsi_nl_close(&nl);
+	return rc;
+}
+
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	void (*print)(const struct nlattr **tb) = data;

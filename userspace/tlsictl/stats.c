@@ -88,17 +88,9 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_show(int argc, char **argv)
 {
-	char buf[TLSI_NL_MSGBUF];
-	struct tlsi_nl nl;
-	int rc;
-
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
-	ctl_open(&nl);
-	rc = ctl_request(&nl, tlsi_nl_msg(&nl, buf, TLSI_CMD_STATS_GET, 0),
-			 show_cb, NULL);
-	tlsi_nl_close(&nl);
-	return rc;
+	return ctl_get(TLSI_CMD_STATS_GET, show_cb);
 }
 
 static int cmd_reset(int argc, char **argv)

@@ -101,6 +101,8 @@ int ctl_report(const struct tlsi_nl *nl);
 /* Open, send a request built by fill() (may be NULL), close. */
 int ctl_simple(uint8_t cmd, void (*fill)(struct nlmsghdr *nlh, const void *arg),
 	       const void *arg);
+/* Open, send cmd without attributes, pass the reply to cb, close. */
+int ctl_get(uint8_t cmd, mnl_cb_t cb);
 /* Dump cmd, printing each object with print() inside a list. */
 int ctl_dump(uint8_t cmd, void (*print)(const struct nlattr **tb));
 
