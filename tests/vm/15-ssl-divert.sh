@@ -164,6 +164,26 @@ ctl_fail 1 'no SSL proxy' ssl-policy add third profile p1 proxy ghost
 ctl_fail 2 'port 0' ssl-proxy add bad ports 0-10
 ctl_fail 2 'ranges overlap' ssl-proxy add bad ports 443,400-500
 ctl_fail 2 'too long' ssl-proxy add "$(printf 'x%.0s' $(seq 130))" ports 1
+ctl_fail 2 'more than 64' ssl-policy add p65 profile p1 proxy alt never-decrypt "$(seq -s, -f '10.1.0.%g' 1 65)"
+ctl_fail 2 'divert-mark' config set divert-mark 0
+# Requests tlsictl would never send, refused by the kernel with a message.
+NL="python3 $TLSI_REPO/tests/vm/tools/nlraw.py"
+nl_fail() {
+	local pat=$1 out
+	shift
+	out=$(ip netns exec "$NS_A" $NL "$@") && fail "accepted: $*"
+	echo "$out" | grep -Eq -- "$pat" || fail "nlraw $*: '$out' does not match '$pat'"
+	pass "refused: $out"
+}
+nl_fail "unknown SSL flags" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:bb01bb01 TLSI_A_SSL_FLAGS:u32:0x80
+nl_fail "1 to 32 ranges" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:bb01bb
+nl_fail "empty or starts at 0" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:0a000500
+nl_fail "empty or starts at 0" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:00000500
+nl_fail "only letters" TLSI_CMD_SSL_PROXY_NEW "TLSI_A_NAME:str:a/b" TLSI_A_PORTS:hex:bb01bb01
+nl_fail "nested addresses" TLSI_CMD_SSL_POLICY_NEW TLSI_A_NAME:str:x TLSI_A_PROFILE:str:p1 TLSI_A_PROXY:str:alt TLSI_A_NEVER_DECRYPT:nest:0800010001000000
+nl_fail "error" TLSI_CMD_SSL_POLICY_SET TLSI_A_NAME:str:outbound TLSI_A_PROFILE:str:p1 TLSI_A_ENABLED:u8:2
+assert_eq "$(tlsictl -j ssl-proxy show | python3 -c 'import json,sys; print(sorted(p["name"] for p in json.load(sys.stdin)))')" \
+	"['alt', 'web']" "proxies after refused requests"
 ctl_ok ssl-proxy add "Long name with spaces_and-dashes" ports 9443
 ctl_ok ssl-policy del outbound profile p1
 assert_eq "$(line 443)" "hello" "policy deleted"

@@ -5,7 +5,8 @@
   nlraw.py --batch FILE    one request per line (CMD ATTR...) over one socket;
                            stops at the first refusal and prints it
 
-ATTR is TYPE:KIND:VALUE with KIND one of u8 u16 u32 str hex, or TYPE:cidr:
+ATTR is TYPE:KIND:VALUE with KIND one of u8 u16 u32 str hex, nest (hex
+payload of a nested attribute), or TYPE:cidr:
 FAMILY,ADDR,PLEN (a nested cidr, ADDR as dotted quad or hex:...), or
 TYPE:raw:HEX for arbitrary payloads. TYPE and CMD are numbers or names from
 include/uapi/linux/tlsi.h (TLSI_A_*, TLSI_CMD_*), read at run time so the
@@ -126,6 +127,8 @@ def encode(spec, enums):
         return attr(t, value.encode())
     if kind in ("hex", "raw"):
         return attr(t, bytes.fromhex(value))
+    if kind == "nest":
+        return attr(t | 0x8000, bytes.fromhex(value))
     if kind == "cidr":
         fam, addr, plen = value.split(",")
         raw = bytes.fromhex(addr[4:]) if addr.startswith("hex:") else socket.inet_aton(addr)
