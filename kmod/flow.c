@@ -81,8 +81,10 @@ static void tlsi_flow_unlink(struct tlsi_net *tn, struct tlsi_flow *f)
 {
 	struct tlsi_flow_table *ft = tn->flows;
 
-	if (f->flags & TLSI_FLOW_F_DIVERTED)
+	if (f->flags & TLSI_FLOW_F_DIVERTED) {
+		tlsi_divert_del(tn, &f->key);
 		atomic_dec(&tn->ssl_sessions);
+	}
 	hlist_del_rcu(&f->node);
 	atomic_dec(&ft->count);
 	call_rcu(&f->rcu, tlsi_flow_free_rcu);

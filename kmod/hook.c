@@ -272,7 +272,7 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
  * uninspected (the guide's "allow but bypass inspection") when tlsid is not
  * listening or the session limit is reached.
  */
-static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f,
+static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f, u32 policy_id,
 			      struct sk_buff *skb, const struct net_device *in)
 {
 	if (!tlsi_divert_listener_ok(tn, skb, in)) {
@@ -286,6 +286,8 @@ static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f,
 				     READ_ONCE(tn->cfg.max_ssl_sessions));
 		return;
 	}
+	/* The flow's slot and the address map entry go together (flow.c). */
+	tlsi_divert_add(tn, &f->key, policy_id);
 	f->flags |= TLSI_FLOW_F_DIVERTED;
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
 }
@@ -412,7 +414,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		    (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK)) == TLSI_TCPF_SYN &&
 		    !(f->flags & TLSI_FLOW_F_DIVERTED)) {
 			if (d.ssl_policy)
-				tlsi_divert_start(tn, f, skb, in);
+				tlsi_divert_start(tn, f, d.ssl_policy, skb, in);
 			else if (d.ssl_why != __TLSI_CNT_MAX)
 				tlsi_count(tn, d.ssl_why);
 		}

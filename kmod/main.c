@@ -31,6 +31,7 @@ static void tlsi_gc_work(struct work_struct *work)
 
 	tlsi_flow_gc(tn);
 	tlsi_quar_expire(tn);
+	tlsi_relay_gc(tn);
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work, HZ);
 }
 
@@ -44,6 +45,7 @@ static int __net_init tlsi_net_init(struct net *net)
 	INIT_LIST_HEAD(&tn->profiles);
 	INIT_LIST_HEAD(&tn->ssl_proxies);
 	tn->cfg = tlsi_default_config;
+	tlsi_relay_net_init(tn);
 	INIT_DELAYED_WORK(&tn->gc_work, tlsi_gc_work);
 
 	tn->counters = __alloc_percpu(sizeof(u64) * __TLSI_CNT_MAX, sizeof(u64));
@@ -77,9 +79,12 @@ static void __net_exit tlsi_net_exit(struct net *net)
 	/* Stop the packet path first; unregistering waits for it to drain. */
 	tlsi_hooks_unregister(tn);
 	cancel_delayed_work_sync(&tn->gc_work);
+	/* Sessions still relayed (module unload only) are reset. */
+	tlsi_relay_net_exit(tn);
 	tlsi_stats_net_exit(tn);
 	synchronize_rcu();
 	tlsi_flow_table_free(tn);
+	tlsi_divert_free(tn);
 	tlsi_rules_free(tn);
 	tlsi_rep_free(tn);
 	tlsi_quar_free(tn);
@@ -115,14 +120,19 @@ static int __init tlsi_init(void)
 	err = tlsi_segment_init();
 	if (err)
 		goto err_pernet;
+	err = tlsi_relay_init();
+	if (err)
+		goto err_segment;
 	/* Last: userspace can reach us only once every namespace is ready. */
 	err = tlsi_netlink_init();
 	if (err)
-		goto err_notifier;
+		goto err_relay;
 	pr_info("tlsi: loaded\n");
 	return 0;
 
-err_notifier:
+err_relay:
+	tlsi_relay_exit();
+err_segment:
 	tlsi_segment_exit();
 err_pernet:
 	unregister_pernet_subsys(&tlsi_net_ops);
@@ -138,7 +148,9 @@ static void __exit tlsi_exit(void)
 {
 	tlsi_netlink_exit();
 	tlsi_segment_exit();
+	/* Ends the relayed sessions of every namespace; then the device. */
 	unregister_pernet_subsys(&tlsi_net_ops);
+	tlsi_relay_exit();
 	tlsi_stats_exit();
 	tlsi_rep_exit();
 	tlsi_flow_cache_exit();

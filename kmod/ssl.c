@@ -82,6 +82,41 @@ static bool tlsi_cidr_list_match(const struct tlsi_cidr4 *list, u16 n, u32 addr)
  * else __TLSI_CNT_MAX): the caller counts it once per connection, on its
  * SYN, not on every re-decision.
  */
+/*
+ * What tlsid needs to handle a session diverted by policy @policy_id: the
+ * names and the proxy's settings, copied under RCU (the policy may be
+ * changed or deleted at any time; tlsid then gets the state at the time).
+ */
+int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
+			  struct tlsi_session_info *info)
+{
+	const struct tlsi_ssl_policy_array *pa;
+	int err = -ENOENT;
+	u32 i;
+
+	rcu_read_lock();
+	pa = rcu_dereference(tn->ssl_policies);
+	for (i = 0; pa && i < pa->count; i++) {
+		const struct tlsi_ssl_policy *pol = pa->pol[i];
+		const struct tlsi_ssl_proxy *px = pol->proxy;
+
+		if (pol->id != policy_id)
+			continue;
+		info->policy_id = pol->id;
+		info->ssl_flags = px->flags;
+		info->min_rsa_bits = px->min_rsa_bits;
+		info->service = px->service;
+		strscpy(info->policy, pol->name, sizeof(info->policy));
+		strscpy(info->proxy, px->name, sizeof(info->proxy));
+		strscpy(info->cert, px->cert, sizeof(info->cert));
+		strscpy(info->trust_store, pol->trust_store, sizeof(info->trust_store));
+		err = 0;
+		break;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
 u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
 			   const struct tlsi_pkt_tuple *t, int *why)
 {

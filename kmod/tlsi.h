@@ -19,6 +19,7 @@
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/atomic.h>
+#include <linux/wait.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -120,6 +121,7 @@ struct tlsi_quar_entry {
 };
 
 #define TLSI_QUAR_BUCKETS 4096
+#define TLSI_DIVERT_BUCKETS 1024
 
 struct tlsi_flow_table;
 
@@ -159,6 +161,17 @@ struct tlsi_net {
 	struct tlsi_ssl_policy_array __rcu *ssl_policies;
 	u32 ssl_policy_next_id;
 	atomic_t ssl_sessions;		/* diverted flows alive */
+
+	/* Diverted connections by address (divert.c): a slot per session. */
+	spinlock_t divert_lock;
+	struct hlist_head divert[TLSI_DIVERT_BUCKETS];
+
+	/* Sessions relayed by the kernel (relay.c). */
+	spinlock_t relay_lock;
+	struct list_head relays;
+	u32 nrelays;
+	bool relay_closing;		/* namespace going: no new hand-offs */
+	wait_queue_head_t relay_wait;	/* nrelays reached 0 */
 
 	struct tlsi_rep_table __rcu *rep;
 	struct tlsi_rep_stage stage;
@@ -319,6 +332,60 @@ int tlsi_hooks_register(struct tlsi_net *tn);
 void tlsi_hooks_unregister(struct tlsi_net *tn);
 unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 			       const struct net_device *in);
+
+/* relay.c: the kernel relay of handed-off sessions (/dev/tlsi) */
+int tlsi_relay_init(void);
+void tlsi_relay_exit(void);
+void tlsi_relay_net_init(struct tlsi_net *tn);
+void tlsi_relay_net_exit(struct tlsi_net *tn);	/* ends every session */
+void tlsi_relay_gc(struct tlsi_net *tn);	/* idle timeouts */
+
+/* divert.c: diverted connections by address, for TLSI_IOC_SESSION_INFO */
+int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id);
+void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t);
+u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
+		       __be32 daddr, __be16 dport);
+void tlsi_divert_free(struct tlsi_net *tn);
+/* The policy and proxy settings of policy id; -ENOENT when gone. */
+int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
+			  struct tlsi_session_info *info);
+
+/*
+ * inspect.c: the one inspection hook of both relays. The relay calls
+ * start() once per session (process context; may allocate), data() for
+ * every plaintext chunk in order per direction (process context, never
+ * concurrently for one session), end() once. A BLOCK verdict stops the
+ * relay: the server side is reset, the client side too when the proxy says
+ * so (TLSI_SSL_F_RESET), else it gets a FIN.
+ */
+enum tlsi_dir {
+	TLSI_DIR_C2S,		/* client to server */
+	TLSI_DIR_S2C,
+	__TLSI_DIR_MAX
+};
+
+enum tlsi_inspect_verdict {
+	TLSI_INSPECT_PASS,
+	TLSI_INSPECT_BLOCK,
+};
+
+struct tlsi_inspect_session {
+	struct tlsi_net *tn;
+	__be32 caddr, saddr;	/* client, server */
+	__be16 cport, sport;
+	u32 policy_id;		/* 0: unknown */
+	u32 ssl_flags;		/* the proxy's TLSI_SSL_F_* */
+	u8 service;		/* enum tlsi_ssl_service */
+	bool decrypted;		/* false: a plain relay (not decrypted) */
+	u64 bytes[__TLSI_DIR_MAX];
+	void *engine;		/* the filter engine's per-session state */
+};
+
+int tlsi_inspect_start(struct tlsi_inspect_session *is);
+enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
+					    enum tlsi_dir dir, const u8 *data,
+					    size_t len);
+void tlsi_inspect_end(struct tlsi_inspect_session *is);
 
 /* stats.c */
 int tlsi_stats_net_init(struct tlsi_net *tn);

@@ -90,6 +90,7 @@
 #ifndef _UAPI_LINUX_TLSI_H
 #define _UAPI_LINUX_TLSI_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define TLSI_GENL_NAME		"tlsi"
@@ -364,7 +365,72 @@ enum tlsi_event_type {
 	X(SSL_SESSIONS_FULL,	"ssl_sessions_full_bypassed")		\
 	X(SSL_STEERED,		"ssl_packets_steered")			\
 	X(SSL_ASSIGNED,		"ssl_syn_assigned")			\
-	X(DROP_SSL_STEER,	"drop_ssl_steer")
+	X(DROP_SSL_STEER,	"drop_ssl_steer")				\
+	X(SSL_DIVERT_INFO_NOMEM, "ssl_divert_info_no_memory")		\
+	/* tlsid's reports (TLSI_IOC_REPORT and TLSI_IOC_HANDOFF) */	\
+	X(SSL_DECRYPTED,	"ssl_decrypted")			\
+	X(SSL_NOT_DECRYPTED,	"ssl_not_decrypted")			\
+	X(SSL_BLOCKED,		"ssl_blocked")				\
+	X(SSL_FAILED,		"ssl_failed")				\
+	X(SSL_FAIL_NOT_TLS,	"ssl_fail_not_tls")			\
+	X(SSL_FAIL_CLIENTHELLO,	"ssl_fail_clienthello_malformed")	\
+	X(SSL_FAIL_TIMEOUT,	"ssl_fail_handshake_timeout")		\
+	X(SSL_FAIL_CLIENT_CLOSED, "ssl_fail_client_closed")		\
+	X(SSL_FAIL_UNREACHABLE,	"ssl_fail_server_unreachable")		\
+	X(SSL_FAIL_SRV_HS,	"ssl_fail_server_handshake")		\
+	X(SSL_FAIL_SRV_CIPHER,	"ssl_fail_server_unsupported_cipher")	\
+	X(SSL_FAIL_SRV_CLIENT_CERT, "ssl_fail_server_client_cert_requested") \
+	X(SSL_FAIL_CERT_INVALID, "ssl_fail_server_cert_invalid")	\
+	X(SSL_FAIL_CERT_EXPIRED, "ssl_fail_server_cert_expired")	\
+	X(SSL_FAIL_CERT_WEAK_KEY, "ssl_fail_server_cert_weak_key")	\
+	X(SSL_FAIL_CLI_HS,	"ssl_fail_client_handshake")		\
+	X(SSL_FAIL_CLI_CIPHER,	"ssl_fail_client_unsupported_cipher")	\
+	X(SSL_FAIL_CLI_BAD_CERT, "ssl_fail_client_rejected_cert")	\
+	X(SSL_FAIL_LIMIT,	"ssl_fail_daemon_sessions_full")	\
+	X(SSL_FAIL_INTERNAL,	"ssl_fail_internal")			\
+	X(SSL_CLIENT_TLS10,	"ssl_client_tls1_0")			\
+	X(SSL_CLIENT_TLS11,	"ssl_client_tls1_1")			\
+	X(SSL_CLIENT_TLS12,	"ssl_client_tls1_2")			\
+	X(SSL_CLIENT_TLS13,	"ssl_client_tls1_3")			\
+	X(SSL_CLIENT_AES128_GCM, "ssl_client_aes128_gcm")		\
+	X(SSL_CLIENT_AES256_GCM, "ssl_client_aes256_gcm")		\
+	X(SSL_CLIENT_CHACHA20,	"ssl_client_chacha20_poly1305")		\
+	X(SSL_CLIENT_CBC,	"ssl_client_cbc")			\
+	X(SSL_CLIENT_OTHER_CIPHER, "ssl_client_other_cipher")		\
+	X(SSL_SERVER_TLS10,	"ssl_server_tls1_0")			\
+	X(SSL_SERVER_TLS11,	"ssl_server_tls1_1")			\
+	X(SSL_SERVER_TLS12,	"ssl_server_tls1_2")			\
+	X(SSL_SERVER_TLS13,	"ssl_server_tls1_3")			\
+	X(SSL_SERVER_AES128_GCM, "ssl_server_aes128_gcm")		\
+	X(SSL_SERVER_AES256_GCM, "ssl_server_aes256_gcm")		\
+	X(SSL_SERVER_CHACHA20,	"ssl_server_chacha20_poly1305")		\
+	X(SSL_SERVER_CBC,	"ssl_server_cbc")			\
+	X(SSL_SERVER_OTHER_CIPHER, "ssl_server_other_cipher")		\
+	X(SSL_RELAY_USERSPACE,	"ssl_relay_userspace")			\
+	/* the kernel relay */						\
+	X(RELAY_KTLS,		"relay_ktls_sessions")			\
+	X(RELAY_PLAIN,		"relay_plain_sessions")			\
+	X(RELAY_ENDED,		"relay_ended")				\
+	X(RELAY_CLOSE_NOTIFY,	"relay_close_notify")			\
+	X(RELAY_FIN,		"relay_fin")				\
+	X(RELAY_RESET,		"relay_reset_propagated")		\
+	X(RELAY_IDLE_TIMEOUT,	"relay_idle_timeout")			\
+	X(RELAY_KEY_UPDATE,	"relay_key_update_ended")		\
+	X(RELAY_TICKETS_DROPPED, "relay_session_tickets_dropped")	\
+	X(RELAY_ALERT,		"relay_fatal_alert")			\
+	X(RELAY_BAD_RECORD,	"relay_bad_record")			\
+	X(RELAY_ERROR,		"relay_socket_error")			\
+	X(RELAY_INSPECT_BLOCK,	"relay_inspection_blocked")		\
+	X(RELAY_SHUTDOWN,	"relay_ended_by_unload")		\
+	X(RELAY_BYTES_C2S,	"relay_bytes_client_to_server")		\
+	X(RELAY_BYTES_S2C,	"relay_bytes_server_to_client")		\
+	X(INSPECT_BYTES_C2S,	"inspect_bytes_client_to_server")	\
+	X(INSPECT_BYTES_S2C,	"inspect_bytes_server_to_client")	\
+	X(HANDOFF_REFUSED_ARG,	"handoff_refused_bad_request")		\
+	X(HANDOFF_REFUSED_SOCKET, "handoff_refused_bad_socket")		\
+	X(HANDOFF_REFUSED_NO_KTLS, "handoff_refused_no_ktls")		\
+	X(HANDOFF_REFUSED_FULL,	"handoff_refused_sessions_full")	\
+	X(HANDOFF_REFUSED_NOMEM, "handoff_refused_no_memory")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
@@ -372,5 +438,106 @@ enum tlsi_counter {
 	__TLSI_CNT_MAX
 };
 #undef TLSI_COUNTER_ENUM
+
+/*
+ * /dev/tlsi: tlsid's interface to the module (ioctl; CAP_NET_ADMIN in the
+ * network namespace of the sockets). Every struct is checked whole: unknown
+ * flags and non-zero reserved fields are refused with EINVAL.
+ *
+ *   TLSI_IOC_HANDOFF       both sockets of a session whose handshakes are
+ *                          done and whose kTLS TX and RX are installed on
+ *                          both (or, with TLSI_HANDOFF_F_PLAIN, two plain TCP
+ *                          sockets): the module relays between them from then
+ *                          on, inspects the plaintext, and holds its own
+ *                          references; tlsid closes its descriptors. The
+ *                          report is counted as for TLSI_IOC_REPORT.
+ *   TLSI_IOC_REPORT        the outcome of a session tlsid did not hand off
+ *                          (failed, blocked, relayed in userspace): counted.
+ *   TLSI_IOC_SESSION_INFO  for a diverted connection's accepted socket: the
+ *                          SSL client policy and proxy that diverted it.
+ */
+#define TLSI_DEV_NAME		"tlsi"
+
+enum tlsi_ssl_result {
+	TLSI_SSL_RESULT_DECRYPTED,	/* both handshakes done, inspected */
+	TLSI_SSL_RESULT_NOT_DECRYPTED,	/* relayed without decryption */
+	TLSI_SSL_RESULT_BLOCKED,	/* refused by policy */
+	TLSI_SSL_RESULT_FAILED,		/* a handshake or the daemon failed */
+	__TLSI_SSL_RESULT_MAX
+};
+
+enum tlsi_ssl_reason {
+	TLSI_SSL_REASON_NONE,
+	TLSI_SSL_REASON_NOT_TLS,		/* cleartext on an SSL tuple */
+	TLSI_SSL_REASON_CLIENTHELLO,		/* malformed ClientHello */
+	TLSI_SSL_REASON_TIMEOUT,		/* handshake took too long */
+	TLSI_SSL_REASON_CLIENT_CLOSED,		/* before the handshake ended */
+	TLSI_SSL_REASON_UNREACHABLE,		/* upstream connect failed */
+	TLSI_SSL_REASON_SERVER_HANDSHAKE,	/* other server-side failure */
+	TLSI_SSL_REASON_SERVER_CIPHER,		/* no common cipher/version */
+	TLSI_SSL_REASON_SERVER_CLIENT_CERT,	/* server asked for a client cert */
+	TLSI_SSL_REASON_CERT_INVALID,
+	TLSI_SSL_REASON_CERT_EXPIRED,
+	TLSI_SSL_REASON_CERT_WEAK_KEY,		/* RSA key below the minimum */
+	TLSI_SSL_REASON_CLIENT_HANDSHAKE,	/* other client-side failure */
+	TLSI_SSL_REASON_CLIENT_CIPHER,		/* no common cipher/version */
+	TLSI_SSL_REASON_CLIENT_BAD_CERT,	/* client refused the forged leaf */
+	TLSI_SSL_REASON_LIMIT,			/* tlsid's session limit */
+	TLSI_SSL_REASON_INTERNAL,
+	__TLSI_SSL_REASON_MAX
+};
+
+enum tlsi_relay_kind {
+	TLSI_RELAY_NONE,		/* not relayed */
+	TLSI_RELAY_KERNEL,		/* handed off */
+	TLSI_RELAY_USERSPACE,		/* suites kTLS cannot carry */
+	__TLSI_RELAY_MAX
+};
+
+/* A session's outcome. Versions are wire values (0x0303 = TLS 1.2), 0 when
+ * that side did not get that far; ciphers are IANA suite numbers. */
+struct tlsi_ssl_report {
+	__u8 result;		/* enum tlsi_ssl_result */
+	__u8 reason;		/* enum tlsi_ssl_reason */
+	__u8 relay;		/* enum tlsi_relay_kind */
+	__u8 reserved0;
+	__u16 client_version;	/* tlsid <-> client */
+	__u16 client_cipher;
+	__u16 server_version;	/* tlsid <-> server */
+	__u16 server_cipher;
+	__u32 reserved1;
+};
+
+#define TLSI_HANDOFF_F_PLAIN	(1U << 0)	/* plain TCP, no kTLS */
+#define TLSI_HANDOFF_F_ALL	TLSI_HANDOFF_F_PLAIN
+#define TLSI_RELAY_IDLE_DEFAULT	300		/* s, when idle_timeout is 0 */
+#define TLSI_RELAY_IDLE_MAX	86400
+
+struct tlsi_handoff {
+	__s32 client_fd;	/* accepted from the client (tlsid is the server) */
+	__s32 server_fd;	/* connected to the server */
+	__u32 flags;		/* TLSI_HANDOFF_F_* */
+	__u32 idle_timeout;	/* s, 0..TLSI_RELAY_IDLE_MAX, 0 = default */
+	struct tlsi_ssl_report report;	/* result DECRYPTED or NOT_DECRYPTED */
+	__u64 reserved[2];
+};
+
+struct tlsi_session_info {
+	__s32 client_fd;		/* in */
+	__u32 policy_id;		/* out: 0 = not a diverted connection */
+	__u32 ssl_flags;		/* out: the proxy's TLSI_SSL_F_* */
+	__u32 min_rsa_bits;		/* out: 0 = no minimum */
+	__u8 service;			/* out: enum tlsi_ssl_service */
+	__u8 reserved[3];
+	char policy[TLSI_SSL_NAME_MAX];	/* out, NUL-terminated */
+	char proxy[TLSI_SSL_NAME_MAX];
+	char cert[TLSI_CERT_NAME_MAX];	/* signing certificate, "" = tlsid's */
+	char trust_store[TLSI_CERT_NAME_MAX];	/* "" = tlsid's */
+};
+
+#define TLSI_IOC_MAGIC		0xe7
+#define TLSI_IOC_HANDOFF	_IOW(TLSI_IOC_MAGIC, 1, struct tlsi_handoff)
+#define TLSI_IOC_REPORT		_IOW(TLSI_IOC_MAGIC, 2, struct tlsi_ssl_report)
+#define TLSI_IOC_SESSION_INFO	_IOWR(TLSI_IOC_MAGIC, 3, struct tlsi_session_info)
 
 #endif /* _UAPI_LINUX_TLSI_H */

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Diverted connections by address. tlsid accepts a diverted connection on
+ * its transparent listener and asks (TLSI_IOC_SESSION_INFO) which SSL
+ * client policy sent it there, to apply that policy's proxy settings. The
+ * accepted socket knows the client's address and the original destination,
+ * but not the bridge segment or VLAN that key the flow table, so the divert
+ * keeps its own small map from the address 4-tuple to the policy id.
+ *
+ * An entry lives exactly as long as the flow's session slot: added when a
+ * SYN is diverted, removed when the flow is freed. It is therefore bounded
+ * by max-ssl-sessions. A failed allocation diverts the connection anyway
+ * (tlsid then applies its own defaults) and is counted.
+ */
+#include <linux/jhash.h>
+#include <linux/slab.h>
+
+#include "tlsi.h"
+
+struct tlsi_divert_entry {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	u32 saddr, daddr;		/* host order, as in tlsi_pkt_tuple */
+	u16 sport, dport;
+	u32 policy_id;
+};
+
+static u32 tlsi_divert_hash(u32 saddr, u16 sport, u32 daddr, u16 dport)
+{
+	return jhash_3words(saddr, daddr, ((u32)sport << 16) | dport, 0) &
+	       (TLSI_DIVERT_BUCKETS - 1);
+}
+
+/* Called from the packet path (softirq). */
+int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id)
+{
+	u32 h = tlsi_divert_hash(t->saddr, t->sport, t->daddr, t->dport);
+	struct tlsi_divert_entry *e;
+
+	e = kmalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e) {
+		tlsi_count(tn, TLSI_CNT_SSL_DIVERT_INFO_NOMEM);
+		return -ENOMEM;
+	}
+	e->saddr = t->saddr;
+	e->daddr = t->daddr;
+	e->sport = t->sport;
+	e->dport = t->dport;
+	e->policy_id = policy_id;
+	spin_lock_bh(&tn->divert_lock);
+	hlist_add_head_rcu(&e->node, &tn->divert[h]);
+	spin_unlock_bh(&tn->divert_lock);
+	return 0;
+}
+
+void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t)
+{
+	u32 h = tlsi_divert_hash(t->saddr, t->sport, t->daddr, t->dport);
+	struct tlsi_divert_entry *e;
+
+	spin_lock_bh(&tn->divert_lock);
+	hlist_for_each_entry(e, &tn->divert[h], node) {
+		if (e->saddr == t->saddr && e->daddr == t->daddr &&
+		    e->sport == t->sport && e->dport == t->dport) {
+			hlist_del_rcu(&e->node);
+			kfree_rcu(e, rcu);
+			break;
+		}
+	}
+	spin_unlock_bh(&tn->divert_lock);
+}
+
+/* The policy that diverted client saddr:sport -> daddr:dport; 0 if none. */
+u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
+		       __be32 daddr, __be16 dport)
+{
+	u32 s = ntohl(saddr), d = ntohl(daddr);
+	u16 sp = ntohs(sport), dp = ntohs(dport);
+	struct tlsi_divert_entry *e;
+	u32 id = 0;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(s, sp, d, dp)], node) {
+		if (e->saddr == s && e->daddr == d && e->sport == sp && e->dport == dp) {
+			id = e->policy_id;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return id;
+}
+
+/* After the hooks and the flow table are gone. */
+void tlsi_divert_free(struct tlsi_net *tn)
+{
+	struct tlsi_divert_entry *e;
+	struct hlist_node *tmp;
+	u32 i;
+
+	for (i = 0; i < TLSI_DIVERT_BUCKETS; i++) {
+		hlist_for_each_entry_safe(e, tmp, &tn->divert[i], node) {
+			hlist_del(&e->node);
+			kfree_rcu(e, rcu);
+		}
+	}
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Bulk TCP transfers for the relay tests.
+
+  blob.py server PORT
+      One thread per connection; the client's first line says what to do:
+        get N     send N bytes of a fixed pseudo-random stream, then FIN
+        put       read to EOF, answer the sha256 of what came, then FIN
+        rst       close at once with a reset
+        hold      read and discard until the peer closes
+  blob.py get HOST PORT N [--timeout S]   print the sha256 of the N bytes
+  blob.py put HOST PORT N [--timeout S]   send N bytes, print the server's
+                                          sha256 and ours ("same" if equal)
+  blob.py sha N                            the sha256 of the stream's N bytes
+  blob.py rst HOST PORT                    print how the connection ended
+  blob.py hold HOST PORT S                 wait S s; print "open" or how it ended
+  blob.py many HOST PORT COUNT N           COUNT parallel gets of N bytes;
+                                           print "ok COUNT" or the failures
+"""
+import hashlib
+import socket
+import sys
+import threading
+
+CHUNK = 65536
+
+
+def stream(n):
+    """The fixed stream: sha256 counter blocks, deterministic and cheap."""
+    block = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(2048))
+    sent = 0
+    while sent < n:
+        piece = block[: min(len(block), n - sent)]
+        sent += len(piece)
+        yield piece
+
+
+def sha_of(n):
+    h = hashlib.sha256()
+    for p in stream(n):
+        h.update(p)
+    return h.hexdigest()
+
+
+def readline(s):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        b = s.recv(1)
+        if not b:
+            break
+        buf += b
+    return buf.decode().strip()
+
+
+def serve_one(c):
+    try:
+        cmd = readline(c).split()
+        if not cmd:
+            return
+        if cmd[0] == "get":
+            for p in stream(int(cmd[1])):
+                c.sendall(p)
+        elif cmd[0] == "put":
+            h = hashlib.sha256()
+            while True:
+                b = c.recv(CHUNK)
+                if not b:
+                    break
+                h.update(b)
+            c.sendall((h.hexdigest() + "\n").encode())
+        elif cmd[0] == "rst":
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        elif cmd[0] == "hold":
+            while c.recv(CHUNK):
+                pass
+    except OSError:
+        pass
+    finally:
+        c.close()
+
+
+def server(port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(512)
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+
+
+def connect(host, port, timeout=60):
+    s = socket.create_connection((host, port), timeout=timeout)
+    return s
+
+
+def get(host, port, n, timeout=120):
+    s = connect(host, port, timeout)
+    s.sendall(b"get %d\n" % n)
+    h = hashlib.sha256()
+    got = 0
+    while True:
+        b = s.recv(CHUNK)
+        if not b:
+            break
+        got += len(b)
+        h.update(b)
+    s.close()
+    return got, h.hexdigest()
+
+
+def ended(s):
+    try:
+        b = s.recv(100)
+        return "fin" if not b else "data"
+    except ConnectionResetError:
+        return "reset"
+    except socket.timeout:
+        return "open"
+    except OSError as e:
+        return "error:" + str(e)
+
+
+def main():
+    cmd, a = sys.argv[1], sys.argv[2:]
+    if cmd == "server":
+        server(int(a[0]))
+    elif cmd == "sha":
+        print(sha_of(int(a[0])))
+    elif cmd == "get":
+        got, h = get(a[0], int(a[1]), int(a[2]))
+        print(h if got == int(a[2]) else "short %d %s" % (got, h))
+    elif cmd == "put":
+        n = int(a[2])
+        s = connect(a[0], int(a[1]), 120)
+        s.sendall(b"put\n")
+        for p in stream(n):
+            s.sendall(p)
+        s.shutdown(socket.SHUT_WR)
+        theirs = readline(s)
+        print("same" if theirs == sha_of(n) else "differ " + theirs)
+    elif cmd == "rst":
+        s = connect(a[0], int(a[1]), 10)
+        s.sendall(b"rst\n")
+        print(ended(s))
+    elif cmd == "hold":
+        s = connect(a[0], int(a[1]), float(a[2]))
+        s.sendall(b"hold\n")
+        print(ended(s))
+    elif cmd == "many":
+        count, n = int(a[2]), int(a[3])
+        want = sha_of(n)
+        bad = []
+
+        def one(i):
+            try:
+                got, h = get(a[0], int(a[1]), n, 60)
+                if h != want:
+                    bad.append("%d:short:%d" % (i, got))
+            except OSError as e:
+                bad.append("%d:%s" % (i, e))
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        print("ok %d" % count if not bad else "failed %d: %s" % (len(bad), " ".join(bad[:5])))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Drive /dev/tlsi (the kernel relay's hand-off) without tlsid.
+
+  handoff.py proxy PORT UPHOST UPPORT [IDLE]
+      Accept on PORT; for each connection connect to UPHOST:UPPORT and hand
+      both sockets to the module as a plain relay (TLSI_HANDOFF_F_PLAIN),
+      then close them here. Prints one line per connection: "handoff ok"
+      or "handoff error <errno name>".
+  handoff.py bad PORT UPHOST UPPORT
+      Hostile requests; one line each: "<case> <errno name or ok>".
+  handoff.py report RESULT REASON RELAY CV CC SV SC [RESERVED0]
+      One TLSI_IOC_REPORT; prints "ok" or the errno name.
+
+The structs mirror include/uapi/linux/tlsi.h (struct tlsi_handoff: 48 bytes,
+struct tlsi_ssl_report: 16 bytes, struct tlsi_session_info).
+"""
+import errno
+import fcntl
+import os
+import socket
+import struct
+import sys
+
+MAGIC = 0xE7
+REPORT_FMT = "<BBBBHHHHI"          # struct tlsi_ssl_report
+HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QQ"
+F_PLAIN = 1
+RESULT_DECRYPTED, RESULT_NOT_DECRYPTED = 0, 1
+RELAY_KERNEL = 1
+
+
+def ioc_w(nr, size):
+    return (1 << 30) | (size << 16) | (MAGIC << 8) | nr
+
+
+IOC_HANDOFF = ioc_w(1, struct.calcsize(HANDOFF_FMT))
+IOC_REPORT = ioc_w(2, struct.calcsize(REPORT_FMT))
+
+
+def ename(e):
+    return errno.errorcode.get(e, str(e))
+
+
+def handoff(dev, cfd, sfd, flags=F_PLAIN, idle=0, result=RESULT_NOT_DECRYPTED,
+            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=(0, 0)):
+    buf = struct.pack(HANDOFF_FMT, cfd, sfd, flags, idle, result, reason, relay, res0,
+                      0x0304, 0x1301, 0x0304, 0x1301, res1, *reserved)
+    try:
+        fcntl.ioctl(dev, IOC_HANDOFF, buf)
+        return "ok"
+    except OSError as e:
+        return ename(e.errno)
+
+
+def listener(port):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("0.0.0.0", port))
+    ls.listen(256)
+    return ls
+
+
+def proxy(port, host, uport, idle=0):
+    dev = os.open("/dev/tlsi", os.O_RDWR)
+    ls = listener(port)
+    while True:
+        c, _ = ls.accept()
+        try:
+            u = socket.create_connection((host, uport), timeout=5)
+        except OSError as e:
+            print("upstream error", ename(e.errno), flush=True)
+            c.close()
+            continue
+        rc = handoff(dev, c.fileno(), u.fileno(), idle=idle)
+        print("handoff", "ok" if rc == "ok" else "error " + rc, flush=True)
+        c.close()
+        u.close()
+
+
+def bad(port, host, uport):
+    dev = os.open("/dev/tlsi", os.O_RDWR)
+    ls = listener(port)
+
+    def pair():
+        cl = socket.create_connection(("127.0.0.1", port))
+        c, _ = ls.accept()
+        u = socket.create_connection((host, uport), timeout=5)
+        return cl, c, u
+
+    cl, c, u = pair()
+    cases = [
+        ("bad-client-fd", dict(cfd=9999, sfd=u.fileno())),
+        ("bad-server-fd", dict(cfd=c.fileno(), sfd=9999)),
+        ("same-fd", dict(cfd=c.fileno(), sfd=c.fileno())),
+        ("unknown-flag", dict(cfd=c.fileno(), sfd=u.fileno(), flags=0x80)),
+        ("reserved", dict(cfd=c.fileno(), sfd=u.fileno(), reserved=(1, 0))),
+        ("report-reserved", dict(cfd=c.fileno(), sfd=u.fileno(), res1=7)),
+        ("bad-result", dict(cfd=c.fileno(), sfd=u.fileno(), result=3)),
+        ("bad-reason", dict(cfd=c.fileno(), sfd=u.fileno(), reason=200)),
+        ("idle-too-long", dict(cfd=c.fileno(), sfd=u.fileno(), idle=86401)),
+        ("not-ktls", dict(cfd=c.fileno(), sfd=u.fileno(), flags=0)),
+        ("listener", dict(cfd=ls.fileno(), sfd=u.fileno())),
+    ]
+    f = open("/dev/null")
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cases += [
+        ("not-a-socket", dict(cfd=f.fileno(), sfd=u.fileno())),
+        ("udp", dict(cfd=udp.fileno(), sfd=u.fileno())),
+    ]
+    for name, kw in cases:
+        cfd, sfd = kw.pop("cfd"), kw.pop("sfd")
+        print(name, handoff(dev, cfd, sfd, **kw), flush=True)
+    # A good one, then the same sockets again: they are the module's now.
+    print("good", handoff(dev, c.fileno(), u.fileno()), flush=True)
+    print("twice", handoff(dev, c.fileno(), u.fileno()), flush=True)
+    cl.sendall(b"ping\n")
+    cl.settimeout(5)
+    # Unknown ioctl and a short buffer.
+    try:
+        fcntl.ioctl(dev, ioc_w(99, 8), b"\0" * 8)
+        print("unknown-ioctl ok")
+    except OSError as e:
+        print("unknown-ioctl", ename(e.errno))
+    sys.stdout.flush()
+
+
+def report(args):
+    dev = os.open("/dev/tlsi", os.O_RDWR)
+    vals = [int(x, 0) for x in args]
+    res0 = vals[7] if len(vals) > 7 else 0
+    buf = struct.pack(REPORT_FMT, vals[0], vals[1], vals[2], res0, *vals[3:7], 0)
+    try:
+        fcntl.ioctl(dev, IOC_REPORT, buf)
+        print("ok")
+    except OSError as e:
+        print(ename(e.errno))
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "proxy":
+        proxy(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+              int(sys.argv[5]) if len(sys.argv) > 5 else 0)
+    elif cmd == "bad":
+        bad(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif cmd == "report":
+        report(sys.argv[2:])
+    else:
+        sys.exit("usage: handoff.py proxy|bad|report ...")
+
+
+if __name__ == "__main__":
+    main()
