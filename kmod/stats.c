@@ -45,6 +45,7 @@ static int tlsi_proc_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "reputation_entries %u\n", tlsi_rep_count(tn));
 	seq_printf(m, "quarantine_entries %u\n", READ_ONCE(tn->nquar));
 	seq_printf(m, "ssl_sessions_active %u\n", atomic_read(&tn->ssl_sessions));
+	seq_printf(m, "relay_sessions_active %u\n", READ_ONCE(tn->nrelays));
 	return 0;
 }
 
@@ -150,7 +151,9 @@ int tlsi_stats_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int i;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Every counter, whatever their number, plus the gauges. */
+	msg = genlmsg_new(nla_total_size(0) + __TLSI_CNT_MAX * nla_total_size_64bit(sizeof(u64)) +
+			  8 * nla_total_size(sizeof(u32)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &tlsi_genl_family, 0, TLSI_CMD_STATS_GET);
@@ -165,6 +168,8 @@ int tlsi_stats_get(struct sk_buff *skb, struct genl_info *info)
 	nla_nest_end(msg, nest);
 	if (nla_put_u32(msg, TLSI_A_FLOWS_CURRENT, tlsi_flows_current(tn)) ||
 	    nla_put_u32(msg, TLSI_A_FLOWS_PEAK, tlsi_flows_peak(tn)) ||
+	    nla_put_u32(msg, TLSI_A_SSL_ACTIVE, atomic_read(&tn->ssl_sessions)) ||
+	    nla_put_u32(msg, TLSI_A_RELAY_ACTIVE, READ_ONCE(tn->nrelays)) ||
 	    nla_put_u32(msg, TLSI_A_MAX_FLOWS, READ_ONCE(tn->cfg.max_flows)))
 		goto nospace;
 	genlmsg_end(msg, hdr);

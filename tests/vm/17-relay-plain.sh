@@ -17,7 +17,7 @@ add_addr a br0 10.9.0.254/24
 spawn s python3 "$TOOLS/blob.py" server 9000
 wait_port s 9000
 OUT=/tmp/relay-proxy.$$
-on_exit "rm -f $OUT $OUT.idle"
+on_exit "rm -f $OUT $OUT.idle $OUT.ssl"
 spawn a python3 "$TOOLS/handoff.py" proxy 7000 10.9.0.2 9000 >"$OUT"
 spawn a python3 "$TOOLS/handoff.py" proxy 7001 10.9.0.2 9000 3 >"$OUT.idle"
 wait_port a 7000
@@ -81,6 +81,17 @@ assert_eq EINVAL "$(in_a python3 "$TOOLS/handoff.py" report 0 0 1 0 0 0 0)" "rep
 assert_eq EINVAL "$(in_a python3 "$TOOLS/handoff.py" report 0 0 0 0 0 0 0 5)" "report: reserved"
 assert_eq ok "$(in_a python3 "$TOOLS/handoff.py" report 3 6 0 0x0303 0 0x0303 0xc02f)" "report: server handshake failure"
 [ "$(delta ssl_fail_server_handshake)" -eq 1 ] || fail "report not counted"
+tlsictl stats ssl >"$OUT.ssl"
+grep -Eq '^  server_handshake +[1-9]' "$OUT.ssl" || fail "stats ssl: no failure group: $(cat "$OUT.ssl")"
+in_a "$TLSICTL" -j stats ssl | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["failures"]["server_handshake"] >= 1, d["failures"]
+assert d["server"]["tls1_2"] >= 1 and d["server"]["aes128_gcm"] >= 1, d["server"]
+assert d["relay"]["plain_sessions"] >= 200 and "active" in d["relay"], d["relay"]
+assert d["handoff_refused"]["bad_request"] >= 9, d["handoff_refused"]
+' || fail "tlsictl -j stats ssl"
+pass "tlsictl stats ssl groups the counters"
 [ "$(delta handoff_refused_bad_request)" -ge 9 ] || fail "refusals not counted"
 # Without CAP_NET_ADMIN (the node is 0600; opened up for this check only).
 chmod 666 /dev/tlsi

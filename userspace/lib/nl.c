@@ -81,6 +81,8 @@ static const struct {
 	[TLSI_A_DIVERT_PORT]		= { "divert-port",	MNL_TYPE_U16 },
 	[TLSI_A_DIVERT_MARK]		= { "divert-mark",	MNL_TYPE_U32 },
 	[TLSI_A_ID]			= { "id",		MNL_TYPE_U32 },
+	[TLSI_A_SSL_ACTIVE]		= { "ssl_active",	MNL_TYPE_U32 },
+	[TLSI_A_RELAY_ACTIVE]		= { "relay_active",	MNL_TYPE_U32 },
 };
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {

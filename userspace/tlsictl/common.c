@@ -338,6 +338,13 @@ void out_obj_begin(void)
 	plain_first = true;
 }
 
+/* JSON only: an object as the value of key inside the current object. */
+void out_obj_begin_key(const char *key)
+{
+	if (opt_json)
+		json_begin_object(&json, key);
+}
+
 void out_obj_end(void)
 {
 	if (opt_json)

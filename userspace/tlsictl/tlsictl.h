@@ -120,6 +120,8 @@ void out_plain_value(const char *v);
 void out_list_begin(void);
 void out_list_end(void);
 void out_obj_begin(void);
+/* JSON only: an object as the value of key inside the current object. */
+void out_obj_begin_key(const char *key);
 void out_obj_end(void);
 /* First field: plain prints the value alone. */
 void out_name(const char *key, const char *val);

@@ -63,7 +63,8 @@
  *                                 [DIVERT_MARK]
  *   TLSI_CMD_STATS_GET            -> STATS { u64 per enum tlsi_counter, type =
  *                                 index + 1; type 0 is alignment padding },
- *                                 FLOWS_CURRENT, FLOWS_PEAK, MAX_FLOWS
+ *                                 FLOWS_CURRENT, FLOWS_PEAK, MAX_FLOWS,
+ *                                 SSL_ACTIVE, RELAY_ACTIVE
  *   TLSI_CMD_STATS_RESET          zeroes counters and hits (not flows)
  *
  *   TLSI_CMD_SSL_PROXY_NEW        NAME (< TLSI_SSL_NAME_MAX), PORTS, [DESCRIPTION],
@@ -243,6 +244,8 @@ enum tlsi_attr {
 	TLSI_A_DIVERT_PORT,		/* u16 tlsid's transparent listener, 0 = none */
 	TLSI_A_DIVERT_MARK,		/* u32 fwmark of diverted packets, != 0 */
 	TLSI_A_ID,			/* u32 object id */
+	TLSI_A_SSL_ACTIVE,		/* u32 diverted connections holding a slot */
+	TLSI_A_RELAY_ACTIVE,		/* u32 sessions the kernel relays now */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
