@@ -76,6 +76,11 @@ userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 
 # The ClientHello test includes the parser's source.
 tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
+# The kTLS test includes the key derivation's source.
+tests/unit/check_ktls: userspace/tlsid/ktls.c userspace/tlsid/tlsid.h
+# The certificate registry's test includes certs.c, policy.c, ca.c, forge.c.
+tests/unit/check_tlsid_certs: userspace/tlsid/certs.c userspace/tlsid/policy.c \
+	userspace/tlsid/ca.c userspace/tlsid/forge.c userspace/tlsid/tlsid.h
 
 module:
 	@if [ -z "$(KDIR)" ] || [ ! -d "$(KDIR)" ]; then \

@@ -66,11 +66,14 @@ spawn s python3 tests/vm/tools/https_server.py 443 "$CERTS/big.bin" "site.test=$
 wait_port s 443
 add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+export TLSI_CERT_REPO=$CERTS/repo
+printf '$ tlsictl cert import corpca cert corpca.crt key corpca.key signing\n'
+tlsictl cert import corpca cert "$CERTS/corpca.crt" key "$CERTS/corpca.key" signing
 run tlsictl ssl-proxy add web ports 443 cert corpca logging
 run tlsictl ssl-policy add outbound profile office proxy web
 run tlsictl config set ssl-client on
-printf '$ tlsid --ca-cert corpca.crt --ca-key corpca.key --trust webca.crt --log inspect.log\n'
-spawn a userspace/tlsid/tlsid --foreground --ca-cert "$CERTS/corpca.crt" --ca-key "$CERTS/corpca.key" \
+printf '$ tlsid --cert-repo %s --trust webca.crt --log inspect.log\n' "$TLSI_CERT_REPO"
+spawn a userspace/tlsid/tlsid --foreground --cert-repo "$TLSI_CERT_REPO" --keystore "$CERTS/keys" \
 	--trust "$CERTS/webca.crt" --log "$CERTS/inspect.log"
 wait_port a 15443
 sleep 1

@@ -3,7 +3,8 @@
 # TLS connections to tlsid, which connects to the server as the client,
 # validates its chain against a test CA, and serves the client a leaf forged
 # for the server by the signing CA (or by its untrusted CA when the chain is
-# invalid), then relays the decrypted stream.
+# invalid), then hands the session to tlsi.ko's relay (kTLS on both
+# sockets, /dev/tlsi) or, without it, relays the decrypted stream itself.
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
 #                                                                  :443  site.test (RSA), other.test (ECDSA)
@@ -41,7 +42,7 @@ spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 8443 "$W/big.bin" "b
 wait_port s 443
 wait_port s 8443
 
-ctl_ok ssl-proxy add web ports 443,8443,9443
+ctl_ok ssl-proxy add web ports 443,8443,9443 logging
 ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
 
@@ -78,7 +79,7 @@ assert_eq "$(curl_c --cacert "$W/testca.crt" https://site.test/)" "site.test say
 # start_tlsid ARGS: in the appliance; waits until the kernel diverts to it.
 start_tlsid() {
 	spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-		--trust "$W/testca.crt" --log "$W/inspect.log" "$@" >>"$W/tlsid.log" 2>&1
+		--trust "$W/testca.crt" --log "$W/inspect.log" --log-all "$@" >>"$W/tlsid.log" 2>&1
 	TLSID_PID=$!
 	wait_until 60 _diverting 15443 || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 	wait_port a 15443
@@ -87,7 +88,15 @@ _diverting() { tlsictl config show | grep -q "divert-port $1 "; }
 # _stopped: tlsid exited (a zombie until reaped: it is our child).
 _stopped() { ! grep -qv '^[0-9]* ([^)]*) Z' "/proc/$TLSID_PID/stat" 2>/dev/null; }
 
-start_tlsid
+# With the kernel relay (/dev/tlsi), decrypted sessions leave tlsid.
+if [ -e /dev/tlsi ]; then RELAY=kernel; else RELAY=userspace; fi
+echo "relay: $RELAY"
+
+# -v -v: tlsid reads back every kTLS key it installs (getsockopt) and
+# compares; a difference resets the session.
+start_tlsid -v -v
+stats_snapshot
+SNAP_START=$_TLSI_SNAP
 tlsictl config show | grep -q "divert-mark 1957" || fail "divert-mark: $(tlsictl config show)"
 in_a ip rule | grep -q "fwmark 0x7a5 lookup 233" || fail "ip rule: $(in_a ip rule)"
 in_a ip route show table 233 | grep -q "^local default dev lo" || fail "table 233: $(in_a ip route show table 233)"
@@ -97,6 +106,7 @@ stats_snapshot
 assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/)" "site.test says hello" "inspected site.test"
 assert_delta ssl_diverted 1
 log_has "result=decrypted"
+log_has "relay=$RELAY"
 log_has "sni=site.test"
 log_has "alpn=http/1.1"
 log_has "chain_valid=True"
@@ -123,11 +133,18 @@ leaf other.test 443 | openssl x509 -noout -subject -text >"$W/other.txt"
 grep -q "subject=CN = other.test" "$W/other.txt" || fail "other.test subject: $(cat "$W/other.txt")"
 grep -q "id-ecPublicKey" "$W/other.txt" || fail "ECDSA server, ECDSA leaf: $(cat "$W/other.txt")"
 
-# 5 MB, byte for byte.
+# 5 MB, byte for byte (counted by whoever relayed them).
+stats_snapshot
 got=$(curl_c --cacert "$W/signca.crt" https://site.test/big | sha256sum | cut -d' ' -f1)
 assert_eq "$got" "$BIG_SHA" "5 MB through tlsid"
-[ "$(last_log | sed -n 's/^bytes_server_to_client=//p')" -gt $((5 * 1024 * 1024)) ] ||
-	fail "bytes counted: $(last_log | tr '\n' ' ')"
+_big_relayed() { [ "$(delta relay_bytes_server_to_client)" -gt $((5 * 1024 * 1024)) ]; }
+if [ "$RELAY" = kernel ]; then
+	wait_until 10 _big_relayed || fail "kernel relay bytes: $(delta relay_bytes_server_to_client)"
+	last_log | grep -q '^bytes_' && fail "bytes in a handed-off session's log: $(last_log | tr '\n' ' ')"
+else
+	[ "$(last_log | sed -n 's/^bytes_server_to_client=//p')" -gt $((5 * 1024 * 1024)) ] ||
+		fail "bytes counted: $(last_log | tr '\n' ' ')"
+fi
 
 # TLS 1.2 and 1.3, on both sides.
 assert_eq "$(curl_c --tls-max 1.2 --cacert "$W/signca.crt" https://site.test/)" "site.test says hello" "TLS 1.2"
@@ -184,8 +201,100 @@ assert s["decrypted"] == 9 and s["chain_invalid"] == 3 and s["client_handshake_f
 # RSA site.test, ECDSA other.test, bad.test by the untrusted CA; the rest cached
 assert s["forged"] == 3 and s["forge_cache_hits"] == 7, s
 assert s["upstream_unreachable"] == 1 and s["internal_errors"] == 0, s
-' "$W/inspect.log" || fail "stats: $(grep '"stats"' "$W/inspect.log" | tail -1)"
+assert s["handed_off"] + s["userspace_relayed"] == 9, s
+assert s["ktls_install_failed"] == 0 and s["handoff_failed"] == 0, s
+assert s["kernel_reports_failed"] == 0, s
+if sys.argv[2] == "kernel":
+    assert s["handed_off"] == 9, s
+' "$W/inspect.log" "$RELAY" || fail "stats: $(grep '"stats"' "$W/inspect.log" | tail -1)"
 pass "counters on SIGUSR1"
+
+# The kernel's view: every session reported once, the decrypted ones relayed
+# there with kTLS.
+if [ "$RELAY" = kernel ]; then
+	_TLSI_SNAP=$SNAP_START
+	for c in ssl_decrypted:9 relay_ktls_sessions:9 ssl_relay_userspace:0 ssl_blocked:1 \
+		ssl_failed:2 ssl_fail_not_tls:1 ssl_fail_server_unreachable:1 \
+		ssl_fail_client_rejected_cert:1 handoff_refused_no_ktls:0 \
+		handoff_refused_bad_request:0; do
+		assert_delta "${c%%:*}" "${c#*:}"
+	done
+	[ "$(delta ssl_client_tls1_2)" -ge 1 ] && [ "$(delta ssl_server_tls1_3)" -ge 1 ] ||
+		fail "versions: $(ip netns exec "$NS_A" grep '^ssl_' /proc/net/tlsi/stats | tr '\n' ' ')"
+fi
+
+# ---- suites: what kTLS carries goes to the kernel, the rest stays here ----
+stats_snapshot
+suite() {
+	local want=$1 cipher=$2 out
+	shift 2
+	out=$(curl_c --cacert "$W/signca.crt" "$@" https://site.test/ 2>&1) || true
+	[ "$out" = "site.test says hello" ] ||
+		fail "$cipher: '$out'; tlsid: $(tail -n 4 "$W/tlsid.log"); log: $(last_log | tr '\n' ' ')"
+	pass "$cipher"
+	log_has "client_tls.cipher=$cipher"
+	log_has "relay=$want"
+}
+suite "$RELAY" TLS_CHACHA20_POLY1305_SHA256 --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256
+suite "$RELAY" TLS_AES_128_GCM_SHA256 --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256
+suite "$RELAY" ECDHE-RSA-CHACHA20-POLY1305 --tls-max 1.2 --ciphers ECDHE-RSA-CHACHA20-POLY1305
+suite "$RELAY" ECDHE-RSA-AES128-GCM-SHA256 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256
+suite userspace ECDHE-RSA-AES128-SHA --tls-max 1.2 --ciphers ECDHE-RSA-AES128-SHA
+if [ "$RELAY" = kernel ]; then
+	assert_delta relay_ktls_sessions 4
+	assert_delta ssl_relay_userspace 1
+	assert_delta ssl_client_cbc 1
+	assert_delta ssl_client_chacha20_poly1305 2
+fi
+
+# ---- a hand-off the kernel refuses: relayed by tlsid over kTLS -----------
+# The kernel relay is full when it holds max-ssl-sessions sessions: divert B
+# while there is room, keep A in the kernel relay, lower the limit while B's
+# (slow) server handshakes, and B's hand-off is refused after tlsid set its
+# kTLS keys.
+if [ "$RELAY" = kernel ]; then
+	stats_snapshot
+	in_c bash -c "sleep 30 | openssl s_client -connect 10.9.0.2:443 -servername site.test \
+		-CAfile $W/signca.crt >/dev/null 2>&1" &
+	HOLD=$!
+	on_exit "kill $HOLD 2>/dev/null"
+	_held() { [ "$(delta relay_ktls_sessions)" -ge 1 ]; }
+	wait_until 20 _held || fail "session A not handed off"
+	ctl_ok config set max-ssl-sessions $(($(counter ssl_sessions_active) + 1))
+	spawn s python3 -c '
+import socket, ssl, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", 9443))
+l.listen()
+while True:
+    c, _ = l.accept()
+    time.sleep(3)
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+        t.recv(4096)
+        body = b"slow.test says hello\n"
+        t.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        t.unwrap().close()
+    except (ssl.SSLError, OSError):
+        c.close()
+' "$W/site.crt" "$W/site.key"
+	wait_port s 9443
+	( sleep 1; tlsictl config set max-ssl-sessions 1 ) &
+	LOWER=$!
+	out=$(curl_c --cacert "$W/signca.crt" https://site.test:9443/ 2>&1) || true
+	wait "$LOWER"
+	ctl_ok config set max-ssl-sessions 10000
+	kill "$HOLD" 2>/dev/null || true
+	[ "$out" = "slow.test says hello" ] ||
+		fail "refused hand-off: '$out'; tlsid: $(tail -n 4 "$W/tlsid.log"); log: $(last_log | tr '\n' ' ')"
+	log_has "relay=userspace"
+	assert_delta handoff_refused_sessions_full 1
+	assert_delta ssl_relay_userspace 1
+	pass "refused hand-off: relayed by tlsid over kTLS"
+fi
 
 # ---- stopping tlsid: fail open --------------------------------------------
 kill -TERM "$TLSID_PID"

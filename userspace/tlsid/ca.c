@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Keys and certificates tlsid holds for its whole life: the signing CA
- * (files, or a signing certificate of the certificate repository), the
- * untrusted CA made at start (it signs the leaves of servers whose chain
- * does not validate, so that clients warn), one RSA-2048 and one ECDSA
- * P-256 leaf key, and the trust store upstream chains are checked against.
+ * Keys and certificates tlsid holds for its whole life: the untrusted CA
+ * made at start (it signs the leaves of servers whose chain does not
+ * validate, so that clients warn) and one RSA-2048 and one ECDSA P-256 leaf
+ * key. The signing CAs and trust stores, by name and reloadable, are
+ * certs.c's; tlsid_keys.ca[TLSID_CA_SIGNING] is not used.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,98 +18,9 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "certrepo.h"
 #include "tlsid.h"
 
 struct tlsid_keys tlsid_keys;
-
-static void subject_line(X509 *x, char *buf, size_t len)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	int n;
-
-	buf[0] = '\0';
-	if (!b)
-		return;
-	X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-	n = BIO_read(b, buf, (int)len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	BIO_free(b);
-}
-
-/* The signing CA from PEM files: the certificate (then its chain) and key. */
-static int load_ca_files(const char *certfile, const char *keyfile, struct tlsid_ca *ca)
-{
-	FILE *f;
-	X509 *x;
-
-	f = fopen(certfile, "r");
-	if (!f) {
-		tlsid_log_perror("--ca-cert `%s'", certfile);
-		return -1;
-	}
-	ca->cert = PEM_read_X509(f, NULL, NULL, NULL);
-	ca->chain = sk_X509_new_null();
-	while (ca->cert && ca->chain && (x = PEM_read_X509(f, NULL, NULL, NULL)))
-		sk_X509_push(ca->chain, x);
-	ERR_clear_error();	/* the end of the file */
-	fclose(f);
-	if (!ca->cert || !ca->chain) {
-		tlsid_log_error("--ca-cert `%s': no PEM certificate", certfile);
-		return -1;
-	}
-	f = fopen(keyfile, "r");
-	if (!f) {
-		tlsid_log_perror("--ca-key `%s'", keyfile);
-		return -1;
-	}
-	ca->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!ca->key) {
-		tlsid_log_ssl("--ca-key `%s': no (unencrypted) PEM private key", keyfile);
-		return -1;
-	}
-	return 0;
-}
-
-/* The signing certificate NAME of the certificate repository at DIR. */
-static int load_ca_repo(const char *dir, const char *name, struct tlsid_ca *ca)
-{
-	struct certrepo_keyring *kr = NULL;
-	struct certrepo_issuer *is = NULL;
-	struct certrepo *r = NULL;
-	char err[CERTREPO_ERR_MAX];
-	STACK_OF(X509) *chain;
-	int ret = -1, i;
-
-	if (certrepo_open(dir, &r, err, sizeof(err)) ||
-	    certrepo_issuer_load(r, name, &is, err, sizeof(err)) ||
-	    certrepo_keyring_load(r, &kr, err, sizeof(err))) {
-		tlsid_log_error("certificate repository `%s': %s", dir, err);
-		goto out;
-	}
-	ca->key = certrepo_keyring_get(kr, name);
-	if (!ca->key) {
-		tlsid_log_error("certificate repository `%s': no private key for `%s'", dir, name);
-		goto out;
-	}
-	ca->cert = certrepo_issuer_cert(is);
-	X509_up_ref(ca->cert);
-	ca->chain = sk_X509_new_null();
-	chain = certrepo_issuer_chain(is);
-	for (i = 0; ca->chain && chain && i < sk_X509_num(chain); i++) {
-		X509 *x = sk_X509_value(chain, i);
-
-		X509_up_ref(x);
-		sk_X509_push(ca->chain, x);
-	}
-	ret = ca->chain ? 0 : -1;
-out:
-	certrepo_keyring_free(kr);
-	certrepo_issuer_free(is);
-	certrepo_close(r);
-	return ret;
-}
 
 static EVP_PKEY *keygen(const char *what)
 {
@@ -196,109 +107,23 @@ fail:
 	return -1;
 }
 
-static int check_ca(struct tlsid_ca *ca, const char *what)
-{
-	if (X509_check_ca(ca->cert) < 1) {
-		tlsid_log_error("%s: not a CA certificate (basicConstraints CA:TRUE and keyCertSign needed)",
-				what);
-		return -1;
-	}
-	if (X509_check_private_key(ca->cert, ca->key) != 1) {
-		ERR_clear_error();
-		tlsid_log_error("%s: the private key does not belong to the certificate", what);
-		return -1;
-	}
-	if (X509_cmp_current_time(X509_get0_notAfter(ca->cert)) < 0)
-		tlsid_log_error("%s: warning: the signing certificate has expired", what);
-	return 0;
-}
-
-static int load_trust(const struct tlsid_config *cfg)
-{
-	X509_STORE *st = X509_STORE_new();
-	int i;
-
-	if (!st)
-		return -1;
-	tlsid_keys.trust = st;
-	if (!cfg->no_system_trust) {
-		if (access(TLSID_SYSTEM_TRUST, R_OK) == 0) {
-			if (!X509_STORE_load_file(st, TLSID_SYSTEM_TRUST)) {
-				tlsid_log_ssl("trust: `%s'", TLSID_SYSTEM_TRUST);
-				return -1;
-			}
-		} else {
-			tlsid_log_info("trust: no system bundle %s", TLSID_SYSTEM_TRUST);
-		}
-	}
-	for (i = 0; i < cfg->n_trust; i++) {
-		if (!X509_STORE_load_file(st, cfg->trust[i])) {
-			tlsid_log_ssl("--trust `%s'", cfg->trust[i]);
-			return -1;
-		}
-	}
-	if (cfg->trust_store) {
-		char err[CERTREPO_ERR_MAX];
-		struct certrepo *r = NULL;
-		X509_STORE *rs = NULL;
-		STACK_OF(X509_OBJECT) *objs;
-
-		if (certrepo_open(cfg->cert_repo, &r, err, sizeof(err)) ||
-		    !(rs = certrepo_truststore_load(r, cfg->trust_store, err, sizeof(err)))) {
-			tlsid_log_error("--trust-store `%s': %s", cfg->trust_store, err);
-			certrepo_close(r);
-			return -1;
-		}
-		objs = X509_STORE_get0_objects(rs);
-		for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-			X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-
-			if (x)
-				X509_STORE_add_cert(st, x);
-		}
-		ERR_clear_error();	/* duplicates */
-		X509_STORE_free(rs);
-		certrepo_close(r);
-	}
-	return 0;
-}
-
 int tlsid_keys_init(const struct tlsid_config *cfg)
 {
-	struct tlsid_ca *sig = &tlsid_keys.ca[TLSID_CA_SIGNING];
-	const char *what;
-	int i;
+	struct tlsid_ca *u = &tlsid_keys.ca[TLSID_CA_UNTRUSTED];
 
-	if (cfg->signing_cert) {
-		what = cfg->signing_cert;
-		if (load_ca_repo(cfg->cert_repo, cfg->signing_cert, sig))
-			return -1;
-	} else {
-		what = cfg->ca_cert;
-		if (load_ca_files(cfg->ca_cert, cfg->ca_key, sig))
-			return -1;
-	}
-	if (check_ca(sig, what))
+	if (make_untrusted_ca(u))
 		return -1;
-	/* Served after the leaf: the CA itself, then its own chain. */
-	X509_up_ref(sig->cert);
-	if (!sk_X509_insert(sig->chain, sig->cert, 0))
-		return -1;
-	if (make_untrusted_ca(&tlsid_keys.ca[TLSID_CA_UNTRUSTED]))
-		return -1;
-	X509_up_ref(tlsid_keys.ca[TLSID_CA_UNTRUSTED].cert);
-	sk_X509_push(tlsid_keys.ca[TLSID_CA_UNTRUSTED].chain, tlsid_keys.ca[TLSID_CA_UNTRUSTED].cert);
-	for (i = 0; i < __TLSID_CA_MAX; i++)
-		subject_line(tlsid_keys.ca[i].cert, tlsid_keys.ca[i].subject,
-			     sizeof(tlsid_keys.ca[i].subject));
+	X509_up_ref(u->cert);
+	sk_X509_push(u->chain, u->cert);
+	tlsid_name_line(X509_get_subject_name(u->cert), u->subject, sizeof(u->subject));
+	snprintf(u->name, sizeof(u->name), "untrusted CA");
+	u->gen = 1;
 	tlsid_keys.rsa = keygen("RSA");
 	tlsid_keys.ec = keygen("EC");
 	if (!tlsid_keys.rsa || !tlsid_keys.ec)
 		return -1;
-	if (load_trust(cfg))
-		return -1;
-	tlsid_log_info("signing CA: %s", sig->subject);
-	return 0;
+	/* The signing CAs and trust stores: certs.c (tlsid_keys.trust too). */
+	return tlsid_certs_init(cfg);
 }
 
 void tlsid_keys_free(void)
@@ -314,4 +139,5 @@ void tlsid_keys_free(void)
 	EVP_PKEY_free(tlsid_keys.ec);
 	X509_STORE_free(tlsid_keys.trust);
 	memset(&tlsid_keys, 0, sizeof(tlsid_keys));
+	tlsid_certs_free();
 }

@@ -9,9 +9,11 @@
  * untrusted CA.
  *
  * Forged leaves are kept in an LRU cache keyed by the SHA-256 fingerprint
- * of the server's certificate and the CA that signs: every connection to a
- * site after the first costs a lookup, not a signature. One mutex guards
- * the cache; signing happens outside it.
+ * of the server's certificate and the generation of the CA that signs (each
+ * load of a signing CA has its own, so a replaced CA gets new leaves and
+ * the old ones age out): every connection to a site after the first costs
+ * a lookup, not a signature. One mutex guards the cache; signing happens
+ * outside it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -170,10 +172,10 @@ out_sans:
 
 /* ---- the cache ------------------------------------------------------- */
 
-#define KEY_LEN	(32 + 1)
+#define KEY_LEN	(32 + 8)
 
 struct entry {
-	unsigned char key[KEY_LEN];	/* SHA-256 of the server cert, CA id */
+	unsigned char key[KEY_LEN];	/* SHA-256 of the server cert, CA generation */
 	X509 *leaf;
 	EVP_PKEY *pkey;			/* tlsid_keys.rsa or .ec */
 	struct entry *hnext;		/* bucket chain */
@@ -203,10 +205,12 @@ int tlsid_forge_cache_init(unsigned size)
 
 static struct entry **bucket(const unsigned char *key)
 {
+	uint64_t gen;
 	size_t h;
 
 	memcpy(&h, key, sizeof(h));
-	h ^= key[KEY_LEN - 1];
+	memcpy(&gen, key + 32, sizeof(gen));
+	h ^= (size_t)(gen * 0x9e3779b97f4a7c15ULL);
 	return &cache.buckets[h & (cache.nbuckets - 1)];
 }
 
@@ -277,7 +281,7 @@ static X509 *lookup(const unsigned char *key, X509 *server, EVP_PKEY **pkey)
 	return e->leaf;
 }
 
-X509 *tlsid_forge(X509 *server, enum tlsid_ca_id ca, EVP_PKEY **pkey)
+X509 *tlsid_forge(X509 *server, const struct tlsid_ca *ca, EVP_PKEY **pkey)
 {
 	unsigned char key[KEY_LEN];
 	unsigned int len = 32;
@@ -290,7 +294,7 @@ X509 *tlsid_forge(X509 *server, enum tlsid_ca_id ca, EVP_PKEY **pkey)
 		tlsid_log_ssl("fingerprint of the server certificate");
 		return NULL;
 	}
-	key[32] = (unsigned char)ca;
+	memcpy(key + 32, &ca->gen, sizeof(ca->gen));
 	if (cache.max) {
 		pthread_mutex_lock(&cache.lock);
 		leaf = lookup(key, server, pkey);
@@ -300,7 +304,7 @@ X509 *tlsid_forge(X509 *server, enum tlsid_ca_id ca, EVP_PKEY **pkey)
 			return leaf;
 		}
 	}
-	leaf = tlsid_forge_leaf(server, &tlsid_keys.ca[ca], leafkey, time(NULL));
+	leaf = tlsid_forge_leaf(server, ca, leafkey, time(NULL));
 	if (!leaf) {
 		tlsid_count(TLSID_C_forge_failed);
 		tlsid_log_ssl("forging a certificate");

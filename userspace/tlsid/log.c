@@ -193,7 +193,9 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 	struct json j;
 	FILE *f;
 
-	if (inspect_fd < 0)
+	/* The proxy's logging flag (policy.c: set for unknown policies and
+	 * with --log-all). */
+	if (inspect_fd < 0 || !(s->pol.flags & TLSI_SSL_F_LOGGING))
 		return;
 	f = open_memstream(&line, &len);
 	if (!f) {
@@ -205,6 +207,10 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 	time_str(buf, sizeof(buf));
 	json_string(&j, "time", buf);
 	json_string(&j, "type", "session");
+	if (s->pol.id) {
+		json_string(&j, "policy", s->pol.name);
+		json_string(&j, "proxy", s->pol.proxy);
+	}
 	addr_str(&s->client, buf, sizeof(buf));
 	json_string(&j, "client", buf);
 	addr_str(&s->server, buf, sizeof(buf));
@@ -221,6 +227,8 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "alpn", a);
 	}
 	json_string(&j, "result", result_name(s->result));
+	if (s->relay != TLSI_RELAY_NONE)
+		json_string(&j, "relay", s->relay == TLSI_RELAY_KERNEL ? "kernel" : "userspace");
 	if (s->reason[0])
 		json_string(&j, "reason", s->reason);
 	if (s->up_done) {
@@ -229,9 +237,12 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "server_issuer", s->upstream_issuer);
 	}
 	if (s->down)	/* a forged certificate was offered */
-		json_string(&j, "issuer", tlsid_keys.ca[s->ca].subject);
-	json_u64(&j, "bytes_client_to_server", s->c2s.bytes);
-	json_u64(&j, "bytes_server_to_client", s->s2c.bytes);
+		json_string(&j, "issuer", s->issuer);
+	/* After a hand-off the kernel relays: tlsid never sees the bytes. */
+	if (s->relay != TLSI_RELAY_KERNEL) {
+		json_u64(&j, "bytes_client_to_server", s->c2s.bytes);
+		json_u64(&j, "bytes_server_to_client", s->s2c.bytes);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	json_u64(&j, "duration_ms",
 		 (uint64_t)((now.tv_sec - s->t0.tv_sec) * 1000 +

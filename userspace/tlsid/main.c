@@ -41,7 +41,7 @@ atomic_bool tlsid_stopping;
 
 static const char usage[] =
 "Usage: tlsid --ca-cert FILE --ca-key FILE [options]\n"
-"       tlsid --cert-repo DIR --signing-cert NAME [options]\n"
+"       tlsid --cert-repo DIR [--signing-cert NAME] [options]\n"
 "\n"
 "The TLS handshake daemon of tlsi: takes the TLS connections tlsi.ko\n"
 "diverts to it, connects to each server as the client, checks the server's\n"
@@ -53,6 +53,9 @@ static const char usage[] =
 "  --ca-key FILE           its private key (PEM, unencrypted)\n"
 "  --cert-repo DIR         the certificate repository (tlsictl cert ...)\n"
 "  --signing-cert NAME     a signing certificate of the repository\n"
+"                          (SSL proxies name their own: tlsictl ssl-proxy ... cert)\n"
+"  --keystore DIR          tlsid's copy of the repository's keys when its\n"
+"                          persist-keys is on (default " TLSID_DEFAULT_KEYSTORE ")\n"
 "Trust (upstream servers' chains must reach one of these):\n"
 "  --trust FILE            extra CA certificates (PEM), repeatable (up to 16)\n"
 "  --trust-store NAME      a trust store of the repository (with --cert-repo)\n"
@@ -61,6 +64,8 @@ static const char usage[] =
 "  --block-invalid         close connections to servers whose chain does not\n"
 "                          validate (default: serve a leaf from the untrusted CA)\n"
 "  --log FILE              SSL inspection log, one JSON object per line\n"
+"  --log-all               log every session (default: those of SSL proxies\n"
+"                          with `logging', and those no policy is known for)\n"
 "  --handshake-timeout S   from accept to relaying (default 15)\n"
 "  --idle-timeout S        relayed sessions without traffic (default 300)\n"
 "  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
@@ -71,7 +76,8 @@ static const char usage[] =
 "  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
 "  --table N               routing table for them (default 233)\n"
 "  --no-route              do not set up the policy routing\n"
-"  --no-kernel             do not set tlsi.ko's divert-port/divert-mark\n"
+"  --no-kernel             do not use tlsi.ko (divert-port/divert-mark, the\n"
+"                          kernel relay, /dev/tlsi): tlsid relays everything\n"
 "  -f, --foreground        stay in the foreground, log to stderr\n"
 "  -v, --verbose           log every session\n"
 "  -h, --help, --version\n"
@@ -83,7 +89,7 @@ enum {
 	OPT_PORT = 256, OPT_MARK, OPT_TABLE, OPT_CA_CERT, OPT_CA_KEY, OPT_REPO,
 	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
-	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION,
+	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 };
 
 static const struct option options[] = {
@@ -98,6 +104,8 @@ static const struct option options[] = {
 	{ "trust-store",	required_argument, NULL, OPT_TRUST_STORE },
 	{ "no-system-trust",	no_argument,	   NULL, OPT_NO_SYSTEM_TRUST },
 	{ "log",		required_argument, NULL, OPT_LOG },
+	{ "log-all",		no_argument,	   NULL, OPT_LOG_ALL },
+	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "cache-size",		required_argument, NULL, OPT_CACHE },
@@ -188,6 +196,14 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 		case OPT_BLOCK_INVALID:
 			c->block_invalid = true;
 			break;
+		case OPT_LOG_ALL:
+			c->log_all = true;
+			break;
+		case OPT_KEYSTORE:
+			if (optarg[0] != '/')
+				usage_error("--keystore `%s': not an absolute path", optarg);
+			c->keystore = optarg;
+			break;
 		case OPT_WORKERS:
 			c->workers = (int)number("--workers", optarg, 1, TLSID_WORKERS_MAX);
 			break;
@@ -237,9 +253,11 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			usage_error("--signing-cert `%s' needs --cert-repo DIR", c->signing_cert);
 		if (c->ca_cert || c->ca_key)
 			usage_error("--signing-cert and --ca-cert/--ca-key exclude each other");
-	} else if (!c->ca_cert || !c->ca_key) {
+	} else if (!c->ca_cert != !c->ca_key) {
+		usage_error("--ca-cert FILE and --ca-key FILE go together");
+	} else if (!c->ca_cert && !c->cert_repo) {
 		usage_error("no signing CA: give --ca-cert FILE and --ca-key FILE "
-			    "(or --cert-repo DIR --signing-cert NAME)");
+			    "(or --cert-repo DIR [--signing-cert NAME])");
 	}
 	if (c->trust_store && !c->cert_repo)
 		usage_error("--trust-store `%s' needs --cert-repo DIR", c->trust_store);
@@ -315,6 +333,10 @@ int main(int argc, char **argv)
 		goto out;
 	if (tlsid_keys_init(c) || tlsid_forge_cache_init(c->cache_size) || tlsid_ssl_ctx_init())
 		goto out;
+	if (tlsid_ktls_init()) {
+		tlsid_log_ssl("OpenSSL's TLS13-KDF and TLS1-PRF");
+		goto out;
+	}
 	if (c->log_file && tlsid_inspect_log_open(c->log_file))
 		goto out;
 	if (!c->no_route) {
@@ -328,10 +350,15 @@ int main(int argc, char **argv)
 		if (tlsid_kernel_set_divert(c->port, c->mark, true))
 			goto out;
 		diverting = true;
+		/* Without it tlsid works as before: it relays every session. */
+		if (tlsid_dev_open())
+			tlsid_log_perror("/dev/" TLSI_DEV_NAME " (no kernel relay; tlsid relays "
+					 "every session)");
 	}
-	tlsid_log_info("listening on port %u (fwmark %#x, table %u), %d workers%s",
+	tlsid_log_info("listening on port %u (fwmark %#x, table %u), %d workers%s%s",
 		       c->port, c->mark, c->table, c->workers,
-		       c->no_kernel ? "" : "; tlsi.ko diverts to it");
+		       c->no_kernel ? "" : "; tlsi.ko diverts to it",
+		       tlsid_dev_ready() ? " and relays with kTLS" : "");
 	if (!c->foreground) {
 		if (daemon(0, 0) < 0) {
 			tlsid_log_perror("daemon");
@@ -345,6 +372,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	running = true;
+	tlsid_certs_daemonized();
 	if (tlsid_workers_start())
 		goto out;
 	main_loop(sfd);
@@ -359,6 +387,8 @@ out:
 	if (running)
 		tlsid_stats_dump();
 	tlsid_inspect_log_close();
+	tlsid_dev_close();
+	tlsid_ktls_free();
 	tlsid_ssl_ctx_free();
 	tlsid_forge_cache_free();
 	tlsid_keys_free();

@@ -6,11 +6,16 @@
  *   main.c         options, start-up, signals, shutdown
  *   log.c          log helpers, the SSL inspection log, counters
  *   setup.c        policy routing (rtnetlink) and the kernel's divert settings
- *   ca.c           the signing CA, the untrusted CA, leaf keys, trust store
+ *   ca.c           the untrusted CA, leaf keys
+ *   certs.c        signing CAs and trust stores by name (the repository),
+ *                  key ring and keystore (persist-keys), expiry warnings
+ *   policy.c       per-session settings of the diverting SSL policy
  *   forge.c        forged leaf certificates and their LRU cache
  *   clienthello.c  the bounded ClientHello parser (no OpenSSL)
  *   worker.c       listeners, epoll loops, the handshake state machine
- *   relay.c        the plaintext relay after both handshakes
+ *   relay.c        after both handshakes: the hand-off to tlsi.ko, or the
+ *                  plaintext relay in userspace
+ *   ktls.c         session keys into kTLS, /dev/tlsi (hand-off and reports)
  *
  * Documentation/tlsid.md describes the behaviour and the threading model.
  */
@@ -23,7 +28,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
+
+#include <linux/tls.h>
+#include <uapi/linux/tlsi.h>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -116,6 +125,8 @@ struct tlsid_config {
 	unsigned max_sessions;
 	unsigned hs_timeout, idle_timeout;
 	int verbose;
+	bool log_all;			/* every session in the inspection log */
+	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 };
 
 extern struct tlsid_config tlsid_cfg;
@@ -146,12 +157,23 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(upstream_handshake_failed)					\
 	X(chain_invalid)						\
 	X(blocked_invalid)						\
+	X(blocked_expired)						\
+	X(blocked_weak_key)						\
+	X(cert_unavailable)						\
 	X(forge_failed)							\
 	X(forged)							\
 	X(forge_cache_hits)						\
 	X(client_handshake_failed)					\
 	X(handshake_timeout)						\
 	X(decrypted)							\
+	X(handed_off)							\
+	X(userspace_relayed)						\
+	X(ktls_unsupported_suite)					\
+	X(ktls_unavailable)						\
+	X(ktls_pending_data)						\
+	X(ktls_install_failed)						\
+	X(handoff_failed)						\
+	X(kernel_reports_failed)					\
 	X(idle_timeout)							\
 	X(resets_propagated)						\
 	X(relay_errors)							\
@@ -217,6 +239,8 @@ struct tlsid_ca {
 	EVP_PKEY *key;
 	STACK_OF(X509) *chain;	/* served after the leaf: cert, then its chain */
 	char subject[256];	/* one line, for the inspection log */
+	char name[256];		/* for messages: the repository name or file */
+	uint64_t gen;		/* this load of it: keys the forged-leaf cache */
 };
 
 struct tlsid_keys {
@@ -238,12 +262,64 @@ void tlsid_keys_free(void);
 /* A leaf for the server certificate, signed by CA ca; a new reference
  * (X509_free it), from the cache when possible. *key: the leaf's key (not a
  * new reference). NULL on failure (logged). */
-X509 *tlsid_forge(X509 *server, enum tlsid_ca_id ca, EVP_PKEY **key);
+X509 *tlsid_forge(X509 *server, const struct tlsid_ca *ca, EVP_PKEY **key);
 /* Exposed for the cache and tests. */
 X509 *tlsid_forge_leaf(X509 *server, const struct tlsid_ca *ca, EVP_PKEY *key,
 		       time_t now);
 int tlsid_forge_cache_init(unsigned size);
 void tlsid_forge_cache_free(void);
+
+/* ---- certs.c: signing CAs and trust stores by name ------------------- */
+
+#define TLSID_DEFAULT_KEYSTORE	"/var/lib/tlsid/keys"
+#define TLSID_EXPIRY_WARN_DAYS	30
+
+/* A signing CA of the registry, shared by reference (tlsid_signer_put). */
+struct tlsid_signer {
+	atomic_int refs;
+	struct tlsid_ca ca;	/* ca.chain: the CA itself, then its own chain */
+};
+
+/* Start: key ring, keystore, the command line's signing CA and trust
+ * (tlsid_keys.trust); -1 (logged) when they cannot be had. */
+int tlsid_certs_init(const struct tlsid_config *cfg);
+/* After daemon(): memory locks are not inherited; lock the key ring again. */
+void tlsid_certs_daemonized(void);
+void tlsid_certs_free(void);
+/* The signing CA called name ("" or NULL: the command line's): loaded on
+ * first use, reloaded when its files change. NULL with err set. */
+struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len);
+void tlsid_signer_put(struct tlsid_signer *s);
+/* The trust store called name ("" or NULL: the command line's); a new
+ * reference (X509_STORE_free it), NULL with err set. */
+X509_STORE *tlsid_trust_get(const char *name, char *err, size_t len);
+/* One line (RFC 2253) of a name. */
+void tlsid_name_line(const X509_NAME *n, char *buf, size_t len);
+
+/* ---- policy.c: the settings of the policy that diverted a session ---- */
+
+struct tlsid_policy {
+	uint32_t id;			/* 0: unknown: the command line's settings */
+	uint32_t flags;			/* TLSI_SSL_F_*, the command line's OR-ed in */
+	uint32_t min_rsa_bits;		/* 0: no minimum */
+	uint8_t service;		/* enum tlsi_ssl_service */
+	char name[TLSI_SSL_NAME_MAX];	/* the policy's */
+	char proxy[TLSI_SSL_NAME_MAX];
+	char cert[TLSI_CERT_NAME_MAX];	/* signing certificate; "": tlsid's */
+	char trust_store[TLSI_CERT_NAME_MAX];	/* "": tlsid's */
+};
+
+struct tlsid_session;
+/* TLSI_IOC_SESSION_INFO for the accepted socket fd. */
+void tlsid_policy_lookup(int fd, struct tlsid_policy *p);
+/* After the server's handshake (s->chain_ok, s->verify_err set): a reason
+ * to refuse the session, or TLSI_SSL_REASON_NONE; why says it. Counts. */
+enum tlsi_ssl_reason tlsid_policy_verdict(const struct tlsid_session *s, X509 *peer,
+					  char *why, size_t len);
+/* The session's trust store onto its upstream SSL; -1 with why. */
+int tlsid_policy_trust(const struct tlsid_session *s, SSL *up, char *why, size_t len);
+/* The session's signing CA (tlsid_signer_put it); NULL with why. */
+struct tlsid_signer *tlsid_policy_signer(const struct tlsid_session *s, char *why, size_t len);
 
 /* ---- sessions (worker.c, relay.c) ------------------------------------ */
 
@@ -254,6 +330,13 @@ enum tlsid_state {
 	TLSID_S_DOWN_HS,	/* TLS server handshake with the client */
 	TLSID_S_RELAY,		/* plaintext relay */
 	TLSID_S_DONE,
+};
+
+/* TLS 1.3 application traffic secrets of one SSL (ktls.c's keylog callback). */
+#define TLSID_SECRET_MAX	48	/* SHA-384 */
+struct tlsid_tls13_secrets {
+	uint8_t client[TLSID_SECRET_MAX], server[TLSID_SECRET_MAX];
+	uint8_t client_len, server_len;
 };
 
 enum tlsid_result {
@@ -297,17 +380,97 @@ struct tlsid_session {
 	uint8_t alpn_len;
 	struct tlsid_pipe c2s, s2c;
 	enum tlsid_result result;
+	enum tlsi_ssl_reason kreason;	/* the kernel's name for reason */
+	enum tlsi_relay_kind relay;	/* how it was relayed (if it was) */
+	bool cert_requested;		/* the server asked for a client certificate */
 	char reason[256];
 	char up_version[16], up_cipher[64], down_version[16], down_cipher[64];
+	uint16_t up_wire_version, up_cipher_id;	/* for the kernel's report */
+	uint16_t down_wire_version, down_cipher_id;
+	struct tlsid_tls13_secrets down_secrets, up_secrets;
+	bool ktls;			/* kTLS on both sockets, OpenSSL done with them */
 	char upstream_issuer[256];
+	struct tlsid_policy pol;	/* policy.c */
+	char issuer[256];		/* subject of the CA that signed the leaf served */
 	bool logged;
 };
 
-/* relay.c: after both handshakes. Returns 0, or -1 when the session ended
- * at once. The one place a kTLS hand-off would replace. */
+/* relay.c: after both handshakes, hand the session to tlsi.ko or relay it
+ * here. Returns 0 when tlsid relays it, -1 when the session left tlsid
+ * (handed off, or reset: s->state is TLSID_S_DONE). */
 int tlsid_relay_start(struct tlsid_session *s);
 /* Make all the progress possible; true when the session is over. */
 bool tlsid_relay_step(struct tlsid_session *s);
+
+/* ---- ktls.c: kTLS keys and /dev/tlsi -------------------------------- */
+
+/* Both directions' keys of one TLS connection, by who writes with them. */
+struct tlsid_ktls_keys {
+	uint16_t version;		/* TLS1_2_VERSION or TLS1_3_VERSION */
+	uint16_t cipher;		/* TLS_CIPHER_* of <linux/tls.h> */
+	uint8_t key_len;
+	uint8_t iv_len;			/* derived: 4 for GCM in TLS 1.2, else 12 */
+	uint8_t client_key[32], server_key[32];
+	uint8_t client_iv[12], server_iv[12];
+};
+
+/* What setsockopt(SOL_TLS, TLS_TX or TLS_RX) takes. */
+union tlsid_ktls_crypto {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 gcm128;
+	struct tls12_crypto_info_aes_gcm_256 gcm256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+};
+
+int tlsid_ktls_init(void);
+void tlsid_ktls_free(void);
+/* SSL_CTX_set_keylog_callback of both contexts: keeps the TLS 1.3 traffic
+ * secrets on the SSL's session. */
+void tlsid_ktls_keylog(const SSL *ssl, const char *line);
+/* The kTLS cipher (TLS_CIPHER_*) that carries ssl's negotiated version and
+ * suite, 0 when kTLS cannot. */
+int tlsid_ktls_cipher(const SSL *ssl);
+/* HKDF-Expand-Label(secret, "tls13 " label, "", out_len), RFC 8446 7.1. */
+int tlsid_tls13_expand(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+		       const char *label, uint8_t *out, size_t out_len);
+/* The TLS 1.2 PRF, RFC 5246 5: PRF(secret, label, seed), out_len bytes. */
+int tlsid_tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+		    const char *label, const uint8_t *seed, size_t seed_len,
+		    uint8_t *out, size_t out_len);
+/* The record keys of ssl after its handshake (sec: its TLS 1.3 secrets). */
+int tlsid_ktls_derive(const SSL *ssl, const struct tlsid_tls13_secrets *sec,
+		      struct tlsid_ktls_keys *k);
+/* The sequence number of the first record after the handshake. */
+uint64_t tlsid_ktls_initial_seq(const struct tlsid_ktls_keys *k);
+/* The crypto info of the direction written by the server (or the client),
+ * at record seq; its size, 0 for an unknown cipher. */
+size_t tlsid_ktls_crypto_info(const struct tlsid_ktls_keys *k, bool server_writes,
+			      uint64_t seq, union tlsid_ktls_crypto *ci);
+/* setsockopt(TCP_ULP, "tls"): keys can be set after it; without keys the
+ * socket still carries OpenSSL's records unchanged. */
+int tlsid_ktls_ulp(int fd);
+/* TX and RX for ssl's role on fd; verify: read both back (getsockopt) and
+ * compare. -1 with errno. */
+int tlsid_ktls_install(int fd, const SSL *ssl, const struct tlsid_ktls_keys *k, bool verify);
+
+/* On a kTLS socket (after a refused hand-off): one record's plaintext and
+ * its type (23 data, 21 alert, 22 handshake), and a TLS alert out. */
+ssize_t tlsid_ktls_recv(int fd, void *buf, size_t len, uint8_t *type);
+int tlsid_ktls_send_alert(int fd, uint8_t level, uint8_t description);
+
+/* /dev/tlsi: open at start (unless --no-kernel), shared by the workers. */
+int tlsid_dev_open(void);
+void tlsid_dev_close(void);
+bool tlsid_dev_ready(void);
+/* TLSI_IOC_HANDOFF: -1 with errno; on success the kernel holds both
+ * sockets and the caller closes its descriptors. */
+int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
+		      const struct tlsi_ssl_report *report);
+/* TLSI_IOC_REPORT; 0 when there is no device. */
+int tlsid_dev_report(const struct tlsi_ssl_report *report);
+/* TLSI_IOC_SESSION_INFO (info->client_fd set); -1 with errno (ENODEV
+ * without the device). */
+int tlsid_dev_session_info(struct tlsi_session_info *info);
 
 /* worker.c: the lock (before touching anything), the listeners (before
  * daemonizing), then the threads. */
@@ -323,5 +486,7 @@ SSL_CTX *tlsid_client_ctx(void);
 SSL_CTX *tlsid_server_ctx(void);
 int tlsid_ssl_ctx_init(void);
 void tlsid_ssl_ctx_free(void);
+/* The session's outcome as the kernel counts it. */
+void tlsid_session_report(const struct tlsid_session *s, struct tlsi_ssl_report *r);
 
 #endif /* TLSID_H */

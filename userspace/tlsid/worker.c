@@ -19,8 +19,11 @@
  *             the SNI; failure: the client is closed
  *   DOWN_HS   TLS server handshake with the client (the ClientHello is
  *             still in the socket), presenting a forged leaf
- *   RELAY     relay.c
+ *   RELAY     relay.c: handed to tlsi.ko (kTLS; the session ends here at
+ *             once) or relayed in userspace
  *
+ * Every session that tlsi.ko did not take is reported to it once, at its
+ * end (TLSI_IOC_REPORT), so that the kernel counts every outcome.
  * Each second a worker sweeps its sessions for handshake and idle timeouts.
  */
 #include <arpa/inet.h>
@@ -37,6 +40,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "tlsid.h"
@@ -92,6 +96,19 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
+/*
+ * A server that asks for a client certificate gets none (tlsid has none to
+ * give); it may go on without, or fail the handshake, and then this is why.
+ */
+static int client_cert_requested(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tlsid_session *s = SSL_get_ex_data(ssl, tlsid_ssl_idx);
+
+	if (s)
+		s->cert_requested = true;
+	return 0;
+}
+
 int tlsid_ssl_ctx_init(void)
 {
 	const long mode = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -111,10 +128,19 @@ int tlsid_ssl_ctx_init(void)
 	SSL_CTX_set_mode(client_ctx, mode);
 	SSL_CTX_set_options(client_ctx, opts);
 	SSL_CTX_set_session_cache_mode(client_ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_client_cert_cb(client_ctx, client_cert_requested);
+	/*
+	 * For the kTLS hand-off: the TLS 1.3 traffic secrets, and OpenSSL must
+	 * not read past the handshake (read-ahead is off by default: keep it).
+	 */
+	SSL_CTX_set_keylog_callback(client_ctx, tlsid_ktls_keylog);
+	SSL_CTX_set_keylog_callback(server_ctx, tlsid_ktls_keylog);
+	SSL_CTX_set_read_ahead(client_ctx, 0);
+	SSL_CTX_set_read_ahead(server_ctx, 0);
 
 	SSL_CTX_set_mode(server_ctx, mode);
 	SSL_CTX_set_options(server_ctx, opts | SSL_OP_NO_TICKET);
-	/* No tickets: later kTLS hand-offs want the record sequence at 0. */
+	/* No tickets: the kTLS hand-off wants the record sequence at 0. */
 	SSL_CTX_set_num_tickets(server_ctx, 0);
 	SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_alpn_select_cb(server_ctx, alpn_select, NULL);
@@ -194,16 +220,19 @@ static int ep_add(struct tlsid_worker *w, int fd, uint32_t events, void *ptr)
 
 static void session_end(struct tlsid_session *s);
 
-static void set_reason(struct tlsid_session *s, enum tlsid_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Why the session ends, in words (logs) and as the kernel counts it. */
+static void set_reason(struct tlsid_session *s, enum tlsid_result r, enum tlsi_ssl_reason kr,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void set_reason(struct tlsid_session *s, enum tlsid_result r, const char *fmt, ...)
+static void set_reason(struct tlsid_session *s, enum tlsid_result r, enum tlsi_ssl_reason kr,
+		       const char *fmt, ...)
 {
 	va_list ap;
 
 	if (s->reason[0])
 		return;		/* the first reason is the real one */
 	s->result = r;
+	s->kreason = kr;
 	va_start(ap, fmt);
 	vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
 	va_end(ap);
@@ -225,10 +254,18 @@ static void close_fds(struct tlsid_session *s, bool reset_client, bool reset_up)
 /* Close both sides now, telling each TLS peer goodbye when it has one. */
 static void session_abort(struct tlsid_session *s, bool reset_client, bool reset_up)
 {
-	if (s->up && !reset_up && s->up_done)
-		SSL_shutdown(s->up);
-	if (s->down && !reset_client && s->state > TLSID_S_DOWN_HS)
-		SSL_shutdown(s->down);
+	if (s->ktls) {
+		/* OpenSSL's keys are gone from these sockets: the kernel's say it. */
+		if (!reset_up)
+			tlsid_ktls_send_alert(s->ufd, 1, 0);
+		if (!reset_client)
+			tlsid_ktls_send_alert(s->cfd, 1, 0);
+	} else {
+		if (s->up && !reset_up && s->up_done)
+			SSL_shutdown(s->up);
+		if (s->down && !reset_client && s->state > TLSID_S_DOWN_HS)
+			SSL_shutdown(s->down);
+	}
 	ERR_clear_error();
 	close_fds(s, reset_client, reset_up);
 	s->state = TLSID_S_DONE;
@@ -279,7 +316,10 @@ static void log_end(struct tlsid_session *s)
 
 	addr_str(&s->client, c, sizeof(c));
 	addr_str(&s->server, d, sizeof(d));
-	if (s->result == TLSID_R_DECRYPTED && !s->reason[0])
+	if (s->relay == TLSI_RELAY_KERNEL)
+		tlsid_log_debug("%s -> %s (%s): handed off to tlsi.ko (%s, %s)", c, d,
+				s->ch.has_sni ? s->ch.sni : "no SNI", s->down_cipher, s->up_cipher);
+	else if (s->result == TLSID_R_DECRYPTED && !s->reason[0])
 		tlsid_log_debug("%s -> %s (%s): done, %llu bytes up, %llu down", c, d,
 				s->ch.has_sni ? s->ch.sni : "no SNI",
 				(unsigned long long)s->c2s.bytes, (unsigned long long)s->s2c.bytes);
@@ -297,11 +337,21 @@ static void session_end(struct tlsid_session *s)
 	close_fds(s, false, false);
 	log_end(s);
 	tlsid_inspect_log_session(s);
+	if (s->relay != TLSI_RELAY_KERNEL) {
+		/* The kernel counted the ones it took at their hand-off. */
+		struct tlsi_ssl_report r;
+
+		tlsid_session_report(s, &r);
+		if (tlsid_dev_report(&r))
+			tlsid_count(TLSID_C_kernel_reports_failed);
+	}
 	tlsid_count_add(TLSID_C_bytes_client_to_server, s->c2s.bytes);
 	tlsid_count_add(TLSID_C_bytes_server_to_client, s->s2c.bytes);
 	SSL_free(s->down);
 	SSL_free(s->up);
 	s->down = s->up = NULL;
+	OPENSSL_cleanse(&s->down_secrets, sizeof(s->down_secrets));
+	OPENSSL_cleanse(&s->up_secrets, sizeof(s->up_secrets));
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -315,6 +365,35 @@ static void session_end(struct tlsid_session *s)
 	atomic_fetch_sub(&tlsid_sessions_active, 1);
 }
 
+void tlsid_session_report(const struct tlsid_session *s, struct tlsi_ssl_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->relay = (uint8_t)s->relay;
+	if (s->result == TLSID_R_DECRYPTED && s->relay != TLSI_RELAY_NONE) {
+		r->result = TLSI_SSL_RESULT_DECRYPTED;	/* however it ended later */
+	} else {
+		r->result = s->result == TLSID_R_BLOCKED ? TLSI_SSL_RESULT_BLOCKED :
+			    TLSI_SSL_RESULT_FAILED;
+		r->reason = (uint8_t)(s->kreason ? s->kreason : TLSI_SSL_REASON_INTERNAL);
+	}
+	r->client_version = s->down_wire_version;
+	r->client_cipher = s->down_cipher_id;
+	r->server_version = s->up_wire_version;
+	r->server_cipher = s->up_cipher_id;
+}
+
+/* A session refused before it had a state. */
+static void report_refused(enum tlsi_ssl_reason reason)
+{
+	struct tlsi_ssl_report r = {
+		.result = TLSI_SSL_RESULT_FAILED,
+		.reason = (uint8_t)reason,
+	};
+
+	if (tlsid_dev_report(&r))
+		tlsid_count(TLSID_C_kernel_reports_failed);
+}
+
 static void reap(struct tlsid_worker *w)
 {
 	while (w->dead) {
@@ -322,6 +401,64 @@ static void reap(struct tlsid_worker *w)
 
 		w->dead = s->next;
 		free(s);
+	}
+}
+
+/* The first OpenSSL error's reason if it is one of libssl's, else 0. */
+static int ssl_err_reason(void)
+{
+	unsigned long e = ERR_peek_error();
+
+	return ERR_GET_LIB(e) == ERR_LIB_SSL ? ERR_GET_REASON(e) : 0;
+}
+
+/* Why the handshake with the server failed, as the kernel counts it. */
+static enum tlsi_ssl_reason server_hs_reason(const struct tlsid_session *s)
+{
+	if (s->cert_requested)
+		return TLSI_SSL_REASON_SERVER_CLIENT_CERT;
+	switch (ssl_err_reason()) {
+	case SSL_R_NO_CIPHERS_AVAILABLE:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_WRONG_CIPHER_RETURNED:
+	case SSL_R_VERSION_TOO_LOW:
+	case SSL_R_VERSION_TOO_HIGH:
+	case SSL_R_WRONG_SSL_VERSION:
+	case SSL_R_NO_SHARED_GROUPS:
+	case SSL_R_NO_SUITABLE_GROUPS:
+	case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:	/* the server's alerts */
+	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+	case SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY:
+		return TLSI_SSL_REASON_SERVER_CIPHER;
+	default:
+		return TLSI_SSL_REASON_SERVER_HANDSHAKE;
+	}
+}
+
+/* Why the handshake with the client failed: its alert says, mostly. */
+static enum tlsi_ssl_reason client_hs_reason(void)
+{
+	switch (ssl_err_reason()) {
+	case SSL_R_NO_SHARED_CIPHER:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_VERSION_TOO_LOW:
+	case SSL_R_NO_SHARED_GROUPS:
+	case SSL_R_NO_SUITABLE_KEY_SHARE:
+	case SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS:
+	case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+		return TLSI_SSL_REASON_CLIENT_CIPHER;
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:		/* the client's alerts */
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+		return TLSI_SSL_REASON_CLIENT_BAD_CERT;
+	default:
+		return TLSI_SSL_REASON_CLIENT_HANDSHAKE;
 	}
 }
 
@@ -344,7 +481,8 @@ static bool step_peek(struct tlsid_session *s)
 		return false;
 	if (n <= 0) {
 		tlsid_count(TLSID_C_client_closed_early);
-		set_reason(s, TLSID_R_NOT_DECRYPTED, "client closed before its ClientHello%s%s",
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_CLIENT_CLOSED,
+			   "client closed before its ClientHello%s%s",
 			   n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
 		session_abort(s, false, false);
 		return false;
@@ -354,13 +492,15 @@ static bool step_peek(struct tlsid_session *s)
 		return false;
 	if (rc == TLSID_CH_NOT_TLS || rc == TLSID_CH_NOT_HELLO) {
 		tlsid_count(TLSID_C_not_tls_dropped);
-		set_reason(s, TLSID_R_BLOCKED, "not a TLS ClientHello: %s", s->ch.err);
+		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_NOT_TLS, "not a TLS ClientHello: %s",
+			   s->ch.err);
 		session_abort(s, true, false);
 		return false;
 	}
 	if (rc) {
 		tlsid_count(TLSID_C_clienthello_malformed);
-		set_reason(s, TLSID_R_BLOCKED, "%s: %s", tlsid_ch_strerror(rc),
+		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_CLIENTHELLO, "%s: %s",
+			   tlsid_ch_strerror(rc),
 			   rc == TLSID_CH_TRUNCATED ? "longer than the peek buffer" : s->ch.err);
 		session_abort(s, true, false);
 		return false;
@@ -409,7 +549,8 @@ connected:
 	return true;
 fail:
 	tlsid_count(TLSID_C_upstream_unreachable);
-	set_reason(s, TLSID_R_NOT_DECRYPTED, "upstream unreachable: %s", strerror(errno));
+	set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_UNREACHABLE, "upstream unreachable: %s",
+		   strerror(errno));
 	session_abort(s, true, false);
 	return false;
 }
@@ -458,16 +599,23 @@ static int upstream_ssl(struct tlsid_session *s)
 static bool upstream_done(struct tlsid_session *s)
 {
 	X509 *peer = SSL_get0_peer_certificate(s->up), *leaf;
+	struct tlsid_signer *signer = NULL;
+	const struct tlsid_ca *ca;
+	enum tlsi_ssl_reason kr;
 	const unsigned char *alpn;
 	unsigned int alpn_len;
+	char why[512];
 	EVP_PKEY *key;
 
 	s->up_done = true;
 	snprintf(s->up_version, sizeof(s->up_version), "%s", SSL_get_version(s->up));
 	snprintf(s->up_cipher, sizeof(s->up_cipher), "%s", SSL_get_cipher_name(s->up));
+	s->up_wire_version = (uint16_t)SSL_version(s->up);
+	s->up_cipher_id = SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(s->up));
 	if (!peer) {
 		tlsid_count(TLSID_C_upstream_handshake_failed);
-		set_reason(s, TLSID_R_NOT_DECRYPTED, "server sent no certificate");
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_SERVER_HANDSHAKE,
+			   "server sent no certificate");
 		refuse_client(s, ALERT_HANDSHAKE_FAILURE);
 		session_abort(s, false, false);
 		return false;
@@ -476,43 +624,60 @@ static bool upstream_done(struct tlsid_session *s)
 	s->verify_err = SSL_get_verify_result(s->up);
 	s->chain_ok = s->verify_err == X509_V_OK;
 	s->ca = TLSID_CA_SIGNING;
-	if (!s->chain_ok) {
+	if (!s->chain_ok)
 		tlsid_count(TLSID_C_chain_invalid);
-		if (tlsid_cfg.block_invalid) {
-			tlsid_count(TLSID_C_blocked_invalid);
-			set_reason(s, TLSID_R_BLOCKED, "server certificate invalid: %s",
-				   X509_verify_cert_error_string(s->verify_err));
+	/* The policy's block-invalid, block-expired and min-rsa-bits (policy.c). */
+	kr = tlsid_policy_verdict(s, peer, why, sizeof(why));
+	if (kr != TLSI_SSL_REASON_NONE) {
+		set_reason(s, TLSID_R_BLOCKED, kr, "%s", why);
+		if (s->pol.flags & TLSI_SSL_F_RESET) {
+			tlsid_close_reset(s->cfd);
+			s->cfd = -1;
+		} else {
 			refuse_client(s, ALERT_ACCESS_DENIED);
-			session_abort(s, false, false);
-			return false;
 		}
+		session_abort(s, false, false);
+		return false;
+	}
+	if (!s->chain_ok) {
 		s->ca = TLSID_CA_UNTRUSTED;
 		snprintf(s->reason, sizeof(s->reason), "server certificate invalid (%s): untrusted CA",
 			 X509_verify_cert_error_string(s->verify_err));
+	} else if (!(signer = tlsid_policy_signer(s, why, sizeof(why)))) {
+		/* A name tlsid cannot resolve: not decrypted, and said so. */
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL, "%s", why);
+		refuse_client(s, ALERT_INTERNAL_ERROR);
+		session_abort(s, false, false);
+		return false;
 	}
+	ca = signer ? &signer->ca : &tlsid_keys.ca[TLSID_CA_UNTRUSTED];
 	SSL_get0_alpn_selected(s->up, &alpn, &alpn_len);
 	if (alpn_len && alpn_len < sizeof(s->alpn)) {
 		memcpy(s->alpn, alpn, alpn_len);
 		s->alpn_len = (uint8_t)alpn_len;
 	}
-	leaf = tlsid_forge(peer, s->ca, &key);
+	leaf = tlsid_forge(peer, ca, &key);
 	if (!leaf)
 		goto internal;
+	snprintf(s->issuer, sizeof(s->issuer), "%s", ca->subject);
 	s->down = SSL_new(server_ctx);
 	if (!s->down || !SSL_set_fd(s->down, s->cfd) ||
-	    !SSL_use_cert_and_key(s->down, leaf, key, tlsid_keys.ca[s->ca].chain, 1)) {
+	    !SSL_use_cert_and_key(s->down, leaf, key, ca->chain, 1)) {
 		X509_free(leaf);
 		goto internal;
 	}
 	X509_free(leaf);
+	tlsid_signer_put(signer);	/* the SSL holds its own references */
 	SSL_set_ex_data(s->down, tlsid_ssl_idx, s);
 	SSL_set_accept_state(s->down);
 	s->state = TLSID_S_DOWN_HS;
 	return true;
 internal:
+	tlsid_signer_put(signer);
 	tlsid_count(TLSID_C_internal_errors);
 	s->reason[0] = '\0';
-	set_reason(s, TLSID_R_NOT_DECRYPTED, "internal error setting up the client side");
+	set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL,
+		   "internal error setting up the client side");
 	tlsid_log_ssl("session setup");
 	refuse_client(s, ALERT_INTERNAL_ERROR);
 	session_abort(s, false, false);
@@ -521,13 +686,19 @@ internal:
 
 static bool step_up_hs(struct tlsid_session *s)
 {
-	char why[128];
+	enum tlsi_ssl_reason kr;
+	char why[128], cwhy[512];
 	int r, e;
 
-	if (!s->up && upstream_ssl(s)) {
-		tlsid_count(TLSID_C_internal_errors);
-		set_reason(s, TLSID_R_NOT_DECRYPTED, "internal error setting up the server side");
-		tlsid_log_ssl("upstream SSL");
+	cwhy[0] = '\0';
+	/* The policy's trust store (policy.c); cwhy says why it is missing. */
+	if (!s->up && (upstream_ssl(s) || tlsid_policy_trust(s, s->up, cwhy, sizeof(cwhy)))) {
+		if (!cwhy[0]) {
+			tlsid_count(TLSID_C_internal_errors);
+			tlsid_log_ssl("upstream SSL");
+		}
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL, "%s",
+			   cwhy[0] ? cwhy : "internal error setting up the server side");
 		refuse_client(s, ALERT_INTERNAL_ERROR);
 		session_abort(s, false, true);
 		return false;
@@ -539,12 +710,13 @@ static bool step_up_hs(struct tlsid_session *s)
 	e = SSL_get_error(s->up, r);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return false;
+	kr = server_hs_reason(s);
 	if (e == SSL_ERROR_SYSCALL && errno)
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 	else
 		ssl_reason(why, sizeof(why));
 	tlsid_count(TLSID_C_upstream_handshake_failed);
-	set_reason(s, TLSID_R_NOT_DECRYPTED, "server handshake failed: %s", why);
+	set_reason(s, TLSID_R_NOT_DECRYPTED, kr, "server handshake failed: %s", why);
 	refuse_client(s, ALERT_HANDSHAKE_FAILURE);
 	session_abort(s, false, false);
 	return false;
@@ -552,6 +724,7 @@ static bool step_up_hs(struct tlsid_session *s)
 
 static bool step_down_hs(struct tlsid_session *s)
 {
+	enum tlsi_ssl_reason kr;
 	char why[128];
 	int r, e;
 
@@ -560,6 +733,8 @@ static bool step_down_hs(struct tlsid_session *s)
 	if (r == 1) {
 		snprintf(s->down_version, sizeof(s->down_version), "%s", SSL_get_version(s->down));
 		snprintf(s->down_cipher, sizeof(s->down_cipher), "%s", SSL_get_cipher_name(s->down));
+		s->down_wire_version = (uint16_t)SSL_version(s->down);
+		s->down_cipher_id = SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(s->down));
 		s->result = TLSID_R_DECRYPTED;
 		tlsid_count(TLSID_C_decrypted);
 		s->state = TLSID_S_RELAY;
@@ -571,13 +746,14 @@ static bool step_down_hs(struct tlsid_session *s)
 	e = SSL_get_error(s->down, r);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return false;
+	kr = client_hs_reason();
 	if (e == SSL_ERROR_SYSCALL && errno)
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 	else
 		ssl_reason(why, sizeof(why));
 	tlsid_count(TLSID_C_client_handshake_failed);
 	s->reason[0] = '\0';
-	set_reason(s, TLSID_R_NOT_DECRYPTED, "client handshake failed: %s%s", why,
+	set_reason(s, TLSID_R_NOT_DECRYPTED, kr, "client handshake failed: %s%s", why,
 		   s->ca == TLSID_CA_UNTRUSTED ? " (certificate from the untrusted CA)" : "");
 	session_abort(s, false, false);
 	return false;
@@ -625,12 +801,14 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	if ((unsigned)atomic_load(&tlsid_sessions_active) >= tlsid_cfg.max_sessions) {
 		tlsid_count(TLSID_C_sessions_limit_dropped);
 		tlsid_close_reset(fd);
+		report_refused(TLSI_SSL_REASON_LIMIT);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		tlsid_count(TLSID_C_internal_errors);
 		tlsid_close_reset(fd);
+		report_refused(TLSI_SSL_REASON_INTERNAL);
 		return;
 	}
 	s->kind = TLSID_OBJ_SESSION;
@@ -638,6 +816,7 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	s->cfd = fd;
 	s->ufd = -1;
 	s->client = *peer;
+	tlsid_policy_lookup(fd, &s->pol);
 	s->started = s->last_active = tlsid_now();
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	s->next = w->sessions;
@@ -648,7 +827,8 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	/* TPROXY keeps the original destination as the local address. */
 	if (getsockname(fd, (struct sockaddr *)&s->server, &len) < 0) {
 		tlsid_count(TLSID_C_internal_errors);
-		set_reason(s, TLSID_R_NOT_DECRYPTED, "getsockname: %s", strerror(errno));
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL, "getsockname: %s",
+			   strerror(errno));
 		session_abort(s, true, false);
 		session_end(s);
 		return;
@@ -656,7 +836,8 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	if (ntohs(s->server.sin_port) == tlsid_cfg.port) {
 		/* Someone connected to the listener itself: nowhere to go. */
 		tlsid_count(TLSID_C_not_tls_dropped);
-		set_reason(s, TLSID_R_BLOCKED, "connection to the divert port itself");
+		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_NOT_TLS,
+			   "connection to the divert port itself");
 		session_abort(s, true, false);
 		session_end(s);
 		return;
@@ -664,7 +845,8 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ep_add(w, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, s) < 0) {
 		tlsid_count(TLSID_C_internal_errors);
-		set_reason(s, TLSID_R_NOT_DECRYPTED, "epoll: %s", strerror(errno));
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL, "epoll: %s",
+			   strerror(errno));
 		session_abort(s, true, false);
 		session_end(s);
 		return;
@@ -711,19 +893,21 @@ static void sweep(struct tlsid_worker *w, time_t now)
 		    now - s->started >= (time_t)tlsid_cfg.hs_timeout) {
 			if (s->state == TLSID_S_PEEK) {
 				tlsid_count(TLSID_C_clienthello_timeout);
-				set_reason(s, TLSID_R_NOT_DECRYPTED, "no ClientHello within %us",
+				set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_TIMEOUT,
+					   "no ClientHello within %us",
 					   tlsid_cfg.hs_timeout);
 				session_abort(s, true, false);
 			} else if (s->state == TLSID_S_CONNECT) {
 				tlsid_count(TLSID_C_upstream_unreachable);
-				set_reason(s, TLSID_R_NOT_DECRYPTED,
+				set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_UNREACHABLE,
 					   "upstream unreachable: no answer within %us",
 					   tlsid_cfg.hs_timeout);
 				session_abort(s, true, true);
 			} else {
 				tlsid_count(TLSID_C_handshake_timeout);
 				s->reason[0] = '\0';
-				set_reason(s, TLSID_R_NOT_DECRYPTED, "%s handshake timed out",
+				set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_TIMEOUT,
+					   "%s handshake timed out",
 					   s->state == TLSID_S_UP_HS ? "server" : "client");
 				refuse_client(s, ALERT_HANDSHAKE_FAILURE);
 				session_abort(s, false, false);
@@ -732,7 +916,8 @@ static void sweep(struct tlsid_worker *w, time_t now)
 		} else if (s->state == TLSID_S_RELAY &&
 			   now - s->last_active >= (time_t)tlsid_cfg.idle_timeout) {
 			tlsid_count(TLSID_C_idle_timeout);
-			set_reason(s, TLSID_R_DECRYPTED, "idle for %us", tlsid_cfg.idle_timeout);
+			set_reason(s, TLSID_R_DECRYPTED, TLSI_SSL_REASON_NONE, "idle for %us",
+				   tlsid_cfg.idle_timeout);
 			session_abort(s, false, false);
 			session_end(s);
 		}
@@ -779,8 +964,11 @@ static void *worker_main(void *arg)
 	while (w->sessions) {
 		struct tlsid_session *s = w->sessions;
 
-		set_reason(s, s->result == TLSID_R_DECRYPTED ? TLSID_R_DECRYPTED : TLSID_R_NOT_DECRYPTED,
-			   "tlsid stopping");
+		if (s->result == TLSID_R_DECRYPTED)
+			set_reason(s, TLSID_R_DECRYPTED, TLSI_SSL_REASON_NONE, "tlsid stopping");
+		else
+			set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL,
+				   "tlsid stopping");
 		session_abort(s, s->state < TLSID_S_RELAY, false);
 		session_end(s);
 	}

@@ -4,7 +4,7 @@
   blob.py server PORT
       One thread per connection; the client's first line says what to do:
         get N     send N bytes of a fixed pseudo-random stream, then FIN
-        put       read to EOF, answer the sha256 of what came, then FIN
+        put N     read N bytes, answer their sha256, then FIN
         rst       close at once with a reset
         hold      read and discard until the peer closes
   blob.py get HOST PORT N [--timeout S]   print the sha256 of the N bytes
@@ -15,9 +15,16 @@
   blob.py hold HOST PORT S                 wait S s; print "open" or how it ended
   blob.py many HOST PORT COUNT N           COUNT parallel gets of N bytes;
                                            print "ok COUNT" or the failures
+
+TLS, from the environment: the server with BLOB_CERT and BLOB_KEY (PEM);
+clients with BLOB_CA (a CA file to verify the server against, or "none")
+and BLOB_SNI (the name sent and checked), optionally BLOB_TLS (1.2 or 1.3,
+the only version offered).
 """
 import hashlib
+import os
 import socket
+import ssl
 import sys
 import threading
 
@@ -60,11 +67,14 @@ def serve_one(c):
             for p in stream(int(cmd[1])):
                 c.sendall(p)
         elif cmd[0] == "put":
+            # "put N": N bytes follow (no half-close needed, TLS or not)
+            left = int(cmd[1])
             h = hashlib.sha256()
-            while True:
-                b = c.recv(CHUNK)
+            while left > 0:
+                b = c.recv(min(CHUNK, left))
                 if not b:
                     break
+                left -= len(b)
                 h.update(b)
             c.sendall((h.hexdigest() + "\n").encode())
         elif cmd[0] == "rst":
@@ -78,18 +88,56 @@ def serve_one(c):
         c.close()
 
 
+def tls_accept(ctx, c):
+    try:
+        c.settimeout(30)
+        c = ctx.wrap_socket(c, server_side=True)
+        c.settimeout(None)
+    except (OSError, ssl.SSLError):
+        c.close()
+        return
+    serve_one(c)
+
+
 def server(port):
+    ctx = None
+    if os.environ.get("BLOB_CERT"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.environ["BLOB_CERT"], os.environ["BLOB_KEY"])
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))
     ls.listen(512)
     while True:
         c, _ = ls.accept()
-        threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+        if ctx:
+            threading.Thread(target=tls_accept, args=(ctx, c), daemon=True).start()
+        else:
+            threading.Thread(target=serve_one, args=(c,), daemon=True).start()
+
+
+def client_ctx():
+    ca = os.environ.get("BLOB_CA")
+    if not ca:
+        return None
+    ctx = ssl.create_default_context()
+    if ca == "none":
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        ctx.load_verify_locations(ca)
+    v = os.environ.get("BLOB_TLS")
+    if v:
+        ver = ssl.TLSVersion.TLSv1_2 if v == "1.2" else ssl.TLSVersion.TLSv1_3
+        ctx.minimum_version = ctx.maximum_version = ver
+    return ctx
 
 
 def connect(host, port, timeout=60):
     s = socket.create_connection((host, port), timeout=timeout)
+    ctx = client_ctx()
+    if ctx:
+        s = ctx.wrap_socket(s, server_hostname=os.environ.get("BLOB_SNI", host))
     return s
 
 
@@ -132,10 +180,9 @@ def main():
     elif cmd == "put":
         n = int(a[2])
         s = connect(a[0], int(a[1]), 120)
-        s.sendall(b"put\n")
+        s.sendall(b"put %d\n" % n)
         for p in stream(n):
             s.sendall(p)
-        s.shutdown(socket.SHUT_WR)
         theirs = readline(s)
         print("same" if theirs == sha_of(n) else "differ " + theirs)
     elif cmd == "rst":
