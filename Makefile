@@ -6,6 +6,7 @@
 #   make check           unit tests, then VM tests
 #   make check-unit      Check unit tests on the host
 #   make check-vm        VM tests (QEMU TCG, Debian kernel)
+#   make check-fuzz      every fuzz target for CHECK_FUZZ_TIME s (part of check)
 #   make fuzz            libFuzzer targets of the engine, FUZZ_TIME s each
 #   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
 #   make demo            the README's demo, in the VM
@@ -91,7 +92,7 @@ tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
 
-check: check-unit check-vm
+check: check-unit check-fuzz check-vm
 
 check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; exit $$rc
@@ -134,6 +135,12 @@ fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 			build/fuzz/corpus-$$t 2>build/fuzz/$$t.log || { tail -n 40 build/fuzz/$$t.log; exit 1; }; \
 		grep -E '^(stat::number_of_executed_units|Done)' build/fuzz/$$t.log; \
 	done
+
+# In "make check": each target briefly, on its corpus (a regression run).
+CHECK_FUZZ_TIME ?= 15
+.PHONY: check-fuzz
+check-fuzz:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(CHECK_FUZZ_TIME)
 
 # The filter engine against Hyperscan on the same machine, in the same run
 # (Documentation/performance.md, "Filter engine").

@@ -73,7 +73,7 @@ enum tlsi_eng_event {
 struct tlsi_eng_alert {
 	uint32_t rule;			/* index in the image */
 	const struct tlsi_img_rule *r;
-	uint8_t dir;			/* enum tlsi_dir of the data */
+	uint8_t dir;			/* enum tlsi_img_dir of the data */
 	uint8_t buf;			/* buffer whose inspection matched */
 	uint8_t action;			/* enum tlsi_action */
 	uint64_t stream_off;		/* bytes of the direction before this chunk */

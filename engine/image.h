@@ -101,7 +101,7 @@ struct tlsi_img_str {
 
 /* ---- buffers and directions ------------------------------------------- */
 
-enum tlsi_dir {
+enum tlsi_img_dir {
 	TLSI_DIR_TO_SERVER,
 	TLSI_DIR_TO_CLIENT,
 	TLSI_DIRS

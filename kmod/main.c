@@ -114,9 +114,14 @@ static int __init tlsi_init(void)
 	if (err)
 		goto err_flow_cache;
 	tlsi_stats_init();
-	err = register_pernet_subsys(&tlsi_net_ops);
+	/* IPS rules first: their namespace exit then runs after the main
+	 * one, which ends the relayed sessions that use them. */
+	err = tlsi_ips_init();
 	if (err)
 		goto err_stats;
+	err = register_pernet_subsys(&tlsi_net_ops);
+	if (err)
+		goto err_ips;
 	err = tlsi_segment_init();
 	if (err)
 		goto err_pernet;
@@ -136,6 +141,8 @@ err_segment:
 	tlsi_segment_exit();
 err_pernet:
 	unregister_pernet_subsys(&tlsi_net_ops);
+err_ips:
+	tlsi_ips_exit();
 err_stats:
 	tlsi_stats_exit();
 	tlsi_rep_exit();
@@ -151,6 +158,7 @@ static void __exit tlsi_exit(void)
 	/* Ends the relayed sessions of every namespace; then the device. */
 	unregister_pernet_subsys(&tlsi_net_ops);
 	tlsi_relay_exit();
+	tlsi_ips_exit();
 	tlsi_stats_exit();
 	tlsi_rep_exit();
 	tlsi_flow_cache_exit();

@@ -22,6 +22,14 @@ static const struct nla_policy tlsi_rep_entry_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
 };
 
+/* One variable of TLSI_CMD_RULES_VAR_SET (ips.c checks names and items). */
+static const struct nla_policy tlsi_rules_var_policy[TLSI_A_MAX + 1] = {
+	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = 127 },
+	[TLSI_A_VAR_KIND]	= NLA_POLICY_RANGE(NLA_U8, 1, 2),
+	[TLSI_A_VAR_ITEMS]	= { .type = NLA_BINARY,
+				    .len = TLSI_RULES_VAR_ITEMS_MAX * 24 },
+};
+
 static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = TLSI_RATE_MAX };
 static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = TLSI_TIMEOUT_MAX };
 static struct netlink_range_validation tlsi_max_flows_range = { .min = 1, .max = TLSI_FLOWS_LIMIT };
@@ -83,6 +91,14 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_MAX_SSL_SESSIONS] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_sessions_range),
 	[TLSI_A_DIVERT_PORT]	= { .type = NLA_U16 },
 	[TLSI_A_DIVERT_MARK]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_mark_range),
+	/* IPS rules (ips.c) */
+	[TLSI_A_RULES_OFFSET]	= { .type = NLA_U32 },
+	[TLSI_A_RULES_DATA]	= { .type = NLA_BINARY, .len = TLSI_RULES_CHUNK_MAX },
+	[TLSI_A_SID]		= { .type = NLA_U32 },
+	[TLSI_A_RULES_VARS]	= NLA_POLICY_NESTED_ARRAY(tlsi_rules_var_policy),
+	[TLSI_A_IPS_QUARANTINE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[TLSI_A_IPS_DEPTH]	= { .type = NLA_U32 },
+	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
 };
 
 /*
@@ -220,6 +236,17 @@ static const struct genl_ops tlsi_ops[] = {
 	TLSI_DO(TLSI_CMD_SSL_POLICY_SET, tlsi_ssl_policy_set),
 	TLSI_DO(TLSI_CMD_SSL_POLICY_DEL, tlsi_ssl_policy_del),
 	TLSI_DUMP(TLSI_CMD_SSL_POLICY_GET, tlsi_ssl_policy_dump),
+	TLSI_DO(TLSI_CMD_RULES_LOAD, tlsi_rules_load),
+	TLSI_DO(TLSI_CMD_RULES_COMMIT, tlsi_rules_commit),
+	TLSI_DO(TLSI_CMD_RULES_ABORT, tlsi_rules_abort),
+	{ .cmd = TLSI_CMD_RULES_GET, .doit = tlsi_rules_get, .start = tlsi_rules_dump_start,
+	  .dumpit = tlsi_rules_dump, .done = tlsi_rules_dump_done },
+	TLSI_DO(TLSI_CMD_RULES_FLUSH, tlsi_rules_flush),
+	TLSI_DO(TLSI_CMD_RULES_VAR_SET, tlsi_rules_var_set),
+	{ .cmd = TLSI_CMD_RULES_VAR_GET, .start = tlsi_rules_var_dump_start,
+	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done },
+	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get },
+	TLSI_DO(TLSI_CMD_IPS_SET, tlsi_ips_cfg_set),
 };
 
 static const struct genl_multicast_group tlsi_mcgrps[] = {
@@ -247,6 +274,7 @@ static const char *const tlsi_table_names[] = {
 	[TLSI_TABLE_REPUTATION] = "reputation",
 	[TLSI_TABLE_QUARANTINE] = "quarantine",
 	[TLSI_TABLE_FLOW] = "flow",
+	[TLSI_TABLE_IPS] = "ips",
 };
 
 const char *tlsi_table_name(u8 table)

@@ -64,19 +64,16 @@ static int tlsi_quar_get_host(struct genl_info *info, u32 *addr)
 	return 0;
 }
 
-int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
+/*
+ * tlsi_quar_add - quarantine host addr (host order) for timeout seconds
+ * (0: until removed) with a reason; an already quarantined host gets the
+ * new timeout and reason. Process context. Returns 0, -ENOMEM, or
+ * -ENOSPC when the table is full.
+ */
+int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason)
 {
-	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	struct tlsi_quar_entry *q, *old;
 	struct tlsi_pkt_tuple t = {};
-	u32 addr, timeout = 0;
-	int err;
-
-	err = tlsi_quar_get_host(info, &addr);
-	if (err)
-		return err;
-	if (info->attrs[TLSI_A_TIMEOUT])
-		timeout = nla_get_u32(info->attrs[TLSI_A_TIMEOUT]);
 
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
@@ -85,16 +82,14 @@ int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
 	q->expires = timeout ? jiffies + (unsigned long)timeout * HZ : 0;
 	if (q->expires == 0 && timeout)
 		q->expires = 1;
-	if (info->attrs[TLSI_A_REASON])
-		nla_strscpy(q->reason, info->attrs[TLSI_A_REASON], sizeof(q->reason));
+	if (reason)
+		strscpy(q->reason, reason, sizeof(q->reason));
 
 	mutex_lock(&tn->cfg_lock);
 	old = tlsi_quar_find_locked(tn, addr);
 	if (!old && tn->nquar >= TLSI_QUAR_MAX) {
 		mutex_unlock(&tn->cfg_lock);
 		kfree(q);
-		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
-				"quarantine table is full (%u hosts)", TLSI_QUAR_MAX);
 		return -ENOSPC;
 	}
 	if (old) {
@@ -112,6 +107,27 @@ int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
 			NULL, 0, NULL, q->reason, timeout);
 	mutex_unlock(&tn->cfg_lock);
 	return 0;
+}
+
+int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
+	char reason[TLSI_REASON_MAX] = "";
+	u32 addr, timeout = 0;
+	int err;
+
+	err = tlsi_quar_get_host(info, &addr);
+	if (err)
+		return err;
+	if (info->attrs[TLSI_A_TIMEOUT])
+		timeout = nla_get_u32(info->attrs[TLSI_A_TIMEOUT]);
+	if (info->attrs[TLSI_A_REASON])
+		nla_strscpy(reason, info->attrs[TLSI_A_REASON], sizeof(reason));
+	err = tlsi_quar_add(tn, addr, timeout, reason);
+	if (err == -ENOSPC)
+		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
+				"quarantine table is full (%u hosts)", TLSI_QUAR_MAX);
+	return err;
 }
 
 int tlsi_quar_del(struct sk_buff *skb, struct genl_info *info)

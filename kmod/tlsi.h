@@ -387,6 +387,25 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 					    size_t len);
 void tlsi_inspect_end(struct tlsi_inspect_session *is);
 
+/* ips.c: IPS rule images of the filter engine (details in ips.h) */
+int tlsi_ips_init(void);	/* before the main pernet operations */
+void tlsi_ips_exit(void);	/* after them */
+int tlsi_rules_load(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_commit(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_abort(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_flush(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_get(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_dump_start(struct netlink_callback *cb);
+int tlsi_rules_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int tlsi_rules_dump_done(struct netlink_callback *cb);
+int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info);
+int tlsi_rules_var_dump_start(struct netlink_callback *cb);
+int tlsi_rules_var_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int tlsi_ips_cfg_get(struct sk_buff *skb, struct genl_info *info);
+int tlsi_ips_cfg_set(struct sk_buff *skb, struct genl_info *info);
+/* quarantine.c, for IPS verdicts: add or renew a host (process context) */
+int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason);
+
 /* stats.c */
 int tlsi_stats_net_init(struct tlsi_net *tn);
 void tlsi_stats_net_exit(struct tlsi_net *tn);

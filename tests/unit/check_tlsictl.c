@@ -225,6 +225,22 @@ static const struct usage_case {
 	{ { "config", "set", "timeout-udp", "1", "timeout-udp", "2" }, "keyword `timeout-udp' given twice" },
 	{ { "stats", "clear" }, "stats: unknown command `clear'" },
 	{ { "monitor", "now" }, "monitor: unexpected argument `now'" },
+	{ { "monitor", "--eve" }, "keyword `--eve' needs a value" },
+	{ { "monitor", "--eve", "/tmp/x", "--eve", "/tmp/y" }, "unexpected argument `--eve'" },
+	{ { "rules", "load" }, "rules load: no rule FILE given" },
+	{ { "rules", "load", "--image", "a.img", "b.rules" }, "give one or the other" },
+	{ { "rules", "load", "-o", "x" }, "unknown option `-o'" },
+	{ { "rules", "show", "all", "now" }, "rules show: unexpected `now'" },
+	{ { "rules", "show", "sid", "x" }, "sid `x': not a number" },
+	{ { "rules", "stats", "now" }, "rules stats: unexpected `now'" },
+	{ { "rules", "flush", "now" }, "rules flush: unexpected `now'" },
+	{ { "rules", "var", "HOME_NET" }, "rules var: expected NAME VALUE pairs" },
+	{ { "rules", "config", "quarantine", "maybe" }, "quarantine `maybe': expected on or off" },
+	{ { "rules", "config", "timeout", "1x" }, "timeout `1x'" },
+	{ { "rules", "config", "depth", "-1" }, "depth `-1': not a number" },
+	{ { "rules", "config", "frob", "1" }, "rules config: unknown keyword `frob'" },
+	{ { "rules", "config", "depth", "1", "depth", "2" }, "keyword `depth' given twice" },
+	{ { "rules", "config", "set" }, "rules config: nothing to set" },
 };
 
 START_TEST(test_usage_errors)

@@ -525,6 +525,7 @@ const char *table_name(uint8_t t)
 		[TLSI_TABLE_REPUTATION] = "reputation",
 		[TLSI_TABLE_QUARANTINE] = "quarantine",
 		[TLSI_TABLE_FLOW] = "flow",
+		[TLSI_TABLE_IPS] = "ips",
 	};
 
 	return t <= TLSI_TABLE_MAX ? names[t] : "unknown";
@@ -536,6 +537,7 @@ const char *event_type_name(uint8_t t)
 		[TLSI_EVENT_BLOCK] = "block",
 		[TLSI_EVENT_ALERT] = "alert",
 		[TLSI_EVENT_QUARANTINE] = "quarantine",
+		[TLSI_EVENT_IPS_ALERT] = "ips_alert",
 	};
 
 	return t <= TLSI_EVENT_MAX ? names[t] : "unknown";

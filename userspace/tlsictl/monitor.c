@@ -3,16 +3,19 @@
  * tlsictl monitor: print multicast events as JSON lines.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 
 #include "tlsictl.h"
+#include "eve.h"
 
 static const char help[] =
-"Usage: tlsictl monitor\n"
+"Usage: tlsictl monitor [--eve FILE]\n"
 "\n"
 "Subscribe to the \"" TLSI_GENL_MCGRP_EVENTS "\" multicast group and print each event as one\n"
 "JSON object per line, flushed at once, until interrupted (SIGINT or\n"
@@ -34,6 +37,17 @@ static const char help[] =
 "  reason    quarantine reason\n"
 "  timeout   quarantine timeout in seconds\n"
 "\n"
+"IPS alerts (the filter engine's rules on decrypted sessions) are printed\n"
+"as Suricata EVE JSON records instead: timestamp, flow_id, event_type\n"
+"\"alert\", src_ip/src_port/dest_ip/dest_port (of the data that matched),\n"
+"proto, app_proto, direction, alert {action allowed|blocked, gid,\n"
+"signature_id, rev, signature, category (the classtype), severity (the\n"
+"priority)}, http {hostname, url, http_user_agent, http_method, status},\n"
+"tls {sni}, ssl_inspected, and tlsi {quarantined, quarantine_timeout}\n"
+"when the alert quarantined the client. With --eve FILE they are also\n"
+"appended to FILE (created 0640 if needed; reopened after SIGHUP, for\n"
+"log rotation).\n"
+"\n"
 "If events arrive faster than they are read, the kernel drops some; a\n"
 "line `tlsictl: monitor: events lost' on standard error says so.\n"
 "\n"
@@ -43,11 +57,101 @@ static const char help[] =
 "\"profile\":\"p1\",\"proto\":\"tcp\",\"src\":\"10.9.0.1\",\"sport\":1234,"
 "\"dst\":\"10.9.0.2\",\"dport\":80}\n";
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reopen;
 
 static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stop = 1;
+}
+
+struct monitor {
+	uint16_t family;
+	const char *eve_path;
+	FILE *eve;
+};
+
+static FILE *eve_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+
+	if (!f) {
+		errmsg("--eve `%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+static const char *strattr(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_str(a) : NULL;
+}
+
+/* An IPS_ALERT event as an EVE record. */
+static void ips_alert(struct monitor *m, const struct nlattr **tb)
+{
+	char client[16] = "", server[16] = "";
+	struct tlsi_cidr c;
+	struct eve_alert e;
+	bool to_client;
+
+	eve_alert_init(&e);
+	if (tb[TLSI_A_SRC] && !tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c))
+		format_addr4(c.addr, client);
+	if (tb[TLSI_A_DST] && !tlsi_nl_get_cidr(tb[TLSI_A_DST], &c))
+		format_addr4(c.addr, server);
+	to_client = tb[TLSI_A_DIRECTION] &&
+		    mnl_attr_get_u8(tb[TLSI_A_DIRECTION]) == TLSI_IPS_DIR_TO_CLIENT;
+	e.direction = to_client ? "to_client" : "to_server";
+	e.src_ip = to_client ? server : client;
+	e.dest_ip = to_client ? client : server;
+	if (tb[TLSI_A_SPORT] && tb[TLSI_A_DPORT]) {
+		uint16_t cp = mnl_attr_get_u16(tb[TLSI_A_SPORT]);
+		uint16_t sp = mnl_attr_get_u16(tb[TLSI_A_DPORT]);
+
+		e.src_port = to_client ? sp : cp;
+		e.dest_port = to_client ? cp : sp;
+	}
+	if (tb[TLSI_A_TIMESTAMP])
+		e.ts_ns = mnl_attr_get_u64(tb[TLSI_A_TIMESTAMP]);
+	if (tb[TLSI_A_FLOW_ID])
+		e.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
+	e.app_proto = strattr(tb[TLSI_A_APP_PROTO]);
+	e.blocked = tb[TLSI_A_BLOCKED] && mnl_attr_get_u8(tb[TLSI_A_BLOCKED]);
+	if (tb[TLSI_A_GID])
+		e.gid = mnl_attr_get_u32(tb[TLSI_A_GID]);
+	if (tb[TLSI_A_SID])
+		e.sid = mnl_attr_get_u32(tb[TLSI_A_SID]);
+	if (tb[TLSI_A_REV])
+		e.rev = mnl_attr_get_u32(tb[TLSI_A_REV]);
+	e.signature = strattr(tb[TLSI_A_MSG]);
+	e.category = strattr(tb[TLSI_A_CLASSTYPE]);
+	if (tb[TLSI_A_PRIORITY])
+		e.severity = mnl_attr_get_u8(tb[TLSI_A_PRIORITY]);
+	e.http_hostname = strattr(tb[TLSI_A_HTTP_HOST]);
+	e.http_url = strattr(tb[TLSI_A_HTTP_URL]);
+	e.http_method = strattr(tb[TLSI_A_HTTP_METHOD]);
+	e.http_user_agent = strattr(tb[TLSI_A_HTTP_USER_AGENT]);
+	if (tb[TLSI_A_HTTP_STATUS])
+		e.http_status = mnl_attr_get_u16(tb[TLSI_A_HTTP_STATUS]);
+	e.tls_sni = strattr(tb[TLSI_A_TLS_SNI]);
+	if (tb[TLSI_A_SSL_INSPECTED])
+		e.ssl_inspected = mnl_attr_get_u8(tb[TLSI_A_SSL_INSPECTED]) != 0;
+	if (tb[TLSI_A_QUARANTINED] && mnl_attr_get_u8(tb[TLSI_A_QUARANTINED])) {
+		e.quarantined = true;
+		if (tb[TLSI_A_TIMEOUT])
+			e.quarantine_timeout = mnl_attr_get_u32(tb[TLSI_A_TIMEOUT]);
+	}
+	eve_write(stdout, &e);
+	if (m->eve) {
+		eve_write(m->eve, &e);
+		if (fflush(m->eve) == EOF)
+			errmsg("--eve `%s': %s", m->eve_path, strerror(errno));
+	}
 }
 
 static void json_addr(struct json *j, const char *key, const struct nlattr *a)
@@ -73,14 +177,19 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[TLSI_A_MAX + 1];
-	uint16_t family = *(uint16_t *)data;
+	struct monitor *m = data;
 	struct json j;
 
-	if (nlh->nlmsg_type != family || g->cmd != TLSI_CMD_EVENT)
+	if (nlh->nlmsg_type != m->family || g->cmd != TLSI_CMD_EVENT)
 		return MNL_CB_OK;
 	if (tlsi_nl_parse(nlh, tb) < 0) {
 		errmsg("malformed event ignored");
 		return MNL_CB_OK;
+	}
+	if (tb[TLSI_A_EVENT_TYPE] &&
+	    mnl_attr_get_u8(tb[TLSI_A_EVENT_TYPE]) == TLSI_EVENT_IPS_ALERT) {
+		ips_alert(m, tb);
+		return fflush(stdout) == EOF ? MNL_CB_ERROR : MNL_CB_OK;
 	}
 	json_init(&j, stdout);
 	json_begin_object(&j, NULL);
@@ -122,15 +231,26 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 static int cmd_monitor(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct monitor m = { 0 };
 	sigset_t block, orig;
 	struct tlsi_nl nl;
 	struct pollfd pfd;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, i;
 
 	set_context("monitor", NULL);
-	if (argc > 1)
-		usage_error("unexpected argument `%s'", argv[1]);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--eve") && !m.eve_path)
+			m.eve_path = kw_value(argc, argv, &i);
+		else
+			usage_error("unexpected argument `%s'", argv[i]);
+	}
+	if (m.eve_path) {
+		m.eve = eve_open(m.eve_path);
+		if (!m.eve)
+			return EXIT_ERROR;
+	}
 	ctl_open(&nl);
+	m.family = nl.family;
 	if (!nl.mcgrp_events) {
 		errmsg("the tlsi family has no \"" TLSI_GENL_MCGRP_EVENTS "\" group");
 		tlsi_nl_close(&nl);
@@ -146,9 +266,11 @@ static int cmd_monitor(int argc, char **argv)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	pfd.fd = mnl_socket_get_fd(nl.sock);
 	pfd.events = POLLIN;
@@ -157,6 +279,15 @@ static int cmd_monitor(int argc, char **argv)
 		int r;
 
 		r = ppoll(&pfd, 1, NULL, &orig);
+		if (reopen && m.eve) {
+			FILE *f = eve_open(m.eve_path);
+
+			reopen = 0;
+			if (f) {
+				fclose(m.eve);
+				m.eve = f;
+			}
+		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -176,13 +307,15 @@ static int cmd_monitor(int argc, char **argv)
 			rc = EXIT_ERROR;
 			break;
 		}
-		if (mnl_cb_run(nl.rbuf, (size_t)n, 0, 0, event_cb, &nl.family) < 0 &&
+		if (mnl_cb_run(nl.rbuf, (size_t)n, 0, 0, event_cb, &m) < 0 &&
 		    ferror(stdout)) {
 			rc = EXIT_ERROR;
 			break;
 		}
 	}
 	tlsi_nl_close(&nl);
+	if (m.eve)
+		fclose(m.eve);
 	return rc;
 }
 
@@ -193,8 +326,10 @@ static const struct command cmds[] = {
 
 int monitor_main(int argc, char **argv)
 {
-	/* No subcommands: only "help" or nothing. */
+	/* No subcommands: options, "help" or nothing. */
 	if (argc > 1 && !is_help(argv[1])) {
+		if (argv[1][0] == '-')
+			return cmd_monitor(argc, argv);
 		set_context(argv[0], NULL);
 		usage_error("unexpected argument `%s'", argv[1]);
 	}

@@ -87,6 +87,56 @@
  *                                 [PROFILE], SRC, [DST] (/32), [PROTO],
  *                                 [SPORT], [DPORT], [VLAN], [SCORE], [CATEGORY],
  *                                 [REASON], [TIMEOUT]
+ *                                 IPS alerts (EVENT_TYPE IPS_ALERT, TABLE IPS):
+ *                                 SID, GID, REV, MSG, [CLASSTYPE], PRIORITY,
+ *                                 IPS_ACTION (the rule's), BLOCKED (0/1: the
+ *                                 flow is blocked), DIRECTION, SRC (client),
+ *                                 DST (server), SPORT, DPORT, PROTO, FLOW_ID,
+ *                                 TIMESTAMP, SSL_INSPECTED, [APP_PROTO],
+ *                                 [HTTP_HOST], [HTTP_URL], [HTTP_METHOD],
+ *                                 [HTTP_USER_AGENT], [HTTP_STATUS], [TLS_SNI],
+ *                                 [QUARANTINED + TIMEOUT]
+ *
+ *   IPS rules (the filter engine; the image format is engine/image.h):
+ *   TLSI_CMD_RULES_LOAD           BATCH, RULES_OFFSET, RULES_DATA (1..
+ *                                 TLSI_RULES_CHUNK_MAX bytes): staged, not yet
+ *                                 live. Chunks come in order (offset = bytes
+ *                                 staged so far); the first (offset 0) holds
+ *                                 at least the image header, whose size field
+ *                                 (<= TLSI_RULES_IMAGE_MAX) sizes the staging
+ *                                 buffer. A new BATCH discards an unfinished
+ *                                 one; a refused chunk discards its batch.
+ *   TLSI_CMD_RULES_COMMIT         BATCH: the whole image is validated and
+ *                                 replaces the live rules at once, or is
+ *                                 refused (extack: what is wrong) and the live
+ *                                 rules stay -> COUNT, RULES_SIZE,
+ *                                 RULES_BUILD_ID
+ *   TLSI_CMD_RULES_ABORT          BATCH
+ *   TLSI_CMD_RULES_GET            -> COUNT (rules), RULES_SIZE, RULES_BUILD_ID,
+ *                                 RULES_LOADED, RULES_IMG_FLAGS, VARS_CHANGED,
+ *                                 IPS_SESSIONS, IPS_SESSION_BYTES,
+ *                                 IPS_SCRATCH_BYTES, IPS_MEMORY; without
+ *                                 rules loaded: IPS_SESSIONS etc. only
+ *                  (dump)         [SID], [FLAGS: TLSI_RULES_F_HIT] -> per rule:
+ *                                 SID, GID, REV, MSG, [CLASSTYPE], PRIORITY,
+ *                                 IPS_ACTION, HITS, ALERTS, DROPS
+ *   TLSI_CMD_RULES_FLUSH          unload the rules (inspection stops)
+ *   TLSI_CMD_RULES_VAR_SET        RULES_VARS { RULES_VAR { NAME, VAR_KIND,
+ *                                 VAR_ITEMS } ... } (<= TLSI_RULES_VARS_MAX):
+ *                                 new values of variables of the loaded image,
+ *                                 applied together, without recompiling
+ *   TLSI_CMD_RULES_VAR_GET (dump) -> NAME, VAR_KIND, VAR_ITEMS
+ *                                 VAR_ITEMS: the image's little-endian struct
+ *                                 tlsi_img_addr (24 bytes, VAR_KIND 1) or
+ *                                 tlsi_img_port (12 bytes, VAR_KIND 2) array,
+ *                                 1..TLSI_RULES_VAR_ITEMS_MAX items, no
+ *                                 variable references
+ *   TLSI_CMD_IPS_GET / _SET       [IPS_QUARANTINE] (0/1: quarantine the client
+ *                                 of every blocked flow), [TIMEOUT] (of those
+ *                                 quarantines, s, 0 = never expires),
+ *                                 [IPS_DEPTH] (bytes inspected per direction,
+ *                                 0 = all), [IPS_BODY_DEPTH] (bytes of each
+ *                                 HTTP body, 0 = all)
  */
 #ifndef _UAPI_LINUX_TLSI_H
 #define _UAPI_LINUX_TLSI_H
@@ -173,6 +223,15 @@ enum tlsi_cmd {
 	TLSI_CMD_SSL_POLICY_SET,
 	TLSI_CMD_SSL_POLICY_DEL,
 	TLSI_CMD_SSL_POLICY_GET,
+	TLSI_CMD_RULES_LOAD,
+	TLSI_CMD_RULES_COMMIT,
+	TLSI_CMD_RULES_ABORT,
+	TLSI_CMD_RULES_GET,
+	TLSI_CMD_RULES_FLUSH,
+	TLSI_CMD_RULES_VAR_SET,
+	TLSI_CMD_RULES_VAR_GET,
+	TLSI_CMD_IPS_GET,
+	TLSI_CMD_IPS_SET,
 	__TLSI_CMD_MAX
 };
 #define TLSI_CMD_MAX (__TLSI_CMD_MAX - 1)
@@ -244,6 +303,46 @@ enum tlsi_attr {
 	TLSI_A_DIVERT_PORT,		/* u16 tlsid's transparent listener, 0 = none */
 	TLSI_A_DIVERT_MARK,		/* u32 fwmark of diverted packets, != 0 */
 	TLSI_A_ID,			/* u32 object id */
+	TLSI_A_RULES_OFFSET,		/* u32 byte offset of a RULES_LOAD chunk */
+	TLSI_A_RULES_DATA,		/* binary: 1..TLSI_RULES_CHUNK_MAX image bytes */
+	TLSI_A_RULES_SIZE,		/* u32 image bytes */
+	TLSI_A_RULES_BUILD_ID,		/* u32 the compiler's build id */
+	TLSI_A_RULES_LOADED,		/* u64 load time, seconds since the epoch */
+	TLSI_A_RULES_IMG_FLAGS,		/* u32 the image's TLSI_IMG_F_* */
+	TLSI_A_SID,			/* u32 */
+	TLSI_A_GID,			/* u32 */
+	TLSI_A_REV,			/* u32 */
+	TLSI_A_MSG,			/* string, a rule's message */
+	TLSI_A_CLASSTYPE,		/* string */
+	TLSI_A_PRIORITY,		/* u8 1 (high) .. 255 */
+	TLSI_A_IPS_ACTION,		/* u8 enum tlsi_ips_action: a rule's action */
+	TLSI_A_ALERTS,			/* u64 */
+	TLSI_A_DROPS,			/* u64 */
+	TLSI_A_BLOCKED,			/* u8 0/1: the alert's flow is blocked */
+	TLSI_A_DIRECTION,		/* u8 enum tlsi_ips_dir of the data */
+	TLSI_A_APP_PROTO,		/* string: http, tls, smtp, imap, pop3 */
+	TLSI_A_HTTP_HOST,		/* string */
+	TLSI_A_HTTP_URL,		/* string */
+	TLSI_A_HTTP_METHOD,		/* string */
+	TLSI_A_HTTP_USER_AGENT,		/* string */
+	TLSI_A_HTTP_STATUS,		/* u16 */
+	TLSI_A_TLS_SNI,			/* string */
+	TLSI_A_SSL_INSPECTED,		/* u8 0/1: the stream was decrypted */
+	TLSI_A_FLOW_ID,			/* u64 a session's id in events */
+	TLSI_A_TIMESTAMP,		/* u64 ns since the epoch */
+	TLSI_A_RULES_VARS,		/* nest of TLSI_A_RULES_VAR */
+	TLSI_A_RULES_VAR,		/* nest: NAME, VAR_KIND, VAR_ITEMS */
+	TLSI_A_VAR_KIND,		/* u8 1 = addresses, 2 = ports */
+	TLSI_A_VAR_ITEMS,		/* binary, see TLSI_CMD_RULES_VAR_GET */
+	TLSI_A_VARS_CHANGED,		/* u32 variable changes since the load */
+	TLSI_A_IPS_QUARANTINE,		/* u8 0/1 */
+	TLSI_A_IPS_DEPTH,		/* u32 bytes per direction, 0 = all */
+	TLSI_A_IPS_BODY_DEPTH,		/* u32 bytes per HTTP body, 0 = all */
+	TLSI_A_IPS_SESSIONS,		/* u32 sessions with engine state */
+	TLSI_A_IPS_SESSION_BYTES,	/* u32 engine state per session */
+	TLSI_A_IPS_SCRATCH_BYTES,	/* u32 working memory per CPU */
+	TLSI_A_IPS_MEMORY,		/* u64 bytes held for the loaded rules */
+	TLSI_A_QUARANTINED,		/* u8 0/1: the alert quarantined the client */
 	TLSI_A_SSL_ACTIVE,		/* u32 diverted connections holding a slot */
 	TLSI_A_RELAY_ACTIVE,		/* u32 sessions the kernel relays now */
 	__TLSI_A_MAX
@@ -311,6 +410,7 @@ enum tlsi_table {
 	TLSI_TABLE_REPUTATION,
 	TLSI_TABLE_QUARANTINE,
 	TLSI_TABLE_FLOW,		/* the flow table itself (full) */
+	TLSI_TABLE_IPS,			/* the filter engine (IPS rules) */
 	__TLSI_TABLE_MAX
 };
 #define TLSI_TABLE_MAX (__TLSI_TABLE_MAX - 1)
@@ -319,9 +419,35 @@ enum tlsi_event_type {
 	TLSI_EVENT_BLOCK,
 	TLSI_EVENT_ALERT,
 	TLSI_EVENT_QUARANTINE,		/* a host entered quarantine */
+	TLSI_EVENT_IPS_ALERT,		/* an IPS rule alerted */
 	__TLSI_EVENT_MAX
 };
 #define TLSI_EVENT_MAX (__TLSI_EVENT_MAX - 1)
+
+/* IPS rules: limits of the netlink interface. */
+#define TLSI_RULES_CHUNK_MAX	65024		/* image bytes per RULES_LOAD */
+#define TLSI_RULES_IMAGE_MAX	(256U << 20)	/* = the image format's limit */
+#define TLSI_RULES_VARS_MAX	64		/* variables per RULES_VAR_SET */
+#define TLSI_RULES_VAR_ITEMS_MAX 2048		/* items of one variable */
+
+enum tlsi_rules_flags {
+	TLSI_RULES_F_HIT = 1U << 0,	/* RULES_GET dump: rules with hits only */
+	__TLSI_RULES_F_ALL = TLSI_RULES_F_HIT
+};
+
+/* A rule's action (the image's enum tlsi_action). */
+enum tlsi_ips_action {
+	TLSI_IPS_ACT_PASS,
+	TLSI_IPS_ACT_DROP,
+	TLSI_IPS_ACT_REJECT,
+	TLSI_IPS_ACT_ALERT,
+	__TLSI_IPS_ACT_MAX
+};
+
+enum tlsi_ips_dir {
+	TLSI_IPS_DIR_TO_SERVER,
+	TLSI_IPS_DIR_TO_CLIENT,
+};
 
 /*
  * Device-wide counters, reported in TLSI_A_STATS (attribute type = index + 1,
@@ -433,7 +559,23 @@ enum tlsi_event_type {
 	X(HANDOFF_REFUSED_SOCKET, "handoff_refused_bad_socket")		\
 	X(HANDOFF_REFUSED_NO_KTLS, "handoff_refused_no_ktls")		\
 	X(HANDOFF_REFUSED_FULL,	"handoff_refused_sessions_full")	\
-	X(HANDOFF_REFUSED_NOMEM, "handoff_refused_no_memory")
+	X(HANDOFF_REFUSED_NOMEM, "handoff_refused_no_memory")		\
+	/* the filter engine (IPS) on relayed sessions */		\
+	X(IPS_FLOWS_INSPECTED,	"ips_flows_inspected")			\
+	X(IPS_FLOWS_NOT_DECRYPTED, "ips_flows_not_decrypted")		\
+	X(IPS_FLOWS_NO_RULES,	"ips_flows_no_rules")			\
+	X(IPS_FLOWS_NOMEM,	"ips_flows_uninspected_no_memory")	\
+	X(IPS_BYTES,		"ips_bytes_inspected")			\
+	X(IPS_ALERTS,		"ips_alerts")				\
+	X(IPS_BLOCKS,		"ips_blocks")				\
+	X(IPS_PASSES,		"ips_flows_passed")			\
+	X(IPS_QUARANTINES,	"ips_quarantines")			\
+	X(IPS_QUARANTINE_FAILED, "ips_quarantine_failed")		\
+	X(IPS_ENGINE_ERRORS,	"ips_engine_errors")			\
+	X(IPS_HTTP_ANOMALIES,	"ips_http_anomalies")			\
+	X(IPS_DEPTH,		"ips_depth_reached")			\
+	X(IPS_LOADS,		"ips_rule_loads")			\
+	X(IPS_LOADS_REFUSED,	"ips_rule_loads_refused")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {

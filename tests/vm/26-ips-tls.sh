@@ -1,0 +1,201 @@
+#!/bin/bash
+# IPS on intercepted TLS, end to end: tlsid decrypts, tlsi.ko relays the
+# plaintext through kTLS and runs the filter engine with all of ET Open (and
+# a few local rules). An attack request matching a real ET rule (made a drop
+# rule) is blocked: the client sees a reset, the EVE alert names the rule
+# with ssl_inspected true; the same request from a never-decrypt source
+# passes. Alert-only rules let traffic through; a rule with metadata
+# tlsi_quarantine quarantines the client; reloading the rules while
+# downloads run loses no byte.
+#
+#   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
+#                                                                  :443 site.test
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+TLSID=$TLSI_REPO/userspace/tlsid/tlsid
+[ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
+[ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
+ET=${TLSI_SHARED:-../shared}/data/et-open
+[ -d "$ET" ] || fail "no ET Open rules at $ET"
+W=/tmp/ips-tls.$$
+mkdir -p "$W"
+on_exit "rm -rf $W"
+
+CERTS=$W
+mkca testca "tlsi test CA"
+mkca signca "tlsi test signing CA"
+mkleaf site site.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+head -c 5M /dev/urandom >"$W/big.bin"
+BIG_SHA=$(sha256sum <"$W/big.bin" | cut -d' ' -f1)
+
+tlsi_basic
+add_addr a br0 10.9.0.254/24
+in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/big.bin" "site.test=$W/site.crt,$W/site.key"
+wait_port s 443
+ctl_ok ssl-proxy add web ports 443 reset
+ctl_ok ssl-policy add outbound profile p1 proxy web
+ctl_ok config set ssl-client on
+
+curl_c() {
+	in_c curl -sS --max-time 30 --resolve site.test:443:10.9.0.2 "$@"
+}
+spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" >>"$W/tlsid.log" 2>&1
+_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
+wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_port a 15443
+
+# ---- rules: ET Open with a real web-attack rule made a drop rule --------------
+# (the ET files are read in place; the edited copy lives in the test's tmp)
+SID=2017807	# ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt
+grep -h "sid:$SID;" "$ET"/*.rules | grep -q '^alert http' || fail "ET has no enabled rule $SID"
+cat "$ET"/*.rules | grep -v "sid:$SID;" >"$W/et.rules"
+grep -h "sid:$SID;" "$ET"/*.rules | sed 's/^alert /drop /' >"$W/local.rules"
+cat >>"$W/local.rules" <<'EOF'
+alert http any any -> any any (msg:"TLSI TEST alert only"; flow:to_server; http.uri; content:"/tlsi-alert-me"; classtype:misc-activity; sid:9100001; rev:1;)
+drop http any any -> any any (msg:"TLSI TEST quarantine"; flow:to_server; http.uri; content:"/tlsi-quarantine-me"; classtype:trojan-activity; sid:9100002; rev:1; metadata:tlsi_quarantine 120;)
+alert http any any -> any any (msg:"TLSI TEST response"; flow:to_client; http.stat_code; content:"200"; file.data; content:"says hello"; classtype:misc-activity; sid:9100003; rev:1;)
+EOF
+out=$(tlsictl rules load --pcre=prefilter --classification "$ET/classification.config" \
+	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules")
+NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
+[ -n "$NRULES" ] && [ "$NRULES" -gt 15000 ] || fail "load: $out"
+pass "ET Open + local rules: $NRULES rules in the kernel"
+monitor() { spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1; sleep 0.5; }
+monitor
+# eve SID: the last EVE record of rule SID, as key=value lines
+eve() {
+	python3 - "$W/eve.json" "$1" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+recs = [r for r in recs if r["alert"]["signature_id"] == int(sys.argv[2])]
+if not recs:
+    sys.exit(1)
+def walk(p, o):
+    for k, v in o.items():
+        if isinstance(v, dict):
+            walk(p + k + ".", v)
+        else:
+            print("%s%s=%s" % (p, k, v))
+walk("", recs[-1])
+EOF
+}
+_eve_has() { eve "$1" >/dev/null 2>&1; }
+eve_has() {
+	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
+}
+
+# ---- a benign request passes, inspected -------------------------------------------
+stats_snapshot
+assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/)" "site.test says hello" "benign request"
+[ "$(delta ips_flows_inspected)" -ge 1 ] || fail "ips_flows_inspected did not count"
+[ "$(delta ips_bytes_inspected)" -gt 100 ] || fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
+assert_delta ips_blocks 0
+# the response rule (alert only, to_client, body) fired with the response's status
+wait_until 10 _eve_has 9100003 || fail "no EVE record of 9100003: $(cat "$W/monitor.out")"
+eve_has 9100003 "alert.action=allowed"
+eve_has 9100003 "direction=to_client"
+eve_has 9100003 "src_ip=10.9.0.2"
+eve_has 9100003 "http.status=200"
+
+# ---- the attack: blocked with a reset, the EVE record names the rule --------------
+stats_snapshot
+URL='https://site.test/index.php?id=1+union+select+password+from+mysql.user'
+rc=0
+out=$(curl_c --cacert "$W/signca.crt" "$URL" 2>&1) || rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -qi "reset" || fail "attack not reset: rc $rc: $out"
+pass "attack: the client was reset (curl $rc: $out)"
+assert_delta ips_blocks 1
+assert_delta relay_inspection_blocked 1
+wait_until 10 _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
+eve_has $SID "event_type=alert"
+eve_has $SID "alert.action=blocked"
+eve_has $SID "alert.signature=ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt"
+eve_has $SID "alert.category=web-application-attack"
+eve_has $SID "alert.severity=1"
+eve_has $SID "ssl_inspected=True"
+eve_has $SID "app_proto=http"
+eve_has $SID "proto=TCP"
+eve_has $SID "src_ip=10.9.0.1"
+eve_has $SID "dest_ip=10.9.0.2"
+eve_has $SID "dest_port=443"
+eve_has $SID "http.hostname=site.test"
+eve_has $SID "http.url=/index.php?id=1+union+select+password+from+mysql.user"
+eve_has $SID "http.http_method=GET"
+eve $SID | grep -q '^flow_id=[1-9]' || fail "flow_id: $(eve $SID | tr '\n' ' ')"
+pass "EVE: $(grep -c . "$W/eve.json") records, $SID blocked with ssl_inspected true"
+tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 action drop priority 1 hits [1-9][0-9]* alerts [1-9][0-9]* drops [1-9]" ||
+	fail "rules show sid $SID: $(tlsictl rules show sid $SID)"
+
+# an alert-only rule: reported, not blocked
+assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule"
+wait_until 10 _eve_has 9100001 || fail "no EVE record of 9100001"
+eve_has 9100001 "alert.action=allowed"
+
+# ---- never-decrypt source: the same request passes, not inspected ---------------
+ctl_ok ssl-policy set outbound profile p1 never-decrypt 10.9.0.1
+stats_snapshot
+assert_eq "$(curl_c --cacert "$W/testca.crt" "$URL")" "site.test says hello" "never-decrypt: the attack passes"
+assert_delta ips_blocks 0
+assert_delta ips_flows_inspected 0
+ctl_ok ssl-policy set outbound profile p1 never-decrypt none
+
+# ---- reload under traffic ------------------------------------------------------------
+tlsictl rules compile --pcre=prefilter --classification "$ET/classification.config" \
+	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules" -o "$W/all.img" >/dev/null
+tlsictl rules compile --var 'HOME_NET=[10.9.0.2/32]' "$W/local.rules" -o "$W/local.img" >/dev/null
+dl=()
+for i in 1 2 3; do
+	(curl_c --cacert "$W/signca.crt" https://site.test/big | sha256sum | cut -d' ' -f1 >"$W/dl.$i") &
+	dl+=($!)
+done
+t0=$SECONDS
+for i in 1 2 3 4; do
+	ctl_ok rules load --image "$W/local.img"
+	ctl_ok rules var HOME_NET '[10.9.0.0/24]'
+	ctl_ok rules load --image "$W/all.img"
+done
+pass "4 reloads of ET and local rules, with variables, in $((SECONDS - t0)) s"
+wait "${dl[@]}"
+for i in 1 2 3; do
+	assert_eq "$(cat "$W/dl.$i")" "$BIG_SHA" "download $i during reloads"
+done
+rc=0
+out=$(curl_c --cacert "$W/signca.crt" "$URL" 2>&1) || rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -qi "reset" || fail "attack after reloads: rc $rc: $out"
+pass "attack still blocked after the reloads"
+
+# ---- quarantine from rule metadata ---------------------------------------------------
+stats_snapshot
+rc=0
+out=$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-quarantine-me 2>&1) || rc=$?
+[ "$rc" != 0 ] || fail "quarantine rule did not block: $out"
+assert_delta ips_quarantines 1
+tlsictl quarantine show | grep -q "^10.9.0.1 .*reason \"ips sid 9100002: TLSI TEST quarantine\"" ||
+	fail "quarantine show: $(tlsictl quarantine show)"
+wait_until 10 _eve_has 9100002 || fail "no EVE record of 9100002"
+eve_has 9100002 "tlsi.quarantined=True"
+eve_has 9100002 "tlsi.quarantine_timeout=120"
+grep -q '"type":"quarantine"' "$W/monitor.out" || fail "no quarantine event: $(cat "$W/monitor.out")"
+expect_probe timeout tcp 10.9.0.2 8080
+ctl_ok quarantine del 10.9.0.1
+expect_probe ok tcp 10.9.0.2 8080
+
+# ---- global quarantine setting --------------------------------------------------------
+ctl_ok rules config quarantine on timeout 60
+rc=0
+curl_c --cacert "$W/signca.crt" "$URL" >/dev/null 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "attack passed with quarantine on"
+tlsictl quarantine show | grep -q "^10.9.0.1 .*ips sid $SID" || fail "global quarantine: $(tlsictl quarantine show)"
+ctl_ok quarantine del 10.9.0.1
+ctl_ok rules config quarantine off
+
+# ---- flush: no inspection -------------------------------------------------------------
+ctl_ok rules flush
+stats_snapshot
+assert_eq "$(curl_c --cacert "$W/signca.crt" "$URL")" "site.test says hello" "no rules: the attack passes"
+assert_delta ips_flows_no_rules 1
+tlsictl rules stats | grep -q "^ips_alerts [1-9]" || fail "rules stats: $(tlsictl rules stats)"
