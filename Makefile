@@ -106,6 +106,12 @@ demo: all
 bench-classify: all
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --bench scripts/bench-classify.sh
 
+# HTTPS through no interception, tlsi and sslsplit in one VM run
+# (Documentation/performance.md, "SSL interception"); BENCH_* in the script.
+.PHONY: bench-tls
+bench-tls: all
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) scripts/bench-tls.sh
+
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
 FUZZ_TARGETS := rules image http clienthello
