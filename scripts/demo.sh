@@ -86,6 +86,26 @@ in_c timeout 10 openssl s_client -connect 10.9.0.2:443 -servername site.test </d
 echo "the SSL inspection log:"
 sed 's/^/  /' "$CERTS/inspect.log" | head -n 3
 
+say "IPS on the decrypted stream: an Emerging Threats rule, made a drop rule"
+ET=${TLSI_SHARED:-../shared}/data/et-open
+SID=2017807	# ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt
+grep -h "sid:$SID;" "$ET"/*.rules | sed 's/^alert /drop /' >"$CERTS/local.rules"
+sed 's/^/  /' "$CERTS/local.rules"
+run tlsictl rules load --classification "$ET/classification.config" "$CERTS/local.rules"
+spawn a "$TLSICTL" monitor --eve "$CERTS/eve.json" >/dev/null
+sleep 1
+URL='https://site.test/index.php?id=1+union+select+password+from+mysql.user'
+echo "client: curl --cacert corpca.crt '$URL'"
+in_c curl -sS --max-time 20 --resolve site.test:443:10.9.0.2 --cacert "$CERTS/corpca.crt" \
+	-w '  -> HTTP %{http_code}\n' "$URL" 2>&1 | sed 's/^/  /' || true
+echo "client: a normal request on a new connection still works:"
+in_c curl -sS --max-time 20 --resolve site.test:443:10.9.0.2 --cacert "$CERTS/corpca.crt" \
+	-w '  -> HTTP %{http_code}\n' https://site.test/ | sed 's/^/  /' || true
+sleep 1
+echo "the EVE alert (tlsictl monitor --eve):"
+sed 's/^/  /' "$CERTS/eve.json" | head -n 2
+run tlsictl rules stats
+
 say "Events (tlsictl monitor)"
 cat /tmp/demo-events.$$
 
