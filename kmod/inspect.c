@@ -40,6 +40,7 @@ struct tlsi_ips_session {
 	bool blocked;			/* the engine's verdict was DROP or REJECT */
 	bool passed;			/* counted as passed */
 	bool quarantined;		/* the client was quarantined */
+	bool tls_done;			/* tlsi_eng_tls() was called */
 };
 
 /* One alert whose event waits for the end of the engine call. */
@@ -156,6 +157,8 @@ static void tlsi_ips_event(struct tlsi_ips_call *k, u32 ri, u8 dir, u32 quaranti
 		    (m.status && nla_put_u16(skb, TLSI_A_HTTP_STATUS, m.status)))
 			goto fail_free;
 	}
+	if (is->sni[0] && nla_put_string(skb, TLSI_A_TLS_SNI, is->sni))
+		goto fail_free;
 	if (quarantine && (nla_put_u8(skb, TLSI_A_QUARANTINED, 1) ||
 			   nla_put_u32(skb, TLSI_A_TIMEOUT, quarantine - 1)))
 		goto fail_free;
@@ -313,6 +316,18 @@ static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int 
 	k->timeout = READ_ONCE(in->cfg.quarantine_timeout);
 	mutex_lock(&slot->lock);
 	c.s = slot->s;
+	/* What tlsid saw of the handshake, once per session: tls.* rules. */
+	if (!k->ss->tls_done) {
+		struct tlsi_eng_tls_info ti = {
+			.sni = (const u8 *)k->is->sni,
+			.sni_len = strnlen(k->is->sni, sizeof(k->is->sni)),
+		};
+
+		k->ss->tls_done = true;
+		v = tlsi_eng_tls(&c, &k->ss->f, &ti);
+		if (v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT || v == TLSI_ENG_V_PASS)
+			goto out;
+	}
 	if (!data) {
 		tlsi_eng_eof(&c, &k->ss->f, TLSI_DIR_TO_SERVER);
 		v = tlsi_eng_eof(&c, &k->ss->f, TLSI_DIR_TO_CLIENT);
@@ -328,6 +343,7 @@ static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int 
 		if (len)
 			cond_resched();
 	}
+out:
 	mutex_unlock(&slot->lock);
 	return v;
 }

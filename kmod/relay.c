@@ -740,7 +740,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	    req.idle_timeout > TLSI_RELAY_IDLE_MAX || tlsi_report_check(&req.report) ||
 	    (req.report.result != TLSI_SSL_RESULT_DECRYPTED &&
 	     req.report.result != TLSI_SSL_RESULT_NOT_DECRYPTED) ||
-	    req.client_fd == req.server_fd) {
+	    req.client_fd == req.server_fd || !memchr(req.sni, 0, sizeof(req.sni))) {
 		tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_ARG);
 		goto err_free;
 	}
@@ -787,6 +787,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	r->is.saddr = inet_sk(csk)->inet_rcv_saddr;
 	r->is.sport = inet_sk(csk)->inet_sport;
 	r->is.decrypted = !plain;
+	memcpy(r->is.sni, req.sni, sizeof(r->is.sni));
 	r->is.policy_id = tlsi_divert_policy(tn, r->is.caddr, r->is.cport,
 					     r->is.saddr, r->is.sport);
 	if (r->is.policy_id) {

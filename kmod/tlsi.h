@@ -377,6 +377,7 @@ struct tlsi_inspect_session {
 	u32 ssl_flags;		/* the proxy's TLSI_SSL_F_* */
 	u8 service;		/* enum tlsi_ssl_service */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
+	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */
 	u64 bytes[__TLSI_DIR_MAX];
 	void *engine;		/* the filter engine's per-session state */
 };

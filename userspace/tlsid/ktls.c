@@ -464,7 +464,7 @@ bool tlsid_dev_ready(void)
 }
 
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
-		      const struct tlsi_ssl_report *report)
+		      const struct tlsi_ssl_report *report, const char *sni)
 {
 	struct tlsi_handoff h = {
 		.client_fd = client_fd,
@@ -474,6 +474,9 @@ int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 				TLSI_RELAY_IDLE_MAX,
 		.report = *report,
 	};
+
+	/* The parser keeps at most 255 bytes of name: it always fits. */
+	snprintf(h.sni, sizeof(h.sni), "%s", sni ? sni : "");
 
 	if (dev_fd < 0) {
 		errno = ENODEV;

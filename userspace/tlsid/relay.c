@@ -93,7 +93,8 @@ static enum handoff_rc ktls_handoff(struct tlsid_session *s)
 		goto install_failed;
 	s->relay = TLSI_RELAY_KERNEL;
 	tlsid_session_report(s, &report);
-	if (tlsid_dev_handoff(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &report)) {
+	if (tlsid_dev_handoff(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &report,
+			      s->ch.has_sni ? s->ch.sni : NULL)) {
 		tlsid_count(TLSID_C_handoff_failed);
 		tlsid_log_debug("hand-off to tlsi.ko refused (%s): relayed over kTLS here",
 				strerror(errno));

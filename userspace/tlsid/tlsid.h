@@ -464,8 +464,9 @@ void tlsid_dev_close(void);
 bool tlsid_dev_ready(void);
 /* TLSI_IOC_HANDOFF: -1 with errno; on success the kernel holds both
  * sockets and the caller closes its descriptors. */
+/* sni: the ClientHello's server name (tls.sni rules in the kernel), or NULL */
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
-		      const struct tlsi_ssl_report *report);
+		      const struct tlsi_ssl_report *report, const char *sni);
 /* TLSI_IOC_REPORT; 0 when there is no device. */
 int tlsid_dev_report(const struct tlsi_ssl_report *report);
 /* TLSI_IOC_SESSION_INFO (info->client_fd set); -1 with errno (ENODEV

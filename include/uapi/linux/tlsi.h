@@ -657,6 +657,7 @@ struct tlsi_ssl_report {
 #define TLSI_HANDOFF_F_ALL	TLSI_HANDOFF_F_PLAIN
 #define TLSI_RELAY_IDLE_DEFAULT	300		/* s, when idle_timeout is 0 */
 #define TLSI_RELAY_IDLE_MAX	86400
+#define TLSI_SNI_MAX		256		/* a DNS name (255) and its NUL */
 
 struct tlsi_handoff {
 	__s32 client_fd;	/* accepted from the client (tlsid is the server) */
@@ -665,6 +666,8 @@ struct tlsi_handoff {
 	__u32 idle_timeout;	/* s, 0..TLSI_RELAY_IDLE_MAX, 0 = default */
 	struct tlsi_ssl_report report;	/* result DECRYPTED or NOT_DECRYPTED */
 	__u64 reserved[2];
+	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, "" = none;
+				 * NUL-terminated (tls.sni rules, events) */
 };
 
 struct tlsi_session_info {

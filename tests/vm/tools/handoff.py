@@ -11,7 +11,7 @@
   handoff.py report RESULT REASON RELAY CV CC SV SC [RESERVED0]
       One TLSI_IOC_REPORT; prints "ok" or the errno name.
 
-The structs mirror include/uapi/linux/tlsi.h (struct tlsi_handoff: 48 bytes,
+The structs mirror include/uapi/linux/tlsi.h (struct tlsi_handoff: 304 bytes,
 struct tlsi_ssl_report: 16 bytes, struct tlsi_session_info).
 """
 import errno
@@ -23,7 +23,7 @@ import sys
 
 MAGIC = 0xE7
 REPORT_FMT = "<BBBBHHHHI"          # struct tlsi_ssl_report
-HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QQ"
+HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QQ256s"
 F_PLAIN = 1
 RESULT_DECRYPTED, RESULT_NOT_DECRYPTED = 0, 1
 RELAY_KERNEL = 1
@@ -42,9 +42,9 @@ def ename(e):
 
 
 def handoff(dev, cfd, sfd, flags=F_PLAIN, idle=0, result=RESULT_NOT_DECRYPTED,
-            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=(0, 0)):
+            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=(0, 0), sni=b""):
     buf = struct.pack(HANDOFF_FMT, cfd, sfd, flags, idle, result, reason, relay, res0,
-                      0x0304, 0x1301, 0x0304, 0x1301, res1, *reserved)
+                      0x0304, 0x1301, 0x0304, 0x1301, res1, *reserved, sni)
     try:
         fcntl.ioctl(dev, IOC_HANDOFF, buf)
         return "ok"
@@ -98,6 +98,7 @@ def bad(port, host, uport):
         ("bad-result", dict(cfd=c.fileno(), sfd=u.fileno(), result=3)),
         ("bad-reason", dict(cfd=c.fileno(), sfd=u.fileno(), reason=200)),
         ("idle-too-long", dict(cfd=c.fileno(), sfd=u.fileno(), idle=86401)),
+        ("sni-unterminated", dict(cfd=c.fileno(), sfd=u.fileno(), sni=b"a" * 256)),
         ("not-ktls", dict(cfd=c.fileno(), sfd=u.fileno(), flags=0)),
         ("listener", dict(cfd=ls.fileno(), sfd=u.fileno())),
     ]
