@@ -121,12 +121,13 @@ u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
 		 * A diverted connection is two TCP connections that end in
 		 * tlsid's (then the relay's) sockets: the hook sees only the
 		 * client's side of one and the server's side of the other, so
-		 * the handshake and FIN states it tracks are not the real
-		 * ones. Such a flow lives by the established timeout until a
-		 * reset; the sockets and the relay's idle timeout end the
-		 * session.
+		 * it may see no handshake answer for as long as tlsid takes
+		 * to reach the server. Until a FIN or reset such a flow lives
+		 * by the established timeout; the sockets and the relay's
+		 * idle timeout end the session.
 		 */
-		if ((READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED) && f->tcp_state != TLSI_TCP_CLOSE)
+		if ((READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED) &&
+		    (f->tcp_state == TLSI_TCP_SYN_SENT || f->tcp_state == TLSI_TCP_SYN_RECV))
 			return READ_ONCE(to[TLSI_TO_TCP_EST]);
 		switch (f->tcp_state) {
 		case TLSI_TCP_SYN_SENT:

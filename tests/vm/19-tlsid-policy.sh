@@ -38,6 +38,7 @@ mkca testca2 "tlsi second test CA"
 mkca unknownca "Unknown CA"
 mkleaf site site.test testca rsa:2048
 mkleaf ec ec.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+mkleaf_expired expired expired.test testca
 mkleaf bad bad.test unknownca "ec -pkeyopt ec_paramgen_curve:P-256"
 mkleaf weak weak.test testca2 rsa:2048
 mkleaf two two.test testca2 "ec -pkeyopt ec_paramgen_curve:P-256"
@@ -67,6 +68,8 @@ srv 8443 "bad.test=$W/bad.crt,$W/bad.key"
 srv 9443 "weak.test=$W/weak.crt,$W/weak.key" "two.test=$W/two.crt,$W/two.key" \
 	"ec.test=$W/ec.crt,$W/ec.key"
 srv 12443 "site.test=$W/site.crt,$W/site.key"
+srv 7443 "expired.test=$W/expired.crt,$W/expired.key"
+srv 6443 "expired.test=$W/expired.crt,$W/expired.key"
 
 ctl_ok ssl-proxy add alpha ports 443,8443 cert signA block-invalid reset logging
 ctl_ok ssl-proxy add beta ports 9443 cert signB min-rsa-bits 3072
@@ -74,12 +77,17 @@ ctl_ok ssl-proxy add gamma ports 12443 cert nosuch logging
 ctl_ok ssl-policy add pol-alpha profile p1 proxy alpha trust-store store-a
 ctl_ok ssl-policy add pol-beta profile p1 proxy beta trust-store store-b
 ctl_ok ssl-policy add pol-gamma profile p1 proxy gamma
+# An expired server certificate, refused (delta) or served from the untrusted CA (eps).
+ctl_ok ssl-proxy add delta ports 7443 cert signA block-expired logging
+ctl_ok ssl-proxy add eps ports 6443 cert signA logging
+ctl_ok ssl-policy add pol-delta profile p1 proxy delta trust-store store-a
+ctl_ok ssl-policy add pol-eps profile p1 proxy eps trust-store store-a
 ctl_ok config set ssl-client on
 
 # ---- helpers --------------------------------------------------------------
 RESOLVE=()
-for h in site ec bad weak two; do
-	for p in 443 8443 9443 12443; do RESOLVE+=(--resolve "$h.test:$p:10.9.0.2"); done
+for h in site ec bad weak two expired; do
+	for p in 443 8443 9443 12443 7443 6443; do RESOLVE+=(--resolve "$h.test:$p:10.9.0.2"); done
 done
 curl_c() { in_c curl -sS --max-time 20 "${RESOLVE[@]}" "$@"; }
 # leaf HOST PORT: the certificate the client is shown, PEM.
@@ -212,13 +220,27 @@ grep -qE "warning: certificate \`signA' expires in (9|10) days \(" "$W/tlsid.log
 assert_eq "$(issuer_of two.test 9443)" "issuer=CN = Sign B" "beta after replacing signA"
 pass "replace: a policy using the name keeps working, with the new certificate"
 
+# ---- an expired server certificate ------------------------------------------
+stats_snapshot
+assert_eq "$(hs expired.test 7443 | cut -d: -f1)" alert "block-expired: the client's handshake is refused"
+log_has expired.test "result=blocked"
+assert_delta ssl_fail_server_cert_expired 1
+rc=0
+out=$(curl_c --cacert "$W/signA2.crt" https://expired.test:6443/ 2>&1) || rc=$?
+assert_eq "$rc" 60 "expired, not blocked: the client warns (curl: $(echo "$out" | head -n 1))"
+assert_eq "$(curl_c -k https://expired.test:6443/)" "expired.test says hello" "expired, not blocked, -k"
+log_has expired.test "result=decrypted"
+issuer_of expired.test 6443 | grep -q "CN = tlsi untrusted CA" ||
+	fail "expired: not the untrusted CA: $(issuer_of expired.test 6443)"
+pass "expired server certificate: refused with block-expired, else the untrusted CA"
+
 kill -USR1 "$TLSID_PID"
 wait_until 5 grep -q '"type":"stats"' "$W/inspect.log" || fail "no stats after SIGUSR1"
 python3 -c '
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if "\"stats\"" in l][-1]
 assert s["blocked_invalid"] == 1 and s["blocked_weak_key"] == 1, s
-assert s["cert_unavailable"] == 1 and s["blocked_expired"] == 0, s
+assert s["cert_unavailable"] == 1 and s["blocked_expired"] == 1, s
 ' "$W/inspect.log" || fail "stats: $(grep '"stats"' "$W/inspect.log" | tail -1)"
 kill -TERM "$TLSID_PID"
 wait "$TLSID_PID" || fail "tlsid exited with $?: $(tail -5 "$W/tlsid.log")"

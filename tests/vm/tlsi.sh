@@ -72,6 +72,21 @@ mkca() {
 		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 }
 # mkleaf NAME HOST CA KEYSPEC: a server certificate for HOST, 20 days.
+# mkleaf_expired NAME CN CA: an RSA leaf of CA that expired in 2020.
+mkleaf_expired() {
+	local d=$CERTS/ca-$1
+	mkdir -p "$d"
+	: >"$d/index.txt"
+	echo 01 >"$d/serial"
+	printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $d/index.txt" "serial = $d/serial" \
+		"new_certs_dir = $d" "default_md = sha256" "policy = p" "x509_extensions = ext" \
+		"unique_subject = no" "[p]" "commonName = supplied" "[ext]" "subjectAltName = DNS:$2" \
+		"basicConstraints = CA:FALSE" "extendedKeyUsage = serverAuth" >"$d/ca.cnf"
+	openssl req -newkey rsa:2048 -nodes -keyout "$CERTS/$1.key" -out "$CERTS/$1.csr" -subj "/CN=$2" 2>/dev/null
+	openssl ca -batch -config "$d/ca.cnf" -cert "$CERTS/$3.crt" -keyfile "$CERTS/$3.key" \
+		-in "$CERTS/$1.csr" -out "$CERTS/$1.crt" -notext \
+		-startdate 20200101000000Z -enddate 20200201000000Z 2>/dev/null
+}
 mkleaf() {
 	printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$2" \
 		>"$CERTS/$1.ext"
