@@ -69,7 +69,7 @@ in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 export TLSI_CERT_REPO=$CERTS/repo
 printf '$ tlsictl cert import corpca cert corpca.crt key corpca.key signing\n'
 tlsictl cert import corpca cert "$CERTS/corpca.crt" key "$CERTS/corpca.key" signing
-run tlsictl ssl-proxy add web ports 443 cert corpca logging
+run tlsictl ssl-proxy add web ports 443 cert corpca logging reset
 run tlsictl ssl-policy add outbound profile office proxy web
 run tlsictl config set ssl-client on
 printf '$ tlsid --cert-repo %s --trust webca.crt --log inspect.log\n' "$TLSI_CERT_REPO"
@@ -91,7 +91,10 @@ ET=${TLSI_SHARED:-../shared}/data/et-open
 SID=2017807	# ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt
 grep -h "sid:$SID;" "$ET"/*.rules | sed 's/^alert /drop /' >"$CERTS/local.rules"
 sed 's/^/  /' "$CERTS/local.rules"
-run tlsictl rules load --classification "$ET/classification.config" "$CERTS/local.rules"
+# The rule protects web servers in $HOME_NET from $EXTERNAL_NET: here the
+# server is the protected network and the client the outside.
+run tlsictl rules load --classification "$ET/classification.config" --var 'HOME_NET=[10.9.0.2/32]' \
+	"$CERTS/local.rules"
 spawn a "$TLSICTL" monitor --eve "$CERTS/eve.json" >/dev/null
 sleep 1
 URL='https://site.test/index.php?id=1+union+select+password+from+mysql.user'
