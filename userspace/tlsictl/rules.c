@@ -3,7 +3,9 @@
  * tlsictl rules: IPS rules (Suricata syntax) compiled to the engine's
  * binary image, checked, listed and tried here, and loaded into tlsi.ko
  * (chunked over netlink, committed atomically), where the kTLS relay runs
- * them on every decrypted session.
+ * them on every decrypted session. The image the kernel took is published
+ * for tlsid's userspace relay (rules_image.h): written by load, rewritten
+ * by var, removed by flush.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "eve.h"
 #include "http_meta.h"
 #include "rules_compile.h"
+#include "rules_image.h"
 #include "rules_parse.h"
 
 static const char help[] =
@@ -50,7 +53,12 @@ static const char help[] =
 "  load     as check, then load the image into tlsi.ko (or load IMAGE as\n"
 "           compiled before): sent in chunks, validated whole by the\n"
 "           kernel and swapped in at once; until then, and if the kernel\n"
-"           refuses it (the message says why), the old rules stay active\n"
+"           refuses it (the message says why), the old rules stay active.\n"
+"           The image the kernel took is also written (atomically) to\n"
+"           $TLSI_RULES_IMAGE, default " TLSI_RULES_IMAGE_DEFAULT " (empty: not\n"
+"           written), where tlsid finds the rules for the sessions it relays\n"
+"           itself; failing that is a warning. flush removes the file, var\n"
+"           rewrites it with the new values as the kernel does\n"
 "  show     without IMAGE: the rules loaded in the kernel (count, image\n"
 "           size, build id, load time) and the rules that matched, with\n"
 "           their hits, alerts and drops (all: every rule; sid: one rule);\n"
@@ -280,6 +288,20 @@ static void print_summary(struct opts *o, const struct rc_stats *st, double ms,
 
 static int kernel_load(const uint8_t *img, size_t len, struct load_result *lr);
 
+/*
+ * The image the kernel accepted, published for tlsid's userspace relay
+ * (rules_image.h). A failure is only a warning: the kernel has the rules.
+ */
+static void publish(const uint8_t *img, size_t len)
+{
+	const char *path = ri_path();
+	char err[512];
+
+	if (path && ri_publish(path, img, len, err, sizeof(err)))
+		errmsg("warning: the rules are loaded, but not published for tlsid's "
+		       "userspace relay: %s", err);
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -311,6 +333,7 @@ static int compile_common(int argc, char **argv, int mode)
 		rc = kernel_load(img, len, &lr);
 		if (rc)
 			goto out;
+		publish(img, len);
 		if (opt_json) {
 			struct json j;
 			char id[16];
@@ -361,6 +384,7 @@ static int compile_common(int argc, char **argv, int mode)
 			print_summary(&o, &st, now_ms() - t0, NULL);
 		if (rc)
 			goto out;
+		publish(img, len);
 	}
 	print_summary(&o, &st, now_ms() - t0, mode == OPTS_LOAD ? &lr : NULL);
 out:
@@ -1090,9 +1114,16 @@ static int cmd_config(int argc, char **argv)
 
 static int cmd_flush(int argc, char **argv)
 {
+	const char *path = ri_path();
+	char err[512];
+	int rc;
+
 	if (argc > 1)
 		usage_error("unexpected `%s'", argv[1]);
-	return ctl_simple(TLSI_CMD_RULES_FLUSH, NULL, NULL);
+	rc = ctl_simple(TLSI_CMD_RULES_FLUSH, NULL, NULL);
+	if (!rc && path && ri_unpublish(path, err, sizeof(err)))
+		errmsg("warning: the rules are flushed, but tlsid's copy stays: %s", err);
+	return rc;
 }
 
 /* ---- variables ------------------------------------------------------------ */
@@ -1326,11 +1357,103 @@ static void list_vars(const struct kvars *k)
 	out_list_end();
 }
 
+/*
+ * After RULES_VAR_SET: rewrite the published image the way the kernel
+ * rewrote its own (ri_with_vars()), when the published file is the image
+ * the kernel ran before the change (its size and build id, the variables'
+ * values) and the result has the size the kernel reports now. Otherwise
+ * tlsid's userspace relay keeps the old values until the next load, and a
+ * warning says so. Nothing when no image is published.
+ */
+static void republish_vars(struct tlsi_nl *nl, const struct summary *before,
+			   const struct kvars *k, struct rp_set *neu,
+			   const struct var_change *ch, size_t nch)
+{
+	struct ri_var_update u[TLSI_RULES_VARS_MAX];
+	void *items[TLSI_RULES_VARS_MAX] = { 0 };
+	const char *path = ri_path();
+	uint8_t *img = NULL, *nimg = NULL;
+	size_t len = 0, nlen = 0, i;
+	struct summary after;
+	struct tlsi_eng e;
+	struct stat st;
+	char err[512], why[1024] = "";
+
+	/* none published (publishing off, or it failed and said so then) */
+	if (!path || (stat(path, &st) < 0 && errno == ENOENT))
+		return;
+	if (rc_read_image(path, &img, &len, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "%s", err);
+		goto out;
+	}
+	if (tlsi_eng_init(&e, img, len, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "%s: %s", path, err);
+		goto out;
+	}
+	if (!before->loaded || before->size != len ||
+	    before->build_id != le32v(e.hdr->build_id)) {
+		snprintf(why, sizeof(why), "%s is not the image tlsi.ko runs", path);
+		goto out;
+	}
+	for (i = 0; i < k->n; i++) {
+		const struct kvar *kv = &k->v[i];
+		int idx = ri_var_find(&e, kv->name);
+		const struct tlsi_img_var *v = idx >= 0 ? &e.vars[idx] : NULL;
+		const void *have;
+
+		if (v && v->kind == kv->kind && le32v(v->count) == kv->count) {
+			have = kv->kind == TLSI_VAR_ADDR ? (const void *)&e.addrs[le32v(v->first)]
+							 : (const void *)&e.ports[le32v(v->first)];
+			if (!memcmp(have, kv->items, kv->nitems * item_size(kv->kind)))
+				continue;
+		}
+		snprintf(why, sizeof(why), "%s differs from tlsi.ko's rules (variable %s)",
+			 path, kv->name);
+		goto out;
+	}
+	for (i = 0; i < nch; i++) {
+		struct rp_var *v = set_var_find(neu, ch[i].name);
+		uint32_t n = 0;
+
+		items[i] = v ? var_items(v, &n) : NULL;
+		if (!items[i]) {
+			snprintf(why, sizeof(why), "out of memory");
+			goto out;
+		}
+		u[i].var = (uint32_t)ri_var_find(&e, ch[i].name);
+		u[i].kind = (uint8_t)v->kind;
+		u[i].items = items[i];
+		u[i].count = n;
+	}
+	/* (not validated again here: tlsid validates what it reads) */
+	if (ri_with_vars(img, len, u, (unsigned int)nch, &nimg, &nlen, err, sizeof(err))) {
+		snprintf(why, sizeof(why), "rewriting %s: %s", path, err);
+		goto out;
+	}
+	if (get_summary(nl, &after) || !after.loaded || after.size != nlen ||
+	    after.build_id != before->build_id) {
+		snprintf(why, sizeof(why), "tlsi.ko's image changed otherwise");
+		goto out;
+	}
+	if (ri_publish(path, nimg, nlen, err, sizeof(err)))
+		snprintf(why, sizeof(why), "%s", err);
+out:
+	if (why[0])
+		errmsg("warning: the variables changed in tlsi.ko, but not in the image "
+		       "published for tlsid (%s): tlsid's userspace relay keeps the old "
+		       "values until the next `rules load'", why);
+	for (i = 0; i < nch; i++)
+		free(items[i]);
+	free(nimg);
+	free(img);
+}
+
 static int cmd_var(int argc, char **argv)
 {
 	struct rp_set old = { 0 }, neu = { 0 }, defs;
 	struct var_change ch[TLSI_RULES_VARS_MAX];
 	struct kvars k = { 0 };
+	struct summary before;
 	struct nlattr *vars, *one;
 	struct nlmsghdr *nlh;
 	struct tlsi_nl nl;
@@ -1461,9 +1584,14 @@ static int cmd_var(int argc, char **argv)
 		free(items);
 	}
 	mnl_attr_nest_end(nlh, vars);
+	/* what the published image must match (a failure: not republished) */
+	if (ri_path() && get_summary(&nl, &before))
+		memset(&before, 0, sizeof(before));
 	rc = ctl_request(&nl, nlh, NULL, NULL);
 	if (rc)
 		goto out;
+	if (ri_path())
+		republish_vars(&nl, &before, &k, &neu, ch, nch);
 	out_list_begin();
 	for (i = 0; i < nch; i++) {
 		struct rp_var *v = set_var_find(&neu, ch[i].name);

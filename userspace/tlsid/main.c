@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include <openssl/err.h>
 
+#include "rules_image.h"
 #include "tlsid.h"
 
 #ifndef TLSID_VERSION
@@ -66,6 +68,11 @@ static const char usage[] =
 "  --log FILE              SSL inspection log, one JSON object per line\n"
 "  --log-all               log every session (default: those of SSL proxies\n"
 "                          with `logging', and those no policy is known for)\n"
+"  --rules-image PATH      the IPS rules for the sessions tlsid relays itself\n"
+"                          (suites kTLS cannot carry), as `tlsictl rules load'\n"
+"                          publishes them (default $" TLSI_RULES_IMAGE_ENV " or\n"
+"                          " TLSI_RULES_IMAGE_DEFAULT "; \"\": none); reloaded when it changes\n"
+"  --eve FILE              their alerts as Suricata EVE JSON lines\n"
 "  --handshake-timeout S   from accept to relaying (default 15)\n"
 "  --idle-timeout S        relayed sessions without traffic (default 300)\n"
 "  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
@@ -83,13 +90,14 @@ static const char usage[] =
 "  -h, --help, --version\n"
 "\n"
 "Signals: TERM/INT stop (divert-port 0 first), USR1 dumps the counters to\n"
-"the logs, HUP reopens the inspection log.\n";
+"the logs, HUP reopens the inspection log and the EVE file.\n";
 
 enum {
 	OPT_PORT = 256, OPT_MARK, OPT_TABLE, OPT_CA_CERT, OPT_CA_KEY, OPT_REPO,
 	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
+	OPT_RULES_IMAGE, OPT_EVE,
 };
 
 static const struct option options[] = {
@@ -106,6 +114,8 @@ static const struct option options[] = {
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "log-all",		no_argument,	   NULL, OPT_LOG_ALL },
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
+	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
+	{ "eve",		required_argument, NULL, OPT_EVE },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "cache-size",		required_argument, NULL, OPT_CACHE },
@@ -153,6 +163,7 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 	int o;
 
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	c->rules_image = ri_path();
 	while ((o = getopt_long(argc, argv, "fvh", options, NULL)) != -1) {
 		switch (o) {
 		case OPT_PORT:
@@ -203,6 +214,12 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			if (optarg[0] != '/')
 				usage_error("--keystore `%s': not an absolute path", optarg);
 			c->keystore = optarg;
+			break;
+		case OPT_RULES_IMAGE:
+			c->rules_image = optarg[0] ? optarg : NULL;
+			break;
+		case OPT_EVE:
+			c->eve_file = optarg;
 			break;
 		case OPT_WORKERS:
 			c->workers = (int)number("--workers", optarg, 1, TLSID_WORKERS_MAX);
@@ -290,10 +307,26 @@ static int signals_block(sigset_t *set)
 static void main_loop(int sfd)
 {
 	struct signalfd_siginfo si;
+	time_t next_check = tlsid_now() + 1;
 
 	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
+		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		time_t now = tlsid_now();
+		ssize_t n;
 
+		/* The IPS rules image, about once a second (ips.c). */
+		if (now >= next_check) {
+			tlsid_ips_check();
+			next_check = tlsid_now() + 1;
+		}
+		n = poll(&p, 1, 1000);
+		if (n < 0 && errno != EINTR) {
+			tlsid_log_perror("poll");
+			return;
+		}
+		if (n <= 0)
+			continue;
+		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si)) {
@@ -309,6 +342,8 @@ static void main_loop(int sfd)
 				tlsid_inspect_log_close();
 				tlsid_inspect_log_open(tlsid_cfg.log_file);
 			}
+			if (tlsid_cfg.eve_file)
+				tlsid_eve_open(tlsid_cfg.eve_file);
 			break;
 		default:
 			tlsid_log_info("signal %u: stopping", si.ssi_signo);
@@ -339,6 +374,9 @@ int main(int argc, char **argv)
 	}
 	if (c->log_file && tlsid_inspect_log_open(c->log_file))
 		goto out;
+	if (c->eve_file && tlsid_eve_open(c->eve_file))
+		goto out;
+	tlsid_ips_init();
 	if (!c->no_route) {
 		if (tlsid_route_setup(c->mark, c->table))
 			goto out;
@@ -387,6 +425,8 @@ out:
 	if (running)
 		tlsid_stats_dump();
 	tlsid_inspect_log_close();
+	tlsid_eve_close();
+	tlsid_ips_free();
 	tlsid_dev_close();
 	tlsid_ktls_free();
 	tlsid_ssl_ctx_free();

@@ -20,7 +20,10 @@
  * memory per session is bounded. Endings are passed on as they came:
  * close_notify as close_notify (then FIN), a bare FIN as a bare FIN, a
  * reset as a reset (the other side gets one too); a TLS error on one side
- * resets the other.
+ * resets the other. Each chunk of plaintext read goes through the filter
+ * engine (ips.c) before it is written on; a drop or reject rule ends the
+ * session as the kernel relay ends it: the server is reset, the client too
+ * when the SSL proxy says `reset', else it gets a FIN.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +43,7 @@ enum pump_rc {
 	P_DST_RESET,
 	P_SRC_ERROR,	/* TLS error on the source */
 	P_DST_ERROR,
+	P_BLOCK,	/* the filter engine blocked the session */
 };
 
 enum handoff_rc {
@@ -145,6 +149,7 @@ int tlsid_relay_start(struct tlsid_session *s)
 	}
 	tlsid_count(TLSID_C_userspace_relayed);
 	s->relay = TLSI_RELAY_USERSPACE;
+	tlsid_ips_start(s);
 	return 0;
 }
 
@@ -160,7 +165,14 @@ static bool is_reset(int e, int err)
 	return e == SSL_ERROR_SYSCALL && reset_errno(err);
 }
 
-static enum pump_rc pump(SSL *from, SSL *to, int to_fd, struct tlsid_pipe *p, bool *progress)
+/* The engine's direction of pipe p (uapi names, the same values). */
+static unsigned int ips_dir(const struct tlsid_session *s, const struct tlsid_pipe *p)
+{
+	return p == &s->c2s ? TLSI_IPS_DIR_TO_SERVER : TLSI_IPS_DIR_TO_CLIENT;
+}
+
+static enum pump_rc pump(struct tlsid_session *s, SSL *from, SSL *to, int to_fd,
+			 struct tlsid_pipe *p, bool *progress)
 {
 	int n, e;
 
@@ -200,6 +212,8 @@ static enum pump_rc pump(SSL *from, SSL *to, int to_fd, struct tlsid_pipe *p, bo
 		errno = 0;
 		n = SSL_read(from, p->buf, sizeof(p->buf));
 		if (n > 0) {
+			if (tlsid_ips_data(s, ips_dir(s, p), p->buf, (size_t)n))
+				return P_BLOCK;
 			p->len = (size_t)n;
 			*progress = true;
 			continue;
@@ -248,7 +262,8 @@ static enum pump_rc pump(SSL *from, SSL *to, int to_fd, struct tlsid_pipe *p, bo
  * close_notify (a KeyUpdate, which 6.1 cannot follow; a fatal alert) ends
  * the session as a TLS error.
  */
-static enum pump_rc pump_ktls(int from, int to, struct tlsid_pipe *p, bool *progress)
+static enum pump_rc pump_ktls(struct tlsid_session *s, int from, int to, struct tlsid_pipe *p,
+			      bool *progress)
 {
 	uint8_t type;
 	ssize_t n;
@@ -292,6 +307,8 @@ static enum pump_rc pump_ktls(int from, int to, struct tlsid_pipe *p, bool *prog
 		}
 		switch (type) {
 		case TLS_CONTENT_DATA:
+			if (tlsid_ips_data(s, ips_dir(s, p), p->buf, (size_t)n))
+				return P_BLOCK;
 			p->len = (size_t)n;
 			continue;
 		case TLS_CONTENT_ALERT:
@@ -309,6 +326,21 @@ static enum pump_rc pump_ktls(int from, int to, struct tlsid_pipe *p, bool *prog
 			return P_SRC_ERROR;
 		}
 	}
+}
+
+/* The filter engine blocked the session (ips.c set the reason): as the
+ * kernel relay does, the server is reset, the client too when the SSL proxy
+ * says `reset', else it gets a FIN. */
+static void block(struct tlsid_session *s)
+{
+	tlsid_close_reset(s->ufd);
+	if (s->pol.flags & TLSI_SSL_F_RESET) {
+		tlsid_close_reset(s->cfd);
+	} else {
+		shutdown(s->cfd, SHUT_RDWR);
+		close(s->cfd);
+	}
+	s->cfd = s->ufd = -1;
 }
 
 /* How the session ends when a direction failed: the side at fault is closed,
@@ -340,15 +372,15 @@ bool tlsid_relay_step(struct tlsid_session *s)
 	do {
 		progress = false;
 		if (s->ktls)
-			up = pump_ktls(s->cfd, s->ufd, &s->c2s, &progress);
+			up = pump_ktls(s, s->cfd, s->ufd, &s->c2s, &progress);
 		else
-			up = pump(s->down, s->up, s->ufd, &s->c2s, &progress);
+			up = pump(s, s->down, s->up, s->ufd, &s->c2s, &progress);
 		if (up != P_BLOCKED && up != P_DONE)
 			break;
 		if (s->ktls)
-			down = pump_ktls(s->ufd, s->cfd, &s->s2c, &progress);
+			down = pump_ktls(s, s->ufd, s->cfd, &s->s2c, &progress);
 		else
-			down = pump(s->up, s->down, s->cfd, &s->s2c, &progress);
+			down = pump(s, s->up, s->down, s->cfd, &s->s2c, &progress);
 		if (down != P_BLOCKED && down != P_DONE) {
 			up = P_BLOCKED;
 			break;
@@ -378,6 +410,9 @@ bool tlsid_relay_step(struct tlsid_session *s)
 	case P_DST_ERROR:
 		tlsid_count(TLSID_C_relay_errors);
 		fail(s, up != P_DST_ERROR, "TLS error");
+		break;
+	case P_BLOCK:
+		block(s);
 		break;
 	default:
 		return false;

@@ -16,6 +16,8 @@
  *   relay.c        after both handshakes: the hand-off to tlsi.ko, or the
  *                  plaintext relay in userspace
  *   ktls.c         session keys into kTLS, /dev/tlsi (hand-off and reports)
+ *   ips.c          the filter engine on the sessions relayed here: the
+ *                  rule image tlsictl publishes, alerts (EVE), blocks
  *
  * Documentation/tlsid.md describes the behaviour and the threading model.
  */
@@ -127,6 +129,8 @@ struct tlsid_config {
 	int verbose;
 	bool log_all;			/* every session in the inspection log */
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
+	const char *rules_image;	/* ips.c: the published image; NULL: none */
+	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
 };
 
 extern struct tlsid_config tlsid_cfg;
@@ -179,6 +183,15 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(relay_errors)							\
 	X(bytes_client_to_server)					\
 	X(bytes_server_to_client)					\
+	X(ips_rule_loads)						\
+	X(ips_rule_loads_refused)					\
+	X(ips_inspected_sessions)					\
+	X(ips_bytes)							\
+	X(ips_alerts)							\
+	X(ips_blocks)							\
+	X(ips_passes)							\
+	X(ips_quarantines)						\
+	X(ips_quarantine_failed)					\
 	X(internal_errors)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
@@ -359,6 +372,7 @@ struct tlsid_pipe {
 enum tlsid_obj_kind { TLSID_OBJ_LISTENER, TLSID_OBJ_WAKE, TLSID_OBJ_SESSION };
 
 struct tlsid_worker;
+struct tlsid_ips_flow;
 
 struct tlsid_session {
 	enum tlsid_obj_kind kind;	/* TLSID_OBJ_SESSION; first: epoll data */
@@ -393,6 +407,8 @@ struct tlsid_session {
 	struct tlsid_policy pol;	/* policy.c */
 	char issuer[256];		/* subject of the CA that signed the leaf served */
 	bool logged;
+	struct tlsid_ips_flow *ips;	/* ips.c: engine state (userspace relay) */
+	bool ips_blocked;		/* ... which blocked it (s->reason says why) */
 };
 
 /* relay.c: after both handshakes, hand the session to tlsi.ko or relay it
@@ -401,6 +417,30 @@ struct tlsid_session {
 int tlsid_relay_start(struct tlsid_session *s);
 /* Make all the progress possible; true when the session is over. */
 bool tlsid_relay_step(struct tlsid_session *s);
+
+/* ---- ips.c: the filter engine on the userspace relay ----------------- */
+
+/* The image at tlsid_cfg.rules_image, if any (main, before the workers). */
+void tlsid_ips_init(void);
+/* Main thread, about once a second: reload the image when the file
+ * changed (mtime, inode, size), unload it when it is gone; the kernel's
+ * IPS settings (depth, body-depth, quarantine). */
+void tlsid_ips_check(void);
+void tlsid_ips_free(void);
+/* --eve FILE; reopened on SIGHUP. */
+int tlsid_eve_open(const char *path);
+void tlsid_eve_close(void);
+/* The session goes to the userspace relay. */
+void tlsid_ips_start(struct tlsid_session *s);
+/* A plaintext chunk of direction dir (TLSI_IPS_DIR_TO_SERVER/_TO_CLIENT) before
+ * it is written on: true when the session is blocked (then s->result,
+ * s->reason and s->ips_blocked say so; the relay ends it). */
+bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *data,
+		    size_t len);
+/* The session ends (worker thread): both directions' end, state freed. */
+void tlsid_ips_end(struct tlsid_session *s);
+/* A worker thread stops: its image reference and scratch go. */
+void tlsid_ips_thread_done(void);
 
 /* ---- ktls.c: kTLS keys and /dev/tlsi -------------------------------- */
 

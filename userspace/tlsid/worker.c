@@ -334,6 +334,7 @@ static void session_end(struct tlsid_session *s)
 
 	if (s->result == TLSID_R_NONE)
 		s->result = TLSID_R_NOT_DECRYPTED;
+	tlsid_ips_end(s);
 	close_fds(s, false, false);
 	log_end(s);
 	tlsid_inspect_log_session(s);
@@ -371,6 +372,8 @@ void tlsid_session_report(const struct tlsid_session *s, struct tlsi_ssl_report 
 	r->relay = (uint8_t)s->relay;
 	if (s->result == TLSID_R_DECRYPTED && s->relay != TLSI_RELAY_NONE) {
 		r->result = TLSI_SSL_RESULT_DECRYPTED;	/* however it ended later */
+	} else if (s->ips_blocked) {
+		r->result = TLSI_SSL_RESULT_BLOCKED;	/* by an IPS rule: no SSL reason */
 	} else {
 		r->result = s->result == TLSID_R_BLOCKED ? TLSI_SSL_RESULT_BLOCKED :
 			    TLSI_SSL_RESULT_FAILED;
@@ -973,6 +976,7 @@ static void *worker_main(void *arg)
 		session_end(s);
 	}
 	reap(w);
+	tlsid_ips_thread_done();
 	return NULL;
 }
 

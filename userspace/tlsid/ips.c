@@ -1,0 +1,894 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The filter engine on the sessions tlsid relays itself (suites kTLS
+ * cannot carry): the same rules and the same behaviour as tlsi.ko's
+ * inspection of the sessions it relays (kmod/inspect.c).
+ *
+ * The rules: `tlsictl rules load' publishes the image the kernel accepted
+ * to a file (--rules-image, default /run/tlsi/rules.img; rules_image.h).
+ * The main thread looks at the file about once a second and reads it again
+ * when its mtime, inode or size changed (tlsi_eng_init() validates it; a
+ * bad image is logged once and the previous one stays), or drops the rules
+ * when the file is gone. The image is used while tlsi.ko runs the same
+ * rules (RULES_GET: rules loaded, the same build id), so that a file left
+ * over (another load, namespace or module life) never inspects what the
+ * kernel does not; while the kernel runs other rules than the file holds
+ * (a load whose file is not written yet), the rules in use stay; with
+ * --no-kernel the file is used as it is. An image in use is
+ * shared read-only by the workers and
+ * counted: the current pointer holds one reference, and each worker holds
+ * one on the image it last used (thread-local, refreshed when the
+ * generation changes), with its own engine scratch. The threshold table is
+ * per image, under the engine's lock.
+ *
+ * Sessions: engine flow state (struct tlsid_ips_flow, about 27 KB) is
+ * allocated when a session goes to the userspace relay with rules loaded,
+ * else with its first chunk under rules. As in the kernel, a session is
+ * inspected with the rules current at each chunk: when they changed, the
+ * engine restarts the flow's inspection state. tls.sni is matched with the
+ * first engine call; each plaintext chunk is inspected before it is written
+ * on; at the end both directions end (alerts only). A drop or reject rule
+ * blocks the session (relay.c resets the server, and the client when the
+ * SSL proxy says `reset'); a pass rule stops inspecting it. Alerts are EVE
+ * records (--eve FILE) as `tlsictl monitor' prints the kernel's; a rule
+ * with `tlsi_quarantine' metadata, or any blocking rule with the kernel's
+ * `rules config quarantine on', quarantines the client in tlsi.ko.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "eve.h"
+#include "http_meta.h"
+#include "nl.h"
+#include "rules_image.h"
+#include "tlsid.h"
+
+/* relay.c passes the uapi's directions. */
+_Static_assert((int)TLSI_IPS_DIR_TO_SERVER == TLSI_DIR_TO_SERVER &&
+	       (int)TLSI_IPS_DIR_TO_CLIENT == TLSI_DIR_TO_CLIENT, "directions");
+
+#define IPS_DEFER		16	/* raw-stream alerts per call, reported after it */
+#define IPS_THRESH_MIN		1024
+#define IPS_THRESH_MAX		65536
+#define IPS_QUARANTINE_DEFAULT	3600	/* s, until the kernel's setting is known */
+
+/* ---- images ------------------------------------------------------------- */
+
+struct ips_image {
+	atomic_int refs;
+	struct tlsi_eng eng;
+	uint8_t *img;
+	struct tlsi_eng_thresh *thresh;
+	uint32_t *quarantine;		/* per rule: ri_meta_quarantine(); NULL: none */
+	size_t scratch_size;
+};
+
+/* The file as last acted on (loaded, refused or found missing). */
+struct file_sig {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+static pthread_mutex_t ips_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ips_image *ips_cur;		/* under ips_lock */
+static atomic_uint ips_gen = 1;			/* bumped with each ips_cur change */
+static struct ips_image *ips_file;		/* main thread: the file's, validated */
+static struct file_sig ips_seen;		/* main thread only */
+static bool ips_seen_valid;
+static bool ips_mismatch_logged;		/* that ips_file is not used */
+
+/* The kernel's IPS settings (rules config), read by the main thread. */
+static atomic_uint_fast32_t ips_depth, ips_body_depth;
+static atomic_bool ips_global_quarantine;
+static atomic_uint_fast32_t ips_quarantine_timeout = IPS_QUARANTINE_DEFAULT;
+
+static void image_put(struct ips_image *im)
+{
+	if (!im || atomic_fetch_sub(&im->refs, 1) != 1)
+		return;
+	free(im->quarantine);
+	free(im->thresh);
+	free(im->img);
+	free(im);
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+/* Everything inspecting with img (malloc'd, len bytes; taken) needs; NULL
+ * with err. */
+static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t errlen)
+{
+	struct ips_image *im = calloc(1, sizeof(*im));
+	uint32_t i, nthresh = 0, nquar = 0;
+
+	if (!im) {
+		free(img);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	atomic_init(&im->refs, 1);
+	im->img = img;
+	if (tlsi_eng_init(&im->eng, img, len, err, errlen))
+		goto fail;
+	for (i = 0; i < im->eng.nrules; i++) {
+		const struct tlsi_img_rule *r = &im->eng.rules[i];
+		uint32_t mlen;
+		const char *m = tlsi_eng_str(&im->eng, &r->meta, &mlen);
+
+		if (r->thresh_type != TLSI_THRESH_NONE)
+			nthresh++;
+		if (mlen && ri_meta_quarantine(m, mlen))
+			nquar++;
+	}
+	snprintf(err, errlen, "out of memory for %u rules", im->eng.nrules);
+	if (nquar) {
+		im->quarantine = calloc(im->eng.nrules, sizeof(*im->quarantine));
+		if (!im->quarantine)
+			goto fail;
+		for (i = 0; i < im->eng.nrules; i++) {
+			uint32_t mlen;
+			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
+
+			im->quarantine[i] = mlen ? ri_meta_quarantine(m, mlen) : 0;
+		}
+	}
+	if (nthresh) {
+		nthresh = pow2_at_least(4 * nthresh);
+		nthresh = nthresh < IPS_THRESH_MIN ? IPS_THRESH_MIN :
+			  nthresh > IPS_THRESH_MAX ? IPS_THRESH_MAX : nthresh;
+		im->thresh = calloc(nthresh, sizeof(*im->thresh));
+		if (!im->thresh)
+			goto fail;
+		im->eng.thresh = im->thresh;
+		im->eng.nthresh = nthresh;
+	}
+	im->scratch_size = tlsi_eng_scratch_size(&im->eng);
+	err[0] = '\0';
+	return im;
+fail:
+	image_put(im);
+	return NULL;
+}
+
+/* Make im (a new reference, or NULL) the current image. */
+static void image_publish(struct ips_image *im)
+{
+	struct ips_image *old;
+
+	pthread_mutex_lock(&ips_lock);
+	old = ips_cur;
+	ips_cur = im;
+	atomic_fetch_add_explicit(&ips_gen, 1, memory_order_release);
+	pthread_mutex_unlock(&ips_lock);
+	image_put(old);
+}
+
+static void sig_of(const struct stat *st, struct file_sig *f)
+{
+	f->exists = true;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+}
+
+static bool sig_eq(const struct file_sig *a, const struct file_sig *b)
+{
+	if (a->exists != b->exists)
+		return false;
+	return !a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+			      a->mtime.tv_sec == b->mtime.tv_sec &&
+			      a->mtime.tv_nsec == b->mtime.tv_nsec);
+}
+
+/* Read and validate the file (it changed): on success it becomes ips_file;
+ * a refusal is logged once (per version of the file) and changes nothing. */
+static void image_load(const char *path)
+{
+	struct ips_image *im;
+	struct file_sig sig;
+	struct stat st;
+	uint8_t *img = NULL;
+	size_t got = 0;
+	char err[512];
+	int fd;
+
+	memset(&sig, 0, sizeof(sig));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;		/* gone meanwhile: the next check says so */
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		goto refused;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		goto refused;
+	}
+	sig_of(&st, &sig);
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > TLSI_IMG_SIZE_MAX) {
+		snprintf(err, sizeof(err), "not a regular file of 1..%u bytes", TLSI_IMG_SIZE_MAX);
+		goto refused;
+	}
+	img = malloc((size_t)st.st_size);	/* malloc memory is 16-byte aligned */
+	if (!img) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto refused;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, img + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, sizeof(err), "%s", n ? strerror(errno) : "shorter than it was");
+			goto refused;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	fd = -1;
+	im = image_new(img, got, err, sizeof(err));
+	img = NULL;
+	if (!im)
+		goto refused;
+	ips_seen = sig;
+	ips_seen_valid = true;
+	tlsid_count(TLSID_C_ips_rule_loads);
+	tlsid_log_debug("IPS rules image %s read: %u rules, build id 0x%08x", path,
+			im->eng.nrules, le32v(im->eng.hdr->build_id));
+	image_put(ips_file);
+	ips_file = im;
+	ips_mismatch_logged = false;
+	return;
+refused:
+	if (fd >= 0)
+		close(fd);
+	free(img);
+	/* The next check looks at the file again only when it changed. */
+	ips_seen = sig;
+	ips_seen_valid = true;
+	tlsid_count(TLSID_C_ips_rule_loads_refused);
+	tlsid_log_error("IPS rules image %s refused: %s%s", path, err,
+			ips_file ? " (the rules read before stay)" : "");
+}
+
+/* ---- the kernel: its rules and IPS settings ------------------------------------ */
+
+static struct tlsi_nl ips_nl;
+static bool ips_nl_open, ips_nl_failed_logged;
+
+/* What tlsi.ko runs (RULES_GET), as last heard. */
+static bool kern_known, kern_loaded;
+static uint32_t kern_build_id;
+
+static int rules_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	kern_known = true;
+	kern_loaded = tb[TLSI_A_COUNT] != NULL;
+	kern_build_id = tb[TLSI_A_RULES_BUILD_ID] ? mnl_attr_get_u32(tb[TLSI_A_RULES_BUILD_ID]) : 0;
+	return MNL_CB_OK;
+}
+
+static int cfg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	if (tb[TLSI_A_IPS_QUARANTINE])
+		atomic_store(&ips_global_quarantine, mnl_attr_get_u8(tb[TLSI_A_IPS_QUARANTINE]) != 0);
+	if (tb[TLSI_A_TIMEOUT])
+		atomic_store(&ips_quarantine_timeout, mnl_attr_get_u32(tb[TLSI_A_TIMEOUT]));
+	if (tb[TLSI_A_IPS_DEPTH])
+		atomic_store(&ips_depth, mnl_attr_get_u32(tb[TLSI_A_IPS_DEPTH]));
+	if (tb[TLSI_A_IPS_BODY_DEPTH])
+		atomic_store(&ips_body_depth, mnl_attr_get_u32(tb[TLSI_A_IPS_BODY_DEPTH]));
+	return MNL_CB_OK;
+}
+
+static int kernel_request(uint8_t cmd, mnl_cb_t cb)
+{
+	char buf[TLSI_NL_MSGBUF], err[512];
+
+	if (!ips_nl_open) {
+		if (tlsi_nl_open(&ips_nl, err, sizeof(err)) < 0) {
+			if (!ips_nl_failed_logged)
+				tlsid_log_error("IPS rules: %s", err);
+			ips_nl_failed_logged = true;
+			return -1;
+		}
+		ips_nl_open = true;
+	}
+	if (tlsi_nl_request(&ips_nl, tlsi_nl_msg(&ips_nl, buf, cmd, 0), cb, NULL) < 0) {
+		tlsi_nl_strerror(&ips_nl, err, sizeof(err));
+		if (!ips_nl_failed_logged)
+			tlsid_log_error("IPS rules: asking tlsi.ko: %s", err);
+		ips_nl_failed_logged = true;
+		tlsi_nl_close(&ips_nl);
+		ips_nl_open = false;
+		return -1;
+	}
+	ips_nl_failed_logged = false;
+	return 0;
+}
+
+/* ---- main thread ------------------------------------------------------------ */
+
+/*
+ * The published image is used while tlsi.ko runs the same rules (the same
+ * build id: `rules var' keeps it), so that a file left from another load,
+ * another network namespace or before a module reload inspects nothing
+ * the kernel does not; with --no-kernel it is used as it is.
+ */
+static void image_choose(const char *path)
+{
+	struct ips_image *want = ips_file, *cur;
+	char why[96];
+
+	why[0] = '\0';
+	if (want && !tlsid_cfg.no_kernel) {
+		if (!kern_known)
+			snprintf(why, sizeof(why), "tlsi.ko's rules unknown");
+		else if (!kern_loaded)
+			snprintf(why, sizeof(why), "tlsi.ko has no rules loaded");
+		else if (kern_build_id != le32v(want->eng.hdr->build_id))
+			snprintf(why, sizeof(why), "tlsi.ko runs build id 0x%08x", kern_build_id);
+	}
+	pthread_mutex_lock(&ips_lock);
+	cur = ips_cur;
+	pthread_mutex_unlock(&ips_lock);
+	if (why[0]) {
+		want = NULL;
+		/* tlsi.ko runs other rules: a load whose file has not been read
+		 * yet (or not written): the rules in use stay meanwhile. */
+		if (cur && kern_known && kern_loaded) {
+			if (!ips_mismatch_logged)
+				tlsid_log_info("IPS rules image %s (build id 0x%08x) is not what "
+					       "tlsi.ko runs (%s): the rules in use (build id "
+					       "0x%08x) stay", path,
+					       le32v(ips_file->eng.hdr->build_id), why,
+					       le32v(cur->eng.hdr->build_id));
+			ips_mismatch_logged = true;
+			return;
+		}
+	}
+	if (want == cur) {
+		if (!want && ips_file && !ips_mismatch_logged) {
+			tlsid_log_info("IPS rules image %s (build id 0x%08x) not used: %s", path,
+				       le32v(ips_file->eng.hdr->build_id), why);
+			ips_mismatch_logged = true;
+		}
+		return;
+	}
+	if (want) {
+		atomic_fetch_add(&want->refs, 1);
+		tlsid_log_info("IPS rules for the userspace relay: %u rules from %s (build id 0x%08x)",
+			       want->eng.nrules, path, le32v(want->eng.hdr->build_id));
+	} else {
+		tlsid_log_info("IPS rules image %s %s%s: the userspace relay stops inspecting", path,
+			       ips_file ? "not used: " : "removed", ips_file ? why : "");
+		ips_mismatch_logged = true;
+	}
+	image_publish(want);
+}
+
+void tlsid_ips_check(void)
+{
+	const char *path = tlsid_cfg.rules_image;
+	struct file_sig sig = { .exists = false };
+	struct stat st;
+
+	if (!path)
+		return;
+	if (stat(path, &st) == 0)
+		sig_of(&st, &sig);
+	else if (errno != ENOENT)
+		return;		/* cannot tell: keep what there is */
+	if (!ips_seen_valid || !sig_eq(&sig, &ips_seen)) {
+		if (sig.exists) {
+			image_load(path);
+		} else {
+			image_put(ips_file);
+			ips_file = NULL;
+			ips_seen = sig;
+			ips_seen_valid = true;
+		}
+	}
+	if (ips_file && !tlsid_cfg.no_kernel) {
+		kernel_request(TLSI_CMD_RULES_GET, rules_cb);
+		kernel_request(TLSI_CMD_IPS_GET, cfg_cb);
+	}
+	image_choose(path);
+}
+
+void tlsid_ips_init(void)
+{
+	tlsid_ips_check();
+}
+
+void tlsid_ips_free(void)
+{
+	image_publish(NULL);
+	image_put(ips_file);
+	ips_file = NULL;
+	if (ips_nl_open)
+		tlsi_nl_close(&ips_nl);
+	ips_nl_open = false;
+}
+
+/* ---- EVE --------------------------------------------------------------------- */
+
+static int eve_fd = -1;
+
+int tlsid_eve_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+	if (fd < 0) {
+		tlsid_log_perror("--eve `%s'", path);
+		return -1;
+	}
+	if (eve_fd < 0) {
+		eve_fd = fd;
+		return 0;
+	}
+	/* Reopened (SIGHUP): the same descriptor number now names the new
+	 * file, so workers writing meanwhile never use a closed descriptor. */
+	if (dup3(fd, eve_fd, O_CLOEXEC) < 0)
+		tlsid_log_perror("--eve `%s'", path);
+	close(fd);
+	return 0;
+}
+
+void tlsid_eve_close(void)
+{
+	if (eve_fd >= 0)
+		close(eve_fd);
+	eve_fd = -1;
+}
+
+/* ---- workers ------------------------------------------------------------------- */
+
+/* What a worker thread inspects with. */
+struct ips_worker {
+	unsigned int gen;		/* of im; 0: never looked */
+	struct ips_image *im;		/* a reference */
+	struct tlsi_eng_scratch *s;
+	size_t s_size;
+};
+
+static __thread struct ips_worker me;
+
+/* The current image (NULL: none), with this thread's scratch for it. */
+static struct ips_image *worker_image(void)
+{
+	unsigned int gen = atomic_load_explicit(&ips_gen, memory_order_acquire);
+	struct ips_image *im;
+
+	if (gen == me.gen)
+		return me.im;
+	pthread_mutex_lock(&ips_lock);
+	im = ips_cur;
+	if (im)
+		atomic_fetch_add(&im->refs, 1);
+	gen = atomic_load(&ips_gen);
+	pthread_mutex_unlock(&ips_lock);
+	image_put(me.im);
+	me.im = im;
+	me.gen = gen;
+	if (im && im->scratch_size > me.s_size) {
+		free(me.s);
+		me.s = calloc(1, im->scratch_size);
+		me.s_size = me.s ? im->scratch_size : 0;
+		if (!me.s) {
+			/* Uninspected until memory is back: look again next time. */
+			tlsid_count(TLSID_C_internal_errors);
+			image_put(me.im);
+			me.im = NULL;
+			me.gen = 0;
+		}
+	}
+	return me.im;
+}
+
+void tlsid_ips_thread_done(void)
+{
+	image_put(me.im);
+	free(me.s);
+	memset(&me, 0, sizeof(me));
+}
+
+/* ---- sessions ---------------------------------------------------------------------- */
+
+struct tlsid_ips_flow {
+	struct tlsi_eng_flow f;
+	uint64_t flow_id;		/* EVE flow_id */
+	bool blocked;
+	bool passed;			/* counted as passed */
+	bool quarantined;		/* the client was quarantined */
+	bool tls_done;			/* tlsi_eng_tls() was called */
+};
+
+struct ips_deferred {
+	uint32_t rule;
+	uint8_t dir;
+	bool quarantine;
+};
+
+/* One engine call, the callbacks' argument. */
+struct ips_call {
+	struct tlsid_session *s;
+	struct tlsid_ips_flow *x;
+	struct ips_image *im;
+	uint32_t quarantine;		/* seconds + 1 to quarantine the client for */
+	uint32_t quarantine_rule;
+	uint32_t block_rule;		/* index + 1 of the first drop/reject alert */
+	unsigned int ndefer;
+	struct ips_deferred defer[IPS_DEFER];
+};
+
+static struct tlsid_ips_flow *flow_new(struct tlsid_session *s)
+{
+	struct tlsid_ips_flow *x = calloc(1, sizeof(*x));
+	uint8_t c[16], d[16];
+	uint64_t id = 0;
+
+	if (!x) {
+		tlsid_count(TLSID_C_internal_errors);
+		tlsid_log_error("no memory to inspect a session: relayed uninspected");
+		return NULL;
+	}
+	tlsi_eng_addr4(c, (const uint8_t *)&s->client.sin_addr);
+	tlsi_eng_addr4(d, (const uint8_t *)&s->server.sin_addr);
+	tlsi_eng_flow_init(&x->f, c, ntohs(s->client.sin_port), d, ntohs(s->server.sin_port));
+	tlsi_eng_set_app(&x->f, TLSI_APP_TLS);
+	/* EVE flow ids are positive and exact in a JSON double. */
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint64_t)random() << 31 ^ (uint64_t)random();
+	x->flow_id = (id >> 11) | 1;
+	s->ips = x;
+	tlsid_count(TLSID_C_ips_inspected_sessions);
+	return x;
+}
+
+void tlsid_ips_start(struct tlsid_session *s)
+{
+	if (!s->ips && worker_image())
+		flow_new(s);
+}
+
+static const char *app_name(const struct tlsi_eng_flow *f)
+{
+	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
+		return "http";
+	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))
+		return "smtp";
+	if (f->apps & TLSI_APPS(TLSI_APP_IMAP))
+		return "imap";
+	if (f->apps & TLSI_APPS(TLSI_APP_POP3))
+		return "pop3";
+	return "tls";
+}
+
+static void copy_str(char *buf, size_t len, const uint8_t *p, uint32_t n)
+{
+	snprintf(buf, len, "%.*s", (int)n, p ? (const char *)p : "");
+}
+
+static uint32_t hdr_len(const struct tlsi_http_dir *h)
+{
+	return h->hdr_len < TLSI_HTTP_HDR_MAX ? h->hdr_len : TLSI_HTTP_HDR_MAX;
+}
+
+/* One EVE record (and a debug line) for an alert of rule ri. */
+static void alert_out(struct ips_call *k, uint32_t ri, uint8_t dir, uint32_t quarantine)
+{
+	const struct tlsi_img_rule *r = &k->im->eng.rules[ri];
+	const struct tlsi_eng_flow *f = &k->x->f;
+	const struct tlsid_session *s = k->s;
+	char msg[1024], cls[256], host[256], url[2048], method[32], ua[512];
+	char cip[INET_ADDRSTRLEN], sip[INET_ADDRSTRLEN];
+	bool ts = dir == TLSI_DIR_TO_SERVER;
+	struct tlsi_http_meta m = { 0 };
+	struct eve_alert e;
+	char *line = NULL;
+	size_t len = 0;
+	uint32_t n;
+	const char *p;
+	FILE *out;
+
+	p = tlsi_eng_str(&k->im->eng, &r->msg, &n);
+	copy_str(msg, sizeof(msg), (const uint8_t *)p, n);
+	tlsid_log_debug("IPS alert sid %u (%s): %s", le32v(r->sid),
+			r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT ? "blocked" :
+			"allowed", msg);
+	if (eve_fd < 0)
+		return;
+	p = tlsi_eng_str(&k->im->eng, &r->classtype, &n);
+	copy_str(cls, sizeof(cls), (const uint8_t *)p, n);
+	inet_ntop(AF_INET, &s->client.sin_addr, cip, sizeof(cip));
+	inet_ntop(AF_INET, &s->server.sin_addr, sip, sizeof(sip));
+	eve_alert_init(&e);
+	e.flow_id = k->x->flow_id;
+	e.src_ip = ts ? cip : sip;
+	e.src_port = ntohs(ts ? s->client.sin_port : s->server.sin_port);
+	e.dest_ip = ts ? sip : cip;
+	e.dest_port = ntohs(ts ? s->server.sin_port : s->client.sin_port);
+	e.app_proto = app_name(f);
+	e.direction = ts ? "to_server" : "to_client";
+	e.blocked = r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT;
+	e.gid = le32v(r->gid);
+	e.sid = le32v(r->sid);
+	e.rev = le32v(r->rev);
+	e.signature = msg;
+	e.category = cls;
+	e.severity = r->priority;
+	e.ssl_inspected = 1;
+	if (s->ch.has_sni)
+		e.tls_sni = s->ch.sni;
+	if (f->apps & TLSI_APPS(TLSI_APP_HTTP)) {
+		const struct tlsi_http_dir *rq = &f->dir[TLSI_DIR_TO_SERVER].http;
+		const struct tlsi_http_dir *rs = &f->dir[TLSI_DIR_TO_CLIENT].http;
+
+		tlsi_http_meta_request(rq->hdr, hdr_len(rq), &m);
+		if (!ts)
+			m.status = tlsi_http_meta_status(rs->hdr, hdr_len(rs));
+		if (m.host) {
+			copy_str(host, sizeof(host), m.host, m.host_len);
+			e.http_hostname = host;
+		}
+		if (m.url) {
+			copy_str(url, sizeof(url), m.url, m.url_len);
+			e.http_url = url;
+		}
+		if (m.method) {
+			copy_str(method, sizeof(method), m.method, m.method_len);
+			e.http_method = method;
+		}
+		if (m.ua) {
+			copy_str(ua, sizeof(ua), m.ua, m.ua_len);
+			e.http_user_agent = ua;
+		}
+		e.http_status = m.status;
+	}
+	if (quarantine) {
+		e.quarantined = true;
+		e.quarantine_timeout = quarantine - 1;
+	}
+	out = open_memstream(&line, &len);
+	if (!out) {
+		tlsid_count(TLSID_C_internal_errors);
+		return;
+	}
+	eve_write(out, &e);
+	/* One line, one write(): lines of concurrent workers never mix. */
+	if (fclose(out) || !len || write(eve_fd, line, len) != (ssize_t)len)
+		tlsid_count(TLSID_C_internal_errors);
+	free(line);
+}
+
+/* The quarantine an alert of rule ri asks for: seconds + 1, or 0. */
+static uint32_t quarantine_for(struct ips_call *k, uint32_t ri)
+{
+	const struct tlsi_img_rule *r = &k->im->eng.rules[ri];
+	uint32_t q = k->im->quarantine ? k->im->quarantine[ri] : 0;
+
+	if (tlsid_cfg.no_kernel)
+		return 0;
+	if (!q && atomic_load(&ips_global_quarantine) &&
+	    (r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT))
+		q = UINT32_MAX;
+	if (!q || k->x->quarantined)
+		return 0;
+	return (q == UINT32_MAX ? (uint32_t)atomic_load(&ips_quarantine_timeout) : q) + 1;
+}
+
+static void on_alert(void *arg, struct tlsi_eng_flow *f, const struct tlsi_eng_alert *a)
+{
+	struct ips_call *k = arg;
+	uint32_t q;
+
+	tlsid_count(TLSID_C_ips_alerts);
+	if ((a->action == TLSI_ACT_DROP || a->action == TLSI_ACT_REJECT) && !k->block_rule)
+		k->block_rule = a->rule + 1;
+	q = quarantine_for(k, a->rule);
+	if (q && !k->quarantine) {
+		k->quarantine = q;
+		k->quarantine_rule = a->rule;
+	}
+	/* Header and body alerts now, while the decoder's copy of the message
+	 * head is theirs; raw-stream alerts after the call, when the head of
+	 * the request in this chunk has been decoded (as the kernel does). */
+	if (a->buf != TLSI_BUF_RAW || k->ndefer == IPS_DEFER) {
+		alert_out(k, a->rule, a->dir, q);
+		return;
+	}
+	k->defer[k->ndefer].rule = a->rule;
+	k->defer[k->ndefer].dir = a->dir;
+	k->defer[k->ndefer].quarantine = q != 0;
+	k->ndefer++;
+}
+
+/* TLSI_CMD_QUAR_NEW: the client, for seconds (0: no expiry). */
+static int quarantine_add(const struct tlsid_session *s, uint32_t seconds, const char *reason)
+{
+	char buf[TLSI_NL_MSGBUF], err[512];
+	struct tlsi_cidr host = { .addr = s->client.sin_addr.s_addr, .plen = 32 };
+	struct nlmsghdr *nlh;
+	struct tlsi_nl nl;
+	int rc;
+
+	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0) {
+		tlsid_log_error("quarantine: %s", err);
+		return -1;
+	}
+	nlh = tlsi_nl_msg(&nl, buf, TLSI_CMD_QUAR_NEW, 0);
+	tlsi_nl_put_cidr(nlh, TLSI_A_SRC, &host);
+	mnl_attr_put_u32(nlh, TLSI_A_TIMEOUT, seconds);
+	mnl_attr_put_strz(nlh, TLSI_A_REASON, reason);
+	rc = tlsi_nl_request(&nl, nlh, NULL, NULL);
+	if (rc < 0) {
+		tlsi_nl_strerror(&nl, err, sizeof(err));
+		tlsid_log_error("quarantine: %s", err);
+	}
+	tlsi_nl_close(&nl);
+	return rc;
+}
+
+/* "ips sid N: message" of rule ri. */
+static void rule_reason(const struct ips_image *im, uint32_t ri, char *buf, size_t len,
+			size_t msg_max)
+{
+	const struct tlsi_img_rule *r = &im->eng.rules[ri];
+	uint32_t n;
+	const char *m = tlsi_eng_str(&im->eng, &r->msg, &n);
+
+	snprintf(buf, len, "ips sid %u: %.*s", le32v(r->sid), (int)(n < msg_max ? n : msg_max), m);
+}
+
+/* After a call: the deferred alerts, then the quarantine. */
+static void call_after(struct ips_call *k)
+{
+	char reason[TLSI_REASON_MAX];
+	unsigned int i;
+
+	for (i = 0; i < k->ndefer; i++)
+		alert_out(k, k->defer[i].rule, k->defer[i].dir,
+			  k->defer[i].quarantine ? k->quarantine : 0);
+	if (!k->quarantine || k->x->quarantined)
+		return;
+	k->x->quarantined = true;
+	rule_reason(k->im, k->quarantine_rule, reason, sizeof(reason), 80);
+	if (quarantine_add(k->s, k->quarantine - 1, reason))
+		tlsid_count(TLSID_C_ips_quarantine_failed);
+	else
+		tlsid_count(TLSID_C_ips_quarantines);
+}
+
+static bool blocking(enum tlsi_eng_verdict v)
+{
+	return v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT;
+}
+
+/* Run the engine over data (or end both directions when data is NULL). */
+static enum tlsi_eng_verdict run(struct ips_call *k, struct tlsi_eng_scratch *scratch,
+				 unsigned int dir, const uint8_t *data, size_t len)
+{
+	struct tlsi_eng_cfg cfg = {
+		.depth = atomic_load(&ips_depth),
+		.body_depth = atomic_load(&ips_body_depth),
+		.alert = on_alert,
+		.arg = k,
+	};
+	struct tlsi_eng_ctx c = {
+		.eng = &k->im->eng,
+		.s = scratch,
+		.cfg = &cfg,
+	};
+	enum tlsi_eng_verdict v = TLSI_ENG_V_CONTINUE;
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	c.now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	/* What tlsid saw of the handshake, once per session: tls.* rules. */
+	if (!k->x->tls_done) {
+		const struct tlsid_session *s = k->s;
+		struct tlsi_eng_tls_info ti = {
+			.sni = (const uint8_t *)s->ch.sni,
+			.sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0,
+		};
+
+		k->x->tls_done = true;
+		v = tlsi_eng_tls(&c, &k->x->f, &ti);
+		if (blocking(v) || v == TLSI_ENG_V_PASS)
+			return v;
+	}
+	if (!data) {
+		tlsi_eng_eof(&c, &k->x->f, TLSI_DIR_TO_SERVER);
+		return tlsi_eng_eof(&c, &k->x->f, TLSI_DIR_TO_CLIENT);
+	}
+	return tlsi_eng_inspect(&c, &k->x->f, dir, data, len);
+}
+
+bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *data, size_t len)
+{
+	struct tlsid_ips_flow *x = s->ips;
+	struct ips_call k = { .s = s };
+	enum tlsi_eng_verdict v;
+
+	if (x && x->blocked)
+		return true;
+	if (!len)
+		return false;
+	k.im = worker_image();
+	if (!k.im)
+		return false;
+	if (!x) {
+		x = flow_new(s);
+		if (!x)
+			return false;
+	}
+	k.x = x;
+	v = run(&k, me.s, dir, data, len);
+	tlsid_count_add(TLSID_C_ips_bytes, len);
+	call_after(&k);
+	if (blocking(v)) {
+		x->blocked = true;
+		tlsid_count(TLSID_C_ips_blocks);
+		s->result = TLSID_R_BLOCKED;
+		s->kreason = TLSI_SSL_REASON_NONE;
+		s->ips_blocked = true;
+		if (k.block_rule)
+			rule_reason(k.im, k.block_rule - 1, s->reason, sizeof(s->reason),
+				    sizeof(s->reason));
+		else
+			snprintf(s->reason, sizeof(s->reason), "ips: blocked");
+		return true;
+	}
+	if (v == TLSI_ENG_V_PASS && !x->passed) {
+		x->passed = true;
+		tlsid_count(TLSID_C_ips_passes);
+	}
+	return false;
+}
+
+void tlsid_ips_end(struct tlsid_session *s)
+{
+	struct tlsid_ips_flow *x = s->ips;
+	struct ips_call k = { .s = s, .x = x };
+
+	if (!x)
+		return;
+	s->ips = NULL;
+	k.im = worker_image();
+	/* Bodies delimited by the close end here (alerts only: too late to
+	 * block); not with an image the flow state does not belong to. */
+	if (k.im && !x->blocked && x->f.eng_id == k.im->eng.id) {
+		run(&k, me.s, 0, NULL, 0);
+		call_after(&k);
+	}
+	free(x);
+}
