@@ -13,6 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tlsi.sh"
+. "$(dirname "$0")/tlsid.sh"	# last_log, log_has (start_tlsid is redefined below)
 
 TLSID=$TLSI_REPO/userspace/tlsid/tlsid
 [ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
@@ -57,21 +58,6 @@ leaf() {
 	in_c timeout 10 openssl s_client -connect "10.9.0.2:$2" -servername "$1" </dev/null 2>/dev/null |
 		sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
 }
-# last_log: the inspection log's last session, as "key=value" lines.
-last_log() {
-	python3 -c '
-import json, sys
-s = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-s = [x for x in s if x["type"] == "session"][-1]
-for k, v in s.items():
-    if isinstance(v, dict):
-        for k2, v2 in v.items():
-            print("%s.%s=%s" % (k, k2, v2))
-    else:
-        print("%s=%s" % (k, v))
-' "$W/inspect.log"
-}
-log_has() { last_log | grep -qxF -- "$1" || fail "inspection log: no '$1' in: $(last_log | tr '\n' ' ')"; }
 
 # Without the daemon (divert-port 0): the real certificate.
 assert_eq "$(curl_c --cacert "$W/testca.crt" https://site.test/)" "site.test says hello" "before tlsid"
