@@ -73,6 +73,27 @@ static void tlsi_ips_image_free(struct tlsi_ips_image *im)
 }
 
 /*
+ * `tlsictl stats reset`: zero the live image's per-rule counters. An
+ * increment racing with it may survive; the counters are statistics.
+ */
+void tlsi_ips_reset_hits(struct tlsi_net *tn)
+{
+	struct tlsi_ips_image *im = tlsi_ips_get(tlsi_ips_pernet(tn));
+	u32 i;
+
+	if (!im)
+		return;
+	for (i = 0; i < im->eng.nrules; i++) {
+		WRITE_ONCE(im->hits[i], 0);
+		WRITE_ONCE(im->alerts[i], 0);
+		WRITE_ONCE(im->drops[i], 0);
+		if (!(i % 4096))
+			cond_resched();
+	}
+	tlsi_ips_put(im);
+}
+
+/*
  * tlsi_ips_get - a reference to the namespace's live image, or NULL
  *
  * Any context; the caller drops it with tlsi_ips_put() (process context).

@@ -192,6 +192,7 @@ int tlsi_stats_reset(struct sk_buff *skb, struct genl_info *info)
 	tlsi_rep_reset_hits(tn);
 	tlsi_quar_reset_hits(tn);
 	tlsi_segments_reset_counters(tn);
+	tlsi_ips_reset_hits(tn);
 	mutex_unlock(&tn->cfg_lock);
 	return 0;
 }

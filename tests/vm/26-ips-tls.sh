@@ -141,6 +141,11 @@ eve_has 9100004 "alert.action=blocked"
 pass "tls.sni rule blocks by the ClientHello's server name (curl $rc)"
 tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 action drop priority 1 hits [1-9][0-9]* alerts [1-9][0-9]* drops [1-9]" ||
 	fail "rules show sid $SID: $(tlsictl rules show sid $SID)"
+# stats reset zeroes the per-rule counters too (and the rules stay).
+ctl_ok stats reset
+tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 action drop priority 1 hits 0 alerts 0 drops 0" ||
+	fail "rules show sid $SID after stats reset: $(tlsictl rules show sid $SID)"
+stats_snapshot
 
 # an alert-only rule: reported, not blocked
 assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule"
