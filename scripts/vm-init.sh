@@ -52,6 +52,10 @@ ip link set lo up
 ulimit -c 0
 OUT=/run/tlsi/out
 mountpoint -q "$OUT" || OUT=
+# A real system's udev loads the CPU's crypto drivers at boot (by CPU
+# feature modalias); this VM has no udev. Without them kTLS would run the
+# generic C AES-GCM while OpenSSL in userspace uses AES-NI.
+modprobe -a -q aesni_intel ghash_clmulni_intel chacha_x86_64 poly1305_x86_64 2>/dev/null || true
 dmesg -c >/tmp/boot.dmesg 2>&1
 # kgrab FILE: move the new kernel log lines to FILE (and the run's kernel.log).
 kgrab() {
