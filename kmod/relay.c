@@ -102,7 +102,6 @@ struct tlsi_relay {
 	struct tlsi_relay_pipe pipe[__TLSI_DIR_MAX];
 	struct tlsi_inspect_session is;
 	bool ktls;
-	bool on_list;
 	u32 idle;			/* seconds */
 	unsigned long last_active;	/* jiffies */
 };
@@ -431,19 +430,46 @@ static void tlsi_relay_free(struct tlsi_relay *r)
 	kfree(r);
 }
 
+/* Off the namespace's list: the idle GC and the exit path no longer see it. */
+static void tlsi_relay_unlist(struct tlsi_net *tn, struct tlsi_relay *r)
+{
+	spin_lock_bh(&tn->relay_lock);
+	list_del(&r->list);
+	spin_unlock_bh(&tn->relay_lock);
+}
+
+/*
+ * A session's very last touch of its namespace: once the count reaches 0,
+ * tlsi_relay_net_exit() returns and the namespace's state (counters
+ * included) is freed, so everything else comes before this.
+ */
+static void tlsi_relay_release(struct tlsi_net *tn)
+{
+	spin_lock_bh(&tn->relay_lock);
+	if (--tn->nrelays == 0)
+		wake_up_all(&tn->relay_wait);
+	spin_unlock_bh(&tn->relay_lock);
+}
+
+static bool tlsi_relay_none_left(struct tlsi_net *tn)
+{
+	bool none;
+
+	/* Under the lock: the last session is out of tlsi_relay_release(). */
+	spin_lock_bh(&tn->relay_lock);
+	none = tn->nrelays == 0;
+	spin_unlock_bh(&tn->relay_lock);
+	return none;
+}
+
 static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 {
 	struct tlsi_net *tn = r->tn;
 	struct socket *cs = r->side[TLSI_SIDE_CLIENT].sock;
 	struct socket *ss = r->side[TLSI_SIDE_SERVER].sock;
 	static const u8 close_notify[2] = { 1, 0 };
-	bool last;
 
-	spin_lock_bh(&tn->relay_lock);
-	list_del(&r->list);
-	r->on_list = false;
-	last = --tn->nrelays == 0;
-	spin_unlock_bh(&tn->relay_lock);
+	tlsi_relay_unlist(tn, r);
 
 	tlsi_relay_unhook(&r->side[TLSI_SIDE_CLIENT]);
 	tlsi_relay_unhook(&r->side[TLSI_SIDE_SERVER]);
@@ -484,8 +510,7 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 	tlsi_inspect_end(&r->is);
 	tlsi_count(tn, TLSI_CNT_RELAY_ENDED);
 	tlsi_relay_free(r);
-	if (last)
-		wake_up_all(&tn->relay_wait);
+	tlsi_relay_release(tn);
 }
 
 static void tlsi_relay_work(struct work_struct *work)
@@ -589,7 +614,7 @@ void tlsi_relay_net_exit(struct tlsi_net *tn)
 		tlsi_relay_kick(r);
 	}
 	spin_unlock_bh(&tn->relay_lock);
-	wait_event(tn->relay_wait, READ_ONCE(tn->nrelays) == 0);
+	wait_event(tn->relay_wait, tlsi_relay_none_left(tn));
 }
 
 /* ---- /dev/tlsi ---------------------------------------------------------- */
@@ -809,7 +834,6 @@ static long tlsi_dev_handoff(void __user *arg)
 	}
 	tn->nrelays++;
 	list_add_tail(&r->list, &tn->relays);
-	r->on_list = true;
 	spin_unlock_bh(&tn->relay_lock);
 
 	err = tlsi_inspect_start(&r->is);
@@ -818,21 +842,15 @@ static long tlsi_dev_handoff(void __user *arg)
 	if (!err)
 		err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_SERVER]);
 	if (err) {
-		bool last;
-
 		tlsi_relay_unhook(&r->side[TLSI_SIDE_CLIENT]);
 		tlsi_relay_unhook(&r->side[TLSI_SIDE_SERVER]);
-		spin_lock_bh(&tn->relay_lock);
-		list_del(&r->list);
-		last = --tn->nrelays == 0;
-		spin_unlock_bh(&tn->relay_lock);
+		tlsi_relay_unlist(tn, r);
 		/* The exit path may have kicked us meanwhile. */
 		cancel_delayed_work_sync(&r->work);
 		tlsi_inspect_end(&r->is);
 		tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_SOCKET);
 		tlsi_relay_free(r);
-		if (last)
-			wake_up_all(&tn->relay_wait);
+		tlsi_relay_release(tn);
 		return err;
 	}
 	tlsi_report_count(tn, &req.report);
