@@ -298,7 +298,8 @@ static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int 
 {
 	struct tlsi_ips_net *in = tlsi_ips_pernet(k->tn);
 	struct tlsi_eng_cfg cfg = {
-		.depth = READ_ONCE(in->cfg.depth),
+		.depth = k->is->depth != TLSI_INSPECT_DEPTH_DEFAULT ? k->is->depth :
+			 READ_ONCE(in->cfg.depth),
 		.body_depth = READ_ONCE(in->cfg.body_depth),
 		.alert = tlsi_ips_on_alert,
 		.event = tlsi_ips_on_event,

@@ -98,6 +98,7 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_RULES_VARS]	= NLA_POLICY_NESTED_ARRAY(tlsi_rules_var_policy),
 	[TLSI_A_IPS_QUARANTINE]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[TLSI_A_IPS_DEPTH]	= { .type = NLA_U32 },
+	[TLSI_A_INSPECT_DEPTH]	= { .type = NLA_U32 },
 	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Profiles: named sets of settings that segments are bound to. Today they
- * hold the reputation thresholds; SSL policies and filters hang on them
- * later. A profile cannot be deleted while a segment or TM filter uses it.
+ * Profiles: named sets of settings that segments are bound to: the
+ * reputation thresholds and the inspection depth of the sessions diverted
+ * under them; SSL policies and TM filters hang on them. A profile cannot be deleted while a segment or TM filter uses it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -29,6 +29,8 @@ static void tlsi_profile_apply(struct tlsi_profile *p, struct genl_info *info)
 		WRITE_ONCE(p->rep_block, nla_get_u8(info->attrs[TLSI_A_REP_BLOCK_THRESHOLD]));
 	if (info->attrs[TLSI_A_REP_ALERT_THRESHOLD])
 		WRITE_ONCE(p->rep_alert, nla_get_u8(info->attrs[TLSI_A_REP_ALERT_THRESHOLD]));
+	if (info->attrs[TLSI_A_INSPECT_DEPTH])
+		WRITE_ONCE(p->inspect_depth, nla_get_u32(info->attrs[TLSI_A_INSPECT_DEPTH]));
 }
 
 int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
@@ -64,6 +66,7 @@ int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 	nla_strscpy(p->name, na, sizeof(p->name));
 	p->rep_block = 101;
 	p->rep_alert = 101;
+	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	tlsi_profile_apply(p, info);
 	list_add_tail_rcu(&p->list, &tn->profiles);
 	tn->nprofiles++;
@@ -156,6 +159,7 @@ int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (nla_put_string(skb, TLSI_A_NAME, p->name) ||
 		    nla_put_u8(skb, TLSI_A_REP_BLOCK_THRESHOLD, p->rep_block) ||
 		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, p->rep_alert) ||
+		    nla_put_u32(skb, TLSI_A_INSPECT_DEPTH, p->inspect_depth) ||
 		    nla_put_u32(skb, TLSI_A_REFCNT, p->refcnt)) {
 			genlmsg_cancel(skb, hdr);
 			break;

@@ -812,6 +812,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	r->is.saddr = inet_sk(csk)->inet_rcv_saddr;
 	r->is.sport = inet_sk(csk)->inet_sport;
 	r->is.decrypted = !plain;
+	r->is.depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	memcpy(r->is.sni, req.sni, sizeof(r->is.sni));
 	r->is.policy_id = tlsi_divert_policy(tn, r->is.caddr, r->is.cport,
 					     r->is.saddr, r->is.sport);
@@ -821,6 +822,7 @@ static long tlsi_dev_handoff(void __user *arg)
 		if (info && !tlsi_ssl_session_info(tn, r->is.policy_id, info)) {
 			r->is.ssl_flags = info->ssl_flags;
 			r->is.service = info->service;
+			r->is.depth = info->inspect_depth;
 		}
 		kfree(info);
 	}

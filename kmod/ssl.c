@@ -110,6 +110,7 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 		strscpy(info->proxy, px->name, sizeof(info->proxy));
 		strscpy(info->cert, px->cert, sizeof(info->cert));
 		strscpy(info->trust_store, pol->trust_store, sizeof(info->trust_store));
+		info->inspect_depth = READ_ONCE(pol->profile->inspect_depth);
 		err = 0;
 		break;
 	}

@@ -38,6 +38,8 @@ struct tlsi_profile {
 	char name[TLSI_NAME_MAX];
 	u8 rep_block;			/* 101 = never */
 	u8 rep_alert;			/* 101 = never */
+	u32 inspect_depth;		/* TLSI_A_INSPECT_DEPTH; read locklessly
+					 * at each hand-off */
 	u32 refcnt;			/* segments and TM filters using it; cfg_lock */
 };
 
@@ -376,6 +378,9 @@ struct tlsi_inspect_session {
 	u32 policy_id;		/* 0: unknown */
 	u32 ssl_flags;		/* the proxy's TLSI_SSL_F_* */
 	u8 service;		/* enum tlsi_ssl_service */
+	u32 depth;		/* bytes inspected per direction (0 = all),
+				 * or TLSI_INSPECT_DEPTH_DEFAULT; the profile's
+				 * at the hand-off */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */
 	u64 bytes[__TLSI_DIR_MAX];

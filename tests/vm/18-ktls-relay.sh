@@ -166,6 +166,15 @@ echo "$c" | grep -qx "ips_alerts=3" || fail "tlsid counters: $c"
 echo "$c" | grep -qx "ips_inspected_sessions=3" || fail "tlsid counters: $c"
 [ "$(echo "$c" | sed -n 's/^ips_bytes=//p')" -ge $((1024 * 1024)) ] || fail "tlsid counters: $c"
 pass "tlsid counters: $(echo "$c" | grep '^ips_' | tr '\n' ' ')"
+# The profile's inspection depth reaches the userspace relay (through
+# TLSI_IOC_SESSION_INFO): at 10 bytes the drop rule's URI lies beyond it.
+ctl_ok profile set p1 inspect-depth 10
+assert_eq "$(cbc $port /cbc-evil)" "not so evil" "CBC, profile inspect-depth 10: uninspected beyond it"
+ctl_ok profile set p1 inspect-depth default
+rc=0
+out=$(cbc $port /cbc-evil 2>&1) || rc=$?
+[ "$rc" != 0 ] && ! echo "$out" | grep -q "not so evil" || fail "depth default: /cbc-evil passed: $out"
+pass "CBC, profile inspect-depth default: blocked again"
 
 # rules var: tlsictl rewrites the published image as the kernel rewrote its
 # own; the drop rule no longer applies to this client.

@@ -152,6 +152,38 @@ assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-alert-me)" "
 wait_until 10 _eve_has 9100001 || fail "no EVE record of 9100001"
 eve_has 9100001 "alert.action=allowed"
 
+# ---- the profile's inspection depth -------------------------------------------------
+# Two requests on one connection: a benign one with 2 KB of headers, then the
+# attack. With the profile's depth at 1 KiB the attack lies beyond it and is
+# relayed uninspected; back at the device's setting (all) it is blocked.
+PAD=$(head -c 2000 /dev/zero | tr '\0' a)
+two_requests() {
+	curl_c --cacert "$W/signca.crt" -H "X-Pad: $PAD" -w ' connects=%{num_connects}\n' \
+		https://site.test/ "$URL"
+}
+ctl_ok profile set p1 inspect-depth 1k
+tlsictl profile show | grep -q "^p1 .*inspect-depth 1024 " || fail "profile show: $(tlsictl profile show)"
+stats_snapshot
+out=$(two_requests 2>&1) || fail "depth 1k: the two requests failed: $out"
+[ "$(echo "$out" | grep -c '^site.test says hello$')" = 2 ] &&
+	echo "$out" | grep -qx ' connects=0' || fail "depth 1k: not two responses on one connection: $out"
+assert_delta ips_blocks 0
+[ "$(delta ips_depth_reached)" -ge 1 ] || fail "ips_depth_reached did not count"
+pass "profile inspect-depth 1k: the attack beyond it passes uninspected"
+ctl_ok profile set p1 inspect-depth default
+tlsictl profile show | grep -q "^p1 .*inspect-depth default " || fail "profile show: $(tlsictl profile show)"
+stats_snapshot
+rc=0
+out=$(two_requests 2>&1) || rc=$?
+[ "$rc" != 0 ] && [ "$(echo "$out" | grep -c '^site.test says hello$')" = 1 ] || fail "depth default: rc $rc: $out"
+# (curl retries a request whose reused connection died on a new one: 1 or 2)
+[ "$(delta ips_blocks)" -ge 1 ] || fail "depth default: ips_blocks did not count"
+pass "profile inspect-depth default: the same attack is blocked (curl $rc)"
+ctl_fail 2 "inspect-depth: 0 bytes" profile set p1 inspect-depth 0
+ctl_fail 2 "out of range" profile set p1 inspect-depth 4294967295
+ctl_fail 1 'no profile "nosuch"' profile set nosuch inspect-depth 1k
+tlsictl profile show | grep -q "^p1 .*inspect-depth default " || fail "a refused set changed p1: $(tlsictl profile show)"
+
 # ---- never-decrypt source: the same request passes, not inspected ---------------
 ctl_ok ssl-policy set outbound profile p1 never-decrypt 10.9.0.1
 stats_snapshot

@@ -123,6 +123,7 @@ static const struct {
 	[TLSI_A_QUARANTINED]		= { "quarantined",	MNL_TYPE_U8 },
 	[TLSI_A_SSL_ACTIVE]		= { "ssl_active",	MNL_TYPE_U32 },
 	[TLSI_A_RELAY_ACTIVE]		= { "relay_active",	MNL_TYPE_U32 },
+	[TLSI_A_INSPECT_DEPTH]		= { "inspect_depth",	MNL_TYPE_U32 },
 };
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {

@@ -8,16 +8,19 @@
 
 static const char help[] =
 "Usage: tlsictl profile add NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
+"                              [inspect-depth BYTES|all|default]\n"
 "       tlsictl profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
+"                              [inspect-depth BYTES|all|default]\n"
 "       tlsictl profile del NAME\n"
 "       tlsictl [-j] profile show|list\n"
 "\n"
 "A profile holds the inspection policy that segments refer to: the\n"
-"reputation score at or above which a flow is blocked or alerted on.\n"
+"reputation score at or above which a flow is blocked or alerted on, and\n"
+"how much of each decrypted session the filter engine inspects.\n"
 "\n"
 "Commands:\n"
 "  add    create a profile; thresholds not given are off\n"
-"  set    change thresholds of an existing profile (at least one)\n"
+"  set    change settings of an existing profile (at least one)\n"
 "  del    delete a profile; refused while a segment uses it\n"
 "  show   list profiles with their thresholds and number of users\n"
 "         (segments); `list' is the same\n"
@@ -28,20 +31,76 @@ static const char help[] =
 "                   (0..100); `off' never blocks\n"
 "  rep-alert SCORE  emit an alert event at or above SCORE (0..100);\n"
 "                   `off' never alerts\n"
+"  inspect-depth    bytes of each direction of a decrypted session that the\n"
+"                   IPS rules inspect, for sessions diverted under this\n"
+"                   profile from then on (live ones keep theirs): BYTES\n"
+"                   (1..4294967294, or with a k/m/g suffix: KiB, MiB, GiB),\n"
+"                   `all' (no limit) or `default' (the device's setting,\n"
+"                   `tlsictl rules config depth'; the initial value).\n"
+"                   Beyond the depth the session is relayed uninspected and\n"
+"                   counted once in ips_depth_reached.\n"
 "\n"
-"Output (one line per profile; with -j a JSON array, where `off' is 101):\n"
-"  NAME rep-block SCORE|off rep-alert SCORE|off users N\n"
+"Output (one line per profile; with -j a JSON array, where `off' is 101,\n"
+"inspect-depth `all' is 0 and `default' 4294967295):\n"
+"  NAME rep-block SCORE|off rep-alert SCORE|off inspect-depth D users N\n"
 "\n"
 "Examples:\n"
 "  tlsictl profile add strict rep-block 60 rep-alert 30\n"
 "  tlsictl profile set strict rep-block off\n"
+"  tlsictl profile set strict inspect-depth 1m\n"
 "  tlsictl profile del strict\n";
 
 struct profile_args {
 	const char *name;
-	bool has_block, has_alert;
+	bool has_block, has_alert, has_depth;
 	uint8_t block, alert;
+	uint32_t depth;
 };
+
+/* BYTES[k|m|g], `all' (0) or `default' (TLSI_INSPECT_DEPTH_DEFAULT). */
+static int parse_inspect_depth(const char *field, const char *s, uint32_t *out,
+			       char *err, size_t errlen)
+{
+	static const char suffixes[] = "kmg";
+	char num[24];
+	const char *sfx;
+	uint64_t mult = 1;
+	uint32_t v;
+	size_t n;
+
+	if (!strcmp(s, "all")) {
+		*out = 0;
+		return 0;
+	}
+	if (!strcmp(s, "default")) {
+		*out = TLSI_INSPECT_DEPTH_DEFAULT;
+		return 0;
+	}
+	n = strlen(s);
+	if (n && (sfx = strchr(suffixes, s[n - 1])) && *sfx) {
+		mult = 1ull << (10 * (sfx - suffixes + 1));
+		n--;
+	}
+	if (!n || n >= sizeof(num)) {
+		snprintf(err, errlen, "%s: `%s' is not a byte count, `all' or `default'",
+			 field, s);
+		return -1;
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!strcmp(num, "0")) {
+		snprintf(err, errlen, "%s: 0 bytes; `all' inspects everything", field);
+		return -1;
+	}
+	if (parse_u32(field, num, 1, TLSI_INSPECT_DEPTH_DEFAULT - 1, &v, err, errlen))
+		return -1;
+	if (v * mult >= TLSI_INSPECT_DEPTH_DEFAULT) {
+		snprintf(err, errlen, "%s: `%s' is more than 4294967294 bytes", field, s);
+		return -1;
+	}
+	*out = (uint32_t)(v * mult);
+	return 0;
+}
 
 static void parse_args(int argc, char **argv, struct profile_args *a)
 {
@@ -64,6 +123,11 @@ static void parse_args(int argc, char **argv, struct profile_args *a)
 			check(parse_threshold(k, kw_value(argc, argv, &i), &a->alert,
 					      err, sizeof(err)), err);
 			a->has_alert = true;
+		} else if (!strcmp(k, "inspect-depth")) {
+			kw_once(&seen, 4, k);
+			check(parse_inspect_depth(k, kw_value(argc, argv, &i), &a->depth,
+						  err, sizeof(err)), err);
+			a->has_depth = true;
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -79,6 +143,8 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u8(nlh, TLSI_A_REP_BLOCK_THRESHOLD, a->block);
 	if (a->has_alert)
 		mnl_attr_put_u8(nlh, TLSI_A_REP_ALERT_THRESHOLD, a->alert);
+	if (a->has_depth)
+		mnl_attr_put_u32(nlh, TLSI_A_INSPECT_DEPTH, a->depth);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -94,8 +160,8 @@ static int cmd_set(int argc, char **argv)
 	struct profile_args a;
 
 	parse_args(argc, argv, &a);
-	if (!a.has_block && !a.has_alert)
-		usage_error("nothing to set (give rep-block and/or rep-alert)");
+	if (!a.has_block && !a.has_alert && !a.has_depth)
+		usage_error("nothing to set (give rep-block, rep-alert or inspect-depth)");
 	return ctl_simple(TLSI_CMD_PROFILE_SET, fill, &a);
 }
 
@@ -131,6 +197,18 @@ static void print_profile(const struct nlattr **tb)
 		out_name("name", mnl_attr_get_str(tb[TLSI_A_NAME]));
 	out_threshold("rep-block", tb[TLSI_A_REP_BLOCK_THRESHOLD]);
 	out_threshold("rep-alert", tb[TLSI_A_REP_ALERT_THRESHOLD]);
+	if (tb[TLSI_A_INSPECT_DEPTH]) {
+		uint32_t d = mnl_attr_get_u32(tb[TLSI_A_INSPECT_DEPTH]);
+		char buf[16];
+
+		if (d == TLSI_INSPECT_DEPTH_DEFAULT)
+			strcpy(buf, "default");
+		else if (d == 0)
+			strcpy(buf, "all");
+		else
+			snprintf(buf, sizeof(buf), "%u", d);
+		out_str_or_u64("inspect-depth", buf, d);
+	}
 	if (tb[TLSI_A_REFCNT])
 		out_u64("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
 	out_obj_end();

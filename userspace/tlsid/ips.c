@@ -798,7 +798,8 @@ static enum tlsi_eng_verdict run(struct ips_call *k, struct tlsi_eng_scratch *sc
 				 unsigned int dir, const uint8_t *data, size_t len)
 {
 	struct tlsi_eng_cfg cfg = {
-		.depth = atomic_load(&ips_depth),
+		.depth = k->s->pol.inspect_depth != TLSI_INSPECT_DEPTH_DEFAULT ?
+			 k->s->pol.inspect_depth : atomic_load(&ips_depth),
 		.body_depth = atomic_load(&ips_body_depth),
 		.alert = on_alert,
 		.arg = k,

@@ -49,6 +49,7 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 	struct tlsi_session_info info;
 
 	memset(p, 0, sizeof(*p));
+	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	memset(&info, 0, sizeof(info));
 	info.client_fd = fd;
 	if (tlsid_dev_session_info(&info) == 0) {
@@ -57,6 +58,7 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 			p->flags = info.ssl_flags & __TLSI_SSL_F_ALL;
 			p->min_rsa_bits = info.min_rsa_bits;
 			p->service = info.service;
+			p->inspect_depth = info.inspect_depth;
 			copy_name(p->name, sizeof(p->name), info.policy, sizeof(info.policy));
 			copy_name(p->proxy, sizeof(p->proxy), info.proxy, sizeof(info.proxy));
 			copy_name(p->cert, sizeof(p->cert), info.cert, sizeof(info.cert));

@@ -320,6 +320,8 @@ struct tlsid_policy {
 	char proxy[TLSI_SSL_NAME_MAX];
 	char cert[TLSI_CERT_NAME_MAX];	/* signing certificate; "": tlsid's */
 	char trust_store[TLSI_CERT_NAME_MAX];	/* "": tlsid's */
+	uint32_t inspect_depth;		/* the profile's; TLSI_INSPECT_DEPTH_DEFAULT:
+					 * the IPS setting */
 };
 
 struct tlsid_session;

@@ -18,9 +18,11 @@
  *     TLSI_CIDR_A_ADDR       binary, 4 bytes, network order
  *     TLSI_CIDR_A_PREFIXLEN  u8   0..32; host bits must be zero
  *
- *   TLSI_CMD_PROFILE_NEW / _SET   NAME, [REP_BLOCK_THRESHOLD], [REP_ALERT_THRESHOLD]
+ *   TLSI_CMD_PROFILE_NEW / _SET   NAME, [REP_BLOCK_THRESHOLD], [REP_ALERT_THRESHOLD],
+ *                                 [INSPECT_DEPTH] (sessions diverted under the
+ *                                 profile from then on)
  *   TLSI_CMD_PROFILE_DEL          NAME (refused while a segment uses it)
- *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, REFCNT
+ *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, INSPECT_DEPTH, REFCNT
  *
  *   TLSI_CMD_SEGMENT_NEW          NAME, PROFILE, PORT_A, PORT_B, [VLANS],
  *                                 [SRC cidr], [DST cidr], [POSITION]
@@ -173,6 +175,9 @@ struct tlsi_port_range_uapi {
 	__u16 min;
 	__u16 max;
 };
+
+/* A profile's inspection depth that defers to the IPS setting (IPS_DEPTH). */
+#define TLSI_INSPECT_DEPTH_DEFAULT	0xffffffffu
 
 /* Table limits (per namespace); refusals say which. */
 #define TLSI_PROFILES_MAX	256
@@ -345,6 +350,10 @@ enum tlsi_attr {
 	TLSI_A_QUARANTINED,		/* u8 0/1: the alert quarantined the client */
 	TLSI_A_SSL_ACTIVE,		/* u32 diverted connections holding a slot */
 	TLSI_A_RELAY_ACTIVE,		/* u32 sessions the kernel relays now */
+	TLSI_A_INSPECT_DEPTH,		/* u32 a profile's inspection depth: bytes
+					 * per direction, 0 = all,
+					 * TLSI_INSPECT_DEPTH_DEFAULT = the IPS
+					 * setting (IPS_DEPTH) */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
@@ -681,6 +690,8 @@ struct tlsi_session_info {
 	char proxy[TLSI_SSL_NAME_MAX];
 	char cert[TLSI_CERT_NAME_MAX];	/* signing certificate, "" = tlsid's */
 	char trust_store[TLSI_CERT_NAME_MAX];	/* "" = tlsid's */
+	__u32 inspect_depth;		/* out: the policy's profile's, see
+					 * TLSI_A_INSPECT_DEPTH */
 };
 
 #define TLSI_IOC_MAGIC		0xe7
