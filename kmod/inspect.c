@@ -273,28 +273,61 @@ static void tlsi_ips_session_free(struct tlsi_inspect_session *is)
 	kvfree(ss);
 }
 
-int tlsi_inspect_start(struct tlsi_inspect_session *is)
+/*
+ * Check the hand-off's certificate records (from tlsid: untrusted, bounded
+ * by TLSI_CERTS_MAX) and point out at them.
+ */
+int tlsi_inspect_certs_parse(const u8 *p, u32 len, struct tlsi_inspect_certs *out)
 {
-	struct tlsi_ips_image *im;
+	u32 off = 0, seen = 0;
 
-	is->engine = NULL;
-	if (!is->decrypted) {
-		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NOT_DECRYPTED);
-		return 0;
+	memset(out, 0, sizeof(*out));
+	while (off < len) {
+		struct tlsi_cert_rec rec;
+		const u8 *val;
+
+		if (len - off < sizeof(rec))
+			return -EINVAL;
+		memcpy(&rec, p + off, sizeof(rec));
+		off += sizeof(rec);
+		if (rec.reserved || rec.len > len - off || !rec.len ||
+		    rec.type < TLSI_CERT_REC_SUBJECT || rec.type >= __TLSI_CERT_REC_MAX)
+			return -EINVAL;
+		val = p + off;
+		off += rec.len;
+		if (rec.type == TLSI_CERT_REC_DER) {
+			if (out->nder >= TLSI_CERTS_CHAIN_MAX)
+				return -EINVAL;
+			out->der[out->nder] = val;
+			out->der_len[out->nder++] = rec.len;
+			continue;
+		}
+		if ((seen & BIT(rec.type)) || rec.len > TLSI_CERT_TEXT_MAX)
+			return -EINVAL;
+		seen |= BIT(rec.type);
+		switch (rec.type) {
+		case TLSI_CERT_REC_SUBJECT:
+			out->subject = val;
+			out->subject_len = rec.len;
+			break;
+		case TLSI_CERT_REC_ISSUER:
+			out->issuer = val;
+			out->issuer_len = rec.len;
+			break;
+		default:
+			out->serial = val;
+			out->serial_len = rec.len;
+		}
 	}
-	im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
-	if (!im) {
-		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NO_RULES);
-		return 0;	/* allocated with the first chunk under rules */
-	}
-	is->engine = tlsi_ips_session_new(is);
-	tlsi_ips_put(im);
 	return 0;
 }
 
-/* Run the engine over data (or end both directions when data is NULL). */
+/*
+ * Run the engine over data (or end both directions when data is NULL); the
+ * session's TLS step first, once. tls_only: only that step.
+ */
 static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int dir,
-					  const u8 *data, size_t len)
+					  const u8 *data, size_t len, bool tls_only)
 {
 	struct tlsi_ips_net *in = tlsi_ips_pernet(k->tn);
 	struct tlsi_eng_cfg cfg = {
@@ -319,16 +352,30 @@ static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int 
 	c.s = slot->s;
 	/* What tlsid saw of the handshake, once per session: tls.* rules. */
 	if (!k->ss->tls_done) {
+		const struct tlsi_inspect_certs *certs = k->is->certs;
 		struct tlsi_eng_tls_info ti = {
 			.sni = (const u8 *)k->is->sni,
 			.sni_len = strnlen(k->is->sni, sizeof(k->is->sni)),
 		};
 
+		if (certs) {
+			ti.subject = certs->subject;
+			ti.subject_len = certs->subject_len;
+			ti.issuer = certs->issuer;
+			ti.issuer_len = certs->issuer_len;
+			ti.serial = certs->serial;
+			ti.serial_len = certs->serial_len;
+			ti.certs = certs->der;
+			ti.cert_lens = certs->der_len;
+			ti.ncerts = certs->nder;
+		}
 		k->ss->tls_done = true;
 		v = tlsi_eng_tls(&c, &k->ss->f, &ti);
 		if (v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT || v == TLSI_ENG_V_PASS)
 			goto out;
 	}
+	if (tls_only)
+		goto out;
 	if (!data) {
 		tlsi_eng_eof(&c, &k->ss->f, TLSI_DIR_TO_SERVER);
 		v = tlsi_eng_eof(&c, &k->ss->f, TLSI_DIR_TO_CLIENT);
@@ -371,6 +418,52 @@ static void tlsi_ips_after(struct tlsi_ips_call *k)
 	tlsi_count(k->tn, err ? TLSI_CNT_IPS_QUARANTINE_FAILED : TLSI_CNT_IPS_QUARANTINES);
 }
 
+/* Record the engine's verdict v on the session (blocks are sticky). */
+static enum tlsi_inspect_verdict tlsi_ips_verdict(struct tlsi_inspect_session *is,
+						  struct tlsi_ips_session *ss,
+						  enum tlsi_eng_verdict v)
+{
+	if (v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT) {
+		if (!ss->blocked)
+			tlsi_count(is->tn, TLSI_CNT_IPS_BLOCKS);
+		ss->blocked = true;
+		return TLSI_INSPECT_BLOCK;
+	}
+	if (v == TLSI_ENG_V_PASS && !ss->passed) {
+		ss->passed = true;
+		tlsi_count(is->tn, TLSI_CNT_IPS_PASSES);
+	}
+	return TLSI_INSPECT_PASS;
+}
+
+int tlsi_inspect_start(struct tlsi_inspect_session *is)
+{
+	struct tlsi_ips_call k = { .is = is, .tn = is->tn };
+	struct tlsi_ips_image *im;
+
+	is->engine = NULL;
+	if (!is->decrypted) {
+		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NOT_DECRYPTED);
+		return 0;
+	}
+	im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
+	if (!im) {
+		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NO_RULES);
+		return 0;	/* allocated with the first chunk under rules */
+	}
+	is->engine = tlsi_ips_session_new(is);
+	if (!IS_ERR(is->engine)) {
+		/* The handshake's facts now, while the certificates are here:
+		 * a block is returned by the first tlsi_inspect_data(). */
+		k.im = im;
+		k.ss = is->engine;
+		tlsi_ips_verdict(is, k.ss, tlsi_ips_run(&k, 0, NULL, 0, true));
+		tlsi_ips_after(&k);
+	}
+	tlsi_ips_put(im);
+	return 0;
+}
+
 enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 					    enum tlsi_dir dir, const u8 *data,
 					    size_t len)
@@ -400,20 +493,11 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 	}
 	k.ss = ss;
 	v = tlsi_ips_run(&k, dir == TLSI_DIR_C2S ? TLSI_DIR_TO_SERVER : TLSI_DIR_TO_CLIENT,
-			 data, len);
+			 data, len, false);
 	tlsi_count_add(is->tn, TLSI_CNT_IPS_BYTES, len);
 	tlsi_ips_after(&k);
 	tlsi_ips_put(k.im);
-	if (v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT) {
-		ss->blocked = true;
-		tlsi_count(is->tn, TLSI_CNT_IPS_BLOCKS);
-		return TLSI_INSPECT_BLOCK;
-	}
-	if (v == TLSI_ENG_V_PASS && !ss->passed) {
-		ss->passed = true;
-		tlsi_count(is->tn, TLSI_CNT_IPS_PASSES);
-	}
-	return TLSI_INSPECT_PASS;
+	return tlsi_ips_verdict(is, ss, v);
 }
 
 void tlsi_inspect_end(struct tlsi_inspect_session *is)
@@ -428,7 +512,7 @@ void tlsi_inspect_end(struct tlsi_inspect_session *is)
 	 * block); not with an image the flow state does not belong to. */
 	if (k.im && !ss->blocked && ss->f.eng_id == k.im->eng.id) {
 		k.ss = ss;
-		tlsi_ips_run(&k, 0, NULL, 0);
+		tlsi_ips_run(&k, 0, NULL, 0, false);
 		tlsi_ips_after(&k);
 	}
 	tlsi_ips_put(k.im);

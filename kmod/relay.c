@@ -739,7 +739,9 @@ static int tlsi_handoff_sock_ok(struct socket *sock, bool plain)
 
 static long tlsi_dev_handoff(void __user *arg)
 {
+	struct tlsi_inspect_certs certs = {};
 	struct tlsi_handoff req;
+	void *certs_blob = NULL;
 	struct tlsi_relay *r;
 	struct tlsi_net *tn;
 	struct sock *csk;
@@ -761,13 +763,31 @@ static long tlsi_dev_handoff(void __user *arg)
 	}
 	plain = req.flags & TLSI_HANDOFF_F_PLAIN;
 	err = -EINVAL;
-	if ((req.flags & ~TLSI_HANDOFF_F_ALL) || req.reserved[0] || req.reserved[1] ||
+	if ((req.flags & ~TLSI_HANDOFF_F_ALL) || req.reserved ||
+	    req.server_certs_len > TLSI_CERTS_MAX || !req.server_certs != !req.server_certs_len ||
 	    req.idle_timeout > TLSI_RELAY_IDLE_MAX || tlsi_report_check(&req.report) ||
 	    (req.report.result != TLSI_SSL_RESULT_DECRYPTED &&
 	     req.report.result != TLSI_SSL_RESULT_NOT_DECRYPTED) ||
 	    req.client_fd == req.server_fd || !memchr(req.sni, 0, sizeof(req.sni))) {
 		tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_ARG);
 		goto err_free;
+	}
+	if (req.server_certs_len) {
+		/* Read once, used by tlsi_inspect_start() below, freed here. */
+		certs_blob = vmemdup_user(u64_to_user_ptr(req.server_certs),
+					  req.server_certs_len);
+		if (IS_ERR(certs_blob)) {
+			err = PTR_ERR(certs_blob);
+			certs_blob = NULL;
+			tlsi_count(tn, err == -ENOMEM ? TLSI_CNT_HANDOFF_REFUSED_NOMEM :
+				   TLSI_CNT_HANDOFF_REFUSED_ARG);
+			goto err_free;
+		}
+		err = tlsi_inspect_certs_parse(certs_blob, req.server_certs_len, &certs);
+		if (err) {
+			tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_ARG);
+			goto err_free;
+		}
 	}
 	r->side[TLSI_SIDE_SERVER].sock = sockfd_lookup(req.server_fd, &err);
 	if (!r->side[TLSI_SIDE_SERVER].sock) {
@@ -838,7 +858,11 @@ static long tlsi_dev_handoff(void __user *arg)
 	list_add_tail(&r->list, &tn->relays);
 	spin_unlock_bh(&tn->relay_lock);
 
+	r->is.certs = req.server_certs_len ? &certs : NULL;
 	err = tlsi_inspect_start(&r->is);
+	r->is.certs = NULL;
+	kvfree(certs_blob);
+	certs_blob = NULL;
 	if (!err)
 		err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_CLIENT]);
 	if (!err)
@@ -864,6 +888,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	return 0;
 
 err_free:
+	kvfree(certs_blob);
 	tlsi_relay_free(r);
 	return err;
 }

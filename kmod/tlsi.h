@@ -383,10 +383,25 @@ struct tlsi_inspect_session {
 				 * at the hand-off */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */
+	const struct tlsi_inspect_certs *certs; /* the server's, during start() */
 	u64 bytes[__TLSI_DIR_MAX];
 	void *engine;		/* the filter engine's per-session state */
 };
 
+/* The server's certificates of a hand-off (pointers into its records). */
+struct tlsi_inspect_certs {
+	const u8 *subject, *issuer, *serial;
+	u32 subject_len, issuer_len, serial_len;
+	const u8 *der[TLSI_CERTS_CHAIN_MAX];
+	u32 der_len[TLSI_CERTS_CHAIN_MAX];
+	u32 nder;
+};
+
+/* Check len bytes of struct tlsi_cert_rec records (untrusted) and point
+ * out at them: 0 or -EINVAL. */
+int tlsi_inspect_certs_parse(const u8 *p, u32 len, struct tlsi_inspect_certs *out);
+/* The engine's TLS step (tls.sni, tls.cert_*, tls.certs rules) runs here
+ * when rules are loaded: is->certs is read only during this call. */
 int tlsi_inspect_start(struct tlsi_inspect_session *is);
 enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 					    enum tlsi_dir dir, const u8 *data,

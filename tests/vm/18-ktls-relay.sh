@@ -184,6 +184,15 @@ out=$(tlsictl rules var HOME_NET '[192.0.2.0/24]' 2>&1) || fail "rules var: $out
 wait_until 10 _loads_above "$n" || fail "tlsid did not reload the rules: $(tail -3 "$W/tlsid.log")"
 assert_eq "$(cbc $port /cbc-evil)" "not so evil" "/cbc-evil with HOME_NET changed"
 log_has "result=decrypted"
+# tls.cert_* rules in the userspace relay: the server's leaf as tlsid got it.
+n=$(_loads)
+echo 'alert tls any any -> any any (msg:"TLSI TEST cbc server cert"; flow:to_client; tls.cert_subject; content:"CN=site.test"; tls.cert_issuer; content:"CN="; classtype:misc-activity; sid:9200003; rev:1;)' >"$W/cert.rules"
+ctl_ok rules load "$W/cert.rules"
+wait_until 10 _loads_above "$n" || fail "tlsid did not load cert.rules: $(tail -3 "$W/tlsid.log")"
+assert_eq "$(cbc $port /cbc-evil)" "not so evil" "CBC with a certificate rule"
+eve_has 9200003 "alert.action=allowed"
+eve_has 9200003 "app_proto=tls"
+pass "CBC: tls.cert_subject/tls.cert_issuer rule fired in the userspace relay"
 # flush: the published image goes, tlsid stops inspecting
 ctl_ok rules flush
 [ ! -e "$W/rules.img" ] || fail "rules flush left $W/rules.img"

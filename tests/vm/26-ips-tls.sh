@@ -27,13 +27,17 @@ CERTS=$W
 mkca testca "tlsi test CA"
 mkca signca "tlsi test signing CA"
 mkleaf site site.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+mkleaf evil evil.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+# tls.cert_serial as Suricata prints it: "0A:1B:..."
+SERIAL=$(openssl x509 -in "$W/site.crt" -noout -serial | cut -d= -f2 | sed 's/../&:/g; s/:$//')
 head -c 5M /dev/urandom >"$W/big.bin"
 BIG_SHA=$(sha256sum <"$W/big.bin" | cut -d' ' -f1)
 
 tlsi_basic
 add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/big.bin" "site.test=$W/site.crt,$W/site.key"
+spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/big.bin" "site.test=$W/site.crt,$W/site.key" \
+	"evil.test=$W/evil.crt,$W/evil.key"
 wait_port s 443
 ctl_ok ssl-proxy add web ports 443 reset
 ctl_ok ssl-policy add outbound profile p1 proxy web
@@ -59,7 +63,11 @@ alert http any any -> any any (msg:"TLSI TEST alert only"; flow:to_server; http.
 drop http any any -> any any (msg:"TLSI TEST quarantine"; flow:to_server; http.uri; content:"/tlsi-quarantine-me"; classtype:trojan-activity; sid:9100002; rev:1; metadata:tlsi_quarantine 120;)
 alert http any any -> any any (msg:"TLSI TEST response"; flow:to_client; http.stat_code; content:"200"; file.data; content:"says hello"; classtype:misc-activity; sid:9100003; rev:1;)
 drop tls any any -> any any (msg:"TLSI TEST blocked site"; tls.sni; content:"blocked.test"; endswith; classtype:policy-violation; sid:9100004; rev:1;)
+alert tls any any -> any any (msg:"TLSI TEST cert subject"; flow:to_client; tls.cert_subject; content:"CN=site.test"; classtype:misc-activity; sid:9100006; rev:1;)
+alert tls any any -> any any (msg:"TLSI TEST cert issuer"; tls.cert_issuer; content:"CN=tlsi test CA"; classtype:misc-activity; sid:9100007; rev:1;)
+drop tls any any -> any any (msg:"TLSI TEST evil certificate"; tls.certs; content:"evil.test"; classtype:trojan-activity; sid:9100008; rev:1;)
 EOF
+echo "alert tls any any -> any any (msg:\"TLSI TEST cert serial\"; tls.cert_serial; content:\"$SERIAL\"; classtype:misc-activity; sid:9100009; rev:1;)" >>"$W/local.rules"
 out=$(tlsictl rules load --pcre=prefilter --classification "$ET/classification.config" \
 	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules")
 NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
@@ -139,6 +147,24 @@ wait_until 10 _eve_has 9100004 || fail "no EVE record of 9100004: $(cat "$W/moni
 eve_has 9100004 "tls.sni=blocked.test"
 eve_has 9100004 "alert.action=blocked"
 pass "tls.sni rule blocks by the ClientHello's server name (curl $rc)"
+# The server's certificates, as tlsid received them, travel with the
+# hand-off: tls.cert_subject, tls.cert_issuer, tls.cert_serial and tls.certs
+# rules match (the benign request above), and a drop rule on the chain's DER
+# blocks that server before any request reaches it.
+for sid in 9100006 9100007 9100009; do
+	wait_until 10 _eve_has $sid || fail "no EVE record of $sid: $(cat "$W/monitor.out")"
+	eve_has $sid "app_proto=tls"
+	eve_has $sid "alert.action=allowed"
+done
+eve_has 9100006 "direction=to_client"
+rc=0
+out=$(in_c curl -sS --cacert "$W/signca.crt" --max-time 30 --resolve evil.test:443:10.9.0.2 \
+	https://evil.test/ 2>&1) || rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -qi reset || fail "tls.certs drop rule: rc $rc: $out"
+wait_until 10 _eve_has 9100008 || fail "no EVE record of 9100008: $(cat "$W/monitor.out")"
+eve_has 9100008 "alert.action=blocked"
+eve_has 9100008 "tls.sni=evil.test"
+pass "tls.cert_subject/issuer/serial rules fire; a tls.certs drop rule resets evil.test (curl $rc)"
 tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 action drop priority 1 hits [1-9][0-9]* alerts [1-9][0-9]* drops [1-9]" ||
 	fail "rules show sid $SID: $(tlsictl rules show sid $SID)"
 # stats reset zeroes the per-rule counters too (and the rules stay).

@@ -817,13 +817,26 @@ static enum tlsi_eng_verdict run(struct ips_call *k, struct tlsi_eng_scratch *sc
 	/* What tlsid saw of the handshake, once per session: tls.* rules. */
 	if (!k->x->tls_done) {
 		const struct tlsid_session *s = k->s;
+		struct tlsid_server_certs certs;
 		struct tlsi_eng_tls_info ti = {
 			.sni = (const uint8_t *)s->ch.sni,
 			.sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0,
 		};
 
 		k->x->tls_done = true;
+		if (!tlsid_server_certs_get(s->up, &certs)) {
+			ti.subject = (const uint8_t *)certs.subject;
+			ti.subject_len = (uint32_t)certs.subject_len;
+			ti.issuer = (const uint8_t *)certs.issuer;
+			ti.issuer_len = (uint32_t)certs.issuer_len;
+			ti.serial = (const uint8_t *)certs.serial;
+			ti.serial_len = (uint32_t)certs.serial_len;
+			ti.certs = certs.der;
+			ti.cert_lens = certs.der_len;
+			ti.ncerts = certs.nder;
+		}
 		v = tlsi_eng_tls(&c, &k->x->f, &ti);
+		tlsid_server_certs_free(&certs);
 		if (blocking(v) || v == TLSI_ENG_V_PASS)
 			return v;
 	}

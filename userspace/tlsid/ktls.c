@@ -464,7 +464,8 @@ bool tlsid_dev_ready(void)
 }
 
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
-		      const struct tlsi_ssl_report *report, const char *sni)
+		      const struct tlsi_ssl_report *report, const char *sni,
+		      const struct tlsid_server_certs *certs)
 {
 	struct tlsi_handoff h = {
 		.client_fd = client_fd,
@@ -477,6 +478,10 @@ int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 
 	/* The parser keeps at most 255 bytes of name: it always fits. */
 	snprintf(h.sni, sizeof(h.sni), "%s", sni ? sni : "");
+	if (certs && certs->blob_len) {
+		h.server_certs = (uintptr_t)certs->blob;
+		h.server_certs_len = (uint32_t)certs->blob_len;
+	}
 
 	if (dev_fd < 0) {
 		errno = ENODEV;

@@ -58,6 +58,7 @@ static atomic_bool ktls_missing_logged;
 
 static enum handoff_rc ktls_handoff(struct tlsid_session *s)
 {
+	struct tlsid_server_certs certs = { 0 };
 	struct tlsid_ktls_keys down, up;
 	struct tlsi_ssl_report report;
 	enum handoff_rc rc = HANDOFF_USERSPACE;
@@ -97,8 +98,10 @@ static enum handoff_rc ktls_handoff(struct tlsid_session *s)
 		goto install_failed;
 	s->relay = TLSI_RELAY_KERNEL;
 	tlsid_session_report(s, &report);
+	/* Without them (no memory) tls.cert_* rules just do not match. */
+	tlsid_server_certs_get(s->up, &certs);
 	if (tlsid_dev_handoff(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &report,
-			      s->ch.has_sni ? s->ch.sni : NULL)) {
+			      s->ch.has_sni ? s->ch.sni : NULL, &certs)) {
 		tlsid_count(TLSID_C_handoff_failed);
 		tlsid_log_debug("hand-off to tlsi.ko refused (%s): relayed over kTLS here",
 				strerror(errno));
@@ -117,6 +120,7 @@ install_failed:
 	snprintf(s->reason, sizeof(s->reason), "kTLS install on the %s socket failed: %s",
 		 what, strerror(errno));
 out:
+	tlsid_server_certs_free(&certs);
 	OPENSSL_cleanse(&down, sizeof(down));
 	OPENSSL_cleanse(&up, sizeof(up));
 	OPENSSL_cleanse(&s->down_secrets, sizeof(s->down_secrets));

@@ -500,15 +500,34 @@ int tlsid_ktls_install(int fd, const SSL *ssl, const struct tlsid_ktls_keys *k, 
 ssize_t tlsid_ktls_recv(int fd, void *buf, size_t len, uint8_t *type);
 int tlsid_ktls_send_alert(int fd, uint8_t level, uint8_t description);
 
+/* servercerts.c: the upstream server's certificates for the IPS rules
+ * (tls.cert_subject/issuer/serial of the leaf, tls.certs DER, leaf first),
+ * and the same as the hand-off's struct tlsi_cert_rec records. */
+struct tlsid_server_certs {
+	char subject[TLSI_CERT_TEXT_MAX], issuer[TLSI_CERT_TEXT_MAX];
+	char serial[TLSI_CERT_TEXT_MAX];
+	size_t subject_len, issuer_len, serial_len;
+	const uint8_t *der[TLSI_CERTS_CHAIN_MAX];	/* into blob */
+	uint32_t der_len[TLSI_CERTS_CHAIN_MAX];
+	uint32_t nder;
+	uint8_t *blob;			/* the records, blob_len bytes */
+	size_t blob_len;
+};
+/* 0, or -1 (no peer certificate, no memory: c is then empty). */
+int tlsid_server_certs_get(SSL *up, struct tlsid_server_certs *c);
+void tlsid_server_certs_free(struct tlsid_server_certs *c);
+
 /* /dev/tlsi: open at start (unless --no-kernel), shared by the workers. */
 int tlsid_dev_open(void);
 void tlsid_dev_close(void);
 bool tlsid_dev_ready(void);
 /* TLSI_IOC_HANDOFF: -1 with errno; on success the kernel holds both
  * sockets and the caller closes its descriptors. */
-/* sni: the ClientHello's server name (tls.sni rules in the kernel), or NULL */
+/* sni: the ClientHello's server name (tls.sni rules in the kernel), or NULL;
+ * certs: the server's certificates (tls.cert_* rules), or NULL */
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
-		      const struct tlsi_ssl_report *report, const char *sni);
+		      const struct tlsi_ssl_report *report, const char *sni,
+		      const struct tlsid_server_certs *certs);
 /* TLSI_IOC_REPORT; 0 when there is no device. */
 int tlsid_dev_report(const struct tlsi_ssl_report *report);
 /* TLSI_IOC_SESSION_INFO (info->client_fd set); -1 with errno (ENODEV

@@ -668,13 +668,42 @@ struct tlsi_ssl_report {
 #define TLSI_RELAY_IDLE_MAX	86400
 #define TLSI_SNI_MAX		256		/* a DNS name (255) and its NUL */
 
+/*
+ * The server's certificates as tlsid received them, for the IPS's tls.cert_*
+ * and tls.certs rules: a sequence of records, each a struct tlsi_cert_rec
+ * followed by len bytes (no padding). SUBJECT, ISSUER and SERIAL (the leaf's,
+ * as Suricata prints them: "C=US, O=Org, CN=name", "0A:1B:...") at most once
+ * each, CERT (DER) once per certificate, leaf first, at most
+ * TLSI_CERTS_CHAIN_MAX; the whole at most TLSI_CERTS_MAX bytes.
+ */
+enum tlsi_cert_rec_type {
+	TLSI_CERT_REC_SUBJECT = 1,
+	TLSI_CERT_REC_ISSUER,
+	TLSI_CERT_REC_SERIAL,
+	TLSI_CERT_REC_DER,
+	__TLSI_CERT_REC_MAX
+};
+
+struct tlsi_cert_rec {
+	__u16 type;		/* enum tlsi_cert_rec_type */
+	__u16 reserved;
+	__u32 len;
+};
+
+#define TLSI_CERTS_MAX		65536
+#define TLSI_CERTS_CHAIN_MAX	8
+#define TLSI_CERT_TEXT_MAX	1024	/* SUBJECT, ISSUER, SERIAL */
+
 struct tlsi_handoff {
 	__s32 client_fd;	/* accepted from the client (tlsid is the server) */
 	__s32 server_fd;	/* connected to the server */
 	__u32 flags;		/* TLSI_HANDOFF_F_* */
 	__u32 idle_timeout;	/* s, 0..TLSI_RELAY_IDLE_MAX, 0 = default */
 	struct tlsi_ssl_report report;	/* result DECRYPTED or NOT_DECRYPTED */
-	__u64 reserved[2];
+	__u64 server_certs;	/* user address of the server's certificates
+				 * (struct tlsi_cert_rec records), 0 = none */
+	__u32 server_certs_len;	/* bytes there, <= TLSI_CERTS_MAX */
+	__u32 reserved;
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, "" = none;
 				 * NUL-terminated (tls.sni rules, events) */
 };

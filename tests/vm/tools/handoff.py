@@ -12,8 +12,10 @@
       One TLSI_IOC_REPORT; prints "ok" or the errno name.
 
 The structs mirror include/uapi/linux/tlsi.h (struct tlsi_handoff: 304 bytes,
+with the server's certificates as struct tlsi_cert_rec records by address,
 struct tlsi_ssl_report: 16 bytes, struct tlsi_session_info).
 """
+import ctypes
 import errno
 import fcntl
 import os
@@ -23,7 +25,7 @@ import sys
 
 MAGIC = 0xE7
 REPORT_FMT = "<BBBBHHHHI"          # struct tlsi_ssl_report
-HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QQ256s"
+HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QII256s"
 F_PLAIN = 1
 RESULT_DECRYPTED, RESULT_NOT_DECRYPTED = 0, 1
 RELAY_KERNEL = 1
@@ -42,14 +44,27 @@ def ename(e):
 
 
 def handoff(dev, cfd, sfd, flags=F_PLAIN, idle=0, result=RESULT_NOT_DECRYPTED,
-            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=(0, 0), sni=b""):
+            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=0, sni=b"",
+            certs=None, certs_ptr=None, certs_len=None):
+    # certs: bytes of struct tlsi_cert_rec records, passed by address
+    keep = ctypes.create_string_buffer(certs, len(certs)) if certs else None
+    ptr = certs_ptr if certs_ptr is not None else (ctypes.addressof(keep) if keep else 0)
+    n = certs_len if certs_len is not None else (len(certs) if certs else 0)
     buf = struct.pack(HANDOFF_FMT, cfd, sfd, flags, idle, result, reason, relay, res0,
-                      0x0304, 0x1301, 0x0304, 0x1301, res1, *reserved, sni)
+                      0x0304, 0x1301, 0x0304, 0x1301, res1, ptr, n, reserved, sni)
     try:
         fcntl.ioctl(dev, IOC_HANDOFF, buf)
         return "ok"
     except OSError as e:
         return ename(e.errno)
+
+
+REC_SUBJECT, REC_ISSUER, REC_SERIAL, REC_DER = 1, 2, 3, 4
+
+
+def rec(rtype, val, reserved=0, length=None):
+    """One struct tlsi_cert_rec record."""
+    return struct.pack("<HHI", rtype, reserved, len(val) if length is None else length) + val
 
 
 def listener(port):
@@ -93,7 +108,24 @@ def bad(port, host, uport):
         ("bad-server-fd", dict(cfd=c.fileno(), sfd=9999)),
         ("same-fd", dict(cfd=c.fileno(), sfd=c.fileno())),
         ("unknown-flag", dict(cfd=c.fileno(), sfd=u.fileno(), flags=0x80)),
-        ("reserved", dict(cfd=c.fileno(), sfd=u.fileno(), reserved=(1, 0))),
+        ("reserved", dict(cfd=c.fileno(), sfd=u.fileno(), reserved=1)),
+        ("certs-len-without-address", dict(cfd=c.fileno(), sfd=u.fileno(), certs_ptr=0, certs_len=8)),
+        ("certs-address-without-len", dict(cfd=c.fileno(), sfd=u.fileno(), certs_ptr=4096, certs_len=0)),
+        ("certs-too-long", dict(cfd=c.fileno(), sfd=u.fileno(), certs=b"\0" * 65537)),
+        ("certs-bad-address", dict(cfd=c.fileno(), sfd=u.fileno(), certs_ptr=8, certs_len=64)),
+        ("certs-short-record", dict(cfd=c.fileno(), sfd=u.fileno(), certs=b"\1\0\0\0")),
+        ("certs-overlong-record", dict(cfd=c.fileno(), sfd=u.fileno(),
+                                       certs=rec(REC_SUBJECT, b"CN=a", length=5))),
+        ("certs-empty-record", dict(cfd=c.fileno(), sfd=u.fileno(), certs=rec(REC_DER, b""))),
+        ("certs-bad-type", dict(cfd=c.fileno(), sfd=u.fileno(), certs=rec(9, b"x"))),
+        ("certs-record-reserved", dict(cfd=c.fileno(), sfd=u.fileno(),
+                                       certs=rec(REC_SERIAL, b"01", reserved=1))),
+        ("certs-two-subjects", dict(cfd=c.fileno(), sfd=u.fileno(),
+                                    certs=rec(REC_SUBJECT, b"CN=a") + rec(REC_SUBJECT, b"CN=b"))),
+        ("certs-subject-too-long", dict(cfd=c.fileno(), sfd=u.fileno(),
+                                        certs=rec(REC_SUBJECT, b"a" * 1025))),
+        ("certs-chain-too-long", dict(cfd=c.fileno(), sfd=u.fileno(),
+                                      certs=rec(REC_DER, b"\x30\x00") * 9)),
         ("report-reserved", dict(cfd=c.fileno(), sfd=u.fileno(), res1=7)),
         ("bad-result", dict(cfd=c.fileno(), sfd=u.fileno(), result=3)),
         ("bad-reason", dict(cfd=c.fileno(), sfd=u.fileno(), reason=200)),
@@ -112,7 +144,9 @@ def bad(port, host, uport):
         cfd, sfd = kw.pop("cfd"), kw.pop("sfd")
         print(name, handoff(dev, cfd, sfd, **kw), flush=True)
     # A good one, then the same sockets again: they are the module's now.
-    print("good", handoff(dev, c.fileno(), u.fileno()), flush=True)
+    good = (rec(REC_SUBJECT, b"CN=x") + rec(REC_ISSUER, b"CN=y") + rec(REC_SERIAL, b"01") +
+            rec(REC_DER, b"\x30\x00") * 8)
+    print("good", handoff(dev, c.fileno(), u.fileno(), certs=good), flush=True)
     print("twice", handoff(dev, c.fileno(), u.fileno()), flush=True)
     cl.sendall(b"ping\n")
     cl.settimeout(5)
