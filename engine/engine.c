@@ -69,18 +69,23 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 }
 
 /* A flow last inspected with another image starts over (tuple and
- * recognised protocols survive). */
+ * recognised protocols survive, and so does the DNS decoder's place in
+ * the framing: it owes nothing to the image, and a length-prefixed
+ * stream cannot be picked up again in the middle). */
 static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
+	struct tlsi_dns_req dns;
 
 	if (f->eng_id == e->id)
 		return;
 	memcpy(caddr, f->caddr, 16);
 	memcpy(saddr, f->saddr, 16);
+	memcpy(&dns, &f->dns, sizeof(dns));
 	tlsi_eng_flow_init(f, caddr, cport, saddr, sport);
 	f->apps = apps;
+	memcpy(&f->dns, &dns, sizeof(dns));
 	f->eng_id = e->id;
 }
 

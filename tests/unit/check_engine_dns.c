@@ -297,6 +297,30 @@ START_TEST(test_root_and_custom_rules)
 }
 END_TEST
 
+START_TEST(test_reload_mid_query)
+{
+	struct et U;
+	struct msg a, b;
+	uint8_t both[2 * MSG_MAX];
+
+	/* a new image between two chunks: the decoder keeps its place in the
+	 * framing, the rest of the message is matched with the new rules */
+	et_load(&T, "alert dns any any -> any any (dns.query; content:\"one\"; sid:1;)\n");
+	et_load(&U, "alert dns any any -> any any (dns.query; content:\"two\"; sid:2;)\n");
+	query(&a, "one.example");
+	query(&b, "two.example");
+	memcpy(both, a.b, a.len);
+	memcpy(both + a.len, b.b, b.len);
+	et_flow_port(&T, 853);
+	et_send(&T, TLSI_DIR_TO_SERVER, both, a.len + 7);
+	ET_FIRED(&T, 1);
+	tlsi_eng_inspect(&U.ctx, T.f, TLSI_DIR_TO_SERVER, both + a.len + 7, b.len - 7);
+	ck_assert_msg(et_count(&U, 2) == 1, "after the reload: alerts %s", et_alert_list(&U));
+	ck_assert(!U.events);
+	et_free(&U);
+}
+END_TEST
+
 START_TEST(test_set_app)
 {
 	struct msg m;
@@ -533,6 +557,7 @@ Suite *engine_dns_suite(void)
 	tcase_add_test(tc, test_split_every_byte);
 	tcase_add_test(tc, test_pipelined_and_questions);
 	tcase_add_test(tc, test_root_and_custom_rules);
+	tcase_add_test(tc, test_reload_mid_query);
 	tcase_add_test(tc, test_set_app);
 	tcase_add_test(tc, test_responses);
 	tcase_add_test(tc, test_malformed);
