@@ -6,10 +6,12 @@
 # client's connection is reset and no answer arrives; the EVE alert names
 # the rule, with ssl_inspected true and app_proto dns. A benign name
 # resolves; an alert-only dns.query rule reports and lets the answer
-# through.
+# through. The same block on tlsid's userspace relay (a DoT server that
+# only speaks a CBC suite, which kTLS cannot carry).
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
-#     dot.py query                                              :853 dot.py server
+#     dot.py query                                   :853 dot.py server (TLS 1.3)
+#                                                    :8853 dot.py server (CBC)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tlsi.sh"
@@ -34,12 +36,16 @@ add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 ANSWER=10.9.0.53
 spawn s python3 "$DOT" server 853 "$W/site.crt" "$W/site.key" "$ANSWER"
+spawn s python3 "$DOT" server 8853 "$W/site.crt" "$W/site.key" "$ANSWER" cbc
 wait_port s 853
-ctl_ok ssl-proxy add dot ports 853 reset
+wait_port s 8853
+ctl_ok ssl-proxy add dot ports 853,8853 reset
 ctl_ok ssl-policy add outbound profile p1 proxy dot
 ctl_ok config set ssl-client on
-spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-	--trust "$W/testca.crt" >>"$W/tlsid.log" 2>&1
+# the rules image tlsictl publishes for tlsid's userspace relay
+export TLSI_RULES_IMAGE=$W/rules.img
+spawn a "$TLSID" -v --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" --eve "$W/tlsid-eve.json" >>"$W/tlsid.log" 2>&1
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 wait_port a 15443
@@ -48,7 +54,7 @@ wait_port a 15443
 # (the certificate the client sees is tlsid's); prints the answer or
 # reset/closed, returns dot.py's status
 dot_q() {
-	in_c env DOT_CA="$W/signca.crt" DOT_SNI=site.test python3 "$DOT" query 10.9.0.2 853 "$1"
+	in_c env DOT_CA="$W/signca.crt" DOT_SNI=site.test python3 "$DOT" query 10.9.0.2 "${2:-853}" "$1"
 }
 
 # ---- rules: ET Open with a real dns rule made a drop rule -----------------------
@@ -68,9 +74,9 @@ NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 pass "ET Open (pcre skipped) + local rules: $NRULES rules in the kernel"
 spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
 sleep 0.5
-# eve SID: the last EVE record of rule SID, as key=value lines
+# eve SID [FILE]: the last EVE record of rule SID, as key=value lines
 eve() {
-	python3 - "$W/eve.json" "$1" <<'EOF'
+	python3 - "${2:-$W/eve.json}" "$1" <<'EOF'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 recs = [r for r in recs if r["alert"]["signature_id"] == int(sys.argv[2])]
@@ -129,3 +135,21 @@ assert_delta ips_blocks 0
 
 # ---- the benign name still resolves after the block ------------------------------
 assert_eq "$(dot_q benign.example.net)" "$ANSWER" "benign DoT query after the block"
+
+# ---- the userspace relay: a CBC-only DoT server, the same rule -----------------
+_tlsid_loaded() { grep -q "IPS rules for the userspace relay: $NRULES rules" "$W/tlsid.log"; }
+wait_until 30 _tlsid_loaded || fail "tlsid did not load the rules: $(grep IPS "$W/tlsid.log")"
+assert_eq "$(dot_q www.example.org 8853)" "$ANSWER" "benign DoT query, userspace relay"
+stats_snapshot
+rc=0
+out=$(dot_q $BAD 8853 2>&1) || rc=$?
+[ "$rc" = 2 ] && [ "$out" = reset ] || fail "userspace relay: query for $BAD not reset: rc $rc: $out"
+_reported() { [ "$(delta ssl_blocked)" -ge 1 ]; }
+wait_until 10 _reported || fail "the block was not reported to the kernel"
+assert_delta ssl_relay_userspace 1
+_tlsid_eve() { eve $SID "$W/tlsid-eve.json" >/dev/null 2>&1; }
+wait_until 10 _tlsid_eve || fail "no tlsid EVE record of $SID: $(tail -3 "$W/tlsid.log")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "alert.action=blocked" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "app_proto=dns" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "ssl_inspected=True" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+pass "userspace relay (CBC): query for $BAD reset, tlsid's EVE record names $SID"

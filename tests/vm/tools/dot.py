@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """DNS over TLS (RFC 7858) for the VM tests: a server and a client.
 
-  dot.py server PORT CERT KEY ADDR   answer every A query with ADDR (other
+  dot.py server PORT CERT KEY ADDR [cbc]
+                                     answer every A query with ADDR (other
                                      types: NODATA), any number of queries
-                                     per connection
+                                     per connection; cbc: TLS 1.2 with an
+                                     ECDSA CBC suite only (which kTLS cannot
+                                     carry)
   dot.py query HOST PORT NAME        one A query over TLS to HOST:PORT,
                                      verifying the server as $DOT_SNI
                                      (default site.test) with $DOT_CA;
@@ -66,9 +69,12 @@ def serve(conn, addr):
     finally:
         conn.close()
 
-def server(port, cert, key, addr):
+def server(port, cert, key, addr, cbc=False):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if cbc:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("ECDHE-ECDSA-AES128-SHA256")
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("0.0.0.0", port))
@@ -131,7 +137,7 @@ def query(host, port, name):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        server(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+        server(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:] == ["cbc"])
     elif sys.argv[1] == "query":
         sys.exit(query(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
     else:
