@@ -3,7 +3,7 @@
  * The filter engine's core: flows, stream inspection with a window and
  * pending rules, candidate collection from the automata, rule headers,
  * flowbits, thresholds and verdicts. The protocol decoders (http.c,
- * mail.c) call back in here with the buffers they produce.
+ * mail.c, dns.c) call back in here with the buffers they produce.
  */
 #include "compat.h"
 #include "engine.h"
@@ -69,18 +69,23 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 }
 
 /* A flow last inspected with another image starts over (tuple and
- * recognised protocols survive). */
+ * recognised protocols survive, and so does the DNS decoder's place in
+ * the framing: it owes nothing to the image, and a length-prefixed
+ * stream cannot be picked up again in the middle). */
 static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
+	struct tlsi_dns_req dns;
 
 	if (f->eng_id == e->id)
 		return;
 	memcpy(caddr, f->caddr, 16);
 	memcpy(saddr, f->saddr, 16);
+	memcpy(&dns, &f->dns, sizeof(dns));
 	tlsi_eng_flow_init(f, caddr, cport, saddr, sport);
 	f->apps = apps;
+	memcpy(&f->dns, &dns, sizeof(dns));
 	f->eng_id = e->id;
 }
 
@@ -411,7 +416,10 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	a.buf = (uint8_t)buf;
 	a.action = r->action;
 	a.stream_off = f->dir[dir].seen;
-	a.tx = (buf == TLSI_BUF_RAW || tlsi_buf_is_tls(buf)) ? 0 : f->dir[dir].http.tx;
+	if (tlsi_buf_is_dns(buf))
+		a.tx = f->dns.tx;
+	else
+		a.tx = (buf == TLSI_BUF_RAW || tlsi_buf_is_tls(buf)) ? 0 : f->dir[dir].http.tx;
 	c->cfg->alert(c->cfg->arg, f, &a);
 }
 
@@ -634,10 +642,11 @@ static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
 		     const uint8_t *p, size_t n)
 {
 	size_t before = f->dlen[dir], take;
-	int h, m;
+	int h, m, d;
 
 	if (f->apps & (TLSI_APPS(TLSI_APP_HTTP) | TLSI_APPS(TLSI_APP_SMTP) |
-		       TLSI_APPS(TLSI_APP_IMAP) | TLSI_APPS(TLSI_APP_POP3))) {
+		       TLSI_APPS(TLSI_APP_IMAP) | TLSI_APPS(TLSI_APP_POP3) |
+		       TLSI_APPS(TLSI_APP_DNS))) {
 		f->detect = TLSI_DETECT_DONE;
 		return 0;
 	}
@@ -661,11 +670,17 @@ static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
 			return before;
 		}
 	}
+	d = tlsi_dns_detect(dir, f->dbuf[dir], f->dlen[dir]);
+	if (d > 0) {
+		f->apps |= TLSI_APPS(TLSI_APP_DNS);
+		f->detect = TLSI_DETECT_DONE;
+		return before;
+	}
 	if (dir == TLSI_DIR_TO_CLIENT && f->dlen[dir] >= 3 && !memcmp(f->dbuf[dir], "220", 3)) {
 		f->detect = TLSI_DETECT_SAW_220;
 		return 0;
 	}
-	if ((h < 0 || m < 0) && f->dlen[dir] < sizeof(f->dbuf[dir]))
+	if ((h < 0 || m < 0 || d < 0) && f->dlen[dir] < sizeof(f->dbuf[dir]))
 		return 0;	/* undecided: wait for more bytes */
 	if (dir == TLSI_DIR_TO_SERVER)
 		f->detect = TLSI_DETECT_DONE;	/* the client spoke: decided */
@@ -711,6 +726,10 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 		if (early)
 			tlsi_mail_feed(c, f, dir, f->dbuf[dir], early);
 		tlsi_mail_feed(c, f, dir, data, n);
+	} else if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_DNS))) {
+		if (early)
+			tlsi_dns_feed(c, f, dir, f->dbuf[dir], early);
+		tlsi_dns_feed(c, f, dir, data, n);
 	}
 	d->seen += n;
 	if (cfg && cfg->depth && d->seen >= cfg->depth)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The filter engine: rules from a validated image, matched against the two
- * directions of TCP streams, with HTTP/1.x, SMTP, IMAP and POP3 decoding.
+ * directions of TCP streams, with HTTP/1.x, SMTP, IMAP, POP3 and DNS
+ * (over TCP or TLS) decoding.
  *
  * Objects, all allocated by the caller (the engine never allocates):
  *
@@ -67,6 +68,8 @@ enum tlsi_eng_event {
 	TLSI_EV_PENDING_OVERFLOW,	/* TLSI_ENG_PENDING exceeded */
 	TLSI_EV_CAND_OVERFLOW,		/* TLSI_ENG_CAND_MAX exceeded */
 	TLSI_EV_STEPS,			/* a rule hit TLSI_ENG_STEPS_MAX */
+	TLSI_EV_DNS_MALFORMED,		/* a DNS query that is not RFC 1035:
+					 * its direction is not decoded further */
 	TLSI_EV_MAX
 };
 
@@ -77,7 +80,7 @@ struct tlsi_eng_alert {
 	uint8_t buf;			/* buffer whose inspection matched */
 	uint8_t action;			/* enum tlsi_action */
 	uint64_t stream_off;		/* bytes of the direction before this chunk */
-	uint32_t tx;			/* HTTP message number (1..) or 0 */
+	uint32_t tx;			/* HTTP or DNS message number (1..) or 0 */
 };
 
 struct tlsi_eng_flow;
@@ -232,6 +235,28 @@ struct tlsi_mail_dir {
 	uint32_t lines;
 };
 
+/*
+ * DNS over TCP request decoder (dns.c): two-byte length prefix, header,
+ * questions; the rest of each message is skipped. Only the client's
+ * direction is decoded (dns.query is about questions), so a flow has one.
+ */
+#define TLSI_DNS_NAME_MAX	255	/* wire bytes of a name (RFC 1035 2.3.4) */
+
+struct tlsi_dns_req {
+	uint8_t state;			/* enum in dns.c */
+	uint8_t pos;			/* length prefix / header bytes read */
+	uint8_t label_left;		/* bytes of the current label to come */
+	uint8_t tail_left;		/* QTYPE and QCLASS bytes to come */
+	uint16_t msg_left;		/* bytes of the current message to come */
+	uint16_t qd_left;		/* questions of the message to come */
+	uint16_t name_len;		/* dotted name bytes in name[1..] */
+	uint16_t wire_len;		/* bytes of the name on the wire so far */
+	uint8_t flags[2];		/* header flags of the current message */
+	uint8_t qdcount[2];
+	uint32_t tx;			/* messages started */
+	uint8_t name[1 + TLSI_DNS_NAME_MAX]; /* "." then the dotted name */
+};
+
 struct tlsi_eng_dir {
 	uint64_t seen;			/* payload bytes of this direction */
 	uint32_t chunk;			/* length of the current chunk (dsize) */
@@ -265,6 +290,7 @@ struct tlsi_eng_flow {
 	uint8_t dbuf[TLSI_DIRS][16];
 	uint8_t flowbits[TLSI_IMG_FLOWBITS_MAX / 8];
 	struct tlsi_eng_dir dir[TLSI_DIRS];
+	struct tlsi_dns_req dns;	/* the client's DNS queries */
 };
 
 /* The per-connection memory, for documentation and tests. */
@@ -326,7 +352,7 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 /* Force the application protocol (e.g. HTTP on a port known to carry it). */
 void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app);
 
-/* ---- internal: shared by engine.c, http.c, mail.c and eval.c ---------------------- */
+/* ---- internal: shared by engine.c, http.c, mail.c, dns.c and eval.c ---------------- */
 
 enum { TLSI_EV_NOMATCH, TLSI_EV_MATCH, TLSI_EV_MORE };
 
@@ -371,5 +397,10 @@ void tlsi_mail_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		    unsigned int dir, const uint8_t *data, size_t len);
 int tlsi_mail_detect(struct tlsi_eng_flow *f, unsigned int dir,
 		     const uint8_t *data, size_t len);
+
+/* dns.c */
+void tlsi_dns_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, const uint8_t *data, size_t len);
+int tlsi_dns_detect(unsigned int dir, const uint8_t *data, size_t len);
 
 #endif /* TLSI_ENGINE_H */

@@ -38,7 +38,7 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	1
+#define TLSI_IMG_VERSION	2	/* 2: dns app and buffers */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -148,6 +148,8 @@ enum tlsi_buf {
 	TLSI_BUF_TLS_CERT_ISSUER,
 	TLSI_BUF_TLS_CERT_SERIAL,
 	TLSI_BUF_TLS_CERTS,	/* each certificate's DER, one at a time */
+	TLSI_BUF_DNS_QUERY,	/* a question's name, dotted, no trailing dot */
+	TLSI_BUF_DNS_QUERY_DOT,	/* "." + dns.query (dotprefix) */
 	TLSI_BUF_MAX
 };
 #define TLSI_BUF_NONE		0xff	/* instructions that read no buffer */
@@ -164,6 +166,10 @@ static inline int tlsi_buf_is_tls(unsigned int b)
 {
 	return b >= TLSI_BUF_TLS_SNI && b <= TLSI_BUF_TLS_CERTS;
 }
+static inline int tlsi_buf_is_dns(unsigned int b)
+{
+	return b == TLSI_BUF_DNS_QUERY || b == TLSI_BUF_DNS_QUERY_DOT;
+}
 
 /* Application protocols a rule may require of a flow. */
 enum tlsi_app {
@@ -173,6 +179,7 @@ enum tlsi_app {
 	TLSI_APP_SMTP,
 	TLSI_APP_IMAP,
 	TLSI_APP_POP3,
+	TLSI_APP_DNS,		/* DNS over TCP (RFC 1035 4.2.2), DoT decrypted */
 	TLSI_APP_MAX
 };
 

@@ -80,6 +80,8 @@ static const char *tlsi_ips_app_name(const struct tlsi_inspect_session *is,
 		return "imap";
 	if (f->apps & TLSI_APPS(TLSI_APP_POP3))
 		return "pop3";
+	if (f->apps & TLSI_APPS(TLSI_APP_DNS))
+		return "dns";
 	return is->decrypted ? "tls" : NULL;
 }
 

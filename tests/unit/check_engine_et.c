@@ -2,7 +2,8 @@
 /*
  * The Emerging Threats Open ruleset (../shared/data/et-open, beside the
  * repository): all of it must parse and compile, at least 75% of the
- * enabled rules must load (with --pcre=prefilter), the image must stay
+ * enabled rules must load (by default, pcre rules skipped; more with
+ * --pcre=prefilter), the image must stay
  * under 64 MB, and real rules must fire on traffic made for them while
  * the whole set is loaded.
  */
@@ -103,7 +104,8 @@ START_TEST(test_load_ratio)
 	printf("ET Open, pcre skipped: %zu of %zu loaded (%.1f%%)\n", s.nrules, s.enabled,
 	       100.0 * (double)s.nrules / (double)s.enabled);
 	ck_assert_uint_eq(s.enabled, T.set.enabled);
-	ck_assert_msg((double)s.nrules / (double)s.enabled >= 0.60, "default mode: %zu", s.nrules);
+	ck_assert_msg((double)s.nrules / (double)s.enabled >= 0.75, "default mode: %zu of %zu loaded",
+		      s.nrules, s.enabled);
 	rp_set_free(&s);
 }
 END_TEST
@@ -120,6 +122,30 @@ static void flow4(const uint8_t c[4], uint16_t cport, const uint8_t s[4], uint16
 }
 
 static const uint8_t home[4] = { 192, 168, 1, 20 }, ext[4] = { 203, 0, 113, 9 };
+
+/* A DNS-over-TCP query (type A, class IN) for name into out; its length. */
+static size_t dns_query(uint8_t *out, size_t cap, const char *name)
+{
+	static const uint8_t hdr[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	size_t n = 2 + sizeof(hdr);
+
+	ck_assert_uint_lt(strlen(name) + 2 + n + 4, cap);
+	memcpy(out + 2, hdr, sizeof(hdr));
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		out[n++] = (uint8_t)l;
+		memcpy(out + n, name, l);
+		n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	memcpy(out + n, "\0\0\1\0\1", 5);
+	n += 5;
+	out[0] = (uint8_t)((n - 2) >> 8);
+	out[1] = (uint8_t)(n - 2);
+	return n;
+}
 
 START_TEST(test_real_rules_fire)
 {
@@ -158,6 +184,22 @@ START_TEST(test_real_rules_fire)
 	ti.sni_len = 21;
 	tlsi_eng_tls(&T.ctx, T.f, &ti);
 	ET_SILENT(&T, 2025487);
+	/* ET ADWARE_PUP OSX/Bundalore domain in a DNS-over-TLS query (dns.query;
+	 * nocase; endswith), among the 3,900 dns rules of the set */
+	{
+		uint8_t q[300];
+		size_t n;
+
+		flow4(home, 40006, ext, 853);
+		n = dns_query(q, sizeof(q), "x.AppsDown.urbanvillager.xyz");
+		et_send(&T, TLSI_DIR_TO_SERVER, q, n);
+		ET_FIRED(&T, 2029107);
+		flow4(home, 40007, ext, 853);
+		n = dns_query(q, sizeof(q), "www.example.com");
+		et_send(&T, TLSI_DIR_TO_SERVER, q, n);
+		ck_assert(T.f->apps & TLSI_APPS(TLSI_APP_DNS));
+		ET_SILENT(&T, 2029107);
+	}
 	/* ET EXPLOIT_KIT Sakura applet: file.data, response from EXTERNAL */
 	flow4(home, 40005, ext, 80);
 	et_req(&T, "GET /index.php HTTP/1.1\r\nHost: ek.example\r\n\r\n");

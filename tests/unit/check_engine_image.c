@@ -88,8 +88,8 @@ START_TEST(test_header)
 {
 	H()->magic ^= 1;
 	REFUSED("magic");
-	H()->version = 2;
-	REFUSED("version 2");
+	H()->version = TLSI_IMG_VERSION + 1;
+	REFUSED("version");
 	H()->hdr_size = 40;
 	REFUSED("header size");
 	H()->total_size += 8;

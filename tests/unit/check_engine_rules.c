@@ -85,7 +85,19 @@ START_TEST(test_header)
 	ck_assert(r->flags & TLSI_RULE_F_PROTO_APPROX);
 
 	skipped("alert udp any any -> any 53 (sid:10;)", "unsupported protocol `udp'");
-	skipped("alert dns any any -> any any (sid:11;)", "unsupported protocol `dns'");
+	r = ok("alert dns any any -> any any (dns.query; dotprefix; content:\".example\"; endswith; sid:6;)");
+	ck_assert_uint_eq(r->app, TLSI_APP_DNS);
+	ck_assert_uint_eq(r->items[0].buf, TLSI_BUF_DNS_QUERY_DOT);
+	ck_assert(r->flow & TLSI_FLOW_TO_SERVER);
+	r = ok("alert tcp any any -> any any (content:\"x\"; dns_query; content:\"evil\"; sid:7;)");
+	ck_assert_uint_eq(r->app, TLSI_APP_DNS);
+	ck_assert_uint_eq(r->items[0].buf, TLSI_BUF_RAW);
+	ck_assert_uint_eq(r->items[1].buf, TLSI_BUF_DNS_QUERY);
+	skipped("alert http any any -> any any (dns.query; content:\"x\"; sid:8;)", "non-DNS");
+	skipped("alert dns any any -> any any (dns.query; content:\"x\"; http.uri; content:\"y\"; sid:9;)",
+		"mixes");
+	skipped("alert dns any any -> any any (flow:to_client; dns.query; content:\"x\"; sid:11;)",
+		"direction");
 	skipped("alert tcp $NOPE any -> any any (sid:12;)", "unknown variable");
 	skipped("alert tcp 1.2.3.300 any -> any any (sid:13;)", "bad address");
 	skipped("alert tcp any 70000 -> any any (sid:14;)", "bad port");

@@ -420,8 +420,8 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		}
 	}
 
-	/* fast pattern: in a rule that also has HTTP buffers, payload
-	 * contents are only checked, never the trigger */
+	/* fast pattern: in a rule that also has decoded buffers (HTTP,
+	 * dns.query), payload contents are only checked, never the trigger */
 	for (i = 0; i < r->nitems; i++)
 		if (r->items[i].buf != TLSI_BUF_RAW)
 			decoded = true;

@@ -137,6 +137,8 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_CERT_ISSUER] = "tls.cert_issuer",
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
 	[TLSI_BUF_TLS_CERTS] = "tls.certs",
+	[TLSI_BUF_DNS_QUERY] = "dns.query",
+	[TLSI_BUF_DNS_QUERY_DOT] = "dns.query (dotprefix)",
 };
 
 const char *rp_buf_name(unsigned int buf)
@@ -153,7 +155,7 @@ const char *rp_action_name(unsigned int a)
 
 const char *rp_app_name(unsigned int app)
 {
-	static const char *const n[] = { "tcp", "http", "tls", "smtp", "imap", "pop3" };
+	static const char *const n[] = { "tcp", "http", "tls", "smtp", "imap", "pop3", "dns" };
 
 	return app < TLSI_APP_MAX ? n[app] : "?";
 }
@@ -229,6 +231,8 @@ static const struct bufkw bufkws[] = {
 	{ "tls.cert_serial", TLSI_BUF_TLS_CERT_SERIAL, 2, false },
 	{ "tls_cert_serial", TLSI_BUF_TLS_CERT_SERIAL, 2, false },
 	{ "tls.certs", TLSI_BUF_TLS_CERTS, 2, false },
+	{ "dns.query", TLSI_BUF_DNS_QUERY, 1, false },
+	{ "dns_query", TLSI_BUF_DNS_QUERY, 1, false },
 };
 
 static const struct bufkw *find_bufkw(const char *kw)
@@ -251,6 +255,7 @@ static int buf_dir(unsigned int buf)
 	case TLSI_BUF_HTTP_USER_AGENT: case TLSI_BUF_HTTP_REFERER:
 	case TLSI_BUF_HTTP_ACCEPT: case TLSI_BUF_HTTP_ACCEPT_ENC:
 	case TLSI_BUF_HTTP_ACCEPT_LANG: case TLSI_BUF_TLS_SNI: case TLSI_BUF_TLS_SNI_DOT:
+	case TLSI_BUF_DNS_QUERY: case TLSI_BUF_DNS_QUERY_DOT:
 		return 1;
 	case TLSI_BUF_HTTP_RESPONSE_LINE: case TLSI_BUF_HTTP_STAT_CODE:
 	case TLSI_BUF_HTTP_STAT_MSG: case TLSI_BUF_HTTP_LOCATION: case TLSI_BUF_HTTP_SERVER:
@@ -1472,6 +1477,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			to = TLSI_BUF_HTTP_HOST_DOT;
 		else if (from == TLSI_BUF_TLS_SNI)
 			to = TLSI_BUF_TLS_SNI_DOT;
+		else if (from == TLSI_BUF_DNS_QUERY)
+			to = TLSI_BUF_DNS_QUERY_DOT;
 		else
 			return skip(ps, "unsupported transform", "dotprefix on %s",
 				    rp_buf_name(from));
@@ -1611,7 +1618,7 @@ static int opt(struct pstate *ps, char *kw, char *val)
 static int finish(struct pstate *ps)
 {
 	struct rp_rule *r = ps->r;
-	bool raw = false, http = false, tls = false, body = false;
+	bool raw = false, http = false, tls = false, body = false, dns = false;
 	unsigned int per_buf[TLSI_BUF_MAX] = { 0 }, groups = 0;
 	int dir_need = 0;	/* 1 requests, 2 responses */
 	size_t i, k;
@@ -1635,6 +1642,8 @@ static int finish(struct pstate *ps)
 			http = true;
 		else if (tlsi_buf_is_tls(b))
 			tls = true;
+		else if (tlsi_buf_is_dns(b))
+			dns = true;
 		if (d) {
 			if (dir_need && dir_need != d)
 				return skip(ps, "mixes request and response buffers",
@@ -1669,6 +1678,9 @@ static int finish(struct pstate *ps)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (tls && (raw || http || body))
 		return skip(ps, "mixes stream and TLS buffers", "tls.* with other buffers");
+	if (dns && (http || body || tls))
+		return skip(ps, "mixes DNS and other decoded buffers",
+			    "dns.query with HTTP, TLS or body buffers");
 	if (raw && (http || body)) {
 		/* payload keywords next to HTTP buffers look at the stream
 		 * window when the HTTP buffers are inspected */
@@ -1693,6 +1705,15 @@ static int finish(struct pstate *ps)
 			return skip(ps, "TLS buffers in a non-TLS rule", "%s rule with tls.*",
 				    rp_app_name(r->app));
 		r->app = TLSI_APP_TLS;
+	}
+	if (dns) {
+		/* payload keywords next to dns.query see the stream window
+		 * when the question is inspected, as next to HTTP buffers */
+		if ((r->app != TLSI_APP_ANY && r->app != TLSI_APP_DNS) ||
+		    (r->flags & TLSI_RULE_F_PROTO_APPROX))
+			return skip(ps, "DNS buffers in a non-DNS rule", "%s rule with dns.query",
+				    rp_app_name(r->app));
+		r->app = TLSI_APP_DNS;
 	}
 	/* direction */
 	if (dir_need == 1) {
@@ -1729,6 +1750,7 @@ static const struct { const char *name; uint8_t app; bool approx; } protos[] = {
 	{ "smtp", TLSI_APP_SMTP, false },
 	{ "imap", TLSI_APP_IMAP, false },
 	{ "pop3", TLSI_APP_POP3, false },
+	{ "dns", TLSI_APP_DNS, false },
 	{ "tcp-stream", TLSI_APP_ANY, false },
 	{ "tcp-pkt", TLSI_APP_ANY, true },
 	{ "ftp", TLSI_APP_ANY, true },

@@ -563,6 +563,8 @@ static void eve_alert(void *arg, struct tlsi_eng_flow *f, const struct tlsi_eng_
 			e.http_user_agent = ua;
 		}
 		e.http_status = m.status;
+	} else if (f->apps & TLSI_APPS(TLSI_APP_DNS)) {
+		e.app_proto = "dns";
 	}
 	eve_write(stdout, &e);
 }

@@ -590,6 +590,8 @@ static const char *app_name(const struct tlsi_eng_flow *f)
 		return "imap";
 	if (f->apps & TLSI_APPS(TLSI_APP_POP3))
 		return "pop3";
+	if (f->apps & TLSI_APPS(TLSI_APP_DNS))
+		return "dns";
 	return "tls";
 }
 

@@ -1,0 +1,155 @@
+#!/bin/bash
+# IPS on DNS over TLS (RFC 7858), end to end: tlsid intercepts port 853,
+# tlsi.ko relays the decrypted DNS through kTLS and runs the filter engine
+# with ET Open loaded (pcre rules skipped, the default). A query for a
+# domain named by a real ET dns rule (made a drop rule) is blocked: the
+# client's connection is reset and no answer arrives; the EVE alert names
+# the rule, with ssl_inspected true and app_proto dns. A benign name
+# resolves; an alert-only dns.query rule reports and lets the answer
+# through. The same block on tlsid's userspace relay (a DoT server that
+# only speaks a CBC suite, which kTLS cannot carry).
+#
+#   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
+#     dot.py query                                   :853 dot.py server (TLS 1.3)
+#                                                    :8853 dot.py server (CBC)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+TLSID=$TLSI_REPO/userspace/tlsid/tlsid
+DOT=$TLSI_REPO/tests/vm/tools/dot.py
+[ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
+[ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
+ET=${TLSI_SHARED:-../shared}/data/et-open
+[ -d "$ET" ] || fail "no ET Open rules at $ET"
+W=/tmp/ips-dot.$$
+mkdir -p "$W"
+on_exit "rm -rf $W"
+
+CERTS=$W
+mkca testca "tlsi test CA"
+mkca signca "tlsi test signing CA"
+mkleaf site site.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+
+tlsi_basic
+add_addr a br0 10.9.0.254/24
+in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+ANSWER=10.9.0.53
+spawn s python3 "$DOT" server 853 "$W/site.crt" "$W/site.key" "$ANSWER"
+spawn s python3 "$DOT" server 8853 "$W/site.crt" "$W/site.key" "$ANSWER" cbc
+wait_port s 853
+wait_port s 8853
+ctl_ok ssl-proxy add dot ports 853,8853 reset
+ctl_ok ssl-policy add outbound profile p1 proxy dot
+ctl_ok config set ssl-client on
+# the rules image tlsictl publishes for tlsid's userspace relay
+export TLSI_RULES_IMAGE=$W/rules.img
+spawn a "$TLSID" -v --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" --eve "$W/tlsid-eve.json" >>"$W/tlsid.log" 2>&1
+_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
+wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_port a 15443
+
+# dot_q NAME: one DoT query from the client, trusting the signing CA
+# (the certificate the client sees is tlsid's); prints the answer or
+# reset/closed, returns dot.py's status
+dot_q() {
+	in_c env DOT_CA="$W/signca.crt" DOT_SNI=site.test python3 "$DOT" query 10.9.0.2 "${2:-853}" "$1"
+}
+
+# ---- rules: ET Open with a real dns rule made a drop rule -----------------------
+SID=2029107	# ET ADWARE_PUP Observed DNS Query to OSX/Bundalore Domain
+BAD=appsdown.urbanvillager.xyz
+grep -h "sid:$SID;" "$ET"/*.rules | grep '^alert dns' | grep -q "content:\"$BAD\"" ||
+	fail "ET has no enabled dns rule $SID for $BAD"
+cat "$ET"/*.rules | grep -v "sid:$SID;" >"$W/et.rules"
+grep -h "sid:$SID;" "$ET"/*.rules | sed 's/^alert /drop /' >"$W/local.rules"
+cat >>"$W/local.rules" <<'EOF'
+alert dns any any -> any any (msg:"TLSI TEST dot alert only"; dns.query; dotprefix; content:".alert-me.test"; nocase; endswith; classtype:misc-activity; sid:9100101; rev:1;)
+EOF
+out=$(tlsictl rules load --classification "$ET/classification.config" \
+	--var 'HOME_NET=[10.9.0.0/24]' "$W/et.rules" "$W/local.rules")
+NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
+[ -n "$NRULES" ] && [ "$NRULES" -gt 18000 ] || fail "load: $out"
+pass "ET Open (pcre skipped) + local rules: $NRULES rules in the kernel"
+spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
+sleep 0.5
+# eve SID [FILE]: the last EVE record of rule SID, as key=value lines
+eve() {
+	python3 - "${2:-$W/eve.json}" "$1" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+recs = [r for r in recs if r["alert"]["signature_id"] == int(sys.argv[2])]
+if not recs:
+    sys.exit(1)
+def walk(p, o):
+    for k, v in o.items():
+        if isinstance(v, dict):
+            walk(p + k + ".", v)
+        else:
+            print("%s%s=%s" % (p, k, v))
+walk("", recs[-1])
+EOF
+}
+_eve_has() { eve "$1" >/dev/null 2>&1; }
+eve_has() {
+	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
+}
+
+# ---- a benign name resolves, inspected ------------------------------------------
+stats_snapshot
+assert_eq "$(dot_q www.example.org)" "$ANSWER" "benign DoT query"
+[ "$(delta ips_flows_inspected)" -ge 1 ] || fail "ips_flows_inspected did not count"
+assert_delta ips_blocks 0
+_eve_has $SID && fail "EVE record of $SID for a benign name"
+
+# ---- the ET domain: reset, no answer, the EVE record names the rule -------------
+stats_snapshot
+rc=0
+out=$(dot_q $BAD 2>&1) || rc=$?
+[ "$rc" = 2 ] && [ "$out" = reset ] || fail "query for $BAD not reset: rc $rc: $out"
+pass "query for $BAD: the client was reset, no answer"
+assert_delta ips_blocks 1
+wait_until 10 _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
+eve_has $SID "event_type=alert"
+eve_has $SID "alert.action=blocked"
+eve_has $SID "alert.signature=ET ADWARE_PUP Observed DNS Query to OSX/Bundalore Domain"
+eve_has $SID "ssl_inspected=True"
+eve_has $SID "app_proto=dns"
+eve_has $SID "src_ip=10.9.0.1"
+eve_has $SID "dest_ip=10.9.0.2"
+eve_has $SID "dest_port=853"
+eve_has $SID "direction=to_server"
+eve_has $SID "tls.sni=site.test"
+pass "EVE: $SID blocked with ssl_inspected true"
+tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 action drop .* drops [1-9]" ||
+	fail "rules show sid $SID: $(tlsictl rules show sid $SID)"
+
+# ---- an alert-only dns.query rule: reported, answered -----------------------------
+stats_snapshot
+assert_eq "$(dot_q www.Alert-Me.test)" "$ANSWER" "alert-only dns rule"
+wait_until 10 _eve_has 9100101 || fail "no EVE record of 9100101: $(cat "$W/monitor.out")"
+eve_has 9100101 "alert.action=allowed"
+eve_has 9100101 "app_proto=dns"
+assert_delta ips_blocks 0
+
+# ---- the benign name still resolves after the block ------------------------------
+assert_eq "$(dot_q benign.example.net)" "$ANSWER" "benign DoT query after the block"
+
+# ---- the userspace relay: a CBC-only DoT server, the same rule -----------------
+_tlsid_loaded() { grep -q "IPS rules for the userspace relay: $NRULES rules" "$W/tlsid.log"; }
+wait_until 30 _tlsid_loaded || fail "tlsid did not load the rules: $(grep IPS "$W/tlsid.log")"
+assert_eq "$(dot_q www.example.org 8853)" "$ANSWER" "benign DoT query, userspace relay"
+stats_snapshot
+rc=0
+out=$(dot_q $BAD 8853 2>&1) || rc=$?
+[ "$rc" = 2 ] && [ "$out" = reset ] || fail "userspace relay: query for $BAD not reset: rc $rc: $out"
+_reported() { [ "$(delta ssl_blocked)" -ge 1 ]; }
+wait_until 10 _reported || fail "the block was not reported to the kernel"
+assert_delta ssl_relay_userspace 1
+_tlsid_eve() { eve $SID "$W/tlsid-eve.json" >/dev/null 2>&1; }
+wait_until 10 _tlsid_eve || fail "no tlsid EVE record of $SID: $(tail -3 "$W/tlsid.log")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "alert.action=blocked" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "app_proto=dns" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+eve $SID "$W/tlsid-eve.json" | grep -qxF "ssl_inspected=True" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
+pass "userspace relay (CBC): query for $BAD reset, tlsid's EVE record names $SID"
