@@ -944,6 +944,8 @@ static long tlsi_dev_session_info(void __user *arg)
 	/* Not diverted, or its policy was deleted since: all zero. */
 	if (info->policy_id && tlsi_ssl_session_info(tn, info->policy_id, info))
 		info->policy_id = 0;
+	if (!info->policy_id)
+		info->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	err = copy_to_user(arg, info, sizeof(*info)) ? -EFAULT : 0;
 out:
 	kfree(info);

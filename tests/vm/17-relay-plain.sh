@@ -72,6 +72,10 @@ for c in certs-len-without-address certs-address-without-len certs-too-long \
 	expect_line "$c EINVAL"
 done
 expect_line "certs-bad-address EFAULT"
+expect_line "info-not-a-socket ENOTSOCK"
+expect_line "info-bad-fd EBADF"
+expect_line "info-udp ENOTSOCK"
+expect_line "info-not-diverted ok 0 4294967295"
 expect_line "bad-result EINVAL"
 expect_line "bad-reason EINVAL"
 expect_line "idle-too-long EINVAL"

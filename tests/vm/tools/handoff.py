@@ -36,6 +36,21 @@ def ioc_w(nr, size):
 
 
 IOC_HANDOFF = ioc_w(1, struct.calcsize(HANDOFF_FMT))
+# struct tlsi_session_info: client_fd, policy_id, ssl_flags, min_rsa_bits,
+# service + 3 reserved, policy, proxy, cert, trust_store, inspect_depth
+SESSION_INFO_FMT = "<iIIIB3s129s129s65s65sI"
+IOC_SESSION_INFO = (3 << 30) | (struct.calcsize(SESSION_INFO_FMT) << 16) | (MAGIC << 8) | 3
+
+
+def session_info(dev, fd):
+    """'ok policy_id inspect_depth' or the errno name."""
+    buf = bytearray(struct.pack(SESSION_INFO_FMT, fd, 0, 0, 0, 0, b"", b"", b"", b"", b"", 0))
+    try:
+        fcntl.ioctl(dev, IOC_SESSION_INFO, buf)
+    except OSError as e:
+        return ename(e.errno)
+    v = struct.unpack(SESSION_INFO_FMT, bytes(buf))
+    return "ok %d %d" % (v[1], v[10])
 IOC_REPORT = ioc_w(2, struct.calcsize(REPORT_FMT))
 
 
@@ -143,6 +158,11 @@ def bad(port, host, uport):
     for name, kw in cases:
         cfd, sfd = kw.pop("cfd"), kw.pop("sfd")
         print(name, handoff(dev, cfd, sfd, **kw), flush=True)
+    # TLSI_IOC_SESSION_INFO on what is not a diverted TCP socket.
+    print("info-not-a-socket", session_info(dev, f.fileno()), flush=True)
+    print("info-bad-fd", session_info(dev, 9999), flush=True)
+    print("info-udp", session_info(dev, udp.fileno()), flush=True)
+    print("info-not-diverted", session_info(dev, c.fileno()), flush=True)
     # A good one, then the same sockets again: they are the module's now.
     good = (rec(REC_SUBJECT, b"CN=x") + rec(REC_ISSUER, b"CN=y") + rec(REC_SERIAL, b"01") +
             rec(REC_DER, b"\x30\x00") * 8)
