@@ -105,6 +105,7 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
 	/* packet trace (trace.c) */
 	[TLSI_A_FLOW_ID]	= { .type = NLA_U64 },
+	[TLSI_A_TRACE_ID]	= { .type = NLA_U64 },
 	[TLSI_A_IPS_TRACE]	= NLA_POLICY_MAX(NLA_U8, TLSI_IPS_TRACE_MAX),
 	[TLSI_A_IPS_TRACE_BYTES] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_bytes_range),
 	[TLSI_A_IPS_TRACE_BUFFER] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_buffer_range),

@@ -288,6 +288,7 @@ static int tlsi_trace_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TLSI_A_TRACE_FLAGS,
 			pos + n == rec->len ? rec->flags : rec->flags & ~TLSI_TRACE_F_CAPPED) ||
 	    nla_put_u64_64bit(skb, TLSI_A_BYTES, n, TLSI_A_PAD) ||
+	    nla_put_u64_64bit(skb, TLSI_A_TRACE_ID, rec->id, TLSI_A_PAD) ||
 	    (data && n && nla_put(skb, TLSI_A_TRACE_DATA, n, rec->data + pos))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -346,13 +347,17 @@ int tlsi_trace_clear(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_trace_buf *tb = &tlsi_ips_pernet(tlsi_pernet(genl_info_net(info)))->trace;
 	struct nlattr *fa = info->attrs[TLSI_A_FLOW_ID];
+	struct nlattr *ia = info->attrs[TLSI_A_TRACE_ID];
 	struct tlsi_trace_rec *rec, *tmp;
 	u64 flow_id = fa ? nla_get_u64(fa) : 0;
+	u64 last = ia ? nla_get_u64(ia) : U64_MAX;
 	LIST_HEAD(gone);
 	u32 n = 0;
 
 	spin_lock(&tb->lock);
 	list_for_each_entry_safe(rec, tmp, &tb->recs, list) {
+		if (rec->id > last)
+			break;
 		if (fa && rec->flow_id != flow_id)
 			continue;
 		list_move_tail(&rec->list, &gone);

@@ -155,9 +155,12 @@
  *                                 (of the data in its direction's stream),
  *                                 TIMESTAMP, SID (the rule that started the
  *                                 trace), TRACE_FLAGS, BYTES (of the data),
- *                                 [TRACE_DATA] (not with HEADERS_ONLY)
- *   TLSI_CMD_TRACE_CLEAR          [FLOW_ID]: drop the records (of that flow;
- *                                 ENOENT when it has none)
+ *                                 TRACE_ID, [TRACE_DATA] (not with
+ *                                 HEADERS_ONLY)
+ *   TLSI_CMD_TRACE_CLEAR          [FLOW_ID], [TRACE_ID]: drop the records (of
+ *                                 that flow; with ids up to TRACE_ID, i.e.
+ *                                 what a dump returned); ENOENT when a
+ *                                 FLOW_ID has none
  */
 #ifndef _UAPI_LINUX_TLSI_H
 #define _UAPI_LINUX_TLSI_H
@@ -376,6 +379,7 @@ enum tlsi_attr {
 	TLSI_A_TRACE_FLAGS,		/* u32 TLSI_TRACE_F_* of a record */
 	TLSI_A_TRACE_USED,		/* u64 bytes held by trace records */
 	TLSI_A_TRACE_RECORDS,		/* u32 trace records held */
+	TLSI_A_TRACE_ID,		/* u64 a trace record's id (ids only grow) */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
