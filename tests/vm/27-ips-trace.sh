@@ -134,7 +134,7 @@ tcpdump -nn -e -r "$W/eth.pcap" 2>&1 | grep -q "02:00:00:00:00:01 > 02:00:00:00:
 
 # ---- `trace alerts': an alert without tlsi_trace traces too ---------------------------
 ctl_ok rules config trace alerts
-tlsictl rules config | grep -q "^trace alerts " || fail "rules config: $(tlsictl rules config)"
+tlsictl rules config | grep -q " trace alerts trace-bytes " || fail "rules config: $(tlsictl rules config)"
 stats_snapshot
 assert_eq "$(curl_c https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule, trace alerts"
 assert_delta ips_traces_started 1
