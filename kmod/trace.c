@@ -143,6 +143,12 @@ void tlsi_trace_chunk(struct tlsi_inspect_session *is, struct tlsi_trace_flow *t
 			break;
 		done += n;
 	}
+	/* The cap was reached exactly at a chunk's end: say so in a record. */
+	if (!take) {
+		h.offset = offset;
+		h.flags = TLSI_TRACE_F_CAPPED;
+		tlsi_trace_append(is->tn, &h, NULL, 0);
+	}
 	tf->bytes += take;	/* a lost piece still counts: the cap is on memory */
 	if (take < len) {
 		tf->capped = true;
