@@ -225,6 +225,7 @@ struct tlsi_trace_cursor {
 	u32 flags;			/* TLSI_TRACE_DUMP_F_* */
 	u64 flow_id;
 	bool has_flow;
+	bool checked;			/* the request, in the first call */
 };
 static_assert(sizeof(struct tlsi_trace_cursor) <= sizeof_field(struct netlink_callback, ctx));
 
@@ -242,30 +243,43 @@ int tlsi_trace_dump_start(struct netlink_callback *cb)
 {
 	struct tlsi_trace_cursor *cur = (struct tlsi_trace_cursor *)cb->ctx;
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
-	struct tlsi_net *tn = tlsi_pernet(sock_net(cb->skb->sk));
-	struct tlsi_trace_buf *tb = &tlsi_ips_pernet(tn)->trace;
-	bool found;
 
 	memset(cur, 0, sizeof(*cur));
-	if (di->attrs[TLSI_A_FLAGS]) {
+	if (di->attrs[TLSI_A_FLAGS])
 		cur->flags = nla_get_u32(di->attrs[TLSI_A_FLAGS]);
-		if (cur->flags & ~__TLSI_TRACE_DUMP_F_ALL) {
-			NL_SET_ERR_MSG_ATTR(cb->extack, di->attrs[TLSI_A_FLAGS],
-					    "unknown trace dump flags");
-			return -EOPNOTSUPP;
-		}
-	}
 	if (di->attrs[TLSI_A_FLOW_ID]) {
 		cur->has_flow = true;
 		cur->flow_id = nla_get_u64(di->attrs[TLSI_A_FLOW_ID]);
-		spin_lock(&tb->lock);
-		found = tlsi_trace_has_flow_locked(tb, cur->flow_id);
-		spin_unlock(&tb->lock);
-		if (!found) {
-			tlsi_extack_fmt(cb->extack, di->attrs[TLSI_A_FLOW_ID],
-					"no trace records of flow %llu", cur->flow_id);
-			return -ENOENT;
-		}
+	}
+	return 0;
+}
+
+/*
+ * The request is checked in the first dump call, not in start: in 6.1 a
+ * dump's start has no extack (cb->extack is set around dump calls only),
+ * and an error of the first call reaches userspace in NLMSG_DONE with it.
+ */
+static int tlsi_trace_dump_check(struct netlink_callback *cb, struct tlsi_trace_buf *tb)
+{
+	struct tlsi_trace_cursor *cur = (struct tlsi_trace_cursor *)cb->ctx;
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	bool found;
+
+	cur->checked = true;
+	if (cur->flags & ~__TLSI_TRACE_DUMP_F_ALL) {
+		tlsi_extack_fmt(cb->extack, di->attrs[TLSI_A_FLAGS],
+				"unknown trace dump flags 0x%x", cur->flags);
+		return -EOPNOTSUPP;
+	}
+	if (!cur->has_flow)
+		return 0;
+	spin_lock(&tb->lock);
+	found = tlsi_trace_has_flow_locked(tb, cur->flow_id);
+	spin_unlock(&tb->lock);
+	if (!found) {
+		tlsi_extack_fmt(cb->extack, di->attrs[TLSI_A_FLOW_ID],
+				"no trace records of flow %llu", cur->flow_id);
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -317,6 +331,11 @@ int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct tlsi_trace_rec *rec;
 	int err = 0;
 
+	if (!cur->checked) {
+		err = tlsi_trace_dump_check(cb, tb);
+		if (err)
+			return err;
+	}
 	spin_lock(&tb->lock);
 	list_for_each_entry(rec, &tb->recs, list) {
 		if (rec->id < cur->id)
