@@ -93,6 +93,7 @@ struct tlsi_trace_buf {
 	u64 next_id;
 	u64 used;			/* bytes charged */
 	u32 nrecs;
+	u32 mid_removals;		/* clears of one flow's records (dump hints) */
 };
 
 struct tlsi_ips_net {

@@ -221,11 +221,24 @@ u8 tlsi_ips_meta_trace(const char *m, u32 len)
 /* A dump's position, in cb->ctx: the next record id and the byte in it. */
 struct tlsi_trace_cursor {
 	u64 id;
+	u64 flow_id;
+	/*
+	 * Where the last call stopped, so the next one need not walk the
+	 * list from its head: the last record it visited (hint_after: done
+	 * with it, go on after it). Used only while it is provably on the
+	 * list: no record was removed from the middle since
+	 * (tlsi_trace_buf.mid_removals) and the oldest record's id is not
+	 * above hint_id (eviction and prefix clears remove the lowest ids
+	 * first).
+	 */
+	struct tlsi_trace_rec *hint;
+	u64 hint_id;
+	u32 hint_mid;
 	u32 pos;
 	u32 flags;			/* TLSI_TRACE_DUMP_F_* */
-	u64 flow_id;
 	bool has_flow;
 	bool checked;			/* the request, in the first call */
+	bool hint_after;
 };
 static_assert(sizeof(struct tlsi_trace_cursor) <= sizeof_field(struct netlink_callback, ctx));
 
@@ -328,7 +341,7 @@ int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct tlsi_net *tn = tlsi_pernet(sock_net(cb->skb->sk));
 	struct tlsi_trace_buf *tb = &tlsi_ips_pernet(tn)->trace;
 	bool data = !(cur->flags & TLSI_TRACE_DUMP_F_HEADERS_ONLY);
-	struct tlsi_trace_rec *rec;
+	struct tlsi_trace_rec *rec, *last = NULL;
 	int err = 0;
 
 	if (!cur->checked) {
@@ -337,7 +350,12 @@ int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			return err;
 	}
 	spin_lock(&tb->lock);
-	list_for_each_entry(rec, &tb->recs, list) {
+	rec = list_first_entry(&tb->recs, struct tlsi_trace_rec, list);
+	if (cur->hint && cur->hint_mid == tb->mid_removals && !list_empty(&tb->recs) &&
+	    rec->id <= cur->hint_id)
+		rec = cur->hint_after ? list_next_entry(cur->hint, list) : cur->hint;
+	list_for_each_entry_from(rec, &tb->recs, list) {
+		last = rec;
 		if (rec->id < cur->id)
 			continue;
 		if (rec->id > cur->id) {
@@ -361,6 +379,12 @@ int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		cur->pos = 0;
 	}
 out:
+	if (last) {
+		cur->hint = last;
+		cur->hint_id = last->id;
+		cur->hint_after = !err;		/* stopped inside last, or after it */
+		cur->hint_mid = tb->mid_removals;
+	}
 	spin_unlock(&tb->lock);
 	/* Not even one piece fits an empty skb: say so instead of looping. */
 	if (err && !skb->len)
@@ -390,6 +414,8 @@ int tlsi_trace_clear(struct sk_buff *skb, struct genl_info *info)
 		tb->nrecs--;
 		n++;
 	}
+	if (fa && n)
+		tb->mid_removals++;	/* invalidates the dumps' hints */
 	spin_unlock(&tb->lock);
 	tlsi_trace_free_list(&gone);
 	if (fa && !n) {

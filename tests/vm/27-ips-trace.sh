@@ -218,6 +218,20 @@ ctl_ok trace save "$W/evicted.pcap"
 tcpdump -nn -vv -r "$W/evicted.pcap" >"$W/evicted.vv" 2>&1 || fail "tcpdump: $(tail -3 "$W/evicted.vv")"
 ! grep -Eiq "incorrect|truncated|bad" "$W/evicted.vv" || fail "tcpdump complains about the evicted trace"
 
+# ---- dumps while records are added and evicted ---------------------------------------------
+curl_c -H "X-Tlsi-Trace: me" --limit-rate 500k https://site.test/big >/dev/null 2>&1 &
+busy=$!
+saves=0
+for i in $(seq 1 15); do
+	tlsictl trace save "$W/busy.pcap" >/dev/null 2>&1 || fail "trace save $i during eviction"
+	tcpdump -nn -vv -r "$W/busy.pcap" >"$W/busy.vv" 2>&1 || fail "tcpdump of busy save $i: $(tail -2 "$W/busy.vv")"
+	! grep -Eiq "incorrect|truncated|bad" "$W/busy.vv" || fail "tcpdump complains about busy save $i"
+	tlsictl trace show >/dev/null || fail "trace show $i during eviction"
+	saves=$((saves + 1))
+done
+wait "$busy" || fail "the traced download failed"
+pass "$saves saves and shows while a traced download evicted records"
+
 # ---- save --clear drops exactly what was saved ------------------------------------------------------
 ctl_ok trace save "$W/all.pcap" --clear
 [ -s "$W/all.pcap" ] || fail "save --clear wrote nothing"
