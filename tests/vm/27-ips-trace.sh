@@ -238,6 +238,24 @@ ctl_ok trace save "$W/all.pcap" --clear
 assert_eq "$(tlsictl trace show)" "" "trace show after save --clear"
 tlsictl rules config | grep -q "trace-used 0 trace-records 0" || fail "after --clear: $(tlsictl rules config)"
 ctl_ok rules config trace-buffer 4M
+
+# ---- dumps while flows' records are cleared from the middle of the buffer ------------------
+for i in 1 2 3; do
+	curl_c -H "X-Tlsi-Trace: me" https://site.test/big >/dev/null || fail "traced download $i"
+done
+flows=$(tlsictl trace show | awk '{ print $1 }')
+[ "$(echo "$flows" | wc -l)" = 3 ] || fail "three traced downloads: $(tlsictl trace show)"
+(for f in $flows; do sleep 0.3; tlsictl trace clear --flow "$f" >/dev/null 2>&1; done) &
+clearer=$!
+for i in 1 2 3 4 5 6; do
+	rc=0
+	out=$(tlsictl trace save "$W/mid.pcap" 2>&1) || rc=$?
+	[ "$rc" = 0 ] || echo "$out" | grep -q "no trace records to save" || fail "save $i while clearing: $out"
+	[ "$rc" != 0 ] || tcpdump -nn -r "$W/mid.pcap" >/dev/null 2>&1 || fail "tcpdump of save $i while clearing"
+done
+wait "$clearer"
+assert_eq "$(tlsictl trace show)" "" "trace show after clearing each flow"
+pass "saves of 3 MB traces while their flows were cleared one by one"
 # trace clear
 assert_eq "$(curl_c --local-port 40124 "$URL")" "site.test says hello" "traced attack again"
 wait_until 10 _eve_has $SID
