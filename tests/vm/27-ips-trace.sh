@@ -43,7 +43,7 @@ curl_c() {
 	in_c curl -sS --max-time 30 --resolve site.test:443:10.9.0.2 --cacert "$W/signca.crt" "$@"
 }
 spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-	--trust "$W/testca.crt" --trace-file "$W/tlsid.pcap" >>"$W/tlsid.log" 2>&1
+	--trust "$W/testca.crt" --trace-file "$W/tlsid.pcap" --trace-file-max 6000 >>"$W/tlsid.log" 2>&1
 TLSID_PID=$!
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
@@ -281,6 +281,19 @@ grep -qF "site.test says hello" "$W/tlsid.txt" || fail "the response is not in t
 tcpdump -nn -vv -r "$W/tlsid.pcap" >"$W/tlsid.vv" 2>&1 || fail "tcpdump -vv of tlsid's trace"
 ! grep -Eiq "incorrect|truncated|bad" "$W/tlsid.vv" || fail "tcpdump complains about tlsid's trace"
 pass "tlsid's userspace relay traced the CBC session into its --trace-file"
+
+# ---- tlsid's trace file is bounded (--trace-file-max 6000) -------------------------
+size0=$(stat -c %s "$W/tlsid.pcap")
+[ "$size0" -lt 6000 ] || fail "tlsid's trace file already has $size0 bytes"
+got=$(curl_c --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 -H "X-Tlsi-Trace: me" https://site.test/big |
+	sha256sum | cut -d' ' -f1)
+assert_eq "$got" "$(sha256sum <"$W/big.bin" | cut -d' ' -f1)" "CBC download with a full trace file"
+_full_logged() { grep -q "no more traces" "$W/tlsid.log"; }
+wait_until 10 _full_logged || fail "tlsid did not log its full trace file: $(tail -3 "$W/tlsid.log")"
+size=$(stat -c %s "$W/tlsid.pcap")
+[ "$size" -ge 6000 ] && [ "$size" -lt $((6000 + 20000)) ] || fail "tlsid's trace file: $size bytes with --trace-file-max 6000"
+tcpdump -nn -r "$W/tlsid.pcap" >/dev/null 2>&1 || fail "tcpdump of the full trace file"
+pass "tlsid's trace file stopped at $size bytes (--trace-file-max 6000)"
 
 # ---- unload with a traced session live, records held ---------------------------------------------------
 ctl_ok rules config trace alerts

@@ -76,6 +76,8 @@ static const char usage[] =
 "  --trace-file FILE       their packet traces (IPS action trace: rules with\n"
 "                          metadata tlsi_trace, or every alert with `tlsictl\n"
 "                          rules config trace alerts'), appended as pcap\n"
+"  --trace-file-max BYTES  stop adding traces once the file has BYTES\n"
+"                          (default 256 MiB; counted, logged once)\n"
 "  --handshake-timeout S   from accept to relaying (default 15)\n"
 "  --idle-timeout S        relayed sessions without traffic (default 300)\n"
 "  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
@@ -100,7 +102,7 @@ enum {
 	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
-	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE,
+	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX,
 };
 
 static const struct option options[] = {
@@ -120,6 +122,7 @@ static const struct option options[] = {
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
 	{ "trace-file",		required_argument, NULL, OPT_TRACE_FILE },
+	{ "trace-file-max",	required_argument, NULL, OPT_TRACE_FILE_MAX },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "cache-size",		required_argument, NULL, OPT_CACHE },
@@ -168,6 +171,7 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->rules_image = ri_path();
+	c->trace_file_max = TLSID_TRACE_FILE_MAX_DEFAULT;
 	while ((o = getopt_long(argc, argv, "fvh", options, NULL)) != -1) {
 		switch (o) {
 		case OPT_PORT:
@@ -227,6 +231,9 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			break;
 		case OPT_TRACE_FILE:
 			c->trace_file = optarg;
+			break;
+		case OPT_TRACE_FILE_MAX:
+			c->trace_file_max = number("--trace-file-max", optarg, 1, 1UL << 40);
 			break;
 		case OPT_WORKERS:
 			c->workers = (int)number("--workers", optarg, 1, TLSID_WORKERS_MAX);

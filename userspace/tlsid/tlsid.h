@@ -132,6 +132,7 @@ struct tlsid_config {
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
 	const char *trace_file;		/* trace.c: pcap traces of the userspace relay */
+	unsigned long trace_file_max;	/* bytes; traces stop there */
 };
 
 extern struct tlsid_config tlsid_cfg;
@@ -197,6 +198,7 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_trace_bytes)						\
 	X(ips_trace_capped)						\
 	X(ips_trace_errors)						\
+	X(ips_trace_file_full)						\
 	X(internal_errors)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
@@ -451,7 +453,9 @@ struct tlsid_trace {
 	struct tlsi_pcap_flow pf;
 };
 
-/* Open (or, on SIGHUP, reopen) FILE for appending; 0 or -1 (logged). */
+#define TLSID_TRACE_FILE_MAX_DEFAULT	(256UL << 20)
+
+/* Open FILE for appending; 0 or -1 (logged). */
 int tlsid_trace_open(const char *path);
 void tlsid_trace_close(void);
 bool tlsid_trace_enabled(void);

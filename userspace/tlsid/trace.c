@@ -9,10 +9,14 @@
  *
  * Workers append under one mutex, a chunk at a time, and flush, so the file
  * is whole between chunks (tcpdump can read it while tlsid runs). A write
- * error is counted and logged once; the sessions go on.
+ * error is counted and logged once; the sessions go on. The file is bounded:
+ * once it holds --trace-file-max bytes (checked before each chunk, so it
+ * may pass the bound by one chunk's packets) nothing more is added
+ * (ips_trace_file_full, logged once); rotate it by hand and restart tlsid.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,7 +25,8 @@
 
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tlsi_pcap trace_w;		/* under trace_lock */
-static bool trace_open, trace_error_logged;
+static bool trace_open, trace_error_logged, trace_full_logged;
+static uint64_t trace_size;			/* the file's bytes, under trace_lock */
 
 int tlsid_trace_open(const char *path)
 {
@@ -36,8 +41,11 @@ int tlsid_trace_open(const char *path)
 		tlsid_log_error("--trace-file: %s", err);
 		rc = -1;
 	} else {
+		struct stat st;
+
 		trace_open = true;
 		trace_error_logged = false;
+		trace_size = fstat(fileno(trace_w.f), &st) ? 0 : (uint64_t)st.st_size;
 	}
 	pthread_mutex_unlock(&trace_lock);
 	return rc;
@@ -70,6 +78,28 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Under trace_lock: room for more? (counted and logged once when not) */
+static bool trace_room(void)
+{
+	if (trace_size < tlsid_cfg.trace_file_max)
+		return true;
+	tlsid_count(TLSID_C_ips_trace_file_full);
+	if (!trace_full_logged)
+		tlsid_log_error("--trace-file: %s holds %llu bytes (--trace-file-max): no more traces",
+				trace_w.path, (unsigned long long)trace_size);
+	trace_full_logged = true;
+	return false;
+}
+
+/* Under trace_lock, after a write: where the file ends now. */
+static void trace_grew(void)
+{
+	long pos = ftell(trace_w.f);
+
+	if (pos > 0)
+		trace_size = (uint64_t)pos;
 }
 
 /* Under trace_lock: a write failed. */
@@ -105,12 +135,13 @@ void tlsid_trace_data(struct tlsid_trace *t, unsigned int dir, uint64_t off,
 		return;
 	take = t->bytes >= cap ? 0 : (cap - t->bytes < len ? (size_t)(cap - t->bytes) : len);
 	pthread_mutex_lock(&trace_lock);
-	if (trace_open && take) {
+	if (trace_open && take && trace_room()) {
 		if (tlsi_pcap_data(&trace_w, &t->pf, (int)dir, off, data, take, now_ns(), err,
 				   sizeof(err)))
 			trace_failed(err);
 		else if (fflush(trace_w.f))
 			trace_failed(strerror(errno));
+		trace_grew();
 	}
 	pthread_mutex_unlock(&trace_lock);
 	t->bytes += take;
@@ -130,7 +161,8 @@ void tlsid_trace_end(struct tlsid_trace *t, const uint64_t seen[2])
 	if (!t->on)
 		return;
 	pthread_mutex_lock(&trace_lock);
-	for (d = 0; d < 2 && trace_open; d++) {
+	/* A flow whose handshake never made it into the file gets no FINs. */
+	for (d = 0; d < 2 && trace_open && t->pf.started && trace_room(); d++) {
 		err[0] = '\0';
 		if (tlsi_pcap_fin(&trace_w, &t->pf, d, seen[d], ts, err, sizeof(err))) {
 			trace_failed(err);
@@ -139,6 +171,8 @@ void tlsid_trace_end(struct tlsid_trace *t, const uint64_t seen[2])
 	}
 	if (trace_open && fflush(trace_w.f))
 		trace_failed(strerror(errno));
+	if (trace_open)
+		trace_grew();
 	pthread_mutex_unlock(&trace_lock);
 	t->on = false;
 }
