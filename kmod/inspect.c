@@ -41,6 +41,7 @@ struct tlsi_ips_session {
 	bool passed;			/* counted as passed */
 	bool quarantined;		/* the client was quarantined */
 	bool tls_done;			/* tlsi_eng_tls() was called */
+	struct tlsi_trace_flow trace;	/* packet trace (trace.c) */
 };
 
 /* One alert whose event waits for the end of the engine call. */
@@ -60,6 +61,9 @@ struct tlsi_ips_call {
 	u32 quarantine_rule;
 	u32 timeout;			/* the setting, for U32_MAX metadata */
 	bool global_quarantine;
+	u8 trace_mode;			/* the setting: enum tlsi_ips_trace */
+	bool trace;			/* a traced rule fired in this call */
+	u32 trace_sid;			/* the first of them */
 	unsigned int ndefer;
 	struct tlsi_ips_deferred defer[TLSI_IPS_DEFER];
 };
@@ -202,6 +206,11 @@ static void tlsi_ips_on_alert(void *arg, struct tlsi_eng_flow *f,
 	if (a->action == TLSI_ACT_DROP || a->action == TLSI_ACT_REJECT)
 		tlsi_eng_count(&k->im->drops[a->rule]);
 	tlsi_count(k->tn, TLSI_CNT_IPS_ALERTS);
+	if (!k->trace && (k->trace_mode == TLSI_IPS_TRACE_ALERTS ||
+			  (k->im->trace && k->im->trace[a->rule]))) {
+		k->trace = true;
+		k->trace_sid = le32v(k->im->eng.rules[a->rule].sid);
+	}
 	q = tlsi_ips_quarantine_for(k, a->rule);
 	if (q && !k->quarantine) {
 		k->quarantine = q;
@@ -350,6 +359,7 @@ static enum tlsi_eng_verdict tlsi_ips_run(struct tlsi_ips_call *k, unsigned int 
 
 	k->global_quarantine = READ_ONCE(in->cfg.quarantine);
 	k->timeout = READ_ONCE(in->cfg.quarantine_timeout);
+	k->trace_mode = READ_ONCE(in->cfg.trace);
 	mutex_lock(&slot->lock);
 	c.s = slot->s;
 	/* What tlsid saw of the handshake, once per session: tls.* rules. */
@@ -460,6 +470,9 @@ int tlsi_inspect_start(struct tlsi_inspect_session *is)
 		k.im = im;
 		k.ss = is->engine;
 		tlsi_ips_verdict(is, k.ss, tlsi_ips_run(&k, 0, NULL, 0, true));
+		/* a traced tls.* rule: the session's chunks from the first on */
+		if (k.trace)
+			tlsi_trace_start(is, &k.ss->trace, k.ss->flow_id, k.trace_sid);
 		tlsi_ips_after(&k);
 	}
 	tlsi_ips_put(im);
@@ -480,6 +493,9 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 			       TLSI_CNT_INSPECT_BYTES_S2C, len);
 	if (!is->decrypted || IS_ERR(ss) || !len)
 		return ss && !IS_ERR(ss) && ss->blocked ? TLSI_INSPECT_BLOCK : TLSI_INSPECT_PASS;
+	/* A traced session records every chunk, inspected or not. */
+	if (ss && ss->trace.on)
+		tlsi_trace_chunk(is, &ss->trace, ss->flow_id, dir, data, len);
 	if (ss && ss->blocked)
 		return TLSI_INSPECT_BLOCK;
 	k.im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
@@ -497,6 +513,11 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 	v = tlsi_ips_run(&k, dir == TLSI_DIR_C2S ? TLSI_DIR_TO_SERVER : TLSI_DIR_TO_CLIENT,
 			 data, len, false);
 	tlsi_count_add(is->tn, TLSI_CNT_IPS_BYTES, len);
+	if (k.trace && !ss->trace.on) {
+		/* from the chunk that fired the rule on */
+		tlsi_trace_start(is, &ss->trace, ss->flow_id, k.trace_sid);
+		tlsi_trace_chunk(is, &ss->trace, ss->flow_id, dir, data, len);
+	}
 	tlsi_ips_after(&k);
 	tlsi_ips_put(k.im);
 	return tlsi_ips_verdict(is, ss, v);
@@ -515,9 +536,12 @@ void tlsi_inspect_end(struct tlsi_inspect_session *is)
 	if (k.im && !ss->blocked && ss->f.eng_id == k.im->eng.id) {
 		k.ss = ss;
 		tlsi_ips_run(&k, 0, NULL, 0, false);
+		if (k.trace)
+			tlsi_trace_start(is, &ss->trace, ss->flow_id, k.trace_sid);
 		tlsi_ips_after(&k);
 	}
 	tlsi_ips_put(k.im);
+	tlsi_trace_end(is, &ss->trace, ss->flow_id);
 out:
 	tlsi_ips_session_free(is);
 }

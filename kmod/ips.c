@@ -65,6 +65,7 @@ static void tlsi_ips_image_free(struct tlsi_ips_image *im)
 	}
 	kvfree(im->thresh);
 	kvfree(im->quarantine);
+	kvfree(im->trace);
 	kvfree(im->drops);
 	kvfree(im->alerts);
 	kvfree(im->hits);
@@ -153,7 +154,7 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 						 size_t errlen)
 {
 	struct tlsi_ips_image *im;
-	u32 i, nthresh = 0, nquar = 0;
+	u32 i, nthresh = 0, nquar = 0, ntrace = 0;
 	int cpu;
 
 	im = kzalloc(sizeof(*im), GFP_KERNEL_ACCOUNT);
@@ -185,6 +186,8 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 		mlen = tlsi_ips_str(im, &r->meta, &m, U32_MAX);
 		if (mlen && tlsi_ips_meta_quarantine(m, mlen))
 			nquar++;
+		if (mlen && tlsi_ips_meta_trace(m, mlen))
+			ntrace++;
 		if (!(i & 4095))
 			cond_resched();
 	}
@@ -198,6 +201,18 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
 
 			im->quarantine[i] = mlen ? tlsi_ips_meta_quarantine(m, mlen) : 0;
+		}
+	}
+	if (ntrace) {
+		im->trace = kvcalloc(im->eng.nrules, sizeof(u8), GFP_KERNEL_ACCOUNT);
+		if (!im->trace)
+			goto fail;
+		im->memory += im->eng.nrules;
+		for (i = 0; i < im->eng.nrules; i++) {
+			const char *m;
+			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
+
+			im->trace[i] = mlen ? tlsi_ips_meta_trace(m, mlen) : 0;
 		}
 	}
 	if (nthresh) {
@@ -916,11 +931,14 @@ int tlsi_ips_cfg_get(struct sk_buff *skb, struct genl_info *info)
 	struct tlsi_ips_net *in = tlsi_ips_info_net(info);
 	struct tlsi_ips_config c;
 	struct sk_buff *msg;
+	u64 trace_used;
+	u32 trace_recs;
 	void *hdr;
 
 	mutex_lock(&in->lock);
 	c = in->cfg;
 	mutex_unlock(&in->lock);
+	tlsi_trace_usage(in, &trace_used, &trace_recs);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -928,7 +946,12 @@ int tlsi_ips_cfg_get(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr || nla_put_u8(msg, TLSI_A_IPS_QUARANTINE, c.quarantine) ||
 	    nla_put_u32(msg, TLSI_A_TIMEOUT, c.quarantine_timeout) ||
 	    nla_put_u32(msg, TLSI_A_IPS_DEPTH, c.depth) ||
-	    nla_put_u32(msg, TLSI_A_IPS_BODY_DEPTH, c.body_depth)) {
+	    nla_put_u32(msg, TLSI_A_IPS_BODY_DEPTH, c.body_depth) ||
+	    nla_put_u8(msg, TLSI_A_IPS_TRACE, c.trace) ||
+	    nla_put_u32(msg, TLSI_A_IPS_TRACE_BYTES, c.trace_bytes) ||
+	    nla_put_u32(msg, TLSI_A_IPS_TRACE_BUFFER, c.trace_buffer) ||
+	    nla_put_u64_64bit(msg, TLSI_A_TRACE_USED, trace_used, TLSI_A_PAD) ||
+	    nla_put_u32(msg, TLSI_A_TRACE_RECORDS, trace_recs)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -942,7 +965,8 @@ int tlsi_ips_cfg_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **a = info->attrs;
 
 	if (!a[TLSI_A_IPS_QUARANTINE] && !a[TLSI_A_TIMEOUT] && !a[TLSI_A_IPS_DEPTH] &&
-	    !a[TLSI_A_IPS_BODY_DEPTH]) {
+	    !a[TLSI_A_IPS_BODY_DEPTH] && !a[TLSI_A_IPS_TRACE] && !a[TLSI_A_IPS_TRACE_BYTES] &&
+	    !a[TLSI_A_IPS_TRACE_BUFFER]) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no IPS setting given");
 		return -EINVAL;
 	}
@@ -955,6 +979,15 @@ int tlsi_ips_cfg_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(in->cfg.depth, nla_get_u32(a[TLSI_A_IPS_DEPTH]));
 	if (a[TLSI_A_IPS_BODY_DEPTH])
 		WRITE_ONCE(in->cfg.body_depth, nla_get_u32(a[TLSI_A_IPS_BODY_DEPTH]));
+	/* Ranges are checked by the policy (extack names the attribute). */
+	if (a[TLSI_A_IPS_TRACE])
+		WRITE_ONCE(in->cfg.trace, nla_get_u8(a[TLSI_A_IPS_TRACE]));
+	if (a[TLSI_A_IPS_TRACE_BYTES])
+		WRITE_ONCE(in->cfg.trace_bytes, nla_get_u32(a[TLSI_A_IPS_TRACE_BYTES]));
+	if (a[TLSI_A_IPS_TRACE_BUFFER]) {
+		WRITE_ONCE(in->cfg.trace_buffer, nla_get_u32(a[TLSI_A_IPS_TRACE_BUFFER]));
+		tlsi_trace_shrink(tlsi_pernet(genl_info_net(info)), in->cfg.trace_buffer);
+	}
 	mutex_unlock(&in->lock);
 	return 0;
 }
@@ -967,6 +1000,7 @@ static int __net_init tlsi_ips_net_init(struct net *net)
 
 	mutex_init(&in->lock);
 	in->cfg.quarantine_timeout = TLSI_IPS_QUARANTINE_DEFAULT;
+	tlsi_trace_net_init(in);
 	return 0;
 }
 
@@ -980,6 +1014,7 @@ static void __net_exit tlsi_ips_net_exit(struct net *net)
 	tlsi_ips_stage_clear(&in->stage);
 	tlsi_ips_publish(in, NULL);
 	mutex_unlock(&in->lock);
+	tlsi_trace_net_exit(in);
 	mutex_destroy(&in->lock);
 }
 

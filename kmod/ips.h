@@ -39,6 +39,8 @@ struct tlsi_ips_image {
 	u32 *quarantine;		/* per rule: metadata tlsi_quarantine
 					 * seconds (U32_MAX: the global
 					 * timeout), 0 none; NULL: no rule has it */
+	u8 *trace;			/* per rule: metadata tlsi_trace (1);
+					 * NULL: no rule has it */
 	struct tlsi_eng_thresh *thresh;
 	struct tlsi_ips_scratch *scratch;	/* [nr_cpu_ids] */
 	size_t scratch_size;
@@ -60,6 +62,38 @@ struct tlsi_ips_config {
 	u32 quarantine_timeout;		/* s, 0 = never expires */
 	u32 depth;			/* per direction, 0 = all */
 	u32 body_depth;			/* per HTTP body, 0 = all */
+	u8 trace;			/* enum tlsi_ips_trace */
+	u32 trace_bytes;		/* recorded per traced flow */
+	u32 trace_buffer;		/* bytes of records per namespace */
+};
+
+/*
+ * Packet trace (trace.c): the decrypted chunks of traced flows, oldest
+ * first, bounded by the trace_buffer setting (a record is charged its
+ * struct and its data); the oldest whole records are evicted for new ones.
+ */
+struct tlsi_trace_rec {
+	struct list_head list;
+	u64 id;				/* dump cursor: ids only grow */
+	u64 flow_id;
+	u64 offset;			/* of data[0] in its direction */
+	u64 ts;				/* ns since the epoch */
+	__be32 caddr, saddr;
+	__be16 cport, sport;
+	u32 sid;			/* the rule that started the trace */
+	u32 len;
+	u8 dir;				/* enum tlsi_ips_dir */
+	u8 flags;			/* TLSI_TRACE_F_* */
+	u8 data[];
+};
+
+struct tlsi_trace_buf {
+	spinlock_t lock;		/* list, counts; never held to allocate */
+	struct list_head recs;
+	u64 next_id;
+	u64 used;			/* bytes charged */
+	u32 nrecs;
+	u32 mid_removals;		/* clears of one flow's records (dump hints) */
 };
 
 struct tlsi_ips_net {
@@ -68,6 +102,7 @@ struct tlsi_ips_net {
 	struct tlsi_ips_stage stage;
 	struct tlsi_ips_config cfg;	/* read without the lock (READ_ONCE) */
 	atomic_t sessions;		/* sessions with engine flow state */
+	struct tlsi_trace_buf trace;
 };
 
 #define TLSI_IPS_MSG_MAX		1024	/* bytes of a rule message in replies */
@@ -81,6 +116,31 @@ int tlsi_ips_put_str(struct sk_buff *skb, int type, const char *p, u32 len);
 
 /* inspect.c */
 u32 tlsi_ips_session_size(void);
+
+/* trace.c */
+
+/* A session's trace state (in inspect.c's per-session engine state). */
+struct tlsi_trace_flow {
+	bool on;			/* a traced rule fired */
+	bool capped;			/* trace_bytes reached */
+	u32 sid;			/* the rule that started it */
+	u64 bytes;			/* data recorded, both directions */
+};
+
+void tlsi_trace_start(struct tlsi_inspect_session *is, struct tlsi_trace_flow *tf,
+		      u64 flow_id, u32 sid);
+/* A decrypted chunk of a traced session; its offset is is->bytes[dir] - len. */
+void tlsi_trace_chunk(struct tlsi_inspect_session *is, struct tlsi_trace_flow *tf,
+		      u64 flow_id, enum tlsi_dir dir, const u8 *data, u32 len);
+/* The session ended: an END record per direction. */
+void tlsi_trace_end(struct tlsi_inspect_session *is, struct tlsi_trace_flow *tf,
+		    u64 flow_id);
+void tlsi_trace_net_init(struct tlsi_ips_net *in);
+void tlsi_trace_net_exit(struct tlsi_ips_net *in);
+/* Evict the oldest records until at most limit bytes are held. */
+void tlsi_trace_shrink(struct tlsi_net *tn, u64 limit);
+void tlsi_trace_usage(struct tlsi_ips_net *in, u64 *used, u32 *nrecs);
+u8 tlsi_ips_meta_trace(const char *m, u32 len);
 
 /* A string of the image, bounded for messages and events. */
 static inline u32 tlsi_ips_str(const struct tlsi_ips_image *im,

@@ -37,6 +37,10 @@ static struct netlink_range_validation tlsi_day_range = { .min = 1, .max = 86400
 static struct netlink_range_validation tlsi_sessions_range = { .min = 1, .max = TLSI_SSL_SESSIONS_LIMIT };
 static struct netlink_range_validation tlsi_mark_range = { .min = 1, .max = U32_MAX };
 static struct netlink_range_validation tlsi_ten_days_range = { .min = 1, .max = 864000 };
+static struct netlink_range_validation tlsi_trace_bytes_range = {
+	.min = 1, .max = TLSI_TRACE_BUFFER_MAX };
+static struct netlink_range_validation tlsi_trace_buffer_range = {
+	.min = TLSI_TRACE_BUFFER_MIN, .max = TLSI_TRACE_BUFFER_MAX };
 
 static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	/* Names of SSL objects may be longer; tlsi_name_check() applies the
@@ -100,6 +104,12 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_IPS_DEPTH]	= { .type = NLA_U32 },
 	[TLSI_A_INSPECT_DEPTH]	= { .type = NLA_U32 },
 	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
+	/* packet trace (trace.c) */
+	[TLSI_A_FLOW_ID]	= { .type = NLA_U64 },
+	[TLSI_A_TRACE_ID]	= { .type = NLA_U64 },
+	[TLSI_A_IPS_TRACE]	= NLA_POLICY_MAX(NLA_U8, TLSI_IPS_TRACE_MAX),
+	[TLSI_A_IPS_TRACE_BYTES] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_bytes_range),
+	[TLSI_A_IPS_TRACE_BUFFER] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_buffer_range),
 };
 
 /*
@@ -248,6 +258,10 @@ static const struct genl_ops tlsi_ops[] = {
 	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done },
 	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get },
 	TLSI_DO(TLSI_CMD_IPS_SET, tlsi_ips_cfg_set),
+	/* decrypted traffic: readable by the namespace's admin only */
+	{ .cmd = TLSI_CMD_TRACE_GET, .start = tlsi_trace_dump_start,
+	  .dumpit = tlsi_trace_dump, .flags = GENL_UNS_ADMIN_PERM },
+	TLSI_DO(TLSI_CMD_TRACE_CLEAR, tlsi_trace_clear),
 };
 
 static const struct genl_multicast_group tlsi_mcgrps[] = {

@@ -425,6 +425,10 @@ int tlsi_rules_var_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int tlsi_ips_cfg_get(struct sk_buff *skb, struct genl_info *info);
 int tlsi_ips_cfg_set(struct sk_buff *skb, struct genl_info *info);
 void tlsi_ips_reset_hits(struct tlsi_net *tn);	/* stats reset, process context */
+/* trace.c: packet traces of IPS verdicts */
+int tlsi_trace_dump_start(struct netlink_callback *cb);
+int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int tlsi_trace_clear(struct sk_buff *skb, struct genl_info *info);
 /* quarantine.c, for IPS verdicts: add or renew a host (process context) */
 int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason);
 

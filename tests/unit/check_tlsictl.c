@@ -241,6 +241,23 @@ static const struct usage_case {
 	{ { "rules", "config", "frob", "1" }, "rules config: unknown keyword `frob'" },
 	{ { "rules", "config", "depth", "1", "depth", "2" }, "keyword `depth' given twice" },
 	{ { "rules", "config", "set" }, "rules config: nothing to set" },
+	{ { "rules", "config", "trace", "sometimes" }, "trace `sometimes': expected off or alerts" },
+	{ { "rules", "config", "trace-buffer", "0" }, "trace-buffer `0': out of range (65536..67108864 bytes)" },
+	{ { "rules", "config", "trace-buffer", "65M" }, "trace-buffer `65M': out of range" },
+	{ { "rules", "config", "trace-buffer", "4G" }, "trace-buffer `4G': not a size" },
+	{ { "rules", "config", "trace-bytes", "0" }, "trace-bytes `0': out of range (1..67108864 bytes)" },
+	{ { "rules", "config", "trace-bytes", "1x" }, "trace-bytes `1x': not a size" },
+	{ { "rules", "config", "trace-bytes", "99999999999999999999" }, "trace-bytes `99999999999999999999': out of range" },
+	{ { "trace", "save" }, "trace save: missing FILE" },
+	{ { "trace", "save", "f.pcap", "--flow" }, "--flow needs a flow id" },
+	{ { "trace", "save", "f.pcap", "--flow", "0" }, "flow `0': expected a flow id (1..18446744073709551615)" },
+	{ { "trace", "save", "f.pcap", "--flow", "18446744073709551616" }, "flow `18446744073709551616'" },
+	{ { "trace", "save", "f.pcap", "--flow", "-1" }, "flow `-1': expected a flow id" },
+	{ { "trace", "save", "f.pcap", "g.pcap" }, "trace save: unexpected `g.pcap'" },
+	{ { "trace", "save", "f.pcap", "--bogus" }, "unknown option `--bogus'" },
+	{ { "trace", "show", "x" }, "trace show: unexpected `x'" },
+	{ { "trace", "clear", "--flow", "x1" }, "flow `x1': expected a flow id" },
+	{ { "trace", "frob" }, "trace: unknown command `frob'" },
 };
 
 START_TEST(test_usage_errors)
@@ -266,7 +283,7 @@ END_TEST
 
 static const char *const objects[] = {
 	"profile", "segment", "bypass", "tm", "reputation", "quarantine",
-	"config", "stats", "monitor",
+	"config", "stats", "monitor", "trace",
 };
 
 START_TEST(test_object_help)

@@ -87,7 +87,7 @@ pass "variables"
 
 # ---- settings ---------------------------------------------------------------------
 ctl_ok rules config quarantine on timeout 10m depth 1048576
-assert_eq "$(tlsictl rules config)" "quarantine on timeout 600 depth 1048576 body-depth 0" "rules config"
+assert_eq "$(tlsictl rules config)" "quarantine on timeout 600 depth 1048576 body-depth 0 trace off trace-bytes 1048576 trace-buffer 4194304 trace-used 0 trace-records 0" "rules config"
 ctl_ok rules config quarantine off depth 0
 ctl_fail 2 "on or off" rules config quarantine maybe
 ctl_fail 2 "nothing to set|unknown keyword" rules config frobnicate 1

@@ -124,6 +124,15 @@ static const struct {
 	[TLSI_A_SSL_ACTIVE]		= { "ssl_active",	MNL_TYPE_U32 },
 	[TLSI_A_RELAY_ACTIVE]		= { "relay_active",	MNL_TYPE_U32 },
 	[TLSI_A_INSPECT_DEPTH]		= { "inspect_depth",	MNL_TYPE_U32 },
+	[TLSI_A_IPS_TRACE]		= { "ips_trace",	MNL_TYPE_U8 },
+	[TLSI_A_IPS_TRACE_BYTES]	= { "ips_trace_bytes",	MNL_TYPE_U32 },
+	[TLSI_A_IPS_TRACE_BUFFER]	= { "ips_trace_buffer",	MNL_TYPE_U32 },
+	[TLSI_A_TRACE_OFFSET]		= { "trace_offset",	MNL_TYPE_U64 },
+	[TLSI_A_TRACE_DATA]		= { "trace_data",	MNL_TYPE_BINARY },
+	[TLSI_A_TRACE_FLAGS]		= { "trace_flags",	MNL_TYPE_U32 },
+	[TLSI_A_TRACE_USED]		= { "trace_used",	MNL_TYPE_U64 },
+	[TLSI_A_TRACE_RECORDS]		= { "trace_records",	MNL_TYPE_U32 },
+	[TLSI_A_TRACE_ID]		= { "trace_id",		MNL_TYPE_U64 },
 };
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {

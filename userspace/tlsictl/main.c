@@ -27,6 +27,7 @@ static const struct command objects[] = {
 	{ "cert",	cert_main,	 "Certificate repository: signing and server certificates, requests, CAs" },
 	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
 	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, show, test" },
+	{ "trace",	trace_main,	 "Packet traces of IPS verdicts: decrypted flows as pcap" },
 	{ NULL, NULL, NULL }
 };
 

@@ -38,6 +38,8 @@ static const char help[] =
 "       tlsictl [-j] rules var [NAME VALUE]...\n"
 "       tlsictl [-j] rules config [quarantine on|off] [timeout DURATION]\n"
 "                                 [depth BYTES] [body-depth BYTES]\n"
+"                                 [trace off|alerts] [trace-bytes SIZE]\n"
+"                                 [trace-buffer SIZE]\n"
 "       tlsictl rules flush\n"
 "       tlsictl rules test IMAGE CLIENT_FILE [SERVER_FILE]\n"
 "\n"
@@ -75,7 +77,12 @@ static const char help[] =
 "           timeout (0: until removed; rules with metadata\n"
 "           `tlsi_quarantine [SECONDS]' do so whatever the setting); depth:\n"
 "           bytes inspected per direction of a session (0: all);\n"
-"           body-depth: bytes of each HTTP body (0: all)\n"
+"           body-depth: bytes of each HTTP body (0: all); trace alerts:\n"
+"           every alerting or blocking rule traces its flow (rules with\n"
+"           metadata `tlsi_trace' always do; `tlsictl trace'); trace-bytes:\n"
+"           data recorded per traced flow (default 1M); trace-buffer: the\n"
+"           namespace's trace records (default 4M, 64K..64M; the oldest\n"
+"           are evicted); SIZE: bytes, or a number with K or M\n"
 "  flush    unload the rules (inspection stops)\n"
 "  test     run the engine of IMAGE over a TCP conversation: CLIENT_FILE\n"
 "           holds what the client sent, SERVER_FILE what the server\n"
@@ -930,6 +937,9 @@ struct ips_cfg {
 	bool have;
 	uint8_t quarantine;
 	uint32_t timeout, depth, body_depth;
+	uint8_t trace;
+	uint32_t trace_bytes, trace_buffer, trace_records;
+	uint64_t trace_used;
 };
 
 static int cfg_cb(const struct nlmsghdr *nlh, void *data)
@@ -948,6 +958,16 @@ static int cfg_cb(const struct nlmsghdr *nlh, void *data)
 		c->depth = mnl_attr_get_u32(tb[TLSI_A_IPS_DEPTH]);
 	if (tb[TLSI_A_IPS_BODY_DEPTH])
 		c->body_depth = mnl_attr_get_u32(tb[TLSI_A_IPS_BODY_DEPTH]);
+	if (tb[TLSI_A_IPS_TRACE])
+		c->trace = mnl_attr_get_u8(tb[TLSI_A_IPS_TRACE]);
+	if (tb[TLSI_A_IPS_TRACE_BYTES])
+		c->trace_bytes = mnl_attr_get_u32(tb[TLSI_A_IPS_TRACE_BYTES]);
+	if (tb[TLSI_A_IPS_TRACE_BUFFER])
+		c->trace_buffer = mnl_attr_get_u32(tb[TLSI_A_IPS_TRACE_BUFFER]);
+	if (tb[TLSI_A_TRACE_USED])
+		c->trace_used = mnl_attr_get_u64(tb[TLSI_A_TRACE_USED]);
+	if (tb[TLSI_A_TRACE_RECORDS])
+		c->trace_records = mnl_attr_get_u32(tb[TLSI_A_TRACE_RECORDS]);
 	return MNL_CB_OK;
 }
 
@@ -965,6 +985,11 @@ static void print_cfg(const struct ips_cfg *c)
 	out_u64("timeout", c->timeout);
 	out_u64("depth", c->depth);
 	out_u64("body-depth", c->body_depth);
+	out_str("trace", c->trace == TLSI_IPS_TRACE_ALERTS ? "alerts" : "off");
+	out_u64("trace-bytes", c->trace_bytes);
+	out_u64("trace-buffer", c->trace_buffer);
+	out_u64("trace-used", c->trace_used);
+	out_u64("trace-records", c->trace_records);
 }
 
 struct counters {
@@ -1049,7 +1074,8 @@ static int cmd_stats(int argc, char **argv)
 static int cmd_config(int argc, char **argv)
 {
 	char buf[TLSI_NL_MSGBUF], err[TLSI_ERR_MAX];
-	uint32_t timeout = 0, depth = 0, body_depth = 0;
+	uint32_t timeout = 0, depth = 0, body_depth = 0, trace_bytes = 0, trace_buffer = 0;
+	uint8_t trace = TLSI_IPS_TRACE_OFF;
 	unsigned long seen = 0;
 	struct nlmsghdr *nlh;
 	struct ips_cfg cfg;
@@ -1081,6 +1107,23 @@ static int cmd_config(int argc, char **argv)
 			kw_once(&seen, 8, k);
 			check(parse_u32("body-depth", kw_value(argc, argv, &i), 0, UINT32_MAX,
 					&body_depth, err, sizeof(err)), err);
+		} else if (!strcmp(k, "trace")) {
+			const char *val = kw_value(argc, argv, &i);
+
+			kw_once(&seen, 16, k);
+			if (strcmp(val, "off") && strcmp(val, "alerts"))
+				usage_error("trace `%s': expected off or alerts", val);
+			trace = !strcmp(val, "alerts") ? TLSI_IPS_TRACE_ALERTS : TLSI_IPS_TRACE_OFF;
+		} else if (!strcmp(k, "trace-bytes")) {
+			kw_once(&seen, 32, k);
+			check(parse_trace_size("trace-bytes", kw_value(argc, argv, &i), 1,
+					       TLSI_TRACE_BUFFER_MAX, &trace_bytes, err,
+					       sizeof(err)), err);
+		} else if (!strcmp(k, "trace-buffer")) {
+			kw_once(&seen, 64, k);
+			check(parse_trace_size("trace-buffer", kw_value(argc, argv, &i),
+					       TLSI_TRACE_BUFFER_MIN, TLSI_TRACE_BUFFER_MAX,
+					       &trace_buffer, err, sizeof(err)), err);
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -1109,6 +1152,12 @@ static int cmd_config(int argc, char **argv)
 		mnl_attr_put_u32(nlh, TLSI_A_IPS_DEPTH, depth);
 	if (seen & 8)
 		mnl_attr_put_u32(nlh, TLSI_A_IPS_BODY_DEPTH, body_depth);
+	if (seen & 16)
+		mnl_attr_put_u8(nlh, TLSI_A_IPS_TRACE, trace);
+	if (seen & 32)
+		mnl_attr_put_u32(nlh, TLSI_A_IPS_TRACE_BYTES, trace_bytes);
+	if (seen & 64)
+		mnl_attr_put_u32(nlh, TLSI_A_IPS_TRACE_BUFFER, trace_buffer);
 	rc = ctl_request(&nl, nlh, NULL, NULL);
 	tlsi_nl_close(&nl);
 	return rc;

@@ -68,6 +68,7 @@ struct ips_image {
 	uint8_t *img;
 	struct tlsi_eng_thresh *thresh;
 	uint32_t *quarantine;		/* per rule: ri_meta_quarantine(); NULL: none */
+	uint8_t *trace;			/* per rule: metadata tlsi_trace; NULL: none */
 	size_t scratch_size;
 };
 
@@ -92,12 +93,15 @@ static bool ips_mismatch_logged;		/* that ips_file is not used */
 static atomic_uint_fast32_t ips_depth, ips_body_depth;
 static atomic_bool ips_global_quarantine;
 static atomic_uint_fast32_t ips_quarantine_timeout = IPS_QUARANTINE_DEFAULT;
+static atomic_uint ips_trace_mode = TLSI_IPS_TRACE_OFF;
+static atomic_uint_fast32_t ips_trace_bytes = TLSI_TRACE_BYTES_DEFAULT;
 
 static void image_put(struct ips_image *im)
 {
 	if (!im || atomic_fetch_sub(&im->refs, 1) != 1)
 		return;
 	free(im->quarantine);
+	free(im->trace);
 	free(im->thresh);
 	free(im->img);
 	free(im);
@@ -112,12 +116,32 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
+/* metadata "tlsi_trace" of a rule, a word between separators (as tlsi.ko
+ * reads it in kmod/trace.c). */
+static bool meta_trace(const char *m, uint32_t len)
+{
+	static const char key[] = "tlsi_trace";
+	const uint32_t klen = sizeof(key) - 1;
+	uint32_t i;
+
+	for (i = 0; i + klen <= len; i++) {
+		if (memcmp(m + i, key, klen) ||
+		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
+			continue;
+		if (i + klen < len && m[i + klen] != ' ' && m[i + klen] != ',' &&
+		    m[i + klen] != ';')
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Everything inspecting with img (malloc'd, len bytes; taken) needs; NULL
  * with err. */
 static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t errlen)
 {
 	struct ips_image *im = calloc(1, sizeof(*im));
-	uint32_t i, nthresh = 0, nquar = 0;
+	uint32_t i, nthresh = 0, nquar = 0, ntrace = 0;
 
 	if (!im) {
 		free(img);
@@ -137,6 +161,8 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 			nthresh++;
 		if (mlen && ri_meta_quarantine(m, mlen))
 			nquar++;
+		if (mlen && meta_trace(m, mlen))
+			ntrace++;
 	}
 	snprintf(err, errlen, "out of memory for %u rules", im->eng.nrules);
 	if (nquar) {
@@ -148,6 +174,17 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
 
 			im->quarantine[i] = mlen ? ri_meta_quarantine(m, mlen) : 0;
+		}
+	}
+	if (ntrace) {
+		im->trace = calloc(im->eng.nrules, 1);
+		if (!im->trace)
+			goto fail;
+		for (i = 0; i < im->eng.nrules; i++) {
+			uint32_t mlen;
+			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
+
+			im->trace[i] = mlen && meta_trace(m, mlen);
 		}
 	}
 	if (nthresh) {
@@ -306,6 +343,10 @@ static int cfg_cb(const struct nlmsghdr *nlh, void *data)
 		atomic_store(&ips_depth, mnl_attr_get_u32(tb[TLSI_A_IPS_DEPTH]));
 	if (tb[TLSI_A_IPS_BODY_DEPTH])
 		atomic_store(&ips_body_depth, mnl_attr_get_u32(tb[TLSI_A_IPS_BODY_DEPTH]));
+	if (tb[TLSI_A_IPS_TRACE])
+		atomic_store(&ips_trace_mode, mnl_attr_get_u8(tb[TLSI_A_IPS_TRACE]));
+	if (tb[TLSI_A_IPS_TRACE_BYTES])
+		atomic_store(&ips_trace_bytes, mnl_attr_get_u32(tb[TLSI_A_IPS_TRACE_BYTES]));
 	return MNL_CB_OK;
 }
 
@@ -530,6 +571,8 @@ struct tlsid_ips_flow {
 	bool passed;			/* counted as passed */
 	bool quarantined;		/* the client was quarantined */
 	bool tls_done;			/* tlsi_eng_tls() was called */
+	uint64_t seen[2];		/* bytes each way since the flow state began */
+	struct tlsid_trace trace;	/* trace.c */
 };
 
 struct ips_deferred {
@@ -546,6 +589,8 @@ struct ips_call {
 	uint32_t quarantine;		/* seconds + 1 to quarantine the client for */
 	uint32_t quarantine_rule;
 	uint32_t block_rule;		/* index + 1 of the first drop/reject alert */
+	bool trace;			/* a traced rule fired in this call */
+	uint32_t trace_sid;		/* the first of them */
 	unsigned int ndefer;
 	struct ips_deferred defer[IPS_DEFER];
 };
@@ -716,6 +761,11 @@ static void on_alert(void *arg, struct tlsi_eng_flow *f, const struct tlsi_eng_a
 	tlsid_count(TLSID_C_ips_alerts);
 	if ((a->action == TLSI_ACT_DROP || a->action == TLSI_ACT_REJECT) && !k->block_rule)
 		k->block_rule = a->rule + 1;
+	if (!k->trace && (atomic_load(&ips_trace_mode) == TLSI_IPS_TRACE_ALERTS ||
+			  (k->im->trace && k->im->trace[a->rule]))) {
+		k->trace = true;
+		k->trace_sid = le32v(k->im->eng.rules[a->rule].sid);
+	}
 	q = quarantine_for(k, a->rule);
 	if (q && !k->quarantine) {
 		k->quarantine = q;
@@ -854,11 +904,18 @@ bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *da
 	struct tlsid_ips_flow *x = s->ips;
 	struct ips_call k = { .s = s };
 	enum tlsi_eng_verdict v;
+	uint64_t off = 0;
 
 	if (x && x->blocked)
 		return true;
 	if (!len)
 		return false;
+	/* A traced session records every chunk, inspected or not. */
+	if (x) {
+		off = x->seen[dir];
+		x->seen[dir] += len;
+		tlsid_trace_data(&x->trace, dir, off, data, len, atomic_load(&ips_trace_bytes));
+	}
 	k.im = worker_image();
 	if (!k.im)
 		return false;
@@ -866,10 +923,20 @@ bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *da
 		x = flow_new(s);
 		if (!x)
 			return false;
+		x->seen[dir] = len;
 	}
 	k.x = x;
 	v = run(&k, me.s, dir, data, len);
 	tlsid_count_add(TLSID_C_ips_bytes, len);
+	if (k.trace && !x->trace.on) {
+		/* from the chunk that fired the rule on */
+		uint64_t base[2];
+
+		base[dir] = off;
+		base[!dir] = x->seen[!dir];
+		tlsid_trace_start(s, &x->trace, x->flow_id, k.trace_sid, base);
+		tlsid_trace_data(&x->trace, dir, off, data, len, atomic_load(&ips_trace_bytes));
+	}
 	call_after(&k);
 	if (blocking(v)) {
 		x->blocked = true;
@@ -904,7 +971,10 @@ void tlsid_ips_end(struct tlsid_session *s)
 	 * block); not with an image the flow state does not belong to. */
 	if (k.im && !x->blocked && x->f.eng_id == k.im->eng.id) {
 		run(&k, me.s, 0, NULL, 0);
+		if (k.trace)
+			tlsid_trace_start(s, &x->trace, x->flow_id, k.trace_sid, x->seen);
 		call_after(&k);
 	}
+	tlsid_trace_end(&x->trace, x->seen);
 	free(x);
 }

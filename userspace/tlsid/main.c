@@ -73,6 +73,11 @@ static const char usage[] =
 "                          publishes them (default $" TLSI_RULES_IMAGE_ENV " or\n"
 "                          " TLSI_RULES_IMAGE_DEFAULT "; \"\": none); reloaded when it changes\n"
 "  --eve FILE              their alerts as Suricata EVE JSON lines\n"
+"  --trace-file FILE       their packet traces (IPS action trace: rules with\n"
+"                          metadata tlsi_trace, or every alert with `tlsictl\n"
+"                          rules config trace alerts'), appended as pcap\n"
+"  --trace-file-max BYTES  stop adding traces once the file has BYTES\n"
+"                          (default 256 MiB; counted, logged once)\n"
 "  --handshake-timeout S   from accept to relaying (default 15)\n"
 "  --idle-timeout S        relayed sessions without traffic (default 300)\n"
 "  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
@@ -97,7 +102,7 @@ enum {
 	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
-	OPT_RULES_IMAGE, OPT_EVE,
+	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX,
 };
 
 static const struct option options[] = {
@@ -116,6 +121,8 @@ static const struct option options[] = {
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
+	{ "trace-file",		required_argument, NULL, OPT_TRACE_FILE },
+	{ "trace-file-max",	required_argument, NULL, OPT_TRACE_FILE_MAX },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "cache-size",		required_argument, NULL, OPT_CACHE },
@@ -164,6 +171,7 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->rules_image = ri_path();
+	c->trace_file_max = TLSID_TRACE_FILE_MAX_DEFAULT;
 	while ((o = getopt_long(argc, argv, "fvh", options, NULL)) != -1) {
 		switch (o) {
 		case OPT_PORT:
@@ -220,6 +228,12 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			break;
 		case OPT_EVE:
 			c->eve_file = optarg;
+			break;
+		case OPT_TRACE_FILE:
+			c->trace_file = optarg;
+			break;
+		case OPT_TRACE_FILE_MAX:
+			c->trace_file_max = number("--trace-file-max", optarg, 1, 1UL << 40);
 			break;
 		case OPT_WORKERS:
 			c->workers = (int)number("--workers", optarg, 1, TLSID_WORKERS_MAX);
@@ -376,6 +390,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (c->eve_file && tlsid_eve_open(c->eve_file))
 		goto out;
+	if (c->trace_file && tlsid_trace_open(c->trace_file))
+		goto out;
 	tlsid_ips_init();
 	if (!c->no_route) {
 		if (tlsid_route_setup(c->mark, c->table))
@@ -426,6 +442,7 @@ out:
 		tlsid_stats_dump();
 	tlsid_inspect_log_close();
 	tlsid_eve_close();
+	tlsid_trace_close();
 	tlsid_ips_free();
 	tlsid_dev_close();
 	tlsid_ktls_free();

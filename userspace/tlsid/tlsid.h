@@ -131,6 +131,8 @@ struct tlsid_config {
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
+	const char *trace_file;		/* trace.c: pcap traces of the userspace relay */
+	unsigned long trace_file_max;	/* bytes; traces stop there */
 };
 
 extern struct tlsid_config tlsid_cfg;
@@ -192,6 +194,11 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_passes)							\
 	X(ips_quarantines)						\
 	X(ips_quarantine_failed)					\
+	X(ips_traces_started)						\
+	X(ips_trace_bytes)						\
+	X(ips_trace_capped)						\
+	X(ips_trace_errors)						\
+	X(ips_trace_file_full)						\
 	X(internal_errors)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
@@ -434,6 +441,34 @@ int tlsid_eve_open(const char *path);
 void tlsid_eve_close(void);
 /* The session goes to the userspace relay. */
 void tlsid_ips_start(struct tlsid_session *s);
+
+/* ---- trace.c: packet traces of the userspace relay (--trace-file) ------ */
+
+#include "pcap.h"
+
+/* A session's trace (in its IPS state). */
+struct tlsid_trace {
+	bool on;			/* a traced rule fired (and a file is open) */
+	bool capped;			/* trace-bytes reached */
+	uint32_t sid;
+	uint64_t bytes;			/* data written */
+	struct tlsi_pcap_flow pf;
+};
+
+#define TLSID_TRACE_FILE_MAX_DEFAULT	(256UL << 20)
+
+/* Open FILE for appending; 0 or -1 (logged). */
+int tlsid_trace_open(const char *path);
+void tlsid_trace_close(void);
+bool tlsid_trace_enabled(void);
+/* base: the first stream offset of each direction the trace will hold. */
+void tlsid_trace_start(const struct tlsid_session *s, struct tlsid_trace *t, uint64_t flow_id,
+		       uint32_t sid, const uint64_t base[2]);
+/* A chunk at stream offset off of direction dir; at most cap bytes per flow. */
+void tlsid_trace_data(struct tlsid_trace *t, unsigned int dir, uint64_t off,
+		      const uint8_t *data, size_t len, uint64_t cap);
+/* The session ended after seen[dir] bytes each way: FINs. */
+void tlsid_trace_end(struct tlsid_trace *t, const uint64_t seen[2]);
 /* A plaintext chunk of direction dir (TLSI_IPS_DIR_TO_SERVER/_TO_CLIENT) before
  * it is written on: true when the session is blocked (then s->result,
  * s->reason and s->ips_blocked say so; the relay ends it). */

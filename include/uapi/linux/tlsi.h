@@ -138,7 +138,31 @@
  *                                 quarantines, s, 0 = never expires),
  *                                 [IPS_DEPTH] (bytes inspected per direction,
  *                                 0 = all), [IPS_BODY_DEPTH] (bytes of each
- *                                 HTTP body, 0 = all)
+ *                                 HTTP body, 0 = all), [IPS_TRACE] (enum
+ *                                 tlsi_ips_trace), [IPS_TRACE_BYTES] (per
+ *                                 flow, 1..TLSI_TRACE_BUFFER_MAX),
+ *                                 [IPS_TRACE_BUFFER] (per namespace,
+ *                                 TLSI_TRACE_BUFFER_MIN..TLSI_TRACE_BUFFER_MAX;
+ *                                 shrinking it evicts the oldest records);
+ *                                 GET also -> TRACE_USED, TRACE_RECORDS
+ *
+ *   Packet trace (IPS action "trace": decrypted data of traced flows):
+ *   TLSI_CMD_TRACE_GET (dump)     [FLOW_ID] (only that flow; refused with
+ *                                 ENOENT when it has no records),
+ *                                 [FLAGS: TLSI_TRACE_DUMP_F_*] -> per record
+ *                                 (or per piece of at most
+ *                                 TLSI_TRACE_PIECE_MAX bytes of one): FLOW_ID,
+ *                                 SRC (client), DST (server), SPORT (client's),
+ *                                 DPORT (server's), DIRECTION, TRACE_OFFSET
+ *                                 (of the data in its direction's stream),
+ *                                 TIMESTAMP, SID (the rule that started the
+ *                                 trace), TRACE_FLAGS, BYTES (of the data),
+ *                                 TRACE_ID, [TRACE_DATA] (not with
+ *                                 HEADERS_ONLY)
+ *   TLSI_CMD_TRACE_CLEAR          [FLOW_ID], [TRACE_ID]: drop the records (of
+ *                                 that flow; with ids up to TRACE_ID, i.e.
+ *                                 what a dump returned); ENOENT when a
+ *                                 FLOW_ID has none
  */
 #ifndef _UAPI_LINUX_TLSI_H
 #define _UAPI_LINUX_TLSI_H
@@ -237,6 +261,8 @@ enum tlsi_cmd {
 	TLSI_CMD_RULES_VAR_GET,
 	TLSI_CMD_IPS_GET,
 	TLSI_CMD_IPS_SET,
+	TLSI_CMD_TRACE_GET,
+	TLSI_CMD_TRACE_CLEAR,
 	__TLSI_CMD_MAX
 };
 #define TLSI_CMD_MAX (__TLSI_CMD_MAX - 1)
@@ -354,6 +380,15 @@ enum tlsi_attr {
 					 * per direction, 0 = all,
 					 * TLSI_INSPECT_DEPTH_DEFAULT = the IPS
 					 * setting (IPS_DEPTH) */
+	TLSI_A_IPS_TRACE,		/* u8 enum tlsi_ips_trace */
+	TLSI_A_IPS_TRACE_BYTES,		/* u32 traced bytes per flow */
+	TLSI_A_IPS_TRACE_BUFFER,	/* u32 bytes of trace records per namespace */
+	TLSI_A_TRACE_OFFSET,		/* u64 stream offset of TRACE_DATA */
+	TLSI_A_TRACE_DATA,		/* binary: decrypted bytes of a traced flow */
+	TLSI_A_TRACE_FLAGS,		/* u32 TLSI_TRACE_F_* of a record */
+	TLSI_A_TRACE_USED,		/* u64 bytes held by trace records */
+	TLSI_A_TRACE_RECORDS,		/* u32 trace records held */
+	TLSI_A_TRACE_ID,		/* u64 a trace record's id (ids only grow) */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
@@ -456,6 +491,34 @@ enum tlsi_ips_action {
 enum tlsi_ips_dir {
 	TLSI_IPS_DIR_TO_SERVER,
 	TLSI_IPS_DIR_TO_CLIENT,
+};
+
+/* Which rules trace their flow (rule metadata "tlsi_trace" always does). */
+enum tlsi_ips_trace {
+	TLSI_IPS_TRACE_OFF,		/* only rules with tlsi_trace */
+	TLSI_IPS_TRACE_ALERTS,		/* every alerting or blocking rule */
+	__TLSI_IPS_TRACE_MAX
+};
+#define TLSI_IPS_TRACE_MAX (__TLSI_IPS_TRACE_MAX - 1)
+
+#define TLSI_TRACE_BYTES_DEFAULT	(1U << 20)	/* per flow */
+#define TLSI_TRACE_BUFFER_DEFAULT	(4U << 20)	/* per namespace */
+#define TLSI_TRACE_BUFFER_MIN		(64U << 10)
+#define TLSI_TRACE_BUFFER_MAX		(64U << 20)
+#define TLSI_TRACE_PIECE_MAX		2048	/* TRACE_DATA bytes per message */
+
+enum tlsi_trace_flags {
+	TLSI_TRACE_F_END = 1U << 0,	/* the direction ended at TRACE_OFFSET
+					 * (no data; one per direction) */
+	TLSI_TRACE_F_CAPPED = 1U << 1,	/* the flow's trace-bytes were reached:
+					 * later data of it is not recorded */
+	__TLSI_TRACE_F_ALL = 0x3
+};
+
+enum tlsi_trace_dump_flags {
+	TLSI_TRACE_DUMP_F_HEADERS_ONLY = 1U << 0,	/* no TRACE_DATA, one
+							 * message per record */
+	__TLSI_TRACE_DUMP_F_ALL = TLSI_TRACE_DUMP_F_HEADERS_ONLY
 };
 
 /*
@@ -584,7 +647,14 @@ enum tlsi_ips_dir {
 	X(IPS_HTTP_ANOMALIES,	"ips_http_anomalies")			\
 	X(IPS_DEPTH,		"ips_depth_reached")			\
 	X(IPS_LOADS,		"ips_rule_loads")			\
-	X(IPS_LOADS_REFUSED,	"ips_rule_loads_refused")
+	X(IPS_LOADS_REFUSED,	"ips_rule_loads_refused")		\
+	/* packet traces of IPS verdicts */				\
+	X(IPS_TRACES_STARTED,	"ips_traces_started")			\
+	X(IPS_TRACE_RECORDS,	"ips_trace_records")			\
+	X(IPS_TRACE_BYTES,	"ips_trace_bytes")			\
+	X(IPS_TRACE_EVICTED,	"ips_trace_records_evicted")		\
+	X(IPS_TRACE_CAPPED,	"ips_trace_flows_capped")		\
+	X(IPS_TRACE_FAILED_NOMEM, "ips_trace_failed_no_memory")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pcap writer of packet traces (userspace/lib/pcap.c): files are read
+ * back and every header checked independently of the writer (lengths,
+ * IPv4 and TCP checksums, the handshake, seq/ack continuity, splitting,
+ * FINs), the streams reassembled, atomic replacement and appending tried,
+ * and tcpdump (when installed) must read the files without complaint.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "pcap.h"
+
+static char dir[] = "/tmp/check_pcap.XXXXXX";
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/check_pcap.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *path_in(const char *name)
+{
+	static char p[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof(p[i]), "%s/%s", dir, name);
+	return p[i];
+}
+
+static int files_in_dir(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* ---- an independent reader ---------------------------------------------- */
+
+struct pkt {
+	uint32_t src, dst;		/* network order */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	const uint8_t *data;
+	size_t len;
+	uint64_t ts_us;
+};
+
+struct capture {
+	uint8_t *buf;
+	size_t size;
+	uint32_t linktype, snaplen;
+	struct pkt *p;
+	size_t n;
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One's complement sum over pieces, checked to fold to 0xffff. */
+static uint32_t sum16(uint32_t s, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += get16(p + i);
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+static void capture_read(struct capture *c, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t off, cap = 0;
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fstat(fileno(f), &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	c->size = st.st_size;
+	c->buf = malloc(c->size + 1);
+	ck_assert_uint_eq(fread(c->buf, 1, c->size, f), c->size);
+	fclose(f);
+	ck_assert_uint_ge(c->size, 24);
+	ck_assert_uint_eq(*(uint32_t *)c->buf, 0xa1b2c3d4);
+	ck_assert_uint_eq(*(uint16_t *)(c->buf + 4), 2);
+	ck_assert_uint_eq(*(uint16_t *)(c->buf + 6), 4);
+	c->snaplen = *(uint32_t *)(c->buf + 16);
+	c->linktype = *(uint32_t *)(c->buf + 20);
+	ck_assert_uint_ge(c->snaplen, 65535 + 14);
+	for (off = 24; off < c->size;) {
+		uint32_t incl, orig, usec, tlen, s;
+		const uint8_t *ip, *tcp;
+		size_t lh = c->linktype == 1 ? 14 : 0;
+		struct pkt *p;
+
+		ck_assert_uint_ge(c->size - off, 16);
+		usec = *(uint32_t *)(c->buf + off + 4);
+		incl = *(uint32_t *)(c->buf + off + 8);
+		orig = *(uint32_t *)(c->buf + off + 12);
+		ck_assert_uint_lt(usec, 1000000);
+		ck_assert_uint_eq(incl, orig);		/* never truncated */
+		ck_assert_uint_le(incl, c->snaplen);
+		ck_assert_uint_ge(c->size - off - 16, incl);
+		ck_assert_uint_ge(incl, lh + 40);
+		if (lh)
+			ck_assert_uint_eq(get16(c->buf + off + 16 + 12), 0x0800);
+		ip = c->buf + off + 16 + lh;
+		tcp = ip + 20;
+		ck_assert_uint_eq(ip[0], 0x45);
+		tlen = get16(ip + 2);
+		ck_assert_uint_eq(tlen, incl - lh);
+		ck_assert_uint_eq(ip[9], 6);
+		ck_assert_uint_eq(sum16(0, ip, 20), 0xffff);	/* IPv4 checksum */
+		ck_assert_uint_eq(tcp[12] >> 4, 5);
+		/* TCP checksum: pseudo header + segment */
+		s = sum16(0, ip + 12, 8);
+		s += 6 + (tlen - 20);
+		s = sum16(s, tcp, tlen - 20);
+		ck_assert_uint_eq(s, 0xffff);
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			c->p = realloc(c->p, cap * sizeof(*c->p));
+		}
+		p = &c->p[c->n++];
+		memcpy(&p->src, ip + 12, 4);
+		memcpy(&p->dst, ip + 16, 4);
+		p->sport = get16(tcp);
+		p->dport = get16(tcp + 2);
+		p->seq = get32(tcp + 4);
+		p->ack = get32(tcp + 8);
+		p->flags = tcp[13];
+		p->data = tcp + 20;
+		p->len = tlen - 40;
+		p->ts_us = (uint64_t)*(uint32_t *)(c->buf + off) * 1000000 + usec;
+		off += 16 + incl;
+	}
+	ck_assert_uint_eq(off, c->size);
+}
+
+static void capture_free(struct capture *c)
+{
+	free(c->buf);
+	free(c->p);
+}
+
+#define FIN 0x01
+#define SYN 0x02
+#define ACK 0x10
+
+/*
+ * Check one flow's packets as TCP would: the handshake first, each data
+ * segment at the next seq of its direction (no gap unless allowed), acks
+ * equal to the peer's next seq; the streams are reassembled into out[].
+ */
+struct streams {
+	uint8_t *b[2];
+	size_t n[2];
+	bool fin[2];
+};
+
+static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
+		       uint32_t saddr, uint16_t sport, struct streams *out)
+{
+	uint32_t next[2] = { 0, 0 };
+	size_t i, k = 0;
+
+	memset(out, 0, sizeof(*out));
+	ck_assert_uint_ge(c->n, 3);
+	for (i = 0; i < c->n; i++) {
+		const struct pkt *p = &c->p[i];
+		int d;
+
+		if (p->src == caddr && p->sport == cport) {
+			ck_assert_uint_eq(p->dst, saddr);
+			ck_assert_uint_eq(p->dport, sport);
+			d = 0;
+		} else {
+			ck_assert_uint_eq(p->src, saddr);
+			ck_assert_uint_eq(p->sport, sport);
+			ck_assert_uint_eq(p->dst, caddr);
+			ck_assert_uint_eq(p->dport, cport);
+			d = 1;
+		}
+		switch (k++) {
+		case 0:
+			ck_assert_int_eq(d, 0);
+			ck_assert_uint_eq(p->flags, SYN);
+			ck_assert_uint_eq(p->len, 0);
+			next[0] = p->seq + 1;
+			continue;
+		case 1:
+			ck_assert_int_eq(d, 1);
+			ck_assert_uint_eq(p->flags, SYN | ACK);
+			ck_assert_uint_eq(p->ack, next[0]);
+			next[1] = p->seq + 1;
+			continue;
+		case 2:
+			ck_assert_int_eq(d, 0);
+			ck_assert_uint_eq(p->flags, ACK);
+			ck_assert_uint_eq(p->seq, next[0]);
+			ck_assert_uint_eq(p->ack, next[1]);
+			continue;
+		}
+		ck_assert(p->flags & ACK);
+		ck_assert(!(p->flags & SYN));
+		ck_assert(!out->fin[d]);
+		ck_assert_uint_eq(p->seq, next[d]);
+		ck_assert_uint_eq(p->ack, next[!d]);
+		ck_assert_uint_le(p->len, TLSI_PCAP_MSS);
+		out->b[d] = realloc(out->b[d], out->n[d] + p->len + 1);
+		memcpy(out->b[d] + out->n[d], p->data, p->len);
+		out->n[d] += p->len;
+		next[d] += (uint32_t)p->len;
+		if (p->flags & FIN) {
+			ck_assert_uint_eq(p->len, 0);
+			out->fin[d] = true;
+			next[d]++;
+		}
+	}
+}
+
+static void streams_free(struct streams *s)
+{
+	free(s->b[0]);
+	free(s->b[1]);
+}
+
+static void tcpdump_clean(const char *path)
+{
+	char cmd[512], line[4096];
+	FILE *f;
+	int lines = 0, verified = 0;
+
+	if (access("/usr/bin/tcpdump", X_OK) && access("/usr/sbin/tcpdump", X_OK)) {
+		fprintf(stderr, "check_pcap: tcpdump not installed, its reading not checked\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "tcpdump -nn -vv -r '%s' 2>&1", path);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		lines++;
+		verified += strstr(line, "(correct)") != NULL;
+		ck_assert_msg(!strstr(line, "incorrect") && !strstr(line, "truncated") &&
+			      !strstr(line, "bad") && !strstr(line, "invalid"),
+			      "tcpdump complains: %s", line);
+	}
+	ck_assert_int_eq(pclose(f), 0);
+	ck_assert_int_gt(lines, 0);
+	ck_assert_int_gt(verified, 0);	/* tcpdump did check the TCP checksums */
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static const uint64_t zero_base[2] = { 0, 0 };
+
+START_TEST(test_csum)
+{
+	/* A classic IPv4 header example: checksum 0xb861. */
+	uint8_t h[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+			  0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	const uint8_t odd[3] = { 0x01, 0x02, 0x03 };
+
+	ck_assert_uint_eq(tlsi_inet_csum(h, sizeof(h), 0), 0xb861);
+	h[10] = 0xb8;
+	h[11] = 0x61;
+	ck_assert_uint_eq(tlsi_inet_csum(h, sizeof(h), 0), 0);
+	/* odd length: the last byte is the high half of a word */
+	ck_assert_uint_eq(tlsi_inet_csum(odd, 3, 0), (uint16_t)~(0x0102 + 0x0300));
+}
+END_TEST
+
+START_TEST(test_flow)
+{
+	static const char req[] = "GET /index.php?id=1%27%20UNION%20SELECT HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char rsp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	const char *file = path_in("flow.pcap");
+	uint32_t caddr = inet_addr("10.0.1.2"), saddr = inet_addr("10.0.2.3");
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	struct streams s;
+	char err[512];
+	uint64_t ts = 1700000000123456789ull;
+
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init(&fl, caddr, 43210, saddr, 443, 77, zero_base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_SERVER, 0, req, 20, ts, err,
+					sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_SERVER, 20, req + 20,
+					strlen(req) - 20, ts + 1000, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_CLIENT, 0, rsp, strlen(rsp),
+					ts + 2000, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, TLSI_PCAP_TO_CLIENT, strlen(rsp), ts + 3000,
+				       err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, TLSI_PCAP_TO_SERVER, strlen(req), ts + 3000,
+				       err, sizeof(err)), 0);
+	/* a second FIN of a direction is not written */
+	ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, TLSI_PCAP_TO_SERVER, strlen(req), ts + 3000,
+				       err, sizeof(err)), 0);
+	ck_assert_uint_eq(w.packets, 3 + 3 + 2);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	ck_assert_int_eq(files_in_dir(), 1);
+
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.linktype, 101);
+	ck_assert_uint_eq(c.n, 8);
+	ck_assert_uint_eq(c.p[3].ts_us, ts / 1000);
+	check_flow(&c, caddr, 43210, saddr, 443, &s);
+	ck_assert_uint_eq(s.n[0], strlen(req));
+	ck_assert_uint_eq(s.n[1], strlen(rsp));
+	ck_assert(!memcmp(s.b[0], req, s.n[0]));
+	ck_assert(!memcmp(s.b[1], rsp, s.n[1]));
+	ck_assert(s.fin[0] && s.fin[1]);
+	streams_free(&s);
+	capture_free(&c);
+	tcpdump_clean(file);
+}
+END_TEST
+
+START_TEST(test_split)
+{
+	const char *file = path_in("big.pcap");
+	const size_t len = 3 * TLSI_PCAP_MSS + 3515;
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	struct streams s;
+	char err[512];
+	uint8_t *data = malloc(len);
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 9));
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init(&fl, inet_addr("192.0.2.1"), 1025, inet_addr("198.51.100.9"), 8443,
+			    1, zero_base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_CLIENT, 0, data, len, 1, err,
+					sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.n, 3 + 4);
+	ck_assert_uint_eq(c.p[3].len, TLSI_PCAP_MSS);
+	ck_assert_uint_eq(c.p[4].len, TLSI_PCAP_MSS);
+	ck_assert_uint_eq(c.p[5].len, TLSI_PCAP_MSS);
+	ck_assert_uint_eq(c.p[6].len, 3515);
+	check_flow(&c, inet_addr("192.0.2.1"), 1025, inet_addr("198.51.100.9"), 8443, &s);
+	ck_assert_uint_eq(s.n[1], len);
+	ck_assert(!memcmp(s.b[1], data, len));
+	ck_assert_uint_eq(s.n[0], 0);
+	streams_free(&s);
+	capture_free(&c);
+	free(data);
+	tcpdump_clean(file);
+}
+END_TEST
+
+/* A trace that starts mid-stream: data right after the handshake, seq
+ * still follows the stream offset, gaps show as seq jumps. */
+START_TEST(test_midstream)
+{
+	const char *file = path_in("mid.pcap");
+	const uint64_t base[2] = { 1000000, 5000 };
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	char err[512];
+
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_ETHERNET, err,
+					  sizeof(err)), 0);
+	tlsi_pcap_flow_init(&fl, inet_addr("10.1.1.1"), 5555, inet_addr("10.2.2.2"), 443, 9, base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 1000000, "abc", 3, 5, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 1, 5000, "xy", 2, 6, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 1000010, "d", 1, 7, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.linktype, 1);
+	ck_assert_uint_eq(c.n, 6);
+	ck_assert_uint_eq(c.p[3].seq, c.p[0].seq + 1);		/* first byte after SYN */
+	ck_assert_uint_eq(c.p[4].seq, c.p[1].seq + 1);
+	ck_assert_uint_eq(c.p[4].ack, c.p[0].seq + 1 + 3);
+	ck_assert_uint_eq(c.p[5].seq, c.p[0].seq + 1 + 10);	/* offset 1000010 */
+	ck_assert_uint_eq(c.p[5].ack, c.p[1].seq + 1 + 2);
+	capture_free(&c);
+	tcpdump_clean(file);
+}
+END_TEST
+
+START_TEST(test_atomic)
+{
+	const char *file = path_in("keep.pcap");
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	char err[512];
+	FILE *f;
+
+	/* An existing file stays as it was until the commit. */
+	f = fopen(file, "w");
+	fputs("old", f);
+	fclose(f);
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	ck_assert_int_eq(files_in_dir(), 2);
+	tlsi_pcap_flow_init(&fl, 1, 2, 3, 4, 5, zero_base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 0, "x", 1, 1, err, sizeof(err)), 0);
+	tlsi_pcap_abort(&w);
+	ck_assert_int_eq(files_in_dir(), 1);
+	f = fopen(file, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fgetc(f), 'o');
+	fclose(f);
+
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init(&fl, 1, 2, 3, 4, 5, zero_base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 0, "x", 1, 1, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	ck_assert_int_eq(files_in_dir(), 1);
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.n, 4);
+	capture_free(&c);
+
+	/* Unwritable places: the message names the file and the reason. */
+	ck_assert_int_ne(tlsi_pcap_create(&w, "/nonexistent-dir/x.pcap", TLSI_PCAP_LINKTYPE_RAW,
+					  err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x.pcap"));
+	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	ck_assert_int_ne(tlsi_pcap_create(&w, file, 7, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "link type 7"));
+	ck_assert_int_eq(files_in_dir(), 1);
+}
+END_TEST
+
+START_TEST(test_append)
+{
+	const char *file = path_in("grow.pcap"), *junk = path_in("junk");
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	char err[512];
+	FILE *f;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(tlsi_pcap_append(&w, file, TLSI_PCAP_LINKTYPE_RAW, err,
+						  sizeof(err)), 0);
+		tlsi_pcap_flow_init(&fl, inet_addr("10.0.0.1"), (uint16_t)(1000 + i),
+				    inet_addr("10.0.0.2"), 443, (uint64_t)i, zero_base);
+		ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 0, "hello", 5, 1, err, sizeof(err)), 0);
+		ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	}
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.n, 8);		/* two flows, one header */
+	ck_assert_uint_eq(c.p[4].sport, 1001);
+	capture_free(&c);
+	tcpdump_clean(file);
+
+	ck_assert_int_ne(tlsi_pcap_append(&w, file, TLSI_PCAP_LINKTYPE_ETHERNET, err,
+					  sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "link type is 101"));
+	f = fopen(junk, "w");
+	fputs("this is not a capture file at all", f);
+	fclose(f);
+	ck_assert_int_ne(tlsi_pcap_append(&w, junk, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "not a pcap file"));
+	ck_assert_int_ne(tlsi_pcap_append(&w, dir, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+}
+END_TEST
+
+static Suite *pcap_suite(void)
+{
+	Suite *s = suite_create("pcap");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_csum);
+	tcase_add_test(tc, test_flow);
+	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_midstream);
+	tcase_add_test(tc, test_atomic);
+	tcase_add_test(tc, test_append);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(pcap_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
