@@ -615,3 +615,131 @@ int tlsi_img_validate(const void *img, size_t len, char *err, size_t errlen)
 			return -1;
 	return 0;
 }
+
+/* ---- rewriting variables -------------------------------------------------- */
+
+#define TLSI_IMG_ALIGN_UP(x)	(((x) + TLSI_IMG_ALIGN - 1) & ~(uint64_t)(TLSI_IMG_ALIGN - 1))
+
+static unsigned int var_sect(const struct tlsi_img_var_update *u)
+{
+	return u->kind == TLSI_VAR_ADDR ? TLSI_IMG_S_ADDRS : TLSI_IMG_S_PORTS;
+}
+
+uint64_t tlsi_img_with_vars_size(const void *img, size_t len,
+				 const struct tlsi_img_var_update *u, unsigned int nu,
+				 char *err, size_t errlen)
+{
+	static const uint32_t esz[TLSI_IMG_NSECT] = TLSI_IMG_SECT_ELEM_SIZES;
+	const struct tlsi_img_hdr *oh = (const struct tlsi_img_hdr *)img;
+	uint64_t add[TLSI_IMG_NSECT] = { 0 }, total = sizeof(*oh);
+	unsigned int k, j;
+
+	if (len < sizeof(*oh)) {
+		snprintf(err, errlen, "image of %zu bytes: no header", len);
+		return 0;
+	}
+	for (j = 0; j < nu; j++)
+		add[var_sect(&u[j])] += (uint64_t)u[j].count * esz[var_sect(&u[j])];
+	for (k = 0; k < TLSI_IMG_NSECT; k++) {
+		if ((uint64_t)le32v(oh->sect[k].off) + le32v(oh->sect[k].size) > len) {
+			snprintf(err, errlen, "section %u beyond the image", k);
+			return 0;
+		}
+		total = TLSI_IMG_ALIGN_UP(total) + le32v(oh->sect[k].size) + add[k];
+	}
+	if (total > TLSI_IMG_SIZE_MAX) {
+		snprintf(err, errlen, "the image would exceed its size limit");
+		return 0;
+	}
+	return total;
+}
+
+int tlsi_img_with_vars(const void *img, struct tlsi_img_var_update *u, unsigned int nu,
+		       uint8_t *out, uint64_t size, char *err, size_t errlen)
+{
+	static const uint32_t esz[TLSI_IMG_NSECT] = TLSI_IMG_SECT_ELEM_SIZES;
+	const struct tlsi_img_hdr *oh = (const struct tlsi_img_hdr *)img;
+	struct tlsi_img_hdr *nh = (struct tlsi_img_hdr *)out;
+	struct tlsi_img_var *vars;
+	uint64_t cur = sizeof(*nh);
+	unsigned int k, j;
+
+	memcpy(nh, oh, sizeof(*oh));
+	for (k = 0; k < TLSI_IMG_NSECT; k++) {
+		uint32_t osize = le32v(oh->sect[k].size);
+		uint64_t at, start;
+
+		cur = TLSI_IMG_ALIGN_UP(cur);
+		start = cur;
+		memcpy(out + cur, (const uint8_t *)img + le32v(oh->sect[k].off), osize);
+		at = cur + osize;
+		for (j = 0; j < nu; j++) {
+			if (var_sect(&u[j]) != k || !u[j].count)
+				continue;
+			u[j].first = (uint32_t)((at - start) / esz[k]);
+			memcpy(out + at, u[j].items, (size_t)u[j].count * esz[k]);
+			at += (uint64_t)u[j].count * esz[k];
+		}
+		nh->sect[k].off = le32v((uint32_t)start);
+		nh->sect[k].size = le32v((uint32_t)(at - start));
+		cur = at;
+	}
+	vars = (struct tlsi_img_var *)(out + le32v(nh->sect[TLSI_IMG_S_VARS].off));
+	for (j = 0; j < nu; j++) {
+		if ((uint64_t)(u[j].var + 1) * sizeof(*vars) > le32v(nh->sect[TLSI_IMG_S_VARS].size)) {
+			snprintf(err, errlen, "variable %u beyond VARS", u[j].var);
+			return -1;
+		}
+		vars[u[j].var].first = le32v(u[j].first);
+		vars[u[j].var].count = le32v(u[j].count);
+	}
+	nh->total_size = le32v((uint32_t)size);
+	nh->crc32 = 0;
+	nh->crc32 = le32v(tlsi_img_crc32(0, out, (size_t)size));
+	return 0;
+}
+
+/* ---- rule metadata read by the appliance ----------------------------------- */
+
+/*
+ * Where the word key stands on its own in m (after the start, ' ', ',' or
+ * ':'; followed by the end, ' ', ',' or ';'): the offset after it, or -1.
+ */
+static int64_t meta_word(const char *m, uint32_t len, const char *key)
+{
+	uint32_t klen = (uint32_t)strlen(key), i;
+
+	for (i = 0; i + klen <= len; i++) {
+		if (memcmp(m + i, key, klen) ||
+		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
+			continue;
+		if (i + klen < len && m[i + klen] != ' ' && m[i + klen] != ',' &&
+		    m[i + klen] != ';')
+			continue;
+		return i + klen;
+	}
+	return -1;
+}
+
+uint32_t tlsi_img_meta_quarantine(const char *m, uint32_t len, uint32_t max)
+{
+	int64_t at = meta_word(m, len, "tlsi_quarantine");
+	uint64_t v = 0;
+	uint32_t i;
+
+	if (at < 0)
+		return 0;
+	for (i = (uint32_t)at; i < len && m[i] == ' '; i++)
+		;
+	for (; i < len && m[i] >= '0' && m[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(m[i] - '0');
+		if (v > max)
+			v = max;
+	}
+	return v ? (uint32_t)v : (uint32_t)-1;
+}
+
+int tlsi_img_meta_trace(const char *m, uint32_t len)
+{
+	return meta_word(m, len, "tlsi_trace") >= 0;
+}

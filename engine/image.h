@@ -466,6 +466,50 @@ int tlsi_img_validate(const void *img, size_t len, char *err, size_t errlen);
 /* CRC-32 (IEEE 802.3, as zlib's crc32()), seeded with crc (0 to start). */
 uint32_t tlsi_img_crc32(uint32_t crc, const void *buf, size_t len);
 
+/* ---- rewriting variables -------------------------------------------------- */
+
+/* New contents for variable var: count items (struct tlsi_img_addr[] for
+ * TLSI_VAR_ADDR, struct tlsi_img_port[] for TLSI_VAR_PORT). */
+struct tlsi_img_var_update {
+	uint32_t var;			/* VARS index */
+	uint8_t kind;			/* TLSI_VAR_ADDR or TLSI_VAR_PORT */
+	const void *items;
+	uint32_t count;
+	uint32_t first;			/* out: where they went in ADDRS/PORTS */
+};
+
+/*
+ * The size of img (len bytes) rewritten with the nu updates u, or 0 with
+ * err when img's sections do not lie in len or the result would exceed
+ * TLSI_IMG_SIZE_MAX. The kernel and tlsictl rewrite the same way, so that
+ * tlsid's copy stays the kernel's image byte for byte.
+ */
+uint64_t tlsi_img_with_vars_size(const void *img, size_t len,
+				 const struct tlsi_img_var_update *u, unsigned int nu,
+				 char *err, size_t errlen);
+
+/*
+ * Write the rewritten image into out (size bytes as returned above,
+ * zeroed): each update's items appended to ADDRS or PORTS and its
+ * variable pointed at them, sections laid out again in order, 8-byte
+ * aligned, total size and CRC updated. -1 with err when an update's
+ * variable is beyond VARS. Validate the result before use.
+ */
+int tlsi_img_with_vars(const void *img, struct tlsi_img_var_update *u, unsigned int nu,
+		       uint8_t *out, uint64_t size, char *err, size_t errlen);
+
+/* ---- rule metadata read by the appliance ----------------------------------- */
+
+/*
+ * metadata "tlsi_quarantine [SECONDS|on]" in a rule's meta text (len
+ * bytes): the seconds (at most max), UINT32_MAX for "the configured
+ * timeout" (no number, "on" or 0), 0 when absent.
+ */
+uint32_t tlsi_img_meta_quarantine(const char *m, uint32_t len, uint32_t max);
+
+/* metadata "tlsi_trace": 1 when the rule's meta text has it, else 0. */
+int tlsi_img_meta_trace(const char *m, uint32_t len);
+
 /* Section base and element count of a validated image. */
 static inline const void *tlsi_img_sect(const void *img, enum tlsi_img_sect s)
 {

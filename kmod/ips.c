@@ -118,35 +118,6 @@ void tlsi_ips_put(struct tlsi_ips_image *im)
 }
 
 /*
- * metadata "tlsi_quarantine [SECONDS|on]" of a rule: seconds, U32_MAX for
- * the configured timeout, 0 when absent.
- */
-static u32 tlsi_ips_meta_quarantine(const char *m, u32 len)
-{
-	static const char key[] = "tlsi_quarantine";
-	const u32 klen = sizeof(key) - 1;
-	u32 i, v;
-
-	for (i = 0; i + klen <= len; i++) {
-		if (memcmp(m + i, key, klen) ||
-		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
-			continue;
-		i += klen;
-		if (i < len && m[i] != ' ' && m[i] != ',' && m[i] != ';')
-			continue;
-		while (i < len && m[i] == ' ')
-			i++;
-		if (i < len && m[i] >= '0' && m[i] <= '9') {
-			for (v = 0; i < len && m[i] >= '0' && m[i] <= '9'; i++)
-				v = min_t(u64, (u64)v * 10 + (m[i] - '0'), TLSI_TIMEOUT_MAX);
-			return v ? v : U32_MAX;
-		}
-		return U32_MAX;
-	}
-	return 0;
-}
-
-/*
  * Validate img (kvmalloc'd, len bytes; owned by the result, freed on
  * failure) and allocate everything inspecting with it needs.
  */
@@ -184,9 +155,9 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 		if (r->thresh_type != TLSI_THRESH_NONE)
 			nthresh++;
 		mlen = tlsi_ips_str(im, &r->meta, &m, U32_MAX);
-		if (mlen && tlsi_ips_meta_quarantine(m, mlen))
+		if (mlen && tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX))
 			nquar++;
-		if (mlen && tlsi_ips_meta_trace(m, mlen))
+		if (mlen && tlsi_img_meta_trace(m, mlen))
 			ntrace++;
 		if (!(i & 4095))
 			cond_resched();
@@ -200,7 +171,7 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 			const char *m;
 			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
 
-			im->quarantine[i] = mlen ? tlsi_ips_meta_quarantine(m, mlen) : 0;
+			im->quarantine[i] = mlen ? tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX) : 0;
 		}
 	}
 	if (ntrace) {
@@ -212,7 +183,7 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 			const char *m;
 			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
 
-			im->trace[i] = mlen ? tlsi_ips_meta_trace(m, mlen) : 0;
+			im->trace[i] = mlen ? tlsi_img_meta_trace(m, mlen) : 0;
 		}
 	}
 	if (nthresh) {
@@ -669,14 +640,6 @@ int tlsi_rules_var_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* ---- variables ---------------------------------------------------------- */
 
-struct tlsi_ips_var_update {
-	u32 var;			/* VARS index */
-	u8 kind;
-	u32 count;
-	const void *items;		/* in the request */
-	u32 first;			/* where they go in the new image */
-};
-
 static int tlsi_ips_var_find(const struct tlsi_ips_image *im, const char *name)
 {
 	u32 nvars = tlsi_img_sect_size(im->img, TLSI_IMG_S_VARS) / sizeof(struct tlsi_img_var);
@@ -693,7 +656,7 @@ static int tlsi_ips_var_find(const struct tlsi_ips_image *im, const char *name)
 	return -1;
 }
 
-static int tlsi_ips_var_items_check(const struct tlsi_ips_var_update *u,
+static int tlsi_ips_var_items_check(const struct tlsi_img_var_update *u,
 				    const struct nlattr *a, const char *name,
 				    struct netlink_ext_ack *extack)
 {
@@ -733,66 +696,25 @@ static int tlsi_ips_var_items_check(const struct tlsi_ips_var_update *u,
 	return 0;
 }
 
-/*
- * A copy of im's image with each update's items appended to ADDRS or PORTS
- * and its variable pointing at them; sections are laid out again in order,
- * 8-byte aligned, and the checksum recomputed. The caller validates it.
- */
+/* A copy of im's image with the updates (tlsi_img_with_vars()). */
 static void *tlsi_ips_image_with_vars(const struct tlsi_ips_image *im,
-				      struct tlsi_ips_var_update *u, unsigned int nu,
-				      size_t *newlen)
+				      struct tlsi_img_var_update *u, unsigned int nu,
+				      size_t *newlen, char *err, size_t errlen)
 {
-	static const u32 esz[TLSI_IMG_NSECT] = TLSI_IMG_SECT_ELEM_SIZES;
-	const struct tlsi_img_hdr *oh = im->img;
-	u64 add[TLSI_IMG_NSECT] = {}, len = sizeof(*oh), cur;
-	struct tlsi_img_hdr *nh;
-	struct tlsi_img_var *vars;
-	unsigned int k, j;
+	u64 len = tlsi_img_with_vars_size(im->img, im->eng.len, u, nu, err, errlen);
 	u8 *buf;
 
-	for (j = 0; j < nu; j++)
-		add[u[j].kind == TLSI_VAR_ADDR ? TLSI_IMG_S_ADDRS : TLSI_IMG_S_PORTS] +=
-			(u64)u[j].count * esz[u[j].kind == TLSI_VAR_ADDR ? TLSI_IMG_S_ADDRS
-									 : TLSI_IMG_S_PORTS];
-	for (k = 0; k < TLSI_IMG_NSECT; k++)
-		len = ALIGN(len, TLSI_IMG_ALIGN) + le32v(oh->sect[k].size) + add[k];
-	if (len > TLSI_IMG_SIZE_MAX)
+	if (!len)
 		return ERR_PTR(-EFBIG);
 	buf = kvzalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!buf)
+	if (!buf) {
+		snprintf(err, errlen, "out of memory rewriting the rule image");
 		return ERR_PTR(-ENOMEM);
-	nh = (struct tlsi_img_hdr *)buf;
-	memcpy(nh, oh, sizeof(*oh));
-	cur = sizeof(*nh);
-	for (k = 0; k < TLSI_IMG_NSECT; k++) {
-		u32 osize = le32v(oh->sect[k].size);
-		u64 at;
-
-		cur = ALIGN(cur, TLSI_IMG_ALIGN);
-		nh->sect[k].off = (__force u32)cpu_to_le32((u32)cur);
-		nh->sect[k].size = (__force u32)cpu_to_le32((u32)(osize + add[k]));
-		memcpy(buf + cur, (const u8 *)im->img + le32v(oh->sect[k].off), osize);
-		at = cur + osize;
-		for (j = 0; j < nu && add[k]; j++) {
-			bool mine = (k == TLSI_IMG_S_ADDRS && u[j].kind == TLSI_VAR_ADDR) ||
-				    (k == TLSI_IMG_S_PORTS && u[j].kind == TLSI_VAR_PORT);
-
-			if (!mine)
-				continue;
-			u[j].first = (u32)((at - cur) / esz[k]);
-			memcpy(buf + at, u[j].items, (size_t)u[j].count * esz[k]);
-			at += (u64)u[j].count * esz[k];
-		}
-		cur += osize + add[k];
 	}
-	vars = (struct tlsi_img_var *)(buf + le32v(nh->sect[TLSI_IMG_S_VARS].off));
-	for (j = 0; j < nu; j++) {
-		vars[u[j].var].first = (__force u32)cpu_to_le32(u[j].first);
-		vars[u[j].var].count = (__force u32)cpu_to_le32(u[j].count);
+	if (tlsi_img_with_vars(im->img, u, nu, buf, len, err, errlen)) {
+		kvfree(buf);
+		return ERR_PTR(-EINVAL);
 	}
-	nh->total_size = (__force u32)cpu_to_le32((u32)len);
-	nh->crc32 = 0;
-	nh->crc32 = (__force u32)cpu_to_le32(tlsi_img_crc32(0, buf, len));
 	*newlen = len;
 	return buf;
 }
@@ -800,7 +722,7 @@ static void *tlsi_ips_image_with_vars(const struct tlsi_ips_image *im,
 int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_ips_net *in = tlsi_ips_info_net(info);
-	struct tlsi_ips_var_update *u;
+	struct tlsi_img_var_update *u;
 	struct tlsi_ips_image *old, *im;
 	struct nlattr *tb[TLSI_A_MAX + 1];
 	struct nlattr *entry;
@@ -823,7 +745,7 @@ int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	nla_for_each_nested(entry, info->attrs[TLSI_A_RULES_VARS], rem) {
-		struct tlsi_ips_var_update *x = &u[nu];
+		struct tlsi_img_var_update *x = &u[nu];
 		char name[128];
 		u8 vkind;
 		int idx;
@@ -893,13 +815,10 @@ int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 		rc = -EINVAL;
 		goto out;
 	}
-	img = tlsi_ips_image_with_vars(old, u, nu, &len);
+	img = tlsi_ips_image_with_vars(old, u, nu, &len, err, sizeof(err));
 	if (IS_ERR(img)) {
 		rc = PTR_ERR(img);
-		if (rc == -EFBIG)
-			NL_SET_ERR_MSG_MOD(info->extack, "the image would exceed its size limit");
-		else
-			NL_SET_ERR_MSG_MOD(info->extack, "out of memory rewriting the rule image");
+		tlsi_extack_fmt(info->extack, NULL, "%s", err);
 		goto out;
 	}
 	im = tlsi_ips_image_new(img, len, err, sizeof(err));

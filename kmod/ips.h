@@ -140,7 +140,6 @@ void tlsi_trace_net_exit(struct tlsi_ips_net *in);
 /* Evict the oldest records until at most limit bytes are held. */
 void tlsi_trace_shrink(struct tlsi_net *tn, u64 limit);
 void tlsi_trace_usage(struct tlsi_ips_net *in, u64 *used, u32 *nrecs);
-u8 tlsi_ips_meta_trace(const char *m, u32 len);
 
 /* A string of the image, bounded for messages and events. */
 static inline u32 tlsi_ips_str(const struct tlsi_ips_image *im,

@@ -194,28 +194,6 @@ void tlsi_trace_usage(struct tlsi_ips_net *in, u64 *used, u32 *nrecs)
 	spin_unlock(&in->trace.lock);
 }
 
-/*
- * metadata "tlsi_trace" of a rule: 1 when present. The keyword stands
- * alone between separators, like tlsi_quarantine.
- */
-u8 tlsi_ips_meta_trace(const char *m, u32 len)
-{
-	static const char key[] = "tlsi_trace";
-	const u32 klen = sizeof(key) - 1;
-	u32 i;
-
-	for (i = 0; i + klen <= len; i++) {
-		if (memcmp(m + i, key, klen) ||
-		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
-			continue;
-		if (i + klen < len && m[i + klen] != ' ' && m[i + klen] != ',' &&
-		    m[i + klen] != ';')
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
 /* ---- netlink ---------------------------------------------------------- */
 
 /* A dump's position, in cb->ctx: the next record id and the byte in it. */

@@ -111,7 +111,7 @@ START_TEST(test_vars_rewritten)
 {
 	struct tlsi_img_addr a = addr_item(172, 16, 12);
 	struct tlsi_img_port p;
-	struct ri_var_update u[2];
+	struct tlsi_img_var_update u[2];
 	struct img im, nim;
 	char err[256];
 	int hv, pv;
@@ -129,9 +129,9 @@ START_TEST(test_vars_rewritten)
 	memset(&p, 0, sizeof(p));
 	p.lo = 8000;
 	p.hi = 8080;
-	u[0] = (struct ri_var_update){ .var = (uint32_t)pv, .kind = TLSI_VAR_PORT, .items = &p,
+	u[0] = (struct tlsi_img_var_update){ .var = (uint32_t)pv, .kind = TLSI_VAR_PORT, .items = &p,
 				       .count = 1 };
-	u[1] = (struct ri_var_update){ .var = (uint32_t)hv, .kind = TLSI_VAR_ADDR, .items = &a,
+	u[1] = (struct tlsi_img_var_update){ .var = (uint32_t)hv, .kind = TLSI_VAR_ADDR, .items = &a,
 				       .count = 1 };
 	ck_assert_int_eq(ri_with_vars(im.p, im.len, u, 2, &nim.p, &nim.len, err, sizeof(err)), 0);
 	ck_assert_msg(tlsi_img_validate(nim.p, nim.len, err, sizeof(err)) == 0, "%s", err);
@@ -159,7 +159,7 @@ START_TEST(test_vars_rewritten)
 	/* a second change grows the image again, the same way */
 	{
 		struct tlsi_img_addr b[2] = { addr_item(10, 0, 8), addr_item(172, 16, 12) };
-		struct ri_var_update v = { .var = (uint32_t)hv, .kind = TLSI_VAR_ADDR,
+		struct tlsi_img_var_update v = { .var = (uint32_t)hv, .kind = TLSI_VAR_ADDR,
 					   .items = b, .count = 2 };
 		struct img n2;
 
@@ -183,7 +183,7 @@ START_TEST(test_bad_input)
 	size_t len = 1;
 	char err[256];
 	struct tlsi_img_port p = { 0 };
-	struct ri_var_update u = { .var = 9999, .kind = TLSI_VAR_PORT, .items = &p, .count = 1 };
+	struct tlsi_img_var_update u = { .var = 9999, .kind = TLSI_VAR_PORT, .items = &p, .count = 1 };
 
 	ck_assert_int_eq(ri_with_vars("x", 1, NULL, 0, &out, &len, err, sizeof(err)), -1);
 	ck_assert_ptr_null(out);
@@ -270,7 +270,7 @@ END_TEST
 
 START_TEST(test_meta_quarantine)
 {
-#define Q(s) ri_meta_quarantine((s), (uint32_t)strlen(s))
+#define Q(s) tlsi_img_meta_quarantine((s), (uint32_t)strlen(s), TLSI_TIMEOUT_MAX)
 	ck_assert_uint_eq(Q(""), 0);
 	ck_assert_uint_eq(Q("tlsi_quarantine 120"), 120);
 	ck_assert_uint_eq(Q("created_at 2020_01_01, tlsi_quarantine 60"), 60);

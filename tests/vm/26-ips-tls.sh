@@ -75,27 +75,6 @@ NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 pass "ET Open + local rules: $NRULES rules in the kernel"
 monitor() { spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1; sleep 0.5; }
 monitor
-# eve SID: the last EVE record of rule SID, as key=value lines
-eve() {
-	python3 - "$W/eve.json" "$1" <<'EOF'
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-recs = [r for r in recs if r["alert"]["signature_id"] == int(sys.argv[2])]
-if not recs:
-    sys.exit(1)
-def walk(p, o):
-    for k, v in o.items():
-        if isinstance(v, dict):
-            walk(p + k + ".", v)
-        else:
-            print("%s%s=%s" % (p, k, v))
-walk("", recs[-1])
-EOF
-}
-_eve_has() { eve "$1" >/dev/null 2>&1; }
-eve_has() {
-	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
-}
 
 # ---- a benign request passes, inspected -------------------------------------------
 stats_snapshot

@@ -95,3 +95,28 @@ mkleaf() {
 	openssl x509 -req -in "$CERTS/$1.csr" -CA "$CERTS/$3.crt" -CAkey "$CERTS/$3.key" -CAcreateserial \
 		-out "$CERTS/$1.crt" -days 20 -extfile "$CERTS/$1.ext" 2>/dev/null
 }
+
+# EVE records of IPS alerts (tlsictl monitor --eve, tlsid --eve).
+# eve SID [FILE]: the last record of rule SID in FILE (default $W/eve.json),
+# as key=value lines (nested keys joined with '.'); fails when there is none.
+# _eve_has SID: there is one. eve_has SID KEY=VALUE: the last one says so.
+eve() {
+	python3 - "${2:-$W/eve.json}" "$1" <<'EOF'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+recs = [r for r in recs if r["alert"]["signature_id"] == int(sys.argv[2])]
+if not recs:
+    sys.exit(1)
+def walk(p, o):
+    for k, v in o.items():
+        if isinstance(v, dict):
+            walk(p + k + ".", v)
+        else:
+            print("%s%s=%s" % (p, k, v))
+walk("", recs[-1])
+EOF
+}
+_eve_has() { eve "$1" >/dev/null 2>&1; }
+eve_has() {
+	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
+}

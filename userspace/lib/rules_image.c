@@ -115,113 +115,26 @@ int ri_var_find(const struct tlsi_eng *e, const char *name)
 	return -1;
 }
 
-#define RI_ALIGN(x)	(((x) + TLSI_IMG_ALIGN - 1) & ~(uint64_t)(TLSI_IMG_ALIGN - 1))
-
-int ri_with_vars(const void *img, size_t len, struct ri_var_update *u, unsigned int nu,
+int ri_with_vars(const void *img, size_t len, struct tlsi_img_var_update *u, unsigned int nu,
 		 uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
-	static const uint32_t esz[TLSI_IMG_NSECT] = TLSI_IMG_SECT_ELEM_SIZES;
-	const struct tlsi_img_hdr *oh = img;
-	uint64_t add[TLSI_IMG_NSECT] = { 0 }, total = sizeof(*oh), cur;
-	struct tlsi_img_hdr *nh;
-	struct tlsi_img_var *vars;
-	unsigned int k, j;
+	uint64_t total = tlsi_img_with_vars_size(img, len, u, nu, err, errlen);
 	uint8_t *buf;
 
 	*out = NULL;
 	*outlen = 0;
-	if (len < sizeof(*oh)) {
-		snprintf(err, errlen, "image of %zu bytes: no header", len);
+	if (!total)
 		return -1;
-	}
-	for (j = 0; j < nu; j++) {
-		unsigned int s = u[j].kind == TLSI_VAR_ADDR ? TLSI_IMG_S_ADDRS : TLSI_IMG_S_PORTS;
-
-		add[s] += (uint64_t)u[j].count * esz[s];
-	}
-	for (k = 0; k < TLSI_IMG_NSECT; k++) {
-		if ((uint64_t)le32v(oh->sect[k].off) + le32v(oh->sect[k].size) > len) {
-			snprintf(err, errlen, "section %u beyond the image", k);
-			return -1;
-		}
-		total = RI_ALIGN(total) + le32v(oh->sect[k].size) + add[k];
-	}
-	if (total > TLSI_IMG_SIZE_MAX) {
-		snprintf(err, errlen, "the image would exceed its size limit");
-		return -1;
-	}
 	buf = calloc(1, (size_t)total);
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	nh = (struct tlsi_img_hdr *)buf;
-	memcpy(nh, oh, sizeof(*oh));
-	cur = sizeof(*nh);
-	for (k = 0; k < TLSI_IMG_NSECT; k++) {
-		uint32_t osize = le32v(oh->sect[k].size);
-		uint64_t at;
-
-		cur = RI_ALIGN(cur);
-		nh->sect[k].off = le32v((uint32_t)cur);
-		nh->sect[k].size = le32v((uint32_t)(osize + add[k]));
-		memcpy(buf + cur, (const uint8_t *)img + le32v(oh->sect[k].off), osize);
-		at = cur + osize;
-		for (j = 0; j < nu && add[k]; j++) {
-			bool mine = (k == TLSI_IMG_S_ADDRS && u[j].kind == TLSI_VAR_ADDR) ||
-				    (k == TLSI_IMG_S_PORTS && u[j].kind == TLSI_VAR_PORT);
-
-			if (!mine)
-				continue;
-			u[j].first = (uint32_t)((at - cur) / esz[k]);
-			memcpy(buf + at, u[j].items, (size_t)u[j].count * esz[k]);
-			at += (uint64_t)u[j].count * esz[k];
-		}
-		cur += osize + add[k];
+	if (tlsi_img_with_vars(img, u, nu, buf, total, err, errlen)) {
+		free(buf);
+		return -1;
 	}
-	vars = (struct tlsi_img_var *)(buf + le32v(nh->sect[TLSI_IMG_S_VARS].off));
-	for (j = 0; j < nu; j++) {
-		if ((uint64_t)(u[j].var + 1) * sizeof(*vars) > le32v(nh->sect[TLSI_IMG_S_VARS].size)) {
-			free(buf);
-			snprintf(err, errlen, "variable %u beyond VARS", u[j].var);
-			return -1;
-		}
-		vars[u[j].var].first = le32v(u[j].first);
-		vars[u[j].var].count = le32v(u[j].count);
-	}
-	nh->total_size = le32v((uint32_t)total);
-	nh->crc32 = 0;
-	nh->crc32 = le32v(tlsi_img_crc32(0, buf, (size_t)total));
 	*out = buf;
 	*outlen = (size_t)total;
-	return 0;
-}
-
-uint32_t ri_meta_quarantine(const char *m, uint32_t len)
-{
-	static const char key[] = "tlsi_quarantine";
-	const uint32_t klen = sizeof(key) - 1;
-	uint32_t i;
-	uint64_t v;
-
-	for (i = 0; i + klen <= len; i++) {
-		if (memcmp(m + i, key, klen) ||
-		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
-			continue;
-		i += klen;
-		if (i < len && m[i] != ' ' && m[i] != ',' && m[i] != ';')
-			continue;
-		while (i < len && m[i] == ' ')
-			i++;
-		if (i < len && m[i] >= '0' && m[i] <= '9') {
-			for (v = 0; i < len && m[i] >= '0' && m[i] <= '9'; i++) {
-				v = v * 10 + (uint64_t)(m[i] - '0');
-				if (v > TLSI_TIMEOUT_MAX)
-					v = TLSI_TIMEOUT_MAX;
-			}
-			return v ? (uint32_t)v : UINT32_MAX;
-		}
-		return UINT32_MAX;
-	}
 	return 0;
 }

@@ -3,7 +3,7 @@
  * The rule image tlsi.ko runs, published for tlsid: `tlsictl rules load'
  * writes the image the kernel accepted to a file (atomically: a temporary
  * file renamed over it), `rules flush' removes it, and `rules var' rewrites
- * it the way the kernel rewrites its copy (ri_with_vars()), so that tlsid's
+ * it the way the kernel rewrites its copy (tlsi_img_with_vars()), so that tlsid's
  * userspace relay inspects with the same rules as the kernel relay.
  */
 #ifndef TLSI_RULES_IMAGE_H
@@ -32,34 +32,15 @@ int ri_publish(const char *path, const void *img, size_t len, char *err, size_t 
 /* Remove path; a missing file is not an error. 0, or -1 with err. */
 int ri_unpublish(const char *path, char *err, size_t errlen);
 
-/* One variable's new value (TLSI_CMD_RULES_VAR_SET). */
-struct ri_var_update {
-	uint32_t var;			/* VARS index */
-	uint8_t kind;			/* TLSI_VAR_ADDR or TLSI_VAR_PORT */
-	const void *items;		/* struct tlsi_img_addr[] or _port[] */
-	uint32_t count;
-	uint32_t first;			/* out: where they went in ADDRS/PORTS */
-};
-
 /* The VARS index of variable name in e, or -1. */
 int ri_var_find(const struct tlsi_eng *e, const char *name);
 
 /*
- * What tlsi.ko makes of a validated image img when variables change (its
- * tlsi_ips_image_with_vars()): a copy with each update's items appended to
- * ADDRS or PORTS, in the order given, its variable pointing at them, the
- * sections laid out again in order (8-byte aligned) and the checksum
- * recomputed. The same input gives the kernel's bytes. *out is malloc'd;
- * it is not validated here. 0, or -1 with err.
+ * What tlsi.ko makes of a validated image img when variables change: the
+ * engine's tlsi_img_with_vars() (the kernel runs the same code), into a
+ * malloc'd *out; not validated here. 0, or -1 with err.
  */
-int ri_with_vars(const void *img, size_t len, struct ri_var_update *u, unsigned int nu,
+int ri_with_vars(const void *img, size_t len, struct tlsi_img_var_update *u, unsigned int nu,
 		 uint8_t **out, size_t *outlen, char *err, size_t errlen);
-
-/*
- * A rule's metadata "tlsi_quarantine [SECONDS|on]" as tlsi.ko reads it:
- * the seconds (at most TLSI_TIMEOUT_MAX), UINT32_MAX for the configured
- * timeout, 0 when absent. m: the metadata text, len bytes.
- */
-uint32_t ri_meta_quarantine(const char *m, uint32_t len);
 
 #endif /* TLSI_RULES_IMAGE_H */

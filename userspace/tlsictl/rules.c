@@ -1420,7 +1420,7 @@ static void republish_vars(struct tlsi_nl *nl, const struct summary *before,
 			   const struct kvars *k, struct rp_set *neu,
 			   const struct var_change *ch, size_t nch)
 {
-	struct ri_var_update u[TLSI_RULES_VARS_MAX];
+	struct tlsi_img_var_update u[TLSI_RULES_VARS_MAX];
 	void *items[TLSI_RULES_VARS_MAX] = { 0 };
 	const char *path = ri_path();
 	uint8_t *img = NULL, *nimg = NULL;

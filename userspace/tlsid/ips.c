@@ -67,7 +67,7 @@ struct ips_image {
 	struct tlsi_eng eng;
 	uint8_t *img;
 	struct tlsi_eng_thresh *thresh;
-	uint32_t *quarantine;		/* per rule: ri_meta_quarantine(); NULL: none */
+	uint32_t *quarantine;		/* per rule: tlsi_img_meta_quarantine(); NULL: none */
 	uint8_t *trace;			/* per rule: metadata tlsi_trace; NULL: none */
 	size_t scratch_size;
 };
@@ -116,26 +116,6 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
-/* metadata "tlsi_trace" of a rule, a word between separators (as tlsi.ko
- * reads it in kmod/trace.c). */
-static bool meta_trace(const char *m, uint32_t len)
-{
-	static const char key[] = "tlsi_trace";
-	const uint32_t klen = sizeof(key) - 1;
-	uint32_t i;
-
-	for (i = 0; i + klen <= len; i++) {
-		if (memcmp(m + i, key, klen) ||
-		    (i && m[i - 1] != ' ' && m[i - 1] != ',' && m[i - 1] != ':'))
-			continue;
-		if (i + klen < len && m[i + klen] != ' ' && m[i + klen] != ',' &&
-		    m[i + klen] != ';')
-			continue;
-		return true;
-	}
-	return false;
-}
-
 /* Everything inspecting with img (malloc'd, len bytes; taken) needs; NULL
  * with err. */
 static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t errlen)
@@ -159,9 +139,9 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 
 		if (r->thresh_type != TLSI_THRESH_NONE)
 			nthresh++;
-		if (mlen && ri_meta_quarantine(m, mlen))
+		if (mlen && tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX))
 			nquar++;
-		if (mlen && meta_trace(m, mlen))
+		if (mlen && tlsi_img_meta_trace(m, mlen))
 			ntrace++;
 	}
 	snprintf(err, errlen, "out of memory for %u rules", im->eng.nrules);
@@ -173,7 +153,7 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 			uint32_t mlen;
 			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
 
-			im->quarantine[i] = mlen ? ri_meta_quarantine(m, mlen) : 0;
+			im->quarantine[i] = mlen ? tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX) : 0;
 		}
 	}
 	if (ntrace) {
@@ -184,7 +164,7 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 			uint32_t mlen;
 			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
 
-			im->trace[i] = mlen && meta_trace(m, mlen);
+			im->trace[i] = mlen && tlsi_img_meta_trace(m, mlen);
 		}
 	}
 	if (nthresh) {
