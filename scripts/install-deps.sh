@@ -13,7 +13,7 @@ PKGS=(
 	libssl-dev libmnl-dev check
 	iproute2 curl openssl python3 kmod iputils-ping nftables cpio procps
 	libhyperscan-dev clang libclang-rt-dev
-	nginx sslsplit
+	nginx sslsplit tcpdump
 )
 
 missing=()
