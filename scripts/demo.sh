@@ -95,6 +95,8 @@ sed 's/^/  /' "$CERTS/local.rules"
 # server is the protected network and the client the outside.
 run tlsictl rules load --classification "$ET/classification.config" --var 'HOME_NET=[10.9.0.2/32]' \
 	"$CERTS/local.rules"
+# Packet trace: every alerting rule records its flow's decrypted bytes.
+run tlsictl rules config trace alerts
 spawn a "$TLSICTL" monitor --eve "$CERTS/eve.json" >/dev/null
 sleep 1
 URL='https://site.test/index.php?id=1+union+select+password+from+mysql.user'
@@ -108,6 +110,9 @@ sleep 1
 echo "the EVE alert (tlsictl monitor --eve):"
 sed 's/^/  /' "$CERTS/eve.json" | head -n 2
 run tlsictl rules stats
+echo "the packet trace of the blocked flow, decrypted (tlsictl trace save; tcpdump -A):"
+run tlsictl trace save "$CERTS/trace.pcap"
+tcpdump -nr "$CERTS/trace.pcap" -A 2>/dev/null | grep -a -E "^[0-9:.]+ IP |GET /" | head -n 6 | sed 's/^/  /'
 
 say "Events (tlsictl monitor)"
 cat /tmp/demo-events.$$
