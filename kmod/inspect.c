@@ -245,6 +245,9 @@ static void tlsi_ips_on_event(void *arg, struct tlsi_eng_flow *f,
 	case TLSI_EV_STEPS:
 		tlsi_count(k->tn, TLSI_CNT_IPS_ENGINE_ERRORS);
 		break;
+	case TLSI_EV_DNS_MALFORMED:
+		tlsi_count(k->tn, TLSI_CNT_IPS_DNS_ANOMALIES);
+		break;
 	default:
 		tlsi_count(k->tn, TLSI_CNT_IPS_HTTP_ANOMALIES);
 	}

@@ -115,6 +115,13 @@ assert_delta ips_blocks 0
 # ---- the benign name still resolves after the block ------------------------------
 assert_eq "$(dot_q benign.example.net)" "$ANSWER" "benign DoT query after the block"
 
+# ---- a malformed query (a 70-byte second label, RFC 1035 allows 63): counted ---
+# (the first label decides that the flow is DNS at all)
+stats_snapshot
+dot_q "www.$(printf 'a%.0s' $(seq 70)).example.org" >/dev/null 2>&1 || true
+assert_delta ips_dns_anomalies 1
+assert_delta ips_http_anomalies 0
+
 # ---- the userspace relay: a CBC-only DoT server, the same rule -----------------
 _tlsid_loaded() { grep -q "IPS rules for the userspace relay: $NRULES rules" "$W/tlsid.log"; }
 wait_until 30 _tlsid_loaded || fail "tlsid did not load the rules: $(grep IPS "$W/tlsid.log")"
