@@ -2,7 +2,8 @@
 /*
  * Profiles: named sets of settings that segments are bound to: the
  * reputation thresholds and the inspection depth of the sessions diverted
- * under them; SSL policies and TM filters hang on them. A profile cannot be deleted while a segment or TM filter uses it.
+ * under them; SSL policies and TM filters hang on them. A profile cannot
+ * be deleted while a segment, an SSL policy or a TM filter uses it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
