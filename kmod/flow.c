@@ -61,7 +61,7 @@ int tlsi_flow_table_init(struct tlsi_net *tn)
 	struct tlsi_flow_table *ft;
 	u32 i;
 
-	ft = kvzalloc(struct_size(ft, buckets, flow_buckets), GFP_KERNEL);
+	ft = kvzalloc(struct_size(ft, buckets, flow_buckets), GFP_KERNEL_ACCOUNT);
 	if (!ft)
 		return -ENOMEM;
 	ft->mask = flow_buckets - 1;
@@ -85,7 +85,8 @@ static void tlsi_flow_unlink(struct tlsi_net *tn, struct tlsi_flow *f)
 		tlsi_divert_del(tn, &f->key);
 		atomic_dec(&tn->ssl_sessions);
 	}
-	hlist_del_rcu(&f->node);
+	/* _init: a racing CPU that found the same flow sees it unhashed. */
+	hlist_del_init_rcu(&f->node);
 	atomic_dec(&ft->count);
 	call_rcu(&f->rcu, tlsi_flow_free_rcu);
 }
@@ -181,6 +182,10 @@ static int tlsi_flow_match(const struct tlsi_flow *f,
 	return 0;
 }
 
+static struct tlsi_flow *tlsi_flow_create_locked(struct tlsi_net *tn, u32 h,
+						 const struct tlsi_pkt_tuple *t,
+						 u16 seg, int *err);
+
 /**
  * tlsi_flow_get - find or create the flow of a packet
  * @tn: namespace state
@@ -199,7 +204,7 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	u32 h = tlsi_flow_hash(ft, t, seg);
 	spinlock_t *lock = &ft->locks[h % TLSI_FLOW_LOCKS];
 	struct tlsi_flow *f, *stale = NULL;
-	int dir, count, peak;
+	int dir;
 
 	hlist_for_each_entry_rcu(f, &ft->buckets[h], node) {
 		dir = tlsi_flow_match(f, t, seg);
@@ -228,15 +233,68 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 			return f;
 		}
 	}
+	f = tlsi_flow_create_locked(tn, h, t, seg, err);
+	spin_unlock_bh(lock);
+	*reply = false;
+	return f;
+}
+
+/**
+ * tlsi_flow_restart - a new connection on the tuple of a live flow
+ * @tn: namespace state
+ * @old: the flow that the packet found (from tlsi_flow_get)
+ * @t: the new connection's SYN, its originator's direction
+ * @seg: segment id
+ * @err: on NULL return, -ENOSPC (table full) or -ENOMEM
+ *
+ * A client may reuse its source port while the flow of its previous
+ * connection is still in the table (closing, or in its timeout). That flow's
+ * decision (a divert, a verdict) belongs to the old connection: the new one
+ * gets a flow of its own, decided by the configuration in force now. Call
+ * under rcu_read_lock(); @old must not be used afterwards.
+ */
+struct tlsi_flow *tlsi_flow_restart(struct tlsi_net *tn, struct tlsi_flow *old,
+				    const struct tlsi_pkt_tuple *t, u16 seg, int *err)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	u32 h = tlsi_flow_hash(ft, t, seg);
+	spinlock_t *lock = &ft->locks[h % TLSI_FLOW_LOCKS];
+	struct tlsi_flow *f;
+
+	spin_lock_bh(lock);
+	if (!hlist_unhashed(&old->node)) {
+		tlsi_flow_unlink(tn, old);
+		tlsi_count(tn, TLSI_CNT_FLOWS_RESTARTED);
+	} else {
+		/* Another CPU restarted it for a copy of this SYN. */
+		hlist_for_each_entry(f, &ft->buckets[h], node) {
+			if (tlsi_flow_match(f, t, seg) == 1 && !tlsi_flow_expired(tn, f)) {
+				spin_unlock_bh(lock);
+				return f;
+			}
+		}
+	}
+	f = tlsi_flow_create_locked(tn, h, t, seg, err);
+	spin_unlock_bh(lock);
+	return f;
+}
+
+/* A new, unclassified flow in bucket @h, whose lock the caller holds. */
+static struct tlsi_flow *tlsi_flow_create_locked(struct tlsi_net *tn, u32 h,
+						 const struct tlsi_pkt_tuple *t,
+						 u16 seg, int *err)
+{
+	struct tlsi_flow_table *ft = tn->flows;
+	struct tlsi_flow *f;
+	int count, peak;
+
 	count = atomic_read(&ft->count);
 	if (count >= READ_ONCE(tn->cfg.max_flows)) {
-		spin_unlock_bh(lock);
 		*err = -ENOSPC;
 		return NULL;
 	}
 	f = kmem_cache_zalloc(tlsi_flow_cache, GFP_ATOMIC);
 	if (!f) {
-		spin_unlock_bh(lock);
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -246,7 +304,6 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	f->last_seen = jiffies;
 	hlist_add_head_rcu(&f->node, &ft->buckets[h]);
 	count = atomic_inc_return(&ft->count);
-	spin_unlock_bh(lock);
 
 	peak = atomic_read(&ft->peak);
 	while (count > peak) {
@@ -257,7 +314,6 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 		peak = old;
 	}
 	tlsi_count(tn, TLSI_CNT_FLOWS_CREATED);
-	*reply = false;
 	return f;
 }
 

@@ -32,6 +32,7 @@ struct tlsi_flow {
 	u8 table;			/* enum tlsi_table that decided */
 	u8 flags;			/* TLSI_FLOW_F_* */
 	int gen;
+	u32 syn_seq;			/* sequence number of the opening SYN */
 	unsigned long last_seen;	/* jiffies of the last packet */
 	struct tlsi_rule *tm_rule;	/* RATE_LIMIT filter, or NULL */
 };
@@ -42,5 +43,7 @@ bool tlsi_flow_expired(struct tlsi_net *tn, const struct tlsi_flow *f);
 struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 				const struct tlsi_pkt_tuple *t, u16 seg,
 				bool *reply, int *err);
+struct tlsi_flow *tlsi_flow_restart(struct tlsi_net *tn, struct tlsi_flow *old,
+				    const struct tlsi_pkt_tuple *t, u16 seg, int *err);
 
 #endif /* TLSI_FLOW_H */

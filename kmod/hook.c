@@ -26,7 +26,7 @@
 
 /* Parse the IPv4 header and ports. Returns false for a malformed packet. */
 static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
-			    struct tlsi_pkt_tuple *t, u8 *tcp_flags)
+			    struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
 {
 	const struct iphdr *iph;
 	struct iphdr _iph;
@@ -46,6 +46,7 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	t->sport = 0;
 	t->dport = 0;
 	*tcp_flags = 0;
+	*tcp_seq = 0;
 
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No transport header here: a portless tuple of its own. */
@@ -66,6 +67,7 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 		t->sport = ntohs(th->source);
 		t->dport = ntohs(th->dest);
 		*tcp_flags = ((u8 *)th)[13];
+		*tcp_seq = ntohl(th->seq);
 		break;
 	}
 	case IPPROTO_UDP:
@@ -246,6 +248,25 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
 }
 
+/*
+ * A SYN that opens a new connection on the tuple of a live flow (a reused
+ * source port), rather than a retransmission of the flow's own first SYN:
+ * the flow is past its handshake, or its opening SYN had another sequence
+ * number. A SYN from the responder's side is a simultaneous open: kept.
+ */
+static bool tlsi_syn_starts_new_conn(const struct tlsi_flow *f, bool reply, u32 seq)
+{
+	switch (READ_ONCE(f->tcp_state)) {
+	case TLSI_TCP_NONE:
+		return false;
+	case TLSI_TCP_SYN_SENT:
+	case TLSI_TCP_SYN_RECV:
+		return !reply && READ_ONCE(f->syn_seq) != seq;
+	default:
+		return !reply;
+	}
+}
+
 /* Is tlsid's transparent listener there to take a diverted SYN? */
 static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 				    const struct net_device *in)
@@ -253,13 +274,17 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	struct tcphdr _th;
 	const struct tcphdr *th;
+	u16 port = READ_ONCE(tn->cfg.divert_port);
 	struct sock *sk;
 
+	/* No daemon has registered, or it stopped and said so. */
+	if (!port || !READ_ONCE(tn->cfg.divert_mark))
+		return false;
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
 	if (!th)
 		return false;
 	sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
-				   th->source, htons(READ_ONCE(tn->cfg.divert_port)),
+				   th->source, htons(port),
 				   in, NF_TPROXY_LOOKUP_LISTENER);
 	if (!sk || !nf_tproxy_sk_is_transparent(sk))
 		return false;
@@ -268,15 +293,45 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 }
 
 /*
- * A new SSL flow: claim a session slot and divert it, or let it pass
- * uninspected (the guide's "allow but bypass inspection") when tlsid is not
- * listening or the session limit is reached.
+ * tlsid is not listening: the profile says whether the flow passes
+ * uninspected (fail open) or is refused with a reset (fail closed). Either
+ * way it is counted, logged and an event is sent.
  */
-static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f, u32 policy_id,
+static void tlsi_divert_no_daemon(struct tlsi_net *tn, const struct tlsi_segment *seg,
+				  const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
+{
+	if (READ_ONCE(seg->profile->ssl_no_daemon) == TLSI_SSL_NO_DAEMON_BLOCK) {
+		tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON_BLOCK);
+		d->verdict = TLSI_VERDICT_DROP;
+		d->table = TLSI_TABLE_SSL;
+		d->flags |= TLSI_FLOW_F_RESET;
+		net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: block\n",
+				     &t->saddr, t->sport, &t->daddr, t->dport,
+				     seg->profile->name);
+		tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_SSL, t, seg, NULL,
+				0, NULL, "no SSL inspection daemon", 0);
+		return;
+	}
+	tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
+	net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: bypass inspection\n",
+			     &t->saddr, t->sport, &t->daddr, t->dport, seg->profile->name);
+	tlsi_event_send(tn, TLSI_EVENT_ALERT, TLSI_TABLE_SSL, t, seg, NULL, 0, NULL,
+			"no SSL inspection daemon: not inspected", 0);
+}
+
+/*
+ * A new SSL flow: claim a session slot and divert it, or let it pass
+ * uninspected (the guide's "allow but bypass inspection") when the session
+ * limit is reached; when tlsid is not listening, as the profile says.
+ */
+static void tlsi_divert_start(struct tlsi_net *tn, const struct tlsi_segment *seg,
+			      struct tlsi_flow *f, struct tlsi_decision *d,
 			      struct sk_buff *skb, const struct net_device *in)
 {
+	u32 policy_id = d->ssl_policy;
+
 	if (!tlsi_divert_listener_ok(tn, skb, in)) {
-		tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
+		tlsi_divert_no_daemon(tn, seg, &f->key, d);
 		return;
 	}
 	if (atomic_inc_return(&tn->ssl_sessions) > READ_ONCE(tn->cfg.max_ssl_sessions)) {
@@ -288,7 +343,7 @@ static void tlsi_divert_start(struct tlsi_net *tn, struct tlsi_flow *f, u32 poli
 	}
 	/* The flow's slot and the address map entry go together (flow.c). */
 	tlsi_divert_add(tn, &f->key, policy_id);
-	f->flags |= TLSI_FLOW_F_DIVERTED;
+	f->flags |= TLSI_FLOW_F_DIVERTED;	/* kept by the caller's flag write */
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
 }
 
@@ -338,9 +393,10 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	const struct tlsi_segment *seg;
 	struct tlsi_pkt_tuple t;
 	struct tlsi_flow *f;
-	bool reversed, reply;
+	bool reversed, reply, syn;
 	u8 tcp_flags, state;
 	int gen, err = 0;
+	u32 tcp_seq;
 
 	tlsi_count(tn, TLSI_CNT_PACKETS);
 	tlsi_count_add(tn, TLSI_CNT_BYTES, skb->len);
@@ -351,7 +407,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	}
 	t.vlan = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
 
-	if (!tlsi_parse_ipv4(tn, skb, &t, &tcp_flags)) {
+	if (!tlsi_parse_ipv4(tn, skb, &t, &tcp_flags, &tcp_seq)) {
 		/* Unclassifiable: dropped on segment ports, else not ours. */
 		seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, 0, 0, &reversed);
 		if (!seg) {
@@ -373,6 +429,12 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	atomic64_add(skb->len, (atomic64_t *)&seg->bytes);
 
 	f = tlsi_flow_get(tn, &t, seg->id, &reply, &err);
+	syn = t.proto == IPPROTO_TCP &&
+	      (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) == TLSI_TCPF_SYN;
+	if (f && syn && tlsi_syn_starts_new_conn(f, reply, tcp_seq)) {
+		f = tlsi_flow_restart(tn, f, &t, seg->id, &err);
+		reply = false;
+	}
 	if (!f) {
 		if (err == -ENOSPC) {
 			if (READ_ONCE(tn->cfg.flow_full_action) == TLSI_FLOW_FULL_BYPASS) {
@@ -390,6 +452,8 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 
 	if (t.proto == IPPROTO_TCP) {
 		state = READ_ONCE(f->tcp_state);
+		if (syn && !reply && state == TLSI_TCP_NONE)
+			WRITE_ONCE(f->syn_seq, tcp_seq);
 		WRITE_ONCE(f->tcp_state, tlsi_tcp_next_state(state, tcp_flags, reply));
 	}
 	WRITE_ONCE(f->last_seen, jiffies);
@@ -403,21 +467,20 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		if (f->table != TLSI_TABLE_NONE || f->verdict != TLSI_VERDICT_FORWARD)
 			tlsi_count(tn, TLSI_CNT_FLOWS_RECLASSIFIED);
 		tlsi_decide(tn, seg, &f->key, &d);
-		WRITE_ONCE(f->verdict, d.verdict);
-		WRITE_ONCE(f->table, d.table);
-		/* A diverted flow stays diverted across re-decisions. */
-		WRITE_ONCE(f->flags, d.flags | (f->flags & TLSI_FLOW_F_DIVERTED));
-		WRITE_ONCE(f->tm_rule, d.tm_rule);
 		/* Only a connection's first SYN can be intercepted; a diverted
-		 * flow stays diverted (tlsid owns both of its sockets). */
-		if (d.verdict == TLSI_VERDICT_FORWARD && !reply && t.proto == IPPROTO_TCP &&
-		    (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK)) == TLSI_TCPF_SYN &&
+		 * flow stays diverted (tlsid owns both of its sockets), and a
+		 * new connection on its tuple gets a new flow (above). */
+		if (d.verdict == TLSI_VERDICT_FORWARD && !reply && syn &&
 		    !(f->flags & TLSI_FLOW_F_DIVERTED)) {
 			if (d.ssl_policy)
-				tlsi_divert_start(tn, f, d.ssl_policy, skb, in);
+				tlsi_divert_start(tn, seg, f, &d, skb, in);
 			else if (d.ssl_why != __TLSI_CNT_MAX)
 				tlsi_count(tn, d.ssl_why);
 		}
+		WRITE_ONCE(f->verdict, d.verdict);
+		WRITE_ONCE(f->table, d.table);
+		WRITE_ONCE(f->flags, d.flags | (f->flags & TLSI_FLOW_F_DIVERTED));
+		WRITE_ONCE(f->tm_rule, d.tm_rule);
 		smp_wmb();
 		WRITE_ONCE(f->gen, gen);
 	} else {

@@ -734,7 +734,7 @@ int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_RULES_VARS))
 		return -EINVAL;
-	u = kcalloc(TLSI_RULES_VARS_MAX, sizeof(*u), GFP_KERNEL);
+	u = kcalloc(TLSI_RULES_VARS_MAX, sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
 	mutex_lock(&in->lock);

@@ -48,7 +48,7 @@ static int __net_init tlsi_net_init(struct net *net)
 	tlsi_relay_net_init(tn);
 	INIT_DELAYED_WORK(&tn->gc_work, tlsi_gc_work);
 
-	tn->counters = __alloc_percpu(sizeof(u64) * __TLSI_CNT_MAX, sizeof(u64));
+	tn->counters = __alloc_percpu_gfp(sizeof(u64) * __TLSI_CNT_MAX, sizeof(u64), GFP_KERNEL_ACCOUNT);
 	if (!tn->counters)
 		return -ENOMEM;
 	err = tlsi_flow_table_init(tn);

@@ -103,6 +103,7 @@ static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
 	[TLSI_A_IPS_QUARANTINE]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[TLSI_A_IPS_DEPTH]	= { .type = NLA_U32 },
 	[TLSI_A_INSPECT_DEPTH]	= { .type = NLA_U32 },
+	[TLSI_A_SSL_NO_DAEMON]	= NLA_POLICY_MAX(NLA_U8, TLSI_SSL_NO_DAEMON_MAX),
 	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
 	/* packet trace (trace.c) */
 	[TLSI_A_FLOW_ID]	= { .type = NLA_U64 },
@@ -206,10 +207,31 @@ int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c)
 	return 0;
 }
 
-#define TLSI_DO(c, fn)   { .cmd = c, .doit = fn, .flags = GENL_UNS_ADMIN_PERM }
-#define TLSI_DUMP(c, fn) { .cmd = c, .dumpit = fn }
+/*
+ * Who may do what (Documentation/kernel-module.md, "Permissions"): every
+ * command but STATS_GET needs CAP_NET_ADMIN, reads included, because the
+ * tables name hosts (quarantine, reputation, exceptions) and the rules and
+ * events carry decrypted metadata. Counters are public, as in
+ * /proc/net/tlsi/stats. Which user namespace the capability must be held in
+ * is the module parameter userns_admin: by default the initial one, so an
+ * unprivileged user cannot make the kernel hold tables from a user
+ * namespace of its own; with userns_admin=1 the namespace's own.
+ */
+static bool userns_admin;
+module_param(userns_admin, bool, 0444);
+MODULE_PARM_DESC(userns_admin,
+		 "let CAP_NET_ADMIN in a network namespace's own user namespace configure tlsi (default: the initial user namespace only)");
 
-static const struct genl_ops tlsi_ops[] = {
+bool tlsi_admin_capable(const struct net *net)
+{
+	return ns_capable(userns_admin ? net->user_ns : &init_user_ns, CAP_NET_ADMIN);
+}
+
+#define TLSI_ADMIN	GENL_UNS_ADMIN_PERM	/* narrowed at init: tlsi_ops_init() */
+#define TLSI_DO(c, fn)   { .cmd = c, .doit = fn, .flags = TLSI_ADMIN }
+#define TLSI_DUMP(c, fn) { .cmd = c, .dumpit = fn, .flags = TLSI_ADMIN }
+
+static struct genl_ops tlsi_ops[] __ro_after_init = {
 	TLSI_DO(TLSI_CMD_PROFILE_NEW, tlsi_profile_new),
 	TLSI_DO(TLSI_CMD_PROFILE_SET, tlsi_profile_set),
 	TLSI_DO(TLSI_CMD_PROFILE_DEL, tlsi_profile_del),
@@ -227,7 +249,8 @@ static const struct genl_ops tlsi_ops[] = {
 	TLSI_DO(TLSI_CMD_TM_FLUSH, tlsi_tm_flush),
 	TLSI_DO(TLSI_CMD_REP_NEW, tlsi_rep_new),
 	TLSI_DO(TLSI_CMD_REP_DEL, tlsi_rep_del),
-	{ .cmd = TLSI_CMD_REP_GET, .doit = tlsi_rep_get, .dumpit = tlsi_rep_dump },
+	{ .cmd = TLSI_CMD_REP_GET, .doit = tlsi_rep_get, .dumpit = tlsi_rep_dump,
+	  .flags = TLSI_ADMIN },
 	TLSI_DO(TLSI_CMD_REP_FLUSH, tlsi_rep_flush),
 	TLSI_DO(TLSI_CMD_REP_LOAD, tlsi_rep_load),
 	TLSI_DO(TLSI_CMD_REP_COMMIT, tlsi_rep_commit),
@@ -236,8 +259,9 @@ static const struct genl_ops tlsi_ops[] = {
 	TLSI_DO(TLSI_CMD_QUAR_DEL, tlsi_quar_del),
 	TLSI_DUMP(TLSI_CMD_QUAR_GET, tlsi_quar_dump),
 	TLSI_DO(TLSI_CMD_QUAR_FLUSH, tlsi_quar_flush),
-	{ .cmd = TLSI_CMD_CONFIG_GET, .doit = tlsi_config_get },
+	{ .cmd = TLSI_CMD_CONFIG_GET, .doit = tlsi_config_get, .flags = TLSI_ADMIN },
 	TLSI_DO(TLSI_CMD_CONFIG_SET, tlsi_config_set),
+	/* counters only: public */
 	{ .cmd = TLSI_CMD_STATS_GET, .doit = tlsi_stats_get },
 	TLSI_DO(TLSI_CMD_STATS_RESET, tlsi_stats_reset),
 	TLSI_DO(TLSI_CMD_SSL_PROXY_NEW, tlsi_ssl_proxy_new),
@@ -251,21 +275,21 @@ static const struct genl_ops tlsi_ops[] = {
 	TLSI_DO(TLSI_CMD_RULES_COMMIT, tlsi_rules_commit),
 	TLSI_DO(TLSI_CMD_RULES_ABORT, tlsi_rules_abort),
 	{ .cmd = TLSI_CMD_RULES_GET, .doit = tlsi_rules_get, .start = tlsi_rules_dump_start,
-	  .dumpit = tlsi_rules_dump, .done = tlsi_rules_dump_done },
+	  .dumpit = tlsi_rules_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN },
 	TLSI_DO(TLSI_CMD_RULES_FLUSH, tlsi_rules_flush),
 	TLSI_DO(TLSI_CMD_RULES_VAR_SET, tlsi_rules_var_set),
 	{ .cmd = TLSI_CMD_RULES_VAR_GET, .start = tlsi_rules_var_dump_start,
-	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done },
-	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get },
+	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN },
+	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get, .flags = TLSI_ADMIN },
 	TLSI_DO(TLSI_CMD_IPS_SET, tlsi_ips_cfg_set),
-	/* decrypted traffic: readable by the namespace's admin only */
 	{ .cmd = TLSI_CMD_TRACE_GET, .start = tlsi_trace_dump_start,
-	  .dumpit = tlsi_trace_dump, .flags = GENL_UNS_ADMIN_PERM },
+	  .dumpit = tlsi_trace_dump, .flags = TLSI_ADMIN },
 	TLSI_DO(TLSI_CMD_TRACE_CLEAR, tlsi_trace_clear),
 };
 
+/* Events carry decrypted metadata (URLs, hosts, SNI): admins only. */
 static const struct genl_multicast_group tlsi_mcgrps[] = {
-	{ .name = TLSI_GENL_MCGRP_EVENTS },
+	{ .name = TLSI_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family tlsi_genl_family __ro_after_init = {
@@ -290,6 +314,7 @@ static const char *const tlsi_table_names[] = {
 	[TLSI_TABLE_QUARANTINE] = "quarantine",
 	[TLSI_TABLE_FLOW] = "flow",
 	[TLSI_TABLE_IPS] = "ips",
+	[TLSI_TABLE_SSL] = "ssl",
 };
 
 const char *tlsi_table_name(u8 table)
@@ -366,8 +391,23 @@ fail:
 			     tlsi_table_name(table));
 }
 
-int tlsi_netlink_init(void)
+/* Without userns_admin, the capability must be held in the initial user
+ * namespace: GENL_ADMIN_PERM checks that one. */
+static void __init tlsi_ops_init(void)
 {
+	unsigned int i;
+
+	if (userns_admin)
+		return;
+	for (i = 0; i < ARRAY_SIZE(tlsi_ops); i++)
+		if (tlsi_ops[i].flags & GENL_UNS_ADMIN_PERM)
+			tlsi_ops[i].flags = (tlsi_ops[i].flags & ~GENL_UNS_ADMIN_PERM) |
+					    GENL_ADMIN_PERM;
+}
+
+int __init tlsi_netlink_init(void)
+{
+	tlsi_ops_init();
 	return genl_register_family(&tlsi_genl_family);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Profiles: named sets of settings that segments are bound to: the
- * reputation thresholds and the inspection depth of the sessions diverted
- * under them; SSL policies and TM filters hang on them. A profile cannot
+ * reputation thresholds, the inspection depth of the sessions diverted
+ * under them and what happens to new SSL flows while tlsid is away; SSL policies and TM filters hang on them. A profile cannot
  * be deleted while a segment, an SSL policy or a TM filter uses it.
  */
 #include <linux/module.h>
@@ -32,6 +32,8 @@ static void tlsi_profile_apply(struct tlsi_profile *p, struct genl_info *info)
 		WRITE_ONCE(p->rep_alert, nla_get_u8(info->attrs[TLSI_A_REP_ALERT_THRESHOLD]));
 	if (info->attrs[TLSI_A_INSPECT_DEPTH])
 		WRITE_ONCE(p->inspect_depth, nla_get_u32(info->attrs[TLSI_A_INSPECT_DEPTH]));
+	if (info->attrs[TLSI_A_SSL_NO_DAEMON])
+		WRITE_ONCE(p->ssl_no_daemon, nla_get_u8(info->attrs[TLSI_A_SSL_NO_DAEMON]));
 }
 
 int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
@@ -59,7 +61,7 @@ int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p) {
 		err = -ENOMEM;
 		goto out;
@@ -161,6 +163,7 @@ int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, TLSI_A_REP_BLOCK_THRESHOLD, p->rep_block) ||
 		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, p->rep_alert) ||
 		    nla_put_u32(skb, TLSI_A_INSPECT_DEPTH, p->inspect_depth) ||
+		    nla_put_u8(skb, TLSI_A_SSL_NO_DAEMON, p->ssl_no_daemon) ||
 		    nla_put_u32(skb, TLSI_A_REFCNT, p->refcnt)) {
 			genlmsg_cancel(skb, hdr);
 			break;

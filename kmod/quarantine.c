@@ -75,7 +75,7 @@ int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason
 	struct tlsi_quar_entry *q, *old;
 	struct tlsi_pkt_tuple t = {};
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return -ENOMEM;
 	q->addr = addr;

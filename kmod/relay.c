@@ -25,6 +25,11 @@
  * record type ends the session with resets. A FIN is passed on as a FIN, a
  * reset as a reset.
  *
+ * Only an end that a peer sent is passed on as clean: close_notify is never
+ * made up. Every end the relay causes (KeyUpdate, idle timeout, an
+ * inspection block, module unload, namespace exit) is a fatal alert or a
+ * reset, so that no endpoint can take a cut session for a complete one.
+ *
  * Lifetime: a session is on its namespace's list from hand-off until its
  * work ends it. Only the work ends a session; everything else (idle
  * timeouts, namespace exit, module unload) sets a flag and queues the work,
@@ -51,6 +56,9 @@
 /* TLS record content types (RFC 8446 5.1); the kernel names only data. */
 #define TLSI_TLS_ALERT		21
 #define TLSI_TLS_HANDSHAKE	22
+/* Fatal alerts the relay sends (RFC 8446 6.2). */
+#define TLSI_ALERT_ACCESS_DENIED	49	/* the IPS blocked the session */
+#define TLSI_ALERT_INTERNAL_ERROR	80	/* the relay cannot go on */
 
 #define TLSI_RELAY_BUF		16384	/* a TLS record's plaintext, at most */
 #define TLSI_RELAY_BUDGET	32	/* chunks per work run, then requeue */
@@ -67,7 +75,7 @@ enum tlsi_pipe_state {
 /* Why a session ends; what the two sockets get. */
 enum tlsi_relay_end {
 	TLSI_END_CLEAN,		/* both directions closed */
-	TLSI_END_CLOSE,		/* close_notify and FIN both ways */
+	TLSI_END_ALERT,		/* fatal alert and FIN both ways (plain: reset) */
 	TLSI_END_RESET_CLIENT,	/* the server side failed: reset the client */
 	TLSI_END_RESET_SERVER,	/* the client side failed: reset the server */
 	TLSI_END_RESET_BOTH,
@@ -90,7 +98,7 @@ struct tlsi_relay_side {
 };
 
 #define TLSI_RELAY_F_STOP	0	/* module unload: reset both */
-#define TLSI_RELAY_F_IDLE	1	/* idle timeout: close both */
+#define TLSI_RELAY_F_IDLE	1	/* idle timeout: reset both */
 #define TLSI_RELAY_F_STARTING	2	/* the ioctl still uses it: work waits */
 
 struct tlsi_relay {
@@ -276,6 +284,15 @@ static bool tlsi_relay_tx_pending(struct tlsi_relay *r, struct socket *sock)
 	return pending;
 }
 
+/* A fatal alert on a kTLS socket (best effort: the socket may be gone). */
+static void tlsi_relay_send_alert(struct tlsi_net *tn, struct socket *sock, u8 desc)
+{
+	const u8 alert[2] = { 2, desc };
+
+	if (tlsi_relay_send(sock, alert, sizeof(alert), TLSI_TLS_ALERT) == sizeof(alert))
+		tlsi_count(tn, TLSI_CNT_RELAY_ALERT_SENT);
+}
+
 static void tlsi_relay_abort(struct socket *sock)
 {
 	/* A reset, now: tcp_abort() sends it for states that need one. */
@@ -288,7 +305,7 @@ enum tlsi_pump {
 	TLSI_PUMP_BLOCKED,	/* waiting for a socket */
 	TLSI_PUMP_RETRY,	/* waiting for kTLS to flush: poll */
 	TLSI_PUMP_DONE,		/* the end was passed on */
-	TLSI_PUMP_CLOSE,	/* end the session, close_notify both ways */
+	TLSI_PUMP_FATAL,	/* end the session with fatal alerts */
 	TLSI_PUMP_SRC_RESET,	/* the source was reset or failed */
 	TLSI_PUMP_DST_RESET,
 	TLSI_PUMP_SRC_BAD,	/* a record the relay cannot pass on (counted) */
@@ -321,7 +338,7 @@ static int tlsi_relay_control(struct tlsi_relay *r, enum tlsi_dir dir,
 				tlsi_count(tn, TLSI_CNT_RELAY_TICKETS_DROPPED);
 			} else if (b[off] == 24) {			/* KeyUpdate */
 				tlsi_count(tn, TLSI_CNT_RELAY_KEY_UPDATE);
-				return TLSI_PUMP_CLOSE;
+				return TLSI_PUMP_FATAL;
 			} else {
 				tlsi_count(tn, TLSI_CNT_RELAY_BAD_RECORD);
 				return TLSI_PUMP_SRC_BAD;
@@ -467,7 +484,6 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 	struct tlsi_net *tn = r->tn;
 	struct socket *cs = r->side[TLSI_SIDE_CLIENT].sock;
 	struct socket *ss = r->side[TLSI_SIDE_SERVER].sock;
-	static const u8 close_notify[2] = { 1, 0 };
 
 	tlsi_relay_unlist(tn, r);
 
@@ -479,11 +495,14 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 	switch (how) {
 	case TLSI_END_CLEAN:
 		break;
-	case TLSI_END_CLOSE:
-		if (r->ktls) {
-			tlsi_relay_send(cs, close_notify, 2, TLSI_TLS_ALERT);
-			tlsi_relay_send(ss, close_notify, 2, TLSI_TLS_ALERT);
+	case TLSI_END_ALERT:
+		if (!r->ktls) {
+			tlsi_relay_abort(cs);
+			tlsi_relay_abort(ss);
+			break;
 		}
+		tlsi_relay_send_alert(tn, cs, TLSI_ALERT_INTERNAL_ERROR);
+		tlsi_relay_send_alert(tn, ss, TLSI_ALERT_INTERNAL_ERROR);
 		kernel_sock_shutdown(cs, SHUT_RDWR);
 		kernel_sock_shutdown(ss, SHUT_RDWR);
 		break;
@@ -500,11 +519,16 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 		tlsi_relay_abort(ss);
 		break;
 	case TLSI_END_BLOCK:
+		/* The client learns why when the proxy does not say "reset";
+		 * a session relayed without decryption has no TLS of ours to
+		 * say it in. */
 		tlsi_relay_abort(ss);
-		if (r->is.ssl_flags & TLSI_SSL_F_RESET)
+		if ((r->is.ssl_flags & TLSI_SSL_F_RESET) || !r->ktls) {
 			tlsi_relay_abort(cs);
-		else
+		} else {
+			tlsi_relay_send_alert(tn, cs, TLSI_ALERT_ACCESS_DENIED);
 			kernel_sock_shutdown(cs, SHUT_RDWR);
+		}
 		break;
 	}
 	tlsi_inspect_end(&r->is);
@@ -530,7 +554,7 @@ static void tlsi_relay_work(struct work_struct *work)
 	}
 	if (test_bit(TLSI_RELAY_F_IDLE, &r->flags)) {
 		tlsi_count(tn, TLSI_CNT_RELAY_IDLE_TIMEOUT);
-		tlsi_relay_end(r, TLSI_END_CLOSE);
+		tlsi_relay_end(r, TLSI_END_RESET_BOTH);
 		return;
 	}
 
@@ -556,8 +580,8 @@ static void tlsi_relay_work(struct work_struct *work)
 	case TLSI_PUMP_SRC_BAD:
 		tlsi_relay_end(r, TLSI_END_RESET_BOTH);
 		return;
-	case TLSI_PUMP_CLOSE:
-		tlsi_relay_end(r, TLSI_END_CLOSE);
+	case TLSI_PUMP_FATAL:
+		tlsi_relay_end(r, TLSI_END_ALERT);
 		return;
 	case TLSI_PUMP_BLOCK:
 		tlsi_relay_end(r, TLSI_END_BLOCK);
@@ -703,7 +727,7 @@ static struct tlsi_net *tlsi_dev_net(struct socket *sock)
 {
 	struct net *net = sock_net(sock->sk);
 
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	if (!tlsi_admin_capable(net))
 		return ERR_PTR(-EPERM);
 	return tlsi_pernet(net);
 }
@@ -750,7 +774,7 @@ static long tlsi_dev_handoff(void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->side[TLSI_SIDE_CLIENT].sock = sockfd_lookup(req.client_fd, &err);
@@ -810,7 +834,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	}
 	err = -ENOMEM;
 	for (i = 0; i < __TLSI_DIR_MAX; i++) {
-		r->pipe[i].buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL);
+		r->pipe[i].buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL_ACCOUNT);
 		if (!r->pipe[i].buf) {
 			tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_NOMEM);
 			goto err_free;
@@ -837,7 +861,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	r->is.policy_id = tlsi_divert_policy(tn, r->is.caddr, r->is.cport,
 					     r->is.saddr, r->is.sport);
 	if (r->is.policy_id) {
-		struct tlsi_session_info *info = kzalloc(sizeof(*info), GFP_KERNEL);
+		struct tlsi_session_info *info = kzalloc(sizeof(*info), GFP_KERNEL_ACCOUNT);
 
 		if (info && !tlsi_ssl_session_info(tn, r->is.policy_id, info)) {
 			r->is.ssl_flags = info->ssl_flags;
@@ -881,6 +905,15 @@ static long tlsi_dev_handoff(void __user *arg)
 	}
 	tlsi_report_count(tn, &req.report);
 	tlsi_count(tn, plain ? TLSI_CNT_RELAY_PLAIN : TLSI_CNT_RELAY_KTLS);
+	/* tlsid sets SO_LINGER 0 so that its death resets what it holds; from
+	 * here the relay chooses every ending, a clean one included. */
+	for (i = 0; i < __TLSI_SIDE_MAX; i++) {
+		struct sock *sk = r->side[i].sock->sk;
+
+		lock_sock(sk);
+		sock_reset_flag(sk, SOCK_LINGER);
+		release_sock(sk);
+	}
 	/* From here the work may end and free the session at any time. Data
 	 * may have arrived before the callbacks were ours: look now. */
 	clear_bit(TLSI_RELAY_F_STARTING, &r->flags);
@@ -900,7 +933,7 @@ static long tlsi_dev_report(void __user *arg, struct net *net)
 
 	if (copy_from_user(&rep, arg, sizeof(rep)))
 		return -EFAULT;
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	if (!tlsi_admin_capable(net))
 		return -EPERM;
 	tn = tlsi_pernet(net);
 	if (tlsi_report_check(&rep) || rep.relay == TLSI_RELAY_KERNEL) {
@@ -924,7 +957,7 @@ static long tlsi_dev_session_info(void __user *arg)
 	sock = sockfd_lookup(fd, &err);
 	if (!sock)
 		return err;
-	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	info = kzalloc(sizeof(*info), GFP_KERNEL_ACCOUNT);
 	if (!info) {
 		err = -ENOMEM;
 		goto out;

@@ -31,7 +31,7 @@ static u32 tlsi_rep_seed __read_mostly;
 int tlsi_rep_init(void)
 {
 	tlsi_rep_seed = get_random_u32();
-	tlsi_rep_cache = KMEM_CACHE(tlsi_rep_entry, 0);
+	tlsi_rep_cache = KMEM_CACHE(tlsi_rep_entry, SLAB_ACCOUNT);
 	return tlsi_rep_cache ? 0 : -ENOMEM;
 }
 
@@ -53,7 +53,7 @@ static struct tlsi_rep_table *tlsi_rep_table_alloc(u32 entries)
 
 	if (entries > n)
 		n = roundup_pow_of_two(entries);
-	t = kvzalloc(struct_size(t, buckets, n), GFP_KERNEL);
+	t = kvzalloc(struct_size(t, buckets, n), GFP_KERNEL_ACCOUNT);
 	if (t)
 		t->nbuckets = n;
 	return t;
@@ -160,7 +160,7 @@ static struct tlsi_rep_table *tlsi_rep_table_copy(const struct tlsi_rep_table *o
 		return NULL;
 	for (i = 0; old && i < old->nbuckets; i++) {
 		hlist_for_each_entry(e, &old->buckets[i], node) {
-			c = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL);
+			c = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL_ACCOUNT);
 			if (!c) {
 				tlsi_rep_table_destroy(t);
 				return NULL;
@@ -241,7 +241,7 @@ int tlsi_rep_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto out;
 	}
-	e = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL);
+	e = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL_ACCOUNT);
 	if (!e) {
 		err = -ENOMEM;
 		goto out;
@@ -448,7 +448,7 @@ int tlsi_rep_load(struct sk_buff *skb, struct genl_info *info)
 		u32 cap = max3(st->cap * 2, st->count + n, 4096U);
 		struct tlsi_rep_entry **p;
 
-		p = kvmalloc_array(cap, sizeof(*p), GFP_KERNEL);
+		p = kvmalloc_array(cap, sizeof(*p), GFP_KERNEL_ACCOUNT);
 		if (!p) {
 			err = -ENOMEM;
 			goto fail;
@@ -466,7 +466,7 @@ int tlsi_rep_load(struct sk_buff *skb, struct genl_info *info)
 		err = nla_parse_nested(tb, TLSI_A_MAX, entry, NULL, info->extack);
 		if (err)
 			goto fail;
-		e = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL);
+		e = kmem_cache_alloc(tlsi_rep_cache, GFP_KERNEL_ACCOUNT);
 		if (!e) {
 			err = -ENOMEM;
 			goto fail;

@@ -79,7 +79,7 @@ static struct tlsi_rule_array *tlsi_rule_array_alloc(u32 count)
 {
 	struct tlsi_rule_array *ra;
 
-	ra = kvzalloc(struct_size(ra, rules, count ? count : 1), GFP_KERNEL);
+	ra = kvzalloc(struct_size(ra, rules, count ? count : 1), GFP_KERNEL_ACCOUNT);
 	if (ra)
 		ra->count = count;
 	return ra;
@@ -172,7 +172,7 @@ static int tlsi_rule_new(struct genl_info *info, int kind)
 	err = tlsi_name_check(extack, attrs[TLSI_A_NAME], kname);
 	if (err)
 		return err;
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	nla_strscpy(r->name, attrs[TLSI_A_NAME], sizeof(r->name));

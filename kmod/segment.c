@@ -117,7 +117,7 @@ static struct tlsi_segment_array *tlsi_segment_array_alloc(u32 count)
 {
 	struct tlsi_segment_array *sa;
 
-	sa = kzalloc(struct_size(sa, segs, count ? count : 1), GFP_KERNEL);
+	sa = kzalloc(struct_size(sa, segs, count ? count : 1), GFP_KERNEL_ACCOUNT);
 	if (sa)
 		sa->count = count;
 	return sa;
@@ -142,7 +142,7 @@ int tlsi_segment_new(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	nla_strscpy(s->name, attrs[TLSI_A_NAME], sizeof(s->name));

@@ -138,11 +138,9 @@ u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profi
 			*why = TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE;
 			return 0;
 		}
-		/* No daemon has registered (or it stopped): allow, uninspected. */
-		if (!READ_ONCE(tn->cfg.divert_port) || !READ_ONCE(tn->cfg.divert_mark)) {
-			*why = TLSI_CNT_SSL_NO_DAEMON;
-			return 0;
-		}
+		/* Whether a daemon listens (it may have stopped, leaving no
+		 * divert port) is the hook's question: the profile says what
+		 * a flow that none takes meets. */
 		return p->id;
 	}
 	return 0;
@@ -195,7 +193,7 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME) || GENL_REQ_ATTR_CHECK(info, TLSI_A_PORTS))
 		return -EINVAL;
-	px = kzalloc(sizeof(*px), GFP_KERNEL);
+	px = kzalloc(sizeof(*px), GFP_KERNEL_ACCOUNT);
 	if (!px)
 		return -ENOMEM;
 	nla_strscpy(px->name, attrs[TLSI_A_NAME], sizeof(px->name));
@@ -414,7 +412,7 @@ static struct tlsi_ssl_policy_array *tlsi_ssl_array_alloc(u32 count)
 {
 	struct tlsi_ssl_policy_array *pa;
 
-	pa = kzalloc(struct_size(pa, pol, count ? count : 1), GFP_KERNEL);
+	pa = kzalloc(struct_size(pa, pol, count ? count : 1), GFP_KERNEL_ACCOUNT);
 	if (pa)
 		pa->count = count;
 	return pa;
@@ -460,7 +458,7 @@ int tlsi_ssl_policy_new(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_NAME) || GENL_REQ_ATTR_CHECK(info, TLSI_A_PROFILE) ||
 	    GENL_REQ_ATTR_CHECK(info, TLSI_A_PROXY))
 		return -EINVAL;
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	nla_strscpy(p->name, attrs[TLSI_A_NAME], sizeof(p->name));
@@ -568,7 +566,7 @@ static int tlsi_ssl_policy_change(struct genl_info *info, bool del)
 	}
 	victim = old->pol[idx];
 	if (!del) {
-		p = kmemdup(victim, sizeof(*victim), GFP_KERNEL);
+		p = kmemdup(victim, sizeof(*victim), GFP_KERNEL_ACCOUNT);
 		if (!p) {
 			err = -ENOMEM;
 			goto out;

@@ -40,6 +40,7 @@ struct tlsi_profile {
 	u8 rep_alert;			/* 101 = never */
 	u32 inspect_depth;		/* TLSI_A_INSPECT_DEPTH; read locklessly
 					 * at each hand-off */
+	u8 ssl_no_daemon;		/* enum tlsi_ssl_no_daemon; read locklessly */
 	u32 refcnt;			/* segments and TM filters using it; cfg_lock */
 };
 
@@ -221,6 +222,7 @@ extern const char *const tlsi_counter_names[__TLSI_CNT_MAX];
 
 /* netlink.c */
 int tlsi_netlink_init(void);
+bool tlsi_admin_capable(const struct net *net);
 void tlsi_netlink_exit(void);
 void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
 		     const struct tlsi_pkt_tuple *t,

@@ -40,10 +40,33 @@ ctl_ok ssl-proxy add web ports 443,8000-8100 cert corp-ca block-expired logging
 ctl_ok ssl-policy add outbound profile p1 proxy web never-decrypt 10.9.0.0/24 always-decrypt 10.9.0.1
 ctl_ok config set ssl-client on divert-port 15443 divert-mark 42
 
-# Policy and SSL enabled, but no daemon: allowed, uninspected, counted.
+# Policy and SSL enabled, but no daemon: allowed, uninspected, counted,
+# logged (fail open, the default).
+monitor_start /tmp/divert-events.$$
 stats_snapshot
 assert_eq "$(line 443)" "hello" "no daemon: direct"
 [ "$(delta ssl_no_daemon_bypassed)" -ge 1 ] || fail "ssl_no_daemon_bypassed did not count"
+# Fail closed: the profile says block; the client is reset at once.
+ctl_ok profile set p1 ssl-no-daemon block
+tlsictl profile show | grep -q "^p1 .* ssl-no-daemon block " || fail "profile show: $(tlsictl profile show)"
+stats_snapshot
+assert_eq "$(line 443)" "error: [Errno 111] Connection refused" "no daemon, ssl-no-daemon block"
+assert_delta ssl_no_daemon_blocked 1
+assert_delta ssl_no_daemon_bypassed 0
+[ "$(delta tcp_resets_sent)" -ge 1 ] || fail "no reset sent for the blocked SSL flow"
+# A daemon that stopped cleanly leaves no divert port: the same.
+ctl_ok config set divert-port 0
+assert_eq "$(line 443)" "error: [Errno 111] Connection refused" "no divert port, ssl-no-daemon block"
+ctl_ok config set divert-port 15443
+# Traffic that no policy intercepts is not affected.
+assert_eq "$(line 8443)" "hello" "port 8443 with ssl-no-daemon block"
+dmesg | grep -q "SSL inspection daemon not listening; profile p1: block" ||
+	fail "no system log line for the blocked SSL flow"
+wait_until 10 grep -q '"table":"ssl".*no SSL inspection daemon' /tmp/divert-events.$$ ||
+	fail "no event for the blocked SSL flow: $(cat /tmp/divert-events.$$)"
+ctl_fail 2 "ssl-no-daemon: .maybe. is neither" profile set p1 ssl-no-daemon maybe
+ctl_ok profile set p1 ssl-no-daemon bypass
+assert_eq "$(line 443)" "hello" "no daemon, ssl-no-daemon bypass again"
 
 spawn a python3 "$TLSI_REPO/tests/vm/tools/tproxy.py" 15443 42
 wait_port a 15443

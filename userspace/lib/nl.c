@@ -133,6 +133,7 @@ static const struct {
 	[TLSI_A_TRACE_USED]		= { "trace_used",	MNL_TYPE_U64 },
 	[TLSI_A_TRACE_RECORDS]		= { "trace_records",	MNL_TYPE_U32 },
 	[TLSI_A_TRACE_ID]		= { "trace_id",		MNL_TYPE_U64 },
+	[TLSI_A_SSL_NO_DAEMON]		= { "ssl_no_daemon",	MNL_TYPE_U8 },
 };
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {

@@ -526,6 +526,7 @@ const char *table_name(uint8_t t)
 		[TLSI_TABLE_QUARANTINE] = "quarantine",
 		[TLSI_TABLE_FLOW] = "flow",
 		[TLSI_TABLE_IPS] = "ips",
+		[TLSI_TABLE_SSL] = "ssl",
 	};
 
 	return t <= TLSI_TABLE_MAX ? names[t] : "unknown";

@@ -9,8 +9,10 @@
 static const char help[] =
 "Usage: tlsictl profile add NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
+"                              [ssl-no-daemon bypass|block]\n"
 "       tlsictl profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
+"                              [ssl-no-daemon bypass|block]\n"
 "       tlsictl profile del NAME\n"
 "       tlsictl [-j] profile show|list\n"
 "\n"
@@ -39,21 +41,31 @@ static const char help[] =
 "                   `tlsictl rules config depth'; the initial value).\n"
 "                   Beyond the depth the session is relayed uninspected and\n"
 "                   counted once in ips_depth_reached.\n"
+"  ssl-no-daemon    what a new SSL flow that a policy would intercept meets\n"
+"                   while tlsid is not listening (stopped, crashed,\n"
+"                   restarting): `bypass' passes it uninspected with the\n"
+"                   server's real certificate (fail open; the initial\n"
+"                   value, counted in ssl_no_daemon_bypassed), `block'\n"
+"                   resets the client (fail closed; ssl_no_daemon_blocked).\n"
+"                   Either way a kernel log line and an event say so.\n"
 "\n"
 "Output (one line per profile; with -j a JSON array, where `off' is 101,\n"
-"inspect-depth `all' is 0 and `default' 4294967295):\n"
-"  NAME rep-block SCORE|off rep-alert SCORE|off inspect-depth D users N\n"
+"inspect-depth `all' is 0 and `default' 4294967295, ssl-no-daemon\n"
+"`bypass' is 0 and `block' 1):\n"
+"  NAME rep-block SCORE|off rep-alert SCORE|off inspect-depth D\n"
+"       ssl-no-daemon bypass|block users N\n"
 "\n"
 "Examples:\n"
 "  tlsictl profile add strict rep-block 60 rep-alert 30\n"
 "  tlsictl profile set strict rep-block off\n"
 "  tlsictl profile set strict inspect-depth 1m\n"
+"  tlsictl profile set strict ssl-no-daemon block\n"
 "  tlsictl profile del strict\n";
 
 struct profile_args {
 	const char *name;
-	bool has_block, has_alert, has_depth;
-	uint8_t block, alert;
+	bool has_block, has_alert, has_depth, has_no_daemon;
+	uint8_t block, alert, no_daemon;
 	uint32_t depth;
 };
 
@@ -128,6 +140,17 @@ static void parse_args(int argc, char **argv, struct profile_args *a)
 			check(parse_inspect_depth(k, kw_value(argc, argv, &i), &a->depth,
 						  err, sizeof(err)), err);
 			a->has_depth = true;
+		} else if (!strcmp(k, "ssl-no-daemon")) {
+			const char *v = kw_value(argc, argv, &i);
+
+			kw_once(&seen, 8, k);
+			if (!strcmp(v, "bypass"))
+				a->no_daemon = TLSI_SSL_NO_DAEMON_BYPASS;
+			else if (!strcmp(v, "block"))
+				a->no_daemon = TLSI_SSL_NO_DAEMON_BLOCK;
+			else
+				usage_error("ssl-no-daemon: `%s' is neither `bypass' nor `block'", v);
+			a->has_no_daemon = true;
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -145,6 +168,8 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u8(nlh, TLSI_A_REP_ALERT_THRESHOLD, a->alert);
 	if (a->has_depth)
 		mnl_attr_put_u32(nlh, TLSI_A_INSPECT_DEPTH, a->depth);
+	if (a->has_no_daemon)
+		mnl_attr_put_u8(nlh, TLSI_A_SSL_NO_DAEMON, a->no_daemon);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -160,8 +185,8 @@ static int cmd_set(int argc, char **argv)
 	struct profile_args a;
 
 	parse_args(argc, argv, &a);
-	if (!a.has_block && !a.has_alert && !a.has_depth)
-		usage_error("nothing to set (give rep-block, rep-alert or inspect-depth)");
+	if (!a.has_block && !a.has_alert && !a.has_depth && !a.has_no_daemon)
+		usage_error("nothing to set (give rep-block, rep-alert, inspect-depth or ssl-no-daemon)");
 	return ctl_simple(TLSI_CMD_PROFILE_SET, fill, &a);
 }
 
@@ -208,6 +233,12 @@ static void print_profile(const struct nlattr **tb)
 		else
 			snprintf(buf, sizeof(buf), "%u", d);
 		out_str_or_u64("inspect-depth", buf, d);
+	}
+	if (tb[TLSI_A_SSL_NO_DAEMON]) {
+		uint8_t v = mnl_attr_get_u8(tb[TLSI_A_SSL_NO_DAEMON]);
+
+		out_str_or_u64("ssl-no-daemon",
+			       v == TLSI_SSL_NO_DAEMON_BLOCK ? "block" : "bypass", v);
 	}
 	if (tb[TLSI_A_REFCNT])
 		out_u64("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));

@@ -334,15 +334,18 @@ static enum pump_rc pump_ktls(struct tlsid_session *s, int from, int to, struct 
 
 /* The filter engine blocked the session (ips.c set the reason): as the
  * kernel relay does, the server is reset, the client too when the SSL proxy
- * says `reset', else it gets a FIN. */
+ * says `reset', else it gets a fatal access_denied alert and a FIN; where
+ * OpenSSL holds the keys (it sends no chosen alert), a reset. Never a clean
+ * close_notify: the client must not take the cut session for a whole one. */
 static void block(struct tlsid_session *s)
 {
 	tlsid_close_reset(s->ufd);
-	if (s->pol.flags & TLSI_SSL_F_RESET) {
+	if ((s->pol.flags & TLSI_SSL_F_RESET) || !s->ktls) {
 		tlsid_close_reset(s->cfd);
 	} else {
+		tlsid_ktls_send_alert(s->cfd, 2, 49);	/* access_denied */
 		shutdown(s->cfd, SHUT_RDWR);
-		close(s->cfd);
+		tlsid_close_graceful(s->cfd);
 	}
 	s->cfd = s->ufd = -1;
 }
@@ -359,10 +362,10 @@ static void fail(struct tlsid_session *s, bool client_side, const char *what)
 			 what, strcmp(err, "unknown error") ? ": " : "",
 			 strcmp(err, "unknown error") ? err : "");
 	if (client_side) {
-		close(s->cfd);
+		tlsid_close_graceful(s->cfd);
 		tlsid_close_reset(s->ufd);
 	} else {
-		close(s->ufd);
+		tlsid_close_graceful(s->ufd);
 		tlsid_close_reset(s->cfd);
 	}
 	s->cfd = s->ufd = -1;

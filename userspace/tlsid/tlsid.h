@@ -575,8 +575,11 @@ int tlsid_instance_lock(uint16_t port);
 int tlsid_listeners_open(int n, uint16_t port);
 int tlsid_workers_start(void);
 void tlsid_workers_stop(void);
-/* Close a socket with a TCP reset. */
+/* Close a socket with a TCP reset; or in order (a FIN after what is queued).
+ * Session sockets reset when tlsid dies holding them. */
 void tlsid_close_reset(int fd);
+void tlsid_close_graceful(int fd);
+void tlsid_sock_reset_on_death(int fd);
 /* Ex-data index of the session on its SSL objects. */
 extern int tlsid_ssl_idx;
 SSL_CTX *tlsid_client_ctx(void);

@@ -176,6 +176,30 @@ void tlsid_close_reset(int fd)
 	close(fd);
 }
 
+/*
+ * Every connection tlsid holds is reset if tlsid dies holding it (SO_LINGER
+ * 0: the kernel's close of a dead process's sockets sends a reset, not a
+ * FIN), so that a crash never looks like the end of a session. The ends
+ * tlsid chooses to make orderly go through tlsid_close_graceful(); tlsi.ko
+ * clears the option on the sockets handed off to it.
+ */
+void tlsid_sock_reset_on_death(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+void tlsid_close_graceful(int fd)
+{
+	struct linger l = { .l_onoff = 0, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 static int listener_open(uint16_t port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -242,24 +266,35 @@ static void close_fds(struct tlsid_session *s, bool reset_client, bool reset_up)
 {
 	if (reset_client)
 		tlsid_close_reset(s->cfd);
-	else if (s->cfd >= 0)
-		close(s->cfd);
+	else
+		tlsid_close_graceful(s->cfd);
 	if (reset_up)
 		tlsid_close_reset(s->ufd);
-	else if (s->ufd >= 0)
-		close(s->ufd);
+	else
+		tlsid_close_graceful(s->ufd);
 	s->cfd = s->ufd = -1;
 }
 
-/* Close both sides now, telling each TLS peer goodbye when it has one. */
+#define ALERT_HANDSHAKE_FAILURE	40
+#define ALERT_ACCESS_DENIED	49
+#define ALERT_INTERNAL_ERROR	80
+
+/*
+ * Close both sides now. A session that tlsid cuts while relaying (idle
+ * timeout, tlsid stopping) must not look complete to either peer, so it
+ * ends with a fatal alert (kTLS: the kernel's keys can say it) or, where
+ * OpenSSL holds the keys (it sends no chosen alert), a reset; never with
+ * close_notify. Before the relay, close_notify just ends a handshake.
+ */
 static void session_abort(struct tlsid_session *s, bool reset_client, bool reset_up)
 {
-	if (s->ktls) {
-		/* OpenSSL's keys are gone from these sockets: the kernel's say it. */
+	if (s->state == TLSID_S_RELAY && !s->ktls) {
+		reset_client = reset_up = true;
+	} else if (s->ktls) {
 		if (!reset_up)
-			tlsid_ktls_send_alert(s->ufd, 1, 0);
+			tlsid_ktls_send_alert(s->ufd, 2, ALERT_INTERNAL_ERROR);
 		if (!reset_client)
-			tlsid_ktls_send_alert(s->cfd, 1, 0);
+			tlsid_ktls_send_alert(s->cfd, 2, ALERT_INTERNAL_ERROR);
 	} else {
 		if (s->up && !reset_up && s->up_done)
 			SSL_shutdown(s->up);
@@ -270,10 +305,6 @@ static void session_abort(struct tlsid_session *s, bool reset_client, bool reset
 	close_fds(s, reset_client, reset_up);
 	s->state = TLSID_S_DONE;
 }
-
-#define ALERT_HANDSHAKE_FAILURE	40
-#define ALERT_ACCESS_DENIED	49
-#define ALERT_INTERNAL_ERROR	80
 
 /*
  * Refuse a client whose ClientHello is still unread (before DOWN_HS) with a
@@ -298,7 +329,7 @@ static void refuse_client(struct tlsid_session *s, uint8_t alert)
 	}
 	if (send(s->cfd, rec, sizeof(rec), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(rec))
 		shutdown(s->cfd, SHUT_WR);
-	close(s->cfd);
+	tlsid_close_graceful(s->cfd);
 	s->cfd = -1;
 }
 
@@ -521,6 +552,7 @@ static bool step_connect(struct tlsid_session *s)
 		s->ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (s->ufd < 0)
 			goto fail;
+		tlsid_sock_reset_on_death(s->ufd);
 		/* The server must see the client: its address, its port. */
 		if (setsockopt(s->ufd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
 		    setsockopt(s->ufd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
@@ -801,6 +833,7 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	int one = 1;
 
 	tlsid_count(TLSID_C_accepted);
+	tlsid_sock_reset_on_death(fd);
 	if ((unsigned)atomic_load(&tlsid_sessions_active) >= tlsid_cfg.max_sessions) {
 		tlsid_count(TLSID_C_sessions_limit_dropped);
 		tlsid_close_reset(fd);

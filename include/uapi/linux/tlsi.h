@@ -6,8 +6,10 @@
  * Userspace builds against this file with -isystem include; never copy it.
  *
  * Generic netlink family "tlsi", version 1, one multicast group "events".
- * All state is per network namespace. Every command that changes state
- * needs CAP_NET_ADMIN in the namespace's user namespace. Attributes are
+ * All state is per network namespace. Every command but STATS_GET (reads
+ * included) and the "events" group need CAP_NET_ADMIN: in the initial user
+ * namespace, or with the module parameter userns_admin=1 in the network
+ * namespace's own user namespace. Attributes are
  * validated strictly: an unknown attribute or a value out of range is refused
  * with an extack message that names it.
  *
@@ -20,9 +22,11 @@
  *
  *   TLSI_CMD_PROFILE_NEW / _SET   NAME, [REP_BLOCK_THRESHOLD], [REP_ALERT_THRESHOLD],
  *                                 [INSPECT_DEPTH] (sessions diverted under the
- *                                 profile from then on)
+ *                                 profile from then on), [SSL_NO_DAEMON]
+ *                                 (new SSL flows while tlsid is not listening)
  *   TLSI_CMD_PROFILE_DEL          NAME (refused while a segment uses it)
- *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, INSPECT_DEPTH, REFCNT
+ *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, INSPECT_DEPTH,
+ *                                 SSL_NO_DAEMON, REFCNT
  *
  *   TLSI_CMD_SEGMENT_NEW          NAME, PROFILE, PORT_A, PORT_B, [VLANS],
  *                                 [SRC cidr], [DST cidr], [POSITION]
@@ -389,6 +393,7 @@ enum tlsi_attr {
 	TLSI_A_TRACE_USED,		/* u64 bytes held by trace records */
 	TLSI_A_TRACE_RECORDS,		/* u32 trace records held */
 	TLSI_A_TRACE_ID,		/* u64 a trace record's id (ids only grow) */
+	TLSI_A_SSL_NO_DAEMON,		/* u8 enum tlsi_ssl_no_daemon */
 	__TLSI_A_MAX
 };
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
@@ -439,6 +444,14 @@ enum tlsi_ssl_flags {
 	__TLSI_SSL_F_ALL = 0xf
 };
 
+/* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
+enum tlsi_ssl_no_daemon {
+	TLSI_SSL_NO_DAEMON_BYPASS,	/* pass uninspected (fail open; default) */
+	TLSI_SSL_NO_DAEMON_BLOCK,	/* reset the client (fail closed) */
+	__TLSI_SSL_NO_DAEMON_MAX
+};
+#define TLSI_SSL_NO_DAEMON_MAX (__TLSI_SSL_NO_DAEMON_MAX - 1)
+
 enum tlsi_flow_full_action {
 	TLSI_FLOW_FULL_DROP,	/* new flows are dropped (fail closed) */
 	TLSI_FLOW_FULL_BYPASS,	/* new flows pass untracked and uninspected */
@@ -455,6 +468,7 @@ enum tlsi_table {
 	TLSI_TABLE_QUARANTINE,
 	TLSI_TABLE_FLOW,		/* the flow table itself (full) */
 	TLSI_TABLE_IPS,			/* the filter engine (IPS rules) */
+	TLSI_TABLE_SSL,			/* SSL inspection (no daemon) */
 	__TLSI_TABLE_MAX
 };
 #define TLSI_TABLE_MAX (__TLSI_TABLE_MAX - 1)
@@ -535,6 +549,7 @@ enum tlsi_trace_dump_flags {
 	X(FLOWS_CREATED,	"flows_created")			\
 	X(FLOWS_EXPIRED,	"flows_expired")			\
 	X(FLOWS_RECLASSIFIED,	"flows_reclassified")			\
+	X(FLOWS_RESTARTED,	"flows_restarted_by_syn")		\
 	X(BYPASS_HITS,		"bypass_hits")				\
 	X(TM_HITS,		"tm_hits")				\
 	X(TM_BLOCK,		"tm_block")				\
@@ -563,6 +578,7 @@ enum tlsi_trace_dump_flags {
 	X(SSL_DIVERTED,		"ssl_diverted")				\
 	X(SSL_NOT_DECRYPTED_SOURCE, "ssl_not_decrypted_source")		\
 	X(SSL_NO_DAEMON,	"ssl_no_daemon_bypassed")		\
+	X(SSL_NO_DAEMON_BLOCK,	"ssl_no_daemon_blocked")		\
 	X(SSL_SESSIONS_FULL,	"ssl_sessions_full_bypassed")		\
 	X(SSL_STEERED,		"ssl_packets_steered")			\
 	X(SSL_ASSIGNED,		"ssl_syn_assigned")			\
@@ -623,6 +639,7 @@ enum tlsi_trace_dump_flags {
 	X(RELAY_ERROR,		"relay_socket_error")			\
 	X(RELAY_INSPECT_BLOCK,	"relay_inspection_blocked")		\
 	X(RELAY_SHUTDOWN,	"relay_ended_by_unload")		\
+	X(RELAY_ALERT_SENT,	"relay_fatal_alert_sent")		\
 	X(RELAY_BYTES_C2S,	"relay_bytes_client_to_server")		\
 	X(RELAY_BYTES_S2C,	"relay_bytes_server_to_client")		\
 	X(INSPECT_BYTES_C2S,	"inspect_bytes_client_to_server")	\
