@@ -461,7 +461,7 @@ static size_t build(struct nl *nl, struct buf *b, const struct cmd_info *c, uint
 	memset(h, 0, NLMSG_HDRLEN + GENL_HDRLEN);
 	b->len = NLMSG_HDRLEN + GENL_HDRLEN;
 	h->nlmsg_type = nl->family;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (chance(25) ? NLM_F_DUMP : 0);
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (chance(15) ? NLM_F_DUMP : 0);
 	h->nlmsg_seq = ++nl->seq;
 	g->cmd = cmd;
 	g->version = chance(95) ? TLSI_GENL_VERSION : (uint8_t)rnd();
