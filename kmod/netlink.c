@@ -96,7 +96,6 @@ struct tlsi_takes {
 	int (*refuse)(const struct nlattr *na, struct netlink_ext_ack *extack);
 	const u16 *attrs;		/* attrs[1..n_attrs - 1] are taken */
 	unsigned int n_attrs;
-	u8 cmd;
 };
 
 #define TLSI_TAKES(pol, fn, ...) {							\

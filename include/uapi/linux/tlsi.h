@@ -8,8 +8,9 @@
  * Generic netlink family "tlsi", version 1, one multicast group "events".
  * All state is per network namespace. Every command that changes state
  * needs CAP_NET_ADMIN in the namespace's user namespace. Attributes are
- * validated strictly: an unknown attribute or a value out of range is refused
- * with an extack message that names it.
+ * validated strictly, per command: an unknown attribute, one the command does
+ * not take (TLSI_CMD_ATTRS below), a wrong length or a value out of range
+ * (TLSI_ATTRS below) is refused with an extack message that names it.
  *
  * Attribute trees (flat attributes of enum tlsi_attr unless nested):
  *
