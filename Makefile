@@ -8,6 +8,8 @@
 #   make check-vm        VM tests (QEMU TCG, Debian kernel)
 #   make check-fuzz      every fuzz target for CHECK_FUZZ_TIME s (part of check)
 #   make fuzz            libFuzzer targets of the engine, FUZZ_TIME s each
+#   make fuzz-netlink    the genetlink fuzzer in the VM for NLFUZZ_TIME s
+#                        (NLFUZZ_SEED= to replay a run)
 #   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
 #   make demo            the README's demo, in the VM
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -50,10 +52,11 @@ TLSID_SRCS   := $(sort $(wildcard userspace/tlsid/*.c))
 TLSID_OBJS   := $(TLSID_SRCS:.c=.o)
 UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
+NLFUZZ       := tests/vm/tools/nlfuzz
 
 .PHONY: all userspace module check check-unit check-vm demo install clean bench-classify fuzz bench-engine
 
-all: userspace module
+all: userspace module $(NLFUZZ)
 
 userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid
 
@@ -91,6 +94,22 @@ module:
 tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) $(wildcard tests/unit/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
+
+# The genetlink fuzzer, run in the VM: briefly by tests/vm/91-nl-fuzz.sh
+# (part of check-vm), for NLFUZZ_TIME seconds by "make fuzz-netlink".
+$(NLFUZZ): tests/vm/tools/nlfuzz.c include/uapi/linux/tlsi.h
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+NLFUZZ_TIME ?= 600
+NLFUZZ_SEED ?=
+.PHONY: fuzz-netlink
+fuzz-netlink: all
+	@mkdir -p build/vm
+	$(Q)printf 'NLFUZZ_TIME=%s NLFUZZ_SEED=%s exec bash %s/tests/vm/91-nl-fuzz.sh\n' \
+		'$(NLFUZZ_TIME)' '$(NLFUZZ_SEED)' '$(CURDIR)' >build/vm/nl-fuzz-long.sh
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko \
+		--timeout $$(( $(NLFUZZ_TIME) + 300 )) $(CURDIR)/build/vm/nl-fuzz-long.sh
 
 check: check-unit check-fuzz check-vm
 
@@ -163,5 +182,5 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 clean:
-	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS)
+	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS) $(NLFUZZ)
 	$(Q)if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

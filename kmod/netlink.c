@@ -16,102 +16,133 @@ static const struct nla_policy tlsi_cidr_policy[TLSI_CIDR_A_MAX + 1] = {
 	[TLSI_CIDR_A_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
 };
 
-static const struct nla_policy tlsi_rep_entry_policy[TLSI_A_MAX + 1] = {
-	[TLSI_A_SRC]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
-	[TLSI_A_SCORE]		= NLA_POLICY_MAX(NLA_U8, 100),
-	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
+/*
+ * Policies, generated from the uapi header's tables (TLSI_ATTRS: each
+ * attribute's type and limits; TLSI_CMD_ATTRS and TLSI_ITEM_ATTRS: what each
+ * command and each nest element takes), so that the ABI is written once.
+ *
+ * Every command gets a policy of all TLSI_A_MAX attributes: the ones it takes
+ * with their limits, every other one refused with a message that names it
+ * ("attribute RATE is not taken by PROFILE_NEW"). The genetlink core then
+ * parses strictly: wrong lengths, trailing bytes and unknown types are
+ * refused as well. 6.1 formats no extack messages, hence a validation
+ * function per command that formats one (tlsi_extack_fmt). Nested attributes
+ * (SRC, REP_ENTRIES, ...) cannot carry one (the core checks NLA_F_NESTED
+ * first); those are refused as "Unsupported attribute", the extack offset
+ * naming them. The tables are built once at load and read-only after.
+ */
+enum tlsi_item {
+#define TLSI_ITEM_ENUM(item, ...) TLSI_ITEM_##item,
+	TLSI_ITEM_ATTRS(TLSI_ITEM_ENUM)
+#undef TLSI_ITEM_ENUM
+	TLSI_ITEMS
 };
 
-/* One variable of TLSI_CMD_RULES_VAR_SET (ips.c checks names and items). */
-static const struct nla_policy tlsi_rules_var_policy[TLSI_A_MAX + 1] = {
-	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = 127 },
-	[TLSI_A_VAR_KIND]	= NLA_POLICY_RANGE(NLA_U8, 1, 2),
-	[TLSI_A_VAR_ITEMS]	= { .type = NLA_BINARY,
-				    .len = TLSI_RULES_VAR_ITEMS_MAX * 24 },
+static struct nla_policy tlsi_cmd_policy[TLSI_CMD_MAX + 1][TLSI_A_MAX + 1] __ro_after_init;
+static struct nla_policy tlsi_item_policy[TLSI_ITEMS][TLSI_A_MAX + 1] __ro_after_init;
+
+#define TLSI_POL_ANY(t)			{ .type = NLA_##t }
+#define TLSI_POL_RANGE(t, lo, hi)	NLA_POLICY_FULL_RANGE(NLA_##t,			\
+		(&(struct netlink_range_validation){ .min = (lo), .max = (hi) }))
+#define TLSI_POL_LEN(t, max)		{ .type = NLA_##t, .len = (max) }
+#define TLSI_POL_NEST(t, tree)		NLA_POLICY_NESTED(tlsi_##tree##_policy)
+#define TLSI_POL_NESTS(t, item)		NLA_POLICY_NESTED_ARRAY(tlsi_item_policy[TLSI_ITEM_##item])
+#define TLSI_POL_ITEM(t)		{ .type = NLA_REJECT }
+#define TLSI_POL_OUT(t)			{ .type = NLA_REJECT }
+#define TLSI_ATTR_POLICY(attr, t, check, ...) \
+	[TLSI_A_##attr] = TLSI_POL_##check(t, ##__VA_ARGS__),
+#define TLSI_ATTR_TYPE(attr, t, ...)	[TLSI_A_##attr] = NLA_##t,
+#define TLSI_ATTR_NAME(attr, ...)	[TLSI_A_##attr] = #attr,
+
+/* What a command that takes the attribute accepts (NLA_REJECT: none takes it). */
+static const struct nla_policy tlsi_attr_policy[TLSI_A_MAX + 1] = {
+	TLSI_ATTRS(TLSI_ATTR_POLICY)
 };
 
-static struct netlink_range_validation tlsi_rate_range = { .min = 1, .max = TLSI_RATE_MAX };
-static struct netlink_range_validation tlsi_timeout_range = { .min = 0, .max = TLSI_TIMEOUT_MAX };
-static struct netlink_range_validation tlsi_max_flows_range = { .min = 1, .max = TLSI_FLOWS_LIMIT };
-static struct netlink_range_validation tlsi_day_range = { .min = 1, .max = 86400 };
-static struct netlink_range_validation tlsi_sessions_range = { .min = 1, .max = TLSI_SSL_SESSIONS_LIMIT };
-static struct netlink_range_validation tlsi_mark_range = { .min = 1, .max = U32_MAX };
-static struct netlink_range_validation tlsi_ten_days_range = { .min = 1, .max = 864000 };
-static struct netlink_range_validation tlsi_trace_bytes_range = {
-	.min = 1, .max = TLSI_TRACE_BUFFER_MAX };
-static struct netlink_range_validation tlsi_trace_buffer_range = {
-	.min = TLSI_TRACE_BUFFER_MIN, .max = TLSI_TRACE_BUFFER_MAX };
-
-static const struct nla_policy tlsi_policy[TLSI_A_MAX + 1] = {
-	/* Names of SSL objects may be longer; tlsi_name_check() applies the
-	 * limit of each kind of object. */
-	[TLSI_A_NAME]		= { .type = NLA_NUL_STRING, .len = TLSI_SSL_NAME_MAX - 1 },
-	[TLSI_A_PROFILE]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
-	[TLSI_A_SEGMENT]	= { .type = NLA_NUL_STRING, .len = TLSI_NAME_MAX - 1 },
-	[TLSI_A_PORT_A]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[TLSI_A_PORT_B]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[TLSI_A_VLANS]		= { .type = NLA_BINARY, .len = TLSI_VLANS_MAX * sizeof(u16) },
-	[TLSI_A_VLAN]		= NLA_POLICY_RANGE(NLA_U16, 1, 4094),
-	[TLSI_A_SRC]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
-	[TLSI_A_DST]		= NLA_POLICY_NESTED(tlsi_cidr_policy),
-	[TLSI_A_PROTO]		= { .type = NLA_U8 },
-	[TLSI_A_SPORT_MIN]	= { .type = NLA_U16 },
-	[TLSI_A_SPORT_MAX]	= { .type = NLA_U16 },
-	[TLSI_A_DPORT_MIN]	= { .type = NLA_U16 },
-	[TLSI_A_DPORT_MAX]	= { .type = NLA_U16 },
-	[TLSI_A_ACTION]		= NLA_POLICY_MAX(NLA_U8, TLSI_TM_ACTION_MAX),
-	[TLSI_A_RATE]		= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_rate_range),
-	[TLSI_A_FLAGS]		= { .type = NLA_U32 },
-	[TLSI_A_POSITION]	= { .type = NLA_U32 },
-	[TLSI_A_SCORE]		= NLA_POLICY_MAX(NLA_U8, 100),
-	[TLSI_A_CATEGORY]	= { .type = NLA_NUL_STRING, .len = TLSI_CATEGORY_MAX - 1 },
-	[TLSI_A_REP_BLOCK_THRESHOLD] = NLA_POLICY_MAX(NLA_U8, 101),
-	[TLSI_A_REP_ALERT_THRESHOLD] = NLA_POLICY_MAX(NLA_U8, 101),
-	[TLSI_A_REP_ENTRIES]	= NLA_POLICY_NESTED_ARRAY(tlsi_rep_entry_policy),
-	[TLSI_A_BATCH]		= NLA_POLICY_MIN(NLA_U32, 1),
-	[TLSI_A_TIMEOUT]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_timeout_range),
-	[TLSI_A_REASON]		= { .type = NLA_NUL_STRING, .len = TLSI_REASON_MAX - 1 },
-	[TLSI_A_MAX_FLOWS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_max_flows_range),
-	[TLSI_A_FLOW_FULL_ACTION] = NLA_POLICY_MAX(NLA_U8, TLSI_FLOW_FULL_MAX),
-	[TLSI_A_TIMEOUT_TCP_SYN]   = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
-	[TLSI_A_TIMEOUT_TCP_EST]   = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_ten_days_range),
-	[TLSI_A_TIMEOUT_TCP_CLOSE] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
-	[TLSI_A_TIMEOUT_UDP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
-	[TLSI_A_TIMEOUT_ICMP]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
-	[TLSI_A_TIMEOUT_OTHER]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_day_range),
-	[TLSI_A_DESCRIPTION]	= { .type = NLA_NUL_STRING, .len = TLSI_DESCRIPTION_MAX - 1 },
-	[TLSI_A_PROXY]		= { .type = NLA_NUL_STRING, .len = TLSI_SSL_NAME_MAX - 1 },
-	[TLSI_A_CERT]		= { .type = NLA_NUL_STRING, .len = TLSI_CERT_NAME_MAX - 1 },
-	[TLSI_A_PORTS]		= { .type = NLA_BINARY,
-				    .len = TLSI_SSL_PORTS_MAX * sizeof(struct tlsi_port_range_uapi) },
-	[TLSI_A_SERVICE]	= NLA_POLICY_MAX(NLA_U8, TLSI_SSL_SERVICE_MAX),
-	[TLSI_A_SSL_FLAGS]	= { .type = NLA_U32 },
-	[TLSI_A_MIN_RSA_BITS]	= NLA_POLICY_MAX(NLA_U16, 16384),
-	[TLSI_A_ENABLED]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TLSI_A_TRUST_STORE]	= { .type = NLA_NUL_STRING, .len = TLSI_CERT_NAME_MAX - 1 },
-	[TLSI_A_NEVER_DECRYPT]	= { .type = NLA_NESTED },
-	[TLSI_A_ALWAYS_DECRYPT]	= { .type = NLA_NESTED },
-	[TLSI_A_SSL_CLIENT]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TLSI_A_MAX_SSL_SESSIONS] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_sessions_range),
-	[TLSI_A_DIVERT_PORT]	= { .type = NLA_U16 },
-	[TLSI_A_DIVERT_MARK]	= NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_mark_range),
-	/* IPS rules (ips.c) */
-	[TLSI_A_RULES_OFFSET]	= { .type = NLA_U32 },
-	[TLSI_A_RULES_DATA]	= { .type = NLA_BINARY, .len = TLSI_RULES_CHUNK_MAX },
-	[TLSI_A_SID]		= { .type = NLA_U32 },
-	[TLSI_A_RULES_VARS]	= NLA_POLICY_NESTED_ARRAY(tlsi_rules_var_policy),
-	[TLSI_A_IPS_QUARANTINE]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[TLSI_A_IPS_DEPTH]	= { .type = NLA_U32 },
-	[TLSI_A_INSPECT_DEPTH]	= { .type = NLA_U32 },
-	[TLSI_A_SSL_NO_DAEMON]	= NLA_POLICY_MAX(NLA_U8, TLSI_SSL_NO_DAEMON_MAX),
-	[TLSI_A_IPS_BODY_DEPTH]	= { .type = NLA_U32 },
-	/* packet trace (trace.c) */
-	[TLSI_A_FLOW_ID]	= { .type = NLA_U64 },
-	[TLSI_A_TRACE_ID]	= { .type = NLA_U64 },
-	[TLSI_A_IPS_TRACE]	= NLA_POLICY_MAX(NLA_U8, TLSI_IPS_TRACE_MAX),
-	[TLSI_A_IPS_TRACE_BYTES] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_bytes_range),
-	[TLSI_A_IPS_TRACE_BUFFER] = NLA_POLICY_FULL_RANGE(NLA_U32, &tlsi_trace_buffer_range),
+static const u8 tlsi_attr_type[TLSI_A_MAX + 1] = {
+	TLSI_ATTRS(TLSI_ATTR_TYPE)
 };
+
+static const char *const tlsi_attr_names[TLSI_A_MAX + 1] = {
+	TLSI_ATTRS(TLSI_ATTR_NAME)
+};
+
+static int tlsi_attr_not_taken(const struct nlattr *na, struct netlink_ext_ack *extack,
+			       const char *by)
+{
+	int type = nla_type(na);
+
+	tlsi_extack_fmt(extack, na, "attribute %s is not taken %s",
+			type > 0 && type <= TLSI_A_MAX ? tlsi_attr_names[type] : "?", by);
+	return -EINVAL;
+}
+
+#define TLSI_CMD_REFUSE(cmd, ...)							\
+static int tlsi_refuse_##cmd(const struct nlattr *na, struct netlink_ext_ack *extack)	\
+{											\
+	return tlsi_attr_not_taken(na, extack, "by " #cmd);				\
+}
+#define TLSI_ITEM_REFUSE(item, ...)							\
+static int tlsi_refuse_item_##item(const struct nlattr *na,				\
+				   struct netlink_ext_ack *extack)			\
+{											\
+	return tlsi_attr_not_taken(na, extack, "in " #item);				\
+}
+TLSI_CMD_ATTRS(TLSI_CMD_REFUSE)
+TLSI_ITEM_ATTRS(TLSI_ITEM_REFUSE)
+
+struct tlsi_takes {
+	struct nla_policy *policy;	/* [TLSI_A_MAX + 1], built from: */
+	int (*refuse)(const struct nlattr *na, struct netlink_ext_ack *extack);
+	const u16 *attrs;		/* attrs[1..n_attrs - 1] are taken */
+	unsigned int n_attrs;
+};
+
+#define TLSI_TAKES(pol, fn, ...) {							\
+	.policy = (pol), .refuse = (fn),						\
+	.attrs = (const u16[]){ TLSI_A_UNSPEC, ##__VA_ARGS__ },				\
+	.n_attrs = ARRAY_SIZE(((u16[]){ TLSI_A_UNSPEC, ##__VA_ARGS__ })) }
+#define TLSI_CMD_TAKES(c, ...)								\
+	{ .cmd = TLSI_CMD_##c, .t = TLSI_TAKES(tlsi_cmd_policy[TLSI_CMD_##c],		\
+					       tlsi_refuse_##c, ##__VA_ARGS__) },
+#define TLSI_ITEM_TAKES(item, ...)							\
+	TLSI_TAKES(tlsi_item_policy[TLSI_ITEM_##item], tlsi_refuse_item_##item,		\
+		   ##__VA_ARGS__),
+
+static const struct {
+	u8 cmd;
+	struct tlsi_takes t;
+} tlsi_cmd_takes[] = {
+	TLSI_CMD_ATTRS(TLSI_CMD_TAKES)
+};
+
+static const struct tlsi_takes tlsi_item_takes[TLSI_ITEMS] = {
+	TLSI_ITEM_ATTRS(TLSI_ITEM_TAKES)
+};
+
+static int tlsi_policy_build(const struct tlsi_takes *t, const char *what)
+{
+	const struct nla_policy refused = NLA_POLICY_VALIDATE_FN(NLA_BINARY, t->refuse);
+	const struct nla_policy refused_nest = { .type = NLA_UNSPEC };
+	unsigned int i;
+
+	for (i = 1; i <= TLSI_A_MAX; i++)
+		/* memcpy: struct nla_policy has const members */
+		memcpy(&t->policy[i], tlsi_attr_type[i] == NLA_NESTED ? &refused_nest : &refused,
+		       sizeof(refused));
+	for (i = 1; i < t->n_attrs; i++) {
+		u16 a = t->attrs[i];
+
+		if (a == TLSI_A_UNSPEC || a > TLSI_A_MAX ||
+		    tlsi_attr_policy[a].type == NLA_REJECT) {
+			pr_err("tlsi: %s takes attribute %u, which no request may carry\n",
+			       what, a);
+			return -EINVAL;
+		}
+		memcpy(&t->policy[a], &tlsi_attr_policy[a], sizeof(refused));
+	}
+	return 0;
+}
 
 /*
  * extack messages that name the offending value. 6.1 has no
@@ -227,9 +258,11 @@ bool tlsi_admin_capable(const struct net *net)
 	return ns_capable(userns_admin ? net->user_ns : &init_user_ns, CAP_NET_ADMIN);
 }
 
+/* Each command parses with its own policy (tlsi_policies_build). */
+#define TLSI_POLICY(c)	 .policy = tlsi_cmd_policy[c], .maxattr = TLSI_A_MAX
 #define TLSI_ADMIN	GENL_UNS_ADMIN_PERM	/* narrowed at init: tlsi_ops_init() */
-#define TLSI_DO(c, fn)   { .cmd = c, .doit = fn, .flags = TLSI_ADMIN }
-#define TLSI_DUMP(c, fn) { .cmd = c, .dumpit = fn, .flags = TLSI_ADMIN }
+#define TLSI_DO(c, fn)   { .cmd = c, .doit = fn, .flags = TLSI_ADMIN, TLSI_POLICY(c) }
+#define TLSI_DUMP(c, fn) { .cmd = c, .dumpit = fn, .flags = TLSI_ADMIN, TLSI_POLICY(c) }
 
 static struct genl_ops tlsi_ops[] __ro_after_init = {
 	TLSI_DO(TLSI_CMD_PROFILE_NEW, tlsi_profile_new),
@@ -250,7 +283,7 @@ static struct genl_ops tlsi_ops[] __ro_after_init = {
 	TLSI_DO(TLSI_CMD_REP_NEW, tlsi_rep_new),
 	TLSI_DO(TLSI_CMD_REP_DEL, tlsi_rep_del),
 	{ .cmd = TLSI_CMD_REP_GET, .doit = tlsi_rep_get, .dumpit = tlsi_rep_dump,
-	  .flags = TLSI_ADMIN },
+	  .flags = TLSI_ADMIN, TLSI_POLICY(TLSI_CMD_REP_GET) },
 	TLSI_DO(TLSI_CMD_REP_FLUSH, tlsi_rep_flush),
 	TLSI_DO(TLSI_CMD_REP_LOAD, tlsi_rep_load),
 	TLSI_DO(TLSI_CMD_REP_COMMIT, tlsi_rep_commit),
@@ -259,10 +292,11 @@ static struct genl_ops tlsi_ops[] __ro_after_init = {
 	TLSI_DO(TLSI_CMD_QUAR_DEL, tlsi_quar_del),
 	TLSI_DUMP(TLSI_CMD_QUAR_GET, tlsi_quar_dump),
 	TLSI_DO(TLSI_CMD_QUAR_FLUSH, tlsi_quar_flush),
-	{ .cmd = TLSI_CMD_CONFIG_GET, .doit = tlsi_config_get, .flags = TLSI_ADMIN },
+	{ .cmd = TLSI_CMD_CONFIG_GET, .doit = tlsi_config_get, .flags = TLSI_ADMIN,
+	  TLSI_POLICY(TLSI_CMD_CONFIG_GET) },
 	TLSI_DO(TLSI_CMD_CONFIG_SET, tlsi_config_set),
 	/* counters only: public */
-	{ .cmd = TLSI_CMD_STATS_GET, .doit = tlsi_stats_get },
+	{ .cmd = TLSI_CMD_STATS_GET, .doit = tlsi_stats_get, TLSI_POLICY(TLSI_CMD_STATS_GET) },
 	TLSI_DO(TLSI_CMD_STATS_RESET, tlsi_stats_reset),
 	TLSI_DO(TLSI_CMD_SSL_PROXY_NEW, tlsi_ssl_proxy_new),
 	TLSI_DO(TLSI_CMD_SSL_PROXY_DEL, tlsi_ssl_proxy_del),
@@ -275,15 +309,18 @@ static struct genl_ops tlsi_ops[] __ro_after_init = {
 	TLSI_DO(TLSI_CMD_RULES_COMMIT, tlsi_rules_commit),
 	TLSI_DO(TLSI_CMD_RULES_ABORT, tlsi_rules_abort),
 	{ .cmd = TLSI_CMD_RULES_GET, .doit = tlsi_rules_get, .start = tlsi_rules_dump_start,
-	  .dumpit = tlsi_rules_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN },
+	  .dumpit = tlsi_rules_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN,
+	  TLSI_POLICY(TLSI_CMD_RULES_GET) },
 	TLSI_DO(TLSI_CMD_RULES_FLUSH, tlsi_rules_flush),
 	TLSI_DO(TLSI_CMD_RULES_VAR_SET, tlsi_rules_var_set),
 	{ .cmd = TLSI_CMD_RULES_VAR_GET, .start = tlsi_rules_var_dump_start,
-	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN },
-	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get, .flags = TLSI_ADMIN },
+	  .dumpit = tlsi_rules_var_dump, .done = tlsi_rules_dump_done, .flags = TLSI_ADMIN,
+	  TLSI_POLICY(TLSI_CMD_RULES_VAR_GET) },
+	{ .cmd = TLSI_CMD_IPS_GET, .doit = tlsi_ips_cfg_get, .flags = TLSI_ADMIN,
+	  TLSI_POLICY(TLSI_CMD_IPS_GET) },
 	TLSI_DO(TLSI_CMD_IPS_SET, tlsi_ips_cfg_set),
 	{ .cmd = TLSI_CMD_TRACE_GET, .start = tlsi_trace_dump_start,
-	  .dumpit = tlsi_trace_dump, .flags = TLSI_ADMIN },
+	  .dumpit = tlsi_trace_dump, .flags = TLSI_ADMIN, TLSI_POLICY(TLSI_CMD_TRACE_GET) },
 	TLSI_DO(TLSI_CMD_TRACE_CLEAR, tlsi_trace_clear),
 };
 
@@ -296,7 +333,7 @@ struct genl_family tlsi_genl_family __ro_after_init = {
 	.name		= TLSI_GENL_NAME,
 	.version	= TLSI_GENL_VERSION,
 	.maxattr	= TLSI_A_MAX,
-	.policy		= tlsi_policy,
+	.policy		= tlsi_cmd_policy[TLSI_CMD_UNSPEC],
 	.netnsok	= true,
 	.module		= THIS_MODULE,
 	.ops		= tlsi_ops,
@@ -405,8 +442,41 @@ static void __init tlsi_ops_init(void)
 					    GENL_ADMIN_PERM;
 }
 
+static int tlsi_policies_build(void)
+{
+	DECLARE_BITMAP(has_policy, TLSI_CMD_MAX + 1) = { 0 };
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < TLSI_ITEMS; i++) {
+		err = tlsi_policy_build(&tlsi_item_takes[i], "a nest element");
+		if (err)
+			return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(tlsi_cmd_takes); i++) {
+		err = tlsi_policy_build(&tlsi_cmd_takes[i].t, "a command");
+		if (err)
+			return err;
+		__set_bit(tlsi_cmd_takes[i].cmd, has_policy);
+	}
+	/* TLSI_CMD_UNSPEC's policy (all zero) refuses every attribute: it is
+	 * the family's, for an operation that would have none. */
+	for (i = 0; i < ARRAY_SIZE(tlsi_ops); i++) {
+		if (!test_bit(tlsi_ops[i].cmd, has_policy)) {
+			pr_err("tlsi: command %u has no row in TLSI_CMD_ATTRS\n",
+			       tlsi_ops[i].cmd);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int __init tlsi_netlink_init(void)
 {
+	int err = tlsi_policies_build();
+
+	if (err)
+		return err;
 	tlsi_ops_init();
 	return genl_register_family(&tlsi_genl_family);
 }

@@ -357,7 +357,34 @@ START_TEST(test_u32)
 	ck_assert_int_eq(parse_u32("rate", "-1", 0, 100, &v, err, sizeof(err)), -1);
 	ERR_HAS("not a number");
 	ck_assert_int_eq(parse_u32("rate", "1e3", 0, 10000, &v, err, sizeof(err)), -1);
-	ck_assert_int_eq(parse_u32("rate", "0x10", 0, 100, &v, err, sizeof(err)), -1);
+	ck_assert_int_eq(parse_u32("rate", " 1", 0, 100, &v, err, sizeof(err)), -1);
+	ERR_HAS("not a number");
+
+	/* Hexadecimal, as marks are often written; too large is out of range. */
+	ck_assert_int_eq(parse_u32("rate", "0x10", 0, 100, &v, err, sizeof(err)), 0);
+	ck_assert_uint_eq(v, 16);
+	ck_assert_int_eq(parse_u32("divert-mark", "0xFFFFffff", 1, UINT32_MAX, &v, err,
+				   sizeof(err)), 0);
+	ck_assert_uint_eq(v, UINT32_MAX);
+	ck_assert_int_eq(parse_u32("divert-mark", "0x1ffffffff", 1, UINT32_MAX, &v, err,
+				   sizeof(err)), -1);
+	ck_assert_str_eq(err, "divert-mark `0x1ffffffff': out of range (1..4294967295)");
+	ck_assert_int_eq(parse_u32("divert-mark", "0x00000000000000000000001", 1, UINT32_MAX, &v,
+				   err, sizeof(err)), 0);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(parse_u32("max-flows", "99999999999999999999999", 1, 4000000, &v, err,
+				   sizeof(err)), -1);
+	ck_assert_str_eq(err, "max-flows `99999999999999999999999': out of range (1..4000000)");
+	ck_assert_int_eq(parse_u32("rate", "0x101", 1, 100, &v, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "rate `0x101': out of range (1..100)");
+	ck_assert_int_eq(parse_u32("rate", "0x", 0, 100, &v, err, sizeof(err)), -1);
+	ERR_HAS("not a number");
+	ck_assert_int_eq(parse_u32("rate", "0x1g", 0, 100, &v, err, sizeof(err)), -1);
+	ERR_HAS("not a number");
+	ck_assert_int_eq(parse_u32("rate", "0x-1", 0, 100, &v, err, sizeof(err)), -1);
+	ERR_HAS("not a number");
+	ck_assert_int_eq(parse_u32("rate", "12abc", 0, 100, &v, err, sizeof(err)), -1);
+	ERR_HAS("not a number");
 	ck_assert_int_eq(parse_u32("rate", " 1", 0, 100, &v, err, sizeof(err)), -1);
 	ck_assert_int_eq(parse_u32("rate", "", 0, 100, &v, err, sizeof(err)), -1);
 	ERR_HAS("empty");

@@ -288,21 +288,15 @@ item_v4() { # [neg] a b c d plen: a struct tlsi_img_addr in hex
 }
 v10=$(item_v4 0 10 0 0 0 104)
 nest() { python3 -c '
-import struct, sys
-def attr(t, p):
-    n = 4 + len(p)
-    return struct.pack("HH", n, t) + p + b"\0" * ((4 - n % 4) % 4)
-enums = {}
-import re
-txt = open(sys.argv[1]).read()
-body = re.search(r"enum tlsi_attr \{(.*?)\};", re.sub(r"/\*.*?\*/", "", txt, flags=re.S), re.S).group(1)
-for i, n in enumerate(x.strip() for x in body.split(",") if x.strip()):
-    enums[n] = i
+import sys
+sys.path.insert(0, sys.argv[1])
+from nlraw import attr, uapi_enums
+enums = uapi_enums()
 name, kind, items = sys.argv[2], int(sys.argv[3]), bytes.fromhex(sys.argv[4])
 one = attr(enums["TLSI_A_NAME"], name.encode() + b"\0") + attr(enums["TLSI_A_VAR_KIND"], bytes([kind])) + \
     attr(enums["TLSI_A_VAR_ITEMS"], items)
 print(attr(enums["TLSI_A_RULES_VAR"] | 0x8000, one).hex())
-' "${TLSI_REPO:-.}/include/uapi/linux/tlsi.h" "$@"; }
+' "${TLSI_REPO:-.}/tests/vm/tools" "$@"; }
 nl_fail "no variable NOPE" TLSI_CMD_RULES_VAR_SET TLSI_A_RULES_VARS:nest:$(nest NOPE 1 "$v10")
 nl_fail "holds addresses, not ports" TLSI_CMD_RULES_VAR_SET TLSI_A_RULES_VARS:nest:$(nest HOME_NET 2 00000000)
 nl_fail "not 0..2048 items of 24 bytes" TLSI_CMD_RULES_VAR_SET TLSI_A_RULES_VARS:nest:$(nest HOME_NET 1 "${v10}00")

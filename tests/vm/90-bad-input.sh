@@ -86,6 +86,32 @@ nl_fail "error" TLSI_CMD_TM_NEW 1:raw:41
 nl_fail "error" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:raw:0000
 nl_fail "error" TLSI_CMD_REP_NEW TLSI_A_SRC:raw:ffffffff TLSI_A_SCORE:u8:1
 
+# An attribute meant for another command (or only sent by the kernel) is
+# refused by name, and nothing changes.
+nl_fail "attribute RATE is not taken by PROFILE_NEW" TLSI_CMD_PROFILE_NEW TLSI_A_NAME:str:pz TLSI_A_RATE:u32:5
+nl_fail "attribute SCORE is not taken by TM_NEW" TLSI_CMD_TM_NEW TLSI_A_NAME:str:tz TLSI_A_ACTION:u8:0 TLSI_A_SCORE:u8:5
+nl_fail "attribute VLAN is not taken by SEGMENT_NEW" TLSI_CMD_SEGMENT_NEW TLSI_A_NAME:str:s2 TLSI_A_PROFILE:str:p1 TLSI_A_PORT_A:str:eth0 TLSI_A_PORT_B:str:eth1 TLSI_A_VLAN:u16:5
+nl_fail "attribute HITS is not taken by BYPASS_NEW" TLSI_CMD_BYPASS_NEW TLSI_A_NAME:str:bz TLSI_A_HITS:hex:0100000000000000
+nl_fail "attribute DIVERT_MARK is not taken by IPS_SET" TLSI_CMD_IPS_SET TLSI_A_IPS_DEPTH:u32:100 TLSI_A_DIVERT_MARK:u32:5
+nl_fail "attribute IPS_DEPTH is not taken by CONFIG_SET" TLSI_CMD_CONFIG_SET TLSI_A_MAX_FLOWS:u32:7 TLSI_A_IPS_DEPTH:u32:100
+nl_fail "attribute PROXY is not taken by SSL_POLICY_SET" TLSI_CMD_SSL_POLICY_SET TLSI_A_NAME:str:x TLSI_A_PROFILE:str:p1 TLSI_A_PROXY:str:alt
+nl_fail "attribute CATEGORY is not taken by QUAR_NEW" TLSI_CMD_QUAR_NEW TLSI_A_SRC:cidr:2,10.0.0.9,32 TLSI_A_CATEGORY:str:c
+nl_fail "attribute NAME is not taken by TM_FLUSH" TLSI_CMD_TM_FLUSH TLSI_A_NAME:str:keep
+# Inside a nest element: a REP_ENTRY with a RATE (type 16) in it.
+nl_fail "attribute RATE is not taken in REP_ENTRY" TLSI_CMD_REP_LOAD TLSI_A_BATCH:u32:5 TLSI_A_REP_ENTRIES:nest:0c0019800800100005000000
+# Nested attributes cannot carry the name in the message; tlsictl's library
+# names them from the extack offset.
+nl_fail "Unsupported attribute" TLSI_CMD_PROFILE_NEW TLSI_A_NAME:str:pz TLSI_A_SRC:cidr:2,10.0.0.0,8
+packets=$(counter packets)
+[ "$packets" -gt 0 ] || fail "no packets counted before STATS_RESET"
+nl_fail "attribute NAME is not taken by STATS_RESET" TLSI_CMD_STATS_RESET TLSI_A_NAME:str:x
+[ "$(counter packets)" -ge "$packets" ] || fail "a refused STATS_RESET reset the counters"
+config_before=$(tlsictl -j config show)
+ips_before=$(tlsictl -j rules config show)
+nl_fail "attribute TIMEOUT_UDP is not taken by IPS_SET" TLSI_CMD_IPS_SET TLSI_A_IPS_QUARANTINE:u8:1 TLSI_A_TIMEOUT_UDP:u32:5
+assert_eq "$(tlsictl -j config show)" "$config_before" "configuration after refused CONFIG_SET/IPS_SET"
+assert_eq "$(tlsictl -j rules config show)" "$ips_before" "IPS settings after refused IPS_SET"
+
 after=$(snapshot)
 assert_eq "$after" "$before" "configuration after refused requests"
 expect_probe ok tcp 10.9.0.2 8080

@@ -13,133 +13,20 @@
 
 #include "nl.h"
 
+/* Each attribute's name (as in the uapi header) and type, from TLSI_ATTRS. */
+#define ATTR_INFO(attr, t, ...) [TLSI_A_##attr] = { #attr, MNL_TYPE_##t },
 static const struct {
 	const char *name;
 	enum mnl_attr_data_type type;
 } attrs[TLSI_A_MAX + 1] = {
-	[TLSI_A_NAME]			= { "name",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_PROFILE]		= { "profile",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_SEGMENT]		= { "segment",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_PORT_A]			= { "port_a",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_PORT_B]			= { "port_b",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_VLANS]			= { "vlans",		MNL_TYPE_BINARY },
-	[TLSI_A_VLAN]			= { "vlan",		MNL_TYPE_U16 },
-	[TLSI_A_SRC]			= { "src",		MNL_TYPE_NESTED },
-	[TLSI_A_DST]			= { "dst",		MNL_TYPE_NESTED },
-	[TLSI_A_PROTO]			= { "proto",		MNL_TYPE_U8 },
-	[TLSI_A_SPORT_MIN]		= { "sport_min",	MNL_TYPE_U16 },
-	[TLSI_A_SPORT_MAX]		= { "sport_max",	MNL_TYPE_U16 },
-	[TLSI_A_DPORT_MIN]		= { "dport_min",	MNL_TYPE_U16 },
-	[TLSI_A_DPORT_MAX]		= { "dport_max",	MNL_TYPE_U16 },
-	[TLSI_A_ACTION]			= { "action",		MNL_TYPE_U8 },
-	[TLSI_A_RATE]			= { "rate",		MNL_TYPE_U32 },
-	[TLSI_A_FLAGS]			= { "flags",		MNL_TYPE_U32 },
-	[TLSI_A_POSITION]		= { "position",		MNL_TYPE_U32 },
-	[TLSI_A_HITS]			= { "hits",		MNL_TYPE_U64 },
-	[TLSI_A_SCORE]			= { "score",		MNL_TYPE_U8 },
-	[TLSI_A_CATEGORY]		= { "category",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_REP_BLOCK_THRESHOLD]	= { "rep_block_threshold", MNL_TYPE_U8 },
-	[TLSI_A_REP_ALERT_THRESHOLD]	= { "rep_alert_threshold", MNL_TYPE_U8 },
-	[TLSI_A_REP_ENTRIES]		= { "rep_entries",	MNL_TYPE_NESTED },
-	[TLSI_A_REP_ENTRY]		= { "rep_entry",	MNL_TYPE_NESTED },
-	[TLSI_A_BATCH]			= { "batch",		MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT]		= { "timeout",		MNL_TYPE_U32 },
-	[TLSI_A_REASON]			= { "reason",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_REFCNT]			= { "refcnt",		MNL_TYPE_U32 },
-	[TLSI_A_PACKETS]		= { "packets",		MNL_TYPE_U64 },
-	[TLSI_A_BYTES]			= { "bytes",		MNL_TYPE_U64 },
-	[TLSI_A_STATS]			= { "stats",		MNL_TYPE_NESTED },
-	[TLSI_A_FLOWS_CURRENT]		= { "flows_current",	MNL_TYPE_U32 },
-	[TLSI_A_FLOWS_PEAK]		= { "flows_peak",	MNL_TYPE_U32 },
-	[TLSI_A_MAX_FLOWS]		= { "max_flows",	MNL_TYPE_U32 },
-	[TLSI_A_FLOW_FULL_ACTION]	= { "flow_full_action",	MNL_TYPE_U8 },
-	[TLSI_A_TIMEOUT_TCP_SYN]	= { "timeout_tcp_syn",	MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT_TCP_EST]	= { "timeout_tcp_est",	MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT_TCP_CLOSE]	= { "timeout_tcp_close", MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT_UDP]		= { "timeout_udp",	MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT_ICMP]		= { "timeout_icmp",	MNL_TYPE_U32 },
-	[TLSI_A_TIMEOUT_OTHER]		= { "timeout_other",	MNL_TYPE_U32 },
-	[TLSI_A_EVENT_TYPE]		= { "event_type",	MNL_TYPE_U8 },
-	[TLSI_A_TABLE]			= { "table",		MNL_TYPE_U8 },
-	[TLSI_A_SPORT]			= { "sport",		MNL_TYPE_U16 },
-	[TLSI_A_DPORT]			= { "dport",		MNL_TYPE_U16 },
-	[TLSI_A_PAD]			= { "pad",		MNL_TYPE_UNSPEC },
-	[TLSI_A_COUNT]			= { "count",		MNL_TYPE_U32 },
-	[TLSI_A_DESCRIPTION]		= { "description",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_PROXY]			= { "proxy",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_CERT]			= { "cert",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_PORTS]			= { "ports",		MNL_TYPE_BINARY },
-	[TLSI_A_SERVICE]		= { "service",		MNL_TYPE_U8 },
-	[TLSI_A_SSL_FLAGS]		= { "ssl flags",	MNL_TYPE_U32 },
-	[TLSI_A_MIN_RSA_BITS]		= { "min-rsa-bits",	MNL_TYPE_U16 },
-	[TLSI_A_ENABLED]		= { "enabled",		MNL_TYPE_U8 },
-	[TLSI_A_TRUST_STORE]		= { "trust-store",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_NEVER_DECRYPT]		= { "never-decrypt",	MNL_TYPE_NESTED },
-	[TLSI_A_ALWAYS_DECRYPT]		= { "always-decrypt",	MNL_TYPE_NESTED },
-	[TLSI_A_SSL_CLIENT]		= { "ssl-client",	MNL_TYPE_U8 },
-	[TLSI_A_MAX_SSL_SESSIONS]	= { "max-ssl-sessions",	MNL_TYPE_U32 },
-	[TLSI_A_DIVERT_PORT]		= { "divert-port",	MNL_TYPE_U16 },
-	[TLSI_A_DIVERT_MARK]		= { "divert-mark",	MNL_TYPE_U32 },
-	[TLSI_A_ID]			= { "id",		MNL_TYPE_U32 },
-	[TLSI_A_RULES_OFFSET]		= { "rules_offset",	MNL_TYPE_U32 },
-	[TLSI_A_RULES_DATA]		= { "rules_data",	MNL_TYPE_BINARY },
-	[TLSI_A_RULES_SIZE]		= { "rules_size",	MNL_TYPE_U32 },
-	[TLSI_A_RULES_BUILD_ID]		= { "rules_build_id",	MNL_TYPE_U32 },
-	[TLSI_A_RULES_LOADED]		= { "rules_loaded",	MNL_TYPE_U64 },
-	[TLSI_A_RULES_IMG_FLAGS]	= { "rules_img_flags",	MNL_TYPE_U32 },
-	[TLSI_A_SID]			= { "sid",		MNL_TYPE_U32 },
-	[TLSI_A_GID]			= { "gid",		MNL_TYPE_U32 },
-	[TLSI_A_REV]			= { "rev",		MNL_TYPE_U32 },
-	[TLSI_A_MSG]			= { "msg",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_CLASSTYPE]		= { "classtype",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_PRIORITY]		= { "priority",		MNL_TYPE_U8 },
-	[TLSI_A_IPS_ACTION]		= { "ips_action",	MNL_TYPE_U8 },
-	[TLSI_A_ALERTS]			= { "alerts",		MNL_TYPE_U64 },
-	[TLSI_A_DROPS]			= { "drops",		MNL_TYPE_U64 },
-	[TLSI_A_BLOCKED]		= { "blocked",		MNL_TYPE_U8 },
-	[TLSI_A_DIRECTION]		= { "direction",	MNL_TYPE_U8 },
-	[TLSI_A_APP_PROTO]		= { "app_proto",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_HTTP_HOST]		= { "http_host",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_HTTP_URL]		= { "http_url",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_HTTP_METHOD]		= { "http_method",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_HTTP_USER_AGENT]	= { "http_user_agent",	MNL_TYPE_NUL_STRING },
-	[TLSI_A_HTTP_STATUS]		= { "http_status",	MNL_TYPE_U16 },
-	[TLSI_A_TLS_SNI]		= { "tls_sni",		MNL_TYPE_NUL_STRING },
-	[TLSI_A_SSL_INSPECTED]		= { "ssl_inspected",	MNL_TYPE_U8 },
-	[TLSI_A_FLOW_ID]		= { "flow_id",		MNL_TYPE_U64 },
-	[TLSI_A_TIMESTAMP]		= { "timestamp",	MNL_TYPE_U64 },
-	[TLSI_A_RULES_VARS]		= { "rules_vars",	MNL_TYPE_NESTED },
-	[TLSI_A_RULES_VAR]		= { "rules_var",	MNL_TYPE_NESTED },
-	[TLSI_A_VAR_KIND]		= { "var_kind",		MNL_TYPE_U8 },
-	[TLSI_A_VAR_ITEMS]		= { "var_items",	MNL_TYPE_BINARY },
-	[TLSI_A_VARS_CHANGED]		= { "vars_changed",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_QUARANTINE]		= { "ips_quarantine",	MNL_TYPE_U8 },
-	[TLSI_A_IPS_DEPTH]		= { "ips_depth",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_BODY_DEPTH]		= { "ips_body_depth",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_SESSIONS]		= { "ips_sessions",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_SESSION_BYTES]	= { "ips_session_bytes", MNL_TYPE_U32 },
-	[TLSI_A_IPS_SCRATCH_BYTES]	= { "ips_scratch_bytes", MNL_TYPE_U32 },
-	[TLSI_A_IPS_MEMORY]		= { "ips_memory",	MNL_TYPE_U64 },
-	[TLSI_A_QUARANTINED]		= { "quarantined",	MNL_TYPE_U8 },
-	[TLSI_A_SSL_ACTIVE]		= { "ssl_active",	MNL_TYPE_U32 },
-	[TLSI_A_RELAY_ACTIVE]		= { "relay_active",	MNL_TYPE_U32 },
-	[TLSI_A_INSPECT_DEPTH]		= { "inspect_depth",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_TRACE]		= { "ips_trace",	MNL_TYPE_U8 },
-	[TLSI_A_IPS_TRACE_BYTES]	= { "ips_trace_bytes",	MNL_TYPE_U32 },
-	[TLSI_A_IPS_TRACE_BUFFER]	= { "ips_trace_buffer",	MNL_TYPE_U32 },
-	[TLSI_A_TRACE_OFFSET]		= { "trace_offset",	MNL_TYPE_U64 },
-	[TLSI_A_TRACE_DATA]		= { "trace_data",	MNL_TYPE_BINARY },
-	[TLSI_A_TRACE_FLAGS]		= { "trace_flags",	MNL_TYPE_U32 },
-	[TLSI_A_TRACE_USED]		= { "trace_used",	MNL_TYPE_U64 },
-	[TLSI_A_TRACE_RECORDS]		= { "trace_records",	MNL_TYPE_U32 },
-	[TLSI_A_TRACE_ID]		= { "trace_id",		MNL_TYPE_U64 },
-	[TLSI_A_SSL_NO_DAEMON]		= { "ssl_no_daemon",	MNL_TYPE_U8 },
+	TLSI_ATTRS(ATTR_INFO)
 };
+#undef ATTR_INFO
 
 static const char *const cidr_attrs[TLSI_CIDR_A_MAX + 1] = {
-	[TLSI_CIDR_A_FAMILY]	= "family",
-	[TLSI_CIDR_A_ADDR]	= "addr",
-	[TLSI_CIDR_A_PREFIXLEN]	= "prefixlen",
+	[TLSI_CIDR_A_FAMILY]	= "FAMILY",
+	[TLSI_CIDR_A_ADDR]	= "ADDR",
+	[TLSI_CIDR_A_PREFIXLEN]	= "PREFIXLEN",
 };
 
 const char *tlsi_attr_name(uint16_t type)
@@ -399,6 +286,25 @@ int tlsi_nl_request(struct tlsi_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return ret;
 }
 
+/*
+ * The netlink core's own policy messages do not say which attribute they
+ * are about; the extack offset does.
+ */
+static bool core_message(const char *msg)
+{
+	static const char *const core[] = {
+		"Unsupported attribute", "Attribute failed policy validation",
+		"NLA_F_NESTED", "integer out of range", "invalid attribute length",
+		"Unknown attribute type", "string too long",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(core) / sizeof(core[0]); i++)
+		if (!strncmp(msg, core[i], strlen(core[i])))
+			return true;
+	return false;
+}
+
 void tlsi_nl_strerror(const struct tlsi_nl *nl, char *buf, size_t len)
 {
 	const char *err = strerror(nl->error);
@@ -407,7 +313,9 @@ void tlsi_nl_strerror(const struct tlsi_nl *nl, char *buf, size_t len)
 		snprintf(buf, len, "netlink: %s", err);
 		return;
 	}
-	if (nl->ext_msg[0])
+	if (nl->ext_msg[0] && nl->ext_attr[0] && core_message(nl->ext_msg))
+		snprintf(buf, len, "kernel refused: %s: %s (%s)", nl->ext_msg, nl->ext_attr, err);
+	else if (nl->ext_msg[0])
 		snprintf(buf, len, "kernel refused: %s (%s)", nl->ext_msg, err);
 	else if (nl->ext_attr[0])
 		snprintf(buf, len, "kernel refused: %s attribute %s (%s)",

@@ -159,24 +159,66 @@ int parse_host4(const char *field, const char *s, struct tlsi_cidr *out,
 	return 0;
 }
 
+/* Hex digits at *p (at least one); advances *p. False on overflow of max. */
+static bool take_hex(const char **p, unsigned long max, unsigned long *out)
+{
+	const char *s = *p;
+	unsigned long v = 0;
+	int d;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		if (v > (max - (unsigned long)d) / 16)
+			return false;
+		v = v * 16 + (unsigned long)d;
+	}
+	if (s == *p)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+/*
+ * Decimal, or hexadecimal with 0x (marks are often written so). A number
+ * too large for 32 bits is out of range, like any other beyond max.
+ */
 int parse_u32(const char *field, const char *s, uint32_t min, uint32_t max,
 	      uint32_t *out, char *err, size_t errlen)
 {
-	const char *p = s;
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *p = hex ? s + 2 : s;
 	unsigned long v;
+	bool fits;
 
 	if (!*s)
 		return fail(err, errlen, field, s, "empty");
-	if (!is_digit(*s))
-		return fail(err, errlen, field, s, "not a number");
-	if (!take_uint(&p, 0xffffffffUL, &v, true)) {
-		if (is_digit(*p))
-			return fail(err, errlen, field, s, "out of range (%u..%u)", min, max);
-		return fail(err, errlen, field, s, "not a number");
+	if (hex) {
+		const char *q = p;
+
+		while ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
+		       (*q >= 'A' && *q <= 'F'))
+			q++;
+		if (q == p || *q)
+			return fail(err, errlen, field, s, "not a number");
+		fits = take_hex(&p, 0xffffffffUL, &v);
+	} else {
+		const char *q = p;
+
+		while (is_digit(*q))
+			q++;
+		if (q == p || *q)
+			return fail(err, errlen, field, s, "not a number");
+		fits = take_uint(&p, 0xffffffffUL, &v, true);
 	}
-	if (*p)
-		return fail(err, errlen, field, s, "not a number");
-	if (v < min || v > max)
+	if (!fits || v < min || v > max)
 		return fail(err, errlen, field, s, "out of range (%u..%u)", min, max);
 	*out = (uint32_t)v;
 	return 0;

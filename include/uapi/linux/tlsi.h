@@ -9,9 +9,10 @@
  * All state is per network namespace. Every command but STATS_GET (reads
  * included) and the "events" group need CAP_NET_ADMIN: in the initial user
  * namespace, or with the module parameter userns_admin=1 in the network
- * namespace's own user namespace. Attributes are
- * validated strictly: an unknown attribute or a value out of range is refused
- * with an extack message that names it.
+ * namespace's own user namespace. Attributes are validated strictly, per
+ * command: an unknown attribute, one the command does not take
+ * (TLSI_CMD_ATTRS below), a wrong length or a value out of range
+ * (TLSI_ATTRS below) is refused with an extack message that names it.
  *
  * Attribute trees (flat attributes of enum tlsi_attr unless nested):
  *
@@ -183,6 +184,7 @@
 #define TLSI_CATEGORY_MAX	32	/* including the NUL */
 #define TLSI_REASON_MAX		128	/* including the NUL */
 #define TLSI_VLANS_MAX		64	/* VLAN IDs per segment */
+#define TLSI_IFNAME_MAX		16	/* = IFNAMSIZ: a bridge port's name, with the NUL */
 #define TLSI_REP_CHUNK_MAX	1024	/* entries per REP_LOAD message; the
 					 * REP_ENTRIES nest must also stay
 					 * under 64 KiB (an nla_len is u16) */
@@ -271,132 +273,246 @@ enum tlsi_cmd {
 };
 #define TLSI_CMD_MAX (__TLSI_CMD_MAX - 1)
 
+/*
+ * The attributes of enum tlsi_attr, each written once here:
+ * X(ATTR, type, check...), numbered from 1 in this order (append new ones at
+ * the end; never reorder or remove one). The kernel's policies, tlsictl's
+ * names and the fuzzer are generated from this table.
+ *   type   U8, U16, U32, U64 (host order), NUL_STRING, BINARY, NESTED, UNSPEC
+ *   check  what a command that takes the attribute accepts; anything else
+ *          is refused with an extack message that names the attribute:
+ *     ANY              any value of the type
+ *     RANGE, min, max  an integer in min..max
+ *     LEN, max         a string of at most max characters (and its NUL), or
+ *                      at most max bytes of binary
+ *     NEST, cidr       a nest of enum tlsi_cidr_attr
+ *     NESTS, ITEM      a nest of ITEM nests, each taking what
+ *                      TLSI_ITEM_ATTRS lists for ITEM
+ *     ITEM             only inside such a nest
+ *     OUT              only in the kernel's replies and events
+ */
+#define TLSI_ATTRS(X)                                                                             \
+	X(NAME,               NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)                             \
+	X(PROFILE,            NUL_STRING, LEN, TLSI_NAME_MAX - 1)                                 \
+	X(SEGMENT,            NUL_STRING, LEN, TLSI_NAME_MAX - 1)                                 \
+	/* < IFNAMSIZ, a bridge port */                                                           \
+	X(PORT_A,             NUL_STRING, LEN, TLSI_IFNAME_MAX - 1)                               \
+	/* < IFNAMSIZ, a bridge port */                                                           \
+	X(PORT_B,             NUL_STRING, LEN, TLSI_IFNAME_MAX - 1)                               \
+	/* __u16[] 1..4094, <= TLSI_VLANS_MAX */                                                  \
+	X(VLANS,              BINARY, LEN, TLSI_VLANS_MAX * 2)                                    \
+	X(VLAN,               U16, RANGE, 1, 4094)                                                \
+	X(SRC,                NESTED, NEST, cidr)                                                 \
+	X(DST,                NESTED, NEST, cidr)                                                 \
+	X(PROTO,              U8, ANY)                    /* IPPROTO_* (0 = any is "absent") */   \
+	X(SPORT_MIN,          U16, ANY)                                                           \
+	X(SPORT_MAX,          U16, ANY)                                                           \
+	X(DPORT_MIN,          U16, ANY)                                                           \
+	X(DPORT_MAX,          U16, ANY)                                                           \
+	X(ACTION,             U8, RANGE, 0, TLSI_TM_ACTION_MAX) /* enum tlsi_tm_action */         \
+	X(RATE,               U32, RANGE, 1, TLSI_RATE_MAX) /* packets per second, >= 1 */        \
+	X(FLAGS,              U32, ANY)                   /* TLSI_RULE_F_* / TLSI_REP_F_* */      \
+	X(POSITION,           U32, ANY)                   /* 0-based; absent = append */        \
+	X(HITS,               U64, OUT)                                                           \
+	X(SCORE,              U8, RANGE, 0, 100)                                                  \
+	X(CATEGORY,           NUL_STRING, LEN, TLSI_CATEGORY_MAX - 1)                             \
+	X(REP_BLOCK_THRESHOLD, U8, RANGE, 0, 101)         /* 101 = never block */                 \
+	X(REP_ALERT_THRESHOLD, U8, RANGE, 0, 101)         /* 101 = never alert */                 \
+	X(REP_ENTRIES,        NESTED, NESTS, REP_ENTRY)   /* of TLSI_A_REP_ENTRY */               \
+	X(REP_ENTRY,          NESTED, ITEM)               /* SRC, SCORE, [CATEGORY] */            \
+	X(BATCH,              U32, RANGE, 1, 0xffffffff)  /* batch id chosen by the sender */     \
+	X(TIMEOUT,            U32, RANGE, 0, TLSI_TIMEOUT_MAX) /* seconds, 0 = never expires */   \
+	X(REASON,             NUL_STRING, LEN, TLSI_REASON_MAX - 1)                               \
+	X(REFCNT,             U32, OUT)                   /* users of a profile */                \
+	X(PACKETS,            U64, OUT)                                                           \
+	X(BYTES,              U64, OUT)                                                           \
+	X(STATS,              NESTED, OUT)                /* u64 per enum tlsi_counter */         \
+	X(FLOWS_CURRENT,      U32, OUT)                                                           \
+	X(FLOWS_PEAK,         U32, OUT)                                                           \
+	X(MAX_FLOWS,          U32, RANGE, 1, TLSI_FLOWS_LIMIT)                                    \
+	X(FLOW_FULL_ACTION,   U8, RANGE, 0, TLSI_FLOW_FULL_MAX) /* enum tlsi_flow_full_action */  \
+	X(TIMEOUT_TCP_SYN,    U32, RANGE, 1, 86400)       /* seconds 1..86400 */                  \
+	X(TIMEOUT_TCP_EST,    U32, RANGE, 1, 864000)      /* seconds 1..864000 */                 \
+	X(TIMEOUT_TCP_CLOSE,  U32, RANGE, 1, 86400)       /* seconds 1..86400 */                  \
+	X(TIMEOUT_UDP,        U32, RANGE, 1, 86400)       /* seconds 1..86400 */                  \
+	X(TIMEOUT_ICMP,       U32, RANGE, 1, 86400)       /* seconds 1..86400 */                  \
+	X(TIMEOUT_OTHER,      U32, RANGE, 1, 86400)       /* seconds 1..86400 */                  \
+	X(EVENT_TYPE,         U8, OUT)                    /* enum tlsi_event_type */              \
+	X(TABLE,              U8, OUT)                    /* enum tlsi_table */                   \
+	X(SPORT,              U16, OUT)                                                           \
+	X(DPORT,              U16, OUT)                                                           \
+	X(PAD,                UNSPEC, OUT)                                                        \
+	/* number of entries (REP_COMMIT reply) */                                                \
+	X(COUNT,              U32, OUT)                                                           \
+	X(DESCRIPTION,        NUL_STRING, LEN, TLSI_DESCRIPTION_MAX - 1)                          \
+	X(PROXY,              NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)                             \
+	X(CERT,               NUL_STRING, LEN, TLSI_CERT_NAME_MAX - 1)                            \
+	/* struct tlsi_port_range_uapi[], 1..TLSI_SSL_PORTS_MAX */                                \
+	X(PORTS,              BINARY, LEN, TLSI_SSL_PORTS_MAX * 4)                                \
+	X(SERVICE,            U8, RANGE, 0, TLSI_SSL_SERVICE_MAX) /* enum tlsi_ssl_service */     \
+	X(SSL_FLAGS,          U32, ANY)                   /* TLSI_SSL_F_* */                      \
+	X(MIN_RSA_BITS,       U16, RANGE, 0, 16384)       /* 0 (any) or 1024..16384 */            \
+	X(ENABLED,            U8, RANGE, 0, 1)            /* 0 or 1 */                            \
+	X(TRUST_STORE,        NUL_STRING, LEN, TLSI_CERT_NAME_MAX - 1)                            \
+	/* of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */                                    \
+	X(NEVER_DECRYPT,      NESTED, ANY)                                                        \
+	/* of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */                                    \
+	X(ALWAYS_DECRYPT,     NESTED, ANY)                                                        \
+	X(SSL_CLIENT,         U8, RANGE, 0, 1)            /* 0/1: client SSL inspection on */     \
+	X(MAX_SSL_SESSIONS,   U32, RANGE, 1, TLSI_SSL_SESSIONS_LIMIT)                             \
+	/* tlsid's transparent listener, 0 = none */                                              \
+	X(DIVERT_PORT,        U16, ANY)                                                           \
+	X(DIVERT_MARK,        U32, RANGE, 1, 0xffffffff)  /* fwmark of diverted packets, != 0 */  \
+	X(ID,                 U32, OUT)                   /* object id */                         \
+	X(RULES_OFFSET,       U32, ANY)                   /* byte offset of a RULES_LOAD chunk */ \
+	X(RULES_DATA,         BINARY, LEN, TLSI_RULES_CHUNK_MAX) /* image bytes */                \
+	X(RULES_SIZE,         U32, OUT)                   /* image bytes */                       \
+	X(RULES_BUILD_ID,     U32, OUT)                   /* the compiler's build id */           \
+	/* load time, seconds since the epoch */                                                  \
+	X(RULES_LOADED,       U64, OUT)                                                           \
+	X(RULES_IMG_FLAGS,    U32, OUT)                   /* the image's TLSI_IMG_F_* */          \
+	X(SID,                U32, ANY)                                                           \
+	X(GID,                U32, OUT)                                                           \
+	X(REV,                U32, OUT)                                                           \
+	X(MSG,                NUL_STRING, OUT)            /* a rule's message */                \
+	X(CLASSTYPE,          NUL_STRING, OUT)                                                    \
+	X(PRIORITY,           U8, OUT)                    /* 1 (high) .. 255 */                   \
+	/* enum tlsi_ips_action: a rule's action */                                               \
+	X(IPS_ACTION,         U8, OUT)                                                            \
+	X(ALERTS,             U64, OUT)                                                           \
+	X(DROPS,              U64, OUT)                                                           \
+	X(BLOCKED,            U8, OUT)                    /* 0/1: the alert's flow is blocked */  \
+	X(DIRECTION,          U8, OUT)                    /* enum tlsi_ips_dir of the data */     \
+	X(APP_PROTO,          NUL_STRING, OUT)            /* http, tls, smtp, imap, pop3 */       \
+	X(HTTP_HOST,          NUL_STRING, OUT)                                                    \
+	X(HTTP_URL,           NUL_STRING, OUT)                                                    \
+	X(HTTP_METHOD,        NUL_STRING, OUT)                                                    \
+	X(HTTP_USER_AGENT,    NUL_STRING, OUT)                                                    \
+	X(HTTP_STATUS,        U16, OUT)                                                           \
+	X(TLS_SNI,            NUL_STRING, OUT)                                                    \
+	X(SSL_INSPECTED,      U8, OUT)                    /* 0/1: the stream was decrypted */     \
+	X(FLOW_ID,            U64, ANY)                   /* a session's id in events */          \
+	X(TIMESTAMP,          U64, OUT)                   /* ns since the epoch */                \
+	X(RULES_VARS,         NESTED, NESTS, RULES_VAR)   /* of TLSI_A_RULES_VAR */               \
+	X(RULES_VAR,          NESTED, ITEM)               /* NAME, VAR_KIND, VAR_ITEMS */         \
+	X(VAR_KIND,           U8, RANGE, 1, 2)            /* 1 = addresses, 2 = ports */          \
+	/* see TLSI_CMD_RULES_VAR_GET */                                                        \
+	X(VAR_ITEMS,          BINARY, LEN, TLSI_RULES_VAR_ITEMS_MAX * 24)                         \
+	X(VARS_CHANGED,       U32, OUT)                   /* variable changes since the load */   \
+	X(IPS_QUARANTINE,     U8, RANGE, 0, 1)            /* 0/1 */                               \
+	X(IPS_DEPTH,          U32, ANY)                   /* bytes per direction, 0 = all */      \
+	X(IPS_BODY_DEPTH,     U32, ANY)                   /* bytes per HTTP body, 0 = all */      \
+	X(IPS_SESSIONS,       U32, OUT)                   /* sessions with engine state */        \
+	X(IPS_SESSION_BYTES,  U32, OUT)                   /* engine state per session */          \
+	X(IPS_SCRATCH_BYTES,  U32, OUT)                   /* working memory per CPU */            \
+	X(IPS_MEMORY,         U64, OUT)                   /* bytes held for the loaded rules */   \
+	/* 0/1: the alert quarantined the client */                                               \
+	X(QUARANTINED,        U8, OUT)                                                            \
+	/* diverted connections holding a slot */                                                 \
+	X(SSL_ACTIVE,         U32, OUT)                                                           \
+	X(RELAY_ACTIVE,       U32, OUT)                   /* sessions the kernel relays now */    \
+	/* a profile's inspection depth: bytes per direction, 0 = all,                            \
+	 * TLSI_INSPECT_DEPTH_DEFAULT = the IPS setting (IPS_DEPTH) */                            \
+	X(INSPECT_DEPTH,      U32, ANY)                                                           \
+	X(IPS_TRACE,          U8, RANGE, 0, TLSI_IPS_TRACE_MAX) /* enum tlsi_ips_trace */         \
+	X(IPS_TRACE_BYTES,    U32, RANGE, 1, TLSI_TRACE_BUFFER_MAX) /* traced bytes per flow */   \
+	/* bytes of trace records per namespace */                                                \
+	X(IPS_TRACE_BUFFER,   U32, RANGE, TLSI_TRACE_BUFFER_MIN, TLSI_TRACE_BUFFER_MAX)           \
+	X(TRACE_OFFSET,       U64, OUT)                   /* stream offset of TRACE_DATA */       \
+	X(TRACE_DATA,         BINARY, OUT)                /* decrypted bytes of a traced flow */  \
+	X(TRACE_FLAGS,        U32, OUT)                   /* TLSI_TRACE_F_* of a record */        \
+	X(TRACE_USED,         U64, OUT)                   /* bytes held by trace records */       \
+	X(TRACE_RECORDS,      U32, OUT)                   /* trace records held */                \
+	/* a trace record's id (ids only grow) */                                                 \
+	X(TRACE_ID,           U64, ANY)                                                           \
+	/* enum tlsi_ssl_no_daemon */                                                             \
+	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)
+
+#define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
 	TLSI_A_UNSPEC,
-	TLSI_A_NAME,			/* string < TLSI_NAME_MAX */
-	TLSI_A_PROFILE,			/* string < TLSI_NAME_MAX */
-	TLSI_A_SEGMENT,			/* string < TLSI_NAME_MAX */
-	TLSI_A_PORT_A,			/* string < IFNAMSIZ, a bridge port */
-	TLSI_A_PORT_B,			/* string < IFNAMSIZ, a bridge port */
-	TLSI_A_VLANS,			/* binary: __u16[] 1..4094, <= TLSI_VLANS_MAX */
-	TLSI_A_VLAN,			/* u16 1..4094 */
-	TLSI_A_SRC,			/* nest: cidr */
-	TLSI_A_DST,			/* nest: cidr */
-	TLSI_A_PROTO,			/* u8 IPPROTO_* (0 = any is "absent") */
-	TLSI_A_SPORT_MIN,		/* u16 */
-	TLSI_A_SPORT_MAX,		/* u16 */
-	TLSI_A_DPORT_MIN,		/* u16 */
-	TLSI_A_DPORT_MAX,		/* u16 */
-	TLSI_A_ACTION,			/* u8 enum tlsi_tm_action */
-	TLSI_A_RATE,			/* u32 packets per second, >= 1 */
-	TLSI_A_FLAGS,			/* u32 TLSI_RULE_F_* / TLSI_REP_F_* */
-	TLSI_A_POSITION,		/* u32, 0-based; absent = append */
-	TLSI_A_HITS,			/* u64 */
-	TLSI_A_SCORE,			/* u8 0..100 */
-	TLSI_A_CATEGORY,		/* string < TLSI_CATEGORY_MAX */
-	TLSI_A_REP_BLOCK_THRESHOLD,	/* u8 0..101; 101 = never block */
-	TLSI_A_REP_ALERT_THRESHOLD,	/* u8 0..101; 101 = never alert */
-	TLSI_A_REP_ENTRIES,		/* nest of TLSI_A_REP_ENTRY */
-	TLSI_A_REP_ENTRY,		/* nest: SRC, SCORE, [CATEGORY] */
-	TLSI_A_BATCH,			/* u32 batch id chosen by the sender */
-	TLSI_A_TIMEOUT,			/* u32 seconds, 0 = never expires */
-	TLSI_A_REASON,			/* string < TLSI_REASON_MAX */
-	TLSI_A_REFCNT,			/* u32 users of a profile */
-	TLSI_A_PACKETS,			/* u64 */
-	TLSI_A_BYTES,			/* u64 */
-	TLSI_A_STATS,			/* nest: u64 per enum tlsi_counter */
-	TLSI_A_FLOWS_CURRENT,		/* u32 */
-	TLSI_A_FLOWS_PEAK,		/* u32 */
-	TLSI_A_MAX_FLOWS,		/* u32 1..TLSI_FLOWS_LIMIT */
-	TLSI_A_FLOW_FULL_ACTION,	/* u8 enum tlsi_flow_full_action */
-	TLSI_A_TIMEOUT_TCP_SYN,		/* u32 seconds 1..86400 */
-	TLSI_A_TIMEOUT_TCP_EST,		/* u32 seconds 1..864000 */
-	TLSI_A_TIMEOUT_TCP_CLOSE,	/* u32 seconds 1..86400 */
-	TLSI_A_TIMEOUT_UDP,		/* u32 seconds 1..86400 */
-	TLSI_A_TIMEOUT_ICMP,		/* u32 seconds 1..86400 */
-	TLSI_A_TIMEOUT_OTHER,		/* u32 seconds 1..86400 */
-	TLSI_A_EVENT_TYPE,		/* u8 enum tlsi_event_type */
-	TLSI_A_TABLE,			/* u8 enum tlsi_table */
-	TLSI_A_SPORT,			/* u16 */
-	TLSI_A_DPORT,			/* u16 */
-	TLSI_A_PAD,
-	TLSI_A_COUNT,			/* u32 number of entries (REP_COMMIT reply) */
-	TLSI_A_DESCRIPTION,		/* string < TLSI_DESCRIPTION_MAX */
-	TLSI_A_PROXY,			/* string < TLSI_SSL_NAME_MAX */
-	TLSI_A_CERT,			/* string < TLSI_CERT_NAME_MAX */
-	TLSI_A_PORTS,			/* binary: struct tlsi_port_range_uapi[],
-					 * 1..TLSI_SSL_PORTS_MAX */
-	TLSI_A_SERVICE,			/* u8 enum tlsi_ssl_service */
-	TLSI_A_SSL_FLAGS,		/* u32 TLSI_SSL_F_* */
-	TLSI_A_MIN_RSA_BITS,		/* u16 0 (any) or 1024..16384 */
-	TLSI_A_ENABLED,			/* u8 0 or 1 */
-	TLSI_A_TRUST_STORE,		/* string < TLSI_CERT_NAME_MAX */
-	TLSI_A_NEVER_DECRYPT,		/* nest of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */
-	TLSI_A_ALWAYS_DECRYPT,		/* nest of cidr nests (type 1..n), <= TLSI_SSL_CIDRS_MAX */
-	TLSI_A_SSL_CLIENT,		/* u8 0/1: client SSL inspection on */
-	TLSI_A_MAX_SSL_SESSIONS,	/* u32 1..TLSI_SSL_SESSIONS_LIMIT */
-	TLSI_A_DIVERT_PORT,		/* u16 tlsid's transparent listener, 0 = none */
-	TLSI_A_DIVERT_MARK,		/* u32 fwmark of diverted packets, != 0 */
-	TLSI_A_ID,			/* u32 object id */
-	TLSI_A_RULES_OFFSET,		/* u32 byte offset of a RULES_LOAD chunk */
-	TLSI_A_RULES_DATA,		/* binary: 1..TLSI_RULES_CHUNK_MAX image bytes */
-	TLSI_A_RULES_SIZE,		/* u32 image bytes */
-	TLSI_A_RULES_BUILD_ID,		/* u32 the compiler's build id */
-	TLSI_A_RULES_LOADED,		/* u64 load time, seconds since the epoch */
-	TLSI_A_RULES_IMG_FLAGS,		/* u32 the image's TLSI_IMG_F_* */
-	TLSI_A_SID,			/* u32 */
-	TLSI_A_GID,			/* u32 */
-	TLSI_A_REV,			/* u32 */
-	TLSI_A_MSG,			/* string, a rule's message */
-	TLSI_A_CLASSTYPE,		/* string */
-	TLSI_A_PRIORITY,		/* u8 1 (high) .. 255 */
-	TLSI_A_IPS_ACTION,		/* u8 enum tlsi_ips_action: a rule's action */
-	TLSI_A_ALERTS,			/* u64 */
-	TLSI_A_DROPS,			/* u64 */
-	TLSI_A_BLOCKED,			/* u8 0/1: the alert's flow is blocked */
-	TLSI_A_DIRECTION,		/* u8 enum tlsi_ips_dir of the data */
-	TLSI_A_APP_PROTO,		/* string: http, tls, smtp, imap, pop3 */
-	TLSI_A_HTTP_HOST,		/* string */
-	TLSI_A_HTTP_URL,		/* string */
-	TLSI_A_HTTP_METHOD,		/* string */
-	TLSI_A_HTTP_USER_AGENT,		/* string */
-	TLSI_A_HTTP_STATUS,		/* u16 */
-	TLSI_A_TLS_SNI,			/* string */
-	TLSI_A_SSL_INSPECTED,		/* u8 0/1: the stream was decrypted */
-	TLSI_A_FLOW_ID,			/* u64 a session's id in events */
-	TLSI_A_TIMESTAMP,		/* u64 ns since the epoch */
-	TLSI_A_RULES_VARS,		/* nest of TLSI_A_RULES_VAR */
-	TLSI_A_RULES_VAR,		/* nest: NAME, VAR_KIND, VAR_ITEMS */
-	TLSI_A_VAR_KIND,		/* u8 1 = addresses, 2 = ports */
-	TLSI_A_VAR_ITEMS,		/* binary, see TLSI_CMD_RULES_VAR_GET */
-	TLSI_A_VARS_CHANGED,		/* u32 variable changes since the load */
-	TLSI_A_IPS_QUARANTINE,		/* u8 0/1 */
-	TLSI_A_IPS_DEPTH,		/* u32 bytes per direction, 0 = all */
-	TLSI_A_IPS_BODY_DEPTH,		/* u32 bytes per HTTP body, 0 = all */
-	TLSI_A_IPS_SESSIONS,		/* u32 sessions with engine state */
-	TLSI_A_IPS_SESSION_BYTES,	/* u32 engine state per session */
-	TLSI_A_IPS_SCRATCH_BYTES,	/* u32 working memory per CPU */
-	TLSI_A_IPS_MEMORY,		/* u64 bytes held for the loaded rules */
-	TLSI_A_QUARANTINED,		/* u8 0/1: the alert quarantined the client */
-	TLSI_A_SSL_ACTIVE,		/* u32 diverted connections holding a slot */
-	TLSI_A_RELAY_ACTIVE,		/* u32 sessions the kernel relays now */
-	TLSI_A_INSPECT_DEPTH,		/* u32 a profile's inspection depth: bytes
-					 * per direction, 0 = all,
-					 * TLSI_INSPECT_DEPTH_DEFAULT = the IPS
-					 * setting (IPS_DEPTH) */
-	TLSI_A_IPS_TRACE,		/* u8 enum tlsi_ips_trace */
-	TLSI_A_IPS_TRACE_BYTES,		/* u32 traced bytes per flow */
-	TLSI_A_IPS_TRACE_BUFFER,	/* u32 bytes of trace records per namespace */
-	TLSI_A_TRACE_OFFSET,		/* u64 stream offset of TRACE_DATA */
-	TLSI_A_TRACE_DATA,		/* binary: decrypted bytes of a traced flow */
-	TLSI_A_TRACE_FLAGS,		/* u32 TLSI_TRACE_F_* of a record */
-	TLSI_A_TRACE_USED,		/* u64 bytes held by trace records */
-	TLSI_A_TRACE_RECORDS,		/* u32 trace records held */
-	TLSI_A_TRACE_ID,		/* u64 a trace record's id (ids only grow) */
-	TLSI_A_SSL_NO_DAEMON,		/* u8 enum tlsi_ssl_no_daemon */
+	TLSI_ATTRS(TLSI_ATTR_ENUM)
 	__TLSI_A_MAX
 };
+#undef TLSI_ATTR_ENUM
 #define TLSI_A_MAX (__TLSI_A_MAX - 1)
+
+/*
+ * The attributes each command takes: C(CMD, TLSI_A_...). Any other is
+ * refused ("attribute RATE is not taken by PROFILE_NEW"); which of them a
+ * command requires, and what they mean, is in the attribute trees at the top.
+ * A command with both a do and a dump (REP_GET, RULES_GET) takes what either
+ * takes. TLSI_CMD_EVENT is sent by the kernel only.
+ */
+#define TLSI_CMD_ATTRS(C)									\
+	C(PROFILE_NEW, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
+		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON)		\
+	C(PROFILE_SET, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
+		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON)		\
+	C(PROFILE_DEL, TLSI_A_NAME)								\
+	C(PROFILE_GET)										\
+	C(SEGMENT_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PORT_A, TLSI_A_PORT_B,		\
+		TLSI_A_VLANS, TLSI_A_SRC, TLSI_A_DST, TLSI_A_POSITION)				\
+	C(SEGMENT_DEL, TLSI_A_NAME)								\
+	C(SEGMENT_GET)										\
+	C(BYPASS_NEW, TLSI_A_NAME, TLSI_A_SRC, TLSI_A_DST, TLSI_A_PROTO,			\
+		TLSI_A_SPORT_MIN, TLSI_A_SPORT_MAX, TLSI_A_DPORT_MIN, TLSI_A_DPORT_MAX,		\
+		TLSI_A_VLAN)									\
+	C(BYPASS_DEL, TLSI_A_NAME)								\
+	C(BYPASS_GET)										\
+	C(BYPASS_FLUSH)										\
+	C(TM_NEW, TLSI_A_NAME, TLSI_A_ACTION, TLSI_A_RATE, TLSI_A_PROFILE, TLSI_A_SRC,		\
+		TLSI_A_DST, TLSI_A_PROTO, TLSI_A_SPORT_MIN, TLSI_A_SPORT_MAX,			\
+		TLSI_A_DPORT_MIN, TLSI_A_DPORT_MAX, TLSI_A_FLAGS, TLSI_A_POSITION)		\
+	C(TM_DEL, TLSI_A_NAME)									\
+	C(TM_GET)										\
+	C(TM_FLUSH)										\
+	C(REP_NEW, TLSI_A_SRC, TLSI_A_SCORE, TLSI_A_CATEGORY)					\
+	C(REP_DEL, TLSI_A_SRC)									\
+	C(REP_GET, TLSI_A_SRC)									\
+	C(REP_FLUSH)										\
+	C(REP_LOAD, TLSI_A_BATCH, TLSI_A_REP_ENTRIES)						\
+	C(REP_COMMIT, TLSI_A_BATCH, TLSI_A_FLAGS)						\
+	C(REP_ABORT, TLSI_A_BATCH)								\
+	C(QUAR_NEW, TLSI_A_SRC, TLSI_A_TIMEOUT, TLSI_A_REASON)					\
+	C(QUAR_DEL, TLSI_A_SRC)									\
+	C(QUAR_GET)										\
+	C(QUAR_FLUSH)										\
+	C(CONFIG_GET)										\
+	C(CONFIG_SET, TLSI_A_MAX_FLOWS, TLSI_A_FLOW_FULL_ACTION, TLSI_A_TIMEOUT_TCP_SYN,	\
+		TLSI_A_TIMEOUT_TCP_EST, TLSI_A_TIMEOUT_TCP_CLOSE, TLSI_A_TIMEOUT_UDP,		\
+		TLSI_A_TIMEOUT_ICMP, TLSI_A_TIMEOUT_OTHER, TLSI_A_SSL_CLIENT,			\
+		TLSI_A_MAX_SSL_SESSIONS, TLSI_A_DIVERT_PORT, TLSI_A_DIVERT_MARK)		\
+	C(STATS_GET)										\
+	C(STATS_RESET)										\
+	C(SSL_PROXY_NEW, TLSI_A_NAME, TLSI_A_PORTS, TLSI_A_DESCRIPTION, TLSI_A_CERT,		\
+		TLSI_A_SERVICE, TLSI_A_SSL_FLAGS, TLSI_A_MIN_RSA_BITS)				\
+	C(SSL_PROXY_DEL, TLSI_A_NAME)								\
+	C(SSL_PROXY_GET)									\
+	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+	C(SSL_POLICY_SET, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_ENABLED,				\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+	C(SSL_POLICY_DEL, TLSI_A_NAME, TLSI_A_PROFILE)						\
+	C(SSL_POLICY_GET)									\
+	C(RULES_LOAD, TLSI_A_BATCH, TLSI_A_RULES_OFFSET, TLSI_A_RULES_DATA)			\
+	C(RULES_COMMIT, TLSI_A_BATCH)								\
+	C(RULES_ABORT, TLSI_A_BATCH)								\
+	C(RULES_GET, TLSI_A_SID, TLSI_A_FLAGS)							\
+	C(RULES_FLUSH)										\
+	C(RULES_VAR_SET, TLSI_A_RULES_VARS)							\
+	C(RULES_VAR_GET)									\
+	C(IPS_GET)										\
+	C(IPS_SET, TLSI_A_IPS_QUARANTINE, TLSI_A_TIMEOUT, TLSI_A_IPS_DEPTH,			\
+		TLSI_A_IPS_BODY_DEPTH, TLSI_A_IPS_TRACE, TLSI_A_IPS_TRACE_BYTES,		\
+		TLSI_A_IPS_TRACE_BUFFER)							\
+	C(TRACE_GET, TLSI_A_FLOW_ID, TLSI_A_FLAGS)						\
+	C(TRACE_CLEAR, TLSI_A_FLOW_ID, TLSI_A_TRACE_ID)
+
+/* The attributes inside each element of a NESTS attribute: C(ITEM, TLSI_A_...). */
+#define TLSI_ITEM_ATTRS(C)									\
+	C(REP_ENTRY, TLSI_A_SRC, TLSI_A_SCORE, TLSI_A_CATEGORY)					\
+	C(RULES_VAR, TLSI_A_NAME, TLSI_A_VAR_KIND, TLSI_A_VAR_ITEMS)
 
 enum tlsi_cidr_attr {
 	TLSI_CIDR_A_UNSPEC,

@@ -37,6 +37,11 @@ def uapi_enums():
     text = open(hdr).read()
     names = {}
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    # enum tlsi_attr is generated from the TLSI_ATTRS(X) table: X(NAME, ...)
+    # is TLSI_A_NAME, numbered from 1 in order.
+    table = re.search(r"#define TLSI_ATTRS\(X\)(.*?)\n(?!\s*X\()", text.replace("\\\n", "\n"), re.S)
+    for i, name in enumerate(re.findall(r"\bX\((\w+),", table.group(1) if table else "")):
+        names["TLSI_A_" + name] = i + 1
     for body in re.findall(r"enum \w+ \{(.*?)\};", text, re.S):
         i = 0
         for item in body.split(","):
