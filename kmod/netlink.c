@@ -6,6 +6,7 @@
 #include <linux/kernel.h>
 #include <linux/socket.h>
 #include <linux/if.h>
+#include <linux/ctype.h>
 #include <net/genetlink.h>
 
 #include "tlsi.h"
@@ -176,11 +177,16 @@ void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
 		extack->bad_attr = attr;
 }
 
-/* Names of profiles, segments and rules: 1..TLSI_NAME_MAX-1 characters. */
+/*
+ * Names of profiles, segments and rules: 1..TLSI_NAME_MAX-1 of letters,
+ * digits, '_', '-', '.' (what tlsictl accepts, so that whatever the kernel
+ * holds can be named on tlsictl's command line again, e.g. to delete it).
+ */
 int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
 		    const char *what)
 {
-	size_t len = strnlen(nla_data(na), nla_len(na));
+	const char *name = nla_data(na);
+	size_t len = strnlen(name, nla_len(na)), i;
 
 	if (!len) {
 		tlsi_extack_fmt(extack, na, "%s name is empty", what);
@@ -190,6 +196,16 @@ int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
 		tlsi_extack_fmt(extack, na, "%s name is too long (%zu characters, at most %u)",
 				what, len, TLSI_NAME_MAX - 1);
 		return -ENAMETOOLONG;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = name[i];
+
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.') {
+			tlsi_extack_fmt(extack, na,
+					"%s name has a bad character 0x%02x at %zu (allowed: letters, digits, _ - .)",
+					what, c, i);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
