@@ -90,7 +90,10 @@ module:
 
 tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) $(wildcard tests/unit/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
+	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_EXTRA)
+
+# The regex test runs PCRE2 as its oracle.
+tests/unit/check_engine_regex: LDLIBS_EXTRA = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 check: check-unit check-fuzz check-vm
 
