@@ -173,6 +173,34 @@ START_TEST(test_real_rules_fire)
 	flow4(home, 40002, ext, 80);
 	et_req(&T, "GET /report HTTP/1.1\r\nUser-Agent: MSDWX\r\nHost: x\r\n\r\n");
 	ET_SILENT(&T, 2027389);	/* isdataat:!1,relative */
+	/* pcre, evaluated: ET ATTACK_RESPONSE Output of id command from HTTP
+	 * server (two relative expressions, contents within their ends) */
+	flow4(ext, 51003, home, 80);
+	et_resp(&T, "HTTP/1.1 200 OK\r\nContent-Length: 54\r\n\r\n"
+		    "uid=33(www-data) gid=33(www-data) groups=33(www-data)\n");
+	ET_FIRED(&T, 2019284);
+	flow4(ext, 51004, home, 80);
+	et_resp(&T, "HTTP/1.1 200 OK\r\nContent-Length: 46\r\n\r\n"
+		    "uid=nobody gid=nogroup groups=nogroup, sorry\n");
+	ET_SILENT(&T, 2019284);
+	/* ET ADWARE_PUP Adware.MultiInstaller checkin 2: /U-style anchored
+	 * expression on http.uri with {100,} and $ */
+	{
+		char req[512];
+
+		flow4(home, 40008, ext, 80);
+		snprintf(req, sizeof(req), "GET /entrance?s1=%0100d HTTP/1.1\r\nHost: x\r\n\r\n", 7);
+		et_req(&T, req);
+		ET_FIRED(&T, 2018590);
+		flow4(home, 40009, ext, 80);
+		snprintf(req, sizeof(req), "GET /entrance?s1=%099d HTTP/1.1\r\nHost: x\r\n\r\n", 7);
+		et_req(&T, req);
+		ET_SILENT(&T, 2018590);	/* 99 digits: [a-f0-9]{100,} fails */
+		flow4(home, 40010, ext, 80);
+		snprintf(req, sizeof(req), "GET /entrance?s1=%0100d&x HTTP/1.1\r\nHost: x\r\n\r\n", 7);
+		et_req(&T, req);
+		ET_SILENT(&T, 2018590);	/* $ */
+	}
 	/* ET ADWARE_PUP Win32/Foniad domain in TLS SNI (endswith) */
 	flow4(home, 40003, ext, 443);
 	ti.sni = (const uint8_t *)"cdn.maraukog.info";

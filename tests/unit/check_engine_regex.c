@@ -504,6 +504,122 @@ START_TEST(test_et_differential)
 }
 END_TEST
 
+/* ---- pcre in rules, through the whole engine --------------------------------------- */
+
+static struct et T;
+
+static void eng_teardown(void)
+{
+	et_free(&T);
+}
+
+#define RAW(s) et_sendc(&T, TLSI_DIR_TO_SERVER, (s), 0)
+#define EXACT(rules) et_load_mode(&T, (rules), false, RP_PCRE_EXACT)
+
+START_TEST(test_rule_pcre)
+{
+	EXACT("alert tcp any any -> any any (msg:\"a\"; content:\"cmd=\"; pcre:\"/cmd=[a-z]+\\.sh/\"; sid:1;)\n"
+	      "alert tcp any any -> any any (msg:\"neg\"; content:\"GET\"; pcre:!\"/evil/i\"; sid:2;)\n"
+	      "alert tcp any any -> any any (msg:\"alone\"; pcre:\"/passw(or)?d=[^&]{20,}/\"; sid:3;)\n");
+	RAW("x cmd=run.sh y");
+	ET_FIRED(&T, 1);
+	ET_SILENT(&T, 3);
+	et_flow(&T);
+	RAW("x cmd=run.exe y cmd=1.sh");
+	ET_SILENT(&T, 1);
+	et_flow(&T);
+	RAW("GET /good");
+	ET_FIRED(&T, 2);
+	et_flow(&T);
+	RAW("GET /EVIL");
+	ET_SILENT(&T, 2);
+	et_flow(&T);
+	RAW("user=a&password=0123456789abcdefghij");
+	ET_FIRED(&T, 3);
+	et_flow(&T);
+	RAW("user=a&password=0123456789abcdefghi&");
+	ET_SILENT(&T, 3);
+}
+END_TEST
+
+START_TEST(test_rule_pcre_relative)
+{
+	/* ^ anchors at the previous match's end; a failure retries the
+	 * content's next occurrence; the match's end moves the detection
+	 * pointer (ET ATTACK_RESPONSE "Output of id command" pattern) */
+	EXACT("alert tcp any any -> any any (msg:\"rel\"; content:\"user=\"; pcre:\"/^[0-9]{3}\\b/R\"; sid:1;)\n"
+	      "alert tcp any any -> any any (msg:\"id\"; content:\"uid=\"; pcre:\"/^\\d+[^\\r\\n\\s]+/R\"; "
+	      "content:\" gid=\"; within:5; pcre:\"/^\\d+[^\\r\\n\\s]+/R\"; content:\" groups=\"; within:8; sid:2;)\n");
+	RAW("user=123 ");
+	ET_FIRED(&T, 1);
+	et_flow(&T);
+	RAW("user=x123 user=1234 ");
+	ET_SILENT(&T, 1);
+	et_flow(&T);
+	RAW("user=x123 user=456;");
+	ET_FIRED(&T, 1);
+	et_flow(&T);
+	RAW("uid=33(www-data) gid=33(www-data) groups=33(www-data)\n");
+	ET_FIRED(&T, 2);
+	et_flow(&T);
+	RAW("uid=33(www-data)  gid=33(www-data) groups=33(www-data)\n");
+	ET_SILENT(&T, 2);	/* " gid=" not within 5 of the pcre's end */
+	et_flow(&T);
+	RAW("uid=www gid=33(www-data) groups=33(www-data)\n");
+	ET_SILENT(&T, 2);
+}
+END_TEST
+
+START_TEST(test_rule_pcre_buffers)
+{
+	/* /U: the normalised URI, whatever the sticky buffer; /P: the
+	 * request body; the stream: split across chunks */
+	EXACT("alert http any any -> any any (msg:\"uri\"; flow:to_server; http.method; content:\"GET\"; "
+	      "pcre:\"/^\\/dl\\/[a-f0-9]{8}\\.exe$/U\"; sid:1;)\n"
+	      "alert http any any -> any any (msg:\"body\"; flow:to_server; content:\"POST\"; http_method; "
+	      "pcre:\"/(?:^|&)cmd=(?:wget|curl)\\x20/P\"; sid:2;)\n"
+	      "alert tcp any any -> any any (msg:\"split\"; pcre:\"/BEGIN[0-9]{4}END/\"; sid:3;)\n");
+	et_req(&T, "GET /dl/deadbeef.exe HTTP/1.1\r\nHost: x\r\n\r\n");
+	ET_FIRED(&T, 1);
+	et_flow(&T);
+	et_req(&T, "GET /dl/deadbeef.exe?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	ET_SILENT(&T, 1);
+	et_flow(&T);
+	et_req(&T, "GET /x HTTP/1.1\r\nHost: x\r\nX-A: /dl/deadbeef.exe\r\n\r\n");
+	ET_SILENT(&T, 1);
+	et_flow(&T);
+	et_req(&T, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\nx=1&cmd=wget http:/");
+	ET_FIRED(&T, 2);
+	et_flow(&T);
+	et_req(&T, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\nx=1&xcmd=wget http");
+	ET_SILENT(&T, 2);
+	et_flow(&T);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "xx BEGIN1234END yy", 3);
+	ET_FIRED(&T, 3);
+	et_flow(&T);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "xx BEGIN123END yy", 3);
+	ET_SILENT(&T, 3);
+}
+END_TEST
+
+START_TEST(test_rule_pcre_budget)
+{
+	/* a rule whose regex runs out of steps does not match, and says so */
+	static char big[300000];
+	size_t i;
+
+	EXACT("alert tcp any any -> any any (msg:\"slow\"; content:\"aaaa\"; "
+	      "pcre:\"/(?:a|aa){1,60}(?:b|ab){1,60}c/\"; sid:1;)\n");
+	for (i = 0; i + 1 < sizeof(big); i++)
+		big[i] = 'a';
+	big[i] = '\0';
+	et_sendc(&T, TLSI_DIR_TO_SERVER, big, 16000);
+	ET_SILENT(&T, 1);
+	ck_assert_msg(T.events & (1u << TLSI_EV_STEPS), "no TLSI_EV_STEPS event (events 0x%x)",
+		      T.events);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_regex");
@@ -515,6 +631,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_pathological);
 	tcase_add_test(tc, test_et_differential);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rules");
+	tcase_add_checked_fixture(tc, NULL, eng_teardown);
+	tcase_add_test(tc, test_rule_pcre);
+	tcase_add_test(tc, test_rule_pcre_relative);
+	tcase_add_test(tc, test_rule_pcre_buffers);
+	tcase_add_test(tc, test_rule_pcre_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
