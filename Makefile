@@ -117,20 +117,23 @@ bench-tls: all
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
-FUZZ_TARGETS := rules image http clienthello dns
+FUZZ_TARGETS := rules image http clienthello dns regex
 FUZZ_TIME    ?= 20
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
 FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
-		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c
+		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c userspace/lib/rules_pcre.c
 ET_OPEN      := $(CURDIR)/../shared/data/et-open
 BENCH_MB     ?= 64
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
 	@mkdir -p build/fuzz
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+
+# The regex target runs PCRE2 as its oracle.
+build/fuzz/fuzz_regex: FUZZ_LIBS = -lpcre2-8
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	$(Q)for t in $(FUZZ_TARGETS); do \

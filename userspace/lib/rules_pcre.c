@@ -49,6 +49,9 @@ struct pstate {
 	size_t whylen;
 	bool failed;
 	bool quote;			/* inside \Q...\E */
+	char names[64][33];		/* group names seen (PCRE2: unique,
+					 * at most 32 characters) */
+	unsigned int nnames;
 	struct node *nodes;		/* every node, for freeing */
 };
 
@@ -262,7 +265,7 @@ static int char_escape(struct pstate *ps, bool in_class, unsigned int *c)
 		return 1;
 	case 'c':
 		ps->p++;
-		if (ps->p >= ps->end || (unsigned char)*ps->p > 127) {
+		if (ps->p >= ps->end || *ps->p < 0x20 || *ps->p > 0x7e) {
 			fail(ps, "bad \\c");
 			return -1;
 		}
@@ -274,7 +277,11 @@ static int char_escape(struct pstate *ps, bool in_class, unsigned int *c)
 		v = 0;
 		for (k = 0; k < 3 && ps->p < ps->end && *ps->p >= '0' && *ps->p <= '7'; k++)
 			v = v * 8 + (*ps->p++ - '0');
-		*c = (unsigned int)v & 0xff;
+		if (v > 0xff) {
+			fail(ps, "octal escape beyond one byte (no UTF mode)");
+			return -1;
+		}
+		*c = (unsigned int)v;
 		return 1;
 	default:
 		if (isalnum((unsigned char)e))
@@ -284,6 +291,17 @@ static int char_escape(struct pstate *ps, bool in_class, unsigned int *c)
 	}
 	ps->p++;
 	return 1;
+}
+
+/* An option setting, comment, \Q or \E: nothing to match, and nothing a
+ * quantifier may follow (PCRE2 would apply it to the item before). */
+static struct node *empty_mark(struct pstate *ps)
+{
+	struct node *n = new_node(ps, N_CAT);
+
+	if (n)
+		n->kind = 1;
+	return n;
 }
 
 static struct node *set_node(struct pstate *ps, const uint8_t *s)
@@ -325,8 +343,10 @@ static int posix_class(struct pstate *ps, uint8_t *s)
 	}
 	for (e = q; e + 1 < ps->end && isalpha((unsigned char)*e); e++)
 		;
-	if (e + 1 >= ps->end || e[0] != ':' || e[1] != ']')
-		return 0;
+	if (e + 1 >= ps->end || e[0] != ':' || e[1] != ']') {
+		fail(ps, "unknown POSIX class");
+		return -1;
+	}
 	len = (size_t)(e - q);
 	for (i = 0; i < sizeof(posix) / sizeof(posix[0]); i++) {
 		uint8_t t[32] = { 0 };
@@ -344,6 +364,22 @@ static int posix_class(struct pstate *ps, uint8_t *s)
 	}
 	fail(ps, "unknown POSIX class");
 	return -1;
+}
+
+/* PCRE2's test for "[:name:]", "[.x.]", "[=x=]" at p ('[' then t). */
+static bool posix_syntax(const char *p, const char *end)
+{
+	char t = p[1];
+
+	for (p += 2; p < end; p++) {
+		if (*p == '\\' && p + 1 < end && (p[1] == ']' || p[1] == '\\'))
+			p++;
+		else if ((*p == '[' && p + 1 < end && p[1] == t) || *p == ']')
+			return false;
+		else if (*p == t && p + 1 < end && p[1] == ']')
+			return true;
+	}
+	return false;
 }
 
 static struct node *parse_class(struct pstate *ps)
@@ -369,7 +405,13 @@ static struct node *parse_class(struct pstate *ps)
 			break;
 		}
 		first = false;
-		if (*ps->p == '[' && ps->p + 1 < ps->end && ps->p[1] == ':') {
+		if (*ps->p == '[' && ps->p + 1 < ps->end &&
+		    (ps->p[1] == '.' || ps->p[1] == '=') && posix_syntax(ps->p, ps->end)) {
+			fail(ps, "POSIX collating element");
+			return NULL;
+		}
+		if (*ps->p == '[' && ps->p + 1 < ps->end && ps->p[1] == ':' &&
+		    posix_syntax(ps->p, ps->end)) {
 			r = posix_class(ps, s);
 			if (r < 0)
 				return NULL;
@@ -383,6 +425,10 @@ static struct node *parse_class(struct pstate *ps)
 			if (ps->p < ps->end && class_escape(*ps->p, t)) {
 				set_or(s, t, false);
 				ps->p++;
+				if (ps->p + 1 < ps->end && *ps->p == '-' && ps->p[1] != ']') {
+					fail(ps, "range starting at a class escape");
+					return NULL;
+				}
 				continue;
 			}
 			r = char_escape(ps, true, &lo);
@@ -412,7 +458,9 @@ static struct node *parse_class(struct pstate *ps)
 						fail(ps, "bad range end in a class");
 					return NULL;
 				}
-			} else if (*ps->p == '[' && ps->p + 1 < ps->end && ps->p[1] == ':') {
+			} else if (*ps->p == '[' && ps->p + 1 < ps->end &&
+				   (ps->p[1] == ':' || ps->p[1] == '.' || ps->p[1] == '=') &&
+				   posix_syntax(ps->p, ps->end)) {
 				fail(ps, "range ending in a POSIX class");
 				return NULL;
 			} else {
@@ -437,7 +485,8 @@ static void skip_extended(struct pstate *ps)
 	if (!(ps->opts & RX_EXTENDED))
 		return;
 	while (ps->p < ps->end) {
-		if (isspace((unsigned char)*ps->p)) {
+		/* PCRE2 without UTF counts NEL (0x85) as white space too */
+		if (isspace((unsigned char)*ps->p) || (unsigned char)*ps->p == 0x85) {
 			ps->p++;
 		} else if (*ps->p == '#') {
 			while (ps->p < ps->end && *ps->p != '\n')
@@ -467,7 +516,13 @@ static int parse_opts(struct pstate *ps, bool *colon)
 		case 'x': *cur |= RX_EXTENDED; break;
 		case 'U': *cur |= RX_UNGREEDY; break;
 		case 'n': case 'J': break;	/* captures and names: no effect */
-		case '-': cur = &off; break;
+		case '-':
+			if (cur == &off || (off && !on)) {	/* "--", "^-" */
+				fail(ps, "invalid hyphen in option setting");
+				return -1;
+			}
+			cur = &off;
+			break;
 		case ')': case ':':
 			*colon = *ps->p == ':';
 			ps->p++;
@@ -480,6 +535,28 @@ static int parse_opts(struct pstate *ps, bool *colon)
 	}
 	fail(ps, "missing ) after options");
 	return -1;
+}
+
+static int group_name(struct pstate *ps, const char *name, size_t len)
+{
+	unsigned int i;
+
+	if (len > 32 || isdigit((unsigned char)name[0])) {
+		fail(ps, "bad group name");
+		return -1;
+	}
+	for (i = 0; i < ps->nnames; i++)
+		if (strlen(ps->names[i]) == len && !memcmp(ps->names[i], name, len)) {
+			fail(ps, "two groups with one name");
+			return -1;
+		}
+	if (ps->nnames == sizeof(ps->names) / sizeof(ps->names[0])) {
+		fail(ps, "more than 64 named groups");
+		return -1;
+	}
+	memcpy(ps->names[ps->nnames], name, len);
+	ps->names[ps->nnames++][len] = '\0';
+	return 0;
 }
 
 static struct node *parse_group(struct pstate *ps)
@@ -508,7 +585,7 @@ static struct node *parse_group(struct pstate *ps)
 				return NULL;
 			}
 			ps->p++;
-			return new_node(ps, N_CAT);	/* empty */
+			return empty_mark(ps);
 		case ':':
 		case '|':	/* branch reset: only capture numbers differ */
 			ps->p++;
@@ -552,6 +629,8 @@ static struct node *parse_group(struct pstate *ps)
 				fail(ps, "bad group name");
 				return NULL;
 			}
+			if (group_name(ps, ps->p + 1, (size_t)(q - ps->p - 1)))
+				return NULL;
 			ps->p = q + 1;
 			break;
 		case '>':
@@ -570,7 +649,7 @@ static struct node *parse_group(struct pstate *ps)
 			if (parse_opts(ps, &colon))
 				return NULL;
 			if (!colon)
-				return new_node(ps, N_CAT);	/* applies to the rest */
+				return empty_mark(ps);	/* applies to the rest */
 			break;
 		}
 		}
@@ -630,6 +709,10 @@ static struct node *parse_escape(struct pstate *ps)
 	case 'Z': ps->p++; return assert_node(ps, TLSI_RE_A_EOTNL);
 	case 'N':
 		ps->p++;
+		if (ps->p < ps->end && *ps->p == '{') {
+			fail(ps, "\\N{...}");
+			return NULL;
+		}
 		memset(s, 0xff, sizeof(s));
 		s['\n' >> 3] &= (uint8_t)~(1u << ('\n' & 7));
 		return set_node(ps, s);
@@ -640,10 +723,10 @@ static struct node *parse_escape(struct pstate *ps)
 	case 'Q':	/* parse_cat reads the quoted bytes one by one */
 		ps->p++;
 		ps->quote = true;
-		return new_node(ps, N_CAT);
+		return empty_mark(ps);
 	case 'E':
 		ps->p++;
-		return new_node(ps, N_CAT);
+		return empty_mark(ps);
 	case 'G':
 		fail(ps, "\\G");
 		return NULL;
@@ -681,6 +764,11 @@ static struct node *parse_atom(struct pstate *ps)
 	case '(':
 		return parse_group(ps);
 	case '[':
+		if (ps->p + 1 < ps->end && (ps->p[1] == ':' || ps->p[1] == '.' || ps->p[1] == '=') &&
+		    posix_syntax(ps->p, ps->end)) {
+			fail(ps, "POSIX class outside a class");
+			return NULL;
+		}
 		return parse_class(ps);
 	case '.':
 		ps->p++;
@@ -706,7 +794,7 @@ static struct node *parse_atom(struct pstate *ps)
 	}
 }
 
-static bool parse_count(const char **pp, const char *end, uint32_t *v)
+static bool parse_count(struct pstate *ps, const char **pp, const char *end, uint32_t *v)
 {
 	const char *p = *pp;
 	uint32_t x = 0;
@@ -715,8 +803,10 @@ static bool parse_count(const char **pp, const char *end, uint32_t *v)
 		return false;
 	while (p < end && isdigit((unsigned char)*p)) {
 		x = x * 10 + (uint32_t)(*p++ - '0');
-		if (x > RX_REPEAT_MAX)
+		if (x > RX_REPEAT_MAX) {
+			fail(ps, "number too big in {} (at most %d)", RX_REPEAT_MAX);
 			return false;
+		}
 	}
 	*v = x;
 	*pp = p;
@@ -736,16 +826,16 @@ static int parse_quant(struct pstate *ps, uint32_t *min, uint32_t *max)
 	case '?': *min = 0; *max = 1; ps->p++; return 1;
 	case '{':
 		q = ps->p + 1;
-		if (!parse_count(&q, ps->end, min))
-			return 0;
+		if (!parse_count(ps, &q, ps->end, min))
+			return ps->failed ? -1 : 0;
 		if (q < ps->end && *q == '}') {
 			*max = *min;
 		} else if (q < ps->end && *q == ',') {
 			q++;
 			if (q < ps->end && *q == '}')
 				*max = RX_INF;
-			else if (!parse_count(&q, ps->end, max) || q >= ps->end || *q != '}')
-				return 0;
+			else if (!parse_count(ps, &q, ps->end, max) || q >= ps->end || *q != '}')
+				return ps->failed ? -1 : 0;
 		} else {
 			return 0;
 		}
@@ -798,7 +888,11 @@ static struct node *parse_cat(struct pstate *ps)
 			uint32_t a1, a2;
 			const char *save = ps->p;
 
-			if (parse_quant(ps, &a1, &a2) == 1) {
+			int qq = parse_quant(ps, &a1, &a2);
+
+			if (qq < 0)
+				return NULL;
+			if (qq == 1) {
 				ps->p = save;
 				fail(ps, "quantifier without an item");
 				return NULL;
@@ -814,6 +908,14 @@ quantifier:
 		q = parse_quant(ps, &min, &max);
 		if (q < 0)
 			return NULL;
+		if (q && (a->k == N_ASSERT || a->k == N_LOOK)) {
+			fail(ps, "quantifier after an assertion");
+			return NULL;
+		}
+		if (q && a->k == N_CAT && a->kind) {
+			fail(ps, "quantifier after an option setting or comment");
+			return NULL;
+		}
 		if (q) {
 			rep = new_node(ps, N_REP);
 			if (!rep)
