@@ -23,17 +23,18 @@ alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"TLSI TEST evil uri"; flow:es
 drop http any any -> any any (msg:"TLSI TEST drop cmd.exe"; flow:to_server; http.uri; content:"cmd.exe"; nocase; classtype:attempted-admin; sid:9000002; rev:1;)
 alert tcp any any -> any $HTTP_PORTS (msg:"TLSI TEST raw marker"; content:"XYZZY-MARKER"; sid:9000003; rev:1; metadata:tlsi_quarantine 30;)
 alert http any any -> any any (msg:"TLSI TEST threshold"; http.user_agent; content:"tlsi-probe"; threshold:type limit, track by_src, count 1, seconds 60; sid:9000004; rev:1;)
-reject http any any -> any any (msg:"TLSI TEST pcre skipped"; http.uri; content:"/x"; pcre:"/x+y/"; sid:9000005; rev:1;)
+reject http any any -> any any (msg:"TLSI TEST pcre refused"; http.uri; content:"/x"; pcre:"/(x)\1y/"; sid:9000005; rev:1;)
 EOF
 
 # ---- load a local file ------------------------------------------------------
 out=$(tlsictl rules load "$W/local.rules")
 echo "$out" | grep -q "5 rules: 4 loaded" || fail "load summary: $out"
+echo "$out" | grep -q "pcre: backreference" || fail "no reason for the refused pcre: $out"
 echo "$out" | grep -Eq "loaded into tlsi.ko: 4 rules, image [0-9]+ bytes, build id 0x[0-9a-f]{8}" ||
 	fail "load result: $out"
 pass "local rules loaded: $(echo "$out" | tail -n 1)"
 show=$(tlsictl rules show)
-echo "$show" | grep -Eq "^rules 4 image-bytes [0-9]+ build-id 0x[0-9a-f]{8} loaded [0-9T:-]+Z pcre skip vars-changed 0$" ||
+echo "$show" | grep -Eq "^rules 4 image-bytes [0-9]+ build-id 0x[0-9a-f]{8} loaded [0-9T:-]+Z pcre exact vars-changed 0$" ||
 	fail "rules show: $show"
 build_local=$(echo "$show" | sed -n 's/.*build-id \(0x[0-9a-f]*\).*/\1/p')
 # all rules, JSON: every sid with its counters
@@ -95,10 +96,18 @@ ctl_fail 2 "nothing to set|unknown keyword" rules config frobnicate 1
 # ---- all of ET Open ------------------------------------------------------------------
 if [ -d "$ET" ]; then
 	t0=$SECONDS
+	# the default: pcre compiled to regex programs the kernel validates
+	out=$(tlsictl rules load "$ET"/*.rules)
+	n=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
+	[ -n "$n" ] && [ "$n" -gt 23000 ] || fail "ET load: $out"
+	pass "ET Open, pcre exact: $n rules loaded in $((SECONDS - t0)) s: $(echo "$out" | tail -n 1)"
+	tlsictl rules show | grep -q "^rules $n .* pcre exact vars-changed 0$" ||
+		fail "ET show: $(tlsictl rules show | head -n 1)"
+	t0=$SECONDS
 	out=$(tlsictl rules load --pcre=prefilter "$ET"/*.rules)
 	n=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 	[ -n "$n" ] && [ "$n" -gt 15000 ] || fail "ET load: $out"
-	pass "ET Open: $n rules loaded in $((SECONDS - t0)) s: $(echo "$out" | tail -n 1)"
+	pass "ET Open, pcre prefilter: $n rules loaded in $((SECONDS - t0)) s: $(echo "$out" | tail -n 1)"
 	tlsictl rules show | grep -q "^rules $n .* pcre prefilter vars-changed 0$" ||
 		fail "ET show: $(tlsictl rules show | head -n 1)"
 	t0=$SECONDS
