@@ -224,11 +224,12 @@ static int64_t do_content(struct geval *g, const struct tlsi_img_insn *in,
  * A pcre instruction from detection pointer dp: 1 with the match [*ms, *me)
  * in view coordinates, 0 without, -1 when the regex budget ran out.
  * Suricata's subject: the whole buffer, or with /R the rest of it from dp
- * (so ^ anchors there); a retry searches again from `retry'.
+ * (so ^ anchors there); a retry searches again from `retry'. *partial:
+ * more bytes of a stream could still make it match.
  */
 static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 		   const struct tlsi_img_insn *in, int64_t dp, int64_t retry,
-		   int64_t *ms, int64_t *me)
+		   int64_t *ms, int64_t *me, int *partial)
 {
 	const struct tlsi_eng_view *v = g->v;
 	const struct tlsi_img_regex *rx =
@@ -256,6 +257,7 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 		/* a window that slid past dp loses the subject's start */
 		sub.bos = dp >= 0;
 	}
+	*partial = 1;
 	if (base > (int64_t)v->len)
 		return 0;
 	sub.p = v->p + base;
@@ -263,7 +265,7 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	if (retry != NONE_POS && retry > base)
 		from = (uint32_t)TLSI_ENG_MIN(retry - base, (int64_t)sub.len + 1);
 	g->steps++;
-	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget);
+	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget, partial);
 	if (r == 1) {
 		*ms = base + s0;
 		*me = base + s1;
@@ -303,7 +305,8 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		}
 		case TLSI_OP_PCRE: {
 			int64_t ms = 0, me = 0;
-			int r = do_pcre(s, g, in, dp, fr[i].retry, &ms, &me);
+			int partial = 0;
+			int r = do_pcre(s, g, in, dp, fr[i].retry, &ms, &me, &partial);
 
 			if (r < 0)
 				return -1;
@@ -314,7 +317,7 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 				dp = me;
 			} else {
 				ok = 0;
-				if (!v->final)
+				if (!v->final && partial)
 					g->more = 1;
 			}
 			break;

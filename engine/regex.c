@@ -204,14 +204,18 @@ static void next_gen(struct tlsi_re_scratch *sc)
 
 int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		   const struct tlsi_re_subject *s, uint32_t from,
-		   uint32_t *mstart, uint32_t *mend, uint64_t *budget)
+		   uint32_t *mstart, uint32_t *mend, uint64_t *budget, int *partial)
 {
 	const struct tlsi_img_re_class *first =
 		g->first != TLSI_RE_NO_CLASS ? &g->classes[g->first] : NULL;
+	int anchored = g->flags & TLSI_RE_F_ANCHORED;
 	uint32_t n = 0, i, k;
 	unsigned int cur = 0;
-	int matched = 0;
+	int matched = 0, dummy;
 
+	if (!partial)
+		partial = &dummy;
+	*partial = 0;
 	if (from > s->len)
 		return 0;
 	if ((g->flags & TLSI_RE_F_ANCHORED) && (from != 0 || !s->bos))
@@ -221,22 +225,27 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		uint32_t nn = 0;
 
 		/* a new thread starting here, after all earlier starts */
-		if (!matched && (i == from || !(g->flags & TLSI_RE_F_ANCHORED))) {
+		if (!matched && (i == from || !anchored)) {
 			if (!n && first) {
 				/* nothing alive: skip to a byte a match can
 				 * start with (then no match is empty) */
 				while (i < s->len && !tlsi_re_class_has(first, s->p[i]))
 					i++;
-				if (i >= s->len)
+				if (i >= s->len) {
+					*partial = 1;	/* a later byte may start one */
 					return 0;
+				}
 			}
 			if (add_thread(g, sc, s, i, cur, &n, 0, i, budget) < 0)
 				return -1;
 		}
 		if (!n) {
 			/* nothing alive: done, unless a later start may match */
-			if (matched || (g->flags & TLSI_RE_F_ANCHORED) || i >= s->len)
+			if (matched || anchored || i >= s->len) {
+				/* unanchored: bytes still to come may start one */
+				*partial = !matched && !anchored;
 				return matched;
+			}
 			next_gen(sc);
 			continue;
 		}
@@ -259,8 +268,11 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		}
 		cur = !cur;
 		n = nn;
-		if (i >= s->len)
+		if (i >= s->len) {
+			/* threads were waiting for bytes past the end */
+			*partial = !matched;
 			return matched;
+		}
 	}
 }
 

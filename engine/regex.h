@@ -116,11 +116,14 @@ struct tlsi_re_subject {
  * Search s for the program's first match starting at or after `from'.
  * Returns 1 with *mstart, *mend (match [start, end)), 0 when there is
  * none, -1 when *budget steps ran out first (a step is one thread on one
- * byte; *budget is decreased by the steps taken either way).
+ * byte; *budget is decreased by the steps taken either way). On 0,
+ * *partial (when not NULL) says whether bytes after the subject's end
+ * could still make a match: 0 when every thread died inside the subject
+ * (an anchored expression that failed), so a stream need not wait.
  */
 int tlsi_re_search(const struct tlsi_re_prog *prog, struct tlsi_re_scratch *sc,
 		   const struct tlsi_re_subject *s, uint32_t from,
-		   uint32_t *mstart, uint32_t *mend, uint64_t *budget);
+		   uint32_t *mstart, uint32_t *mend, uint64_t *budget, int *partial);
 
 /*
  * Check a program (insns and classes as found in an image) for what the

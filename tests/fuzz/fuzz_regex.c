@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sub.len = nul ? (uint32_t)(size - plen - 1) : 0;
 	sub.bos = 1;
 	limit = budget = 2 * (uint64_t)(p.ninsns + 1) * (sub.len + 1) * (TLSI_RE_SUB_MAX + 1);
-	r = tlsi_re_search(&g, &sc, &sub, 0, &ms, &me, &budget);
+	r = tlsi_re_search(&g, &sc, &sub, 0, &ms, &me, &budget, NULL);
 	if (r < 0) {
 		fprintf(stderr, "search beyond %llu steps\n", (unsigned long long)limit);
 		abort();

@@ -89,7 +89,7 @@ static int tlsi_run(const struct rx_prog *p, const uint8_t *s, size_t len, uint3
 	struct tlsi_re_prog g = rx_view(p);
 	struct tlsi_re_subject sub = { .p = s, .len = (uint32_t)len, .bos = 1 };
 	uint64_t budget = UINT64_MAX / 2, before = budget;
-	int r = tlsi_re_search(&g, SC, &sub, 0, ms, me, &budget);
+	int r = tlsi_re_search(&g, SC, &sub, 0, ms, me, &budget, NULL);
 
 	if (steps)
 		*steps = before - budget;
@@ -175,6 +175,41 @@ START_TEST(test_cases)
 }
 END_TEST
 
+/* Whether more bytes could still make a failed search match. */
+START_TEST(test_partial)
+{
+	static const struct { const char *pcre, *subject; int partial; } t[] = {
+		{ "\"/^abc/\"", "abx", 0 },	/* anchored, dead inside */
+		{ "\"/^abc/\"", "ab", 1 },	/* waiting for the c */
+		{ "\"/abc/\"", "xyz", 1 },	/* a later start may match */
+		{ "\"/^a\\d+b/\"", "a12", 1 },
+		{ "\"/^a\\d+b/\"", "a12c", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct tlsi_re_prog g;
+		struct tlsi_re_subject sub = { .p = (const uint8_t *)t[i].subject,
+					       .len = (uint32_t)strlen(t[i].subject), .bos = 1 };
+		uint64_t budget = 1000000;
+		uint32_t ms, me;
+		char why[160];
+		int partial = -1;
+
+		ck_assert(rx_parse_pcre(t[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		g = rx_view(&p);
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, &partial), 0);
+		ck_assert_msg(partial == t[i].partial, "%s on %s: partial %d", t[i].pcre,
+			      t[i].subject, partial);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+}
+END_TEST
+
 static const struct { const char *pcre, *why; } refused[] = {
 	{ "\"/(a)\\1/\"", "backreference" },
 	{ "\"/(?P<q>a)(?P=q)/\"", "backreference" },
@@ -252,7 +287,7 @@ START_TEST(test_pathological)
 		struct tlsi_re_subject sub = { .p = s, .len = (uint32_t)n, .bos = 1 };
 		uint64_t budget = 100000;
 
-		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget), -1);
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), -1);
 		ck_assert(budget == 0);
 	}
 	rx_prog_free(&p);
@@ -629,6 +664,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_pathological);
 	tcase_add_test(tc, test_et_differential);
 	suite_add_tcase(s, tc);
