@@ -137,6 +137,14 @@ static const struct {
 	{ "\"/a{,2}/\"", "a{,2}", 1, 0, 5 },
 	{ "\"/\\Qa.b\\E+/\"", "a.bb", 1, 0, 4 },
 	{ "\"/\\Qa.b\\E+/\"", "axb", 0, 0, 0 },
+	/* possessive repetition of a byte set: the run is never given back */
+	{ "\"/a++a/\"", "aaaa", 0, 0, 0 },
+	{ "\"/a++b/\"", "xaab", 1, 1, 4 },
+	{ "\"/^\\d{2,5}+(?!&|\\d)/\"", "123456", 0, 0, 0 },
+	{ "\"/^\\d{2,5}+(?!&|\\d)/\"", "1234x", 1, 0, 4 },
+	{ "\"/^\\d{2,5}+\\d/\"", "1234", 0, 0, 0 },
+	{ "\"/^\\d{2,5}+\\d/\"", "123456", 1, 0, 6 },
+	{ "\"/x[a-z]{3,20}+&/i\"", "xAbCd&", 1, 0, 6 },
 };
 
 START_TEST(test_cases)
@@ -214,7 +222,7 @@ static const struct { const char *pcre, *why; } refused[] = {
 	{ "\"/(a)\\1/\"", "backreference" },
 	{ "\"/(?P<q>a)(?P=q)/\"", "backreference" },
 	{ "\"/(?>a+)b/\"", "atomic" },
-	{ "\"/a++b/\"", "possessive" },
+	{ "\"/(?:ab)++c/\"", "possessive" },
 	{ "\"/(?=a*b)c/\"", "unbounded" },
 	{ "\"/(?<=a+)b/\"", "variable length" },
 	{ "\"/(?=(?!a)b)c/\"", "nested" },

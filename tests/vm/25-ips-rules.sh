@@ -254,13 +254,15 @@ nl_ok() {
 	local out
 	out=$(ip netns exec "$NS_A" $NL "$@") || fail "refused: $* ($out)"
 }
-hdr=$(head -c 152 "$W/local.img" | od -An -tx1 -v | tr -d ' \n')
+# the image header (struct tlsi_img_hdr: its size is at offset 6)
+H=$(python3 -c 'import struct,sys; print(struct.unpack_from("<H", open(sys.argv[1], "rb").read(), 6)[0])' "$W/local.img")
+hdr=$(head -c "$H" "$W/local.img" | od -An -tx1 -v | tr -d ' \n')
 size=$(stat -c %s "$W/local.img")
 nl_fail "unknown batch 77" TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:77
 nl_fail "unknown batch 77" TLSI_CMD_RULES_ABORT TLSI_A_BATCH:u32:77
 nl_fail "error 22|Missing|missing" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0
 nl_fail "empty rule image chunk" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:
-nl_fail "offset 152, expected 0" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:152 TLSI_A_RULES_DATA:hex:00
+nl_fail "offset $H, expected 0" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:$H TLSI_A_RULES_DATA:hex:00
 nl_fail "shorter than the image header" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:544c5231
 nl_fail "bad magic" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:00${hdr:2}
 nl_fail "error 34|range|Invalid|error 22" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 \
@@ -272,7 +274,7 @@ TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:9 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DA
 TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:9 TLSI_A_RULES_OFFSET:u32:1000 TLSI_A_RULES_DATA:hex:00
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/ooo.batch") && fail "out of order accepted"
-echo "$out" | grep -q "line 2: error 22: rule image chunk at offset 1000, expected 152" || fail "out of order: $out"
+echo "$out" | grep -q "line 2: error 22: rule image chunk at offset 1000, expected $H" || fail "out of order: $out"
 pass "out of order: $out"
 nl_fail "unknown batch 9" TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:9
 # commit before the whole image is there
@@ -281,12 +283,12 @@ TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:10 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_D
 TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:10
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/part.batch") && fail "partial commit accepted"
-echo "$out" | grep -q "rule image incomplete: 152 of $size bytes staged" || fail "partial: $out"
+echo "$out" | grep -q "rule image incomplete: $H of $size bytes staged" || fail "partial: $out"
 pass "partial image: $out"
 # a chunk past the header's size
 cat >"$W/past.batch" <<EOF
 TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:$hdr
-TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:152 TLSI_A_RULES_DATA:hex:$(python3 -c "print('00' * $size)")
+TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:$H TLSI_A_RULES_DATA:hex:$(python3 -c "print('00' * $size)")
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/past.batch") && fail "chunk past the end accepted"
 echo "$out" | grep -q "runs past the image's $size bytes" || fail "past: $out"

@@ -849,6 +849,50 @@ static int parse_quant(struct pstate *ps, uint32_t *min, uint32_t *max)
 	return 0;
 }
 
+/*
+ * A possessive repetition of one byte set S never gives bytes back: it
+ * takes the whole run (up to max). That is exactly S{min,} followed by
+ * "no S next", or for a bounded max, S{max} or else S{min,max-1} with no
+ * S next. Possessive repetition of anything longer has no such rewrite.
+ */
+static struct node *possessive(struct pstate *ps, struct node *r)
+{
+	struct node *look, *body, *cat, *alt, *full;
+
+	if (r->sub->k != N_SET) {
+		fail(ps, "possessive quantifier (of more than one byte)");
+		return NULL;
+	}
+	r->greedy = true;
+	if (r->min == r->max)
+		return r;	/* nothing to give back anyway */
+	look = new_node(ps, N_LOOK);
+	body = set_node(ps, r->sub->set);
+	cat = new_node(ps, N_CAT);
+	if (!look || !body || !cat)
+		return NULL;
+	look->kind = TLSI_RE_LOOK_NEG;
+	look->sub = body;
+	if (r->max == RX_INF) {
+		add_kid(ps, cat, r);
+		add_kid(ps, cat, look);
+		return ps->failed ? NULL : cat;
+	}
+	full = new_node(ps, N_REP);
+	alt = new_node(ps, N_ALT);
+	if (!full || !alt)
+		return NULL;
+	full->sub = r->sub;
+	full->min = full->max = r->max;
+	full->greedy = true;
+	r->max--;
+	add_kid(ps, cat, r);
+	add_kid(ps, cat, look);
+	add_kid(ps, alt, full);
+	add_kid(ps, alt, cat);
+	return ps->failed ? NULL : alt;
+}
+
 static struct node *parse_cat(struct pstate *ps)
 {
 	struct node *cat = new_node(ps, N_CAT);
@@ -928,8 +972,10 @@ quantifier:
 				rep->greedy = !rep->greedy;
 				ps->p++;
 			} else if (ps->p < ps->end && *ps->p == '+') {
-				fail(ps, "possessive quantifier");
-				return NULL;
+				ps->p++;
+				rep = possessive(ps, rep);
+				if (!rep)
+					return NULL;
 			}
 			skip_extended(ps);
 			if (ps->p < ps->end && (*ps->p == '*' || *ps->p == '+' || *ps->p == '?')) {
