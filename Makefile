@@ -93,7 +93,10 @@ module:
 
 tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod/*.h) $(wildcard tests/unit/*.h) include/uapi/linux/tlsi.h
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL)
+	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_EXTRA)
+
+# The regex test runs PCRE2 as its oracle.
+tests/unit/check_engine_regex: LDLIBS_EXTRA = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 # The genetlink fuzzer, run in the VM: briefly by tests/vm/91-nl-fuzz.sh
 # (part of check-vm), for NLFUZZ_TIME seconds by "make fuzz-netlink".
@@ -133,20 +136,23 @@ bench-tls: all
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
-FUZZ_TARGETS := rules image http clienthello dns
+FUZZ_TARGETS := rules image http clienthello dns regex
 FUZZ_TIME    ?= 20
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
 FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
-		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c
+		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c userspace/lib/rules_pcre.c
 ET_OPEN      := $(CURDIR)/../shared/data/et-open
 BENCH_MB     ?= 64
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
 	@mkdir -p build/fuzz
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+
+# The regex target runs PCRE2 as its oracle.
+build/fuzz/fuzz_regex: FUZZ_LIBS = -lpcre2-8
 
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	$(Q)for t in $(FUZZ_TARGETS); do \

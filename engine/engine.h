@@ -30,6 +30,7 @@
 #include "compat.h"
 #include "image.h"
 #include "mpm.h"
+#include "regex.h"
 
 /* ---- sizes (see Documentation/engine.md, "Memory") --------------------- */
 
@@ -41,6 +42,8 @@
 					 * current HTTP message */
 #define TLSI_ENG_CAND_MAX	8192	/* candidate rules per inspection */
 #define TLSI_ENG_STEPS_MAX	4096	/* searches per rule evaluation */
+#define TLSI_ENG_RE_STEPS_MAX	(1u << 21) /* regex steps per rule evaluation
+					 * (TLSI_EV_STEPS when exceeded) */
 #define TLSI_HTTP_HDR_MAX	8192	/* start line + headers kept */
 #define TLSI_HTTP_DERIVED_MAX	(3 * TLSI_HTTP_HDR_MAX) /* normalised copies */
 #define TLSI_ENG_HEADQ		32	/* pipelined requests remembered */
@@ -183,6 +186,7 @@ struct tlsi_eng_scratch {
 	uint32_t cand[TLSI_ENG_CAND_MAX];
 	uint8_t stream[TLSI_ENG_WINDOW + TLSI_ENG_PIECE];
 	uint8_t derived[TLSI_HTTP_DERIVED_MAX + 64];
+	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
 	uint8_t candbits[];		/* nrules bits */
 };
 

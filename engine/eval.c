@@ -20,8 +20,10 @@
 struct geval {
 	const struct tlsi_eng_view *v;
 	const uint8_t *bytes;
+	const uint8_t *img;
 	int more;			/* a test was cut short by missing data */
 	uint32_t steps;
+	uint64_t re_budget;		/* regex steps left (TLSI_ENG_RE_STEPS_MAX) */
 };
 
 /* First occurrence of pat in hay[from, to) (pattern entirely inside). */
@@ -218,6 +220,59 @@ static int64_t do_content(struct geval *g, const struct tlsi_img_insn *in,
 	return f;
 }
 
+/*
+ * A pcre instruction from detection pointer dp: 1 with the match [*ms, *me)
+ * in view coordinates, 0 without, -1 when the regex budget ran out.
+ * Suricata's subject: the whole buffer, or with /R the rest of it from dp
+ * (so ^ anchors there); a retry searches again from `retry'. *partial:
+ * more bytes of a stream could still make it match.
+ */
+static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
+		   const struct tlsi_img_insn *in, int64_t dp, int64_t retry,
+		   int64_t *ms, int64_t *me, int *partial)
+{
+	const struct tlsi_eng_view *v = g->v;
+	const struct tlsi_img_regex *rx =
+		(const struct tlsi_img_regex *)tlsi_img_sect(g->img, TLSI_IMG_S_REGEXES) +
+		le32v(in->a);
+	const uint8_t *data = (const uint8_t *)tlsi_img_sect(g->img, TLSI_IMG_S_REGEXDATA) +
+			      le32v(rx->off);
+	struct tlsi_re_prog prog;
+	struct tlsi_re_subject sub;
+	int64_t base = 0;		/* view position of the subject's start */
+	uint32_t from = 0, s0, s1;
+	int r;
+
+	prog.insns = (const struct tlsi_img_re_insn *)data;
+	prog.ninsns = le16v(rx->ninsns);
+	prog.classes = (const struct tlsi_img_re_class *)
+		       (data + (size_t)prog.ninsns * sizeof(struct tlsi_img_re_insn));
+	prog.nclasses = le16v(rx->nclasses);
+	prog.flags = le16v(rx->flags);
+	prog.first = le16v(rx->first);
+	sub.bos = v->base == 0;
+	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
+		if (dp > 0)
+			base = dp;
+		/* a window that slid past dp loses the subject's start */
+		sub.bos = dp >= 0;
+	}
+	*partial = 1;
+	if (base > (int64_t)v->len)
+		return 0;
+	sub.p = v->p + base;
+	sub.len = v->len - (uint32_t)base;
+	if (retry != NONE_POS && retry > base)
+		from = (uint32_t)TLSI_ENG_MIN(retry - base, (int64_t)sub.len + 1);
+	g->steps++;
+	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget, partial);
+	if (r == 1) {
+		*ms = base + s0;
+		*me = base + s1;
+	}
+	return r;
+}
+
 /* Evaluate the instructions of one buffer group. */
 static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		      const struct tlsi_img_insn *ops, uint32_t n)
@@ -245,6 +300,25 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			} else if (!(fl & TLSI_IF_NEGATE)) {
 				fr[i].last = at;
 				dp = at + le32v(in->b);
+			}
+			break;
+		}
+		case TLSI_OP_PCRE: {
+			int64_t ms = 0, me = 0;
+			int partial = 0;
+			int r = do_pcre(s, g, in, dp, fr[i].retry, &ms, &me, &partial);
+
+			if (r < 0)
+				return -1;
+			if (fl & TLSI_IF_NEGATE) {
+				ok = !r;
+			} else if (r) {
+				fr[i].last = ms;
+				dp = me;
+			} else {
+				ok = 0;
+				if (!v->final && partial)
+					g->more = 1;
 			}
 			break;
 		}
@@ -326,7 +400,7 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 				return 0;
 			i--;
 			b = &ops[i];
-			if (b->op != TLSI_OP_CONTENT ||
+			if ((b->op != TLSI_OP_CONTENT && b->op != TLSI_OP_PCRE) ||
 			    (le16v(b->flags) & TLSI_IF_NEGATE))
 				continue;
 			if (!(le16v(b->flags) & TLSI_IF_RETRY))
@@ -368,7 +442,9 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	struct geval g;
 
 	g.bytes = e->bytes;
+	g.img = e->img;
 	g.steps = 0;
+	g.re_budget = TLSI_ENG_RE_STEPS_MAX;
 	while (k < n) {
 		const struct tlsi_img_insn *in = &ins[k];
 		const struct tlsi_eng_view *v;

@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include "image.h"
+#include "regex.h"
 
 static const uint32_t crc_table[256] = {
 	0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f,
@@ -83,6 +84,7 @@ struct vctx {
 static const char *const sect_names[TLSI_IMG_NSECT] = {
 	"STRTAB", "BYTES", "RULES", "INSNS", "ADDRS", "PORTS", "VARS",
 	"FLOWBITS", "TRIGGERS", "RULEIDX", "MPMS", "PATTERNS", "MPMDATA",
+	"REGEXES", "REGEXDATA",
 };
 
 static int range_ok(uint64_t first, uint64_t count, uint64_t n)
@@ -317,6 +319,14 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		if (!range_ok(le32v(in->a), le32v(in->b), v->n[TLSI_IMG_S_BYTES]))
 			IFAIL("content %u+%u beyond BYTES (%u)", le32v(in->a),
 			      le32v(in->b), v->n[TLSI_IMG_S_BYTES]);
+		break;
+	case TLSI_OP_PCRE:
+		if (fl & ~(TLSI_IF_RELATIVE | TLSI_IF_NEGATE | TLSI_IF_RETRY))
+			IFAIL("bad pcre flags 0x%x", fl);
+		if (le32v(in->a) >= v->n[TLSI_IMG_S_REGEXES])
+			IFAIL("regex %u of %u", le32v(in->a), v->n[TLSI_IMG_S_REGEXES]);
+		if (in->cmp || in->nbytes || in->b || in->c || in->d || in->e || in->f)
+			IFAIL("pcre with unused operands");
 		break;
 	case TLSI_OP_ISDATAAT:
 		if (fl & ~(TLSI_IF_RELATIVE | TLSI_IF_NEGATE))
@@ -570,6 +580,40 @@ static int check_mpm(struct vctx *v, uint32_t m)
 	return 0;
 }
 
+/* Each program once, in order: linear in REGEXDATA. */
+static int check_regexes(struct vctx *v)
+{
+	const struct tlsi_img_regex *r = v->s[TLSI_IMG_S_REGEXES];
+	const uint8_t *data = v->s[TLSI_IMG_S_REGEXDATA];
+	uint64_t prev_end = 0;
+	uint32_t i;
+	char why[96];
+
+	for (i = 0; i < v->n[TLSI_IMG_S_REGEXES]; i++) {
+		uint32_t off = le32v(r[i].off);
+		uint64_t size = (uint64_t)le16v(r[i].ninsns) * sizeof(struct tlsi_img_re_insn) +
+				(uint64_t)le16v(r[i].nclasses) * sizeof(struct tlsi_img_re_class);
+		struct tlsi_re_prog g;
+
+		if (r[i].reserved)
+			FAIL(v, "regex %u: reserved field not zero", i);
+		if (off % 8 || off < prev_end || !range_ok(off, size, v->n[TLSI_IMG_S_REGEXDATA]))
+			FAIL(v, "regex %u: program (%llu bytes at %u) misaligned, out of order or beyond REGEXDATA (%u)",
+			     i, (unsigned long long)size, off, v->n[TLSI_IMG_S_REGEXDATA]);
+		prev_end = off + size;
+		g.insns = (const struct tlsi_img_re_insn *)(data + off);
+		g.ninsns = le16v(r[i].ninsns);
+		g.classes = (const struct tlsi_img_re_class *)(data + off +
+			     (uint64_t)g.ninsns * sizeof(struct tlsi_img_re_insn));
+		g.nclasses = le16v(r[i].nclasses);
+		g.flags = le16v(r[i].flags);
+		g.first = le16v(r[i].first);
+		if (tlsi_re_validate(&g, why, sizeof(why)))
+			FAIL(v, "regex %u: %s", i, why);
+	}
+	return 0;
+}
+
 static int check_triggers(struct vctx *v)
 {
 	const struct tlsi_img_trigger *t = v->s[TLSI_IMG_S_TRIGGERS];
@@ -608,7 +652,7 @@ int tlsi_img_validate(const void *img, size_t len, char *err, size_t errlen)
 		if (!check_str(&v, &fb[i]))
 			FAIL(&v, "flowbit %u: name beyond STRTAB", i);
 	if (check_vars(&v) || check_rules(&v) || check_ruleidx(&v) ||
-	    check_patterns(&v) || check_triggers(&v))
+	    check_patterns(&v) || check_triggers(&v) || check_regexes(&v))
 		return -1;
 	for (i = 0; i < v.n[TLSI_IMG_S_MPMS]; i++)
 		if (check_mpm(&v, i))

@@ -23,7 +23,7 @@
  * only together with a version bump.
  *
  *   hdr | STRTAB | BYTES | RULES | INSNS | ADDRS | PORTS | VARS | FLOWBITS |
- *       TRIGGERS | RULEIDX | MPMS | PATTERNS | MPMDATA
+ *       TRIGGERS | RULEIDX | MPMS | PATTERNS | MPMDATA | REGEXES | REGEXDATA
  *
  * Matching model: for each direction and buffer (enum tlsi_buf) there is a
  * trigger: an optional multi-pattern automaton (struct tlsi_img_mpm) over
@@ -38,7 +38,7 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	2	/* 2: dns app and buffers */
+#define TLSI_IMG_VERSION	3	/* 2: dns app and buffers; 3: regexes */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -65,11 +65,13 @@ enum tlsi_img_sect {
 	TLSI_IMG_S_MPMS,	/* struct tlsi_img_mpm[] */
 	TLSI_IMG_S_PATTERNS,	/* struct tlsi_img_pattern[] */
 	TLSI_IMG_S_MPMDATA,	/* bytes: automaton tables, 4-byte aligned parts */
+	TLSI_IMG_S_REGEXES,	/* struct tlsi_img_regex[] */
+	TLSI_IMG_S_REGEXDATA,	/* bytes: regex programs (engine/regex.h) */
 	TLSI_IMG_NSECT
 };
 
 /* Size of one array element of each section (1 = byte section). */
-#define TLSI_IMG_SECT_ELEM_SIZES { 1, 1, 96, 32, 24, 12, 20, 8, 16, 4, 64, 16, 1 }
+#define TLSI_IMG_SECT_ELEM_SIZES { 1, 1, 96, 32, 24, 12, 20, 8, 16, 4, 64, 16, 1, 16, 1 }
 
 struct tlsi_img_sectdesc {
 	uint32_t off;		/* from the start of the image */
@@ -258,6 +260,7 @@ enum tlsi_op {
 	TLSI_OP_BSIZE,		/* buffer length: cmp, a, b */
 	TLSI_OP_DSIZE,		/* chunk length: cmp, a, b (group NONE) */
 	TLSI_OP_FLOWBITS,	/* check or change: cmp = TLSI_FB_*, bits in a..e */
+	TLSI_OP_PCRE,		/* a = REGEXES index */
 	TLSI_OP_MAX
 };
 
@@ -316,6 +319,10 @@ enum tlsi_fb {
  *             (signed), e = string base
  *   BSIZE, DSIZE  cmp, a, b
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
+ *   PCRE      a = REGEXES index; IF_RELATIVE: the subject starts at the
+ *             previous match's end (else it is the whole buffer);
+ *             IF_NEGATE: the rule needs no match; IF_RETRY as for content.
+ *             A match moves the detection pointer to its end.
  */
 struct tlsi_img_insn {
 	uint8_t op;
@@ -339,6 +346,20 @@ static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned in
 	default: return le32v(in->f);
 	}
 }
+
+/*
+ * A regular expression: its program lies in REGEXDATA at off, 8-byte
+ * aligned: ninsns struct tlsi_img_re_insn, then nclasses struct
+ * tlsi_img_re_class (engine/regex.h). Programs follow each other in
+ * REGEXES order without overlapping, so validation reads each byte once.
+ */
+struct tlsi_img_regex {			/* 16 bytes */
+	uint32_t off;
+	uint16_t ninsns, nclasses;
+	uint16_t flags;			/* TLSI_RE_F_* */
+	uint16_t first;			/* class index or TLSI_RE_NO_CLASS */
+	uint32_t reserved;
+};
 
 /* ---- header addresses and ports ---------------------------------------- */
 
@@ -442,7 +463,7 @@ struct tlsi_img_pattern {		/* 16 bytes */
 };
 
 /* The layout is the ABI: sizes are fixed (TLSI_IMG_SECT_ELEM_SIZES). */
-_Static_assert(sizeof(struct tlsi_img_hdr) == 152, "struct tlsi_img_hdr");
+_Static_assert(sizeof(struct tlsi_img_hdr) == 168, "struct tlsi_img_hdr");
 _Static_assert(sizeof(struct tlsi_img_rule) == 96, "struct tlsi_img_rule");
 _Static_assert(sizeof(struct tlsi_img_insn) == 32, "struct tlsi_img_insn");
 _Static_assert(sizeof(struct tlsi_img_addr) == 24, "struct tlsi_img_addr");
@@ -452,6 +473,7 @@ _Static_assert(sizeof(struct tlsi_img_trigger) == 16, "struct tlsi_img_trigger")
 _Static_assert(sizeof(struct tlsi_img_mpm) == 64, "struct tlsi_img_mpm");
 _Static_assert(sizeof(struct tlsi_img_mpm_sparse) == 32, "struct tlsi_img_mpm_sparse");
 _Static_assert(sizeof(struct tlsi_img_pattern) == 16, "struct tlsi_img_pattern");
+_Static_assert(sizeof(struct tlsi_img_regex) == 16, "struct tlsi_img_regex");
 
 /* ---- validation ----------------------------------------------------------- */
 

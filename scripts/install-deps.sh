@@ -12,7 +12,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	libssl-dev libmnl-dev check
 	iproute2 curl openssl python3 kmod iputils-ping nftables cpio procps
-	libhyperscan-dev clang libclang-rt-dev
+	libhyperscan-dev libpcre2-dev clang libclang-rt-dev
 	nginx sslsplit tcpdump
 )
 

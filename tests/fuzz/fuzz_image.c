@@ -24,7 +24,8 @@ static const char *rules =
 	"drop http any any -> any any (msg:\"c\"; http.stat_code; content:\"500\"; file.data; content:!\"ok\"; byte_jump:2,0,relative,string,dec; sid:3;)\n"
 	"alert tcp any any -> any ![22,23] (msg:\"d\"; dsize:>5; content:!\"zz\"; threshold:type limit,track by_src,count 1,seconds 9; sid:4;)\n"
 	"alert tls any any -> any any (msg:\"e\"; tls.sni; dotprefix; content:\".bad.example\"; endswith; sid:5;)\n"
-	"alert http any any -> any any (msg:\"f\"; http.header; content:\"X-A|3a 20|\"; nocase; bsize:<100; sid:6;)\n";
+	"alert http any any -> any any (msg:\"f\"; http.header; content:\"X-A|3a 20|\"; nocase; bsize:<100; sid:6;)\n"
+	"alert tcp any any -> any any (msg:\"g\"; content:\"id=\"; pcre:\"/^\\d+(?:[a-f]|x(?!y))*\\b/Ri\"; content:\"z\"; within:4; sid:7;)\n";
 
 static void build(void)
 {

@@ -191,7 +191,18 @@ END_TEST
 
 START_TEST(test_skip_reasons)
 {
-	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/x/\"; sid:300;)", "pcre");
+	/* by default pcre is compiled; what the matcher cannot do exactly
+	 * is skipped with the construct named */
+	ok("alert tcp any any -> any any (content:\"x\"; pcre:\"/x/\"; sid:300;)");
+	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/(a)\\1/\"; sid:320;)",
+		"pcre: backreference");
+	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/(?>a)/\"; sid:321;)",
+		"pcre: atomic group");
+	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/a/K\"; sid:322;)",
+		"pcre: syntax error");
+	S.pcre = RP_PCRE_SKIP;
+	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/x/\"; sid:323;)", "pcre");
+	S.pcre = RP_PCRE_EXACT;
 	skipped("alert tcp any any -> any any (content:\"x\"; ja3.hash; content:\"y\"; sid:301;)",
 		"unsupported keyword `ja3.hash'");
 	skipped("alert tcp any any -> any any (flow:stateless; sid:302;)", "unsupported flow option");
@@ -210,7 +221,7 @@ START_TEST(test_skip_reasons)
 	skipped("alert tcp any any -> any any (content:\"a\"; within:-3; sid:317;)", "within");
 	ok("alert tcp any any -> any any (content:\"a\"; content:\"b\"; distance:-1; sid:318;)");
 	skipped("alert tcp any any -> any any (content:\"a\"; flowbits:isset,a|b&c; sid:313;)", "mixing");
-	skipped("alert tcp any any -> any any (pcre:\"/x/\"; sid:314;)", "pcre");
+	ok("alert tcp any any -> any any (pcre:\"/x/\"; sid:314;)");	/* pcre alone */
 	S.pcre = RP_PCRE_PREFILTER;
 	skipped("alert tcp any any -> any any (pcre:\"/x/\"; sid:315;)", "pcre without content");
 	S.pcre = RP_PCRE_SKIP;

@@ -23,17 +23,18 @@ alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"TLSI TEST evil uri"; flow:es
 drop http any any -> any any (msg:"TLSI TEST drop cmd.exe"; flow:to_server; http.uri; content:"cmd.exe"; nocase; classtype:attempted-admin; sid:9000002; rev:1;)
 alert tcp any any -> any $HTTP_PORTS (msg:"TLSI TEST raw marker"; content:"XYZZY-MARKER"; sid:9000003; rev:1; metadata:tlsi_quarantine 30;)
 alert http any any -> any any (msg:"TLSI TEST threshold"; http.user_agent; content:"tlsi-probe"; threshold:type limit, track by_src, count 1, seconds 60; sid:9000004; rev:1;)
-reject http any any -> any any (msg:"TLSI TEST pcre skipped"; http.uri; content:"/x"; pcre:"/x+y/"; sid:9000005; rev:1;)
+reject http any any -> any any (msg:"TLSI TEST pcre refused"; http.uri; content:"/x"; pcre:"/(x)\1y/"; sid:9000005; rev:1;)
 EOF
 
 # ---- load a local file ------------------------------------------------------
 out=$(tlsictl rules load "$W/local.rules")
 echo "$out" | grep -q "5 rules: 4 loaded" || fail "load summary: $out"
+echo "$out" | grep -q "pcre: backreference" || fail "no reason for the refused pcre: $out"
 echo "$out" | grep -Eq "loaded into tlsi.ko: 4 rules, image [0-9]+ bytes, build id 0x[0-9a-f]{8}" ||
 	fail "load result: $out"
 pass "local rules loaded: $(echo "$out" | tail -n 1)"
 show=$(tlsictl rules show)
-echo "$show" | grep -Eq "^rules 4 image-bytes [0-9]+ build-id 0x[0-9a-f]{8} loaded [0-9T:-]+Z pcre skip vars-changed 0$" ||
+echo "$show" | grep -Eq "^rules 4 image-bytes [0-9]+ build-id 0x[0-9a-f]{8} loaded [0-9T:-]+Z pcre exact vars-changed 0$" ||
 	fail "rules show: $show"
 build_local=$(echo "$show" | sed -n 's/.*build-id \(0x[0-9a-f]*\).*/\1/p')
 # all rules, JSON: every sid with its counters
@@ -95,11 +96,12 @@ ctl_fail 2 "nothing to set|unknown keyword" rules config frobnicate 1
 # ---- all of ET Open ------------------------------------------------------------------
 if [ -d "$ET" ]; then
 	t0=$SECONDS
-	out=$(tlsictl rules load --pcre=prefilter "$ET"/*.rules)
+	# the default: pcre compiled to regex programs the kernel validates
+	out=$(tlsictl rules load "$ET"/*.rules)
 	n=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
-	[ -n "$n" ] && [ "$n" -gt 15000 ] || fail "ET load: $out"
-	pass "ET Open: $n rules loaded in $((SECONDS - t0)) s: $(echo "$out" | tail -n 1)"
-	tlsictl rules show | grep -q "^rules $n .* pcre prefilter vars-changed 0$" ||
+	[ -n "$n" ] && [ "$n" -gt 23000 ] || fail "ET load: $out"
+	pass "ET Open, pcre exact: $n rules loaded in $((SECONDS - t0)) s: $(echo "$out" | tail -n 1)"
+	tlsictl rules show | grep -q "^rules $n .* pcre exact vars-changed 0$" ||
 		fail "ET show: $(tlsictl rules show | head -n 1)"
 	t0=$SECONDS
 	tlsictl -j rules show all |
@@ -107,7 +109,7 @@ if [ -d "$ET" ]; then
 		fail "ET rules listed"
 	pass "ET rules listed in $((SECONDS - t0)) s"
 	t0=$SECONDS
-	tlsictl rules compile --pcre=prefilter "$ET"/*.rules -o "$W/et.img" >/dev/null
+	tlsictl rules compile "$ET"/*.rules -o "$W/et.img" >/dev/null
 	pass "ET compiled in $((SECONDS - t0)) s"
 	good="$W/et.img"
 else
@@ -230,6 +232,10 @@ pass "random corruptions: $out ($((SECONDS - t0)) s)"
 t0=$SECONDS
 ctl_ok rules load --image "$good"
 pass "good image loaded again in $((SECONDS - t0)) s"
+if [ -d "$ET" ]; then
+	tlsictl rules show | grep -Eq "^rules 2[0-9]{4} .* pcre exact vars-changed 0$" ||
+		fail "ET image show: $(tlsictl rules show | head -n 1)"
+fi
 live=$(tlsictl rules show | head -n 1)
 assert_eq "$(echo "$live" | sed -n 's/.*build-id \(0x[0-9a-f]*\).*/\1/p')" "$live_id" "good image back"
 
@@ -245,13 +251,15 @@ nl_ok() {
 	local out
 	out=$(ip netns exec "$NS_A" $NL "$@") || fail "refused: $* ($out)"
 }
-hdr=$(head -c 152 "$W/local.img" | od -An -tx1 -v | tr -d ' \n')
+# the image header (struct tlsi_img_hdr: its size is at offset 6)
+H=$(python3 -c 'import struct,sys; print(struct.unpack_from("<H", open(sys.argv[1], "rb").read(), 6)[0])' "$W/local.img")
+hdr=$(head -c "$H" "$W/local.img" | od -An -tx1 -v | tr -d ' \n')
 size=$(stat -c %s "$W/local.img")
 nl_fail "unknown batch 77" TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:77
 nl_fail "unknown batch 77" TLSI_CMD_RULES_ABORT TLSI_A_BATCH:u32:77
 nl_fail "error 22|Missing|missing" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0
 nl_fail "empty rule image chunk" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:
-nl_fail "offset 152, expected 0" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:152 TLSI_A_RULES_DATA:hex:00
+nl_fail "offset $H, expected 0" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:$H TLSI_A_RULES_DATA:hex:00
 nl_fail "shorter than the image header" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:544c5231
 nl_fail "bad magic" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:00${hdr:2}
 nl_fail "error 34|range|Invalid|error 22" TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:5 TLSI_A_RULES_OFFSET:u32:0 \
@@ -263,7 +271,7 @@ TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:9 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DA
 TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:9 TLSI_A_RULES_OFFSET:u32:1000 TLSI_A_RULES_DATA:hex:00
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/ooo.batch") && fail "out of order accepted"
-echo "$out" | grep -q "line 2: error 22: rule image chunk at offset 1000, expected 152" || fail "out of order: $out"
+echo "$out" | grep -q "line 2: error 22: rule image chunk at offset 1000, expected $H" || fail "out of order: $out"
 pass "out of order: $out"
 nl_fail "unknown batch 9" TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:9
 # commit before the whole image is there
@@ -272,12 +280,12 @@ TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:10 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_D
 TLSI_CMD_RULES_COMMIT TLSI_A_BATCH:u32:10
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/part.batch") && fail "partial commit accepted"
-echo "$out" | grep -q "rule image incomplete: 152 of $size bytes staged" || fail "partial: $out"
+echo "$out" | grep -q "rule image incomplete: $H of $size bytes staged" || fail "partial: $out"
 pass "partial image: $out"
 # a chunk past the header's size
 cat >"$W/past.batch" <<EOF
 TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:0 TLSI_A_RULES_DATA:hex:$hdr
-TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:152 TLSI_A_RULES_DATA:hex:$(python3 -c "print('00' * $size)")
+TLSI_CMD_RULES_LOAD TLSI_A_BATCH:u32:11 TLSI_A_RULES_OFFSET:u32:$H TLSI_A_RULES_DATA:hex:$(python3 -c "print('00' * $size)")
 EOF
 out=$(ip netns exec "$NS_A" $NL --batch "$W/past.batch") && fail "chunk past the end accepted"
 echo "$out" | grep -q "runs past the image's $size bytes" || fail "past: $out"

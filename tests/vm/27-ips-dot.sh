@@ -1,7 +1,7 @@
 #!/bin/bash
 # IPS on DNS over TLS (RFC 7858), end to end: tlsid intercepts port 853,
 # tlsi.ko relays the decrypted DNS through kTLS and runs the filter engine
-# with ET Open loaded (pcre rules skipped, the default). A query for a
+# with ET Open loaded (pcre evaluated exactly, the default). A query for a
 # domain named by a real ET dns rule (made a drop rule) is blocked: the
 # client's connection is reset and no answer arrives; the EVE alert names
 # the rule, with ssl_inspected true and app_proto dns. A benign name
@@ -71,7 +71,7 @@ out=$(tlsictl rules load --classification "$ET/classification.config" \
 	--var 'HOME_NET=[10.9.0.0/24]' "$W/et.rules" "$W/local.rules")
 NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 [ -n "$NRULES" ] && [ "$NRULES" -gt 18000 ] || fail "load: $out"
-pass "ET Open (pcre skipped) + local rules: $NRULES rules in the kernel"
+pass "ET Open (pcre exact) + local rules: $NRULES rules in the kernel"
 spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
 sleep 0.5
 

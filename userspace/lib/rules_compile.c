@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "rules_compile.h"
+#include "rules_pcre.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the rule compiler writes images in host order: little-endian hosts only"
@@ -158,7 +159,7 @@ struct cstate {
 	const struct rp_set *set;
 	struct strtab str;
 	struct rc_buf bytes, rules, insns, addrs, ports, vars, fbs, ruleidx, mpms,
-		      pats, mpmdata;
+		      pats, mpmdata, regexes, regexdata;
 	struct fp_entry *fp;
 	size_t nfp, fpcap;
 	uint32_t *nonmpm[TLSI_DIRS * TLSI_BUF_MAX];
@@ -295,11 +296,33 @@ static int put_insn(struct cstate *c, const struct tlsi_img_insn *in)
 	return rc_buf_put(&c->insns, in, sizeof(*in)) < 0 ? oom(c) : 0;
 }
 
+/* A pcre program into REGEXDATA (8-byte aligned, in order) and REGEXES. */
+static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
+{
+	struct tlsi_img_regex rx = { 0 };
+	long off;
+
+	if (rc_buf_align(&c->regexdata, 8))
+		return oom(c);
+	off = rc_buf_put(&c->regexdata, p->insns, p->ninsns * sizeof(*p->insns));
+	if (off < 0 ||
+	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0)
+		return oom(c);
+	rx.off = (uint32_t)off;
+	rx.ninsns = (uint16_t)p->ninsns;
+	rx.nclasses = (uint16_t)p->nclasses;
+	rx.flags = (uint16_t)p->flags;
+	rx.first = (uint16_t)p->first;
+	*index = (uint32_t)(c->regexes.len / sizeof(rx));
+	return rc_buf_put(&c->regexes, &rx, sizeof(rx)) < 0 ? oom(c) : 0;
+}
+
 static bool is_relative(const struct rp_item *it)
 {
 	if (it->kind == RP_CONTENT)
 		return it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN);
-	if (it->kind == RP_ISDATAAT || it->kind == RP_BYTE_TEST || it->kind == RP_BYTE_JUMP)
+	if (it->kind == RP_ISDATAAT || it->kind == RP_BYTE_TEST || it->kind == RP_BYTE_JUMP ||
+	    it->kind == RP_PCRE)
 		return it->flags & TLSI_IF_RELATIVE;
 	return false;
 }
@@ -520,6 +543,13 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 				in.c = (uint32_t)it->boff;
 				in.d = (uint32_t)it->post;
 				in.e = it->base;
+				break;
+			case RP_PCRE:
+				in.op = TLSI_OP_PCRE;
+				if (put_regex(c, it->re, &in.a))
+					goto out;
+				if (!(it->flags & TLSI_IF_NEGATE) && needs_retry(it, next))
+					in.flags |= TLSI_IF_RETRY;
 				break;
 			case RP_BSIZE:
 				in.op = TLSI_OP_BSIZE;
@@ -768,6 +798,8 @@ int rc_compile(const struct rp_set *set, uint8_t **img, size_t *len,
 	sect[TLSI_IMG_S_MPMS] = &c.mpms;
 	sect[TLSI_IMG_S_PATTERNS] = &c.pats;
 	sect[TLSI_IMG_S_MPMDATA] = &c.mpmdata;
+	sect[TLSI_IMG_S_REGEXES] = &c.regexes;
+	sect[TLSI_IMG_S_REGEXDATA] = &c.regexdata;
 	if (rc_buf_put(&out, NULL, sizeof(h)) < 0)
 		goto oomed;
 	for (k = 0; k < TLSI_IMG_NSECT; k++) {
@@ -822,6 +854,8 @@ done:
 	rc_buf_free(&c.mpms);
 	rc_buf_free(&c.pats);
 	rc_buf_free(&c.mpmdata);
+	rc_buf_free(&c.regexes);
+	rc_buf_free(&c.regexdata);
 	free(c.fp);
 	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX; i++)
 		free(c.nonmpm[i]);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rules_parse.h"
+#include "rules_pcre.h"
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -383,8 +384,13 @@ static void free_rule(struct rp_rule *r)
 	free(r->msg);
 	free(r->classtype);
 	free(r->meta);
-	for (i = 0; i < r->nitems; i++)
+	for (i = 0; i < r->nitems; i++) {
 		free(r->items[i].pat);
+		if (r->items[i].re) {
+			rx_prog_free(r->items[i].re);
+			free(r->items[i].re);
+		}
+	}
 	free(r->items);
 	for (i = 0; i < r->nfb; i++)
 		for (k = 0; k < r->fb[i].n; k++)
@@ -1175,6 +1181,45 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 	return 0;
 }
 
+/*
+ * pcre, compiled for the engine's matcher. Refusals are grouped by what
+ * was refused ("pcre: backreference"), the expression in the detail.
+ */
+static int opt_pcre(struct pstate *ps, const char *val)
+{
+	struct rx_pcre pc;
+	struct rx_prog prog;
+	struct rp_item *it;
+	char why[160], reason[96];
+	size_t n;
+
+	if (rx_parse_pcre(val, &pc, why, sizeof(why)))
+		return skip(ps, "pcre: syntax error", "%s: pcre:%s", why, val);
+	if (rx_compile(pc.pattern, pc.len, pc.opts, &prog, why, sizeof(why))) {
+		free(pc.pattern);
+		n = strcspn(why, "\\(`{0123456789");
+		while (n && why[n - 1] == ' ')
+			n--;
+		snprintf(reason, sizeof(reason), "pcre: %.*s", (int)n, why);
+		return skip(ps, reason, "%s: pcre:%s", why, val);
+	}
+	free(pc.pattern);
+	it = new_item(ps, RP_PCRE);
+	if (pc.buf >= 0) {
+		it->buf = (uint8_t)pc.buf;
+		if (strchr(strrchr(val, '/'), 'P'))
+			ps->body_dir = 1;	/* P: the request body */
+	}
+	if (pc.negate)
+		it->flags |= TLSI_IF_NEGATE;
+	if (pc.relative)
+		it->flags |= TLSI_IF_RELATIVE;
+	it->re = xrealloc(NULL, sizeof(*it->re));
+	*it->re = prog;
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
 static int opt_threshold(struct pstate *ps, const char *kw, const char *val)
 {
 	char tmp[256], *f[8];
@@ -1590,7 +1635,9 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	if (!strcmp(kw, "pcre")) {
 		r->had_pcre = true;
 		if (ps->s->pcre == RP_PCRE_SKIP)
-			return skip(ps, "pcre (load with --pcre=prefilter)", "pcre:%s", val);
+			return skip(ps, "pcre (--pcre=skip)", "pcre:%s", val);
+		if (ps->s->pcre == RP_PCRE_EXACT)
+			return opt_pcre(ps, val);
 		r->flags |= TLSI_RULE_F_PCRE_DROPPED;
 		/* a later relative keyword would be relative to the pcre:
 		 * it now follows the last content instead */

@@ -15,7 +15,10 @@
 #include "image.h"
 
 enum rp_pcre_mode {
-	RP_PCRE_SKIP,		/* rules with pcre are skipped (default) */
+	RP_PCRE_EXACT,		/* pcre compiled for the engine's regex matcher;
+				 * rules with expressions it cannot evaluate
+				 * exactly are skipped (default) */
+	RP_PCRE_SKIP,		/* rules with pcre are skipped */
 	RP_PCRE_PREFILTER,	/* loaded without the pcre: contents decide */
 };
 
@@ -48,7 +51,10 @@ enum rp_kind {
 	RP_BYTE_TEST,
 	RP_BYTE_JUMP,
 	RP_BSIZE,
+	RP_PCRE,
 };
+
+struct rx_prog;
 
 /* One payload keyword, on buffer buf. */
 struct rp_item {
@@ -70,6 +76,8 @@ struct rp_item {
 	int32_t boff, post;
 	uint32_t bitmask, base, mult;
 	uint32_t a, b;		/* bsize operands */
+	struct rx_prog *re;	/* pcre: the compiled program (owned);
+				 * flags NEGATE, RELATIVE */
 };
 
 struct rp_flowbit {

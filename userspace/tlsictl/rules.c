@@ -91,7 +91,11 @@ static const char help[] =
 "Options:\n"
 "  -o IMAGE                 output of compile\n"
 "  --image IMAGE            load: a compiled image instead of rule files\n"
-"  --pcre=skip|prefilter    rules with pcre: skipped (default), or loaded\n"
+"  --pcre=exact|skip|prefilter\n"
+"                           rules with pcre: expressions evaluated by the\n"
+"                           engine's regex matcher (default; rules whose\n"
+"                           expression it cannot evaluate exactly are\n"
+"                           skipped, with the reason), skipped, or loaded\n"
 "                           with their contents as the whole condition\n"
 "  --var NAME=VALUE         set a variable ($HOME_NET, $HTTP_PORTS, ...);\n"
 "                           repeatable\n"
@@ -153,12 +157,14 @@ static void parse_opts(int argc, char **argv, struct opts *o, int mode)
 		} else if (!strcmp(a, "-v")) {
 			o->verbose = true;
 		} else if (!strncmp(a, "--pcre=", 7)) {
-			if (!strcmp(a + 7, "skip"))
+			if (!strcmp(a + 7, "exact"))
+				o->set.pcre = RP_PCRE_EXACT;
+			else if (!strcmp(a + 7, "skip"))
 				o->set.pcre = RP_PCRE_SKIP;
 			else if (!strcmp(a + 7, "prefilter"))
 				o->set.pcre = RP_PCRE_PREFILTER;
 			else
-				usage_error("--pcre `%s': expected skip or prefilter", a + 7);
+				usage_error("--pcre `%s': expected exact, skip or prefilter", a + 7);
 		} else if (!strcmp(a, "--var")) {
 			const char *v = kw_value(argc, argv, &i);
 			const char *eq = strchr(v, '=');
@@ -251,7 +257,8 @@ static void print_summary(struct opts *o, const struct rc_stats *st, double ms,
 		json_u64(&j, "loaded", s->nrules);
 		json_u64(&j, "skipped", s->skipped);
 		json_u64(&j, "commented_out", s->commented);
-		json_string(&j, "pcre", s->pcre == RP_PCRE_PREFILTER ? "prefilter" : "skip");
+		json_string(&j, "pcre", s->pcre == RP_PCRE_PREFILTER ? "prefilter" :
+			    s->pcre == RP_PCRE_SKIP ? "skip" : "exact");
 		json_begin_object(&j, "skipped_by_reason");
 		for (i = 0; i < s->nskips; i++)
 			json_u64(&j, s->skips[i].reason, s->skips[i].count);
@@ -897,7 +904,7 @@ static int cmd_show(int argc, char **argv)
 	} else {
 		printf("rules %u image-bytes %u build-id 0x%08x loaded %s pcre %s vars-changed %u\n",
 		       s.rules, s.size, s.build_id, when,
-		       s.img_flags & TLSI_IMG_F_PCRE_PREFILTER ? "prefilter" : "skip",
+		       s.img_flags & TLSI_IMG_F_PCRE_PREFILTER ? "prefilter" : "exact",
 		       s.vars_changed);
 	}
 	if (s.loaded) {
