@@ -75,6 +75,8 @@ userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) -lpthread
 
+# The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
+tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
 # The ClientHello test includes the parser's source.
 tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
 # The kTLS test includes the key derivation's source.
