@@ -76,6 +76,8 @@ u32 tlsi_ips_session_size(void)
 static const char *tlsi_ips_app_name(const struct tlsi_inspect_session *is,
 				     const struct tlsi_eng_flow *f)
 {
+	if (tlsi_eng_is_http2(f))
+		return "http2";
 	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
 		return "http";
 	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))
@@ -247,6 +249,9 @@ static void tlsi_ips_on_event(void *arg, struct tlsi_eng_flow *f,
 		break;
 	case TLSI_EV_DNS_MALFORMED:
 		tlsi_count(k->tn, TLSI_CNT_IPS_DNS_ANOMALIES);
+		break;
+	case TLSI_EV_HTTP2_PREFACE ... TLSI_EV_HTTP2_STREAMS:
+		tlsi_count(k->tn, TLSI_CNT_IPS_HTTP2_ANOMALIES);
 		break;
 	default:
 		tlsi_count(k->tn, TLSI_CNT_IPS_HTTP_ANOMALIES);

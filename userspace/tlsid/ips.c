@@ -607,6 +607,8 @@ void tlsid_ips_start(struct tlsid_session *s)
 
 static const char *app_name(const struct tlsi_eng_flow *f)
 {
+	if (tlsi_eng_is_http2(f))
+		return "http2";
 	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
 		return "http";
 	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))
