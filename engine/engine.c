@@ -555,21 +555,21 @@ const struct tlsi_eng_decoder tlsi_eng_decoders[] = {
 };
 const unsigned int tlsi_eng_ndecoders = TLSI_ENG_ARRAY_SIZE(tlsi_eng_decoders);
 
-/* The flow's decoder: the one detected, else the one its forced app
- * (tlsi_eng_set_app()) names, else none. */
-static const struct tlsi_eng_decoder *decoder_of(struct tlsi_eng_flow *f)
+/* The row a forced app (tlsi_eng_set_app()) names, or -1. */
+static int forced_row(const struct tlsi_eng_flow *f)
 {
 	unsigned int i;
 
-	if (f->decoder)
-		return &tlsi_eng_decoders[f->decoder - 1];
-	for (i = 0; i < tlsi_eng_ndecoders; i++) {
-		if (tlsi_eng_decoders[i].forced & f->apps) {
-			f->decoder = (uint8_t)(i + 1);
-			return &tlsi_eng_decoders[i];
-		}
-	}
-	return NULL;
+	for (i = 0; i < tlsi_eng_ndecoders; i++)
+		if (tlsi_eng_decoders[i].forced & f->apps)
+			return (int)i;
+	return -1;
+}
+
+/* The flow's decoder: the one chosen, else none. */
+static const struct tlsi_eng_decoder *decoder_of(const struct tlsi_eng_flow *f)
+{
+	return f->decoder ? &tlsi_eng_decoders[f->decoder - 1] : NULL;
 }
 
 /* ---- streams -------------------------------------------------------------------- */
@@ -724,10 +724,10 @@ static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
 		     const uint8_t *p, size_t n)
 {
 	size_t before = f->dlen[dir], take;
+	int maybe = 0, forced = forced_row(f);
 	unsigned int i;
-	int maybe = 0;
 
-	if (decoder_of(f)) {
+	if (f->decoder) {
 		f->detect = TLSI_DETECT_DONE;
 		return 0;
 	}
@@ -735,8 +735,21 @@ static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
 	memcpy(f->dbuf[dir] + before, p, take);
 	f->dlen[dir] = (uint8_t)(before + take);
 	for (i = 0; i < tlsi_eng_ndecoders; i++) {
-		int r = tlsi_eng_decoders[i].detect(f, dir, f->dbuf[dir], f->dlen[dir]);
+		const struct tlsi_eng_decoder *dec = &tlsi_eng_decoders[i];
+		int r;
 
+		/* A forced app chooses its decoder, unless a decoder no app
+		 * forces (HTTP/2, known by its preface: h2c on a port said
+		 * to carry HTTP) recognises the stream first. */
+		if (forced >= 0 && (i == (unsigned int)forced || dec->forced)) {
+			if (maybe && f->dlen[dir] < sizeof(f->dbuf[dir]))
+				return 0;	/* that decoder is not sure yet */
+			i = (unsigned int)forced;
+			f->decoder = (uint8_t)(i + 1);
+			f->detect = TLSI_DETECT_DONE;
+			return before;
+		}
+		r = dec->detect(f, dir, f->dbuf[dir], f->dlen[dir]);
 		if (r > 0) {
 			f->decoder = (uint8_t)(i + 1);
 			f->detect = TLSI_DETECT_DONE;
@@ -781,6 +794,8 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 	d->chunk = (uint32_t)TLSI_ENG_MIN(len, (size_t)0xffffffffu);
 	if (f->detect != TLSI_DETECT_DONE)
 		early = detect(f, dir, data, n);
+	else if (!f->decoder && forced_row(f) >= 0)	/* declared late */
+		f->decoder = (uint8_t)(forced_row(f) + 1);
 
 	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, data, n, 0);
 	dec = f->passed ? NULL : decoder_of(f);

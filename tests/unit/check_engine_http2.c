@@ -1005,6 +1005,35 @@ START_TEST(h2_many_streams)
 }
 END_TEST
 
+/* h2c with prior knowledge on a flow declared HTTP (a port known to carry
+ * it): the preface still makes it HTTP/2; HTTP/1 on such a flow stays
+ * HTTP/1, also when its first bytes come one at a time. */
+START_TEST(h2_forced_http_flow)
+{
+	static struct et t;
+	const char *req = "POST " ATTACK_PATH " HTTP/1.1\r\nHost: site.test\r\n"
+			  "Content-Length: 0\r\n\r\n";
+	size_t i;
+
+	et_load(&t, et_rules(LOCAL_RULES));
+	fresh(&t);
+	tlsi_eng_set_app(t.f, TLSI_APP_HTTP);
+	run_conversation(&t, 1, 0);
+	ck_assert(tlsi_eng_is_http2(t.f));
+	ET_FIRED(&t, 2017807);
+	ET_FIRED(&t, 9200001);
+	ck_assert_uint_eq(t.events, 0);
+	fresh(&t);
+	tlsi_eng_set_app(t.f, TLSI_APP_HTTP);
+	for (i = 0; req[i]; i++)
+		et_send(&t, TLSI_DIR_TO_SERVER, req + i, 1);
+	ck_assert(!tlsi_eng_is_http2(t.f));
+	ET_FIRED(&t, 2017807);
+	ET_FIRED(&t, 9200003);
+	et_free(&t);
+}
+END_TEST
+
 /* HTTP/1 is still HTTP/1; a server that speaks first with something else
  * is not followed. */
 START_TEST(h2_not_h2)
@@ -1053,6 +1082,7 @@ int main(void)
 	tcase_add_test(fr, h2_malformed_fields_and_long_heads);
 	tcase_add_test(fr, h2_many_streams);
 	tcase_add_test(fr, h2_not_h2);
+	tcase_add_test(fr, h2_forced_http_flow);
 	suite_add_tcase(s, hp);
 	suite_add_tcase(s, fr);
 	sr = srunner_create(s);
