@@ -71,21 +71,33 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 
 /* A flow last inspected with another image starts over: tuple,
  * recognised protocols and the chosen decoder survive, and so does the
- * framing state at the end of the struct (DNS lengths, HTTP/2 frames and
- * HPACK tables): it owes nothing to the image, and a framed stream cannot
- * be picked up again in the middle. Reset in place: the flow is too big
- * for a kernel stack copy. */
+ * framing state (DNS lengths, HTTP/2 frames and HPACK tables at the end of
+ * the struct, and the HTTP heads where HTTP/2 assembles its header blocks):
+ * it owes nothing to the image, and a framed stream cannot be picked up
+ * again in the middle. Reset in place: the flow is too big for a kernel
+ * stack copy. */
 static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
 	uint8_t decoder = f->decoder;
+	unsigned int d;
 
 	if (f->eng_id == e->id)
 		return;
 	memcpy(caddr, f->caddr, 16);
 	memcpy(saddr, f->saddr, 16);
-	memset(f, 0, __builtin_offsetof(struct tlsi_eng_flow, dns));
+	memset(f, 0, __builtin_offsetof(struct tlsi_eng_flow, dir));
+	for (d = 0; d < TLSI_DIRS; d++) {
+		struct tlsi_eng_dir *dd = &f->dir[d];
+
+		if (decoder && tlsi_eng_decoders[decoder - 1].keeps_heads) {
+			memset(dd, 0, __builtin_offsetof(struct tlsi_eng_dir, http));
+			memset(&dd->mail, 0, sizeof(dd->mail));
+		} else {
+			memset(dd, 0, sizeof(*dd));
+		}
+	}
 	memcpy(f->caddr, caddr, 16);
 	memcpy(f->saddr, saddr, 16);
 	f->cport = cport;
@@ -541,7 +553,8 @@ static int dns_detect(struct tlsi_eng_flow *f, unsigned int dir,
 
 const struct tlsi_eng_decoder tlsi_eng_decoders[] = {
 	/* first: its preface would otherwise read as an unknown method */
-	{ .name = "http2", .detect = tlsi_http2_detect, .feed = tlsi_http2_feed,
+	{ .name = "http2", .keeps_heads = 1,
+	  .detect = tlsi_http2_detect, .feed = tlsi_http2_feed,
 	  .eof = tlsi_http2_eof, .views = tlsi_http2_views,
 	  .undecided = tlsi_http2_undecided },
 	{ .name = "http", .forced = TLSI_APPS(TLSI_APP_HTTP),

@@ -425,6 +425,10 @@ struct tlsi_eng_decoder {
 	uint16_t forced;		/* TLSI_APPS() bits that choose this
 					 * decoder without detection
 					 * (tlsi_eng_set_app()) */
+	uint8_t keeps_heads;		/* its framing state includes
+					 * f->dir[].http (HTTP/2 assembles
+					 * header blocks there): kept across
+					 * rule reloads */
 	int (*detect)(struct tlsi_eng_flow *f, unsigned int dir,
 		      const uint8_t *p, size_t n);
 	void (*feed)(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,

@@ -14,11 +14,13 @@
  *             fields joined into one "Cookie: a; b" line, "\r\n"
  *   response: "HTTP/2 <:status>\r\n" and the fields likewise
  *
+ * A header block is assembled in that same head buffer (so the flow holds
+ * no second 8 KB per direction); its decoded head then replaces it.
  * Blocks without pseudo-header fields (trailers) and PUSH_PROMISE blocks
  * are decoded only to keep the HPACK table in step. One BODY stream per
- * direction: DATA of another stream ends the current body and starts that
- * stream's; body rules see the header buffers only when the body belongs
- * to the direction's latest head (interleaved streams get raw and body
+ * direction: DATA of another stream, or a new block, ends the current
+ * body; body rules see the header buffers only when the body belongs to
+ * the direction's latest head (interleaved streams get raw and body
  * buffers only).
  *
  * Protocol errors that lose the framing or the HPACK tables end HTTP/2
@@ -46,6 +48,10 @@ enum {
 #define S_MAX_FRAME_SIZE	0x5
 
 static const uint8_t preface[TLSI_H2_PREFACE_LEN + 1] = TLSI_H2_PREFACE;
+
+/* Header blocks are assembled in the direction's HTTP head buffer. */
+_Static_assert(TLSI_H2_BLOCK_MAX <= TLSI_HTTP_HDR_MAX, "block buffer");
+_Static_assert(2 * TLSI_HTTP_HDR_MAX <= TLSI_ENG_WINDOW + TLSI_ENG_PIECE, "scratch");
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -181,7 +187,8 @@ struct synth {
 	struct tlsi_eng_ctx *c;
 	struct tlsi_eng_flow *f;
 	unsigned int dir;
-	struct tlsi_http_dir *out;	/* hdr[] receives the head */
+	uint8_t *head;			/* TLSI_HTTP_HDR_MAX bytes: the head */
+	uint32_t head_len;
 	uint8_t kind;			/* 0: no start line (trailers), 1:
 					 * request, 2: response */
 	uint8_t started;		/* the start line is written */
@@ -200,15 +207,13 @@ struct synth {
 
 static void put(struct synth *y, const void *p, uint32_t n)
 {
-	struct tlsi_http_dir *o = y->out;
-
 	/* room is kept for the final CRLF */
-	if (y->full || n > TLSI_HTTP_HDR_MAX - 2u - o->hdr_len) {
+	if (y->full || n > TLSI_HTTP_HDR_MAX - 2u - y->head_len) {
 		y->full = 1;
 		return;
 	}
-	memcpy(o->hdr + o->hdr_len, p, n);
-	o->hdr_len = (uint16_t)(o->hdr_len + n);
+	memcpy(y->head + y->head_len, p, n);
+	y->head_len += n;
 }
 
 static void puts_(struct synth *y, const char *s)
@@ -240,8 +245,6 @@ static void start_line(struct synth *y)
 	if (y->started)
 		return;
 	y->started = 1;
-	y->out->hdr_len = 0;
-	y->out->hdr_full = 0;
 	if (y->has_method) {
 		y->kind = 1;
 		put(y, y->pseudo + y->method, y->method_len);
@@ -343,7 +346,11 @@ static int emit(void *arg, const uint8_t *name, uint32_t nlen,
 	return 0;
 }
 
-/* A complete block in hd->block of the frame's stream hd->sid. */
+/*
+ * The complete block of the frame's stream hd->sid, in the direction's head
+ * buffer (http.hdr, hd->block_len bytes): decoded, and a head rebuilt in
+ * its place.
+ */
 static void block_done(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		       unsigned int dir)
 {
@@ -355,42 +362,27 @@ static void block_done(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	enum tlsi_hpack_err err;
 	struct synth y;
 
-	if (hd->block_type == T_PUSH_PROMISE) {
-		/* the promised request: for the table only */
-		err = tlsi_hpack_decode(&hd->hpack, hd->block, hd->block_len,
-					s->stream, TLSI_HTTP_HDR_MAX, NULL, NULL);
-		if (err)
-			fail(c, f, dir, err == TLSI_HPACK_E_TABLE_SIZE ?
-			     TLSI_EV_HTTP2_TABLE_SIZE : TLSI_EV_HTTP2_HPACK);
-		return;
-	}
-	/* another stream's body ends before its head buffer is replaced */
-	if (hd->body_sid && hd->body_sid != sid)
-		body_end(c, f, dir);
-
 	memset(&y, 0, sizeof(y));
-	y.c = c;
-	y.f = f;
-	y.dir = dir;
-	y.out = out;
-	/* scratch while no rule runs: the field being decoded in stream[],
-	 * pseudo-header values and cookies in derived[] */
+	/* scratch while no rule runs: the field being decoded and the head
+	 * being rebuilt in stream[], pseudo-header values and cookies in
+	 * derived[] */
+	y.head = s->stream + TLSI_HTTP_HDR_MAX;
 	y.pseudo = s->derived;
 	y.cookie = s->derived + PSEUDO_MAX;
-	err = tlsi_hpack_decode(&hd->hpack, hd->block, hd->block_len, s->stream,
-				TLSI_HTTP_HDR_MAX, emit, &y);
+	err = tlsi_hpack_decode(&hd->hpack, out->hdr, hd->block_len, s->stream,
+				TLSI_HTTP_HDR_MAX,
+				hd->block_type == T_PUSH_PROMISE ? NULL : emit, &y);
 	if (err) {
 		fail(c, f, dir, err == TLSI_HPACK_E_TABLE_SIZE ?
 		     TLSI_EV_HTTP2_TABLE_SIZE : TLSI_EV_HTTP2_HPACK);
 		return;
 	}
+	if (hd->block_type == T_PUSH_PROMISE)
+		return;		/* the promised request: for the table only */
 	start_line(&y);		/* a head of pseudo-header fields only */
 	if (y.malformed)
 		tlsi_eng_report(c, f, TLSI_EV_HTTP2_HEADER, dir);
-	if (!y.kind) {
-		/* trailers: the stream's body may end here */
-		if (end_stream && hd->body_sid == sid)
-			body_end(c, f, dir);
+	if (!y.kind) {		/* trailers */
 		if (end_stream)
 			stream_close(&f->h2, sid, (int)dir);
 		return;
@@ -401,13 +393,14 @@ static void block_done(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		puts_(&y, "\r\n");
 	}
 	/* the final CRLF always fits: put() keeps room for it */
-	out->hdr[out->hdr_len++] = '\r';
-	out->hdr[out->hdr_len++] = '\n';
+	y.head[y.head_len++] = '\r';
+	y.head[y.head_len++] = '\n';
+	memcpy(out->hdr, y.head, y.head_len);
+	out->hdr_len = (uint16_t)y.head_len;
 	out->hdr_full = y.full;
 	if (y.full)
 		tlsi_eng_report(c, f, TLSI_EV_HTTP2_HDR_TOO_LONG, dir);
 
-	body_end(c, f, dir);
 	body = !end_stream;
 	if (y.kind == 2 && y.status_len == 3 && y.pseudo[y.status_s] == '1')
 		body = 0;	/* interim response: the final one follows */
@@ -439,7 +432,7 @@ static void frame_end(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		break;
 	case T_HEADERS:
 	case T_PUSH_PROMISE: {
-		uint8_t *p = hd->block;
+		uint8_t *p = f->dir[dir].http.hdr;
 		uint32_t len = hd->flen, off = 0, pad = 0;
 
 		/* strip the pad length, priority or promised stream, padding */
@@ -570,6 +563,14 @@ static void frame_begin(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			fail(c, f, dir, TLSI_EV_HTTP2_CONTINUATION);
 			return;
 		}
+		/* The block is assembled in the direction's head buffer: the
+		 * body in progress ends here (trailers follow all of their
+		 * stream's DATA; another stream's head replaces the buffer
+		 * anyway), and alerts meanwhile show no head. */
+		body_end(c, f, dir);
+		hd->head_sid = 0;
+		f->dir[dir].http.hdr_len = 0;
+		f->dir[dir].http.hdr_full = 0;
 		hd->block_type = type;
 		hd->block_flags = hd->flags;
 		hd->block_len = 0;
@@ -671,7 +672,7 @@ static void feed_dir(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		case F_BLOCK:
 			/* frame_begin() checked frame_start + flen fits */
 			take = TLSI_ENG_MIN(n - i, (size_t)(hd->flen - hd->fpos));
-			memcpy(hd->block + hd->frame_start + hd->fpos, p + i, take);
+			memcpy(f->dir[dir].http.hdr + hd->frame_start + hd->fpos, p + i, take);
 			hd->fpos += (uint32_t)take;
 			i += take;
 			if (hd->fpos == hd->flen)

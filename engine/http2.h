@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * HTTP/2 decoder state (http2.c), part of struct tlsi_eng_flow: the frame
- * parser of each direction with its HPACK table and the header block being
- * assembled, and the streams the connection has open. Fixed size, no
+ * parser of each direction with its HPACK table (the header block being
+ * assembled lives in the direction's HTTP head buffer), and the streams the
+ * connection has open. Fixed size, no
  * allocation; see Documentation/engine.md, "HTTP/2".
  */
 #ifndef TLSI_HTTP2_H
@@ -14,7 +15,9 @@
 #define TLSI_H2_PREFACE		"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define TLSI_H2_PREFACE_LEN	24
 #define TLSI_H2_BLOCK_MAX	8192	/* encoded header block: HEADERS or
-					 * PUSH_PROMISE and its CONTINUATIONs */
+					 * PUSH_PROMISE and its CONTINUATIONs,
+					 * assembled in the direction's HTTP
+					 * head buffer (TLSI_HTTP_HDR_MAX) */
 #define TLSI_H2_CONT_MAX	32	/* CONTINUATION frames per block */
 #define TLSI_H2_STREAMS		32	/* open streams tracked per connection */
 #define TLSI_H2_FRAME_DEFAULT	16384	/* SETTINGS_MAX_FRAME_SIZE initial */
@@ -40,14 +43,13 @@ struct tlsi_h2_dir {
 					 * the other side's SETTINGS */
 	uint32_t block_sid;		/* stream whose block awaits
 					 * CONTINUATION, 0: none */
-	uint32_t block_len;		/* bytes in block[] */
+	uint32_t block_len;		/* bytes of the block in http.hdr */
 	uint32_t frame_start;		/* where the current frame's payload
-					 * starts in block[] */
+					 * starts there */
 	uint32_t body_sid;		/* stream whose DATA the BODY stream
 					 * carries now, 0: none */
 	uint32_t head_sid;		/* stream of the head in http.hdr */
 	struct tlsi_hpack hpack;	/* decodes this direction's blocks */
-	uint8_t block[TLSI_H2_BLOCK_MAX];
 };
 
 struct tlsi_h2_stream {

@@ -5,7 +5,7 @@
  * engine with the namespace's live IPS rules (ips.c).
  *
  * Per session: struct tlsi_ips_session (the engine's flow state, about
- * 27 KB), allocated when the session starts if rules are loaded, else with
+ * 37 KB), allocated when the session starts if rules are loaded, else with
  * the first chunk seen while rules are loaded; a failed allocation leaves
  * the session uninspected (counted), never fails it. Sessions relayed
  * without decryption are not inspected (ciphertext). Per call: the image's

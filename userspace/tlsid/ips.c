@@ -21,7 +21,7 @@
  * generation changes), with its own engine scratch. The threshold table is
  * per image, under the engine's lock.
  *
- * Sessions: engine flow state (struct tlsid_ips_flow, about 27 KB) is
+ * Sessions: engine flow state (struct tlsid_ips_flow, about 37 KB) is
  * allocated when a session goes to the userspace relay with rules loaded,
  * else with its first chunk under rules. As in the kernel, a session is
  * inspected with the rules current at each chunk: when they changed, the
