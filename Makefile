@@ -78,6 +78,8 @@ userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) -lpthread
 
+# The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
+tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
 # The ClientHello test includes the parser's source.
 tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
 # The kTLS test includes the key derivation's source.
@@ -136,7 +138,7 @@ bench-tls: all
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
-FUZZ_TARGETS := rules image http clienthello dns regex
+FUZZ_TARGETS := rules image http clienthello dns regex http2
 FUZZ_TIME    ?= 20
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

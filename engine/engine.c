@@ -2,8 +2,9 @@
 /*
  * The filter engine's core: flows, stream inspection with a window and
  * pending rules, candidate collection from the automata, rule headers,
- * flowbits, thresholds and verdicts. The protocol decoders (http.c,
- * mail.c, dns.c) call back in here with the buffers they produce.
+ * flowbits, thresholds and verdicts. The protocol decoders (the table
+ * tlsi_eng_decoders[]: http2.c, http.c, mail.c, dns.c) call back in here
+ * with the buffers they produce.
  */
 #include "compat.h"
 #include "engine.h"
@@ -68,24 +69,43 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 		f->apps |= TLSI_APPS(app);
 }
 
-/* A flow last inspected with another image starts over (tuple and
- * recognised protocols survive, and so does the DNS decoder's place in
- * the framing: it owes nothing to the image, and a length-prefixed
- * stream cannot be picked up again in the middle). */
+/* A flow last inspected with another image starts over: tuple,
+ * recognised protocols and the chosen decoder survive, and so does the
+ * framing state (DNS lengths, HTTP/2 frames and HPACK tables at the end of
+ * the struct, and the HTTP heads where HTTP/2 assembles its header blocks):
+ * it owes nothing to the image, and a framed stream cannot be picked up
+ * again in the middle. Reset in place: the flow is too big for a kernel
+ * stack copy. */
 static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
-	struct tlsi_dns_req dns;
+	uint8_t decoder = f->decoder;
+	unsigned int d;
 
 	if (f->eng_id == e->id)
 		return;
 	memcpy(caddr, f->caddr, 16);
 	memcpy(saddr, f->saddr, 16);
-	memcpy(&dns, &f->dns, sizeof(dns));
-	tlsi_eng_flow_init(f, caddr, cport, saddr, sport);
+	memset(f, 0, __builtin_offsetof(struct tlsi_eng_flow, dir));
+	for (d = 0; d < TLSI_DIRS; d++) {
+		struct tlsi_eng_dir *dd = &f->dir[d];
+
+		if (decoder && tlsi_eng_decoders[decoder - 1].keeps_heads) {
+			memset(dd, 0, __builtin_offsetof(struct tlsi_eng_dir, http));
+			memset(&dd->mail, 0, sizeof(dd->mail));
+		} else {
+			memset(dd, 0, sizeof(*dd));
+		}
+	}
+	memcpy(f->caddr, caddr, 16);
+	memcpy(f->saddr, saddr, 16);
+	f->cport = cport;
+	f->sport = sport;
 	f->apps = apps;
-	memcpy(&f->dns, &dns, sizeof(dns));
+	f->decoder = decoder;
+	if (decoder)
+		f->detect = TLSI_DETECT_DONE;
 	f->eng_id = e->id;
 }
 
@@ -493,6 +513,78 @@ void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	s->ncand = 0;
 }
 
+/* ---- decoders ------------------------------------------------------------------ */
+
+/* SMTP is only believed after a 220 greeting (FTP greets with 220 too). */
+static int mail_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		       const uint8_t *p, size_t n)
+{
+	int m = tlsi_mail_detect(f, dir, p, n);
+
+	if (m > 0 && (f->apps & TLSI_APPS(TLSI_APP_SMTP)) &&
+	    f->detect != TLSI_DETECT_SAW_220) {
+		f->apps &= ~TLSI_APPS(TLSI_APP_SMTP);
+		m = 0;
+	}
+	if (m <= 0 && dir == TLSI_DIR_TO_CLIENT && n >= 3 && !memcmp(p, "220", 3))
+		f->detect = TLSI_DETECT_SAW_220;
+	return m;
+}
+
+static int http_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		       const uint8_t *p, size_t n)
+{
+	int h = tlsi_http_detect(dir, p, n);
+
+	if (h > 0)
+		f->apps |= TLSI_APPS(TLSI_APP_HTTP);
+	return h;
+}
+
+static int dns_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		      const uint8_t *p, size_t n)
+{
+	int d = tlsi_dns_detect(dir, p, n);
+
+	if (d > 0)
+		f->apps |= TLSI_APPS(TLSI_APP_DNS);
+	return d;
+}
+
+const struct tlsi_eng_decoder tlsi_eng_decoders[] = {
+	/* first: its preface would otherwise read as an unknown method */
+	{ .name = "http2", .keeps_heads = 1,
+	  .detect = tlsi_http2_detect, .feed = tlsi_http2_feed,
+	  .eof = tlsi_http2_eof, .views = tlsi_http2_views,
+	  .undecided = tlsi_http2_undecided },
+	{ .name = "http", .forced = TLSI_APPS(TLSI_APP_HTTP),
+	  .detect = http_detect, .feed = tlsi_http_feed, .eof = tlsi_http_eof,
+	  .views = tlsi_http_views },
+	{ .name = "mail", .forced = TLSI_APPS(TLSI_APP_SMTP) |
+	  TLSI_APPS(TLSI_APP_IMAP) | TLSI_APPS(TLSI_APP_POP3),
+	  .detect = mail_detect, .feed = tlsi_mail_feed },
+	{ .name = "dns", .forced = TLSI_APPS(TLSI_APP_DNS),
+	  .detect = dns_detect, .feed = tlsi_dns_feed },
+};
+const unsigned int tlsi_eng_ndecoders = TLSI_ENG_ARRAY_SIZE(tlsi_eng_decoders);
+
+/* The row a forced app (tlsi_eng_set_app()) names, or -1. */
+static int forced_row(const struct tlsi_eng_flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < tlsi_eng_ndecoders; i++)
+		if (tlsi_eng_decoders[i].forced & f->apps)
+			return (int)i;
+	return -1;
+}
+
+/* The flow's decoder: the one chosen, else none. */
+static const struct tlsi_eng_decoder *decoder_of(const struct tlsi_eng_flow *f)
+{
+	return f->decoder ? &tlsi_eng_decoders[f->decoder - 1] : NULL;
+}
+
 /* ---- streams -------------------------------------------------------------------- */
 
 void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
@@ -554,8 +646,10 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		cand_sort_clear_bits(s);
 		tlsi_eng_views_reset(s);
 		if (buf == TLSI_BUF_BODY) {
-			if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
-				tlsi_http_views(c, f, dir);
+			const struct tlsi_eng_decoder *dec = decoder_of(f);
+
+			if (dec && dec->views)
+				dec->views(c, f, dir);
 			tlsi_eng_raw_view(c, f, dir);
 		}
 		memcpy(s->stream, st->win, st->win_len);
@@ -635,52 +729,50 @@ void tlsi_eng_stream(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 
 /*
  * Protocol recognition from the first bytes of each direction, kept in
- * f->dbuf until decided. Returns how many earlier bytes of dir (before this
- * chunk) the decoder that was just chosen has not seen yet.
+ * f->dbuf until decided: each decoder of the table in turn. Returns how
+ * many earlier bytes of dir (before this chunk) the decoder that was just
+ * chosen has not seen yet.
  */
 static size_t detect(struct tlsi_eng_flow *f, unsigned int dir,
 		     const uint8_t *p, size_t n)
 {
 	size_t before = f->dlen[dir], take;
-	int h, m, d;
+	int maybe = 0, forced = forced_row(f);
+	unsigned int i;
 
-	if (f->apps & (TLSI_APPS(TLSI_APP_HTTP) | TLSI_APPS(TLSI_APP_SMTP) |
-		       TLSI_APPS(TLSI_APP_IMAP) | TLSI_APPS(TLSI_APP_POP3) |
-		       TLSI_APPS(TLSI_APP_DNS))) {
+	if (f->decoder) {
 		f->detect = TLSI_DETECT_DONE;
 		return 0;
 	}
 	take = TLSI_ENG_MIN(n, sizeof(f->dbuf[dir]) - before);
 	memcpy(f->dbuf[dir] + before, p, take);
 	f->dlen[dir] = (uint8_t)(before + take);
-	h = tlsi_http_detect(dir, f->dbuf[dir], f->dlen[dir]);
-	if (h > 0) {
-		f->apps |= TLSI_APPS(TLSI_APP_HTTP);
-		f->detect = TLSI_DETECT_DONE;
-		return before;
-	}
-	m = tlsi_mail_detect(f, dir, f->dbuf[dir], f->dlen[dir]);
-	if (m > 0) {
-		/* SMTP is only believed after a 220 greeting */
-		if ((f->apps & TLSI_APPS(TLSI_APP_SMTP)) && f->detect != TLSI_DETECT_SAW_220) {
-			f->apps &= ~TLSI_APPS(TLSI_APP_SMTP);
-			m = 0;
-		} else {
+	for (i = 0; i < tlsi_eng_ndecoders; i++) {
+		const struct tlsi_eng_decoder *dec = &tlsi_eng_decoders[i];
+		int r;
+
+		/* A forced app chooses its decoder, unless a decoder no app
+		 * forces (HTTP/2, known by its preface: h2c on a port said
+		 * to carry HTTP) recognises the stream first. */
+		if (forced >= 0 && (i == (unsigned int)forced || dec->forced)) {
+			if (maybe && f->dlen[dir] < sizeof(f->dbuf[dir]))
+				return 0;	/* that decoder is not sure yet */
+			i = (unsigned int)forced;
+			f->decoder = (uint8_t)(i + 1);
 			f->detect = TLSI_DETECT_DONE;
 			return before;
 		}
+		r = dec->detect(f, dir, f->dbuf[dir], f->dlen[dir]);
+		if (r > 0) {
+			f->decoder = (uint8_t)(i + 1);
+			f->detect = TLSI_DETECT_DONE;
+			return before;
+		}
+		maybe |= r < 0;
 	}
-	d = tlsi_dns_detect(dir, f->dbuf[dir], f->dlen[dir]);
-	if (d > 0) {
-		f->apps |= TLSI_APPS(TLSI_APP_DNS);
-		f->detect = TLSI_DETECT_DONE;
-		return before;
-	}
-	if (dir == TLSI_DIR_TO_CLIENT && f->dlen[dir] >= 3 && !memcmp(f->dbuf[dir], "220", 3)) {
-		f->detect = TLSI_DETECT_SAW_220;
+	if (f->detect == TLSI_DETECT_SAW_220 && dir == TLSI_DIR_TO_CLIENT)
 		return 0;
-	}
-	if ((h < 0 || m < 0 || d < 0) && f->dlen[dir] < sizeof(f->dbuf[dir]))
+	if (maybe && f->dlen[dir] < sizeof(f->dbuf[dir]))
 		return 0;	/* undecided: wait for more bytes */
 	if (dir == TLSI_DIR_TO_SERVER)
 		f->detect = TLSI_DETECT_DONE;	/* the client spoke: decided */
@@ -692,6 +784,7 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 				       const uint8_t *data, size_t len)
 {
 	const struct tlsi_eng_cfg *cfg = c->cfg;
+	const struct tlsi_eng_decoder *dec;
 	struct tlsi_eng_dir *d;
 	size_t n = len, early = 0;
 
@@ -714,22 +807,21 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 	d->chunk = (uint32_t)TLSI_ENG_MIN(len, (size_t)0xffffffffu);
 	if (f->detect != TLSI_DETECT_DONE)
 		early = detect(f, dir, data, n);
+	else if (!f->decoder && forced_row(f) >= 0)	/* declared late */
+		f->decoder = (uint8_t)(forced_row(f) + 1);
 
 	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, data, n, 0);
-	if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_HTTP))) {
+	dec = f->passed ? NULL : decoder_of(f);
+	if (dec) {
 		if (early)
-			tlsi_http_feed(c, f, dir, f->dbuf[dir], early);
-		tlsi_http_feed(c, f, dir, data, n);
-	} else if (!f->passed && (f->apps & (TLSI_APPS(TLSI_APP_SMTP) |
-					    TLSI_APPS(TLSI_APP_IMAP) |
-					    TLSI_APPS(TLSI_APP_POP3)))) {
-		if (early)
-			tlsi_mail_feed(c, f, dir, f->dbuf[dir], early);
-		tlsi_mail_feed(c, f, dir, data, n);
-	} else if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_DNS))) {
-		if (early)
-			tlsi_dns_feed(c, f, dir, f->dbuf[dir], early);
-		tlsi_dns_feed(c, f, dir, data, n);
+			dec->feed(c, f, dir, f->dbuf[dir], early);
+		dec->feed(c, f, dir, data, n);
+	} else if (!f->passed && f->detect != TLSI_DETECT_DONE) {
+		unsigned int i;
+
+		for (i = 0; i < tlsi_eng_ndecoders; i++)
+			if (tlsi_eng_decoders[i].undecided)
+				tlsi_eng_decoders[i].undecided(c, f, dir, data, n);
 	}
 	d->seen += n;
 	if (cfg && cfg->depth && d->seen >= cfg->depth)
@@ -740,6 +832,7 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 enum tlsi_eng_verdict tlsi_eng_eof(struct tlsi_eng_ctx *c,
 				   struct tlsi_eng_flow *f, unsigned int dir)
 {
+	const struct tlsi_eng_decoder *dec;
 	struct tlsi_eng_dir *d;
 
 	if (dir >= TLSI_DIRS)
@@ -750,8 +843,9 @@ enum tlsi_eng_verdict tlsi_eng_eof(struct tlsi_eng_ctx *c,
 		return (enum tlsi_eng_verdict)f->verdict;
 	d->chunk = 0;
 	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, NULL, 0, 1);
-	if (!f->passed && (f->apps & TLSI_APPS(TLSI_APP_HTTP)))
-		tlsi_http_eof(c, f, dir);
+	dec = f->passed ? NULL : decoder_of(f);
+	if (dec && dec->eof)
+		dec->eof(c, f, dir);
 	d->done = 1;
 	return (enum tlsi_eng_verdict)f->verdict;
 }

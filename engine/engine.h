@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The filter engine: rules from a validated image, matched against the two
- * directions of TCP streams, with HTTP/1.x, SMTP, IMAP, POP3 and DNS
- * (over TCP or TLS) decoding.
+ * directions of TCP streams, with HTTP/1.x, HTTP/2, SMTP, IMAP, POP3 and
+ * DNS (over TCP or TLS) decoding.
  *
  * Objects, all allocated by the caller (the engine never allocates):
  *
@@ -31,6 +31,7 @@
 #include "image.h"
 #include "mpm.h"
 #include "regex.h"
+#include "http2.h"
 
 /* ---- sizes (see Documentation/engine.md, "Memory") --------------------- */
 
@@ -73,6 +74,25 @@ enum tlsi_eng_event {
 	TLSI_EV_STEPS,			/* a rule hit TLSI_ENG_STEPS_MAX */
 	TLSI_EV_DNS_MALFORMED,		/* a DNS query that is not RFC 1035:
 					 * its direction is not decoded further */
+	/* HTTP/2 (http2.c). The first five end the flow's HTTP/2 decoding
+	 * (raw inspection goes on; cfg.http2_block makes them DROP). */
+	TLSI_EV_HTTP2_PREFACE,		/* the client's preface is not HTTP/2's */
+	TLSI_EV_HTTP2_FRAME,		/* oversized frame, bad length or
+					 * padding for its type, bad stream 0 */
+	TLSI_EV_HTTP2_HPACK,		/* index out of range, bad Huffman code,
+					 * truncated field, integer overflow */
+	TLSI_EV_HTTP2_TABLE_SIZE,	/* dynamic table size update above the
+					 * SETTINGS limit or TLSI_HPACK_TABLE_MAX,
+					 * or out of place */
+	TLSI_EV_HTTP2_CONTINUATION,	/* header block beyond TLSI_H2_BLOCK_MAX
+					 * or TLSI_H2_CONT_MAX frames, or broken
+					 * by another frame */
+	TLSI_EV_HTTP2_HEADER,		/* malformed field (CR, LF or NUL in it,
+					 * upper case name): sanitised */
+	TLSI_EV_HTTP2_HDR_TOO_LONG,	/* decoded head beyond TLSI_HTTP_HDR_MAX:
+					 * cut */
+	TLSI_EV_HTTP2_STREAMS,		/* more than TLSI_H2_STREAMS open
+					 * streams: the rest are not tracked */
 	TLSI_EV_MAX
 };
 
@@ -101,6 +121,8 @@ struct tlsi_eng_cfg {
 	void (*event)(void *arg, struct tlsi_eng_flow *f,
 		      enum tlsi_eng_event ev, uint8_t dir);
 	void *arg;
+	uint8_t http2_block;		/* an HTTP/2 anomaly that ends decoding
+					 * also makes the verdict DROP */
 };
 
 /* ---- the engine ------------------------------------------------------------ */
@@ -288,14 +310,23 @@ struct tlsi_eng_flow {
 	uint8_t detect;			/* TLSI_DETECT_* */
 	uint8_t headq_len;		/* requests awaiting a response */
 	uint8_t headq_pos;
-	uint8_t reserved;
+	uint8_t decoder;		/* row of tlsi_eng_decoders + 1, 0: none */
 	uint32_t headq;			/* bit per awaited response: HEAD */
 	uint8_t dlen[TLSI_DIRS];	/* first bytes kept for detection */
 	uint8_t dbuf[TLSI_DIRS][16];
 	uint8_t flowbits[TLSI_IMG_FLOWBITS_MAX / 8];
 	struct tlsi_eng_dir dir[TLSI_DIRS];
+	/* Framing state that owes nothing to the rules: kept when the flow
+	 * meets a new image (from here to the end of the struct). */
 	struct tlsi_dns_req dns;	/* the client's DNS queries */
+	struct tlsi_h2 h2;		/* HTTP/2 frames and HPACK tables */
 };
+
+/* Is f decoded as HTTP/2 (its alerts name app_proto "http2")? */
+static inline int tlsi_eng_is_http2(const struct tlsi_eng_flow *f)
+{
+	return f->h2.state == TLSI_H2_ON || f->h2.state == TLSI_H2_DEAD;
+}
 
 /* The per-connection memory, for documentation and tests. */
 #define TLSI_ENG_FLOW_SIZE	sizeof(struct tlsi_eng_flow)
@@ -386,6 +417,40 @@ void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 /* Clear every view to ABSENT. */
 void tlsi_eng_views_reset(struct tlsi_eng_scratch *s);
 
+/*
+ * The application decoders, in detection order. A decoder is one file and
+ * one row here (engine.c): detect() looks at the first bytes of a direction
+ * (f->dbuf, up to 16) and says 1 (this protocol: it sets the app bits of
+ * f->apps it stands for), 0 (not this) or -1 (not known yet); feed() gets
+ * each chunk of a direction once chosen; the rest are optional.
+ */
+struct tlsi_eng_decoder {
+	const char *name;
+	uint16_t forced;		/* TLSI_APPS() bits that choose this
+					 * decoder without detection
+					 * (tlsi_eng_set_app()) */
+	uint8_t keeps_heads;		/* its framing state includes
+					 * f->dir[].http (HTTP/2 assembles
+					 * header blocks there): kept across
+					 * rule reloads */
+	int (*detect)(struct tlsi_eng_flow *f, unsigned int dir,
+		      const uint8_t *p, size_t n);
+	void (*feed)(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, const uint8_t *p, size_t n);
+	/* the direction ended */
+	void (*eof)(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir);
+	/* header views of dir's current message, for body rules */
+	void (*views)(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		      unsigned int dir);
+	/* bytes of dir while no decoder is chosen yet */
+	void (*undecided)(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			  unsigned int dir, const uint8_t *p, size_t n);
+};
+
+extern const struct tlsi_eng_decoder tlsi_eng_decoders[];
+extern const unsigned int tlsi_eng_ndecoders;
+
 /* http.c */
 void tlsi_http_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		    unsigned int dir, const uint8_t *data, size_t len);
@@ -395,6 +460,27 @@ void tlsi_http_eof(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 void tlsi_http_views(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		     unsigned int dir);
 int tlsi_http_detect(unsigned int dir, const uint8_t *data, size_t len);
+/* For HTTP/2: the head already in f->dir[dir].http.hdr (rebuilt as
+ * HTTP/1 text) as one unit; body: a body follows (BODY stream data through
+ * tlsi_http_body(), ended by tlsi_http_body_end()). */
+void tlsi_http_head_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			 unsigned int dir, int body);
+void tlsi_http_body(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir, const uint8_t *data, size_t len);
+void tlsi_http_body_end(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			unsigned int dir);
+
+/* http2.c */
+int tlsi_http2_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		      const uint8_t *data, size_t len);
+void tlsi_http2_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		     unsigned int dir, const uint8_t *data, size_t len);
+void tlsi_http2_eof(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir);
+void tlsi_http2_views(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		      unsigned int dir);
+void tlsi_http2_undecided(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			  unsigned int dir, const uint8_t *data, size_t len);
 
 /* mail.c */
 void tlsi_mail_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,

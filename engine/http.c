@@ -987,3 +987,39 @@ void tlsi_http_eof(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	    hd->state == H_CHUNK_END || hd->state == H_TRAILER)
 		msg_end(c, f, dir);
 }
+
+/* ---- heads and bodies of another framing (HTTP/2, http2.c) ----------------- */
+
+void tlsi_http_head_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			 unsigned int dir, int body)
+{
+	struct tlsi_http_dir *hd = &f->dir[dir].http;
+	unsigned int ev;
+	struct head h;
+
+	parse_head(c, hd, dir, &h);
+	for (ev = 0; ev < TLSI_EV_MAX; ev++)
+		if (h.anomalies & (1u << ev))
+			tlsi_eng_report(c, f, (enum tlsi_eng_event)ev, dir);
+	hd->tx++;
+	hd->body_kind = body ? B_CLOSE : B_NONE;
+	hd->body_seen = 0;
+	body_reset(&f->dir[dir].body);
+	c->s->views[TLSI_BUF_BODY].state = body ? TLSI_VIEW_LATER : TLSI_VIEW_ABSENT;
+	tlsi_eng_raw_view(c, f, dir);
+	tlsi_eng_unit(c, f, dir, TLSI_BUF_HTTP_METHOD, TLSI_BUF_HTTP_SERVER);
+}
+
+void tlsi_http_body(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		    unsigned int dir, const uint8_t *data, size_t len)
+{
+	body_data(c, f, dir, data, len);
+}
+
+void tlsi_http_body_end(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			unsigned int dir)
+{
+	tlsi_eng_stream(c, f, dir, TLSI_BUF_BODY, NULL, 0, 1);
+	body_reset(&f->dir[dir].body);
+	f->dir[dir].http.body_seen = 0;
+}

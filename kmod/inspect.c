@@ -5,7 +5,7 @@
  * engine with the namespace's live IPS rules (ips.c).
  *
  * Per session: struct tlsi_ips_session (the engine's flow state, about
- * 27 KB), allocated when the session starts if rules are loaded, else with
+ * 37 KB), allocated when the session starts if rules are loaded, else with
  * the first chunk seen while rules are loaded; a failed allocation leaves
  * the session uninspected (counted), never fails it. Sessions relayed
  * without decryption are not inspected (ciphertext). Per call: the image's
@@ -76,6 +76,8 @@ u32 tlsi_ips_session_size(void)
 static const char *tlsi_ips_app_name(const struct tlsi_inspect_session *is,
 				     const struct tlsi_eng_flow *f)
 {
+	if (tlsi_eng_is_http2(f))
+		return "http2";
 	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
 		return "http";
 	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))
@@ -247,6 +249,9 @@ static void tlsi_ips_on_event(void *arg, struct tlsi_eng_flow *f,
 		break;
 	case TLSI_EV_DNS_MALFORMED:
 		tlsi_count(k->tn, TLSI_CNT_IPS_DNS_ANOMALIES);
+		break;
+	case TLSI_EV_HTTP2_PREFACE ... TLSI_EV_HTTP2_STREAMS:
+		tlsi_count(k->tn, TLSI_CNT_IPS_HTTP2_ANOMALIES);
 		break;
 	default:
 		tlsi_count(k->tn, TLSI_CNT_IPS_HTTP_ANOMALIES);

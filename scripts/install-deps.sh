@@ -14,6 +14,7 @@ PKGS=(
 	iproute2 curl openssl python3 kmod iputils-ping nftables cpio procps
 	libhyperscan-dev libpcre2-dev clang libclang-rt-dev
 	nginx sslsplit tcpdump
+	libnghttp2-dev nghttp2-client
 )
 
 missing=()

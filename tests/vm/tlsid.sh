@@ -1,9 +1,11 @@
 # Helpers for the VM tests that run tlsid (source after lib.sh and tlsi.sh).
 #
-#   tlsid_setup DIR      certificates (test CA, signing CA, site.test leaf)
+#   tlsid_setup DIR PORTS [OPTS]
+#                        certificates (test CA, signing CA, site.test leaf)
 #                        in DIR, files to serve in DIR/www, the appliance's
-#                        address, and an SSL proxy "web" (PORTS, logging)
-#                        with policy "outbound" on profile p1
+#                        address, and an SSL proxy "web" (PORTS, logging,
+#                        OPTS such as reset) with policy "outbound" on
+#                        profile p1
 #   start_tlsid ARGS     tlsid with the signing CA; waits until diverting
 #   last_log             the inspection log's last session as key=value lines
 #   log_has KEY=VALUE    ... or fail
@@ -29,7 +31,7 @@ tlsid_setup() {
 	tlsi_basic
 	add_addr a br0 10.9.0.254/24
 	in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
-	ctl_ok ssl-proxy add web ports "$2" logging
+	ctl_ok ssl-proxy add web ports "$2" "${@:3}" logging
 	ctl_ok ssl-policy add outbound profile p1 proxy web
 	ctl_ok config set ssl-client on
 }

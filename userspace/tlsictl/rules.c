@@ -554,7 +554,7 @@ static void eve_alert(void *arg, struct tlsi_eng_flow *f, const struct tlsi_eng_
 	if (f->apps & TLSI_APPS(TLSI_APP_HTTP)) {
 		const struct tlsi_http_dir *rq = &f->dir[TLSI_DIR_TO_SERVER].http;
 
-		e.app_proto = "http";
+		e.app_proto = tlsi_eng_is_http2(f) ? "http2" : "http";
 		tlsi_http_meta_request(rq->hdr, rq->hdr_len, &m);
 		if (!ts)
 			m.status = tlsi_http_meta_status(f->dir[TLSI_DIR_TO_CLIENT].http.hdr,

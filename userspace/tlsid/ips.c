@@ -21,7 +21,7 @@
  * generation changes), with its own engine scratch. The threshold table is
  * per image, under the engine's lock.
  *
- * Sessions: engine flow state (struct tlsid_ips_flow, about 27 KB) is
+ * Sessions: engine flow state (struct tlsid_ips_flow, about 37 KB) is
  * allocated when a session goes to the userspace relay with rules loaded,
  * else with its first chunk under rules. As in the kernel, a session is
  * inspected with the rules current at each chunk: when they changed, the
@@ -607,6 +607,8 @@ void tlsid_ips_start(struct tlsid_session *s)
 
 static const char *app_name(const struct tlsi_eng_flow *f)
 {
+	if (tlsi_eng_is_http2(f))
+		return "http2";
 	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
 		return "http";
 	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))

@@ -789,7 +789,9 @@ enum tlsi_trace_dump_flags {
 	X(IPS_TRACE_CAPPED,	"ips_trace_flows_capped")		\
 	X(IPS_TRACE_FAILED_NOMEM, "ips_trace_failed_no_memory")	\
 	/* the filter engine's DNS decoder */				\
-	X(IPS_DNS_ANOMALIES,	"ips_dns_anomalies")
+	X(IPS_DNS_ANOMALIES,	"ips_dns_anomalies")			\
+	/* the filter engine's HTTP/2 decoder */			\
+	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
