@@ -44,7 +44,7 @@ die() {
 	exit 2
 }
 
-KVER='' MODULE='' TIMEOUT=300 MODE=tests BENCH='' VERBOSE=0 UNLOAD_CHECK=1
+KVER='' MODULE='' TIMEOUT=600 MODE=tests BENCH='' VERBOSE=0 UNLOAD_CHECK=1
 TESTS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
