@@ -434,11 +434,10 @@ static void call_after(struct tlsi_drv_call *c)
 static void trace_begin(struct tlsi_drv_call *c, unsigned int dir, const uint8_t *data,
 			size_t len)
 {
-	if (!c->trace || c->df->traced)
+	if (!c->trace || c->df->traced || !c->ops->trace_start(c, c->trace_sid, dir, len))
 		return;
 	c->df->traced = 1;
 	c->df->trace_sid = c->trace_sid;
-	c->ops->trace_start(c, c->trace_sid);
 	if (len && c->ops->trace_data)
 		c->ops->trace_data(c, dir, data, len);
 }

@@ -208,10 +208,13 @@ struct tlsi_drv_ops {
 	 * negative. NULL: the host never quarantines. */
 	int (*quarantine)(struct tlsi_drv_call *c, uint32_t seconds, const char *reason);
 	/* Start recording the flow (a rule with tlsi_trace, or any alert
-	 * under trace_alerts); then each chunk of both directions comes to
+	 * under trace_alerts), from the chunk of len bytes of direction dir
+	 * on (len 0: no chunk in this call); false: not recorded (the host
+	 * has nowhere to). Then each chunk of both directions comes to
 	 * trace_data(), the one that fired the rule first; trace_end() when
 	 * the session ends. NULL: the host does not trace. */
-	void (*trace_start)(struct tlsi_drv_call *c, uint32_t sid);
+	bool (*trace_start)(struct tlsi_drv_call *c, uint32_t sid, unsigned int dir,
+			    size_t len);
 	void (*trace_data)(struct tlsi_drv_call *c, unsigned int dir, const uint8_t *data,
 			   size_t len);
 	void (*trace_end)(struct tlsi_drv_call *c);

@@ -167,11 +167,13 @@ static enum tlsi_dir tlsi_ips_relay_dir(unsigned int dir)
 	return dir == TLSI_DIR_TO_SERVER ? TLSI_DIR_C2S : TLSI_DIR_S2C;
 }
 
-static void tlsi_ips_on_trace_start(struct tlsi_drv_call *c, u32 sid)
+static bool tlsi_ips_on_trace_start(struct tlsi_drv_call *c, u32 sid, unsigned int dir,
+				    size_t len)
 {
 	struct tlsi_ips_call *k = tlsi_ips_call_of(c);
 
 	tlsi_trace_start(k->is, &k->ss->trace, k->ss->d.flow_id, sid);
+	return true;
 }
 
 static void tlsi_ips_on_trace_data(struct tlsi_drv_call *c, unsigned int dir,
