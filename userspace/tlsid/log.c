@@ -272,6 +272,7 @@ void tlsid_stats_dump(void)
 	json_u64(&j, "sessions_active", (uint64_t)atomic_load(&tlsid_sessions_active));
 	for (i = 0; i < __TLSID_C_MAX; i++)
 		json_u64(&j, counter_names[i], atomic_load(&tlsid_counters[i]));
+	tlsid_ips_rule_counters(&j);
 	json_end_object(&j);
 	if (fclose(f) == 0 && line && len) {
 		write_line(line, len);
