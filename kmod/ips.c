@@ -19,7 +19,6 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
-#include <linux/log2.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 
@@ -37,8 +36,9 @@ static_assert((int)TLSI_IPS_DIR_TO_SERVER == TLSI_DIR_TO_SERVER &&
 static_assert(TLSI_RULES_IMAGE_MAX == TLSI_IMG_SIZE_MAX);
 static_assert(TLSI_RULES_VAR_ITEMS_MAX * sizeof(struct tlsi_img_addr) <= U16_MAX - NLA_HDRLEN);
 
-#define TLSI_IPS_THRESH_MIN	1024
-#define TLSI_IPS_THRESH_MAX	65536
+/* The session driver's bounds are the uapi's. */
+static_assert(TLSI_DRV_REASON_MAX == TLSI_REASON_MAX);
+static_assert(TLSI_DRV_QUARANTINE_MAX == TLSI_TIMEOUT_MAX);
 
 struct tlsi_ips_net *tlsi_ips_pernet(struct tlsi_net *tn)
 {
@@ -63,12 +63,7 @@ static void tlsi_ips_image_free(struct tlsi_ips_image *im)
 		}
 		kvfree(im->scratch);
 	}
-	kvfree(im->thresh);
-	kvfree(im->quarantine);
-	kvfree(im->trace);
-	kvfree(im->drops);
-	kvfree(im->alerts);
-	kvfree(im->hits);
+	tlsi_drv_image_free(&im->d, &tlsi_ips_drv_ops);
 	kvfree(im->img);
 	kfree(im);
 }
@@ -80,17 +75,10 @@ static void tlsi_ips_image_free(struct tlsi_ips_image *im)
 void tlsi_ips_reset_hits(struct tlsi_net *tn)
 {
 	struct tlsi_ips_image *im = tlsi_ips_get(tlsi_ips_pernet(tn));
-	u32 i;
 
 	if (!im)
 		return;
-	for (i = 0; i < im->eng.nrules; i++) {
-		WRITE_ONCE(im->hits[i], 0);
-		WRITE_ONCE(im->alerts[i], 0);
-		WRITE_ONCE(im->drops[i], 0);
-		if (!(i % 4096))
-			cond_resched();
-	}
+	tlsi_drv_image_reset_counters(&im->d, &tlsi_ips_drv_ops);
 	tlsi_ips_put(im);
 }
 
@@ -125,7 +113,6 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 						 size_t errlen)
 {
 	struct tlsi_ips_image *im;
-	u32 i, nthresh = 0, nquar = 0, ntrace = 0;
 	int cpu;
 
 	im = kzalloc(sizeof(*im), GFP_KERNEL_ACCOUNT);
@@ -135,69 +122,13 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 		return NULL;
 	}
 	im->img = img;
-	if (tlsi_eng_init(&im->eng, img, len, err, errlen))
+	/* validation, per-rule counters, metadata tables, thresholds */
+	if (tlsi_drv_image_init(&im->d, &tlsi_ips_drv_ops, img, len, err, errlen))
 		goto fail;
-	im->memory = sizeof(*im) + len;
-	snprintf(err, errlen, "out of memory for %u rules", im->eng.nrules);
-	im->hits = kvcalloc(max(im->eng.nrules, 1U), sizeof(u64), GFP_KERNEL_ACCOUNT);
-	im->alerts = kvcalloc(max(im->eng.nrules, 1U), sizeof(u64), GFP_KERNEL_ACCOUNT);
-	im->drops = kvcalloc(max(im->eng.nrules, 1U), sizeof(u64), GFP_KERNEL_ACCOUNT);
-	if (!im->hits || !im->alerts || !im->drops)
-		goto fail;
-	im->memory += 3 * (u64)im->eng.nrules * sizeof(u64);
-	im->eng.hits = im->hits;
+	im->memory = sizeof(*im) + len + im->d.memory;
 
-	for (i = 0; i < im->eng.nrules; i++) {
-		const struct tlsi_img_rule *r = &im->eng.rules[i];
-		const char *m;
-		u32 mlen;
-
-		if (r->thresh_type != TLSI_THRESH_NONE)
-			nthresh++;
-		mlen = tlsi_ips_str(im, &r->meta, &m, U32_MAX);
-		if (mlen && tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX))
-			nquar++;
-		if (mlen && tlsi_img_meta_trace(m, mlen))
-			ntrace++;
-		if (!(i & 4095))
-			cond_resched();
-	}
-	if (nquar) {
-		im->quarantine = kvcalloc(im->eng.nrules, sizeof(u32), GFP_KERNEL_ACCOUNT);
-		if (!im->quarantine)
-			goto fail;
-		im->memory += (u64)im->eng.nrules * sizeof(u32);
-		for (i = 0; i < im->eng.nrules; i++) {
-			const char *m;
-			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
-
-			im->quarantine[i] = mlen ? tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX) : 0;
-		}
-	}
-	if (ntrace) {
-		im->trace = kvcalloc(im->eng.nrules, sizeof(u8), GFP_KERNEL_ACCOUNT);
-		if (!im->trace)
-			goto fail;
-		im->memory += im->eng.nrules;
-		for (i = 0; i < im->eng.nrules; i++) {
-			const char *m;
-			u32 mlen = tlsi_ips_str(im, &im->eng.rules[i].meta, &m, U32_MAX);
-
-			im->trace[i] = mlen ? tlsi_img_meta_trace(m, mlen) : 0;
-		}
-	}
-	if (nthresh) {
-		nthresh = clamp_t(u32, roundup_pow_of_two(4 * nthresh), TLSI_IPS_THRESH_MIN,
-				  TLSI_IPS_THRESH_MAX);
-		im->thresh = kvcalloc(nthresh, sizeof(*im->thresh), GFP_KERNEL_ACCOUNT);
-		if (!im->thresh)
-			goto fail;
-		im->eng.thresh = im->thresh;
-		im->eng.nthresh = nthresh;
-		im->memory += (u64)nthresh * sizeof(*im->thresh);
-	}
-
-	im->scratch_size = tlsi_eng_scratch_size(&im->eng);
+	snprintf(err, errlen, "out of memory for %u rules", im->d.eng.nrules);
+	im->scratch_size = tlsi_eng_scratch_size(&im->d.eng);
 	im->scratch = kvcalloc(nr_cpu_ids, sizeof(*im->scratch), GFP_KERNEL_ACCOUNT);
 	if (!im->scratch)
 		goto fail;
@@ -352,9 +283,9 @@ static int tlsi_rules_reply(struct genl_info *info, struct sk_buff *msg, u8 cmd,
 {
 	void *hdr = genlmsg_put_reply(msg, info, &tlsi_genl_family, 0, cmd);
 
-	if (!hdr || nla_put_u32(msg, TLSI_A_COUNT, im->eng.nrules) ||
-	    nla_put_u32(msg, TLSI_A_RULES_SIZE, im->eng.len) ||
-	    nla_put_u32(msg, TLSI_A_RULES_BUILD_ID, le32v(im->eng.hdr->build_id))) {
+	if (!hdr || nla_put_u32(msg, TLSI_A_COUNT, im->d.eng.nrules) ||
+	    nla_put_u32(msg, TLSI_A_RULES_SIZE, im->d.eng.len) ||
+	    nla_put_u32(msg, TLSI_A_RULES_BUILD_ID, le32v(im->d.eng.hdr->build_id))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -418,7 +349,7 @@ int tlsi_rules_commit(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&in->lock);
 	tlsi_count(tn, TLSI_CNT_IPS_LOADS);
 	pr_info("tlsi: %u IPS rules loaded (image %zu bytes, build id 0x%08x)\n",
-		im->eng.nrules, len, le32v(im->eng.hdr->build_id));
+		im->d.eng.nrules, len, le32v(im->d.eng.hdr->build_id));
 	/* The rules are live: a lost reply does not make this a failure. */
 	tlsi_rules_reply(info, msg, TLSI_CMD_RULES_COMMIT, im);
 	tlsi_ips_put(im);
@@ -486,10 +417,10 @@ int tlsi_rules_get(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, TLSI_A_IPS_SESSIONS, atomic_read(&in->sessions)) ||
 	    nla_put_u32(msg, TLSI_A_IPS_SESSION_BYTES, tlsi_ips_session_size()))
 		goto full;
-	if (im && (nla_put_u32(msg, TLSI_A_COUNT, im->eng.nrules) ||
-		   nla_put_u32(msg, TLSI_A_RULES_SIZE, im->eng.len) ||
-		   nla_put_u32(msg, TLSI_A_RULES_BUILD_ID, le32v(im->eng.hdr->build_id)) ||
-		   nla_put_u32(msg, TLSI_A_RULES_IMG_FLAGS, le32v(im->eng.hdr->flags)) ||
+	if (im && (nla_put_u32(msg, TLSI_A_COUNT, im->d.eng.nrules) ||
+		   nla_put_u32(msg, TLSI_A_RULES_SIZE, im->d.eng.len) ||
+		   nla_put_u32(msg, TLSI_A_RULES_BUILD_ID, le32v(im->d.eng.hdr->build_id)) ||
+		   nla_put_u32(msg, TLSI_A_RULES_IMG_FLAGS, le32v(im->d.eng.hdr->flags)) ||
 		   nla_put_u64_64bit(msg, TLSI_A_RULES_LOADED, im->loaded, TLSI_A_PAD) ||
 		   nla_put_u32(msg, TLSI_A_VARS_CHANGED, im->vars_changed) ||
 		   nla_put_u32(msg, TLSI_A_IPS_SCRATCH_BYTES, im->scratch_size) ||
@@ -543,7 +474,7 @@ int tlsi_rules_dump_done(struct netlink_callback *cb)
 static int tlsi_rules_fill(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct tlsi_ips_image *im, u32 i)
 {
-	const struct tlsi_img_rule *r = &im->eng.rules[i];
+	const struct tlsi_img_rule *r = &im->d.eng.rules[i];
 	const char *s;
 	u32 n;
 	void *hdr;
@@ -557,9 +488,9 @@ static int tlsi_rules_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TLSI_A_REV, le32v(r->rev)) ||
 	    nla_put_u8(skb, TLSI_A_IPS_ACTION, r->action) ||
 	    nla_put_u8(skb, TLSI_A_PRIORITY, r->priority) ||
-	    nla_put_u64_64bit(skb, TLSI_A_HITS, READ_ONCE(im->hits[i]), TLSI_A_PAD) ||
-	    nla_put_u64_64bit(skb, TLSI_A_ALERTS, READ_ONCE(im->alerts[i]), TLSI_A_PAD) ||
-	    nla_put_u64_64bit(skb, TLSI_A_DROPS, READ_ONCE(im->drops[i]), TLSI_A_PAD))
+	    nla_put_u64_64bit(skb, TLSI_A_HITS, READ_ONCE(im->d.hits[i]), TLSI_A_PAD) ||
+	    nla_put_u64_64bit(skb, TLSI_A_ALERTS, READ_ONCE(im->d.alerts[i]), TLSI_A_PAD) ||
+	    nla_put_u64_64bit(skb, TLSI_A_DROPS, READ_ONCE(im->d.drops[i]), TLSI_A_PAD))
 		goto cancel;
 	n = tlsi_ips_str(im, &r->msg, &s, TLSI_IPS_MSG_MAX);
 	if (tlsi_ips_put_str(skb, TLSI_A_MSG, s, n))
@@ -579,12 +510,12 @@ int tlsi_rules_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	const struct tlsi_ips_image *im = (const struct tlsi_ips_image *)cb->args[0];
 	u32 i = cb->args[1];
 
-	for (; im && i < im->eng.nrules; i++) {
-		const struct tlsi_img_rule *r = &im->eng.rules[i];
+	for (; im && i < im->d.eng.nrules; i++) {
+		const struct tlsi_img_rule *r = &im->d.eng.rules[i];
 
 		if (cb->args[2] && le32v(r->sid) != cb->args[2] - 1)
 			continue;
-		if ((cb->args[3] & TLSI_RULES_F_HIT) && !READ_ONCE(im->hits[i]))
+		if ((cb->args[3] & TLSI_RULES_F_HIT) && !READ_ONCE(im->d.hits[i]))
 			continue;
 		if (tlsi_rules_fill(skb, cb, im, i))
 			break;
@@ -606,17 +537,17 @@ int tlsi_rules_var_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	u32 i = cb->args[1];
 
 	for (; i < nvars; i++) {
-		const struct tlsi_img_var *v = &im->eng.vars[i];
+		const struct tlsi_img_var *v = &im->d.eng.vars[i];
 		u32 first = le32v(v->first), count = le32v(v->count), n, esz;
 		const void *items;
 		const char *name;
 		void *hdr;
 
 		if (v->kind == TLSI_VAR_ADDR) {
-			items = &im->eng.addrs[first];
+			items = &im->d.eng.addrs[first];
 			esz = sizeof(struct tlsi_img_addr);
 		} else {
-			items = &im->eng.ports[first];
+			items = &im->d.eng.ports[first];
 			esz = sizeof(struct tlsi_img_port);
 		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -648,7 +579,7 @@ static int tlsi_ips_var_find(const struct tlsi_ips_image *im, const char *name)
 
 	for (i = 0; i < nvars; i++) {
 		const char *s;
-		u32 len = tlsi_ips_str(im, &im->eng.vars[i].name, &s, U32_MAX);
+		u32 len = tlsi_ips_str(im, &im->d.eng.vars[i].name, &s, U32_MAX);
 
 		if (len == nlen && !memcmp(s, name, len))
 			return i;
@@ -701,7 +632,7 @@ static void *tlsi_ips_image_with_vars(const struct tlsi_ips_image *im,
 				      struct tlsi_img_var_update *u, unsigned int nu,
 				      size_t *newlen, char *err, size_t errlen)
 {
-	u64 len = tlsi_img_with_vars_size(im->img, im->eng.len, u, nu, err, errlen);
+	u64 len = tlsi_img_with_vars_size(im->img, im->d.eng.len, u, nu, err, errlen);
 	u8 *buf;
 
 	if (!len)
@@ -783,10 +714,10 @@ int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 			}
 		}
 		vkind = nla_get_u8(tb[TLSI_A_VAR_KIND]);
-		if (vkind != old->eng.vars[idx].kind) {
+		if (vkind != old->d.eng.vars[idx].kind) {
 			tlsi_extack_fmt(info->extack, tb[TLSI_A_VAR_KIND],
 					"variable %s holds %s, not %s", name,
-					old->eng.vars[idx].kind == TLSI_VAR_ADDR ? "addresses" : "ports",
+					old->d.eng.vars[idx].kind == TLSI_VAR_ADDR ? "addresses" : "ports",
 					vkind == TLSI_VAR_ADDR ? "addresses" : "ports");
 			rc = -EINVAL;
 			goto out;
@@ -828,11 +759,7 @@ int tlsi_rules_var_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	/* The same rules: their counters carry over. */
-	for (j = 0; j < im->eng.nrules; j++) {
-		im->hits[j] = READ_ONCE(old->hits[j]);
-		im->alerts[j] = READ_ONCE(old->alerts[j]);
-		im->drops[j] = READ_ONCE(old->drops[j]);
-	}
+	tlsi_drv_image_copy_counters(&im->d, &old->d, &tlsi_ips_drv_ops);
 	im->loaded = old->loaded;
 	im->vars_changed = old->vars_changed + nu;
 	tlsi_ips_publish(in, im);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The filter engine in tlsi.ko: loaded rule images (ips.c) and their use
- * on relayed sessions (inspect.c). Internal to those two files; the rest of
- * the module sees the declarations in tlsi.h.
+ * on relayed sessions (inspect.c, a host of the engine's session driver,
+ * engine/driver.h). Internal to those files and trace.c; the rest of the
+ * module sees the declarations in tlsi.h.
  *
  * Lifetime: a namespace has at most one live image (tlsi_ips_net.cur, RCU).
  * Readers take a reference (tlsi_ips_get) for one inspection call at a time;
@@ -19,7 +20,7 @@
 #include <linux/refcount.h>
 
 #include "tlsi.h"
-#include "../engine/engine.h"
+#include "../engine/driver.h"
 
 /* Working memory of one inspection call, one per possible CPU; the caller
  * takes the slot of the CPU it runs on and holds its mutex for one call
@@ -31,17 +32,9 @@ struct tlsi_ips_scratch {
 
 struct tlsi_ips_image {
 	refcount_t ref;
-	struct tlsi_eng eng;
-	void *img;			/* kvmalloc, eng.len bytes */
-	u64 *hits;			/* per rule: matches (eng.hits) */
-	u64 *alerts;			/* per rule: alerts reported */
-	u64 *drops;			/* per rule: alerts of drop/reject rules */
-	u32 *quarantine;		/* per rule: metadata tlsi_quarantine
-					 * seconds (U32_MAX: the global
-					 * timeout), 0 none; NULL: no rule has it */
-	u8 *trace;			/* per rule: metadata tlsi_trace (1);
-					 * NULL: no rule has it */
-	struct tlsi_eng_thresh *thresh;
+	struct tlsi_drv_image d;	/* the engine, per-rule counters and
+					 * metadata, thresholds (engine/driver.h) */
+	void *img;			/* kvmalloc, d.eng.len bytes */
 	struct tlsi_ips_scratch *scratch;	/* [nr_cpu_ids] */
 	size_t scratch_size;
 	u64 memory;			/* bytes allocated for this image */
@@ -116,6 +109,9 @@ int tlsi_ips_put_str(struct sk_buff *skb, int type, const char *p, u32 len);
 
 /* inspect.c */
 u32 tlsi_ips_session_size(void);
+/* The kernel's host operations of the session driver (their allocation
+ * part is what ips.c uses for images). */
+extern const struct tlsi_drv_ops tlsi_ips_drv_ops;
 
 /* trace.c */
 
@@ -148,7 +144,7 @@ static inline u32 tlsi_ips_str(const struct tlsi_ips_image *im,
 {
 	u32 len;
 
-	*p = tlsi_eng_str(&im->eng, s, &len);
+	*p = tlsi_eng_str(&im->d.eng, s, &len);
 	return min(len, max);
 }
 

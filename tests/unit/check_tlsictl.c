@@ -374,6 +374,69 @@ START_TEST(test_rep_file_errors)
 }
 END_TEST
 
+/* ---- rules test: the engine's session driver on a conversation ------------ */
+
+static void write_file(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_rules_test)
+{
+	char dir[] = "/tmp/check_tlsictl.XXXXXX", rules[96], img[96], c[96], s[96];
+	const char *raw, *uri;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(rules, sizeof(rules), "%s/t.rules", dir);
+	snprintf(img, sizeof(img), "%s/t.img", dir);
+	snprintf(c, sizeof(c), "%s/client", dir);
+	snprintf(s, sizeof(s), "%s/server", dir);
+	write_file(rules,
+		   "alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/evil\"; sid:1;)\n"
+		   "alert tcp any any -> any any (msg:\"raw\"; content:\"attack\"; sid:2;)\n"
+		   "alert http any any -> any any (msg:\"status\"; http.stat_code; content:\"404\"; sid:3;)\n");
+	ck_assert_int_eq(RUN("rules", "compile", rules, "-o", img), 0);
+	write_file(c, "GET /evil?attack HTTP/1.1\r\nHost: a.test\r\n\r\n");
+	write_file(s, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(RUN("rules", "test", img, c, s), 0);
+	ERR_HAS("3 alerts, verdict continue");
+	/* the raw-stream alert after the decoded one, with the request's URL */
+	uri = strstr(r.out, "\"signature_id\":1,");
+	raw = strstr(r.out, "\"signature_id\":2,");
+	ck_assert_msg(uri && raw && uri < raw, "alerts: %s", r.out);
+	ck_assert_msg(strstr(raw, "\"url\":\"/evil?attack\""), "alerts: %s", r.out);
+	ck_assert_msg(strstr(r.out, "\"status\":404"), "alerts: %s", r.out);
+	ck_assert_msg(strstr(r.out, "\"app_proto\":\"http\""), "alerts: %s", r.out);
+
+	/* a drop: what the relay would do, nothing after the block */
+	write_file(rules,
+		   "drop tcp any any -> any any (msg:\"raw drop\"; content:\"attack\"; sid:2;)\n"
+		   "alert http any any -> any any (msg:\"status\"; http.stat_code; content:\"404\"; sid:3;)\n");
+	ck_assert_int_eq(RUN("rules", "compile", rules, "-o", img), 0);
+	ck_assert_int_eq(RUN("rules", "test", img, c, s), 0);
+	ERR_HAS("1 alert, verdict drop");
+	ck_assert_msg(strstr(r.out, "\"action\":\"blocked\""), "alerts: %s", r.out);
+	ck_assert_ptr_null(strstr(r.out, "\"signature_id\":3,"));
+
+	/* an image that is not one */
+	write_file(img, "not an image at all, just text padding it out....");
+	ck_assert_int_eq(RUN("rules", "test", img, c), 1);
+	ERR_HAS("image refused");
+	ck_assert_str_eq(r.out, "");
+	ck_assert_int_eq(RUN("rules", "test", img, "/nonexistent/client"), 1);
+
+	unlink(rules);
+	unlink(img);
+	unlink(c);
+	unlink(s);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- without the module ---------------------------------------------- */
 
 #define NOT_LOADED "tlsi module not loaded (generic netlink family tlsi not found)"
@@ -419,6 +482,7 @@ static Suite *tlsictl_suite(void)
 	tcase_add_loop_test(tc, test_object_help, 0, sizeof(objects) / sizeof(objects[0]));
 	tcase_add_test(tc, test_global_help);
 	tcase_add_test(tc, test_rep_file_errors);
+	tcase_add_test(tc, test_rules_test);
 	tcase_add_test(tc, test_module_not_loaded);
 	suite_add_tcase(s, tc);
 	return s;

@@ -7,7 +7,9 @@
 # the rule, with ssl_inspected true and app_proto dns. A benign name
 # resolves; an alert-only dns.query rule reports and lets the answer
 # through. The same block on tlsid's userspace relay (a DoT server that
-# only speaks a CBC suite, which kTLS cannot carry).
+# only speaks a CBC suite, which kTLS cannot carry), where tlsid counts the
+# malformed query and the rule's hits, alerts and drops as the kernel does
+# (its stats line on SIGUSR1).
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
 #     dot.py query                                   :853 dot.py server (TLS 1.3)
@@ -46,6 +48,7 @@ ctl_ok config set ssl-client on
 export TLSI_RULES_IMAGE=$W/rules.img
 spawn a "$TLSID" -v --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
 	--trust "$W/testca.crt" --eve "$W/tlsid-eve.json" >>"$W/tlsid.log" 2>&1
+TLSID_PID=$!
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 wait_port a 15443
@@ -139,3 +142,27 @@ eve $SID "$W/tlsid-eve.json" | grep -qxF "alert.action=blocked" || fail "tlsid E
 eve $SID "$W/tlsid-eve.json" | grep -qxF "app_proto=dns" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
 eve $SID "$W/tlsid-eve.json" | grep -qxF "ssl_inspected=True" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
 pass "userspace relay (CBC): query for $BAD reset, tlsid's EVE record names $SID"
+
+# ---- tlsid counts as the kernel does (the engine's session driver) -------------
+# the malformed query on the userspace relay; then SIGUSR1: the stats line
+# has the engine event counter and the per-rule counters of the drop rule
+dot_q "www.$(printf 'a%.0s' $(seq 70)).example.org" 8853 >/dev/null 2>&1 || true
+_nstats() { grep -c 'tlsid: stats {' "$W/tlsid.log" || true; }
+n0=$(_nstats)
+kill -USR1 "$TLSID_PID"
+_new_stats() { [ "$(_nstats)" -gt "$n0" ]; }
+wait_until 10 _new_stats || fail "no stats line after SIGUSR1: $(tail -3 "$W/tlsid.log")"
+stats=$(python3 -c '
+import json, sys
+l = [x for x in open(sys.argv[1]) if "tlsid: stats {" in x][-1]
+s = json.loads(l[l.index("{"):])
+print("ips_dns_anomalies=%d" % s["ips_dns_anomalies"])
+print("ips_http_anomalies=%d" % s["ips_http_anomalies"])
+for r in s.get("ips_rules", []):
+    if r["sid"] == int(sys.argv[2]):
+        print("rule alerts=%d drops=%d hit=%s" % (r["alerts"], r["drops"], r["hits"] >= 1))
+' "$W/tlsid.log" "$SID")
+echo "$stats" | grep -qx "ips_dns_anomalies=1" || fail "tlsid did not count the malformed query: $stats"
+echo "$stats" | grep -qx "ips_http_anomalies=0" || fail "tlsid: $stats"
+echo "$stats" | grep -qx "rule alerts=1 drops=1 hit=True" || fail "tlsid's per-rule counters of $SID: $stats"
+pass "tlsid counts the malformed DoT query (ips_dns_anomalies) and sid $SID's hits, alerts and drops"

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The filter engine on the sessions tlsid relays itself (suites kTLS
- * cannot carry): the same rules and the same behaviour as tlsi.ko's
- * inspection of the sessions it relays (kmod/inspect.c).
+ * cannot carry): the same rules and, through the engine's session driver
+ * (engine/driver.h) that tlsi.ko's relay uses too, the same behaviour.
+ * This file is the driver's userspace host: the published image, EVE
+ * records for alerts, quarantine over netlink, the trace file, counters.
  *
  * The rules: `tlsictl rules load' publishes the image the kernel accepted
  * to a file (--rules-image, default /run/tlsi/rules.img; rules_image.h).
@@ -19,15 +21,20 @@
  * counted: the current pointer holds one reference, and each worker holds
  * one on the image it last used (thread-local, refreshed when the
  * generation changes), with its own engine scratch. The threshold table is
- * per image, under the engine's lock.
+ * per image, under the engine's lock, and so are the per-rule counters
+ * (hits, alerts, drops: in the stats line, carried over when a `rules var'
+ * rewrite keeps the rules).
  *
- * Sessions: engine flow state (struct tlsid_ips_flow, about 37 KB) is
+ * Sessions: the driver's flow state (struct tlsid_ips_flow, about 37 KB) is
  * allocated when a session goes to the userspace relay with rules loaded,
  * else with its first chunk under rules. As in the kernel, a session is
  * inspected with the rules current at each chunk: when they changed, the
  * engine restarts the flow's inspection state. tls.sni is matched with the
  * first engine call; each plaintext chunk is inspected before it is written
- * on; at the end both directions end (alerts only). A drop or reject rule
+ * on (engine events counted as the kernel counts them: ips_depth_reached,
+ * ips_engine_errors, ips_http_anomalies, ips_dns_anomalies,
+ * ips_http2_anomalies); at the end
+ * both directions end (alerts only). A drop or reject rule
  * blocks the session (relay.c resets the server, and the client when the
  * SSL proxy says `reset'); a pass rule stops inspecting it. Alerts are EVE
  * records (--eve FILE) as `tlsictl monitor' prints the kernel's; a rule
@@ -37,6 +44,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +52,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "driver.h"
 #include "eve.h"
-#include "http_meta.h"
+#include "json.h"
 #include "nl.h"
 #include "rules_image.h"
 #include "tlsid.h"
@@ -55,20 +63,14 @@
 _Static_assert((int)TLSI_IPS_DIR_TO_SERVER == TLSI_DIR_TO_SERVER &&
 	       (int)TLSI_IPS_DIR_TO_CLIENT == TLSI_DIR_TO_CLIENT, "directions");
 
-#define IPS_DEFER		16	/* raw-stream alerts per call, reported after it */
-#define IPS_THRESH_MIN		1024
-#define IPS_THRESH_MAX		65536
 #define IPS_QUARANTINE_DEFAULT	3600	/* s, until the kernel's setting is known */
 
 /* ---- images ------------------------------------------------------------- */
 
 struct ips_image {
 	atomic_int refs;
-	struct tlsi_eng eng;
+	struct tlsi_drv_image d;	/* engine, per-rule counters and metadata */
 	uint8_t *img;
-	struct tlsi_eng_thresh *thresh;
-	uint32_t *quarantine;		/* per rule: tlsi_img_meta_quarantine(); NULL: none */
-	uint8_t *trace;			/* per rule: metadata tlsi_trace; NULL: none */
 	size_t scratch_size;
 };
 
@@ -96,24 +98,15 @@ static atomic_uint_fast32_t ips_quarantine_timeout = IPS_QUARANTINE_DEFAULT;
 static atomic_uint ips_trace_mode = TLSI_IPS_TRACE_OFF;
 static atomic_uint_fast32_t ips_trace_bytes = TLSI_TRACE_BYTES_DEFAULT;
 
+static const struct tlsi_drv_ops ips_ops;
+
 static void image_put(struct ips_image *im)
 {
 	if (!im || atomic_fetch_sub(&im->refs, 1) != 1)
 		return;
-	free(im->quarantine);
-	free(im->trace);
-	free(im->thresh);
+	tlsi_drv_image_free(&im->d, &ips_ops);
 	free(im->img);
 	free(im);
-}
-
-static uint32_t pow2_at_least(uint32_t n)
-{
-	uint32_t p = 1;
-
-	while (p < n && p < (1u << 31))
-		p <<= 1;
-	return p;
 }
 
 /* Everything inspecting with img (malloc'd, len bytes; taken) needs; NULL
@@ -121,7 +114,6 @@ static uint32_t pow2_at_least(uint32_t n)
 static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t errlen)
 {
 	struct ips_image *im = calloc(1, sizeof(*im));
-	uint32_t i, nthresh = 0, nquar = 0, ntrace = 0;
 
 	if (!im) {
 		free(img);
@@ -130,59 +122,13 @@ static struct ips_image *image_new(uint8_t *img, size_t len, char *err, size_t e
 	}
 	atomic_init(&im->refs, 1);
 	im->img = img;
-	if (tlsi_eng_init(&im->eng, img, len, err, errlen))
-		goto fail;
-	for (i = 0; i < im->eng.nrules; i++) {
-		const struct tlsi_img_rule *r = &im->eng.rules[i];
-		uint32_t mlen;
-		const char *m = tlsi_eng_str(&im->eng, &r->meta, &mlen);
-
-		if (r->thresh_type != TLSI_THRESH_NONE)
-			nthresh++;
-		if (mlen && tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX))
-			nquar++;
-		if (mlen && tlsi_img_meta_trace(m, mlen))
-			ntrace++;
+	if (tlsi_drv_image_init(&im->d, &ips_ops, img, len, err, errlen)) {
+		free(img);
+		free(im);
+		return NULL;
 	}
-	snprintf(err, errlen, "out of memory for %u rules", im->eng.nrules);
-	if (nquar) {
-		im->quarantine = calloc(im->eng.nrules, sizeof(*im->quarantine));
-		if (!im->quarantine)
-			goto fail;
-		for (i = 0; i < im->eng.nrules; i++) {
-			uint32_t mlen;
-			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
-
-			im->quarantine[i] = mlen ? tlsi_img_meta_quarantine(m, mlen, TLSI_TIMEOUT_MAX) : 0;
-		}
-	}
-	if (ntrace) {
-		im->trace = calloc(im->eng.nrules, 1);
-		if (!im->trace)
-			goto fail;
-		for (i = 0; i < im->eng.nrules; i++) {
-			uint32_t mlen;
-			const char *m = tlsi_eng_str(&im->eng, &im->eng.rules[i].meta, &mlen);
-
-			im->trace[i] = mlen && tlsi_img_meta_trace(m, mlen);
-		}
-	}
-	if (nthresh) {
-		nthresh = pow2_at_least(4 * nthresh);
-		nthresh = nthresh < IPS_THRESH_MIN ? IPS_THRESH_MIN :
-			  nthresh > IPS_THRESH_MAX ? IPS_THRESH_MAX : nthresh;
-		im->thresh = calloc(nthresh, sizeof(*im->thresh));
-		if (!im->thresh)
-			goto fail;
-		im->eng.thresh = im->thresh;
-		im->eng.nthresh = nthresh;
-	}
-	im->scratch_size = tlsi_eng_scratch_size(&im->eng);
-	err[0] = '\0';
+	im->scratch_size = tlsi_eng_scratch_size(&im->d.eng);
 	return im;
-fail:
-	image_put(im);
-	return NULL;
 }
 
 /* Make im (a new reference, or NULL) the current image. */
@@ -269,9 +215,14 @@ static void image_load(const char *path)
 		goto refused;
 	ips_seen = sig;
 	ips_seen_valid = true;
+	/* The same rules (a `rules var' rewrite keeps the build id): their
+	 * counters go on. */
+	if (ips_file && ips_file->d.eng.nrules == im->d.eng.nrules &&
+	    ips_file->d.eng.hdr->build_id == im->d.eng.hdr->build_id)
+		tlsi_drv_image_copy_counters(&im->d, &ips_file->d, &ips_ops);
 	tlsid_count(TLSID_C_ips_rule_loads);
 	tlsid_log_debug("IPS rules image %s read: %u rules, build id 0x%08x", path,
-			im->eng.nrules, le32v(im->eng.hdr->build_id));
+			im->d.eng.nrules, le32v(im->d.eng.hdr->build_id));
 	image_put(ips_file);
 	ips_file = im;
 	ips_mismatch_logged = false;
@@ -375,7 +326,7 @@ static void image_choose(const char *path)
 			snprintf(why, sizeof(why), "tlsi.ko's rules unknown");
 		else if (!kern_loaded)
 			snprintf(why, sizeof(why), "tlsi.ko has no rules loaded");
-		else if (kern_build_id != le32v(want->eng.hdr->build_id))
+		else if (kern_build_id != le32v(want->d.eng.hdr->build_id))
 			snprintf(why, sizeof(why), "tlsi.ko runs build id 0x%08x", kern_build_id);
 	}
 	pthread_mutex_lock(&ips_lock);
@@ -390,8 +341,8 @@ static void image_choose(const char *path)
 				tlsid_log_info("IPS rules image %s (build id 0x%08x) is not what "
 					       "tlsi.ko runs (%s): the rules in use (build id "
 					       "0x%08x) stay", path,
-					       le32v(ips_file->eng.hdr->build_id), why,
-					       le32v(cur->eng.hdr->build_id));
+					       le32v(ips_file->d.eng.hdr->build_id), why,
+					       le32v(cur->d.eng.hdr->build_id));
 			ips_mismatch_logged = true;
 			return;
 		}
@@ -399,7 +350,7 @@ static void image_choose(const char *path)
 	if (want == cur) {
 		if (!want && ips_file && !ips_mismatch_logged) {
 			tlsid_log_info("IPS rules image %s (build id 0x%08x) not used: %s", path,
-				       le32v(ips_file->eng.hdr->build_id), why);
+				       le32v(ips_file->d.eng.hdr->build_id), why);
 			ips_mismatch_logged = true;
 		}
 		return;
@@ -407,7 +358,7 @@ static void image_choose(const char *path)
 	if (want) {
 		atomic_fetch_add(&want->refs, 1);
 		tlsid_log_info("IPS rules for the userspace relay: %u rules from %s (build id 0x%08x)",
-			       want->eng.nrules, path, le32v(want->eng.hdr->build_id));
+			       want->d.eng.nrules, path, le32v(want->d.eng.hdr->build_id));
 	} else {
 		tlsid_log_info("IPS rules image %s %s%s: the userspace relay stops inspecting", path,
 			       ips_file ? "not used: " : "removed", ips_file ? why : "");
@@ -545,35 +496,23 @@ void tlsid_ips_thread_done(void)
 /* ---- sessions ---------------------------------------------------------------------- */
 
 struct tlsid_ips_flow {
-	struct tlsi_eng_flow f;
-	uint64_t flow_id;		/* EVE flow_id */
-	bool blocked;
-	bool passed;			/* counted as passed */
-	bool quarantined;		/* the client was quarantined */
-	bool tls_done;			/* tlsi_eng_tls() was called */
-	uint64_t seen[2];		/* bytes each way since the flow state began */
+	struct tlsi_drv_flow d;		/* engine flow, verdicts (engine/driver.h) */
 	struct tlsid_trace trace;	/* trace.c */
 };
 
-struct ips_deferred {
-	uint32_t rule;
-	uint8_t dir;
-	bool quarantine;
-};
-
-/* One engine call, the callbacks' argument. */
+/* The host's side of one driver call. */
 struct ips_call {
+	struct tlsi_drv_call c;
 	struct tlsid_session *s;
 	struct tlsid_ips_flow *x;
 	struct ips_image *im;
-	uint32_t quarantine;		/* seconds + 1 to quarantine the client for */
-	uint32_t quarantine_rule;
-	uint32_t block_rule;		/* index + 1 of the first drop/reject alert */
-	bool trace;			/* a traced rule fired in this call */
-	uint32_t trace_sid;		/* the first of them */
-	unsigned int ndefer;
-	struct ips_deferred defer[IPS_DEFER];
+	struct tlsid_server_certs certs;	/* for the TLS step */
 };
+
+static struct ips_call *call_of(struct tlsi_drv_call *c)
+{
+	return (struct ips_call *)((char *)c - offsetof(struct ips_call, c));
+}
 
 static struct tlsid_ips_flow *flow_new(struct tlsid_session *s)
 {
@@ -588,12 +527,10 @@ static struct tlsid_ips_flow *flow_new(struct tlsid_session *s)
 	}
 	tlsi_eng_addr4(c, (const uint8_t *)&s->client.sin_addr);
 	tlsi_eng_addr4(d, (const uint8_t *)&s->server.sin_addr);
-	tlsi_eng_flow_init(&x->f, c, ntohs(s->client.sin_port), d, ntohs(s->server.sin_port));
-	tlsi_eng_set_app(&x->f, TLSI_APP_TLS);
-	/* EVE flow ids are positive and exact in a JSON double. */
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
 		id = (uint64_t)random() << 31 ^ (uint64_t)random();
-	x->flow_id = (id >> 11) | 1;
+	tlsi_drv_flow_init(&x->d, c, ntohs(s->client.sin_port), d, ntohs(s->server.sin_port), id,
+			   TLSI_DRV_F_TLS);
 	s->ips = x;
 	tlsid_count(TLSID_C_ips_inspected_sessions);
 	return x;
@@ -605,43 +542,21 @@ void tlsid_ips_start(struct tlsid_session *s)
 		flow_new(s);
 }
 
-static const char *app_name(const struct tlsi_eng_flow *f)
-{
-	if (tlsi_eng_is_http2(f))
-		return "http2";
-	if (f->apps & TLSI_APPS(TLSI_APP_HTTP))
-		return "http";
-	if (f->apps & TLSI_APPS(TLSI_APP_SMTP))
-		return "smtp";
-	if (f->apps & TLSI_APPS(TLSI_APP_IMAP))
-		return "imap";
-	if (f->apps & TLSI_APPS(TLSI_APP_POP3))
-		return "pop3";
-	if (f->apps & TLSI_APPS(TLSI_APP_DNS))
-		return "dns";
-	return "tls";
-}
-
 static void copy_str(char *buf, size_t len, const uint8_t *p, uint32_t n)
 {
 	snprintf(buf, len, "%.*s", (int)n, p ? (const char *)p : "");
 }
 
-static uint32_t hdr_len(const struct tlsi_http_dir *h)
+/* ops->alert: one EVE record (and a debug line). */
+static void on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_alert *a)
 {
-	return h->hdr_len < TLSI_HTTP_HDR_MAX ? h->hdr_len : TLSI_HTTP_HDR_MAX;
-}
-
-/* One EVE record (and a debug line) for an alert of rule ri. */
-static void alert_out(struct ips_call *k, uint32_t ri, uint8_t dir, uint32_t quarantine)
-{
-	const struct tlsi_img_rule *r = &k->im->eng.rules[ri];
-	const struct tlsi_eng_flow *f = &k->x->f;
+	struct ips_call *k = call_of(c);
+	const struct tlsi_img_rule *r = a->r;
 	const struct tlsid_session *s = k->s;
 	char msg[1024], cls[256], host[256], url[2048], method[32], ua[512];
 	char cip[INET_ADDRSTRLEN], sip[INET_ADDRSTRLEN];
-	bool ts = dir == TLSI_DIR_TO_SERVER;
-	struct tlsi_http_meta m = { 0 };
+	bool ts = a->dir == TLSI_DIR_TO_SERVER;
+	struct tlsi_http_meta m;
 	struct eve_alert e;
 	char *line = NULL;
 	size_t len = 0;
@@ -649,26 +564,25 @@ static void alert_out(struct ips_call *k, uint32_t ri, uint8_t dir, uint32_t qua
 	const char *p;
 	FILE *out;
 
-	p = tlsi_eng_str(&k->im->eng, &r->msg, &n);
+	p = tlsi_eng_str(&k->im->d.eng, &r->msg, &n);
 	copy_str(msg, sizeof(msg), (const uint8_t *)p, n);
 	tlsid_log_debug("IPS alert sid %u (%s): %s", le32v(r->sid),
-			r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT ? "blocked" :
-			"allowed", msg);
+			a->blocked ? "blocked" : "allowed", msg);
 	if (eve_fd < 0)
 		return;
-	p = tlsi_eng_str(&k->im->eng, &r->classtype, &n);
+	p = tlsi_eng_str(&k->im->d.eng, &r->classtype, &n);
 	copy_str(cls, sizeof(cls), (const uint8_t *)p, n);
 	inet_ntop(AF_INET, &s->client.sin_addr, cip, sizeof(cip));
 	inet_ntop(AF_INET, &s->server.sin_addr, sip, sizeof(sip));
 	eve_alert_init(&e);
-	e.flow_id = k->x->flow_id;
+	e.flow_id = k->x->d.flow_id;
 	e.src_ip = ts ? cip : sip;
 	e.src_port = ntohs(ts ? s->client.sin_port : s->server.sin_port);
 	e.dest_ip = ts ? sip : cip;
 	e.dest_port = ntohs(ts ? s->server.sin_port : s->client.sin_port);
-	e.app_proto = app_name(f);
+	e.app_proto = tlsi_drv_app_name(&k->x->d);
 	e.direction = ts ? "to_server" : "to_client";
-	e.blocked = r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT;
+	e.blocked = a->blocked;
 	e.gid = le32v(r->gid);
 	e.sid = le32v(r->sid);
 	e.rev = le32v(r->rev);
@@ -678,34 +592,27 @@ static void alert_out(struct ips_call *k, uint32_t ri, uint8_t dir, uint32_t qua
 	e.ssl_inspected = 1;
 	if (s->ch.has_sni)
 		e.tls_sni = s->ch.sni;
-	if (f->apps & TLSI_APPS(TLSI_APP_HTTP)) {
-		const struct tlsi_http_dir *rq = &f->dir[TLSI_DIR_TO_SERVER].http;
-		const struct tlsi_http_dir *rs = &f->dir[TLSI_DIR_TO_CLIENT].http;
-
-		tlsi_http_meta_request(rq->hdr, hdr_len(rq), &m);
-		if (!ts)
-			m.status = tlsi_http_meta_status(rs->hdr, hdr_len(rs));
-		if (m.host) {
-			copy_str(host, sizeof(host), m.host, m.host_len);
-			e.http_hostname = host;
-		}
-		if (m.url) {
-			copy_str(url, sizeof(url), m.url, m.url_len);
-			e.http_url = url;
-		}
-		if (m.method) {
-			copy_str(method, sizeof(method), m.method, m.method_len);
-			e.http_method = method;
-		}
-		if (m.ua) {
-			copy_str(ua, sizeof(ua), m.ua, m.ua_len);
-			e.http_user_agent = ua;
-		}
-		e.http_status = m.status;
+	tlsi_drv_http_meta(&k->x->d, a->dir, &m);
+	if (m.host) {
+		copy_str(host, sizeof(host), m.host, m.host_len);
+		e.http_hostname = host;
 	}
-	if (quarantine) {
+	if (m.url) {
+		copy_str(url, sizeof(url), m.url, m.url_len);
+		e.http_url = url;
+	}
+	if (m.method) {
+		copy_str(method, sizeof(method), m.method, m.method_len);
+		e.http_method = method;
+	}
+	if (m.ua) {
+		copy_str(ua, sizeof(ua), m.ua, m.ua_len);
+		e.http_user_agent = ua;
+	}
+	e.http_status = m.status;
+	if (a->quarantine) {
 		e.quarantined = true;
-		e.quarantine_timeout = quarantine - 1;
+		e.quarantine_timeout = a->quarantine - 1;
 	}
 	out = open_memstream(&line, &len);
 	if (!out) {
@@ -719,56 +626,11 @@ static void alert_out(struct ips_call *k, uint32_t ri, uint8_t dir, uint32_t qua
 	free(line);
 }
 
-/* The quarantine an alert of rule ri asks for: seconds + 1, or 0. */
-static uint32_t quarantine_for(struct ips_call *k, uint32_t ri)
+/* ops->quarantine: TLSI_CMD_QUAR_NEW for the client, for seconds (0: no
+ * expiry). */
+static int on_quarantine(struct tlsi_drv_call *c, uint32_t seconds, const char *reason)
 {
-	const struct tlsi_img_rule *r = &k->im->eng.rules[ri];
-	uint32_t q = k->im->quarantine ? k->im->quarantine[ri] : 0;
-
-	if (tlsid_cfg.no_kernel)
-		return 0;
-	if (!q && atomic_load(&ips_global_quarantine) &&
-	    (r->action == TLSI_ACT_DROP || r->action == TLSI_ACT_REJECT))
-		q = UINT32_MAX;
-	if (!q || k->x->quarantined)
-		return 0;
-	return (q == UINT32_MAX ? (uint32_t)atomic_load(&ips_quarantine_timeout) : q) + 1;
-}
-
-static void on_alert(void *arg, struct tlsi_eng_flow *f, const struct tlsi_eng_alert *a)
-{
-	struct ips_call *k = arg;
-	uint32_t q;
-
-	tlsid_count(TLSID_C_ips_alerts);
-	if ((a->action == TLSI_ACT_DROP || a->action == TLSI_ACT_REJECT) && !k->block_rule)
-		k->block_rule = a->rule + 1;
-	if (!k->trace && (atomic_load(&ips_trace_mode) == TLSI_IPS_TRACE_ALERTS ||
-			  (k->im->trace && k->im->trace[a->rule]))) {
-		k->trace = true;
-		k->trace_sid = le32v(k->im->eng.rules[a->rule].sid);
-	}
-	q = quarantine_for(k, a->rule);
-	if (q && !k->quarantine) {
-		k->quarantine = q;
-		k->quarantine_rule = a->rule;
-	}
-	/* Header and body alerts now, while the decoder's copy of the message
-	 * head is theirs; raw-stream alerts after the call, when the head of
-	 * the request in this chunk has been decoded (as the kernel does). */
-	if (a->buf != TLSI_BUF_RAW || k->ndefer == IPS_DEFER) {
-		alert_out(k, a->rule, a->dir, q);
-		return;
-	}
-	k->defer[k->ndefer].rule = a->rule;
-	k->defer[k->ndefer].dir = a->dir;
-	k->defer[k->ndefer].quarantine = q != 0;
-	k->ndefer++;
-}
-
-/* TLSI_CMD_QUAR_NEW: the client, for seconds (0: no expiry). */
-static int quarantine_add(const struct tlsid_session *s, uint32_t seconds, const char *reason)
-{
+	const struct tlsid_session *s = call_of(c)->s;
 	char buf[TLSI_NL_MSGBUF], err[512];
 	struct tlsi_cidr host = { .addr = s->client.sin_addr.s_addr, .plen = 32 };
 	struct nlmsghdr *nlh;
@@ -792,171 +654,215 @@ static int quarantine_add(const struct tlsid_session *s, uint32_t seconds, const
 	return rc;
 }
 
-/* "ips sid N: message" of rule ri. */
-static void rule_reason(const struct ips_image *im, uint32_t ri, char *buf, size_t len,
-			size_t msg_max)
+/* ops->trace_start: the trace file holds the flow from the chunk of len
+ * bytes of dir on (its other direction from where it is now). */
+static bool on_trace_start(struct tlsi_drv_call *c, uint32_t sid, unsigned int dir, size_t len)
 {
-	const struct tlsi_img_rule *r = &im->eng.rules[ri];
-	uint32_t n;
-	const char *m = tlsi_eng_str(&im->eng, &r->msg, &n);
+	struct ips_call *k = call_of(c);
+	uint64_t base[2] = { k->x->d.seen[0], k->x->d.seen[1] };
 
-	snprintf(buf, len, "ips sid %u: %.*s", le32v(r->sid), (int)(n < msg_max ? n : msg_max), m);
+	if (len)
+		base[dir] -= len;
+	tlsid_trace_start(k->s, &k->x->trace, k->x->d.flow_id, sid, base);
+	return k->x->trace.on;
 }
 
-/* After a call: the deferred alerts, then the quarantine. */
-static void call_after(struct ips_call *k)
+static void on_trace_data(struct tlsi_drv_call *c, unsigned int dir, const uint8_t *data,
+			  size_t len)
 {
-	char reason[TLSI_REASON_MAX];
-	unsigned int i;
+	struct tlsid_ips_flow *x = call_of(c)->x;
 
-	for (i = 0; i < k->ndefer; i++)
-		alert_out(k, k->defer[i].rule, k->defer[i].dir,
-			  k->defer[i].quarantine ? k->quarantine : 0);
-	if (!k->quarantine || k->x->quarantined)
+	tlsid_trace_data(&x->trace, dir, x->d.seen[dir] - len, data, len,
+			 atomic_load(&ips_trace_bytes));
+}
+
+static void on_trace_end(struct tlsi_drv_call *c)
+{
+	struct tlsid_ips_flow *x = call_of(c)->x;
+
+	tlsid_trace_end(&x->trace, x->d.seen);
+}
+
+/* ops->tls_info: the ClientHello's name and the server's certificates. */
+static void on_tls_info(struct tlsi_drv_call *c, struct tlsi_eng_tls_info *ti)
+{
+	struct ips_call *k = call_of(c);
+	const struct tlsid_session *s = k->s;
+	struct tlsid_server_certs *certs = &k->certs;
+
+	ti->sni = (const uint8_t *)s->ch.sni;
+	ti->sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0;
+	if (tlsid_server_certs_get(s->up, certs))
 		return;
-	k->x->quarantined = true;
-	rule_reason(k->im, k->quarantine_rule, reason, sizeof(reason), 80);
-	if (quarantine_add(k->s, k->quarantine - 1, reason))
-		tlsid_count(TLSID_C_ips_quarantine_failed);
-	else
-		tlsid_count(TLSID_C_ips_quarantines);
+	ti->subject = (const uint8_t *)certs->subject;
+	ti->subject_len = (uint32_t)certs->subject_len;
+	ti->issuer = (const uint8_t *)certs->issuer;
+	ti->issuer_len = (uint32_t)certs->issuer_len;
+	ti->serial = (const uint8_t *)certs->serial;
+	ti->serial_len = (uint32_t)certs->serial_len;
+	ti->certs = certs->der;
+	ti->cert_lens = certs->der_len;
+	ti->ncerts = certs->nder;
 }
 
-static bool blocking(enum tlsi_eng_verdict v)
+static void on_tls_put(struct tlsi_drv_call *c, struct tlsi_eng_tls_info *ti)
 {
-	return v == TLSI_ENG_V_DROP || v == TLSI_ENG_V_REJECT;
+	tlsid_server_certs_free(&call_of(c)->certs);
 }
 
-/* Run the engine over data (or end both directions when data is NULL). */
-static enum tlsi_eng_verdict run(struct ips_call *k, struct tlsi_eng_scratch *scratch,
-				 unsigned int dir, const uint8_t *data, size_t len)
+static const enum tlsid_counter ips_counters[TLSI_DRV_C_MAX] = {
+	[TLSI_DRV_C_BYTES] = TLSID_C_ips_bytes,
+	[TLSI_DRV_C_ALERTS] = TLSID_C_ips_alerts,
+	[TLSI_DRV_C_BLOCKS] = TLSID_C_ips_blocks,
+	[TLSI_DRV_C_PASSES] = TLSID_C_ips_passes,
+	[TLSI_DRV_C_QUARANTINES] = TLSID_C_ips_quarantines,
+	[TLSI_DRV_C_QUARANTINE_FAILED] = TLSID_C_ips_quarantine_failed,
+	[TLSI_DRV_C_DEPTH] = TLSID_C_ips_depth_reached,
+	[TLSI_DRV_C_ENGINE_ERRORS] = TLSID_C_ips_engine_errors,
+	[TLSI_DRV_C_HTTP_ANOMALIES] = TLSID_C_ips_http_anomalies,
+	[TLSI_DRV_C_DNS_ANOMALIES] = TLSID_C_ips_dns_anomalies,
+	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSID_C_ips_http2_anomalies,
+};
+
+static void on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, uint64_t n)
 {
-	struct tlsi_eng_cfg cfg = {
-		.depth = k->s->pol.inspect_depth != TLSI_INSPECT_DEPTH_DEFAULT ?
-			 k->s->pol.inspect_depth : atomic_load(&ips_depth),
-		.body_depth = atomic_load(&ips_body_depth),
-		.alert = on_alert,
-		.arg = k,
-	};
-	struct tlsi_eng_ctx c = {
-		.eng = &k->im->eng,
-		.s = scratch,
-		.cfg = &cfg,
-	};
-	enum tlsi_eng_verdict v = TLSI_ENG_V_CONTINUE;
+	tlsid_count_add(ips_counters[what], n);
+}
+
+static uint64_t on_now_ms(struct tlsi_drv_call *c)
+{
 	struct timespec now;
 
 	clock_gettime(CLOCK_BOOTTIME, &now);
-	c.now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-	/* What tlsid saw of the handshake, once per session: tls.* rules. */
-	if (!k->x->tls_done) {
-		const struct tlsid_session *s = k->s;
-		struct tlsid_server_certs certs;
-		struct tlsi_eng_tls_info ti = {
-			.sni = (const uint8_t *)s->ch.sni,
-			.sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0,
-		};
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
 
-		k->x->tls_done = true;
-		if (!tlsid_server_certs_get(s->up, &certs)) {
-			ti.subject = (const uint8_t *)certs.subject;
-			ti.subject_len = (uint32_t)certs.subject_len;
-			ti.issuer = (const uint8_t *)certs.issuer;
-			ti.issuer_len = (uint32_t)certs.issuer_len;
-			ti.serial = (const uint8_t *)certs.serial;
-			ti.serial_len = (uint32_t)certs.serial_len;
-			ti.certs = certs.der;
-			ti.cert_lens = certs.der_len;
-			ti.ncerts = certs.nder;
-		}
-		v = tlsi_eng_tls(&c, &k->x->f, &ti);
-		tlsid_server_certs_free(&certs);
-		if (blocking(v) || v == TLSI_ENG_V_PASS)
-			return v;
-	}
-	if (!data) {
-		tlsi_eng_eof(&c, &k->x->f, TLSI_DIR_TO_SERVER);
-		return tlsi_eng_eof(&c, &k->x->f, TLSI_DIR_TO_CLIENT);
-	}
-	return tlsi_eng_inspect(&c, &k->x->f, dir, data, len);
+/* The worker's scratch, sized for the image it holds (worker_image()). */
+static struct tlsi_eng_scratch *on_scratch_get(struct tlsi_drv_call *c)
+{
+	return me.s;
+}
+
+static void *on_zalloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+static const struct tlsi_drv_ops ips_ops = {
+	.alert = on_alert,
+	.quarantine = on_quarantine,
+	.trace_start = on_trace_start,
+	.trace_data = on_trace_data,
+	.trace_end = on_trace_end,
+	.tls_info = on_tls_info,
+	.tls_put = on_tls_put,
+	.count = on_count,
+	.now_ms = on_now_ms,
+	.scratch_get = on_scratch_get,
+	.zalloc = on_zalloc,
+	.free = free,
+};
+
+/* A driver call on s with image im (may be NULL): the kernel's settings,
+ * the profile's depth. */
+static void call_init(struct ips_call *k, struct tlsid_session *s, struct tlsid_ips_flow *x,
+		      struct ips_image *im)
+{
+	struct tlsi_drv_settings *set = &k->c.set;
+
+	memset(k, 0, sizeof(*k));
+	k->s = s;
+	k->x = x;
+	k->im = im;
+	k->c.ops = &ips_ops;
+	k->c.im = im ? &im->d : NULL;
+	set->depth = s->pol.inspect_depth != TLSI_INSPECT_DEPTH_DEFAULT ?
+		     s->pol.inspect_depth : atomic_load(&ips_depth);
+	set->body_depth = atomic_load(&ips_body_depth);
+	set->quarantine_blocks = atomic_load(&ips_global_quarantine);
+	set->quarantine_timeout = (uint32_t)atomic_load(&ips_quarantine_timeout);
+	set->quarantine_off = tlsid_cfg.no_kernel;
+	set->trace_alerts = atomic_load(&ips_trace_mode) == TLSI_IPS_TRACE_ALERTS;
 }
 
 bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *data, size_t len)
 {
 	struct tlsid_ips_flow *x = s->ips;
-	struct ips_call k = { .s = s };
-	enum tlsi_eng_verdict v;
-	uint64_t off = 0;
+	struct ips_image *im;
+	struct ips_call k;
 
-	if (x && x->blocked)
-		return true;
 	if (!len)
-		return false;
-	/* A traced session records every chunk, inspected or not. */
-	if (x) {
-		off = x->seen[dir];
-		x->seen[dir] += len;
-		tlsid_trace_data(&x->trace, dir, off, data, len, atomic_load(&ips_trace_bytes));
-	}
-	k.im = worker_image();
-	if (!k.im)
-		return false;
+		return x && x->d.blocked;
+	im = worker_image();
 	if (!x) {
+		if (!im)
+			return false;
 		x = flow_new(s);
 		if (!x)
 			return false;
-		x->seen[dir] = len;
 	}
-	k.x = x;
-	v = run(&k, me.s, dir, data, len);
-	tlsid_count_add(TLSID_C_ips_bytes, len);
-	if (k.trace && !x->trace.on) {
-		/* from the chunk that fired the rule on */
-		uint64_t base[2];
-
-		base[dir] = off;
-		base[!dir] = x->seen[!dir];
-		tlsid_trace_start(s, &x->trace, x->flow_id, k.trace_sid, base);
-		tlsid_trace_data(&x->trace, dir, off, data, len, atomic_load(&ips_trace_bytes));
-	}
-	call_after(&k);
-	if (blocking(v)) {
-		x->blocked = true;
-		tlsid_count(TLSID_C_ips_blocks);
+	/* With no rules now, a traced session still records its chunks. */
+	call_init(&k, s, x, im);
+	if (!tlsi_drv_data(&k.c, &x->d, dir, data, len))
+		return false;
+	if (!s->ips_blocked) {
 		s->result = TLSID_R_BLOCKED;
 		s->kreason = TLSI_SSL_REASON_NONE;
 		s->ips_blocked = true;
-		if (k.block_rule)
-			rule_reason(k.im, k.block_rule - 1, s->reason, sizeof(s->reason),
-				    sizeof(s->reason));
+		if (x->d.block_rule && im)
+			tlsi_drv_rule_reason(&im->d, x->d.block_rule - 1, s->reason,
+					     sizeof(s->reason), sizeof(s->reason));
 		else
 			snprintf(s->reason, sizeof(s->reason), "ips: blocked");
-		return true;
 	}
-	if (v == TLSI_ENG_V_PASS && !x->passed) {
-		x->passed = true;
-		tlsid_count(TLSID_C_ips_passes);
-	}
-	return false;
+	return true;
 }
 
 void tlsid_ips_end(struct tlsid_session *s)
 {
 	struct tlsid_ips_flow *x = s->ips;
-	struct ips_call k = { .s = s, .x = x };
+	struct ips_call k;
 
 	if (!x)
 		return;
 	s->ips = NULL;
-	k.im = worker_image();
-	/* Bodies delimited by the close end here (alerts only: too late to
-	 * block); not with an image the flow state does not belong to. */
-	if (k.im && !x->blocked && x->f.eng_id == k.im->eng.id) {
-		run(&k, me.s, 0, NULL, 0);
-		if (k.trace)
-			tlsid_trace_start(s, &x->trace, x->flow_id, k.trace_sid, x->seen);
-		call_after(&k);
-	}
-	tlsid_trace_end(&x->trace, x->seen);
+	call_init(&k, s, x, worker_image());
+	tlsi_drv_end(&k.c, &x->d);
 	free(x);
+}
+
+/* ---- per-rule counters ---------------------------------------------------------------- */
+
+void tlsid_ips_rule_counters(struct json *j)
+{
+	struct ips_image *im;
+	uint32_t i;
+
+	pthread_mutex_lock(&ips_lock);
+	im = ips_cur;
+	if (im)
+		atomic_fetch_add(&im->refs, 1);
+	pthread_mutex_unlock(&ips_lock);
+	if (!im)
+		return;
+	json_begin_array(j, "ips_rules");
+	for (i = 0; i < im->d.eng.nrules; i++) {
+		const struct tlsi_img_rule *r = &im->d.eng.rules[i];
+		uint64_t hits = __atomic_load_n(&im->d.hits[i], __ATOMIC_RELAXED);
+		uint64_t alerts = __atomic_load_n(&im->d.alerts[i], __ATOMIC_RELAXED);
+		uint64_t drops = __atomic_load_n(&im->d.drops[i], __ATOMIC_RELAXED);
+
+		if (!hits && !alerts && !drops)
+			continue;
+		json_begin_object(j, NULL);
+		json_u64(j, "gid", le32v(r->gid));
+		json_u64(j, "sid", le32v(r->sid));
+		json_u64(j, "rev", le32v(r->rev));
+		json_u64(j, "hits", hits);
+		json_u64(j, "alerts", alerts);
+		json_u64(j, "drops", drops);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	image_put(im);
 }

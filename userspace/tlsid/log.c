@@ -51,6 +51,15 @@ static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 		syslog(prio, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
 }
 
+/* A message longer than vlog()'s buffer (the stats line), whole. */
+static void log_long(int prio, const char *prefix, const char *text)
+{
+	if (log_stderr)
+		fprintf(stderr, "tlsid: %s%s\n", prefix, text);
+	else
+		syslog(prio, "%s%s", prefix, text);
+}
+
 void tlsid_log_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -272,11 +281,12 @@ void tlsid_stats_dump(void)
 	json_u64(&j, "sessions_active", (uint64_t)atomic_load(&tlsid_sessions_active));
 	for (i = 0; i < __TLSID_C_MAX; i++)
 		json_u64(&j, counter_names[i], atomic_load(&tlsid_counters[i]));
+	tlsid_ips_rule_counters(&j);
 	json_end_object(&j);
 	if (fclose(f) == 0 && line && len) {
 		write_line(line, len);
 		line[len - 1] = '\0';
-		tlsid_log_info("stats %s", line);
+		log_long(LOG_INFO, "stats ", line);
 	}
 	free(line);
 }

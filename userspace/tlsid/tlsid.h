@@ -199,6 +199,11 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_trace_capped)						\
 	X(ips_trace_errors)						\
 	X(ips_trace_file_full)						\
+	X(ips_depth_reached)						\
+	X(ips_engine_errors)						\
+	X(ips_http_anomalies)						\
+	X(ips_dns_anomalies)						\
+	X(ips_http2_anomalies)						\
 	X(internal_errors)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
@@ -441,6 +446,10 @@ int tlsid_eve_open(const char *path);
 void tlsid_eve_close(void);
 /* The session goes to the userspace relay. */
 void tlsid_ips_start(struct tlsid_session *s);
+/* "ips_rules": [{gid, sid, rev, hits, alerts, drops}] of the rules in use
+ * that counted anything (the stats line; nothing without rules). */
+struct json;
+void tlsid_ips_rule_counters(struct json *j);
 
 /* ---- trace.c: packet traces of the userspace relay (--trace-file) ------ */
 
