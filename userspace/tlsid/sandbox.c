@@ -75,8 +75,11 @@ int tlsid_sandbox_prepare(const struct tlsid_config *c)
 	pw = getpwnam(name);
 	if (!pw) {
 		if (c->user) {
+			bool missing = !errno || errno == ENOENT || errno == ESRCH ||
+				       errno == EBADF || errno == EPERM;
+
 			tlsid_log_error("--user `%s': %s", name,
-					errno ? strerror(errno) : "no such user");
+					missing ? "no such user" : strerror(errno));
 			return -1;
 		}
 		snprintf(run_user, sizeof(run_user), "root");
@@ -135,7 +138,7 @@ static int drop_privileges(const struct tlsid_config *c)
 	    rl.rlim_max < MEMLOCK_MIN) {
 		rl.rlim_cur = rl.rlim_max = MEMLOCK_MIN;
 		if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
-			tlsid_log_perror("RLIMIT_MEMLOCK");
+			tlsid_log_perror("raising RLIMIT_MEMLOCK (the key ring may be left unlocked)");
 	}
 	/* Needs CAP_SETPCAP: before it goes. */
 	for (cap = 0; cap <= last; cap++) {
@@ -158,9 +161,14 @@ static int drop_privileges(const struct tlsid_config *c)
 		tlsid_log_perror("securebits");
 		return -1;
 	}
+	/* Supplementary groups open files too: none, whoever tlsid runs as. */
+	if (setgroups(0, NULL) < 0) {
+		tlsid_log_perror("setgroups");
+		return -1;
+	}
 	if (switch_user) {
 		/* SECBIT_NO_SETUID_FIXUP: the permitted set survives the change. */
-		if (setgroups(0, NULL) < 0 || setresgid(run_gid, run_gid, run_gid) < 0 ||
+		if (setresgid(run_gid, run_gid, run_gid) < 0 ||
 		    setresuid(run_uid, run_uid, run_uid) < 0) {
 			tlsid_log_perror("becoming user `%s'", run_user);
 			return -1;
