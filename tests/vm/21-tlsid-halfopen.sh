@@ -100,7 +100,9 @@ sys.stdin.read()
 N=10000
 LIMIT=$((10000 / 10))	# the default: a tenth of the default --max-sessions
 stats_snapshot
-exec {HOLD_IN}> >(in_c python3 -c "$HOLD" $N >"$W/hold.out" 2>&1)
+mkfifo "$W/hold.in"
+spawn c python3 -c "$HOLD" $N <"$W/hold.in" >"$W/hold.out" 2>&1
+exec {HOLD_IN}>"$W/hold.in"
 _hold_done() { grep -q established "$W/hold.out"; }
 wait_until 120 _hold_done || fail "the idle connections were not opened: $(cat "$W/hold.out")"
 read -r _ established _ failed <"$W/hold.out"

@@ -207,7 +207,7 @@ static const char *const allowed[] = {
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents64",
 	"fcntl", "dup", "dup3", "fsync", "fdatasync", "ftruncate",
 	"rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat",
-	"rmdir", "fchmod", "umask", "utimensat",
+	"rmdir", "fchmod", "chmod", "fchmodat", "umask", "utimensat",
 	/* the event loops */
 	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "poll", "ppoll",
 	"eventfd2", "pipe2",
