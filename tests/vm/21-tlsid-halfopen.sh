@@ -64,9 +64,9 @@ pass "a half-closed ClientHello ends at once (counted, logged)"
 
 # ---- 10,000 idle connections from one address ------------------------------
 # Opens N connections from 10.9.0.1 (at most 500 connecting at once), says
-# how many were established, and holds them until stdin closes.
+# how many were established, and holds them until killed (at the end).
 HOLD='
-import resource, select, socket, sys
+import resource, select, socket, sys, time
 n = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_NOFILE, (n + 256, n + 256))
 ep = select.epoll()
@@ -95,14 +95,13 @@ for i in range(n):
 while pending:
     reap(1)
 print("established %d failed %d" % (done, failed), flush=True)
-sys.stdin.read()
+while True:
+    time.sleep(3600)
 '
 N=10000
 LIMIT=$((10000 / 10))	# the default: a tenth of the default --max-sessions
 stats_snapshot
-mkfifo "$W/hold.in"
-spawn c python3 -c "$HOLD" $N <"$W/hold.in" >"$W/hold.out" 2>&1
-exec {HOLD_IN}>"$W/hold.in"
+spawn c sh -c 'exec python3 -c "$1" "$2" >"$3" 2>&1' hold "$HOLD" $N "$W/hold.out"
 _hold_done() { grep -q established "$W/hold.out"; }
 wait_until 120 _hold_done || fail "the idle connections were not opened: $(cat "$W/hold.out")"
 read -r _ established _ failed <"$W/hold.out"
@@ -127,4 +126,3 @@ assert_eq "$got" "$M_SHA" "another address gets through (the forged certificate,
 assert_eq "$(tlsid_stat sessions_active)" $LIMIT "the idle address still holds its handshakes"
 last_log | grep -q '^client=10\.9\.0\.3:' || fail "inspection log: not the session of 10.9.0.3: $(last_log | tr '\n' ' ')"
 pass "another address is inspected while one address holds $LIMIT idle handshakes"
-exec {HOLD_IN}>&-
