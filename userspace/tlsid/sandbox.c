@@ -205,7 +205,7 @@ static const char *const allowed[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "close", "lseek",
 	"openat", "open", "fstat", "newfstatat", "stat", "lstat", "statx", "fstatfs",
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents64",
-	"fcntl", "dup", "dup3", "fsync", "fdatasync", "ftruncate",
+	"fcntl", "flock", "dup", "dup3", "fsync", "fdatasync", "ftruncate",
 	"rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat",
 	"rmdir", "fchmod", "chmod", "fchmodat", "umask", "utimensat",
 	/* the event loops */
