@@ -31,8 +31,7 @@
  * its slot until the handshake timeout. And one client address holds at most
  * --max-handshakes-per-source unfinished handshakes (PEEK to DOWN_HS) across
  * the workers; more are reset (LIMIT), so that one host cannot take every
- * slot of --max-sessions (and of the kernel's max-ssl-sessions) with
- * connections that never say anything.
+ * slot of --max-sessions with connections that never say anything.
  */
 #include <arpa/inet.h>
 #include <errno.h>
