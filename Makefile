@@ -43,6 +43,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-funct
 LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
+LDLIBS_SECCOMP := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -76,7 +77,7 @@ $(TLSID_OBJS): userspace/tlsid/tlsid.h
 
 userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) -lpthread
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_SECCOMP) -lpthread
 
 # The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
 tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2

@@ -10,7 +10,7 @@ PKGS=(
 	build-essential pkg-config
 	linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 busybox-static
-	libssl-dev libmnl-dev check
+	libssl-dev libmnl-dev check libseccomp-dev
 	iproute2 curl openssl python3 kmod iputils-ping nftables cpio procps
 	libhyperscan-dev libpcre2-dev clang libclang-rt-dev
 	nginx sslsplit tcpdump

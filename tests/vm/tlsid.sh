@@ -14,6 +14,8 @@
 #   blob_c ARGS          tools/blob.py over TLS to site.test, trusting the
 #                        signing CA
 #   relay_active         sessions the kernel relays now
+#   tlsid_stat NAME      tlsid's counter NAME (or sessions_active), from the
+#                        stats line it writes to the inspection log on SIGUSR1
 
 TLSID=$TLSI_REPO/userspace/tlsid/tlsid
 TOOLS=$TLSI_REPO/tests/vm/tools
@@ -80,3 +82,13 @@ blob_c() {
 relay_active() {
 	tlsictl -j stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["relay_sessions_active"])'
 }
+
+tlsid_stat() {
+	local n
+	n=$(grep -c '"type":"stats"' "$W/inspect.log" || true)
+	kill -USR1 "$TLSID_PID"
+	wait_until 30 _tlsid_stats_after "$n" || fail "tlsid wrote no stats line on SIGUSR1"
+	grep '"type":"stats"' "$W/inspect.log" | tail -1 |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+_tlsid_stats_after() { [ "$(grep -c '"type":"stats"' "$W/inspect.log" || true)" -gt "$1" ]; }

@@ -81,8 +81,18 @@ static const char usage[] =
 "  --handshake-timeout S   from accept to relaying (default 15)\n"
 "  --idle-timeout S        relayed sessions without traffic (default 300)\n"
 "  --max-sessions N        concurrent sessions (default 10000; above: reset)\n"
+"  --max-handshakes-per-source N\n"
+"                          unfinished handshakes one client address may hold\n"
+"                          (default: a tenth of --max-sessions; 0: no limit;\n"
+"                          above: reset)\n"
 "  --cache-size N          forged certificates kept (default 4096, 0: none)\n"
 "  --workers N             worker threads (default: one per core)\n"
+"Privileges (once set up; see Documentation/tlsid.md):\n"
+"  --user NAME             run as NAME (default: `tlsid' if that user exists,\n"
+"                          else root); either way only CAP_NET_ADMIN and\n"
+"                          CAP_NET_BIND_SERVICE are kept, and no_new_privs\n"
+"  --seccomp MODE          kill (default: a system call tlsid does not make\n"
+"                          kills it), log (allow and log them) or off\n"
 "Plumbing:\n"
 "  --port PORT             the transparent listener (default 15443)\n"
 "  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
@@ -102,7 +112,8 @@ enum {
 	OPT_SIGNING, OPT_TRUST, OPT_TRUST_STORE, OPT_NO_SYSTEM_TRUST, OPT_LOG,
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
-	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX,
+	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
+	OPT_USER, OPT_SECCOMP,
 };
 
 static const struct option options[] = {
@@ -127,6 +138,9 @@ static const struct option options[] = {
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "cache-size",		required_argument, NULL, OPT_CACHE },
 	{ "max-sessions",	required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "max-handshakes-per-source", required_argument, NULL, OPT_HS_PER_SOURCE },
+	{ "user",		required_argument, NULL, OPT_USER },
+	{ "seccomp",		required_argument, NULL, OPT_SECCOMP },
 	{ "handshake-timeout",	required_argument, NULL, OPT_HS_TIMEOUT },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE },
 	{ "no-kernel",		no_argument,	   NULL, OPT_NO_KERNEL },
@@ -167,6 +181,7 @@ static unsigned long number(const char *opt, const char *s, unsigned long min, u
 
 static void parse_args(int argc, char **argv, struct tlsid_config *c)
 {
+	bool hs_per_source_set = false;
 	int o;
 
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -244,6 +259,26 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 		case OPT_MAX_SESSIONS:
 			c->max_sessions = (unsigned)number("--max-sessions", optarg, 1, 1000000);
 			break;
+		case OPT_HS_PER_SOURCE:
+			c->max_hs_per_source = (unsigned)number("--max-handshakes-per-source", optarg,
+								0, 1000000);
+			hs_per_source_set = true;
+			break;
+		case OPT_USER:
+			if (!optarg[0])
+				usage_error("--user: an empty name");
+			c->user = optarg;
+			break;
+		case OPT_SECCOMP:
+			if (!strcmp(optarg, "kill"))
+				c->seccomp = TLSID_SECCOMP_KILL;
+			else if (!strcmp(optarg, "log"))
+				c->seccomp = TLSID_SECCOMP_LOG;
+			else if (!strcmp(optarg, "off"))
+				c->seccomp = TLSID_SECCOMP_OFF;
+			else
+				usage_error("--seccomp `%s': kill, log or off", optarg);
+			break;
 		case OPT_HS_TIMEOUT:
 			c->hs_timeout = (unsigned)number("--handshake-timeout", optarg, 1, 3600);
 			break;
@@ -275,6 +310,11 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument `%s'", argv[optind]);
+	if (!hs_per_source_set) {
+		c->max_hs_per_source = c->max_sessions / TLSID_DEFAULT_HS_PER_SOURCE_DIV;
+		if (!c->max_hs_per_source)
+			c->max_hs_per_source = 1;
+	}
 	if (c->workers < 1)
 		c->workers = 1;
 	if (c->workers > TLSID_WORKERS_MAX)
@@ -378,7 +418,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
-	if (tlsid_instance_lock(c->port) < 0)
+	if (tlsid_sandbox_prepare(c) || tlsid_instance_lock(c->port) < 0)
 		goto out;
 	if (tlsid_keys_init(c) || tlsid_forge_cache_init(c->cache_size) || tlsid_ssl_ctx_init())
 		goto out;
@@ -427,7 +467,8 @@ int main(int argc, char **argv)
 	}
 	running = true;
 	tlsid_certs_daemonized();
-	if (tlsid_workers_start())
+	/* From here on: parsing what anyone sends, with least privilege. */
+	if (tlsid_sandbox_enter(c) || tlsid_workers_start())
 		goto out;
 	main_loop(sfd);
 	rc = 0;

@@ -101,9 +101,13 @@ static int route(uint16_t type, uint32_t table, unsigned lo)
 	return rtnl_request(nlh);
 }
 
+/* Found at setup: the teardown runs under the seccomp filter, which has no
+ * ioctl(SIOCGIFINDEX) for if_nametoindex(). */
+static unsigned lo_index;
+
 int tlsid_route_setup(uint32_t mark, uint32_t table)
 {
-	unsigned lo = if_nametoindex("lo");
+	unsigned lo = lo_index = if_nametoindex("lo");
 	int err;
 
 	if (!lo) {
@@ -133,7 +137,7 @@ int tlsid_route_setup(uint32_t mark, uint32_t table)
 
 void tlsid_route_teardown(uint32_t mark, uint32_t table)
 {
-	unsigned lo = if_nametoindex("lo");
+	unsigned lo = lo_index;
 	int err;
 
 	err = route(RTM_DELROUTE, table, lo);

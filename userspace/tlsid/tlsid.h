@@ -46,6 +46,8 @@
 #define TLSID_DEFAULT_CACHE	4096	/* forged certificates kept */
 #define TLSID_DEFAULT_SESSIONS	10000	/* concurrent sessions per daemon */
 #define TLSID_DEFAULT_HS_TIMEOUT 15	/* seconds from accept to relaying */
+/* Default --max-handshakes-per-source: this share of --max-sessions. */
+#define TLSID_DEFAULT_HS_PER_SOURCE_DIV 10
 #define TLSID_DEFAULT_IDLE	300	/* seconds without traffic while relaying */
 #define TLSID_SYSTEM_TRUST	"/etc/ssl/certs/ca-certificates.crt"
 #define TLSID_TRUST_MAX		16	/* --trust files */
@@ -108,6 +110,12 @@ uint16_t tlsid_ch_max_version(const struct tlsid_ch *ch);
 
 /* ---- configuration (main.c) ------------------------------------------ */
 
+enum tlsid_seccomp_mode {
+	TLSID_SECCOMP_KILL,		/* the default: any other call kills tlsid */
+	TLSID_SECCOMP_LOG,		/* allowed, and logged by the kernel */
+	TLSID_SECCOMP_OFF,
+};
+
 struct tlsid_config {
 	uint16_t port;
 	uint32_t mark;
@@ -125,6 +133,7 @@ struct tlsid_config {
 	int workers;
 	unsigned cache_size;
 	unsigned max_sessions;
+	unsigned max_hs_per_source;	/* unfinished handshakes per client address; 0: no limit */
 	unsigned hs_timeout, idle_timeout;
 	int verbose;
 	bool log_all;			/* every session in the inspection log */
@@ -133,6 +142,8 @@ struct tlsid_config {
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
 	const char *trace_file;		/* trace.c: pcap traces of the userspace relay */
 	unsigned long trace_file_max;	/* bytes; traces stop there */
+	const char *user;		/* sandbox.c: --user; NULL: the default */
+	enum tlsid_seccomp_mode seccomp;
 };
 
 extern struct tlsid_config tlsid_cfg;
@@ -204,7 +215,8 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_http_anomalies)						\
 	X(ips_dns_anomalies)						\
 	X(ips_http2_anomalies)						\
-	X(internal_errors)
+	X(internal_errors)						\
+	X(source_limit_dropped)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -421,6 +433,8 @@ struct tlsid_session {
 	struct tlsid_policy pol;	/* policy.c */
 	char issuer[256];		/* subject of the CA that signed the leaf served */
 	bool logged;
+	bool src_held;			/* counted in its source's unfinished handshakes */
+	bool src_refused;		/* refused: its source had its limit */
 	struct tlsid_ips_flow *ips;	/* ips.c: engine state (userspace relay) */
 	bool ips_blocked;		/* ... which blocked it (s->reason says why) */
 };
@@ -577,6 +591,12 @@ int tlsid_dev_report(const struct tlsi_ssl_report *report);
 /* TLSI_IOC_SESSION_INFO (info->client_fd set); -1 with errno (ENODEV
  * without the device). */
 int tlsid_dev_session_info(struct tlsi_session_info *info);
+
+/* sandbox.c: resolve the user to run as (at start, before any setup);
+ * then, set up, drop to it with the capabilities tlsid needs, no_new_privs
+ * and the seccomp filter (before the workers start). -1 logged. */
+int tlsid_sandbox_prepare(const struct tlsid_config *cfg);
+int tlsid_sandbox_enter(const struct tlsid_config *cfg);
 
 /* worker.c: the lock (before touching anything), the listeners (before
  * daemonizing), then the threads. */

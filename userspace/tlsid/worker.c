@@ -25,10 +25,18 @@
  * Every session that tlsi.ko did not take is reported to it once, at its
  * end (TLSI_IOC_REPORT), so that the kernel counts every outcome.
  * Each second a worker sweeps its sessions for handshake and idle timeouts.
+ *
+ * A client that ends its side (FIN) before its handshake is done cannot
+ * finish it: the session ends at once (CLIENT_CLOSED) rather than holding
+ * its slot until the handshake timeout. And one client address holds at most
+ * --max-handshakes-per-source unfinished handshakes (PEEK to DOWN_HS) across
+ * the workers; more are reset (LIMIT), so that one host cannot take every
+ * slot of --max-sessions with connections that never say anything.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -42,6 +50,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "tlsid.h"
 
@@ -240,6 +249,91 @@ static int ep_add(struct tlsid_worker *w, int fd, uint32_t events, void *ptr)
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* ---- unfinished handshakes per source address ------------------------ */
+
+/*
+ * A chained hash table of the client addresses that have handshakes in
+ * progress, shared by the workers (SO_REUSEPORT spreads one address's
+ * connections over all of them). An entry lives while its count is above
+ * zero, so there are at most --max-sessions of them. The hash is keyed with
+ * a random seed, so that a client cannot choose addresses that share a chain.
+ */
+#define SRC_BUCKETS	4096
+
+struct src_count {
+	struct src_count *next;
+	uint32_t addr;			/* network order */
+	unsigned int n;
+};
+
+static struct src_count *src_table[SRC_BUCKETS];
+static pthread_mutex_t src_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t src_seed;
+
+static unsigned int src_bucket(uint32_t addr)
+{
+	uint32_t h = (addr ^ src_seed) * 0x9e3779b1u;
+
+	h ^= h >> 15;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h % SRC_BUCKETS;
+}
+
+/* One more unfinished handshake for addr: false when it has its limit (or
+ * no memory for a new entry). */
+static bool src_hold(uint32_t addr, unsigned int *held)
+{
+	struct src_count **pp, *e;
+	bool ok = true;
+
+	pthread_mutex_lock(&src_lock);
+	pp = &src_table[src_bucket(addr)];
+	for (e = *pp; e && e->addr != addr; e = e->next)
+		;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (e) {
+			e->addr = addr;
+			e->next = *pp;
+			*pp = e;
+		}
+	}
+	if (!e || e->n >= tlsid_cfg.max_hs_per_source)
+		ok = false;
+	else
+		e->n++;
+	*held = e ? e->n : 0;
+	pthread_mutex_unlock(&src_lock);
+	return ok;
+}
+
+static void src_release(uint32_t addr)
+{
+	struct src_count **pp, *e;
+
+	pthread_mutex_lock(&src_lock);
+	for (pp = &src_table[src_bucket(addr)]; (e = *pp); pp = &e->next) {
+		if (e->addr != addr)
+			continue;
+		if (--e->n == 0) {
+			*pp = e->next;
+			free(e);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&src_lock);
+}
+
+/* The session's handshake is over (relaying, or ending). */
+static void session_hs_over(struct tlsid_session *s)
+{
+	if (s->src_held) {
+		src_release(s->client.sin_addr.s_addr);
+		s->src_held = false;
+	}
+}
+
 /* ---- sessions -------------------------------------------------------- */
 
 static void session_end(struct tlsid_session *s);
@@ -343,7 +437,16 @@ static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
 
 static void log_end(struct tlsid_session *s)
 {
+	static _Atomic time_t src_refused_told;
 	char c[32], d[32];
+	time_t now;
+
+	/* A flood of refusals is told once a second (the counter has them all). */
+	if (s->src_refused) {
+		now = tlsid_now();
+		if (atomic_exchange(&src_refused_told, now) == now)
+			return;
+	}
 
 	addr_str(&s->client, c, sizeof(c));
 	addr_str(&s->server, d, sizeof(d));
@@ -363,6 +466,7 @@ static void session_end(struct tlsid_session *s)
 {
 	struct tlsid_worker *w = s->w;
 
+	session_hs_over(s);
 	if (s->result == TLSID_R_NONE)
 		s->result = TLSID_R_NOT_DECRYPTED;
 	tlsid_ips_end(s);
@@ -505,6 +609,35 @@ static void ssl_reason(char *buf, size_t len)
 	ERR_clear_error();
 }
 
+/*
+ * The client ended its side (FIN, or the connection is gone) while its
+ * handshake is unfinished: the rest of its ClientHello, or its answer to
+ * the server's flight, can never come.
+ */
+static bool client_ended(const struct tlsid_session *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (s->cfd < 0 || getsockopt(s->cfd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return false;
+	return ti.tcpi_state == TCP_CLOSE_WAIT || ti.tcpi_state == TCP_CLOSE ||
+	       ti.tcpi_state == TCP_LAST_ACK;
+}
+
+/* End a session whose client left before its handshake was done. */
+static void client_left(struct tlsid_session *s, size_t have)
+{
+	tlsid_count(TLSID_C_client_closed_early);
+	if (s->state == TLSID_S_PEEK)
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_CLIENT_CLOSED,
+			   "client closed during its ClientHello (%zu bytes of it)", have);
+	else
+		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_CLIENT_CLOSED,
+			   "client closed before the handshake");
+	session_abort(s, true, s->state > TLSID_S_PEEK);
+}
+
 /* PEEK: true to go on, false to wait (or the session is over). */
 static bool step_peek(struct tlsid_session *s)
 {
@@ -522,8 +655,12 @@ static bool step_peek(struct tlsid_session *s)
 		return false;
 	}
 	rc = tlsid_ch_parse(s->w->peek, (size_t)n, &s->ch);
-	if (rc == TLSID_CH_TRUNCATED && (size_t)n < sizeof(s->w->peek))
+	if (rc == TLSID_CH_TRUNCATED && (size_t)n < sizeof(s->w->peek)) {
+		/* MSG_PEEK shows the bytes before a FIN, never the FIN. */
+		if (client_ended(s))
+			client_left(s, (size_t)n);
 		return false;
+	}
 	if (rc == TLSID_CH_NOT_TLS || rc == TLSID_CH_NOT_HELLO) {
 		tlsid_count(TLSID_C_not_tls_dropped);
 		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_NOT_TLS, "not a TLS ClientHello: %s",
@@ -774,6 +911,7 @@ static bool step_down_hs(struct tlsid_session *s)
 		tlsid_count(TLSID_C_decrypted);
 		s->state = TLSID_S_RELAY;
 		s->last_active = tlsid_now();
+		session_hs_over(s);
 		if (tlsid_relay_start(s) < 0)
 			return false;
 		return true;
@@ -798,6 +936,11 @@ static void session_step(struct tlsid_session *s)
 {
 	bool go = true;
 
+	/* A client gone while tlsid talks to the server: no use going on. */
+	if ((s->state == TLSID_S_CONNECT || s->state == TLSID_S_UP_HS) && client_ended(s)) {
+		client_left(s, s->ch.consumed);
+		go = false;
+	}
 	while (go) {
 		switch (s->state) {
 		case TLSID_S_PEEK:
@@ -868,6 +1011,22 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 		session_abort(s, true, false);
 		session_end(s);
 		return;
+	}
+	if (tlsid_cfg.max_hs_per_source) {
+		unsigned int held;
+
+		if (!src_hold(peer->sin_addr.s_addr, &held)) {
+			tlsid_count(TLSID_C_source_limit_dropped);
+			s->src_refused = true;
+			set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_LIMIT,
+				   "%u unfinished handshakes from this address: its limit "
+				   "(--max-handshakes-per-source %u)", held,
+				   tlsid_cfg.max_hs_per_source);
+			session_abort(s, true, false);
+			session_end(s);
+			return;
+		}
+		s->src_held = true;
 	}
 	if (ntohs(s->server.sin_port) == tlsid_cfg.port) {
 		/* Someone connected to the listener itself: nowhere to go. */
@@ -1044,7 +1203,10 @@ int tlsid_listeners_open(int n, uint16_t port)
 {
 	int i;
 
-
+	if (RAND_bytes((unsigned char *)&src_seed, sizeof(src_seed)) != 1) {
+		tlsid_log_ssl("random seed");
+		return -1;
+	}
 	workers = calloc((size_t)n, sizeof(*workers));
 	if (!workers)
 		return -1;
