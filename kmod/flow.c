@@ -186,24 +186,53 @@ static struct tlsi_flow *tlsi_flow_create_locked(struct tlsi_net *tn, u32 h,
 						 const struct tlsi_pkt_tuple *t,
 						 u16 seg, int *err);
 
+/*
+ * A SYN that opens a new connection on the tuple of a live flow (a client
+ * reused its source port while the flow of its previous connection is still
+ * in the table), rather than a retransmission of the flow's own first SYN:
+ * the flow is past its handshake, or its opening SYN had another sequence
+ * number. A SYN from the responder's side is a simultaneous open: kept.
+ */
+static bool tlsi_syn_starts_new_conn(const struct tlsi_flow *f, bool reply, u32 seq)
+{
+	switch (READ_ONCE(f->tcp_state)) {
+	case TLSI_TCP_NONE:
+		return false;
+	case TLSI_TCP_SYN_SENT:
+	case TLSI_TCP_SYN_RECV:
+		return !reply && READ_ONCE(f->syn_seq) != seq;
+	default:
+		return !reply;
+	}
+}
+
 /**
  * tlsi_flow_get - find or create the flow of a packet
  * @tn: namespace state
  * @t: the packet's tuple
  * @seg: segment id
+ * @syn: the packet is a TCP SYN without ACK (or RST), with sequence number
+ *	@syn_seq
+ * @syn_seq: see @syn
  * @reply: set when the packet runs in the flow's reply direction
  * @err: on NULL return, -ENOSPC (table full) or -ENOMEM
+ *
+ * A flow that has expired, or whose tuple a new connection takes over (a
+ * SYN that tlsi_syn_starts_new_conn()), is replaced by a new one: the old
+ * flow's decision (a divert, a verdict) belongs to the old connection, and
+ * the new one is classified by the configuration in force now.
  *
  * Call under rcu_read_lock(); the flow stays valid until it is dropped.
  */
 struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 				const struct tlsi_pkt_tuple *t, u16 seg,
-				bool *reply, int *err)
+				bool syn, u32 syn_seq, bool *reply, int *err)
 {
 	struct tlsi_flow_table *ft = tn->flows;
 	u32 h = tlsi_flow_hash(ft, t, seg);
 	spinlock_t *lock = &ft->locks[h % TLSI_FLOW_LOCKS];
 	struct tlsi_flow *f, *stale = NULL;
+	bool restarted = false;
 	int dir;
 
 	hlist_for_each_entry_rcu(f, &ft->buckets[h], node) {
@@ -214,15 +243,20 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 			stale = f;
 			break;
 		}
+		if (syn && tlsi_syn_starts_new_conn(f, dir == 2, syn_seq)) {
+			stale = f;
+			restarted = true;
+			break;
+		}
 		*reply = dir == 2;
 		return f;
 	}
 
 	spin_lock_bh(lock);
 	if (stale && !hlist_unhashed(&stale->node)) {
-		/* Expired but not yet collected: a new flow takes its place. */
+		/* A new flow takes its place. */
 		tlsi_flow_unlink(tn, stale);
-		tlsi_count(tn, TLSI_CNT_FLOWS_EXPIRED);
+		tlsi_count(tn, restarted ? TLSI_CNT_FLOWS_RESTARTED : TLSI_CNT_FLOWS_EXPIRED);
 	}
 	/* Another CPU may have created it while we looked without the lock. */
 	hlist_for_each_entry(f, &ft->buckets[h], node) {
@@ -236,46 +270,6 @@ struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 	f = tlsi_flow_create_locked(tn, h, t, seg, err);
 	spin_unlock_bh(lock);
 	*reply = false;
-	return f;
-}
-
-/**
- * tlsi_flow_restart - a new connection on the tuple of a live flow
- * @tn: namespace state
- * @old: the flow that the packet found (from tlsi_flow_get)
- * @t: the new connection's SYN, its originator's direction
- * @seg: segment id
- * @err: on NULL return, -ENOSPC (table full) or -ENOMEM
- *
- * A client may reuse its source port while the flow of its previous
- * connection is still in the table (closing, or in its timeout). That flow's
- * decision (a divert, a verdict) belongs to the old connection: the new one
- * gets a flow of its own, decided by the configuration in force now. Call
- * under rcu_read_lock(); @old must not be used afterwards.
- */
-struct tlsi_flow *tlsi_flow_restart(struct tlsi_net *tn, struct tlsi_flow *old,
-				    const struct tlsi_pkt_tuple *t, u16 seg, int *err)
-{
-	struct tlsi_flow_table *ft = tn->flows;
-	u32 h = tlsi_flow_hash(ft, t, seg);
-	spinlock_t *lock = &ft->locks[h % TLSI_FLOW_LOCKS];
-	struct tlsi_flow *f;
-
-	spin_lock_bh(lock);
-	if (!hlist_unhashed(&old->node)) {
-		tlsi_flow_unlink(tn, old);
-		tlsi_count(tn, TLSI_CNT_FLOWS_RESTARTED);
-	} else {
-		/* Another CPU restarted it for a copy of this SYN. */
-		hlist_for_each_entry(f, &ft->buckets[h], node) {
-			if (tlsi_flow_match(f, t, seg) == 1 && !tlsi_flow_expired(tn, f)) {
-				spin_unlock_bh(lock);
-				return f;
-			}
-		}
-	}
-	f = tlsi_flow_create_locked(tn, h, t, seg, err);
-	spin_unlock_bh(lock);
 	return f;
 }
 

@@ -42,8 +42,6 @@ bool tlsi_flow_expired(struct tlsi_net *tn, const struct tlsi_flow *f);
 
 struct tlsi_flow *tlsi_flow_get(struct tlsi_net *tn,
 				const struct tlsi_pkt_tuple *t, u16 seg,
-				bool *reply, int *err);
-struct tlsi_flow *tlsi_flow_restart(struct tlsi_net *tn, struct tlsi_flow *old,
-				    const struct tlsi_pkt_tuple *t, u16 seg, int *err);
+				bool syn, u32 syn_seq, bool *reply, int *err);
 
 #endif /* TLSI_FLOW_H */

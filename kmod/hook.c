@@ -248,25 +248,6 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
 }
 
-/*
- * A SYN that opens a new connection on the tuple of a live flow (a reused
- * source port), rather than a retransmission of the flow's own first SYN:
- * the flow is past its handshake, or its opening SYN had another sequence
- * number. A SYN from the responder's side is a simultaneous open: kept.
- */
-static bool tlsi_syn_starts_new_conn(const struct tlsi_flow *f, bool reply, u32 seq)
-{
-	switch (READ_ONCE(f->tcp_state)) {
-	case TLSI_TCP_NONE:
-		return false;
-	case TLSI_TCP_SYN_SENT:
-	case TLSI_TCP_SYN_RECV:
-		return !reply && READ_ONCE(f->syn_seq) != seq;
-	default:
-		return !reply;
-	}
-}
-
 /* Is tlsid's transparent listener there to take a diverted SYN? */
 static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 				    const struct net_device *in)
@@ -300,23 +281,21 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 static void tlsi_divert_no_daemon(struct tlsi_net *tn, const struct tlsi_segment *seg,
 				  const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
 {
-	if (READ_ONCE(seg->profile->ssl_no_daemon) == TLSI_SSL_NO_DAEMON_BLOCK) {
-		tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON_BLOCK);
+	bool block = READ_ONCE(seg->profile->ssl_no_daemon) == TLSI_SSL_NO_DAEMON_BLOCK;
+
+	if (block) {
 		d->verdict = TLSI_VERDICT_DROP;
 		d->table = TLSI_TABLE_SSL;
 		d->flags |= TLSI_FLOW_F_RESET;
-		net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: block\n",
-				     &t->saddr, t->sport, &t->daddr, t->dport,
-				     seg->profile->name);
-		tlsi_event_send(tn, TLSI_EVENT_BLOCK, TLSI_TABLE_SSL, t, seg, NULL,
-				0, NULL, "no SSL inspection daemon", 0);
-		return;
 	}
-	tlsi_count(tn, TLSI_CNT_SSL_NO_DAEMON);
-	net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: bypass inspection\n",
-			     &t->saddr, t->sport, &t->daddr, t->dport, seg->profile->name);
-	tlsi_event_send(tn, TLSI_EVENT_ALERT, TLSI_TABLE_SSL, t, seg, NULL, 0, NULL,
-			"no SSL inspection daemon: not inspected", 0);
+	tlsi_count(tn, block ? TLSI_CNT_SSL_NO_DAEMON_BLOCK : TLSI_CNT_SSL_NO_DAEMON);
+	net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: %s\n",
+			     &t->saddr, t->sport, &t->daddr, t->dport, seg->profile->name,
+			     block ? "block" : "bypass inspection");
+	tlsi_event_send(tn, block ? TLSI_EVENT_BLOCK : TLSI_EVENT_ALERT, TLSI_TABLE_SSL, t,
+			seg, NULL, 0, NULL,
+			block ? "no SSL inspection daemon" : "no SSL inspection daemon: not inspected",
+			0);
 }
 
 /*
@@ -428,13 +407,9 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	atomic64_inc((atomic64_t *)&seg->packets);
 	atomic64_add(skb->len, (atomic64_t *)&seg->bytes);
 
-	f = tlsi_flow_get(tn, &t, seg->id, &reply, &err);
 	syn = t.proto == IPPROTO_TCP &&
 	      (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) == TLSI_TCPF_SYN;
-	if (f && syn && tlsi_syn_starts_new_conn(f, reply, tcp_seq)) {
-		f = tlsi_flow_restart(tn, f, &t, seg->id, &err);
-		reply = false;
-	}
+	f = tlsi_flow_get(tn, &t, seg->id, syn, tcp_seq, &reply, &err);
 	if (!f) {
 		if (err == -ENOSPC) {
 			if (READ_ONCE(tn->cfg.flow_full_action) == TLSI_FLOW_FULL_BYPASS) {
