@@ -175,16 +175,6 @@ SSL_CTX *tlsid_server_ctx(void)
 
 /* ---- sockets --------------------------------------------------------- */
 
-void tlsid_close_reset(int fd)
-{
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	close(fd);
-}
-
 /*
  * Every connection tlsid holds is reset if tlsid dies holding it (SO_LINGER
  * 0: the kernel's close of a dead process's sockets sends a reset, not a
@@ -197,6 +187,14 @@ void tlsid_sock_reset_on_death(int fd)
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+void tlsid_close_reset(int fd)
+{
+	if (fd < 0)
+		return;
+	tlsid_sock_reset_on_death(fd);	/* the same option: close() resets */
+	close(fd);
 }
 
 void tlsid_close_graceful(int fd)
