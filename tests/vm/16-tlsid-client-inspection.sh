@@ -268,7 +268,10 @@ while True:
         c.close()
 ' "$W/site.crt" "$W/site.key"
 	wait_port s 9443
-	( sleep 1; tlsictl config set max-ssl-sessions 1 ) &
+	# Lowered once B is diverted (its SYN counted), not after a guessed
+	# delay: the server then still sleeps before its handshake.
+	_b_diverted() { [ "$(delta ssl_diverted)" -ge 2 ]; }
+	( wait_until 60 _b_diverted && tlsictl config set max-ssl-sessions 1 ) &
 	LOWER=$!
 	out=$(curl_c --cacert "$W/signca.crt" https://site.test:9443/ 2>&1) || true
 	wait "$LOWER"
