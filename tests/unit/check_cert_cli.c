@@ -23,107 +23,15 @@
 
 #include <openssl/evp.h>
 
-#define OUT_MAX (256 * 1024)
+#include "cli_harness.h"
 
-struct result {
-	int code;
-	char out[OUT_MAX];
-	char err[OUT_MAX];
-};
-
-static char tlsictl[PATH_MAX];
 static char base[64], dir[128], repo[192];
-static struct result r;
-
-static void find_tlsictl(void)
-{
-	const char *env = getenv("TLSICTL");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(tlsictl, sizeof(tlsictl), "%s", env);
-	} else if (realpath("userspace/tlsictl/tlsictl", self) && access(self, X_OK) == 0) {
-		snprintf(tlsictl, sizeof(tlsictl), "%s", self);
-	} else if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(tlsictl, sizeof(tlsictl), "%.*s/../../userspace/tlsictl/tlsictl",
-			 (int)(sizeof(self) - 1), self);
-	}
-}
-
-static void drain(int fo, int fe, struct result *res)
-{
-	struct pollfd p[2] = { { .fd = fo, .events = POLLIN }, { .fd = fe, .events = POLLIN } };
-	size_t lo = 0, le = 0;
-	int open = 2;
-
-	while (open) {
-		int i;
-
-		if (poll(p, 2, 20000) <= 0)
-			ck_abort_msg("command timed out");
-		for (i = 0; i < 2; i++) {
-			char *b = i ? res->err : res->out;
-			size_t *l = i ? &le : &lo;
-			ssize_t n;
-
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(p[i].fd, b + *l, OUT_MAX - 1 - *l);
-			if (n <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				open--;
-				continue;
-			}
-			*l += (size_t)n;
-		}
-	}
-	res->out[lo] = '\0';
-	res->err[le] = '\0';
-}
+static struct cli_result r;
 
 /* Run tlsictl with args (NULL-terminated) in dir. */
 static int run(const char *const *args)
 {
-	const char *argv[64];
-	int po[2], pe[2], status, i;
-	pid_t pid;
-
-	ck_assert_msg(access(tlsictl, X_OK) == 0,
-		      "no tlsictl binary at %s: run `make userspace' first", tlsictl);
-	argv[0] = tlsictl;
-	for (i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	ck_assert_int_eq(pipe(po), 0);
-	ck_assert_int_eq(pipe(pe), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-
-		if (chdir(dir) < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execv(tlsictl, (char *const *)argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	drain(po[0], pe[0], &r);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-	return r.code;
+	return cli_tlsictl_run(dir, NULL, args, &r);
 }
 
 #define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
@@ -498,7 +406,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	find_tlsictl();
+	cli_find_tlsictl();
 	/* Per-test directories live here; removed even when tests fail. */
 	snprintf(base, sizeof(base), "/tmp/check_cert_cli.XXXXXX");
 	if (!mkdtemp(base))

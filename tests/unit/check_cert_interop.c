@@ -38,105 +38,33 @@
 #include <openssl/pem.h>
 
 #include "certrepo.h"
+#include "cli_harness.h"
 
-#define OUT_MAX (64 * 1024)
-
-static char tlsictl[PATH_MAX];
 static char base[64], dir[128], repo[192];
-static char out[OUT_MAX], errout[OUT_MAX];
+static struct cli_result r;
 static pid_t server_pid = -1;
 static bool have_tools;
 
-static void find_tlsictl(void)
-{
-	const char *env = getenv("TLSICTL");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(tlsictl, sizeof(tlsictl), "%s", env);
-	} else if (realpath("userspace/tlsictl/tlsictl", self) && access(self, X_OK) == 0) {
-		snprintf(tlsictl, sizeof(tlsictl), "%s", self);
-	} else if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(tlsictl, sizeof(tlsictl), "%.*s/../../userspace/tlsictl/tlsictl",
-			 (int)(sizeof(self) - 1), self);
-	}
-}
-
-/* Run a shell command line in dir; stdout and stderr captured. */
+/* Run a shell command line in dir; stdout and stderr captured in r. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
-	struct pollfd p[2];
 	char cmd[4096];
-	size_t lo = 0, le = 0;
-	int po[2], pe[2], status, open = 2;
 	va_list ap;
-	pid_t pid;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	ck_assert_int_eq(pipe(po), 0);
-	ck_assert_int_eq(pipe(pe), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (chdir(dir) < 0)
-			_exit(126);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
-	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
-	while (open) {
-		int i;
-
-		if (poll(p, 2, 20000) <= 0) {
-			kill(pid, SIGKILL);
-			ck_abort_msg("timed out: %s", cmd);
-		}
-		for (i = 0; i < 2; i++) {
-			char *b = i ? errout : out;
-			size_t *l = i ? &le : &lo;
-			ssize_t n;
-
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(p[i].fd, b + *l, OUT_MAX - 1 - *l);
-			if (n <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				open--;
-				continue;
-			}
-			*l += (size_t)n;
-		}
-	}
-	out[lo] = '\0';
-	errout[le] = '\0';
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return cli_spawn(dir, NULL, "/bin/sh", (const char *const[]){ "sh", "-c", cmd, NULL }, &r);
 }
 
 #define SH_OK(...) do {								\
 	int rc_ = sh(__VA_ARGS__);						\
 	ck_assert_msg(rc_ == 0, "exit %d: %s\nstdout: %s\nstderr: %s", rc_, #__VA_ARGS__, \
-		      out, errout);						\
+		      r.out, r.err);						\
 } while (0)
-#define OUT_HAS(s) ck_assert_msg(strstr(out, (s)) != NULL, "stdout lacks `%s':\n%s", (s), out)
-#define ERR_HAS(s) ck_assert_msg(strstr(errout, (s)) != NULL, "stderr lacks `%s':\n%s", (s), errout)
+#define OUT_HAS(s) ck_assert_msg(strstr(r.out, (s)) != NULL, "stdout lacks `%s':\n%s", (s), r.out)
+#define ERR_HAS(s) ck_assert_msg(strstr(r.err, (s)) != NULL, "stderr lacks `%s':\n%s", (s), r.err)
 
 static bool tool(const char *name)
 {
@@ -157,7 +85,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(repo, sizeof(repo), "%s/repo", dir);
 	setenv("TLSI_CERT_REPO", repo, 1);
-	setenv("T", tlsictl, 1);
+	setenv("T", cli_tlsictl, 1);
 	unsetenv("TLSI_PASSWORD");
 	/* No proxy for 127.0.0.1, whatever the environment says. */
 	unsetenv("https_proxy");
@@ -429,7 +357,7 @@ START_TEST(test_openssl_pkcs12_imports)
 	ck_assert_int_eq(sh("$T cert import-p12 web file web.p12 password-file badpw"), 1);
 	ERR_HAS("password: wrong password for file `web.p12'");
 	SH_OK("$T cert import-p12 web file web.p12 password-file pw exportable");
-	ck_assert_str_eq(out, "web\n");
+	ck_assert_str_eq(r.out, "web\n");
 	SH_OK("$T cert show web");
 	OUT_HAS("chain        1 certificate\n");
 	OUT_HAS("key          rsa2048\n");
@@ -451,7 +379,7 @@ START_TEST(test_openssl_pkcs12_imports)
 	SH_OK("openssl pkcs12 -export -nokeys -in xca/ca.pem -name 'ext root' -passout file:pw "
 	      "-out cas.p12");
 	SH_OK("$T cert import-ca external file cas.p12 password-file pw");
-	ck_assert_str_eq(out, "external\n");
+	ck_assert_str_eq(r.out, "external\n");
 	SH_OK("$T cert show external");
 	OUT_HAS("kind         ca\n");
 	OUT_HAS("status       valid\n");
@@ -464,7 +392,7 @@ END_TEST
 
 START_TEST(test_openssl_ca_signs_requests)
 {
-	static char a[OUT_MAX], b[OUT_MAX];
+	static char a[CLI_OUT_MAX], b[CLI_OUT_MAX];
 
 	NEED_TOOLS();
 	write_file("client.py", python_client);
@@ -487,9 +415,9 @@ START_TEST(test_openssl_ca_signs_requests)
 	SH_OK("$T cert export srv key out srv.key");
 	/* The stored key is the request's: same public key as the certificate. */
 	SH_OK("openssl x509 -in srv.crt -noout -pubkey");
-	memcpy(a, out, sizeof(a));
+	memcpy(a, r.out, sizeof(a));
 	SH_OK("openssl pkey -in srv.key -pubout");
-	memcpy(b, out, sizeof(b));
+	memcpy(b, r.out, sizeof(b));
 	ck_assert_str_eq(a, b);
 	handshakes("srv.crt", "srv.key", NULL, "xca/ca.pem", "other.pem", false);
 
@@ -534,7 +462,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	find_tlsictl();
+	cli_find_tlsictl();
 	have_tools = tool("openssl") && tool("curl") && tool("python3");
 	/* Per-test directories live here; removed even when tests fail. */
 	snprintf(base, sizeof(base), "/tmp/check_cert_interop.XXXXXX");

@@ -18,112 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_harness.h"
 #include "nl.h"
 
-#define OUT_MAX (256 * 1024)
-
-struct result {
-	int code;		/* exit status, or -signal */
-	char out[OUT_MAX];
-	char err[OUT_MAX];
-};
-
-static char tlsictl[PATH_MAX];
-static struct result r;
-
-static void find_tlsictl(void)
-{
-	const char *env = getenv("TLSICTL");
-	char self[PATH_MAX - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env) {
-		snprintf(tlsictl, sizeof(tlsictl), "%s", env);
-		return;
-	}
-	snprintf(tlsictl, sizeof(tlsictl), "userspace/tlsictl/tlsictl");
-	if (access(tlsictl, X_OK) == 0)
-		return;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(tlsictl, sizeof(tlsictl), "%.*s/../../userspace/tlsictl/tlsictl",
-				 (int)(sizeof(self) - 1), self);
-		}
-	}
-}
-
-/* Read both pipes to the end. */
-static void drain(int fo, int fe, struct result *res)
-{
-	struct pollfd p[2] = { { .fd = fo, .events = POLLIN }, { .fd = fe, .events = POLLIN } };
-	size_t lo = 0, le = 0;
-	int open = 2;
-
-	while (open) {
-		int i;
-
-		if (poll(p, 2, 10000) <= 0)
-			ck_abort_msg("tlsictl timed out");
-		for (i = 0; i < 2; i++) {
-			char *b = i ? res->err : res->out;
-			size_t *l = i ? &le : &lo;
-			ssize_t n;
-
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(p[i].fd, b + *l, OUT_MAX - 1 - *l);
-			if (n <= 0) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				open--;
-				continue;
-			}
-			*l += (size_t)n;
-		}
-	}
-	res->out[lo] = '\0';
-	res->err[le] = '\0';
-}
+static struct cli_result r;
 
 /* Run tlsictl with args (NULL-terminated), stdin from in_path or /dev/null. */
 static int run_in(const char *in_path, const char *const *args)
 {
-	const char *argv[64];
-	int po[2], pe[2], status, i;
-	pid_t pid;
-
-	ck_assert_msg(access(tlsictl, X_OK) == 0,
-		      "no tlsictl binary at %s: run `make userspace' first", tlsictl);
-	argv[0] = tlsictl;
-	for (i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	ck_assert_int_eq(pipe(po), 0);
-	ck_assert_int_eq(pipe(pe), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
-
-		dup2(in, 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execv(tlsictl, (char *const *)argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	drain(po[0], pe[0], &r);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-	return r.code;
+	return cli_tlsictl_run(NULL, in_path, args, &r);
 }
 
 #define RUN(...) run_in(NULL, (const char *const[]){ __VA_ARGS__, NULL })
@@ -493,7 +396,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	find_tlsictl();
+	cli_find_tlsictl();
 	sr = srunner_create(tlsictl_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
