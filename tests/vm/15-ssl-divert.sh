@@ -205,6 +205,10 @@ nl_fail "empty or starts at 0" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_P
 nl_fail "only letters" TLSI_CMD_SSL_PROXY_NEW "TLSI_A_NAME:str:a/b" TLSI_A_PORTS:hex:bb01bb01
 nl_fail "nested addresses" TLSI_CMD_SSL_POLICY_NEW TLSI_A_NAME:str:x TLSI_A_PROFILE:str:p1 TLSI_A_PROXY:str:alt TLSI_A_NEVER_DECRYPT:nest:0800010001000000
 nl_fail "error" TLSI_CMD_SSL_POLICY_SET TLSI_A_NAME:str:outbound TLSI_A_PROFILE:str:p1 TLSI_A_ENABLED:u8:2
+# An ssl-no-daemon value past the enum: the range policy refuses it, and the
+# profile keeps the value it had.
+nl_fail "out of range" TLSI_CMD_PROFILE_SET TLSI_A_NAME:str:p1 TLSI_A_SSL_NO_DAEMON:u8:2
+tlsictl profile show | grep -q "^p1 .* ssl-no-daemon bypass " || fail "profile changed by a refused request: $(tlsictl profile show)"
 assert_eq "$(tlsictl -j ssl-proxy show | python3 -c 'import json,sys; print(sorted(p["name"] for p in json.load(sys.stdin)))')" \
 	"['alt', 'web']" "proxies after refused requests"
 ctl_ok ssl-proxy add "Long name with spaces_and-dashes" ports 9443
