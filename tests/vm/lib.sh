@@ -240,9 +240,11 @@ while True:
     s.sendto(d, a)
 '
 
-# wait_port NS PORT [tcp|udp] [SECS=10]: until something listens on PORT.
+# wait_port NS PORT [tcp|udp] [SECS=60]: until something listens on PORT
+# (generous: a python server takes seconds to start on a loaded TCG VM, and
+# a ready one returns at once).
 wait_port() {
-	local ns proto=${3:-tcp} secs=${4:-10} opt
+	local ns proto=${3:-tcp} secs=${4:-60} opt
 	ns=$(_ns "$1")
 	[ "$proto" = udp ] && opt=-Hlun || opt=-Hltn
 	wait_until "$secs" _port_listening "$ns" "$opt" "$2" ||
