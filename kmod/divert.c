@@ -20,21 +20,30 @@
 struct tlsi_divert_entry {
 	struct hlist_node node;
 	struct rcu_head rcu;
-	u32 saddr, daddr;		/* host order, as in tlsi_pkt_tuple */
+	struct tlsi_addr saddr, daddr;	/* as in tlsi_pkt_tuple */
 	u16 sport, dport;
 	u32 policy_id;
 };
 
-static u32 tlsi_divert_hash(u32 saddr, u16 sport, u32 daddr, u16 dport)
+static u32 tlsi_divert_hash(const struct tlsi_addr *saddr, u16 sport,
+			    const struct tlsi_addr *daddr, u16 dport)
 {
-	return jhash_3words(saddr, daddr, ((u32)sport << 16) | dport, 0) &
-	       (TLSI_DIVERT_BUCKETS - 1);
+	return jhash_3words(tlsi_addr_fold(saddr), tlsi_addr_fold(daddr),
+			    ((u32)sport << 16) | dport, 0) & (TLSI_DIVERT_BUCKETS - 1);
+}
+
+static bool tlsi_divert_entry_is(const struct tlsi_divert_entry *e,
+				 const struct tlsi_addr *saddr, u16 sport,
+				 const struct tlsi_addr *daddr, u16 dport)
+{
+	return e->sport == sport && e->dport == dport &&
+	       tlsi_addr_eq(&e->saddr, saddr) && tlsi_addr_eq(&e->daddr, daddr);
 }
 
 /* Called from the packet path (softirq). */
 int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id)
 {
-	u32 h = tlsi_divert_hash(t->saddr, t->sport, t->daddr, t->dport);
+	u32 h = tlsi_divert_hash(&t->saddr, t->sport, &t->daddr, t->dport);
 	struct tlsi_divert_entry *e;
 
 	e = kmalloc(sizeof(*e), GFP_ATOMIC);
@@ -55,13 +64,12 @@ int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 pol
 
 void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t)
 {
-	u32 h = tlsi_divert_hash(t->saddr, t->sport, t->daddr, t->dport);
+	u32 h = tlsi_divert_hash(&t->saddr, t->sport, &t->daddr, t->dport);
 	struct tlsi_divert_entry *e;
 
 	spin_lock_bh(&tn->divert_lock);
 	hlist_for_each_entry(e, &tn->divert[h], node) {
-		if (e->saddr == t->saddr && e->daddr == t->daddr &&
-		    e->sport == t->sport && e->dport == t->dport) {
+		if (tlsi_divert_entry_is(e, &t->saddr, t->sport, &t->daddr, t->dport)) {
 			hlist_del_rcu(&e->node);
 			kfree_rcu(e, rcu);
 			break;
@@ -74,14 +82,14 @@ void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t)
 u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
 		       __be32 daddr, __be16 dport)
 {
-	u32 s = ntohl(saddr), d = ntohl(daddr);
+	struct tlsi_addr s = tlsi_addr_v4(ntohl(saddr)), d = tlsi_addr_v4(ntohl(daddr));
 	u16 sp = ntohs(sport), dp = ntohs(dport);
 	struct tlsi_divert_entry *e;
 	u32 id = 0;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(s, sp, d, dp)], node) {
-		if (e->saddr == s && e->daddr == d && e->sport == sp && e->dport == dp) {
+	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(&s, sp, &d, dp)], node) {
+		if (tlsi_divert_entry_is(e, &s, sp, &d, dp)) {
 			id = e->policy_id;
 			break;
 		}

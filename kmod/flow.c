@@ -173,11 +173,11 @@ static int tlsi_flow_match(const struct tlsi_flow *f,
 
 	if (f->seg_id != seg || k->proto != t->proto || k->vlan != t->vlan)
 		return 0;
-	if (k->saddr == t->saddr && k->daddr == t->daddr &&
-	    k->sport == t->sport && k->dport == t->dport)
+	if (k->sport == t->sport && k->dport == t->dport &&
+	    tlsi_addr_eq(&k->saddr, &t->saddr) && tlsi_addr_eq(&k->daddr, &t->daddr))
 		return 1;
-	if (k->saddr == t->daddr && k->daddr == t->saddr &&
-	    k->sport == t->dport && k->dport == t->sport)
+	if (k->sport == t->dport && k->dport == t->sport &&
+	    tlsi_addr_eq(&k->saddr, &t->daddr) && tlsi_addr_eq(&k->daddr, &t->saddr))
 		return 2;
 	return 0;
 }
@@ -382,10 +382,15 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 					   tlsi_flow_timeout(tn, f) * HZ - jiffies);
 			u8 st = READ_ONCE(f->tcp_state);
 			u8 table = READ_ONCE(f->table);
+			char sbuf[TLSI_ADDR_STR_MAX], dbuf[TLSI_ADDR_STR_MAX];
+			bool v6 = !tlsi_addr_is_v4(&k->saddr);
 
-			seq_printf(m, "seg %u proto %u %pI4h:%u -> %pI4h:%u vlan %u state %s verdict %s table %s expires %ld\n",
-				   f->seg_id, k->proto, &k->saddr, k->sport,
-				   &k->daddr, k->dport, k->vlan,
+			/* IPv6 addresses in brackets, as in URLs. */
+			seq_printf(m, "seg %u proto %u %s%s%s:%u -> %s%s%s:%u vlan %u state %s verdict %s table %s expires %ld\n",
+				   f->seg_id, k->proto, v6 ? "[" : "",
+				   tlsi_addr_str(&k->saddr, sbuf), v6 ? "]" : "", k->sport,
+				   v6 ? "[" : "", tlsi_addr_str(&k->daddr, dbuf), v6 ? "]" : "",
+				   k->dport, k->vlan,
 				   st < ARRAY_SIZE(tlsi_tcp_state_names) ? tlsi_tcp_state_names[st] : "?",
 				   READ_ONCE(f->verdict) == TLSI_VERDICT_DROP ? "drop" : "forward",
 				   tlsi_table_name(table),

@@ -15,14 +15,22 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
 #include <linux/etherdevice.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_tproxy.h>
 
 #include "tlsi.h"
 #include "flow.h"
+
+static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
+				 struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq);
 
 /* Parse the IPv4 header and ports. Returns false for a malformed packet. */
 static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
@@ -40,13 +48,9 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	if (len < ihl || len > skb->len)
 		return false;
 
-	t->saddr = ntohl(iph->saddr);
-	t->daddr = ntohl(iph->daddr);
+	t->saddr = tlsi_addr_v4(ntohl(iph->saddr));
+	t->daddr = tlsi_addr_v4(ntohl(iph->daddr));
 	t->proto = iph->protocol;
-	t->sport = 0;
-	t->dport = 0;
-	*tcp_flags = 0;
-	*tcp_seq = 0;
 
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No transport header here: a portless tuple of its own. */
@@ -55,8 +59,19 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	}
 	if (iph->frag_off & htons(IP_MF))
 		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+	return tlsi_parse_transport(skb, ihl, t, tcp_flags, tcp_seq);
+}
 
-	switch (iph->protocol) {
+/*
+ * Ports (or the ICMP echo id), TCP flags and sequence number from the
+ * transport header at offset off. False for a truncated header.
+ */
+static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
+				 struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
+{
+	unsigned int ihl = off;
+
+	switch (t->proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr _th;
 		const struct tcphdr *th;
@@ -97,10 +112,124 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 		}
 		break;
 	}
+	case IPPROTO_ICMPV6: {
+		struct icmp6hdr _ih;
+		const struct icmp6hdr *ih;
+
+		ih = skb_header_pointer(skb, ihl, sizeof(_ih), &_ih);
+		if (!ih)
+			return false;
+		if (ih->icmp6_type == ICMPV6_ECHO_REQUEST || ih->icmp6_type == ICMPV6_ECHO_REPLY) {
+			t->sport = ntohs(ih->icmp6_identifier);
+			t->dport = t->sport;
+		}
+		break;
+	}
 	default:
 		break;
 	}
 	return true;
+}
+
+/*
+ * Extension headers walked before giving up on a packet: real traffic has
+ * one or two; a long chain is an evasion attempt (the transport header
+ * pushed past what a middlebox reads) and is dropped on segment ports.
+ */
+#define TLSI_IPV6_EXT_MAX 8
+
+/*
+ * Parse the IPv6 header, walk its extension headers to the transport
+ * header and read the ports. A non-first fragment is a portless tuple of
+ * its own, as for IPv4. Returns false for a malformed packet, a chain
+ * longer than TLSI_IPV6_EXT_MAX, or IPv4-mapped addresses (never on the
+ * wire, and they would alias IPv4 in the tables).
+ */
+static bool tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
+			    struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+	unsigned int off = sizeof(_ip6h), n;
+	u8 nexthdr;
+
+	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	if (!ip6h || ip6h->version != 6)
+		return false;
+	/* A jumbogram (payload length 0) has no place on a bridge. */
+	if (!ip6h->payload_len || sizeof(_ip6h) + ntohs(ip6h->payload_len) > skb->len)
+		return false;
+	tlsi_count(tn, TLSI_CNT_IPV6_PACKETS);
+	t->saddr = tlsi_addr_v6(ip6h->saddr.s6_addr);
+	t->daddr = tlsi_addr_v6(ip6h->daddr.s6_addr);
+	if (tlsi_addr_is_v4(&t->saddr) || tlsi_addr_is_v4(&t->daddr)) {
+		tlsi_count(tn, TLSI_CNT_IPV6_MAPPED);
+		return false;
+	}
+	nexthdr = ip6h->nexthdr;
+	for (n = 0; ; n++) {
+		struct ipv6_opt_hdr _eh;
+		const struct ipv6_opt_hdr *eh;
+
+		if (nexthdr != NEXTHDR_HOP && nexthdr != NEXTHDR_ROUTING &&
+		    nexthdr != NEXTHDR_DEST && nexthdr != NEXTHDR_FRAGMENT &&
+		    nexthdr != NEXTHDR_AUTH)
+			break;
+		if (n == TLSI_IPV6_EXT_MAX) {
+			tlsi_count(tn, TLSI_CNT_IPV6_EXT_TOO_DEEP);
+			return false;
+		}
+		eh = skb_header_pointer(skb, off, sizeof(_eh), &_eh);
+		if (!eh)
+			return false;
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			struct frag_hdr _fh;
+			const struct frag_hdr *fh;
+
+			fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+			if (!fh)
+				return false;
+			tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+			if (fh->frag_off & htons(IP6_OFFSET)) {
+				t->proto = fh->nexthdr;
+				return true;
+			}
+			off += sizeof(_fh);
+		} else if (nexthdr == NEXTHDR_AUTH) {
+			off += ipv6_authlen(eh);
+		} else {
+			off += ipv6_optlen(eh);
+		}
+		nexthdr = eh->nexthdr;
+	}
+	t->proto = nexthdr;
+	if (nexthdr == NEXTHDR_NONE)
+		return true;
+	return tlsi_parse_transport(skb, off, t, tcp_flags, tcp_seq);
+}
+
+/*
+ * Neighbour discovery (RS, RA, NS, NA, redirect: RFC 4861, always with hop
+ * limit 255) is the IPv6 counterpart of ARP, which no table sees either:
+ * a block-everything filter must not cut a segment's hosts off from their
+ * neighbours and routers.
+ */
+static bool tlsi_ipv6_is_nd(struct sk_buff *skb, const struct tlsi_pkt_tuple *t)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr _ip6h;
+	unsigned int off = sizeof(_ip6h);
+	u8 _type;
+	const u8 *type;
+
+	if (t->proto != IPPROTO_ICMPV6)
+		return false;
+	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	/* ND messages carry no extension headers that we would skip. */
+	if (!ip6h || ip6h->hop_limit != 255 || ip6h->nexthdr != IPPROTO_ICMPV6)
+		return false;
+	type = skb_header_pointer(skb, off, 1, &_type);
+	return type && *type >= NDISC_ROUTER_SOLICITATION && *type <= NDISC_REDIRECT;
 }
 
 /* Answer a TCP packet with a reset out of the port it came in on. */
@@ -113,15 +242,18 @@ static void tlsi_send_reset(struct tlsi_net *tn, struct sk_buff *oldskb,
 	if (!skb_mac_header_was_set(oldskb) ||
 	    is_multicast_ether_addr(eth_hdr(oldskb)->h_dest))
 		goto fail;
-	nskb = nf_reject_skb_v4_tcp_reset(tn->net, oldskb, in, NF_INET_PRE_ROUTING);
+	if (oldskb->protocol == htons(ETH_P_IPV6))
+		nskb = nf_reject_skb_v6_tcp_reset(tn->net, oldskb, in, NF_INET_PRE_ROUTING);
+	else
+		nskb = nf_reject_skb_v4_tcp_reset(tn->net, oldskb, in, NF_INET_PRE_ROUTING);
 	if (!nskb)
 		goto fail;
 	eth = skb_push(nskb, ETH_HLEN);
 	skb_reset_mac_header(nskb);
 	ether_addr_copy(eth->h_source, eth_hdr(oldskb)->h_dest);
 	ether_addr_copy(eth->h_dest, eth_hdr(oldskb)->h_source);
-	eth->h_proto = htons(ETH_P_IP);
-	nskb->protocol = htons(ETH_P_IP);
+	eth->h_proto = oldskb->protocol;
+	nskb->protocol = oldskb->protocol;
 	if (skb_vlan_tag_present(oldskb))
 		__vlan_hwaccel_put_tag(nskb, oldskb->vlan_proto,
 				       skb_vlan_tag_get(oldskb));
@@ -200,8 +332,8 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	}
 
 	/* 3. Reputation of either end. */
-	rs = tlsi_rep_lookup(tn, t->saddr);
-	rd = tlsi_rep_lookup(tn, t->daddr);
+	rs = tlsi_rep_lookup(tn, &t->saddr);
+	rd = tlsi_rep_lookup(tn, &t->daddr);
 	best = rs;
 	if (rd && (!best || rd->score > best->score))
 		best = rd;
@@ -230,9 +362,9 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	}
 
 	/* 4. Quarantined hosts, either end. */
-	q = tlsi_quar_lookup(tn, t->saddr);
+	q = tlsi_quar_lookup(tn, &t->saddr);
 	if (!q)
-		q = tlsi_quar_lookup(tn, t->daddr);
+		q = tlsi_quar_lookup(tn, &t->daddr);
 	if (q) {
 		atomic64_inc((atomic64_t *)&q->hits);
 		tlsi_count(tn, TLSI_CNT_QUAR_HITS);
@@ -244,8 +376,14 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 		return;
 	}
 
-	/* 5. SSL client inspection, after every table has let it pass. */
+	/* 5. SSL client inspection, after every table has let it pass. The
+	 * divert (TPROXY to tlsid) is IPv4 only today: an IPv6 flow that a
+	 * policy would take passes uninspected, counted. */
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
+	if (d->ssl_policy && !tlsi_addr_is_v4(&t->saddr)) {
+		d->ssl_policy = 0;
+		d->ssl_why = TLSI_CNT_SSL_IPV6_PASSED;
+	}
 }
 
 /* Is tlsid's transparent listener there to take a diverted SYN? */
@@ -282,6 +420,7 @@ static void tlsi_divert_no_daemon(struct tlsi_net *tn, const struct tlsi_segment
 				  const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
 {
 	bool block = READ_ONCE(seg->profile->ssl_no_daemon) == TLSI_SSL_NO_DAEMON_BLOCK;
+	char sbuf[TLSI_ADDR_STR_MAX], dbuf[TLSI_ADDR_STR_MAX];
 
 	if (block) {
 		d->verdict = TLSI_VERDICT_DROP;
@@ -289,8 +428,9 @@ static void tlsi_divert_no_daemon(struct tlsi_net *tn, const struct tlsi_segment
 		d->flags |= TLSI_FLOW_F_RESET;
 	}
 	tlsi_count(tn, block ? TLSI_CNT_SSL_NO_DAEMON_BLOCK : TLSI_CNT_SSL_NO_DAEMON);
-	net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: SSL inspection daemon not listening; profile %s: %s\n",
-			     &t->saddr, t->sport, &t->daddr, t->dport, seg->profile->name,
+	net_warn_ratelimited("tlsi: %s:%u -> %s:%u: SSL inspection daemon not listening; profile %s: %s\n",
+			     tlsi_addr_str(&t->saddr, sbuf), t->sport,
+			     tlsi_addr_str(&t->daddr, dbuf), t->dport, seg->profile->name,
 			     block ? "block" : "bypass inspection");
 	tlsi_event_send(tn, block ? TLSI_EVENT_BLOCK : TLSI_EVENT_ALERT, TLSI_TABLE_SSL, t,
 			seg, NULL, 0, NULL,
@@ -370,25 +510,33 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 			       const struct net_device *in)
 {
 	const struct tlsi_segment *seg;
-	struct tlsi_pkt_tuple t;
+	struct tlsi_pkt_tuple t = {};
 	struct tlsi_flow *f;
-	bool reversed, reply, syn;
-	u8 tcp_flags, state;
+	bool reversed, reply, syn, parsed;
+	u8 tcp_flags = 0, state;
 	int gen, err = 0;
-	u32 tcp_seq;
+	u32 tcp_seq = 0;
 
 	tlsi_count(tn, TLSI_CNT_PACKETS);
 	tlsi_count_add(tn, TLSI_CNT_BYTES, skb->len);
 
-	if (skb->protocol != htons(ETH_P_IP)) {
-		tlsi_count(tn, TLSI_CNT_NON_IPV4);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		parsed = tlsi_parse_ipv4(tn, skb, &t, &tcp_flags, &tcp_seq);
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		parsed = tlsi_parse_ipv6(tn, skb, &t, &tcp_flags, &tcp_seq);
+		if (parsed && tlsi_ipv6_is_nd(skb, &t)) {
+			tlsi_count(tn, TLSI_CNT_IPV6_ND_PASSED);
+			return NF_ACCEPT;
+		}
+	} else {
+		tlsi_count(tn, TLSI_CNT_NON_IP);
 		return NF_ACCEPT;
 	}
 	t.vlan = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
 
-	if (!tlsi_parse_ipv4(tn, skb, &t, &tcp_flags, &tcp_seq)) {
+	if (!parsed) {
 		/* Unclassifiable: dropped on segment ports, else not ours. */
-		seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, 0, 0, &reversed);
+		seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, NULL, NULL, &reversed);
 		if (!seg) {
 			tlsi_count(tn, TLSI_CNT_NO_SEGMENT);
 			return NF_ACCEPT;
@@ -398,7 +546,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
-	seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, t.saddr, t.daddr,
+	seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, &t.saddr, &t.daddr,
 				  &reversed);
 	if (!seg) {
 		tlsi_count(tn, TLSI_CNT_NO_SEGMENT);

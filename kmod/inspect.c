@@ -90,8 +90,8 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 	const struct tlsi_inspect_session *is = k->is;
 	const struct tlsi_drv_flow *df = &k->ss->d;
 	const struct tlsi_img_rule *r = a->r;
-	struct tlsi_cidr4 client = { .addr = ntohl(is->caddr), .plen = 32 };
-	struct tlsi_cidr4 server = { .addr = ntohl(is->saddr), .plen = 32 };
+	struct tlsi_cidr client = tlsi_cidr_v4(ntohl(is->caddr), 32);
+	struct tlsi_cidr server = tlsi_cidr_v4(ntohl(is->saddr), 32);
 	struct net *net = k->tn->net;
 	const char *s, *app;
 	struct sk_buff *skb;
@@ -159,7 +159,9 @@ static int tlsi_ips_on_quarantine(struct tlsi_drv_call *c, u32 seconds, const ch
 {
 	struct tlsi_ips_call *k = tlsi_ips_call_of(c);
 
-	return tlsi_quar_add(k->tn, ntohl(k->is->caddr), seconds, reason);
+	struct tlsi_addr client = tlsi_addr_v4(ntohl(k->is->caddr));
+
+	return tlsi_quar_add(k->tn, &client, seconds, reason);
 }
 
 static enum tlsi_dir tlsi_ips_relay_dir(unsigned int dir)

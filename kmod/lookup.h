@@ -12,6 +12,7 @@
 #else
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
 #include <linux/types.h>
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -20,25 +21,181 @@ typedef uint64_t u64;
 typedef int64_t s64;
 #endif
 
-/* An IPv4 prefix in host byte order; plen 0 matches everything. */
-struct tlsi_cidr4 {
-	u32 addr;
-	u8 plen;
+/*
+ * One address type for both families: four 32-bit words in host byte
+ * order, an IPv4 address held as the IPv4-mapped IPv6 address
+ * ::ffff:a.b.c.d (RFC 4291 2.5.5.2). Every table, the flow key and every
+ * prefix are 128-bit, so one match, hash and longest-prefix path serves
+ * both families, and an IPv4 prefix a.b.c.d/n is the 128-bit prefix of
+ * length 96 + n. The packet parser refuses IPv6 packets that carry mapped
+ * addresses (they never appear on the wire), so the encoding is
+ * unambiguous.
+ */
+struct tlsi_addr {
+	u32 w[4];
 };
 
-static inline u32 tlsi_prefix_mask(u8 plen)
+#define TLSI_AF_V4 4
+#define TLSI_AF_V6 6
+#define TLSI_V4_PLEN_BASE 96	/* an IPv4 prefix of length n is 96 + n */
+
+static inline struct tlsi_addr tlsi_addr_v4(u32 host)
 {
-	return plen ? ~(u32)0 << (32 - plen) : 0;
+	struct tlsi_addr a = { { 0, 0, 0xffff, host } };
+
+	return a;
 }
 
-static inline bool tlsi_cidr4_valid(const struct tlsi_cidr4 *c)
+static inline bool tlsi_addr_is_v4(const struct tlsi_addr *a)
 {
-	return c->plen <= 32 && (c->addr & ~tlsi_prefix_mask(c->plen)) == 0;
+	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == 0xffff;
 }
 
-static inline bool tlsi_cidr4_match(const struct tlsi_cidr4 *c, u32 addr)
+/* TLSI_AF_V4 or TLSI_AF_V6. */
+static inline u8 tlsi_addr_family(const struct tlsi_addr *a)
 {
-	return (addr & tlsi_prefix_mask(c->plen)) == c->addr;
+	return tlsi_addr_is_v4(a) ? TLSI_AF_V4 : TLSI_AF_V6;
+}
+
+/* From / to the 16 bytes of an IPv6 address in network order. */
+static inline struct tlsi_addr tlsi_addr_v6(const u8 b[16])
+{
+	struct tlsi_addr a;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		a.w[i] = (u32)b[4 * i] << 24 | (u32)b[4 * i + 1] << 16 |
+			 (u32)b[4 * i + 2] << 8 | b[4 * i + 3];
+	return a;
+}
+
+static inline void tlsi_addr_to_bytes(const struct tlsi_addr *a, u8 b[16])
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		b[4 * i] = a->w[i] >> 24;
+		b[4 * i + 1] = a->w[i] >> 16;
+		b[4 * i + 2] = a->w[i] >> 8;
+		b[4 * i + 3] = a->w[i];
+	}
+}
+
+static inline bool tlsi_addr_eq(const struct tlsi_addr *a, const struct tlsi_addr *b)
+{
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
+		(a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3])) == 0;
+}
+
+/* The unspecified address (::), also "no address" in events. */
+static inline bool tlsi_addr_is_zero(const struct tlsi_addr *a)
+{
+	return (a->w[0] | a->w[1] | a->w[2] | a->w[3]) == 0;
+}
+
+/* The mask of word i (0..3) of a 128-bit prefix of length plen. */
+static inline u32 tlsi_prefix_word_mask(u8 plen, int i)
+{
+	int bits = (int)plen - 32 * i;
+
+	if (bits <= 0)
+		return 0;
+	if (bits >= 32)
+		return ~(u32)0;
+	return ~(u32)0 << (32 - bits);
+}
+
+static inline struct tlsi_addr tlsi_addr_masked(const struct tlsi_addr *a, u8 plen)
+{
+	struct tlsi_addr m;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		m.w[i] = a->w[i] & tlsi_prefix_word_mask(plen, i);
+	return m;
+}
+
+/*
+ * A prefix: family 0 is "any address" (plen 0); an IPv4 prefix has plen
+ * 96..128 over the mapped form, an IPv6 one 0..128. The family takes part
+ * in the match, so ::/0 is every IPv6 address and no IPv4 one.
+ */
+struct tlsi_cidr {
+	struct tlsi_addr addr;
+	u8 plen;
+	u8 family;		/* 0 (any), TLSI_AF_V4, TLSI_AF_V6 */
+};
+
+static inline bool tlsi_cidr_valid(const struct tlsi_cidr *c)
+{
+	struct tlsi_addr m;
+
+	switch (c->family) {
+	case 0:
+		if (c->plen)
+			return false;
+		break;
+	case TLSI_AF_V4:
+		if (c->plen < TLSI_V4_PLEN_BASE || !tlsi_addr_is_v4(&c->addr))
+			return false;
+		break;
+	case TLSI_AF_V6:
+		/* A mapped IPv4 prefix is written in its IPv4 form. */
+		if (c->plen >= TLSI_V4_PLEN_BASE && tlsi_addr_is_v4(&c->addr))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	if (c->plen > 128)
+		return false;
+	m = tlsi_addr_masked(&c->addr, c->plen);
+	return tlsi_addr_eq(&m, &c->addr);
+}
+
+static inline bool tlsi_cidr_match(const struct tlsi_cidr *c, const struct tlsi_addr *a)
+{
+	int i;
+
+	if (c->family && c->family != tlsi_addr_family(a))
+		return false;
+	for (i = 0; i < 4; i++)
+		if ((a->w[i] & tlsi_prefix_word_mask(c->plen, i)) != c->addr.w[i])
+			return false;
+	return true;
+}
+
+/* The IPv4 prefix a/plen (plen 0..32, a masked) as a tlsi_cidr. */
+static inline struct tlsi_cidr tlsi_cidr_v4(u32 host, u8 plen)
+{
+	struct tlsi_cidr c;
+
+	c.addr = tlsi_addr_v4(host);
+	c.plen = TLSI_V4_PLEN_BASE + plen;
+	c.family = TLSI_AF_V4;
+	return c;
+}
+
+/* The prefix length as its family writes it (IPv4: 0..32). */
+static inline u8 tlsi_cidr_family_plen(const struct tlsi_cidr *c)
+{
+	return c->family == TLSI_AF_V4 ? c->plen - TLSI_V4_PLEN_BASE : c->plen;
+}
+
+/* Prefix lengths 0..128 present in a table, one bit each. */
+struct tlsi_plen_set {
+	u64 w[3];
+};
+
+static inline void tlsi_plen_set_add(struct tlsi_plen_set *s, u8 plen)
+{
+	s->w[plen / 64] |= 1ULL << (plen % 64);
+}
+
+/* A 32-bit digest of an address, for hash keys. */
+static inline u32 tlsi_addr_fold(const struct tlsi_addr *a)
+{
+	return a->w[0] ^ a->w[1] ^ (a->w[2] * 0x9e3779b1u) ^ a->w[3];
 }
 
 struct tlsi_port_range {
@@ -52,7 +209,7 @@ static inline bool tlsi_port_match(const struct tlsi_port_range *r, u16 port)
 
 /* The packet as the tables see it: host order, originator's direction. */
 struct tlsi_pkt_tuple {
-	u32 saddr, daddr;
+	struct tlsi_addr saddr, daddr;
 	u16 sport, dport;	/* 0 for protocols without ports */
 	u8 proto;
 	u16 vlan;		/* 0 = untagged */
@@ -60,7 +217,7 @@ struct tlsi_pkt_tuple {
 
 /* Match part shared by inspection-bypass rules and TM filters. */
 struct tlsi_match {
-	struct tlsi_cidr4 src, dst;
+	struct tlsi_cidr src, dst;
 	struct tlsi_port_range sport, dport;
 	u8 proto;		/* 0 = any */
 	u16 vlan;		/* 0 = any */
@@ -68,8 +225,8 @@ struct tlsi_match {
 
 static inline void tlsi_match_init_any(struct tlsi_match *m)
 {
-	m->src.addr = 0; m->src.plen = 0;
-	m->dst.addr = 0; m->dst.plen = 0;
+	memset(&m->src, 0, sizeof(m->src));	/* family 0: any */
+	memset(&m->dst, 0, sizeof(m->dst));
 	m->sport.min = 0; m->sport.max = 65535;
 	m->dport.min = 0; m->dport.max = 65535;
 	m->proto = 0;
@@ -95,8 +252,8 @@ static inline bool tlsi_match_tuple(const struct tlsi_match *m,
 		return false;
 	if (m->vlan && m->vlan != t->vlan)
 		return false;
-	if (!tlsi_cidr4_match(&m->src, t->saddr) ||
-	    !tlsi_cidr4_match(&m->dst, t->daddr))
+	if (!tlsi_cidr_match(&m->src, &t->saddr) ||
+	    !tlsi_cidr_match(&m->dst, &t->daddr))
 		return false;
 	if (!any_sport || !any_dport) {
 		if (!tlsi_proto_has_ports(t->proto))
@@ -194,25 +351,30 @@ static inline u8 tlsi_tcp_next_state(u8 state, u8 flags, bool reply)
 static inline void tlsi_flow_hash_words(const struct tlsi_pkt_tuple *t, u16 seg,
 					u32 w[3])
 {
-	w[0] = t->saddr ^ t->daddr;
+	u32 s = tlsi_addr_fold(&t->saddr), d = tlsi_addr_fold(&t->daddr);
+
+	w[0] = s ^ d;
 	w[1] = ((u32)(u16)(t->sport ^ t->dport) << 16) | ((u32)t->proto << 8);
-	w[2] = (t->saddr + t->daddr) ^ ((u32)seg << 16) ^ (u32)(t->sport + t->dport);
+	w[2] = (s + d) ^ ((u32)seg << 16) ^ (u32)(t->sport + t->dport);
 }
 
 /*
  * Longest-prefix match probes prefix lengths from the longest present one
- * down: take the highest set bit of a prefix-length mask and clear it.
- * Returns -1 when the mask is empty.
+ * down: take the highest set bit of the set and clear it. Returns -1 when
+ * the set is empty.
  */
-static inline int tlsi_plen_take_longest(u64 *mask)
+static inline int tlsi_plen_take_longest(struct tlsi_plen_set *s)
 {
-	int plen;
+	int i, bit;
 
-	if (!*mask)
-		return -1;
-	plen = 63 - __builtin_clzll(*mask);
-	*mask &= ~(1ULL << plen);
-	return plen;
+	for (i = 2; i >= 0; i--) {
+		if (!s->w[i])
+			continue;
+		bit = 63 - __builtin_clzll(s->w[i]);
+		s->w[i] &= ~(1ULL << bit);
+		return 64 * i + bit;
+	}
+	return -1;
 }
 
 /* Reputation: the best score among the entries that src or dst hit. */

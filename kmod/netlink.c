@@ -13,8 +13,8 @@
 
 static const struct nla_policy tlsi_cidr_policy[TLSI_CIDR_A_MAX + 1] = {
 	[TLSI_CIDR_A_FAMILY]	= { .type = NLA_U8 },
-	[TLSI_CIDR_A_ADDR]	= NLA_POLICY_EXACT_LEN(4),
-	[TLSI_CIDR_A_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+	[TLSI_CIDR_A_ADDR]	= { .type = NLA_BINARY, .len = 16 },	/* 4 or 16 */
+	[TLSI_CIDR_A_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
 };
 
 /*
@@ -210,10 +210,17 @@ int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
 	return 0;
 }
 
-int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
+/*
+ * A cidr nest: AF_INET with 4 address bytes and a prefix of 0..32, or
+ * AF_INET6 with 16 bytes and 0..128. An IPv4-mapped IPv6 prefix is refused
+ * (write it as IPv4), so one prefix has one spelling.
+ */
+int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr *c,
 		      struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[TLSI_CIDR_A_MAX + 1];
+	char buf[TLSI_ADDR_STR_MAX];
+	u8 family, plen;
 	int err;
 
 	err = nla_parse_nested(tb, TLSI_CIDR_A_MAX, nest, tlsi_cidr_policy, extack);
@@ -224,34 +231,87 @@ int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "address needs family, address and prefix length");
 		return -EINVAL;
 	}
-	if (nla_get_u8(tb[TLSI_CIDR_A_FAMILY]) != AF_INET) {
+	family = nla_get_u8(tb[TLSI_CIDR_A_FAMILY]);
+	plen = nla_get_u8(tb[TLSI_CIDR_A_PREFIXLEN]);
+	if (family == AF_INET) {
+		if (nla_len(tb[TLSI_CIDR_A_ADDR]) != 4) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_ADDR],
+					    "an IPv4 address is 4 bytes");
+			return -EINVAL;
+		}
+		if (plen > 32) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_PREFIXLEN],
+					    "an IPv4 prefix length is 0..32");
+			return -EINVAL;
+		}
+		*c = tlsi_cidr_v4(ntohl(nla_get_in_addr(tb[TLSI_CIDR_A_ADDR])), plen);
+	} else if (family == AF_INET6) {
+		if (nla_len(tb[TLSI_CIDR_A_ADDR]) != 16) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_ADDR],
+					    "an IPv6 address is 16 bytes");
+			return -EINVAL;
+		}
+		c->addr = tlsi_addr_v6(nla_data(tb[TLSI_CIDR_A_ADDR]));
+		c->plen = plen;
+		c->family = TLSI_AF_V6;
+		if (plen >= TLSI_V4_PLEN_BASE && tlsi_addr_is_v4(&c->addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_ADDR],
+					    "IPv4-mapped IPv6 prefix: write it as IPv4");
+			return -EINVAL;
+		}
+	} else {
 		NL_SET_ERR_MSG_ATTR(extack, tb[TLSI_CIDR_A_FAMILY],
-				    "only IPv4 (AF_INET) addresses are supported");
+				    "address family must be AF_INET or AF_INET6");
 		return -EAFNOSUPPORT;
 	}
-	c->addr = ntohl(nla_get_in_addr(tb[TLSI_CIDR_A_ADDR]));
-	c->plen = nla_get_u8(tb[TLSI_CIDR_A_PREFIXLEN]);
-	if (!tlsi_cidr4_valid(c)) {
-		tlsi_extack_fmt(extack, nest, "host bits set in %pI4h/%u", &c->addr, c->plen);
+	if (!tlsi_cidr_valid(c)) {
+		tlsi_extack_fmt(extack, nest, "host bits set in %s/%u",
+				tlsi_addr_str(&c->addr, buf), tlsi_cidr_family_plen(c));
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c)
+int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr *c)
 {
 	struct nlattr *nest = nla_nest_start(skb, type);
+	u8 bytes[16];
+	bool v4 = c->family != TLSI_AF_V6;
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u8(skb, TLSI_CIDR_A_FAMILY, AF_INET) ||
-	    nla_put_in_addr(skb, TLSI_CIDR_A_ADDR, htonl(c->addr)) ||
-	    nla_put_u8(skb, TLSI_CIDR_A_PREFIXLEN, c->plen)) {
+	tlsi_addr_to_bytes(&c->addr, bytes);
+	if (nla_put_u8(skb, TLSI_CIDR_A_FAMILY, v4 ? AF_INET : AF_INET6) ||
+	    nla_put(skb, TLSI_CIDR_A_ADDR, v4 ? 4 : 16, v4 ? bytes + 12 : bytes) ||
+	    nla_put_u8(skb, TLSI_CIDR_A_PREFIXLEN, v4 ? tlsi_cidr_family_plen(c) : c->plen)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+/* One host address as a cidr nest of a full-length prefix. */
+int tlsi_nla_put_addr(struct sk_buff *skb, int type, const struct tlsi_addr *a)
+{
+	struct tlsi_cidr c = { .addr = *a };
+
+	c.family = tlsi_addr_family(a);
+	c.plen = 128;
+	return tlsi_nla_put_cidr(skb, type, &c);
+}
+
+const char *tlsi_addr_str(const struct tlsi_addr *a, char *buf)
+{
+	u8 b[16];
+
+	if (tlsi_addr_is_v4(a)) {
+		snprintf(buf, TLSI_ADDR_STR_MAX, "%pI4h", &a->w[3]);
+	} else {
+		tlsi_addr_to_bytes(a, b);
+		snprintf(buf, TLSI_ADDR_STR_MAX, "%pI6c", b);
+	}
+	return buf;
 }
 
 /*
@@ -388,7 +448,6 @@ void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
 		     u8 score, const char *category, const char *reason,
 		     u32 timeout)
 {
-	struct tlsi_cidr4 src = { .plen = 32 }, dst = { .plen = 32 };
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -400,15 +459,13 @@ void tlsi_event_send(struct tlsi_net *tn, u8 type, u8 table,
 	hdr = genlmsg_put(skb, 0, 0, &tlsi_genl_family, 0, TLSI_CMD_EVENT);
 	if (!hdr)
 		goto fail_free;
-	src.addr = t->saddr;
-	dst.addr = t->daddr;
 	if (nla_put_u8(skb, TLSI_A_EVENT_TYPE, type) ||
 	    nla_put_u8(skb, TLSI_A_TABLE, table) ||
-	    tlsi_nla_put_cidr(skb, TLSI_A_SRC, &src) ||
+	    tlsi_nla_put_addr(skb, TLSI_A_SRC, &t->saddr) ||
 	    (t->proto && nla_put_u8(skb, TLSI_A_PROTO, t->proto)))
 		goto fail_free;
-	if (t->daddr || t->proto)
-		if (tlsi_nla_put_cidr(skb, TLSI_A_DST, &dst))
+	if (!tlsi_addr_is_zero(&t->daddr) || t->proto)
+		if (tlsi_nla_put_addr(skb, TLSI_A_DST, &t->daddr))
 			goto fail_free;
 	if (tlsi_proto_has_ports(t->proto) &&
 	    (nla_put_u16(skb, TLSI_A_SPORT, t->sport) ||

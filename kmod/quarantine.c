@@ -13,9 +13,9 @@
 
 #include "tlsi.h"
 
-static u32 tlsi_quar_bucket(u32 addr)
+static u32 tlsi_quar_bucket(const struct tlsi_addr *addr)
 {
-	return jhash_1word(addr, 0x71a5) & (TLSI_QUAR_BUCKETS - 1);
+	return jhash2(addr->w, 4, 0x71a5) & (TLSI_QUAR_BUCKETS - 1);
 }
 
 static bool tlsi_quar_expired(const struct tlsi_quar_entry *q)
@@ -25,29 +25,32 @@ static bool tlsi_quar_expired(const struct tlsi_quar_entry *q)
 	return exp && time_after_eq(jiffies, exp);
 }
 
-const struct tlsi_quar_entry *tlsi_quar_lookup(struct tlsi_net *tn, u32 addr)
+const struct tlsi_quar_entry *tlsi_quar_lookup(struct tlsi_net *tn,
+					       const struct tlsi_addr *addr)
 {
 	const struct tlsi_quar_entry *q;
 
 	hlist_for_each_entry_rcu(q, &tn->quar[tlsi_quar_bucket(addr)], node)
-		if (q->addr == addr && !tlsi_quar_expired(q))
+		if (tlsi_addr_eq(&q->addr, addr) && !tlsi_quar_expired(q))
 			return q;
 	return NULL;
 }
 
-static struct tlsi_quar_entry *tlsi_quar_find_locked(struct tlsi_net *tn, u32 addr)
+static struct tlsi_quar_entry *tlsi_quar_find_locked(struct tlsi_net *tn,
+						     const struct tlsi_addr *addr)
 {
 	struct tlsi_quar_entry *q;
 
 	hlist_for_each_entry(q, &tn->quar[tlsi_quar_bucket(addr)], node)
-		if (q->addr == addr)
+		if (tlsi_addr_eq(&q->addr, addr))
 			return q;
 	return NULL;
 }
 
-static int tlsi_quar_get_host(struct genl_info *info, u32 *addr)
+static int tlsi_quar_get_host(struct genl_info *info, struct tlsi_addr *addr)
 {
-	struct tlsi_cidr4 c;
+	char buf[TLSI_ADDR_STR_MAX];
+	struct tlsi_cidr c;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_SRC))
@@ -55,9 +58,10 @@ static int tlsi_quar_get_host(struct genl_info *info, u32 *addr)
 	err = tlsi_nla_get_cidr(info->attrs[TLSI_A_SRC], &c, info->extack);
 	if (err)
 		return err;
-	if (c.plen != 32) {
+	if (c.plen != 128) {
 		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
-				"quarantine takes hosts, not networks (%pI4h/%u)", &c.addr, c.plen);
+				"quarantine takes hosts, not networks (%s/%u)",
+				tlsi_addr_str(&c.addr, buf), tlsi_cidr_family_plen(&c));
 		return -EINVAL;
 	}
 	*addr = c.addr;
@@ -65,12 +69,13 @@ static int tlsi_quar_get_host(struct genl_info *info, u32 *addr)
 }
 
 /*
- * tlsi_quar_add - quarantine host addr (host order) for timeout seconds
+ * tlsi_quar_add - quarantine host addr for timeout seconds
  * (0: until removed) with a reason; an already quarantined host gets the
  * new timeout and reason. Process context. Returns 0, -ENOMEM, or
  * -ENOSPC when the table is full.
  */
-int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason)
+int tlsi_quar_add(struct tlsi_net *tn, const struct tlsi_addr *addr, u32 timeout,
+		  const char *reason)
 {
 	struct tlsi_quar_entry *q, *old;
 	struct tlsi_pkt_tuple t = {};
@@ -78,7 +83,7 @@ int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason
 	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return -ENOMEM;
-	q->addr = addr;
+	q->addr = *addr;
 	q->expires = timeout ? jiffies + (unsigned long)timeout * HZ : 0;
 	if (q->expires == 0 && timeout)
 		q->expires = 1;
@@ -102,7 +107,7 @@ int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason
 		tn->nquar++;
 	}
 	tlsi_config_changed(tn);
-	t.saddr = addr;
+	t.saddr = *addr;
 	tlsi_event_send(tn, TLSI_EVENT_QUARANTINE, TLSI_TABLE_QUARANTINE, &t, NULL,
 			NULL, 0, NULL, q->reason, timeout);
 	mutex_unlock(&tn->cfg_lock);
@@ -113,7 +118,8 @@ int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	char reason[TLSI_REASON_MAX] = "";
-	u32 addr, timeout = 0;
+	struct tlsi_addr addr;
+	u32 timeout = 0;
 	int err;
 
 	err = tlsi_quar_get_host(info, &addr);
@@ -123,7 +129,7 @@ int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info)
 		timeout = nla_get_u32(info->attrs[TLSI_A_TIMEOUT]);
 	if (info->attrs[TLSI_A_REASON])
 		nla_strscpy(reason, info->attrs[TLSI_A_REASON], sizeof(reason));
-	err = tlsi_quar_add(tn, addr, timeout, reason);
+	err = tlsi_quar_add(tn, &addr, timeout, reason);
 	if (err == -ENOSPC)
 		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
 				"quarantine table is full (%u hosts)", TLSI_QUAR_MAX);
@@ -134,17 +140,18 @@ int tlsi_quar_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	struct tlsi_quar_entry *q;
-	u32 addr;
+	char buf[TLSI_ADDR_STR_MAX];
+	struct tlsi_addr addr;
 	int err;
 
 	err = tlsi_quar_get_host(info, &addr);
 	if (err)
 		return err;
 	mutex_lock(&tn->cfg_lock);
-	q = tlsi_quar_find_locked(tn, addr);
+	q = tlsi_quar_find_locked(tn, &addr);
 	if (!q) {
 		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
-				"host %pI4h is not quarantined", &addr);
+				"host %s is not quarantined", tlsi_addr_str(&addr, buf));
 		err = -ENOENT;
 	} else {
 		hlist_del_rcu(&q->node);
@@ -211,7 +218,6 @@ int tlsi_quar_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (; b < TLSI_QUAR_BUCKETS; b++, skip = 0) {
 		n = 0;
 		hlist_for_each_entry(q, &tn->quar[b], node) {
-			struct tlsi_cidr4 c = { .addr = q->addr, .plen = 32 };
 			u32 left = 0;
 
 			if (n++ < skip)
@@ -225,7 +231,7 @@ int tlsi_quar_dump(struct sk_buff *skb, struct netlink_callback *cb)
 					  &tlsi_genl_family, NLM_F_MULTI, TLSI_CMD_QUAR_GET);
 			if (!hdr)
 				goto full;
-			if (tlsi_nla_put_cidr(skb, TLSI_A_SRC, &c) ||
+			if (tlsi_nla_put_addr(skb, TLSI_A_SRC, &q->addr) ||
 			    nla_put_u32(skb, TLSI_A_TIMEOUT, left) ||
 			    (q->reason[0] && nla_put_string(skb, TLSI_A_REASON, q->reason)) ||
 			    nla_put_u64_64bit(skb, TLSI_A_HITS, atomic64_read(&q->hits), TLSI_A_PAD)) {

@@ -4,14 +4,16 @@
  *
  * Longest-prefix match through one hash table keyed by (masked address,
  * prefix length): a lookup probes only the prefix lengths that have
- * entries, longest first (a bitmap), so it costs at most 33 bucket walks
- * and usually a handful. The table is RCU-protected; writers hold cfg_lock.
+ * entries in the address's family, longest first (a bitmap per family),
+ * so it costs at most 33 bucket walks for IPv4, 129 for IPv6, and usually
+ * a handful. IPv4 and IPv6 entries share the table (one address type,
+ * lookup.h). The table is RCU-protected; writers hold cfg_lock.
  * It grows by building a larger copy and swapping it in, which is also how
  * bulk loads are made atomic: entries are staged by REP_LOAD messages and
  * REP_COMMIT builds the next table (old entries + staged, or staged only
  * with "replace") off to the side. Any failure leaves the live table as it
  * was. One entry is sizeof(struct tlsi_rep_entry) bytes plus a bucket
- * pointer; 1,000,000 entries take about 90 MB.
+ * pointer; 1,000,000 entries take about 100 MB.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -41,9 +43,16 @@ void tlsi_rep_exit(void)
 	kmem_cache_destroy(tlsi_rep_cache);
 }
 
-static u32 tlsi_rep_bucket(const struct tlsi_rep_table *t, u32 addr, u8 plen)
+static u32 tlsi_rep_bucket(const struct tlsi_rep_table *t, const struct tlsi_addr *addr,
+			   u8 plen)
 {
-	return jhash_2words(addr, plen, tlsi_rep_seed) & (t->nbuckets - 1);
+	return jhash2(addr->w, 4, tlsi_rep_seed + plen) & (t->nbuckets - 1);
+}
+
+/* Index of a family's prefix-length bookkeeping: 0 IPv4, 1 IPv6. */
+static int tlsi_rep_fam(u8 family)
+{
+	return family == TLSI_AF_V6;
 }
 
 static struct tlsi_rep_table *tlsi_rep_table_alloc(u32 entries)
@@ -78,50 +87,71 @@ static void tlsi_rep_table_destroy(struct tlsi_rep_table *t)
 }
 
 static struct tlsi_rep_entry *tlsi_rep_find_exact(const struct tlsi_rep_table *t,
-						  u32 addr, u8 plen)
+						  const struct tlsi_addr *addr, u8 plen)
 {
 	struct tlsi_rep_entry *e;
 
 	hlist_for_each_entry_rcu(e, &t->buckets[tlsi_rep_bucket(t, addr, plen)], node,
 				 true)
-		if (e->addr == addr && e->plen == plen)
+		if (e->plen == plen && tlsi_addr_eq(&e->addr, addr))
 			return e;
 	return NULL;
 }
 
 /* Insert into a table that is not yet visible, or under cfg_lock. */
+/* Mark prefix length plen of a family present or absent (readers race). */
+static void tlsi_rep_plen_mark(struct tlsi_rep_table *t, int fam, u8 plen, bool present)
+{
+	u64 *w = &t->plens[fam].w[plen / 64];
+	u64 bit = 1ULL << (plen % 64);
+
+	WRITE_ONCE(*w, present ? *w | bit : *w & ~bit);
+}
+
+/* Insert into a table that is not yet visible, or under cfg_lock. */
 static void tlsi_rep_insert(struct tlsi_rep_table *t, struct tlsi_rep_entry *e)
 {
-	if (!t->plen_count[e->plen]++)
-		WRITE_ONCE(t->plen_mask, t->plen_mask | (1ULL << e->plen));
-	hlist_add_head_rcu(&e->node, &t->buckets[tlsi_rep_bucket(t, e->addr, e->plen)]);
+	int fam = tlsi_rep_fam(e->family);
+
+	if (!t->plen_count[fam][e->plen]++)
+		tlsi_rep_plen_mark(t, fam, e->plen, true);
+	hlist_add_head_rcu(&e->node, &t->buckets[tlsi_rep_bucket(t, &e->addr, e->plen)]);
 	t->count++;
 }
 
 static void tlsi_rep_remove(struct tlsi_rep_table *t, struct tlsi_rep_entry *e)
 {
+	int fam = tlsi_rep_fam(e->family);
+
 	hlist_del_rcu(&e->node);
 	t->count--;
-	if (!--t->plen_count[e->plen])
-		WRITE_ONCE(t->plen_mask, t->plen_mask & ~(1ULL << e->plen));
+	if (!--t->plen_count[fam][e->plen])
+		tlsi_rep_plen_mark(t, fam, e->plen, false);
 }
 
-/* Longest-prefix match under RCU. */
-const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn, u32 addr)
+/*
+ * Longest-prefix match under RCU: only the prefix lengths that entries of
+ * the address's family have are probed, longest first.
+ */
+const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn,
+					     const struct tlsi_addr *addr)
 {
 	const struct tlsi_rep_table *t = rcu_dereference(tn->rep);
-	u64 mask;
-	int plen;
+	u8 family = tlsi_addr_family(addr);
+	struct tlsi_plen_set set;
+	int plen, i;
 
 	if (!t)
 		return NULL;
-	mask = READ_ONCE(t->plen_mask);
-	while ((plen = tlsi_plen_take_longest(&mask)) >= 0) {
-		u32 key = addr & tlsi_prefix_mask(plen);
+	for (i = 0; i < 3; i++)
+		set.w[i] = READ_ONCE(t->plens[tlsi_rep_fam(family)].w[i]);
+	while ((plen = tlsi_plen_take_longest(&set)) >= 0) {
+		struct tlsi_addr key = tlsi_addr_masked(addr, plen);
 		const struct tlsi_rep_entry *e;
 
-		hlist_for_each_entry_rcu(e, &t->buckets[tlsi_rep_bucket(t, key, plen)], node)
-			if (e->addr == key && e->plen == plen)
+		hlist_for_each_entry_rcu(e, &t->buckets[tlsi_rep_bucket(t, &key, plen)], node)
+			if (e->plen == plen && e->family == family &&
+			    tlsi_addr_eq(&e->addr, &key))
 				return e;
 	}
 	return NULL;
@@ -167,6 +197,7 @@ static struct tlsi_rep_table *tlsi_rep_table_copy(const struct tlsi_rep_table *o
 			}
 			c->addr = e->addr;
 			c->plen = e->plen;
+			c->family = e->family;
 			c->score = e->score;
 			memcpy(c->category, e->category, sizeof(c->category));
 			atomic64_set(&c->hits, atomic64_read(&e->hits));
@@ -192,7 +223,7 @@ static void tlsi_rep_publish(struct tlsi_net *tn, struct tlsi_rep_table *t)
 static int tlsi_rep_parse_entry(struct nlattr **tb, struct nlattr *where,
 				struct tlsi_rep_entry *e, struct netlink_ext_ack *extack)
 {
-	struct tlsi_cidr4 c;
+	struct tlsi_cidr c;
 	int err;
 
 	if (!tb[TLSI_A_SRC] || !tb[TLSI_A_SCORE]) {
@@ -204,6 +235,7 @@ static int tlsi_rep_parse_entry(struct nlattr **tb, struct nlattr *where,
 		return err;
 	e->addr = c.addr;
 	e->plen = c.plen;
+	e->family = c.family;
 	e->score = nla_get_u8(tb[TLSI_A_SCORE]);
 	memset(e->category, 0, sizeof(e->category));
 	if (tb[TLSI_A_CATEGORY])
@@ -227,7 +259,7 @@ int tlsi_rep_new(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&tn->cfg_lock);
 	t = tlsi_rep_locked(tn);
-	e = t ? tlsi_rep_find_exact(t, tmp.addr, tmp.plen) : NULL;
+	e = t ? tlsi_rep_find_exact(t, &tmp.addr, tmp.plen) : NULL;
 	if (e) {
 		/* Update in place; readers see either the old or new score. */
 		WRITE_ONCE(e->score, tmp.score);
@@ -275,7 +307,8 @@ int tlsi_rep_del(struct sk_buff *skb, struct genl_info *info)
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	struct tlsi_rep_table *t;
 	struct tlsi_rep_entry *e;
-	struct tlsi_cidr4 c;
+	char buf[TLSI_ADDR_STR_MAX];
+	struct tlsi_cidr c;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, TLSI_A_SRC))
@@ -285,10 +318,11 @@ int tlsi_rep_del(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	mutex_lock(&tn->cfg_lock);
 	t = tlsi_rep_locked(tn);
-	e = t ? tlsi_rep_find_exact(t, c.addr, c.plen) : NULL;
+	e = t ? tlsi_rep_find_exact(t, &c.addr, c.plen) : NULL;
 	if (!e) {
 		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
-				"no reputation entry %pI4h/%u", &c.addr, c.plen);
+				"no reputation entry %s/%u", tlsi_addr_str(&c.addr, buf),
+				tlsi_cidr_family_plen(&c));
 		err = -ENOENT;
 		goto out;
 	}
@@ -313,7 +347,7 @@ int tlsi_rep_flush(struct sk_buff *skb, struct genl_info *info)
 static int tlsi_rep_fill(struct sk_buff *skb, const struct tlsi_rep_entry *e,
 			 u32 portid, u32 seq, int flags)
 {
-	struct tlsi_cidr4 c = { .addr = e->addr, .plen = e->plen };
+	struct tlsi_cidr c = { .addr = e->addr, .plen = e->plen, .family = e->family };
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &tlsi_genl_family, flags, TLSI_CMD_REP_GET);
@@ -335,7 +369,8 @@ int tlsi_rep_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	const struct tlsi_rep_entry *e;
-	struct tlsi_cidr4 c;
+	char buf[TLSI_ADDR_STR_MAX];
+	struct tlsi_cidr c;
 	struct sk_buff *msg;
 	int err;
 
@@ -348,12 +383,12 @@ int tlsi_rep_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	rcu_read_lock();
-	e = tlsi_rep_lookup(tn, c.addr);
+	e = tlsi_rep_lookup(tn, &c.addr);
 	if (!e) {
 		rcu_read_unlock();
 		nlmsg_free(msg);
 		tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_SRC],
-				"no reputation entry covers %pI4h", &c.addr);
+				"no reputation entry covers %s", tlsi_addr_str(&c.addr, buf));
 		return -ENOENT;
 	}
 	err = tlsi_rep_fill(msg, e, info->snd_portid, info->snd_seq, 0);
@@ -541,7 +576,7 @@ int tlsi_rep_commit(struct sk_buff *skb, struct genl_info *info)
 	for (i = 0; i < st->count; i++) {
 		struct tlsi_rep_entry *e = st->entries[i], *dup;
 
-		dup = tlsi_rep_find_exact(t, e->addr, e->plen);
+		dup = tlsi_rep_find_exact(t, &e->addr, e->plen);
 		if (dup) {
 			/* A later line for the same prefix wins. */
 			dup->score = e->score;

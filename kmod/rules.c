@@ -357,9 +357,9 @@ static int tlsi_rule_flush(struct genl_info *info, int kind)
 
 static int tlsi_put_match(struct sk_buff *skb, const struct tlsi_match *m)
 {
-	if (m->src.plen && tlsi_nla_put_cidr(skb, TLSI_A_SRC, &m->src))
+	if (m->src.family && tlsi_nla_put_cidr(skb, TLSI_A_SRC, &m->src))
 		return -EMSGSIZE;
-	if (m->dst.plen && tlsi_nla_put_cidr(skb, TLSI_A_DST, &m->dst))
+	if (m->dst.family && tlsi_nla_put_cidr(skb, TLSI_A_DST, &m->dst))
 		return -EMSGSIZE;
 	if (m->proto && nla_put_u8(skb, TLSI_A_PROTO, m->proto))
 		return -EMSGSIZE;

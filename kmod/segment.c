@@ -30,22 +30,22 @@ static bool tlsi_segment_vlan_ok(const struct tlsi_segment *s, u16 vlan)
  * tlsi_segment_lookup - the segment a frame belongs to, first match in order
  * @reversed: set when the frame runs B -> A
  *
- * Under RCU. With saddr == daddr == 0 (unparsable packet) addresses are
- * not compared.
+ * Under RCU. With NULL addresses (an unparsable packet) addresses are not
+ * compared.
  */
 const struct tlsi_segment *tlsi_segment_lookup(struct tlsi_net *tn, int in_ifindex,
-					       u16 vlan, u32 saddr, u32 daddr,
-					       bool *reversed)
+					       u16 vlan, const struct tlsi_addr *saddr,
+					       const struct tlsi_addr *daddr, bool *reversed)
 {
 	const struct tlsi_segment_array *sa = rcu_dereference(tn->segments);
-	bool no_addr = !saddr && !daddr;
+	bool no_addr = !saddr || !daddr;
 	u32 i;
 
 	if (!sa)
 		return NULL;
 	for (i = 0; i < sa->count; i++) {
 		const struct tlsi_segment *s = sa->segs[i];
-		u32 a_side, b_side;
+		const struct tlsi_addr *a_side, *b_side;
 
 		if (in_ifindex == s->port_a) {
 			a_side = saddr;
@@ -61,9 +61,9 @@ const struct tlsi_segment *tlsi_segment_lookup(struct tlsi_net *tn, int in_ifind
 		if (!tlsi_segment_vlan_ok(s, vlan))
 			continue;
 		if (!no_addr) {
-			if (s->has_src && !tlsi_cidr4_match(&s->src, a_side))
+			if (s->has_src && !tlsi_cidr_match(&s->src, a_side))
 				continue;
-			if (s->has_dst && !tlsi_cidr4_match(&s->dst, b_side))
+			if (s->has_dst && !tlsi_cidr_match(&s->dst, b_side))
 				continue;
 		}
 		return s;

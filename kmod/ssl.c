@@ -38,8 +38,8 @@ struct tlsi_ssl_policy {
 	bool enabled;
 	char trust_store[TLSI_CERT_NAME_MAX];
 	u16 nnever, nalways;
-	struct tlsi_cidr4 never[TLSI_SSL_CIDRS_MAX];
-	struct tlsi_cidr4 always[TLSI_SSL_CIDRS_MAX];
+	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX];
+	struct tlsi_cidr always[TLSI_SSL_CIDRS_MAX];
 };
 
 struct tlsi_ssl_policy_array {
@@ -63,12 +63,13 @@ static bool tlsi_ssl_ports_match(const struct tlsi_ssl_proxy *px, u16 port)
 	return false;
 }
 
-static bool tlsi_cidr_list_match(const struct tlsi_cidr4 *list, u16 n, u32 addr)
+static bool tlsi_cidr_list_match(const struct tlsi_cidr *list, u16 n,
+				 const struct tlsi_addr *addr)
 {
 	u16 i;
 
 	for (i = 0; i < n; i++)
-		if (tlsi_cidr4_match(&list[i], addr))
+		if (tlsi_cidr_match(&list[i], addr))
 			return true;
 	return false;
 }
@@ -133,8 +134,8 @@ u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profi
 		if (p->profile != profile || !p->enabled ||
 		    !tlsi_ssl_ports_match(p->proxy, t->dport))
 			continue;
-		if (tlsi_cidr_list_match(p->never, p->nnever, t->saddr) &&
-		    !tlsi_cidr_list_match(p->always, p->nalways, t->saddr)) {
+		if (tlsi_cidr_list_match(p->never, p->nnever, &t->saddr) &&
+		    !tlsi_cidr_list_match(p->always, p->nalways, &t->saddr)) {
 			*why = TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE;
 			return 0;
 		}
@@ -351,7 +352,7 @@ int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int tlsi_get_cidr_list(struct nlattr *nest, struct tlsi_cidr4 *list, u16 *n,
+static int tlsi_get_cidr_list(struct nlattr *nest, struct tlsi_cidr *list, u16 *n,
 			      const char *what, struct netlink_ext_ack *extack)
 {
 	struct nlattr *a;
@@ -611,7 +612,7 @@ int tlsi_ssl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	return tlsi_ssl_policy_change(info, true);
 }
 
-static int tlsi_put_cidr_list(struct sk_buff *skb, int type, const struct tlsi_cidr4 *l, u16 n)
+static int tlsi_put_cidr_list(struct sk_buff *skb, int type, const struct tlsi_cidr *l, u16 n)
 {
 	struct nlattr *nest;
 	u16 i;

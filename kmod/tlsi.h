@@ -54,7 +54,7 @@ struct tlsi_segment {
 	u16 nvlans;
 	u16 vlans[TLSI_VLANS_MAX];	/* empty: every frame, tagged or not */
 	bool has_src, has_dst;
-	struct tlsi_cidr4 src, dst;	/* as seen in the A -> B direction */
+	struct tlsi_cidr src, dst;	/* as seen in the A -> B direction */
 	struct tlsi_profile *profile;	/* holds a refcnt */
 	atomic64_t packets, bytes;
 };
@@ -89,8 +89,9 @@ struct tlsi_rule_array {
 struct tlsi_rep_entry {
 	struct hlist_node node;
 	struct rcu_head rcu;
-	u32 addr;			/* host order, masked */
-	u8 plen;
+	struct tlsi_addr addr;		/* masked to plen */
+	u8 plen;			/* 0..128 (IPv4: 96 + n) */
+	u8 family;			/* TLSI_AF_V4 or TLSI_AF_V6 */
 	u8 score;
 	char category[TLSI_CATEGORY_MAX];
 	atomic64_t hits;
@@ -101,8 +102,9 @@ struct tlsi_rep_table {
 	struct rcu_head rcu;
 	u32 nbuckets;			/* power of two */
 	u32 count;
-	u32 plen_count[33];		/* entries per prefix length; cfg_lock */
-	u64 plen_mask;			/* bit p set: some entry has prefix length p */
+	/* per family (0: IPv4, 1: IPv6), entries per prefix length; cfg_lock */
+	u32 plen_count[2][129];
+	struct tlsi_plen_set plens[2];	/* prefix lengths with entries */
 	struct hlist_head buckets[];
 };
 
@@ -117,7 +119,7 @@ struct tlsi_rep_stage {
 struct tlsi_quar_entry {
 	struct hlist_node node;
 	struct rcu_head rcu;
-	u32 addr;			/* host order */
+	struct tlsi_addr addr;
 	unsigned long expires;		/* jiffies; 0 = never */
 	char reason[TLSI_REASON_MAX];
 	atomic64_t hits;
@@ -234,9 +236,13 @@ void tlsi_extack_fmt(struct netlink_ext_ack *extack, const struct nlattr *attr,
 		     const char *fmt, ...) __printf(3, 4);
 int tlsi_name_check(struct netlink_ext_ack *extack, const struct nlattr *na,
 		    const char *what);
-int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr4 *c,
+int tlsi_nla_get_cidr(const struct nlattr *nest, struct tlsi_cidr *c,
 		      struct netlink_ext_ack *extack);
-int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr4 *c);
+int tlsi_nla_put_cidr(struct sk_buff *skb, int type, const struct tlsi_cidr *c);
+int tlsi_nla_put_addr(struct sk_buff *skb, int type, const struct tlsi_addr *a);
+/* "a.b.c.d" or RFC 5952 IPv6, for log lines; buf of TLSI_ADDR_STR_MAX */
+#define TLSI_ADDR_STR_MAX 48
+const char *tlsi_addr_str(const struct tlsi_addr *a, char *buf);
 
 /* profile.c */
 struct tlsi_profile *tlsi_profile_find(struct tlsi_net *tn, const char *name);
@@ -248,7 +254,8 @@ void tlsi_profiles_free(struct tlsi_net *tn);
 
 /* segment.c */
 const struct tlsi_segment *tlsi_segment_lookup(struct tlsi_net *tn, int in_ifindex,
-					       u16 vlan, u32 saddr, u32 daddr,
+					       u16 vlan, const struct tlsi_addr *saddr,
+					       const struct tlsi_addr *daddr,
 					       bool *reversed);
 int tlsi_segment_new(struct sk_buff *skb, struct genl_info *info);
 int tlsi_segment_del(struct sk_buff *skb, struct genl_info *info);
@@ -282,7 +289,8 @@ void tlsi_rules_reset_hits(struct tlsi_net *tn);
 /* reputation.c */
 int tlsi_rep_init(void);
 void tlsi_rep_exit(void);
-const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn, u32 addr);
+const struct tlsi_rep_entry *tlsi_rep_lookup(struct tlsi_net *tn,
+					     const struct tlsi_addr *addr);
 int tlsi_rep_new(struct sk_buff *skb, struct genl_info *info);
 int tlsi_rep_del(struct sk_buff *skb, struct genl_info *info);
 int tlsi_rep_get(struct sk_buff *skb, struct genl_info *info);
@@ -296,7 +304,8 @@ void tlsi_rep_reset_hits(struct tlsi_net *tn);
 u32 tlsi_rep_count(struct tlsi_net *tn);
 
 /* quarantine.c */
-const struct tlsi_quar_entry *tlsi_quar_lookup(struct tlsi_net *tn, u32 addr);
+const struct tlsi_quar_entry *tlsi_quar_lookup(struct tlsi_net *tn,
+					       const struct tlsi_addr *addr);
 int tlsi_quar_new(struct sk_buff *skb, struct genl_info *info);
 int tlsi_quar_del(struct sk_buff *skb, struct genl_info *info);
 int tlsi_quar_flush(struct sk_buff *skb, struct genl_info *info);
@@ -432,7 +441,8 @@ int tlsi_trace_dump_start(struct netlink_callback *cb);
 int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int tlsi_trace_clear(struct sk_buff *skb, struct genl_info *info);
 /* quarantine.c, for IPS verdicts: add or renew a host (process context) */
-int tlsi_quar_add(struct tlsi_net *tn, u32 addr, u32 timeout, const char *reason);
+int tlsi_quar_add(struct tlsi_net *tn, const struct tlsi_addr *addr, u32 timeout,
+		  const char *reason);
 
 /* stats.c */
 int tlsi_stats_net_init(struct tlsi_net *tn);

@@ -278,8 +278,8 @@ static int tlsi_trace_dump_check(struct netlink_callback *cb, struct tlsi_trace_
 static int tlsi_trace_fill(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct tlsi_trace_rec *rec, u32 pos, u32 n, bool data)
 {
-	struct tlsi_cidr4 client = { .addr = ntohl(rec->caddr), .plen = 32 };
-	struct tlsi_cidr4 server = { .addr = ntohl(rec->saddr), .plen = 32 };
+	struct tlsi_cidr client = tlsi_cidr_v4(ntohl(rec->caddr), 32);
+	struct tlsi_cidr server = tlsi_cidr_v4(ntohl(rec->saddr), 32);
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,

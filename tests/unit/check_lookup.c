@@ -5,14 +5,51 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lookup.h"
 
-static uint32_t ip(const char *s)
+/* An address of either family, as the packet parser makes it. */
+static struct tlsi_addr ip(const char *s)
 {
-	return ntohl(inet_addr(s));
+	uint8_t b[16];
+
+	if (strchr(s, ':')) {
+		ck_assert_int_eq(inet_pton(AF_INET6, s, b), 1);
+		return tlsi_addr_v6(b);
+	}
+	return tlsi_addr_v4(ntohl(inet_addr(s)));
+}
+
+/* "a/len" as the netlink parser makes it (IPv4 lengths 0..32). */
+static struct tlsi_cidr cidr(const char *s)
+{
+	char a[64];
+	const char *slash = strchr(s, '/');
+	struct tlsi_cidr c;
+	unsigned int plen;
+
+	ck_assert_ptr_nonnull(slash);
+	snprintf(a, sizeof(a), "%.*s", (int)(slash - s), s);
+	plen = (unsigned int)atoi(slash + 1);
+	c.addr = ip(a);
+	if (strchr(a, ':')) {
+		c.family = TLSI_AF_V6;
+		c.plen = (uint8_t)plen;
+	} else {
+		c.family = TLSI_AF_V4;
+		c.plen = (uint8_t)(TLSI_V4_PLEN_BASE + plen);
+	}
+	return c;
+}
+
+static bool cmatch(const struct tlsi_cidr *c, const char *a)
+{
+	struct tlsi_addr x = ip(a);
+
+	return tlsi_cidr_match(c, &x);
 }
 
 static struct tlsi_pkt_tuple tuple(const char *s, uint16_t sp, const char *d,
@@ -25,34 +62,71 @@ static struct tlsi_pkt_tuple tuple(const char *s, uint16_t sp, const char *d,
 	return t;
 }
 
-START_TEST(test_prefix_mask)
+START_TEST(test_addr)
 {
-	ck_assert_uint_eq(tlsi_prefix_mask(0), 0);
-	ck_assert_uint_eq(tlsi_prefix_mask(1), 0x80000000u);
-	ck_assert_uint_eq(tlsi_prefix_mask(24), 0xffffff00u);
-	ck_assert_uint_eq(tlsi_prefix_mask(31), 0xfffffffeu);
-	ck_assert_uint_eq(tlsi_prefix_mask(32), 0xffffffffu);
+	struct tlsi_addr a = ip("10.9.0.1"), b = ip("2001:db8::1");
+	uint8_t bytes[16], want[16];
+
+	ck_assert(tlsi_addr_is_v4(&a));
+	ck_assert_uint_eq(tlsi_addr_family(&a), TLSI_AF_V4);
+	ck_assert_uint_eq(a.w[3], 0x0a090001u);
+	ck_assert(!tlsi_addr_is_v4(&b));
+	ck_assert_uint_eq(tlsi_addr_family(&b), TLSI_AF_V6);
+	ck_assert_uint_eq(b.w[0], 0x20010db8u);
+	ck_assert_uint_eq(b.w[3], 1);
+	tlsi_addr_to_bytes(&b, bytes);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", want), 1);
+	ck_assert(!memcmp(bytes, want, 16));
+	ck_assert(tlsi_addr_eq(&b, &(struct tlsi_addr){ { 0x20010db8u, 0, 0, 1 } }));
+	ck_assert(!tlsi_addr_eq(&a, &b));
+	/* The IPv4-mapped form is the IPv4 address. */
+	a = ip("::ffff:10.9.0.1");
+	ck_assert(tlsi_addr_is_v4(&a));
+	ck_assert(tlsi_addr_is_zero(&(struct tlsi_addr){ { 0 } }));
+	ck_assert_uint_eq(tlsi_prefix_word_mask(0, 0), 0);
+	ck_assert_uint_eq(tlsi_prefix_word_mask(1, 0), 0x80000000u);
+	ck_assert_uint_eq(tlsi_prefix_word_mask(120, 3), 0xffffff00u);
+	ck_assert_uint_eq(tlsi_prefix_word_mask(120, 2), 0xffffffffu);
+	ck_assert_uint_eq(tlsi_prefix_word_mask(31, 1), 0);
+	ck_assert_uint_eq(tlsi_prefix_word_mask(128, 3), 0xffffffffu);
 }
 END_TEST
 
 START_TEST(test_cidr)
 {
-	struct tlsi_cidr4 net = { ip("10.9.0.0"), 24 };
-	struct tlsi_cidr4 any = { 0, 0 };
-	struct tlsi_cidr4 host = { ip("10.9.0.2"), 32 };
-	struct tlsi_cidr4 bad = { ip("10.9.0.1"), 24 };
-	struct tlsi_cidr4 toolong = { 0, 33 };
+	struct tlsi_cidr net = cidr("10.9.0.0/24"), host = cidr("10.9.0.2/32");
+	struct tlsi_cidr v4any = cidr("0.0.0.0/0"), v6any = cidr("::/0");
+	struct tlsi_cidr net6 = cidr("2001:db8::/32"), host6 = cidr("2001:db8::2/128");
+	struct tlsi_cidr any = { .plen = 0, .family = 0 };
+	struct tlsi_cidr bad = cidr("10.9.0.1/24"), bad6 = cidr("2001:db8::1/64");
+	struct tlsi_cidr mapped = cidr("::ffff:10.0.0.0/104");
+	struct tlsi_cidr toolong = cidr("2001:db8::/129");
+	struct tlsi_cidr anyplen = { .plen = 3, .family = 0 };
 
-	ck_assert(tlsi_cidr4_valid(&net));
-	ck_assert(tlsi_cidr4_valid(&any));
-	ck_assert(tlsi_cidr4_valid(&host));
-	ck_assert(!tlsi_cidr4_valid(&bad));
-	ck_assert(!tlsi_cidr4_valid(&toolong));
-	ck_assert(tlsi_cidr4_match(&net, ip("10.9.0.255")));
-	ck_assert(!tlsi_cidr4_match(&net, ip("10.9.1.0")));
-	ck_assert(tlsi_cidr4_match(&any, ip("255.1.2.3")));
-	ck_assert(tlsi_cidr4_match(&host, ip("10.9.0.2")));
-	ck_assert(!tlsi_cidr4_match(&host, ip("10.9.0.3")));
+	ck_assert(tlsi_cidr_valid(&net) && tlsi_cidr_valid(&host) && tlsi_cidr_valid(&v4any));
+	ck_assert(tlsi_cidr_valid(&v6any) && tlsi_cidr_valid(&net6) && tlsi_cidr_valid(&host6));
+	ck_assert(tlsi_cidr_valid(&any));
+	ck_assert(!tlsi_cidr_valid(&bad) && !tlsi_cidr_valid(&bad6));
+	ck_assert(!tlsi_cidr_valid(&toolong) && !tlsi_cidr_valid(&anyplen));
+	/* A mapped prefix written as IPv6 is refused: one spelling per prefix. */
+	mapped.family = TLSI_AF_V6;
+	ck_assert(!tlsi_cidr_valid(&mapped));
+	ck_assert(cmatch(&net, "10.9.0.255"));
+	ck_assert(!cmatch(&net, "10.9.1.0"));
+	ck_assert(cmatch(&host, "10.9.0.2"));
+	ck_assert(!cmatch(&host, "10.9.0.3"));
+	ck_assert(cmatch(&net6, "2001:db8:ffff::1"));
+	ck_assert(!cmatch(&net6, "2001:db9::"));
+	ck_assert(cmatch(&host6, "2001:db8::2"));
+	/* Family-wide prefixes stay in their family; family 0 takes all. */
+	ck_assert(cmatch(&v4any, "255.1.2.3"));
+	ck_assert(!cmatch(&v4any, "2001:db8::2"));
+	ck_assert(cmatch(&v6any, "2001:db8::2"));
+	ck_assert(!cmatch(&v6any, "10.0.0.1"));
+	ck_assert(cmatch(&any, "10.0.0.1"));
+	ck_assert(cmatch(&any, "fe80::1"));
+	ck_assert_uint_eq(tlsi_cidr_family_plen(&net), 24);
+	ck_assert_uint_eq(tlsi_cidr_family_plen(&net6), 32);
 }
 END_TEST
 
@@ -81,11 +155,22 @@ START_TEST(test_match_fields)
 	ck_assert(!tlsi_match_tuple(&m, &t));
 	m.sport.min = 0; m.sport.max = 65535;
 
-	m.src.addr = ip("10.9.0.0"); m.src.plen = 24;
+	m.src = cidr("10.9.0.0/24");
 	ck_assert(tlsi_match_tuple(&m, &t));
-	m.dst.addr = ip("10.9.0.1"); m.dst.plen = 32;
+	m.dst = cidr("10.9.0.1/32");
 	ck_assert(!tlsi_match_tuple(&m, &t));
-	m.dst.addr = ip("10.9.0.2");
+	m.dst = cidr("10.9.0.2/32");
+	ck_assert(tlsi_match_tuple(&m, &t));
+	/* An IPv6 rule never matches an IPv4 packet, and the other way. */
+	m.dst = cidr("::/0");
+	ck_assert(!tlsi_match_tuple(&m, &t));
+	t = tuple("2001:db8::1", 40000, "2001:db8::2", 8080, 6, 0);
+	ck_assert(!tlsi_match_tuple(&m, &t));
+	m.src = cidr("2001:db8::/64");
+	ck_assert(tlsi_match_tuple(&m, &t));
+	m.dst = cidr("2001:db8::3/128");
+	ck_assert(!tlsi_match_tuple(&m, &t));
+	m.dst = cidr("2001:db8::2/128");
 	ck_assert(tlsi_match_tuple(&m, &t));
 
 	m.vlan = 100;
@@ -188,48 +273,85 @@ START_TEST(test_flow_hash_symmetric)
 	ck_assert(!memcmp(wa, wb, sizeof(wa)));
 	ck_assert(memcmp(wa, wc, sizeof(wa)));
 	ck_assert(memcmp(wa, wd, sizeof(wa)));
+
+	a = tuple("2001:db8::1", 40000, "2001:db8::2", 443, 6, 0);
+	b = tuple("2001:db8::2", 443, "2001:db8::1", 40000, 6, 0);
+	c = tuple("2001:db8::1:1", 40000, "2001:db8::2", 443, 6, 0);
+	tlsi_flow_hash_words(&a, 3, wa);
+	tlsi_flow_hash_words(&b, 3, wb);
+	tlsi_flow_hash_words(&c, 3, wc);
+	ck_assert(!memcmp(wa, wb, sizeof(wa)));
+	ck_assert(memcmp(wa, wc, sizeof(wa)));
 }
 END_TEST
 
 /* A model of the reputation lookup: the kernel's probing order over a list. */
-struct rep { uint32_t addr; uint8_t plen; uint8_t score; };
+struct rep { const char *cidr; uint8_t score; };
 
-static const struct rep *lpm(const struct rep *r, int n, uint32_t addr)
+static const struct rep *lpm(const struct rep *r, int n, const char *addr_text)
 {
-	uint64_t mask = 0;
+	struct tlsi_addr addr = ip(addr_text);
+	struct tlsi_plen_set set = { { 0 } };
 	int i, plen;
 
-	for (i = 0; i < n; i++)
-		mask |= 1ULL << r[i].plen;
-	while ((plen = tlsi_plen_take_longest(&mask)) >= 0)
-		for (i = 0; i < n; i++)
-			if (r[i].plen == plen && r[i].addr == (addr & tlsi_prefix_mask(plen)))
+	for (i = 0; i < n; i++) {
+		struct tlsi_cidr c = cidr(r[i].cidr);
+
+		if (c.family == tlsi_addr_family(&addr))
+			tlsi_plen_set_add(&set, c.plen);
+	}
+	while ((plen = tlsi_plen_take_longest(&set)) >= 0)
+		for (i = 0; i < n; i++) {
+			struct tlsi_cidr c = cidr(r[i].cidr);
+			struct tlsi_addr key = tlsi_addr_masked(&addr, (uint8_t)plen);
+
+			if (c.plen == plen && c.family == tlsi_addr_family(&addr) &&
+			    tlsi_addr_eq(&c.addr, &key))
 				return &r[i];
+		}
 	return NULL;
 }
 
 START_TEST(test_longest_prefix_order)
 {
 	const struct rep r[] = {
-		{ 0, 0, 1 },
-		{ ip("10.0.0.0"), 8, 10 },
-		{ ip("10.9.0.0"), 24, 40 },
-		{ ip("10.9.0.2"), 32, 90 },
-		{ ip("10.9.0.0"), 25, 50 },
+		{ "0.0.0.0/0", 1 },
+		{ "10.0.0.0/8", 10 },
+		{ "10.9.0.0/24", 40 },
+		{ "10.9.0.2/32", 90 },
+		{ "10.9.0.0/25", 50 },
+		{ "::/0", 2 },
+		{ "2001:db8::/32", 20 },
+		{ "2001:db8::/127", 70 },
+		{ "2001:db8::1/128", 95 },
 	};
-	uint64_t mask = (1ULL << 32) | (1ULL << 0) | (1ULL << 17);
+	struct tlsi_plen_set set = { { 0 } };
 
-	ck_assert_int_eq(tlsi_plen_take_longest(&mask), 32);
-	ck_assert_int_eq(tlsi_plen_take_longest(&mask), 17);
-	ck_assert_int_eq(tlsi_plen_take_longest(&mask), 0);
-	ck_assert_int_eq(tlsi_plen_take_longest(&mask), -1);
+	tlsi_plen_set_add(&set, 128);
+	tlsi_plen_set_add(&set, 64);
+	tlsi_plen_set_add(&set, 63);
+	tlsi_plen_set_add(&set, 17);
+	tlsi_plen_set_add(&set, 0);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), 128);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), 64);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), 63);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), 17);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), 0);
+	ck_assert_int_eq(tlsi_plen_take_longest(&set), -1);
 
-	ck_assert_uint_eq(lpm(r, 5, ip("10.9.0.2"))->score, 90);
-	ck_assert_uint_eq(lpm(r, 5, ip("10.9.0.3"))->score, 50);
-	ck_assert_uint_eq(lpm(r, 5, ip("10.9.0.200"))->score, 40);
-	ck_assert_uint_eq(lpm(r, 5, ip("10.200.0.1"))->score, 10);
-	ck_assert_uint_eq(lpm(r, 5, ip("192.0.2.1"))->score, 1);
-	ck_assert_ptr_null(lpm(r + 1, 4, ip("192.0.2.1")));
+	ck_assert_uint_eq(lpm(r, 9, "10.9.0.2")->score, 90);
+	ck_assert_uint_eq(lpm(r, 9, "10.9.0.3")->score, 50);
+	ck_assert_uint_eq(lpm(r, 9, "10.9.0.200")->score, 40);
+	ck_assert_uint_eq(lpm(r, 9, "10.200.0.1")->score, 10);
+	ck_assert_uint_eq(lpm(r, 9, "192.0.2.1")->score, 1);
+	ck_assert_ptr_null(lpm(r + 1, 4, "192.0.2.1"));
+	ck_assert_uint_eq(lpm(r, 9, "2001:db8::1")->score, 95);
+	ck_assert_uint_eq(lpm(r, 9, "2001:db8::")->score, 70);
+	ck_assert_uint_eq(lpm(r, 9, "2001:db8::2")->score, 20);
+	ck_assert_uint_eq(lpm(r, 9, "2001:db9::2")->score, 2);
+	/* ::/0 is IPv6 only: an IPv4 address outside 0.0.0.0/0's list misses. */
+	ck_assert_ptr_null(lpm(r + 1, 8, "192.0.2.1"));
+	ck_assert_ptr_null(lpm(r, 5, "2001:db9::2"));
 }
 END_TEST
 
@@ -251,7 +373,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, test_prefix_mask);
+	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_cidr);
 	tcase_add_test(tc, test_match_fields);
 	tcase_add_test(tc, test_match_ports_need_port_protocols);

@@ -21,9 +21,13 @@ static void cidr_ok(const char *s, const char *addr, unsigned plen)
 {
 	struct tlsi_cidr c;
 
-	ck_assert_msg(parse_cidr4("src", s, &c, err, sizeof(err)) == 0,
+	char buf[TLSI_CIDR_STR_MAX], want[TLSI_CIDR_STR_MAX];
+
+	ck_assert_msg(parse_cidr("src", s, &c, err, sizeof(err)) == 0,
 		      "`%s' refused: %s", s, err);
-	ck_assert_uint_eq(c.addr, inet_addr(addr));
+	snprintf(want, sizeof(want), "%s/%u", addr, plen);
+	ck_assert_str_eq(format_cidr(&c, buf), want);
+	ck_assert_uint_eq(c.family, strchr(addr, ':') ? AF_INET6 : AF_INET);
 	ck_assert_uint_eq(c.plen, plen);
 }
 
@@ -32,7 +36,7 @@ static void cidr_bad(const char *s, const char *why)
 	struct tlsi_cidr c;
 
 	err[0] = '\0';
-	ck_assert_msg(parse_cidr4("src", s, &c, err, sizeof(err)) == -1,
+	ck_assert_msg(parse_cidr("src", s, &c, err, sizeof(err)) == -1,
 		      "`%s' accepted", s);
 	/* The message names the field and quotes the value. */
 	ck_assert_msg(!strncmp(err, "src `", 5), "error `%s'", err);
@@ -48,6 +52,15 @@ START_TEST(test_cidr_valid)
 	cidr_ok("255.255.255.255", "255.255.255.255", 32);
 	cidr_ok("192.168.128.0/17", "192.168.128.0", 17);
 	cidr_ok("0.0.0.0", "0.0.0.0", 32);
+	/* IPv6, printed in RFC 5952 form whatever the input's spelling. */
+	cidr_ok("2001:db8::/32", "2001:db8::", 32);
+	cidr_ok("2001:DB8:0:0:0:0:0:1", "2001:db8::1", 128);
+	cidr_ok("2001:db8:0:0:1:0:0:1/128", "2001:db8::1:0:0:1", 128);
+	cidr_ok("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1", 128);
+	cidr_ok("::/0", "::", 0);
+	cidr_ok("fe80::/10", "fe80::", 10);
+	cidr_ok("::1", "::1", 128);
+	cidr_ok("64:ff9b::/96", "64:ff9b::", 96);
 }
 END_TEST
 
@@ -76,6 +89,16 @@ START_TEST(test_cidr_invalid)
 	cidr_bad("4294967296.0.0.0", "bad octet");
 	ck_assert_str_eq(err, "src `4294967296.0.0.0': not an IPv4 address or CIDR: "
 			      "bad octet (must be 0..255)");
+	cidr_bad("2001:db8::1/64", "host bits set (did you mean 2001:db8::/64?)");
+	cidr_bad("2001:db8::/129", "prefix length (must be 0..128)");
+	cidr_bad("2001:db8::/", "missing prefix length");
+	cidr_bad("2001:db8:::1", "not an IPv4 or IPv6 address");
+	cidr_bad("2001:db8::g", "not an IPv4 or IPv6 address");
+	cidr_bad("1:2:3:4:5:6:7:8:9", "not an IPv4 or IPv6 address");
+	cidr_bad("::ffff:10.0.0.1", "IPv4-mapped");
+	cidr_bad("::ffff:10.0.0.0/104", "IPv4-mapped");
+	cidr_bad("2001:db8::/64 ", "prefix length");
+	cidr_bad("fe80::1%eth0", "not an IPv4 or IPv6 address");
 }
 END_TEST
 
@@ -84,8 +107,15 @@ START_TEST(test_host)
 	struct tlsi_cidr c;
 
 	ck_assert_int_eq(parse_host4("host", "10.9.0.1", &c, err, sizeof(err)), 0);
-	ck_assert_uint_eq(c.addr, inet_addr("10.9.0.1"));
+	ck_assert(!memcmp(c.addr, &(uint32_t){ inet_addr("10.9.0.1") }, 4));
 	ck_assert_uint_eq(c.plen, 32);
+	ck_assert_int_eq(parse_host("host", "2001:db8::5", &c, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.family, AF_INET6);
+	ck_assert_uint_eq(c.plen, 128);
+	ck_assert_int_eq(parse_host("host", "2001:db8::/64", &c, err, sizeof(err)), -1);
+	ERR_HAS("single host (/128)");
+	ck_assert_int_eq(parse_host4("host", "2001:db8::5", &c, err, sizeof(err)), -1);
+	ERR_HAS("must be an IPv4 address");
 	ck_assert_int_eq(parse_host4("host", "10.9.0.1/32", &c, err, sizeof(err)), 0);
 	ck_assert_int_eq(parse_host4("host", "10.9.0.0/24", &c, err, sizeof(err)), -1);
 	ERR_HAS("single host");
@@ -460,7 +490,7 @@ START_TEST(test_rep_line)
 	struct tlsi_rep_entry e;
 
 	ck_assert_int_eq(rep("10.0.0.0/8 80 spam\n", &e), 1);
-	ck_assert_uint_eq(e.cidr.addr, inet_addr("10.0.0.0"));
+	ck_assert(!memcmp(e.cidr.addr, &(uint32_t){ inet_addr("10.0.0.0") }, 4));
 	ck_assert_uint_eq(e.cidr.plen, 8);
 	ck_assert_uint_eq(e.score, 80);
 	ck_assert_str_eq(e.category, "spam");
@@ -474,6 +504,10 @@ START_TEST(test_rep_line)
 	ck_assert_str_eq(e.category, "c2");
 	ck_assert_int_eq(rep("1.2.3.0/24 5#no blank before comment", &e), 1);
 	ck_assert_uint_eq(e.score, 5);
+	ck_assert_int_eq(rep("2001:db8:bad::/48 90 botnet", &e), 1);
+	ck_assert_uint_eq(e.cidr.family, AF_INET6);
+	ck_assert_uint_eq(e.cidr.plen, 48);
+	ck_assert_str_eq(e.category, "botnet");
 
 	ck_assert_int_eq(rep("", &e), 0);
 	ck_assert_int_eq(rep("\n", &e), 0);
@@ -532,13 +566,22 @@ END_TEST
 
 START_TEST(test_format)
 {
-	struct tlsi_cidr c = { .addr = inet_addr("192.168.1.0"), .plen = 24 };
+	struct tlsi_cidr c = { .family = AF_INET, .plen = 24 };
 	char buf[TLSI_CIDR_STR_MAX];
+	uint32_t a = inet_addr("192.168.1.0");
 
-	ck_assert_str_eq(format_cidr4(&c, buf), "192.168.1.0/24");
-	c.addr = inet_addr("255.255.255.255");
+	memcpy(c.addr, &a, 4);
+	ck_assert_str_eq(format_cidr(&c, buf), "192.168.1.0/24");
+	a = inet_addr("255.255.255.255");
+	memcpy(c.addr, &a, 4);
 	c.plen = 32;
-	ck_assert_str_eq(format_cidr4(&c, buf), "255.255.255.255/32");
+	ck_assert_str_eq(format_cidr(&c, buf), "255.255.255.255/32");
+	ck_assert_str_eq(format_addr(&c, buf), "255.255.255.255");
+	/* The longest IPv6 text fits the buffer. */
+	c.family = AF_INET6;
+	memset(c.addr, 0xff, 16);
+	c.plen = 128;
+	ck_assert_str_eq(format_cidr(&c, buf), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
 	ck_assert_str_eq(format_addr4(inet_addr("10.9.0.1"), buf), "10.9.0.1");
 	ck_assert_str_eq(proto_name(6), "tcp");
 	ck_assert_str_eq(proto_name(17), "udp");
@@ -558,7 +601,7 @@ START_TEST(test_err_truncation)
 	struct tlsi_cidr c;
 
 	/* Never overflows the caller's buffer. */
-	ck_assert_int_eq(parse_cidr4("src", "10.0.0.1/8", &c, small, sizeof(small)), -1);
+	ck_assert_int_eq(parse_cidr("src", "10.0.0.1/8", &c, small, sizeof(small)), -1);
 	ck_assert_uint_lt(strlen(small), sizeof(small));
 }
 END_TEST

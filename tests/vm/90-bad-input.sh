@@ -60,8 +60,13 @@ nl_fail() {
 	pass "refused: $out"
 }
 nl_fail "host bits" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,10.0.0.1,8
-nl_fail "IPv4|AF_INET" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,10.0.0.0,8
-nl_fail "error 34|range|Invalid" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,10.0.0.0,33
+nl_fail "AF_INET or AF_INET6" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:7,10.0.0.0,8
+nl_fail "IPv6 address is 16 bytes" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,10.0.0.0,8
+nl_fail "IPv4 address is 4 bytes" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,hex:20010db8000000000000000000000000,32
+nl_fail "IPv4-mapped" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,hex:00000000000000000000ffff0a000000,104
+nl_fail "host bits set in 2001:db8::1/64" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,hex:20010db8000000000000000000000001,64
+nl_fail "error 34|range|Invalid" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:10,hex:20010db8000000000000000000000000,129
+nl_fail "0..32" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:0 TLSI_A_SRC:cidr:2,10.0.0.0,33
 nl_fail "error" TLSI_CMD_TM_NEW TLSI_A_NAME:str:x TLSI_A_ACTION:u8:9
 # Names the kernel holds can be named on tlsictl's command line again.
 nl_fail "bad character 0x2f at 1" TLSI_CMD_PROFILE_NEW TLSI_A_NAME:str:a/b

@@ -3,6 +3,7 @@
  * Generic netlink helpers for the "tlsi" family. See nl.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,8 +479,10 @@ void tlsi_nl_put_cidr(struct nlmsghdr *nlh, uint16_t type,
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
-	mnl_attr_put_u8(nlh, TLSI_CIDR_A_FAMILY, AF_INET);
-	mnl_attr_put(nlh, TLSI_CIDR_A_ADDR, sizeof(c->addr), &c->addr);
+	bool v6 = c->family == AF_INET6;
+
+	mnl_attr_put_u8(nlh, TLSI_CIDR_A_FAMILY, v6 ? AF_INET6 : AF_INET);
+	mnl_attr_put(nlh, TLSI_CIDR_A_ADDR, v6 ? 16 : 4, c->addr);
 	mnl_attr_put_u8(nlh, TLSI_CIDR_A_PREFIXLEN, c->plen);
 	mnl_attr_nest_end(nlh, nest);
 }
@@ -497,20 +500,28 @@ static int cidr_attr_cb(const struct nlattr *a, void *data)
 int tlsi_nl_get_cidr(const struct nlattr *a, struct tlsi_cidr *c)
 {
 	const struct nlattr *tb[TLSI_CIDR_A_MAX + 1] = { 0 };
+	uint8_t family = AF_INET;
+	size_t alen;
 
 	if (mnl_attr_parse_nested(a, cidr_attr_cb, tb) < 0)
 		goto bad;
 	if (!tb[TLSI_CIDR_A_ADDR] || !tb[TLSI_CIDR_A_PREFIXLEN] ||
-	    mnl_attr_get_payload_len(tb[TLSI_CIDR_A_ADDR]) != 4 ||
 	    mnl_attr_validate(tb[TLSI_CIDR_A_PREFIXLEN], MNL_TYPE_U8) < 0)
 		goto bad;
-	if (tb[TLSI_CIDR_A_FAMILY] &&
-	    (mnl_attr_validate(tb[TLSI_CIDR_A_FAMILY], MNL_TYPE_U8) < 0 ||
-	     mnl_attr_get_u8(tb[TLSI_CIDR_A_FAMILY]) != AF_INET))
+	if (tb[TLSI_CIDR_A_FAMILY]) {
+		if (mnl_attr_validate(tb[TLSI_CIDR_A_FAMILY], MNL_TYPE_U8) < 0)
+			goto bad;
+		family = mnl_attr_get_u8(tb[TLSI_CIDR_A_FAMILY]);
+	}
+	alen = family == AF_INET6 ? 16 : 4;
+	if ((family != AF_INET && family != AF_INET6) ||
+	    mnl_attr_get_payload_len(tb[TLSI_CIDR_A_ADDR]) != alen)
 		goto bad;
-	memcpy(&c->addr, mnl_attr_get_payload(tb[TLSI_CIDR_A_ADDR]), 4);
+	memset(c, 0, sizeof(*c));
+	c->family = family;
+	memcpy(c->addr, mnl_attr_get_payload(tb[TLSI_CIDR_A_ADDR]), alen);
 	c->plen = mnl_attr_get_u8(tb[TLSI_CIDR_A_PREFIXLEN]);
-	if (c->plen > 32)
+	if (c->plen > cidr_host_plen(c))
 		goto bad;
 	return 0;
 bad:

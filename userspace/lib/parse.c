@@ -105,15 +105,65 @@ static uint32_t mask4(uint8_t plen)
 	return plen ? htonl(~0U << (32 - plen)) : 0;
 }
 
-int parse_cidr4(const char *field, const char *s, struct tlsi_cidr *out,
-		char *err, size_t errlen)
+static int parse_cidr6(const char *field, const char *s, struct tlsi_cidr *out,
+		       char *err, size_t errlen)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char text[64];
+	const char *slash = strchr(s, '/'), *p;
+	unsigned long plen = 128;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint8_t a[16];
+	unsigned int i;
+
+	if (n >= sizeof(text))
+		return fail(err, errlen, field, s, "not an IPv6 address: too long");
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET6, text, a) != 1)
+		return fail(err, errlen, field, s, "not an IPv4 or IPv6 address or CIDR");
+	if (slash) {
+		p = slash + 1;
+		if (!*p)
+			return fail(err, errlen, field, s, "missing prefix length after `/'");
+		if (!take_uint(&p, 1000, &plen, false) || *p || plen > 128)
+			return fail(err, errlen, field, s, "bad prefix length (must be 0..128)");
+	}
+	if (plen >= 96 && !memcmp(a, mapped, sizeof(mapped)))
+		return fail(err, errlen, field, s,
+			    "IPv4-mapped IPv6 address: write the IPv4 address instead");
+	for (i = 0; i < 16; i++) {
+		int bits = (int)plen - 8 * (int)i;
+		uint8_t m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+
+		if (a[i] & ~m) {
+			struct tlsi_cidr net = { .family = AF_INET6, .plen = (uint8_t)plen };
+			char buf[TLSI_CIDR_STR_MAX];
+			unsigned int j;
+
+			for (j = 0; j < 16; j++) {
+				int b = (int)plen - 8 * (int)j;
+
+				net.addr[j] = a[j] & (b >= 8 ? 0xff : b <= 0 ? 0 : (uint8_t)(0xff << (8 - b)));
+			}
+			return fail(err, errlen, field, s, "host bits set (did you mean %s?)",
+				    format_cidr(&net, buf));
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	out->plen = (uint8_t)plen;
+	memcpy(out->addr, a, 16);
+	return 0;
+}
+
+static int parse_cidr4(const char *field, const char *s, struct tlsi_cidr *out,
+		       char *err, size_t errlen)
 {
 	const char *p = s, *why = NULL;
 	unsigned long plen = 32;
 	uint32_t addr;
 
-	if (!*s)
-		return fail(err, errlen, field, s, "empty");
 	if (!take_addr4(&p, &addr, &why))
 		return fail(err, errlen, field, s, "not an IPv4 address or CIDR: %s", why);
 	if (*p == '/') {
@@ -132,30 +182,65 @@ int parse_cidr4(const char *field, const char *s, struct tlsi_cidr *out,
 		return fail(err, errlen, field, s, "host bits set (did you mean %s/%lu?)",
 			    net, plen);
 	}
-	out->addr = addr;
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	memcpy(out->addr, &addr, 4);
 	out->plen = (uint8_t)plen;
+	return 0;
+}
+
+int parse_cidr(const char *field, const char *s, struct tlsi_cidr *out,
+	       char *err, size_t errlen)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (!*s)
+		return fail(err, errlen, field, s, "empty");
+	/* A colon before any '/' can only be IPv6. */
+	if (memchr(s, ':', n))
+		return parse_cidr6(field, s, out, err, errlen);
+	return parse_cidr4(field, s, out, err, errlen);
+}
+
+unsigned int cidr_host_plen(const struct tlsi_cidr *c)
+{
+	return c->family == AF_INET6 ? 128 : 32;
+}
+
+int parse_host(const char *field, const char *s, struct tlsi_cidr *out,
+	       char *err, size_t errlen)
+{
+	struct tlsi_cidr c;
+	const char *slash = strchr(s, '/');
+	char addr_only[64];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (!*s)
+		return fail(err, errlen, field, s, "empty");
+	/* Report a bad address before complaining about the prefix. */
+	if (n < sizeof(addr_only)) {
+		memcpy(addr_only, s, n);
+		addr_only[n] = '\0';
+		if (parse_cidr(field, addr_only, &c, err, errlen))
+			return -1;
+	}
+	if (parse_cidr(field, s, &c, err, errlen))
+		return -1;
+	if (c.plen != cidr_host_plen(&c))
+		return fail(err, errlen, field, s, "must be a single host (/%u)",
+			    cidr_host_plen(&c));
+	*out = c;
 	return 0;
 }
 
 int parse_host4(const char *field, const char *s, struct tlsi_cidr *out,
 		char *err, size_t errlen)
 {
-	struct tlsi_cidr c;
-	const char *p = s, *why = NULL;
-	uint32_t addr;
-
-	if (!*s)
-		return fail(err, errlen, field, s, "empty");
-	/* Report a bad address before complaining about the prefix. */
-	if (!take_addr4(&p, &addr, &why))
-		return fail(err, errlen, field, s, "not an IPv4 address: %s", why);
-	if (*p && *p != '/')
-		return fail(err, errlen, field, s, "not an IPv4 address: trailing characters");
-	if (parse_cidr4(field, s, &c, err, errlen))
+	if (parse_host(field, s, out, err, errlen))
 		return -1;
-	if (c.plen != 32)
-		return fail(err, errlen, field, s, "must be a single host (/32)");
-	*out = c;
+	if (out->family != AF_INET)
+		return fail(err, errlen, field, s, "must be an IPv4 address");
 	return 0;
 }
 
@@ -587,7 +672,7 @@ int parse_rep_line(const char *line, size_t len, struct tlsi_rep_entry *e,
 		return 0;
 
 	copy_token(buf, sizeof(buf), tok, tlen);
-	if (parse_cidr4("cidr", buf, &e->cidr, err, errlen))
+	if (parse_cidr("cidr", buf, &e->cidr, err, errlen))
 		return -1;
 
 	if (!next_token(&p, end, &tok, &tlen)) {
@@ -623,9 +708,17 @@ char *format_addr4(uint32_t addr, char *buf)
 	return buf;
 }
 
-char *format_cidr4(const struct tlsi_cidr *c, char *buf)
+char *format_addr(const struct tlsi_cidr *c, char *buf)
 {
-	format_addr4(c->addr, buf);
+	if (!inet_ntop(c->family == AF_INET6 ? AF_INET6 : AF_INET, c->addr, buf,
+		       TLSI_ADDR_STR_MAX))
+		strcpy(buf, "?");
+	return buf;
+}
+
+char *format_cidr(const struct tlsi_cidr *c, char *buf)
+{
+	format_addr(c, buf);
 	sprintf(buf + strlen(buf), "/%u", c->plen);
 	return buf;
 }

@@ -21,9 +21,14 @@
 #define TLSI_IFNAME_MAX		16	/* IFNAMSIZ, including the NUL */
 #define TLSI_SCORE_OFF		101	/* threshold value meaning "never" */
 
+/*
+ * An address or prefix of either family, as the netlink cidr nest carries
+ * it: IPv4 in addr[0..3], IPv6 in all 16 bytes, network byte order.
+ */
 struct tlsi_cidr {
-	uint32_t addr;		/* network byte order */
-	uint8_t plen;		/* 0..32 */
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t plen;		/* 0..32 or 0..128 */
+	uint8_t addr[16];
 };
 
 struct tlsi_rep_entry {
@@ -32,12 +37,20 @@ struct tlsi_rep_entry {
 	char category[TLSI_CATEGORY_MAX];	/* "" when absent */
 };
 
-/* "10.0.0.0/8"; a plain address is /32. Refuses host bits set. */
-int parse_cidr4(const char *field, const char *s, struct tlsi_cidr *out,
-		char *err, size_t errlen);
-/* A single host: "10.0.0.1" or "10.0.0.1/32". */
+/*
+ * "10.0.0.0/8" or "2001:db8::/32"; a plain address is /32 or /128. Refuses
+ * host bits set, and IPv4-mapped IPv6 ("::ffff:10.0.0.1": write 10.0.0.1).
+ */
+int parse_cidr(const char *field, const char *s, struct tlsi_cidr *out,
+	       char *err, size_t errlen);
+/* A single host: "10.0.0.1", "10.0.0.1/32", "2001:db8::1" or ".../128". */
+int parse_host(const char *field, const char *s, struct tlsi_cidr *out,
+	       char *err, size_t errlen);
+/* An IPv4 address only (IPv4-only features), as a /32. */
 int parse_host4(const char *field, const char *s, struct tlsi_cidr *out,
 		char *err, size_t errlen);
+/* The full prefix length of a family: 32 or 128. */
+unsigned int cidr_host_plen(const struct tlsi_cidr *c);
 /* "80" (min = max = 80) or "10-20"; 0..65535, min <= max. */
 int parse_port_range(const char *field, const char *s, uint16_t *min,
 		     uint16_t *max, char *err, size_t errlen);
@@ -83,9 +96,12 @@ int parse_rep_line(const char *line, size_t len, struct tlsi_rep_entry *e,
 		   char *err, size_t errlen);
 
 /* Formatting helpers (never fail; buffers must be big enough). */
-#define TLSI_CIDR_STR_MAX	19	/* "255.255.255.255/32" + NUL */
-char *format_addr4(uint32_t addr, char *buf);		/* >= 16 bytes */
-char *format_cidr4(const struct tlsi_cidr *c, char *buf);
+/* RFC 5952 for IPv6 ("2001:db8::1/64"); IPv4 dotted quad. */
+#define TLSI_ADDR_STR_MAX	46	/* INET6_ADDRSTRLEN */
+#define TLSI_CIDR_STR_MAX	50	/* an IPv6 address, "/128" and NUL */
+char *format_addr4(uint32_t addr, char *buf);		/* network order, >= 16 bytes */
+char *format_addr(const struct tlsi_cidr *c, char *buf);	/* address only */
+char *format_cidr(const struct tlsi_cidr *c, char *buf);
 const char *proto_name(uint8_t proto);			/* NULL if unknown */
 /* Protocols whose packets have ports (rules may match on them). */
 int proto_has_ports(uint8_t proto);

@@ -135,11 +135,11 @@ bool match_keyword(struct match *m, int argc, char **argv, int *i)
 
 	if (!strcmp(k, "src")) {
 		kw_once(&m->seen, M_SRC, k);
-		check(parse_cidr4(k, kw_value(argc, argv, i), &m->src, err, sizeof(err)), err);
+		check(parse_cidr(k, kw_value(argc, argv, i), &m->src, err, sizeof(err)), err);
 		m->has_src = true;
 	} else if (!strcmp(k, "dst")) {
 		kw_once(&m->seen, M_DST, k);
-		check(parse_cidr4(k, kw_value(argc, argv, i), &m->dst, err, sizeof(err)), err);
+		check(parse_cidr(k, kw_value(argc, argv, i), &m->dst, err, sizeof(err)), err);
 		m->has_dst = true;
 	} else if (!strcmp(k, "proto")) {
 		kw_once(&m->seen, M_PROTO, k);
@@ -450,7 +450,7 @@ void out_cidr(const char *key, const struct nlattr *a)
 	if (tlsi_nl_get_cidr(a, &c) < 0)
 		out_str(key, "?");
 	else
-		out_str(key, format_cidr4(&c, buf));
+		out_str(key, format_cidr(&c, buf));
 }
 
 static void out_range(const char *key, const struct nlattr *min,

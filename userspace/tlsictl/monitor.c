@@ -31,7 +31,7 @@ static const char help[] =
 "  segment   the segment name\n"
 "  profile   the profile name\n"
 "  proto     tcp, udp, icmp, sctp, udplite, or the protocol number (string)\n"
-"  src, dst  IPv4 addresses\n"
+"  src, dst  IPv4 or IPv6 addresses (RFC 5952)\n"
 "  sport, dport  ports\n"
 "  vlan      VLAN ID\n"
 "  score, category  reputation score and category\n"
@@ -95,16 +95,16 @@ static const char *strattr(const struct nlattr *a)
 /* An IPS_ALERT event as an EVE record. */
 static void ips_alert(struct monitor *m, const struct nlattr **tb)
 {
-	char client[16] = "", server[16] = "";
+	char client[TLSI_ADDR_STR_MAX] = "", server[TLSI_ADDR_STR_MAX] = "";
 	struct tlsi_cidr c;
 	struct eve_alert e;
 	bool to_client;
 
 	eve_alert_init(&e);
 	if (tb[TLSI_A_SRC] && !tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c))
-		format_addr4(c.addr, client);
+		format_addr(&c, client);
 	if (tb[TLSI_A_DST] && !tlsi_nl_get_cidr(tb[TLSI_A_DST], &c))
-		format_addr4(c.addr, server);
+		format_addr(&c, server);
 	to_client = tb[TLSI_A_DIRECTION] &&
 		    mnl_attr_get_u8(tb[TLSI_A_DIRECTION]) == TLSI_IPS_DIR_TO_CLIENT;
 	e.direction = to_client ? "to_client" : "to_server";
@@ -162,10 +162,10 @@ static void json_addr(struct json *j, const char *key, const struct nlattr *a)
 
 	if (!a || tlsi_nl_get_cidr(a, &c) < 0)
 		return;
-	if (c.plen == 32)
-		json_string(j, key, format_addr4(c.addr, buf));
+	if (c.plen == cidr_host_plen(&c))
+		json_string(j, key, format_addr(&c, buf));
 	else
-		json_string(j, key, format_cidr4(&c, buf));
+		json_string(j, key, format_cidr(&c, buf));
 }
 
 static void json_strattr(struct json *j, const char *key, const struct nlattr *a)

@@ -24,7 +24,8 @@ static const char help[] =
 "         `list' is the same\n"
 "\n"
 "Arguments:\n"
-"  HOST              an IPv4 address (ADDRESS/32 is the same)\n"
+"  HOST              an IPv4 or IPv6 address (ADDRESS/32, ADDRESS/128 are\n"
+"                    the same)\n"
 "  timeout DURATION  expire after DURATION: seconds, or a number with the\n"
 "                    suffix s, m, h or d (300, 5m, 2h, 1d); 0 or left out:\n"
 "                    never expires\n"
@@ -57,14 +58,14 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_strz(nlh, TLSI_A_REASON, a->reason);
 }
 
-static void parse_host(int argc, char **argv, struct quar_args *a)
+static void parse_host_args(int argc, char **argv, struct quar_args *a)
 {
 	char err[TLSI_ERR_MAX];
 
 	if (argc < 2)
 		usage_error("missing HOST");
 	/* A network parses, and the kernel refuses it by name. */
-	check(parse_cidr4("host", argv[1], &a->host, err, sizeof(err)), err);
+	check(parse_cidr("host", argv[1], &a->host, err, sizeof(err)), err);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -74,7 +75,7 @@ static int cmd_add(int argc, char **argv)
 	unsigned long seen = 0;
 	int i;
 
-	parse_host(argc, argv, &a);
+	parse_host_args(argc, argv, &a);
 	for (i = 2; i < argc; i++) {
 		const char *k = argv[i];
 
@@ -98,7 +99,7 @@ static int cmd_del(int argc, char **argv)
 {
 	struct quar_args a = { 0 };
 
-	parse_host(argc, argv, &a);
+	parse_host_args(argc, argv, &a);
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
 	return ctl_simple(TLSI_CMD_QUAR_DEL, fill, &a);
@@ -121,10 +122,10 @@ static void print_quar(const struct nlattr **tb)
 	if (tb[TLSI_A_SRC]) {
 		if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0)
 			out_name("host", "?");
-		else if (c.plen == 32)
-			out_name("host", format_addr4(c.addr, buf));
+		else if (c.plen == cidr_host_plen(&c))
+			out_name("host", format_addr(&c, buf));
 		else
-			out_name("host", format_cidr4(&c, buf));
+			out_name("host", format_cidr(&c, buf));
 	}
 	if (timeout || opt_json)
 		out_u64("timeout", timeout);

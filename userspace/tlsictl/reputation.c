@@ -20,7 +20,7 @@ static const char help[] =
 "       tlsictl reputation flush\n"
 "       tlsictl reputation load FILE [replace]\n"
 "\n"
-"The reputation table scores IPv4 subnets from 0 (harmless) to 100\n"
+"The reputation table scores IPv4 and IPv6 subnets from 0 (harmless) to 100\n"
 "(hostile). Profiles block or alert on traffic whose score reaches their\n"
 "thresholds. Lookups use the longest matching prefix.\n"
 "\n"
@@ -37,11 +37,12 @@ static const char help[] =
 "         table is replaced by the file's entries instead.\n"
 "\n"
 "Arguments:\n"
-"  CIDR               IPv4 subnet, e.g. 203.0.113.0/24 (host bits must be\n"
+"  CIDR               IPv4 or IPv6 subnet, e.g. 203.0.113.0/24 or\n"
+"                     2001:db8:bad::/48 (host bits must be\n"
 "                     zero); a plain address means /32\n"
 "  score SCORE        0..100\n"
 "  category CATEGORY  1..31 characters of letters, digits, `_', `-', `.'\n"
-"  ADDRESS            an IPv4 address\n"
+"  ADDRESS            an IPv4 or IPv6 address\n"
 "  FILE               a file (or `-' for standard input) with one entry a\n"
 "                     line: `CIDR SCORE [CATEGORY]', fields separated by\n"
 "                     blanks; `#' starts a comment; blank lines are skipped.\n"
@@ -79,7 +80,7 @@ static int cmd_add(int argc, char **argv)
 
 	if (argc < 2)
 		usage_error("missing CIDR");
-	check(parse_cidr4("cidr", argv[1], &e.cidr, err, sizeof(err)), err);
+	check(parse_cidr("cidr", argv[1], &e.cidr, err, sizeof(err)), err);
 	for (i = 2; i < argc; i++) {
 		const char *k = argv[i], *v;
 
@@ -113,7 +114,7 @@ static int cmd_del(int argc, char **argv)
 
 	if (argc < 2)
 		usage_error("missing CIDR");
-	check(parse_cidr4("cidr", argv[1], &c, err, sizeof(err)), err);
+	check(parse_cidr("cidr", argv[1], &c, err, sizeof(err)), err);
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
 	return ctl_simple(TLSI_CMD_REP_DEL, fill_src, &c);
@@ -134,7 +135,7 @@ static void print_rep(const struct nlattr **tb)
 	out_obj_begin();
 	if (tb[TLSI_A_SRC]) {
 		if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) == 0)
-			out_name("cidr", format_cidr4(&c, buf));
+			out_name("cidr", format_cidr(&c, buf));
 		else
 			out_name("cidr", "?");
 	}
@@ -165,7 +166,7 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 
 static int cmd_show(int argc, char **argv)
 {
-	char buf[TLSI_NL_MSGBUF], err[TLSI_ERR_MAX], addr[16];
+	char buf[TLSI_NL_MSGBUF], err[TLSI_ERR_MAX], addr[TLSI_ADDR_STR_MAX];
 	struct tlsi_cidr host;
 	struct tlsi_nl nl;
 	struct nlmsghdr *nlh;
@@ -174,10 +175,10 @@ static int cmd_show(int argc, char **argv)
 
 	if (argc < 2)
 		return ctl_dump(TLSI_CMD_REP_GET, print_rep);
-	check(parse_host4("address", argv[1], &host, err, sizeof(err)), err);
+	check(parse_host("address", argv[1], &host, err, sizeof(err)), err);
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
-	format_addr4(host.addr, addr);
+	format_addr(&host, addr);
 
 	ctl_open(&nl);
 	nlh = tlsi_nl_msg(&nl, buf, TLSI_CMD_REP_GET, 0);
@@ -206,7 +207,10 @@ static int cmd_show(int argc, char **argv)
 /* Encoded size of one TLSI_A_REP_ENTRY nest. */
 static size_t entry_size(const struct tlsi_rep_entry *e)
 {
-	size_t cidr = MNL_ATTR_HDRLEN + 3 * MNL_ALIGN(MNL_ATTR_HDRLEN + 4);
+	/* The cidr nest: family and prefix length (u8 each), the address. */
+	size_t alen = e->cidr.family == AF_INET6 ? 16 : 4;
+	size_t cidr = MNL_ATTR_HDRLEN + 2 * MNL_ALIGN(MNL_ATTR_HDRLEN + 1) +
+		      MNL_ALIGN(MNL_ATTR_HDRLEN + alen);
 	size_t sz = MNL_ATTR_HDRLEN + cidr + MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
 
 	if (e->category[0])

@@ -12,7 +12,7 @@ static const char help[] =
 "       tlsictl segment del NAME\n"
 "       tlsictl [-j] segment show|list\n"
 "\n"
-"A segment selects bridged IPv4 traffic between two bridge ports,\n"
+"A segment selects bridged IPv4 and IPv6 traffic between two bridge ports,\n"
 "optionally narrowed to VLANs and subnets, and inspects it with a profile.\n"
 "Segments are tried in order; the first that matches a packet applies.\n"
 "\n"
@@ -29,7 +29,7 @@ static const char help[] =
 "                        traffic is inspected\n"
 "  vlan LIST             VLAN IDs 1..4094, comma-separated, ranges with `-'\n"
 "                        (at most 64 IDs), e.g. 10,20-25\n"
-"  src CIDR, dst CIDR    IPv4 subnet, e.g. 10.0.0.0/8 (host bits must be\n"
+"  src CIDR, dst CIDR    IPv4 or IPv6 subnet, e.g. 10.0.0.0/8 (host bits must be\n"
 "                        zero); a plain address means /32\n"
 "  position N            0-based place in the segment list; default: last\n"
 "\n"
@@ -102,12 +102,12 @@ static int cmd_add(int argc, char **argv)
 					      TLSI_VLANS_MAX, &a.nvlans, err, sizeof(err)), err);
 		} else if (!strcmp(k, "src")) {
 			kw_once(&seen, 1 << 3, k);
-			check(parse_cidr4(k, kw_value(argc, argv, &i), &a.src, err,
+			check(parse_cidr(k, kw_value(argc, argv, &i), &a.src, err,
 					  sizeof(err)), err);
 			a.has_src = true;
 		} else if (!strcmp(k, "dst")) {
 			kw_once(&seen, 1 << 4, k);
-			check(parse_cidr4(k, kw_value(argc, argv, &i), &a.dst, err,
+			check(parse_cidr(k, kw_value(argc, argv, &i), &a.dst, err,
 					  sizeof(err)), err);
 			a.has_dst = true;
 		} else if (!strcmp(k, "position")) {

@@ -310,7 +310,7 @@ static void parse_cidr_list(const char *k, const char *v, struct tlsi_cidr *out,
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (*n >= TLSI_SSL_CIDRS_MAX)
 			usage_error("%s: more than %d addresses", k, TLSI_SSL_CIDRS_MAX);
-		check(parse_cidr4(k, tok, &out[*n], err, sizeof(err)), err);
+		check(parse_cidr(k, tok, &out[*n], err, sizeof(err)), err);
 		(*n)++;
 	}
 	free(copy);
@@ -431,7 +431,7 @@ static void out_cidr_list(const char *key, const struct nlattr *nest)
 		if (tlsi_nl_get_cidr(a, &c) < 0)
 			continue;
 		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
-				format_cidr4(&c, one));
+				format_cidr(&c, one));
 		if (len >= sizeof(buf))
 			break;
 	}

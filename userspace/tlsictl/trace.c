@@ -94,12 +94,13 @@ static int trace_cb(const struct nlmsghdr *nlh, void *data)
 	r.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
 	r.offset = mnl_attr_get_u64(tb[TLSI_A_TRACE_OFFSET]);
 	r.ts = mnl_attr_get_u64(tb[TLSI_A_TIMESTAMP]);
-	if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0)
+	/* Traced sessions are intercepted ones: IPv4 today. */
+	if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0 || c.family != AF_INET)
 		goto bad;
-	r.caddr = c.addr;
-	if (tlsi_nl_get_cidr(tb[TLSI_A_DST], &c) < 0)
+	memcpy(&r.caddr, c.addr, 4);
+	if (tlsi_nl_get_cidr(tb[TLSI_A_DST], &c) < 0 || c.family != AF_INET)
 		goto bad;
-	r.saddr = c.addr;
+	memcpy(&r.saddr, c.addr, 4);
 	r.cport = mnl_attr_get_u16(tb[TLSI_A_SPORT]);
 	r.sport = mnl_attr_get_u16(tb[TLSI_A_DPORT]);
 	r.dir = mnl_attr_get_u8(tb[TLSI_A_DIRECTION]);

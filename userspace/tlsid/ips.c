@@ -632,11 +632,12 @@ static int on_quarantine(struct tlsi_drv_call *c, uint32_t seconds, const char *
 {
 	const struct tlsid_session *s = call_of(c)->s;
 	char buf[TLSI_NL_MSGBUF], err[512];
-	struct tlsi_cidr host = { .addr = s->client.sin_addr.s_addr, .plen = 32 };
+	struct tlsi_cidr host = { .family = AF_INET, .plen = 32 };
 	struct nlmsghdr *nlh;
 	struct tlsi_nl nl;
 	int rc;
 
+	memcpy(host.addr, &s->client.sin_addr.s_addr, 4);
 	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0) {
 		tlsid_log_error("quarantine: %s", err);
 		return -1;

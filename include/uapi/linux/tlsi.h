@@ -17,9 +17,10 @@
  * Attribute trees (flat attributes of enum tlsi_attr unless nested):
  *
  *   cidr (nest, enum tlsi_cidr_attr):
- *     TLSI_CIDR_A_FAMILY     u8   AF_INET (AF_INET6 reserved, refused today)
- *     TLSI_CIDR_A_ADDR       binary, 4 bytes, network order
- *     TLSI_CIDR_A_PREFIXLEN  u8   0..32; host bits must be zero
+ *     TLSI_CIDR_A_FAMILY     u8   AF_INET or AF_INET6
+ *     TLSI_CIDR_A_ADDR       binary, 4 or 16 bytes, network order (an
+ *                            IPv4-mapped IPv6 prefix is refused: use IPv4)
+ *     TLSI_CIDR_A_PREFIXLEN  u8   0..32 or 0..128; host bits must be zero
  *
  *   TLSI_CMD_PROFILE_NEW / _SET   NAME, [REP_BLOCK_THRESHOLD], [REP_ALERT_THRESHOLD],
  *                                 [INSPECT_DEPTH] (sessions diverted under the
@@ -659,7 +660,11 @@ enum tlsi_trace_dump_flags {
 #define TLSI_COUNTERS(X)						\
 	X(PACKETS,		"packets")				\
 	X(BYTES,		"bytes")				\
-	X(NON_IPV4,		"non_ipv4_forwarded")			\
+	X(NON_IP,		"non_ip_forwarded")			\
+	X(IPV6_PACKETS,		"ipv6_packets")				\
+	X(IPV6_EXT_TOO_DEEP,	"ipv6_ext_headers_too_deep")		\
+	X(IPV6_MAPPED,		"ipv6_mapped_address")			\
+	X(IPV6_ND_PASSED,	"ipv6_nd_passed")			\
 	X(NO_SEGMENT,		"no_segment_forwarded")			\
 	X(FRAGMENTS,		"fragments")				\
 	X(FLOWS_CREATED,	"flows_created")			\
@@ -700,6 +705,7 @@ enum tlsi_trace_dump_flags {
 	X(SSL_ASSIGNED,		"ssl_syn_assigned")			\
 	X(DROP_SSL_STEER,	"drop_ssl_steer")				\
 	X(SSL_DIVERT_INFO_NOMEM, "ssl_divert_info_no_memory")		\
+	X(SSL_IPV6_PASSED,	"ssl_ipv6_not_intercepted")		\
 	/* tlsid's reports (TLSI_IOC_REPORT and TLSI_IOC_HANDOFF) */	\
 	X(SSL_DECRYPTED,	"ssl_decrypted")			\
 	X(SSL_NOT_DECRYPTED,	"ssl_not_decrypted")			\

@@ -18,15 +18,16 @@ def main():
     ap.add_argument("proto", choices=["tcp", "udp"])
     ap.add_argument("dst")
     ap.add_argument("port", type=int)
-    ap.add_argument("--src", default="0.0.0.0")
+    ap.add_argument("--src", default=None)
     ap.add_argument("--sport", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=2.0)
     a = ap.parse_args()
 
     kind = socket.SOCK_STREAM if a.proto == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
+    family = socket.AF_INET6 if ":" in a.dst else socket.AF_INET
+    s = socket.socket(family, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((a.src, a.sport))
+    s.bind((a.src or ("::" if family == socket.AF_INET6 else "0.0.0.0"), a.sport))
     s.settimeout(a.timeout)
     try:
         if a.proto == "tcp":
