@@ -143,7 +143,7 @@ static void print_rep(const struct nlattr **tb)
 	if (tb[TLSI_A_CATEGORY] && *mnl_attr_get_str(tb[TLSI_A_CATEGORY]))
 		out_str("category", mnl_attr_get_str(tb[TLSI_A_CATEGORY]));
 	if (tb[TLSI_A_HITS])
-		out_u64("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
+		out_stat("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
 	out_obj_end();
 }
 
@@ -161,6 +161,17 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 	*found = true;
 	print_rep(tb);
 	return MNL_CB_OK;
+}
+
+/* tlsictl save: every entry as `reputation add'. */
+int reputation_save(void)
+{
+	int rc;
+
+	out_save_begin("reputation add");
+	rc = ctl_dump(TLSI_CMD_REP_GET, print_rep);
+	out_save_end();
+	return rc;
 }
 
 static int cmd_show(int argc, char **argv)

@@ -1039,8 +1039,8 @@ static void print_cfg(const struct ips_cfg *c)
 	out_str("trace", c->trace == TLSI_IPS_TRACE_ALERTS ? "alerts" : "off");
 	out_u64("trace-bytes", c->trace_bytes);
 	out_u64("trace-buffer", c->trace_buffer);
-	out_u64("trace-used", c->trace_used);
-	out_u64("trace-records", c->trace_records);
+	out_stat("trace-used", c->trace_used);
+	out_stat("trace-records", c->trace_records);
 }
 
 struct counters {
@@ -1211,6 +1211,26 @@ static int cmd_config(int argc, char **argv)
 		mnl_attr_put_u32(nlh, TLSI_A_IPS_TRACE_BUFFER, trace_buffer);
 	rc = ctl_request(&nl, nlh, NULL, NULL);
 	tlsi_nl_close(&nl);
+	return rc;
+}
+
+/* tlsictl save: the IPS settings as `rules config'. */
+int rules_config_save(void)
+{
+	struct ips_cfg cfg;
+	struct tlsi_nl nl;
+	int rc;
+
+	ctl_open(&nl);
+	rc = get_cfg(&nl, &cfg);
+	tlsi_nl_close(&nl);
+	if (rc || !cfg.have)
+		return rc;
+	out_save_begin("rules config");
+	out_obj_begin();
+	print_cfg(&cfg);
+	out_obj_end();
+	out_save_end();
 	return rc;
 }
 
@@ -1736,6 +1756,7 @@ int rules_main(int argc, char **argv)
 		{ "var", cmd_var, NULL },
 		{ "config", cmd_config, NULL },
 		{ "flush", cmd_flush, NULL },
+		{ "update", rules_update_main, NULL },
 		{ NULL, NULL, NULL }
 	};
 
