@@ -149,17 +149,20 @@ static const char *const tm_flags[] = { "reset", NULL };
 static const char *const pol_flags[] = { "enabled", "disabled", NULL };
 static const char *const pol_def[] = { "enabled", NULL };
 
+static const char *const durations[] = { "timeout-udp", NULL };
+static const char *const sizes[] = { "inspect-depth", NULL };
+
 static const struct conf_type types[] = {
 	{ .object = "config", .verb = "set", .kind = CONF_SETTINGS,
-	  .flags = none, .pairs = none, .defaults = none },
+	  .flags = none, .pairs = none, .defaults = none, .durations = durations },
 	{ .object = "profile", .verb = "add", .kind = CONF_OBJECT, .set_verb = "set",
-	  .flags = none, .pairs = none, .defaults = prof_def },
+	  .flags = none, .pairs = none, .defaults = prof_def, .sizes = sizes },
 	{ .object = "segment", .verb = "add", .kind = CONF_OBJECT, .ordered = true,
 	  .flags = none, .pairs = seg_pairs, .defaults = none },
 	{ .object = "tm", .verb = "add", .kind = CONF_OBJECT, .ordered = true,
 	  .flags = tm_flags, .pairs = none, .defaults = none },
 	{ .object = "reputation", .verb = "add", .kind = CONF_OBJECT, .set_verb = "add",
-	  .flags = none, .pairs = none, .defaults = none },
+	  .flags = none, .pairs = none, .defaults = none, .cidr_name = true },
 	{ .object = "ssl-policy", .verb = "add", .kind = CONF_OBJECT, .key_kw = "profile",
 	  .flags = pol_flags, .pairs = none, .defaults = pol_def },
 	{ .object = "rules", .verb = "load", .kind = CONF_ACTION,
@@ -227,6 +230,16 @@ START_TEST(test_diff_same)
 		"reputation add 10.0.0.0/8 score 50\n"
 		"ssl-policy add pol proxy web profile p1\n"), "+0 ~0 -0");
 	ck_assert_str_eq(diff("", ""), "+0 ~0 -0");
+	/* values as the running configuration prints them */
+	ck_assert_str_eq(diff("config set max-flows 256 timeout-udp 300\n"
+			      "profile add p inspect-depth 1048576\n"
+			      "reputation add 10.0.0.1/32 score 5\n",
+			      "config set max-flows 0x100 timeout-udp 5m\n"
+			      "profile add p inspect-depth 1m\n"
+			      "reputation add 10.0.0.1 score 5\n"), "+0 ~0 -0");
+	/* a size suffix on a duration is another value */
+	ck_assert_str_eq(diff("config set timeout-udp 300\n", "config set timeout-udp 5k\n"),
+			 "@1 config set timeout-udp 5k\n+0 ~1 -0");
 }
 END_TEST
 

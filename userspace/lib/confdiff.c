@@ -8,6 +8,8 @@
  * not count as a change. What did not change is not touched: its counters,
  * position and the flows that use it stay.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,73 @@ static void free_items(char **items, size_t n)
 	free(items);
 }
 
+/*
+ * A value as the running configuration prints it: durations in seconds
+ * (5m: 300), sizes in bytes (1m: 1048576), 0x numbers in decimal; other
+ * values as they are. A value that does not parse stays as written (its
+ * command refuses it).
+ */
+static char *normal_value(const struct conf_type *t, const char *kw, const char *v)
+{
+	unsigned long long n, mult = 1;
+	char *end, buf[32];
+
+	if (!strncmp(v, "0x", 2) || !strncmp(v, "0X", 2)) {
+		errno = 0;
+		n = strtoull(v + 2, &end, 16);
+		if (!errno && end != v + 2 && !*end) {
+			snprintf(buf, sizeof(buf), "%llu", n);
+			return strdup(buf);
+		}
+		return strdup(v);
+	}
+	if (!isdigit((unsigned char)*v))
+		return strdup(v);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || !*end || end[1])
+		return strdup(v);
+	if (in_list(t->durations, kw)) {
+		switch (*end) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		default: return strdup(v);
+		}
+	} else if (in_list(t->sizes, kw)) {
+		switch (*end) {
+		case 'k': case 'K': mult = 1ULL << 10; break;
+		case 'm': case 'M': mult = 1ULL << 20; break;
+		case 'g': case 'G': mult = 1ULL << 30; break;
+		default: return strdup(v);
+		}
+	} else {
+		return strdup(v);
+	}
+	if (n > UINT64_MAX / mult)
+		return strdup(v);
+	snprintf(buf, sizeof(buf), "%llu", n * mult);
+	return strdup(buf);
+}
+
+/* The words of one item (keyword and values), values normalized. */
+static char *make_item(const struct conf_type *t, char **w, int n)
+{
+	char *norm[3] = { w[0] }, *item;
+	int i;
+
+	for (i = 1; i < n; i++)
+		norm[i] = normal_value(t, w[0], w[i]);
+	for (i = 1; i < n; i++)
+		if (!norm[i])
+			break;
+	item = i == n ? join(norm, n) : NULL;
+	for (i = 1; i < n; i++)
+		free(norm[i]);
+	return item;
+}
+
 static int make_items(struct entry *e, int start, char *err, size_t errlen)
 {
 	const struct conf_line *l = e->line;
@@ -124,7 +193,7 @@ static int make_items(struct entry *e, int start, char *err, size_t errlen)
 
 		if (i + n >= l->argc)
 			n = l->argc - i - 1;
-		item = join(l->argv + i, n + 1);
+		item = make_item(e->type, l->argv + i, n + 1);
 		if (!item)
 			goto oom;
 		i += n + 1;
@@ -145,7 +214,7 @@ static int make_entry(const struct conf_type *types, const struct conf_line *l,
 		      struct entry *e, char *err, size_t errlen)
 {
 	const struct conf_type *t = conf_type_find(types, l->argc, l->argv);
-	char *kv[2];
+	char *kv[2], host[24];
 	int i;
 
 	memset(e, 0, sizeof(*e));
@@ -188,6 +257,10 @@ static int make_entry(const struct conf_type *types, const struct conf_line *l,
 				return -1;
 			}
 		}
+	}
+	if (t->cidr_name && !strchr(kv[0], '/') && strlen(kv[0]) < 16) {
+		snprintf(host, sizeof(host), "%s/32", kv[0]);
+		kv[0] = host;
 	}
 	e->key = join(kv, kv[1] ? 2 : 1);
 	if (!e->key) {

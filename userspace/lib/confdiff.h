@@ -35,6 +35,9 @@ struct conf_type {
 	const char *const *flags;	/* keywords without a value */
 	const char *const *pairs;	/* keywords with two values */
 	const char *const *defaults;	/* "keyword value": the same as absent */
+	const char *const *durations;	/* values in seconds or with s/m/h/d */
+	const char *const *sizes;	/* values in bytes or with k/m/g */
+	bool cidr_name;			/* NAME a.b.c.d is a.b.c.d/32 */
 	int (*save)(void);		/* prints the running objects (tlsictl) */
 };
 

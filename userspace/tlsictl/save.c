@@ -29,17 +29,24 @@ static const char *const proxy_flags[] = {
 static const char *const proxy_defaults[] = { "service http", NULL };
 static const char *const policy_flags[] = { "enabled", "disabled", NULL };
 static const char *const policy_defaults[] = { "enabled", NULL };
+static const char *const config_durations[] = {
+	"timeout-tcp-syn", "timeout-tcp-established", "timeout-tcp-close",
+	"timeout-udp", "timeout-icmp", "timeout-other", NULL
+};
+static const char *const ips_durations[] = { "timeout", NULL };
+static const char *const ips_sizes[] = { "trace-bytes", "trace-buffer", NULL };
+static const char *const profile_sizes[] = { "inspect-depth", NULL };
 
 const struct conf_type conf_types[] = {
 	{ .object = "config", .verb = "set", .kind = CONF_SETTINGS,
 	  .flags = no_words, .pairs = no_words, .defaults = no_words,
-	  .save = config_save },
+	  .durations = config_durations, .save = config_save },
 	{ .object = "rules", .verb = "config", .kind = CONF_SETTINGS,
 	  .flags = no_words, .pairs = no_words, .defaults = no_words,
-	  .save = rules_config_save },
+	  .durations = ips_durations, .sizes = ips_sizes, .save = rules_config_save },
 	{ .object = "profile", .verb = "add", .kind = CONF_OBJECT,
 	  .set_verb = "set", .flags = no_words, .pairs = no_words,
-	  .defaults = profile_defaults, .save = profile_save },
+	  .defaults = profile_defaults, .sizes = profile_sizes, .save = profile_save },
 	{ .object = "ssl-proxy", .verb = "add", .kind = CONF_OBJECT,
 	  .flags = proxy_flags, .pairs = no_words, .defaults = proxy_defaults,
 	  .save = ssl_proxy_save },
@@ -54,7 +61,7 @@ const struct conf_type conf_types[] = {
 	  .save = tm_save },
 	{ .object = "reputation", .verb = "add", .kind = CONF_OBJECT,
 	  .set_verb = "add", .flags = no_words, .pairs = no_words,
-	  .defaults = no_words, .save = reputation_save },
+	  .defaults = no_words, .cidr_name = true, .save = reputation_save },
 	{ .object = "quarantine", .verb = "add", .kind = CONF_OBJECT,
 	  .flags = no_words, .pairs = no_words, .defaults = no_words,
 	  .save = quarantine_save },
