@@ -66,7 +66,7 @@ pass "-f full.conf applied, save prints every table"
 
 # The TM filter no-9000 works, and counts a hit that a reload keeps.
 tcp_server 9000
-expect_probe timeout tcp 10.9.0.2 9000
+expect_probe refused tcp 10.9.0.2 9000
 hits() { tlsictl tm show | awk -v n="$1" '$1 == n { for (i = 1; i < NF; i++) if ($i == "hits") print $(i + 1) }'; }
 h1=$(hits no-9000)
 [ "$h1" -gt 0 ] || fail "no-9000 has no hits"
@@ -246,5 +246,5 @@ cat "$W/traffic.err"
 [ "$(grep -vc '^counts' "$W/traffic.err")" = 0 ] || fail "flows failed across reloads"
 read -r _ nlong nshort < <(grep '^counts' "$W/traffic.err")
 [ "$nlong" -gt 0 ] && [ "$nshort" -gt 0 ] || fail "no traffic measured"
-expect_probe timeout tcp 10.9.0.2 9000
+expect_probe refused tcp 10.9.0.2 9000
 pass "6 reloads under traffic: $nlong echoes on one connection, $nshort connections, none failed"

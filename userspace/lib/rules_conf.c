@@ -633,6 +633,7 @@ int ru_apply(struct ru_set *s, const struct ru_conf *enable,
 	memset(counts, 0, sizeof(*counts));
 	for (i = 0; i < s->n; i++) {
 		struct ru_rule *r = &s->v[i];
+		bool modified = false;
 
 		if (r->enabled && any_match(disable, r))
 			r->enabled = false;
@@ -649,10 +650,12 @@ int ru_apply(struct ru_set *s, const struct ru_conf *enable,
 					    "grows too long (or out of memory)",
 					    modify->v[j].lineno, r->sid);
 			if (strcmp(t, r->text))
-				counts->modified++;
+				modified = true;
 			free(r->text);
 			r->text = t;
 		}
+		if (modified)
+			counts->modified++;
 		if (r->enabled && !strncmp(r->text, "alert", 5) &&
 		    (r->text[5] == ' ' || r->text[5] == '\t') && any_match(drop, r)) {
 			memcpy(r->text, "drop ", 5);
