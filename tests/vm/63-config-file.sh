@@ -65,7 +65,10 @@ tlsictl tm show | head -1 | grep -q '^no-9000 ' || fail "TM order not the file's
 pass "-f full.conf applied, save prints every table"
 
 # The TM filter no-9000 works, and counts a hit that a reload keeps.
-tcp_server 9000
+# (python under TCG on a loaded host: up within minutes, not 10 s)
+spawn s python3 -c "$_PY_TCP_SERVER" 9000 "hello
+"
+wait_port s 9000 tcp 120
 expect_probe refused tcp 10.9.0.2 9000
 hits() { tlsictl tm show | awk -v n="$1" '$1 == n { for (i = 1; i < NF; i++) if ($i == "hits") print $(i + 1) }'; }
 h1=$(hits no-9000)
@@ -182,7 +185,7 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 '
-wait_port s 8080
+wait_port s 8080 tcp 120
 # The traffic runs until $W/stop exists; any failed or reset connection
 # is written to $W/traffic.err. 20 s per exchange is generous for TCG.
 ip netns exec "$NS_C" python3 -c '
@@ -227,8 +230,8 @@ with open(err, "w") as f:
 ' "$W/stop" "$W/traffic.err" &
 TRAFFIC=$!
 on_exit "touch $W/stop; kill $TRAFFIC 2>/dev/null || true"
-wait_until 60 test -n "$(tlsictl tm show | awk '$1 == "web" && / hits [1-9]/')" ||
-	fail "no traffic through the web permit"
+web_hit() { [ -n "$(tlsictl tm show | awk '$1 == "web" && / hits [1-9]/')" ]; }
+wait_until 60 web_hit || fail "no traffic through the web permit: $(tlsictl tm show)"
 for round in 1 2 3; do
 	out=$(tlsictl -f "$W/b.conf") || fail "reload to B ($round): $out"
 	echo "$out" | grep -q ' 0 removed' && fail "B removed nothing: $out"
