@@ -247,7 +247,7 @@ touch "$W/stop"
 wait "$TRAFFIC" || true
 cat "$W/traffic.err"
 [ "$(grep -vc '^counts' "$W/traffic.err")" = 0 ] || fail "flows failed across reloads"
-read -r _ nlong nshort < <(grep '^counts' "$W/traffic.err")
+read -r _ nlong nshort <<<"$(grep '^counts' "$W/traffic.err")"
 [ "$nlong" -gt 0 ] && [ "$nshort" -gt 0 ] || fail "no traffic measured"
 expect_probe refused tcp 10.9.0.2 9000
 pass "6 reloads under traffic: $nlong echoes on one connection, $nshort connections, none failed"

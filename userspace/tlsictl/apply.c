@@ -211,7 +211,18 @@ static size_t run_ops(const char *path, const struct conf_ops *ops, int *rc)
 		else
 			snprintf(where, sizeof(where), "%s: removing %s %s", path,
 				 op->argv[0], op->argc > 2 ? op->argv[2] : "");
-		*rc = run_line(op->argc, op->argv, where, false);
+		if (!strcmp(op->argv[0], "rules") && !strcmp(op->argv[1], "load")) {
+			/* the rules are reloaded only if they changed */
+			char *argv[CONF_ARGS_MAX + 2];
+
+			argv[0] = op->argv[0];
+			argv[1] = op->argv[1];
+			argv[2] = "--if-changed";
+			memcpy(argv + 3, op->argv + 2, (size_t)(op->argc - 1) * sizeof(*argv));
+			*rc = run_line(op->argc + 1, argv, where, false);
+		} else {
+			*rc = run_line(op->argc, op->argv, where, false);
+		}
 		if (*rc)
 			return i;
 	}

@@ -109,6 +109,9 @@ static const char help[] =
 "                           classification.config beside the first FILE,\n"
 "                           if there is one)\n"
 "  -v                       list every skipped rule on standard error\n"
+"  --if-changed             load: not if the kernel runs this very image\n"
+"                           already (same build id and size, no variable\n"
+"                           changed since); `tlsictl -f' loads with it\n"
 "\n"
 "Examples:\n"
 "  tlsictl rules check /etc/tlsi/rules/*.rules\n"
@@ -124,6 +127,7 @@ struct opts {
 	const char *classfile;
 	const char *image;		/* load --image */
 	bool verbose;
+	bool if_changed;		/* load: not if the kernel runs it */
 	int nfiles;
 	char **files;
 };
@@ -162,6 +166,8 @@ static void parse_opts(int argc, char **argv, struct opts *o, int mode)
 			o->image = kw_value(argc, argv, &i);
 		} else if (!strcmp(a, "-v")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--if-changed") && mode == OPTS_LOAD) {
+			o->if_changed = true;
 		} else if (!strncmp(a, "--pcre=", 7)) {
 			if (!strcmp(a + 7, "exact"))
 				o->set.pcre = RP_PCRE_EXACT;
@@ -325,6 +331,26 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* --if-changed: does the kernel run exactly this image (no var changes)? */
+static bool kernel_runs(const uint8_t *img, size_t len)
+{
+	const struct tlsi_img_hdr *h = (const void *)img;
+	struct summary s = { 0 };
+	struct tlsi_nl nl;
+	bool same;
+
+	if (len < sizeof(*h))
+		return false;
+	ctl_open(&nl);
+	same = !rules_get_summary(&nl, &s) && s.loaded && s.build_id == h->build_id &&
+	       s.size == len && !s.vars_changed;
+	tlsi_nl_close(&nl);
+	if (same)
+		printf("unchanged: tlsi.ko runs this image already (%u rules, build id "
+		       "0x%08x)\n", s.rules, s.build_id);
+	return same;
+}
+
 static int compile_common(int argc, char **argv, int mode)
 {
 	bool write = mode == OPTS_COMPILE;
@@ -345,6 +371,9 @@ static int compile_common(int argc, char **argv, int mode)
 			rc = EXIT_ERROR;
 			goto out;
 		}
+		rc = EXIT_OK;
+		if (o.if_changed && kernel_runs(img, len))
+			goto out;
 		rc = rules_kernel_load(img, len, &lr);
 		if (rc)
 			goto out;
@@ -392,6 +421,8 @@ static int compile_common(int argc, char **argv, int mode)
 		if (f == stdout)
 			goto out;
 	}
+	if (mode == OPTS_LOAD && o.if_changed && kernel_runs(img, len))
+		goto out;
 	if (mode == OPTS_LOAD) {
 		/* Say what was parsed even when the kernel refuses it. */
 		rc = rules_kernel_load(img, len, &lr);
