@@ -163,6 +163,8 @@ static const struct conf_type types[] = {
 	  .flags = tm_flags, .pairs = none, .defaults = none },
 	{ .object = "reputation", .verb = "add", .kind = CONF_OBJECT, .set_verb = "add",
 	  .flags = none, .pairs = none, .defaults = none, .cidr_name = true },
+	{ .object = "reputation", .verb = "load", .kind = CONF_ACTION,
+	  .flags = none, .pairs = none, .defaults = none, .manages = "reputation" },
 	{ .object = "ssl-policy", .verb = "add", .kind = CONF_OBJECT, .key_kw = "profile",
 	  .flags = pol_flags, .pairs = none, .defaults = pol_def },
 	{ .object = "rules", .verb = "load", .kind = CONF_ACTION,
@@ -300,6 +302,21 @@ START_TEST(test_diff_order)
 }
 END_TEST
 
+/* `reputation load' keeps the entries the file does not list */
+START_TEST(test_diff_managed)
+{
+	ck_assert_str_eq(diff("reputation add 10.0.0.0/8 score 50\n"
+			      "reputation add 10.1.0.0/16 score 5\n"
+			      "tm add a action block\n",
+			      "reputation add 10.1.0.0/16 score 6\n"
+			      "reputation load feed.txt\n"),
+			 "tm del a\n"
+			 "@1 reputation add 10.1.0.0/16 score 6\n"
+			 "@2 reputation load feed.txt\n"
+			 "+0 ~1 -1");
+}
+END_TEST
+
 START_TEST(test_diff_errors)
 {
 	ck_assert_str_eq(diff("", "profile add a\n\n# x\nprofile add b\nprofile add a rep-block 3\n"),
@@ -335,6 +352,7 @@ static Suite *conffile_suite(void)
 	tcase_add_test(tc, test_diff_same);
 	tcase_add_test(tc, test_diff_changes);
 	tcase_add_test(tc, test_diff_order);
+	tcase_add_test(tc, test_diff_managed);
 	tcase_add_test(tc, test_diff_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -38,16 +38,23 @@ quarantine add 10.9.0.77 reason "known bad"
 ssl-policy add office-web profile office proxy web never-decrypt 10.0.0.0/8
 ssl-policy add lab-mail profile lab proxy mail disabled
 CONF
+cat >"$W/local.rules" <<'RULES'
+alert http any any -> any any (msg:"LOCAL cfg test"; http.uri; content:"/cfg-test"; sid:9100001; rev:1;)
+RULES
+echo "rules load --var HOME_NET=[10.9.0.0/24] $W/local.rules" >>"$W/full.conf"
 
 # -c: checks, applies nothing
 out=$(tlsictl -c -f "$W/full.conf") || fail "-c -f full.conf: $out"
 echo "$out" | grep -q 'no errors' || fail "-c output: $out"
 [ -z "$(tlsictl profile show)" ] || fail "-c changed the profiles"
 [ -z "$(tlsictl tm show)" ] || fail "-c changed the TM filters"
+tlsictl rules show | grep -q '^no IPS rules loaded' || fail "-c loaded rules"
 pass "-c -f: checked, nothing applied"
 
 out=$(tlsictl -f "$W/full.conf") || fail "-f full.conf: $out"
 echo "$out" | grep -q 'applied: 16 added, 2 changed, 0 removed' || fail "-f output: $out"
+echo "$out" | grep -q 'loaded into tlsi.ko: 1 rules' || fail "-f: rules not loaded: $out"
+tlsictl rules var | grep -q '^HOME_NET .*10.9.0.0/24' || fail "rules load --var in the file: $(tlsictl rules var)"
 tlsictl save >"$W/s1"
 cat "$W/s1"
 for want in 'profile add office rep-block 80 rep-alert 50' \
@@ -82,6 +89,7 @@ diff -u "$W/s1" "$W/s1b" || fail "save | -f - changed the configuration"
 # and the hand-written file again: the same (keyword order, defaults)
 out=$(tlsictl -f "$W/full.conf") || fail "-f full.conf again: $out"
 echo "$out" | grep -q 'applied: 0 added, 0 changed, 0 removed' || fail "-f again: $out"
+echo "$out" | grep -q 'unchanged: tlsi.ko runs this image already' || fail "-f again reloaded the rules: $out"
 assert_eq "$(hits no-9000)" "$h1" "no-9000 hits after reapplying"
 pass "save | -f - and reapplying change nothing (hits kept: $h1)"
 

@@ -92,6 +92,7 @@ pass "update loaded $2 rules, build id $B1; enable/disable/drop/modify.conf appl
 out=$(update --no-load 2>&1) || fail "second update: $out"
 echo "$out" | grep -q "unchanged (md5" || fail "not recognised as unchanged: $out"
 assert_eq "$(grep -c 'GET /emerging.rules.tar.gz ' "$W/http.log")" 1 "tarball downloads"
+cp "$W/out/tlsi.rules" "$W/out1.rules"	# written again (--no-load writes)
 pass "unchanged source: only its .md5 fetched"
 
 # refused: assert the rules stay and the output file too

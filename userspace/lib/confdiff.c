@@ -599,6 +599,18 @@ out:
 	return rc;
 }
 
+/* Does an action line of the file (reputation load) manage type t? */
+static bool managed(const struct conf_type *t, const struct entry *w, size_t nw)
+{
+	size_t i;
+
+	for (i = 0; i < nw; i++)
+		if (w[i].type->kind == CONF_ACTION && w[i].type->manages &&
+		    !strcmp(w[i].type->manages, t->object))
+			return true;
+	return false;
+}
+
 int conf_diff(const struct conf_type *types, const struct conf_file *have,
 	      const struct conf_file *want, struct conf_ops *ops,
 	      unsigned int *errline, char *err, size_t errlen)
@@ -657,9 +669,9 @@ int conf_diff(const struct conf_type *types, const struct conf_file *have,
 		if (t->ordered && diff_ordered(t, w, want->n))
 			goto oom;
 	/* deletions, last type first: what is gone, and what changes
-	 * without a set verb */
+	 * without a set verb; not from a table a line of the file manages */
 	for (t = types + ntypes; t-- > types;) {
-		if (t->kind != CONF_OBJECT)
+		if (t->kind != CONF_OBJECT || managed(t, w, want->n))
 			continue;
 		for (i = 0; i < have->n; i++) {
 			struct entry *e = &h[i];

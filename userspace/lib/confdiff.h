@@ -38,6 +38,10 @@ struct conf_type {
 	const char *const *durations;	/* values in seconds or with s/m/h/d */
 	const char *const *sizes;	/* values in bytes or with k/m/g */
 	bool cidr_name;			/* NAME a.b.c.d is a.b.c.d/32 */
+	const char *manages;		/* CONF_ACTION: while the file has this
+					 * line, running objects of this type
+					 * that the file lacks stay (a bulk load
+					 * keeps the table) */
 	int (*save)(void);		/* prints the running objects (tlsictl) */
 };
 

@@ -252,14 +252,14 @@ static int read_file(const char *path, struct rep_file *rf)
 		r = parse_rep_line(line, (size_t)len, &e, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, "%s:%lu: %s\n", path, lineno, err);
-			exit(EXIT_USAGE);
+			goto bad_file;
 		}
 		if (!r)
 			continue;
 		if (rf->n == TLSI_REP_MAX) {
 			fprintf(stderr, "%s:%lu: too many entries (the table holds at most %d)\n",
 				path, lineno, TLSI_REP_MAX);
-			exit(EXIT_USAGE);
+			goto bad_file;
 		}
 		if (rf->n == rf->cap) {
 			size_t cap = rf->cap ? rf->cap * 2 : 4096;
@@ -267,7 +267,10 @@ static int read_file(const char *path, struct rep_file *rf)
 
 			if (!v) {
 				errmsg("out of memory");
-				exit(EXIT_ERROR);
+				free(line);
+				if (f != stdin)
+					fclose(f);
+				cmd_exit(EXIT_ERROR);
 			}
 			rf->v = v;
 			rf->cap = cap;
@@ -282,6 +285,12 @@ static int read_file(const char *path, struct rep_file *rf)
 	if (f != stdin)
 		fclose(f);
 	return EXIT_OK;
+bad_file:
+	/* a usage error, as if on the command line (cmd_exit: -f's line) */
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	cmd_exit(EXIT_USAGE);
 }
 
 static volatile sig_atomic_t interrupted;

@@ -544,7 +544,7 @@ static int copy_file(const char *from, const char *to)
 static int compile_and_load(const struct update_opts *o, const char *rules,
 			    const char *classification)
 {
-	char *argv[MAX_PASS + 12];
+	char *argv[MAX_PASS + 13];
 	int n = 0, i, rc;
 
 	argv[n++] = "/proc/self/exe";
@@ -552,6 +552,8 @@ static int compile_and_load(const struct update_opts *o, const char *rules,
 		argv[n++] = "-j";
 	argv[n++] = "rules";
 	argv[n++] = o->no_load ? "check" : "load";
+	if (!o->no_load)
+		argv[n++] = "--if-changed";	/* the same rules: not reloaded */
 	for (i = 0; i < o->npass; i++)
 		argv[n++] = o->pass[i];
 	if (o->verbose)
