@@ -568,17 +568,117 @@ static int compile_and_load(const struct update_opts *o, const char *rules,
 	return rc ? EXIT_ERROR : EXIT_OK;
 }
 
+/* Fetch and unpack every source into tmpdir; their files into `found'. */
+static int gather(const struct update_opts *o, const char *tmpdir)
+{
+	char path[4200], dir[4300];
+	int u, rc;
+
+	for (u = 0; u < o->nurls; u++) {
+		rc = fetch(o, o->urls[u], path, sizeof(path));
+		if (rc)
+			return rc;
+		if (has_suffix(o->urls[u], ".rules")) {
+			char **nv = realloc(found.paths, (found.n + 1) * sizeof(*nv));
+
+			if (!nv || !(nv[found.n] = strdup(path))) {
+				errmsg("out of memory");
+				return EXIT_ERROR;
+			}
+			found.paths = nv;
+			found.n++;
+			continue;
+		}
+		snprintf(dir, sizeof(dir), "%s/%d", tmpdir, u);
+		if (mkdir(dir, 0700)) {
+			errmsg("%s: %s", dir, strerror(errno));
+			return EXIT_ERROR;
+		}
+		rc = unpack(o->urls[u], path, dir);
+		if (rc) {
+			unlink(path);	/* not kept: the next run downloads again */
+			return rc;
+		}
+		if (nftw(dir, collect, 16, FTW_PHYS)) {
+			errmsg("%s: cannot read the unpacked files", o->urls[u]);
+			return EXIT_ERROR;
+		}
+	}
+	if (!found.n) {
+		errmsg("no .rules files in %s", o->nurls > 1 ? "the sources" : o->urls[0]);
+		return EXIT_ERROR;
+	}
+	qsort(found.paths, found.n, sizeof(*found.paths), cmp_base);
+	return EXIT_OK;
+}
+
+/* The found files' rules, selected by sel (enable, disable, drop, modify). */
+static int select_rules(struct ru_set *set, const struct ru_conf sel[4])
+{
+	struct ru_counts counts;
+	char err[4400];
+	size_t i;
+
+	for (i = 0; i < found.n; i++) {
+		if (ru_set_add_file(set, found.paths[i], err, sizeof(err))) {
+			errmsg("%s", err);
+			return EXIT_ERROR;
+		}
+	}
+	if (ru_apply(set, &sel[0], &sel[1], &sel[2], &sel[3], &counts, err, sizeof(err))) {
+		errmsg("%s", err);
+		return EXIT_ERROR;
+	}
+	printf("%zu rules from %zu files: %zu enabled, %zu disabled, %zu modified, "
+	       "%zu made drop rules%s\n", set->n, found.n, counts.enabled,
+	       counts.disabled, counts.modified, counts.dropped,
+	       set->duplicates ? " (older revisions of duplicates left out)" : "");
+	return EXIT_OK;
+}
+
+/* Write the .new files, test, load; only then rename them over the old. */
+static int install(const struct update_opts *o, const struct ru_set *set)
+{
+	char rules_new[4200], rules_out[4200], class_new[4200], class_out[4200];
+	bool have_class = false;
+	int rc;
+
+	snprintf(rules_new, sizeof(rules_new), "%s/tlsi.rules.new", o->output);
+	snprintf(rules_out, sizeof(rules_out), "%s/tlsi.rules", o->output);
+	snprintf(class_new, sizeof(class_new), "%s/classification.config.new", o->output);
+	snprintf(class_out, sizeof(class_out), "%s/classification.config", o->output);
+	rc = write_rules(rules_new, set, o, o->urls, o->nurls);
+	if (!rc && found.classification[0]) {
+		rc = copy_file(found.classification, class_new);
+		have_class = !rc;
+	}
+	if (!rc)
+		rc = test_rules(o, rules_new);
+	if (!rc)
+		rc = compile_and_load(o, rules_new, have_class ? class_new : NULL);
+	if (rc) {
+		unlink(rules_new);
+		unlink(class_new);
+		errmsg("update failed: %s; %s unchanged", o->no_load ? "nothing written" :
+		       "the rules loaded before stay loaded", rules_out);
+		return rc;
+	}
+	if ((have_class && rename(class_new, class_out)) || rename(rules_new, rules_out)) {
+		errmsg("%s: %s", rules_out, strerror(errno));
+		return EXIT_ERROR;
+	}
+	printf("written to %s%s\n", rules_out, o->no_load ? " (not loaded)" : "");
+	return EXIT_OK;
+}
+
 int rules_update_main(int argc, char **argv)
 {
-	char et_url[256], tmpdir[4200], path[4200], err[4400];
-	char rules_new[4200], rules_out[4200], class_new[4200], class_out[4200];
+	char et_url[256], tmpdir[4200];
 	struct update_opts o;
 	struct ru_conf sel[4];
-	struct ru_counts counts;
 	struct ru_set set = { 0 };
-	bool have_class = false;
 	size_t i;
-	int u, rc;
+	int rc;
 
 	if (argc > 1 && is_help(argv[1])) {
 		fputs(help, stdout);
@@ -603,90 +703,11 @@ int rules_update_main(int argc, char **argv)
 		goto out_sel;
 	}
 	memset(&found, 0, sizeof(found));
-	for (u = 0; u < o.nurls; u++) {
-		char dir[4300];
-
-		rc = fetch(&o, o.urls[u], path, sizeof(path));
-		if (rc)
-			goto out;
-		if (has_suffix(o.urls[u], ".rules")) {
-			char **nv = realloc(found.paths, (found.n + 1) * sizeof(*nv));
-
-			if (!nv || !(nv[found.n] = strdup(path))) {
-				errmsg("out of memory");
-				rc = EXIT_ERROR;
-				goto out;
-			}
-			found.paths = nv;
-			found.n++;
-			continue;
-		}
-		snprintf(dir, sizeof(dir), "%s/%d", tmpdir, u);
-		if (mkdir(dir, 0700)) {
-			errmsg("%s: %s", dir, strerror(errno));
-			rc = EXIT_ERROR;
-			goto out;
-		}
-		rc = unpack(o.urls[u], path, dir);
-		if (rc) {
-			unlink(path);	/* not kept: the next run downloads again */
-			goto out;
-		}
-		if (nftw(dir, collect, 16, FTW_PHYS)) {
-			errmsg("%s: cannot read the unpacked files", o.urls[u]);
-			rc = EXIT_ERROR;
-			goto out;
-		}
-	}
-	if (!found.n) {
-		errmsg("no .rules files in %s", o.nurls > 1 ? "the sources" : o.urls[0]);
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	qsort(found.paths, found.n, sizeof(*found.paths), cmp_base);
-	for (i = 0; i < found.n; i++) {
-		if (ru_set_add_file(&set, found.paths[i], err, sizeof(err))) {
-			errmsg("%s", err);
-			rc = EXIT_ERROR;
-			goto out;
-		}
-	}
-	if (ru_apply(&set, &sel[0], &sel[1], &sel[2], &sel[3], &counts, err, sizeof(err))) {
-		errmsg("%s", err);
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	printf("%zu rules from %zu files: %zu enabled, %zu disabled, %zu modified, "
-	       "%zu made drop rules%s\n", set.n, found.n, counts.enabled,
-	       counts.disabled, counts.modified, counts.dropped,
-	       set.duplicates ? " (older revisions of duplicates left out)" : "");
-	snprintf(rules_new, sizeof(rules_new), "%s/tlsi.rules.new", o.output);
-	snprintf(rules_out, sizeof(rules_out), "%s/tlsi.rules", o.output);
-	snprintf(class_new, sizeof(class_new), "%s/classification.config.new", o.output);
-	snprintf(class_out, sizeof(class_out), "%s/classification.config", o.output);
-	rc = write_rules(rules_new, &set, &o, o.urls, o.nurls);
-	if (!rc && found.classification[0]) {
-		rc = copy_file(found.classification, class_new);
-		have_class = !rc;
-	}
+	rc = gather(&o, tmpdir);
 	if (!rc)
-		rc = test_rules(&o, rules_new);
+		rc = select_rules(&set, sel);
 	if (!rc)
-		rc = compile_and_load(&o, rules_new, have_class ? class_new : NULL);
-	if (rc) {
-		unlink(rules_new);
-		unlink(class_new);
-		errmsg("update failed: %s; %s unchanged", o.no_load ? "nothing written" :
-		       "the rules loaded before stay loaded", rules_out);
-		goto out;
-	}
-	if ((have_class && rename(class_new, class_out)) || rename(rules_new, rules_out)) {
-		errmsg("%s: %s", rules_out, strerror(errno));
-		rc = EXIT_ERROR;
-		goto out;
-	}
-	printf("written to %s%s\n", rules_out, o.no_load ? " (not loaded)" : "");
-out:
+		rc = install(&o, &set);
 	written_set = NULL;
 	remove_tree(tmpdir);
 	for (i = 0; i < found.n; i++)
@@ -695,7 +716,7 @@ out:
 	memset(&found, 0, sizeof(found));
 	ru_set_free(&set);
 out_sel:
-	for (u = 0; u < 4; u++)
-		ru_conf_free(&sel[u]);
+	for (i = 0; i < 4; i++)
+		ru_conf_free(&sel[i]);
 	return rc;
 }
