@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -279,8 +281,32 @@ static int read_file(const char *path, struct conf_file *cf)
 	return EXIT_OK;
 }
 
+#define CONFIG_LOCK_DIR	"/run/tlsi"
+#define CONFIG_LOCK	CONFIG_LOCK_DIR "/config.lock"
+
+/*
+ * Two `-f' at once would each compute their difference from a running
+ * configuration the other is changing: they take turns. -1 if no lock
+ * could be had (then it goes on without: a warning).
+ */
+static int config_lock(void)
+{
+	int fd;
+
+	mkdir(CONFIG_LOCK_DIR, 0755);
+	fd = open(CONFIG_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		errmsg("warning: cannot lock %s: %s", CONFIG_LOCK, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int apply_main(const char *path, bool check_only)
 {
+	int lock = -1;
 	struct conf_file want, have = { 0 }, empty = { 0 };
 	struct conf_ops ops;
 	unsigned int errline;
@@ -309,6 +335,7 @@ int apply_main(const char *path, bool check_only)
 		printf("%s: %zu lines, no errors\n", path, want.n);
 		goto out;
 	}
+	lock = config_lock();
 	rc = running_config(&have);
 	if (rc)
 		goto out;
@@ -330,6 +357,8 @@ int apply_main(const char *path, bool check_only)
 	       ops.added, ops.changed, ops.removed);
 	conf_ops_free(&ops);
 out:
+	if (lock >= 0)
+		close(lock);
 	conf_free(&want);
 	conf_free(&have);
 	return rc;

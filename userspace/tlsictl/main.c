@@ -26,7 +26,7 @@ static const struct command objects[] = {
 	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
 	{ "cert",	cert_main,	 "Certificate repository: signing and server certificates, requests, CAs" },
 	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
-	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, show, test" },
+	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, load, show, test, update" },
 	{ "trace",	trace_main,	 "Packet traces of IPS verdicts: decrypted flows as pcap" },
 	{ "save",	save_main,	 "Print the running configuration as a configuration file" },
 	{ NULL, NULL, NULL }
@@ -64,9 +64,9 @@ static void show_usage(FILE *f)
 		"  -h, --help     print this help\n"
 		"  -V, --version  print the version\n"
 		"  -f, --file FILE  apply the configuration file FILE (`-': standard\n"
-		"                 input) as a whole: what differs from the running\n"
-		"                 configuration, all or nothing; errors name the line\n"
-		"  -c, --check    with -f: only check the file\n"
+		"                   input) as a whole: what differs from the running\n"
+		"                   configuration, all or nothing; errors name the line\n"
+		"  -c, --check      with -f: only check the file\n"
 		"\n"
 		"`%s OBJECT help' describes an object's commands.\n"
 		"A COMMAND left out means `show'.\n"
