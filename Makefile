@@ -44,6 +44,7 @@ LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 LDLIBS_SECCOMP := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
+LDLIBS_PCRE2 := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -71,7 +72,7 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2)
 
 $(TLSID_OBJS): userspace/tlsid/tlsid.h
 
@@ -99,7 +100,8 @@ tests/unit/check_%: tests/unit/check_%.c userspace/lib/libtlsi.a $(wildcard kmod
 	$(Q)$(CC) $(CFLAGS) -Ikmod -o $@ $< userspace/lib/libtlsi.a $(LDLIBS_CHECK) $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_EXTRA)
 
 # The regex test runs PCRE2 as its oracle.
-tests/unit/check_engine_regex: LDLIBS_EXTRA = $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+tests/unit/check_engine_regex: LDLIBS_EXTRA = $(LDLIBS_PCRE2)
+tests/unit/check_rules_conf: LDLIBS_EXTRA = $(LDLIBS_PCRE2)
 
 # The genetlink fuzzer, run in the VM: briefly by tests/vm/91-nl-fuzz.sh
 # (part of check-vm), for NLFUZZ_TIME seconds by "make fuzz-netlink".

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -370,6 +371,114 @@ START_TEST(test_module_not_loaded)
 	ck_assert_int_eq(RUN("reputation", "load", path, "replace"), 1);
 	ck_assert_str_eq(r.err, "tlsictl: reputation load: " NOT_LOADED "\n");
 	unlink(path);
+
+	/* A configuration file: checked whole, then taking the running one fails. */
+	path = write_tmp("profile add p\n");
+	ck_assert_int_eq(RUN("-f", path), 1);
+	ERR_HAS(NOT_LOADED);
+	ck_assert_str_eq(r.out, "");
+	unlink(path);
+}
+END_TEST
+
+/* ---- configuration files: -c -f checks without the module ---------------- */
+
+START_TEST(test_config_file)
+{
+	char want[256];
+	const char *path;
+
+	ck_assert_int_eq(RUN("-c"), 2);
+	ERR_HAS("-c needs -f FILE");
+	ck_assert_int_eq(RUN("-f"), 2);
+	ERR_HAS("option `-f' needs a FILE");
+	ck_assert_int_eq(RUN("-f", "x.conf", "tm", "show"), 2);
+	ERR_HAS("-f FILE takes no OBJECT (`tm')");
+
+	path = write_tmp("# good\nprofile add p rep-block 80\n"
+			 "segment add s profile p ports eth0 eth1 \\\n  vlan 10,20\n"
+			 "tm add t action block reset proto tcp dport 80\n"
+			 "ssl-proxy add web ports 443 description \"a b # c\"\n"
+			 "config set timeout-udp 5m\n");
+	ck_assert_int_eq(RUN("-c", "-f", path), 0);
+	snprintf(want, sizeof(want), "%s: 5 lines, no errors\n", path);
+	ck_assert_str_eq(r.out, want);
+	ck_assert_str_eq(r.err, "");
+	unlink(path);
+
+	/* the first bad line, by its number; nothing printed on stdout */
+	path = write_tmp("profile add p\n\n# x\ntm add t action block proto tcp dport 99999\n"
+			 "tm add u action nope\n");
+	ck_assert_int_eq(RUN("-c", "-f", path), 2);
+	snprintf(want, sizeof(want), "tlsictl: %s:4: tm add: dport `99999'", path);
+	ck_assert_msg(!strncmp(r.err, want, strlen(want)), "stderr `%s' does not start with `%s'",
+		      r.err, want);
+	ck_assert_str_eq(r.out, "");
+	unlink(path);
+
+	path = write_tmp("profile add p\nprofile add q\nprofile add p rep-block 1\n");
+	ck_assert_int_eq(RUN("-c", "-f", path), 2);
+	ERR_HAS(":3: profile p: already on line 1");
+	unlink(path);
+	path = write_tmp("profile add p\nprofile del p\n");
+	ck_assert_int_eq(RUN("-c", "-f", path), 2);
+	ERR_HAS(":2: `profile del' is not a configuration command");
+	unlink(path);
+	path = write_tmp("profile add p\nssl-proxy add w ports 443 description \"open\n");
+	ck_assert_int_eq(RUN("-c", "-f", path), 2);
+	ERR_HAS(":2: unterminated quote");
+	unlink(path);
+
+	/* standard input */
+	write_tmp("profile add p\nprofile add q rep-alert 101\n");
+	ck_assert_int_eq(run_in(tmpfile_path, (const char *const[]){ "-c", "-f", "-", NULL }), 2);
+	ERR_HAS("-:2: profile add: rep-alert `101'");
+	unlink(tmpfile_path);
+	ck_assert_int_eq(RUN("-c", "-f", "/nonexistent/x.conf"), 1);
+	ERR_HAS("/nonexistent/x.conf: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_rules_update_errors)
+{
+	char dir[] = "/tmp/check_tlsictl.XXXXXX", conf[96], cache[96], out[96], f[128];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/conf", dir);
+	snprintf(cache, sizeof(cache), "%s/cache", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_int_eq(mkdir(conf, 0700), 0);
+
+	ck_assert_int_eq(RUN("rules", "update", "--bogus"), 2);
+	ERR_HAS("rules update: unknown argument `--bogus'");
+	ck_assert_int_eq(RUN("rules", "update", "--url", "ftp://example.org/x.tar.gz"), 2);
+	ERR_HAS("must be http:// or https://");
+	ck_assert_int_eq(RUN("rules", "update", "--suricata-version", "7;rm"), 2);
+	ck_assert_int_eq(RUN("rules", "update", "help"), 0);
+	OUT_HAS("enable.conf");
+
+	/* a bad selection file: named by line, before any download */
+	snprintf(f, sizeof(f), "%s/modify.conf", conf);
+	write_file(f, "# ok\n2000001 \"a\" \"b\"\n2000002 \"a\"\n");
+	ck_assert_int_eq(RUN("rules", "update", "--conf-dir", conf, "--cache", cache,
+			     "--output", out, "--url", "http://127.0.0.1:9/x.tar.gz"), 2);
+	ERR_HAS("modify.conf:3: expected 2000002 \"FROM\" \"TO\"");
+	unlink(f);
+	snprintf(f, sizeof(f), "%s/disable.conf", conf);
+	write_file(f, "group:emerging-dos.rules\nre:(unclosed\n");
+	ck_assert_int_eq(RUN("rules", "update", "--conf-dir", conf, "--cache", cache,
+			     "--output", out, "--url", "http://127.0.0.1:9/x.tar.gz"), 2);
+	ERR_HAS("disable.conf:2: re: `(unclosed'");
+	unlink(f);
+
+	/* offline with nothing cached */
+	ck_assert_int_eq(RUN("rules", "update", "--conf-dir", conf, "--cache", cache,
+			     "--output", out, "--offline", "--url", "http://127.0.0.1:9/x.tar.gz"), 1);
+	ERR_HAS("not in the cache");
+	rmdir(cache);
+	rmdir(out);
+	rmdir(conf);
+	rmdir(dir);
 }
 END_TEST
 
@@ -387,6 +496,8 @@ static Suite *tlsictl_suite(void)
 	tcase_add_test(tc, test_rep_file_errors);
 	tcase_add_test(tc, test_rules_test);
 	tcase_add_test(tc, test_module_not_loaded);
+	tcase_add_test(tc, test_config_file);
+	tcase_add_test(tc, test_rules_update_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -120,9 +120,9 @@ static void print_bypass(const struct nlattr **tb)
 	if (tb[TLSI_A_VLAN])
 		out_u64("vlan", mnl_attr_get_u16(tb[TLSI_A_VLAN]));
 	if (tb[TLSI_A_POSITION])
-		out_u64("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
+		out_stat("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
 	if (tb[TLSI_A_HITS])
-		out_u64("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
+		out_stat("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
 	out_obj_end();
 }
 
@@ -131,6 +131,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_BYPASS_GET, print_bypass);
+}
+
+/* tlsictl save: the bypass rules as `bypass add'. */
+int bypass_save(void)
+{
+	int rc;
+
+	out_save_begin("bypass add");
+	rc = ctl_dump(TLSI_CMD_BYPASS_GET, print_bypass);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {

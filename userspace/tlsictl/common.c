@@ -4,6 +4,7 @@
  * netlink requests and output.
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,18 @@
 #include "tlsictl.h"
 
 static const char *ctx_object, *ctx_cmd;
+
+/* Set while a configuration file runs its lines in this process. */
+jmp_buf *cmd_abort;
+bool ctl_dry_run;
+const char *ctx_where;
+
+noreturn void cmd_exit(int status)
+{
+	if (cmd_abort)
+		longjmp(*cmd_abort, status ? status : EXIT_ERROR);
+	exit(status);
+}
 
 void set_context(const char *object, const char *cmd)
 {
@@ -22,6 +35,8 @@ void set_context(const char *object, const char *cmd)
 static void vmsg(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", prog);
+	if (ctx_where)
+		fprintf(stderr, "%s: ", ctx_where);
 	if (ctx_object)
 		fprintf(stderr, "%s%s%s: ", ctx_object, ctx_cmd ? " " : "",
 			ctx_cmd ? ctx_cmd : "");
@@ -45,6 +60,8 @@ noreturn void usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
+	if (cmd_abort)
+		cmd_exit(EXIT_USAGE);
 	if (ctx_object)
 		fprintf(stderr, "Try `%s %s help' for more information.\n", prog,
 			ctx_object);
@@ -191,9 +208,13 @@ void ctl_open(struct tlsi_nl *nl)
 {
 	char err[TLSI_ERR_MAX];
 
+	if (ctl_dry_run) {
+		memset(nl, 0, sizeof(*nl));
+		return;
+	}
 	if (tlsi_nl_open(nl, err, sizeof(err)) < 0) {
 		errmsg("%s", err);
-		exit(EXIT_ERROR);
+		cmd_exit(EXIT_ERROR);
 	}
 }
 
@@ -209,6 +230,8 @@ int ctl_report(const struct tlsi_nl *nl)
 int ctl_request(struct tlsi_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
 {
+	if (ctl_dry_run)
+		return EXIT_OK;
 	if (tlsi_nl_request(nl, nlh, cb, data) == 0)
 		return EXIT_OK;
 	return ctl_report(nl);
@@ -275,6 +298,28 @@ int ctl_dump(uint8_t cmd, void (*print)(const struct nlattr **tb))
 static struct json json;
 static bool plain_first;
 
+/* tlsictl save: objects as the commands that make them, no counters. */
+bool out_saving;
+static const char *save_prefix;
+
+void out_save_begin(const char *prefix)
+{
+	out_saving = true;
+	save_prefix = prefix;
+}
+
+void out_save_end(void)
+{
+	out_saving = false;
+	save_prefix = NULL;
+}
+
+void out_stat(const char *key, uint64_t v)
+{
+	if (!out_saving)
+		out_u64(key, v);
+}
+
 const char *out_json_key(const char *key, char *buf, size_t len)
 {
 	size_t i;
@@ -336,6 +381,10 @@ void out_obj_begin(void)
 	if (opt_json)
 		json_begin_object(&json, NULL);
 	plain_first = true;
+	if (save_prefix && !opt_json) {
+		fputs(save_prefix, stdout);
+		plain_first = false;
+	}
 }
 
 /* JSON only: an object as the value of key inside the current object. */

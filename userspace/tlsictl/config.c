@@ -194,9 +194,10 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		out_str("ssl-client", mnl_attr_get_u8(tb[TLSI_A_SSL_CLIENT]) ? "on" : "off");
 	if (tb[TLSI_A_MAX_SSL_SESSIONS])
 		out_u64("max-ssl-sessions", mnl_attr_get_u32(tb[TLSI_A_MAX_SSL_SESSIONS]));
-	if (tb[TLSI_A_DIVERT_PORT])
+	/* tlsid sets the divert settings when it starts: not saved. */
+	if (tb[TLSI_A_DIVERT_PORT] && !out_saving)
 		out_u64("divert-port", mnl_attr_get_u16(tb[TLSI_A_DIVERT_PORT]));
-	if (tb[TLSI_A_DIVERT_MARK])
+	if (tb[TLSI_A_DIVERT_MARK] && !out_saving)
 		out_u64("divert-mark", mnl_attr_get_u32(tb[TLSI_A_DIVERT_MARK]));
 	out_obj_end();
 	return MNL_CB_OK;
@@ -207,6 +208,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_get(TLSI_CMD_CONFIG_GET, show_cb);
+}
+
+/* tlsictl save: the settings as one `config set'. */
+int config_save(void)
+{
+	int rc;
+
+	out_save_begin("config set");
+	rc = ctl_get(TLSI_CMD_CONFIG_GET, show_cb);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {

@@ -26,10 +26,21 @@ static const struct command objects[] = {
 	{ "monitor",	monitor_main,	 "Print events (blocks, alerts, quarantines) as JSON lines" },
 	{ "cert",	cert_main,	 "Certificate repository: signing and server certificates, requests, CAs" },
 	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
-	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, show, test" },
+	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, load, show, test, update" },
 	{ "trace",	trace_main,	 "Packet traces of IPS verdicts: decrypted flows as pcap" },
+	{ "save",	save_main,	 "Print the running configuration as a configuration file" },
 	{ NULL, NULL, NULL }
 };
+
+const struct command *find_object(const char *name)
+{
+	const struct command *c;
+
+	for (c = objects; c->name; c++)
+		if (!strcmp(name, c->name))
+			return c;
+	return NULL;
+}
 
 static void show_usage(FILE *f)
 {
@@ -37,12 +48,13 @@ static void show_usage(FILE *f)
 
 	fprintf(f,
 		"Usage: %s [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]\n"
+		"       %s [-c] -f FILE\n"
 		"\n"
 		"Administer tlsi, inline TLS inspection and intrusion prevention on a\n"
 		"Linux bridge, through the generic netlink family \"" TLSI_GENL_NAME "\".\n"
 		"Changes need CAP_NET_ADMIN and apply to the current network namespace.\n"
 		"\n"
-		"Objects:\n", prog);
+		"Objects:\n", prog, prog);
 	for (c = objects; c->name; c++)
 		fprintf(f, "  %-12s %s\n", c->name, c->description);
 	fprintf(f,
@@ -51,6 +63,10 @@ static void show_usage(FILE *f)
 		"  -j, --json     print show, list, stats and config show output as JSON\n"
 		"  -h, --help     print this help\n"
 		"  -V, --version  print the version\n"
+		"  -f, --file FILE  apply the configuration file FILE (`-': standard\n"
+		"                   input) as a whole: what differs from the running\n"
+		"                   configuration, all or nothing; errors name the line\n"
+		"  -c, --check      with -f: only check the file\n"
 		"\n"
 		"`%s OBJECT help' describes an object's commands.\n"
 		"A COMMAND left out means `show'.\n"
@@ -73,6 +89,8 @@ static int finish(int rc)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	const char *file = NULL;
+	bool check_only = false;
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -85,6 +103,12 @@ int main(int argc, char **argv)
 			printf("%s %s (tlsi netlink interface version %d)\n", prog,
 			       TLSICTL_VERSION, TLSI_GENL_VERSION);
 			return finish(EXIT_OK);
+		} else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
+			if (i + 1 >= argc)
+				usage_error("option `%s' needs a FILE", argv[i]);
+			file = argv[++i];
+		} else if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--check")) {
+			check_only = true;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -92,6 +116,14 @@ int main(int argc, char **argv)
 			usage_error("unknown option `%s'", argv[i]);
 		}
 	}
+	if (file) {
+		if (i < argc)
+			usage_error("-f FILE takes no OBJECT (`%s')", argv[i]);
+		out_init();
+		return finish(apply_main(file, check_only));
+	}
+	if (check_only)
+		usage_error("-c needs -f FILE");
 	if (i >= argc) {
 		show_usage(stderr);
 		return EXIT_USAGE;

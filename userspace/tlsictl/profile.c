@@ -241,7 +241,7 @@ static void print_profile(const struct nlattr **tb)
 			       v == TLSI_SSL_NO_DAEMON_BLOCK ? "block" : "bypass", v);
 	}
 	if (tb[TLSI_A_REFCNT])
-		out_u64("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
+		out_stat("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
 	out_obj_end();
 }
 
@@ -250,6 +250,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_PROFILE_GET, print_profile);
+}
+
+/* tlsictl save: every profile as `profile add'. */
+int profile_save(void)
+{
+	int rc;
+
+	out_save_begin("profile add");
+	rc = ctl_dump(TLSI_CMD_PROFILE_GET, print_profile);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {

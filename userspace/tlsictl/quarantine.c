@@ -118,6 +118,10 @@ static void print_quar(const struct nlattr **tb)
 	struct tlsi_cidr c;
 	uint32_t timeout = tb[TLSI_A_TIMEOUT] ? mnl_attr_get_u32(tb[TLSI_A_TIMEOUT]) : 0;
 
+	/* Hosts with a timeout are state (the IPS quarantines for a while),
+	 * not configuration: save leaves them out. */
+	if (out_saving && timeout)
+		return;
 	out_obj_begin();
 	if (tb[TLSI_A_SRC]) {
 		if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0)
@@ -132,7 +136,7 @@ static void print_quar(const struct nlattr **tb)
 	if (tb[TLSI_A_REASON] && *mnl_attr_get_str(tb[TLSI_A_REASON]))
 		out_str("reason", mnl_attr_get_str(tb[TLSI_A_REASON]));
 	if (tb[TLSI_A_HITS])
-		out_u64("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
+		out_stat("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
 	out_obj_end();
 }
 
@@ -141,6 +145,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_QUAR_GET, print_quar);
+}
+
+/* tlsictl save: the hosts quarantined without a timeout. */
+int quarantine_save(void)
+{
+	int rc;
+
+	out_save_begin("quarantine add");
+	rc = ctl_dump(TLSI_CMD_QUAR_GET, print_quar);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {

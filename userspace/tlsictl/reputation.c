@@ -144,7 +144,7 @@ static void print_rep(const struct nlattr **tb)
 	if (tb[TLSI_A_CATEGORY] && *mnl_attr_get_str(tb[TLSI_A_CATEGORY]))
 		out_str("category", mnl_attr_get_str(tb[TLSI_A_CATEGORY]));
 	if (tb[TLSI_A_HITS])
-		out_u64("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
+		out_stat("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
 	out_obj_end();
 }
 
@@ -162,6 +162,17 @@ static int lookup_cb(const struct nlmsghdr *nlh, void *data)
 	*found = true;
 	print_rep(tb);
 	return MNL_CB_OK;
+}
+
+/* tlsictl save: every entry as `reputation add'. */
+int reputation_save(void)
+{
+	int rc;
+
+	out_save_begin("reputation add");
+	rc = ctl_dump(TLSI_CMD_REP_GET, print_rep);
+	out_save_end();
+	return rc;
 }
 
 static int cmd_show(int argc, char **argv)
@@ -245,14 +256,14 @@ static int read_file(const char *path, struct rep_file *rf)
 		r = parse_rep_line(line, (size_t)len, &e, err, sizeof(err));
 		if (r < 0) {
 			fprintf(stderr, "%s:%lu: %s\n", path, lineno, err);
-			exit(EXIT_USAGE);
+			goto bad_file;
 		}
 		if (!r)
 			continue;
 		if (rf->n == TLSI_REP_MAX) {
 			fprintf(stderr, "%s:%lu: too many entries (the table holds at most %d)\n",
 				path, lineno, TLSI_REP_MAX);
-			exit(EXIT_USAGE);
+			goto bad_file;
 		}
 		if (rf->n == rf->cap) {
 			size_t cap = rf->cap ? rf->cap * 2 : 4096;
@@ -260,7 +271,10 @@ static int read_file(const char *path, struct rep_file *rf)
 
 			if (!v) {
 				errmsg("out of memory");
-				exit(EXIT_ERROR);
+				free(line);
+				if (f != stdin)
+					fclose(f);
+				cmd_exit(EXIT_ERROR);
 			}
 			rf->v = v;
 			rf->cap = cap;
@@ -275,6 +289,12 @@ static int read_file(const char *path, struct rep_file *rf)
 	if (f != stdin)
 		fclose(f);
 	return EXIT_OK;
+bad_file:
+	/* a usage error, as if on the command line (cmd_exit: -f's line) */
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	cmd_exit(EXIT_USAGE);
 }
 
 static volatile sig_atomic_t interrupted;

@@ -175,11 +175,11 @@ static void print_segment(const struct nlattr **tb)
 	out_cidr("src", tb[TLSI_A_SRC]);
 	out_cidr("dst", tb[TLSI_A_DST]);
 	if (tb[TLSI_A_POSITION])
-		out_u64("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
+		out_stat("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
 	if (tb[TLSI_A_PACKETS])
-		out_u64("packets", mnl_attr_get_u64(tb[TLSI_A_PACKETS]));
+		out_stat("packets", mnl_attr_get_u64(tb[TLSI_A_PACKETS]));
 	if (tb[TLSI_A_BYTES])
-		out_u64("bytes", mnl_attr_get_u64(tb[TLSI_A_BYTES]));
+		out_stat("bytes", mnl_attr_get_u64(tb[TLSI_A_BYTES]));
 	out_obj_end();
 }
 
@@ -188,6 +188,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_SEGMENT_GET, print_segment);
+}
+
+/* tlsictl save: the segments in their order, as `segment add'. */
+int segment_save(void)
+{
+	int rc;
+
+	out_save_begin("segment add");
+	rc = ctl_dump(TLSI_CMD_SEGMENT_GET, print_segment);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {

@@ -278,7 +278,7 @@ static void print_proxy(const struct nlattr **tb)
 	if (tb[TLSI_A_DESCRIPTION])
 		out_str("description", mnl_attr_get_str(tb[TLSI_A_DESCRIPTION]));
 	if (tb[TLSI_A_REFCNT])
-		out_u64("policies", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
+		out_stat("policies", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
 	out_obj_end();
 }
 
@@ -447,7 +447,9 @@ static void print_policy(const struct nlattr **tb)
 		out_str("profile", mnl_attr_get_str(tb[TLSI_A_PROFILE]));
 	if (tb[TLSI_A_PROXY])
 		out_str("proxy", mnl_attr_get_str(tb[TLSI_A_PROXY]));
-	if (tb[TLSI_A_ENABLED])
+	if (tb[TLSI_A_ENABLED] && out_saving)
+		out_flag(mnl_attr_get_u8(tb[TLSI_A_ENABLED]) ? "enabled" : "disabled", true);
+	else if (tb[TLSI_A_ENABLED])
 		out_str("state", mnl_attr_get_u8(tb[TLSI_A_ENABLED]) ? "enabled" : "disabled");
 	if (tb[TLSI_A_TRUST_STORE])
 		out_str("trust-store", mnl_attr_get_str(tb[TLSI_A_TRUST_STORE]));
@@ -456,7 +458,7 @@ static void print_policy(const struct nlattr **tb)
 	if (tb[TLSI_A_ALWAYS_DECRYPT])
 		out_cidr_list("always-decrypt", tb[TLSI_A_ALWAYS_DECRYPT]);
 	if (tb[TLSI_A_ID])
-		out_u64("id", mnl_attr_get_u32(tb[TLSI_A_ID]));
+		out_stat("id", mnl_attr_get_u32(tb[TLSI_A_ID]));
 	out_obj_end();
 }
 
@@ -465,6 +467,27 @@ static int policy_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_SSL_POLICY_GET, print_policy);
+}
+
+/* tlsictl save: SSL proxies and policies as `ssl-proxy add', `ssl-policy add'. */
+int ssl_proxy_save(void)
+{
+	int rc;
+
+	out_save_begin("ssl-proxy add");
+	rc = ctl_dump(TLSI_CMD_SSL_PROXY_GET, print_proxy);
+	out_save_end();
+	return rc;
+}
+
+int ssl_policy_save(void)
+{
+	int rc;
+
+	out_save_begin("ssl-policy add");
+	rc = ctl_dump(TLSI_CMD_SSL_POLICY_GET, print_policy);
+	out_save_end();
+	return rc;
 }
 
 static const struct command proxy_cmds[] = {

@@ -2,11 +2,13 @@
 #ifndef TLSICTL_H
 #define TLSICTL_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
+#include "confdiff.h"
 #include "json.h"
 #include "nl.h"
 #include "parse.h"
@@ -55,6 +57,51 @@ int parse_trace_size(const char *field, const char *s, uint32_t min, uint32_t ma
  */
 int dispatch(int argc, char **argv, const struct command *cmds,
 	     const char *help);
+
+/* ---- configuration files (save.c, apply.c) --------------------------- */
+
+/* The object table of main.c; NULL if name is none. */
+const struct command *find_object(const char *name);
+
+/*
+ * Each object type's save function (in its own file) prints its running
+ * objects as the lines that make them: out_save_begin("OBJ VERB"), its
+ * show printer (counters through out_stat(), left out), out_save_end().
+ * save.c lists them in conf_types[].
+ */
+int config_save(void);
+int rules_config_save(void);
+int profile_save(void);
+int ssl_proxy_save(void);
+int segment_save(void);
+int bypass_save(void);
+int tm_save(void);
+int reputation_save(void);
+int quarantine_save(void);
+int ssl_policy_save(void);
+extern const struct conf_type conf_types[];
+int save_all(void);
+int save_main(int argc, char **argv);
+/* tlsictl [-c] -f FILE */
+int apply_main(const char *path, bool check_only);
+/* tlsictl rules update */
+int rules_update_main(int argc, char **argv);
+
+/* While apply.c runs a line: usage errors and a failed open come back to
+ * it (longjmp to *cmd_abort with the exit status) instead of exiting;
+ * ctl_dry_run builds requests but sends none; ctx_where ("FILE:LINE")
+ * prefixes messages. */
+extern jmp_buf *cmd_abort;
+extern bool ctl_dry_run;
+extern const char *ctx_where;
+noreturn void cmd_exit(int status);
+
+extern bool out_saving;
+/* Plain lines start with prefix ("profile add"), counters left out. */
+void out_save_begin(const char *prefix);
+void out_save_end(void);
+/* A counter or other state: printed by show, not by save. */
+void out_stat(const char *key, uint64_t v);
 
 /* ---- errors ---------------------------------------------------------- */
 

@@ -189,9 +189,9 @@ static void print_tm(const struct nlattr **tb)
 		out_str("profile", mnl_attr_get_str(tb[TLSI_A_PROFILE]));
 	out_match(tb);
 	if (tb[TLSI_A_POSITION])
-		out_u64("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
+		out_stat("position", mnl_attr_get_u32(tb[TLSI_A_POSITION]));
 	if (tb[TLSI_A_HITS])
-		out_u64("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
+		out_stat("hits", mnl_attr_get_u64(tb[TLSI_A_HITS]));
 	out_obj_end();
 }
 
@@ -200,6 +200,17 @@ static int cmd_show(int argc, char **argv)
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
 	return ctl_dump(TLSI_CMD_TM_GET, print_tm);
+}
+
+/* tlsictl save: the TM filters in their order, as `tm add'. */
+int tm_save(void)
+{
+	int rc;
+
+	out_save_begin("tm add");
+	rc = ctl_dump(TLSI_CMD_TM_GET, print_tm);
+	out_save_end();
+	return rc;
 }
 
 static const struct command cmds[] = {
