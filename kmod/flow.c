@@ -171,7 +171,8 @@ static int tlsi_flow_match(const struct tlsi_flow *f,
 {
 	const struct tlsi_pkt_tuple *k = &f->key;
 
-	if (f->seg_id != seg || k->proto != t->proto || k->vlan != t->vlan)
+	if (f->seg_id != seg || k->proto != t->proto || k->vlan != t->vlan ||
+	    k->encap != t->encap || k->tunnel_key != t->tunnel_key)
 		return 0;
 	if (k->sport == t->sport && k->dport == t->dport &&
 	    tlsi_addr_eq(&k->saddr, &t->saddr) && tlsi_addr_eq(&k->daddr, &t->daddr))

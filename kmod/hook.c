@@ -17,6 +17,7 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
+#include <net/gre.h>
 #include <linux/etherdevice.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
@@ -29,24 +30,50 @@
 #include "tlsi.h"
 #include "flow.h"
 
+/*
+ * What the parser makes of a frame: a tuple to classify, a malformed
+ * packet (dropped on segment ports), or one passed untouched and counted
+ * (tunnels tlsi does not look into).
+ */
+enum tlsi_parse {
+	TLSI_PARSE_OK,
+	TLSI_PARSE_MALFORMED,
+	TLSI_PARSE_PASS,
+};
+
 static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
 				 struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq);
+static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
+				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
+				       u8 *tcp_flags, u32 *tcp_seq);
+static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *skb,
+					 unsigned int off, struct tlsi_pkt_tuple *t,
+					 u8 *tcp_flags, u32 *tcp_seq);
 
-/* Parse the IPv4 header and ports. Returns false for a malformed packet. */
-static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
-			    struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
+static bool tlsi_proto_is_tunnel(u8 proto)
+{
+	return proto == IPPROTO_GRE || proto == IPPROTO_IPIP || proto == IPPROTO_IPV6;
+}
+
+/*
+ * Parse the IPv4 header at offset at and its ports. depth 0 is the frame's
+ * own header, 1 the inner header of a tunnel (one layer is looked into).
+ */
+static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
+				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
+				       u8 *tcp_flags, u32 *tcp_seq)
 {
 	const struct iphdr *iph;
 	struct iphdr _iph;
 	unsigned int ihl, len;
 
-	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+	iph = skb_header_pointer(skb, at, sizeof(_iph), &_iph);
 	if (!iph || iph->version != 4 || iph->ihl < 5)
-		return false;
+		return TLSI_PARSE_MALFORMED;
 	ihl = iph->ihl * 4;
 	len = ntohs(iph->tot_len);
-	if (len < ihl || len > skb->len)
-		return false;
+	if (len < ihl || at + len > skb->len)
+		return TLSI_PARSE_MALFORMED;
 
 	t->saddr = tlsi_addr_v4(ntohl(iph->saddr));
 	t->daddr = tlsi_addr_v4(ntohl(iph->daddr));
@@ -55,11 +82,85 @@ static bool tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No transport header here: a portless tuple of its own. */
 		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
-		return true;
+		return TLSI_PARSE_OK;
 	}
 	if (iph->frag_off & htons(IP_MF))
 		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
-	return tlsi_parse_transport(skb, ihl, t, tcp_flags, tcp_seq);
+	if (tlsi_proto_is_tunnel(t->proto)) {
+		if (depth) {
+			tlsi_count(tn, TLSI_CNT_TUNNEL_NESTED);
+			return TLSI_PARSE_PASS;
+		}
+		/* A fragmented tunnel packet is classified by its outer
+		 * header: the inner one is only whole after reassembly. */
+		if (!(iph->frag_off & htons(IP_MF)))
+			return tlsi_parse_tunnel(tn, skb, at + ihl, t, tcp_flags, tcp_seq);
+		return TLSI_PARSE_OK;
+	}
+	return tlsi_parse_transport(skb, at + ihl, t, tcp_flags, tcp_seq) ?
+	       TLSI_PARSE_OK : TLSI_PARSE_MALFORMED;
+}
+
+/*
+ * One tunnel layer over IPv4 (the reference guide's GRE with or without a
+ * key, RFC 2784/2890, and IPv4-in-IPv4): the tuple becomes the inner
+ * packet's, with the encapsulation and the GRE key as part of the flow
+ * key (so the key must be the same both ways, as the guide says). Passed
+ * untouched and counted: GRE versions other than 0, the deprecated
+ * routing fields, payloads other than IPv4 and IPv6, IPv6 in IPv4.
+ */
+static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *skb,
+					 unsigned int off, struct tlsi_pkt_tuple *t,
+					 u8 *tcp_flags, u32 *tcp_seq)
+{
+	__be16 _gre[2];
+	const __be16 *gre;
+	__be32 _key;
+	const __be32 *key;
+	__be16 flags;	/* GRE_* are in network order */
+	u16 ptype;
+
+	if (t->proto == IPPROTO_IPV6) {
+		tlsi_count(tn, TLSI_CNT_TUNNEL_IPV6_ENCAP);
+		return TLSI_PARSE_PASS;
+	}
+	if (t->proto == IPPROTO_IPIP) {
+		tlsi_count(tn, TLSI_CNT_TUNNEL_IPIP);
+		t->encap = TLSI_ENCAP_IPIP;
+		t->tunnel_key = 0;
+		return tlsi_parse_ipv4(tn, skb, off, 1, t, tcp_flags, tcp_seq);
+	}
+	gre = skb_header_pointer(skb, off, sizeof(_gre), _gre);
+	if (!gre)
+		return TLSI_PARSE_MALFORMED;
+	flags = gre[0];
+	ptype = ntohs(gre[1]);
+	/* Version 0 only (1 is PPTP's); no routing (RFC 1701), no
+	 * recursion control or strict source route. */
+	if ((flags & (GRE_VERSION | GRE_ROUTING | GRE_REC | GRE_STRICT)) ||
+	    (ptype != ETH_P_IP && ptype != ETH_P_IPV6)) {
+		tlsi_count(tn, TLSI_CNT_TUNNEL_GRE_UNSUPPORTED);
+		return TLSI_PARSE_PASS;
+	}
+	tlsi_count(tn, TLSI_CNT_TUNNEL_GRE);
+	t->encap = TLSI_ENCAP_GRE;
+	t->tunnel_key = 0;
+	off += 4;
+	if (flags & GRE_CSUM)
+		off += 4;
+	if (flags & GRE_KEY) {
+		key = skb_header_pointer(skb, off, sizeof(_key), &_key);
+		if (!key)
+			return TLSI_PARSE_MALFORMED;
+		t->tunnel_key = ntohl(*key);
+		t->encap = TLSI_ENCAP_GRE_KEY;
+		off += 4;
+	}
+	if (flags & GRE_SEQ)
+		off += 4;
+	if (ptype == ETH_P_IP)
+		return tlsi_parse_ipv4(tn, skb, off, 1, t, tcp_flags, tcp_seq);
+	return tlsi_parse_ipv6(tn, skb, off, 1, t, tcp_flags, tcp_seq);
 }
 
 /*
@@ -145,26 +246,27 @@ static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
  * longer than TLSI_IPV6_EXT_MAX, or IPv4-mapped addresses (never on the
  * wire, and they would alias IPv4 in the tables).
  */
-static bool tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
-			    struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
+static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
+				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
+				       u8 *tcp_flags, u32 *tcp_seq)
 {
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr _ip6h;
-	unsigned int off = sizeof(_ip6h), n;
+	unsigned int off = at + sizeof(_ip6h), n;
 	u8 nexthdr;
 
-	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	ip6h = skb_header_pointer(skb, at, sizeof(_ip6h), &_ip6h);
 	if (!ip6h || ip6h->version != 6)
-		return false;
+		return TLSI_PARSE_MALFORMED;
 	/* A jumbogram (payload length 0) has no place on a bridge. */
-	if (!ip6h->payload_len || sizeof(_ip6h) + ntohs(ip6h->payload_len) > skb->len)
-		return false;
+	if (!ip6h->payload_len || off + ntohs(ip6h->payload_len) > skb->len)
+		return TLSI_PARSE_MALFORMED;
 	tlsi_count(tn, TLSI_CNT_IPV6_PACKETS);
 	t->saddr = tlsi_addr_v6(ip6h->saddr.s6_addr);
 	t->daddr = tlsi_addr_v6(ip6h->daddr.s6_addr);
 	if (tlsi_addr_is_v4(&t->saddr) || tlsi_addr_is_v4(&t->daddr)) {
 		tlsi_count(tn, TLSI_CNT_IPV6_MAPPED);
-		return false;
+		return TLSI_PARSE_MALFORMED;
 	}
 	nexthdr = ip6h->nexthdr;
 	for (n = 0; ; n++) {
@@ -177,22 +279,22 @@ static bool tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 			break;
 		if (n == TLSI_IPV6_EXT_MAX) {
 			tlsi_count(tn, TLSI_CNT_IPV6_EXT_TOO_DEEP);
-			return false;
+			return TLSI_PARSE_MALFORMED;
 		}
 		eh = skb_header_pointer(skb, off, sizeof(_eh), &_eh);
 		if (!eh)
-			return false;
+			return TLSI_PARSE_MALFORMED;
 		if (nexthdr == NEXTHDR_FRAGMENT) {
 			struct frag_hdr _fh;
 			const struct frag_hdr *fh;
 
 			fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
 			if (!fh)
-				return false;
+				return TLSI_PARSE_MALFORMED;
 			tlsi_count(tn, TLSI_CNT_FRAGMENTS);
 			if (fh->frag_off & htons(IP6_OFFSET)) {
 				t->proto = fh->nexthdr;
-				return true;
+				return TLSI_PARSE_OK;
 			}
 			off += sizeof(_fh);
 		} else if (nexthdr == NEXTHDR_AUTH) {
@@ -204,8 +306,14 @@ static bool tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 	}
 	t->proto = nexthdr;
 	if (nexthdr == NEXTHDR_NONE)
-		return true;
-	return tlsi_parse_transport(skb, off, t, tcp_flags, tcp_seq);
+		return TLSI_PARSE_OK;
+	/* Tunnels over IPv6, and any tunnel inside a tunnel: passed. */
+	if (tlsi_proto_is_tunnel(nexthdr)) {
+		tlsi_count(tn, depth ? TLSI_CNT_TUNNEL_NESTED : TLSI_CNT_TUNNEL_IPV6_ENCAP);
+		return TLSI_PARSE_PASS;
+	}
+	return tlsi_parse_transport(skb, off, t, tcp_flags, tcp_seq) ?
+	       TLSI_PARSE_OK : TLSI_PARSE_MALFORMED;
 }
 
 /*
@@ -384,6 +492,12 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 		d->ssl_policy = 0;
 		d->ssl_why = TLSI_CNT_SSL_IPV6_PASSED;
 	}
+	/* The divert steers the frame up the local stack, which would
+	 * decapsulate and answer from the appliance: not for tunnels. */
+	if (d->ssl_policy && t->encap) {
+		d->ssl_policy = 0;
+		d->ssl_why = TLSI_CNT_SSL_TUNNEL_PASSED;
+	}
 }
 
 /* Is tlsid's transparent listener there to take a diverted SYN? */
@@ -512,7 +626,8 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	const struct tlsi_segment *seg;
 	struct tlsi_pkt_tuple t = {};
 	struct tlsi_flow *f;
-	bool reversed, reply, syn, parsed;
+	bool reversed, reply, syn;
+	enum tlsi_parse parsed;
 	u8 tcp_flags = 0, state;
 	int gen, err = 0;
 	u32 tcp_seq = 0;
@@ -521,10 +636,10 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	tlsi_count_add(tn, TLSI_CNT_BYTES, skb->len);
 
 	if (skb->protocol == htons(ETH_P_IP)) {
-		parsed = tlsi_parse_ipv4(tn, skb, &t, &tcp_flags, &tcp_seq);
+		parsed = tlsi_parse_ipv4(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
 	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		parsed = tlsi_parse_ipv6(tn, skb, &t, &tcp_flags, &tcp_seq);
-		if (parsed && tlsi_ipv6_is_nd(skb, &t)) {
+		parsed = tlsi_parse_ipv6(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
+		if (parsed == TLSI_PARSE_OK && !t.encap && tlsi_ipv6_is_nd(skb, &t)) {
 			tlsi_count(tn, TLSI_CNT_IPV6_ND_PASSED);
 			return NF_ACCEPT;
 		}
@@ -532,9 +647,13 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		tlsi_count(tn, TLSI_CNT_NON_IP);
 		return NF_ACCEPT;
 	}
+	if (parsed == TLSI_PARSE_PASS) {
+		tlsi_count(tn, TLSI_CNT_ACTION_FORWARD);
+		return NF_ACCEPT;
+	}
 	t.vlan = skb_vlan_tag_present(skb) ? skb_vlan_tag_get_id(skb) : 0;
 
-	if (!parsed) {
+	if (parsed == TLSI_PARSE_MALFORMED) {
 		/* Unclassifiable: dropped on segment ports, else not ours. */
 		seg = tlsi_segment_lookup(tn, in->ifindex, t.vlan, NULL, NULL, &reversed);
 		if (!seg) {
@@ -612,8 +731,13 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 
 	if (READ_ONCE(f->verdict) == TLSI_VERDICT_DROP) {
 		if ((READ_ONCE(f->flags) & TLSI_FLOW_F_RESET) &&
-		    t.proto == IPPROTO_TCP && !(tcp_flags & TLSI_TCPF_RST))
-			tlsi_send_reset(tn, skb, in);
+		    t.proto == IPPROTO_TCP && !(tcp_flags & TLSI_TCPF_RST)) {
+			/* A reset would have to go back inside the tunnel. */
+			if (t.encap)
+				tlsi_count(tn, TLSI_CNT_TUNNEL_RESET_NOT_SENT);
+			else
+				tlsi_send_reset(tn, skb, in);
+		}
 		return tlsi_drop(tn, READ_ONCE(f->table));
 	}
 

@@ -208,11 +208,21 @@ static inline bool tlsi_port_match(const struct tlsi_port_range *r, u16 port)
 }
 
 /* The packet as the tables see it: host order, originator's direction. */
+/* How a tunnelled packet reached the tables (its tuple is the inner one). */
+enum tlsi_encap {
+	TLSI_ENCAP_NONE,
+	TLSI_ENCAP_GRE,
+	TLSI_ENCAP_GRE_KEY,	/* tunnel_key is the GRE key */
+	TLSI_ENCAP_IPIP,
+};
+
 struct tlsi_pkt_tuple {
 	struct tlsi_addr saddr, daddr;
 	u16 sport, dport;	/* 0 for protocols without ports */
 	u8 proto;
+	u8 encap;		/* enum tlsi_encap; part of the flow key */
 	u16 vlan;		/* 0 = untagged */
+	u32 tunnel_key;		/* GRE key; part of the flow key */
 };
 
 /* Match part shared by inspection-bypass rules and TM filters. */
@@ -353,8 +363,8 @@ static inline void tlsi_flow_hash_words(const struct tlsi_pkt_tuple *t, u16 seg,
 {
 	u32 s = tlsi_addr_fold(&t->saddr), d = tlsi_addr_fold(&t->daddr);
 
-	w[0] = s ^ d;
-	w[1] = ((u32)(u16)(t->sport ^ t->dport) << 16) | ((u32)t->proto << 8);
+	w[0] = s ^ d ^ t->tunnel_key;
+	w[1] = ((u32)(u16)(t->sport ^ t->dport) << 16) | ((u32)t->proto << 8) | t->encap;
 	w[2] = (s + d) ^ ((u32)seg << 16) ^ (u32)(t->sport + t->dport);
 }
 

@@ -16,36 +16,11 @@ TOOLS=$TLSI_REPO/tests/vm/tools
 C6=2001:db8:9::1
 S6=2001:db8:9::2
 
-# A dual-stack TCP server: "hello" to every connection, on both families.
-_PY_TCP6_SERVER='
-import socket, sys, threading
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1])))
-s.listen(64)
-def serve(c):
-    try:
-        c.sendall(b"hello\n")
-        c.shutdown(socket.SHUT_WR)
-        c.settimeout(5)
-        while c.recv(4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        c.close()
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-'
-
 tlsi_basic
 # nodad: the addresses are usable at once (no duplicate detection wait).
 ip -n "$NS_C" addr add "$C6/64" dev eth0 nodad
 ip -n "$NS_S" addr add "$S6/64" dev eth0 nodad
-spawn s python3 -c "$_PY_TCP6_SERVER" 8090
-wait_port s 8090
+tcp_server_dual_in "$NS_S" 8090
 v6_ok() { [ "$(probe tcp "$S6" 8090)" = ok ]; }
 wait_until 20 v6_ok || fail "IPv6 through the bridge: $(probe tcp "$S6" 8090)"
 expect_probe ok tcp 10.9.0.2 8090

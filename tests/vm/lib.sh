@@ -231,6 +231,11 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 '
 
+# The same on both families ("::" with IPV6_V6ONLY off).
+_PY_TCP_SERVER_DUAL=${_PY_TCP_SERVER/socket.AF_INET, socket.SOCK_STREAM)/socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)}
+_PY_TCP_SERVER_DUAL=${_PY_TCP_SERVER_DUAL/\"0.0.0.0\"/\"::\"}
+
 _PY_UDP_ECHO='
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -256,6 +261,12 @@ _port_listening() { [ -n "$(ip netns exec "$1" ss "$2" "sport = :$3" 2>/dev/null
 tcp_server_in() {
 	local reply=${3:-hello$'\n'}
 	spawn "$1" python3 -c "$_PY_TCP_SERVER" "$2" "$reply"
+	wait_port "$1" "$2" tcp
+}
+# tcp_server_dual_in NS PORT [REPLY]: tcp_server_in on IPv4 and IPv6.
+tcp_server_dual_in() {
+	local reply=${3:-hello$'\n'}
+	spawn "$1" python3 -c "$_PY_TCP_SERVER_DUAL" "$2" "$reply"
 	wait_port "$1" "$2" tcp
 }
 # tcp_server PORT [REPLY]: the same in the server namespace.

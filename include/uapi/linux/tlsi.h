@@ -665,6 +665,12 @@ enum tlsi_trace_dump_flags {
 	X(IPV6_EXT_TOO_DEEP,	"ipv6_ext_headers_too_deep")		\
 	X(IPV6_MAPPED,		"ipv6_mapped_address")			\
 	X(IPV6_ND_PASSED,	"ipv6_nd_passed")			\
+	X(TUNNEL_GRE,		"tunnel_gre_packets")			\
+	X(TUNNEL_IPIP,		"tunnel_ipip_packets")			\
+	X(TUNNEL_NESTED,	"tunnel_nested_passed")			\
+	X(TUNNEL_GRE_UNSUPPORTED, "tunnel_gre_unsupported_passed")	\
+	X(TUNNEL_IPV6_ENCAP,	"tunnel_ipv6_encap_passed")		\
+	X(TUNNEL_RESET_NOT_SENT, "tunnel_reset_not_sent")		\
 	X(NO_SEGMENT,		"no_segment_forwarded")			\
 	X(FRAGMENTS,		"fragments")				\
 	X(FLOWS_CREATED,	"flows_created")			\
@@ -706,6 +712,7 @@ enum tlsi_trace_dump_flags {
 	X(DROP_SSL_STEER,	"drop_ssl_steer")				\
 	X(SSL_DIVERT_INFO_NOMEM, "ssl_divert_info_no_memory")		\
 	X(SSL_IPV6_PASSED,	"ssl_ipv6_not_intercepted")		\
+	X(SSL_TUNNEL_PASSED,	"ssl_tunnel_not_intercepted")		\
 	/* tlsid's reports (TLSI_IOC_REPORT and TLSI_IOC_HANDOFF) */	\
 	X(SSL_DECRYPTED,	"ssl_decrypted")			\
 	X(SSL_NOT_DECRYPTED,	"ssl_not_decrypted")			\
