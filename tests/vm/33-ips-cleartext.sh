@@ -187,6 +187,41 @@ assert_delta ips_blocks 1
 [ "$(grep -c "mysql.user" "$W/nginx/logs/access.log" || true)" = 0 ] || fail "the h2c attack reached nginx"
 pass "h2c prior knowledge: benign passes with HTTP/2, the attack is blocked (curl $rc)"
 
+# ---- malformed h2c: counted, the kernel unharmed ------------------------------------
+stats_snapshot
+got=$(in_c python3 - preface index tablesize continuation huffman oversized <<'EOF'
+import socket, sys
+def fr(t, fl, sid, p=b""):
+    return len(p).to_bytes(3, "big") + bytes([t, fl]) + sid.to_bytes(4, "big") + p
+pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + fr(4, 0, 0)
+bad = {
+    "preface": b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n" + fr(4, 0, 0),
+    "index": pre + fr(1, 5, 1, b"\x82\xff\x40"),
+    "tablesize": pre + fr(1, 5, 1, b"\x3f\xe1\xff\x03\x82"),
+    "continuation": pre + fr(1, 0, 1, b"\x82") + b"".join(fr(9, 0, 1) for _ in range(40)),
+    "huffman": pre + fr(1, 5, 1, b"\x82\x40\x81\xff\x01\x61"),
+    "oversized": pre + ((1 << 24) - 1).to_bytes(3, "big") + bytes([0, 0, 0, 0, 0, 1]) + b"A" * 70000,
+}
+for kind in sys.argv[1:]:
+    s = socket.create_connection(("10.9.0.2", 9182), timeout=60)
+    try:
+        s.sendall(bad[kind])
+        s.settimeout(3)
+        while s.recv(4096):
+            pass
+    except Exception:
+        pass
+    print(kind)
+    s.close()
+EOF
+)
+assert_eq "$(echo $got)" "preface index tablesize continuation huffman oversized" "malformed h2c sent"
+_h2_anomalies() { [ "$(delta ips_http2_anomalies)" -ge 4 ]; }
+wait_until 20 _h2_anomalies || fail "ips_http2_anomalies grew by $(delta ips_http2_anomalies)"
+assert_eq "$(curl_h --http2-prior-knowledge -w ' %{http_version}' http://10.9.0.2:9182/)" \
+	"cleartext says hello 2" "h2c after malformed input"
+pass "malformed h2c counted ($(delta ips_http2_anomalies) anomalies), the site works afterwards"
+
 # ---- inspect-cleartext off ------------------------------------------------------------
 ctl_ok profile set p1 inspect-cleartext off
 tlsictl profile show | grep -q "^p1 .*inspect-cleartext off" || fail "profile show: $(tlsictl profile show)"

@@ -5,9 +5,11 @@
                                        EHLO/HELO, MAIL, RCPT, DATA, RSET,
                                        NOOP, QUIT); each message is written
                                        whole to MAILDIR/N.eml
-  clear_servers.py dns PORT ADDR       a DNS server on UDP and TCP PORT: any
+  clear_servers.py dns PORT ADDR [LOG] a DNS server on UDP and TCP PORT: any
                                        A query is answered with ADDR, others
-                                       with NOERROR and no answer
+                                       with NOERROR and no answer; each
+                                       question's name (and "udp" or "tcp")
+                                       is appended to LOG
 """
 import os
 import socket
@@ -68,6 +70,13 @@ def dns_answer(q, addr):
     if i + 5 > len(q):
         return None
     qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
+    if LOG:
+        name, j = [], 12
+        while j < i:
+            name.append(q[j + 1:j + 1 + q[j]].decode("ascii", "replace"))
+            j += 1 + q[j]
+        with open(LOG, "a") as f:
+            f.write("%s %s\n" % (".".join(name), TRANSPORT.name))
     question = q[12:i + 5]
     an = 1 if qtype == 1 else 0
     head = struct.pack("!HHHHHH", qid, 0x8180 | (flags & 0x0100), 1, an, 0, 0)
@@ -77,7 +86,12 @@ def dns_answer(q, addr):
     return out
 
 
+LOG = None
+TRANSPORT = threading.local()
+
+
 def dns_udp(port, addr):
+    TRANSPORT.name = "udp"
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", port))
     while True:
@@ -89,6 +103,7 @@ def dns_udp(port, addr):
 
 class DNSTCP(socketserver.StreamRequestHandler):
     def handle(self):
+        TRANSPORT.name = "tcp"
         while True:
             h = self.rfile.read(2)
             if len(h) < 2:
@@ -113,6 +128,8 @@ def main():
         srv.maildir = sys.argv[3]
         srv.serve_forever()
     elif mode == "dns":
+        global LOG
+        LOG = sys.argv[4] if len(sys.argv) > 4 else None
         threading.Thread(target=dns_udp, args=(port, sys.argv[3]), daemon=True).start()
         srv = Server(("0.0.0.0", port), DNSTCP)
         srv.addr = sys.argv[3]

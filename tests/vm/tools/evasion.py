@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""TCP/IP evasions of an HTTP request, sent with scapy from a client whose
+own kernel must not answer for the connection (drop its outgoing resets).
+
+  evasion.py MODE DST PORT PATH
+
+MODE is how the request (one line "GET PATH HTTP/1.1" and a Host header)
+is cut into packets:
+  plain        one segment
+  tiny         one segment per byte
+  reorder      8 segments, sent last first
+  conflict     in order, each segment at once retransmitted with other
+               bytes (the same length): a receiver keeps the first copy
+  overlap      out of order and overlapping: the tail from 6 bytes before
+               the end of the path first, then the head up to 4 bytes
+               past that cut (overlapping bytes identical): no segment
+               holds the path's last word
+  fragments    one segment cut into 8-byte IP fragments, sent last first
+
+Prints "response" (the server's data came back), "reset" (the connection
+was reset) or "nothing" (neither within 30 s).
+"""
+import random
+import sys
+import threading
+
+from scapy.all import IP, TCP, AsyncSniffer, conf, fragment, send, sr1
+
+conf.verb = 0
+
+
+def segments(mode, data):
+    """(offset, bytes) in sending order; None: IP fragments."""
+    n = len(data)
+    if mode == "plain":
+        return [(0, data)]
+    if mode == "tiny":
+        return [(i, data[i:i + 1]) for i in range(n)]
+    if mode == "reorder":
+        step = (n + 7) // 8
+        return [(i, data[i:i + step]) for i in range(0, n, step)][::-1]
+    if mode == "conflict":
+        out, step = [], 6
+        for i in range(0, n, step):
+            chunk = data[i:i + step]
+            out.append((i, chunk))
+            out.append((i, bytes(b"x"[0] if c not in b"\r\n " else c for c in chunk)))
+        return out
+    if mode == "overlap":
+        cut = data.index(b" HTTP/") - 6	# inside the path's last word
+        return [(cut, data[cut:]), (0, data[:cut + 4])]
+    if mode == "fragments":
+        return None
+    sys.exit("unknown mode " + mode)
+
+
+def main():
+    mode, dst, port, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, dst)).encode()
+    sport = random.randint(20000, 60000)
+    isn = random.randint(0, 2**31)
+    ip = IP(dst=dst)
+    synack = sr1(ip / TCP(sport=sport, dport=port, flags="S", seq=isn), timeout=30, retry=2)
+    if synack is None or not synack.haslayer(TCP) or (synack[TCP].flags & 0x12) != 0x12:
+        print("no-synack")
+        return
+    ack = synack[TCP].seq + 1
+    seq = isn + 1
+    send(ip / TCP(sport=sport, dport=port, flags="A", seq=seq, ack=ack))
+
+    def done(p):
+        return p.haslayer(TCP) and (p[TCP].flags & 0x04 or len(p[TCP].payload) > 0)
+
+    ready = threading.Event()
+    sniffer = AsyncSniffer(filter="tcp and src host %s and src port %d and dst port %d" %
+                           (dst, port, sport), stop_filter=done, timeout=30,
+                           started_callback=ready.set)
+    sniffer.start()
+    ready.wait(30)
+    segs = segments(mode, req)
+    if segs is None:
+        pkt = IP(dst=dst, id=random.randint(1, 65535)) / TCP(
+            sport=sport, dport=port, flags="PA", seq=seq, ack=ack) / req
+        for f in fragment(pkt, fragsize=8)[::-1]:
+            send(f)
+    else:
+        for off, chunk in segs:
+            send(ip / TCP(sport=sport, dport=port, flags="PA", seq=seq + off, ack=ack) / chunk)
+    sniffer.join()
+    got = sniffer.results or []
+    if any(p[TCP].flags & 0x04 for p in got if p.haslayer(TCP)):
+        print("reset")
+    elif any(len(p[TCP].payload) for p in got if p.haslayer(TCP)):
+        print("response")
+    else:
+        print("nothing")
+    # the server's data is not acknowledged: end the connection
+    send(ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
+
+
+if __name__ == "__main__":
+    main()
