@@ -458,9 +458,12 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 			if (d.ssl_policy) {
 				tlsi_divert_start(tn, seg, f, &d, skb, in);
 			} else {
+				/* An SSL flow a policy chose not to decrypt
+				 * (never-decrypt) passes uninspected as the
+				 * guide says; every other one is cleartext's. */
 				if (d.ssl_why != __TLSI_CNT_MAX)
 					tlsi_count(tn, d.ssl_why);
-				if (d.inspect && tlsi_cleartext_divert(tn, seg->profile, f))
+				else if (d.inspect && tlsi_cleartext_divert(tn, seg->profile, f))
 					f->flags |= TLSI_FLOW_F_DIVERTED;
 			}
 		}

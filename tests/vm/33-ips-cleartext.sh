@@ -241,9 +241,9 @@ port=$(in_a ss -Hltnp | awk '$4 ~ /^0\.0\.0\.0:/ && !/users:/ { sub(/.*:/, "", $
 stats_snapshot
 in_a python3 -c '
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.settimeout(10)
 try:
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    s.settimeout(10)
     print("data" if s.recv(1) else "closed")
 except OSError as e:
     print("reset" if isinstance(e, ConnectionResetError) else repr(e))

@@ -58,7 +58,12 @@ start_tlsid
 in_c nft add table ip evasion
 in_c nft 'add chain ip evasion out { type filter hook output priority 0; }'
 in_c nft add rule ip evasion out tcp flags '&' rst != 0 drop
-evade() { in_c /usr/bin/python3 "$TOOLS/evasion.py" "$1" 10.9.0.2 80 "$2" 2>&1 | tail -n 1; }
+evade() {
+	local out
+	out=$(in_c /usr/bin/python3 "$TOOLS/evasion.py" "$1" 10.9.0.2 80 "$2" 2>"$W/scapy.err" | tail -n 1)
+	sed 's/^/  scapy: /' "$W/scapy.err" >&2
+	echo "$out"
+}
 
 BENIGN='/index.html?id=1+union+select+name+from+users'
 ATTACK='/index.html?id=1+union+select+password+from+mysql.user'

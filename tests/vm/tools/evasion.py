@@ -60,6 +60,7 @@ def main():
     sport = random.randint(20000, 60000)
     isn = random.randint(0, 2**31)
     ip = IP(dst=dst)
+    iface = conf.route.route(dst)[0]
     synack = sr1(ip / TCP(sport=sport, dport=port, flags="S", seq=isn), timeout=30, retry=2)
     if synack is None or not synack.haslayer(TCP) or (synack[TCP].flags & 0x12) != 0x12:
         print("no-synack")
@@ -74,7 +75,7 @@ def main():
     ready = threading.Event()
     sniffer = AsyncSniffer(filter="tcp and src host %s and src port %d and dst port %d" %
                            (dst, port, sport), stop_filter=done, timeout=30,
-                           started_callback=ready.set)
+                           iface=iface, started_callback=ready.set)
     sniffer.start()
     ready.wait(30)
     segs = segments(mode, req)
@@ -88,6 +89,8 @@ def main():
             send(ip / TCP(sport=sport, dport=port, flags="PA", seq=seq + off, ack=ack) / chunk)
     sniffer.join()
     got = sniffer.results or []
+    for p in got:
+        print(p.summary(), file=sys.stderr)
     if any(p[TCP].flags & 0x04 for p in got if p.haslayer(TCP)):
         print("reset")
     elif any(len(p[TCP].payload) for p in got if p.haslayer(TCP)):
