@@ -313,6 +313,9 @@ void tlsi_cleartext_net_exit(struct tlsi_net *tn)
 	sk->sk_data_ready = tlsi_clear_tcp_data_ready;
 	rcu_assign_sk_user_data(sk, NULL);
 	write_unlock_bh(&sk->sk_callback_lock);
+	/* A data_ready that read the namespace before has queued its work
+	 * by now (it does so under RCU): then cancel it. */
+	synchronize_rcu();
 	cancel_work_sync(&tn->clear_accept_work);
 	/* Connections still queued: refused, with TCP's callback back. */
 	while (!kernel_accept(sock, &cs, O_NONBLOCK)) {

@@ -4,7 +4,7 @@
 # byte, reordered segments, retransmissions with conflicting data,
 # overlapping out-of-order segments and reversed 8-byte IP fragments. The
 # appliance's own TCP/IP stack reassembles for the relay as the server would,
-# so each attack is still blocked (the client is reset, nginx never logs
+# so each attack is still blocked (the client is reset, nginx never serves
 # it), while the same technique carrying a benign request gets its answer
 # (so a block is the IPS, not a broken path).
 #
@@ -72,8 +72,14 @@ for mode in plain tiny reorder conflict overlap fragments; do
 	stats_snapshot
 	assert_eq "$(evade $mode "$ATTACK")" "reset" "$mode: the attack is reset"
 	assert_delta ips_blocks 1
-	grep -q "mysql.user" "$W/nginx/logs/access.log" && fail "$mode: the attack reached nginx"
-	pass "$mode: attack blocked before the server, benign request answered"
+	# Bytes before the match are passed on as they come: cut into tiny
+	# segments, the server may get the request head but for its last
+	# bytes, then a reset. It must never serve it (nginx logs such a cut
+	# request with status 400).
+	served=$(grep "mysql.user" "$W/nginx/logs/access.log" | grep -v '" 400 ' || true)
+	[ -z "$served" ] || fail "$mode: nginx served the attack: $served"
+	grep "mysql.user" "$W/nginx/logs/access.log" | sed "s/^/info: $mode: nginx logged a cut request: /" || true
+	pass "$mode: attack blocked, never served; benign request answered"
 done
 grep -q "union+select+name" "$W/nginx/logs/access.log" || fail "no benign request reached nginx"
 assert_eq "$(grep -c "union+select+name" "$W/nginx/logs/access.log")" 6 "benign requests in nginx's log"

@@ -18,7 +18,7 @@ is cut into packets:
   fragments    one segment cut into 8-byte IP fragments, sent last first
 
 Prints "response" (the server's data came back), "reset" (the connection
-was reset) or "nothing" (neither within 30 s).
+was reset) or "nothing" (neither within 30 s of the last packet).
 """
 import random
 import sys
@@ -74,22 +74,29 @@ def main():
 
     ready = threading.Event()
     sniffer = AsyncSniffer(filter="tcp and src host %s and src port %d and dst port %d" %
-                           (dst, port, sport), stop_filter=done, timeout=30,
+                           (dst, port, sport), stop_filter=done,
                            iface=iface, started_callback=ready.set)
     sniffer.start()
     ready.wait(30)
+    # one socket for every packet: send() opens one per call, too slow for
+    # a request cut into single bytes on an emulated machine
+    l3 = conf.L3socket(iface=iface)
     segs = segments(mode, req)
     if segs is None:
         pkt = IP(dst=dst, id=random.randint(1, 65535)) / TCP(
             sport=sport, dport=port, flags="PA", seq=seq, ack=ack) / req
         for f in fragment(pkt, fragsize=8)[::-1]:
-            send(f)
+            l3.send(f)
     else:
         for off, chunk in segs:
-            send(ip / TCP(sport=sport, dport=port, flags="PA", seq=seq + off, ack=ack) / chunk)
-    sniffer.join()
+            l3.send(ip / TCP(sport=sport, dport=port, flags="PA", seq=seq + off, ack=ack) / chunk)
+    # the answer within 30 s of the last packet
+    sniffer.join(timeout=30)
+    if sniffer.running:
+        sniffer.stop()
     got = sniffer.results or []
-    for p in got:
+    print("%s: %d packets from the server" % (mode, len(got)), file=sys.stderr)
+    for p in got[-3:]:
         print(p.summary(), file=sys.stderr)
     if any(p[TCP].flags & 0x04 for p in got if p.haslayer(TCP)):
         print("reset")
@@ -98,7 +105,8 @@ def main():
     else:
         print("nothing")
     # the server's data is not acknowledged: end the connection
-    send(ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
+    l3.send(ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
+    l3.close()
 
 
 if __name__ == "__main__":
