@@ -3,6 +3,8 @@
 own kernel must not answer for the connection (drop its outgoing resets).
 
   evasion.py MODE DST PORT PATH
+  evasion.py all DST PORT PATH...      every mode with each PATH in turn:
+                                       a line "MODE RESULT..." per mode
 
 MODE is how the request (one line "GET PATH HTTP/1.1" and a Host header)
 is cut into packets:
@@ -54,8 +56,22 @@ def segments(mode, data):
     sys.exit("unknown mode " + mode)
 
 
+MODES = ("plain", "tiny", "reorder", "conflict", "overlap", "fragments")
+
+
 def main():
-    mode, dst, port, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    mode, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "all":
+        # every mode with each path in turn (scapy loads once: slow on an
+        # emulated machine)
+        for m in MODES:
+            res = [run(m, dst, port, p) for p in sys.argv[4:]]
+            print(m, " ".join(res), flush=True)
+    else:
+        print(run(mode, dst, port, sys.argv[4]))
+
+
+def run(mode, dst, port, path):
     req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, dst)).encode()
     sport = random.randint(20000, 60000)
     isn = random.randint(0, 2**31)
@@ -63,8 +79,7 @@ def main():
     iface = conf.route.route(dst)[0]
     synack = sr1(ip / TCP(sport=sport, dport=port, flags="S", seq=isn), timeout=30, retry=2)
     if synack is None or not synack.haslayer(TCP) or (synack[TCP].flags & 0x12) != 0x12:
-        print("no-synack")
-        return
+        return "no-synack"
     ack = synack[TCP].seq + 1
     seq = isn + 1
     send(ip / TCP(sport=sport, dport=port, flags="A", seq=seq, ack=ack))
@@ -99,14 +114,15 @@ def main():
     for p in got[-3:]:
         print(p.summary(), file=sys.stderr)
     if any(p[TCP].flags & 0x04 for p in got if p.haslayer(TCP)):
-        print("reset")
+        res = "reset"
     elif any(len(p[TCP].payload) for p in got if p.haslayer(TCP)):
-        print("response")
+        res = "response"
     else:
-        print("nothing")
+        res = "nothing"
     # the server's data is not acknowledged: end the connection
     l3.send(ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
     l3.close()
+    return res
 
 
 if __name__ == "__main__":
