@@ -2,7 +2,7 @@
 # TCP/IP evasions against cleartext inspection: a real ET attack (sid
 # 2017807, made a drop rule) sent with scapy as one segment, one segment per
 # byte, reordered segments, retransmissions with conflicting data,
-# overlapping out-of-order segments and reversed 8-byte IP fragments. The
+# overlapping out-of-order segments and reversed 24-byte IP fragments. The
 # appliance's own TCP/IP stack reassembles for the relay as the server would,
 # so each attack is still blocked (the client is reset, nginx never serves
 # it), while the same technique carrying a benign request gets its answer

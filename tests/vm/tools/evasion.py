@@ -17,7 +17,9 @@ is cut into packets:
                the end of the path first, then the head up to 4 bytes
                past that cut (overlapping bytes identical): no segment
                holds the path's last word
-  fragments    one segment cut into 8-byte IP fragments, sent last first
+  fragments    one segment cut into 24-byte IP fragments (the first holds
+               the whole TCP header: a first fragment too short for it is
+               dropped by the bridge as malformed, RFC 1858), sent last first
 
 Prints "response" (the server's data came back), "reset" (the connection
 was reset) or "nothing" (neither within 30 s of the last packet).
@@ -100,7 +102,7 @@ def run(mode, dst, port, path):
     if segs is None:
         pkt = IP(dst=dst, id=random.randint(1, 65535)) / TCP(
             sport=sport, dport=port, flags="PA", seq=seq, ack=ack) / req
-        for f in fragment(pkt, fragsize=8)[::-1]:
+        for f in fragment(pkt, fragsize=24)[::-1]:
             l3.send(f)
     else:
         for off, chunk in segs:
