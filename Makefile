@@ -11,6 +11,7 @@
 #   make fuzz-netlink    the genetlink fuzzer in the VM for NLFUZZ_TIME s
 #                        (NLFUZZ_SEED= to replay a run)
 #   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
+#   make bench-ips       cleartext and h2 through the IPS (VM; performance.md)
 #   make demo            the README's demo, in the VM
 #   make install         PREFIX=/usr/local DESTDIR=
 #   V=1                  show the commands
@@ -132,6 +133,12 @@ demo: all
 
 bench-classify: all
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --bench scripts/bench-classify.sh
+
+# Cleartext HTTP through the bridge vs tlsi with ET Open, and TLS h2 vs
+# HTTP/1.1 through tlsi, in one VM run (Documentation/performance.md, "IPS").
+.PHONY: bench-ips
+bench-ips: all
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --timeout 2400 --bench scripts/bench-ips.sh
 
 # HTTPS through no interception, tlsi and sslsplit in one VM run
 # (Documentation/performance.md, "SSL interception"); BENCH_* in the script.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DNS over TCP (RFC 1035 4.2.2) and DNS over TLS (RFC 7858: the same
- * framing inside the decrypted stream): recognition from the client's
+ * DNS over TCP (RFC 1035 4.2.2), DNS over TLS (RFC 7858: the same
+ * framing inside the decrypted stream) and DNS over UDP (a datagram is a
+ * message, no length prefix: tlsi_eng_set_datagram()): recognition from the client's
  * first bytes, and a streaming decoder of the client's queries that hands
  * each question's name to the engine as dns.query, as Suricata presents
  * it: labels as sent joined with '.', no trailing dot, the root empty.
@@ -169,6 +170,18 @@ void tlsi_dns_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			return;
 		switch (q->state) {
 		case D_LEN:
+			if (q->datagram) {
+				/* the rest of the datagram is the message */
+				q->msg_left = (uint16_t)TLSI_ENG_MIN(n - i, (size_t)0xffff);
+				if (q->msg_left < DNS_HDR_LEN) {
+					malformed(c, f, dir);
+					return;
+				}
+				q->tx++;
+				q->pos = 0;
+				q->state = D_HEADER;
+				break;
+			}
 			if (!q->pos++) {
 				q->msg_left = (uint16_t)(p[i++] << 8);
 				break;

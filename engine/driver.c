@@ -182,6 +182,8 @@ void tlsi_drv_flow_init(struct tlsi_drv_flow *df, const uint8_t caddr[16],
 		tlsi_eng_set_app(&df->f, TLSI_APP_TLS);
 	else
 		df->tls_done = 1;
+	if (flags & TLSI_DRV_F_DATAGRAM)
+		tlsi_eng_set_datagram(&df->f);
 	/* EVE flow ids are positive and exact in a JSON double */
 	df->flow_id = (random >> 11) | 1;
 }

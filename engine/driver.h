@@ -118,6 +118,8 @@ void tlsi_drv_rule_reason(const struct tlsi_drv_image *im, uint32_t ri, char *bu
 #define TLSI_DRV_F_TLS		0x1	/* a decrypted TLS session: the
 					 * engine's TLS step (tls.* rules)
 					 * runs with the first call */
+#define TLSI_DRV_F_DATAGRAM	0x2	/* UDP: each tlsi_drv_data() call is
+					 * one datagram (tlsi_eng_set_datagram()) */
 
 /* Per-session state: fixed size, in the host's session object. */
 struct tlsi_drv_flow {

@@ -69,6 +69,11 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 		f->apps |= TLSI_APPS(app);
 }
 
+void tlsi_eng_set_datagram(struct tlsi_eng_flow *f)
+{
+	f->dns.datagram = 1;
+}
+
 /* A flow last inspected with another image starts over: tuple,
  * recognised protocols and the chosen decoder survive, and so does the
  * framing state (DNS lengths, HTTP/2 frames and HPACK tables at the end of
@@ -544,7 +549,20 @@ static int http_detect(struct tlsi_eng_flow *f, unsigned int dir,
 static int dns_detect(struct tlsi_eng_flow *f, unsigned int dir,
 		      const uint8_t *p, size_t n)
 {
-	int d = tlsi_dns_detect(dir, p, n);
+	uint8_t framed[sizeof(f->dbuf[0])];
+	int d;
+
+	if (f->dns.datagram) {
+		/* A datagram is one message: judge it as TCP's framing would
+		 * present it, with a length prefix that fits any question. */
+		framed[0] = 0xff;
+		framed[1] = 0xff;
+		n = TLSI_ENG_MIN(n, sizeof(framed) - 2);
+		memcpy(framed + 2, p, n);
+		p = framed;
+		n += 2;
+	}
+	d = tlsi_dns_detect(dir, p, n);
 
 	if (d > 0)
 		f->apps |= TLSI_APPS(TLSI_APP_DNS);

@@ -280,6 +280,8 @@ struct tlsi_dns_req {
 	uint8_t flags[2];		/* header flags of the current message */
 	uint8_t qdcount[2];
 	uint32_t tx;			/* messages started */
+	uint8_t datagram;		/* DNS over UDP: each chunk of the client
+					 * is one message, without a length prefix */
 	uint8_t name[1 + TLSI_DNS_NAME_MAX]; /* "." then the dotted name */
 };
 
@@ -386,6 +388,10 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 
 /* Force the application protocol (e.g. HTTP on a port known to carry it). */
 void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app);
+
+/* f is a UDP flow: each chunk given to tlsi_eng_data() is one datagram
+ * (DNS is then recognised and decoded without TCP's length prefix). */
+void tlsi_eng_set_datagram(struct tlsi_eng_flow *f);
 
 /* ---- internal: shared by engine.c, http.c, mail.c, dns.c and eval.c ---------------- */
 

@@ -7,6 +7,11 @@
  * but not the bridge segment or VLAN that key the flow table, so the divert
  * keeps its own small map from the address 4-tuple to the policy id.
  *
+ * Cleartext connections diverted to the module's own listener (cleartext.c)
+ * have entries too, marked cleartext and carrying the profile's inspection
+ * depth: the IPv4 hook sends their SYN to that listener, and the listener
+ * relays only connections that have one.
+ *
  * An entry lives exactly as long as the flow's session slot: added when a
  * SYN is diverted, removed when the flow is freed. It is therefore bounded
  * by max-ssl-sessions. A failed allocation diverts the connection anyway
@@ -22,7 +27,9 @@ struct tlsi_divert_entry {
 	struct rcu_head rcu;
 	struct tlsi_addr saddr, daddr;	/* as in tlsi_pkt_tuple */
 	u16 sport, dport;
-	u32 policy_id;
+	u32 policy_id;			/* SSL: the client policy */
+	u32 depth;			/* cleartext: the profile's inspect-depth */
+	bool cleartext;
 };
 
 static u32 tlsi_divert_hash(const struct tlsi_addr *saddr, u16 sport,
@@ -41,7 +48,8 @@ static bool tlsi_divert_entry_is(const struct tlsi_divert_entry *e,
 }
 
 /* Called from the packet path (softirq). */
-int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id)
+int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id,
+		    bool cleartext, u32 depth)
 {
 	u32 h = tlsi_divert_hash(&t->saddr, t->sport, &t->daddr, t->dport);
 	struct tlsi_divert_entry *e;
@@ -56,6 +64,8 @@ int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 pol
 	e->sport = t->sport;
 	e->dport = t->dport;
 	e->policy_id = policy_id;
+	e->cleartext = cleartext;
+	e->depth = depth;
 	spin_lock_bh(&tn->divert_lock);
 	hlist_add_head_rcu(&e->node, &tn->divert[h]);
 	spin_unlock_bh(&tn->divert_lock);
@@ -78,24 +88,53 @@ void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t)
 	spin_unlock_bh(&tn->divert_lock);
 }
 
-/* The policy that diverted client saddr:sport -> daddr:dport; 0 if none. */
-u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
-		       __be32 daddr, __be16 dport)
+/* Under RCU: the entry of client saddr:sport -> daddr:dport, or NULL. */
+static struct tlsi_divert_entry *tlsi_divert_find(struct tlsi_net *tn, __be32 saddr,
+						  __be16 sport, __be32 daddr, __be16 dport)
 {
 	struct tlsi_addr s = tlsi_addr_v4(ntohl(saddr)), d = tlsi_addr_v4(ntohl(daddr));
 	u16 sp = ntohs(sport), dp = ntohs(dport);
 	struct tlsi_divert_entry *e;
+
+	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(&s, sp, &d, dp)], node)
+		if (tlsi_divert_entry_is(e, &s, sp, &d, dp))
+			return e;
+	return NULL;
+}
+
+/* The policy that diverted client saddr:sport -> daddr:dport; 0 if none
+ * (or a cleartext connection). */
+u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
+		       __be32 daddr, __be16 dport)
+{
+	struct tlsi_divert_entry *e;
 	u32 id = 0;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(&s, sp, &d, dp)], node) {
-		if (tlsi_divert_entry_is(e, &s, sp, &d, dp)) {
-			id = e->policy_id;
-			break;
-		}
-	}
+	e = tlsi_divert_find(tn, saddr, sport, daddr, dport);
+	if (e && !e->cleartext)
+		id = e->policy_id;
 	rcu_read_unlock();
 	return id;
+}
+
+/* Was client saddr:sport -> daddr:dport diverted for cleartext inspection?
+ * Then *depth is its profile's inspect-depth. */
+bool tlsi_divert_cleartext(struct tlsi_net *tn, __be32 saddr, __be16 sport,
+			   __be32 daddr, __be16 dport, u32 *depth)
+{
+	struct tlsi_divert_entry *e;
+	bool found = false;
+
+	rcu_read_lock();
+	e = tlsi_divert_find(tn, saddr, sport, daddr, dport);
+	if (e && e->cleartext) {
+		found = true;
+		if (depth)
+			*depth = e->depth;
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 /* After the hooks and the flow table are gone. */

@@ -380,6 +380,7 @@ struct tlsi_decision {
 	u8 flags;
 	u32 ssl_policy;			/* client policy that would intercept */
 	int ssl_why;			/* why not: a counter, or __TLSI_CNT_MAX */
+	bool inspect;			/* every table let it pass: the IPS may see it */
 	struct tlsi_rule *tm_rule;
 };
 
@@ -398,6 +399,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->flags = 0;
 	d->ssl_policy = 0;
 	d->ssl_why = __TLSI_CNT_MAX;
+	d->inspect = false;
 	d->tm_rule = NULL;
 
 	/* 1. Inspection bypass: forward, nothing else applies. */
@@ -484,9 +486,19 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 		return;
 	}
 
-	/* 5. SSL client inspection, after every table has let it pass. The
-	 * divert (TPROXY to tlsid) is IPv4 only today: an IPv6 flow that a
-	 * policy would take passes uninspected, counted. */
+	/* 5. SSL client inspection, after every table has let it pass;
+	 * else cleartext inspection (cleartext.c). Both divert through the
+	 * appliance's own IPv4 stack today: an IPv6 or tunnelled flow that a
+	 * policy or the profile would take passes uninspected, counted. */
+	d->inspect = tlsi_addr_is_v4(&t->saddr) && !t->encap;
+	if (d->inspect) {
+		if (READ_ONCE(profile->inspect_cleartext))
+			d->flags |= TLSI_FLOW_F_INSPECT;
+		if (tlsi_cleartext_fragments(tn, profile, t))
+			d->flags |= TLSI_FLOW_F_STEER;
+	} else if (READ_ONCE(profile->inspect_cleartext) && tlsi_ips_loaded(tn)) {
+		tlsi_count(tn, TLSI_CNT_CLEAR_NOT_IPV4);
+	}
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
 	if (d->ssl_policy && !tlsi_addr_is_v4(&t->saddr)) {
 		d->ssl_policy = 0;
@@ -575,7 +587,7 @@ static void tlsi_divert_start(struct tlsi_net *tn, const struct tlsi_segment *se
 		return;
 	}
 	/* The flow's slot and the address map entry go together (flow.c). */
-	tlsi_divert_add(tn, &f->key, policy_id);
+	tlsi_divert_add(tn, &f->key, policy_id, false, 0);
 	f->flags |= TLSI_FLOW_F_DIVERTED;	/* kept by the caller's flag write */
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
 }
@@ -714,10 +726,17 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		 * new connection on its tuple gets a new flow (above). */
 		if (d.verdict == TLSI_VERDICT_FORWARD && !reply && syn &&
 		    !(f->flags & TLSI_FLOW_F_DIVERTED)) {
-			if (d.ssl_policy)
+			if (d.ssl_policy) {
 				tlsi_divert_start(tn, seg, f, &d, skb, in);
-			else if (d.ssl_why != __TLSI_CNT_MAX)
-				tlsi_count(tn, d.ssl_why);
+			} else {
+				/* An SSL flow a policy chose not to decrypt
+				 * (never-decrypt) passes uninspected as the
+				 * guide says; every other one is cleartext's. */
+				if (d.ssl_why != __TLSI_CNT_MAX)
+					tlsi_count(tn, d.ssl_why);
+				else if (d.inspect && tlsi_cleartext_divert(tn, seg->profile, f))
+					f->flags |= TLSI_FLOW_F_DIVERTED;
+			}
 		}
 		WRITE_ONCE(f->verdict, d.verdict);
 		WRITE_ONCE(f->table, d.table);
@@ -741,7 +760,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		return tlsi_drop(tn, READ_ONCE(f->table));
 	}
 
-	if (READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED)
+	if (READ_ONCE(f->flags) & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_STEER))
 		return tlsi_divert_steer(tn, skb, in);
 
 	if (READ_ONCE(f->tm_rule)) {
@@ -757,6 +776,12 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 			return NF_DROP;
 		}
 		tlsi_count(tn, TLSI_CNT_TM_RATE_LIMIT_PASS);
+	}
+	if (t.proto == IPPROTO_UDP && (READ_ONCE(f->flags) & TLSI_FLOW_F_INSPECT) &&
+	    tlsi_cleartext_udp(tn, f, reply, skb)) {
+		tlsi_count(tn, TLSI_CNT_DROP_IPS_UDP);
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
 	}
 	tlsi_count(tn, TLSI_CNT_ACTION_FORWARD);
 	return NF_ACCEPT;
@@ -789,13 +814,18 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 	struct sock *sk;
 	__be32 laddr;
 
-	if (!mark || skb->mark != mark || !port || !state->in)
+	if (!mark || skb->mark != mark || !state->in)
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	if (iph->protocol != IPPROTO_TCP || (iph->frag_off & htons(IP_OFFSET)))
 		return NF_ACCEPT;
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
 	if (!th || !th->syn || th->ack)
+		return NF_ACCEPT;
+	/* A cleartext connection goes to the module's own listener. */
+	if (tlsi_divert_cleartext(tn, iph->saddr, th->source, iph->daddr, th->dest, NULL))
+		port = READ_ONCE(tn->clear_port);
+	if (!port)
 		return NF_ACCEPT;
 
 	sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,

@@ -12,7 +12,8 @@
  * 37 KB), allocated when the session starts if rules are loaded, else with
  * the first chunk seen while rules are loaded; a failed allocation leaves
  * the session uninspected (counted), never fails it. Sessions relayed
- * without decryption are not inspected (ciphertext). Per call: the image's
+ * without decryption are not inspected (ciphertext); cleartext
+ * connections (cleartext.c) are, without the TLS step. Per call: the image's
  * scratch of the current CPU, under its mutex (so a call may sleep: it
  * sends events and may quarantine a host).
  *
@@ -48,6 +49,9 @@ struct tlsi_ips_call {
 	struct tlsi_ips_image *im;
 	struct tlsi_net *tn;
 	struct tlsi_ips_scratch *slot;	/* held during the engine calls */
+	struct tlsi_ips_bh *bh;		/* UDP (softirq): this CPU's slot */
+	u8 proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	gfp_t gfp;			/* GFP_KERNEL, GFP_ATOMIC on the packet path */
 };
 
 u32 tlsi_ips_session_size(void)
@@ -88,7 +92,7 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 {
 	struct tlsi_ips_call *k = tlsi_ips_call_of(c);
 	const struct tlsi_inspect_session *is = k->is;
-	const struct tlsi_drv_flow *df = &k->ss->d;
+	const struct tlsi_drv_flow *df = c->df;
 	const struct tlsi_img_rule *r = a->r;
 	struct tlsi_cidr client = tlsi_cidr_v4(ntohl(is->caddr), 32);
 	struct tlsi_cidr server = tlsi_cidr_v4(ntohl(is->saddr), 32);
@@ -100,7 +104,7 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 
 	if (!genl_has_listeners(&tlsi_genl_family, net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = genlmsg_new(NLMSG_GOODSIZE, k->gfp);
 	if (!skb)
 		goto fail;
 	hdr = genlmsg_put(skb, 0, 0, &tlsi_genl_family, 0, TLSI_CMD_EVENT);
@@ -117,7 +121,7 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 	    nla_put_u8(skb, TLSI_A_DIRECTION, a->dir) ||
 	    tlsi_nla_put_cidr(skb, TLSI_A_SRC, &client) ||
 	    tlsi_nla_put_cidr(skb, TLSI_A_DST, &server) ||
-	    nla_put_u8(skb, TLSI_A_PROTO, IPPROTO_TCP) ||
+	    nla_put_u8(skb, TLSI_A_PROTO, k->proto) ||
 	    nla_put_u16(skb, TLSI_A_SPORT, ntohs(is->cport)) ||
 	    nla_put_u16(skb, TLSI_A_DPORT, ntohs(is->sport)) ||
 	    nla_put_u64_64bit(skb, TLSI_A_FLOW_ID, df->flow_id, TLSI_A_PAD) ||
@@ -141,7 +145,7 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 			      nla_put_u32(skb, TLSI_A_TIMEOUT, a->quarantine - 1)))
 		goto fail_free;
 	genlmsg_end(skb, hdr);
-	if (genlmsg_multicast_netns(&tlsi_genl_family, net, skb, 0, 0, GFP_KERNEL) &&
+	if (genlmsg_multicast_netns(&tlsi_genl_family, net, skb, 0, 0, k->gfp) &&
 	    genl_has_listeners(&tlsi_genl_family, net, 0))
 		goto fail;
 	tlsi_count(k->tn, TLSI_CNT_EVENTS_SENT);
@@ -287,6 +291,99 @@ const struct tlsi_drv_ops tlsi_ips_drv_ops = {
 	.free = tlsi_ips_free,
 };
 
+/* ---- UDP datagrams on the packet path --------------------------------------- */
+
+/* The CPU's own slot: the caller runs with bottom halves off, so nothing
+ * else on this CPU uses it meanwhile. */
+static struct tlsi_eng_scratch *tlsi_ips_bh_scratch_get(struct tlsi_drv_call *c)
+{
+	return tlsi_ips_call_of(c)->bh->s;
+}
+
+static void tlsi_ips_bh_scratch_put(struct tlsi_drv_call *c, struct tlsi_eng_scratch *s)
+{
+}
+
+/* No quarantine (it takes a mutex) and no trace (it allocates records with
+ * GFP_KERNEL) from softirq: alerts, counters and verdicts only. */
+static const struct tlsi_drv_ops tlsi_ips_bh_ops = {
+	.alert = tlsi_ips_on_alert,
+	.count = tlsi_ips_on_count,
+	.now_ms = tlsi_ips_now_ms,
+	.scratch_get = tlsi_ips_bh_scratch_get,
+	.scratch_put = tlsi_ips_bh_scratch_put,
+	.zalloc = tlsi_ips_zalloc,
+	.free = tlsi_ips_free,
+};
+
+/*
+ * One UDP datagram (len payload bytes at off in skb) of the flow from
+ * client key->saddr:sport to key->daddr:dport, from the server when reply.
+ * Packet path, under RCU: the live image is used without a reference (it is
+ * freed a grace period after it is unpublished). Each datagram is one
+ * message of a flow of its own (DNS rules need nothing across datagrams):
+ * nothing is kept per flow. Returns whether the datagram is to be dropped.
+ */
+bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
+			   bool reply, const struct sk_buff *skb, unsigned int off,
+			   unsigned int len)
+{
+	struct tlsi_ips_net *in = tlsi_ips_pernet(tn);
+	struct tlsi_inspect_session *is;
+	struct tlsi_ips_image *im;
+	struct tlsi_ips_call k;
+	u8 c[16], sv[16];
+	__be32 ca, sa;
+	bool blocked;
+
+	im = rcu_dereference(in->cur);
+	if (!im || !len)
+		return false;
+	if (len > TLSI_IPS_DATAGRAM_MAX) {
+		tlsi_count(tn, TLSI_CNT_CLEAR_UDP_TRUNCATED);
+		len = TLSI_IPS_DATAGRAM_MAX;
+	}
+	memset(&k, 0, sizeof(k));
+	k.tn = tn;
+	k.im = im;
+	k.proto = IPPROTO_UDP;
+	k.gfp = GFP_ATOMIC;
+	k.c.ops = &tlsi_ips_bh_ops;
+	k.c.im = &im->d;
+	k.c.set.depth = READ_ONCE(in->cfg.depth);
+	k.c.set.body_depth = READ_ONCE(in->cfg.body_depth);
+	k.c.set.quarantine_off = 1;
+
+	local_bh_disable();
+	k.bh = &im->bh[smp_processor_id()];
+	if (skb_copy_bits(skb, off, k.bh->buf, len)) {
+		local_bh_enable();
+		return false;
+	}
+	is = &k.bh->is;
+	memset(is, 0, sizeof(*is));
+	is->tn = tn;
+	/* Cleartext inspection takes IPv4 flows only (hook.c). */
+	is->caddr = ca = htonl(key->saddr.w[3]);
+	is->saddr = sa = htonl(key->daddr.w[3]);
+	is->cport = htons(key->sport);
+	is->sport = htons(key->dport);
+	is->cleartext = true;
+	k.is = is;
+	tlsi_eng_addr4(c, (const u8 *)&ca);
+	tlsi_eng_addr4(sv, (const u8 *)&sa);
+	tlsi_drv_flow_init(k.bh->flow, c, key->sport, sv, key->dport, get_random_u64(),
+			   TLSI_DRV_F_DATAGRAM);
+	blocked = tlsi_drv_data(&k.c, k.bh->flow,
+				reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER,
+				k.bh->buf, len);
+	if (!blocked)
+		tlsi_drv_end(&k.c, k.bh->flow);
+	local_bh_enable();
+	tlsi_count(tn, TLSI_CNT_CLEAR_UDP_INSPECTED);
+	return blocked;
+}
+
 /* A driver call on is with image im (may be NULL): the namespace's settings. */
 static void tlsi_ips_call_init(struct tlsi_ips_call *k, struct tlsi_inspect_session *is,
 			       struct tlsi_ips_image *im)
@@ -301,6 +398,8 @@ static void tlsi_ips_call_init(struct tlsi_ips_call *k, struct tlsi_inspect_sess
 	k->im = im;
 	k->c.ops = &tlsi_ips_drv_ops;
 	k->c.im = im ? &im->d : NULL;
+	k->proto = IPPROTO_TCP;
+	k->gfp = GFP_KERNEL;
 	set->depth = is->depth != TLSI_INSPECT_DEPTH_DEFAULT ? is->depth : READ_ONCE(in->cfg.depth);
 	set->body_depth = READ_ONCE(in->cfg.body_depth);
 	set->quarantine_blocks = READ_ONCE(in->cfg.quarantine);
@@ -323,7 +422,7 @@ static struct tlsi_ips_session *tlsi_ips_session_new(struct tlsi_inspect_session
 	tlsi_eng_addr4(c, (const u8 *)&is->caddr);
 	tlsi_eng_addr4(s, (const u8 *)&is->saddr);
 	tlsi_drv_flow_init(&ss->d, c, ntohs(is->cport), s, ntohs(is->sport),
-			   get_random_u64(), TLSI_DRV_F_TLS);
+			   get_random_u64(), is->cleartext ? 0 : TLSI_DRV_F_TLS);
 	atomic_inc(&tlsi_ips_pernet(is->tn)->sessions);
 	tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_INSPECTED);
 	return ss;
@@ -395,7 +494,7 @@ int tlsi_inspect_start(struct tlsi_inspect_session *is)
 	struct tlsi_ips_image *im;
 
 	is->engine = NULL;
-	if (!is->decrypted) {
+	if (!is->decrypted && !is->cleartext) {
 		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NOT_DECRYPTED);
 		return 0;
 	}
@@ -428,7 +527,7 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 	is->bytes[dir] += len;
 	tlsi_count_add(is->tn, dir == TLSI_DIR_C2S ? TLSI_CNT_INSPECT_BYTES_C2S :
 			       TLSI_CNT_INSPECT_BYTES_S2C, len);
-	if (!is->decrypted || IS_ERR(ss) || !len)
+	if ((!is->decrypted && !is->cleartext) || IS_ERR(ss) || !len)
 		return ss && !IS_ERR(ss) && ss->d.blocked ? TLSI_INSPECT_BLOCK : TLSI_INSPECT_PASS;
 	im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
 	if (!ss) {

@@ -63,6 +63,14 @@ static void tlsi_ips_image_free(struct tlsi_ips_image *im)
 		}
 		kvfree(im->scratch);
 	}
+	if (im->bh) {
+		for_each_possible_cpu(cpu) {
+			kvfree(im->bh[cpu].s);
+			kvfree(im->bh[cpu].flow);
+			kvfree(im->bh[cpu].buf);
+		}
+		kvfree(im->bh);
+	}
 	tlsi_drv_image_free(&im->d, &tlsi_ips_drv_ops);
 	kvfree(im->img);
 	kfree(im);
@@ -97,6 +105,11 @@ struct tlsi_ips_image *tlsi_ips_get(struct tlsi_ips_net *in)
 		im = NULL;
 	rcu_read_unlock();
 	return im;
+}
+
+bool tlsi_ips_loaded(struct tlsi_net *tn)
+{
+	return rcu_access_pointer(tlsi_ips_pernet(tn)->cur) != NULL;
 }
 
 void tlsi_ips_put(struct tlsi_ips_image *im)
@@ -140,6 +153,19 @@ static struct tlsi_ips_image *tlsi_ips_image_new(void *img, size_t len, char *er
 		if (!im->scratch[cpu].s)
 			goto fail;
 		im->memory += im->scratch_size;
+	}
+	im->bh = kvcalloc(nr_cpu_ids, sizeof(*im->bh), GFP_KERNEL_ACCOUNT);
+	if (!im->bh)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct tlsi_ips_bh *b = &im->bh[cpu];
+
+		b->s = kvzalloc_node(im->scratch_size, GFP_KERNEL_ACCOUNT, cpu_to_node(cpu));
+		b->flow = kvzalloc_node(sizeof(*b->flow), GFP_KERNEL_ACCOUNT, cpu_to_node(cpu));
+		b->buf = kvmalloc_node(TLSI_IPS_DATAGRAM_MAX, GFP_KERNEL_ACCOUNT, cpu_to_node(cpu));
+		if (!b->s || !b->flow || !b->buf)
+			goto fail;
+		im->memory += im->scratch_size + sizeof(*b->flow) + TLSI_IPS_DATAGRAM_MAX;
 	}
 	refcount_set(&im->ref, 1);
 	im->loaded = ktime_get_real_seconds();

@@ -30,12 +30,25 @@ struct tlsi_ips_scratch {
 	struct tlsi_eng_scratch *s;
 };
 
+/* What inspecting a UDP datagram on the packet path (softirq) needs, one
+ * per possible CPU: its own engine scratch (the relays' slots take a
+ * mutex), a driver flow made afresh for each datagram, and the datagram's
+ * bytes copied out of the skb. Nothing is allocated per packet. */
+#define TLSI_IPS_DATAGRAM_MAX	65535
+struct tlsi_ips_bh {
+	struct tlsi_inspect_session is;	/* the ends, for the alert events */
+	struct tlsi_eng_scratch *s;
+	struct tlsi_drv_flow *flow;
+	u8 *buf;			/* TLSI_IPS_DATAGRAM_MAX bytes */
+};
+
 struct tlsi_ips_image {
 	refcount_t ref;
 	struct tlsi_drv_image d;	/* the engine, per-rule counters and
 					 * metadata, thresholds (engine/driver.h) */
 	void *img;			/* kvmalloc, d.eng.len bytes */
 	struct tlsi_ips_scratch *scratch;	/* [nr_cpu_ids] */
+	struct tlsi_ips_bh *bh;			/* [nr_cpu_ids] */
 	size_t scratch_size;
 	u64 memory;			/* bytes allocated for this image */
 	time64_t loaded;

@@ -57,13 +57,19 @@ static int __net_init tlsi_net_init(struct net *net)
 	err = tlsi_stats_net_init(tn);
 	if (err)
 		goto err_flows;
+	/* Without its listener the namespace inspects no cleartext TCP
+	 * (counted in cleartext_no_divert_bypassed), but works. */
+	err = tlsi_cleartext_net_init(tn);
+	if (err)
+		pr_warn("tlsi: no listener for cleartext inspection (error %d)\n", err);
 	err = tlsi_hooks_register(tn);
 	if (err)
-		goto err_stats;
+		goto err_listener;
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work, HZ);
 	return 0;
 
-err_stats:
+err_listener:
+	tlsi_cleartext_net_exit(tn);
 	tlsi_stats_net_exit(tn);
 err_flows:
 	tlsi_flow_table_free(tn);
@@ -79,6 +85,7 @@ static void __net_exit tlsi_net_exit(struct net *net)
 	/* Stop the packet path first; unregistering waits for it to drain. */
 	tlsi_hooks_unregister(tn);
 	cancel_delayed_work_sync(&tn->gc_work);
+	tlsi_cleartext_net_exit(tn);
 	/* Sessions still relayed (module unload only) are reset. */
 	tlsi_relay_net_exit(tn);
 	tlsi_stats_net_exit(tn);

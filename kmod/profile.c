@@ -2,7 +2,9 @@
 /*
  * Profiles: named sets of settings that segments are bound to: the
  * reputation thresholds, the inspection depth of the sessions diverted
- * under them and what happens to new SSL flows while tlsid is away; SSL policies and TM filters hang on them. A profile cannot
+ * under them, what happens to new SSL flows while tlsid is away and whether
+ * their cleartext flows are inspected; SSL policies and TM filters hang on
+ * them. A profile cannot
  * be deleted while a segment, an SSL policy or a TM filter uses it.
  */
 #include <linux/module.h>
@@ -34,6 +36,9 @@ static void tlsi_profile_apply(struct tlsi_profile *p, struct genl_info *info)
 		WRITE_ONCE(p->inspect_depth, nla_get_u32(info->attrs[TLSI_A_INSPECT_DEPTH]));
 	if (info->attrs[TLSI_A_SSL_NO_DAEMON])
 		WRITE_ONCE(p->ssl_no_daemon, nla_get_u8(info->attrs[TLSI_A_SSL_NO_DAEMON]));
+	if (info->attrs[TLSI_A_INSPECT_CLEARTEXT])
+		WRITE_ONCE(p->inspect_cleartext,
+			   nla_get_u8(info->attrs[TLSI_A_INSPECT_CLEARTEXT]));
 }
 
 int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
@@ -70,6 +75,7 @@ int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 	p->rep_block = 101;
 	p->rep_alert = 101;
 	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
+	p->inspect_cleartext = 1;
 	tlsi_profile_apply(p, info);
 	list_add_tail_rcu(&p->list, &tn->profiles);
 	tn->nprofiles++;
@@ -164,6 +170,7 @@ int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, p->rep_alert) ||
 		    nla_put_u32(skb, TLSI_A_INSPECT_DEPTH, p->inspect_depth) ||
 		    nla_put_u8(skb, TLSI_A_SSL_NO_DAEMON, p->ssl_no_daemon) ||
+		    nla_put_u8(skb, TLSI_A_INSPECT_CLEARTEXT, p->inspect_cleartext) ||
 		    nla_put_u32(skb, TLSI_A_REFCNT, p->refcnt)) {
 			genlmsg_cancel(skb, hdr);
 			break;

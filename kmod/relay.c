@@ -100,6 +100,7 @@ struct tlsi_relay_side {
 #define TLSI_RELAY_F_STOP	0	/* module unload: reset both */
 #define TLSI_RELAY_F_IDLE	1	/* idle timeout: reset both */
 #define TLSI_RELAY_F_STARTING	2	/* the ioctl still uses it: work waits */
+#define TLSI_RELAY_F_CONNECTING	3	/* cleartext: the server has not answered */
 
 struct tlsi_relay {
 	struct list_head list;		/* tlsi_net.relays, relay_lock */
@@ -110,6 +111,7 @@ struct tlsi_relay {
 	struct tlsi_relay_pipe pipe[__TLSI_DIR_MAX];
 	struct tlsi_inspect_session is;
 	bool ktls;
+	bool kernel_socks;		/* cleartext.c's: released, not fput */
 	u32 idle;			/* seconds */
 	unsigned long last_active;	/* jiffies */
 };
@@ -439,9 +441,14 @@ static void tlsi_relay_free(struct tlsi_relay *r)
 {
 	int i;
 
-	for (i = 0; i < __TLSI_SIDE_MAX; i++)
-		if (r->side[i].sock)
+	for (i = 0; i < __TLSI_SIDE_MAX; i++) {
+		if (!r->side[i].sock)
+			continue;
+		if (r->kernel_socks)
+			sock_release(r->side[i].sock);
+		else
 			sockfd_put(r->side[i].sock);
+	}
 	for (i = 0; i < __TLSI_DIR_MAX; i++)
 		kfree(r->pipe[i].buf);
 	kfree(r);
@@ -537,6 +544,27 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 	tlsi_relay_release(tn);
 }
 
+/*
+ * A cleartext session waits for its server (the upstream socket's
+ * state_change queues the work): false while it does, or when it failed
+ * and the session ended (the client is reset).
+ */
+static bool tlsi_relay_connected(struct tlsi_relay *r)
+{
+	int state = READ_ONCE(r->side[TLSI_SIDE_SERVER].sock->sk->sk_state);
+
+	if (state == TCP_SYN_SENT)
+		return false;
+	if (state != TCP_ESTABLISHED && state != TCP_CLOSE_WAIT) {
+		tlsi_count(r->tn, TLSI_CNT_CLEAR_CONNECT_FAILED);
+		tlsi_relay_end(r, TLSI_END_RESET_CLIENT);
+		return false;
+	}
+	clear_bit(TLSI_RELAY_F_CONNECTING, &r->flags);
+	tlsi_count(r->tn, TLSI_CNT_CLEAR_RELAYED);
+	return true;
+}
+
 static void tlsi_relay_work(struct work_struct *work)
 {
 	struct tlsi_relay *r = container_of(to_delayed_work(work), struct tlsi_relay, work);
@@ -557,6 +585,8 @@ static void tlsi_relay_work(struct work_struct *work)
 		tlsi_relay_end(r, TLSI_END_RESET_BOTH);
 		return;
 	}
+	if (test_bit(TLSI_RELAY_F_CONNECTING, &r->flags) && !tlsi_relay_connected(r))
+		return;
 
 	c2s = tlsi_relay_pump(r, TLSI_DIR_C2S, &progress);
 	s2c = TLSI_PUMP_BLOCKED;
@@ -923,6 +953,97 @@ static long tlsi_dev_handoff(void __user *arg)
 err_free:
 	kvfree(certs_blob);
 	tlsi_relay_free(r);
+	return err;
+}
+
+/*
+ * A cleartext connection from cleartext.c: cs accepted on the module's
+ * listener, ss bound to the client's address and not connected yet. The
+ * session owns both from here (on failure too: the client is reset). The
+ * work waits for the server's answer (TLSI_RELAY_F_CONNECTING) before it
+ * reads either side, so a client's early bytes wait in its socket.
+ */
+int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct socket *ss,
+			       const struct sockaddr_in *server, u32 depth)
+{
+	struct tlsi_relay *r;
+	struct sock *csk = cs->sk;
+	int err = -ENOMEM, i;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		goto err_socks;
+	r->kernel_socks = true;
+	r->side[TLSI_SIDE_CLIENT].sock = cs;
+	r->side[TLSI_SIDE_SERVER].sock = ss;
+	for (i = 0; i < __TLSI_DIR_MAX; i++) {
+		r->pipe[i].buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL_ACCOUNT);
+		if (!r->pipe[i].buf)
+			goto err_free;
+	}
+	r->tn = tn;
+	r->ktls = false;
+	r->idle = TLSI_RELAY_IDLE_DEFAULT;
+	r->last_active = jiffies;
+	r->flags = BIT(TLSI_RELAY_F_STARTING) | BIT(TLSI_RELAY_F_CONNECTING);
+	INIT_DELAYED_WORK(&r->work, tlsi_relay_work);
+	r->is.tn = tn;
+	r->is.caddr = inet_sk(csk)->inet_daddr;
+	r->is.cport = inet_sk(csk)->inet_dport;
+	r->is.saddr = inet_sk(csk)->inet_rcv_saddr;
+	r->is.sport = inet_sk(csk)->inet_sport;
+	r->is.cleartext = true;
+	r->is.depth = depth;
+
+	spin_lock_bh(&tn->relay_lock);
+	if (tn->relay_closing || tn->nrelays >= READ_ONCE(tn->cfg.max_ssl_sessions)) {
+		spin_unlock_bh(&tn->relay_lock);
+		tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_FULL);
+		err = -ENOSPC;
+		goto err_free_quiet;
+	}
+	tn->nrelays++;
+	list_add_tail(&r->list, &tn->relays);
+	spin_unlock_bh(&tn->relay_lock);
+
+	tlsi_inspect_start(&r->is);
+	err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_CLIENT]);
+	if (!err)
+		err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_SERVER]);
+	if (!err) {
+		err = kernel_connect(ss, (struct sockaddr *)server, sizeof(*server), O_NONBLOCK);
+		if (err == -EINPROGRESS)
+			err = 0;
+		if (err)
+			tlsi_count(tn, TLSI_CNT_CLEAR_CONNECT_FAILED);
+	}
+	if (err) {
+		tlsi_relay_unhook(&r->side[TLSI_SIDE_CLIENT]);
+		tlsi_relay_unhook(&r->side[TLSI_SIDE_SERVER]);
+		tlsi_relay_unlist(tn, r);
+		cancel_delayed_work_sync(&r->work);
+		tlsi_inspect_end(&r->is);
+		tlsi_relay_abort(cs);
+		tlsi_relay_free(r);
+		tlsi_relay_release(tn);
+		return err;
+	}
+	tlsi_count(tn, TLSI_CNT_RELAY_PLAIN);
+	clear_bit(TLSI_RELAY_F_STARTING, &r->flags);
+	tlsi_relay_kick(r);
+	return 0;
+
+err_free:
+	tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_NOMEM);
+err_free_quiet:
+	tlsi_relay_abort(cs);
+	tlsi_relay_free(r);	/* releases both sockets */
+	return err;
+err_socks:
+	tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_NOMEM);
+	tlsi_relay_abort(cs);
+	sock_release(cs);
+	sock_release(ss);
 	return err;
 }
 

@@ -41,6 +41,8 @@ struct tlsi_profile {
 	u32 inspect_depth;		/* TLSI_A_INSPECT_DEPTH; read locklessly
 					 * at each hand-off */
 	u8 ssl_no_daemon;		/* enum tlsi_ssl_no_daemon; read locklessly */
+	u8 inspect_cleartext;		/* cleartext TCP/UDP through the IPS (default 1);
+					 * read locklessly at each new flow */
 	u32 refcnt;			/* segments and TM filters using it; cfg_lock */
 };
 
@@ -177,6 +179,12 @@ struct tlsi_net {
 	u32 nrelays;
 	bool relay_closing;		/* namespace going: no new hand-offs */
 	wait_queue_head_t relay_wait;	/* nrelays reached 0 */
+
+	/* Cleartext inspection (cleartext.c): the module's transparent
+	 * listener for diverted cleartext connections, and its accept work. */
+	struct socket *clear_listener;
+	u16 clear_port;			/* host order; 0 = none */
+	struct work_struct clear_accept_work;
 
 	struct tlsi_rep_table __rcu *rep;
 	struct tlsi_rep_stage stage;
@@ -353,11 +361,32 @@ void tlsi_relay_net_init(struct tlsi_net *tn);
 void tlsi_relay_net_exit(struct tlsi_net *tn);	/* ends every session */
 void tlsi_relay_gc(struct tlsi_net *tn);	/* idle timeouts */
 
+/* cleartext.c: cleartext TCP through the relay, UDP per datagram */
+struct tlsi_flow;
+struct socket;
+struct sockaddr_in;
+bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
+			   struct tlsi_flow *f);
+struct sk_buff;
+bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
+			const struct sk_buff *skb);
+bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile *p,
+			      const struct tlsi_pkt_tuple *t);
+int tlsi_cleartext_net_init(struct tlsi_net *tn);
+void tlsi_cleartext_net_exit(struct tlsi_net *tn);
+/* relay.c: a session of two kernel sockets, the upstream one not yet
+ * connected (connected here, relayed once it is); takes both sockets. */
+int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct socket *ss,
+			       const struct sockaddr_in *server, u32 depth);
+
 /* divert.c: diverted connections by address, for TLSI_IOC_SESSION_INFO */
-int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id);
+int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id,
+		    bool cleartext, u32 depth);
 void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t);
 u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
 		       __be32 daddr, __be16 dport);
+bool tlsi_divert_cleartext(struct tlsi_net *tn, __be32 saddr, __be16 sport,
+			   __be32 daddr, __be16 dport, u32 *depth);
 void tlsi_divert_free(struct tlsi_net *tn);
 /* The policy and proxy settings of policy id; -ENOENT when gone. */
 int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
@@ -393,6 +422,8 @@ struct tlsi_inspect_session {
 				 * or TLSI_INSPECT_DEPTH_DEFAULT; the profile's
 				 * at the hand-off */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
+	bool cleartext;		/* a cleartext connection: inspected as it
+				 * is, without the TLS step */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */
 	const struct tlsi_inspect_certs *certs; /* the server's, during start() */
 	u64 bytes[__TLSI_DIR_MAX];
@@ -418,6 +449,11 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 					    enum tlsi_dir dir, const u8 *data,
 					    size_t len);
 void tlsi_inspect_end(struct tlsi_inspect_session *is);
+/* A UDP datagram on the packet path (softirq, RCU): true to drop it. */
+struct sk_buff;
+bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
+			   bool reply, const struct sk_buff *skb, unsigned int off,
+			   unsigned int len);
 
 /* ips.c: IPS rule images of the filter engine (details in ips.h) */
 int tlsi_ips_init(void);	/* before the main pernet operations */
@@ -436,6 +472,7 @@ int tlsi_rules_var_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int tlsi_ips_cfg_get(struct sk_buff *skb, struct genl_info *info);
 int tlsi_ips_cfg_set(struct sk_buff *skb, struct genl_info *info);
 void tlsi_ips_reset_hits(struct tlsi_net *tn);	/* stats reset, process context */
+bool tlsi_ips_loaded(struct tlsi_net *tn);	/* rules are loaded (any context) */
 /* trace.c: packet traces of IPS verdicts */
 int tlsi_trace_dump_start(struct netlink_callback *cb);
 int tlsi_trace_dump(struct sk_buff *skb, struct netlink_callback *cb);

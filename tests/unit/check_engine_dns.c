@@ -537,6 +537,45 @@ START_TEST(test_detect)
 }
 END_TEST
 
+/* DNS over UDP: each datagram one message without the length prefix
+ * (tlsi_eng_set_datagram(), the kernel's per-datagram host). */
+static bool fires_datagram(uint32_t sid, const char *name)
+{
+	struct msg m;
+
+	et_flow_port(&T, 53);
+	tlsi_eng_set_datagram(T.f);
+	query(&m, name);
+	et_send(&T, TLSI_DIR_TO_SERVER, m.b + 2, m.len - 2);
+	ck_assert(T.f->apps & TLSI_APPS(TLSI_APP_DNS));
+	return et_count(&T, sid) > 0;
+}
+
+START_TEST(test_datagram)
+{
+	struct msg m;
+
+	load_et();
+	ck_assert(fires_datagram(SID_URBANVILLAGER, "appsdown.urbanvillager.xyz"));
+	ck_assert(fires_datagram(SID_URBANVILLAGER, "cdn.APPSDOWN.UrbanVillager.XYZ"));
+	ck_assert(!fires_datagram(SID_URBANVILLAGER, "appsdown.urbanvillager.xyz.example"));
+	ck_assert(fires_datagram(SID_GDPR, "gdprcountryrestriction.com"));	/* bsize */
+	ck_assert(fires_datagram(SID_RANA, "wherisdomaintv.com"));	/* isdataat:!1 */
+	/* with the prefix, a datagram is not a DNS query */
+	et_flow_port(&T, 53);
+	tlsi_eng_set_datagram(T.f);
+	query(&m, "appsdown.urbanvillager.xyz");
+	et_send(&T, TLSI_DIR_TO_SERVER, m.b, m.len);
+	ck_assert(!(T.f->apps & TLSI_APPS(TLSI_APP_DNS)) ||
+		  !et_count(&T, SID_URBANVILLAGER));
+	/* an HTTP request in a datagram is not DNS */
+	et_flow_port(&T, 53);
+	tlsi_eng_set_datagram(T.f);
+	et_send(&T, TLSI_DIR_TO_SERVER, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18);
+	ck_assert(!(T.f->apps & TLSI_APPS(TLSI_APP_DNS)));
+}
+END_TEST
+
 START_TEST(test_flow_size)
 {
 	/* the decoder's state is small and bounded (Documentation/engine.md) */
@@ -562,6 +601,7 @@ Suite *engine_dns_suite(void)
 	tcase_add_test(tc, test_responses);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_detect);
+	tcase_add_test(tc, test_datagram);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("memory");
 	tcase_add_test(tc, test_flow_size);

@@ -55,7 +55,7 @@ void eve_write(FILE *f, const struct eve_alert *a)
 	json_u64(&j, "src_port", a->src_port);
 	opt_string(&j, "dest_ip", a->dest_ip);
 	json_u64(&j, "dest_port", a->dest_port);
-	json_string(&j, "proto", "TCP");
+	json_string(&j, "proto", a->proto ? a->proto : "TCP");
 	opt_string(&j, "app_proto", a->app_proto);
 	opt_string(&j, "direction", a->direction);
 	json_begin_object(&j, "alert");

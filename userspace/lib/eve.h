@@ -18,6 +18,7 @@ struct eve_alert {
 	const char *src_ip, *dest_ip;	/* of the data that matched */
 	uint16_t src_port, dest_port;
 	const char *app_proto;
+	const char *proto;		/* "TCP" when NULL */
 	/* alert */
 	bool blocked;			/* action "blocked", else "allowed" */
 	uint32_t gid, sid, rev;

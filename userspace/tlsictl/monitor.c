@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <linux/genetlink.h>
 
 #include "tlsictl.h"
@@ -122,6 +123,8 @@ static void ips_alert(struct monitor *m, const struct nlattr **tb)
 	if (tb[TLSI_A_FLOW_ID])
 		e.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
 	e.app_proto = strattr(tb[TLSI_A_APP_PROTO]);
+	if (tb[TLSI_A_PROTO] && mnl_attr_get_u8(tb[TLSI_A_PROTO]) == IPPROTO_UDP)
+		e.proto = "UDP";
 	e.blocked = tb[TLSI_A_BLOCKED] && mnl_attr_get_u8(tb[TLSI_A_BLOCKED]);
 	if (tb[TLSI_A_GID])
 		e.gid = mnl_attr_get_u32(tb[TLSI_A_GID]);

@@ -10,9 +10,11 @@ static const char help[] =
 "Usage: tlsictl profile add NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
 "                              [ssl-no-daemon bypass|block]\n"
+"                              [inspect-cleartext on|off]\n"
 "       tlsictl profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
 "                              [ssl-no-daemon bypass|block]\n"
+"                              [inspect-cleartext on|off]\n"
 "       tlsictl profile del NAME\n"
 "       tlsictl [-j] profile show|list\n"
 "\n"
@@ -48,24 +50,32 @@ static const char help[] =
 "                   value, counted in ssl_no_daemon_bypassed), `block'\n"
 "                   resets the client (fail closed; ssl_no_daemon_blocked).\n"
 "                   Either way a kernel log line and an event say so.\n"
+"  inspect-cleartext  whether the IPS rules inspect the profile's cleartext\n"
+"                   flows (`on', the initial value, or `off'): new TCP\n"
+"                   connections that no SSL policy intercepts are relayed\n"
+"                   by the kernel and inspected as a stream, UDP datagrams\n"
+"                   one by one (Documentation/kernel-module.md, Cleartext\n"
+"                   inspection). Needs IPS rules loaded; TCP also needs\n"
+"                   the divert routing tlsid sets up.\n"
 "\n"
 "Output (one line per profile; with -j a JSON array, where `off' is 101,\n"
 "inspect-depth `all' is 0 and `default' 4294967295, ssl-no-daemon\n"
-"`bypass' is 0 and `block' 1):\n"
+"`bypass' is 0 and `block' 1, inspect-cleartext `on' 1 and `off' 0):\n"
 "  NAME rep-block SCORE|off rep-alert SCORE|off inspect-depth D\n"
-"       ssl-no-daemon bypass|block users N\n"
+"       ssl-no-daemon bypass|block inspect-cleartext on|off users N\n"
 "\n"
 "Examples:\n"
 "  tlsictl profile add strict rep-block 60 rep-alert 30\n"
 "  tlsictl profile set strict rep-block off\n"
 "  tlsictl profile set strict inspect-depth 1m\n"
 "  tlsictl profile set strict ssl-no-daemon block\n"
+"  tlsictl profile set lab inspect-cleartext off\n"
 "  tlsictl profile del strict\n";
 
 struct profile_args {
 	const char *name;
-	bool has_block, has_alert, has_depth, has_no_daemon;
-	uint8_t block, alert, no_daemon;
+	bool has_block, has_alert, has_depth, has_no_daemon, has_cleartext;
+	uint8_t block, alert, no_daemon, cleartext;
 	uint32_t depth;
 };
 
@@ -151,6 +161,17 @@ static void parse_args(int argc, char **argv, struct profile_args *a)
 			else
 				usage_error("ssl-no-daemon: `%s' is neither `bypass' nor `block'", v);
 			a->has_no_daemon = true;
+		} else if (!strcmp(k, "inspect-cleartext")) {
+			const char *v = kw_value(argc, argv, &i);
+
+			kw_once(&seen, 16, k);
+			if (!strcmp(v, "on"))
+				a->cleartext = 1;
+			else if (!strcmp(v, "off"))
+				a->cleartext = 0;
+			else
+				usage_error("inspect-cleartext: `%s' is neither `on' nor `off'", v);
+			a->has_cleartext = true;
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -170,6 +191,8 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u32(nlh, TLSI_A_INSPECT_DEPTH, a->depth);
 	if (a->has_no_daemon)
 		mnl_attr_put_u8(nlh, TLSI_A_SSL_NO_DAEMON, a->no_daemon);
+	if (a->has_cleartext)
+		mnl_attr_put_u8(nlh, TLSI_A_INSPECT_CLEARTEXT, a->cleartext);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -185,8 +208,9 @@ static int cmd_set(int argc, char **argv)
 	struct profile_args a;
 
 	parse_args(argc, argv, &a);
-	if (!a.has_block && !a.has_alert && !a.has_depth && !a.has_no_daemon)
-		usage_error("nothing to set (give rep-block, rep-alert, inspect-depth or ssl-no-daemon)");
+	if (!a.has_block && !a.has_alert && !a.has_depth && !a.has_no_daemon &&
+	    !a.has_cleartext)
+		usage_error("nothing to set (give rep-block, rep-alert, inspect-depth, ssl-no-daemon or inspect-cleartext)");
 	return ctl_simple(TLSI_CMD_PROFILE_SET, fill, &a);
 }
 
@@ -239,6 +263,11 @@ static void print_profile(const struct nlattr **tb)
 
 		out_str_or_u64("ssl-no-daemon",
 			       v == TLSI_SSL_NO_DAEMON_BLOCK ? "block" : "bypass", v);
+	}
+	if (tb[TLSI_A_INSPECT_CLEARTEXT]) {
+		uint8_t v = mnl_attr_get_u8(tb[TLSI_A_INSPECT_CLEARTEXT]);
+
+		out_str_or_u64("inspect-cleartext", v ? "on" : "off", v);
 	}
 	if (tb[TLSI_A_REFCNT])
 		out_stat("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));

@@ -25,10 +25,13 @@
  *   TLSI_CMD_PROFILE_NEW / _SET   NAME, [REP_BLOCK_THRESHOLD], [REP_ALERT_THRESHOLD],
  *                                 [INSPECT_DEPTH] (sessions diverted under the
  *                                 profile from then on), [SSL_NO_DAEMON]
- *                                 (new SSL flows while tlsid is not listening)
+ *                                 (new SSL flows while tlsid is not listening),
+ *                                 [INSPECT_CLEARTEXT] (0/1, default 1: new
+ *                                 cleartext TCP flows and UDP datagrams go
+ *                                 through the IPS rules)
  *   TLSI_CMD_PROFILE_DEL          NAME (refused while a segment uses it)
  *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, INSPECT_DEPTH,
- *                                 SSL_NO_DAEMON, REFCNT
+ *                                 SSL_NO_DAEMON, INSPECT_CLEARTEXT, REFCNT
  *
  *   TLSI_CMD_SEGMENT_NEW          NAME, PROFILE, PORT_A, PORT_B, [VLANS],
  *                                 [SRC cidr], [DST cidr], [POSITION]
@@ -427,7 +430,9 @@ enum tlsi_cmd {
 	/* a trace record's id (ids only grow) */                                                 \
 	X(TRACE_ID,           U64, ANY)                                                           \
 	/* enum tlsi_ssl_no_daemon */                                                             \
-	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)
+	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)                              \
+	/* 0/1: a profile's cleartext TCP and UDP flows are inspected */                          \
+	X(INSPECT_CLEARTEXT,  U8, RANGE, 0, 1)
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -447,9 +452,11 @@ enum tlsi_attr {
  */
 #define TLSI_CMD_ATTRS(C)									\
 	C(PROFILE_NEW, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
-		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON)		\
+		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON,		\
+		TLSI_A_INSPECT_CLEARTEXT)							\
 	C(PROFILE_SET, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
-		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON)		\
+		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON,		\
+		TLSI_A_INSPECT_CLEARTEXT)							\
 	C(PROFILE_DEL, TLSI_A_NAME)								\
 	C(PROFILE_GET)										\
 	C(SEGMENT_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PORT_A, TLSI_A_PORT_B,		\
@@ -804,7 +811,23 @@ enum tlsi_trace_dump_flags {
 	/* the filter engine's DNS decoder */				\
 	X(IPS_DNS_ANOMALIES,	"ips_dns_anomalies")			\
 	/* the filter engine's HTTP/2 decoder */			\
-	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")
+	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")			\
+	/* cleartext inspection: TCP through the kernel relay */	\
+	X(CLEAR_DIVERTED,	"cleartext_diverted")			\
+	X(CLEAR_NO_DIVERT,	"cleartext_no_divert_bypassed")		\
+	X(CLEAR_FULL,		"cleartext_sessions_full_bypassed")	\
+	X(CLEAR_ACCEPTED,	"cleartext_accepted")			\
+	X(CLEAR_REFUSED_NOT_DIVERTED, "cleartext_refused_not_diverted")	\
+	X(CLEAR_REFUSED_FULL,	"cleartext_refused_sessions_full")	\
+	X(CLEAR_REFUSED_NOMEM,	"cleartext_refused_no_memory")		\
+	X(CLEAR_CONNECT_FAILED,	"cleartext_connect_failed")		\
+	X(CLEAR_RELAYED,	"cleartext_relayed")			\
+	/* cleartext inspection: UDP, per datagram on the bridge */	\
+	X(CLEAR_UDP_INSPECTED,	"cleartext_udp_datagrams_inspected")	\
+	X(CLEAR_UDP_TRUNCATED,	"cleartext_udp_datagrams_truncated")	\
+	X(CLEAR_UDP_BUSY,	"cleartext_udp_uninspected_busy")	\
+	X(CLEAR_NOT_IPV4,	"cleartext_ipv6_or_tunnel_uninspected")	\
+	X(DROP_IPS_UDP,		"drop_ips_udp")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
