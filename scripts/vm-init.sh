@@ -66,7 +66,8 @@ kgrab() {
 export TLSI_MODULE="$MODULE"
 export TLSI_REPO="$REPO"
 export TLSICTL="$REPO/userspace/tlsictl/tlsictl"
-export TLSI_SHARED="$REPO/../shared"
+# the ET Open snapshot (data/et-open), unpacked by vm-run.sh
+export TLSI_ET_OPEN="$REPO/build/et-open"
 export TLSI_VM=1
 
 MODNAME=$(modinfo -F name "$MODULE" 2>/dev/null)

@@ -85,6 +85,11 @@ for tool in qemu-system-x86_64 busybox cpio modprobe; do
 	command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
 done
 
+# The tests and the demo read the ET Open snapshot unpacked (make et-open).
+if [ ! -e "$REPO/build/et-open/.unpacked" ]; then
+	make -C "$REPO" --no-print-directory et-open >&2 || die "cannot unpack data/et-open (make et-open)"
+fi
+
 # Paths as the VM sees them: the host's / is the VM's /, except the
 # tmpfs-covered /tmp and /var/tmp (visible under /run/host/).
 vm_path() {
