@@ -23,7 +23,7 @@ assert q[0]["hits"] >= 2, q
 
 # Expiry: after the timeout the host is released by itself.
 quarantine_empty() { [ "$(tlsictl -j quarantine show)" = "[]" ]; }
-wait_until 20 quarantine_empty ||
+wait_until $T_REACT quarantine_empty ||
 	fail "quarantine did not expire"
 expect_probe ok tcp 10.9.0.2 8080
 [ "$(counter quarantine_expired)" -ge 1 ] || fail "quarantine_expired did not count"
