@@ -228,7 +228,13 @@ ls -d "$BUILD"/runs/*/ 2>/dev/null | sort -r | tail -n +6 | xargs -r rm -rf
 
 NTESTS=${#TESTS[@]}
 if [ "$MODE" = tests ]; then
-	DEADLINE=$((150 + NTESTS * (TIMEOUT + 30) + 60))
+	# Each test's limit: TIMEOUT, or its "# vm-timeout: SECS" (vm-init.sh).
+	DEADLINE=210
+	for t in "${TESTS[@]}"; do
+		tt=$(head -n 30 "$t" | sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+		[ -n "$tt" ] && [ "$tt" -gt "$TIMEOUT" ] || tt=$TIMEOUT
+		DEADLINE=$((DEADLINE + tt + 30))
+	done
 else
 	DEADLINE=$((150 + TIMEOUT + 60))
 fi
