@@ -108,20 +108,23 @@ assert_eq "$(line 443)" "[tlsi] hello" "enabled again"
 # Session limit: above it, allow but bypass inspection, with a log line.
 ctl_ok config set max-ssl-sessions 1
 stats_snapshot
-# Keep one intercepted session open, then try another.
+# Keep one intercepted session open (until killed), then try another once
+# the kernel counts it.
 ip netns exec "$NS_C" python3 -c '
 import socket, time
-s = socket.create_connection(("10.9.0.2", 443), timeout=3)
+s = socket.create_connection(("10.9.0.2", 443), timeout=30)
 s.recv(100)
-time.sleep(6)
+time.sleep(3600)
 ' &
 holder=$!
-sleep 2
+_one_session() { [ "$(counter ssl_sessions_active)" -ge 1 ]; }
+wait_until $T_REACT _one_session || fail "the held session was not intercepted"
 assert_eq "$(line 443)" "hello" "over the session limit"
 [ "$(delta ssl_sessions_full_bypassed)" -ge 1 ] || fail "ssl_sessions_full_bypassed did not count"
 dmesg >/tmp/divert-dmesg.$$
 grep -q "reached Critical threshold of Max Concurrent Connections" /tmp/divert-dmesg.$$ ||
 	fail "no system log line for the session limit"
+kill "$holder" 2>/dev/null || true
 wait "$holder" || true
 ctl_ok config set max-ssl-sessions 10000
 

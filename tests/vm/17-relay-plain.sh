@@ -121,7 +121,8 @@ wait_until $T_REACT live_at_least 4 ||
 	fail "live sessions did not start"
 # The proxies hold /dev/tlsi open, which pins the module: stop them first.
 pkill -f "handoff.py proxy" || true
-sleep 1
+_proxies_gone() { ! pgrep -f "handoff.py proxy" >/dev/null; }
+wait_until $T_REACT _proxies_gone || fail "the hand-off proxies did not exit"
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod with live relayed sessions failed"
 for i in 1 2 3; do
 	wait_until $T_REACT test -s "$OUT.hold$i" || fail "session $i did not end at rmmod"

@@ -42,7 +42,7 @@ pass "quarantine events"
 
 # Without timeout it stays until deleted; networks are refused.
 ctl_ok quarantine add 10.9.0.1
-sleep 2
+sleep 2	# not a wait: longer than nothing, the entry must still be there
 expect_probe timeout tcp 10.9.0.2 8080
 ctl_fail 1 'hosts, not networks' quarantine add 10.9.0.0/24
 ctl_ok quarantine del 10.9.0.1
