@@ -78,16 +78,19 @@ assert_eq() {
 }
 # Timeouts. The VM runs under TCG, tens of times slower than the host, and
 # slower still when other VMs share the host's cores: a python3 server once
-# took more than 10 s to listen. Every wait below polls for the state it
-# wants (wait_until, readiness lines), so a generous limit costs nothing when
-# things work: it only bounds how long a broken test hangs. Waits for a
-# start-up use T_START, waits for the effect of something already done (a
-# counter, an event, a log line, a session ending) T_REACT; a test that
-# knows the rate of what it waits for derives its own limit from it.
-# TLSI_TIMEOUT_SCALE (an integer, default 1) multiplies every wait_until
-# limit, for machines slower than a 2-core host running two VMs.
-T_START=120
-T_REACT=60
+# took more than 10 s to listen. Worse, the guest's clock then runs ahead of
+# the host's (769 guest seconds in 165 real ones, seen with another VM
+# running), so a guest-side limit shrinks in real terms just when the work
+# slows down. Every wait below polls for the state it wants (wait_until,
+# readiness lines), so a generous limit costs nothing when things work: it
+# only bounds how long a broken test hangs. Waits for a start-up use
+# T_START, waits for the effect of something already done (a counter, an
+# event, a log line, a session ending) T_REACT; a test that knows the rate
+# of what it waits for derives its own limit from it. TLSI_TIMEOUT_SCALE
+# (an integer, default 1) multiplies every wait_until limit, for machines
+# slower than a 2-core host running two VMs.
+T_START=300
+T_REACT=180
 TLSI_TIMEOUT_SCALE=${TLSI_TIMEOUT_SCALE:-1}
 
 # wait_until SECS CMD...: poll CMD every 0.1 s until it succeeds, for at
