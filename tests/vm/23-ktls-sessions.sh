@@ -55,7 +55,12 @@ assert_eq "$(cat "$W/many.out")" "ok 200" "200 inspected sessions, open at once,
 # The first session, which measured the rate, and the 200.
 [ "$(delta relay_ktls_sessions)" -eq 201 ] || fail "201 sessions, $(delta relay_ktls_sessions) handed off"
 _all_ended() { [ "$(relay_active)" -eq 0 ]; }
-wait_until $T_REACT _all_ended || fail "relayed sessions left: $(relay_active)"
+# TCP states on failure: a session whose client's FIN never reached the
+# relay's socket (appliance CLOSE-WAIT/FIN-WAIT-2, client LAST-ACK) was
+# bridged to the server instead: its diverted flow expired after the
+# server's FIN (timeout-tcp-close) before the client's FIN came.
+_states() { for n in c a s; do echo "$n: $(in_ns $n ss -Htn | awk '{ print $1 }' | sort | uniq -c | tr -s ' \n' ' ')"; done; }
+wait_until $T_REACT _all_ended || fail "relayed sessions left: $(relay_active); $(_states)"
 pass "200 parallel sessions, all handed off and ended"
 
 # ---- tlsid killed mid-transfer ---------------------------------------------
