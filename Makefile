@@ -13,12 +13,23 @@
 #   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
 #   make bench-ips       cleartext and h2 through the IPS (VM; performance.md)
 #   make demo            the README's demo, in the VM
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make et-open         unpack the ET Open snapshot (data/et-open) into build/
+#   make install         PREFIX=/usr/local DESTDIR=: tools and module
+#   make install-data    man pages, systemd units, default configuration,
+#                        bash completion, logrotate snippet
+#   make man             man pages from Documentation/ (build/man/)
+#   make deb             Debian packages tlsi and tlsi-dkms (build/deb/)
+#   make check-deb       build them, install into a clean root, DKMS-build the
+#                        module for Debian's kernel (minutes; not in check)
 #   V=1                  show the commands
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # KDIR: the running kernel's build dir when it exists, else the newest
 # /lib/modules/*/build installed (these machines run a kernel without headers).
@@ -57,7 +68,22 @@ UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 NLFUZZ       := tests/vm/tools/nlfuzz
 
-.PHONY: all userspace module check check-unit check-vm demo install clean bench-classify fuzz bench-engine
+.PHONY: all userspace module check check-unit check-vm demo install clean bench-classify fuzz bench-engine et-open
+
+# The Emerging Threats Open snapshot the tests, benchmarks and the demo use
+# (data/et-open/README.md): checked against its sha256 and unpacked into
+# build/et-open. ET_OPEN=DIR: another copy of the rules.
+ET_OPEN_SNAPSHOT := data/et-open/et-open.tar.xz
+ET_OPEN ?= $(CURDIR)/build/et-open
+export TLSI_ET_OPEN := $(ET_OPEN)
+
+et-open: build/et-open/.unpacked
+
+build/et-open/.unpacked: $(ET_OPEN_SNAPSHOT) data/et-open/SHA256SUMS
+	@$(if $(Q),echo "  UNPACK  $(ET_OPEN_SNAPSHOT)")
+	$(Q)cd data/et-open && sha256sum --quiet --strict -c SHA256SUMS
+	$(Q)rm -rf build/et-open && mkdir -p build && tar -xJf $(ET_OPEN_SNAPSHOT) -C build
+	$(Q)touch $@
 
 all: userspace module $(NLFUZZ)
 
@@ -73,13 +99,13 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2)
 
-$(TLSID_OBJS): userspace/tlsid/tlsid.h
+$(TLSID_OBJS): userspace/tlsid/tlsid.h userspace/tlsid/ready.h
 
 userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_SECCOMP) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_SECCOMP) -lpthread
 
 # The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
 tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
@@ -122,14 +148,19 @@ fuzz-netlink: all
 
 check: check-unit check-fuzz check-vm
 
-check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS)
-	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; exit $$rc
+check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS) et-open
+	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; \
+		echo "== tests/unit/check-completion.sh"; tests/unit/check-completion.sh || rc=1; exit $$rc
 
-check-vm: all
+check-vm: all et-open
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko
 
-demo: all
-	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --demo
+# 1800 s: the demo takes 3 minutes on a quiet host, but the guest's clock
+# runs ahead of the host's under TCG when the host is busy (769 guest
+# seconds in 165 real ones, with another VM running), and vm-run's limit is
+# counted in guest seconds.
+demo: all et-open
+	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --timeout 1800 --demo
 
 bench-classify: all
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --bench scripts/bench-classify.sh
@@ -137,7 +168,7 @@ bench-classify: all
 # Cleartext HTTP through the bridge vs tlsi with ET Open, and TLS h2 vs
 # HTTP/1.1 through tlsi, in one VM run (Documentation/performance.md, "IPS").
 .PHONY: bench-ips
-bench-ips: all
+bench-ips: all et-open
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko --timeout 2400 --bench scripts/bench-ips.sh
 
 # HTTPS through no interception, tlsi and sslsplit in one VM run
@@ -155,7 +186,6 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 		-std=gnu11 -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
 FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
 		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c userspace/lib/rules_pcre.c
-ET_OPEN      := $(CURDIR)/../shared/data/et-open
 BENCH_MB     ?= 64
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
@@ -166,10 +196,10 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wil
 # The regex target runs PCRE2 as its oracle.
 build/fuzz/fuzz_regex: FUZZ_LIBS = -lpcre2-8
 
-fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%) et-open
 	$(Q)for t in $(FUZZ_TARGETS); do \
 		mkdir -p build/fuzz/corpus-$$t && cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus-$$t/ 2>/dev/null; \
-		if [ $$t = rules ] && [ -d $(ET_OPEN) ]; then \
+		if [ $$t = rules ] && [ -d "$(ET_OPEN)" ]; then \
 			grep -h '^alert' $(ET_OPEN)/emerging-web_server.rules $(ET_OPEN)/emerging-exploit.rules | \
 			head -n 400 | split -l 4 - build/fuzz/corpus-rules/et-; fi; \
 		echo "== fuzz $$t ($(FUZZ_TIME) s)"; \
@@ -187,17 +217,52 @@ check-fuzz:
 
 # The filter engine against Hyperscan on the same machine, in the same run
 # (Documentation/performance.md, "Filter engine").
-bench-engine: userspace/lib/libtlsi.a
+bench-engine: userspace/lib/libtlsi.a et-open
 	@mkdir -p build
 	$(Q)$(CC) $(CFLAGS) -O2 -Itests/bench -o build/bench_engine tests/bench/bench_engine.c \
 		userspace/lib/libtlsi.a $(shell pkg-config --libs libhs 2>/dev/null)
 	$(Q)./build/bench_engine $(ET_OPEN) $(BENCH_MB)
 
-install: all
+install: all install-tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+.PHONY: install-tools install-data man deb check-deb
+install-tools: userspace
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
 	install -m 0755 userspace/tlsid/tlsid $(DESTDIR)$(SBINDIR)/tlsid
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+# Man pages: sections of the Markdown documentation (scripts/man.py, with
+# go-md2man). tlsi.conf(5) is the "Configuration files" section of
+# Documentation/tlsictl.md, made once that section exists.
+MANPAGES := build/man/tlsictl.8 build/man/tlsid.8 \
+	$(if $(shell grep -s '^## Configuration files' Documentation/tlsictl.md),build/man/tlsi.conf.5)
+man: $(MANPAGES)
+build/man/tlsictl.8 build/man/tlsi.conf.5: Documentation/tlsictl.md
+build/man/tlsid.8: Documentation/tlsid.md
+build/man/%: scripts/man.py
+	@mkdir -p build/man
+	@$(if $(Q),echo "  MAN     $@")
+	$(Q)python3 scripts/man.py $* $@
+
+install-data: man
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	$(if $(filter %.5,$(MANPAGES)),install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/)
+	install -D -m 0644 systemd/tlsi.service $(DESTDIR)$(UNITDIR)/tlsi.service
+	install -D -m 0644 systemd/tlsid.service $(DESTDIR)$(UNITDIR)/tlsid.service
+	install -D -m 0644 etc/default/tlsid $(DESTDIR)$(SYSCONFDIR)/default/tlsid
+	install -D -m 0644 etc/tlsi/tlsi.conf $(DESTDIR)$(SYSCONFDIR)/tlsi/tlsi.conf
+	install -D -m 0644 etc/logrotate.d/tlsi $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tlsi
+	install -D -m 0644 completion/tlsictl $(DESTDIR)$(COMPLETIONDIR)/tlsictl
+
+# Debian packages (debian/): tlsi (tools, units, configuration, man pages)
+# and tlsi-dkms (the module's source, built by DKMS for each kernel).
+deb:
+	$(Q)scripts/deb.sh build
+
+check-deb:
+	$(Q)scripts/deb.sh check
 
 clean:
 	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS) $(NLFUZZ)

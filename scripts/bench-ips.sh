@@ -24,7 +24,7 @@ BULK_MB=${BENCH_BULK_MB:-64}
 CLIENTS=${BENCH_CLIENTS:-8}
 SECS=${BENCH_SECONDS:-8}
 ROUNDS=${BENCH_ROUNDS:-1}
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open at $ET"
 W=/tmp/bench-ips.$$
 mkdir -p "$W"

@@ -42,7 +42,9 @@ wrapper=$REPO/build/bench-tls/run-vm.sh
 	for v in BENCH_BULK_MB BENCH_CONN_SECONDS BENCH_CLIENTS BENCH_ROUNDS BENCH_TLS BENCH_MODES; do
 		[ -n "${!v:-}" ] && echo "export $v=$(sq "${!v}")"
 	done
-	echo "exec bash $(sq "$REPO/tests/bench/bench-tls-vm.sh")"
+	# Not $REPO: a checkout under /tmp is /run/host/tmp/... in the VM (its
+	# /tmp is its own); the VM runs this wrapper from where it sees it.
+	echo 'exec bash "$(dirname "$0")/../../tests/bench/bench-tls-vm.sh"'
 } >"$wrapper"
 
 # Other VMs on the same cores (make check, another bench) would skew the ratios.

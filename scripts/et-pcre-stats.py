@@ -2,7 +2,7 @@
 """Which PCRE constructs and Suricata modifiers the enabled pcre rules of a
 ruleset use (Documentation/engine.md, "Regular expressions").
 
-Usage: scripts/et-pcre-stats.py ../shared/data/et-open/*.rules
+Usage: scripts/et-pcre-stats.py build/et-open/*.rules   (make et-open first)
 Counts are of expressions (one rule may have several) and of rules."""
 import re
 import sys

@@ -16,6 +16,7 @@ PKGS=(
 	nginx sslsplit tcpdump
 	libnghttp2-dev nghttp2-client
 	python3-scapy bind9-dnsutils
+	debhelper dh-dkms dkms lintian go-md2man
 )
 
 missing=()

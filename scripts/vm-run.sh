@@ -85,6 +85,11 @@ for tool in qemu-system-x86_64 busybox cpio modprobe; do
 	command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
 done
 
+# The tests and the demo read the ET Open snapshot unpacked (make et-open).
+if [ ! -e "$REPO/build/et-open/.unpacked" ]; then
+	make -C "$REPO" --no-print-directory et-open >&2 || die "cannot unpack data/et-open (make et-open)"
+fi
+
 # Paths as the VM sees them: the host's / is the VM's /, except the
 # tmpfs-covered /tmp and /var/tmp (visible under /run/host/).
 vm_path() {
@@ -223,7 +228,13 @@ ls -d "$BUILD"/runs/*/ 2>/dev/null | sort -r | tail -n +6 | xargs -r rm -rf
 
 NTESTS=${#TESTS[@]}
 if [ "$MODE" = tests ]; then
-	DEADLINE=$((150 + NTESTS * (TIMEOUT + 30) + 60))
+	# Each test's limit: TIMEOUT, or its "# vm-timeout: SECS" (vm-init.sh).
+	DEADLINE=210
+	for t in "${TESTS[@]}"; do
+		tt=$(head -n 30 "$t" | sed -n 's/^# vm-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n 1)
+		[ -n "$tt" ] && [ "$tt" -gt "$TIMEOUT" ] || tt=$TIMEOUT
+		DEADLINE=$((DEADLINE + tt + 30))
+	done
 else
 	DEADLINE=$((150 + TIMEOUT + 60))
 fi

@@ -100,7 +100,7 @@ static int hs_count(unsigned int id, unsigned long long from, unsigned long long
 
 int main(int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : "../shared/data/et-open";
+	const char *dir = argc > 1 ? argv[1] : "build/et-open";
 	size_t mb = argc > 2 ? strtoul(argv[2], NULL, 10) : 64;
 	struct rp_set set;
 	struct rc_stats st;

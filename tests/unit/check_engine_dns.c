@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * DNS over TCP / TLS: recognition, the query decoder and dns.query rules.
- * Real Emerging Threats rules (read from ../shared/data/et-open at test
- * time) against crafted queries: split at every byte, pipelined, several
+ * Real Emerging Threats rules (the ET Open snapshot, build/et-open, read
+ * at test time) against crafted queries: split at every byte, pipelined, several
  * questions; endswith, bsize, dotprefix, nocase, isdataat; responses;
  * malformed queries; other protocols not taken for DNS.
  */
@@ -114,7 +114,7 @@ static char *et_rules(const uint32_t *sids, unsigned int n)
 
 	ck_assert(out);
 	nf = scandir(dir, &names, NULL, alphasort);
-	ck_assert_msg(nf > 0, "ET Open not found at %s (set TLSI_ET_OPEN)", dir);
+	ck_assert_msg(nf > 0, "ET Open not found at %s (make et-open, or set TLSI_ET_OPEN)", dir);
 	for (k = 0; k < nf; k++) {
 		size_t l = strlen(names[k]->d_name);
 		FILE *fp;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The Emerging Threats Open ruleset (../shared/data/et-open, beside the
- * repository): all of it must parse and compile, at least 95.5% of the
+ * The Emerging Threats Open ruleset (the snapshot in data/et-open, unpacked
+ * into build/et-open): all of it must parse and compile, at least 95.5% of the
  * enabled rules must load by default (pcre evaluated by the regex
  * matcher; rules it cannot evaluate exactly skipped), the image must stay
  * under 64 MB, and real rules must fire on traffic made for them while
@@ -61,7 +61,7 @@ static void load_all(void)
 	rp_set_init(&T.set);
 	t0 = ms_now();
 	files = load_dir(&T.set, et_open_dir());
-	ck_assert_msg(files > 40, "ET Open not found at %s (set TLSI_ET_OPEN)", et_open_dir());
+	ck_assert_msg(files > 40, "ET Open not found at %s (make et-open, or set TLSI_ET_OPEN)", et_open_dir());
 	ck_assert_msg(rc_compile(&T.set, &T.img, &T.len, &st, err, sizeof(err)) == 0, "%s", err);
 	printf("ET Open, pcre exact: %zu enabled, %zu loaded (%.1f%%), image %zu bytes, "
 	       "%u patterns, %u states, %.0f ms\n", T.set.enabled, T.set.nrules,

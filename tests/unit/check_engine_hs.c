@@ -241,7 +241,7 @@ START_TEST(test_vs_hyperscan)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		rp_parse_file(&set, path, err, sizeof(err));
 	}
-	ck_assert_msg(set.nrules > 5000, "ET Open not found at %s", dir);
+	ck_assert_msg(set.nrules > 5000, "ET Open not found at %s (make et-open, or set TLSI_ET_OPEN)", dir);
 	ck_assert_msg(rc_compile(&set, &img, &len, NULL, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(tlsi_eng_init(&eng, img, len, err, sizeof(err)) == 0, "%s", err);
 	mpms = tlsi_img_sect(img, TLSI_IMG_S_MPMS);

@@ -414,7 +414,7 @@ static char *et_rules(const char *extra)
 		DIR *d = opendir(et_open_dir());
 		int found = 0;
 
-		ck_assert_msg(d != NULL, "ET Open not found at %s", et_open_dir());
+		ck_assert_msg(d != NULL, "ET Open not found at %s (make et-open, or set TLSI_ET_OPEN)", et_open_dir());
 		snprintf(want, sizeof(want), "sid:%u;", et_sids[i]);
 		while (!found && (de = readdir(d))) {
 			FILE *fp;

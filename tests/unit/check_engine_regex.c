@@ -499,7 +499,7 @@ START_TEST(test_et_differential)
 	int nf, i;
 
 	nf = scandir(dir, &names, NULL, alphasort);
-	ck_assert_msg(nf > 0, "ET Open not found at %s", dir);
+	ck_assert_msg(nf > 0, "ET Open not found at %s (make et-open, or set TLSI_ET_OPEN)", dir);
 	for (i = 0; i < nf; i++) {
 		size_t l = strlen(names[i]->d_name);
 		FILE *f;

@@ -203,8 +203,9 @@ static inline char *et_alert_list(const struct et *t)
 	et_count((t), (sid)), (unsigned)(n), et_alert_list(t))
 
 /*
- * The ET Open ruleset: $TLSI_ET_OPEN, else ../shared/data/et-open beside
- * the repository (found from the test binary, <repo>/tests/unit/...).
+ * The ET Open ruleset: $TLSI_ET_OPEN (make sets it), else the snapshot
+ * unpacked by `make et-open' into <repo>/build/et-open (the repository found
+ * from the test binary, <repo>/tests/unit/...).
  */
 static inline const char *et_open_dir(void)
 {
@@ -214,7 +215,7 @@ static inline const char *et_open_dir(void)
 	ssize_t n;
 	int up;
 
-	if (env)
+	if (env && env[0])
 		return env;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -225,10 +226,10 @@ static inline const char *et_open_dir(void)
 			if (sl)
 				*sl = '\0';
 		}
-		snprintf(path, sizeof(path), "%s/../shared/data/et-open", exe);
+		snprintf(path, sizeof(path), "%s/build/et-open", exe);
 		return path;
 	}
-	return "../shared/data/et-open";
+	return "build/et-open";
 }
 
 #endif /* TLSI_ENGINE_HARNESS_H */

@@ -90,7 +90,7 @@ ip -n "$NS_A" link set eth1 master br0
 ip -n "$NS_A" link set eth1 up
 add_addr s eth0 10.9.0.2/24
 ip -n "$NS_S" link set eth0 up
-wait_until 10 _topo_ready || fail "re-created port not forwarding"
+wait_until $T_REACT _topo_ready || fail "re-created port not forwarding"
 # The server has a new MAC address: forget the old one.
 ip -n "$NS_C" neigh flush all
 tcp_server_in s 8081

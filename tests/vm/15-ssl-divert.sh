@@ -62,7 +62,7 @@ ctl_ok config set divert-port 15443
 assert_eq "$(line 8443)" "hello" "port 8443 with ssl-no-daemon block"
 dmesg | grep -q "SSL inspection daemon not listening; profile p1: block" ||
 	fail "no system log line for the blocked SSL flow"
-wait_until 10 grep -q '"table":"ssl".*no SSL inspection daemon' /tmp/divert-events.$$ ||
+wait_until $T_REACT grep -q '"table":"ssl".*no SSL inspection daemon' /tmp/divert-events.$$ ||
 	fail "no event for the blocked SSL flow: $(cat /tmp/divert-events.$$)"
 ctl_fail 2 "ssl-no-daemon: .maybe. is neither" profile set p1 ssl-no-daemon maybe
 ctl_ok profile set p1 ssl-no-daemon bypass
@@ -108,20 +108,23 @@ assert_eq "$(line 443)" "[tlsi] hello" "enabled again"
 # Session limit: above it, allow but bypass inspection, with a log line.
 ctl_ok config set max-ssl-sessions 1
 stats_snapshot
-# Keep one intercepted session open, then try another.
+# Keep one intercepted session open (until killed), then try another once
+# the kernel counts it.
 ip netns exec "$NS_C" python3 -c '
 import socket, time
-s = socket.create_connection(("10.9.0.2", 443), timeout=3)
+s = socket.create_connection(("10.9.0.2", 443), timeout=30)
 s.recv(100)
-time.sleep(6)
+time.sleep(3600)
 ' &
 holder=$!
-sleep 2
+_one_session() { [ "$(counter ssl_sessions_active)" -ge 1 ]; }
+wait_until $T_REACT _one_session || fail "the held session was not intercepted"
 assert_eq "$(line 443)" "hello" "over the session limit"
 [ "$(delta ssl_sessions_full_bypassed)" -ge 1 ] || fail "ssl_sessions_full_bypassed did not count"
 dmesg >/tmp/divert-dmesg.$$
 grep -q "reached Critical threshold of Max Concurrent Connections" /tmp/divert-dmesg.$$ ||
 	fail "no system log line for the session limit"
+kill "$holder" 2>/dev/null || true
 wait "$holder" || true
 ctl_ok config set max-ssl-sessions 10000
 
@@ -156,13 +159,13 @@ print(s.recv(100).decode().strip(), flush=True)
 s.close()
 ' "$fifo" >/tmp/divert-echo.$$ &
 echo_pid=$!
-wait_until 10 grep -q "one" /tmp/divert-echo.$$ || fail "echo session: $(cat /tmp/divert-echo.$$)"
+wait_until $T_REACT grep -q "one" /tmp/divert-echo.$$ || fail "echo session: $(cat /tmp/divert-echo.$$)"
 ctl_ok tm add unrelated action permit proto udp dport 9
 echo go >"$fifo"
 wait "$echo_pid" || fail "echo session failed after a config change: $(cat /tmp/divert-echo.$$)"
 assert_eq "$(cat /tmp/divert-echo.$$ | tr '\n' ' ')" "[tlsi] one two " "session across a config change"
 sessions_zero() { [ "$(counter ssl_sessions_active)" = 0 ]; }
-wait_until 15 sessions_zero || fail "ssl_sessions_active stays $(counter ssl_sessions_active) after every session ended"
+wait_until $T_REACT sessions_zero || fail "ssl_sessions_active stays $(counter ssl_sessions_active) after every session ended"
 pass "session slots released"
 ctl_ok tm del unrelated
 

@@ -49,28 +49,24 @@ ctl_ok config set ssl-client on
 
 # curl_c ARGS: curl in the client namespace, the test names resolved.
 curl_c() {
-	in_c curl -sS --max-time 20 --resolve site.test:443:10.9.0.2 \
+	in_c curl -sS --max-time 120 --resolve site.test:443:10.9.0.2 \
 		--resolve other.test:443:10.9.0.2 --resolve bad.test:8443:10.9.0.2 \
 		--resolve site.test:9443:10.9.0.2 "$@"
 }
 # leaf HOST PORT: the certificate the client is shown, PEM.
 leaf() {
-	in_c timeout 10 openssl s_client -connect "10.9.0.2:$2" -servername "$1" </dev/null 2>/dev/null |
+	in_c timeout 60 openssl s_client -connect "10.9.0.2:$2" -servername "$1" </dev/null 2>/dev/null |
 		sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
 }
 
 # Without the daemon (divert-port 0): the real certificate.
 assert_eq "$(curl_c --cacert "$W/testca.crt" https://site.test/)" "site.test says hello" "before tlsid"
 
-# start_tlsid ARGS: in the appliance; waits until the kernel diverts to it.
+# start_tlsid ARGS: in the appliance; waits until it is ready (tlsid.sh).
 start_tlsid() {
-	spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-		--trust "$W/testca.crt" --log "$W/inspect.log" --log-all "$@" >>"$W/tlsid.log" 2>&1
-	TLSID_PID=$!
-	wait_until 60 _diverting 15443 || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-	wait_port a 15443
+	run_tlsid --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+		--trust "$W/testca.crt" --log "$W/inspect.log" --log-all "$@"
 }
-_diverting() { tlsictl config show | grep -q "divert-port $1 "; }
 # _stopped: tlsid exited (a zombie until reaped: it is our child).
 _stopped() { ! grep -qv '^[0-9]* ([^)]*) Z' "/proc/$TLSID_PID/stat" 2>/dev/null; }
 
@@ -125,7 +121,7 @@ got=$(curl_c --cacert "$W/signca.crt" https://site.test/big | sha256sum | cut -d
 assert_eq "$got" "$BIG_SHA" "5 MB through tlsid"
 _big_relayed() { [ "$(delta relay_bytes_server_to_client)" -gt $((5 * 1024 * 1024)) ]; }
 if [ "$RELAY" = kernel ]; then
-	wait_until 10 _big_relayed || fail "kernel relay bytes: $(delta relay_bytes_server_to_client)"
+	wait_until $T_REACT _big_relayed || fail "kernel relay bytes: $(delta relay_bytes_server_to_client)"
 	last_log | grep -q '^bytes_' && fail "bytes in a handed-off session's log: $(last_log | tr '\n' ' ')"
 else
 	[ "$(last_log | sed -n 's/^bytes_server_to_client=//p')" -gt $((5 * 1024 * 1024)) ] ||
@@ -177,7 +173,7 @@ pass "nothing on 9443: the client was reset"
 
 # Counters on SIGUSR1, into the inspection log.
 kill -USR1 "$TLSID_PID"
-wait_until 5 grep -q '"type":"stats"' "$W/inspect.log" || fail "no stats after SIGUSR1"
+wait_until $T_REACT grep -q '"type":"stats"' "$W/inspect.log" || fail "no stats after SIGUSR1"
 python3 -c '
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if "\"stats\"" in l][-1]
@@ -245,7 +241,7 @@ if [ "$RELAY" = kernel ]; then
 	HOLD=$!
 	on_exit "kill $HOLD 2>/dev/null"
 	_held() { [ "$(delta relay_ktls_sessions)" -ge 1 ]; }
-	wait_until 20 _held || fail "session A not handed off"
+	wait_until $T_REACT _held || fail "session A not handed off"
 	ctl_ok config set max-ssl-sessions $(($(counter ssl_sessions_active) + 1))
 	spawn s python3 -c '
 import socket, ssl, sys, time
@@ -271,7 +267,7 @@ while True:
 	# Lowered once B is diverted (its SYN counted), not after a guessed
 	# delay: the server then still sleeps before its handshake.
 	_b_diverted() { [ "$(delta ssl_diverted)" -ge 2 ]; }
-	( wait_until 60 _b_diverted && tlsictl config set max-ssl-sessions 1 ) &
+	( wait_until $T_REACT _b_diverted && tlsictl config set max-ssl-sessions 1 ) &
 	LOWER=$!
 	out=$(curl_c --cacert "$W/signca.crt" https://site.test:9443/ 2>&1) || true
 	wait "$LOWER"
@@ -287,7 +283,7 @@ fi
 
 # ---- stopping tlsid: fail open --------------------------------------------
 kill -TERM "$TLSID_PID"
-wait_until 15 _stopped || fail "tlsid did not stop on SIGTERM"
+wait_until $T_REACT _stopped || fail "tlsid did not stop on SIGTERM"
 wait "$TLSID_PID" || fail "tlsid exited with $? on SIGTERM: $(tail -5 "$W/tlsid.log")"
 tlsictl config show | grep -q "divert-port 0 " || fail "divert-port after exit: $(tlsictl config show)"
 ! in_a ip rule | grep -q "fwmark 0x7a5" || fail "ip rule left behind: $(in_a ip rule)"
@@ -309,7 +305,7 @@ assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/)" "site.test say
 
 # A daemon that dies: divert-port stays, nobody listens, traffic passes.
 # (bash reports a killed child when reaping it: not news here)
-{ kill -KILL "$TLSID_PID"; wait_until 10 _stopped && wait "$TLSID_PID"; } 2>/dev/null || true
+{ kill -KILL "$TLSID_PID"; wait_until $T_REACT _stopped && wait "$TLSID_PID"; } 2>/dev/null || true
 _stopped || fail "tlsid survived SIGKILL"
 stats_snapshot
 assert_eq "$(curl_c --cacert "$W/testca.crt" https://site.test/)" "site.test says hello" "daemon gone: uninspected"

@@ -52,7 +52,7 @@ pass "reset propagation and idle timeout"
 
 # ---- 200 parallel sessions ----
 assert_eq "ok 200" "$(blob many 10.9.0.254 7000 200 100000)" "200 parallel relayed sessions"
-wait_until 20 live_at_least_none ||
+wait_until $T_REACT live_at_least_none ||
 	fail "sessions did not all end: $(counter relay_ended) of $(counter relay_plain_sessions)"
 pass "200 parallel sessions, all ended"
 
@@ -117,14 +117,15 @@ for i in 1 2 3; do
 done
 on_exit "rm -f $OUT.hold* $OUT.bad"
 spawn c python3 "$TOOLS/blob.py" get 10.9.0.254 7000 $((500 * 1024 * 1024)) >"$OUT.big"
-wait_until 20 live_at_least 4 ||
+wait_until $T_REACT live_at_least 4 ||
 	fail "live sessions did not start"
 # The proxies hold /dev/tlsi open, which pins the module: stop them first.
 pkill -f "handoff.py proxy" || true
-sleep 1
+_proxies_gone() { ! pgrep -f "handoff.py proxy" >/dev/null; }
+wait_until $T_REACT _proxies_gone || fail "the hand-off proxies did not exit"
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod with live relayed sessions failed"
 for i in 1 2 3; do
-	wait_until 10 test -s "$OUT.hold$i" || fail "session $i did not end at rmmod"
+	wait_until $T_REACT test -s "$OUT.hold$i" || fail "session $i did not end at rmmod"
 	assert_eq reset "$(cat "$OUT.hold$i")" "live session $i reset at rmmod"
 done
 pass "rmmod with live relayed sessions"

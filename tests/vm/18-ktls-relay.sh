@@ -6,7 +6,7 @@
 # carries, TLS 1.2 and 1.3, both sides; a CBC suite relayed by tlsid in
 # userspace, inspected there with the rules `tlsictl rules load' published
 # (drop and alert rules, EVE alerts, a variable changed, flush); 50 MB down
-# and up, byte for byte. (18-ktls-sessions.sh: many sessions, tlsid killed,
+# and up, byte for byte. (23-ktls-sessions.sh: many sessions, tlsid killed,
 # exceptions, rmmod.)
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid :15443] eth1 -- server 10.9.0.2
@@ -74,7 +74,7 @@ tlsid_counters() {
 	local n
 	n=$(_nstats)
 	kill -USR1 "$TLSID_PID"
-	wait_until 10 _stats_above "$n" || fail "tlsid wrote no counters"
+	wait_until $T_REACT _stats_above "$n" || fail "tlsid wrote no counters"
 	python3 -c 'import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if "\"type\":\"stats\"" in l][-1]
 for k, v in s.items():
@@ -109,7 +109,7 @@ out=$(tlsictl rules load --var 'HOME_NET=[10.9.0.0/24]' "$W/cbc.rules" 2>&1)
 echo "$out" | grep -q "^loaded into tlsi.ko: 2 rules" || fail "rules load: $out"
 ! echo "$out" | grep -q warning || fail "rules load: $out"
 [ -s "$W/rules.img" ] || fail "rules load published no image at $W/rules.img"
-wait_until 10 _loads_above "$n" || fail "tlsid did not load the rules: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _loads_above "$n" || fail "tlsid did not load the rules: $(tail -3 "$W/tlsid.log")"
 grep -q "IPS rules for the userspace relay: 2 rules from $W/rules.img" "$W/tlsid.log" ||
 	fail "tlsid: $(grep IPS "$W/tlsid.log")"
 pass "rules loaded, published to $W/rules.img and loaded by tlsid"
@@ -135,7 +135,7 @@ out=$(cbc $port /cbc-evil 2>&1) || rc=$?
 [ "$rc" != 0 ] && ! echo "$out" | grep -q "not so evil" || fail "/cbc-evil passed: rc $rc: $out"
 # (the client may see the close before tlsid has logged and reported it)
 _reported() { [ "$(delta ssl_blocked)" -ge 1 ]; }
-wait_until 10 _reported || fail "the block was not reported to the kernel"
+wait_until $T_REACT _reported || fail "the block was not reported to the kernel"
 log_has "result=blocked"
 log_has "relay=userspace"
 log_has "reason=ips sid 9200001: TLSI TEST cbc"
@@ -181,14 +181,14 @@ pass "CBC, profile inspect-depth default: blocked again"
 n=$(_loads)
 out=$(tlsictl rules var HOME_NET '[192.0.2.0/24]' 2>&1) || fail "rules var: $out"
 ! echo "$out" | grep -q warning || fail "rules var: $out"
-wait_until 10 _loads_above "$n" || fail "tlsid did not reload the rules: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _loads_above "$n" || fail "tlsid did not reload the rules: $(tail -3 "$W/tlsid.log")"
 assert_eq "$(cbc $port /cbc-evil)" "not so evil" "/cbc-evil with HOME_NET changed"
 log_has "result=decrypted"
 # tls.cert_* rules in the userspace relay: the server's leaf as tlsid got it.
 n=$(_loads)
 echo 'alert tls any any -> any any (msg:"TLSI TEST cbc server cert"; flow:to_client; tls.cert_subject; content:"CN=site.test"; tls.cert_issuer; content:"CN="; classtype:misc-activity; sid:9200003; rev:1;)' >"$W/cert.rules"
 ctl_ok rules load "$W/cert.rules"
-wait_until 10 _loads_above "$n" || fail "tlsid did not load cert.rules: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _loads_above "$n" || fail "tlsid did not load cert.rules: $(tail -3 "$W/tlsid.log")"
 assert_eq "$(cbc $port /cbc-evil)" "not so evil" "CBC with a certificate rule"
 eve_has 9200003 "alert.action=allowed"
 eve_has 9200003 "app_proto=tls"
@@ -197,7 +197,7 @@ pass "CBC: tls.cert_subject/tls.cert_issuer rule fired in the userspace relay"
 ctl_ok rules flush
 [ ! -e "$W/rules.img" ] || fail "rules flush left $W/rules.img"
 _unloaded() { grep -q "the userspace relay stops inspecting" "$W/tlsid.log"; }
-wait_until 10 _unloaded || fail "tlsid kept the rules: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _unloaded || fail "tlsid kept the rules: $(tail -3 "$W/tlsid.log")"
 pass "CBC: rules var and flush reach tlsid"
 
 # ---- bulk: 50 MB down (curl, s_server) and up (Python ssl) ----------------

@@ -89,10 +89,10 @@ RESOLVE=()
 for h in site ec bad weak two expired; do
 	for p in 443 8443 9443 12443 7443 6443; do RESOLVE+=(--resolve "$h.test:$p:10.9.0.2"); done
 done
-curl_c() { in_c curl -sS --max-time 20 "${RESOLVE[@]}" "$@"; }
+curl_c() { in_c curl -sS --max-time 120 "${RESOLVE[@]}" "$@"; }
 # leaf HOST PORT: the certificate the client is shown, PEM.
 leaf() {
-	in_c timeout 10 openssl s_client -connect "10.9.0.2:$2" -servername "$1" </dev/null 2>/dev/null |
+	in_c timeout 60 openssl s_client -connect "10.9.0.2:$2" -servername "$1" </dev/null 2>/dev/null |
 		sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p'
 }
 issuer_of() { leaf "$1" "$2" | openssl x509 -noout -issuer 2>/dev/null || echo "no certificate"; }
@@ -131,14 +131,12 @@ log_has() {
 tlsid_log_has() {
 	grep -qF -- "$1" "$W/tlsid.log" || fail "tlsid's log: no '$1' in: $(cat "$W/tlsid.log")"
 }
-_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 
 # ---- tlsid from the repository --------------------------------------------
-spawn a "$TLSID" --foreground --cert-repo "$W/repo" --signing-cert signA --keystore "$W/ks" \
-	--trust "$W/testca.crt" --no-system-trust --log "$W/inspect.log" >>"$W/tlsid.log" 2>&1
-TLSID_PID=$!
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+# Ready (--ready-fd): listening, and tlsi.ko diverts to it.
+spawn_ready a $T_START "$W/tlsid.log" "$TLSID" --foreground --ready-fd 3 --cert-repo "$W/repo" --signing-cert signA --keystore "$W/ks" \
+	--trust "$W/testca.crt" --no-system-trust --log "$W/inspect.log"
+TLSID_PID=$SPAWN_PID
 tlsid_log_has "certificate repository \`$W/repo': "
 tlsid_log_has "persist-keys off"
 [ ! -e "$W/ks" ] || fail "persist-keys off, and a keystore was written: $(find "$W/ks")"
@@ -235,7 +233,7 @@ issuer_of expired.test 6443 | grep -q "CN = tlsi untrusted CA" ||
 pass "expired server certificate: refused with block-expired, else the untrusted CA"
 
 kill -USR1 "$TLSID_PID"
-wait_until 5 grep -q '"type":"stats"' "$W/inspect.log" || fail "no stats after SIGUSR1"
+wait_until $T_REACT grep -q '"type":"stats"' "$W/inspect.log" || fail "no stats after SIGUSR1"
 python3 -c '
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if "\"stats\"" in l][-1]

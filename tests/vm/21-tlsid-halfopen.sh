@@ -55,7 +55,7 @@ for i in 1 2 3; do
 		fail "a half-closed ClientHello held for ${t}s (handshake timeout ${HS_TIMEOUT}s)"
 done
 _three_closed() { [ "$(delta ssl_fail_client_closed)" -ge 3 ]; }
-wait_until 30 _three_closed || fail "ssl_fail_client_closed grew by $(delta ssl_fail_client_closed), not 3"
+wait_until $T_REACT _three_closed || fail "ssl_fail_client_closed grew by $(delta ssl_fail_client_closed), not 3"
 assert_delta ssl_fail_client_closed 3
 assert_eq "$(tlsid_stat client_closed_early)" 3 "tlsid's client_closed_early"
 grep -q "client closed during its ClientHello (40 bytes of it)" "$W/tlsid.log" ||
@@ -119,7 +119,7 @@ wait_until 120 _all_refused || fail "source_limit_dropped $(tlsid_stat source_li
 assert_eq "$(tlsid_stat source_limit_dropped)" $((established - LIMIT)) "tlsid's source_limit_dropped"
 assert_eq "$(tlsid_stat sessions_active)" $LIMIT "sessions tlsid holds for the idle address"
 _kernel_counted() { [ "$(delta ssl_fail_daemon_sessions_full)" -ge $((established - LIMIT)) ]; }
-wait_until 60 _kernel_counted || fail "ssl_fail_daemon_sessions_full grew by $(delta ssl_fail_daemon_sessions_full)"
+wait_until $T_REACT _kernel_counted || fail "ssl_fail_daemon_sessions_full grew by $(delta ssl_fail_daemon_sessions_full)"
 assert_delta ssl_fail_daemon_sessions_full $((established - LIMIT))
 grep -q "unfinished handshakes from this address: its limit (--max-handshakes-per-source $LIMIT)" \
 	"$W/tlsid.log" || fail "tlsid's log does not say why it refused: $(tail -3 "$W/tlsid.log")"

@@ -59,7 +59,7 @@ inspected() {
 
 stop_tlsid() {
 	kill -TERM "$TLSID_PID"
-	wait_until 60 tlsid_gone || fail "tlsid did not stop"
+	wait_until $T_REACT tlsid_gone || fail "tlsid did not stop"
 	wait "$TLSID_PID" || fail "$1: tlsid exited with status $? (killed by its filter?)"
 	tlsictl config show | grep -q "divert-port 0 " || fail "$1: divert-port not reset at exit"
 }

@@ -70,28 +70,28 @@ stats_snapshot
 rm -f "$W/ready"
 end_c 8443 "hold 1000" --after-bytes 1000 --ready "$W/ready" --timeout 120 >"$W/cbc-term.out" &
 cli=$!
-wait_until 60 test -e "$W/ready" || fail "the CBC session did not start: $(cat "$W/tlsid.log")"
+wait_until $T_REACT test -e "$W/ready" || fail "the CBC session did not start: $(cat "$W/tlsid.log")"
 kill -TERM "$TLSID_PID"
 wait "$cli" || true
 assert_eq "$(cat "$W/cbc-term.out")" "bytes=1000 end=reset" "CBC session when tlsid stops"
-wait_until 30 tlsid_gone || fail "tlsid did not stop"
+wait_until $T_REACT tlsid_gone || fail "tlsid did not stop"
 
 # ---- tlsid killed while it relays a CBC session: reset (SO_LINGER 0) -----
 start_tlsid
 rm -f "$W/ready"
 end_c 8443 "hold 1000" --after-bytes 1000 --ready "$W/ready" --timeout 120 >"$W/cbc-kill.out" &
 cli=$!
-wait_until 60 test -e "$W/ready" || fail "the CBC session did not start: $(cat "$W/tlsid.log")"
+wait_until $T_REACT test -e "$W/ready" || fail "the CBC session did not start: $(cat "$W/tlsid.log")"
 # A kernel-relayed session too: it must outlive tlsid.
 rm -f "$W/ready2"
 end_c 443 "hold 2000" --after-bytes 2000 --ready "$W/ready2" --timeout 300 >"$W/ktls.out" &
 cli2=$!
-wait_until 60 test -e "$W/ready2" || fail "the kTLS session did not start"
+wait_until $T_REACT test -e "$W/ready2" || fail "the kTLS session did not start"
 [ "$(relay_active)" -ge 1 ] || fail "the kTLS session is not in the kernel relay"
 kill -KILL "$TLSID_PID"
 wait "$cli" || true
 assert_eq "$(cat "$W/cbc-kill.out")" "bytes=1000 end=reset" "CBC session when tlsid is killed"
-wait_until 30 tlsid_gone || fail "tlsid did not die"
+wait_until $T_REACT tlsid_gone || fail "tlsid did not die"
 
 # ---- the kernel relay without tlsid: the session goes on; rmmod resets it
 kill -0 "$cli2" 2>/dev/null || fail "the kernel-relayed session ended with tlsid: $(cat "$W/ktls.out")"

@@ -15,7 +15,7 @@ NL="python3 ${TLSI_REPO:-.}/tests/vm/tools/nlraw.py"
 W=/tmp/ips-rules.$$
 mkdir -p "$W"
 on_exit "rm -rf $W"
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 
 cat >"$W/local.rules" <<'EOF'
 # tlsi VM test rules

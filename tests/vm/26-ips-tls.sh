@@ -17,7 +17,7 @@ set -euo pipefail
 TLSID=$TLSI_REPO/userspace/tlsid/tlsid
 [ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
 [ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open rules at $ET"
 W=/tmp/ips-tls.$$
 mkdir -p "$W"
@@ -44,13 +44,12 @@ ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
 
 curl_c() {
-	in_c curl -sS --max-time 30 --resolve site.test:443:10.9.0.2 "$@"
+	in_c curl -sS --max-time 120 --resolve site.test:443:10.9.0.2 "$@"
 }
-spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-	--trust "$W/testca.crt" >>"$W/tlsid.log" 2>&1
-_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+# Ready (--ready-fd): listening, and tlsi.ko diverts to it.
+spawn_ready a $T_START "$W/tlsid.log" "$TLSID" --foreground --ready-fd 3 --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt"
+TLSID_PID=$SPAWN_PID
 
 # ---- rules: ET Open with a real web-attack rule made a drop rule --------------
 # (the ET files are read in place; the edited copy lives in the test's tmp)
@@ -73,7 +72,7 @@ out=$(tlsictl rules load --pcre=prefilter --classification "$ET/classification.c
 NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 [ -n "$NRULES" ] && [ "$NRULES" -gt 15000 ] || fail "load: $out"
 pass "ET Open + local rules: $NRULES rules in the kernel"
-monitor() { spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1; sleep 0.5; }
+monitor() { monitor_start "$W/monitor.out" --eve "$W/eve.json"; }
 monitor
 
 # ---- a benign request passes, inspected -------------------------------------------
@@ -83,7 +82,7 @@ assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/)" "site.test say
 [ "$(delta ips_bytes_inspected)" -gt 100 ] || fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
 assert_delta ips_blocks 0
 # the response rule (alert only, to_client, body) fired with the response's status
-wait_until 10 _eve_has 9100003 || fail "no EVE record of 9100003: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100003 || fail "no EVE record of 9100003: $(cat "$W/monitor.out")"
 eve_has 9100003 "alert.action=allowed"
 eve_has 9100003 "direction=to_client"
 eve_has 9100003 "src_ip=10.9.0.2"
@@ -98,7 +97,7 @@ out=$(curl_c --cacert "$W/signca.crt" "$URL" 2>&1) || rc=$?
 pass "attack: the client was reset (curl $rc: $out)"
 assert_delta ips_blocks 1
 assert_delta relay_inspection_blocked 1
-wait_until 10 _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
 eve_has $SID "event_type=alert"
 eve_has $SID "alert.action=blocked"
 eve_has $SID "alert.signature=ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt"
@@ -122,7 +121,7 @@ pass "EVE: $(grep -c . "$W/eve.json") records, $SID blocked with ssl_inspected t
 rc=0
 out=$(in_c curl -sS -k --max-time 30 --resolve blocked.test:443:10.9.0.2 https://blocked.test/ 2>&1) || rc=$?
 [ "$rc" != 0 ] || fail "tls.sni drop rule: the request passed: $out"
-wait_until 10 _eve_has 9100004 || fail "no EVE record of 9100004: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100004 || fail "no EVE record of 9100004: $(cat "$W/monitor.out")"
 eve_has 9100004 "tls.sni=blocked.test"
 eve_has 9100004 "alert.action=blocked"
 pass "tls.sni rule blocks by the ClientHello's server name (curl $rc)"
@@ -131,7 +130,7 @@ pass "tls.sni rule blocks by the ClientHello's server name (curl $rc)"
 # rules match (the benign request above), and a drop rule on the chain's DER
 # blocks that server before any request reaches it.
 for sid in 9100006 9100007 9100009; do
-	wait_until 10 _eve_has $sid || fail "no EVE record of $sid: $(cat "$W/monitor.out")"
+	wait_until $T_REACT _eve_has $sid || fail "no EVE record of $sid: $(cat "$W/monitor.out")"
 	eve_has $sid "app_proto=tls"
 	eve_has $sid "alert.action=allowed"
 done
@@ -140,7 +139,7 @@ rc=0
 out=$(in_c curl -sS --cacert "$W/signca.crt" --max-time 30 --resolve evil.test:443:10.9.0.2 \
 	https://evil.test/ 2>&1) || rc=$?
 [ "$rc" != 0 ] && echo "$out" | grep -qi reset || fail "tls.certs drop rule: rc $rc: $out"
-wait_until 10 _eve_has 9100008 || fail "no EVE record of 9100008: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100008 || fail "no EVE record of 9100008: $(cat "$W/monitor.out")"
 eve_has 9100008 "alert.action=blocked"
 eve_has 9100008 "tls.sni=evil.test"
 pass "tls.cert_subject/issuer/serial rules fire; a tls.certs drop rule resets evil.test (curl $rc)"
@@ -154,7 +153,7 @@ stats_snapshot
 
 # an alert-only rule: reported, not blocked
 assert_eq "$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule"
-wait_until 10 _eve_has 9100001 || fail "no EVE record of 9100001"
+wait_until $T_REACT _eve_has 9100001 || fail "no EVE record of 9100001"
 eve_has 9100001 "alert.action=allowed"
 
 # ---- the profile's inspection depth -------------------------------------------------
@@ -230,7 +229,7 @@ out=$(curl_c --cacert "$W/signca.crt" https://site.test/tlsi-quarantine-me 2>&1)
 assert_delta ips_quarantines 1
 tlsictl quarantine show | grep -q "^10.9.0.1 .*reason \"ips sid 9100002: TLSI TEST quarantine\"" ||
 	fail "quarantine show: $(tlsictl quarantine show)"
-wait_until 10 _eve_has 9100002 || fail "no EVE record of 9100002"
+wait_until $T_REACT _eve_has 9100002 || fail "no EVE record of 9100002"
 eve_has 9100002 "tlsi.quarantined=True"
 eve_has 9100002 "tlsi.quarantine_timeout=120"
 grep -q '"type":"quarantine"' "$W/monitor.out" || fail "no quarantine event: $(cat "$W/monitor.out")"

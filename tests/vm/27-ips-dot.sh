@@ -22,7 +22,7 @@ TLSID=$TLSI_REPO/userspace/tlsid/tlsid
 DOT=$TLSI_REPO/tests/vm/tools/dot.py
 [ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
 [ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open rules at $ET"
 W=/tmp/ips-dot.$$
 mkdir -p "$W"
@@ -46,12 +46,10 @@ ctl_ok ssl-policy add outbound profile p1 proxy dot
 ctl_ok config set ssl-client on
 # the rules image tlsictl publishes for tlsid's userspace relay
 export TLSI_RULES_IMAGE=$W/rules.img
-spawn a "$TLSID" -v --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-	--trust "$W/testca.crt" --eve "$W/tlsid-eve.json" >>"$W/tlsid.log" 2>&1
-TLSID_PID=$!
-_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+# Ready (--ready-fd): listening, and tlsi.ko diverts to it.
+spawn_ready a $T_START "$W/tlsid.log" "$TLSID" --foreground --ready-fd 3 -v --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" --eve "$W/tlsid-eve.json"
+TLSID_PID=$SPAWN_PID
 
 # dot_q NAME: one DoT query from the client, trusting the signing CA
 # (the certificate the client sees is tlsid's); prints the answer or
@@ -75,8 +73,7 @@ out=$(tlsictl rules load --classification "$ET/classification.config" \
 NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 [ -n "$NRULES" ] && [ "$NRULES" -gt 18000 ] || fail "load: $out"
 pass "ET Open (pcre exact) + local rules: $NRULES rules in the kernel"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-sleep 0.5
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- a benign name resolves, inspected ------------------------------------------
 stats_snapshot
@@ -92,7 +89,7 @@ out=$(dot_q $BAD 2>&1) || rc=$?
 [ "$rc" = 2 ] && [ "$out" = reset ] || fail "query for $BAD not reset: rc $rc: $out"
 pass "query for $BAD: the client was reset, no answer"
 assert_delta ips_blocks 1
-wait_until 10 _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
 eve_has $SID "event_type=alert"
 eve_has $SID "alert.action=blocked"
 eve_has $SID "alert.signature=ET ADWARE_PUP Observed DNS Query to OSX/Bundalore Domain"
@@ -110,7 +107,7 @@ tlsictl rules show sid $SID | tail -n 1 | grep -Eq "^sid $SID rev [0-9]+ gid 1 a
 # ---- an alert-only dns.query rule: reported, answered -----------------------------
 stats_snapshot
 assert_eq "$(dot_q www.Alert-Me.test)" "$ANSWER" "alert-only dns rule"
-wait_until 10 _eve_has 9100101 || fail "no EVE record of 9100101: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100101 || fail "no EVE record of 9100101: $(cat "$W/monitor.out")"
 eve_has 9100101 "alert.action=allowed"
 eve_has 9100101 "app_proto=dns"
 assert_delta ips_blocks 0
@@ -127,17 +124,17 @@ assert_delta ips_http_anomalies 0
 
 # ---- the userspace relay: a CBC-only DoT server, the same rule -----------------
 _tlsid_loaded() { grep -q "IPS rules for the userspace relay: $NRULES rules" "$W/tlsid.log"; }
-wait_until 30 _tlsid_loaded || fail "tlsid did not load the rules: $(grep IPS "$W/tlsid.log")"
+wait_until $T_REACT _tlsid_loaded || fail "tlsid did not load the rules: $(grep IPS "$W/tlsid.log")"
 assert_eq "$(dot_q www.example.org 8853)" "$ANSWER" "benign DoT query, userspace relay"
 stats_snapshot
 rc=0
 out=$(dot_q $BAD 8853 2>&1) || rc=$?
 [ "$rc" = 2 ] && [ "$out" = reset ] || fail "userspace relay: query for $BAD not reset: rc $rc: $out"
 _reported() { [ "$(delta ssl_blocked)" -ge 1 ]; }
-wait_until 10 _reported || fail "the block was not reported to the kernel"
+wait_until $T_REACT _reported || fail "the block was not reported to the kernel"
 assert_delta ssl_relay_userspace 1
 _tlsid_eve() { eve $SID "$W/tlsid-eve.json" >/dev/null 2>&1; }
-wait_until 10 _tlsid_eve || fail "no tlsid EVE record of $SID: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _tlsid_eve || fail "no tlsid EVE record of $SID: $(tail -3 "$W/tlsid.log")"
 eve $SID "$W/tlsid-eve.json" | grep -qxF "alert.action=blocked" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
 eve $SID "$W/tlsid-eve.json" | grep -qxF "app_proto=dns" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
 eve $SID "$W/tlsid-eve.json" | grep -qxF "ssl_inspected=True" || fail "tlsid EVE: $(eve $SID "$W/tlsid-eve.json")"
@@ -151,7 +148,7 @@ _nstats() { grep -c 'tlsid: stats {' "$W/tlsid.log" || true; }
 n0=$(_nstats)
 kill -USR1 "$TLSID_PID"
 _new_stats() { [ "$(_nstats)" -gt "$n0" ]; }
-wait_until 10 _new_stats || fail "no stats line after SIGUSR1: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _new_stats || fail "no stats line after SIGUSR1: $(tail -3 "$W/tlsid.log")"
 stats=$(python3 -c '
 import json, sys
 l = [x for x in open(sys.argv[1]) if "tlsid: stats {" in x][-1]

@@ -18,7 +18,7 @@ NL="python3 ${TLSI_REPO:-.}/tests/vm/tools/nlraw.py"
 [ -x "$TLSID" ] || fail "no $TLSID: make userspace first"
 [ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
 command -v tcpdump >/dev/null || fail "no tcpdump in the VM"
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open rules at $ET"
 W=/tmp/ips-trace.$$
 mkdir -p "$W"
@@ -40,14 +40,12 @@ ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
 
 curl_c() {
-	in_c curl -sS --max-time 30 --resolve site.test:443:10.9.0.2 --cacert "$W/signca.crt" "$@"
+	in_c curl -sS --max-time 120 --resolve site.test:443:10.9.0.2 --cacert "$W/signca.crt" "$@"
 }
-spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-	--trust "$W/testca.crt" --trace-file "$W/tlsid.pcap" --trace-file-max 6000 >>"$W/tlsid.log" 2>&1
-TLSID_PID=$!
-_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+# Ready (--ready-fd): listening, and tlsi.ko diverts to it.
+spawn_ready a $T_START "$W/tlsid.log" "$TLSID" --foreground --ready-fd 3 --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" --trace-file "$W/tlsid.pcap" --trace-file-max 6000
+TLSID_PID=$SPAWN_PID
 
 # ---- rules: a real ET rule, given tlsi_trace, and local ones ---------------------
 SID=2017807	# ET WEB_SERVER Possible MySQL SQLi User-Dump Attempt (alert)
@@ -63,8 +61,7 @@ EOF
 out=$(tlsictl rules load --classification "$ET/classification.config" \
 	--var 'HOME_NET=[10.9.0.2/32]' "$W/local.rules")
 echo "$out" | grep -q "^loaded into tlsi.ko: 4 rules" || fail "load: $out"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-sleep 0.5
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 # flow_id of the last EVE record of SID
 eve_flow() {
 	python3 - "$W/eve.json" "$1" <<'EOF'
@@ -91,7 +88,7 @@ ctl_fail 1 "no trace records to save" trace save "$W/none.pcap"
 # ---- an untraced alert stays untraced with trace off -------------------------------
 stats_snapshot
 assert_eq "$(curl_c https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule"
-wait_until 10 _eve_has 9100001 || fail "no EVE record of 9100001"
+wait_until $T_REACT _eve_has 9100001 || fail "no EVE record of 9100001"
 assert_delta ips_traces_started 0
 assert_eq "$(tlsictl trace show)" "" "trace show after an untraced alert"
 
@@ -99,9 +96,9 @@ assert_eq "$(tlsictl trace show)" "" "trace show after an untraced alert"
 stats_snapshot
 URL='https://site.test/index.php?id=1+union+select+password+from+mysql.user'
 assert_eq "$(curl_c --local-port 40123 "$URL")" "site.test says hello" "traced alert-only attack"
-wait_until 10 _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $SID || fail "no EVE record of $SID: $(cat "$W/monitor.out")"
 FLOW=$(eve_flow $SID)
-wait_until 10 _ended "$FLOW" || fail "trace of flow $FLOW not ended: $(tlsictl trace show)"
+wait_until $T_REACT _ended "$FLOW" || fail "trace of flow $FLOW not ended: $(tlsictl trace show)"
 line=$(trace_line "$FLOW")
 echo "$line" | grep -Eq "^$FLOW client 10.9.0.1:40123 server 10.9.0.2:443 sid $SID bytes [1-9][0-9]* records [0-9]+ ended$" ||
 	fail "trace show: $line"
@@ -139,7 +136,7 @@ stats_snapshot
 assert_eq "$(curl_c https://site.test/tlsi-alert-me)" "site.test says hello" "alert-only rule, trace alerts"
 assert_delta ips_traces_started 1
 _sid_traced() { tlsictl trace show | grep -q " sid 9100001 "; }
-wait_until 10 _sid_traced || fail "trace alerts: no trace of 9100001: $(tlsictl trace show)"
+wait_until $T_REACT _sid_traced || fail "trace alerts: no trace of 9100001: $(tlsictl trace show)"
 ctl_ok rules config trace off
 
 # ---- a drop rule with tlsi_trace: the blocked request is in the trace ------------------
@@ -150,7 +147,7 @@ out=$(curl_c https://site.test/tlsi-trace-drop 2>&1) || rc=$?
 assert_delta ips_blocks 1
 assert_delta ips_traces_started 1
 _drop_traced() { tlsictl trace show | grep -q " sid 9100011 .* ended"; }
-wait_until 10 _drop_traced || fail "no ended trace of 9100011: $(tlsictl trace show)"
+wait_until $T_REACT _drop_traced || fail "no ended trace of 9100011: $(tlsictl trace show)"
 DROPFLOW=$(tlsictl trace show | awk '/ sid 9100011 / { print $1 }')
 ctl_ok trace save "$W/drop.pcap" --flow "$DROPFLOW"
 tcpdump -nn -r "$W/drop.pcap" -A 2>&1 | grep -qF "GET /tlsi-trace-drop HTTP/1.1" ||
@@ -200,7 +197,7 @@ assert_eq "$got" "$(sha256sum <"$W/big.bin" | cut -d' ' -f1)" "traced download i
 assert_delta ips_traces_started 1
 assert_delta ips_trace_flows_capped 1
 _capped() { tlsictl trace show | grep -q " sid 9100012 bytes 1000 .*ended capped$"; }
-wait_until 10 _capped || fail "capped trace: $(tlsictl trace show)"
+wait_until $T_REACT _capped || fail "capped trace: $(tlsictl trace show)"
 pass "trace of a 3 MB download capped at 1000 bytes"
 
 # ---- the buffer bound: the oldest records are evicted ------------------------------------------
@@ -258,9 +255,9 @@ assert_eq "$(tlsictl trace show)" "" "trace show after clearing each flow"
 pass "saves of 3 MB traces while their flows were cleared one by one"
 # trace clear
 assert_eq "$(curl_c --local-port 40124 "$URL")" "site.test says hello" "traced attack again"
-wait_until 10 _eve_has $SID
+wait_until $T_REACT _eve_has $SID
 _any() { [ -n "$(tlsictl trace show)" ]; }
-wait_until 10 _any || fail "no trace"
+wait_until $T_REACT _any || fail "no trace"
 ctl_ok trace clear
 assert_eq "$(tlsictl trace show)" "" "trace show after trace clear"
 
@@ -272,7 +269,7 @@ assert_eq "$(curl_c --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 --local-po
 assert_delta ssl_relay_userspace 1
 assert_delta ips_traces_started 0
 _tlsid_fins() { [ "$(tcpdump -nn -r "$W/tlsid.pcap" 2>/dev/null | grep -c 'Flags \[F\.\]')" = 2 ]; }
-wait_until 10 _tlsid_fins || fail "tlsid's trace: $(tcpdump -nn -r "$W/tlsid.pcap" 2>&1 | tail -5; tail -5 "$W/tlsid.log")"
+wait_until $T_REACT _tlsid_fins || fail "tlsid's trace: $(tcpdump -nn -r "$W/tlsid.pcap" 2>&1 | tail -5; tail -5 "$W/tlsid.log")"
 tcpdump -nn -r "$W/tlsid.pcap" -A >"$W/tlsid.txt" 2>&1
 grep -qF "GET /index.php?id=1+union+select+password+from+mysql.user HTTP/1.1" "$W/tlsid.txt" ||
 	fail "the request is not in tlsid's trace: $(head -c 2000 "$W/tlsid.txt")"
@@ -289,7 +286,7 @@ got=$(curl_c --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 -H "X-Tlsi-Trace:
 	sha256sum | cut -d' ' -f1)
 assert_eq "$got" "$(sha256sum <"$W/big.bin" | cut -d' ' -f1)" "CBC download with a full trace file"
 _full_logged() { grep -q "no more traces" "$W/tlsid.log"; }
-wait_until 10 _full_logged || fail "tlsid did not log its full trace file: $(tail -3 "$W/tlsid.log")"
+wait_until $T_REACT _full_logged || fail "tlsid did not log its full trace file: $(tail -3 "$W/tlsid.log")"
 size=$(stat -c %s "$W/tlsid.pcap")
 [ "$size" -ge 6000 ] && [ "$size" -lt $((6000 + 20000)) ] || fail "tlsid's trace file: $size bytes with --trace-file-max 6000"
 tcpdump -nn -r "$W/tlsid.pcap" >/dev/null 2>&1 || fail "tcpdump of the full trace file"
@@ -300,13 +297,13 @@ ctl_ok rules config trace alerts
 curl_c -H "X-Tlsi-Trace: me" --limit-rate 300k https://site.test/big >"$W/slow.out" 2>&1 &
 slow=$!
 _live() { tlsictl trace show | grep -q " sid 9100012 "; }
-wait_until 20 _live || fail "no live trace: $(tlsictl trace show)"
+wait_until $T_REACT _live || fail "no live trace: $(tlsictl trace show)"
 _relayed() { [ "$(counter relay_ended)" -lt "$(counter relay_ktls_sessions)" ]; }
 _relayed || fail "the traced download is not relayed any more"
 # tlsid holds /dev/tlsi open, which pins the module; the session does not need it.
 kill -TERM "$TLSID_PID"
 _tlsid_gone() { ! kill -0 "$TLSID_PID" 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' "/proc/$TLSID_PID/stat"; }
-wait_until 20 _tlsid_gone || fail "tlsid did not exit on SIGTERM"
+wait_until $T_REACT _tlsid_gone || fail "tlsid did not exit on SIGTERM"
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod with a live traced session"
 rc=0
 wait "$slow" || rc=$?

@@ -20,7 +20,7 @@ set -euo pipefail
 [ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
 command -v nginx >/dev/null || fail "no nginx (scripts/install-deps.sh)"
 command -v nghttp >/dev/null || fail "no nghttp (nghttp2-client, scripts/install-deps.sh)"
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open rules at $ET"
 W=/tmp/ips-http2.$$
 on_exit "rm -rf $W"
@@ -75,8 +75,7 @@ EOF
 out=$(tlsictl rules load --pcre=prefilter --classification "$ET/classification.config" \
 	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules")
 pass "ET Open + local rules: $(echo "$out" | tail -n 1)"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-sleep 0.5
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- benign: HTTP/2 kept, byte for byte, inspected ---------------------------------
 stats_snapshot
@@ -92,11 +91,11 @@ assert_eq "$got" "site.test says hello over h2" "nghttp through tlsi"
 [ "$(delta ips_bytes_inspected)" -gt $((1024 * 1024)) ] || fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
 assert_delta ips_blocks 0
 assert_delta ips_http2_anomalies 0
-wait_until 10 _eve_has 9100201 || fail "no EVE record of 9100201: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100201 || fail "no EVE record of 9100201: $(cat "$W/monitor.out")"
 eve_has 9100201 "app_proto=http2"
 eve_has 9100201 "direction=to_client"
 eve_has 9100201 "http.status=200"
-wait_until 10 _eve_has 9100202 || fail "no EVE record of 9100202: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 9100202 || fail "no EVE record of 9100202: $(cat "$W/monitor.out")"
 eve_has 9100202 "app_proto=http2"
 eve_has 9100202 "http.hostname=site.test"
 eve_has 9100202 "http.http_user_agent=tlsi-h2-probe"
@@ -111,7 +110,7 @@ out=$(curl_site 443 --http2 --cacert "$W/signca.crt" "$URL" 2>&1) || rc=$?
 pass "curl --http2 attack: blocked (curl $rc: $out)"
 assert_delta ips_blocks 1
 assert_delta relay_inspection_blocked 1
-wait_until 10 _eve_has $SID_URI || fail "no EVE record of $SID_URI: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $SID_URI || fail "no EVE record of $SID_URI: $(cat "$W/monitor.out")"
 eve_has $SID_URI "alert.action=blocked"
 eve_has $SID_URI "app_proto=http2"
 eve_has $SID_URI "ssl_inspected=True"
@@ -128,7 +127,7 @@ out=$(in_c nghttp -H 'x-session: aGVsbF9leGVjKCk=' https://10.9.0.2/ 2>&1) || rc
 echo "$out" | grep -q "says hello" && fail "h2 header attack answered: $out"
 pass "nghttp header attack: blocked (nghttp $rc: $(echo "$out" | head -n 1))"
 assert_delta ips_blocks 1
-wait_until 10 _eve_has $SID_HDR || fail "no EVE record of $SID_HDR: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $SID_HDR || fail "no EVE record of $SID_HDR: $(cat "$W/monitor.out")"
 eve_has $SID_HDR "alert.action=blocked"
 eve_has $SID_HDR "app_proto=http2"
 eve_has $SID_HDR "http.http_method=GET"
@@ -171,7 +170,7 @@ EOF
 )
 assert_eq "$(echo $got)" "index h2 tablesize h2 continuation h2 huffman h2" "malformed h2 over TLS with ALPN h2"
 _anomalies_counted() { [ "$(delta ips_http2_anomalies)" -ge 4 ]; }
-wait_until 20 _anomalies_counted || fail "ips_http2_anomalies grew by $(delta ips_http2_anomalies), expected 4"
+wait_until $T_REACT _anomalies_counted || fail "ips_http2_anomalies grew by $(delta ips_http2_anomalies), expected 4"
 assert_delta ips_blocks 0
 pass "malformed HTTP/2 counted in ips_http2_anomalies: index, table size, CONTINUATION, Huffman"
 assert_eq "$(curl_site 443 --http2 --cacert "$W/signca.crt" -w ' %{http_version}' https://site.test/)" \

@@ -68,7 +68,7 @@ drop tcp $HOME_NET any -> $EXTERNAL_NET 25 (msg:"ET ATTACK_RESPONSE Possible /et
 drop dns $HOME_NET any -> any any (msg:"ET DNS Query to a .tk domain - Likely Hostile"; dns.query; content:".tk"; fast_pattern; nocase; endswith; content:!"www.google.tk"; classtype:bad-unknown; sid:2012811; rev:7; metadata:created_at 2011_05_15, former_category DNS, updated_at 2020_09_17;)
 alert dns $HOME_NET any -> any any (msg:"ET DNS Query for .su TLD (Soviet Union) Often Malware Related"; dns.query; content:".su"; nocase; endswith; reference:url,www.abuse.ch/?p=3581; classtype:bad-unknown; sid:2014169; rev:4; metadata:created_at 2012_01_31, updated_at 2020_09_14;)
 EOF
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 CLS=()
 [ -f "$ET/classification.config" ] && CLS=(--classification "$ET/classification.config")
 out=$(tlsictl rules load "${CLS[@]}" --var 'HOME_NET=[10.9.0.0/24]' --var 'EXTERNAL_NET=any' "$W/clear.rules")

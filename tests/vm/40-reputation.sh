@@ -38,9 +38,9 @@ expect_probe timeout tcp 10.9.0.2 8080
 ctl_ok profile set p1 rep-block off
 expect_probe ok tcp 10.9.0.2 8080
 
-# Events: a block and an alert, naming the table, score and category.
-sleep 0.5
-python3 - /tmp/rep-events.$$ <<'PY' || fail "events: $(cat /tmp/rep-events.$$)"
+# Events: a block and an alert, naming the table, score and category
+# (events arrive asynchronously: checked until they are all there).
+_rep_events() { python3 - /tmp/rep-events.$$ 2>/dev/null <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 blocks = [e for e in ev if e["type"] == "block" and e["table"] == "reputation"]
@@ -50,6 +50,8 @@ b = blocks[0]
 assert b["score"] == 90 and b["category"] == "botnet", b
 assert b["dst"] == "10.9.0.2" and b["dport"] == 8080 and b["segment"] == "seg1", b
 PY
+}
+wait_until $T_REACT _rep_events || fail "events: $(cat /tmp/rep-events.$$)"
 pass "reputation events"
 
 # Bulk load: a bad line refuses the whole file and changes nothing.

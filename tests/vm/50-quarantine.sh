@@ -26,7 +26,7 @@ assert q[0]["hits"] >= 2, q
 # Expiry: after the timeout the host is released by itself.
 ctl_ok quarantine add 10.9.0.1 timeout 3 reason "infected laptop"
 quarantine_empty() { [ "$(tlsictl -j quarantine show)" = "[]" ]; }
-wait_until 60 quarantine_empty ||
+wait_until $T_REACT quarantine_empty ||
 	fail "quarantine did not expire"
 expect_probe ok tcp 10.9.0.2 8080
 [ "$(counter quarantine_expired)" -ge 1 ] || fail "quarantine_expired did not count"
@@ -45,7 +45,7 @@ pass "quarantine events"
 
 # Without timeout it stays until deleted; networks are refused.
 ctl_ok quarantine add 10.9.0.1
-sleep 2
+sleep 2	# not a wait: longer than nothing, the entry must still be there
 expect_probe timeout tcp 10.9.0.2 8080
 ctl_fail 1 'hosts, not networks' quarantine add 10.9.0.0/24
 ctl_ok quarantine del 10.9.0.1

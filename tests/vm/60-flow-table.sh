@@ -32,7 +32,7 @@ assert_eq "$(counter flows_current)" 3 "flows_current while bypassing"
 
 # Closed flows time out and free their slots; new timeouts apply to live flows.
 ctl_ok config set flow-full drop timeout-tcp-close 1 timeout-udp 1
-wait_until 15 bash -c "[ \$(ip netns exec $NS_A awk '\$1 == \"flows_current\" { print \$2 }' /proc/net/tlsi/stats) -eq 0 ]" ||
+wait_until $T_REACT bash -c "[ \$(ip netns exec $NS_A awk '\$1 == \"flows_current\" { print \$2 }' /proc/net/tlsi/stats) -eq 0 ]" ||
 	fail "flows did not expire: $(counter flows_current)"
 # A flow that lives long enough to be seen in the debugfs dump.
 ctl_ok config set timeout-tcp-close 60

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/tlsi.sh"
 
 topo_up
-ET=${TLSI_SHARED:-../shared}/data/et-open
+ET=${TLSI_ET_OPEN:-build/et-open}
 [ -f "$ET/emerging-games.rules" ] || fail "ET Open not found in $ET"
 W=$(mktemp -d /tmp/64-rules-update.XXXXXX)
 on_exit rm -rf "$W"

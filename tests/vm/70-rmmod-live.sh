@@ -11,11 +11,13 @@ ctl_ok reputation add 10.9.0.0/24 score 10
 ctl_ok quarantine add 10.9.0.99 timeout 60
 monitor_start /tmp/rmmod-events.$$
 
-# Traffic in the background: a ping flood, a UDP and a TCP stream.
-spawn c ping -q -i 0.002 -w 20 10.9.0.2
+# Traffic in the background: a ping flood, a UDP and a TCP stream; for
+# 120 s (killed at the end), so that it still flows at rmmod however slowly
+# it starts.
+spawn c ping -q -i 0.002 -w 120 10.9.0.2
 spawn c python3 -c '
 import socket, time
-end = time.time() + 20
+end = time.time() + 120
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 while time.time() < end:
     try:
@@ -26,8 +28,8 @@ while time.time() < end:
     for _ in range(50):
         u.sendto(b"x" * 512, ("10.9.0.2", 5353))
 '
-sleep 3
-[ "$(counter packets)" -gt 100 ] || fail "traffic is not flowing"
+_flowing() { [ "$(counter packets)" -gt 100 ]; }
+wait_until $T_REACT _flowing || fail "traffic is not flowing"
 # The monitor holds the genl socket; unloading must not wait for it.
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod failed"
 pass "rmmod under traffic"
@@ -38,8 +40,8 @@ expect_probe ok tcp 10.9.0.2 8080
 insmod "$TLSI_MODULE"
 ctl_ok profile add p1
 ctl_ok segment add seg1 profile p1 ports eth0 eth1
-sleep 2
-[ "$(counter flows_current)" -gt 0 ] || fail "no flows after reload"
+_flows() { [ "$(counter flows_current)" -gt 0 ]; }
+wait_until $T_REACT _flows || fail "no flows after reload"
 rmmod "$TLSI_MODULE_NAME"
 insmod "$TLSI_MODULE"
 pass "reload cycle"

@@ -62,7 +62,7 @@ pass "nobody: monitor refused: $out"
 monitor_start "$W/events"
 ctl_ok tm add blk action block proto tcp dport 8081
 expect_probe timeout tcp 10.9.0.2 8081
-wait_until 10 grep -q '"rule":"blk"' "$W/events" || fail "root's monitor got no event: $(cat "$W/events")"
+wait_until $T_REACT grep -q '"rule":"blk"' "$W/events" || fail "root's monitor got no event: $(cat "$W/events")"
 pass "root's monitor receives events"
 
 # ---- a user namespace of one's own: refused by default -------------------
@@ -110,6 +110,6 @@ grown=$(( (after - base) / 1024 ))
 [ "$grown" -gt 4096 ] || fail "the cgroup grew by $grown KiB for 100,000 reputation entries"
 pass "100,000 reputation entries charged $grown KiB to the user's cgroup"
 # The namespace is gone (its process exited): the memory comes back.
-wait_until 60 sh -c "[ \$(cat $CG/user/memory.current) -lt $((base + 1024 * 1024)) ]" ||
+wait_until $T_REACT sh -c "[ \$(cat $CG/user/memory.current) -lt $((base + 1024 * 1024)) ]" ||
 	fail "the memory was not returned: $(cat "$CG/user/memory.current") (namespace alone: $base)"
 pass "the memory came back with the namespace"

@@ -10,7 +10,7 @@
 #
 # Environment (exported by scripts/vm-init.sh): TLSI_MODULE (path of the
 # module under test, loaded before each test), TLSI_MODULE_NAME, TLSI_REPO,
-# TLSICTL, TLSI_SHARED. Tests run with cwd = the repo, /tmp is a fresh-ish
+# TLSICTL, TLSI_ET_OPEN (the ET Open rules). Tests run with cwd = the repo, /tmp is a fresh-ish
 # tmpfs (shared by all tests of a run), the rest of / is read-only.
 #
 # Topology (topo_up): three network namespaces, plain L2 through a bridge.
@@ -76,9 +76,27 @@ assert_eq() {
 		fail "$msg: got '$1', expected '$2'"
 	fi
 }
-# wait_until SECS CMD...: poll CMD every 0.1 s until it succeeds.
+# Timeouts. The VM runs under TCG, tens of times slower than the host, and
+# slower still when other VMs share the host's cores: a python3 server once
+# took more than 10 s to listen. Worse, the guest's clock then runs ahead of
+# the host's (769 guest seconds in 165 real ones, seen with another VM
+# running), so a guest-side limit shrinks in real terms just when the work
+# slows down. Every wait below polls for the state it wants (wait_until,
+# readiness lines), so a generous limit costs nothing when things work: it
+# only bounds how long a broken test hangs. Waits for a start-up use
+# T_START, waits for the effect of something already done (a counter, an
+# event, a log line, a session ending) T_REACT; a test that knows the rate
+# of what it waits for derives its own limit from it. TLSI_TIMEOUT_SCALE
+# (an integer, default 1) multiplies every wait_until limit, for machines
+# slower than a 2-core host running two VMs.
+T_START=300
+T_REACT=180
+TLSI_TIMEOUT_SCALE=${TLSI_TIMEOUT_SCALE:-1}
+
+# wait_until SECS CMD...: poll CMD every 0.1 s until it succeeds, for at
+# most SECS (times TLSI_TIMEOUT_SCALE) seconds.
 wait_until() {
-	local secs=$1 end
+	local secs=$(($1 * TLSI_TIMEOUT_SCALE)) end
 	shift
 	end=$((SECONDS + secs))
 	until "$@"; do
@@ -177,7 +195,7 @@ topo_up() {
 	ip -n "$NS_C" link set eth0 up
 	ip -n "$NS_S" addr add "$S_IP/24" dev eth0
 	ip -n "$NS_S" link set eth0 up
-	wait_until 10 _topo_ready || fail "topo_up: links not up or bridge ports not forwarding"
+	wait_until $T_START _topo_ready || fail "topo_up: links not up or bridge ports not forwarding"
 }
 
 topo_down() {
@@ -245,17 +263,56 @@ while True:
     s.sendto(d, a)
 '
 
-# wait_port NS PORT [tcp|udp] [SECS=60]: until something listens on PORT
-# (generous: a python server takes seconds to start on a loaded TCG VM, and
-# a ready one returns at once).
+# wait_port NS PORT [tcp|udp] [SECS=T_START]: until something listens on
+# PORT (the readiness of servers that have no other way to say it).
 wait_port() {
-	local ns proto=${3:-tcp} secs=${4:-60} opt
+	local ns proto=${3:-tcp} secs=${4:-$T_START} opt
 	ns=$(_ns "$1")
 	[ "$proto" = udp ] && opt=-Hlun || opt=-Hltn
 	wait_until "$secs" _port_listening "$ns" "$opt" "$2" ||
 		fail "nothing listens on $proto port $2 in $ns"
 }
 _port_listening() { [ -n "$(ip netns exec "$1" ss "$2" "sport = :$3" 2>/dev/null)" ]; }
+
+# alive PID: running (not exited, nor a zombie waiting to be reaped).
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+# spawn_ready NS SECS LOG CMD...: spawn CMD, its output appended to LOG
+# ("-": not redirected), with descriptor 3 open on a file for its readiness
+# line (CMD says where it writes it, as tlsid --ready-fd 3 does), then wait
+# for that line: at most SECS (times TLSI_TIMEOUT_SCALE) seconds, failing at
+# once if CMD exits before it is ready. Sets SPAWN_PID and READY_LINE.
+spawn_ready() {
+	local ns secs=$(($2 * TLSI_TIMEOUT_SCALE)) log=$3 ready end
+	ns=$(_ns "$1")
+	shift 3
+	ready=$(mktemp /tmp/ready.XXXXXX)
+	if [ "$log" = - ]; then
+		ip netns exec "$ns" "$@" 3>"$ready" &
+	else
+		ip netns exec "$ns" "$@" 3>"$ready" >>"$log" 2>&1 &
+	fi
+	SPAWN_PID=$!
+	_LIB_PIDS+=($!)
+	end=$((SECONDS + secs))
+	until [ -n "$(head -n 1 "$ready")" ]; do
+		if ! alive "$SPAWN_PID"; then
+			rm -f "$ready"
+			fail "$1 exited before it was ready$(_spawn_log "$log")"
+		fi
+		if [ $SECONDS -ge $end ]; then
+			rm -f "$ready"
+			fail "$1 not ready within $secs s$(_spawn_log "$log")"
+		fi
+		sleep 0.1
+	done
+	READY_LINE=$(head -n 1 "$ready")
+	rm -f "$ready"
+}
+
+_spawn_log() { [ "$1" = - ] || printf ': %s' "$(tail -n 20 "$1")"; }
 
 # tcp_server_in NS PORT [REPLY]: accept, send REPLY (default "hello\n"), close.
 tcp_server_in() {
@@ -281,6 +338,10 @@ udp_echo() { udp_echo_in "$NS_S" "$@"; }
 
 # ---------------------------------------------------------------------------
 # Client probes: exit 0 on success, 1 otherwise; a few seconds at most.
+# They probe blocked traffic as often as allowed traffic, and a dropped
+# connection is told from a passing one only by waiting: 3 s (a bash or
+# python3 client that connects and reads one line from a server already
+# listening) are a few times what a pass takes under TCG on a busy host.
 
 # tcp_ok [SRC_NS] DST PORT: connect, read one line, expect "hello".
 tcp_ok() {

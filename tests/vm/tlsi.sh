@@ -57,17 +57,29 @@ assert_delta() {
 	assert_eq "$(delta "$1")" "$2" "counter $1 grew by"
 }
 
-# monitor_start FILE: "tlsictl monitor" into FILE in the background.
+# monitor_start FILE [ARGS]: "tlsictl monitor ARGS" into FILE in the
+# background; returns once it listens to the events group.
 monitor_start() {
-	spawn a "$TLSICTL" monitor >"$1" 2>&1
-	sleep 0.5
+	local out=$1
+	shift
+	spawn a "$TLSICTL" monitor "$@" >"$out" 2>&1
+	wait_until $T_START monitor_joined $! ||
+		fail "tlsictl monitor did not join the events group: $(cat "$out")"
+}
+# monitor_joined PID: the netlink socket of PID (its port id, the first one
+# a process binds) in the appliance joined a multicast group: the Groups
+# column of /proc/net/netlink (protocol 16 is generic netlink).
+monitor_joined() {
+	ip netns exec "$NS_A" awk -v p="$1" '$2 == 16 && $3 == p && $4 != "00000000" { f = 1 }
+		END { exit !f }' /proc/net/netlink
 }
 
 # Certificates made with the openssl CLI in $CERTS (set it first).
-# mkca NAME CN: a self-signed ECDSA CA.
+# mkca NAME CN: a self-signed ECDSA CA, valid for MKCA_DAYS (default 30)
+# days.
 mkca() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$CERTS/$1.key" -out "$CERTS/$1.crt" -days 30 -subj "/CN=$2" \
+		-keyout "$CERTS/$1.key" -out "$CERTS/$1.crt" -days "${MKCA_DAYS:-30}" -subj "/CN=$2" \
 		-addext basicConstraints=critical,CA:TRUE \
 		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 }

@@ -6,7 +6,8 @@
 #                        address, and an SSL proxy "web" (PORTS, logging,
 #                        OPTS such as reset) with policy "outbound" on
 #                        profile p1
-#   start_tlsid ARGS     tlsid with the signing CA; waits until diverting
+#   start_tlsid ARGS     tlsid with the signing CA; waits until it is ready
+#   run_tlsid ARGS       tlsid with ARGS only; waits until it is ready
 #   last_log             the inspection log's last session as key=value lines
 #   log_has KEY=VALUE    ... or fail
 #   s_server PORT OPTS   openssl s_server -WWW on DIR/www in the server ns
@@ -39,17 +40,24 @@ tlsid_setup() {
 }
 
 start_tlsid() {
-	spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-		--trust "$W/testca.crt" --log "$W/inspect.log" "$@" >>"$W/tlsid.log" 2>&1
-	TLSID_PID=$!
-	wait_until 60 _tlsid_diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-	wait_port a 15443
+	run_tlsid --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+		--trust "$W/testca.crt" --log "$W/inspect.log" "$@"
 }
-_tlsid_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
+# run_tlsid ARGS: tlsid in the foreground with ARGS only, its output
+# appended to $W/tlsid.log; waits for its readiness line (--ready-fd:
+# listening, and tlsi.ko diverting to it), T_START at most: it generates no
+# key, but loading a rules image takes tens of seconds under TCG.
+run_tlsid() {
+	spawn_ready a $T_START "$W/tlsid.log" "$TLSID" --foreground --ready-fd 3 "$@"
+	TLSID_PID=$SPAWN_PID
+	# What readiness promises, checked rather than waited for.
+	_tlsid_diverting "${READY_LINE#ready }" ||
+		fail "tlsid ready, but tlsi.ko does not divert to it: $(tlsictl config show)"
+	_port_listening "$NS_A" -Hltn "${READY_LINE#ready }" || fail "tlsid ready, but not listening"
+}
+_tlsid_diverting() { tlsictl config show | grep -q "divert-port ${1:-15443} "; }
 # tlsid_gone: exited (a zombie until reaped: it is our child).
-tlsid_gone() {
-	! kill -0 "$TLSID_PID" 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' "/proc/$TLSID_PID/stat"
-}
+tlsid_gone() { ! alive "$TLSID_PID"; }
 
 last_log() {
 	python3 -c '
@@ -87,7 +95,7 @@ tlsid_stat() {
 	local n
 	n=$(grep -c '"type":"stats"' "$W/inspect.log" || true)
 	kill -USR1 "$TLSID_PID"
-	wait_until 30 _tlsid_stats_after "$n" || fail "tlsid wrote no stats line on SIGUSR1"
+	wait_until $T_REACT _tlsid_stats_after "$n" || fail "tlsid wrote no stats line on SIGUSR1"
 	grep '"type":"stats"' "$W/inspect.log" | tail -1 |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }

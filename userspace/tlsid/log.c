@@ -238,6 +238,12 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 	json_string(&j, "result", result_name(s->result));
 	if (s->relay != TLSI_RELAY_NONE)
 		json_string(&j, "relay", s->relay == TLSI_RELAY_KERNEL ? "kernel" : "userspace");
+	/*
+	 * Written at the hand-off: what happens to the session afterwards (an
+	 * IPS block, how it ends) only the kernel sees; say where to look.
+	 */
+	if (s->relay == TLSI_RELAY_KERNEL)
+		json_string(&j, "after_handoff", "tlsi.ko: IPS verdicts in tlsictl monitor --eve");
 	if (s->reason[0])
 		json_string(&j, "reason", s->reason);
 	if (s->up_done) {

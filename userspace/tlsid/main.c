@@ -23,6 +23,7 @@
 
 #include <openssl/err.h>
 
+#include "ready.h"
 #include "rules_image.h"
 #include "tlsid.h"
 
@@ -40,6 +41,8 @@ struct tlsid_config tlsid_cfg = {
 	.idle_timeout = TLSID_DEFAULT_IDLE,
 };
 atomic_bool tlsid_stopping;
+/* --ready-fd: told once tlsid is ready (ready.c), -1: nobody. */
+static int ready_fd = -1;
 
 static const char usage[] =
 "Usage: tlsid --ca-cert FILE --ca-key FILE [options]\n"
@@ -101,6 +104,9 @@ static const char usage[] =
 "  --no-kernel             do not use tlsi.ko (divert-port/divert-mark, the\n"
 "                          kernel relay, /dev/tlsi): tlsid relays everything\n"
 "  -f, --foreground        stay in the foreground, log to stderr\n"
+"  --ready-fd N            once listening and diverted to, write \"ready PORT\"\n"
+"                          and a newline to descriptor N and close it (systemd:\n"
+"                          READY=1 to $NOTIFY_SOCKET when that is set)\n"
 "  -v, --verbose           log every session\n"
 "  -h, --help, --version\n"
 "\n"
@@ -113,7 +119,7 @@ enum {
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
-	OPT_USER, OPT_SECCOMP,
+	OPT_USER, OPT_SECCOMP, OPT_READY_FD,
 };
 
 static const struct option options[] = {
@@ -145,6 +151,7 @@ static const struct option options[] = {
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE },
 	{ "no-kernel",		no_argument,	   NULL, OPT_NO_KERNEL },
 	{ "no-route",		no_argument,	   NULL, OPT_NO_ROUTE },
+	{ "ready-fd",		required_argument, NULL, OPT_READY_FD },
 	{ "foreground",		no_argument,	   NULL, 'f' },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
@@ -291,6 +298,11 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 		case OPT_NO_ROUTE:
 			c->no_route = true;
 			break;
+		case OPT_READY_FD:
+			ready_fd = (int)number("--ready-fd", optarg, 0, 65535);
+			if (tlsid_ready_fd_check(ready_fd) < 0)
+				usage_error("--ready-fd %d: not a descriptor open for writing", ready_fd);
+			break;
 		case 'f':
 			c->foreground = true;
 			break;
@@ -401,6 +413,7 @@ static void main_loop(int sfd)
 			break;
 		default:
 			tlsid_log_info("signal %u: stopping", si.ssi_signo);
+			tlsid_stopping_notify();
 			return;
 		}
 	}
@@ -470,6 +483,8 @@ int main(int argc, char **argv)
 	/* From here on: parsing what anyone sends, with least privilege. */
 	if (tlsid_sandbox_enter(c) || tlsid_workers_start())
 		goto out;
+	tlsid_ready(ready_fd, c->port);
+	ready_fd = -1;
 	main_loop(sfd);
 	rc = 0;
 out:
@@ -492,5 +507,8 @@ out:
 	tlsid_keys_free();
 	if (sfd >= 0)
 		close(sfd);
+	/* Never ready: a --ready-fd reader sees end-of-file without the line. */
+	if (ready_fd >= 0)
+		close(ready_fd);
 	return rc;
 }

@@ -13,8 +13,9 @@
   blob.py sha N                            the sha256 of the stream's N bytes
   blob.py rst HOST PORT                    print how the connection ended
   blob.py hold HOST PORT S                 wait S s; print "open" or how it ended
-  blob.py many HOST PORT COUNT N           COUNT parallel gets of N bytes;
-                                           print "ok COUNT" or the failures
+  blob.py many HOST PORT COUNT N [K]       COUNT sessions open at once, each
+                                           then getting N bytes; print "ok
+                                           COUNT" or the failures (see many())
 
 TLS, from the environment: the server with BLOB_CERT and BLOB_KEY (PEM);
 clients with BLOB_CA (a CA file to verify the server against, or "none")
@@ -90,7 +91,9 @@ def serve_one(c):
 
 def tls_accept(ctx, c):
     try:
-        c.settimeout(30)
+        # Generous: the peer may be tlsid finishing a hundred other
+        # handshakes first, under TCG.
+        c.settimeout(120)
         c = ctx.wrap_socket(c, server_side=True)
         c.settimeout(None)
     except (OSError, ssl.SSLError):
@@ -156,6 +159,79 @@ def get(host, port, n, timeout=120):
     return got, h.hexdigest()
 
 
+def many(host, port, count, n, k):
+    """COUNT sessions open at the same time, then a get of N bytes on each.
+
+    Like a population of clients, not a SYN flood: at most K connect and
+    handshake at once (a server's CPU, under TCG tlsid's, finishes
+    handshakes at some rate; starting all COUNT at once only makes the last
+    ones wait for all the others, past any fixed timeout). Each established
+    session waits until all COUNT are (and, with BLOB_GO=FILE, until FILE
+    exists: the caller can look at them all open), then they all get N
+    bytes at once.
+
+    The limits come from a first session's measured time d (connect,
+    handshake, get): a handshake among K takes about K*d, all COUNT about
+    COUNT*d; both are given ten times that (the host's load varies), and at
+    least 60 s."""
+    import time
+    want = sha_of(n)
+    t0 = time.monotonic()
+    got, h = get(host, port, n, 120)
+    d = time.monotonic() - t0
+    if h != want:
+        return "failed 1: first:short:%d" % got
+    hs_limit = max(60.0, 10 * k * d)
+    all_limit = max(60.0, 10 * count * d)
+    print("many: first session %.2f s; handshake limit %.0f s, all-open limit %.0f s"
+          % (d, hs_limit, all_limit), file=sys.stderr)
+    slots = threading.Semaphore(k)
+    established = threading.Barrier(count)
+    go = os.environ.get("BLOB_GO")
+    bad = []
+
+    def one(i):
+        s = None
+        try:
+            with slots:
+                s = connect(host, port, hs_limit)
+            try:
+                established.wait(all_limit)
+            except threading.BrokenBarrierError:
+                bad.append("%d:not all established" % i)
+                return
+            end = time.monotonic() + all_limit
+            while go and not os.path.exists(go):
+                if time.monotonic() > end:
+                    bad.append("%d:no %s" % (i, go))
+                    return
+                time.sleep(0.1)
+            s.settimeout(all_limit)
+            s.sendall(b"get %d\n" % n)
+            hh = hashlib.sha256()
+            got = 0
+            while True:
+                b = s.recv(CHUNK)
+                if not b:
+                    break
+                got += len(b)
+                hh.update(b)
+            if hh.hexdigest() != want:
+                bad.append("%d:short:%d" % (i, got))
+        except OSError as e:
+            bad.append("%d:%s" % (i, e))
+            established.abort()
+        finally:
+            if s:
+                s.close()
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return "ok %d" % count if not bad else "failed %d: %s" % (len(bad), " ".join(bad[:5]))
+
+
 def ended(s):
     try:
         b = s.recv(100)
@@ -194,23 +270,7 @@ def main():
         s.sendall(b"hold\n")
         print(ended(s))
     elif cmd == "many":
-        count, n = int(a[2]), int(a[3])
-        want = sha_of(n)
-        bad = []
-
-        def one(i):
-            try:
-                got, h = get(a[0], int(a[1]), n, 60)
-                if h != want:
-                    bad.append("%d:short:%d" % (i, got))
-            except OSError as e:
-                bad.append("%d:%s" % (i, e))
-        ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        print("ok %d" % count if not bad else "failed %d: %s" % (len(bad), " ".join(bad[:5])))
+        print(many(a[0], int(a[1]), int(a[2]), int(a[3]), int(a[4]) if len(a) > 4 else 8))
     else:
         sys.exit(__doc__)
 
