@@ -134,7 +134,7 @@ u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
 		case TLSI_TCP_SYN_SENT:
 		case TLSI_TCP_SYN_RECV:
 			return READ_ONCE(to[TLSI_TO_TCP_SYN]);
-		case TLSI_TCP_FIN_WAIT:
+		case TLSI_TCP_FIN_BOTH:
 		case TLSI_TCP_CLOSE:
 			return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
 		default:
@@ -360,7 +360,9 @@ static const char *const tlsi_tcp_state_names[] = {
 	[TLSI_TCP_SYN_SENT] = "syn_sent",
 	[TLSI_TCP_SYN_RECV] = "syn_recv",
 	[TLSI_TCP_ESTABLISHED] = "established",
-	[TLSI_TCP_FIN_WAIT] = "fin_wait",
+	[TLSI_TCP_FIN_ORIG] = "fin_orig",
+	[TLSI_TCP_FIN_REPLY] = "fin_reply",
+	[TLSI_TCP_FIN_BOTH] = "fin_both",
 	[TLSI_TCP_CLOSE] = "close",
 };
 

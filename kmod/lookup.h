@@ -311,14 +311,22 @@ static inline bool tlsi_tb_take(struct tlsi_token_bucket *tb, u64 now_ns)
 	return true;
 }
 
-/* TCP connection states the flow table tracks (a simplified conntrack). */
+/*
+ * TCP connection states the flow table tracks (a simplified conntrack).
+ * A FIN from one side only is a half-close, which may last as long as an
+ * established connection (a client still uploading after the server's
+ * FIN, or a diverted session whose two ends close at different times):
+ * only when both sides have sent theirs does the close timeout apply.
+ */
 enum tlsi_tcp_state {
 	TLSI_TCP_NONE,
 	TLSI_TCP_SYN_SENT,
 	TLSI_TCP_SYN_RECV,
 	TLSI_TCP_ESTABLISHED,
-	TLSI_TCP_FIN_WAIT,
-	TLSI_TCP_CLOSE,
+	TLSI_TCP_FIN_ORIG,	/* the originator sent a FIN */
+	TLSI_TCP_FIN_REPLY,	/* the responder sent a FIN */
+	TLSI_TCP_FIN_BOTH,	/* both did */
+	TLSI_TCP_CLOSE,		/* a reset */
 };
 
 #define TLSI_TCPF_FIN 0x01
@@ -331,26 +339,39 @@ enum tlsi_tcp_state {
  * direction (reply = from the responder). A flow first seen mid-stream
  * (module loaded under live traffic) is taken as established.
  */
+/* The state after a FIN from one side of an established connection. */
+static inline u8 tlsi_tcp_fin(u8 state, bool reply)
+{
+	if (state == TLSI_TCP_FIN_BOTH ||
+	    state == (reply ? TLSI_TCP_FIN_ORIG : TLSI_TCP_FIN_REPLY))
+		return TLSI_TCP_FIN_BOTH;
+	return reply ? TLSI_TCP_FIN_REPLY : TLSI_TCP_FIN_ORIG;
+}
+
 static inline u8 tlsi_tcp_next_state(u8 state, u8 flags, bool reply)
 {
+	bool fin = flags & TLSI_TCPF_FIN;
+
 	if (flags & TLSI_TCPF_RST)
 		return TLSI_TCP_CLOSE;
 	switch (state) {
 	case TLSI_TCP_NONE:
 		if ((flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK)) == TLSI_TCPF_SYN)
 			return TLSI_TCP_SYN_SENT;
-		return (flags & TLSI_TCPF_FIN) ? TLSI_TCP_FIN_WAIT : TLSI_TCP_ESTABLISHED;
+		return fin ? tlsi_tcp_fin(TLSI_TCP_ESTABLISHED, reply) : TLSI_TCP_ESTABLISHED;
 	case TLSI_TCP_SYN_SENT:
 		if (reply && (flags & TLSI_TCPF_SYN) && (flags & TLSI_TCPF_ACK))
 			return TLSI_TCP_SYN_RECV;
 		return state;
 	case TLSI_TCP_SYN_RECV:
 		if (!reply && (flags & TLSI_TCPF_ACK) && !(flags & TLSI_TCPF_SYN))
-			return (flags & TLSI_TCPF_FIN) ? TLSI_TCP_FIN_WAIT : TLSI_TCP_ESTABLISHED;
+			return fin ? tlsi_tcp_fin(TLSI_TCP_ESTABLISHED, reply) : TLSI_TCP_ESTABLISHED;
 		return state;
 	case TLSI_TCP_ESTABLISHED:
-		return (flags & TLSI_TCPF_FIN) ? TLSI_TCP_FIN_WAIT : state;
-	case TLSI_TCP_FIN_WAIT:
+	case TLSI_TCP_FIN_ORIG:
+	case TLSI_TCP_FIN_REPLY:
+		return fin ? tlsi_tcp_fin(state, reply) : state;
+	case TLSI_TCP_FIN_BOTH:
 	case TLSI_TCP_CLOSE:
 	default:
 		return state;

@@ -246,8 +246,18 @@ START_TEST(test_tcp_states)
 	ck_assert_int_eq(s, TLSI_TCP_ESTABLISHED);
 	s = tlsi_tcp_next_state(s, TLSI_TCPF_ACK, true);
 	ck_assert_int_eq(s, TLSI_TCP_ESTABLISHED);
+	/* A half-close, then the other side's FIN. */
 	s = tlsi_tcp_next_state(s, TLSI_TCPF_FIN | TLSI_TCPF_ACK, true);
-	ck_assert_int_eq(s, TLSI_TCP_FIN_WAIT);
+	ck_assert_int_eq(s, TLSI_TCP_FIN_REPLY);
+	ck_assert_int_eq(tlsi_tcp_next_state(s, TLSI_TCPF_ACK, false), TLSI_TCP_FIN_REPLY);
+	ck_assert_int_eq(tlsi_tcp_next_state(s, TLSI_TCPF_FIN | TLSI_TCPF_ACK, true),
+			 TLSI_TCP_FIN_REPLY);	/* a retransmitted FIN */
+	ck_assert_int_eq(tlsi_tcp_next_state(TLSI_TCP_ESTABLISHED, TLSI_TCPF_FIN, false),
+			 TLSI_TCP_FIN_ORIG);
+	ck_assert_int_eq(tlsi_tcp_next_state(TLSI_TCP_FIN_ORIG, TLSI_TCPF_FIN, true),
+			 TLSI_TCP_FIN_BOTH);
+	s = tlsi_tcp_next_state(s, TLSI_TCPF_FIN | TLSI_TCPF_ACK, false);
+	ck_assert_int_eq(s, TLSI_TCP_FIN_BOTH);
 	s = tlsi_tcp_next_state(s, TLSI_TCPF_RST, false);
 	ck_assert_int_eq(s, TLSI_TCP_CLOSE);
 	/* Mid-stream pickup (module loaded under traffic). */
