@@ -413,6 +413,43 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 	return 1;
 }
 
+/*
+ * A header field test (TLSI_OP_PKT) on the packet of tlsi_eng_datagram(),
+ * else on a TCP stream. A field the packet does not have never matches,
+ * negated or not: itype/icode on a UDP datagram, the TTL of a stream.
+ */
+static int pkt_test(const struct tlsi_eng_pkt *p, const struct tlsi_img_insn *in)
+{
+	int icmp = p && (p->proto == TLSI_PROTO_ICMP || p->proto == TLSI_PROTO_ICMPV6);
+	uint64_t x;
+	int m;
+
+	switch (in->nbytes) {
+	case TLSI_PKT_ITYPE:
+		if (!icmp)
+			return 0;
+		x = p->icmp_type;
+		break;
+	case TLSI_PKT_ICODE:
+		if (!icmp)
+			return 0;
+		x = p->icmp_code;
+		break;
+	case TLSI_PKT_IP_PROTO:
+		x = p ? p->proto : TLSI_PROTO_TCP;
+		break;
+	case TLSI_PKT_TTL:
+		if (!p)
+			return 0;
+		x = p->ttl;
+		break;
+	default:
+		return 0;
+	}
+	m = cmp_u64(in->cmp, x, le32v(in->a), le32v(in->b));
+	return (le16v(in->flags) & TLSI_IF_NEGATE) ? !m : m;
+}
+
 static int flowbits_test(const struct tlsi_eng_flow *f, const struct tlsi_img_insn *in)
 {
 	unsigned int i, set = 0;
@@ -463,6 +500,12 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_PKT) {
+			if (!pkt_test(c->pkt, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op == TLSI_OP_FLOWBITS) {
 			if (!flowbits_test(f, in))
 				return TLSI_EV_NOMATCH;
@@ -475,7 +518,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		}
 		gs = k + 1;
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
-		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE; ge++)
+		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
+		     ins[ge].op != TLSI_OP_PKT; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

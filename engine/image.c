@@ -303,8 +303,9 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		return 0;
 	case TLSI_OP_DSIZE:
 	case TLSI_OP_FLOWBITS:
+	case TLSI_OP_PKT:
 		if (group != TLSI_BUF_NONE)
-			IFAIL("dsize or flowbits after a buffer instruction");
+			IFAIL("dsize, flowbits or header test after a buffer instruction");
 		break;
 	default:
 		if (group == TLSI_BUF_NONE)
@@ -352,6 +353,17 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		    in->cmp == TLSI_CMP_XOR)
 			IFAIL("size operator %u", in->cmp);
 		break;
+	case TLSI_OP_PKT:
+		if (fl & ~TLSI_IF_NEGATE)
+			IFAIL("bad header test flags 0x%x", fl);
+		if (in->nbytes >= TLSI_PKT_FIELD_MAX)
+			IFAIL("header field %u", in->nbytes);
+		if (in->cmp >= TLSI_CMP_MAX || in->cmp == TLSI_CMP_AND ||
+		    in->cmp == TLSI_CMP_XOR)
+			IFAIL("header test operator %u", in->cmp);
+		if (in->c || in->d || in->e || in->f)
+			IFAIL("header test with unused operands");
+		break;
 	case TLSI_OP_FLOWBITS:
 		if (fl)
 			IFAIL("flags on flowbits");
@@ -374,6 +386,13 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 #undef IFAIL
 }
 
+/* How many of the protocol flags (udp, icmp, ip) a rule has. */
+static unsigned int hweight_protos(uint16_t flags)
+{
+	return !!(flags & TLSI_RULE_F_UDP) + !!(flags & TLSI_RULE_F_ICMP) +
+	       !!(flags & TLSI_RULE_F_IP);
+}
+
 static int check_rules(struct vctx *v)
 {
 	const struct tlsi_img_rule *rules = v->s[TLSI_IMG_S_RULES];
@@ -387,7 +406,9 @@ static int check_rules(struct vctx *v)
 		uint32_t k;
 
 		if (x->action >= TLSI_ACT_MAX || x->app >= TLSI_APP_MAX ||
-		    x->flow & ~TLSI_FLOW_ALL || le16v(x->flags) & ~TLSI_RULE_F_ALL)
+		    x->flow & ~TLSI_FLOW_ALL || le16v(x->flags) & ~TLSI_RULE_F_ALL ||
+		    hweight_protos(le16v(x->flags)) > 1 ||
+		    ((le16v(x->flags) & TLSI_RULE_F_PROTOS) && x->app != TLSI_APP_ANY))
 			FAIL(v, "rule %u (sid %u): bad action, protocol, flow or flags",
 			     r, le32v(x->sid));
 		if (x->thresh_type >= TLSI_THRESH_MAX ||

@@ -396,6 +396,12 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	out.flow = r->flow;
 	out.priority = rp_rule_priority(s, r);
 	out.flags = r->flags;
+	if (r->proto == RP_PROTO_UDP)
+		out.flags |= TLSI_RULE_F_UDP;
+	else if (r->proto == RP_PROTO_ICMP)
+		out.flags |= TLSI_RULE_F_ICMP;
+	else if (r->proto == RP_PROTO_IP)
+		out.flags |= TLSI_RULE_F_IP;
 	out.thresh_type = r->thresh_type;
 	out.thresh_track = r->thresh_track;
 	out.thresh_count = r->thresh_count;
@@ -410,7 +416,15 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	    put_ports_shared(c, &r->dport, &out.dport_first, &out.dport_count))
 		return -1;
 
-	/* group NONE: dsize, flowbit tests, flowbit changes */
+	/* group NONE: header tests, dsize, flowbit tests, flowbit changes */
+	for (i = 0; i < r->npkt; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_PKT, .nbytes = r->pkt[i].field,
+					    .cmp = r->pkt[i].cmp, .a = r->pkt[i].a,
+					    .b = r->pkt[i].b };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
 	if (r->has_dsize) {
 		struct tlsi_img_insn in = { .op = TLSI_OP_DSIZE, .cmp = r->dsize_cmp,
 					    .a = r->dsize_a, .b = r->dsize_b };
@@ -577,6 +591,19 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		if (fp >= 0) {
 			slot = d * TLSI_BUF_MAX + r->items[fp].buf;
 			if (add_fp(c, (uint16_t)slot, &r->items[fp], item_off[fp], idx))
+				goto out;
+			/* ip rules also match TCP streams: the stream's
+			 * trigger too (their packet view is the stream's) */
+			if (r->proto == RP_PROTO_IP &&
+			    add_fp(c, (uint16_t)(d * TLSI_BUF_MAX + TLSI_BUF_RAW), &r->items[fp],
+				   item_off[fp], idx))
+				goto out;
+			continue;
+		}
+		if (r->proto != RP_PROTO_TCP) {
+			if (add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_PKT, idx) ||
+			    (r->proto == RP_PROTO_IP &&
+			     add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)))
 				goto out;
 			continue;
 		}
