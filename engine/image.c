@@ -337,11 +337,14 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_BYTE_JUMP:
 		if (fl & ~(IF_BYTE | TLSI_IF_NEGATE))
 			IFAIL("bad byte_test/byte_jump flags 0x%x", fl);
-		if (!in->nbytes || in->nbytes > ((fl & TLSI_IF_STRING) ? 10 : 8))
+		/* a string of 0 bytes: up to the first non-digit */
+		if ((fl & TLSI_IF_STRING) ? in->nbytes > 23 : (!in->nbytes || in->nbytes > 8))
 			IFAIL("%u bytes to convert", in->nbytes);
-		if ((fl & TLSI_IF_STRING) && le32v(in->e) != 8 &&
+		if ((fl & TLSI_IF_STRING) && le32v(in->e) != 0 && le32v(in->e) != 8 &&
 		    le32v(in->e) != 10 && le32v(in->e) != 16)
 			IFAIL("string base %u", le32v(in->e));
+		if (in->op == TLSI_OP_BYTE_TEST && le32v(in->f))
+			IFAIL("byte_test with unused operands");
 		if (in->op == TLSI_OP_BYTE_TEST && in->cmp >= TLSI_CMP_RANGE)
 			IFAIL("byte_test operator %u", in->cmp);
 		break;

@@ -335,11 +335,12 @@ enum tlsi_fb {
  *             (absolute end: offset+depth, or relative with distance),
  *             e = distance (signed), f = within
  *   ISDATAAT  a = n
- *   BYTE_TEST nbytes, cmp, a = value low, b = value high, c = offset
- *             (signed), d = bitmask, e = string base (10, 16, 8);
- *             IF_NEGATE inverts the comparison ("!&", "!=")
+ *   BYTE_TEST nbytes (1..8; string 0..23, 0: to the first non-digit),
+ *             cmp, a = value low, b = value high, c = offset (signed),
+ *             d = bitmask, e = string base (10, 16, 8; 0 automatic, as
+ *             strtoull()); IF_NEGATE inverts the comparison ("!&", "!=")
  *   BYTE_JUMP nbytes, a = multiplier, c = offset (signed), d = post_offset
- *             (signed), e = string base
+ *             (signed), e = string base, f = bitmask (IF_BITMASK)
  *   BSIZE, DSIZE  cmp, a, b
  *   PKT       nbytes = enum tlsi_pkt_field, cmp, a, b; IF_NEGATE
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e

@@ -557,6 +557,7 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 				in.c = (uint32_t)it->boff;
 				in.d = (uint32_t)it->post;
 				in.e = it->base;
+				in.f = it->bitmask;
 				break;
 			case RP_PCRE:
 				in.op = TLSI_OP_PCRE;

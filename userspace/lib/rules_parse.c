@@ -1086,7 +1086,7 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 	n = split_fields(tmp, f, 16);
 	if (n < (jump ? 2u : 4u))
 		return skip(ps, "syntax error", "%s:%s: too few fields", kw, val);
-	if (parse_num(f[0], 10, &x, false) || !x)
+	if (parse_num(f[0], 23, &x, false))
 		return skip(ps, "invalid byte_test/byte_jump", "%s: bad byte count `%s'", kw, f[0]);
 	it = new_item(ps, jump ? RP_BYTE_JUMP : RP_BYTE_TEST);
 	it->nbytes = (uint8_t)x;
@@ -1157,8 +1157,6 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 				return skip(ps, "syntax error", "byte_jump: `%s'", o);
 			it->post = off;
 		} else if (!strncmp(o, "bitmask", 7)) {
-			if (jump)
-				return skip(ps, "unsupported option", "byte_jump bitmask");
 			if (parse_num(o + 7, UINT32_MAX, &x, true))
 				return skip(ps, "syntax error", "byte_test: `%s'", o);
 			it->bitmask = (uint32_t)x;
@@ -1169,11 +1167,13 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 			return skip(ps, "syntax error", "%s: unknown option `%s'", kw, o);
 		}
 	}
+	/* Suricata: a string without dec/hex/oct is read by strtoull() with
+	 * base 0 (0x hex, 0 octal); 0 bytes read to the first non-digit */
 	if (it->flags & TLSI_IF_STRING) {
-		if (!it->base)
-			it->base = 10;
-		if (it->nbytes > 10)
-			return skip(ps, "invalid option", "%s: at most 10 string bytes", kw);
+		if (it->nbytes > 23)
+			return skip(ps, "invalid option", "%s: at most 23 string bytes", kw);
+	} else if (!it->nbytes) {
+		return skip(ps, "invalid byte_test/byte_jump", "%s: 0 bytes without string", kw);
 	} else if (it->nbytes > 8) {
 		return skip(ps, "invalid option", "%s: at most 8 bytes", kw);
 	} else if (it->base) {
