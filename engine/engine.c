@@ -661,6 +661,10 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	}
 	if (n)
 		cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
+	/* header-only rules: once per direction, with its first bytes */
+	if (n && !st->off && buf == TLSI_BUF_RAW)
+		cand_list(c, f, dir, le32v(t->rules_first) + le32v(t->rules_count),
+			  le32v(t->once_count));
 	memcpy(old, st->pend, sizeof(old[0]) * nold);
 	for (i = 0; i < nold; i++)
 		cand_add(c, f, dir, old[i].rule);

@@ -646,13 +646,14 @@ static int check_triggers(struct vctx *v)
 	for (i = 0; i < v->n[TLSI_IMG_S_TRIGGERS]; i++) {
 		uint32_t mpm = le32v(t[i].mpm);
 
-		if (t[i].reserved)
-			FAIL(v, "trigger %u: reserved field not zero", i);
+		uint64_t count = (uint64_t)le32v(t[i].rules_count) + le32v(t[i].once_count);
+
+		if (le32v(t[i].once_count) && i % TLSI_BUF_MAX != TLSI_BUF_RAW)
+			FAIL(v, "trigger %u: first-chunk rules on a buffer other than the stream", i);
 		if (mpm != TLSI_IMG_NO_MPM && mpm >= v->n[TLSI_IMG_S_MPMS])
 			FAIL(v, "trigger %u: automaton %u of %u", i, mpm,
 			     v->n[TLSI_IMG_S_MPMS]);
-		if (!range_ok(le32v(t[i].rules_first), le32v(t[i].rules_count),
-			      v->n[TLSI_IMG_S_RULEIDX]))
+		if (!range_ok(le32v(t[i].rules_first), count, v->n[TLSI_IMG_S_RULEIDX]))
 			FAIL(v, "trigger %u: rule list beyond RULEIDX", i);
 	}
 	return 0;

@@ -428,7 +428,10 @@ struct tlsi_img_var {			/* 20 bytes */
 
 struct tlsi_img_trigger {		/* 16 bytes; index dir * TLSI_BUF_MAX + buf */
 	uint32_t mpm;			/* MPMS index or TLSI_IMG_NO_MPM */
-	uint32_t reserved;
+	uint32_t once_count;		/* RAW only: the once_count RULEIDX
+					 * entries after the rules_count ones
+					 * are header-only rules, tried on the
+					 * first chunk of a stream direction */
 	uint32_t rules_first;		/* RULEIDX range: rules without fast */
 	uint32_t rules_count;		/* pattern here, tried every time */
 };

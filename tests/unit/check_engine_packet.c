@@ -249,6 +249,39 @@ START_TEST(test_ip_rules_everywhere)
 }
 END_TEST
 
+START_TEST(test_header_only_once_per_direction)
+{
+	/* A rule only the header decides is the same for every chunk of a
+	 * stream direction: tried with the first, not again; one with a
+	 * flowbit test or dsize is tried on every chunk. Datagrams: every
+	 * packet. */
+	et_load(&T, "alert ip any any -> [192.0.2.1] any (msg:\"rep\"; sid:1;)\n"
+		    "alert tcp any any -> any any (msg:\"hdr\"; flow:to_client; sid:2;)\n"
+		    "alert tcp any any -> any any (msg:\"fb\"; flowbits:isset,x; sid:3;)\n"
+		    "alert tcp any any -> any any (msg:\"set\"; content:\"SETX\"; flowbits:set,x; flowbits:noalert; sid:4;)\n"
+		    "alert tcp any any -> any any (msg:\"ds\"; dsize:3; sid:5;)\n");
+	et_flow(&T);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "abc", 0);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "def", 0);
+	ck_assert_uint_eq(et_count(&T, 1), 1);	/* to 192.0.2.1: once */
+	ck_assert_uint_eq(et_count(&T, 5), 2);	/* dsize: each chunk */
+	et_sendc(&T, TLSI_DIR_TO_CLIENT, "xyz", 0);
+	et_sendc(&T, TLSI_DIR_TO_CLIENT, "xyz", 0);
+	ck_assert_uint_eq(et_count(&T, 2), 1);
+	ck_assert_uint_eq(et_count(&T, 1), 1);	/* from 192.0.2.1: not the header */
+	ET_SILENT(&T, 3);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "SETX", 0);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "more", 0);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "more", 0);
+	ck_assert_uint_ge(et_count(&T, 3), 2);	/* flowbit test: each chunk once set */
+	/* datagrams: each packet */
+	pkt_flow(home, 40000, ext, 53);
+	udp(TLSI_DIR_TO_SERVER, "a");
+	udp(TLSI_DIR_TO_SERVER, "b");
+	ck_assert_uint_eq(et_count(&T, 1), 2);
+}
+END_TEST
+
 START_TEST(test_flow_direction_established)
 {
 	et_load(&T, "alert udp any any -> any any (msg:\"ts\"; flow:to_server; content:\"q\"; sid:1;)\n"
@@ -477,6 +510,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_itype_icode);
 	tcase_add_test(tc, test_ip_proto_ttl);
 	tcase_add_test(tc, test_ip_rules_everywhere);
+	tcase_add_test(tc, test_header_only_once_per_direction);
 	tcase_add_test(tc, test_flow_direction_established);
 	tcase_add_test(tc, test_flowbits_and_pass);
 	tcase_add_test(tc, test_et_rules);

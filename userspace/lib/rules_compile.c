@@ -164,6 +164,8 @@ struct cstate {
 	size_t nfp, fpcap;
 	uint32_t *nonmpm[TLSI_DIRS * TLSI_BUF_MAX];
 	size_t nnonmpm[TLSI_DIRS * TLSI_BUF_MAX];
+	uint32_t *once[TLSI_DIRS * TLSI_BUF_MAX];	/* RAW: header-only rules */
+	size_t nonce[TLSI_DIRS * TLSI_BUF_MAX];
 	struct tlsi_img_trigger trig[TLSI_DIRS * TLSI_BUF_MAX];
 	char *err;
 	size_t errlen;
@@ -362,6 +364,36 @@ static int add_fp(struct cstate *c, uint16_t slot, const struct rp_item *it,
 	e->bytes_off = bytes_off + (it->fast_chop ? it->fp_off : 0);
 	e->rule = rule;
 	return 0;
+}
+
+static int add_once(struct cstate *c, unsigned int slot, uint32_t rule)
+{
+	uint32_t *n = realloc(c->once[slot], (c->nonce[slot] + 1) * sizeof(*n));
+
+	if (!n)
+		return oom(c);
+	n[c->nonce[slot]++] = rule;
+	c->once[slot] = n;
+	return 0;
+}
+
+/*
+ * Does the rule say the same of every chunk of a stream direction? No
+ * payload keyword, no dsize, no flowbit test: only the header (addresses,
+ * ports, protocol, header fields) decides, so on a stream it is tried on
+ * a direction's first chunk only (TLSI_IMG trigger once_count), not again
+ * on each of the others.
+ */
+static bool flow_constant(const struct rp_rule *r)
+{
+	size_t i;
+
+	if (r->nitems || r->has_dsize)
+		return false;
+	for (i = 0; i < r->nfb; i++)
+		if (r->fb[i].op < TLSI_FB_SET)
+			return false;
+	return true;
 }
 
 static int add_nonmpm(struct cstate *c, unsigned int slot, uint32_t rule)
@@ -602,9 +634,11 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			continue;
 		}
 		if (r->proto != RP_PROTO_TCP) {
-			if (add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_PKT, idx) ||
-			    (r->proto == RP_PROTO_IP &&
-			     add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)))
+			if (add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_PKT, idx))
+				goto out;
+			if (r->proto == RP_PROTO_IP &&
+			    (flow_constant(r) ? add_once(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)
+					      : add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)))
 				goto out;
 			continue;
 		}
@@ -619,7 +653,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			slot = TLSI_BUF_HTTP_PROTOCOL;
 		else
 			slot = TLSI_BUF_RAW;
-		if (add_nonmpm(c, d * TLSI_BUF_MAX + slot, idx))
+		if (slot == TLSI_BUF_RAW && flow_constant(r) ?
+		    add_once(c, d * TLSI_BUF_MAX + slot, idx) :
+		    add_nonmpm(c, d * TLSI_BUF_MAX + slot, idx))
 			goto out;
 	}
 	if (fp < 0)
@@ -671,6 +707,10 @@ static int build_matchers(struct cstate *c, struct rc_stats *st)
 		trig[slot].rules_count = (uint32_t)c->nnonmpm[slot];
 		for (k = 0; k < c->nnonmpm[slot]; k++)
 			if (rc_buf_put(&c->ruleidx, &c->nonmpm[slot][k], 4) < 0)
+				return oom(c);
+		trig[slot].once_count = (uint32_t)c->nonce[slot];
+		for (k = 0; k < c->nonce[slot]; k++)
+			if (rc_buf_put(&c->ruleidx, &c->once[slot][k], 4) < 0)
 				return oom(c);
 		while (i < c->nfp && c->fp[i].slot == slot)
 			i++;
@@ -885,8 +925,10 @@ done:
 	rc_buf_free(&c.regexes);
 	rc_buf_free(&c.regexdata);
 	free(c.fp);
-	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX; i++)
+	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX; i++) {
 		free(c.nonmpm[i]);
+		free(c.once[i]);
+	}
 	return rc;
 }
 
