@@ -308,6 +308,8 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	prog.nclasses = le16v(rx->nclasses);
 	prog.flags = le16v(rx->flags);
 	prog.first = le16v(rx->first);
+	prog.req[0] = rx->req[0];
+	prog.req[1] = rx->req[1];
 	sub.bos = v->base == 0;
 	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
 		if (dp > 0)

@@ -632,6 +632,10 @@ static int check_regexes(struct vctx *v)
 		g.nclasses = le16v(r[i].nclasses);
 		g.flags = le16v(r[i].flags);
 		g.first = le16v(r[i].first);
+		g.req[0] = r[i].req[0];
+		g.req[1] = r[i].req[1];
+		if (!(g.flags & TLSI_RE_F_REQ) && (g.req[0] || g.req[1]))
+			FAIL(v, "regex %u: required bytes without their flag", i);
 		if (tlsi_re_validate(&g, why, sizeof(why)))
 			FAIL(v, "regex %u: %s", i, why);
 	}

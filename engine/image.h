@@ -383,7 +383,9 @@ struct tlsi_img_regex {			/* 16 bytes */
 	uint16_t ninsns, nclasses;
 	uint16_t flags;			/* TLSI_RE_F_* */
 	uint16_t first;			/* class index or TLSI_RE_NO_CLASS */
-	uint32_t reserved;
+	uint8_t req[2];			/* TLSI_RE_F_REQ: a byte every match
+					 * consumes (one of the two); else 0 */
+	uint16_t reserved;
 };
 
 /* ---- header addresses and ports ---------------------------------------- */

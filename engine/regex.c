@@ -220,6 +220,15 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		return 0;
 	if ((g->flags & TLSI_RE_F_ANCHORED) && (from != 0 || !s->bos))
 		return 0;
+	/* A byte every match consumes, absent from the rest of the subject:
+	 * no match here (later bytes of a stream may still bring one). */
+	if ((g->flags & TLSI_RE_F_REQ) &&
+	    (from == s->len ||
+	     (!memchr(s->p + from, g->req[0], s->len - from) &&
+	      (g->req[1] == g->req[0] || !memchr(s->p + from, g->req[1], s->len - from))))) {
+		*partial = 1;
+		return 0;
+	}
 	next_gen(sc);
 	for (i = from;; i++) {
 		uint32_t nn = 0;

@@ -73,7 +73,10 @@ struct tlsi_img_re_class {		/* 32 bytes: bit b set = byte b */
 /* TLSI_RE_F_*: struct tlsi_img_regex.flags */
 #define TLSI_RE_F_ANCHORED	0x1	/* begins with \A: only tried at the
 					 * search's start */
-#define TLSI_RE_F_ALL		0x1
+#define TLSI_RE_F_REQ		0x2	/* every match consumes a byte
+					 * req[0] or req[1]: a subject
+					 * without one is not searched */
+#define TLSI_RE_F_ALL		0x3
 
 /* A program, as tlsi_re_search() takes it (pointers into a validated
  * image, or the compiler's own arrays). */
@@ -84,6 +87,7 @@ struct tlsi_re_prog {
 	uint32_t flags;			/* TLSI_RE_F_* */
 	uint32_t first;			/* class every match starts with, or
 					 * TLSI_RE_NO_CLASS */
+	uint8_t req[2];			/* with TLSI_RE_F_REQ */
 };
 
 struct tlsi_re_thread {

@@ -277,6 +277,9 @@ START_TEST(test_pathological)
 		ck_assert(rx_parse_pcre(pats[i], &pc, why, sizeof(why)) == 0);
 		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
 			      "%s", why);
+		/* the matcher itself: without the required-byte skip (the
+		 * subject has no b, so it would not even start) */
+		p.flags &= ~(uint32_t)TLSI_RE_F_REQ;
 		ck_assert_int_eq(tlsi_run(&p, s, n - (i == 2), &ms, &me, &steps), i == 2);
 		printf("%s: %u instructions, %.1f steps per byte over %zu bytes\n", pats[i],
 		       p.ninsns, (double)steps / (double)n, n);
@@ -294,7 +297,22 @@ START_TEST(test_pathological)
 		struct tlsi_re_prog g = rx_view(&p);
 		struct tlsi_re_subject sub = { .p = s, .len = (uint32_t)n, .bos = 1 };
 		uint64_t budget = 100000;
+		int partial = 0;
 
+		/* b is required and absent: no search at all, and a stream
+		 * may still bring one */
+		ck_assert(g.flags & TLSI_RE_F_REQ);
+		ck_assert_uint_eq(g.req[0], 'b');
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, &partial), 0);
+		ck_assert_uint_eq(budget, 100000);
+		ck_assert_int_eq(partial, 1);
+		/* a b at the very end: found, and matched */
+		s[n - 1] = 'b';
+		budget = UINT64_MAX / 2;
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), 1);
+		s[n - 1] = 'a';
+		g.flags &= ~(uint32_t)TLSI_RE_F_REQ;
+		budget = 100000;
 		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), -1);
 		ck_assert(budget == 0);
 	}
@@ -653,8 +671,10 @@ START_TEST(test_rule_pcre_budget)
 
 	EXACT("alert tcp any any -> any any (msg:\"slow\"; content:\"aaaa\"; "
 	      "pcre:\"/(?:a|aa){1,60}(?:b|ab){1,60}c/\"; sid:1;)\n");
+	/* a c (the byte every match needs) now and then, so that the
+	 * matcher runs instead of skipping */
 	for (i = 0; i + 1 < sizeof(big); i++)
-		big[i] = 'a';
+		big[i] = i % 4096 == 4095 ? 'c' : 'a';
 	big[i] = '\0';
 	et_sendc(&T, TLSI_DIR_TO_SERVER, big, 16000);
 	ET_SILENT(&T, 1);

@@ -315,6 +315,8 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 	rx.nclasses = (uint16_t)p->nclasses;
 	rx.flags = (uint16_t)p->flags;
 	rx.first = (uint16_t)p->first;
+	rx.req[0] = p->req[0];
+	rx.req[1] = p->req[1];
 	*index = (uint32_t)(c->regexes.len / sizeof(rx));
 	return rc_buf_put(&c->regexes, &rx, sizeof(rx)) < 0 ? oom(c) : 0;
 }

@@ -1375,6 +1375,65 @@ void rx_prog_free(struct rx_prog *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* How common a byte is in the text expressions run on (HTTP heads,
+ * scripts): lower is rarer, a better byte to look for first. */
+static int byte_score(unsigned int c)
+{
+	if (c >= 'a' && c <= 'z')
+		return 10;
+	if (c >= 'A' && c <= 'Z')
+		return 6;
+	if (c >= '0' && c <= '9')
+		return 7;
+	if (strchr(" /.:-=\r\n,;_&?", (int)c) && c)
+		return 9;
+	if (c >= 0x21 && c < 0x7f)
+		return 4;
+	return 2;
+}
+
+/*
+ * A byte (or a case pair) every match of n consumes, outside lookaround:
+ * the rarest one of the single-byte sets along the mandatory spine (the
+ * items of a concatenation, the body of a repetition of at least one).
+ * Alternatives are not looked into (each branch would need its own).
+ */
+static void required(const struct node *n, uint8_t req[2], int *bestn, int *score)
+{
+	size_t i;
+
+	switch (n->k) {
+	case N_SET: {
+		unsigned int c, got = 0, b[2] = { 0, 0 }, cnt = set_count(n->set);
+		int sc;
+
+		if (cnt < 1 || cnt > 2)
+			return;
+		for (c = 0; c < 256 && got < cnt; c++)
+			if (set_has(n->set, c))
+				b[got++] = c;
+		sc = byte_score(b[0]) + (cnt == 2 ? byte_score(b[1]) : 0);
+		if (sc < *score) {
+			*score = sc;
+			req[0] = (uint8_t)b[0];
+			req[1] = (uint8_t)(cnt == 2 ? b[1] : b[0]);
+			*bestn = (int)cnt;
+		}
+		return;
+	}
+	case N_CAT:
+		for (i = 0; i < n->nkids; i++)
+			required(n->kids[i], req, bestn, score);
+		return;
+	case N_REP:
+		if (n->min >= 1)
+			required(n->sub, req, bestn, score);
+		return;
+	default:
+		return;
+	}
+}
+
 int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
 	       char *why, size_t whylen)
 {
@@ -1411,6 +1470,13 @@ int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_pro
 	}
 	emit_node(&e, root);
 	emit(&e, TLSI_RE_MATCH, 0, 0, 0, 0);
+	{
+		int bestn = 0, score = 1 << 30;
+
+		required(root, out->req, &bestn, &score);
+		if (bestn)
+			out->flags |= TLSI_RE_F_REQ;
+	}
 	free_nodes(&ps);
 	if (!e.oom)
 		out->first = first_class(&e);

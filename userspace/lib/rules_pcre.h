@@ -33,6 +33,7 @@ struct rx_prog {
 	uint32_t nclasses;
 	uint32_t flags;		/* TLSI_RE_F_* */
 	uint32_t first;		/* class index or TLSI_RE_NO_CLASS */
+	uint8_t req[2];		/* TLSI_RE_F_REQ */
 };
 
 /*
@@ -49,6 +50,7 @@ static inline struct tlsi_re_prog rx_view(const struct rx_prog *p)
 	struct tlsi_re_prog g = {
 		.insns = p->insns, .classes = p->classes, .ninsns = p->ninsns,
 		.nclasses = p->nclasses, .flags = p->flags, .first = p->first,
+		.req = { p->req[0], p->req[1] },
 	};
 	return g;
 }
