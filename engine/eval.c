@@ -310,6 +310,8 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	prog.first = le16v(rx->first);
 	prog.req[0] = rx->req[0];
 	prog.req[1] = rx->req[1];
+	prog.litlen = le16v(rx->litlen);
+	prog.lit = (const uint8_t *)(prog.classes + prog.nclasses);
 	sub.bos = v->base == 0;
 	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
 		if (dp > 0)

@@ -615,12 +615,15 @@ static int check_regexes(struct vctx *v)
 
 	for (i = 0; i < v->n[TLSI_IMG_S_REGEXES]; i++) {
 		uint32_t off = le32v(r[i].off);
+		uint32_t litlen = le16v(r[i].litlen);
 		uint64_t size = (uint64_t)le16v(r[i].ninsns) * sizeof(struct tlsi_img_re_insn) +
-				(uint64_t)le16v(r[i].nclasses) * sizeof(struct tlsi_img_re_class);
+				(uint64_t)le16v(r[i].nclasses) * sizeof(struct tlsi_img_re_class) +
+				((litlen + 7) & ~7u);
 		struct tlsi_re_prog g;
 
-		if (r[i].reserved)
-			FAIL(v, "regex %u: reserved field not zero", i);
+		if (!(le16v(r[i].flags) & TLSI_RE_F_LIT) != !litlen ||
+		    (litlen && (litlen < 2 || litlen > TLSI_RE_LIT_MAX)))
+			FAIL(v, "regex %u: required string of %u bytes", i, litlen);
 		if (off % 8 || off < prev_end || !range_ok(off, size, v->n[TLSI_IMG_S_REGEXDATA]))
 			FAIL(v, "regex %u: program (%llu bytes at %u) misaligned, out of order or beyond REGEXDATA (%u)",
 			     i, (unsigned long long)size, off, v->n[TLSI_IMG_S_REGEXDATA]);
@@ -634,6 +637,8 @@ static int check_regexes(struct vctx *v)
 		g.first = le16v(r[i].first);
 		g.req[0] = r[i].req[0];
 		g.req[1] = r[i].req[1];
+		g.litlen = litlen;
+		g.lit = (const uint8_t *)(g.classes + g.nclasses);
 		if (!(g.flags & TLSI_RE_F_REQ) && (g.req[0] || g.req[1]))
 			FAIL(v, "regex %u: required bytes without their flag", i);
 		if (tlsi_re_validate(&g, why, sizeof(why)))

@@ -375,7 +375,8 @@ static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned in
 /*
  * A regular expression: its program lies in REGEXDATA at off, 8-byte
  * aligned: ninsns struct tlsi_img_re_insn, then nclasses struct
- * tlsi_img_re_class (engine/regex.h). Programs follow each other in
+ * tlsi_img_re_class (engine/regex.h), then litlen bytes of its required
+ * string padded to a multiple of 8. Programs follow each other in
  * REGEXES order without overlapping, so validation reads each byte once.
  */
 struct tlsi_img_regex {			/* 16 bytes */
@@ -385,7 +386,10 @@ struct tlsi_img_regex {			/* 16 bytes */
 	uint16_t first;			/* class index or TLSI_RE_NO_CLASS */
 	uint8_t req[2];			/* TLSI_RE_F_REQ: a byte every match
 					 * consumes (one of the two); else 0 */
-	uint16_t reserved;
+	uint16_t litlen;		/* TLSI_RE_F_LIT: 2..16 bytes of a
+					 * string every match contains (lower
+					 * case), after the classes, padded to
+					 * 8 bytes; else 0 */
 };
 
 /* ---- header addresses and ports ---------------------------------------- */

@@ -218,6 +218,66 @@ START_TEST(test_partial)
 }
 END_TEST
 
+/* What every match needs, looked for before the matcher runs. */
+START_TEST(test_required)
+{
+	static const struct { const char *pcre, *lit; int req; } t[] = {
+		{ "\"/.+SELECT.+FROM/i\"", "select", 's' },
+		{ "\"/ASCII\\(.+SELECT/i\"", "ascii(", 0 },
+		{ "\"/x=(?:a|b)[0-9]+;/\"", "x=", '=' },
+		{ "\"/(a|aa)*b/\"", "", 'b' },
+		{ "\"/A[bB]c/\"", "abc", 0 },
+		{ "\"/[a-z]+/\"", "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(t[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
+			      "%s: %s", t[i].pcre, why);
+		ck_assert_msg(p.litlen == strlen(t[i].lit) && !memcmp(p.lit, t[i].lit, p.litlen),
+			      "%s: required string \"%.*s\"", t[i].pcre, (int)p.litlen, p.lit);
+		ck_assert_int_eq(!!(p.flags & TLSI_RE_F_LIT), !!*t[i].lit);
+		if (t[i].req)
+			ck_assert_msg((p.flags & TLSI_RE_F_REQ) &&
+				      (p.req[0] == t[i].req || p.req[1] == t[i].req),
+				      "%s: required byte %c/%c", t[i].pcre, p.req[0], p.req[1]);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	/* absent: not searched (no step taken); present in another case:
+	 * searched, and the matcher decides */
+	{
+		static const struct { const char *s; int m; uint64_t steps; } in[] = {
+			{ "GET /index.php?id=1 HTTP/1.1 from here", 0, 0 },
+			{ "GET /index.php?id=1+SeLeCt+x+FROM+t", 1, 1 },
+			{ "GET /x?q=select", 0, 1 },	/* string there, no FROM after */
+		};
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(t[0].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			uint32_t ms, me;
+			uint64_t steps;
+
+			ck_assert_int_eq(tlsi_run(&p, (const uint8_t *)in[i].s, strlen(in[i].s), &ms,
+						  &me, &steps), in[i].m);
+			ck_assert_msg(in[i].steps ? steps > 0 : steps == 0, "%s: %llu steps", in[i].s,
+				      (unsigned long long)steps);
+		}
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+}
+END_TEST
+
 static const struct { const char *pcre, *why; } refused[] = {
 	{ "\"/(a)\\1/\"", "backreference" },
 	{ "\"/(?P<q>a)(?P=q)/\"", "backreference" },
@@ -693,6 +753,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_required);
 	tcase_add_test(tc, test_pathological);
 	tcase_add_test(tc, test_et_differential);
 	suite_add_tcase(s, tc);

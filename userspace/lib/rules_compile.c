@@ -308,7 +308,9 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 		return oom(c);
 	off = rc_buf_put(&c->regexdata, p->insns, p->ninsns * sizeof(*p->insns));
 	if (off < 0 ||
-	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0)
+	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0 ||
+	    (p->litlen && (rc_buf_put(&c->regexdata, p->lit, p->litlen) < 0 ||
+			   rc_buf_align(&c->regexdata, 8))))
 		return oom(c);
 	rx.off = (uint32_t)off;
 	rx.ninsns = (uint16_t)p->ninsns;
@@ -317,6 +319,7 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 	rx.first = (uint16_t)p->first;
 	rx.req[0] = p->req[0];
 	rx.req[1] = p->req[1];
+	rx.litlen = (uint16_t)p->litlen;
 	*index = (uint32_t)(c->regexes.len / sizeof(rx));
 	return rc_buf_put(&c->regexes, &rx, sizeof(rx)) < 0 ? oom(c) : 0;
 }

@@ -1434,6 +1434,61 @@ static void required(const struct node *n, uint8_t req[2], int *bestn, int *scor
 	}
 }
 
+/* A set that is one byte, or one letter in both cases: its lower-case
+ * byte (comparing without case then accepts at least what it does). */
+static int lit_byte(const uint8_t *set)
+{
+	unsigned int cnt = set_count(set), c, b[2] = { 0, 0 }, got = 0;
+
+	if (cnt < 1 || cnt > 2)
+		return -1;
+	for (c = 0; c < 256 && got < cnt; c++)
+		if (set_has(set, c))
+			b[got++] = c;
+	if (cnt == 1)
+		return b[0] >= 'A' && b[0] <= 'Z' ? (int)b[0] + 32 : (int)b[0];
+	if (b[0] >= 'A' && b[0] <= 'Z' && b[1] == b[0] + 32)
+		return (int)b[1];
+	return -1;
+}
+
+/*
+ * The longest string every match contains: a run of single-byte (or
+ * case pair) items of a concatenation on the expression's mandatory
+ * spine, at most TLSI_RE_LIT_MAX bytes, lower case.
+ */
+static void required_lit(const struct node *n, struct rx_prog *out)
+{
+	uint8_t run[TLSI_RE_LIT_MAX];
+	uint32_t len = 0;
+	size_t i;
+	int b;
+
+	if (n->k == N_REP) {
+		if (n->min >= 1)
+			required_lit(n->sub, out);
+		return;
+	}
+	if (n->k != N_CAT)
+		return;
+	for (i = 0; i <= n->nkids; i++) {
+		const struct node *k = i < n->nkids ? n->kids[i] : NULL;
+
+		if (k && k->k == N_SET && (b = lit_byte(k->set)) >= 0) {
+			if (len < TLSI_RE_LIT_MAX)
+				run[len++] = (uint8_t)b;
+			continue;
+		}
+		if (len >= 2 && len > out->litlen) {
+			memcpy(out->lit, run, len);
+			out->litlen = len;
+		}
+		len = 0;
+		if (k)
+			required_lit(k, out);
+	}
+}
+
 int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
 	       char *why, size_t whylen)
 {
@@ -1476,6 +1531,9 @@ int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_pro
 		required(root, out->req, &bestn, &score);
 		if (bestn)
 			out->flags |= TLSI_RE_F_REQ;
+		required_lit(root, out);
+		if (out->litlen)
+			out->flags |= TLSI_RE_F_LIT;
 	}
 	free_nodes(&ps);
 	if (!e.oom)
