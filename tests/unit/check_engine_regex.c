@@ -278,6 +278,69 @@ START_TEST(test_required)
 }
 END_TEST
 
+/* A backreference to a named one-byte capture of a small class, captured
+ * once: rewritten exactly; PCRE2 (with the backreference) is the oracle. */
+START_TEST(test_backref_expansion)
+{
+	static const char *const ok[] = {
+		"\"/^(?P<q>[\\x22\\x27])\\+(?P=q)\\?(?P=q)\\+(?P=q)/R\"",
+		"\"/name=(?P<q>[\\x22\\x27])a(?P=q)[^\\r\\n]*/i\"",
+		"\"/x(?<q>[ab])y\\k<q>z\\k{q}\\g{q}/\"",
+	};
+	static const char *const inputs[] = {
+		"\"+\"?\"+\"", "'+'?'+'", "\"+'?\"+\"", "'+\"?'+'", "x\"+\"?\"+\"",
+		"name=\"a\"", "NAME='A'", "name=\"a'", "name='a\"", "xayazaa", "xaybzbb", "xbybzbb",
+		"xbyazbb", "",
+	};
+	static const struct { const char *pcre; } no[] = {
+		{ "\"/(?P<q>[ab])?x(?P=q)/\"" },	/* optional capture */
+		{ "\"/(?P<q>[ab])|y(?P=q)/\"" },	/* top-level alternative */
+		{ "\"/(?P<q>[ab])(?!(?P=q))c/\"" },	/* in a lookaround */
+		{ "\"/(?P<q>[abcde])(?P=q)/\"" },	/* five values */
+		{ "\"/(a)(?P<q>[ab])(?P=q)\\1/\"" },	/* a numbered reference */
+		{ "\"/(?:(?P<q>[ab]))+(?P=q)/\"" },	/* repeated */
+		{ "\"/(?P<q>[a-c])(?P=q)/\"" },	/* a range */
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct oracle o;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(ok[i], &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
+			      "%s: %s", ok[i], why);
+		ck_assert(oracle_init(&o, pc.pattern, pc.len, pc.opts) == 0);
+		for (k = 0; k < sizeof(inputs) / sizeof(inputs[0]); k++) {
+			uint32_t ms = 0, me = 0, os = 0, oe = 0;
+			size_t n = strlen(inputs[k]);
+			int r = tlsi_run(&p, (const uint8_t *)inputs[k], n, &ms, &me, NULL);
+			int orc = oracle_run(&o, (const uint8_t *)inputs[k], n, &os, &oe);
+
+			ck_assert_msg(r == orc && (!r || (ms == os && me == oe)),
+				      "%s on %s: tlsi %d [%u,%u), PCRE2 %d [%u,%u)", ok[i], inputs[k],
+				      r, ms, me, orc, os, oe);
+		}
+		oracle_free(&o);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(no[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == -1,
+			      "%s compiled", no[i].pcre);
+		ck_assert_msg(strstr(why, "backreference"), "%s: %s", no[i].pcre, why);
+		free(pc.pattern);
+	}
+}
+END_TEST
+
 static const struct { const char *pcre, *why; } refused[] = {
 	{ "\"/(a)\\1/\"", "backreference" },
 	{ "\"/(?P<q>a)(?P=q)/\"", "backreference" },
@@ -754,6 +817,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_required);
+	tcase_add_test(tc, test_backref_expansion);
 	tcase_add_test(tc, test_pathological);
 	tcase_add_test(tc, test_et_differential);
 	suite_add_tcase(s, tc);

@@ -34,7 +34,7 @@ tlsi_basic
 add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/file.bin" "site.test=$W/site.crt,$W/site.key"
-wait_port s 443
+wait_port s 443 tcp 120
 ctl_ok ssl-proxy add web ports 443 reset
 ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
@@ -42,7 +42,7 @@ spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key"
 	--trust "$W/testca.crt" >>"$W/tlsid.log" 2>&1
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+wait_port a 15443 tcp 120
 
 # -g: the URLs carry [ and ] literally
 curl_c() {
