@@ -300,6 +300,7 @@ START_TEST(test_backref_expansion)
 		{ "\"/(a)(?P<q>[ab])(?P=q)\\1/\"" },	/* a numbered reference */
 		{ "\"/(?:(?P<q>[ab]))+(?P=q)/\"" },	/* repeated */
 		{ "\"/(?P<q>[a-c])(?P=q)/\"" },	/* a range */
+		{ "\"/y(?P=q)?x(?P<q>[ab])/\"" },	/* referenced before it is set */
 	};
 	size_t i, k;
 

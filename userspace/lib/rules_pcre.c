@@ -1854,6 +1854,10 @@ static char *expand_backrefs(const char *pat, size_t len)
 				 (p[2] == '<' || p[2] == '{') && !strncmp(p + 3, name, nlen) &&
 				 p[3 + nlen] == (p[2] == '<' ? '>' : '}'))
 				rl = 4 + nlen;
+			if (rl && p < g) {	/* before the capture: it fails */
+				free(out.p);
+				return NULL;
+			}
 			if (rl) {
 				sput(&out, lit, strlen(lit));
 				p += rl;
