@@ -220,7 +220,8 @@ check-fuzz:
 bench-engine: userspace/lib/libtlsi.a et-open
 	@mkdir -p build
 	$(Q)$(CC) $(CFLAGS) -O2 -Itests/bench -o build/bench_engine tests/bench/bench_engine.c \
-		userspace/lib/libtlsi.a $(shell pkg-config --libs libhs 2>/dev/null)
+		userspace/lib/libtlsi.a $(shell pkg-config --libs libhs libpcre2-8 2>/dev/null || \
+		pkg-config --libs libpcre2-8 2>/dev/null)
 	$(Q)./build/bench_engine $(ET_OPEN) $(BENCH_MB)
 
 install: all install-tools

@@ -366,12 +366,12 @@ static enum tlsi_eng_verdict run_tls(struct tlsi_drv_call *c, struct tlsi_eng_ct
 	return v;
 }
 
-enum run_what { RUN_TLS_ONLY, RUN_DATA, RUN_EOF };
+enum run_what { RUN_TLS_ONLY, RUN_DATA, RUN_EOF, RUN_DATAGRAM };
 
 /* The engine over data (RUN_DATA) or the end of both directions, after the
  * TLS step if it has not run yet. */
 static enum tlsi_eng_verdict run(struct tlsi_drv_call *c, enum run_what what, unsigned int dir,
-				 const uint8_t *data, size_t len)
+				 const uint8_t *data, size_t len, const struct tlsi_eng_pkt *pkt)
 {
 	struct tlsi_eng_cfg cfg = {
 		.depth = c->set.depth,
@@ -396,6 +396,8 @@ static enum tlsi_eng_verdict run(struct tlsi_drv_call *c, enum run_what what, un
 		if (final_verdict(v))
 			goto out;
 	}
+	if (what == RUN_DATAGRAM)
+		v = tlsi_eng_datagram(&ctx, &df->f, dir, pkt);
 	if (what == RUN_EOF) {
 		tlsi_eng_eof(&ctx, &df->f, TLSI_DIR_TO_SERVER);
 		v = tlsi_eng_eof(&ctx, &df->f, TLSI_DIR_TO_CLIENT);
@@ -481,7 +483,7 @@ bool tlsi_drv_start(struct tlsi_drv_call *c, struct tlsi_drv_flow *df)
 	call_begin(c, df);
 	if (!c->im || df->tls_done || df->blocked)
 		return df->blocked;
-	v = run(c, RUN_TLS_ONLY, 0, NULL, 0);
+	v = run(c, RUN_TLS_ONLY, 0, NULL, 0, NULL);
 	verdict(c, v);
 	trace_begin(c, 0, NULL, 0);
 	call_after(c);
@@ -502,9 +504,36 @@ bool tlsi_drv_data(struct tlsi_drv_call *c, struct tlsi_drv_flow *df, unsigned i
 		c->ops->trace_data(c, dir, data, len);
 	if (df->blocked || !c->im)
 		return df->blocked;
-	v = run(c, RUN_DATA, dir, data, len);
+	v = run(c, RUN_DATA, dir, data, len, NULL);
 	count(c, TLSI_DRV_C_BYTES, len);
 	trace_begin(c, dir, data, len);
+	call_after(c);
+	return verdict(c, v);
+}
+
+bool tlsi_drv_datagram(struct tlsi_drv_call *c, struct tlsi_drv_flow *df, unsigned int dir,
+		       const struct tlsi_eng_pkt *pkt)
+{
+	/* A UDP host that gave the datagram to tlsi_drv_data() first (its
+	 * app decoders) has counted and traced it there. */
+	bool given = df->flags & TLSI_DRV_F_DATAGRAM;
+	enum tlsi_eng_verdict v;
+
+	call_begin(c, df);
+	if (dir >= TLSI_DIRS || !pkt)
+		return df->blocked;
+
+	if (!given) {
+		df->seen[dir] += pkt->len;
+		if (df->traced && c->ops->trace_data && pkt->len)
+			c->ops->trace_data(c, dir, pkt->payload, pkt->len);
+	}
+	if (df->blocked || !c->im)
+		return df->blocked;
+	v = run(c, RUN_DATAGRAM, dir, NULL, 0, pkt);
+	if (!given)
+		count(c, TLSI_DRV_C_BYTES, pkt->len);
+	trace_begin(c, dir, pkt->payload, pkt->len);
 	call_after(c);
 	return verdict(c, v);
 }
@@ -515,7 +544,7 @@ void tlsi_drv_end(struct tlsi_drv_call *c, struct tlsi_drv_flow *df)
 	/* Bodies delimited by the close end here (alerts only: too late to
 	 * block); not with an image the flow state does not belong to. */
 	if (c->im && !df->blocked && df->f.eng_id == c->im->eng.id) {
-		run(c, RUN_EOF, 0, NULL, 0);
+		run(c, RUN_EOF, 0, NULL, 0, NULL);
 		trace_begin(c, 0, NULL, 0);
 		call_after(c);
 	}

@@ -27,8 +27,9 @@
  * Hosts: kmod/inspect.c (decrypted kTLS sessions), userspace/tlsid/ips.c
  * (sessions tlsid relays itself), userspace/tlsictl/rules.c (`rules test`).
  * A host for cleartext TCP calls the same entry points without the TLS
- * flag; a host for UDP gives each datagram as one tlsi_drv_data() call of
- * its flow (Documentation/engine.md, "The session driver").
+ * flag; a host for UDP (or ICMP, or other IP protocols) gives each
+ * datagram as one tlsi_drv_datagram() call of its flow
+ * (Documentation/engine.md, "The session driver").
  */
 #ifndef TLSI_ENG_DRIVER_H
 #define TLSI_ENG_DRIVER_H
@@ -258,6 +259,16 @@ bool tlsi_drv_start(struct tlsi_drv_call *c, struct tlsi_drv_flow *df);
  */
 bool tlsi_drv_data(struct tlsi_drv_call *c, struct tlsi_drv_flow *df, unsigned int dir,
 		   const uint8_t *data, size_t len);
+
+/*
+ * One datagram or packet of df (a UDP, ICMP or other non-TCP flow the host
+ * keeps; df initialised without TLSI_DRV_F_TLS): the udp, icmp and ip
+ * rules through tlsi_eng_datagram(), each packet on its own. Traced,
+ * counted and blocked as tlsi_drv_data(); alerts are reported during the
+ * call. Returns whether the flow is blocked.
+ */
+bool tlsi_drv_datagram(struct tlsi_drv_call *c, struct tlsi_drv_flow *df, unsigned int dir,
+		       const struct tlsi_eng_pkt *pkt);
 
 /*
  * The session ends: both directions end for the engine (bodies delimited

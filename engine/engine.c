@@ -215,14 +215,37 @@ static int header_side(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
 	       port_list(e, le16v(r->dport_first), le16v(r->dport_count), dp, 0);
 }
 
+/* Is rule r about IP protocol proto (TLSI_PROTO_TCP: the stream path)? */
+static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto)
+{
+	uint16_t fl = le16v(r->flags);
+
+	if (fl & TLSI_RULE_F_IP)
+		return 1;
+	if (fl & TLSI_RULE_F_UDP)
+		return proto == TLSI_PROTO_UDP;
+	if (fl & TLSI_RULE_F_ICMP)
+		return proto == TLSI_PROTO_ICMP || proto == TLSI_PROTO_ICMPV6;
+	return proto == TLSI_PROTO_TCP;
+}
+
 static int rule_applies(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
-			const struct tlsi_eng_flow *f, unsigned int dir)
+			const struct tlsi_eng_flow *f, unsigned int dir,
+			unsigned int proto)
 {
 	const uint8_t *src = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
 	const uint8_t *dst = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
 	uint16_t sp = dir == TLSI_DIR_TO_SERVER ? f->cport : f->sport;
 	uint16_t dp = dir == TLSI_DIR_TO_SERVER ? f->sport : f->cport;
 
+	if (!proto_applies(r, proto))
+		return 0;
+	/* A datagram flow is established once both sides have sent (the
+	 * first reply included), as Suricata's UDP and ICMP flows. A
+	 * stream being inspected always is. */
+	if ((r->flow & TLSI_FLOW_ESTABLISHED) && proto != TLSI_PROTO_TCP &&
+	    dir == TLSI_DIR_TO_SERVER && !f->dir[TLSI_DIR_TO_CLIENT].pkts)
+		return 0;
 	if ((r->flow & TLSI_FLOW_TO_SERVER) && dir != TLSI_DIR_TO_SERVER)
 		return 0;
 	if ((r->flow & TLSI_FLOW_TO_CLIENT) && dir != TLSI_DIR_TO_CLIENT)
@@ -433,7 +456,7 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		return;
 	if (!c->cfg || !c->cfg->alert)
 		return;
-	if (!tlsi_buf_is_stream(buf))
+	if (!tlsi_buf_is_stream(buf) && buf != TLSI_BUF_PKT)
 		buf = rule_buf(e, r);
 	a.rule = ri;
 	a.r = r;
@@ -444,7 +467,8 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	if (tlsi_buf_is_dns(buf))
 		a.tx = f->dns.tx;
 	else
-		a.tx = (buf == TLSI_BUF_RAW || tlsi_buf_is_tls(buf)) ? 0 : f->dir[dir].http.tx;
+		a.tx = (buf == TLSI_BUF_RAW || buf == TLSI_BUF_PKT || tlsi_buf_is_tls(buf)) ?
+		       0 : f->dir[dir].http.tx;
 	c->cfg->alert(c->cfg->arg, f, &a);
 }
 
@@ -507,7 +531,7 @@ void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		unsigned int more_buf = TLSI_BUF_BODY;
 		int rc;
 
-		if (!rule_applies(e, &e->rules[ri], f, dir))
+		if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
 			continue;
 		rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
 		if (rc == TLSI_EV_MATCH)
@@ -655,6 +679,10 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	}
 	if (n)
 		cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
+	/* header-only rules: once per direction, with its first bytes */
+	if (n && !st->off && buf == TLSI_BUF_RAW)
+		cand_list(c, f, dir, le32v(t->rules_first) + le32v(t->rules_count),
+			  le32v(t->once_count));
 	memcpy(old, st->pend, sizeof(old[0]) * nold);
 	for (i = 0; i < nold; i++)
 		cand_add(c, f, dir, old[i].rule);
@@ -679,6 +707,9 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		v->base = st->off - st->win_len;
 		v->state = TLSI_VIEW_PRESENT;
 		v->final = (uint8_t)final;
+		/* ip rules' payload keywords read the TCP stream as RAW */
+		if (buf == TLSI_BUF_RAW)
+			s->views[TLSI_BUF_PKT] = *v;
 
 		for (i = 0; i < s->ncand && !f->passed; i++) {
 			uint32_t ri = s->cand[i];
@@ -690,9 +721,11 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 					was = (int)j;
 			if (buf == TLSI_BUF_BODY && fired_before(st, ri))
 				continue;
-			if (!rule_applies(e, &e->rules[ri], f, dir))
+			if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
 				continue;
 			rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
+			if (more_buf == TLSI_BUF_PKT && buf == TLSI_BUF_RAW)
+				more_buf = buf;
 			if (rc == TLSI_EV_MATCH) {
 				if (buf == TLSI_BUF_BODY && st->nfired < TLSI_ENG_FIRED)
 					st->fired[st->nfired++] = ri;
@@ -915,5 +948,64 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 		tlsi_eng_unit(c, f, TLSI_DIR_TO_CLIENT, TLSI_BUF_TLS_CERTS,
 			      TLSI_BUF_TLS_CERTS);
 	}
+	return (enum tlsi_eng_verdict)f->verdict;
+}
+
+/* ---- datagrams and packets -------------------------------------------------------- */
+
+enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
+					struct tlsi_eng_flow *f, unsigned int dir,
+					const struct tlsi_eng_pkt *p)
+{
+	static const uint8_t empty[1];
+	const struct tlsi_eng *e = c->eng;
+	struct tlsi_eng_scratch *s = c->s;
+	const struct tlsi_img_trigger *t;
+	struct tlsi_eng_view *v;
+	struct tlsi_eng_dir *d;
+	uint32_t i;
+
+	if (dir >= TLSI_DIRS || !p || (!p->payload && p->len))
+		return (enum tlsi_eng_verdict)f->verdict;
+	flow_bind(e, f);
+	d = &f->dir[dir];
+	if (f->passed)
+		return (enum tlsi_eng_verdict)f->verdict;
+	/* the first reply makes the flow established (rule_applies()) */
+	if (d->pkts < 255)
+		d->pkts++;
+	d->chunk = p->len;
+	c->pkt = p;
+	tlsi_eng_views_reset(s);
+	v = &s->views[TLSI_BUF_PKT];
+	v->p = p->len ? p->payload : empty;
+	v->len = p->len;
+	v->base = 0;
+	v->final = 1;
+	v->state = TLSI_VIEW_PRESENT;
+
+	s->ncand = 0;
+	if (p->len && e->has_mpm[dir][TLSI_BUF_PKT]) {
+		struct collect k = { .c = c, .f = f, .dir = dir,
+				     .m = &e->mpm[dir][TLSI_BUF_PKT] };
+
+		tlsi_mpm_scan(k.m, 0, p->payload, p->len, collect_cb, &k);
+	}
+	t = &e->trig[dir * TLSI_BUF_MAX + TLSI_BUF_PKT];
+	cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
+	cand_sort_clear_bits(s);
+	for (i = 0; i < s->ncand && !f->passed; i++) {
+		uint32_t ri = s->cand[i];
+		unsigned int more_buf = TLSI_BUF_PKT;
+
+		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto))
+			continue;
+		/* the view is final: MORE cannot come back */
+		if (tlsi_eval_rule(c, f, dir, ri, &more_buf) == TLSI_EV_MATCH)
+			fire(c, f, dir, ri, TLSI_BUF_PKT);
+	}
+	s->ncand = 0;
+	d->seen += p->len;
+	c->pkt = NULL;
 	return (enum tlsi_eng_verdict)f->verdict;
 }

@@ -289,7 +289,9 @@ struct tlsi_eng_dir {
 	uint64_t seen;			/* payload bytes of this direction */
 	uint32_t chunk;			/* length of the current chunk (dsize) */
 	uint8_t done;			/* depth reached or eof */
-	uint8_t reserved[3];
+	uint8_t pkts;			/* datagrams seen (tlsi_eng_datagram()),
+					 * saturating at 255 */
+	uint8_t reserved[2];
 	struct tlsi_eng_stream raw, body;
 	struct tlsi_http_dir http;
 	struct tlsi_mail_dir mail;
@@ -351,11 +353,15 @@ static inline void tlsi_eng_addr4(uint8_t out[16], const uint8_t v4[4])
 
 /* ---- inspection -------------------------------------------------------------------- */
 
+struct tlsi_eng_pkt;
+
 struct tlsi_eng_ctx {
 	const struct tlsi_eng *eng;
 	struct tlsi_eng_scratch *s;
 	const struct tlsi_eng_cfg *cfg;
 	uint64_t now_ms;		/* for thresholds */
+	const struct tlsi_eng_pkt *pkt;	/* set by tlsi_eng_datagram() for
+					 * its call; NULL otherwise */
 };
 
 /*
@@ -385,6 +391,41 @@ struct tlsi_eng_tls_info {
 enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 				   struct tlsi_eng_flow *f,
 				   const struct tlsi_eng_tls_info *ti);
+
+/*
+ * One datagram or packet that is not part of a TCP stream: a UDP datagram,
+ * an ICMP or ICMPv6 message, or any other IP protocol. The flow gives the
+ * addresses and ports (0 for protocols without ports) and the direction:
+ * the client is whoever sent the flow's first packet, as in Suricata.
+ */
+struct tlsi_eng_pkt {
+	uint8_t proto;			/* IPv4 protocol / IPv6 next header
+					 * (after extension headers):
+					 * 17 UDP, 1 ICMP, 58 ICMPv6, ... */
+	uint8_t ttl;			/* IPv4 TTL / IPv6 hop limit */
+	uint8_t icmp_type, icmp_code;	/* ICMP and ICMPv6 */
+	const uint8_t *payload;		/* UDP: after the 8-byte header; ICMP:
+					 * after the 8-byte ICMP header; other
+					 * protocols: after the IP header */
+	uint32_t len;			/* payload bytes (dsize) */
+};
+
+#define TLSI_PROTO_ICMP		1
+#define TLSI_PROTO_TCP		6
+#define TLSI_PROTO_UDP		17
+#define TLSI_PROTO_ICMPV6	58
+
+/*
+ * Match the udp, icmp and ip rules against packet p of direction dir of
+ * flow f: header fields (itype, icode, ip_proto, ttl, dsize), flowbits
+ * and payload keywords on the packet's payload alone (nothing is carried
+ * over from earlier packets but flowbits and thresholds). The flow's
+ * verdict so far is returned, as by tlsi_eng_inspect(); for protocols
+ * without flows, give each packet a freshly initialised f.
+ */
+enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
+					struct tlsi_eng_flow *f, unsigned int dir,
+					const struct tlsi_eng_pkt *p);
 
 /* Force the application protocol (e.g. HTTP on a port known to carry it). */
 void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app);

@@ -82,13 +82,70 @@ static int cmp_u64(uint8_t cmp, uint64_t x, uint64_t a, uint64_t b)
 	return 0;
 }
 
+/* The value of digit c in base (2..16), or -1. */
+static int digit_of(uint8_t c, uint32_t base)
+{
+	int d;
+
+	if (c >= '0' && c <= '9')
+		d = c - '0';
+	else if (tlsi_lower(c) >= 'a' && tlsi_lower(c) <= 'f')
+		d = tlsi_lower(c) - 'a' + 10;
+	else
+		return -1;
+	return d < (int)base ? d : -1;
+}
+
+/*
+ * A string number as Suricata reads it (strtoull() over the n bytes, or
+ * up to the first non-digit when n is 0): leading white space, a sign,
+ * "0x" in base 16 and base 0 (automatic: 0x hex, 0 octal, else decimal).
+ * Returns the bytes consumed (> 0) with *out, 0 without digits or on
+ * overflow (Suricata: no match), -1 when the digits reach the end of a
+ * view that is not final (n 0: more may follow).
+ */
+static int read_string_number(const uint8_t *p, uint32_t lim, uint32_t base, int open,
+			      uint64_t *out)
+{
+	uint32_t i = 0, digits = 0;
+	uint64_t x = 0;
+	int neg = 0, over = 0, d;
+
+	while (i < lim && (p[i] == ' ' || (p[i] >= '\t' && p[i] <= '\r')))
+		i++;
+	if (i < lim && (p[i] == '+' || p[i] == '-'))
+		neg = p[i++] == '-';
+	if ((base == 16 || base == 0) && i + 2 < lim + 0u && p[i] == '0' &&
+	    tlsi_lower(p[i + 1]) == 'x' && digit_of(p[i + 2], 16) >= 0) {
+		i += 2;
+		base = 16;
+	} else if (base == 0) {
+		base = (i < lim && p[i] == '0') ? 8 : 10;
+	}
+	for (; i < lim && (d = digit_of(p[i], base)) >= 0; i++) {
+		if (x > (~(uint64_t)0 - (uint64_t)d) / base)
+			over = 1;
+		x = x * base + (uint64_t)d;
+		digits++;
+	}
+	if (open && i == lim)
+		return -1;
+	if (!digits || over)
+		return 0;
+	*out = neg ? (uint64_t)0 - x : x;
+	return (int)i;
+}
+
 /*
  * Read the number byte_test/byte_jump look at: nbytes at view position
- * pos. Returns 1 with *out, 0 if it cannot be read (too little data, or no
- * digits in a string number), and sets g->more when data may still come.
+ * pos (a string number: nbytes 0 reads to the first non-digit). Returns
+ * 1 with *out and *used (bytes the number took: nbytes, or the string's
+ * characters as strtoull() consumed them), 0 if it cannot be read (too
+ * little data, no digits in a string number, overflow), and sets g->more
+ * when data may still come.
  */
 static int read_number(struct geval *g, const struct tlsi_img_insn *in,
-		       int64_t pos, uint64_t *out)
+		       int64_t pos, uint64_t *out, uint32_t *used)
 {
 	const struct tlsi_eng_view *v = g->v;
 	uint16_t fl = le16v(in->flags);
@@ -96,7 +153,7 @@ static int read_number(struct geval *g, const struct tlsi_img_insn *in,
 	const uint8_t *p;
 	uint64_t x = 0;
 
-	if (pos < 0)
+	if (pos < 0 || pos > (int64_t)v->len)
 		return 0;
 	if (pos + n > v->len) {
 		if (!v->final)
@@ -105,34 +162,35 @@ static int read_number(struct geval *g, const struct tlsi_img_insn *in,
 	}
 	p = v->p + pos;
 	if (fl & TLSI_IF_STRING) {
-		uint32_t base = le32v(in->e), digits = 0;
+		uint32_t lim = n ? n : v->len - (uint32_t)pos;
+		int r = read_string_number(p, lim, le32v(in->e), !n && !v->final, &x);
 
-		for (i = 0; i < n; i++) {
-			uint32_t d;
-
-			if (p[i] >= '0' && p[i] <= '9')
-				d = p[i] - '0';
-			else if (base == 16 && tlsi_lower(p[i]) >= 'a' &&
-				 tlsi_lower(p[i]) <= 'f')
-				d = tlsi_lower(p[i]) - 'a' + 10;
-			else
-				break;
-			if (d >= base)
-				break;
-			x = x * base + d;
-			digits++;
-		}
-		if (!digits)
+		if (r < 0)
+			g->more = 1;
+		if (r <= 0)
 			return 0;
+		*used = (uint32_t)r;
 	} else if (fl & TLSI_IF_LITTLE) {
 		for (i = n; i-- > 0;)
 			x = (x << 8) | p[i];
+		*used = n;
 	} else {
 		for (i = 0; i < n; i++)
 			x = (x << 8) | p[i];
+		*used = n;
 	}
 	*out = x;
 	return 1;
+}
+
+/* Suricata's bitmask: AND, then one right shift per trailing zero bit of
+ * the mask (a nonzero result only). */
+static uint64_t apply_bitmask(uint64_t x, uint32_t mask)
+{
+	x &= mask;
+	if (x && mask)
+		x >>= __builtin_ctz(mask);
+	return x;
 }
 
 /* Does the buffer's total length (known when final) satisfy cmp? */
@@ -250,6 +308,10 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	prog.nclasses = le16v(rx->nclasses);
 	prog.flags = le16v(rx->flags);
 	prog.first = le16v(rx->first);
+	prog.req[0] = rx->req[0];
+	prog.req[1] = rx->req[1];
+	prog.litlen = le16v(rx->litlen);
+	prog.lit = (const uint8_t *)(prog.classes + prog.nclasses);
 	sub.bos = v->base == 0;
 	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
 		if (dp > 0)
@@ -337,11 +399,17 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
 				      le32sv(in->c);
 			uint64_t x, val = le32v(in->a) | ((uint64_t)le32v(in->b) << 32);
+			uint32_t used;
 
-			ok = read_number(g, in, pos, &x);
+			/* relative at or past the end: no relative base */
+			if ((fl & TLSI_IF_RELATIVE) && pos >= (int64_t)v->len && v->final) {
+				ok = 0;
+				break;
+			}
+			ok = read_number(g, in, pos, &x, &used);
 			if (ok) {
 				if (fl & TLSI_IF_BITMASK)
-					x &= le32v(in->d);
+					x = apply_bitmask(x, le32v(in->d));
 				ok = cmp_u64(in->cmp, x, val, 0);
 				if (fl & TLSI_IF_NEGATE)
 					ok = !ok;
@@ -352,26 +420,42 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
 				      le32sv(in->c);
 			uint64_t x;
-			int64_t to;
+			uint32_t used;
+			int64_t to, sx;
 
-			ok = read_number(g, in, pos, &x);
+			if ((fl & TLSI_IF_RELATIVE) && in->nbytes && pos >= (int64_t)v->len &&
+			    v->final) {
+				ok = 0;
+				break;
+			}
+			ok = read_number(g, in, pos, &x, &used);
 			if (!ok)
 				break;
-			if (x > (1u << 30))
-				x = 1u << 30;	/* far beyond any buffer */
+			/* Suricata's arithmetic, in 64 bits that wrap (a string
+			 * "-4" jumps back): bitmask, multiplier, align, post
+			 * offset; then from the start, the end, or after the
+			 * number */
+			if (fl & TLSI_IF_BITMASK)
+				x = apply_bitmask(x, le32v(in->f));
 			if (le32v(in->a) > 1)
 				x *= le32v(in->a);
-			if (fl & TLSI_IF_ALIGN)
-				x = (x + 3) & ~(uint64_t)3;
+			if ((fl & TLSI_IF_ALIGN) && (x % 4))
+				x += 4 - x % 4;
+			x += (uint64_t)(int64_t)le32sv(in->d);
+			sx = (int64_t)x;
+			if (sx > ((int64_t)1 << 40))
+				sx = (int64_t)1 << 40;	/* far beyond any buffer */
+			else if (sx < -((int64_t)1 << 40))
+				sx = -((int64_t)1 << 40);
 			if (fl & TLSI_IF_BEGIN)
-				to = -(int64_t)v->base + (int64_t)x;
+				to = -(int64_t)v->base + sx;
 			else if (fl & TLSI_IF_END)
-				to = (int64_t)v->len + (int64_t)x;
+				to = (int64_t)v->len + sx;
 			else
-				to = pos + in->nbytes + (int64_t)x;
-			to += le32sv(in->d);
+				to = pos + used + sx;
 			if (to < -(int64_t)v->base) {
-				ok = 0;
+				/* before the buffer: Suricata starts it over */
+				dp = -(int64_t)v->base;
 			} else if (to > (int64_t)v->len) {
 				if (!v->final)
 					g->more = 1;
@@ -411,6 +495,43 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		}
 	}
 	return 1;
+}
+
+/*
+ * A header field test (TLSI_OP_PKT) on the packet of tlsi_eng_datagram(),
+ * else on a TCP stream. A field the packet does not have never matches,
+ * negated or not: itype/icode on a UDP datagram, the TTL of a stream.
+ */
+static int pkt_test(const struct tlsi_eng_pkt *p, const struct tlsi_img_insn *in)
+{
+	int icmp = p && (p->proto == TLSI_PROTO_ICMP || p->proto == TLSI_PROTO_ICMPV6);
+	uint64_t x;
+	int m;
+
+	switch (in->nbytes) {
+	case TLSI_PKT_ITYPE:
+		if (!icmp)
+			return 0;
+		x = p->icmp_type;
+		break;
+	case TLSI_PKT_ICODE:
+		if (!icmp)
+			return 0;
+		x = p->icmp_code;
+		break;
+	case TLSI_PKT_IP_PROTO:
+		x = p ? p->proto : TLSI_PROTO_TCP;
+		break;
+	case TLSI_PKT_TTL:
+		if (!p)
+			return 0;
+		x = p->ttl;
+		break;
+	default:
+		return 0;
+	}
+	m = cmp_u64(in->cmp, x, le32v(in->a), le32v(in->b));
+	return (le16v(in->flags) & TLSI_IF_NEGATE) ? !m : m;
 }
 
 static int flowbits_test(const struct tlsi_eng_flow *f, const struct tlsi_img_insn *in)
@@ -463,6 +584,12 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_PKT) {
+			if (!pkt_test(c->pkt, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op == TLSI_OP_FLOWBITS) {
 			if (!flowbits_test(f, in))
 				return TLSI_EV_NOMATCH;
@@ -475,7 +602,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		}
 		gs = k + 1;
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
-		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE; ge++)
+		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
+		     ins[ge].op != TLSI_OP_PKT; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

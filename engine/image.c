@@ -303,8 +303,9 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		return 0;
 	case TLSI_OP_DSIZE:
 	case TLSI_OP_FLOWBITS:
+	case TLSI_OP_PKT:
 		if (group != TLSI_BUF_NONE)
-			IFAIL("dsize or flowbits after a buffer instruction");
+			IFAIL("dsize, flowbits or header test after a buffer instruction");
 		break;
 	default:
 		if (group == TLSI_BUF_NONE)
@@ -336,11 +337,14 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_BYTE_JUMP:
 		if (fl & ~(IF_BYTE | TLSI_IF_NEGATE))
 			IFAIL("bad byte_test/byte_jump flags 0x%x", fl);
-		if (!in->nbytes || in->nbytes > ((fl & TLSI_IF_STRING) ? 10 : 8))
+		/* a string of 0 bytes: up to the first non-digit */
+		if ((fl & TLSI_IF_STRING) ? in->nbytes > 23 : (!in->nbytes || in->nbytes > 8))
 			IFAIL("%u bytes to convert", in->nbytes);
-		if ((fl & TLSI_IF_STRING) && le32v(in->e) != 8 &&
+		if ((fl & TLSI_IF_STRING) && le32v(in->e) != 0 && le32v(in->e) != 8 &&
 		    le32v(in->e) != 10 && le32v(in->e) != 16)
 			IFAIL("string base %u", le32v(in->e));
+		if (in->op == TLSI_OP_BYTE_TEST && le32v(in->f))
+			IFAIL("byte_test with unused operands");
 		if (in->op == TLSI_OP_BYTE_TEST && in->cmp >= TLSI_CMP_RANGE)
 			IFAIL("byte_test operator %u", in->cmp);
 		break;
@@ -351,6 +355,17 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		if (in->cmp >= TLSI_CMP_MAX || in->cmp == TLSI_CMP_AND ||
 		    in->cmp == TLSI_CMP_XOR)
 			IFAIL("size operator %u", in->cmp);
+		break;
+	case TLSI_OP_PKT:
+		if (fl & ~TLSI_IF_NEGATE)
+			IFAIL("bad header test flags 0x%x", fl);
+		if (in->nbytes >= TLSI_PKT_FIELD_MAX)
+			IFAIL("header field %u", in->nbytes);
+		if (in->cmp >= TLSI_CMP_MAX || in->cmp == TLSI_CMP_AND ||
+		    in->cmp == TLSI_CMP_XOR)
+			IFAIL("header test operator %u", in->cmp);
+		if (in->c || in->d || in->e || in->f)
+			IFAIL("header test with unused operands");
 		break;
 	case TLSI_OP_FLOWBITS:
 		if (fl)
@@ -374,6 +389,13 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 #undef IFAIL
 }
 
+/* How many of the protocol flags (udp, icmp, ip) a rule has. */
+static unsigned int hweight_protos(uint16_t flags)
+{
+	return !!(flags & TLSI_RULE_F_UDP) + !!(flags & TLSI_RULE_F_ICMP) +
+	       !!(flags & TLSI_RULE_F_IP);
+}
+
 static int check_rules(struct vctx *v)
 {
 	const struct tlsi_img_rule *rules = v->s[TLSI_IMG_S_RULES];
@@ -387,7 +409,9 @@ static int check_rules(struct vctx *v)
 		uint32_t k;
 
 		if (x->action >= TLSI_ACT_MAX || x->app >= TLSI_APP_MAX ||
-		    x->flow & ~TLSI_FLOW_ALL || le16v(x->flags) & ~TLSI_RULE_F_ALL)
+		    x->flow & ~TLSI_FLOW_ALL || le16v(x->flags) & ~TLSI_RULE_F_ALL ||
+		    hweight_protos(le16v(x->flags)) > 1 ||
+		    ((le16v(x->flags) & TLSI_RULE_F_PROTOS) && x->app != TLSI_APP_ANY))
 			FAIL(v, "rule %u (sid %u): bad action, protocol, flow or flags",
 			     r, le32v(x->sid));
 		if (x->thresh_type >= TLSI_THRESH_MAX ||
@@ -591,12 +615,15 @@ static int check_regexes(struct vctx *v)
 
 	for (i = 0; i < v->n[TLSI_IMG_S_REGEXES]; i++) {
 		uint32_t off = le32v(r[i].off);
+		uint32_t litlen = le16v(r[i].litlen);
 		uint64_t size = (uint64_t)le16v(r[i].ninsns) * sizeof(struct tlsi_img_re_insn) +
-				(uint64_t)le16v(r[i].nclasses) * sizeof(struct tlsi_img_re_class);
+				(uint64_t)le16v(r[i].nclasses) * sizeof(struct tlsi_img_re_class) +
+				((litlen + 7) & ~7u);
 		struct tlsi_re_prog g;
 
-		if (r[i].reserved)
-			FAIL(v, "regex %u: reserved field not zero", i);
+		if (!(le16v(r[i].flags) & TLSI_RE_F_LIT) != !litlen ||
+		    (litlen && (litlen < 2 || litlen > TLSI_RE_LIT_MAX)))
+			FAIL(v, "regex %u: required string of %u bytes", i, litlen);
 		if (off % 8 || off < prev_end || !range_ok(off, size, v->n[TLSI_IMG_S_REGEXDATA]))
 			FAIL(v, "regex %u: program (%llu bytes at %u) misaligned, out of order or beyond REGEXDATA (%u)",
 			     i, (unsigned long long)size, off, v->n[TLSI_IMG_S_REGEXDATA]);
@@ -608,6 +635,12 @@ static int check_regexes(struct vctx *v)
 		g.nclasses = le16v(r[i].nclasses);
 		g.flags = le16v(r[i].flags);
 		g.first = le16v(r[i].first);
+		g.req[0] = r[i].req[0];
+		g.req[1] = r[i].req[1];
+		g.litlen = litlen;
+		g.lit = (const uint8_t *)(g.classes + g.nclasses);
+		if (!(g.flags & TLSI_RE_F_REQ) && (g.req[0] || g.req[1]))
+			FAIL(v, "regex %u: required bytes without their flag", i);
 		if (tlsi_re_validate(&g, why, sizeof(why)))
 			FAIL(v, "regex %u: %s", i, why);
 	}
@@ -622,13 +655,14 @@ static int check_triggers(struct vctx *v)
 	for (i = 0; i < v->n[TLSI_IMG_S_TRIGGERS]; i++) {
 		uint32_t mpm = le32v(t[i].mpm);
 
-		if (t[i].reserved)
-			FAIL(v, "trigger %u: reserved field not zero", i);
+		uint64_t count = (uint64_t)le32v(t[i].rules_count) + le32v(t[i].once_count);
+
+		if (le32v(t[i].once_count) && i % TLSI_BUF_MAX != TLSI_BUF_RAW)
+			FAIL(v, "trigger %u: first-chunk rules on a buffer other than the stream", i);
 		if (mpm != TLSI_IMG_NO_MPM && mpm >= v->n[TLSI_IMG_S_MPMS])
 			FAIL(v, "trigger %u: automaton %u of %u", i, mpm,
 			     v->n[TLSI_IMG_S_MPMS]);
-		if (!range_ok(le32v(t[i].rules_first), le32v(t[i].rules_count),
-			      v->n[TLSI_IMG_S_RULEIDX]))
+		if (!range_ok(le32v(t[i].rules_first), count, v->n[TLSI_IMG_S_RULEIDX]))
 			FAIL(v, "trigger %u: rule list beyond RULEIDX", i);
 	}
 	return 0;

@@ -38,7 +38,8 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	3	/* 2: dns app and buffers; 3: regexes */
+#define TLSI_IMG_VERSION	4	/* 2: dns app and buffers; 3: regexes;
+					 * 4: udp/icmp/ip rules, pkt buffer */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -152,6 +153,10 @@ enum tlsi_buf {
 	TLSI_BUF_TLS_CERTS,	/* each certificate's DER, one at a time */
 	TLSI_BUF_DNS_QUERY,	/* a question's name, dotted, no trailing dot */
 	TLSI_BUF_DNS_QUERY_DOT,	/* "." + dns.query (dotprefix) */
+	TLSI_BUF_PKT,		/* the payload of one datagram or packet: what
+				 * payload keywords of udp, icmp and ip rules
+				 * see (tlsi_eng_datagram()); ip rules see
+				 * the TCP stream as RAW there */
 	TLSI_BUF_MAX
 };
 #define TLSI_BUF_NONE		0xff	/* instructions that read no buffer */
@@ -206,7 +211,11 @@ enum tlsi_action {
 #define TLSI_RULE_F_BIDIR	0x0002	/* header "<>" */
 #define TLSI_RULE_F_PCRE_DROPPED 0x0004	/* had pcre, matched on contents only */
 #define TLSI_RULE_F_PROTO_APPROX 0x0008	/* ftp/smb/ssh/...: matched as tcp */
-#define TLSI_RULE_F_ALL		0x000f
+#define TLSI_RULE_F_UDP		0x0010	/* "udp": UDP datagrams only */
+#define TLSI_RULE_F_ICMP	0x0020	/* "icmp": ICMP and ICMPv6 packets only */
+#define TLSI_RULE_F_IP		0x0040	/* "ip": every packet, and TCP streams */
+#define TLSI_RULE_F_PROTOS	0x0070	/* at most one of these; none: TCP */
+#define TLSI_RULE_F_ALL		0x007f
 
 /* threshold / detection_filter */
 enum tlsi_thresh_type {
@@ -261,6 +270,9 @@ enum tlsi_op {
 	TLSI_OP_DSIZE,		/* chunk length: cmp, a, b (group NONE) */
 	TLSI_OP_FLOWBITS,	/* check or change: cmp = TLSI_FB_*, bits in a..e */
 	TLSI_OP_PCRE,		/* a = REGEXES index */
+	TLSI_OP_PKT,		/* packet header field nbytes (enum
+				 * tlsi_pkt_field): cmp, a, b (group NONE);
+				 * IF_NEGATE inverts the comparison */
 	TLSI_OP_MAX
 };
 
@@ -291,6 +303,17 @@ enum tlsi_cmp {
 	TLSI_CMP_MAX
 };
 
+/* Header fields TLSI_OP_PKT tests (nbytes). Only a packet given to
+ * tlsi_eng_datagram() has them: on TCP streams IP_PROTO is 6 and the
+ * others never match (itype/icode imply ICMP, as in Suricata). */
+enum tlsi_pkt_field {
+	TLSI_PKT_ITYPE,		/* ICMP type */
+	TLSI_PKT_ICODE,		/* ICMP code */
+	TLSI_PKT_IP_PROTO,	/* IPv4 protocol / IPv6 next header */
+	TLSI_PKT_TTL,		/* IPv4 TTL / IPv6 hop limit */
+	TLSI_PKT_FIELD_MAX
+};
+
 /* Flowbit operations (cmp of TLSI_OP_FLOWBITS) */
 enum tlsi_fb {
 	TLSI_FB_ISSET,		/* all of the bits */
@@ -312,12 +335,14 @@ enum tlsi_fb {
  *             (absolute end: offset+depth, or relative with distance),
  *             e = distance (signed), f = within
  *   ISDATAAT  a = n
- *   BYTE_TEST nbytes, cmp, a = value low, b = value high, c = offset
- *             (signed), d = bitmask, e = string base (10, 16, 8);
- *             IF_NEGATE inverts the comparison ("!&", "!=")
+ *   BYTE_TEST nbytes (1..8; string 0..23, 0: to the first non-digit),
+ *             cmp, a = value low, b = value high, c = offset (signed),
+ *             d = bitmask, e = string base (10, 16, 8; 0 automatic, as
+ *             strtoull()); IF_NEGATE inverts the comparison ("!&", "!=")
  *   BYTE_JUMP nbytes, a = multiplier, c = offset (signed), d = post_offset
- *             (signed), e = string base
+ *             (signed), e = string base, f = bitmask (IF_BITMASK)
  *   BSIZE, DSIZE  cmp, a, b
+ *   PKT       nbytes = enum tlsi_pkt_field, cmp, a, b; IF_NEGATE
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
  *   PCRE      a = REGEXES index; IF_RELATIVE: the subject starts at the
  *             previous match's end (else it is the whole buffer);
@@ -350,7 +375,8 @@ static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned in
 /*
  * A regular expression: its program lies in REGEXDATA at off, 8-byte
  * aligned: ninsns struct tlsi_img_re_insn, then nclasses struct
- * tlsi_img_re_class (engine/regex.h). Programs follow each other in
+ * tlsi_img_re_class (engine/regex.h), then litlen bytes of its required
+ * string padded to a multiple of 8. Programs follow each other in
  * REGEXES order without overlapping, so validation reads each byte once.
  */
 struct tlsi_img_regex {			/* 16 bytes */
@@ -358,7 +384,12 @@ struct tlsi_img_regex {			/* 16 bytes */
 	uint16_t ninsns, nclasses;
 	uint16_t flags;			/* TLSI_RE_F_* */
 	uint16_t first;			/* class index or TLSI_RE_NO_CLASS */
-	uint32_t reserved;
+	uint8_t req[2];			/* TLSI_RE_F_REQ: a byte every match
+					 * consumes (one of the two); else 0 */
+	uint16_t litlen;		/* TLSI_RE_F_LIT: 2..16 bytes of a
+					 * string every match contains (lower
+					 * case), after the classes, padded to
+					 * 8 bytes; else 0 */
 };
 
 /* ---- header addresses and ports ---------------------------------------- */
@@ -403,7 +434,10 @@ struct tlsi_img_var {			/* 20 bytes */
 
 struct tlsi_img_trigger {		/* 16 bytes; index dir * TLSI_BUF_MAX + buf */
 	uint32_t mpm;			/* MPMS index or TLSI_IMG_NO_MPM */
-	uint32_t reserved;
+	uint32_t once_count;		/* RAW only: the once_count RULEIDX
+					 * entries after the rules_count ones
+					 * are header-only rules, tried on the
+					 * first chunk of a stream direction */
 	uint32_t rules_first;		/* RULEIDX range: rules without fast */
 	uint32_t rules_count;		/* pattern here, tried every time */
 };

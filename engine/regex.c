@@ -202,6 +202,26 @@ static void next_gen(struct tlsi_re_scratch *sc)
 	}
 }
 
+/* Does s[from..] contain g->lit, compared without case? */
+static int has_lit(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s, uint32_t from)
+{
+	uint32_t n = g->litlen, i, k;
+	uint8_t c0 = g->lit[0], c1 = (uint8_t)(c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0);
+
+	if (s->len < n || from > s->len - n)
+		return 0;
+	for (i = from; i + n <= s->len; i++) {
+		if (s->p[i] != c0 && s->p[i] != c1)
+			continue;
+		for (k = 1; k < n; k++)
+			if (tlsi_lower(s->p[i + k]) != g->lit[k])
+				break;
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
 int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		   const struct tlsi_re_subject *s, uint32_t from,
 		   uint32_t *mstart, uint32_t *mend, uint64_t *budget, int *partial)
@@ -220,6 +240,23 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		return 0;
 	if ((g->flags & TLSI_RE_F_ANCHORED) && (from != 0 || !s->bos))
 		return 0;
+	/* A string every match contains, absent from the rest: no match.
+	 * (Unanchored only: a failed unanchored search always says more
+	 * bytes could help, so *partial is what the matcher would say; an
+	 * anchored one may die inside the subject and say no.) */
+	if (!anchored && (g->flags & TLSI_RE_F_LIT) && !has_lit(g, s, from)) {
+		*partial = 1;
+		return 0;
+	}
+	/* A byte every match consumes, absent from the rest of the subject:
+	 * no match here (later bytes of a stream may still bring one). */
+	if (!anchored && (g->flags & TLSI_RE_F_REQ) &&
+	    (from == s->len ||
+	     (!memchr(s->p + from, g->req[0], s->len - from) &&
+	      (g->req[1] == g->req[0] || !memchr(s->p + from, g->req[1], s->len - from))))) {
+		*partial = 1;
+		return 0;
+	}
 	next_gen(sc);
 	for (i = from;; i++) {
 		uint32_t nn = 0;
@@ -290,6 +327,9 @@ int tlsi_re_validate(const struct tlsi_re_prog *g, char *err, size_t errlen)
 		RFAIL("%u instructions, %u classes", n, g->nclasses);
 	if (g->flags & ~TLSI_RE_F_ALL)
 		RFAIL("flags 0x%x", g->flags);
+	if ((g->flags & TLSI_RE_F_LIT) &&
+	    (!g->lit || g->litlen < 2 || g->litlen > TLSI_RE_LIT_MAX))
+		RFAIL("required string of %u bytes", g->litlen);
 	if (g->first != TLSI_RE_NO_CLASS && g->first >= g->nclasses)
 		RFAIL("first class %u of %u", g->first, g->nclasses);
 	for (pc = 0; pc < n; pc++) {

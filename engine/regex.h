@@ -73,7 +73,15 @@ struct tlsi_img_re_class {		/* 32 bytes: bit b set = byte b */
 /* TLSI_RE_F_*: struct tlsi_img_regex.flags */
 #define TLSI_RE_F_ANCHORED	0x1	/* begins with \A: only tried at the
 					 * search's start */
-#define TLSI_RE_F_ALL		0x1
+#define TLSI_RE_F_REQ		0x2	/* every match consumes a byte
+					 * req[0] or req[1]: a subject
+					 * without one is not searched */
+#define TLSI_RE_F_LIT		0x4	/* every match contains the string
+					 * lit (litlen bytes, lower case,
+					 * compared without case): a subject
+					 * without it is not searched */
+#define TLSI_RE_F_ALL		0x7
+#define TLSI_RE_LIT_MAX		16
 
 /* A program, as tlsi_re_search() takes it (pointers into a validated
  * image, or the compiler's own arrays). */
@@ -84,6 +92,9 @@ struct tlsi_re_prog {
 	uint32_t flags;			/* TLSI_RE_F_* */
 	uint32_t first;			/* class every match starts with, or
 					 * TLSI_RE_NO_CLASS */
+	uint8_t req[2];			/* with TLSI_RE_F_REQ */
+	const uint8_t *lit;		/* with TLSI_RE_F_LIT */
+	uint32_t litlen;
 };
 
 struct tlsi_re_thread {

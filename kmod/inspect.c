@@ -23,6 +23,7 @@
  * metadata "tlsi_quarantine [SECONDS]", or any blocking rule when the
  * namespace's IPS setting "quarantine" is on, quarantines the client.
  */
+#include <linux/ip.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -374,9 +375,25 @@ bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key
 	tlsi_eng_addr4(sv, (const u8 *)&sa);
 	tlsi_drv_flow_init(k.bh->flow, c, key->sport, sv, key->dport, get_random_u64(),
 			   TLSI_DRV_F_DATAGRAM);
+	/* The app decoders (DNS) and stream rules see the datagram as data;
+	 * then the udp rules (ports, dsize, ttl...) see it as a packet. */
 	blocked = tlsi_drv_data(&k.c, k.bh->flow,
 				reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER,
 				k.bh->buf, len);
+	if (!blocked) {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+		struct tlsi_eng_pkt pkt = {
+			.proto = IPPROTO_UDP,
+			.payload = k.bh->buf,
+			.len = len,
+		};
+
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		pkt.ttl = iph ? iph->ttl : 0;
+		blocked = tlsi_drv_datagram(&k.c, k.bh->flow,
+					    reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER, &pkt);
+	}
 	if (!blocked)
 		tlsi_drv_end(&k.c, k.bh->flow);
 	local_bh_enable();

@@ -12,6 +12,15 @@
  *      automaton of ours and as one Hyperscan literal database in
  *      streaming mode, scan the same streams in the same chunks: Gbit/s
  *      each and the ratio (target >= 0.5).
+ *   4. The same engine pass with the rules compiled as by default: their
+ *      pcre evaluated by the regex matcher (engine/regex.c).
+ *   5. Regular expressions alone, ours against PCRE2's JIT (when built
+ *      with libpcre2-8): every pcre of the ET HTTP rules that loads
+ *      exactly, searched by both in the same message heads of the corpus
+ *      (request heads for request expressions, response heads for
+ *      response ones: start line and headers, as http.start), the same
+ *      (expression, head) pairs in the same order; both must agree on
+ *      every match. MB/s of subject bytes each and the ratio.
  *
  * Usage: bench_engine [ET_DIR [CORPUS_MB]]
  */
@@ -25,6 +34,14 @@
 #include "rules_compile.h"
 #include "rules_parse.h"
 #include "http_corpus.h"
+
+#include "rules_pcre.h"
+
+#if __has_include(<pcre2.h>)
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#define HAVE_PCRE2 1
+#endif
 
 #if __has_include(<hs/hs.h>)
 #include <hs/hs.h>
@@ -95,6 +112,282 @@ static int hs_count(unsigned int id, unsigned long long from, unsigned long long
 {
 	((struct counts *)ctx)->matches++;
 	return 0;
+}
+#endif
+
+/* ---- 4 and 5: regular expressions ------------------------------------------ */
+
+/* Compile ET's HTTP rules as by default (pcre exact). */
+static int load_http_rules(const char *dir, enum rp_pcre_mode mode, struct rp_set *set)
+{
+	size_t i, keep;
+
+	rp_set_init(set);
+	set->pcre = mode;
+	if (load_dir(set, dir) < 1)
+		return -1;
+	for (i = 0, keep = 0; i < set->nrules; i++) {
+		if (set->rules[i].app == TLSI_APP_HTTP)
+			set->rules[keep++] = set->rules[i];
+		else
+			memset(&set->rules[i], 0, sizeof(set->rules[i]));	/* leaked: bench */
+	}
+	set->nrules = keep;
+	return 0;
+}
+
+static double run_engine(struct tlsi_eng *eng, const struct corpus *cp, struct counts *ce)
+{
+	struct tlsi_eng_scratch *scratch = calloc(1, tlsi_eng_scratch_size(eng));
+	struct tlsi_eng_flow *flow = calloc(1, sizeof(*flow));
+	struct tlsi_eng_cfg cfg = { .alert = on_alert, .arg = ce };
+	struct tlsi_eng_ctx ctx = { .eng = eng, .s = scratch, .cfg = &cfg };
+	uint8_t c4[4] = { 192, 168, 1, 2 }, s4[4] = { 203, 0, 113, 7 }, ca[16], sa[16];
+	double best = 1e9;
+	size_t i, k;
+	int r;
+
+	tlsi_eng_addr4(ca, c4);
+	tlsi_eng_addr4(sa, s4);
+	for (r = 0; r < ROUNDS; r++) {
+		double t;
+
+		ce->alerts = 0;
+		t = now();
+		for (i = 0; i < cp->n; i++) {
+			tlsi_eng_flow_init(flow, ca, 50000, sa, 80);
+			for (k = 0; k < cp->f[i].clen; k += CHUNK)
+				tlsi_eng_inspect(&ctx, flow, TLSI_DIR_TO_SERVER, cp->f[i].c + k,
+						 TLSI_ENG_MIN((size_t)CHUNK, cp->f[i].clen - k));
+			for (k = 0; k < cp->f[i].slen; k += CHUNK)
+				tlsi_eng_inspect(&ctx, flow, TLSI_DIR_TO_CLIENT, cp->f[i].s + k,
+						 TLSI_ENG_MIN((size_t)CHUNK, cp->f[i].slen - k));
+		}
+		t = now() - t;
+		if (t < best)
+			best = t;
+	}
+	free(scratch);
+	free(flow);
+	return best;
+}
+
+#ifdef HAVE_PCRE2
+#define HEADS_PER_DIR 256	/* message heads per direction */
+
+struct bexpr {
+	struct rx_prog prog;
+	pcre2_code *code;
+	pcre2_match_data *md;
+	int dir;		/* TLSI_DIR_* of the rule */
+};
+
+struct head {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+static uint32_t pcre2_opts(unsigned int o)
+{
+	uint32_t r = 0;
+
+	if (o & RX_CASELESS) r |= PCRE2_CASELESS;
+	if (o & RX_DOTALL) r |= PCRE2_DOTALL;
+	if (o & RX_MULTILINE) r |= PCRE2_MULTILINE;
+	if (o & RX_EXTENDED) r |= PCRE2_EXTENDED;
+	if (o & RX_ANCHORED) r |= PCRE2_ANCHORED;
+	if (o & RX_DOLLAR_END) r |= PCRE2_DOLLAR_ENDONLY;
+	if (o & RX_UNGREEDY) r |= PCRE2_UNGREEDY;
+	return r;
+}
+
+/* Every pcre of the rule lines of ET's files whose rule loads as an HTTP
+ * rule, compiled by both. */
+static size_t collect_exprs(const char *dir, struct bexpr **out)
+{
+	struct dirent **names;
+	struct bexpr *v = NULL;
+	size_t n = 0, cap = 0, lcap = 0;
+	char path[4200], *line = NULL, why[256];
+	int nf, i;
+
+	nf = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < nf; i++) {
+		size_t l = strlen(names[i]->d_name);
+		FILE *f;
+
+		if (l <= 6 || strcmp(names[i]->d_name + l - 6, ".rules")) {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (getline(&line, &lcap, f) > 0) {
+			struct rp_set one;
+			char *p = line;
+			int dirn;
+
+			if (line[0] == '#' || !strstr(line, "pcre:"))
+				continue;
+			rp_set_init(&one);
+			one.pcre = RP_PCRE_EXACT;
+			if (rp_parse_rule(&one, "x", 1, line) != 1 ||
+			    one.rules[0].app != TLSI_APP_HTTP) {
+				rp_set_free(&one);
+				continue;
+			}
+			dirn = (one.rules[0].flow & TLSI_FLOW_TO_CLIENT) ? TLSI_DIR_TO_CLIENT
+									: TLSI_DIR_TO_SERVER;
+			rp_set_free(&one);
+			while ((p = strstr(p, "pcre:"))) {
+				struct rx_pcre pc;
+				char *q, save;
+				int err;
+				PCRE2_SIZE off;
+
+				p += 5;
+				for (q = p; *q && *q != ';'; q++)
+					if (*q == '\\' && q[1])
+						q++;
+				save = *q;
+				*q = '\0';
+				if (!rx_parse_pcre(p, &pc, why, sizeof(why))) {
+					if (n == cap) {
+						cap = cap ? cap * 2 : 1024;
+						v = realloc(v, cap * sizeof(*v));
+					}
+					if (!rx_compile(pc.pattern, pc.len, pc.opts, &v[n].prog, why,
+							sizeof(why))) {
+						v[n].code = pcre2_compile((PCRE2_SPTR)pc.pattern, pc.len,
+									  pcre2_opts(pc.opts), &err,
+									  &off, NULL);
+						if (v[n].code &&
+						    !pcre2_jit_compile(v[n].code, PCRE2_JIT_COMPLETE)) {
+							v[n].md = pcre2_match_data_create_from_pattern(
+								v[n].code, NULL);
+							v[n].dir = dirn;
+							n++;
+						} else {
+							if (v[n].code)
+								pcre2_code_free(v[n].code);
+							rx_prog_free(&v[n].prog);
+						}
+					}
+					free(pc.pattern);
+				}
+				*q = save;
+				p = q;
+			}
+		}
+		fclose(f);
+	}
+	free(names);
+	free(line);
+	*out = v;
+	return n;
+}
+
+/* The first message head (up to and with CRLF CRLF) of up to max streams. */
+static size_t collect_heads(const struct corpus *cp, int server, struct head *h, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cp->n && n < max; i++) {
+		const uint8_t *p = server ? cp->f[i].s : cp->f[i].c;
+		size_t len = server ? cp->f[i].slen : cp->f[i].clen;
+		const uint8_t *e = memmem(p, len, "\r\n\r\n", 4);
+
+		if (!e)
+			continue;
+		h[n].p = p;
+		h[n].len = (uint32_t)(e + 4 - p);
+		n++;
+	}
+	return n;
+}
+
+static void regex_pass(const char *dir, const struct corpus *cp)
+{
+	static struct tlsi_re_scratch rsc;
+	struct head heads[2][HEADS_PER_DIR];
+	size_t nh[2], nx, i, j;
+	struct bexpr *x;
+	uint64_t ours_m = 0, pcre_m = 0, limits = 0, pairs = 0, bytes = 0, disagree = 0;
+	double best_ours = 1e9, best_pcre = 1e9;
+	uint8_t *mine;
+	int r;
+
+	nx = collect_exprs(dir, &x);
+	nh[0] = collect_heads(cp, 0, heads[0], HEADS_PER_DIR);
+	nh[1] = collect_heads(cp, 1, heads[1], HEADS_PER_DIR);
+	for (i = 0; i < nx; i++)
+		for (j = 0; j < nh[x[i].dir]; j++) {
+			pairs++;
+			bytes += heads[x[i].dir][j].len;
+		}
+	mine = calloc(pairs ? pairs : 1, 1);
+	for (r = 0; r < ROUNDS; r++) {
+		size_t k = 0;
+		double t = now();
+
+		ours_m = limits = 0;
+		for (i = 0; i < nx; i++) {
+			struct tlsi_re_prog g = rx_view(&x[i].prog);
+
+			for (j = 0; j < nh[x[i].dir]; j++) {
+				const struct head *h = &heads[x[i].dir][j];
+				struct tlsi_re_subject sub = { .p = h->p, .len = h->len, .bos = 1 };
+				uint64_t budget = TLSI_ENG_RE_STEPS_MAX;
+				uint32_t ms, me;
+				int m = tlsi_re_search(&g, &rsc, &sub, 0, &ms, &me, &budget, NULL);
+
+				limits += m < 0;
+				ours_m += m > 0;
+				mine[k++] = (uint8_t)(m > 0);
+			}
+		}
+		t = now() - t;
+		if (t < best_ours)
+			best_ours = t;
+	}
+	for (r = 0; r < ROUNDS; r++) {
+		size_t k = 0;
+		double t = now();
+
+		pcre_m = disagree = 0;
+		for (i = 0; i < nx; i++) {
+			for (j = 0; j < nh[x[i].dir]; j++) {
+				const struct head *h = &heads[x[i].dir][j];
+				int m = pcre2_jit_match(x[i].code, h->p, h->len, 0, 0, x[i].md, NULL);
+
+				pcre_m += m >= 0;
+				disagree += (m >= 0) != mine[k++];
+			}
+		}
+		t = now() - t;
+		if (t < best_pcre)
+			best_pcre = t;
+	}
+	printf("regex:            %zu pcre of ET HTTP rules x %zu request / %zu response heads "
+	       "= %llu searches, %.1f MB of subjects\n", nx, nh[0], nh[1],
+	       (unsigned long long)pairs, (double)bytes / (1 << 20));
+	printf("regex, ours:      %.1f MB/s  (Pike VM, engine/regex.c; %llu matches, %llu step "
+	       "budgets exhausted)\n", (double)bytes / (1 << 20) / best_ours,
+	       (unsigned long long)ours_m, (unsigned long long)limits);
+	printf("regex, PCRE2 JIT: %.1f MB/s  (PCRE2 %d.%d; %llu matches, %llu disagreements)\n",
+	       (double)bytes / (1 << 20) / best_pcre, PCRE2_MAJOR, PCRE2_MINOR,
+	       (unsigned long long)pcre_m, (unsigned long long)disagree);
+	printf("regex ratio:      %.2fx PCRE2 JIT (target >= 0.5)\n", best_pcre / best_ours);
+	free(mine);
+	for (i = 0; i < nx; i++) {
+		rx_prog_free(&x[i].prog);
+		pcre2_match_data_free(x[i].md);
+		pcre2_code_free(x[i].code);
+	}
+	free(x);
 }
 #endif
 
@@ -311,6 +604,36 @@ int main(int argc, char **argv)
 	printf("engine vs hs:     %.2fx Hyperscan literal-only\n", best_hs / best_eng);
 #else
 	printf("hyperscan:        not available (install libhyperscan-dev)\n");
+#endif
+	/* 4. the engine with pcre evaluated (the rules as loaded by default) */
+	{
+		struct rp_set xs;
+		struct rc_stats xst;
+		struct tlsi_eng xe;
+		uint8_t *ximg;
+		size_t xlen;
+		struct counts cx = { 0 };
+		double t;
+
+		if (load_http_rules(dir, RP_PCRE_EXACT, &xs) ||
+		    rc_compile(&xs, &ximg, &xlen, &xst, err, sizeof(err)) ||
+		    tlsi_eng_init(&xe, ximg, xlen, err, sizeof(err))) {
+			fprintf(stderr, "bench-engine: %s\n", err);
+			return 1;
+		}
+		t = run_engine(&xe, &cp, &cx);
+		printf("engine, pcre:     %.2f Gbit/s  (%zu HTTP rules as loaded by default, pcre "
+		       "evaluated; %llu alerts)\n", gbps(cp.bytes, t), xs.nrules,
+		       (unsigned long long)cx.alerts);
+#ifdef HAVE_HS
+		printf("engine, pcre, vs hs: %.2fx Hyperscan literal-only\n", best_hs / t);
+#endif
+	}
+#ifdef HAVE_PCRE2
+	/* 5. regular expressions alone */
+	regex_pass(dir, &cp);
+#else
+	printf("regex:            PCRE2 not available (install libpcre2-dev)\n");
 #endif
 	(void)z;
 	corpus_free(&cp);

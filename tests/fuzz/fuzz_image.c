@@ -77,6 +77,21 @@ static void run(const uint8_t *img, size_t len)
 		tlsi_eng_inspect(&c, f, 1, (const uint8_t *)resp, sizeof(resp) - 1);
 		tlsi_eng_eof(&c, f, 0);
 		tlsi_eng_eof(&c, f, 1);
+		{
+			/* packet rules: a UDP datagram each way, an ICMP echo */
+			struct tlsi_eng_pkt pk = { .proto = 17, .ttl = 3, .payload = (const uint8_t *)req,
+						   .len = sizeof(req) - 1 };
+
+			tlsi_eng_flow_init(f, a, 40000, b, 53);
+			tlsi_eng_datagram(&c, f, 0, &pk);
+			pk.payload = (const uint8_t *)resp;
+			pk.len = sizeof(resp) - 1;
+			tlsi_eng_datagram(&c, f, 1, &pk);
+			pk.proto = 1;
+			pk.icmp_type = 8;
+			tlsi_eng_flow_init(f, a, 0, b, 0);
+			tlsi_eng_datagram(&c, f, 0, &pk);
+		}
 		free(sc);
 		free(f);
 	}

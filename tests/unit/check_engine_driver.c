@@ -447,6 +447,55 @@ START_TEST(test_reject_and_pass)
 }
 END_TEST
 
+/* ---- datagrams ------------------------------------------------------------------------------ */
+
+static bool dgram(unsigned int dir, uint8_t proto, const char *payload)
+{
+	struct tlsi_eng_pkt p = { .proto = proto, .ttl = 64, .icmp_type = 8,
+				  .payload = (const uint8_t *)payload,
+				  .len = (uint32_t)strlen(payload) };
+
+	return tlsi_drv_datagram(&F.c, &F.df, dir, &p);
+}
+
+START_TEST(test_datagrams)
+{
+	load("alert udp any any -> any 80 (msg:\"probe\"; content:\"probe\"; sid:40;)\n"
+	     "drop udp any any -> any 80 (msg:\"attack\"; content:\"attack\"; "
+	     "metadata:tlsi_trace; sid:41;)\n"
+	     "alert icmp any any -> any any (msg:\"ping\"; itype:8; content:\"probe\"; sid:42;)\n"
+	     "alert tcp any any -> any any (msg:\"tcp\"; content:\"probe\"; sid:43;)\n");
+	ck_assert(!dgram(TLSI_DIR_TO_SERVER, TLSI_PROTO_UDP, "a probe"));
+	ck_assert_uint_eq(fired(40), 1);
+	ck_assert_uint_eq(fired(42) + fired(43), 0);
+	ck_assert_uint_eq(alert_of(40)->buf, TLSI_BUF_PKT);
+	ck_assert_uint_eq(F.counts[TLSI_DRV_C_BYTES], 7);
+	ck_assert_uint_eq(F.df.seen[TLSI_DIR_TO_SERVER], 7);
+	/* a drop rule blocks the flow: later datagrams are not inspected */
+	ck_assert(dgram(TLSI_DIR_TO_SERVER, TLSI_PROTO_UDP, "attack"));
+	ck_assert(alert_of(41)->blocked);
+	ck_assert_uint_eq(F.ntrace_start, 1);
+	ck_assert_uint_eq(F.counts[TLSI_DRV_C_BLOCKS], 1);
+	ck_assert(dgram(TLSI_DIR_TO_SERVER, TLSI_PROTO_UDP, "probe"));
+	ck_assert_uint_eq(fired(40), 1);
+	ck_assert_uint_eq(F.trace_bytes[TLSI_DIR_TO_SERVER], 6 + 5);
+	/* ICMP */
+	new_flow(0);
+	ck_assert(!dgram(TLSI_DIR_TO_SERVER, TLSI_PROTO_ICMP, "probe"));
+	ck_assert_uint_eq(fired(42), 1);
+	ck_assert_uint_eq(fired(40), 0);
+	/* no rules, no packet: nothing */
+	new_flow(0);
+	ck_assert(!tlsi_drv_datagram(&F.c, &F.df, TLSI_DIR_TO_SERVER, NULL));
+	ck_assert(!tlsi_drv_datagram(&F.c, &F.df, TLSI_DIRS, NULL));
+	F.c.im = NULL;
+	ck_assert(!dgram(TLSI_DIR_TO_SERVER, TLSI_PROTO_UDP, "attack"));
+	F.c.im = &F.im;
+	ck_assert_uint_eq(F.nalerts, 0);
+	counters_add_up();
+}
+END_TEST
+
 /* ---- quarantine ---------------------------------------------------------------------------- */
 
 START_TEST(test_quarantine_metadata)
@@ -809,6 +858,7 @@ static Suite *engine_driver_suite(void)
 	tcase_add_test(tc, test_raw_alerts_overflow);
 	tcase_add_test(tc, test_drop_sticky);
 	tcase_add_test(tc, test_reject_and_pass);
+	tcase_add_test(tc, test_datagrams);
 	tcase_add_test(tc, test_quarantine_metadata);
 	tcase_add_test(tc, test_quarantine_setting);
 	tcase_add_test(tc, test_trace_metadata);

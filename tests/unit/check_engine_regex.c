@@ -218,6 +218,130 @@ START_TEST(test_partial)
 }
 END_TEST
 
+/* What every match needs, looked for before the matcher runs. */
+START_TEST(test_required)
+{
+	static const struct { const char *pcre, *lit; int req; } t[] = {
+		{ "\"/.+SELECT.+FROM/i\"", "select", 's' },
+		{ "\"/ASCII\\(.+SELECT/i\"", "ascii(", 0 },
+		{ "\"/x=(?:a|b)[0-9]+;/\"", "x=", '=' },
+		{ "\"/(a|aa)*b/\"", "", 'b' },
+		{ "\"/A[bB]c/\"", "abc", 0 },
+		{ "\"/[a-z]+/\"", "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(t[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
+			      "%s: %s", t[i].pcre, why);
+		ck_assert_msg(p.litlen == strlen(t[i].lit) && !memcmp(p.lit, t[i].lit, p.litlen),
+			      "%s: required string \"%.*s\"", t[i].pcre, (int)p.litlen, p.lit);
+		ck_assert_int_eq(!!(p.flags & TLSI_RE_F_LIT), !!*t[i].lit);
+		if (t[i].req)
+			ck_assert_msg((p.flags & TLSI_RE_F_REQ) &&
+				      (p.req[0] == t[i].req || p.req[1] == t[i].req),
+				      "%s: required byte %c/%c", t[i].pcre, p.req[0], p.req[1]);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	/* absent: not searched (no step taken); present in another case:
+	 * searched, and the matcher decides */
+	{
+		static const struct { const char *s; int m; uint64_t steps; } in[] = {
+			{ "GET /index.php?id=1 HTTP/1.1 from here", 0, 0 },
+			{ "GET /index.php?id=1+SeLeCt+x+FROM+t", 1, 1 },
+			{ "GET /x?q=select", 0, 1 },	/* string there, no FROM after */
+		};
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(t[0].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			uint32_t ms, me;
+			uint64_t steps;
+
+			ck_assert_int_eq(tlsi_run(&p, (const uint8_t *)in[i].s, strlen(in[i].s), &ms,
+						  &me, &steps), in[i].m);
+			ck_assert_msg(in[i].steps ? steps > 0 : steps == 0, "%s: %llu steps", in[i].s,
+				      (unsigned long long)steps);
+		}
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+}
+END_TEST
+
+/* A backreference to a named one-byte capture of a small class, captured
+ * once: rewritten exactly; PCRE2 (with the backreference) is the oracle. */
+START_TEST(test_backref_expansion)
+{
+	static const char *const ok[] = {
+		"\"/^(?P<q>[\\x22\\x27])\\+(?P=q)\\?(?P=q)\\+(?P=q)/R\"",
+		"\"/name=(?P<q>[\\x22\\x27])a(?P=q)[^\\r\\n]*/i\"",
+		"\"/x(?<q>[ab])y\\k<q>z\\k{q}\\g{q}/\"",
+	};
+	static const char *const inputs[] = {
+		"\"+\"?\"+\"", "'+'?'+'", "\"+'?\"+\"", "'+\"?'+'", "x\"+\"?\"+\"",
+		"name=\"a\"", "NAME='A'", "name=\"a'", "name='a\"", "xayazaa", "xaybzbb", "xbybzbb",
+		"xbyazbb", "",
+	};
+	static const struct { const char *pcre; } no[] = {
+		{ "\"/(?P<q>[ab])?x(?P=q)/\"" },	/* optional capture */
+		{ "\"/(?P<q>[ab])|y(?P=q)/\"" },	/* top-level alternative */
+		{ "\"/(?P<q>[ab])(?!(?P=q))c/\"" },	/* in a lookaround */
+		{ "\"/(?P<q>[abcde])(?P=q)/\"" },	/* five values */
+		{ "\"/(a)(?P<q>[ab])(?P=q)\\1/\"" },	/* a numbered reference */
+		{ "\"/(?:(?P<q>[ab]))+(?P=q)/\"" },	/* repeated */
+		{ "\"/(?P<q>[a-c])(?P=q)/\"" },	/* a range */
+		{ "\"/y(?P=q)?x(?P<q>[ab])/\"" },	/* referenced before it is set */
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct oracle o;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(ok[i], &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
+			      "%s: %s", ok[i], why);
+		ck_assert(oracle_init(&o, pc.pattern, pc.len, pc.opts) == 0);
+		for (k = 0; k < sizeof(inputs) / sizeof(inputs[0]); k++) {
+			uint32_t ms = 0, me = 0, os = 0, oe = 0;
+			size_t n = strlen(inputs[k]);
+			int r = tlsi_run(&p, (const uint8_t *)inputs[k], n, &ms, &me, NULL);
+			int orc = oracle_run(&o, (const uint8_t *)inputs[k], n, &os, &oe);
+
+			ck_assert_msg(r == orc && (!r || (ms == os && me == oe)),
+				      "%s on %s: tlsi %d [%u,%u), PCRE2 %d [%u,%u)", ok[i], inputs[k],
+				      r, ms, me, orc, os, oe);
+		}
+		oracle_free(&o);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		char why[160];
+
+		ck_assert(rx_parse_pcre(no[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == -1,
+			      "%s compiled", no[i].pcre);
+		ck_assert_msg(strstr(why, "backreference"), "%s: %s", no[i].pcre, why);
+		free(pc.pattern);
+	}
+}
+END_TEST
+
 static const struct { const char *pcre, *why; } refused[] = {
 	{ "\"/(a)\\1/\"", "backreference" },
 	{ "\"/(?P<q>a)(?P=q)/\"", "backreference" },
@@ -277,6 +401,9 @@ START_TEST(test_pathological)
 		ck_assert(rx_parse_pcre(pats[i], &pc, why, sizeof(why)) == 0);
 		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
 			      "%s", why);
+		/* the matcher itself: without the required-byte skip (the
+		 * subject has no b, so it would not even start) */
+		p.flags &= ~(uint32_t)TLSI_RE_F_REQ;
 		ck_assert_int_eq(tlsi_run(&p, s, n - (i == 2), &ms, &me, &steps), i == 2);
 		printf("%s: %u instructions, %.1f steps per byte over %zu bytes\n", pats[i],
 		       p.ninsns, (double)steps / (double)n, n);
@@ -294,7 +421,22 @@ START_TEST(test_pathological)
 		struct tlsi_re_prog g = rx_view(&p);
 		struct tlsi_re_subject sub = { .p = s, .len = (uint32_t)n, .bos = 1 };
 		uint64_t budget = 100000;
+		int partial = 0;
 
+		/* b is required and absent: no search at all, and a stream
+		 * may still bring one */
+		ck_assert(g.flags & TLSI_RE_F_REQ);
+		ck_assert_uint_eq(g.req[0], 'b');
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, &partial), 0);
+		ck_assert_uint_eq(budget, 100000);
+		ck_assert_int_eq(partial, 1);
+		/* a b at the very end: found, and matched */
+		s[n - 1] = 'b';
+		budget = UINT64_MAX / 2;
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), 1);
+		s[n - 1] = 'a';
+		g.flags &= ~(uint32_t)TLSI_RE_F_REQ;
+		budget = 100000;
 		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), -1);
 		ck_assert(budget == 0);
 	}
@@ -653,8 +795,10 @@ START_TEST(test_rule_pcre_budget)
 
 	EXACT("alert tcp any any -> any any (msg:\"slow\"; content:\"aaaa\"; "
 	      "pcre:\"/(?:a|aa){1,60}(?:b|ab){1,60}c/\"; sid:1;)\n");
+	/* a c (the byte every match needs) now and then, so that the
+	 * matcher runs instead of skipping */
 	for (i = 0; i + 1 < sizeof(big); i++)
-		big[i] = 'a';
+		big[i] = i % 4096 == 4095 ? 'c' : 'a';
 	big[i] = '\0';
 	et_sendc(&T, TLSI_DIR_TO_SERVER, big, 16000);
 	ET_SILENT(&T, 1);
@@ -673,6 +817,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_required);
+	tcase_add_test(tc, test_backref_expansion);
 	tcase_add_test(tc, test_pathological);
 	tcase_add_test(tc, test_et_differential);
 	suite_add_tcase(s, tc);

@@ -84,7 +84,7 @@ START_TEST(test_header)
 	r = ok("alert ftp any any -> any 21 (content:\"USER\"; sid:5;)");
 	ck_assert(r->flags & TLSI_RULE_F_PROTO_APPROX);
 
-	skipped("alert udp any any -> any 53 (sid:10;)", "unsupported protocol `udp'");
+	skipped("alert sctp any any -> any 53 (sid:10;)", "unsupported protocol `sctp'");
 	r = ok("alert dns any any -> any any (dns.query; dotprefix; content:\".example\"; endswith; sid:6;)");
 	ck_assert_uint_eq(r->app, TLSI_APP_DNS);
 	ck_assert_uint_eq(r->items[0].buf, TLSI_BUF_DNS_QUERY_DOT);
@@ -289,7 +289,7 @@ START_TEST(test_classification_and_file)
 	      "    content:\"x\"; classtype:trojan-activity; sid:1;)\n"
 	      "\n"
 	      "alert tcp any any -> any any (msg:\"two\"; content:\"y\"; classtype:misc-activity; priority:2; sid:2;)\n"
-	      "alert udp any any -> any any (msg:\"three\"; sid:3;)\n", f);
+	      "alert sctp any any -> any any (msg:\"three\"; sid:3;)\n", f);
 	fclose(f);
 	ck_assert_int_eq(rp_load_classification(&S, cpath, err, sizeof(err)), 0);
 	ck_assert_int_eq(rp_parse_file(&S, path, err, sizeof(err)), 0);

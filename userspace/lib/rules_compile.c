@@ -164,6 +164,8 @@ struct cstate {
 	size_t nfp, fpcap;
 	uint32_t *nonmpm[TLSI_DIRS * TLSI_BUF_MAX];
 	size_t nnonmpm[TLSI_DIRS * TLSI_BUF_MAX];
+	uint32_t *once[TLSI_DIRS * TLSI_BUF_MAX];	/* RAW: header-only rules */
+	size_t nonce[TLSI_DIRS * TLSI_BUF_MAX];
 	struct tlsi_img_trigger trig[TLSI_DIRS * TLSI_BUF_MAX];
 	char *err;
 	size_t errlen;
@@ -306,13 +308,18 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 		return oom(c);
 	off = rc_buf_put(&c->regexdata, p->insns, p->ninsns * sizeof(*p->insns));
 	if (off < 0 ||
-	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0)
+	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0 ||
+	    (p->litlen && (rc_buf_put(&c->regexdata, p->lit, p->litlen) < 0 ||
+			   rc_buf_align(&c->regexdata, 8))))
 		return oom(c);
 	rx.off = (uint32_t)off;
 	rx.ninsns = (uint16_t)p->ninsns;
 	rx.nclasses = (uint16_t)p->nclasses;
 	rx.flags = (uint16_t)p->flags;
 	rx.first = (uint16_t)p->first;
+	rx.req[0] = p->req[0];
+	rx.req[1] = p->req[1];
+	rx.litlen = (uint16_t)p->litlen;
 	*index = (uint32_t)(c->regexes.len / sizeof(rx));
 	return rc_buf_put(&c->regexes, &rx, sizeof(rx)) < 0 ? oom(c) : 0;
 }
@@ -364,6 +371,36 @@ static int add_fp(struct cstate *c, uint16_t slot, const struct rp_item *it,
 	return 0;
 }
 
+static int add_once(struct cstate *c, unsigned int slot, uint32_t rule)
+{
+	uint32_t *n = realloc(c->once[slot], (c->nonce[slot] + 1) * sizeof(*n));
+
+	if (!n)
+		return oom(c);
+	n[c->nonce[slot]++] = rule;
+	c->once[slot] = n;
+	return 0;
+}
+
+/*
+ * Does the rule say the same of every chunk of a stream direction? No
+ * payload keyword, no dsize, no flowbit test: only the header (addresses,
+ * ports, protocol, header fields) decides, so on a stream it is tried on
+ * a direction's first chunk only (TLSI_IMG trigger once_count), not again
+ * on each of the others.
+ */
+static bool flow_constant(const struct rp_rule *r)
+{
+	size_t i;
+
+	if (r->nitems || r->has_dsize)
+		return false;
+	for (i = 0; i < r->nfb; i++)
+		if (r->fb[i].op < TLSI_FB_SET)
+			return false;
+	return true;
+}
+
 static int add_nonmpm(struct cstate *c, unsigned int slot, uint32_t rule)
 {
 	uint32_t *n = realloc(c->nonmpm[slot], (c->nnonmpm[slot] + 1) * sizeof(*n));
@@ -396,6 +433,12 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	out.flow = r->flow;
 	out.priority = rp_rule_priority(s, r);
 	out.flags = r->flags;
+	if (r->proto == RP_PROTO_UDP)
+		out.flags |= TLSI_RULE_F_UDP;
+	else if (r->proto == RP_PROTO_ICMP)
+		out.flags |= TLSI_RULE_F_ICMP;
+	else if (r->proto == RP_PROTO_IP)
+		out.flags |= TLSI_RULE_F_IP;
 	out.thresh_type = r->thresh_type;
 	out.thresh_track = r->thresh_track;
 	out.thresh_count = r->thresh_count;
@@ -410,7 +453,15 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	    put_ports_shared(c, &r->dport, &out.dport_first, &out.dport_count))
 		return -1;
 
-	/* group NONE: dsize, flowbit tests, flowbit changes */
+	/* group NONE: header tests, dsize, flowbit tests, flowbit changes */
+	for (i = 0; i < r->npkt; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_PKT, .nbytes = r->pkt[i].field,
+					    .cmp = r->pkt[i].cmp, .a = r->pkt[i].a,
+					    .b = r->pkt[i].b };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
 	if (r->has_dsize) {
 		struct tlsi_img_insn in = { .op = TLSI_OP_DSIZE, .cmp = r->dsize_cmp,
 					    .a = r->dsize_a, .b = r->dsize_b };
@@ -543,6 +594,7 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 				in.c = (uint32_t)it->boff;
 				in.d = (uint32_t)it->post;
 				in.e = it->base;
+				in.f = it->bitmask;
 				break;
 			case RP_PCRE:
 				in.op = TLSI_OP_PCRE;
@@ -578,6 +630,21 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			slot = d * TLSI_BUF_MAX + r->items[fp].buf;
 			if (add_fp(c, (uint16_t)slot, &r->items[fp], item_off[fp], idx))
 				goto out;
+			/* ip rules also match TCP streams: the stream's
+			 * trigger too (their packet view is the stream's) */
+			if (r->proto == RP_PROTO_IP &&
+			    add_fp(c, (uint16_t)(d * TLSI_BUF_MAX + TLSI_BUF_RAW), &r->items[fp],
+				   item_off[fp], idx))
+				goto out;
+			continue;
+		}
+		if (r->proto != RP_PROTO_TCP) {
+			if (add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_PKT, idx))
+				goto out;
+			if (r->proto == RP_PROTO_IP &&
+			    (flow_constant(r) ? add_once(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)
+					      : add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)))
+				goto out;
 			continue;
 		}
 		if (nbufs) {
@@ -591,7 +658,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			slot = TLSI_BUF_HTTP_PROTOCOL;
 		else
 			slot = TLSI_BUF_RAW;
-		if (add_nonmpm(c, d * TLSI_BUF_MAX + slot, idx))
+		if (slot == TLSI_BUF_RAW && flow_constant(r) ?
+		    add_once(c, d * TLSI_BUF_MAX + slot, idx) :
+		    add_nonmpm(c, d * TLSI_BUF_MAX + slot, idx))
 			goto out;
 	}
 	if (fp < 0)
@@ -643,6 +712,10 @@ static int build_matchers(struct cstate *c, struct rc_stats *st)
 		trig[slot].rules_count = (uint32_t)c->nnonmpm[slot];
 		for (k = 0; k < c->nnonmpm[slot]; k++)
 			if (rc_buf_put(&c->ruleidx, &c->nonmpm[slot][k], 4) < 0)
+				return oom(c);
+		trig[slot].once_count = (uint32_t)c->nonce[slot];
+		for (k = 0; k < c->nonce[slot]; k++)
+			if (rc_buf_put(&c->ruleidx, &c->once[slot][k], 4) < 0)
 				return oom(c);
 		while (i < c->nfp && c->fp[i].slot == slot)
 			i++;
@@ -857,8 +930,10 @@ done:
 	rc_buf_free(&c.regexes);
 	rc_buf_free(&c.regexdata);
 	free(c.fp);
-	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX; i++)
+	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX; i++) {
 		free(c.nonmpm[i]);
+		free(c.once[i]);
+	}
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules_parse.h"
 #include "rules_pcre.h"
@@ -138,6 +139,7 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_CERT_ISSUER] = "tls.cert_issuer",
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
 	[TLSI_BUF_TLS_CERTS] = "tls.certs",
+	[TLSI_BUF_PKT] = "packet payload",
 	[TLSI_BUF_DNS_QUERY] = "dns.query",
 	[TLSI_BUF_DNS_QUERY_DOT] = "dns.query (dotprefix)",
 };
@@ -1084,7 +1086,7 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 	n = split_fields(tmp, f, 16);
 	if (n < (jump ? 2u : 4u))
 		return skip(ps, "syntax error", "%s:%s: too few fields", kw, val);
-	if (parse_num(f[0], 10, &x, false) || !x)
+	if (parse_num(f[0], 23, &x, false))
 		return skip(ps, "invalid byte_test/byte_jump", "%s: bad byte count `%s'", kw, f[0]);
 	it = new_item(ps, jump ? RP_BYTE_JUMP : RP_BYTE_TEST);
 	it->nbytes = (uint8_t)x;
@@ -1155,8 +1157,6 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 				return skip(ps, "syntax error", "byte_jump: `%s'", o);
 			it->post = off;
 		} else if (!strncmp(o, "bitmask", 7)) {
-			if (jump)
-				return skip(ps, "unsupported option", "byte_jump bitmask");
 			if (parse_num(o + 7, UINT32_MAX, &x, true))
 				return skip(ps, "syntax error", "byte_test: `%s'", o);
 			it->bitmask = (uint32_t)x;
@@ -1167,11 +1167,13 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 			return skip(ps, "syntax error", "%s: unknown option `%s'", kw, o);
 		}
 	}
+	/* Suricata: a string without dec/hex/oct is read by strtoull() with
+	 * base 0 (0x hex, 0 octal); 0 bytes read to the first non-digit */
 	if (it->flags & TLSI_IF_STRING) {
-		if (!it->base)
-			it->base = 10;
-		if (it->nbytes > 10)
-			return skip(ps, "invalid option", "%s: at most 10 string bytes", kw);
+		if (it->nbytes > 23)
+			return skip(ps, "invalid option", "%s: at most 23 string bytes", kw);
+	} else if (!it->nbytes) {
+		return skip(ps, "invalid byte_test/byte_jump", "%s: 0 bytes without string", kw);
 	} else if (it->nbytes > 8) {
 		return skip(ps, "invalid option", "%s: at most 8 bytes", kw);
 	} else if (it->base) {
@@ -1389,6 +1391,73 @@ static void meta_add(struct rp_rule *r, const char *kw, const char *val)
 	snprintf(r->meta + old, add + 1, "%s%s:%s", old ? "; " : "", kw, val);
 }
 
+/* IP protocol names ip_proto takes besides numbers (Suricata asks
+ * getprotobyname(); these are /etc/protocols' names ET could use). */
+static const struct { const char *name; uint8_t proto; } ip_protos[] = {
+	{ "icmp", 1 }, { "igmp", 2 }, { "ipip", 4 }, { "tcp", 6 }, { "udp", 17 },
+	{ "ipv6", 41 }, { "ipv6-route", 43 }, { "ipv6-frag", 44 }, { "gre", 47 },
+	{ "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 }, { "ipv6-nonxt", 59 },
+	{ "ipv6-opts", 60 }, { "sctp", 132 },
+};
+
+/*
+ * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
+ * DetectU8Parse) and ip_proto ([!|<|>]N or a protocol name), all 0..255.
+ */
+static int opt_pkt(struct pstate *ps, const char *kw, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	struct rp_pkt_test *t;
+	uint8_t field;
+	uint32_t a, b;
+	uint8_t cmp;
+	size_t i;
+
+	if (!strcmp(kw, "itype"))
+		field = TLSI_PKT_ITYPE;
+	else if (!strcmp(kw, "icode"))
+		field = TLSI_PKT_ICODE;
+	else if (!strcmp(kw, "ip_proto"))
+		field = TLSI_PKT_IP_PROTO;
+	else
+		field = TLSI_PKT_TTL;
+	if (field == TLSI_PKT_TTL && r->proto != RP_PROTO_UDP && r->proto != RP_PROTO_ICMP)
+		return skip(ps, "ttl on TCP streams",
+			    "ttl in a %s rule (TCP streams are inspected without their packets' TTL)",
+			    r->proto == RP_PROTO_IP ? "ip" : "tcp");
+	if (r->npkt >= RP_PKT_TESTS_MAX)
+		return skip(ps, "limit", "more than %d header tests", RP_PKT_TESTS_MAX);
+	if (field == TLSI_PKT_IP_PROTO) {
+		const char *v = skip_ws(val);
+		uint64_t x;
+
+		cmp = TLSI_CMP_EQ;
+		if (*v == '!' || *v == '<' || *v == '>') {
+			cmp = *v == '!' ? TLSI_CMP_NE : *v == '<' ? TLSI_CMP_LT : TLSI_CMP_GT;
+			v = skip_ws(v + 1);
+		}
+		b = 0;
+		if (!parse_num(v, 255, &x, false)) {
+			a = (uint32_t)x;
+		} else {
+			for (i = 0; i < sizeof(ip_protos) / sizeof(ip_protos[0]); i++)
+				if (!strcasecmp(v, ip_protos[i].name))
+					break;
+			if (i == sizeof(ip_protos) / sizeof(ip_protos[0]))
+				return skip(ps, "syntax error", "ip_proto `%s'", val);
+			a = ip_protos[i].proto;
+		}
+	} else if (parse_size_cmp(val, &cmp, &a, &b) || a > 255 || b > 255) {
+		return skip(ps, "syntax error", "%s `%s'", kw, val);
+	}
+	t = &r->pkt[r->npkt++];
+	t->field = field;
+	t->cmp = cmp;
+	t->a = a;
+	t->b = b;
+	return 0;
+}
+
 static int opt(struct pstate *ps, char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
@@ -1510,6 +1579,9 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			it->buf = bk->buf;
 		} else {
 			ps->cur_buf = bk->buf;
+			/* pkt_data of a udp, icmp or ip rule: its packet */
+			if (bk->buf == TLSI_BUF_RAW && r->proto != RP_PROTO_TCP)
+				ps->cur_buf = TLSI_BUF_PKT;
 		}
 		if (bk->buf == TLSI_BUF_BODY && bk->dir)
 			ps->body_dir = bk->dir;
@@ -1593,6 +1665,9 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			return skip(ps, "syntax error", "urilen `%s'", val);
 		return 0;
 	}
+	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
+	    !strcmp(kw, "ttl"))
+		return opt_pkt(ps, kw, val);
 	if (!strcmp(kw, "dsize")) {
 		if (parse_size_cmp(val, &r->dsize_cmp, &r->dsize_a, &r->dsize_b))
 			return skip(ps, "syntax error", "dsize `%s'", val);
@@ -1723,6 +1798,15 @@ static int finish(struct pstate *ps)
 				    rp_buf_name((unsigned int)k));
 	if (r->nitems + groups + 2 * r->nfb + 2 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
+	if (r->proto != RP_PROTO_TCP) {
+		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };
+
+		for (k = 0; k < TLSI_BUF_MAX; k++)
+			if (per_buf[k] && k != TLSI_BUF_PKT)
+				return skip(ps, "decoded buffers in a udp, icmp or ip rule",
+					    "%s in a %s rule (its packets are inspected, not streams)",
+					    rp_buf_name((unsigned int)k), names[r->proto]);
+	}
 	if (tls && (raw || http || body))
 		return skip(ps, "mixes stream and TLS buffers", "tls.* with other buffers");
 	if (dns && (http || body || tls))
@@ -1790,21 +1874,24 @@ static int finish(struct pstate *ps)
 
 /* ---- rules ------------------------------------------------------------------------ */
 
-static const struct { const char *name; uint8_t app; bool approx; } protos[] = {
-	{ "tcp", TLSI_APP_ANY, false },
-	{ "http", TLSI_APP_HTTP, false },
-	{ "tls", TLSI_APP_TLS, false },
-	{ "smtp", TLSI_APP_SMTP, false },
-	{ "imap", TLSI_APP_IMAP, false },
-	{ "pop3", TLSI_APP_POP3, false },
-	{ "dns", TLSI_APP_DNS, false },
-	{ "tcp-stream", TLSI_APP_ANY, false },
-	{ "tcp-pkt", TLSI_APP_ANY, true },
-	{ "ftp", TLSI_APP_ANY, true },
-	{ "ftp-data", TLSI_APP_ANY, true },
-	{ "smb", TLSI_APP_ANY, true },
-	{ "ssh", TLSI_APP_ANY, true },
-	{ "dcerpc", TLSI_APP_ANY, true },
+static const struct { const char *name; uint8_t app; bool approx; uint8_t proto; } protos[] = {
+	{ "tcp", TLSI_APP_ANY, false, RP_PROTO_TCP },
+	{ "udp", TLSI_APP_ANY, false, RP_PROTO_UDP },
+	{ "icmp", TLSI_APP_ANY, false, RP_PROTO_ICMP },
+	{ "ip", TLSI_APP_ANY, false, RP_PROTO_IP },
+	{ "http", TLSI_APP_HTTP, false, RP_PROTO_TCP },
+	{ "tls", TLSI_APP_TLS, false, RP_PROTO_TCP },
+	{ "smtp", TLSI_APP_SMTP, false, RP_PROTO_TCP },
+	{ "imap", TLSI_APP_IMAP, false, RP_PROTO_TCP },
+	{ "pop3", TLSI_APP_POP3, false, RP_PROTO_TCP },
+	{ "dns", TLSI_APP_DNS, false, RP_PROTO_TCP },
+	{ "tcp-stream", TLSI_APP_ANY, false, RP_PROTO_TCP },
+	{ "tcp-pkt", TLSI_APP_ANY, true, RP_PROTO_TCP },
+	{ "ftp", TLSI_APP_ANY, true, RP_PROTO_TCP },
+	{ "ftp-data", TLSI_APP_ANY, true, RP_PROTO_TCP },
+	{ "smb", TLSI_APP_ANY, true, RP_PROTO_TCP },
+	{ "ssh", TLSI_APP_ANY, true, RP_PROTO_TCP },
+	{ "dcerpc", TLSI_APP_ANY, true, RP_PROTO_TCP },
 };
 
 /* Next header token (brackets may hold blanks); NULL at '(' or end. */
@@ -1895,6 +1982,9 @@ static int parse_header(struct pstate *ps, const char **pp)
 	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
 		if (strlen(protos[i].name) == n[1] && !strncmp(t[1], protos[i].name, n[1])) {
 			r->app = protos[i].app;
+			r->proto = protos[i].proto;
+			if (r->proto != RP_PROTO_TCP)
+				ps->cur_buf = TLSI_BUF_PKT;
 			if (protos[i].approx)
 				r->flags |= TLSI_RULE_F_PROTO_APPROX;
 			break;
@@ -1905,7 +1995,7 @@ static int parse_header(struct pstate *ps, const char **pp)
 
 		snprintf(reason, sizeof(reason), "unsupported protocol `%.*s'",
 			 (int)TLSI_ENG_MIN(n[1], 20), t[1]);
-		return skip(ps, reason, "protocol `%.*s' (only TCP streams are inspected)",
+		return skip(ps, reason, "protocol `%.*s' (tcp, udp, icmp, ip and the TCP application protocols are inspected)",
 			    (int)n[1], t[1]);
 	}
 	if (n[4] == 2 && !strncmp(t[4], "<>", 2))

@@ -86,9 +86,26 @@ struct rp_flowbit {
 	char *names[TLSI_FB_BITS_MAX];
 };
 
+/* The protocol of a rule's header (struct rp_rule.proto). */
+enum rp_proto {
+	RP_PROTO_TCP,		/* tcp and the application protocols */
+	RP_PROTO_UDP,
+	RP_PROTO_ICMP,
+	RP_PROTO_IP,
+};
+
+/* A header field test: itype, icode, ip_proto, ttl. */
+#define RP_PKT_TESTS_MAX	4
+struct rp_pkt_test {
+	uint8_t field;		/* enum tlsi_pkt_field */
+	uint8_t cmp;		/* enum tlsi_cmp */
+	uint32_t a, b;
+};
+
 struct rp_rule {
 	const char *file;	/* owned by the set */
 	unsigned int line;
+	uint8_t proto;		/* enum rp_proto */
 	uint8_t action, app, flow;
 	uint16_t flags;		/* TLSI_RULE_F_* */
 	struct rp_addrs src, dst;
@@ -106,6 +123,8 @@ struct rp_rule {
 	uint8_t dsize_cmp;
 	uint32_t dsize_a, dsize_b;
 	bool had_pcre;
+	struct rp_pkt_test pkt[RP_PKT_TESTS_MAX];
+	unsigned int npkt;
 };
 
 struct rp_var {

@@ -1375,8 +1375,122 @@ void rx_prog_free(struct rx_prog *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
-	       char *why, size_t whylen)
+/* How common a byte is in the text expressions run on (HTTP heads,
+ * scripts): lower is rarer, a better byte to look for first. */
+static int byte_score(unsigned int c)
+{
+	if (c >= 'a' && c <= 'z')
+		return 10;
+	if (c >= 'A' && c <= 'Z')
+		return 6;
+	if (c >= '0' && c <= '9')
+		return 7;
+	if (strchr(" /.:-=\r\n,;_&?", (int)c) && c)
+		return 9;
+	if (c >= 0x21 && c < 0x7f)
+		return 4;
+	return 2;
+}
+
+/*
+ * A byte (or a case pair) every match of n consumes, outside lookaround:
+ * the rarest one of the single-byte sets along the mandatory spine (the
+ * items of a concatenation, the body of a repetition of at least one).
+ * Alternatives are not looked into (each branch would need its own).
+ */
+static void required(const struct node *n, uint8_t req[2], int *bestn, int *score)
+{
+	size_t i;
+
+	switch (n->k) {
+	case N_SET: {
+		unsigned int c, got = 0, b[2] = { 0, 0 }, cnt = set_count(n->set);
+		int sc;
+
+		if (cnt < 1 || cnt > 2)
+			return;
+		for (c = 0; c < 256 && got < cnt; c++)
+			if (set_has(n->set, c))
+				b[got++] = c;
+		sc = byte_score(b[0]) + (cnt == 2 ? byte_score(b[1]) : 0);
+		if (sc < *score) {
+			*score = sc;
+			req[0] = (uint8_t)b[0];
+			req[1] = (uint8_t)(cnt == 2 ? b[1] : b[0]);
+			*bestn = (int)cnt;
+		}
+		return;
+	}
+	case N_CAT:
+		for (i = 0; i < n->nkids; i++)
+			required(n->kids[i], req, bestn, score);
+		return;
+	case N_REP:
+		if (n->min >= 1)
+			required(n->sub, req, bestn, score);
+		return;
+	default:
+		return;
+	}
+}
+
+/* A set that is one byte, or one letter in both cases: its lower-case
+ * byte (comparing without case then accepts at least what it does). */
+static int lit_byte(const uint8_t *set)
+{
+	unsigned int cnt = set_count(set), c, b[2] = { 0, 0 }, got = 0;
+
+	if (cnt < 1 || cnt > 2)
+		return -1;
+	for (c = 0; c < 256 && got < cnt; c++)
+		if (set_has(set, c))
+			b[got++] = c;
+	if (cnt == 1)
+		return b[0] >= 'A' && b[0] <= 'Z' ? (int)b[0] + 32 : (int)b[0];
+	if (b[0] >= 'A' && b[0] <= 'Z' && b[1] == b[0] + 32)
+		return (int)b[1];
+	return -1;
+}
+
+/*
+ * The longest string every match contains: a run of single-byte (or
+ * case pair) items of a concatenation on the expression's mandatory
+ * spine, at most TLSI_RE_LIT_MAX bytes, lower case.
+ */
+static void required_lit(const struct node *n, struct rx_prog *out)
+{
+	uint8_t run[TLSI_RE_LIT_MAX];
+	uint32_t len = 0;
+	size_t i;
+	int b;
+
+	if (n->k == N_REP) {
+		if (n->min >= 1)
+			required_lit(n->sub, out);
+		return;
+	}
+	if (n->k != N_CAT)
+		return;
+	for (i = 0; i <= n->nkids; i++) {
+		const struct node *k = i < n->nkids ? n->kids[i] : NULL;
+
+		if (k && k->k == N_SET && (b = lit_byte(k->set)) >= 0) {
+			if (len < TLSI_RE_LIT_MAX)
+				run[len++] = (uint8_t)b;
+			continue;
+		}
+		if (len >= 2 && len > out->litlen) {
+			memcpy(out->lit, run, len);
+			out->litlen = len;
+		}
+		len = 0;
+		if (k)
+			required_lit(k, out);
+	}
+}
+
+static int compile_one(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
+		       char *why, size_t whylen)
 {
 	struct pstate ps = { .p = pattern, .end = pattern + len, .opts = opts,
 			     .why = why, .whylen = whylen };
@@ -1411,6 +1525,16 @@ int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_pro
 	}
 	emit_node(&e, root);
 	emit(&e, TLSI_RE_MATCH, 0, 0, 0, 0);
+	{
+		int bestn = 0, score = 1 << 30;
+
+		required(root, out->req, &bestn, &score);
+		if (bestn)
+			out->flags |= TLSI_RE_F_REQ;
+		required_lit(root, out);
+		if (out->litlen)
+			out->flags |= TLSI_RE_F_LIT;
+	}
 	free_nodes(&ps);
 	if (!e.oom)
 		out->first = first_class(&e);
@@ -1529,4 +1653,248 @@ int rx_parse_pcre(const char *val, struct rx_pcre *out, char *why, size_t whylen
 	memcpy(out->pattern, p + 1, out->len);
 	out->pattern[out->len] = '\0';
 	return 0;
+}
+
+/* ---- backreferences to a small finite capture ------------------------------ */
+
+#define BR_VALUES_MAX	4	/* strings the capture may hold */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sput(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = (b->len + n + 1) * 2;
+		char *np = realloc(b->p, nc);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* "[...]" at p holding 1..BR_VALUES_MAX plain bytes or \xHH, no range or
+ * negation: its bytes, and the length of the class text; 0 otherwise. */
+static size_t finite_class(const char *p, const char *end, uint8_t *vals, unsigned int *n)
+{
+	const char *q = p + 1;
+
+	*n = 0;
+	if (p >= end || *p != '[' || q >= end || *q == '^' || *q == ']')
+		return 0;
+	while (q < end && *q != ']') {
+		unsigned int c;
+
+		if (*n == BR_VALUES_MAX)
+			return 0;
+		if (*q == '\\') {
+			if (q + 3 < end && q[1] == 'x' && hexval(q[2]) >= 0 && hexval(q[3]) >= 0) {
+				c = (unsigned int)(hexval(q[2]) * 16 + hexval(q[3]));
+				q += 4;
+			} else {
+				return 0;
+			}
+		} else if (*q == '-' || *q == '[' || (unsigned char)*q < 0x20 ||
+			   (unsigned char)*q >= 0x7f) {
+			return 0;
+		} else {
+			c = (unsigned char)*q++;
+		}
+		vals[(*n)++] = (uint8_t)c;
+	}
+	return q < end ? (size_t)(q + 1 - p) : 0;
+}
+
+/*
+ * An exact rewrite of an expression whose backreferences all refer to one
+ * named group that captures one byte of a small class, exactly once: the
+ * group at the top level (no alternation there, no quantifier after it),
+ * every reference outside lookaround, no numbered reference. The result
+ * is the alternation, over each byte, of the expression with the group and
+ * its references replaced by that byte. NULL when it does not apply.
+ */
+static char *expand_backrefs(const char *pat, size_t len)
+{
+	const char *end = pat + len, *p, *g = NULL, *gend = NULL;
+	char name[64];
+	size_t nlen = 0, clen;
+	uint8_t vals[BR_VALUES_MAX];
+	unsigned int nv = 0, v, depth = 0, look = 0;
+	struct sbuf out = { 0 };
+	/* lookaround depth per paren level */
+	unsigned char kind[RX_DEPTH_MAX];
+
+	/* find the group: (?P<name>[...]) or (?<name>[...]) at depth 0 */
+	for (p = pat; p < end; p++) {
+		if (*p == '\\') {
+			if (p + 1 < end && p[1] >= '1' && p[1] <= '9')
+				return NULL;	/* a numbered reference */
+			p++;
+			continue;
+		}
+		if (*p == '[') {	/* skip classes */
+			for (p++; p < end && *p != ']'; p++)
+				if (*p == '\\')
+					p++;
+			continue;
+		}
+		if (*p == '|' && depth == 0)
+			return NULL;
+		if (*p == '(') {
+			if (depth + 1 >= RX_DEPTH_MAX)
+				return NULL;
+			kind[depth] = (p + 2 < end && p[1] == '?' &&
+				       (p[2] == '=' || p[2] == '!' ||
+					(p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!'))));
+			look += kind[depth];
+			if (depth == 0 && !g && p + 3 < end && p[1] == '?' &&
+			    (p[2] == '<' || (p[2] == 'P' && p[3] == '<')) &&
+			    !kind[depth]) {
+				const char *n0 = p + (p[2] == 'P' ? 4 : 3), *n1 = n0;
+
+				while (n1 < end && *n1 != '>')
+					n1++;
+				if (n1 >= end || n1 == n0 || (size_t)(n1 - n0) >= sizeof(name))
+					return NULL;
+				clen = finite_class(n1 + 1, end, vals, &nv);
+				if (!clen || n1 + 1 + clen >= end || n1[1 + clen] != ')')
+					return NULL;
+				gend = n1 + 1 + clen + 1;
+				if (gend < end && (*gend == '?' || *gend == '*' || *gend == '+' ||
+						   *gend == '{'))
+					return NULL;
+				g = p;
+				nlen = (size_t)(n1 - n0);
+				memcpy(name, n0, nlen);
+				name[nlen] = '\0';
+				p = gend - 1;
+				continue;
+			}
+			depth++;
+			continue;
+		}
+		if (*p == ')') {
+			if (!depth)
+				return NULL;
+			depth--;
+			look -= kind[depth];
+			continue;
+		}
+		if (g && p + 4 + nlen < end && !strncmp(p, "(?P=", 4)) {
+			/* handled above as '(' */
+		}
+	}
+	if (!g || depth)
+		return NULL;
+	/* references: (?P=name), \k<name>, \k{name}, \g{name}: none inside
+	 * lookaround (checked by scanning again with depth kinds) */
+	depth = look = 0;
+	for (p = pat; p < end; p++) {
+		if (*p == '\\' && p + 1 < end && (p[1] == 'k' || p[1] == 'g') && look)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			continue;
+		}
+		if (*p == '[') {
+			for (p++; p < end && *p != ']'; p++)
+				if (*p == '\\')
+					p++;
+			continue;
+		}
+		if (*p == '(') {
+			if (p + 3 < end && p[1] == '?' && p[2] == 'P' && p[3] == '=' && look)
+				return NULL;
+			kind[depth] = (p + 2 < end && p[1] == '?' &&
+				       (p[2] == '=' || p[2] == '!' ||
+					(p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!'))));
+			look += kind[depth];
+			depth++;
+		} else if (*p == ')' && depth) {
+			depth--;
+			look -= kind[depth];
+		}
+	}
+	sput(&out, "(?:", 3);
+	for (v = 0; v < nv; v++) {
+		char lit[16];
+
+		snprintf(lit, sizeof(lit), "(?:\\x%02x)", vals[v]);
+		if (v)
+			sput(&out, "|", 1);
+		for (p = pat; p < end;) {
+			size_t rl = 0;
+
+			if (p == g) {
+				sput(&out, lit, strlen(lit));
+				p = gend;
+				continue;
+			}
+			if (*p == '\\' && p + 1 < end && p[1] != 'k' && p[1] != 'g') {
+				sput(&out, p, 2);
+				p += 2;
+				continue;
+			}
+			if (!strncmp(p, "(?P=", 4) && (size_t)(end - p) > 4 + nlen &&
+			    !strncmp(p + 4, name, nlen) && p[4 + nlen] == ')')
+				rl = 5 + nlen;
+			else if (*p == '\\' && (size_t)(end - p) > 3 + nlen &&
+				 (p[2] == '<' || p[2] == '{') && !strncmp(p + 3, name, nlen) &&
+				 p[3 + nlen] == (p[2] == '<' ? '>' : '}'))
+				rl = 4 + nlen;
+			if (rl && p < g) {	/* before the capture: it fails */
+				free(out.p);
+				return NULL;
+			}
+			if (rl) {
+				sput(&out, lit, strlen(lit));
+				p += rl;
+				continue;
+			}
+			if (*p == '\\') {	/* another \k or \g: not ours */
+				free(out.p);
+				return NULL;
+			}
+			sput(&out, p, 1);
+			p++;
+		}
+	}
+	sput(&out, ")", 1);
+	if (out.oom) {
+		free(out.p);
+		return NULL;
+	}
+	return out.p;
+}
+
+int rx_compile(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
+	       char *why, size_t whylen)
+{
+	char *x;
+	int rc = compile_one(pattern, len, opts, out, why, whylen);
+
+	if (!rc || !strstr(why, "backreference"))
+		return rc;
+	x = expand_backrefs(pattern, len);
+	if (!x)
+		return rc;
+	{
+		char why2[160];
+
+		rc = compile_one(x, strlen(x), opts, out, why2, sizeof(why2));
+	}
+	free(x);
+	return rc;
 }

@@ -33,6 +33,9 @@ struct rx_prog {
 	uint32_t nclasses;
 	uint32_t flags;		/* TLSI_RE_F_* */
 	uint32_t first;		/* class index or TLSI_RE_NO_CLASS */
+	uint8_t req[2];		/* TLSI_RE_F_REQ */
+	uint8_t lit[TLSI_RE_LIT_MAX];	/* TLSI_RE_F_LIT, lower case */
+	uint32_t litlen;
 };
 
 /*
@@ -49,6 +52,8 @@ static inline struct tlsi_re_prog rx_view(const struct rx_prog *p)
 	struct tlsi_re_prog g = {
 		.insns = p->insns, .classes = p->classes, .ninsns = p->ninsns,
 		.nclasses = p->nclasses, .flags = p->flags, .first = p->first,
+		.req = { p->req[0], p->req[1] },
+		.lit = p->lit, .litlen = p->litlen,
 	};
 	return g;
 }
