@@ -709,6 +709,7 @@ static void tlsi_report_count(struct tlsi_net *tn, const struct tlsi_ssl_report 
 		[TLSI_SSL_REASON_CLIENT_BAD_CERT] = TLSI_CNT_SSL_FAIL_CLI_BAD_CERT,
 		[TLSI_SSL_REASON_LIMIT] = TLSI_CNT_SSL_FAIL_LIMIT,
 		[TLSI_SSL_REASON_INTERNAL] = TLSI_CNT_SSL_FAIL_INTERNAL,
+		[TLSI_SSL_REASON_DECRYPT_POLICY] = TLSI_CNT_SSL_NOT_DECRYPTED_POLICY,
 	};
 
 	tlsi_count(tn, result_cnt[rep->result]);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decrypt.h"
 #include "tlsictl.h"
 
 static const char proxy_help[] =
@@ -44,9 +45,10 @@ static const char policy_help[] =
 "                              [enabled|disabled] [trust-store NAME]\n"
 "                              [never-decrypt CIDR[,CIDR...]]\n"
 "                              [always-decrypt CIDR[,CIDR...]]\n"
+"                              [decrypt-policy NAME]\n"
 "       tlsictl ssl-policy set NAME profile PROFILE [enabled|disabled]\n"
 "                              [trust-store NAME] [never-decrypt LIST]\n"
-"                              [always-decrypt LIST]\n"
+"                              [always-decrypt LIST] [decrypt-policy NAME|none]\n"
 "       tlsictl ssl-policy del NAME profile PROFILE\n"
 "       tlsictl [-j] ssl-policy show\n"
 "\n"
@@ -65,6 +67,9 @@ static const char policy_help[] =
 "  never-decrypt LIST   client sources that are passed through untouched\n"
 "                       (at most 64 CIDRs; `none' clears the list)\n"
 "  always-decrypt LIST  exceptions to never-decrypt (at most 64 CIDRs)\n"
+"  decrypt-policy NAME  the decryption policy (`tlsictl decrypt-policy'): the\n"
+"                       server names it lists pass untouched; at most one;\n"
+"                       it must exist; `none' removes it\n"
 "\n"
 "Example:\n"
 "  tlsictl ssl-policy add outbound profile office proxy web \\\n"
@@ -290,7 +295,7 @@ static int proxy_show(int argc, char **argv)
 }
 
 struct policy_args {
-	const char *name, *profile, *proxy, *trust;
+	const char *name, *profile, *proxy, *trust, *decrypt;
 	bool has_enabled, has_never, has_always;
 	uint8_t enabled;
 	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX], always[TLSI_SSL_CIDRS_MAX];
@@ -341,6 +346,8 @@ static void fill_policy(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u8(nlh, TLSI_A_ENABLED, a->enabled);
 	if (a->trust)
 		mnl_attr_put_strz(nlh, TLSI_A_TRUST_STORE, a->trust);
+	if (a->decrypt)
+		mnl_attr_put_strz(nlh, TLSI_A_DECRYPT_POLICY, a->decrypt);
 	if (a->has_never)
 		put_cidr_list(nlh, TLSI_A_NEVER_DECRYPT, a->never, a->nnever);
 	if (a->has_always)
@@ -373,6 +380,21 @@ static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
 			kw_once(&seen, 1 << 3, k);
 			a->trust = kw_value(argc, argv, &i);
 			text_arg(k, a->trust, TLSI_CERT_NAME_MAX);
+		} else if (!strcmp(k, "decrypt-policy")) {
+			kw_once(&seen, 1 << 6, k);
+			a->decrypt = kw_value(argc, argv, &i);
+			if (!strcmp(a->decrypt, "none")) {
+				a->decrypt = "";
+			} else {
+				check(decrypt_name_check(a->decrypt, err, sizeof(err)), err);
+				/* A name tlsid could not find would bypass
+				 * every session of the policy: refused. */
+				if (!decrypt_policy_exists(decrypt_dir(), a->decrypt)) {
+					errmsg("decrypt-policy `%s': no such decryption policy "
+					       "(tlsictl decrypt-policy add)", a->decrypt);
+					exit(EXIT_ERROR);
+				}
+			}
 		} else if (!strcmp(k, "never-decrypt")) {
 			kw_once(&seen, 1 << 4, k);
 			parse_cidr_list(k, kw_value(argc, argv, &i), a->never, &a->nnever);
@@ -404,7 +426,7 @@ static int policy_set(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always)
+	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always && !a.decrypt)
 		usage_error("nothing to set");
 	return ctl_simple(TLSI_CMD_SSL_POLICY_SET, fill_policy, &a);
 }
@@ -414,7 +436,7 @@ static int policy_del(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (a.has_enabled || a.trust || a.has_never || a.has_always)
+	if (a.has_enabled || a.trust || a.has_never || a.has_always || a.decrypt)
 		usage_error("del takes only NAME profile PROFILE");
 	return ctl_simple(TLSI_CMD_SSL_POLICY_DEL, fill_policy, &a);
 }
@@ -451,6 +473,8 @@ static void print_policy(const struct nlattr **tb)
 		out_str("state", mnl_attr_get_u8(tb[TLSI_A_ENABLED]) ? "enabled" : "disabled");
 	if (tb[TLSI_A_TRUST_STORE])
 		out_str("trust-store", mnl_attr_get_str(tb[TLSI_A_TRUST_STORE]));
+	if (tb[TLSI_A_DECRYPT_POLICY])
+		out_str("decrypt-policy", mnl_attr_get_str(tb[TLSI_A_DECRYPT_POLICY]));
 	if (tb[TLSI_A_NEVER_DECRYPT])
 		out_cidr_list("never-decrypt", tb[TLSI_A_NEVER_DECRYPT]);
 	if (tb[TLSI_A_ALWAYS_DECRYPT])

@@ -93,6 +93,10 @@ static const char usage[] =
 "                          CAP_NET_BIND_SERVICE are kept, and no_new_privs\n"
 "  --seccomp MODE          kill (default: a system call tlsid does not make\n"
 "                          kills it), log (allow and log them) or off\n"
+"Decryption policies:\n"
+"  --decrypt-dir DIR       the decryption policies SSL client policies name\n"
+"                          (tlsictl decrypt-policy; default $TLSI_DECRYPT_DIR,\n"
+"                          else /etc/tlsi/decrypt), read when they change\n"
 "Plumbing:\n"
 "  --port PORT             the transparent listener (default 15443)\n"
 "  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
@@ -113,7 +117,7 @@ enum {
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
-	OPT_USER, OPT_SECCOMP,
+	OPT_USER, OPT_SECCOMP, OPT_DECRYPT_DIR,
 };
 
 static const struct option options[] = {
@@ -129,6 +133,7 @@ static const struct option options[] = {
 	{ "no-system-trust",	no_argument,	   NULL, OPT_NO_SYSTEM_TRUST },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "log-all",		no_argument,	   NULL, OPT_LOG_ALL },
+	{ "decrypt-dir",	required_argument, NULL, OPT_DECRYPT_DIR },
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
@@ -232,6 +237,9 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			break;
 		case OPT_LOG_ALL:
 			c->log_all = true;
+			break;
+		case OPT_DECRYPT_DIR:
+			c->decrypt_dir = optarg;
 			break;
 		case OPT_KEYSTORE:
 			if (optarg[0] != '/')
@@ -485,6 +493,7 @@ out:
 	tlsid_eve_close();
 	tlsid_trace_close();
 	tlsid_ips_free();
+	tlsid_decrypt_free();
 	tlsid_dev_close();
 	tlsid_ktls_free();
 	tlsid_ssl_ctx_free();

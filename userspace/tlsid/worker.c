@@ -674,6 +674,8 @@ static bool step_peek(struct tlsid_session *s)
 		session_abort(s, true, false);
 		return false;
 	}
+	/* The SNI against the policy's decryption policy (decrypt.c). */
+	tlsid_decrypt_decide(s);
 	s->state = TLSID_S_CONNECT;
 	return true;
 }
@@ -715,6 +717,11 @@ static bool step_connect(struct tlsid_session *s)
 		goto fail;
 	}
 connected:
+	if (s->passthrough) {
+		/* Not decrypted: the kernel relays it untouched. */
+		tlsid_passthrough_start(s);
+		return false;
+	}
 	s->state = TLSID_S_UP_HS;
 	return true;
 fail:

@@ -426,7 +426,9 @@ enum tlsi_cmd {
 	/* a trace record's id (ids only grow) */                                                 \
 	X(TRACE_ID,           U64, ANY)                                                           \
 	/* enum tlsi_ssl_no_daemon */                                                             \
-	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)
+	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)                              \
+	/* an SSL client policy's decryption policy (tlsid's files), "" = none */                \
+	X(DECRYPT_POLICY,     NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -490,9 +492,11 @@ enum tlsi_attr {
 	C(SSL_PROXY_DEL, TLSI_A_NAME)								\
 	C(SSL_PROXY_GET)									\
 	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
-		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
+		TLSI_A_DECRYPT_POLICY)								\
 	C(SSL_POLICY_SET, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_ENABLED,				\
-		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
+		TLSI_A_DECRYPT_POLICY)								\
 	C(SSL_POLICY_DEL, TLSI_A_NAME, TLSI_A_PROFILE)						\
 	C(SSL_POLICY_GET)									\
 	C(RULES_LOAD, TLSI_A_BATCH, TLSI_A_RULES_OFFSET, TLSI_A_RULES_DATA)			\
@@ -740,6 +744,7 @@ enum tlsi_trace_dump_flags {
 	X(SSL_SERVER_CBC,	"ssl_server_cbc")			\
 	X(SSL_SERVER_OTHER_CIPHER, "ssl_server_other_cipher")		\
 	X(SSL_RELAY_USERSPACE,	"ssl_relay_userspace")			\
+	X(SSL_NOT_DECRYPTED_POLICY, "ssl_not_decrypted_policy")		\
 	/* the kernel relay */						\
 	X(RELAY_KTLS,		"relay_ktls_sessions")			\
 	X(RELAY_PLAIN,		"relay_plain_sessions")			\
@@ -845,6 +850,9 @@ enum tlsi_ssl_reason {
 	TLSI_SSL_REASON_CLIENT_BAD_CERT,	/* client refused the forged leaf */
 	TLSI_SSL_REASON_LIMIT,			/* tlsid's session limit */
 	TLSI_SSL_REASON_INTERNAL,
+	TLSI_SSL_REASON_DECRYPT_POLICY,		/* not decrypted: a decryption
+						 * policy's exception (result
+						 * NOT_DECRYPTED) */
 	__TLSI_SSL_REASON_MAX
 };
 
@@ -928,6 +936,8 @@ struct tlsi_session_info {
 	char trust_store[TLSI_CERT_NAME_MAX];	/* "" = tlsid's */
 	__u32 inspect_depth;		/* out: the policy's profile's, see
 					 * TLSI_A_INSPECT_DEPTH */
+	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* out: "" = none */
+	__u8 reserved2[3];
 };
 
 #define TLSI_IOC_MAGIC		0xe7
