@@ -276,6 +276,55 @@ START_TEST(test_names)
 }
 END_TEST
 
+START_TEST(test_pinned)
+{
+	char path[] = "/tmp/check_pinned.XXXXXX";
+	struct pinned_entry *v = NULL, *r;
+	size_t n = 0, rn;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pinned_put(&v, &n, 3, "App.Example", 100, err, sizeof(err)), 0);
+	ck_assert_int_eq(pinned_put(&v, &n, 3, "b.example", 300, err, sizeof(err)), 0);
+	ck_assert_int_eq(pinned_put(&v, &n, 3, "c.example", 200, err, sizeof(err)), 0);
+	ck_assert_int_eq(pinned_put(&v, &n, 3, "app.example", 400, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 3);			/* refreshed, not added */
+	ck_assert_int_eq(pinned_find(v, n, "app.example"), 0);
+	ck_assert_int_eq(v[0].expires, 400);
+	/* Full: the entry closest to expiry (c, 200) makes room. */
+	ck_assert_int_eq(pinned_put(&v, &n, 3, "d.example", 500, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_lt(pinned_find(v, n, "c.example"), 0);
+	ck_assert_int_ge(pinned_find(v, n, "d.example"), 0);
+	ck_assert_int_lt(pinned_put(&v, &n, 3, "*.x.example", 500, err, sizeof(err)), 0);
+	ERR_HAS("not a wildcard");
+	ck_assert_int_lt(pinned_put(&v, &n, 3, "a b", 500, err, sizeof(err)), 0);
+	ERR_HAS("byte 0x20");
+
+	ck_assert_int_eq(pinned_write(fd, v, n, err, sizeof(err)), 0);
+	/* Read back at time 350: b (300) has expired. */
+	ck_assert_int_eq(pinned_read(fd, 350, 0, &r, &rn, err, sizeof(err)), 0);
+	ck_assert_uint_eq(rn, 2);
+	ck_assert_int_ge(pinned_find(r, rn, "app.example"), 0);
+	ck_assert_int_ge(pinned_find(r, rn, "d.example"), 0);
+	free(r);
+	/* A shorter rewrite leaves nothing of the longer one behind. */
+	ck_assert_int_eq(pinned_write(fd, v, 1, err, sizeof(err)), 0);
+	ck_assert_int_eq(pinned_read(fd, 0, 0, &r, &rn, err, sizeof(err)), 0);
+	ck_assert_uint_eq(rn, 1);
+	free(r);
+	/* A damaged line is refused, naming it. */
+	ck_assert_int_eq(pwrite(fd, "ok.example 999\nbroken\n", 22, 0), 22);
+	ck_assert_int_eq(ftruncate(fd, 22), 0);
+	ck_assert_int_lt(pinned_read(fd, 0, 0, &r, &rn, err, sizeof(err)), 0);
+	ERR_HAS("cache:2: `broken': not NAME EXPIRES");
+	ck_assert_ptr_null(r);
+	close(fd);
+	unlink(path);
+	free(v);
+}
+END_TEST
+
 static Suite *decrypt_suite(void)
 {
 	Suite *s = suite_create("decrypt");
@@ -287,6 +336,7 @@ static Suite *decrypt_suite(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_files);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_pinned);
 	suite_add_tcase(s, tc);
 	return s;
 }

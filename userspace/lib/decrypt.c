@@ -494,3 +494,142 @@ int decrypt_policy_names(const char *dir, char ***names, size_t *n, char *err, s
 	*names = v;
 	return 0;
 }
+
+/* ---- the pinned-application cache ----------------------------------- */
+
+const char *pinned_file(void)
+{
+	const char *f = getenv("TLSI_PINNED_CACHE");
+
+	return f && *f ? f : PINNED_DEFAULT_FILE;
+}
+
+ssize_t pinned_find(const struct pinned_entry *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+int pinned_put(struct pinned_entry **v, size_t *n, size_t max, const char *name,
+	       long long expires, char *err, size_t len)
+{
+	char d[DECRYPT_DOMAIN_MAX + 1];
+	struct pinned_entry *nv;
+	ssize_t i;
+	size_t k, soonest;
+
+	if (*name == '*')
+		return fail(err, len, "name `%s': a server name, not a wildcard", name);
+	if (decrypt_domain_normalize(name, d, err, len))
+		return -1;
+	i = pinned_find(*v, *n, d);
+	if (i >= 0) {
+		(*v)[i].expires = expires;
+		return 0;
+	}
+	if (max && *n >= max) {
+		for (soonest = 0, k = 1; k < *n; k++)
+			if ((*v)[k].expires < (*v)[soonest].expires)
+				soonest = k;
+		(*v)[soonest] = (*v)[--*n];
+	}
+	nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return fail(err, len, "name `%s': out of memory", name);
+	*v = nv;
+	memcpy(nv[*n].name, d, sizeof(d));
+	nv[*n].expires = expires;
+	(*n)++;
+	return 0;
+}
+
+int pinned_read(int fd, long long now, size_t max, struct pinned_entry **v, size_t *n,
+		char *err, size_t len)
+{
+	char buf[DECRYPT_LINE_MAX + 2], e[DECRYPT_ERR_MAX];
+	unsigned long line = 0;
+	int fd2 = dup(fd);
+	FILE *f;
+	bool eof;
+
+	*v = NULL;
+	*n = 0;
+	if (fd2 < 0 || lseek(fd2, 0, SEEK_SET) < 0 || !(f = fdopen(fd2, "r"))) {
+		if (fd2 >= 0)
+			close(fd2);
+		return fail(err, len, "pinned-application cache: %s", strerror(errno));
+	}
+	for (;;) {
+		char name[DECRYPT_LINE_MAX + 2], *s;
+		long long exp;
+		int used = 0;
+
+		line++;
+		if (read_line(f, buf, sizeof(buf), "pinned-application cache", line, err, len, &eof))
+			goto bad;
+		if (eof)
+			break;
+		s = trim(buf);
+		if (!*s)
+			continue;
+		if (sscanf(s, "%1024s %lld%n", name, &exp, &used) != 2 || s[used]) {
+			fail(err, len, "pinned-application cache:%lu: `%.60s': not NAME EXPIRES", line, s);
+			goto bad;
+		}
+		if (exp <= now)
+			continue;
+		if (pinned_put(v, n, max, name, exp, e, sizeof(e))) {
+			fail(err, len, "pinned-application cache:%lu: %s", line, e);
+			goto bad;
+		}
+	}
+	fclose(f);
+	return 0;
+bad:
+	fclose(f);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+	return -1;
+}
+
+int pinned_write(int fd, const struct pinned_entry *v, size_t n, char *err, size_t len)
+{
+	static const char head[] =
+		"# tlsi pinned-application cache: NAME EXPIRES (seconds since the epoch)\n";
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *m = open_memstream(&buf, &size);
+	size_t i, off = 0;
+
+	if (!m)
+		return fail(err, len, "pinned-application cache: out of memory");
+	fputs(head, m);
+	for (i = 0; i < n; i++)
+		fprintf(m, "%s %lld\n", v[i].name, v[i].expires);
+	if (fclose(m)) {
+		free(buf);
+		return fail(err, len, "pinned-application cache: out of memory");
+	}
+	if (ftruncate(fd, 0) < 0)
+		goto io;
+	while (off < size) {
+		ssize_t w = pwrite(fd, buf + off, size - off, (off_t)off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto io;
+		}
+		off += (size_t)w;
+	}
+	free(buf);
+	return 0;
+io:
+	free(buf);
+	return fail(err, len, "pinned-application cache: writing: %s", strerror(errno));
+}

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define DECRYPT_DEFAULT_DIR	"/etc/tlsi/decrypt"
 #define DECRYPT_DOMAINS_MAX	4096	/* exceptions per policy */
@@ -89,5 +90,42 @@ int decrypt_policy_store(const char *dir, const struct decrypt_policy *p, char *
 int decrypt_policy_remove(const char *dir, const char *name, char *err, size_t len);
 int decrypt_policy_names(const char *dir, char ***names, size_t *n, char *err, size_t len);
 bool decrypt_policy_exists(const char *dir, const char *name);
+
+/*
+ * The pinned-application cache: server names whose clients refused a
+ * forged certificate (a proxy with `pinned bypass'); their next sessions
+ * pass through untouched until the entry expires. tlsid keeps it and
+ * writes it to a file ($TLSI_PINNED_CACHE, else /run/tlsi/pinned-cache)
+ * that tlsictl shows and changes; both rewrite it in place under flock()
+ * (tlsid keeps its descriptor after dropping root), and tlsid reads it
+ * again when someone else changed it.
+ *
+ *	# tlsi pinned-application cache: NAME EXPIRES (seconds since the epoch)
+ *	app.example 1765432100
+ */
+#define PINNED_DEFAULT_FILE	"/run/tlsi/pinned-cache"
+#define PINNED_DEFAULT_TTL	(12 * 3600)
+#define PINNED_DEFAULT_MAX	1024
+#define PINNED_MAX_LIMIT	65536
+
+struct pinned_entry {
+	char name[DECRYPT_DOMAIN_MAX + 1];	/* normalised */
+	long long expires;			/* time(), seconds */
+};
+
+const char *pinned_file(void);
+/* Entries of the file at fd not expired at now (at most max: the rest,
+ * soonest to expire first, are dropped); *v malloc'ed. Lines that do not
+ * parse are refused (-1, err names the line). */
+int pinned_read(int fd, long long now, size_t max, struct pinned_entry **v, size_t *n,
+		char *err, size_t len);
+/* Rewrite the file at fd with v (in place). */
+int pinned_write(int fd, const struct pinned_entry *v, size_t n, char *err, size_t len);
+/* Add or refresh name (normalised) to expire at expires; when the table
+ * holds max, the entry soonest to expire goes. *v grows as needed. */
+int pinned_put(struct pinned_entry **v, size_t *n, size_t max, const char *name,
+	       long long expires, char *err, size_t len);
+/* The index of name in v, or -1. */
+ssize_t pinned_find(const struct pinned_entry *v, size_t n, const char *name);
 
 #endif /* TLSI_DECRYPT_H */

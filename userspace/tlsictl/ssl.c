@@ -16,6 +16,8 @@ static const char proxy_help[] =
 "                             [service http|imap|pop3|smtp|other]\n"
 "                             [block-invalid] [block-expired] [reset]\n"
 "                             [logging] [min-rsa-bits N]\n"
+"                             [client-cert block|bypass] [unsupported block|bypass]\n"
+"                             [pinned block|bypass] [timeout block|bypass]\n"
 "       tlsictl ssl-proxy del NAME\n"
 "       tlsictl [-j] ssl-proxy show\n"
 "\n"
@@ -34,6 +36,19 @@ static const char proxy_help[] =
 "  reset                answer a refused client with a TCP reset\n"
 "  logging              write the SSL inspection log\n"
 "  min-rsa-bits N       smallest RSA key accepted from servers (1024..16384)\n"
+"\n"
+"Failure actions (default block: the session is refused; bypass: it passes\n"
+"through untouched, as a session not decrypted, `Bypassed' in the log):\n"
+"  client-cert          the server asks for a client certificate (mutual\n"
+"                       TLS; in TLS 1.3 too, before the client is answered)\n"
+"  unsupported          no version or cipher suite in common with the server\n"
+"  pinned               the client refuses the forged certificate (alert\n"
+"                       unknown_ca, bad_certificate, certificate_unknown, or\n"
+"                       a close right after it): that session fails, and with\n"
+"                       bypass its server name enters tlsid's pinned-\n"
+"                       application cache (`tlsictl pinned-cache'), so the\n"
+"                       next sessions to it pass through\n"
+"  timeout              the server's handshake does not finish in time\n"
 "\n"
 "A proxy is deleted only when no policy uses it.\n"
 "\n"
@@ -93,6 +108,18 @@ static const struct {
 	{ "logging", TLSI_SSL_F_LOGGING },
 };
 #define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
+
+/* Failure actions: "KEYWORD block|bypass"; the flag set means bypass. */
+static const struct {
+	const char *kw;
+	uint32_t flag;
+} fail_actions[] = {
+	{ "client-cert", TLSI_SSL_F_BYPASS_CLIENT_CERT },
+	{ "unsupported", TLSI_SSL_F_BYPASS_UNSUPPORTED },
+	{ "pinned", TLSI_SSL_F_BYPASS_PINNED },
+	{ "timeout", TLSI_SSL_F_BYPASS_TIMEOUT },
+};
+#define NACTIONS (sizeof(fail_actions) / sizeof(fail_actions[0]))
 
 /* SSL object names: 1..128 of [A-Za-z0-9_- ]. */
 static const char *ssl_name(int argc, char **argv)
@@ -181,7 +208,7 @@ static int proxy_add(int argc, char **argv)
 	struct proxy_args a = { 0 };
 	char err[TLSI_ERR_MAX];
 	unsigned long seen = 0;
-	size_t j;
+	size_t j, f;
 	int i;
 
 	a.name = ssl_name(argc, argv);
@@ -191,9 +218,19 @@ static int proxy_add(int argc, char **argv)
 		for (j = 0; j < NFLAGS; j++)
 			if (!strcmp(k, ssl_flags[j].kw))
 				break;
+		for (f = 0; f < NACTIONS; f++)
+			if (!strcmp(k, fail_actions[f].kw))
+				break;
 		if (j < NFLAGS) {
 			kw_once(&seen, 1UL << (10 + j), k);
 			a.flags |= ssl_flags[j].flag;
+		} else if (f < NACTIONS) {
+			kw_once(&seen, 1UL << (20 + f), k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "bypass"))
+				a.flags |= fail_actions[f].flag;
+			else if (strcmp(v, "block"))
+				usage_error("%s `%s': must be block or bypass", k, v);
 		} else if (!strcmp(k, "ports")) {
 			kw_once(&seen, 1 << 0, k);
 			parse_ports(k, kw_value(argc, argv, &i), &a);
@@ -278,6 +315,8 @@ static void print_proxy(const struct nlattr **tb)
 	}
 	for (j = 0; j < NFLAGS; j++)
 		out_flag(ssl_flags[j].kw, flags & ssl_flags[j].flag);
+	for (j = 0; j < NACTIONS; j++)
+		out_str(fail_actions[j].kw, flags & fail_actions[j].flag ? "bypass" : "block");
 	if (tb[TLSI_A_MIN_RSA_BITS] && mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]))
 		out_u64("min-rsa-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]));
 	if (tb[TLSI_A_DESCRIPTION])

@@ -45,6 +45,7 @@ int truststore_main(int argc, char **argv);
 int ssl_proxy_main(int argc, char **argv);
 int ssl_policy_main(int argc, char **argv);
 int decrypt_policy_main(int argc, char **argv);
+int pinned_cache_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 /* trace.c: "1048576", "1024K", "1M" in min..max (rules config trace-*). */
 int parse_trace_size(const char *field, const char *s, uint32_t min, uint32_t max,

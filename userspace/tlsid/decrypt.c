@@ -11,15 +11,24 @@
  * ClientHello first: the client completes its handshake with the real
  * server, sees its certificate, and no certificate is forged.
  *
+ * The pinned-application cache: a proxy with `pinned bypass' whose client
+ * refuses the forged certificate puts the server name in it; while it is
+ * there, that proxy's sessions to the name pass through ("Decrypted but
+ * not inspected"). It lives in memory and in --pinned-cache FILE, which
+ * tlsictl shows and changes (decrypt.h); tlsid reads it again when its
+ * size or time changed since tlsid last wrote or read it.
+ *
  * Policies are cached by name and read again when their file changes
  * (checked at most once a second). A policy that cannot be read bypasses
  * its sessions (not decrypted, with the reason): an exception list that is
  * missing must not expose what it protects.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,11 +105,127 @@ static struct dp_entry *entry_get(const char *name)
 	return e;
 }
 
+/* ---- the pinned-application cache ----------------------------------- */
+
+static pthread_mutex_t pin_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pin_fd = -1;
+static struct pinned_entry *pin_v;
+static size_t pin_n;
+static struct stat pin_st;		/* the file as tlsid last saw it */
+static time_t pin_checked = -1;
+
+int tlsid_pinned_open(void)
+{
+	const char *path = tlsid_cfg.pinned_cache ? tlsid_cfg.pinned_cache : pinned_file();
+	char dir[4096], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);	/* /run/tlsi: made at boot by nobody else */
+	}
+	pin_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (pin_fd < 0) {
+		tlsid_log_perror("pinned-application cache %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the file again if someone else changed it; under pin_lock. */
+static void pin_refresh(time_t now)
+{
+	char err[DECRYPT_ERR_MAX];
+	struct pinned_entry *v;
+	struct stat st;
+	size_t n;
+
+	if (pin_fd < 0 || pin_checked == now)
+		return;
+	pin_checked = now;
+	if (fstat(pin_fd, &st) < 0 ||
+	    (st.st_size == pin_st.st_size && st.st_mtim.tv_sec == pin_st.st_mtim.tv_sec &&
+	     st.st_mtim.tv_nsec == pin_st.st_mtim.tv_nsec))
+		return;
+	if (flock(pin_fd, LOCK_SH) < 0)
+		return;
+	if (pinned_read(pin_fd, (long long)time(NULL), tlsid_cfg.pinned_max, &v, &n, err,
+			sizeof(err))) {
+		tlsid_count(TLSID_C_pinned_cache_errors);
+		tlsid_log_error("%s", err);
+	} else {
+		free(pin_v);
+		pin_v = v;
+		pin_n = n;
+	}
+	fstat(pin_fd, &pin_st);
+	flock(pin_fd, LOCK_UN);
+}
+
+static bool pinned_has(const char *name)
+{
+	long long now = (long long)time(NULL);
+	char d[DECRYPT_DOMAIN_MAX + 1], e[8];
+	ssize_t i;
+	bool hit = false;
+
+	if (decrypt_domain_normalize(name, d, e, sizeof(e)))
+		return false;
+	pthread_mutex_lock(&pin_lock);
+	pin_refresh(tlsid_now());
+	i = pinned_find(pin_v, pin_n, d);
+	hit = i >= 0 && pin_v[i].expires > now;
+	pthread_mutex_unlock(&pin_lock);
+	return hit;
+}
+
+void tlsid_pinned_add(const char *name)
+{
+	long long now = (long long)time(NULL);
+	char err[DECRYPT_ERR_MAX];
+	struct pinned_entry *v;
+	size_t n;
+
+	pthread_mutex_lock(&pin_lock);
+	if (pin_fd < 0 || flock(pin_fd, LOCK_EX) < 0) {
+		pthread_mutex_unlock(&pin_lock);
+		tlsid_count(TLSID_C_pinned_cache_errors);
+		return;
+	}
+	/* The file's entries (tlsictl's changes), then this one. */
+	if (!pinned_read(pin_fd, now, tlsid_cfg.pinned_max, &v, &n, err, sizeof(err))) {
+		free(pin_v);
+		pin_v = v;
+		pin_n = n;
+	}
+	if (pinned_put(&pin_v, &pin_n, tlsid_cfg.pinned_max, name, now + tlsid_cfg.pinned_ttl,
+		       err, sizeof(err)) ||
+	    pinned_write(pin_fd, pin_v, pin_n, err, sizeof(err))) {
+		tlsid_count(TLSID_C_pinned_cache_errors);
+		tlsid_log_error("%s", err);
+	} else {
+		tlsid_log_info("pinned application: %s passes through for %us", name,
+			       tlsid_cfg.pinned_ttl);
+	}
+	fstat(pin_fd, &pin_st);
+	flock(pin_fd, LOCK_UN);
+	pthread_mutex_unlock(&pin_lock);
+}
+
+/* ---- the decision ----------------------------------------------------- */
+
 void tlsid_decrypt_decide(struct tlsid_session *s)
 {
 	const char *name = s->pol.decrypt_policy, *m;
 	struct dp_entry *e;
 
+	if ((s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni && pinned_has(s->ch.sni)) {
+		s->passthrough = s->pinned = true;
+		snprintf(s->reason, sizeof(s->reason),
+			 "pinned application: %.200s is in the pinned-application cache", s->ch.sni);
+		return;
+	}
 	if (!name[0])
 		return;
 	pthread_mutex_lock(&dp_lock);
@@ -122,18 +247,25 @@ void tlsid_passthrough_start(struct tlsid_session *s)
 {
 	struct tlsi_ssl_report r = {
 		.result = TLSI_SSL_RESULT_NOT_DECRYPTED,
-		.reason = TLSI_SSL_REASON_DECRYPT_POLICY,
 		.relay = TLSI_RELAY_KERNEL,
 	};
 
 	s->result = TLSID_R_NOT_DECRYPTED;
-	s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
+	/* A bypassed failure keeps its reason (the kernel counts it). */
+	if (s->pinned)
+		s->kreason = TLSI_SSL_REASON_PINNED;
+	else if (!s->bypassed || !s->kreason)
+		s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
+	r.reason = (uint8_t)s->kreason;
 	if (!s->reason[0])
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': domain %.160s",
 			 s->pol.decrypt_policy, s->decrypt_match);
 	if (tlsid_dev_handoff_plain(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &r,
 				    s->ch.has_sni ? s->ch.sni : NULL) == 0) {
-		tlsid_count(TLSID_C_not_decrypted_policy);
+		if (s->pinned)
+			tlsid_count(TLSID_C_not_decrypted_pinned);
+		else if (!s->bypassed)
+			tlsid_count(TLSID_C_not_decrypted_policy);
 		s->relay = TLSI_RELAY_KERNEL;
 		/* tlsi.ko holds its own references: ours just go. */
 		close(s->cfd);
@@ -166,4 +298,12 @@ void tlsid_decrypt_free(void)
 	}
 	dp_count = 0;
 	pthread_mutex_unlock(&dp_lock);
+	pthread_mutex_lock(&pin_lock);
+	free(pin_v);
+	pin_v = NULL;
+	pin_n = 0;
+	if (pin_fd >= 0)
+		close(pin_fd);
+	pin_fd = -1;
+	pthread_mutex_unlock(&pin_lock);
 }

@@ -184,15 +184,18 @@ static const char *result_name(enum tlsid_result r)
 	}
 }
 
-/* The reference guide's outcome of a session: Decrypted, Not decrypted (a
- * decryption policy's domain), Bypassed (passed untouched for a reason),
- * Blocked (refused, or cut by a failure). */
+/* The reference guide's outcome of a session: Decrypted, Decrypted but not
+ * inspected (a name in the pinned-application cache: an earlier session
+ * found it must not be), Not decrypted (a decryption policy's domain),
+ * Bypassed (passed untouched for a reason), Blocked (refused, or cut by a
+ * failure). */
 static const char *outcome_name(const struct tlsid_session *s)
 {
 	if (s->result == TLSID_R_DECRYPTED)
 		return "Decrypted";
 	if (s->passthrough && s->relay == TLSI_RELAY_KERNEL)
-		return s->bypassed ? "Bypassed" : "Not decrypted";
+		return s->pinned ? "Decrypted but not inspected" :
+		       s->bypassed ? "Bypassed" : "Not decrypted";
 	return "Blocked";
 }
 

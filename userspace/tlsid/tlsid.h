@@ -140,6 +140,8 @@ struct tlsid_config {
 	int verbose;
 	bool log_all;			/* every session in the inspection log */
 	const char *decrypt_dir;	/* decrypt.c: NULL: decrypt_dir() */
+	const char *pinned_cache;	/* decrypt.c: NULL: pinned_file() */
+	unsigned pinned_ttl, pinned_max;
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
@@ -221,7 +223,13 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(internal_errors)						\
 	X(source_limit_dropped)						\
 	X(not_decrypted_policy)						\
-	X(decrypt_policy_unavailable)
+	X(decrypt_policy_unavailable)					\
+	X(bypassed_client_cert)						\
+	X(bypassed_unsupported)						\
+	X(bypassed_timeout)						\
+	X(pinned_detected)						\
+	X(not_decrypted_pinned)						\
+	X(pinned_cache_errors)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -445,6 +453,7 @@ struct tlsid_session {
 	bool ips_blocked;		/* ... which blocked it (s->reason says why) */
 	bool passthrough;		/* decrypt.c: not decrypted, relayed untouched */
 	bool bypassed;			/* ... for a reason (s->reason), not a domain */
+	bool pinned;			/* ... the name is in the pinned cache */
 	char decrypt_match[256];	/* the policy's domain that matched the SNI */
 };
 
@@ -459,6 +468,11 @@ void tlsid_decrypt_decide(struct tlsid_session *s);
  * (s->state TLSID_S_DONE). */
 void tlsid_passthrough_start(struct tlsid_session *s);
 void tlsid_decrypt_free(void);
+/* The pinned-application cache file (--pinned-cache), opened as root;
+ * -1 (logged) when it cannot be. */
+int tlsid_pinned_open(void);
+/* A client refused the forged certificate for name: into the cache. */
+void tlsid_pinned_add(const char *name);
 
 /* relay.c: after both handshakes, hand the session to tlsi.ko or relay it
  * here. Returns 0 when tlsid relays it, -1 when the session left tlsid

@@ -561,7 +561,14 @@ enum tlsi_ssl_flags {
 	TLSI_SSL_F_BLOCK_EXPIRED = 1U << 1,	/* refuse expired server certificates */
 	TLSI_SSL_F_RESET = 1U << 2,		/* reset the client on block */
 	TLSI_SSL_F_LOGGING = 1U << 3,		/* SSL inspection log */
-	__TLSI_SSL_F_ALL = 0xf
+	/* Failure actions (tlsid): set = bypass (pass the session through
+	 * untouched), clear = block. */
+	TLSI_SSL_F_BYPASS_CLIENT_CERT = 1U << 4,	/* server asks for a client cert */
+	TLSI_SSL_F_BYPASS_UNSUPPORTED = 1U << 5,	/* server version/cipher unsupported */
+	TLSI_SSL_F_BYPASS_PINNED = 1U << 6,	/* client refuses the forged cert:
+						 * the name enters tlsid's cache */
+	TLSI_SSL_F_BYPASS_TIMEOUT = 1U << 7,	/* server handshake timeout */
+	__TLSI_SSL_F_ALL = 0xff
 };
 
 /* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
@@ -745,6 +752,7 @@ enum tlsi_trace_dump_flags {
 	X(SSL_SERVER_OTHER_CIPHER, "ssl_server_other_cipher")		\
 	X(SSL_RELAY_USERSPACE,	"ssl_relay_userspace")			\
 	X(SSL_NOT_DECRYPTED_POLICY, "ssl_not_decrypted_policy")		\
+	X(SSL_NOT_DECRYPTED_PINNED, "ssl_not_decrypted_pinned")		\
 	/* the kernel relay */						\
 	X(RELAY_KTLS,		"relay_ktls_sessions")			\
 	X(RELAY_PLAIN,		"relay_plain_sessions")			\
@@ -853,6 +861,8 @@ enum tlsi_ssl_reason {
 	TLSI_SSL_REASON_DECRYPT_POLICY,		/* not decrypted: a decryption
 						 * policy's exception (result
 						 * NOT_DECRYPTED) */
+	TLSI_SSL_REASON_PINNED,			/* not decrypted: tlsid's pinned-
+						 * application cache */
 	__TLSI_SSL_REASON_MAX
 };
 
