@@ -126,10 +126,9 @@ int tlsid_pinned_open(void)
 		mkdir(dir, 0755);	/* /run/tlsi: made at boot by nobody else */
 	}
 	pin_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (pin_fd < 0) {
-		tlsid_log_perror("pinned-application cache %s", path);
-		return -1;
-	}
+	/* Not fatal: pinned applications then just fail every time. */
+	if (pin_fd < 0)
+		tlsid_log_perror("pinned-application cache %s (none kept)", path);
 	return 0;
 }
 

@@ -469,7 +469,7 @@ void tlsid_decrypt_decide(struct tlsid_session *s);
 void tlsid_passthrough_start(struct tlsid_session *s);
 void tlsid_decrypt_free(void);
 /* The pinned-application cache file (--pinned-cache), opened as root;
- * -1 (logged) when it cannot be. */
+ * when it cannot be (logged), no name is kept. 0. */
 int tlsid_pinned_open(void);
 /* A client refused the forged certificate for name: into the cache. */
 void tlsid_pinned_add(const char *name);
