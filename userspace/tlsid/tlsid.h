@@ -16,6 +16,7 @@
  *   relay.c        after both handshakes: the hand-off to tlsi.ko, or the
  *                  plaintext relay in userspace
  *   ktls.c         session keys into kTLS, /dev/tlsi (hand-off and reports)
+ *   offer.c        the upstream offer: never weaker than the client's
  *   decrypt.c      decryption policies: the decision by SNI, and the
  *                  pass-through of what is not decrypted
  *   ips.c          the filter engine on the sessions relayed here: the
@@ -109,6 +110,12 @@ const char *tlsid_ch_strerror(int rc);
 /* The highest version offered (supported_versions if present, GREASE and
  * unknown values ignored; else legacy_version). */
 uint16_t tlsid_ch_max_version(const struct tlsid_ch *ch);
+/* The lowest version in supported_versions (GREASE and unknown values
+ * ignored); 0 without the extension (the client said no floor). */
+uint16_t tlsid_ch_min_version(const struct tlsid_ch *ch);
+/* Whether the client offered cipher suite id (among the first
+ * TLSID_CH_CIPHERS_MAX it sent). */
+bool tlsid_ch_offers_cipher(const struct tlsid_ch *ch, uint16_t id);
 
 /* ---- configuration (main.c) ------------------------------------------ */
 
@@ -229,7 +236,8 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(bypassed_timeout)						\
 	X(pinned_detected)						\
 	X(not_decrypted_pinned)						\
-	X(pinned_cache_errors)
+	X(pinned_cache_errors)						\
+	X(client_offer_refused)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -454,8 +462,15 @@ struct tlsid_session {
 	bool passthrough;		/* decrypt.c: not decrypted, relayed untouched */
 	bool bypassed;			/* ... for a reason (s->reason), not a domain */
 	bool pinned;			/* ... the name is in the pinned cache */
+	bool offer_set;			/* offer.c ran on s->up */
 	char decrypt_match[256];	/* the policy's domain that matched the SNI */
 };
+
+/* ---- offer.c: what tlsid offers the server --------------------------- */
+
+/* On the upstream SSL up of s: versions and cipher suites bounded by what
+ * the client offered. -1 with why when nothing remains. */
+int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size_t len);
 
 /* ---- decrypt.c: decryption policies ---------------------------------- */
 

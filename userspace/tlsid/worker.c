@@ -122,7 +122,10 @@ int tlsid_ssl_ctx_init(void)
 {
 	const long mode = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 			  SSL_MODE_RELEASE_BUFFERS;
-	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
+	/* Encrypt-then-MAC off, as the reference guide's default (it only
+	 * concerns CBC suites). */
+	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+			      SSL_OP_NO_ENCRYPT_THEN_MAC;
 
 	tlsid_ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	client_ctx = SSL_CTX_new(TLS_client_method());
@@ -450,6 +453,7 @@ static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_co
 	s->up = NULL;
 	s->up_done = false;
 	s->cert_requested = false;
+	s->offer_set = false;
 	s->up_version[0] = s->up_cipher[0] = '\0';
 	s->up_wire_version = s->up_cipher_id = 0;
 	tlsid_close_reset(s->ufd);
@@ -790,7 +794,6 @@ static void name_line(X509_NAME *n, char *buf, size_t len)
 
 static int upstream_ssl(struct tlsid_session *s)
 {
-	uint16_t maxv = tlsid_ch_max_version(&s->ch);
 	X509_VERIFY_PARAM *vp;
 
 	s->up = SSL_new(client_ctx);
@@ -807,9 +810,6 @@ static int upstream_ssl(struct tlsid_session *s)
 	}
 	if (s->ch.has_alpn && SSL_set_alpn_protos(s->up, s->ch.alpn, s->ch.alpn_len))
 		return -1;
-	/* Offer the server no more than the client offered. */
-	if (maxv >= TLS1_VERSION && maxv <= TLS1_3_VERSION)
-		SSL_set_max_proto_version(s->up, maxv);
 	SSL_set_connect_state(s->up);
 	return 0;
 }
@@ -939,6 +939,20 @@ static bool step_up_hs(struct tlsid_session *s)
 		refuse_client(s, ALERT_INTERNAL_ERROR);
 		session_abort(s, false, true);
 		return false;
+	}
+	/* Once, before the first flight: the offer (offer.c). */
+	if (!s->offer_set) {
+		s->offer_set = true;
+		if (tlsid_upstream_offer(s, s->up, cwhy, sizeof(cwhy))) {
+			if (bypass_restart(s, TLSI_SSL_F_BYPASS_UNSUPPORTED, TLSID_C_bypassed_unsupported,
+					   TLSI_SSL_REASON_CLIENT_CIPHER, "%s", cwhy))
+				return true;
+			tlsid_count(TLSID_C_client_offer_refused);
+			set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_CLIENT_CIPHER, "%s", cwhy);
+			refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+			session_abort(s, false, true);
+			return false;
+		}
 	}
 	ERR_clear_error();
 	r = SSL_do_handshake(s->up);
