@@ -37,6 +37,7 @@ struct tlsi_ssl_policy {
 	struct tlsi_ssl_proxy *proxy;	/* holds a proxy refcnt */
 	bool enabled;
 	char trust_store[TLSI_CERT_NAME_MAX];
+	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* tlsid's file; "" = none */
 	u16 nnever, nalways;
 	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX];
 	struct tlsi_cidr always[TLSI_SSL_CIDRS_MAX];
@@ -111,6 +112,7 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 		strscpy(info->proxy, px->name, sizeof(info->proxy));
 		strscpy(info->cert, px->cert, sizeof(info->cert));
 		strscpy(info->trust_store, pol->trust_store, sizeof(info->trust_store));
+		strscpy(info->decrypt_policy, pol->decrypt_policy, sizeof(info->decrypt_policy));
 		info->inspect_depth = READ_ONCE(pol->profile->inspect_depth);
 		err = 0;
 		break;
@@ -394,6 +396,18 @@ static int tlsi_ssl_policy_apply(struct tlsi_ssl_policy *p, struct genl_info *in
 	}
 	if (attrs[TLSI_A_TRUST_STORE])
 		nla_strscpy(p->trust_store, attrs[TLSI_A_TRUST_STORE], sizeof(p->trust_store));
+	/* The name only: the policy itself is a file of tlsid's, which
+	 * tlsictl checks exists; "" removes it. */
+	if (attrs[TLSI_A_DECRYPT_POLICY]) {
+		nla_strscpy(p->decrypt_policy, attrs[TLSI_A_DECRYPT_POLICY],
+			    sizeof(p->decrypt_policy));
+		if (p->decrypt_policy[0] && !tlsi_ssl_name_ok(p->decrypt_policy)) {
+			tlsi_extack_fmt(info->extack, attrs[TLSI_A_DECRYPT_POLICY],
+					"decryption policy name \"%s\" may hold only letters, digits, '_', '-' and spaces",
+					p->decrypt_policy);
+			return -EINVAL;
+		}
+	}
 	if (attrs[TLSI_A_NEVER_DECRYPT]) {
 		err = tlsi_get_cidr_list(attrs[TLSI_A_NEVER_DECRYPT], p->never, &p->nnever,
 					 "never-decrypt", info->extack);
@@ -651,6 +665,8 @@ int tlsi_ssl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, TLSI_A_ENABLED, p->enabled) ||
 		    nla_put_u32(skb, TLSI_A_ID, p->id) ||
 		    (p->trust_store[0] && nla_put_string(skb, TLSI_A_TRUST_STORE, p->trust_store)) ||
+		    (p->decrypt_policy[0] &&
+		     nla_put_string(skb, TLSI_A_DECRYPT_POLICY, p->decrypt_policy)) ||
 		    tlsi_put_cidr_list(skb, TLSI_A_NEVER_DECRYPT, p->never, p->nnever) ||
 		    tlsi_put_cidr_list(skb, TLSI_A_ALWAYS_DECRYPT, p->always, p->nalways)) {
 			genlmsg_cancel(skb, hdr);

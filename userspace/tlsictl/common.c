@@ -477,6 +477,21 @@ void out_vlan_list(const char *key, const char *jkey, const uint16_t *v,
 	out_str(key, format_vlan_list(v, n, buf, sizeof(buf)));
 }
 
+void out_str_list(const char *key, const char *jkey, char *const *v, size_t n)
+{
+	size_t i;
+
+	if (opt_json) {
+		json_begin_array(&json, jkey);
+		for (i = 0; i < n; i++)
+			json_string(&json, NULL, v[i]);
+		json_end_array(&json);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		out_str(key, v[i]);
+}
+
 void out_flag(const char *key, bool set)
 {
 	char k[64];

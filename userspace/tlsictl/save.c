@@ -26,7 +26,10 @@ static const char *const tm_flags[] = { "reset", NULL };
 static const char *const proxy_flags[] = {
 	"block-invalid", "block-expired", "reset", "logging", NULL
 };
-static const char *const proxy_defaults[] = { "service http", NULL };
+static const char *const proxy_defaults[] = {
+	"service http", "client-cert block", "unsupported block", "pinned block",
+	"timeout block", NULL
+};
 static const char *const policy_flags[] = { "enabled", "disabled", NULL };
 static const char *const policy_defaults[] = { "enabled", NULL };
 static const char *const config_durations[] = {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decrypt.h"
 #include "tlsictl.h"
 
 static const char proxy_help[] =
@@ -15,6 +16,8 @@ static const char proxy_help[] =
 "                             [service http|imap|pop3|smtp|other]\n"
 "                             [block-invalid] [block-expired] [reset]\n"
 "                             [logging] [min-rsa-bits N]\n"
+"                             [client-cert block|bypass] [unsupported block|bypass]\n"
+"                             [pinned block|bypass] [timeout block|bypass]\n"
 "       tlsictl ssl-proxy del NAME\n"
 "       tlsictl [-j] ssl-proxy show\n"
 "\n"
@@ -34,6 +37,19 @@ static const char proxy_help[] =
 "  logging              write the SSL inspection log\n"
 "  min-rsa-bits N       smallest RSA key accepted from servers (1024..16384)\n"
 "\n"
+"Failure actions (default block: the session is refused; bypass: it passes\n"
+"through untouched, as a session not decrypted, `Bypassed' in the log):\n"
+"  client-cert          the server asks for a client certificate (mutual\n"
+"                       TLS; in TLS 1.3 too, before the client is answered)\n"
+"  unsupported          no version or cipher suite in common with the server\n"
+"  pinned               the client refuses the forged certificate (alert\n"
+"                       unknown_ca, bad_certificate, certificate_unknown, or\n"
+"                       a close right after it): that session fails, and with\n"
+"                       bypass its server name enters tlsid's pinned-\n"
+"                       application cache (`tlsictl pinned-cache'), so the\n"
+"                       next sessions to it pass through\n"
+"  timeout              the server's handshake does not finish in time\n"
+"\n"
 "A proxy is deleted only when no policy uses it.\n"
 "\n"
 "Example:\n"
@@ -44,9 +60,10 @@ static const char policy_help[] =
 "                              [enabled|disabled] [trust-store NAME]\n"
 "                              [never-decrypt CIDR[,CIDR...]]\n"
 "                              [always-decrypt CIDR[,CIDR...]]\n"
+"                              [decrypt-policy NAME]\n"
 "       tlsictl ssl-policy set NAME profile PROFILE [enabled|disabled]\n"
 "                              [trust-store NAME] [never-decrypt LIST]\n"
-"                              [always-decrypt LIST]\n"
+"                              [always-decrypt LIST] [decrypt-policy NAME|none]\n"
 "       tlsictl ssl-policy del NAME profile PROFILE\n"
 "       tlsictl [-j] ssl-policy show\n"
 "\n"
@@ -65,6 +82,9 @@ static const char policy_help[] =
 "  never-decrypt LIST   client sources that are passed through untouched\n"
 "                       (at most 64 CIDRs; `none' clears the list)\n"
 "  always-decrypt LIST  exceptions to never-decrypt (at most 64 CIDRs)\n"
+"  decrypt-policy NAME  the decryption policy (`tlsictl decrypt-policy'): the\n"
+"                       server names it lists pass untouched; at most one;\n"
+"                       it must exist; `none' removes it\n"
 "\n"
 "Example:\n"
 "  tlsictl ssl-policy add outbound profile office proxy web \\\n"
@@ -88,6 +108,18 @@ static const struct {
 	{ "logging", TLSI_SSL_F_LOGGING },
 };
 #define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
+
+/* Failure actions: "KEYWORD block|bypass"; the flag set means bypass. */
+static const struct {
+	const char *kw;
+	uint32_t flag;
+} fail_actions[] = {
+	{ "client-cert", TLSI_SSL_F_BYPASS_CLIENT_CERT },
+	{ "unsupported", TLSI_SSL_F_BYPASS_UNSUPPORTED },
+	{ "pinned", TLSI_SSL_F_BYPASS_PINNED },
+	{ "timeout", TLSI_SSL_F_BYPASS_TIMEOUT },
+};
+#define NACTIONS (sizeof(fail_actions) / sizeof(fail_actions[0]))
 
 /* SSL object names: 1..128 of [A-Za-z0-9_- ]. */
 static const char *ssl_name(int argc, char **argv)
@@ -176,7 +208,7 @@ static int proxy_add(int argc, char **argv)
 	struct proxy_args a = { 0 };
 	char err[TLSI_ERR_MAX];
 	unsigned long seen = 0;
-	size_t j;
+	size_t j, f;
 	int i;
 
 	a.name = ssl_name(argc, argv);
@@ -186,9 +218,19 @@ static int proxy_add(int argc, char **argv)
 		for (j = 0; j < NFLAGS; j++)
 			if (!strcmp(k, ssl_flags[j].kw))
 				break;
+		for (f = 0; f < NACTIONS; f++)
+			if (!strcmp(k, fail_actions[f].kw))
+				break;
 		if (j < NFLAGS) {
 			kw_once(&seen, 1UL << (10 + j), k);
 			a.flags |= ssl_flags[j].flag;
+		} else if (f < NACTIONS) {
+			kw_once(&seen, 1UL << (20 + f), k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "bypass"))
+				a.flags |= fail_actions[f].flag;
+			else if (strcmp(v, "block"))
+				usage_error("%s `%s': must be block or bypass", k, v);
 		} else if (!strcmp(k, "ports")) {
 			kw_once(&seen, 1 << 0, k);
 			parse_ports(k, kw_value(argc, argv, &i), &a);
@@ -273,6 +315,8 @@ static void print_proxy(const struct nlattr **tb)
 	}
 	for (j = 0; j < NFLAGS; j++)
 		out_flag(ssl_flags[j].kw, flags & ssl_flags[j].flag);
+	for (j = 0; j < NACTIONS; j++)
+		out_str(fail_actions[j].kw, flags & fail_actions[j].flag ? "bypass" : "block");
 	if (tb[TLSI_A_MIN_RSA_BITS] && mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]))
 		out_u64("min-rsa-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]));
 	if (tb[TLSI_A_DESCRIPTION])
@@ -290,7 +334,7 @@ static int proxy_show(int argc, char **argv)
 }
 
 struct policy_args {
-	const char *name, *profile, *proxy, *trust;
+	const char *name, *profile, *proxy, *trust, *decrypt;
 	bool has_enabled, has_never, has_always;
 	uint8_t enabled;
 	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX], always[TLSI_SSL_CIDRS_MAX];
@@ -341,6 +385,8 @@ static void fill_policy(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u8(nlh, TLSI_A_ENABLED, a->enabled);
 	if (a->trust)
 		mnl_attr_put_strz(nlh, TLSI_A_TRUST_STORE, a->trust);
+	if (a->decrypt)
+		mnl_attr_put_strz(nlh, TLSI_A_DECRYPT_POLICY, a->decrypt);
 	if (a->has_never)
 		put_cidr_list(nlh, TLSI_A_NEVER_DECRYPT, a->never, a->nnever);
 	if (a->has_always)
@@ -373,6 +419,21 @@ static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
 			kw_once(&seen, 1 << 3, k);
 			a->trust = kw_value(argc, argv, &i);
 			text_arg(k, a->trust, TLSI_CERT_NAME_MAX);
+		} else if (!strcmp(k, "decrypt-policy")) {
+			kw_once(&seen, 1 << 6, k);
+			a->decrypt = kw_value(argc, argv, &i);
+			if (!strcmp(a->decrypt, "none")) {
+				a->decrypt = "";
+			} else {
+				check(decrypt_name_check(a->decrypt, err, sizeof(err)), err);
+				/* A name tlsid could not find would bypass
+				 * every session of the policy: refused. */
+				if (!decrypt_policy_exists(decrypt_dir(), a->decrypt)) {
+					errmsg("decrypt-policy `%s': no such decryption policy "
+					       "(tlsictl decrypt-policy add)", a->decrypt);
+					exit(EXIT_ERROR);
+				}
+			}
 		} else if (!strcmp(k, "never-decrypt")) {
 			kw_once(&seen, 1 << 4, k);
 			parse_cidr_list(k, kw_value(argc, argv, &i), a->never, &a->nnever);
@@ -404,7 +465,7 @@ static int policy_set(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always)
+	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always && !a.decrypt)
 		usage_error("nothing to set");
 	return ctl_simple(TLSI_CMD_SSL_POLICY_SET, fill_policy, &a);
 }
@@ -414,7 +475,7 @@ static int policy_del(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (a.has_enabled || a.trust || a.has_never || a.has_always)
+	if (a.has_enabled || a.trust || a.has_never || a.has_always || a.decrypt)
 		usage_error("del takes only NAME profile PROFILE");
 	return ctl_simple(TLSI_CMD_SSL_POLICY_DEL, fill_policy, &a);
 }
@@ -453,6 +514,8 @@ static void print_policy(const struct nlattr **tb)
 		out_str("state", mnl_attr_get_u8(tb[TLSI_A_ENABLED]) ? "enabled" : "disabled");
 	if (tb[TLSI_A_TRUST_STORE])
 		out_str("trust-store", mnl_attr_get_str(tb[TLSI_A_TRUST_STORE]));
+	if (tb[TLSI_A_DECRYPT_POLICY])
+		out_str("decrypt-policy", mnl_attr_get_str(tb[TLSI_A_DECRYPT_POLICY]));
 	if (tb[TLSI_A_NEVER_DECRYPT])
 		out_cidr_list("never-decrypt", tb[TLSI_A_NEVER_DECRYPT]);
 	if (tb[TLSI_A_ALWAYS_DECRYPT])

@@ -46,6 +46,8 @@ int cert_main(int argc, char **argv);
 int truststore_main(int argc, char **argv);
 int ssl_proxy_main(int argc, char **argv);
 int ssl_policy_main(int argc, char **argv);
+int decrypt_policy_main(int argc, char **argv);
+int pinned_cache_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 /* trace.c: "1048576", "1024K", "1M" in min..max (rules config trace-*). */
 int parse_trace_size(const char *field, const char *s, uint32_t min, uint32_t max,
@@ -188,6 +190,8 @@ void out_pair(const char *key, const char *a, const char *b);
 /* plain: " key 10,20-25"; JSON: "json_key":[10,20,21,...]. */
 void out_vlan_list(const char *key, const char *json_key, const uint16_t *v,
 		   size_t n);
+/* plain: " key a key b ..."; JSON: "json_key":["a","b",...]. */
+void out_str_list(const char *key, const char *json_key, char *const *v, size_t n);
 /* Value printed differently: plain text vs. JSON number. */
 void out_str_or_u64(const char *key, const char *plain, uint64_t json);
 

@@ -315,3 +315,30 @@ uint16_t tlsid_ch_max_version(const struct tlsid_ch *ch)
 	}
 	return best ? best : ch->legacy_version;
 }
+
+uint16_t tlsid_ch_min_version(const struct tlsid_ch *ch)
+{
+	uint16_t low = 0;
+
+	if (!ch->has_versions)
+		return 0;	/* legacy_version is a maximum: no floor said */
+	for (unsigned i = 0; i < ch->n_versions; i++) {
+		uint16_t v = ch->versions[i];
+
+		if (is_grease(v) || v >> 8 != 3 || v > 0x0304)
+			continue;
+		if (!low || v < low)
+			low = v;
+	}
+	return low;
+}
+
+bool tlsid_ch_offers_cipher(const struct tlsid_ch *ch, uint16_t id)
+{
+	unsigned n = ch->n_ciphers < TLSID_CH_CIPHERS_MAX ? ch->n_ciphers : TLSID_CH_CIPHERS_MAX;
+
+	for (unsigned i = 0; i < n; i++)
+		if (ch->ciphers[i] == id)
+			return true;
+	return false;
+}

@@ -490,6 +490,26 @@ int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 	return ioctl(dev_fd, TLSI_IOC_HANDOFF, &h) < 0 ? -1 : 0;
 }
 
+int tlsid_dev_handoff_plain(int client_fd, int server_fd, unsigned idle_timeout,
+			    const struct tlsi_ssl_report *report, const char *sni)
+{
+	struct tlsi_handoff h = {
+		.client_fd = client_fd,
+		.server_fd = server_fd,
+		.flags = TLSI_HANDOFF_F_PLAIN,
+		.idle_timeout = idle_timeout < TLSI_RELAY_IDLE_MAX ? idle_timeout :
+				TLSI_RELAY_IDLE_MAX,
+		.report = *report,
+	};
+
+	snprintf(h.sni, sizeof(h.sni), "%s", sni ? sni : "");
+	if (dev_fd < 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	return ioctl(dev_fd, TLSI_IOC_HANDOFF, &h) < 0 ? -1 : 0;
+}
+
 int tlsid_dev_report(const struct tlsi_ssl_report *report)
 {
 	struct tlsi_ssl_report r = *report;

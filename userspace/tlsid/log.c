@@ -184,6 +184,21 @@ static const char *result_name(enum tlsid_result r)
 	}
 }
 
+/* The reference guide's outcome of a session: Decrypted, Decrypted but not
+ * inspected (a name in the pinned-application cache: an earlier session
+ * found it must not be), Not decrypted (a decryption policy's domain),
+ * Bypassed (passed untouched for a reason), Blocked (refused, or cut by a
+ * failure). */
+static const char *outcome_name(const struct tlsid_session *s)
+{
+	if (s->result == TLSID_R_DECRYPTED)
+		return "Decrypted";
+	if (s->passthrough && s->relay == TLSI_RELAY_KERNEL)
+		return s->pinned ? "Decrypted but not inspected" :
+		       s->bypassed ? "Bypassed" : "Not decrypted";
+	return "Blocked";
+}
+
 static void side(struct json *j, const char *key, const char *version, const char *cipher)
 {
 	if (!version[0])
@@ -236,6 +251,11 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "alpn", a);
 	}
 	json_string(&j, "result", result_name(s->result));
+	json_string(&j, "outcome", outcome_name(s));
+	if (s->pol.decrypt_policy[0])
+		json_string(&j, "decrypt_policy", s->pol.decrypt_policy);
+	if (s->decrypt_match[0])
+		json_string(&j, "decrypt_match", s->decrypt_match);
 	if (s->relay != TLSI_RELAY_NONE)
 		json_string(&j, "relay", s->relay == TLSI_RELAY_KERNEL ? "kernel" : "userspace");
 	/*

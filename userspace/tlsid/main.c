@@ -23,6 +23,7 @@
 
 #include <openssl/err.h>
 
+#include "decrypt.h"
 #include "ready.h"
 #include "rules_image.h"
 #include "tlsid.h"
@@ -39,6 +40,8 @@ struct tlsid_config tlsid_cfg = {
 	.max_sessions = TLSID_DEFAULT_SESSIONS,
 	.hs_timeout = TLSID_DEFAULT_HS_TIMEOUT,
 	.idle_timeout = TLSID_DEFAULT_IDLE,
+	.pinned_ttl = PINNED_DEFAULT_TTL,
+	.pinned_max = PINNED_DEFAULT_MAX,
 };
 atomic_bool tlsid_stopping;
 /* --ready-fd: told once tlsid is ready (ready.c), -1: nobody. */
@@ -96,6 +99,15 @@ static const char usage[] =
 "                          CAP_NET_BIND_SERVICE are kept, and no_new_privs\n"
 "  --seccomp MODE          kill (default: a system call tlsid does not make\n"
 "                          kills it), log (allow and log them) or off\n"
+"Decryption policies:\n"
+"  --decrypt-dir DIR       the decryption policies SSL client policies name\n"
+"                          (tlsictl decrypt-policy; default $TLSI_DECRYPT_DIR,\n"
+"                          else /etc/tlsi/decrypt), read when they change\n"
+"  --pinned-cache FILE     the pinned-application cache (tlsictl pinned-cache;\n"
+"                          default $TLSI_PINNED_CACHE, else " PINNED_DEFAULT_FILE ")\n"
+"  --pinned-ttl SECONDS    how long a pinned server name passes through\n"
+"                          (default 43200: 12 hours)\n"
+"  --pinned-max N          names held at most (default 1024)\n"
 "Plumbing:\n"
 "  --port PORT             the transparent listener (default 15443)\n"
 "  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
@@ -119,7 +131,8 @@ enum {
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
-	OPT_USER, OPT_SECCOMP, OPT_READY_FD,
+	OPT_USER, OPT_SECCOMP, OPT_READY_FD, OPT_DECRYPT_DIR, OPT_PINNED_CACHE,
+	OPT_PINNED_TTL, OPT_PINNED_MAX,
 };
 
 static const struct option options[] = {
@@ -135,6 +148,10 @@ static const struct option options[] = {
 	{ "no-system-trust",	no_argument,	   NULL, OPT_NO_SYSTEM_TRUST },
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "log-all",		no_argument,	   NULL, OPT_LOG_ALL },
+	{ "decrypt-dir",	required_argument, NULL, OPT_DECRYPT_DIR },
+	{ "pinned-cache",	required_argument, NULL, OPT_PINNED_CACHE },
+	{ "pinned-ttl",		required_argument, NULL, OPT_PINNED_TTL },
+	{ "pinned-max",		required_argument, NULL, OPT_PINNED_MAX },
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
@@ -239,6 +256,18 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			break;
 		case OPT_LOG_ALL:
 			c->log_all = true;
+			break;
+		case OPT_DECRYPT_DIR:
+			c->decrypt_dir = optarg;
+			break;
+		case OPT_PINNED_CACHE:
+			c->pinned_cache = optarg;
+			break;
+		case OPT_PINNED_TTL:
+			c->pinned_ttl = number("--pinned-ttl", optarg, 1, 31536000);
+			break;
+		case OPT_PINNED_MAX:
+			c->pinned_max = number("--pinned-max", optarg, 1, PINNED_MAX_LIMIT);
 			break;
 		case OPT_KEYSTORE:
 			if (optarg[0] != '/')
@@ -446,6 +475,9 @@ int main(int argc, char **argv)
 	if (c->trace_file && tlsid_trace_open(c->trace_file))
 		goto out;
 	tlsid_ips_init();
+	/* Opened as root: written through this descriptor after the drop. */
+	if (tlsid_pinned_open())
+		goto out;
 	if (!c->no_route) {
 		if (tlsid_route_setup(c->mark, c->table))
 			goto out;
@@ -500,6 +532,7 @@ out:
 	tlsid_eve_close();
 	tlsid_trace_close();
 	tlsid_ips_free();
+	tlsid_decrypt_free();
 	tlsid_dev_close();
 	tlsid_ktls_free();
 	tlsid_ssl_ctx_free();

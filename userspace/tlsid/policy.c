@@ -17,6 +17,7 @@
  *                   with --log-all, and when the policy is unknown)
  *   cert            the signing certificate (repository name)
  *   trust-store     the policy's trust store (repository name)
+ *   decrypt-policy  the policy's decryption policy (decrypt.c)
  *
  * Policy id 0 (not diverted by tlsi.ko, --no-kernel, no /dev/tlsi, or the
  * policy was deleted in between): the command line's settings, and the
@@ -64,6 +65,8 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 			copy_name(p->cert, sizeof(p->cert), info.cert, sizeof(info.cert));
 			copy_name(p->trust_store, sizeof(p->trust_store), info.trust_store,
 				  sizeof(info.trust_store));
+			copy_name(p->decrypt_policy, sizeof(p->decrypt_policy),
+				  info.decrypt_policy, sizeof(info.decrypt_policy));
 		}
 	} else if (errno != ENODEV && !atomic_exchange(&info_failed_logged, true)) {
 		tlsid_log_perror("/dev/" TLSI_DEV_NAME ": session info (sessions get the command "

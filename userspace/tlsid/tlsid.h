@@ -16,6 +16,9 @@
  *   relay.c        after both handshakes: the hand-off to tlsi.ko, or the
  *                  plaintext relay in userspace
  *   ktls.c         session keys into kTLS, /dev/tlsi (hand-off and reports)
+ *   offer.c        the upstream offer: never weaker than the client's
+ *   decrypt.c      decryption policies: the decision by SNI, and the
+ *                  pass-through of what is not decrypted
  *   ips.c          the filter engine on the sessions relayed here: the
  *                  rule image tlsictl publishes, alerts (EVE), blocks
  *
@@ -107,6 +110,12 @@ const char *tlsid_ch_strerror(int rc);
 /* The highest version offered (supported_versions if present, GREASE and
  * unknown values ignored; else legacy_version). */
 uint16_t tlsid_ch_max_version(const struct tlsid_ch *ch);
+/* The lowest version in supported_versions (GREASE and unknown values
+ * ignored); 0 without the extension (the client said no floor). */
+uint16_t tlsid_ch_min_version(const struct tlsid_ch *ch);
+/* Whether the client offered cipher suite id (among the first
+ * TLSID_CH_CIPHERS_MAX it sent). */
+bool tlsid_ch_offers_cipher(const struct tlsid_ch *ch, uint16_t id);
 
 /* ---- configuration (main.c) ------------------------------------------ */
 
@@ -137,6 +146,9 @@ struct tlsid_config {
 	unsigned hs_timeout, idle_timeout;
 	int verbose;
 	bool log_all;			/* every session in the inspection log */
+	const char *decrypt_dir;	/* decrypt.c: NULL: decrypt_dir() */
+	const char *pinned_cache;	/* decrypt.c: NULL: pinned_file() */
+	unsigned pinned_ttl, pinned_max;
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
@@ -216,7 +228,16 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_dns_anomalies)						\
 	X(ips_http2_anomalies)						\
 	X(internal_errors)						\
-	X(source_limit_dropped)
+	X(source_limit_dropped)						\
+	X(not_decrypted_policy)						\
+	X(decrypt_policy_unavailable)					\
+	X(bypassed_client_cert)						\
+	X(bypassed_unsupported)						\
+	X(bypassed_timeout)						\
+	X(pinned_detected)						\
+	X(not_decrypted_pinned)						\
+	X(pinned_cache_errors)						\
+	X(client_offer_refused)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -346,6 +367,7 @@ struct tlsid_policy {
 	char trust_store[TLSI_CERT_NAME_MAX];	/* "": tlsid's */
 	uint32_t inspect_depth;		/* the profile's; TLSI_INSPECT_DEPTH_DEFAULT:
 					 * the IPS setting */
+	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* "": none */
 };
 
 struct tlsid_session;
@@ -437,7 +459,35 @@ struct tlsid_session {
 	bool src_refused;		/* refused: its source had its limit */
 	struct tlsid_ips_flow *ips;	/* ips.c: engine state (userspace relay) */
 	bool ips_blocked;		/* ... which blocked it (s->reason says why) */
+	bool passthrough;		/* decrypt.c: not decrypted, relayed untouched */
+	bool bypassed;			/* ... for a reason (s->reason), not a domain */
+	bool pinned;			/* ... the name is in the pinned cache */
+	bool offer_set;			/* offer.c ran on s->up */
+	char decrypt_match[256];	/* the policy's domain that matched the SNI */
 };
+
+/* ---- offer.c: what tlsid offers the server --------------------------- */
+
+/* On the upstream SSL up of s: versions and cipher suites bounded by what
+ * the client offered. -1 with why when nothing remains. */
+int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size_t len);
+
+/* ---- decrypt.c: decryption policies ---------------------------------- */
+
+/* After the ClientHello: does the session's decryption policy except its
+ * SNI? Sets s->passthrough (and s->decrypt_match, or s->bypassed with
+ * s->reason when the policy cannot be read). */
+void tlsid_decrypt_decide(struct tlsid_session *s);
+/* Connected upstream, s->passthrough: hand both plain sockets to tlsi.ko,
+ * the ClientHello still unread in the client's; the session leaves tlsid
+ * (s->state TLSID_S_DONE). */
+void tlsid_passthrough_start(struct tlsid_session *s);
+void tlsid_decrypt_free(void);
+/* The pinned-application cache file (--pinned-cache), opened as root;
+ * when it cannot be (logged), no name is kept. 0. */
+int tlsid_pinned_open(void);
+/* A client refused the forged certificate for name: into the cache. */
+void tlsid_pinned_add(const char *name);
 
 /* relay.c: after both handshakes, hand the session to tlsi.ko or relay it
  * here. Returns 0 when tlsid relays it, -1 when the session left tlsid
@@ -586,6 +636,10 @@ bool tlsid_dev_ready(void);
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 		      const struct tlsi_ssl_report *report, const char *sni,
 		      const struct tlsid_server_certs *certs);
+/* TLSI_IOC_HANDOFF with TLSI_HANDOFF_F_PLAIN: two plain TCP sockets (a
+ * session not decrypted); -1 with errno. */
+int tlsid_dev_handoff_plain(int client_fd, int server_fd, unsigned idle_timeout,
+			    const struct tlsi_ssl_report *report, const char *sni);
 /* TLSI_IOC_REPORT; 0 when there is no device. */
 int tlsid_dev_report(const struct tlsi_ssl_report *report);
 /* TLSI_IOC_SESSION_INFO (info->client_fd set); -1 with errno (ENODEV

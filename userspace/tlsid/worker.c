@@ -122,7 +122,10 @@ int tlsid_ssl_ctx_init(void)
 {
 	const long mode = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 			  SSL_MODE_RELEASE_BUFFERS;
-	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
+	/* Encrypt-then-MAC off, as the reference guide's default (it only
+	 * concerns CBC suites). */
+	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+			      SSL_OP_NO_ENCRYPT_THEN_MAC;
 
 	tlsid_ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	client_ctx = SSL_CTX_new(TLS_client_method());
@@ -425,6 +428,48 @@ static void refuse_client(struct tlsid_session *s, uint8_t alert)
 	s->cfd = -1;
 }
 
+/*
+ * A failure on the server's side whose proxy says bypass (client-cert,
+ * unsupported, timeout). The client's ClientHello is still unread (tlsid
+ * only peeked at it), so the session can still pass through untouched:
+ * the server connection goes (reset), a new one is made from the client's
+ * address and port, and both go to the kernel relay (decrypt.c). False
+ * when it is too late (the client's handshake began) or not wanted.
+ */
+static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_counter c,
+			   enum tlsi_ssl_reason kr, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_counter c,
+			   enum tlsi_ssl_reason kr, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!(s->pol.flags & flag) || s->state > TLSID_S_UP_HS || s->cfd < 0 || s->passthrough)
+		return false;
+	tlsid_count(c);
+	SSL_free(s->up);
+	s->up = NULL;
+	s->up_done = false;
+	s->cert_requested = false;
+	s->offer_set = false;
+	s->up_version[0] = s->up_cipher[0] = '\0';
+	s->up_wire_version = s->up_cipher_id = 0;
+	tlsid_close_reset(s->ufd);
+	s->ufd = -1;
+	ERR_clear_error();
+	s->passthrough = s->bypassed = true;
+	s->kreason = kr;
+	n = snprintf(s->reason, sizeof(s->reason), "bypassed: ");
+	va_start(ap, fmt);
+	vsnprintf(s->reason + n, sizeof(s->reason) - (size_t)n, fmt, ap);
+	va_end(ap);
+	s->state = TLSID_S_CONNECT;
+	s->started = tlsid_now();	/* a new handshake timeout for the new connection */
+	return true;
+}
+
 static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
 {
 	char ip[INET_ADDRSTRLEN];
@@ -564,6 +609,7 @@ static enum tlsi_ssl_reason server_hs_reason(const struct tlsid_session *s)
 	case SSL_R_NO_SHARED_GROUPS:
 	case SSL_R_NO_SUITABLE_GROUPS:
 	case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+	case SSL_R_LEGACY_SIGALG_DISALLOWED_OR_UNSUPPORTED:	/* TLS 1.0/1.1's SHA-1 */
 	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:	/* the server's alerts */
 	case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
 	case SSL_R_TLSV1_ALERT_INSUFFICIENT_SECURITY:
@@ -674,6 +720,8 @@ static bool step_peek(struct tlsid_session *s)
 		session_abort(s, true, false);
 		return false;
 	}
+	/* The SNI against the policy's decryption policy (decrypt.c). */
+	tlsid_decrypt_decide(s);
 	s->state = TLSID_S_CONNECT;
 	return true;
 }
@@ -715,6 +763,11 @@ static bool step_connect(struct tlsid_session *s)
 		goto fail;
 	}
 connected:
+	if (s->passthrough) {
+		/* Not decrypted: the kernel relays it untouched. */
+		tlsid_passthrough_start(s);
+		return false;
+	}
 	s->state = TLSID_S_UP_HS;
 	return true;
 fail:
@@ -741,7 +794,6 @@ static void name_line(X509_NAME *n, char *buf, size_t len)
 
 static int upstream_ssl(struct tlsid_session *s)
 {
-	uint16_t maxv = tlsid_ch_max_version(&s->ch);
 	X509_VERIFY_PARAM *vp;
 
 	s->up = SSL_new(client_ctx);
@@ -758,9 +810,6 @@ static int upstream_ssl(struct tlsid_session *s)
 	}
 	if (s->ch.has_alpn && SSL_set_alpn_protos(s->up, s->ch.alpn, s->ch.alpn_len))
 		return -1;
-	/* Offer the server no more than the client offered. */
-	if (maxv >= TLS1_VERSION && maxv <= TLS1_3_VERSION)
-		SSL_set_max_proto_version(s->up, maxv);
 	SSL_set_connect_state(s->up);
 	return 0;
 }
@@ -777,6 +826,24 @@ static bool upstream_done(struct tlsid_session *s)
 	char why[512];
 	EVP_PKEY *key;
 
+	/* TLS 1.3 asks within the handshake too, but the server finds the
+	 * empty answer only after tlsid's side is done: decide now, before
+	 * the client is answered, not with a reset in the middle of its
+	 * request. (TLS 1.2: an optional request that went on without.) */
+	if (s->cert_requested) {
+		if (bypass_restart(s, TLSI_SSL_F_BYPASS_CLIENT_CERT, TLSID_C_bypassed_client_cert,
+				   TLSI_SSL_REASON_SERVER_CLIENT_CERT,
+				   "server requested a client certificate (%s)",
+				   SSL_get_version(s->up)))
+			return true;
+		tlsid_count(TLSID_C_upstream_handshake_failed);
+		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_SERVER_CLIENT_CERT,
+			   "server requested a client certificate (%s; client-cert block)",
+			   SSL_get_version(s->up));
+		refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+		session_abort(s, false, false);
+		return false;
+	}
 	s->up_done = true;
 	snprintf(s->up_version, sizeof(s->up_version), "%s", SSL_get_version(s->up));
 	snprintf(s->up_cipher, sizeof(s->up_cipher), "%s", SSL_get_cipher_name(s->up));
@@ -873,6 +940,20 @@ static bool step_up_hs(struct tlsid_session *s)
 		session_abort(s, false, true);
 		return false;
 	}
+	/* Once, before the first flight: the offer (offer.c). */
+	if (!s->offer_set) {
+		s->offer_set = true;
+		if (tlsid_upstream_offer(s, s->up, cwhy, sizeof(cwhy))) {
+			if (bypass_restart(s, TLSI_SSL_F_BYPASS_UNSUPPORTED, TLSID_C_bypassed_unsupported,
+					   TLSI_SSL_REASON_CLIENT_CIPHER, "%s", cwhy))
+				return true;
+			tlsid_count(TLSID_C_client_offer_refused);
+			set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_CLIENT_CIPHER, "%s", cwhy);
+			refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+			session_abort(s, false, true);
+			return false;
+		}
+	}
 	ERR_clear_error();
 	r = SSL_do_handshake(s->up);
 	if (r == 1)
@@ -885,17 +966,56 @@ static bool step_up_hs(struct tlsid_session *s)
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 	else
 		ssl_reason(why, sizeof(why));
+	if (kr == TLSI_SSL_REASON_SERVER_CLIENT_CERT &&
+	    bypass_restart(s, TLSI_SSL_F_BYPASS_CLIENT_CERT, TLSID_C_bypassed_client_cert, kr,
+			   "server requested a client certificate (server handshake: %s)", why))
+		return true;
+	if (kr == TLSI_SSL_REASON_SERVER_CIPHER &&
+	    bypass_restart(s, TLSI_SSL_F_BYPASS_UNSUPPORTED, TLSID_C_bypassed_unsupported, kr,
+			   "no version or cipher suite in common with the server (%s)", why))
+		return true;
 	tlsid_count(TLSID_C_upstream_handshake_failed);
+	if (kr == TLSI_SSL_REASON_SERVER_CLIENT_CERT)
+		set_reason(s, TLSID_R_NOT_DECRYPTED, kr,
+			   "server requested a client certificate: server handshake failed: %s",
+			   why);
 	set_reason(s, TLSID_R_NOT_DECRYPTED, kr, "server handshake failed: %s", why);
 	refuse_client(s, ALERT_HANDSHAKE_FAILURE);
 	session_abort(s, false, false);
 	return false;
 }
 
+/*
+ * A pinned application: its client refused the certificate tlsid forged
+ * (a certificate alert), or closed the connection right after receiving it
+ * (no alert: tlsid's flight was out and nothing came back), while the
+ * server's chain was valid (an invalid one is the untrusted CA's, and a
+ * refusal then is the point).
+ */
+static bool pinned_refusal(const struct tlsid_session *s, int e, enum tlsi_ssl_reason kr)
+{
+	OSSL_HANDSHAKE_STATE st = SSL_get_state(s->down);
+
+	if (s->ca != TLSID_CA_SIGNING)
+		return false;
+	if (kr == TLSI_SSL_REASON_CLIENT_BAD_CERT)
+		return true;
+	if (e != SSL_ERROR_SYSCALL && e != SSL_ERROR_ZERO_RETURN &&
+	    !(e == SSL_ERROR_SSL && ssl_err_reason() == SSL_R_UNEXPECTED_EOF_WHILE_READING))
+		return false;
+	/* Reading the client's second flight: ours (with the certificate)
+	 * was written. */
+	return st == TLS_ST_SR_CERT || st == TLS_ST_SR_KEY_EXCH || st == TLS_ST_SR_CERT_VRFY ||
+	       st == TLS_ST_SR_CHANGE || st == TLS_ST_SR_FINISHED ||
+	       st == TLS_ST_SW_SRVR_DONE || st == TLS_ST_SW_FINISHED ||
+	       st == TLS_ST_SR_END_OF_EARLY_DATA;
+}
+
 static bool step_down_hs(struct tlsid_session *s)
 {
 	enum tlsi_ssl_reason kr;
 	char why[128];
+	bool pinned;
 	int r, e;
 
 	ERR_clear_error();
@@ -918,14 +1038,23 @@ static bool step_down_hs(struct tlsid_session *s)
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return false;
 	kr = client_hs_reason();
+	pinned = pinned_refusal(s, e, kr);
 	if (e == SSL_ERROR_SYSCALL && errno)
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 	else
 		ssl_reason(why, sizeof(why));
 	tlsid_count(TLSID_C_client_handshake_failed);
 	s->reason[0] = '\0';
-	set_reason(s, TLSID_R_NOT_DECRYPTED, kr, "client handshake failed: %s%s", why,
-		   s->ca == TLSID_CA_UNTRUSTED ? " (certificate from the untrusted CA)" : "");
+	set_reason(s, TLSID_R_NOT_DECRYPTED, kr, "client handshake failed: %s%s%s", why,
+		   s->ca == TLSID_CA_UNTRUSTED ? " (certificate from the untrusted CA)" : "",
+		   !pinned ? "" : (s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni ?
+		   "; pinned application: its next sessions pass through" :
+		   "; pinned application? (pinned block)");
+	if (pinned) {
+		tlsid_count(TLSID_C_pinned_detected);
+		if ((s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni)
+			tlsid_pinned_add(s->ch.sni);
+	}
 	session_abort(s, false, false);
 	return false;
 }
@@ -1096,6 +1225,15 @@ static void sweep(struct tlsid_worker *w, time_t now)
 					   "upstream unreachable: no answer within %us",
 					   tlsid_cfg.hs_timeout);
 				session_abort(s, true, true);
+			} else if (s->state == TLSID_S_UP_HS && !s->passthrough &&
+				   (s->pol.flags & TLSI_SSL_F_BYPASS_TIMEOUT)) {
+				tlsid_count(TLSID_C_handshake_timeout);
+				bypass_restart(s, TLSI_SSL_F_BYPASS_TIMEOUT, TLSID_C_bypassed_timeout,
+					       TLSI_SSL_REASON_TIMEOUT,
+					       "server handshake timed out after %us",
+					       tlsid_cfg.hs_timeout);
+				session_step(s);
+				continue;
 			} else {
 				tlsid_count(TLSID_C_handshake_timeout);
 				s->reason[0] = '\0';

@@ -432,7 +432,9 @@ enum tlsi_cmd {
 	/* enum tlsi_ssl_no_daemon */                                                             \
 	X(SSL_NO_DAEMON,      U8, RANGE, 0, TLSI_SSL_NO_DAEMON_MAX)                              \
 	/* 0/1: a profile's cleartext TCP and UDP flows are inspected */                          \
-	X(INSPECT_CLEARTEXT,  U8, RANGE, 0, 1)
+	X(INSPECT_CLEARTEXT,  U8, RANGE, 0, 1)                                                \
+	/* an SSL client policy's decryption policy (tlsid's files), "" = none */                \
+	X(DECRYPT_POLICY,     NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -498,9 +500,11 @@ enum tlsi_attr {
 	C(SSL_PROXY_DEL, TLSI_A_NAME)								\
 	C(SSL_PROXY_GET)									\
 	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
-		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
+		TLSI_A_DECRYPT_POLICY)								\
 	C(SSL_POLICY_SET, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_ENABLED,				\
-		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT)		\
+		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
+		TLSI_A_DECRYPT_POLICY)								\
 	C(SSL_POLICY_DEL, TLSI_A_NAME, TLSI_A_PROFILE)						\
 	C(SSL_POLICY_GET)									\
 	C(RULES_LOAD, TLSI_A_BATCH, TLSI_A_RULES_OFFSET, TLSI_A_RULES_DATA)			\
@@ -565,7 +569,14 @@ enum tlsi_ssl_flags {
 	TLSI_SSL_F_BLOCK_EXPIRED = 1U << 1,	/* refuse expired server certificates */
 	TLSI_SSL_F_RESET = 1U << 2,		/* reset the client on block */
 	TLSI_SSL_F_LOGGING = 1U << 3,		/* SSL inspection log */
-	__TLSI_SSL_F_ALL = 0xf
+	/* Failure actions (tlsid): set = bypass (pass the session through
+	 * untouched), clear = block. */
+	TLSI_SSL_F_BYPASS_CLIENT_CERT = 1U << 4,	/* server asks for a client cert */
+	TLSI_SSL_F_BYPASS_UNSUPPORTED = 1U << 5,	/* server version/cipher unsupported */
+	TLSI_SSL_F_BYPASS_PINNED = 1U << 6,	/* client refuses the forged cert:
+						 * the name enters tlsid's cache */
+	TLSI_SSL_F_BYPASS_TIMEOUT = 1U << 7,	/* server handshake timeout */
+	__TLSI_SSL_F_ALL = 0xff
 };
 
 /* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
@@ -760,6 +771,8 @@ enum tlsi_trace_dump_flags {
 	X(SSL_SERVER_CBC,	"ssl_server_cbc")			\
 	X(SSL_SERVER_OTHER_CIPHER, "ssl_server_other_cipher")		\
 	X(SSL_RELAY_USERSPACE,	"ssl_relay_userspace")			\
+	X(SSL_NOT_DECRYPTED_POLICY, "ssl_not_decrypted_policy")		\
+	X(SSL_NOT_DECRYPTED_PINNED, "ssl_not_decrypted_pinned")		\
 	/* the kernel relay */						\
 	X(RELAY_KTLS,		"relay_ktls_sessions")			\
 	X(RELAY_PLAIN,		"relay_plain_sessions")			\
@@ -881,6 +894,11 @@ enum tlsi_ssl_reason {
 	TLSI_SSL_REASON_CLIENT_BAD_CERT,	/* client refused the forged leaf */
 	TLSI_SSL_REASON_LIMIT,			/* tlsid's session limit */
 	TLSI_SSL_REASON_INTERNAL,
+	TLSI_SSL_REASON_DECRYPT_POLICY,		/* not decrypted: a decryption
+						 * policy's exception (result
+						 * NOT_DECRYPTED) */
+	TLSI_SSL_REASON_PINNED,			/* not decrypted: tlsid's pinned-
+						 * application cache */
 	__TLSI_SSL_REASON_MAX
 };
 
@@ -964,6 +982,8 @@ struct tlsi_session_info {
 	char trust_store[TLSI_CERT_NAME_MAX];	/* "" = tlsid's */
 	__u32 inspect_depth;		/* out: the policy's profile's, see
 					 * TLSI_A_INSPECT_DEPTH */
+	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* out: "" = none */
+	__u8 reserved2[3];
 };
 
 #define TLSI_IOC_MAGIC		0xe7

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsictl decrypt-policy: named lists of domains SSL client inspection does
+ * not decrypt. The policies are files tlsid reads (userspace/lib/decrypt.h);
+ * an SSL client policy names one (`tlsictl ssl-policy ... decrypt-policy').
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decrypt.h"
+#include "tlsictl.h"
+
+static const char help[] =
+"Usage: tlsictl decrypt-policy add NAME [description TEXT] [domain DOMAIN]...\n"
+"                                  [import FILE]\n"
+"       tlsictl decrypt-policy set NAME [description TEXT] [domain DOMAIN]...\n"
+"                                  [del-domain DOMAIN]... [import FILE] [flush]\n"
+"       tlsictl decrypt-policy del NAME\n"
+"       tlsictl decrypt-policy export NAME [out FILE]\n"
+"       tlsictl decrypt-policy match NAME SERVER-NAME\n"
+"       tlsictl [-j] decrypt-policy show|list [NAME]\n"
+"\n"
+"A decryption policy lists the domains that SSL client inspection does not\n"
+"decrypt (banks, health sites, update services, pinned applications). An\n"
+"SSL client policy names at most one (`tlsictl ssl-policy set P profile PR\n"
+"decrypt-policy NAME'); tlsid reads the server name (SNI) of each\n"
+"ClientHello, and a session to a listed domain passes untouched: the client\n"
+"completes its handshake with the real server and sees its certificate.\n"
+"Policies are files in $TLSI_DECRYPT_DIR (default " DECRYPT_DEFAULT_DIR "),\n"
+"which tlsid reads when they change.\n"
+"\n"
+"Commands:\n"
+"  add     create a policy\n"
+"  set     change one: `domain' adds, `del-domain' removes, `import' adds a\n"
+"          file's domains, `flush' empties the list first\n"
+"  del     delete one; refused while an SSL client policy names it\n"
+"  export  the domains, one a line (the format `import' reads)\n"
+"  match   which domain of the policy a server name matches, if any\n"
+"  show    one line per policy, or the one named with its domains\n"
+"\n"
+"Arguments:\n"
+"  NAME               1..128 letters, digits, `_', `-' and spaces (quote it)\n"
+"  description TEXT   up to 512 bytes, no control characters\n"
+"  domain DOMAIN      a host name (case-insensitive; international names as\n"
+"                     IDNA A-labels, `xn--...'), or `*.DOMAIN': every name\n"
+"                     below DOMAIN at any depth, not DOMAIN itself; repeat.\n"
+"                     At most 4096 domains per policy\n"
+"  import FILE        one domain a line, `#' comments; `-' is standard input\n"
+"  out FILE           export: write to FILE, not standard output\n"
+"\n"
+"A refused change (a bad domain names the domain and the line) changes\n"
+"nothing.\n"
+"\n"
+"Exit status: 0 success (match: a domain matched), 1 error or no match,\n"
+"2 bad usage.\n"
+"\n"
+"Examples:\n"
+"  tlsictl decrypt-policy add banks description \"Never decrypted\" \\\n"
+"          domain '*.bank.example' domain login.example.com\n"
+"  tlsictl decrypt-policy set banks import banks.txt\n"
+"  tlsictl ssl-policy set outbound profile p1 decrypt-policy banks\n"
+"  tlsictl decrypt-policy match banks www.bank.example\n";
+
+static int dp_fail(const char *msg)
+{
+	errmsg("%s", msg);
+	return EXIT_ERROR;
+}
+
+static const char *dp_name(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+
+	if (argc < 2)
+		usage_error("missing NAME");
+	check(decrypt_name_check(argv[1], err, sizeof(err)), err);
+	return argv[1];
+}
+
+/* import FILE into p (all or nothing: p is a scratch copy). */
+static int import_file(struct decrypt_policy *p, const char *file, char *err, size_t len)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	int rc;
+
+	if (!f) {
+		snprintf(err, len, "import `%s': %s", file, strerror(errno));
+		return -1;
+	}
+	rc = decrypt_list_read(f, strcmp(file, "-") ? file : "standard input", p, err, len);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* add and set: apply the keywords to p; -1 with err (nothing stored). */
+static int apply(int argc, char **argv, struct decrypt_policy *p, bool set, char *err,
+		 size_t len)
+{
+	unsigned long seen = 0;
+	int i;
+
+	/* flush first, wherever it is written: it empties the old list. */
+	for (i = 2; i < argc; i++)
+		if (set && !strcmp(argv[i], "flush"))
+			decrypt_policy_free(p);
+	for (i = 2; i < argc; i++) {
+		const char *k = argv[i], *v;
+
+		if (!strcmp(k, "description")) {
+			kw_once(&seen, 1, k);
+			v = kw_value(argc, argv, &i);
+			if (decrypt_desc_check(v, err, len))
+				return -1;
+			snprintf(p->description, sizeof(p->description), "%s", v);
+		} else if (!strcmp(k, "domain")) {
+			if (decrypt_policy_add(p, kw_value(argc, argv, &i), err, len))
+				return -1;
+		} else if (set && !strcmp(k, "del-domain")) {
+			if (decrypt_policy_del(p, kw_value(argc, argv, &i), err, len))
+				return -1;
+		} else if (!strcmp(k, "import")) {
+			if (import_file(p, kw_value(argc, argv, &i), err, len))
+				return -1;
+		} else if (set && !strcmp(k, "flush")) {
+			kw_once(&seen, 2, k);
+		} else {
+			usage_error("unknown keyword `%s'", k);
+		}
+	}
+	decrypt_policy_sort(p);
+	return 0;
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+	const char *name = dp_name(argc, argv);
+	struct decrypt_policy p = { 0 };
+	int rc = EXIT_OK;
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	if (decrypt_policy_exists(decrypt_dir(), name)) {
+		snprintf(err, sizeof(err), "decryption policy `%s' already exists", name);
+		return dp_fail(err);
+	}
+	if (apply(argc, argv, &p, false, err, sizeof(err)) ||
+	    decrypt_policy_store(decrypt_dir(), &p, err, sizeof(err)))
+		rc = dp_fail(err);
+	decrypt_policy_free(&p);
+	return rc;
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+	const char *name = dp_name(argc, argv);
+	struct decrypt_policy p;
+	int rc = EXIT_OK;
+
+	if (argc < 3)
+		usage_error("nothing to set");
+	if (decrypt_policy_load(decrypt_dir(), name, &p, err, sizeof(err)))
+		return dp_fail(err);
+	if (apply(argc, argv, &p, true, err, sizeof(err)) ||
+	    decrypt_policy_store(decrypt_dir(), &p, err, sizeof(err)))
+		rc = dp_fail(err);
+	decrypt_policy_free(&p);
+	return rc;
+}
+
+/* The SSL client policies that name a decryption policy (a dump). */
+struct users {
+	const char *name;
+	char first[256];
+	unsigned n;
+};
+
+static int users_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1] = { 0 };
+	struct users *u = data;
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	if (tb[TLSI_A_DECRYPT_POLICY] &&
+	    !strcmp(mnl_attr_get_str(tb[TLSI_A_DECRYPT_POLICY]), u->name)) {
+		if (!u->n++)
+			snprintf(u->first, sizeof(u->first), "\"%s\" of profile \"%s\"",
+				 tb[TLSI_A_NAME] ? mnl_attr_get_str(tb[TLSI_A_NAME]) : "?",
+				 tb[TLSI_A_PROFILE] ? mnl_attr_get_str(tb[TLSI_A_PROFILE]) : "?");
+	}
+	return MNL_CB_OK;
+}
+
+static int cmd_del(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX], buf[TLSI_NL_MSGBUF];
+	const char *name = dp_name(argc, argv);
+	struct users u = { .name = name };
+	struct tlsi_nl nl;
+	struct nlmsghdr *nlh;
+
+	if (argc > 2)
+		usage_error("unexpected argument `%s'", argv[2]);
+	if (!decrypt_policy_exists(decrypt_dir(), name)) {
+		snprintf(err, sizeof(err), "decryption policy `%s': no such policy", name);
+		return dp_fail(err);
+	}
+	/* Refused while in use: tlsid would bypass those sessions. Without
+	 * the module loaded there is no user to ask about (and none to hurt). */
+	if (!tlsi_nl_open(&nl, err, sizeof(err))) {
+		nlh = tlsi_nl_msg(&nl, buf, TLSI_CMD_SSL_POLICY_GET, NLM_F_DUMP);
+		if (ctl_request(&nl, nlh, users_cb, &u) != EXIT_OK) {
+			tlsi_nl_close(&nl);
+			return EXIT_ERROR;
+		}
+		tlsi_nl_close(&nl);
+		if (u.n) {
+			snprintf(err, sizeof(err), "decryption policy `%s' is used by SSL policy %s%s",
+				 name, u.first, u.n > 1 ? " and others" : "");
+			return dp_fail(err);
+		}
+	}
+	if (decrypt_policy_remove(decrypt_dir(), name, err, sizeof(err)))
+		return dp_fail(err);
+	return EXIT_OK;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+	const char *name = dp_name(argc, argv), *out = NULL;
+	struct decrypt_policy p;
+	FILE *f = stdout;
+	int rc = EXIT_OK, i;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "out") && !out)
+			out = kw_value(argc, argv, &i);
+		else
+			usage_error("unknown keyword `%s'", argv[i]);
+	}
+	if (decrypt_policy_load(decrypt_dir(), name, &p, err, sizeof(err)))
+		return dp_fail(err);
+	if (out && !(f = fopen(out, "we"))) {
+		snprintf(err, sizeof(err), "out `%s': %s", out, strerror(errno));
+		decrypt_policy_free(&p);
+		return dp_fail(err);
+	}
+	if (decrypt_list_write(f, &p) || fflush(f) || ferror(f)) {
+		snprintf(err, sizeof(err), "out `%s': %s", out ? out : "-", strerror(errno));
+		rc = dp_fail(err);
+	}
+	if (out && fclose(f) && rc == EXIT_OK) {
+		snprintf(err, sizeof(err), "out `%s': %s", out, strerror(errno));
+		rc = dp_fail(err);
+	}
+	decrypt_policy_free(&p);
+	return rc;
+}
+
+static int cmd_match(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+	const char *name = dp_name(argc, argv), *m;
+	struct decrypt_policy p;
+
+	if (argc != 3)
+		usage_error("usage: match NAME SERVER-NAME");
+	if (decrypt_policy_load(decrypt_dir(), name, &p, err, sizeof(err)))
+		return dp_fail(err);
+	m = decrypt_policy_match(&p, argv[2]);
+	out_list_begin();
+	out_obj_begin();
+	out_name("name", argv[2]);
+	out_str("decrypt-policy", name);
+	out_str("matched", m ? m : "none");
+	out_obj_end();
+	out_list_end();
+	decrypt_policy_free(&p);
+	return m ? EXIT_OK : EXIT_ERROR;
+}
+
+static void print_one(const struct decrypt_policy *p, bool domains)
+{
+	char count[32];
+
+	out_obj_begin();
+	out_name("name", p->name);
+	snprintf(count, sizeof(count), "%zu", p->n);
+	out_str_or_u64("count", count, p->n);
+	if (p->description[0])
+		out_str("description", p->description);
+	if (domains)
+		out_str_list("domain", "domains", p->domains, p->n);
+	out_obj_end();
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX], **names;
+	struct decrypt_policy p;
+	size_t n, i;
+	int rc = EXIT_OK;
+
+	if (argc > 2)
+		usage_error("unexpected argument `%s'", argv[2]);
+	if (argc == 2) {
+		if (decrypt_policy_load(decrypt_dir(), dp_name(argc, argv), &p, err, sizeof(err)))
+			return dp_fail(err);
+		out_list_begin();
+		print_one(&p, true);
+		out_list_end();
+		decrypt_policy_free(&p);
+		return EXIT_OK;
+	}
+	if (decrypt_policy_names(decrypt_dir(), &names, &n, err, sizeof(err)))
+		return dp_fail(err);
+	out_list_begin();
+	for (i = 0; i < n; i++) {
+		if (decrypt_policy_load(decrypt_dir(), names[i], &p, err, sizeof(err))) {
+			errmsg("%s", err);
+			rc = EXIT_ERROR;
+		} else {
+			print_one(&p, false);
+			decrypt_policy_free(&p);
+		}
+		free(names[i]);
+	}
+	out_list_end();
+	free(names);
+	return rc;
+}
+
+static const struct command cmds[] = {
+	{ "add", cmd_add, NULL },
+	{ "set", cmd_set, NULL },
+	{ "del", cmd_del, NULL },
+	{ "export", cmd_export, NULL },
+	{ "match", cmd_match, NULL },
+	{ "show", cmd_show, NULL },
+	{ "list", cmd_show, NULL },
+	{ NULL, NULL, NULL }
+};
+
+int decrypt_policy_main(int argc, char **argv)
+{
+	return dispatch(argc, argv, cmds, help);
+}
