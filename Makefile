@@ -44,6 +44,9 @@ LDLIBS_MNL := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 LDLIBS_SECCOMP := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
+LDLIBS_MHD := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS_JSONC := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+DATADIR ?= $(PREFIX)/share/tlsi
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -51,6 +54,8 @@ TLSICTL_SRCS := $(sort $(wildcard userspace/tlsictl/*.c))
 TLSICTL_OBJS := $(TLSICTL_SRCS:.c=.o)
 TLSID_SRCS   := $(sort $(wildcard userspace/tlsid/*.c))
 TLSID_OBJS   := $(TLSID_SRCS:.c=.o)
+TLSLOGD_SRCS := $(sort $(wildcard userspace/tlslogd/*.c))
+TLSLOGD_OBJS := $(TLSLOGD_SRCS:.c=.o)
 UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 NLFUZZ       := tests/vm/tools/nlfuzz
@@ -59,7 +64,7 @@ NLFUZZ       := tests/vm/tools/nlfuzz
 
 all: userspace module $(NLFUZZ)
 
-userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid
+userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid userspace/tlslogd/tlslogd
 
 userspace/lib/libtlsi.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -71,13 +76,20 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_JSONC)
 
 $(TLSID_OBJS): userspace/tlsid/tlsid.h
 
 userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_SECCOMP) -lpthread
+
+$(TLSLOGD_OBJS): userspace/tlslogd/tlslogd.h
+userspace/tlslogd/main.o: CFLAGS += -DTLSLOGD_WEB_DIR='"$(DATADIR)/web"'
+
+userspace/tlslogd/tlslogd: $(TLSLOGD_OBJS) userspace/lib/libtlsi.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSLOGD_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_MHD) $(LDLIBS_JSONC) -lpthread
 
 # The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
 tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
@@ -188,8 +200,14 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
 	install -m 0755 userspace/tlsid/tlsid $(DESTDIR)$(SBINDIR)/tlsid
+	install -m 0755 userspace/tlslogd/tlslogd $(DESTDIR)$(SBINDIR)/tlslogd
+	install -d $(DESTDIR)$(DATADIR)/web $(DESTDIR)/etc/logrotate.d
+	install -m 0644 userspace/tlslogd/web/graph.html userspace/tlslogd/web/uPlot.iife.min.js \
+		userspace/tlslogd/web/uPlot.min.css userspace/tlslogd/web/uPlot.LICENSE \
+		$(DESTDIR)$(DATADIR)/web/
+	install -m 0644 userspace/tlslogd/tlslogd.logrotate $(DESTDIR)/etc/logrotate.d/tlsi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 clean:
-	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS) $(NLFUZZ)
+	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) $(TLSLOGD_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid userspace/tlslogd/tlslogd $(UNIT_BINS) $(NLFUZZ)
 	$(Q)if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

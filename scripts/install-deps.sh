@@ -15,6 +15,7 @@ PKGS=(
 	libhyperscan-dev libpcre2-dev clang libclang-rt-dev
 	nginx sslsplit tcpdump
 	libnghttp2-dev nghttp2-client
+	libmicrohttpd-dev libjson-c-dev prometheus chromium
 )
 
 missing=()

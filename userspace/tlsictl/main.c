@@ -28,6 +28,7 @@ static const struct command objects[] = {
 	{ "truststore",	truststore_main, "Trust stores: which CA certificates SSL inspection trusts" },
 	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, show, test" },
 	{ "trace",	trace_main,	 "Packet traces of IPS verdicts: decrypted flows as pcap" },
+	{ "log",	log_main,	 "The logs tlslogd writes: block, alert, quarantine, ssl, system" },
 	{ NULL, NULL, NULL }
 };
 

@@ -73,6 +73,10 @@ static const char usage[] =
 "                          publishes them (default $" TLSI_RULES_IMAGE_ENV " or\n"
 "                          " TLSI_RULES_IMAGE_DEFAULT "; \"\": none); reloaded when it changes\n"
 "  --eve FILE              their alerts as Suricata EVE JSON lines\n"
+"  --events PATH           send every record (inspection log, EVE alerts,\n"
+"                          errors and warnings, the counters every 5 s) to\n"
+"                          tlslogd's socket PATH instead of --log/--eve files\n"
+"                          (Documentation/logging.md)\n"
 "  --trace-file FILE       their packet traces (IPS action trace: rules with\n"
 "                          metadata tlsi_trace, or every alert with `tlsictl\n"
 "                          rules config trace alerts'), appended as pcap\n"
@@ -113,7 +117,7 @@ enum {
 	OPT_BLOCK_INVALID, OPT_WORKERS, OPT_CACHE, OPT_MAX_SESSIONS, OPT_HS_TIMEOUT,
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
-	OPT_USER, OPT_SECCOMP,
+	OPT_USER, OPT_SECCOMP, OPT_EVENTS,
 };
 
 static const struct option options[] = {
@@ -132,6 +136,7 @@ static const struct option options[] = {
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
+	{ "events",		required_argument, NULL, OPT_EVENTS },
 	{ "trace-file",		required_argument, NULL, OPT_TRACE_FILE },
 	{ "trace-file-max",	required_argument, NULL, OPT_TRACE_FILE_MAX },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
@@ -264,6 +269,9 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 								0, 1000000);
 			hs_per_source_set = true;
 			break;
+		case OPT_EVENTS:
+			c->events = optarg;
+			break;
 		case OPT_USER:
 			if (!optarg[0])
 				usage_error("--user: an empty name");
@@ -330,6 +338,8 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 		usage_error("no signing CA: give --ca-cert FILE and --ca-key FILE "
 			    "(or --cert-repo DIR [--signing-cert NAME])");
 	}
+	if (c->events && (c->log_file || c->eve_file))
+		usage_error("--events sends the records to tlslogd: no --log or --eve with it");
 	if (c->trust_store && !c->cert_repo)
 		usage_error("--trust-store `%s' needs --cert-repo DIR", c->trust_store);
 }
@@ -361,7 +371,7 @@ static int signals_block(sigset_t *set)
 static void main_loop(int sfd)
 {
 	struct signalfd_siginfo si;
-	time_t next_check = tlsid_now() + 1;
+	time_t next_check = tlsid_now() + 1, next_stats = tlsid_now() + 1;
 
 	for (;;) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
@@ -372,6 +382,11 @@ static void main_loop(int sfd)
 		if (now >= next_check) {
 			tlsid_ips_check();
 			next_check = tlsid_now() + 1;
+		}
+		/* The counters for tlslogd's /metrics. */
+		if (now >= next_stats) {
+			tlsid_stats_send();
+			next_stats = tlsid_now() + 5;
 		}
 		n = poll(&p, 1, 1000);
 		if (n < 0 && errno != EINTR) {
@@ -426,6 +441,8 @@ int main(int argc, char **argv)
 		tlsid_log_ssl("OpenSSL's TLS13-KDF and TLS1-PRF");
 		goto out;
 	}
+	if (c->events && tlsid_events_open(c->events))
+		goto out;
 	if (c->log_file && tlsid_inspect_log_open(c->log_file))
 		goto out;
 	if (c->eve_file && tlsid_eve_open(c->eve_file))
@@ -483,6 +500,7 @@ out:
 		tlsid_stats_dump();
 	tlsid_inspect_log_close();
 	tlsid_eve_close();
+	tlsid_events_close();
 	tlsid_trace_close();
 	tlsid_ips_free();
 	tlsid_dev_close();
