@@ -433,6 +433,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
+	/* First: the setup's warnings (certificates near expiry) are records. */
+	if (c->events && tlsid_events_open(c->events))
+		goto out;
 	if (tlsid_sandbox_prepare(c) || tlsid_instance_lock(c->port) < 0)
 		goto out;
 	if (tlsid_keys_init(c) || tlsid_forge_cache_init(c->cache_size) || tlsid_ssl_ctx_init())
@@ -441,8 +444,6 @@ int main(int argc, char **argv)
 		tlsid_log_ssl("OpenSSL's TLS13-KDF and TLS1-PRF");
 		goto out;
 	}
-	if (c->events && tlsid_events_open(c->events))
-		goto out;
 	if (c->log_file && tlsid_inspect_log_open(c->log_file))
 		goto out;
 	if (c->eve_file && tlsid_eve_open(c->eve_file))
