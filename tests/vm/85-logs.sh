@@ -92,7 +92,7 @@ has system 'g("tlsi_system","source") == "tlslogd"' "tlslogd's start"
 
 # ---- tlsid's records: SSL outcomes, IPS alerts of decrypted sessions, its warnings
 spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/body.bin" "site.test=$W/site.crt,$W/site.key"
-wait_port s 443
+wait_port s 443 tcp 60
 ctl_ok ssl-proxy add web ports 443 reset logging
 ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
@@ -100,7 +100,7 @@ spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key"
 	--trust "$W/testca.crt" --events "$W/logd.sock" >>"$W/tlsid.log" 2>&1
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
 wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
-wait_port a 15443
+wait_port a 15443 tcp 60
 has system 'g("tlsi_system","source") == "tlsid" and "expires in" in g("tlsi_system","message")' \
 	"tlsid's certificate expiry warning"
 
