@@ -40,7 +40,7 @@ metric() { get /metrics | awk -v n="$1" '$1 == n { print $2; f = 1 } END { exit 
 
 # Bound to localhost only: the bridge's address does not answer.
 in_c curl -s --max-time 5 -o /dev/null http://10.9.0.254:9475/metrics && fail "/metrics answers on 10.9.0.254"
-pass "the endpoint is on 127.0.0.1 only"
+pass "the endpoint is on 127.0.0.1 only (${SECONDS}s)"
 [ "$(in_a curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")" = 405 ] || fail "POST not refused"
 [ "$(in_a curl -s -o /dev/null -w '%{http_code}' "$URL/nope")" = 404 ] || fail "unknown path not 404"
 
@@ -60,11 +60,11 @@ cat >"$W/local.rules" <<'EOF'
 alert http any any -> any any (msg:"TLSI TEST inspected"; flow:to_server; http.uri; content:"/never-there"; sid:9300001; rev:1;)
 EOF
 ctl_ok rules load "$W/local.rules"
-for i in 1 2 3 4 5; do
+for i in 1 2 3; do
 	in_c curl -sS --max-time 60 --cacert "$W/signca.crt" --resolve site.test:443:10.9.0.2 \
 		-o /dev/null https://site.test/ || fail "curl $i through tlsid"
 done
-_tlsid_stats() { [ "$(metric tlsid_decrypted_total 2>/dev/null)" -ge 5 ]; }
+_tlsid_stats() { [ "$(metric tlsid_decrypted_total 2>/dev/null)" -ge 3 ]; }
 wait_until 30 _tlsid_stats || fail "tlsid's counters not in /metrics: $(get /metrics | grep '^tlsid_' | head)"
 kill "$TLSID_PID"
 _nodaemon() { ! tlsictl config show | grep -q "divert-port 15443 "; }
@@ -73,7 +73,7 @@ for i in 1 2; do
 	in_c curl -sS -k --max-time 60 --resolve site.test:443:10.9.0.2 -o /dev/null https://site.test/ ||
 		fail "curl $i without tlsid (ssl-no-daemon bypass)"
 done
-[ "$(counter ssl_decrypted)" -ge 5 ] && [ "$(counter ssl_no_daemon_bypassed)" = 2 ] ||
+[ "$(counter ssl_decrypted)" -ge 3 ] && [ "$(counter ssl_no_daemon_bypassed)" = 2 ] ||
 	fail "counters: decrypted $(counter ssl_decrypted), no daemon $(counter ssl_no_daemon_bypassed)"
 [ "$(counter ips_bytes_inspected)" -gt 0 ] || fail "ips_bytes_inspected $(counter ips_bytes_inspected)"
 
@@ -108,8 +108,8 @@ for name, v in ctl.items():
     checked += 1
 for name in proc:
     assert "tlsi_%s_total" % name in m2 or "tlsi_" + name in m2, "/proc's %s not in /metrics" % name
-assert m2["tlsi_ssl_decrypted_total"] >= 5 and m2["tlsi_ssl_no_daemon_bypassed_total"] == 2
-assert m2["tlsid_decrypted_total"] >= 5 and "tlsid_sessions_active" in m2, "tlsid's counters"
+assert m2["tlsi_ssl_decrypted_total"] >= 3 and m2["tlsi_ssl_no_daemon_bypassed_total"] == 2
+assert m2["tlsid_decrypted_total"] >= 3 and "tlsid_sessions_active" in m2, "tlsid's counters"
 print("ok: %d counters and gauges of tlsictl stats in /metrics, all of /proc's" % checked)
 EOF
 
@@ -133,13 +133,16 @@ print(" ".join(str(sum(j[k])) for k in ("seen", "decrypted", "not_decrypted", "b
 }
 _hour_sums() { [ "$(sums hour)" = "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" ]; }
 wait_until 20 _hour_sums || fail "graph.json hour sums $(sums hour), counters $W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES"
-pass "graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decrypted $W_NOT, blocked $W_BLK, bytes $W_BYTES"
+pass "${SECONDS}s: graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decrypted $W_NOT, blocked $W_BLK, bytes $W_BYTES"
 
 # ---- the page in headless Chromium: what it plotted, and a screenshot
 chrome() {
-	in_a env HOME="$W" timeout 300 chromium --headless=new --no-sandbox --disable-gpu \
-		--disable-dev-shm-usage --no-first-run --window-size=1000,700 \
-		--virtual-time-budget=15000 "$@" 2>>"$W/chromium.err"
+	# One process (no zygote, no renderer processes), no D-Bus: the least
+	# work for TCG.
+	in_a env HOME="$W" DBUS_SESSION_BUS_ADDRESS=disabled: timeout 400 chromium \
+		--headless=new --no-sandbox --single-process --no-zygote --disable-gpu \
+		--disable-dev-shm-usage --no-first-run --disable-extensions \
+		--window-size=1000,700 --virtual-time-budget=5000 "$@" 2>>"$W/chromium.err"
 }
 # One run (Chromium starts slowly under TCG): the DOM after the scripts ran,
 # and the screenshot.
