@@ -137,10 +137,9 @@ pass "${SECONDS}s: graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decryp
 
 # ---- the page in headless Chromium: what it plotted, and a screenshot
 chrome() {
-	# One process (no zygote, no renderer processes), no D-Bus: the least
-	# work for TCG.
+	# (--single-process crashes Chromium 156 at start.)
 	in_a env HOME="$W" DBUS_SESSION_BUS_ADDRESS=disabled: timeout 400 chromium \
-		--headless=new --no-sandbox --single-process --no-zygote --disable-gpu \
+		--headless=new --no-sandbox --disable-gpu \
 		--disable-dev-shm-usage --no-first-run --disable-extensions \
 		--window-size=1000,700 --virtual-time-budget=5000 "$@" 2>>"$W/chromium.err"
 }
