@@ -57,6 +57,9 @@ LDLIBS_CHECK := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 LDLIBS_SSL := $(shell pkg-config --libs libssl libcrypto 2>/dev/null || echo -lssl -lcrypto)
 LDLIBS_SECCOMP := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
 LDLIBS_PCRE2 := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+LDLIBS_MHD := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS_JSONC := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+DATADIR ?= $(PREFIX)/share/tlsi
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -64,6 +67,8 @@ TLSICTL_SRCS := $(sort $(wildcard userspace/tlsictl/*.c))
 TLSICTL_OBJS := $(TLSICTL_SRCS:.c=.o)
 TLSID_SRCS   := $(sort $(wildcard userspace/tlsid/*.c))
 TLSID_OBJS   := $(TLSID_SRCS:.c=.o)
+TLSLOGD_SRCS := $(sort $(wildcard userspace/tlslogd/*.c))
+TLSLOGD_OBJS := $(TLSLOGD_SRCS:.c=.o)
 UNIT_SRCS    := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 NLFUZZ       := tests/vm/tools/nlfuzz
@@ -87,7 +92,7 @@ build/et-open/.unpacked: $(ET_OPEN_SNAPSHOT) data/et-open/SHA256SUMS
 
 all: userspace module $(NLFUZZ)
 
-userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid
+userspace: userspace/tlsictl/tlsictl userspace/tlsid/tlsid userspace/tlslogd/tlslogd
 
 userspace/lib/libtlsi.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -99,13 +104,20 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2) $(LDLIBS_JSONC)
 
 $(TLSID_OBJS): userspace/tlsid/tlsid.h userspace/tlsid/ready.h
 
 userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSID_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_SECCOMP) -lpthread
+
+$(TLSLOGD_OBJS): userspace/tlslogd/tlslogd.h
+userspace/tlslogd/main.o: CFLAGS += -DTLSLOGD_WEB_DIR='"$(DATADIR)/web"'
+
+userspace/tlslogd/tlslogd: $(TLSLOGD_OBJS) userspace/lib/libtlsi.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(TLSLOGD_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_MHD) $(LDLIBS_JSONC) -lpthread
 
 # The HTTP/2 test checks the decoder against nghttp2's encoder and sessions.
 tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
@@ -232,6 +244,11 @@ install-tools: userspace
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
 	install -m 0755 userspace/tlsid/tlsid $(DESTDIR)$(SBINDIR)/tlsid
+	install -m 0755 userspace/tlslogd/tlslogd $(DESTDIR)$(SBINDIR)/tlslogd
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 userspace/tlslogd/web/graph.html userspace/tlslogd/web/uPlot.iife.min.js \
+		userspace/tlslogd/web/uPlot.min.css userspace/tlslogd/web/uPlot.LICENSE \
+		$(DESTDIR)$(DATADIR)/web/
 
 # Man pages: sections of the Markdown documentation (scripts/man.py, with
 # go-md2man). tlsi.conf(5) is the "Configuration files" section of
@@ -255,6 +272,7 @@ install-data: man
 	install -D -m 0644 etc/default/tlsid $(DESTDIR)$(SYSCONFDIR)/default/tlsid
 	install -D -m 0644 etc/tlsi/tlsi.conf $(DESTDIR)$(SYSCONFDIR)/tlsi/tlsi.conf
 	install -D -m 0644 etc/logrotate.d/tlsi $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tlsi
+	install -D -m 0644 userspace/tlslogd/tlslogd.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tlslogd
 	install -D -m 0644 completion/tlsictl $(DESTDIR)$(COMPLETIONDIR)/tlsictl
 
 # Debian packages (debian/): tlsi (tools, units, configuration, man pages)
@@ -266,5 +284,5 @@ check-deb:
 	$(Q)scripts/deb.sh check
 
 clean:
-	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid $(UNIT_BINS) $(NLFUZZ)
+	$(Q)rm -f $(LIB_OBJS) $(TLSICTL_OBJS) $(TLSID_OBJS) $(TLSLOGD_OBJS) userspace/lib/libtlsi.a userspace/tlsictl/tlsictl userspace/tlsid/tlsid userspace/tlslogd/tlslogd $(UNIT_BINS) $(NLFUZZ)
 	$(Q)if [ -n "$(KDIR)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

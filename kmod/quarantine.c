@@ -163,6 +163,15 @@ int tlsi_quar_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* The quarantine log's "expired" record (only built while someone listens). */
+static void tlsi_quar_event_expired(struct tlsi_net *tn, const struct tlsi_quar_entry *q)
+{
+	struct tlsi_pkt_tuple t = { .saddr = q->addr };
+
+	tlsi_event_send(tn, TLSI_EVENT_QUARANTINE_EXPIRED, TLSI_TABLE_QUARANTINE, &t, NULL,
+			NULL, 0, NULL, q->reason, 0);
+}
+
 static void tlsi_quar_flush_locked(struct tlsi_net *tn, bool expired_only)
 {
 	struct tlsi_quar_entry *q;
@@ -173,6 +182,8 @@ static void tlsi_quar_flush_locked(struct tlsi_net *tn, bool expired_only)
 		hlist_for_each_entry_safe(q, tmp, &tn->quar[i], node) {
 			if (expired_only && !tlsi_quar_expired(q))
 				continue;
+			if (expired_only)
+				tlsi_quar_event_expired(tn, q);
 			hlist_del_rcu(&q->node);
 			tn->nquar--;
 			kfree_rcu(q, rcu);

@@ -34,7 +34,10 @@ done
 # Commands of the tables that no object offers (aliases are fine).
 all=$(for o in $objects; do _tlsictl_commands "$o"; done | sort -u)
 for f in userspace/tlsictl/*.c; do
-	sed -n '/^static const struct command [a-z_]*\[\] = {/,/^};/p' "$f" | grep -o '{ "[a-z0-9-]*", [a-z_]*' |
+	# Every command table but main.c's table of objects.
+	sed -n '/^static const struct command [a-z_]*\[\] = {/,/^};/p' "$f" |
+		sed '/^static const struct command objects\[\] = {/,/^};/d' |
+		grep -o '{ "[a-z0-9-]*",[[:space:]]*[a-z_]*' |
 		awk -F'"' '{ print $2 }'
 done | sort -u | while read -r c; do
 	case $c in list | show) continue ;; esac

@@ -47,4 +47,41 @@ void eve_timestamp(uint64_t ts_ns, char *buf, size_t len);
 /* One record and a newline. */
 void eve_write(FILE *f, const struct eve_alert *a);
 
+/*
+ * The persistent logs (tlslogd, Documentation/logging.md): every record
+ * goes to exactly one of them.
+ */
+enum eve_log {
+	EVE_LOG_BLOCK,		/* blocked flows: tables and IPS drop rules */
+	EVE_LOG_ALERT,		/* alerts that let the flow pass */
+	EVE_LOG_QUARANTINE,	/* hosts quarantined, expired, blocked by it */
+	EVE_LOG_SSL,		/* SSL inspection outcomes */
+	EVE_LOG_SYSTEM,		/* thresholds, expiring certificates, errors */
+	__EVE_LOG_MAX
+};
+
+/* "block", "alert", ...; NULL out of range. */
+const char *eve_log_name(enum eve_log log);
+/* The log named name, or -1. */
+int eve_log_from_name(const char *name);
+
+struct nlattr;
+
+/*
+ * One TLSI_CMD_EVENT (attributes parsed into tb, TLSI_A_MAX + 1 entries)
+ * as one EVE record and a newline on f. Returns the log it belongs to, or
+ * -1 (nothing written) for an event without a type.
+ */
+int eve_write_kernel_event(FILE *f, const struct nlattr *const *tb);
+
+/* An IPS_ALERT event's attributes into a (strings point into tb; client and
+ * server are TLSI_ADDR_STR_MAX bytes each and are pointed to by a). */
+void eve_alert_from_event(struct eve_alert *a, const struct nlattr *const *tb,
+			  char *client, char *server);
+
+/* A system record: source ("tlsi.ko", "tlsid", "tlslogd"), severity
+ * ("error", "warning", "info") and the message. */
+void eve_write_system(FILE *f, uint64_t ts_ns, const char *source,
+		      const char *severity, const char *message);
+
 #endif /* TLSI_EVE_H */

@@ -603,6 +603,7 @@ const char *event_type_name(uint8_t t)
 		[TLSI_EVENT_ALERT] = "alert",
 		[TLSI_EVENT_QUARANTINE] = "quarantine",
 		[TLSI_EVENT_IPS_ALERT] = "ips_alert",
+		[TLSI_EVENT_QUARANTINE_EXPIRED] = "quarantine_expired",
 	};
 
 	return t <= TLSI_EVENT_MAX ? names[t] : "unknown";

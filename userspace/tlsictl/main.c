@@ -31,6 +31,7 @@ static const struct command objects[] = {
 	{ "rules",	rules_main,	 "IPS rules (Suricata syntax): check, compile, load, show, test, update" },
 	{ "trace",	trace_main,	 "Packet traces of IPS verdicts: decrypted flows as pcap" },
 	{ "save",	save_main,	 "Print the running configuration as a configuration file" },
+	{ "log",	log_main,	 "The logs tlslogd writes: block, alert, quarantine, ssl, system" },
 	{ NULL, NULL, NULL }
 };
 

@@ -24,7 +24,8 @@ static const char help[] =
 "join the group.\n"
 "\n"
 "Members (those the event lacks are left out):\n"
-"  type      block, alert or quarantine (a host entered quarantine)\n"
+"  type      block, alert, quarantine (a host entered quarantine) or\n"
+"            quarantine_expired (its timeout ran out)\n"
 "  table     the table that decided: bypass, tm, reputation, quarantine,\n"
 "            flow (the flow table was full) or ssl (no SSL inspection\n"
 "            daemon listening: ssl-no-daemon of the profile)\n"
@@ -88,68 +89,13 @@ static FILE *eve_open(const char *path)
 	return f;
 }
 
-static const char *strattr(const struct nlattr *a)
-{
-	return a ? mnl_attr_get_str(a) : NULL;
-}
-
 /* An IPS_ALERT event as an EVE record. */
 static void ips_alert(struct monitor *m, const struct nlattr **tb)
 {
-	char client[TLSI_ADDR_STR_MAX] = "", server[TLSI_ADDR_STR_MAX] = "";
-	struct tlsi_cidr c;
+	char client[TLSI_ADDR_STR_MAX], server[TLSI_ADDR_STR_MAX];
 	struct eve_alert e;
-	bool to_client;
 
-	eve_alert_init(&e);
-	if (tb[TLSI_A_SRC] && !tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c))
-		format_addr(&c, client);
-	if (tb[TLSI_A_DST] && !tlsi_nl_get_cidr(tb[TLSI_A_DST], &c))
-		format_addr(&c, server);
-	to_client = tb[TLSI_A_DIRECTION] &&
-		    mnl_attr_get_u8(tb[TLSI_A_DIRECTION]) == TLSI_IPS_DIR_TO_CLIENT;
-	e.direction = to_client ? "to_client" : "to_server";
-	e.src_ip = to_client ? server : client;
-	e.dest_ip = to_client ? client : server;
-	if (tb[TLSI_A_SPORT] && tb[TLSI_A_DPORT]) {
-		uint16_t cp = mnl_attr_get_u16(tb[TLSI_A_SPORT]);
-		uint16_t sp = mnl_attr_get_u16(tb[TLSI_A_DPORT]);
-
-		e.src_port = to_client ? sp : cp;
-		e.dest_port = to_client ? cp : sp;
-	}
-	if (tb[TLSI_A_TIMESTAMP])
-		e.ts_ns = mnl_attr_get_u64(tb[TLSI_A_TIMESTAMP]);
-	if (tb[TLSI_A_FLOW_ID])
-		e.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
-	e.app_proto = strattr(tb[TLSI_A_APP_PROTO]);
-	if (tb[TLSI_A_PROTO] && mnl_attr_get_u8(tb[TLSI_A_PROTO]) == IPPROTO_UDP)
-		e.proto = "UDP";
-	e.blocked = tb[TLSI_A_BLOCKED] && mnl_attr_get_u8(tb[TLSI_A_BLOCKED]);
-	if (tb[TLSI_A_GID])
-		e.gid = mnl_attr_get_u32(tb[TLSI_A_GID]);
-	if (tb[TLSI_A_SID])
-		e.sid = mnl_attr_get_u32(tb[TLSI_A_SID]);
-	if (tb[TLSI_A_REV])
-		e.rev = mnl_attr_get_u32(tb[TLSI_A_REV]);
-	e.signature = strattr(tb[TLSI_A_MSG]);
-	e.category = strattr(tb[TLSI_A_CLASSTYPE]);
-	if (tb[TLSI_A_PRIORITY])
-		e.severity = mnl_attr_get_u8(tb[TLSI_A_PRIORITY]);
-	e.http_hostname = strattr(tb[TLSI_A_HTTP_HOST]);
-	e.http_url = strattr(tb[TLSI_A_HTTP_URL]);
-	e.http_method = strattr(tb[TLSI_A_HTTP_METHOD]);
-	e.http_user_agent = strattr(tb[TLSI_A_HTTP_USER_AGENT]);
-	if (tb[TLSI_A_HTTP_STATUS])
-		e.http_status = mnl_attr_get_u16(tb[TLSI_A_HTTP_STATUS]);
-	e.tls_sni = strattr(tb[TLSI_A_TLS_SNI]);
-	if (tb[TLSI_A_SSL_INSPECTED])
-		e.ssl_inspected = mnl_attr_get_u8(tb[TLSI_A_SSL_INSPECTED]) != 0;
-	if (tb[TLSI_A_QUARANTINED] && mnl_attr_get_u8(tb[TLSI_A_QUARANTINED])) {
-		e.quarantined = true;
-		if (tb[TLSI_A_TIMEOUT])
-			e.quarantine_timeout = mnl_attr_get_u32(tb[TLSI_A_TIMEOUT]);
-	}
+	eve_alert_from_event(&e, tb, client, server);
 	eve_write(stdout, &e);
 	if (m->eve) {
 		eve_write(m->eve, &e);

@@ -92,7 +92,7 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[TLSI_A_STATS]) {
 		mnl_attr_for_each_nested(a, tb[TLSI_A_STATS]) {
 			uint16_t type = mnl_attr_get_type(a);
-			char name[32];
+			char name[64];	/* the longest counter name is 37 */
 
 			if (!type || mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 				continue;

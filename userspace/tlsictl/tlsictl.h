@@ -49,6 +49,7 @@ int ssl_policy_main(int argc, char **argv);
 int decrypt_policy_main(int argc, char **argv);
 int pinned_cache_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
+int log_main(int argc, char **argv);
 /* trace.c: "1048576", "1024K", "1M" in min..max (rules config trace-*). */
 int parse_trace_size(const char *field, const char *s, uint32_t min, uint32_t max,
 		     uint32_t *out, char *err, size_t errlen);

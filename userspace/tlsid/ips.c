@@ -568,7 +568,7 @@ static void on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_alert *a)
 	copy_str(msg, sizeof(msg), (const uint8_t *)p, n);
 	tlsid_log_debug("IPS alert sid %u (%s): %s", le32v(r->sid),
 			a->blocked ? "blocked" : "allowed", msg);
-	if (eve_fd < 0)
+	if (eve_fd < 0 && !tlsid_events_enabled())
 		return;
 	p = tlsi_eng_str(&k->im->d.eng, &r->classtype, &n);
 	copy_str(cls, sizeof(cls), (const uint8_t *)p, n);
@@ -621,7 +621,9 @@ static void on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_alert *a)
 	}
 	eve_write(out, &e);
 	/* One line, one write(): lines of concurrent workers never mix. */
-	if (fclose(out) || !len || write(eve_fd, line, len) != (ssize_t)len)
+	if (fclose(out) || !len)
+		tlsid_count(TLSID_C_internal_errors);
+	else if (!tlsid_events_send(line, len) && write(eve_fd, line, len) != (ssize_t)len)
 		tlsid_count(TLSID_C_internal_errors);
 	free(line);
 }

@@ -42,9 +42,15 @@ void tlsid_log_init(bool foreground, int verbose)
 
 static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 {
-	char msg[1024];
+	char msg[1024], full[1200];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Errors and warnings are system events of the logs (tlslogd). */
+	if (prio <= LOG_WARNING || !strncmp(msg, "warning: ", 9)) {
+		snprintf(full, sizeof(full), "%s%s%s", msg, suffix ? ": " : "",
+			 suffix ? suffix : "");
+		tlsid_events_system(prio <= LOG_ERR ? "error" : "warning", full);
+	}
 	if (log_stderr)
 		fprintf(stderr, "tlsid: %s%s%s\n", msg, suffix ? ": " : "", suffix ? suffix : "");
 	else
@@ -146,6 +152,8 @@ void tlsid_inspect_log_close(void)
  * workers never interleave. */
 static void write_line(const char *line, size_t len)
 {
+	if (tlsid_events_send(line, len))
+		return;
 	if (inspect_fd < 0)
 		return;
 	if (write(inspect_fd, line, len) != (ssize_t)len)
@@ -219,7 +227,7 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 
 	/* The proxy's logging flag (policy.c: set for unknown policies and
 	 * with --log-all). */
-	if (inspect_fd < 0 || !(s->pol.flags & TLSI_SSL_F_LOGGING))
+	if ((inspect_fd < 0 && !tlsid_events_enabled()) || !(s->pol.flags & TLSI_SSL_F_LOGGING))
 		return;
 	f = open_memstream(&line, &len);
 	if (!f) {
@@ -288,17 +296,17 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 	free(line);
 }
 
-void tlsid_stats_dump(void)
+/* The counters as one JSON line (malloc'd, newline-terminated), or NULL. */
+static char *stats_line(size_t *len)
 {
 	char *line = NULL, buf[48];
-	size_t len = 0;
 	struct json j;
 	FILE *f;
 	int i;
 
-	f = open_memstream(&line, &len);
+	f = open_memstream(&line, len);
 	if (!f)
-		return;
+		return NULL;
 	json_init(&j, f);
 	json_begin_object(&j, NULL);
 	time_str(buf, sizeof(buf));
@@ -309,10 +317,35 @@ void tlsid_stats_dump(void)
 		json_u64(&j, counter_names[i], atomic_load(&tlsid_counters[i]));
 	tlsid_ips_rule_counters(&j);
 	json_end_object(&j);
-	if (fclose(f) == 0 && line && len) {
-		write_line(line, len);
-		line[len - 1] = '\0';
-		log_long(LOG_INFO, "stats ", line);
+	if (fclose(f) || !line || !*len) {
+		free(line);
+		return NULL;
 	}
+	return line;
+}
+
+void tlsid_stats_dump(void)
+{
+	size_t len = 0;
+	char *line = stats_line(&len);
+
+	if (!line)
+		return;
+	write_line(line, len);
+	line[len - 1] = '\0';
+	log_long(LOG_INFO, "stats ", line);
+	free(line);
+}
+
+void tlsid_stats_send(void)
+{
+	size_t len = 0;
+	char *line;
+
+	if (!tlsid_events_enabled())
+		return;
+	line = stats_line(&len);
+	if (line)
+		tlsid_events_send(line, len);
 	free(line);
 }

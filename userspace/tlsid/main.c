@@ -79,6 +79,10 @@ static const char usage[] =
 "                          publishes them (default $" TLSI_RULES_IMAGE_ENV " or\n"
 "                          " TLSI_RULES_IMAGE_DEFAULT "; \"\": none); reloaded when it changes\n"
 "  --eve FILE              their alerts as Suricata EVE JSON lines\n"
+"  --events PATH           send every record (inspection log, EVE alerts,\n"
+"                          errors and warnings, the counters every 5 s) to\n"
+"                          tlslogd's socket PATH instead of --log/--eve files\n"
+"                          (Documentation/logging.md)\n"
 "  --trace-file FILE       their packet traces (IPS action trace: rules with\n"
 "                          metadata tlsi_trace, or every alert with `tlsictl\n"
 "                          rules config trace alerts'), appended as pcap\n"
@@ -132,7 +136,7 @@ enum {
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
 	OPT_USER, OPT_SECCOMP, OPT_READY_FD, OPT_DECRYPT_DIR, OPT_PINNED_CACHE,
-	OPT_PINNED_TTL, OPT_PINNED_MAX,
+	OPT_PINNED_TTL, OPT_PINNED_MAX, OPT_EVENTS,
 };
 
 static const struct option options[] = {
@@ -155,6 +159,7 @@ static const struct option options[] = {
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
 	{ "rules-image",	required_argument, NULL, OPT_RULES_IMAGE },
 	{ "eve",		required_argument, NULL, OPT_EVE },
+	{ "events",		required_argument, NULL, OPT_EVENTS },
 	{ "trace-file",		required_argument, NULL, OPT_TRACE_FILE },
 	{ "trace-file-max",	required_argument, NULL, OPT_TRACE_FILE_MAX },
 	{ "block-invalid",	no_argument,	   NULL, OPT_BLOCK_INVALID },
@@ -300,6 +305,9 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 								0, 1000000);
 			hs_per_source_set = true;
 			break;
+		case OPT_EVENTS:
+			c->events = optarg;
+			break;
 		case OPT_USER:
 			if (!optarg[0])
 				usage_error("--user: an empty name");
@@ -371,6 +379,8 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 		usage_error("no signing CA: give --ca-cert FILE and --ca-key FILE "
 			    "(or --cert-repo DIR [--signing-cert NAME])");
 	}
+	if (c->events && (c->log_file || c->eve_file))
+		usage_error("--events sends the records to tlslogd: no --log or --eve with it");
 	if (c->trust_store && !c->cert_repo)
 		usage_error("--trust-store `%s' needs --cert-repo DIR", c->trust_store);
 }
@@ -402,7 +412,7 @@ static int signals_block(sigset_t *set)
 static void main_loop(int sfd)
 {
 	struct signalfd_siginfo si;
-	time_t next_check = tlsid_now() + 1;
+	time_t next_check = tlsid_now() + 1, next_stats = tlsid_now() + 1;
 
 	for (;;) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
@@ -413,6 +423,11 @@ static void main_loop(int sfd)
 		if (now >= next_check) {
 			tlsid_ips_check();
 			next_check = tlsid_now() + 1;
+		}
+		/* The counters for tlslogd's /metrics. */
+		if (now >= next_stats) {
+			tlsid_stats_send();
+			next_stats = tlsid_now() + 5;
 		}
 		n = poll(&p, 1, 1000);
 		if (n < 0 && errno != EINTR) {
@@ -460,6 +475,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
+	/* First: the setup's warnings (certificates near expiry) are records. */
+	if (c->events && tlsid_events_open(c->events))
+		goto out;
 	if (tlsid_sandbox_prepare(c) || tlsid_instance_lock(c->port) < 0)
 		goto out;
 	if (tlsid_keys_init(c) || tlsid_forge_cache_init(c->cache_size) || tlsid_ssl_ctx_init())
@@ -530,6 +548,7 @@ out:
 		tlsid_stats_dump();
 	tlsid_inspect_log_close();
 	tlsid_eve_close();
+	tlsid_events_close();
 	tlsid_trace_close();
 	tlsid_ips_free();
 	tlsid_decrypt_free();

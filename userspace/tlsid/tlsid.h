@@ -152,6 +152,7 @@ struct tlsid_config {
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
 	const char *eve_file;		/* ips.c: EVE alerts of the userspace relay */
+	const char *events;		/* events.c: tlslogd's socket */
 	const char *trace_file;		/* trace.c: pcap traces of the userspace relay */
 	unsigned long trace_file_max;	/* bytes; traces stop there */
 	const char *user;		/* sandbox.c: --user; NULL: the default */
@@ -237,7 +238,8 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(pinned_detected)						\
 	X(not_decrypted_pinned)						\
 	X(pinned_cache_errors)						\
-	X(client_offer_refused)
+	X(client_offer_refused)						\
+	X(events_lost)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -505,6 +507,17 @@ void tlsid_ips_init(void);
  * IPS settings (depth, body-depth, quarantine). */
 void tlsid_ips_check(void);
 void tlsid_ips_free(void);
+/* events.c: records to tlslogd (--events PATH). tlsid_events_send()
+ * returns false when there is no tlslogd (write the record yourself), true
+ * when it was sent or lost (counted). */
+int tlsid_events_open(const char *path);
+void tlsid_events_close(void);
+bool tlsid_events_enabled(void);
+bool tlsid_events_send(const char *line, size_t len);
+void tlsid_events_system(const char *severity, const char *message);
+/* The counters as one "stats" record to tlslogd (main loop, every 5 s). */
+void tlsid_stats_send(void);
+
 /* --eve FILE; reopened on SIGHUP. */
 int tlsid_eve_open(const char *path);
 void tlsid_eve_close(void);

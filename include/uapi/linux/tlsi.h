@@ -613,6 +613,7 @@ enum tlsi_event_type {
 	TLSI_EVENT_ALERT,
 	TLSI_EVENT_QUARANTINE,		/* a host entered quarantine */
 	TLSI_EVENT_IPS_ALERT,		/* an IPS rule alerted */
+	TLSI_EVENT_QUARANTINE_EXPIRED,	/* a host's quarantine timed out */
 	__TLSI_EVENT_MAX
 };
 #define TLSI_EVENT_MAX (__TLSI_EVENT_MAX - 1)

@@ -1,0 +1,222 @@
+#!/bin/bash
+# Metrics and the traffic graph: tlslogd's /metrics (Prometheus text) holds
+# every counter and gauge of /proc/net/tlsi/stats and tlsid's counters,
+# parses with `promtool check metrics' and matches `tlsictl -j stats'; the
+# graph page (uPlot, served by tlslogd, no network beyond it) is loaded in
+# headless Chromium after real SSL traffic (decrypted through tlsid, then
+# not decrypted while no daemon listens): what the page plotted adds up to
+# the kernel's counters, and its screenshot is a drawn chart.
+#
+#   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid, tlslogd :9475 on lo] eth1 -- server 10.9.0.2
+#                                                                                 :443 site.test
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+TLSID=$TLSI_REPO/userspace/tlsid/tlsid
+TLSLOGD=$TLSI_REPO/userspace/tlslogd/tlslogd
+[ -x "$TLSID" ] && [ -x "$TLSLOGD" ] || fail "make userspace first"
+command -v promtool >/dev/null || fail "no promtool (Debian's prometheus package)"
+# The browser check needs minutes of Chromium under TCG (over 400 s on a
+# loaded 2-core machine): opt-in with TLSI_BROWSER_TEST=1, so that the
+# suite stays within its time budget.
+BROWSER=${TLSI_BROWSER_TEST:-0}
+[ "$BROWSER" = 0 ] || command -v chromium >/dev/null || fail "no chromium"
+W=/tmp/metrics.$$
+mkdir -p "$W"
+on_exit "rm -rf $W"
+CERTS=$W
+mkca testca "tlsi test CA"
+mkca signca "tlsi test signing CA"
+mkleaf site site.test testca "ec -pkeyopt ec_paramgen_curve:P-256"
+head -c 200K /dev/urandom >"$W/body.bin"
+
+tlsi_basic
+add_addr a br0 10.9.0.254/24
+in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
+URL=http://127.0.0.1:9475
+
+spawn a "$TLSLOGD" --foreground --dir "$W/logs" --socket "$W/logd.sock" \
+	--web-dir "$TLSI_REPO/userspace/tlslogd/web" >>"$W/tlslogd.out" 2>&1
+wait_port a 9475 tcp 60
+get() { in_a curl -sS --max-time 30 "$URL$1"; }
+metric() { get /metrics | awk -v n="$1" '$1 == n { print $2; f = 1 } END { exit !f }' || fail "no metric $1"; }
+
+# Bound to localhost only: the bridge's address does not answer.
+in_c curl -s --max-time 5 -o /dev/null http://10.9.0.254:9475/metrics && fail "/metrics answers on 10.9.0.254"
+pass "the endpoint is on 127.0.0.1 only (${SECONDS}s)"
+[ "$(in_a curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/metrics")" = 405 ] || fail "POST not refused"
+[ "$(in_a curl -s -o /dev/null -w '%{http_code}' "$URL/nope")" = 404 ] || fail "unknown path not 404"
+
+# ---- SSL traffic: decrypted through tlsid, then not decrypted without it
+spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 443 "$W/body.bin" "site.test=$W/site.crt,$W/site.key"
+wait_port s 443 tcp 60
+ctl_ok ssl-proxy add web ports 443
+ctl_ok ssl-policy add outbound profile p1 proxy web
+ctl_ok config set ssl-client on
+spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
+	--trust "$W/testca.crt" --events "$W/logd.sock" >>"$W/tlsid.log" 2>&1
+TLSID_PID=$!
+_diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
+wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_port a 15443 tcp 60
+cat >"$W/local.rules" <<'EOF'
+alert http any any -> any any (msg:"TLSI TEST inspected"; flow:to_server; http.uri; content:"/never-there"; sid:9300001; rev:1;)
+EOF
+ctl_ok rules load "$W/local.rules"
+for i in 1 2 3; do
+	in_c curl -sS --max-time 60 --cacert "$W/signca.crt" --resolve site.test:443:10.9.0.2 \
+		-o /dev/null https://site.test/ || fail "curl $i through tlsid"
+done
+_tlsid_stats() { [ "$(metric tlsid_decrypted_total 2>/dev/null)" -ge 3 ]; }
+wait_until 30 _tlsid_stats || fail "tlsid's counters not in /metrics: $(get /metrics | grep '^tlsid_' | head)"
+kill "$TLSID_PID"
+_nodaemon() { ! tlsictl config show | grep -q "divert-port 15443 "; }
+wait_until 60 _nodaemon || fail "tlsid did not stop"
+for i in 1 2; do
+	in_c curl -sS -k --max-time 60 --resolve site.test:443:10.9.0.2 -o /dev/null https://site.test/ ||
+		fail "curl $i without tlsid (ssl-no-daemon bypass)"
+done
+[ "$(counter ssl_decrypted)" -ge 3 ] && [ "$(counter ssl_no_daemon_bypassed)" = 2 ] ||
+	fail "counters: decrypted $(counter ssl_decrypted), no daemon $(counter ssl_no_daemon_bypassed)"
+[ "$(counter ips_bytes_inspected)" -gt 0 ] || fail "ips_bytes_inspected $(counter ips_bytes_inspected)"
+
+# ---- /metrics: promtool, and every counter of tlsictl stats between two reads
+get /metrics >"$W/m1.txt"
+tlsictl -j stats >"$W/ctl.json"
+in_a cat /proc/net/tlsi/stats >"$W/proc.txt"
+sleep 2	# one more tick of tlslogd
+get /metrics >"$W/m2.txt"
+promtool check metrics <"$W/m2.txt" >"$W/promtool.out" 2>&1 || fail "promtool: $(cat "$W/promtool.out")"
+pass "promtool check metrics: $(grep -c '^# TYPE' "$W/m2.txt") metrics, no complaint"
+python3 - "$W/m1.txt" "$W/m2.txt" "$W/ctl.json" "$W/proc.txt" <<'EOF' || fail "/metrics vs tlsictl stats"
+import json, sys
+def load(p):
+    m = {}
+    for l in open(p):
+        if l.startswith("#") or not l.strip():
+            continue
+        k, v = l.rsplit(" ", 1)
+        m[k] = int(v)
+    return m
+m1, m2, ctl = load(sys.argv[1]), load(sys.argv[2]), json.load(open(sys.argv[3]))
+proc = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[4])}
+checked = 0
+for name, v in ctl.items():
+    if name in ("max_flows",):
+        name = "flows_max"
+    key = "tlsi_%s_total" % name if "tlsi_%s_total" % name in m2 else "tlsi_" + name
+    assert key in m1 and key in m2, "no %s in /metrics" % key
+    if key.endswith("_total"):
+        assert m1[key] <= v <= m2[key], (key, m1[key], v, m2[key])
+    checked += 1
+for name in proc:
+    assert "tlsi_%s_total" % name in m2 or "tlsi_" + name in m2, "/proc's %s not in /metrics" % name
+assert m2["tlsi_ssl_decrypted_total"] >= 3 and m2["tlsi_ssl_no_daemon_bypassed_total"] == 2
+assert m2["tlsid_decrypted_total"] >= 3 and "tlsid_sessions_active" in m2, "tlsid's counters"
+print("ok: %d counters and gauges of tlsictl stats in /metrics, all of /proc's" % checked)
+EOF
+
+# ---- the graph's data: the series add up to the counters
+want() {
+	local s=0 c
+	for c in "$@"; do s=$((s + $(counter "$c"))); done
+	echo "$s"
+}
+W_SEEN=$(want ssl_diverted ssl_not_decrypted_source ssl_no_daemon_bypassed ssl_no_daemon_blocked ssl_sessions_full_bypassed)
+W_DEC=$(want ssl_decrypted)
+W_NOT=$(want ssl_not_decrypted ssl_not_decrypted_source ssl_no_daemon_bypassed ssl_sessions_full_bypassed)
+W_BLK=$(want ssl_blocked ssl_no_daemon_blocked)
+W_BYTES=$(want ips_bytes_inspected)
+sums() {
+	get "/graph.json?range=$1" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert len(j["t"]) == len(j["seen"]) == len(j["bytes"])
+print(" ".join(str(sum(j[k])) for k in ("seen", "decrypted", "not_decrypted", "blocked", "bytes")))'
+}
+_hour_sums() { [ "$(sums hour)" = "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" ]; }
+wait_until 20 _hour_sums || fail "graph.json hour sums $(sums hour), counters $W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES"
+pass "${SECONDS}s: graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decrypted $W_NOT, blocked $W_BLK, bytes $W_BYTES"
+
+# ---- the page in headless Chromium: what it plotted, and a screenshot
+if [ "$BROWSER" = 0 ]; then
+	echo "skip: the page in Chromium (TLSI_BROWSER_TEST=1 runs it)"
+	exit 0
+fi
+chrome() {
+	# (--single-process crashes Chromium 156 at start.)
+	in_a env HOME="$W" DBUS_SESSION_BUS_ADDRESS=disabled: timeout 400 chromium \
+		--headless=new --no-sandbox --disable-gpu \
+		--disable-dev-shm-usage --no-first-run --disable-extensions \
+		--window-size=1000,700 --virtual-time-budget=5000 "$@" 2>>"$W/chromium.err"
+}
+# One run (Chromium starts slowly under TCG): the DOM after the scripts ran,
+# and the screenshot.
+SECONDS=0
+chrome --screenshot="$W/graph.png" --dump-dom "$URL/graph" >"$W/dom.html" ||
+	fail "chromium: $(tail -5 "$W/chromium.err")"
+pass "chromium: ${SECONDS}s"
+grep -q '<title>tlsi traffic (ready)</title>' "$W/dom.html" || fail "the page did not draw: $(head -c 2000 "$W/dom.html")"
+python3 - "$W/dom.html" "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" <<'EOF' || fail "plotted totals"
+import re, sys
+dom = open(sys.argv[1]).read()
+want = dict(zip(("seen", "decrypted", "not_decrypted", "blocked", "bytes"), map(int, sys.argv[2].split())))
+got = {s: int(v) for s, v in re.findall(r'<td data-series="(\w+)" data-range="hour">(\d+)</td>', dom)}
+assert got == want, (got, want)
+assert dom.count("<canvas") == 2, "two charts"
+print("ok: the page plotted", got)
+EOF
+python3 - "$W/graph.png" <<'EOF' || fail "screenshot"
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+pos, idat, hdr = 8, b"", None
+while pos < len(d):
+    n, t = struct.unpack(">I4s", d[pos:pos + 8])
+    body = d[pos + 8:pos + 8 + n]
+    if t == b"IHDR":
+        hdr = struct.unpack(">IIBBBBB", body)
+    elif t == b"IDAT":
+        idat += body
+    pos += 12 + n
+w, h, depth, ctype, _, _, interlace = hdr
+assert depth == 8 and ctype in (2, 6) and not interlace, hdr
+bpp = 3 if ctype == 2 else 4
+raw, stride = zlib.decompress(idat), w * bpp
+rows, prev, i = [], bytearray(stride), 0
+for y in range(h):
+    f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+    i += 1 + stride
+    for x in range(stride):
+        a = line[x - bpp] if x >= bpp else 0
+        b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+        if f == 1: line[x] = (line[x] + a) & 255
+        elif f == 2: line[x] = (line[x] + b) & 255
+        elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(bytes(line))
+    prev = line
+# The hour chart's plotting area (below its heading, above its legend, at
+# this window size): axes, grid and lines, or nothing when the chart has no
+# data.
+colors, dark, plot = set(), 0, 0
+for y in range(0, h, 3):
+    r = rows[y]
+    for x in range(0, stride, bpp * 3):
+        px = r[x:x + 3]
+        colors.add(px)
+        dark += sum(px) < 600
+        plot += 120 <= y <= 340 and x < 940 * bpp and sum(px) < 600
+# The series' colours (seen #555, decrypted #2a7, bytes #36c) drawn somewhere.
+want = {bytes([0x55, 0x55, 0x55]), bytes([0x22, 0xaa, 0x77]), bytes([0x33, 0x66, 0xcc])}
+found = want & colors
+assert len(colors) > 20 and dark > 500, (len(colors), dark)
+assert plot > 200, "the hour chart is blank (%d drawn samples)" % plot
+assert len(found) >= 2, "series colours not drawn: %s" % found
+print("ok: screenshot %dx%d, %d colours, %d non-white samples (%d in the hour chart), series colours %s" %
+      (w, h, len(colors), dark, plot, sorted(c.hex() for c in found)))
+EOF
