@@ -134,6 +134,18 @@ u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
 		case TLSI_TCP_SYN_SENT:
 		case TLSI_TCP_SYN_RECV:
 			return READ_ONCE(to[TLSI_TO_TCP_SYN]);
+		case TLSI_TCP_FIN_ORIG:
+		case TLSI_TCP_FIN_REPLY:
+			/*
+			 * A half-close lives as long as an established
+			 * connection, but not a diverted one: the appliance's
+			 * own ends (the relay's FIN or reset to the client)
+			 * never pass this hook, so its second FIN may never
+			 * come, and the flow holds a session slot.
+			 */
+			if (READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED)
+				return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
+			return READ_ONCE(to[TLSI_TO_TCP_EST]);
 		case TLSI_TCP_FIN_BOTH:
 		case TLSI_TCP_CLOSE:
 			return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
