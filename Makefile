@@ -23,6 +23,9 @@
 #                        module for Debian's kernel (minutes; not in check)
 #   V=1                  show the commands
 
+# The first target below is et-open's; a bare `make' builds everything.
+.DEFAULT_GOAL := all
+
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
