@@ -320,24 +320,48 @@ static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
  * Neighbour discovery (RS, RA, NS, NA, redirect: RFC 4861, always with hop
  * limit 255) is the IPv6 counterpart of ARP, which no table sees either:
  * a block-everything filter must not cut a segment's hosts off from their
- * neighbours and routers.
+ * neighbours and routers. Multicast listener discovery (RFC 2710/3810:
+ * hop limit 1, a hop-by-hop router alert, a link-local or unspecified
+ * source) is the counterpart of IGMP that every IPv6 interface sends when
+ * it comes up; it stays on the link, and tracking it would fill the flow
+ * table with one flow per host and group.
  */
-static bool tlsi_ipv6_is_nd(struct sk_buff *skb, const struct tlsi_pkt_tuple *t)
+enum tlsi_ipv6_link_control { TLSI_V6_DATA, TLSI_V6_ND, TLSI_V6_MLD };
+
+static enum tlsi_ipv6_link_control
+tlsi_ipv6_link_control(struct sk_buff *skb, const struct tlsi_pkt_tuple *t)
 {
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr _ip6h;
 	unsigned int off = sizeof(_ip6h);
-	u8 _type;
-	const u8 *type;
+	u8 _hbh[2], _type;
+	const u8 *hbh, *type;
 
 	if (t->proto != IPPROTO_ICMPV6)
-		return false;
+		return TLSI_V6_DATA;
 	ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+	if (!ip6h)
+		return TLSI_V6_DATA;
 	/* ND messages carry no extension headers that we would skip. */
-	if (!ip6h || ip6h->hop_limit != 255 || ip6h->nexthdr != IPPROTO_ICMPV6)
-		return false;
+	if (ip6h->hop_limit == 255 && ip6h->nexthdr == IPPROTO_ICMPV6) {
+		type = skb_header_pointer(skb, off, 1, &_type);
+		if (type && *type >= NDISC_ROUTER_SOLICITATION && *type <= NDISC_REDIRECT)
+			return TLSI_V6_ND;
+		return TLSI_V6_DATA;
+	}
+	if (ip6h->hop_limit != 1 || ip6h->nexthdr != NEXTHDR_HOP ||
+	    !(ipv6_addr_any(&ip6h->saddr) ||
+	      (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL)))
+		return TLSI_V6_DATA;
+	hbh = skb_header_pointer(skb, off, sizeof(_hbh), &_hbh);
+	if (!hbh || hbh[0] != IPPROTO_ICMPV6)
+		return TLSI_V6_DATA;
+	off += (hbh[1] + 1) * 8;
 	type = skb_header_pointer(skb, off, 1, &_type);
-	return type && *type >= NDISC_ROUTER_SOLICITATION && *type <= NDISC_REDIRECT;
+	if (type && (*type == ICMPV6_MGM_QUERY || *type == ICMPV6_MGM_REPORT ||
+		     *type == ICMPV6_MGM_REDUCTION || *type == ICMPV6_MLD2_REPORT))
+		return TLSI_V6_MLD;
+	return TLSI_V6_DATA;
 }
 
 /* Answer a TCP packet with a reset out of the port it came in on. */
@@ -651,9 +675,16 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		parsed = tlsi_parse_ipv4(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
 	} else if (skb->protocol == htons(ETH_P_IPV6)) {
 		parsed = tlsi_parse_ipv6(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
-		if (parsed == TLSI_PARSE_OK && !t.encap && tlsi_ipv6_is_nd(skb, &t)) {
+		switch (parsed == TLSI_PARSE_OK && !t.encap ?
+			tlsi_ipv6_link_control(skb, &t) : TLSI_V6_DATA) {
+		case TLSI_V6_ND:
 			tlsi_count(tn, TLSI_CNT_IPV6_ND_PASSED);
 			return NF_ACCEPT;
+		case TLSI_V6_MLD:
+			tlsi_count(tn, TLSI_CNT_IPV6_MLD_PASSED);
+			return NF_ACCEPT;
+		case TLSI_V6_DATA:
+			break;
 		}
 	} else {
 		tlsi_count(tn, TLSI_CNT_NON_IP);

@@ -2,7 +2,7 @@
 # IPv6 in the tables: on a dual-stack segment, bypass, traffic management,
 # reputation and quarantine act on IPv6 flows by their IPv6 addresses,
 # IPv4 and IPv6 prefixes stay in their own family, neighbour discovery
-# survives a block-everything filter, a blocked IPv6 TCP flow gets a reset,
+# and multicast listener discovery survive a block-everything filter, a blocked IPv6 TCP flow gets a reset,
 # events and tables print RFC 5952 addresses, and hostile IPv6 headers
 # (long extension header chains, IPv4-mapped addresses) are dropped and
 # counted. SSL interception stays IPv4 (ssl_ipv6_not_intercepted).
@@ -62,6 +62,14 @@ neigh_resolved() { ip -n "$NS_C" -6 neigh show "$S6" dev eth0 | grep -Eq 'REACHA
 wait_until 10 neigh_resolved || fail "ND broken by a block filter: $(ip -n "$NS_C" -6 neigh show)"
 [ "$(delta ipv6_nd_passed)" -ge 2 ] || fail "ipv6_nd_passed grew by $(delta ipv6_nd_passed)"
 pass "neighbour discovery passed the block filter ($(delta ipv6_nd_passed) messages)"
+# A new address joins its solicited-node group: the MLD report passes the
+# block filter untracked (no flow of ICMPv6 in the flow table).
+ip -n "$NS_C" addr add 2001:db8:9::11/64 dev eth0 nodad
+mld_seen() { [ "$(delta ipv6_mld_passed)" -ge 1 ]; }
+wait_until $T_REACT mld_seen || fail "no MLD report passed: ipv6_mld_passed grew by $(delta ipv6_mld_passed)"
+cat /sys/kernel/debug/tlsi/*/flows | grep -q 'ff02:' && fail "an MLD report made a flow: $(cat /sys/kernel/debug/tlsi/*/flows)"
+pass "MLD reports pass untracked ($(delta ipv6_mld_passed))"
+ip -n "$NS_C" addr del 2001:db8:9::11/64 dev eth0
 ctl_ok tm del everything
 expect_probe ok tcp "$S6" 8090
 

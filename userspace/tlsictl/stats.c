@@ -37,6 +37,8 @@ static const char help[] =
 "  ipv6_ext_headers_too_deep, ipv6_mapped_address\n"
 "                                     IPv6 packets refused as malformed\n"
 "  ipv6_nd_passed                     neighbour discovery, never filtered\n"
+"  ipv6_mld_passed                    multicast listener discovery, never\n"
+"                                     filtered or tracked\n"
 "  tunnel_gre_packets, tunnel_ipip_packets\n"
 "                                     tunnelled packets classified by their\n"
 "                                     inner packet\n"

@@ -684,6 +684,7 @@ enum tlsi_trace_dump_flags {
 	X(IPV6_EXT_TOO_DEEP,	"ipv6_ext_headers_too_deep")		\
 	X(IPV6_MAPPED,		"ipv6_mapped_address")			\
 	X(IPV6_ND_PASSED,	"ipv6_nd_passed")			\
+	X(IPV6_MLD_PASSED,	"ipv6_mld_passed")			\
 	X(TUNNEL_GRE,		"tunnel_gre_packets")			\
 	X(TUNNEL_IPIP,		"tunnel_ipip_packets")			\
 	X(TUNNEL_NESTED,	"tunnel_nested_passed")			\
