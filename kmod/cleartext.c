@@ -32,10 +32,12 @@
  */
 #include <linux/in.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <linux/net.h>
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -67,9 +69,12 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
 	 * divert port and mark) and our listener: without them, fail open. */
 	if (!READ_ONCE(tn->clear_port) || !READ_ONCE(tn->cfg.divert_port) ||
 	    !READ_ONCE(tn->cfg.divert_mark)) {
+		char sbuf[TLSI_ADDR_STR_MAX], dbuf[TLSI_ADDR_STR_MAX];
+
 		tlsi_count(tn, TLSI_CNT_CLEAR_NO_DIVERT);
-		net_warn_ratelimited("tlsi: %pI4h:%u -> %pI4h:%u: no divert routing (tlsid not registered): cleartext not inspected\n",
-				     &f->key.saddr.w[3], f->key.sport, &f->key.daddr.w[3], f->key.dport);
+		net_warn_ratelimited("tlsi: %s:%u -> %s:%u: no divert routing (tlsid not registered): cleartext not inspected\n",
+				     tlsi_addr_str(&f->key.saddr, sbuf), f->key.sport,
+				     tlsi_addr_str(&f->key.daddr, dbuf), f->key.dport);
 		return false;
 	}
 	if (atomic_inc_return(&tn->ssl_sessions) > READ_ONCE(tn->cfg.max_ssl_sessions)) {
@@ -85,6 +90,8 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
 		return false;
 	}
 	tlsi_count(tn, TLSI_CNT_CLEAR_DIVERTED);
+	if (!tlsi_addr_is_v4(&f->key.saddr))
+		tlsi_count(tn, TLSI_CNT_CLEAR_DIVERTED_IPV6);
 	return true;
 }
 
@@ -115,29 +122,48 @@ bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile *p,
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
 			const struct sk_buff *skb)
 {
-	const struct iphdr *iph;
 	const struct udphdr *uh;
 	struct udphdr _uh;
-	struct iphdr _iph;
-	unsigned int ihl, len, ip_len;
+	unsigned int l4, len, ip_end;
 
 	if (!f->key.sport || !f->key.dport)
 		return false;
-	iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-	if (!iph)
-		return false;
-	ihl = iph->ihl * 4;
-	ip_len = ntohs(iph->tot_len);
-	uh = skb_header_pointer(skb, ihl, sizeof(_uh), &_uh);
-	if (!uh || ip_len < ihl + sizeof(_uh))
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+		int off;
+
+		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return false;
+		nexthdr = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, sizeof(_ip6h), &nexthdr, &frag_off);
+		if (off < 0 || nexthdr != IPPROTO_UDP)
+			return false;
+		l4 = off;
+		ip_end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
+	} else {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		if (!iph)
+			return false;
+		l4 = iph->ihl * 4;
+		ip_end = ntohs(iph->tot_len);
+	}
+	uh = skb_header_pointer(skb, l4, sizeof(_uh), &_uh);
+	if (!uh || ip_end < l4 + sizeof(_uh))
 		return false;
 	len = ntohs(uh->len);
 	if (len < sizeof(_uh))
 		return false;
-	len = min(len, ip_len - ihl) - sizeof(_uh);
-	if (ihl + sizeof(_uh) + len > skb->len)
+	len = min(len, ip_end - l4) - sizeof(_uh);
+	if (l4 + sizeof(_uh) + len > skb->len)
 		return false;
-	return tlsi_inspect_datagram(tn, &f->key, reply, skb, ihl + sizeof(_uh), len);
+	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4 + sizeof(_uh), len);
 }
 
 /* ---- sockets ------------------------------------------------------------- */
@@ -169,21 +195,20 @@ static void tlsi_clear_set_transparent(struct sock *sk)
 }
 
 /* The upstream socket: from the client's own address and port. */
-static int tlsi_clear_upstream(struct tlsi_net *tn, __be32 caddr, __be16 cport,
+static int tlsi_clear_upstream(struct tlsi_net *tn, const struct tlsi_addr *caddr, u16 cport,
 			       struct socket **out)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = caddr,
-				 .sin_port = cport };
+	struct sockaddr_storage a;
+	int len = tlsi_addr_sockaddr(caddr, cport, &a), err;
 	struct socket *ss;
-	int err;
 
-	err = sock_create_kern(tn->net, PF_INET, SOCK_STREAM, IPPROTO_TCP, &ss);
+	err = sock_create_kern(tn->net, a.ss_family, SOCK_STREAM, IPPROTO_TCP, &ss);
 	if (err)
 		return err;
 	tlsi_clear_hold_net(ss->sk);
 	tlsi_clear_set_transparent(ss->sk);
 	tcp_sock_set_nodelay(ss->sk);
-	err = kernel_bind(ss, (struct sockaddr *)&a, sizeof(a));
+	err = kernel_bind(ss, (struct sockaddr *)&a, len);
 	if (err) {
 		sock_release(ss);
 		return err;
@@ -195,13 +220,14 @@ static int tlsi_clear_upstream(struct tlsi_net *tn, __be32 caddr, __be16 cport,
 /* One accepted connection: refused, or a relayed session from here. */
 static void tlsi_clear_one(struct tlsi_net *tn, struct socket *cs)
 {
+	char cbuf[TLSI_ADDR_STR_MAX], sbuf[TLSI_ADDR_STR_MAX];
+	struct tlsi_addr caddr, saddr;
 	struct sock *sk = cs->sk;
-	struct sockaddr_in server = { .sin_family = AF_INET };
+	struct sockaddr_storage server;
+	int server_len, err;
+	u16 cport, sport;
 	struct socket *ss;
-	__be32 caddr;
-	__be16 cport;
 	u32 depth;
-	int err;
 
 	/* It inherited the listener's data_ready: TCP's own back. */
 	write_lock_bh(&sk->sk_callback_lock);
@@ -210,29 +236,26 @@ static void tlsi_clear_one(struct tlsi_net *tn, struct socket *cs)
 	tlsi_clear_hold_net(sk);
 	tlsi_count(tn, TLSI_CNT_CLEAR_ACCEPTED);
 
-	caddr = inet_sk(sk)->inet_daddr;
-	cport = inet_sk(sk)->inet_dport;
-	server.sin_addr.s_addr = inet_sk(sk)->inet_rcv_saddr;
-	server.sin_port = inet_sk(sk)->inet_sport;
-	if (!tlsi_divert_cleartext(tn, caddr, cport, server.sin_addr.s_addr,
-				   server.sin_port, &depth)) {
+	tlsi_sk_addrs(sk, &caddr, &cport, &saddr, &sport);
+	if (!tlsi_divert_cleartext(tn, &caddr, cport, &saddr, sport, &depth)) {
 		tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_NOT_DIVERTED);
 		tlsi_clear_refuse(cs);
 		return;
 	}
 	tcp_sock_set_nodelay(sk);
-	err = tlsi_clear_upstream(tn, caddr, cport, &ss);
+	err = tlsi_clear_upstream(tn, &caddr, cport, &ss);
 	if (err) {
 		tlsi_count(tn, err == -ENOMEM ? TLSI_CNT_CLEAR_REFUSED_NOMEM :
 			   TLSI_CNT_CLEAR_CONNECT_FAILED);
-		net_info_ratelimited("tlsi: %pI4:%u -> %pI4:%u: upstream socket: error %d\n",
-				     &caddr, ntohs(cport), &server.sin_addr.s_addr,
-				     ntohs(server.sin_port), err);
+		net_info_ratelimited("tlsi: %s:%u -> %s:%u: upstream socket: error %d\n",
+				     tlsi_addr_str(&caddr, cbuf), cport,
+				     tlsi_addr_str(&saddr, sbuf), sport, err);
 		tlsi_clear_refuse(cs);
 		return;
 	}
+	server_len = tlsi_addr_sockaddr(&saddr, sport, &server);
 	/* Takes both sockets, whatever it returns. */
-	tlsi_relay_start_cleartext(tn, cs, ss, &server, depth);
+	tlsi_relay_start_cleartext(tn, cs, ss, (struct sockaddr *)&server, server_len, depth);
 }
 
 static void tlsi_clear_accept_work(struct work_struct *work)
@@ -265,24 +288,42 @@ static void tlsi_clear_listen_ready(struct sock *sk)
 
 /* ---- the namespace's listener ------------------------------------------ */
 
+/*
+ * One dual-stack listener (IPv6, not v6only) takes the diverted connections
+ * of both families: the IPv4 and IPv6 divert hooks find it by port, and an
+ * IPv4 client's accepted socket carries mapped addresses (tlsi_sk_addrs()).
+ * Where IPv6 is disabled, an IPv4 listener.
+ */
 int tlsi_cleartext_net_init(struct tlsi_net *tn)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	struct sockaddr_storage bound;
 	struct socket *sock;
+	bool v6 = true;
 	struct sock *sk;
 	int err;
 
 	INIT_WORK(&tn->clear_accept_work, tlsi_clear_accept_work);
-	err = sock_create_kern(tn->net, PF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+	err = sock_create_kern(tn->net, PF_INET6, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err == -EAFNOSUPPORT) {
+		v6 = false;
+		err = sock_create_kern(tn->net, PF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+	}
 	if (err)
 		return err;
 	sk = sock->sk;
 	tlsi_clear_set_transparent(sk);
-	err = kernel_bind(sock, (struct sockaddr *)&a, sizeof(a));
+	if (v6) {
+		sk->sk_ipv6only = false;
+		err = kernel_bind(sock, (struct sockaddr *)&a6, sizeof(a6));
+	} else {
+		err = kernel_bind(sock, (struct sockaddr *)&a4, sizeof(a4));
+	}
 	if (!err)
 		err = kernel_listen(sock, TLSI_CLEAR_BACKLOG);
 	if (!err)
-		err = kernel_getsockname(sock, (struct sockaddr *)&a);
+		err = kernel_getsockname(sock, (struct sockaddr *)&bound);
 	if (err < 0) {
 		sock_release(sock);
 		return err;
@@ -294,7 +335,8 @@ int tlsi_cleartext_net_init(struct tlsi_net *tn)
 	sk->sk_data_ready = tlsi_clear_listen_ready;
 	write_unlock_bh(&sk->sk_callback_lock);
 	tn->clear_listener = sock;
-	WRITE_ONCE(tn->clear_port, ntohs(a.sin_port));
+	WRITE_ONCE(tn->clear_port, ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port :
+					      ((struct sockaddr_in *)&bound)->sin_port));
 	return 0;
 }
 

@@ -89,23 +89,23 @@ void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t)
 }
 
 /* Under RCU: the entry of client saddr:sport -> daddr:dport, or NULL. */
-static struct tlsi_divert_entry *tlsi_divert_find(struct tlsi_net *tn, __be32 saddr,
-						  __be16 sport, __be32 daddr, __be16 dport)
+static struct tlsi_divert_entry *tlsi_divert_find(struct tlsi_net *tn,
+						  const struct tlsi_addr *saddr, u16 sport,
+						  const struct tlsi_addr *daddr, u16 dport)
 {
-	struct tlsi_addr s = tlsi_addr_v4(ntohl(saddr)), d = tlsi_addr_v4(ntohl(daddr));
-	u16 sp = ntohs(sport), dp = ntohs(dport);
 	struct tlsi_divert_entry *e;
 
-	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(&s, sp, &d, dp)], node)
-		if (tlsi_divert_entry_is(e, &s, sp, &d, dp))
+	hlist_for_each_entry_rcu(e, &tn->divert[tlsi_divert_hash(saddr, sport, daddr, dport)],
+				 node)
+		if (tlsi_divert_entry_is(e, saddr, sport, daddr, dport))
 			return e;
 	return NULL;
 }
 
 /* The policy that diverted client saddr:sport -> daddr:dport; 0 if none
  * (or a cleartext connection). */
-u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
-		       __be32 daddr, __be16 dport)
+u32 tlsi_divert_policy(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
+		       const struct tlsi_addr *daddr, u16 dport)
 {
 	struct tlsi_divert_entry *e;
 	u32 id = 0;
@@ -120,8 +120,8 @@ u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
 
 /* Was client saddr:sport -> daddr:dport diverted for cleartext inspection?
  * Then *depth is its profile's inspect-depth. */
-bool tlsi_divert_cleartext(struct tlsi_net *tn, __be32 saddr, __be16 sport,
-			   __be32 daddr, __be16 dport, u32 *depth)
+bool tlsi_divert_cleartext(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
+			   const struct tlsi_addr *daddr, u16 dport, u32 *depth)
 {
 	struct tlsi_divert_entry *e;
 	bool found = false;

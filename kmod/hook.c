@@ -20,6 +20,7 @@
 #include <net/gre.h>
 #include <linux/etherdevice.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ndisc.h>
@@ -512,49 +513,81 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 
 	/* 5. SSL client inspection, after every table has let it pass;
 	 * else cleartext inspection (cleartext.c). Both divert through the
-	 * appliance's own IPv4 stack today: an IPv6 or tunnelled flow that a
-	 * policy or the profile would take passes uninspected, counted. */
-	d->inspect = tlsi_addr_is_v4(&t->saddr) && !t->encap;
+	 * appliance's own IPv4 or IPv6 stack, which would decapsulate a
+	 * tunnelled frame and answer from the appliance: a tunnelled flow
+	 * that a policy or the profile would take passes uninspected by the
+	 * relay, counted (its UDP datagrams are still inspected). */
+	d->inspect = !t->encap;
 	if (d->inspect) {
 		if (READ_ONCE(profile->inspect_cleartext))
 			d->flags |= TLSI_FLOW_F_INSPECT;
 		if (tlsi_cleartext_fragments(tn, profile, t))
 			d->flags |= TLSI_FLOW_F_STEER;
 	} else if (READ_ONCE(profile->inspect_cleartext) && tlsi_ips_loaded(tn)) {
-		tlsi_count(tn, TLSI_CNT_CLEAR_NOT_IPV4);
+		tlsi_count(tn, TLSI_CNT_CLEAR_TUNNEL);
 	}
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
-	if (d->ssl_policy && !tlsi_addr_is_v4(&t->saddr)) {
-		d->ssl_policy = 0;
-		d->ssl_why = TLSI_CNT_SSL_IPV6_PASSED;
-	}
-	/* The divert steers the frame up the local stack, which would
-	 * decapsulate and answer from the appliance: not for tunnels. */
 	if (d->ssl_policy && t->encap) {
 		d->ssl_policy = 0;
 		d->ssl_why = TLSI_CNT_SSL_TUNNEL_PASSED;
 	}
 }
 
+/*
+ * The offset of an IPv6 packet's TCP header (skb->data at the IPv6
+ * header), or -1 for anything else, a non-first fragment included.
+ */
+static int tlsi_ipv6_tcp_offset(const struct sk_buff *skb)
+{
+	u8 nexthdr;
+	__be16 frag_off;
+	int off;
+
+	if (!pskb_may_pull((struct sk_buff *)skb, sizeof(struct ipv6hdr)))
+		return -1;
+	nexthdr = ipv6_hdr(skb)->nexthdr;
+	off = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	if (off < 0 || nexthdr != IPPROTO_TCP || (frag_off & htons(~0x7)))
+		return -1;
+	return off;
+}
+
 /* Is tlsid's transparent listener there to take a diverted SYN? */
 static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 				    const struct net_device *in)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	struct tcphdr _th;
 	const struct tcphdr *th;
 	u16 port = READ_ONCE(tn->cfg.divert_port);
 	struct sock *sk;
+	int thoff;
 
 	/* No daemon has registered, or it stopped and said so. */
 	if (!port || !READ_ONCE(tn->cfg.divert_mark))
 		return false;
-	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
-	if (!th)
-		return false;
-	sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
-				   th->source, htons(port),
-				   in, NF_TPROXY_LOOKUP_LISTENER);
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+
+		thoff = tlsi_ipv6_tcp_offset(skb);
+		if (thoff < 0)
+			return false;
+		ip6h = ipv6_hdr(skb);
+		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+		if (!th)
+			return false;
+		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
+					   &ip6h->daddr, th->source, htons(port), in,
+					   NF_TPROXY_LOOKUP_LISTENER);
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+		if (!th)
+			return false;
+		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
+					   th->source, htons(port),
+					   in, NF_TPROXY_LOOKUP_LISTENER);
+	}
 	if (!sk || !nf_tproxy_sk_is_transparent(sk))
 		return false;
 	sock_gen_put(sk);
@@ -614,6 +647,8 @@ static void tlsi_divert_start(struct tlsi_net *tn, const struct tlsi_segment *se
 	tlsi_divert_add(tn, &f->key, policy_id, false, 0);
 	f->flags |= TLSI_FLOW_F_DIVERTED;	/* kept by the caller's flag write */
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
+	if (!tlsi_addr_is_v4(&f->key.saddr))
+		tlsi_count(tn, TLSI_CNT_SSL_DIVERTED_IPV6);
 }
 
 /*
@@ -827,11 +862,13 @@ static unsigned int tlsi_br_prerouting(void *priv, struct sk_buff *skb,
 }
 
 /*
- * The IPv4 half of the divert: a steered SYN is assigned to tlsid's
- * transparent listener (the logic of xt_TPROXY). It has to happen here,
- * after ip_rcv_core(), which orphans any socket assigned earlier. Later
- * packets of the connection need nothing: the fwmark route delivers them
- * locally and TCP finds tlsid's sockets by their addresses.
+ * The IP half of the divert: a steered SYN is assigned to tlsid's
+ * transparent listener (the logic of xt_TPROXY), or to the module's own
+ * for a cleartext connection. It has to happen here, after ip_rcv_core()
+ * or ipv6_rcv(), which orphan any socket assigned earlier. Later packets
+ * of the connection need nothing: the fwmark route delivers them locally
+ * and TCP finds the sockets by their addresses. One listener of each kind
+ * is dual-stack and takes both families.
  */
 static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 					 const struct nf_hook_state *state)
@@ -841,6 +878,7 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 	u16 port = READ_ONCE(tn->cfg.divert_port);
 	const struct iphdr *iph;
 	const struct tcphdr *th;
+	struct tlsi_addr saddr, daddr;
 	struct tcphdr _th;
 	struct sock *sk;
 	__be32 laddr;
@@ -854,7 +892,9 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 	if (!th || !th->syn || th->ack)
 		return NF_ACCEPT;
 	/* A cleartext connection goes to the module's own listener. */
-	if (tlsi_divert_cleartext(tn, iph->saddr, th->source, iph->daddr, th->dest, NULL))
+	saddr = tlsi_addr_v4(ntohl(iph->saddr));
+	daddr = tlsi_addr_v4(ntohl(iph->daddr));
+	if (tlsi_divert_cleartext(tn, &saddr, ntohs(th->source), &daddr, ntohs(th->dest), NULL))
 		port = READ_ONCE(tn->clear_port);
 	if (!port)
 		return NF_ACCEPT;
@@ -879,10 +919,61 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 	return NF_DROP;
 }
 
+static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
+					 const struct nf_hook_state *state)
+{
+	struct tlsi_net *tn = priv;
+	u32 mark = READ_ONCE(tn->cfg.divert_mark);
+	u16 port = READ_ONCE(tn->cfg.divert_port);
+	const struct in6_addr *laddr;
+	const struct ipv6hdr *ip6h;
+	struct tlsi_addr saddr, daddr;
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	struct sock *sk;
+	int thoff;
+
+	if (!mark || skb->mark != mark || !state->in)
+		return NF_ACCEPT;
+	thoff = tlsi_ipv6_tcp_offset(skb);
+	if (thoff < 0)
+		return NF_ACCEPT;
+	ip6h = ipv6_hdr(skb);
+	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	if (!th || !th->syn || th->ack)
+		return NF_ACCEPT;
+	saddr = tlsi_addr_v6(ip6h->saddr.s6_addr);
+	daddr = tlsi_addr_v6(ip6h->daddr.s6_addr);
+	if (tlsi_divert_cleartext(tn, &saddr, ntohs(th->source), &daddr, ntohs(th->dest), NULL))
+		port = READ_ONCE(tn->clear_port);
+	if (!port)
+		return NF_ACCEPT;
+
+	sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
+				   &ip6h->daddr, th->source, th->dest, state->in,
+				   NF_TPROXY_LOOKUP_ESTABLISHED);
+	laddr = nf_tproxy_laddr6(skb, &in6addr_any, &ip6h->daddr);
+	if (sk && sk->sk_state == TCP_TIME_WAIT)
+		sk = nf_tproxy_handle_time_wait6(skb, IPPROTO_TCP, thoff, tn->net, &in6addr_any,
+						 htons(port), sk);
+	else if (!sk)
+		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
+					   laddr, th->source, htons(port), state->in,
+					   NF_TPROXY_LOOKUP_LISTENER);
+	if (sk && nf_tproxy_sk_is_transparent(sk)) {
+		nf_tproxy_assign_sock(skb, sk);
+		tlsi_count(tn, TLSI_CNT_SSL_ASSIGNED);
+		return NF_ACCEPT;
+	}
+	tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
+	return NF_DROP;
+}
+
 int tlsi_hooks_register(struct tlsi_net *tn)
 {
 	struct nf_hook_ops *ops = &tn->hook_ops;
 	struct nf_hook_ops *ops4 = &tn->ipv4_hook_ops;
+	struct nf_hook_ops *ops6 = &tn->ipv6_hook_ops;
 	int err;
 
 	/* The core keeps a pointer to ops: they live in tlsi_net. */
@@ -896,21 +987,34 @@ int tlsi_hooks_register(struct tlsi_net *tn)
 	ops4->hooknum = NF_INET_PRE_ROUTING;
 	ops4->priority = NF_IP_PRI_MANGLE + 1;	/* where xt_TPROXY runs */
 	ops4->priv = tn;
+	ops6->hook = tlsi_ipv6_prerouting;
+	ops6->pf = NFPROTO_IPV6;
+	ops6->hooknum = NF_INET_PRE_ROUTING;
+	ops6->priority = NF_IP6_PRI_MANGLE + 1;
+	ops6->priv = tn;
 	err = nf_register_net_hook(tn->net, ops);
 	if (err)
 		return err;
 	err = nf_register_net_hook(tn->net, ops4);
-	if (err) {
-		nf_unregister_net_hook(tn->net, ops);
-		return err;
-	}
+	if (err)
+		goto err_ops;
+	err = nf_register_net_hook(tn->net, ops6);
+	if (err)
+		goto err_ops4;
 	tn->hooks_registered = true;
 	return 0;
+
+err_ops4:
+	nf_unregister_net_hook(tn->net, ops4);
+err_ops:
+	nf_unregister_net_hook(tn->net, ops);
+	return err;
 }
 
 void tlsi_hooks_unregister(struct tlsi_net *tn)
 {
 	if (tn->hooks_registered) {
+		nf_unregister_net_hook(tn->net, &tn->ipv6_hook_ops);
 		nf_unregister_net_hook(tn->net, &tn->ipv4_hook_ops);
 		nf_unregister_net_hook(tn->net, &tn->hook_ops);
 	}

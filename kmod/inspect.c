@@ -95,8 +95,8 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 	const struct tlsi_inspect_session *is = k->is;
 	const struct tlsi_drv_flow *df = c->df;
 	const struct tlsi_img_rule *r = a->r;
-	struct tlsi_cidr client = tlsi_cidr_v4(ntohl(is->caddr), 32);
-	struct tlsi_cidr server = tlsi_cidr_v4(ntohl(is->saddr), 32);
+	struct tlsi_cidr client = tlsi_cidr_host(&is->caddr);
+	struct tlsi_cidr server = tlsi_cidr_host(&is->saddr);
 	struct net *net = k->tn->net;
 	const char *s, *app;
 	struct sk_buff *skb;
@@ -123,8 +123,8 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 	    tlsi_nla_put_cidr(skb, TLSI_A_SRC, &client) ||
 	    tlsi_nla_put_cidr(skb, TLSI_A_DST, &server) ||
 	    nla_put_u8(skb, TLSI_A_PROTO, k->proto) ||
-	    nla_put_u16(skb, TLSI_A_SPORT, ntohs(is->cport)) ||
-	    nla_put_u16(skb, TLSI_A_DPORT, ntohs(is->sport)) ||
+	    nla_put_u16(skb, TLSI_A_SPORT, is->cport) ||
+	    nla_put_u16(skb, TLSI_A_DPORT, is->sport) ||
 	    nla_put_u64_64bit(skb, TLSI_A_FLOW_ID, df->flow_id, TLSI_A_PAD) ||
 	    nla_put_u64_64bit(skb, TLSI_A_TIMESTAMP, ktime_get_real_ns(), TLSI_A_PAD) ||
 	    nla_put_u8(skb, TLSI_A_SSL_INSPECTED, is->decrypted))
@@ -164,9 +164,7 @@ static int tlsi_ips_on_quarantine(struct tlsi_drv_call *c, u32 seconds, const ch
 {
 	struct tlsi_ips_call *k = tlsi_ips_call_of(c);
 
-	struct tlsi_addr client = tlsi_addr_v4(ntohl(k->is->caddr));
-
-	return tlsi_quar_add(k->tn, &client, seconds, reason);
+	return tlsi_quar_add(k->tn, &k->is->caddr, seconds, reason);
 }
 
 static enum tlsi_dir tlsi_ips_relay_dir(unsigned int dir)
@@ -334,7 +332,6 @@ bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key
 	struct tlsi_ips_image *im;
 	struct tlsi_ips_call k;
 	u8 c[16], sv[16];
-	__be32 ca, sa;
 	bool blocked;
 
 	im = rcu_dereference(in->cur);
@@ -364,15 +361,14 @@ bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key
 	is = &k.bh->is;
 	memset(is, 0, sizeof(*is));
 	is->tn = tn;
-	/* Cleartext inspection takes IPv4 flows only (hook.c). */
-	is->caddr = ca = htonl(key->saddr.w[3]);
-	is->saddr = sa = htonl(key->daddr.w[3]);
-	is->cport = htons(key->sport);
-	is->sport = htons(key->dport);
+	is->caddr = key->saddr;
+	is->saddr = key->daddr;
+	is->cport = key->sport;
+	is->sport = key->dport;
 	is->cleartext = true;
 	k.is = is;
-	tlsi_eng_addr4(c, (const u8 *)&ca);
-	tlsi_eng_addr4(sv, (const u8 *)&sa);
+	tlsi_addr_to_bytes(&key->saddr, c);
+	tlsi_addr_to_bytes(&key->daddr, sv);
 	tlsi_drv_flow_init(k.bh->flow, c, key->sport, sv, key->dport, get_random_u64(),
 			   TLSI_DRV_F_DATAGRAM);
 	/* The app decoders (DNS) and stream rules see the datagram as data;
@@ -431,14 +427,17 @@ static struct tlsi_ips_session *tlsi_ips_session_new(struct tlsi_inspect_session
 
 	ss = kvzalloc(sizeof(*ss), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!ss) {
+		char cbuf[TLSI_ADDR_STR_MAX], sbuf[TLSI_ADDR_STR_MAX];
+
 		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NOMEM);
-		net_info_ratelimited("tlsi: no memory to inspect %pI4:%u -> %pI4:%u: passed uninspected\n",
-				     &is->caddr, ntohs(is->cport), &is->saddr, ntohs(is->sport));
+		net_info_ratelimited("tlsi: no memory to inspect %s:%u -> %s:%u: passed uninspected\n",
+				     tlsi_addr_str(&is->caddr, cbuf), is->cport,
+				     tlsi_addr_str(&is->saddr, sbuf), is->sport);
 		return ERR_PTR(-ENOMEM);
 	}
-	tlsi_eng_addr4(c, (const u8 *)&is->caddr);
-	tlsi_eng_addr4(s, (const u8 *)&is->saddr);
-	tlsi_drv_flow_init(&ss->d, c, ntohs(is->cport), s, ntohs(is->sport),
+	tlsi_addr_to_bytes(&is->caddr, c);
+	tlsi_addr_to_bytes(&is->saddr, s);
+	tlsi_drv_flow_init(&ss->d, c, is->cport, s, is->sport,
 			   get_random_u64(), is->cleartext ? 0 : TLSI_DRV_F_TLS);
 	atomic_inc(&tlsi_ips_pernet(is->tn)->sessions);
 	tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_INSPECTED);

@@ -84,8 +84,8 @@ struct tlsi_trace_rec {
 	u64 flow_id;
 	u64 offset;			/* of data[0] in its direction */
 	u64 ts;				/* ns since the epoch */
-	__be32 caddr, saddr;
-	__be16 cport, sport;
+	struct tlsi_addr caddr, saddr;
+	u16 cport, sport;		/* host order */
 	u32 sid;			/* the rule that started the trace */
 	u32 len;
 	u8 dir;				/* enum tlsi_ips_dir */

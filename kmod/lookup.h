@@ -176,6 +176,17 @@ static inline struct tlsi_cidr tlsi_cidr_v4(u32 host, u8 plen)
 	return c;
 }
 
+/* One host of either family as a tlsi_cidr (/32 or /128). */
+static inline struct tlsi_cidr tlsi_cidr_host(const struct tlsi_addr *a)
+{
+	struct tlsi_cidr c;
+
+	c.addr = *a;
+	c.plen = 128;
+	c.family = tlsi_addr_family(a);
+	return c;
+}
+
 /* The prefix length as its family writes it (IPv4: 0..32). */
 static inline u8 tlsi_cidr_family_plen(const struct tlsi_cidr *c)
 {

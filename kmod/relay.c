@@ -883,15 +883,12 @@ static long tlsi_dev_handoff(void __user *arg)
 	/* The client socket: peer = the client, local = the server it asked for. */
 	csk = r->side[TLSI_SIDE_CLIENT].sock->sk;
 	r->is.tn = tn;
-	r->is.caddr = inet_sk(csk)->inet_daddr;
-	r->is.cport = inet_sk(csk)->inet_dport;
-	r->is.saddr = inet_sk(csk)->inet_rcv_saddr;
-	r->is.sport = inet_sk(csk)->inet_sport;
+	tlsi_sk_addrs(csk, &r->is.caddr, &r->is.cport, &r->is.saddr, &r->is.sport);
 	r->is.decrypted = !plain;
 	r->is.depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	memcpy(r->is.sni, req.sni, sizeof(r->is.sni));
-	r->is.policy_id = tlsi_divert_policy(tn, r->is.caddr, r->is.cport,
-					     r->is.saddr, r->is.sport);
+	r->is.policy_id = tlsi_divert_policy(tn, &r->is.caddr, r->is.cport,
+					     &r->is.saddr, r->is.sport);
 	if (r->is.policy_id) {
 		struct tlsi_session_info *info = kzalloc(sizeof(*info), GFP_KERNEL_ACCOUNT);
 
@@ -966,7 +963,7 @@ err_free:
  * reads either side, so a client's early bytes wait in its socket.
  */
 int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct socket *ss,
-			       const struct sockaddr_in *server, u32 depth)
+			       struct sockaddr *server, int server_len, u32 depth)
 {
 	struct tlsi_relay *r;
 	struct sock *csk = cs->sk;
@@ -990,10 +987,7 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 	r->flags = BIT(TLSI_RELAY_F_STARTING) | BIT(TLSI_RELAY_F_CONNECTING);
 	INIT_DELAYED_WORK(&r->work, tlsi_relay_work);
 	r->is.tn = tn;
-	r->is.caddr = inet_sk(csk)->inet_daddr;
-	r->is.cport = inet_sk(csk)->inet_dport;
-	r->is.saddr = inet_sk(csk)->inet_rcv_saddr;
-	r->is.sport = inet_sk(csk)->inet_sport;
+	tlsi_sk_addrs(csk, &r->is.caddr, &r->is.cport, &r->is.saddr, &r->is.sport);
 	r->is.cleartext = true;
 	r->is.depth = depth;
 
@@ -1013,7 +1007,7 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 	if (!err)
 		err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_SERVER]);
 	if (!err) {
-		err = kernel_connect(ss, (struct sockaddr *)server, sizeof(*server), O_NONBLOCK);
+		err = kernel_connect(ss, server, server_len, O_NONBLOCK);
 		if (err == -EINPROGRESS)
 			err = 0;
 		if (err)
@@ -1070,8 +1064,10 @@ static long tlsi_dev_report(void __user *arg, struct net *net)
 static long tlsi_dev_session_info(void __user *arg)
 {
 	struct tlsi_session_info *info;
+	struct tlsi_addr client, server;
 	struct socket *sock;
 	struct tlsi_net *tn;
+	u16 cport, sport;
 	struct sock *sk;
 	int fd, err;
 
@@ -1092,11 +1088,12 @@ static long tlsi_dev_session_info(void __user *arg)
 	}
 	sk = sock->sk;
 	err = -ENOTSOCK;
-	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_family != AF_INET)
+	if (sk->sk_protocol != IPPROTO_TCP ||
+	    (sk->sk_family != AF_INET && sk->sk_family != AF_INET6))
 		goto out;
 	info->client_fd = fd;
-	info->policy_id = tlsi_divert_policy(tn, inet_sk(sk)->inet_daddr, inet_sk(sk)->inet_dport,
-					     inet_sk(sk)->inet_rcv_saddr, inet_sk(sk)->inet_sport);
+	tlsi_sk_addrs(sk, &client, &cport, &server, &sport);
+	info->policy_id = tlsi_divert_policy(tn, &client, cport, &server, sport);
 	/* Not diverted, or its policy was deleted since: all zero. */
 	if (info->policy_id && tlsi_ssl_session_info(tn, info->policy_id, info))
 		info->policy_id = 0;

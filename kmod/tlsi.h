@@ -24,6 +24,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
+#include <net/inet_sock.h>
 #include <uapi/linux/tlsi.h>
 
 #include "lookup.h"
@@ -199,6 +200,7 @@ struct tlsi_net {
 	u64 __percpu *counters;		/* [__TLSI_CNT_MAX] */
 	struct nf_hook_ops hook_ops;
 	struct nf_hook_ops ipv4_hook_ops;
+	struct nf_hook_ops ipv6_hook_ops;
 	bool hooks_registered;
 
 	struct proc_dir_entry *proc_dir;
@@ -377,16 +379,62 @@ void tlsi_cleartext_net_exit(struct tlsi_net *tn);
 /* relay.c: a session of two kernel sockets, the upstream one not yet
  * connected (connected here, relayed once it is); takes both sockets. */
 int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct socket *ss,
-			       const struct sockaddr_in *server, u32 depth);
+			       struct sockaddr *server, int server_len, u32 depth);
 
 /* divert.c: diverted connections by address, for TLSI_IOC_SESSION_INFO */
 int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id,
 		    bool cleartext, u32 depth);
 void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t);
-u32 tlsi_divert_policy(struct tlsi_net *tn, __be32 saddr, __be16 sport,
-		       __be32 daddr, __be16 dport);
-bool tlsi_divert_cleartext(struct tlsi_net *tn, __be32 saddr, __be16 sport,
-			   __be32 daddr, __be16 dport, u32 *depth);
+u32 tlsi_divert_policy(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
+		       const struct tlsi_addr *daddr, u16 dport);
+bool tlsi_divert_cleartext(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
+			   const struct tlsi_addr *daddr, u16 dport, u32 *depth);
+
+/*
+ * A TCP socket's peer and local addresses and ports (host order), for
+ * either family: an IPv6 socket's addresses are taken as they are (an
+ * IPv4-mapped one is the IPv4 host, as tlsi_addr holds it).
+ */
+static inline void tlsi_sk_addrs(const struct sock *sk, struct tlsi_addr *peer, u16 *pport,
+				 struct tlsi_addr *local, u16 *lport)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		*peer = tlsi_addr_v6(sk->sk_v6_daddr.s6_addr);
+		*local = tlsi_addr_v6(sk->sk_v6_rcv_saddr.s6_addr);
+	} else
+#endif
+	{
+		*peer = tlsi_addr_v4(ntohl(inet->inet_daddr));
+		*local = tlsi_addr_v4(ntohl(inet->inet_rcv_saddr));
+	}
+	*pport = ntohs(inet->inet_dport);
+	*lport = ntohs(inet->inet_sport);
+}
+
+/* addr:port as a socket address of its family; its length. */
+static inline int tlsi_addr_sockaddr(const struct tlsi_addr *a, u16 port,
+				     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (tlsi_addr_is_v4(a)) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl(a->w[3]);
+		in->sin_port = htons(port);
+		return sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		in6->sin6_family = AF_INET6;
+		tlsi_addr_to_bytes(a, in6->sin6_addr.s6_addr);
+		in6->sin6_port = htons(port);
+		return sizeof(*in6);
+	}
+}
 void tlsi_divert_free(struct tlsi_net *tn);
 /* The policy and proxy settings of policy id; -ENOENT when gone. */
 int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
@@ -413,8 +461,8 @@ enum tlsi_inspect_verdict {
 
 struct tlsi_inspect_session {
 	struct tlsi_net *tn;
-	__be32 caddr, saddr;	/* client, server */
-	__be16 cport, sport;
+	struct tlsi_addr caddr, saddr;	/* client, server */
+	u16 cport, sport;		/* host order */
 	u32 policy_id;		/* 0: unknown */
 	u32 ssl_flags;		/* the proxy's TLSI_SSL_F_* */
 	u8 service;		/* enum tlsi_ssl_service */

@@ -278,8 +278,8 @@ static int tlsi_trace_dump_check(struct netlink_callback *cb, struct tlsi_trace_
 static int tlsi_trace_fill(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct tlsi_trace_rec *rec, u32 pos, u32 n, bool data)
 {
-	struct tlsi_cidr client = tlsi_cidr_v4(ntohl(rec->caddr), 32);
-	struct tlsi_cidr server = tlsi_cidr_v4(ntohl(rec->saddr), 32);
+	struct tlsi_cidr client = tlsi_cidr_host(&rec->caddr);
+	struct tlsi_cidr server = tlsi_cidr_host(&rec->saddr);
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -289,8 +289,8 @@ static int tlsi_trace_fill(struct sk_buff *skb, struct netlink_callback *cb,
 	if (nla_put_u64_64bit(skb, TLSI_A_FLOW_ID, rec->flow_id, TLSI_A_PAD) ||
 	    tlsi_nla_put_cidr(skb, TLSI_A_SRC, &client) ||
 	    tlsi_nla_put_cidr(skb, TLSI_A_DST, &server) ||
-	    nla_put_u16(skb, TLSI_A_SPORT, ntohs(rec->cport)) ||
-	    nla_put_u16(skb, TLSI_A_DPORT, ntohs(rec->sport)) ||
+	    nla_put_u16(skb, TLSI_A_SPORT, rec->cport) ||
+	    nla_put_u16(skb, TLSI_A_DPORT, rec->sport) ||
 	    nla_put_u8(skb, TLSI_A_DIRECTION, rec->dir) ||
 	    nla_put_u64_64bit(skb, TLSI_A_TRACE_OFFSET, rec->offset + pos, TLSI_A_PAD) ||
 	    nla_put_u64_64bit(skb, TLSI_A_TIMESTAMP, rec->ts, TLSI_A_PAD) ||

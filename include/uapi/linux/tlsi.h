@@ -723,6 +723,7 @@ enum tlsi_trace_dump_flags {
 	X(EVENTS_SENT,		"events_sent")				\
 	X(EVENTS_FAILED,	"events_failed")			\
 	X(SSL_DIVERTED,		"ssl_diverted")				\
+	X(SSL_DIVERTED_IPV6,	"ssl_diverted_ipv6")			\
 	X(SSL_NOT_DECRYPTED_SOURCE, "ssl_not_decrypted_source")		\
 	X(SSL_NO_DAEMON,	"ssl_no_daemon_bypassed")		\
 	X(SSL_NO_DAEMON_BLOCK,	"ssl_no_daemon_blocked")		\
@@ -731,7 +732,6 @@ enum tlsi_trace_dump_flags {
 	X(SSL_ASSIGNED,		"ssl_syn_assigned")			\
 	X(DROP_SSL_STEER,	"drop_ssl_steer")				\
 	X(SSL_DIVERT_INFO_NOMEM, "ssl_divert_info_no_memory")		\
-	X(SSL_IPV6_PASSED,	"ssl_ipv6_not_intercepted")		\
 	X(SSL_TUNNEL_PASSED,	"ssl_tunnel_not_intercepted")		\
 	/* tlsid's reports (TLSI_IOC_REPORT and TLSI_IOC_HANDOFF) */	\
 	X(SSL_DECRYPTED,	"ssl_decrypted")			\
@@ -829,6 +829,7 @@ enum tlsi_trace_dump_flags {
 	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")			\
 	/* cleartext inspection: TCP through the kernel relay */	\
 	X(CLEAR_DIVERTED,	"cleartext_diverted")			\
+	X(CLEAR_DIVERTED_IPV6,	"cleartext_diverted_ipv6")		\
 	X(CLEAR_NO_DIVERT,	"cleartext_no_divert_bypassed")		\
 	X(CLEAR_FULL,		"cleartext_sessions_full_bypassed")	\
 	X(CLEAR_ACCEPTED,	"cleartext_accepted")			\
@@ -841,7 +842,7 @@ enum tlsi_trace_dump_flags {
 	X(CLEAR_UDP_INSPECTED,	"cleartext_udp_datagrams_inspected")	\
 	X(CLEAR_UDP_TRUNCATED,	"cleartext_udp_datagrams_truncated")	\
 	X(CLEAR_UDP_BUSY,	"cleartext_udp_uninspected_busy")	\
-	X(CLEAR_NOT_IPV4,	"cleartext_ipv6_or_tunnel_uninspected")	\
+	X(CLEAR_TUNNEL,		"cleartext_tunnel_uninspected")		\
 	X(DROP_IPS_UDP,		"drop_ips_udp")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
