@@ -2,9 +2,11 @@
 /*
  * The pcap writer of packet traces (userspace/lib/pcap.c): files are read
  * back and every header checked independently of the writer (lengths,
- * IPv4 and TCP checksums, the handshake, seq/ack continuity, splitting,
- * FINs), the streams reassembled, atomic replacement and appending tried,
- * and tcpdump (when installed) must read the files without complaint.
+ * IPv4 and TCP checksums, IPv6 headers and the TCP checksum over the IPv6
+ * pseudo-header, the handshake, seq/ack continuity, splitting, FINs), the
+ * streams reassembled (what Follow TCP Stream shows), atomic replacement
+ * and appending tried, and tcpdump (when installed) must read the files
+ * without complaint and verify every TCP checksum.
  */
 #include <check.h>
 #include <dirent.h>
@@ -61,7 +63,8 @@ static int files_in_dir(void)
 /* ---- an independent reader ---------------------------------------------- */
 
 struct pkt {
-	uint32_t src, dst;		/* network order */
+	uint8_t src[16], dst[16];	/* network order, IPv4 as ::ffff:a.b.c.d */
+	bool ipv6;
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
@@ -128,6 +131,7 @@ static void capture_read(struct capture *c, const char *path)
 		const uint8_t *ip, *tcp;
 		size_t lh = c->linktype == 1 ? 14 : 0;
 		struct pkt *p;
+		bool v6;
 
 		ck_assert_uint_ge(c->size - off, 16);
 		usec = *(uint32_t *)(c->buf + off + 4);
@@ -138,35 +142,60 @@ static void capture_read(struct capture *c, const char *path)
 		ck_assert_uint_le(incl, c->snaplen);
 		ck_assert_uint_ge(c->size - off - 16, incl);
 		ck_assert_uint_ge(incl, lh + 40);
-		if (lh)
-			ck_assert_uint_eq(get16(c->buf + off + 16 + 12), 0x0800);
 		ip = c->buf + off + 16 + lh;
-		tcp = ip + 20;
-		ck_assert_uint_eq(ip[0], 0x45);
-		tlen = get16(ip + 2);
-		ck_assert_uint_eq(tlen, incl - lh);
-		ck_assert_uint_eq(ip[9], 6);
-		ck_assert_uint_eq(sum16(0, ip, 20), 0xffff);	/* IPv4 checksum */
-		ck_assert_uint_eq(tcp[12] >> 4, 5);
-		/* TCP checksum: pseudo header + segment */
-		s = sum16(0, ip + 12, 8);
-		s += 6 + (tlen - 20);
-		s = sum16(s, tcp, tlen - 20);
-		ck_assert_uint_eq(s, 0xffff);
+		v6 = ip[0] >> 4 == 6;
+		if (lh)
+			ck_assert_uint_eq(get16(c->buf + off + 16 + 12), v6 ? 0x86dd : 0x0800);
 		if (c->n == cap) {
 			cap = cap ? cap * 2 : 64;
 			c->p = realloc(c->p, cap * sizeof(*c->p));
 		}
 		p = &c->p[c->n++];
-		memcpy(&p->src, ip + 12, 4);
-		memcpy(&p->dst, ip + 16, 4);
+		memset(p, 0, sizeof(*p));
+		p->ipv6 = v6;
+		if (!v6) {
+			tcp = ip + 20;
+			ck_assert_uint_eq(ip[0], 0x45);
+			tlen = get16(ip + 2);
+			ck_assert_uint_eq(tlen, incl - lh);
+			ck_assert_uint_le(tlen, 65535);
+			ck_assert_uint_eq(ip[9], 6);
+			ck_assert_uint_eq(sum16(0, ip, 20), 0xffff);	/* IPv4 checksum */
+			/* TCP checksum: pseudo header + segment */
+			s = sum16(0, ip + 12, 8);
+			s += 6 + (tlen - 20);
+			tlen -= 20;			/* the TCP segment */
+			p->src[10] = p->src[11] = p->dst[10] = p->dst[11] = 0xff;
+			memcpy(p->src + 12, ip + 12, 4);
+			memcpy(p->dst + 12, ip + 16, 4);
+		} else {
+			/* RFC 8200: version 6, class and label 0, payload length
+			 * without the 40-byte header, next header TCP, hop limit */
+			ck_assert_uint_ge(incl, lh + 60);
+			tcp = ip + 40;
+			ck_assert_uint_eq(get32(ip), 0x60000000);
+			tlen = get16(ip + 4);
+			ck_assert_uint_eq(tlen, incl - lh - 40);
+			ck_assert_uint_eq(ip[6], 6);
+			ck_assert_uint_eq(ip[7], 64);
+			/* TCP checksum: the IPv6 pseudo header (addresses, a
+			 * 32-bit upper-layer length, next header) + segment */
+			s = sum16(0, ip + 8, 32);
+			s = sum16(s, (const uint8_t[4]){ 0, 0, tlen >> 8, tlen & 0xff }, 4);
+			s += 6;
+			memcpy(p->src, ip + 8, 16);
+			memcpy(p->dst, ip + 24, 16);
+		}
+		ck_assert_uint_eq(tcp[12] >> 4, 5);
+		s = sum16(s, tcp, tlen);
+		ck_assert_uint_eq(s, 0xffff);
 		p->sport = get16(tcp);
 		p->dport = get16(tcp + 2);
 		p->seq = get32(tcp + 4);
 		p->ack = get32(tcp + 8);
 		p->flags = tcp[13];
 		p->data = tcp + 20;
-		p->len = tlen - 40;
+		p->len = tlen - 20;
 		p->ts_us = (uint64_t)*(uint32_t *)(c->buf + off) * 1000000 + usec;
 		off += 16 + incl;
 	}
@@ -194,8 +223,8 @@ struct streams {
 	bool fin[2];
 };
 
-static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
-		       uint32_t saddr, uint16_t sport, struct streams *out)
+static void check_flow6(const struct capture *c, const uint8_t caddr[16], uint16_t cport,
+			const uint8_t saddr[16], uint16_t sport, struct streams *out)
 {
 	uint32_t next[2] = { 0, 0 };
 	size_t i, k = 0;
@@ -206,14 +235,14 @@ static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
 		const struct pkt *p = &c->p[i];
 		int d;
 
-		if (p->src == caddr && p->sport == cport) {
-			ck_assert_uint_eq(p->dst, saddr);
+		if (!memcmp(p->src, caddr, 16) && p->sport == cport) {
+			ck_assert(!memcmp(p->dst, saddr, 16));
 			ck_assert_uint_eq(p->dport, sport);
 			d = 0;
 		} else {
-			ck_assert_uint_eq(p->src, saddr);
+			ck_assert(!memcmp(p->src, saddr, 16));
 			ck_assert_uint_eq(p->sport, sport);
-			ck_assert_uint_eq(p->dst, caddr);
+			ck_assert(!memcmp(p->dst, caddr, 16));
 			ck_assert_uint_eq(p->dport, cport);
 			d = 1;
 		}
@@ -242,7 +271,7 @@ static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
 		ck_assert(!out->fin[d]);
 		ck_assert_uint_eq(p->seq, next[d]);
 		ck_assert_uint_eq(p->ack, next[!d]);
-		ck_assert_uint_le(p->len, TLSI_PCAP_MSS);
+		ck_assert_uint_le(p->len, p->ipv6 ? TLSI_PCAP_MSS6 : TLSI_PCAP_MSS);
 		out->b[d] = realloc(out->b[d], out->n[d] + p->len + 1);
 		memcpy(out->b[d] + out->n[d], p->data, p->len);
 		out->n[d] += p->len;
@@ -255,17 +284,46 @@ static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
 	}
 }
 
+/* An IPv4 address (network order) as the reader keeps it. */
+static const uint8_t *mapped(uint32_t a4)
+{
+	static uint8_t a[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	memset(a[i], 0, 16);
+	a[i][10] = a[i][11] = 0xff;
+	memcpy(a[i] + 12, &a4, 4);
+	return a[i];
+}
+
+static void check_flow(const struct capture *c, uint32_t caddr, uint16_t cport,
+		       uint32_t saddr, uint16_t sport, struct streams *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		ck_assert(!c->p[i].ipv6);
+	check_flow6(c, mapped(caddr), cport, mapped(saddr), sport, out);
+}
+
 static void streams_free(struct streams *s)
 {
 	free(s->b[0]);
 	free(s->b[1]);
 }
 
-static void tcpdump_clean(const char *path)
+/*
+ * tcpdump reads the file without complaint and verifies the TCP checksum
+ * of every one of its packets; want (when given) is in its output (an
+ * address as tcpdump prints it).
+ */
+static void tcpdump_clean(const char *path, int packets, const char *want)
 {
 	char cmd[512], line[4096];
 	FILE *f;
 	int lines = 0, verified = 0;
+	bool wanted = !want;
 
 	if (access("/usr/bin/tcpdump", X_OK) && access("/usr/sbin/tcpdump", X_OK)) {
 		fprintf(stderr, "check_pcap: tcpdump not installed, its reading not checked\n");
@@ -277,13 +335,16 @@ static void tcpdump_clean(const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		lines++;
 		verified += strstr(line, "(correct)") != NULL;
+		wanted = wanted || strstr(line, want);
 		ck_assert_msg(!strstr(line, "incorrect") && !strstr(line, "truncated") &&
 			      !strstr(line, "bad") && !strstr(line, "invalid"),
 			      "tcpdump complains: %s", line);
 	}
 	ck_assert_int_eq(pclose(f), 0);
 	ck_assert_int_gt(lines, 0);
-	ck_assert_int_gt(verified, 0);	/* tcpdump did check the TCP checksums */
+	/* tcpdump did check the TCP checksums, all of them */
+	ck_assert_int_eq(verified, packets);
+	ck_assert_msg(wanted, "tcpdump -r %s does not show %s", path, want);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -350,7 +411,182 @@ START_TEST(test_flow)
 	ck_assert(s.fin[0] && s.fin[1]);
 	streams_free(&s);
 	capture_free(&c);
-	tcpdump_clean(file);
+	tcpdump_clean(file, 8, "10.0.1.2.43210 > 10.0.2.3.443");
+}
+END_TEST
+
+static void addr6(uint8_t out[16], const char *text)
+{
+	ck_assert_int_eq(inet_pton(AF_INET6, text, out), 1);
+}
+
+/*
+ * An IPv6 flow, raw (_i = 0) and in Ethernet frames (_i = 1): IPv6
+ * headers, TCP checksums over the IPv6 pseudo-header, the streams
+ * reassembled equal to what was written; tcpdump prints the addresses
+ * in RFC 5952 form and verifies every checksum.
+ */
+START_TEST(test_flow6)
+{
+	static const char req[] = "GET /admin HTTP/1.1\r\nHost: v6.example\r\n\r\n";
+	static const char rsp[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+	const uint32_t linktype = _i ? TLSI_PCAP_LINKTYPE_ETHERNET : TLSI_PCAP_LINKTYPE_RAW;
+	const char *file = path_in("flow6.pcap");
+	uint8_t caddr[16], saddr[16];
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	struct streams s;
+	char err[512];
+	uint64_t ts = 1700000000123456789ull;
+	size_t i;
+
+	addr6(caddr, "2001:0db8:0000:0001:0000:0000:0000:0002");
+	addr6(saddr, "2001:db8::3");
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, linktype, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init_addr(&fl, caddr, 43210, saddr, 443, 77, zero_base);
+	ck_assert(fl.ipv6);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_SERVER, 0, req, 7, ts, err,
+					sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_SERVER, 7, req + 7,
+					strlen(req) - 7, ts + 1000, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_CLIENT, 0, rsp, strlen(rsp),
+					ts + 2000, err, sizeof(err)), 0);
+	/* an odd length: the checksum's last byte is the high half of a word */
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_CLIENT, strlen(rsp), "!", 1,
+					ts + 2500, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, TLSI_PCAP_TO_CLIENT, strlen(rsp) + 1, ts + 3000,
+				       err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, TLSI_PCAP_TO_SERVER, strlen(req), ts + 3000,
+				       err, sizeof(err)), 0);
+	ck_assert_uint_eq(w.packets, 3 + 4 + 2);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.linktype, linktype);
+	ck_assert_uint_eq(c.n, 9);
+	for (i = 0; i < c.n; i++)
+		ck_assert(c.p[i].ipv6);
+	ck_assert_uint_eq(c.p[3].ts_us, ts / 1000);
+	check_flow6(&c, caddr, 43210, saddr, 443, &s);
+	ck_assert_uint_eq(s.n[0], strlen(req));
+	ck_assert_uint_eq(s.n[1], strlen(rsp) + 1);
+	ck_assert(!memcmp(s.b[0], req, s.n[0]));
+	ck_assert(!memcmp(s.b[1], rsp, strlen(rsp)));
+	ck_assert_int_eq(s.b[1][strlen(rsp)], '!');
+	ck_assert(s.fin[0] && s.fin[1]);
+	streams_free(&s);
+	capture_free(&c);
+	tcpdump_clean(file, 9, "2001:db8:0:1::2.43210 > 2001:db8::3.443");
+}
+END_TEST
+
+/*
+ * IPv6 segments are at most TLSI_PCAP_MSS6 bytes: the payload length
+ * (TCP header included) reaches 65535 and no more; both link types.
+ */
+START_TEST(test_split6)
+{
+	const uint32_t linktype = _i ? TLSI_PCAP_LINKTYPE_ETHERNET : TLSI_PCAP_LINKTYPE_RAW;
+	const char *file = path_in("big6.pcap");
+	const size_t len = 2 * TLSI_PCAP_MSS6 + 1001;
+	uint8_t caddr[16], saddr[16];
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture c;
+	struct streams s;
+	char err[512];
+	uint8_t *data = malloc(len);
+	size_t i;
+
+	ck_assert_uint_eq(TLSI_PCAP_MSS6, 65535 - 20);
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 10));
+	addr6(caddr, "fe80::1");
+	addr6(saddr, "2001:db8:ffff::9");
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, linktype, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init_addr(&fl, caddr, 1025, saddr, 8443, 2, zero_base);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_CLIENT, 0, data, len, 1, err,
+					sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, TLSI_PCAP_TO_SERVER, 0, data, TLSI_PCAP_MSS6 + 1,
+					2, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.n, 3 + 3 + 2);
+	ck_assert_uint_eq(c.p[3].len, TLSI_PCAP_MSS6);
+	ck_assert_uint_eq(c.p[4].len, TLSI_PCAP_MSS6);
+	ck_assert_uint_eq(c.p[5].len, 1001);
+	ck_assert_uint_eq(c.p[6].len, TLSI_PCAP_MSS6);
+	ck_assert_uint_eq(c.p[7].len, 1);
+	check_flow6(&c, caddr, 1025, saddr, 8443, &s);
+	ck_assert_uint_eq(s.n[1], len);
+	ck_assert(!memcmp(s.b[1], data, len));
+	ck_assert_uint_eq(s.n[0], TLSI_PCAP_MSS6 + 1);
+	ck_assert(!memcmp(s.b[0], data, s.n[0]));
+	streams_free(&s);
+	capture_free(&c);
+	free(data);
+	tcpdump_clean(file, 8, "fe80::1.1025 > 2001:db8:ffff::9.8443");
+}
+END_TEST
+
+/*
+ * IPv4 through tlsi_pcap_flow_init_addr() (mapped addresses) is the same
+ * file, byte for byte, as through tlsi_pcap_flow_init(); a flow with one
+ * mapped and one IPv6 address is IPv6 (::ffff:a.b.c.d in the header).
+ */
+START_TEST(test_mapped)
+{
+	const char *f4 = path_in("v4.pcap"), *fm = path_in("mapped.pcap");
+	const char *fx = path_in("mixed.pcap");
+	uint8_t c16[16], s16[16];
+	struct tlsi_pcap_flow fl;
+	struct tlsi_pcap w;
+	struct capture a, b;
+	struct streams s;
+	char err[512];
+	int k;
+
+	addr6(c16, "::ffff:192.0.2.7");
+	addr6(s16, "::ffff:198.51.100.1");
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(tlsi_pcap_create(&w, k ? fm : f4, TLSI_PCAP_LINKTYPE_ETHERNET,
+						  err, sizeof(err)), 0);
+		if (k)
+			tlsi_pcap_flow_init_addr(&fl, c16, 5000, s16, 443, 3, zero_base);
+		else
+			tlsi_pcap_flow_init(&fl, inet_addr("192.0.2.7"), 5000,
+					    inet_addr("198.51.100.1"), 443, 3, zero_base);
+		ck_assert(!fl.ipv6);
+		ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 0, "ping", 4, 9, err, sizeof(err)), 0);
+		ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 1, 0, "pong", 4, 9, err, sizeof(err)), 0);
+		ck_assert_int_eq(tlsi_pcap_fin(&w, &fl, 0, 4, 9, err, sizeof(err)), 0);
+		ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	}
+	capture_read(&a, f4);
+	capture_read(&b, fm);
+	ck_assert_uint_eq(a.size, b.size);
+	ck_assert(!memcmp(a.buf, b.buf, a.size));
+	check_flow(&b, inet_addr("192.0.2.7"), 5000, inet_addr("198.51.100.1"), 443, &s);
+	ck_assert(!memcmp(s.b[0], "ping", 4) && !memcmp(s.b[1], "pong", 4));
+	streams_free(&s);
+	capture_free(&a);
+	capture_free(&b);
+	tcpdump_clean(fm, 6, "192.0.2.7.5000 > 198.51.100.1.443");
+
+	addr6(s16, "2001:db8::1");
+	ck_assert_int_eq(tlsi_pcap_create(&w, fx, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	tlsi_pcap_flow_init_addr(&fl, c16, 5000, s16, 443, 3, NULL);
+	ck_assert(fl.ipv6);
+	ck_assert_int_eq(tlsi_pcap_data(&w, &fl, 0, 0, "x", 1, 9, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+	capture_read(&a, fx);
+	ck_assert_uint_eq(a.n, 4);
+	check_flow6(&a, c16, 5000, s16, 443, &s);
+	ck_assert_uint_eq(s.n[0], 1);
+	streams_free(&s);
+	capture_free(&a);
+	tcpdump_clean(fx, 4, "::ffff:192.0.2.7.5000 > 2001:db8::1.443");
 }
 END_TEST
 
@@ -387,7 +623,7 @@ START_TEST(test_split)
 	streams_free(&s);
 	capture_free(&c);
 	free(data);
-	tcpdump_clean(file);
+	tcpdump_clean(file, 7, NULL);
 }
 END_TEST
 
@@ -418,7 +654,7 @@ START_TEST(test_midstream)
 	ck_assert_uint_eq(c.p[5].seq, c.p[0].seq + 1 + 10);	/* offset 1000010 */
 	ck_assert_uint_eq(c.p[5].ack, c.p[1].seq + 1 + 2);
 	capture_free(&c);
-	tcpdump_clean(file);
+	tcpdump_clean(file, 6, NULL);
 }
 END_TEST
 
@@ -488,7 +724,7 @@ START_TEST(test_append)
 	ck_assert_uint_eq(c.n, 8);		/* two flows, one header */
 	ck_assert_uint_eq(c.p[4].sport, 1001);
 	capture_free(&c);
-	tcpdump_clean(file);
+	tcpdump_clean(file, 8, NULL);
 
 	ck_assert_int_ne(tlsi_pcap_append(&w, file, TLSI_PCAP_LINKTYPE_ETHERNET, err,
 					  sizeof(err)), 0);
@@ -512,6 +748,9 @@ static Suite *pcap_suite(void)
 	tcase_add_test(tc, test_csum);
 	tcase_add_test(tc, test_flow);
 	tcase_add_test(tc, test_split);
+	tcase_add_loop_test(tc, test_flow6, 0, 2);
+	tcase_add_loop_test(tc, test_split6, 0, 2);
+	tcase_add_test(tc, test_mapped);
 	tcase_add_test(tc, test_midstream);
 	tcase_add_test(tc, test_atomic);
 	tcase_add_test(tc, test_append);
