@@ -27,8 +27,8 @@ static const char help[] =
 "Commands:\n"
 "  save   write the recorded data as a classic pcap file: per flow a\n"
 "         synthetic TCP handshake, the decrypted data as TCP segments with\n"
-"         the flow's real addresses and ports, a FIN per direction that\n"
-"         ended; the file is replaced atomically (mode 0600)\n"
+"         the flow's real addresses and ports (IPv4 or IPv6), a FIN per\n"
+"         direction that ended; the file is replaced atomically (mode 0600)\n"
 "  show   list traced flows: id, client, server, the sid that started the\n"
 "         trace, bytes recorded; `list' is the same\n"
 "  clear  drop the records (of one flow)\n"
@@ -36,11 +36,12 @@ static const char help[] =
 "Options:\n"
 "  --flow ID    only flow ID (the flow_id of the IPS alert's EVE record)\n"
 "  --clear      after a successful save, drop the records it saved\n"
-"  --ethernet   Ethernet frames (link type 1) instead of raw IPv4 (101)\n"
+"  --ethernet   Ethernet frames (link type 1) instead of raw IP (101)\n"
 "\n"
 "Output of show (one line per flow):\n"
 "  ID client ADDR:PORT server ADDR:PORT sid SID bytes N records N\n"
 "     [ended] [capped]\n"
+"  (IPv6 addresses in RFC 5952 form in brackets: [2001:db8::1]:443)\n"
 "\n"
 "Examples:\n"
 "  tlsictl trace save /var/tmp/ips.pcap --clear && tcpdump -r /var/tmp/ips.pcap -A\n"
@@ -48,7 +49,7 @@ static const char help[] =
 
 struct trace_rec {
 	uint64_t id, flow_id, offset, ts;
-	uint32_t caddr, saddr;		/* network order */
+	struct tlsi_cidr caddr, saddr;	/* either family */
 	uint16_t cport, sport;
 	uint8_t dir;
 	uint32_t flags, sid, len;
@@ -81,7 +82,6 @@ static int trace_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[TLSI_A_MAX + 1];
 	struct trace_set *s = data;
 	struct trace_rec r = { 0 };
-	struct tlsi_cidr c;
 	uint64_t bytes;
 	size_t i;
 
@@ -94,13 +94,12 @@ static int trace_cb(const struct nlmsghdr *nlh, void *data)
 	r.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
 	r.offset = mnl_attr_get_u64(tb[TLSI_A_TRACE_OFFSET]);
 	r.ts = mnl_attr_get_u64(tb[TLSI_A_TIMESTAMP]);
-	/* Traced sessions are intercepted ones: IPv4 today. */
-	if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0 || c.family != AF_INET)
+	/* Either family (tlsi_nl_get_cidr() checks the length matches it),
+	 * the same at both ends as on the wire. */
+	if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &r.caddr) < 0 ||
+	    tlsi_nl_get_cidr(tb[TLSI_A_DST], &r.saddr) < 0 ||
+	    r.caddr.family != r.saddr.family)
 		goto bad;
-	memcpy(&r.caddr, c.addr, 4);
-	if (tlsi_nl_get_cidr(tb[TLSI_A_DST], &c) < 0 || c.family != AF_INET)
-		goto bad;
-	memcpy(&r.saddr, c.addr, 4);
 	r.cport = mnl_attr_get_u16(tb[TLSI_A_SPORT]);
 	r.sport = mnl_attr_get_u16(tb[TLSI_A_DPORT]);
 	r.dir = mnl_attr_get_u8(tb[TLSI_A_DIRECTION]);
@@ -182,7 +181,8 @@ struct flow_state {
 	uint64_t base[2];		/* first offset of data, else of the END */
 	bool have_data[2];
 	uint64_t bytes, records;
-	uint32_t sid, caddr, saddr;
+	uint32_t sid;
+	struct tlsi_cidr caddr, saddr;
 	uint16_t cport, sport;
 	uint64_t first_ts;
 	bool ended[2], capped;
@@ -255,6 +255,15 @@ static int flows_build(struct flow_table *t, const struct trace_set *s)
 	return 0;
 }
 
+/* An address as the pcap writer takes it: 16 bytes, IPv4 mapped. */
+static void pcap_addr(uint8_t out[16], const struct tlsi_cidr *c)
+{
+	if (c->family == AF_INET6)
+		memcpy(out, c->addr, 16);
+	else
+		tlsi_pcap_addr4(out, c->addr);
+}
+
 static int cmd_save(int argc, char **argv)
 {
 	char err[TLSI_ERR_MAX + 512], cbuf[TLSI_NL_MSGBUF];
@@ -306,9 +315,14 @@ static int cmd_save(int argc, char **argv)
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	for (i = 0; i < t.n; i++)
-		tlsi_pcap_flow_init(&t.v[i].pf, t.v[i].caddr, t.v[i].cport, t.v[i].saddr,
-				    t.v[i].sport, t.v[i].flow_id, t.v[i].base);
+	for (i = 0; i < t.n; i++) {
+		struct flow_state *f = &t.v[i];
+		uint8_t c[16], srv[16];
+
+		pcap_addr(c, &f->caddr);
+		pcap_addr(srv, &f->saddr);
+		tlsi_pcap_flow_init_addr(&f->pf, c, f->cport, srv, f->sport, f->flow_id, f->base);
+	}
 	if (tlsi_pcap_create(&w, path, linktype, err, sizeof(err))) {
 		errmsg("%s", err);
 		rc = EXIT_ERROR;
@@ -369,13 +383,11 @@ out:
 	return rc;
 }
 
-static void out_endpoint(const char *key, uint32_t addr, uint16_t port)
+static void out_endpoint(const char *key, const struct tlsi_cidr *addr, uint16_t port)
 {
-	char a[INET_ADDRSTRLEN], buf[INET_ADDRSTRLEN + 8];
+	char buf[TLSI_ENDPOINT_STR_MAX];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "%s:%u", a, port);
-	out_str(key, buf);
+	out_str(key, format_endpoint(addr, port, buf));
 }
 
 static int cmd_show(int argc, char **argv)
@@ -409,8 +421,8 @@ static int cmd_show(int argc, char **argv)
 			out_u64("flow", f->flow_id);
 		else
 			out_name("flow", id);
-		out_endpoint("client", f->caddr, f->cport);
-		out_endpoint("server", f->saddr, f->sport);
+		out_endpoint("client", &f->caddr, f->cport);
+		out_endpoint("server", &f->saddr, f->sport);
 		out_u64("sid", f->sid);
 		out_u64("bytes", f->bytes);
 		out_u64("records", f->records);
