@@ -6,7 +6,10 @@
  * pseudo-header, the handshake, seq/ack continuity, splitting, FINs), the
  * streams reassembled (what Follow TCP Stream shows), atomic replacement
  * and appending tried, and tcpdump (when installed) must read the files
- * without complaint and verify every TCP checksum.
+ * without complaint and verify every TCP checksum. The kernel's trace
+ * records (lib/trace_pcap.c, what tlsictl trace save writes) of both
+ * families are built as netlink messages, parsed, refused when malformed,
+ * and written.
  */
 #include <check.h>
 #include <dirent.h>
@@ -18,7 +21,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <linux/genetlink.h>
+
+#include "nl.h"
 #include "pcap.h"
+#include "trace_pcap.h"
 
 static char dir[] = "/tmp/check_pcap.XXXXXX";
 
@@ -738,6 +745,228 @@ START_TEST(test_append)
 }
 END_TEST
 
+/* ---- kernel trace records (trace_pcap.c) ------------------------------ */
+
+struct krec {
+	uint64_t id, flow_id, offset;
+	const char *caddr, *saddr;	/* text, either family */
+	uint16_t cport, sport;
+	uint8_t dir;
+	uint32_t flags;
+	const char *data;		/* NULL: no TLSI_A_TRACE_DATA */
+	uint64_t bytes;
+};
+
+static void cidr_of(const char *text, struct tlsi_cidr *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET6, text, c->addr) == 1) {
+		c->family = AF_INET6;
+		c->plen = 128;
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET, text, c->addr), 1);
+		c->family = AF_INET;
+		c->plen = 32;
+	}
+}
+
+/* A TLSI_CMD_TRACE_GET reply message as the kernel builds it (trace.c),
+ * parsed as tlsictl does, added to s: tlsi_trace_set_add()'s result. */
+static int krec_add(struct tlsi_trace_set *s, const struct krec *k, uint16_t omit)
+{
+	static char buf[8192];
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *g;
+	struct tlsi_cidr c;
+
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = TLSI_CMD_TRACE_GET;
+	if (omit != TLSI_A_TRACE_ID)
+		mnl_attr_put_u64(nlh, TLSI_A_TRACE_ID, k->id);
+	mnl_attr_put_u64(nlh, TLSI_A_FLOW_ID, k->flow_id);
+	cidr_of(k->caddr, &c);
+	if (omit != TLSI_A_SRC)
+		tlsi_nl_put_cidr(nlh, TLSI_A_SRC, &c);
+	cidr_of(k->saddr, &c);
+	tlsi_nl_put_cidr(nlh, TLSI_A_DST, &c);
+	mnl_attr_put_u16(nlh, TLSI_A_SPORT, k->cport);
+	mnl_attr_put_u16(nlh, TLSI_A_DPORT, k->sport);
+	mnl_attr_put_u8(nlh, TLSI_A_DIRECTION, k->dir);
+	mnl_attr_put_u64(nlh, TLSI_A_TRACE_OFFSET, k->offset);
+	mnl_attr_put_u64(nlh, TLSI_A_TIMESTAMP, 1700000000000000000ull + k->id * 1000);
+	mnl_attr_put_u32(nlh, TLSI_A_SID, 2100498);
+	mnl_attr_put_u32(nlh, TLSI_A_TRACE_FLAGS, k->flags);
+	mnl_attr_put_u64(nlh, TLSI_A_BYTES, k->bytes);
+	if (k->data)
+		mnl_attr_put(nlh, TLSI_A_TRACE_DATA, strlen(k->data), k->data);
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return -EPROTO;
+	return tlsi_trace_set_add(s, tb);
+}
+
+/* Only the packets of one address family, as a capture of their own. */
+static void capture_family(const struct capture *all, bool ipv6, struct capture *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->linktype = all->linktype;
+	out->p = calloc(all->n + 1, sizeof(*out->p));
+	for (i = 0; i < all->n; i++)
+		if (all->p[i].ipv6 == ipv6)
+			out->p[out->n++] = all->p[i];
+}
+
+/*
+ * An IPv6 flow and an IPv4 one, their records interleaved as the kernel
+ * keeps them (the IPv6 one starting mid-stream), through the parse and
+ * the writer of tlsictl trace save, both link types: each flow's packets
+ * carry its family and addresses, its streams reassemble to the data.
+ */
+START_TEST(test_kernel_records)
+{
+	const uint32_t linktype = _i ? TLSI_PCAP_LINKTYPE_ETHERNET : TLSI_PCAP_LINKTYPE_RAW;
+	static const struct krec recs[] = {
+		{ 1, 501, 4096, "2001:db8:0:0:1::10", "2001:db8::443", 50000, 443, 0, 0,
+		  "GET /v6 HTTP/1.1\r\n", 18 },
+		{ 2, 777, 0, "192.0.2.10", "198.51.100.20", 40000, 8443, 0, 0, "hello", 5 },
+		{ 3, 501, 4114, "2001:db8:0:0:1::10", "2001:db8::443", 50000, 443, 0, 0,
+		  "Host: x\r\n\r\n", 11 },
+		{ 4, 501, 900, "2001:db8:0:0:1::10", "2001:db8::443", 50000, 443, 1, 0,
+		  "HTTP/1.1 200 OK\r\n\r\n", 19 },
+		{ 5, 777, 0, "192.0.2.10", "198.51.100.20", 40000, 8443, 1, 0, "world", 5 },
+		{ 6, 501, 919, "2001:db8:0:0:1::10", "2001:db8::443", 50000, 443, 1,
+		  TLSI_TRACE_F_END, NULL, 0 },
+		{ 7, 501, 4125, "2001:db8:0:0:1::10", "2001:db8::443", 50000, 443, 0,
+		  TLSI_TRACE_F_END, NULL, 0 },
+	};
+	const char *file = path_in("records.pcap");
+	struct tlsi_trace_set s = { 0 };
+	struct tlsi_trace_flows t = { 0 };
+	struct capture c, c4, c6;
+	struct streams st;
+	struct tlsi_cidr a6, s6;
+	struct tlsi_pcap w;
+	uint64_t last_id;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		ck_assert_int_eq(krec_add(&s, &recs[i], 0), 0);
+	ck_assert_uint_eq(s.n, 7);
+	ck_assert_int_eq(tlsi_trace_flows_build(&t, &s), 0);
+	ck_assert_uint_eq(t.n, 2);
+	ck_assert_uint_eq(t.v[0].flow_id, 501);
+	ck_assert_uint_eq(t.v[0].caddr.family, AF_INET6);
+	cidr_of("2001:db8::1:0:0:10", &a6);
+	cidr_of("2001:db8::443", &s6);
+	ck_assert(!memcmp(t.v[0].caddr.addr, a6.addr, 16));
+	ck_assert_uint_eq(t.v[0].base[0], 4096);
+	ck_assert_uint_eq(t.v[0].base[1], 900);
+	ck_assert_uint_eq(t.v[0].bytes, 18 + 11 + 19);
+	ck_assert(t.v[0].ended[0] && t.v[0].ended[1]);
+	ck_assert_uint_eq(t.v[1].caddr.family, AF_INET);
+	ck_assert(!t.v[1].ended[0]);
+
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, linktype, err, sizeof(err)), 0);
+	ck_assert_int_eq(tlsi_trace_write_pcap(&w, &t, &s, &last_id, err, sizeof(err)), 0);
+	ck_assert_uint_eq(last_id, 7);
+	ck_assert_int_eq(tlsi_pcap_commit(&w, err, sizeof(err)), 0);
+
+	capture_read(&c, file);
+	ck_assert_uint_eq(c.n, (3 + 3 + 2) + (3 + 2));
+	capture_family(&c, true, &c6);
+	capture_family(&c, false, &c4);
+	ck_assert_uint_eq(c6.n, 8);
+	check_flow6(&c6, a6.addr, 50000, s6.addr, 443, &st);
+	ck_assert_uint_eq(st.n[0], 29);
+	ck_assert(!memcmp(st.b[0], "GET /v6 HTTP/1.1\r\nHost: x\r\n\r\n", 29));
+	ck_assert_uint_eq(st.n[1], 19);
+	ck_assert(!memcmp(st.b[1], "HTTP/1.1 200 OK\r\n\r\n", 19));
+	ck_assert(st.fin[0] && st.fin[1]);
+	streams_free(&st);
+	check_flow(&c4, inet_addr("192.0.2.10"), 40000, inet_addr("198.51.100.20"), 8443, &st);
+	ck_assert(st.n[0] == 5 && !memcmp(st.b[0], "hello", 5));
+	ck_assert(st.n[1] == 5 && !memcmp(st.b[1], "world", 5));
+	ck_assert(!st.fin[0] && !st.fin[1]);
+	streams_free(&st);
+	free(c4.p);
+	free(c6.p);
+	capture_free(&c);
+	tcpdump_clean(file, 13, "2001:db8::1:0:0:10.50000 > 2001:db8::443.443");
+	tlsi_trace_flows_free(&t);
+	tlsi_trace_set_free(&s);
+}
+END_TEST
+
+/* Malformed records are refused and nothing of them kept; a record
+ * without its data is not written as zeros. */
+START_TEST(test_kernel_records_bad)
+{
+	const struct krec ok = { 1, 9, 0, "2001:db8::1", "2001:db8::2", 1, 2, 0, 0, "ab", 2 };
+	const char *file = path_in("bad.pcap");
+	struct tlsi_trace_set s = { 0 };
+	struct tlsi_trace_flows t = { 0 };
+	struct tlsi_pcap w;
+	struct krec k;
+	uint64_t last_id;
+	char err[512];
+
+	k = ok;
+	k.saddr = "192.0.2.1";			/* families differ */
+	ck_assert_int_eq(krec_add(&s, &k, 0), -EPROTO);
+	k = ok;
+	k.dir = 2;
+	ck_assert_int_eq(krec_add(&s, &k, 0), -EPROTO);
+	k = ok;
+	k.bytes = 3;				/* data of 2 bytes */
+	ck_assert_int_eq(krec_add(&s, &k, 0), -EPROTO);
+	k = ok;
+	k.bytes = 1ull << 32;
+	ck_assert_int_eq(krec_add(&s, &k, 0), -EPROTO);
+	ck_assert_int_eq(krec_add(&s, &ok, TLSI_A_SRC), -EPROTO);
+	ck_assert_int_eq(krec_add(&s, &ok, TLSI_A_TRACE_ID), -EPROTO);
+	ck_assert_uint_eq(s.n, 0);
+
+	/* an IPv6 family with a 4-byte address */
+	{
+		static char buf[1024];
+		const struct nlattr *tb[TLSI_A_MAX + 1];
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		struct nlattr *nest;
+		const uint8_t a4[4] = { 192, 0, 2, 1 };
+
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+		nest = mnl_attr_nest_start(nlh, TLSI_A_SRC);
+		mnl_attr_put_u8(nlh, TLSI_CIDR_A_FAMILY, AF_INET6);
+		mnl_attr_put(nlh, TLSI_CIDR_A_ADDR, 4, a4);
+		mnl_attr_put_u8(nlh, TLSI_CIDR_A_PREFIXLEN, 32);
+		mnl_attr_nest_end(nlh, nest);
+		ck_assert_int_eq(tlsi_nl_parse(nlh, tb), 0);
+		{
+			struct tlsi_cidr c;
+
+			ck_assert_int_lt(tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c), 0);
+		}
+	}
+
+	/* headers only (no TLSI_A_TRACE_DATA): parsed, but not written */
+	k = ok;
+	k.data = NULL;
+	ck_assert_int_eq(krec_add(&s, &k, 0), 0);
+	ck_assert_int_eq(tlsi_trace_flows_build(&t, &s), 0);
+	ck_assert_int_eq(tlsi_pcap_create(&w, file, TLSI_PCAP_LINKTYPE_RAW, err, sizeof(err)), 0);
+	ck_assert_int_ne(tlsi_trace_write_pcap(&w, &t, &s, &last_id, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "2 bytes without data"));
+	ck_assert_int_eq(files_in_dir(), 0);		/* the temporary file is gone */
+	tlsi_trace_flows_free(&t);
+	tlsi_trace_set_free(&s);
+}
+END_TEST
+
 static Suite *pcap_suite(void)
 {
 	Suite *s = suite_create("pcap");
@@ -751,6 +980,8 @@ static Suite *pcap_suite(void)
 	tcase_add_loop_test(tc, test_flow6, 0, 2);
 	tcase_add_loop_test(tc, test_split6, 0, 2);
 	tcase_add_test(tc, test_mapped);
+	tcase_add_loop_test(tc, test_kernel_records, 0, 2);
+	tcase_add_test(tc, test_kernel_records_bad);
 	tcase_add_test(tc, test_midstream);
 	tcase_add_test(tc, test_atomic);
 	tcase_add_test(tc, test_append);
