@@ -582,6 +582,27 @@ START_TEST(test_format)
 	memset(c.addr, 0xff, 16);
 	c.plen = 128;
 	ck_assert_str_eq(format_cidr(&c, buf), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128");
+	{
+		char ep[TLSI_ENDPOINT_STR_MAX];
+
+		/* An endpoint: IPv6 in brackets (RFC 5952 section 6), the
+		 * longest text fits; IPv4 without; the prefix is not shown. */
+		ck_assert_str_eq(format_endpoint(&c, 65535, ep),
+				 "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+		ck_assert_uint_le(strlen(ep) + 1, TLSI_ENDPOINT_STR_MAX);
+		ck_assert_int_eq(inet_pton(AF_INET6, "2001:0db8:0:0:0:0:0:1", c.addr), 1);
+		c.plen = 64;
+		ck_assert_str_eq(format_endpoint(&c, 443, ep), "[2001:db8::1]:443");
+		ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:10.0.0.1", c.addr), 1);
+		ck_assert_str_eq(format_endpoint(&c, 0, ep), "[::ffff:10.0.0.1]:0");
+		c.family = AF_INET;
+		a = inet_addr("192.0.2.10");
+		memcpy(c.addr, &a, 4);
+		ck_assert_str_eq(format_endpoint(&c, 8443, ep), "192.0.2.10:8443");
+		c.family = AF_INET6;
+		memset(c.addr, 0xff, 16);
+		c.plen = 128;
+	}
 	ck_assert_str_eq(format_addr4(inet_addr("10.9.0.1"), buf), "10.9.0.1");
 	ck_assert_str_eq(proto_name(6), "tcp");
 	ck_assert_str_eq(proto_name(17), "udp");

@@ -723,6 +723,15 @@ char *format_cidr(const struct tlsi_cidr *c, char *buf)
 	return buf;
 }
 
+char *format_endpoint(const struct tlsi_cidr *c, uint16_t port, char *buf)
+{
+	char a[TLSI_ADDR_STR_MAX];
+
+	format_addr(c, a);
+	sprintf(buf, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
+}
+
 char *format_vlan_list(const uint16_t *vlans, size_t n, char *buf,
 		       size_t buflen)
 {

@@ -99,9 +99,13 @@ int parse_rep_line(const char *line, size_t len, struct tlsi_rep_entry *e,
 /* RFC 5952 for IPv6 ("2001:db8::1/64"); IPv4 dotted quad. */
 #define TLSI_ADDR_STR_MAX	46	/* INET6_ADDRSTRLEN */
 #define TLSI_CIDR_STR_MAX	50	/* an IPv6 address, "/128" and NUL */
+#define TLSI_ENDPOINT_STR_MAX	54	/* "[", an IPv6 address, "]:65535", NUL */
 char *format_addr4(uint32_t addr, char *buf);		/* network order, >= 16 bytes */
 char *format_addr(const struct tlsi_cidr *c, char *buf);	/* address only */
 char *format_cidr(const struct tlsi_cidr *c, char *buf);
+/* "192.0.2.1:443", "[2001:db8::1]:443" (RFC 5952 section 6); the
+ * address of c only; buf of TLSI_ENDPOINT_STR_MAX. */
+char *format_endpoint(const struct tlsi_cidr *c, uint16_t port, char *buf);
 const char *proto_name(uint8_t proto);			/* NULL if unknown */
 /* Protocols whose packets have ports (rules may match on them). */
 int proto_has_ports(uint8_t proto);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Classic pcap files of traced flows with synthetic IPv4/TCP headers
- * (pcap.h).
+ * Classic pcap files of traced flows with synthetic IPv4/TCP or IPv6/TCP
+ * headers (pcap.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #define TCP_ACK			0x10
 #define ETH_HLEN_		14
 #define IP_HLEN_		20
+#define IP6_HLEN_		40
 #define TCP_HLEN_		20
 
 struct pcap_file_hdr {
@@ -260,21 +261,45 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-void tlsi_pcap_flow_init(struct tlsi_pcap_flow *fl, uint32_t caddr, uint16_t cport,
-			 uint32_t saddr, uint16_t sport, uint64_t id,
-			 const uint64_t base[2])
+static bool addr_is_mapped(const uint8_t a[16])
 {
-	uint64_t m = mix64(id);
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
+void tlsi_pcap_flow_init_addr(struct tlsi_pcap_flow *fl, const uint8_t caddr[16],
+			      uint16_t cport, const uint8_t saddr[16], uint16_t sport,
+			      uint64_t flow_id, const uint64_t base[2])
+{
+	uint64_t m = mix64(flow_id);
 
 	memset(fl, 0, sizeof(*fl));
-	fl->caddr = caddr;
-	fl->saddr = saddr;
+	memcpy(fl->caddr, caddr, 16);
+	memcpy(fl->saddr, saddr, 16);
+	fl->ipv6 = !addr_is_mapped(caddr) || !addr_is_mapped(saddr);
 	fl->cport = cport;
 	fl->sport = sport;
 	fl->isn[TLSI_PCAP_TO_SERVER] = (uint32_t)m;
 	fl->isn[TLSI_PCAP_TO_CLIENT] = (uint32_t)(m >> 32);
 	fl->base[0] = fl->next[0] = base ? base[0] : 0;
 	fl->base[1] = fl->next[1] = base ? base[1] : 0;
+}
+
+void tlsi_pcap_flow_init(struct tlsi_pcap_flow *fl, uint32_t caddr, uint16_t cport,
+			 uint32_t saddr, uint16_t sport, uint64_t id,
+			 const uint64_t base[2])
+{
+	uint8_t c[16], s[16];
+
+	tlsi_pcap_addr4(c, (const uint8_t *)&caddr);
+	tlsi_pcap_addr4(s, (const uint8_t *)&saddr);
+	tlsi_pcap_flow_init_addr(fl, c, cport, s, sport, id, base);
+}
+
+static size_t flow_mss(const struct tlsi_pcap_flow *fl)
+{
+	return fl->ipv6 ? TLSI_PCAP_MSS6 : TLSI_PCAP_MSS;
 }
 
 static uint32_t flow_seq(const struct tlsi_pcap_flow *fl, int dir, uint64_t off)
@@ -290,6 +315,52 @@ static uint32_t flow_ack(const struct tlsi_pcap_flow *fl, int dir)
 	return flow_seq(fl, o, fl->next[o]) + fl->fin[o];
 }
 
+/* The IPv4 header of a packet with len bytes of TCP data; ip: 20 bytes. */
+static void ip4_header(uint8_t *ip, struct tlsi_pcap_flow *fl, int dir, const uint8_t *src,
+		       const uint8_t *dst, size_t len)
+{
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(IP_HLEN_ + TCP_HLEN_ + len));
+	put16(ip + 4, fl->ip_id[dir]++);
+	put16(ip + 6, 0x4000);		/* DF */
+	ip[8] = 64;
+	ip[9] = 6;			/* TCP */
+	memcpy(ip + 12, src + 12, 4);
+	memcpy(ip + 16, dst + 12, 4);
+	put16(ip + 10, tlsi_inet_csum(ip, IP_HLEN_, 0));
+}
+
+/* The IPv6 header (RFC 8200) of a packet with len bytes of TCP data. */
+static void ip6_header(uint8_t *ip, const uint8_t *src, const uint8_t *dst, size_t len)
+{
+	ip[0] = 0x60;			/* version 6, traffic class and flow label 0 */
+	put16(ip + 4, (uint16_t)(TCP_HLEN_ + len));
+	ip[6] = 6;			/* next header: TCP */
+	ip[7] = 64;			/* hop limit */
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+}
+
+/* The sum of the TCP pseudo-header: IPv4 (RFC 793) or IPv6 (RFC 8200 8.1). */
+static uint64_t pseudo_sum(const struct tlsi_pcap_flow *fl, const uint8_t *src,
+			   const uint8_t *dst, size_t tcp_len)
+{
+	uint8_t pseudo[40] = { 0 };
+
+	if (!fl->ipv6) {
+		memcpy(pseudo, src + 12, 4);
+		memcpy(pseudo + 4, dst + 12, 4);
+		pseudo[9] = 6;
+		put16(pseudo + 10, (uint16_t)tcp_len);
+		return csum_add(0, pseudo, 12);
+	}
+	memcpy(pseudo, src, 16);
+	memcpy(pseudo + 16, dst, 16);
+	put32(pseudo + 32, (uint32_t)tcp_len);
+	pseudo[39] = 6;
+	return csum_add(0, pseudo, 40);
+}
+
 /* One packet of flow fl in direction dir. */
 static int pcap_packet(struct tlsi_pcap *w, struct tlsi_pcap_flow *fl, int dir,
 		       uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data,
@@ -297,37 +368,32 @@ static int pcap_packet(struct tlsi_pcap *w, struct tlsi_pcap_flow *fl, int dir,
 {
 	static const uint8_t mac_client[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	static const uint8_t mac_server[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-	uint8_t hdr[ETH_HLEN_ + IP_HLEN_ + TCP_HLEN_] = { 0 };
+	uint8_t hdr[ETH_HLEN_ + IP6_HLEN_ + TCP_HLEN_] = { 0 };
 	uint8_t *ip, *tcp;
 	size_t lh = w->linktype == TLSI_PCAP_LINKTYPE_ETHERNET ? ETH_HLEN_ : 0;
-	uint32_t src = dir == TLSI_PCAP_TO_SERVER ? fl->caddr : fl->saddr;
-	uint32_t dst = dir == TLSI_PCAP_TO_SERVER ? fl->saddr : fl->caddr;
+	size_t iph = fl->ipv6 ? IP6_HLEN_ : IP_HLEN_;
+	const uint8_t *src = dir == TLSI_PCAP_TO_SERVER ? fl->caddr : fl->saddr;
+	const uint8_t *dst = dir == TLSI_PCAP_TO_SERVER ? fl->saddr : fl->caddr;
 	uint16_t sport = dir == TLSI_PCAP_TO_SERVER ? fl->cport : fl->sport;
 	uint16_t dport = dir == TLSI_PCAP_TO_SERVER ? fl->sport : fl->cport;
 	struct pcap_rec_hdr rh;
-	uint8_t pseudo[12];
 	uint64_t sum;
 
-	if (len > TLSI_PCAP_MSS) {
+	if (len > flow_mss(fl)) {
 		snprintf(err, errlen, "internal error: a %zu-byte segment", len);
 		return -1;
 	}
 	if (lh) {
 		memcpy(hdr, dir == TLSI_PCAP_TO_SERVER ? mac_server : mac_client, 6);
 		memcpy(hdr + 6, dir == TLSI_PCAP_TO_SERVER ? mac_client : mac_server, 6);
-		put16(hdr + 12, 0x0800);
+		put16(hdr + 12, fl->ipv6 ? 0x86dd : 0x0800);
 	}
 	ip = hdr + lh;
-	tcp = ip + IP_HLEN_;
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(IP_HLEN_ + TCP_HLEN_ + len));
-	put16(ip + 4, fl->ip_id[dir]++);
-	put16(ip + 6, 0x4000);		/* DF */
-	ip[8] = 64;
-	ip[9] = 6;			/* TCP */
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	put16(ip + 10, tlsi_inet_csum(ip, IP_HLEN_, 0));
+	tcp = ip + iph;
+	if (fl->ipv6)
+		ip6_header(ip, src, dst, len);
+	else
+		ip4_header(ip, fl, dir, src, dst, len);
 
 	put16(tcp, sport);
 	put16(tcp + 2, dport);
@@ -336,21 +402,16 @@ static int pcap_packet(struct tlsi_pcap *w, struct tlsi_pcap_flow *fl, int dir,
 	tcp[12] = (TCP_HLEN_ / 4) << 4;
 	tcp[13] = flags;
 	put16(tcp + 14, 65535);
-	memcpy(pseudo, &src, 4);
-	memcpy(pseudo + 4, &dst, 4);
-	pseudo[8] = 0;
-	pseudo[9] = 6;
-	put16(pseudo + 10, (uint16_t)(TCP_HLEN_ + len));
-	sum = csum_add(0, pseudo, sizeof(pseudo));
+	sum = pseudo_sum(fl, src, dst, TCP_HLEN_ + len);
 	sum = csum_add(sum, tcp, TCP_HLEN_);
 	sum = csum_add(sum, data, len);
 	put16(tcp + 16, csum_fold(sum));
 
 	rh.ts_sec = (uint32_t)(ts_ns / 1000000000u);
 	rh.ts_usec = (uint32_t)(ts_ns % 1000000000u / 1000u);
-	rh.incl_len = rh.orig_len = (uint32_t)(lh + IP_HLEN_ + TCP_HLEN_ + len);
+	rh.incl_len = rh.orig_len = (uint32_t)(lh + iph + TCP_HLEN_ + len);
 	if (fwrite(&rh, sizeof(rh), 1, w->f) != 1 ||
-	    fwrite(hdr, lh + IP_HLEN_ + TCP_HLEN_, 1, w->f) != 1 ||
+	    fwrite(hdr, lh + iph + TCP_HLEN_, 1, w->f) != 1 ||
 	    (len && fwrite(data, len, 1, w->f) != 1)) {
 		snprintf(err, errlen, "cannot write %s: %s", w->path, strerror(errno));
 		return -1;
@@ -381,11 +442,12 @@ int tlsi_pcap_data(struct tlsi_pcap *w, struct tlsi_pcap_flow *fl, int dir,
 		   char *err, size_t errlen)
 {
 	const uint8_t *p = data;
+	size_t mss = flow_mss(fl);
 
 	if (flow_handshake(w, fl, ts_ns, err, errlen))
 		return -1;
 	while (len) {
-		size_t n = len > TLSI_PCAP_MSS ? TLSI_PCAP_MSS : len;
+		size_t n = len > mss ? mss : len;
 
 		if (pcap_packet(w, fl, dir, flow_seq(fl, dir, off), flow_ack(fl, dir),
 				TCP_ACK | TCP_PSH, p, n, ts_ns, err, errlen))

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include "pcap.h"
 #include "tlsictl.h"
+#include "trace_pcap.h"
 
 static const char help[] =
 "Usage: tlsictl trace save FILE [--flow ID] [--clear] [--ethernet]\n"
@@ -27,8 +27,8 @@ static const char help[] =
 "Commands:\n"
 "  save   write the recorded data as a classic pcap file: per flow a\n"
 "         synthetic TCP handshake, the decrypted data as TCP segments with\n"
-"         the flow's real addresses and ports, a FIN per direction that\n"
-"         ended; the file is replaced atomically (mode 0600)\n"
+"         the flow's real addresses and ports (IPv4 or IPv6), a FIN per\n"
+"         direction that ended; the file is replaced atomically (mode 0600)\n"
 "  show   list traced flows: id, client, server, the sid that started the\n"
 "         trace, bytes recorded; `list' is the same\n"
 "  clear  drop the records (of one flow)\n"
@@ -36,108 +36,36 @@ static const char help[] =
 "Options:\n"
 "  --flow ID    only flow ID (the flow_id of the IPS alert's EVE record)\n"
 "  --clear      after a successful save, drop the records it saved\n"
-"  --ethernet   Ethernet frames (link type 1) instead of raw IPv4 (101)\n"
+"  --ethernet   Ethernet frames (link type 1) instead of raw IP (101)\n"
 "\n"
 "Output of show (one line per flow):\n"
 "  ID client ADDR:PORT server ADDR:PORT sid SID bytes N records N\n"
 "     [ended] [capped]\n"
+"  (IPv6 addresses in RFC 5952 form in brackets: [2001:db8::1]:443)\n"
 "\n"
 "Examples:\n"
 "  tlsictl trace save /var/tmp/ips.pcap --clear && tcpdump -r /var/tmp/ips.pcap -A\n"
 "  tlsictl trace save flow.pcap --flow 3471152347186017\n";
 
-struct trace_rec {
-	uint64_t id, flow_id, offset, ts;
-	uint32_t caddr, saddr;		/* network order */
-	uint16_t cport, sport;
-	uint8_t dir;
-	uint32_t flags, sid, len;
-	uint8_t *data;			/* len bytes, or NULL (headers only) */
-};
-
 struct trace_set {
-	struct trace_rec *v;
-	size_t n, cap;
+	struct tlsi_trace_set recs;
 	bool bad;			/* a malformed message was seen */
 };
 
-static void trace_set_free(struct trace_set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].data);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 static int trace_cb(const struct nlmsghdr *nlh, void *data)
 {
-	static const uint16_t need[] = {
-		TLSI_A_FLOW_ID, TLSI_A_SRC, TLSI_A_DST, TLSI_A_SPORT, TLSI_A_DPORT,
-		TLSI_A_DIRECTION, TLSI_A_TRACE_OFFSET, TLSI_A_TIMESTAMP, TLSI_A_SID,
-		TLSI_A_TRACE_FLAGS, TLSI_A_BYTES, TLSI_A_TRACE_ID,
-	};
 	const struct nlattr *tb[TLSI_A_MAX + 1];
 	struct trace_set *s = data;
-	struct trace_rec r = { 0 };
-	struct tlsi_cidr c;
-	uint64_t bytes;
-	size_t i;
+	int rc;
 
 	if (tlsi_nl_parse(nlh, tb) < 0)
-		goto bad;
-	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (!tb[need[i]])
-			goto bad;
-	r.id = mnl_attr_get_u64(tb[TLSI_A_TRACE_ID]);
-	r.flow_id = mnl_attr_get_u64(tb[TLSI_A_FLOW_ID]);
-	r.offset = mnl_attr_get_u64(tb[TLSI_A_TRACE_OFFSET]);
-	r.ts = mnl_attr_get_u64(tb[TLSI_A_TIMESTAMP]);
-	/* Traced sessions are intercepted ones: IPv4 today. */
-	if (tlsi_nl_get_cidr(tb[TLSI_A_SRC], &c) < 0 || c.family != AF_INET)
-		goto bad;
-	memcpy(&r.caddr, c.addr, 4);
-	if (tlsi_nl_get_cidr(tb[TLSI_A_DST], &c) < 0 || c.family != AF_INET)
-		goto bad;
-	memcpy(&r.saddr, c.addr, 4);
-	r.cport = mnl_attr_get_u16(tb[TLSI_A_SPORT]);
-	r.sport = mnl_attr_get_u16(tb[TLSI_A_DPORT]);
-	r.dir = mnl_attr_get_u8(tb[TLSI_A_DIRECTION]);
-	r.flags = mnl_attr_get_u32(tb[TLSI_A_TRACE_FLAGS]);
-	r.sid = mnl_attr_get_u32(tb[TLSI_A_SID]);
-	bytes = mnl_attr_get_u64(tb[TLSI_A_BYTES]);
-	if (r.dir > TLSI_IPS_DIR_TO_CLIENT || bytes > UINT32_MAX)
-		goto bad;
-	r.len = (uint32_t)bytes;
-	if (tb[TLSI_A_TRACE_DATA]) {
-		if (mnl_attr_get_payload_len(tb[TLSI_A_TRACE_DATA]) != r.len)
-			goto bad;
-		r.data = malloc(r.len ? r.len : 1);
-		if (!r.data) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		memcpy(r.data, mnl_attr_get_payload(tb[TLSI_A_TRACE_DATA]), r.len);
-	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct trace_rec *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v) {
-			free(r.data);
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = r;
-	return MNL_CB_OK;
-bad:
-	s->bad = true;
-	errno = EPROTO;
-	return MNL_CB_ERROR;
+		rc = -EPROTO;
+	else
+		rc = tlsi_trace_set_add(&s->recs, tb);
+	if (rc == -EPROTO)
+		s->bad = true;
+	errno = -rc;
+	return rc ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 /* Dump the records (of one flow); 0 or EXIT_ERROR (reported). */
@@ -176,98 +104,19 @@ static void parse_flow_id(const char *s, uint64_t *out)
 		usage_error("flow `%s': expected a flow id (1..18446744073709551615)", s);
 }
 
-struct flow_state {
-	uint64_t flow_id;
-	struct tlsi_pcap_flow pf;
-	uint64_t base[2];		/* first offset of data, else of the END */
-	bool have_data[2];
-	uint64_t bytes, records;
-	uint32_t sid, caddr, saddr;
-	uint16_t cport, sport;
-	uint64_t first_ts;
-	bool ended[2], capped;
-};
-
-struct flow_table {
-	struct flow_state *v;
-	size_t n, cap;
-	size_t last;			/* cache: records of a flow come in runs */
-};
-
-static struct flow_state *flow_get(struct flow_table *t, const struct trace_rec *r)
-{
-	size_t i;
-
-	if (t->n && t->v[t->last].flow_id == r->flow_id)
-		return &t->v[t->last];
-	for (i = 0; i < t->n; i++) {
-		if (t->v[i].flow_id == r->flow_id) {
-			t->last = i;
-			return &t->v[i];
-		}
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct flow_state *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
-	memset(&t->v[t->n], 0, sizeof(t->v[0]));
-	t->v[t->n].flow_id = r->flow_id;
-	t->v[t->n].sid = r->sid;
-	t->v[t->n].caddr = r->caddr;
-	t->v[t->n].saddr = r->saddr;
-	t->v[t->n].cport = r->cport;
-	t->v[t->n].sport = r->sport;
-	t->v[t->n].first_ts = r->ts;
-	t->last = t->n;
-	return &t->v[t->n++];
-}
-
-/* Per flow: the first offset of each direction, byte and record counts. */
-static int flows_build(struct flow_table *t, const struct trace_set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		const struct trace_rec *r = &s->v[i];
-		struct flow_state *f = flow_get(t, r);
-
-		if (!f)
-			return -1;
-		f->records++;
-		if (r->flags & TLSI_TRACE_F_CAPPED)
-			f->capped = true;
-		if (r->flags & TLSI_TRACE_F_END) {
-			f->ended[r->dir] = true;
-			if (!f->have_data[r->dir])
-				f->base[r->dir] = r->offset;
-			continue;
-		}
-		f->bytes += r->len;
-		if (!f->have_data[r->dir] || r->offset < f->base[r->dir])
-			f->base[r->dir] = r->offset;
-		f->have_data[r->dir] = true;
-	}
-	return 0;
-}
-
 static int cmd_save(int argc, char **argv)
 {
 	char err[TLSI_ERR_MAX + 512], cbuf[TLSI_NL_MSGBUF];
 	uint32_t linktype = TLSI_PCAP_LINKTYPE_RAW;
 	struct trace_set s = { 0 };
-	struct flow_table t = { 0 };
+	struct tlsi_trace_flows t = { 0 };
 	const char *path = NULL;
 	bool has_flow = false, clear = false;
 	uint64_t flow = 0, last_id = 0;
 	struct tlsi_pcap w;
 	struct tlsi_nl nl;
 	size_t i;
-	int rc, e;
+	int rc;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--flow")) {
@@ -296,41 +145,21 @@ static int cmd_save(int argc, char **argv)
 	rc = trace_fetch(&nl, has_flow, flow, false, &s);
 	if (rc)
 		goto out;
-	if (!s.n) {
+	if (!s.recs.n) {
 		errmsg("no trace records to save (no traced flow yet, or cleared)");
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	if (flows_build(&t, &s)) {
+	if (tlsi_trace_flows_build(&t, &s.recs)) {
 		errmsg("out of memory");
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	for (i = 0; i < t.n; i++)
-		tlsi_pcap_flow_init(&t.v[i].pf, t.v[i].caddr, t.v[i].cport, t.v[i].saddr,
-				    t.v[i].sport, t.v[i].flow_id, t.v[i].base);
-	if (tlsi_pcap_create(&w, path, linktype, err, sizeof(err))) {
+	if (tlsi_pcap_create(&w, path, linktype, err, sizeof(err)) ||
+	    tlsi_trace_write_pcap(&w, &t, &s.recs, &last_id, err, sizeof(err))) {
 		errmsg("%s", err);
 		rc = EXIT_ERROR;
 		goto out;
-	}
-	for (i = 0; i < s.n; i++) {
-		const struct trace_rec *r = &s.v[i];
-		struct flow_state *f = flow_get(&t, r);
-
-		if (r->id > last_id)
-			last_id = r->id;
-		if (r->flags & TLSI_TRACE_F_END)
-			e = tlsi_pcap_fin(&w, &f->pf, r->dir, r->offset, r->ts, err, sizeof(err));
-		else
-			e = tlsi_pcap_data(&w, &f->pf, r->dir, r->offset, r->data, r->len, r->ts,
-					   err, sizeof(err));
-		if (e) {
-			tlsi_pcap_abort(&w);
-			errmsg("%s", err);
-			rc = EXIT_ERROR;
-			goto out;
-		}
 	}
 	{
 		uint64_t packets = w.packets;
@@ -363,25 +192,23 @@ static int cmd_save(int argc, char **argv)
 		rc = ctl_request(&nl, nlh, NULL, NULL);
 	}
 out:
-	free(t.v);
-	trace_set_free(&s);
+	tlsi_trace_flows_free(&t);
+	tlsi_trace_set_free(&s.recs);
 	tlsi_nl_close(&nl);
 	return rc;
 }
 
-static void out_endpoint(const char *key, uint32_t addr, uint16_t port)
+static void out_endpoint(const char *key, const struct tlsi_cidr *addr, uint16_t port)
 {
-	char a[INET_ADDRSTRLEN], buf[INET_ADDRSTRLEN + 8];
+	char buf[TLSI_ENDPOINT_STR_MAX];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "%s:%u", a, port);
-	out_str(key, buf);
+	out_str(key, format_endpoint(addr, port, buf));
 }
 
 static int cmd_show(int argc, char **argv)
 {
 	struct trace_set s = { 0 };
-	struct flow_table t = { 0 };
+	struct tlsi_trace_flows t = { 0 };
 	struct tlsi_nl nl;
 	char id[24];
 	size_t i;
@@ -394,14 +221,14 @@ static int cmd_show(int argc, char **argv)
 	tlsi_nl_close(&nl);
 	if (rc)
 		goto out;
-	if (flows_build(&t, &s)) {
+	if (tlsi_trace_flows_build(&t, &s.recs)) {
 		errmsg("out of memory");
 		rc = EXIT_ERROR;
 		goto out;
 	}
 	out_list_begin();
 	for (i = 0; i < t.n; i++) {
-		const struct flow_state *f = &t.v[i];
+		const struct tlsi_trace_flow *f = &t.v[i];
 
 		out_obj_begin();
 		snprintf(id, sizeof(id), "%" PRIu64, f->flow_id);
@@ -409,8 +236,8 @@ static int cmd_show(int argc, char **argv)
 			out_u64("flow", f->flow_id);
 		else
 			out_name("flow", id);
-		out_endpoint("client", f->caddr, f->cport);
-		out_endpoint("server", f->saddr, f->sport);
+		out_endpoint("client", &f->caddr, f->cport);
+		out_endpoint("server", &f->saddr, f->sport);
 		out_u64("sid", f->sid);
 		out_u64("bytes", f->bytes);
 		out_u64("records", f->records);
@@ -420,8 +247,8 @@ static int cmd_show(int argc, char **argv)
 	}
 	out_list_end();
 out:
-	free(t.v);
-	trace_set_free(&s);
+	tlsi_trace_flows_free(&t);
+	tlsi_trace_set_free(&s.recs);
 	return rc;
 }
 
