@@ -5,7 +5,7 @@
 # and multicast listener discovery survive a block-everything filter, a blocked IPv6 TCP flow gets a reset,
 # events and tables print RFC 5952 addresses, and hostile IPv6 headers
 # (long extension header chains, IPv4-mapped addresses) are dropped and
-# counted. SSL interception stays IPv4 (ssl_ipv6_not_intercepted).
+# counted.
 #
 #   client 10.9.0.1 2001:db8:9::1 -- [br0] -- server 10.9.0.2 2001:db8:9::2
 set -euo pipefail
@@ -146,11 +146,12 @@ assert_delta ipv6_ext_headers_too_deep 1
 assert_delta drop_malformed 2
 pass "hostile IPv6 headers dropped and counted"
 
-# SSL interception is IPv4 only: an IPv6 flow that a policy would take
-# passes uninspected, counted.
+# An IPv6 flow that an SSL policy takes, with no daemon listening, follows
+# the profile's ssl-no-daemon as an IPv4 one does (bypass: passes, counted;
+# interception itself: 14-ipv6-interception).
 ctl_ok ssl-proxy add web ports 8090
 ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
 stats_snapshot
 expect_probe ok tcp "$S6" 8090
-assert_delta ssl_ipv6_not_intercepted 1
+assert_delta ssl_no_daemon_bypassed 1

@@ -525,11 +525,12 @@ static struct tlsid_ips_flow *flow_new(struct tlsid_session *s)
 		tlsid_log_error("no memory to inspect a session: relayed uninspected");
 		return NULL;
 	}
-	tlsi_eng_addr4(c, (const uint8_t *)&s->client.sin_addr);
-	tlsi_eng_addr4(d, (const uint8_t *)&s->server.sin_addr);
+	tlsid_sockaddr_bytes(&s->client, c);
+	tlsid_sockaddr_bytes(&s->server, d);
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
 		id = (uint64_t)random() << 31 ^ (uint64_t)random();
-	tlsi_drv_flow_init(&x->d, c, ntohs(s->client.sin_port), d, ntohs(s->server.sin_port), id,
+	tlsi_drv_flow_init(&x->d, c, tlsid_sockaddr_port(&s->client), d,
+			   tlsid_sockaddr_port(&s->server), id,
 			   TLSI_DRV_F_TLS);
 	s->ips = x;
 	tlsid_count(TLSID_C_ips_inspected_sessions);
@@ -554,7 +555,7 @@ static void on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_alert *a)
 	const struct tlsi_img_rule *r = a->r;
 	const struct tlsid_session *s = k->s;
 	char msg[1024], cls[256], host[256], url[2048], method[32], ua[512];
-	char cip[INET_ADDRSTRLEN], sip[INET_ADDRSTRLEN];
+	char cip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN];
 	bool ts = a->dir == TLSI_DIR_TO_SERVER;
 	struct tlsi_http_meta m;
 	struct eve_alert e;
@@ -572,14 +573,14 @@ static void on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_alert *a)
 		return;
 	p = tlsi_eng_str(&k->im->d.eng, &r->classtype, &n);
 	copy_str(cls, sizeof(cls), (const uint8_t *)p, n);
-	inet_ntop(AF_INET, &s->client.sin_addr, cip, sizeof(cip));
-	inet_ntop(AF_INET, &s->server.sin_addr, sip, sizeof(sip));
+	tlsid_sockaddr_ip(&s->client, cip, sizeof(cip));
+	tlsid_sockaddr_ip(&s->server, sip, sizeof(sip));
 	eve_alert_init(&e);
 	e.flow_id = k->x->d.flow_id;
 	e.src_ip = ts ? cip : sip;
-	e.src_port = ntohs(ts ? s->client.sin_port : s->server.sin_port);
+	e.src_port = tlsid_sockaddr_port(ts ? &s->client : &s->server);
 	e.dest_ip = ts ? sip : cip;
-	e.dest_port = ntohs(ts ? s->server.sin_port : s->client.sin_port);
+	e.dest_port = tlsid_sockaddr_port(ts ? &s->server : &s->client);
 	e.app_proto = tlsi_drv_app_name(&k->x->d);
 	e.direction = ts ? "to_server" : "to_client";
 	e.blocked = a->blocked;
@@ -634,12 +635,18 @@ static int on_quarantine(struct tlsi_drv_call *c, uint32_t seconds, const char *
 {
 	const struct tlsid_session *s = call_of(c)->s;
 	char buf[TLSI_NL_MSGBUF], err[512];
-	struct tlsi_cidr host = { .family = AF_INET, .plen = 32 };
+	struct tlsi_cidr host = { .family = s->client.sa.sa_family };
 	struct nlmsghdr *nlh;
 	struct tlsi_nl nl;
 	int rc;
 
-	memcpy(host.addr, &s->client.sin_addr.s_addr, 4);
+	if (host.family == AF_INET6) {
+		host.plen = 128;
+		memcpy(host.addr, &s->client.in6.sin6_addr, 16);
+	} else {
+		host.plen = 32;
+		memcpy(host.addr, &s->client.in.sin_addr, 4);
+	}
 	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0) {
 		tlsid_log_error("quarantine: %s", err);
 		return -1;

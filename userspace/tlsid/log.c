@@ -160,14 +160,6 @@ static void write_line(const char *line, size_t len)
 		tlsid_count(TLSID_C_internal_errors);
 }
 
-static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
-{
-	char ip[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
-}
-
 static void time_str(char *buf, size_t len)
 {
 	struct timespec ts;
@@ -243,9 +235,9 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "policy", s->pol.name);
 		json_string(&j, "proxy", s->pol.proxy);
 	}
-	addr_str(&s->client, buf, sizeof(buf));
+	tlsid_sockaddr_str(&s->client, buf, sizeof(buf));
 	json_string(&j, "client", buf);
-	addr_str(&s->server, buf, sizeof(buf));
+	tlsid_sockaddr_str(&s->server, buf, sizeof(buf));
 	json_string(&j, "server", buf);
 	if (s->ch.has_sni)
 		json_string(&j, "sni", s->ch.sni);

@@ -233,7 +233,7 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, unsigned int n,
 
 static int seccomp_apply(enum tlsid_seccomp_mode mode)
 {
-	static const int domains[] = { AF_INET, AF_UNIX, AF_NETLINK };
+	static const int domains[] = { AF_INET, AF_INET6, AF_UNIX, AF_NETLINK };
 	static const unsigned long ioctls[] = {
 		TLSI_IOC_HANDOFF, TLSI_IOC_REPORT, TLSI_IOC_SESSION_INFO, TCGETS,
 	};

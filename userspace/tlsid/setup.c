@@ -4,8 +4,8 @@
  *
  *  - the policy routing that delivers diverted packets locally, over
  *    rtnetlink (what `ip rule add fwmark MARK lookup TABLE' and `ip route
- *    add local 0.0.0.0/0 dev lo table TABLE' do; the rule has priority
- *    TLSID_RULE_PRIORITY);
+ *    add local 0.0.0.0/0 dev lo table TABLE' do, and their `ip -6' twins
+ *    with ::/0; the rules have priority TLSID_RULE_PRIORITY);
  *  - tlsi.ko's divert-port and divert-mark, over the tlsi generic netlink
  *    family (what `tlsictl config set divert-port P divert-mark M' does).
  */
@@ -55,7 +55,7 @@ out:
 	return ret;
 }
 
-static int rule(uint16_t type, uint32_t mark, uint32_t table)
+static int rule(uint16_t type, uint8_t family, uint32_t mark, uint32_t table)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -67,7 +67,7 @@ static int rule(uint16_t type, uint32_t mark, uint32_t table)
 		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	nlh->nlmsg_seq = (uint32_t)time(NULL);
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = AF_INET;
+	frh->family = family;
 	frh->action = FR_ACT_TO_TBL;
 	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	mnl_attr_put_u32(nlh, FRA_TABLE, table);
@@ -78,7 +78,7 @@ static int rule(uint16_t type, uint32_t mark, uint32_t table)
 	return rtnl_request(nlh);
 }
 
-static int route(uint16_t type, uint32_t table, unsigned lo)
+static int route(uint16_t type, uint8_t family, uint32_t table, unsigned lo)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -90,7 +90,7 @@ static int route(uint16_t type, uint32_t table, unsigned lo)
 		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	nlh->nlmsg_seq = (uint32_t)time(NULL);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
+	rtm->rtm_family = family;
 	rtm->rtm_dst_len = 0;
 	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = RTPROT_BOOT;
@@ -104,52 +104,79 @@ static int route(uint16_t type, uint32_t table, unsigned lo)
 /* Found at setup: the teardown runs under the seccomp filter, which has no
  * ioctl(SIOCGIFINDEX) for if_nametoindex(). */
 static unsigned lo_index;
+static bool ipv6_routed;
 
+/* The rule and the local route of one family; 0 or -errno (logged). */
+static int route_setup_family(uint8_t family, uint32_t mark, uint32_t table, unsigned lo)
+{
+	const char *v = family == AF_INET6 ? "-6 " : "";
+	int err;
+
+	err = rule(RTM_NEWRULE, family, mark, table);
+	if (err == -EEXIST) {
+		tlsid_log_info("policy routing: rule %sfwmark %#x lookup %u exists already", v,
+			       mark, table);
+	} else if (err) {
+		errno = -err;
+		tlsid_log_perror("policy routing: ip %srule add fwmark %#x lookup %u", v, mark, table);
+		return err;
+	}
+	err = route(RTM_NEWROUTE, family, table, lo);
+	if (err == -EEXIST) {
+		tlsid_log_info("policy routing: %slocal route in table %u exists already", v, table);
+	} else if (err) {
+		errno = -err;
+		tlsid_log_perror("policy routing: ip %sroute add local %s dev lo table %u", v,
+				 family == AF_INET6 ? "::/0" : "0.0.0.0/0", table);
+		rule(RTM_DELRULE, family, mark, table);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * IPv4 and IPv6 both deliver diverted packets locally. A host without IPv6
+ * (disabled, or no IPv6 routing) intercepts IPv4 only, and says so.
+ */
 int tlsid_route_setup(uint32_t mark, uint32_t table)
 {
 	unsigned lo = lo_index = if_nametoindex("lo");
-	int err;
 
 	if (!lo) {
 		tlsid_log_perror("policy routing: no loopback device");
 		return -1;
 	}
-	err = rule(RTM_NEWRULE, mark, table);
-	if (err == -EEXIST) {
-		tlsid_log_info("policy routing: rule fwmark %#x lookup %u exists already", mark, table);
-	} else if (err) {
-		errno = -err;
-		tlsid_log_perror("policy routing: ip rule add fwmark %#x lookup %u", mark, table);
+	if (route_setup_family(AF_INET, mark, table, lo))
 		return -1;
-	}
-	err = route(RTM_NEWROUTE, table, lo);
-	if (err == -EEXIST) {
-		tlsid_log_info("policy routing: local route in table %u exists already", table);
-	} else if (err) {
-		errno = -err;
-		tlsid_log_perror("policy routing: ip route add local 0.0.0.0/0 dev lo table %u", table);
-		rule(RTM_DELRULE, mark, table);
-		return -1;
-	}
-	tlsid_log_debug("policy routing: fwmark %#x -> table %u -> local", mark, table);
+	ipv6_routed = !route_setup_family(AF_INET6, mark, table, lo);
+	if (!ipv6_routed)
+		tlsid_log_info("policy routing: no IPv6: IPv6 connections are not intercepted");
+	tlsid_log_debug("policy routing: fwmark %#x -> table %u -> local (IPv4%s)", mark, table,
+			ipv6_routed ? " and IPv6" : "");
 	return 0;
 }
 
-void tlsid_route_teardown(uint32_t mark, uint32_t table)
+static void route_teardown_family(uint8_t family, uint32_t mark, uint32_t table)
 {
-	unsigned lo = lo_index;
 	int err;
 
-	err = route(RTM_DELROUTE, table, lo);
+	err = route(RTM_DELROUTE, family, table, lo_index);
 	if (err && err != -ESRCH) {
 		errno = -err;
 		tlsid_log_perror("policy routing: removing the local route of table %u", table);
 	}
-	err = rule(RTM_DELRULE, mark, table);
+	err = rule(RTM_DELRULE, family, mark, table);
 	if (err && err != -ENOENT) {
 		errno = -err;
 		tlsid_log_perror("policy routing: removing rule fwmark %#x", mark);
 	}
+}
+
+void tlsid_route_teardown(uint32_t mark, uint32_t table)
+{
+	if (ipv6_routed)
+		route_teardown_family(AF_INET6, mark, table);
+	route_teardown_family(AF_INET, mark, table);
 }
 
 int tlsid_kernel_set_divert(uint16_t port, uint32_t mark, bool set_mark)

@@ -28,6 +28,7 @@
 #define TLSID_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -421,6 +422,21 @@ struct tlsid_pipe {
 
 enum tlsid_obj_kind { TLSID_OBJ_LISTENER, TLSID_OBJ_WAKE, TLSID_OBJ_SESSION };
 
+/* addr.c: a socket address of either family (IPv4 never mapped). */
+union tlsid_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+/* "[2001:db8::1]:65535" */
+#define TLSID_SOCKADDR_STR_MAX	(INET6_ADDRSTRLEN + 8)
+void tlsid_sockaddr_unmap(union tlsid_sockaddr *a);
+socklen_t tlsid_sockaddr_len(const union tlsid_sockaddr *a);
+uint16_t tlsid_sockaddr_port(const union tlsid_sockaddr *a);
+void tlsid_sockaddr_bytes(const union tlsid_sockaddr *a, uint8_t out[16]);
+const char *tlsid_sockaddr_ip(const union tlsid_sockaddr *a, char *buf, size_t len);
+const char *tlsid_sockaddr_str(const union tlsid_sockaddr *a, char *buf, size_t len);
+
 struct tlsid_worker;
 struct tlsid_ips_flow;
 
@@ -431,7 +447,7 @@ struct tlsid_session {
 	enum tlsid_state state;
 	int cfd, ufd;			/* client-facing, upstream */
 	bool ufd_added;
-	struct sockaddr_in client, server;
+	union tlsid_sockaddr client, server;
 	SSL *down, *up;			/* daemon as server / as client */
 	struct tlsid_ch ch;
 	time_t started, last_active;	/* tlsid_now() */

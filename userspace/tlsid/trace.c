@@ -114,12 +114,16 @@ static void trace_failed(const char *err)
 void tlsid_trace_start(const struct tlsid_session *s, struct tlsid_trace *t, uint64_t flow_id,
 		       uint32_t sid, const uint64_t base[2])
 {
+	uint8_t c[16], d[16];
+
 	if (t->on || !tlsid_trace_enabled())
 		return;
 	t->on = true;
 	t->sid = sid;
-	tlsi_pcap_flow_init(&t->pf, s->client.sin_addr.s_addr, ntohs(s->client.sin_port),
-			    s->server.sin_addr.s_addr, ntohs(s->server.sin_port), flow_id, base);
+	tlsid_sockaddr_bytes(&s->client, c);
+	tlsid_sockaddr_bytes(&s->server, d);
+	tlsi_pcap_flow_init_addr(&t->pf, c, tlsid_sockaddr_port(&s->client), d,
+				 tlsid_sockaddr_port(&s->server), flow_id, base);
 	tlsid_count(TLSID_C_ips_traces_started);
 	tlsid_log_debug("IPS trace of flow %llu (sid %u) to the trace file",
 			(unsigned long long)flow_id, sid);

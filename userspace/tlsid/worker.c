@@ -54,6 +54,9 @@
 
 #include "tlsid.h"
 
+#ifndef IPV6_TRANSPARENT
+#define IPV6_TRANSPARENT 75
+#endif
 #ifndef IP_TRANSPARENT
 #define IP_TRANSPARENT 19
 #endif
@@ -210,26 +213,50 @@ void tlsid_close_graceful(int fd)
 	close(fd);
 }
 
+/*
+ * One dual-stack transparent listener (IPv6, not v6only) per worker: tlsi.ko
+ * assigns diverted SYNs of both families to it. Where IPv6 is disabled, an
+ * IPv4 one.
+ */
 static int listener_open(uint16_t port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd, one = 1;
+	union tlsid_sockaddr a;
+	int fd, one = 1, zero = 0;
+	bool v6 = true;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&a, 0, sizeof(a));
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT) {
+		v6 = false;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
 	if (fd < 0) {
 		tlsid_log_perror("listener: socket");
 		return -1;
 	}
-	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0) {
-		tlsid_log_perror("listener: IP_TRANSPARENT (needs CAP_NET_ADMIN)");
-		goto fail;
+	if (v6) {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_addr = in6addr_any;
+		a.in6.sin6_port = htons(port);
+		if (setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+		    setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof(one)) < 0) {
+			tlsid_log_perror("listener: IPV6_TRANSPARENT (needs CAP_NET_ADMIN)");
+			goto fail;
+		}
+	} else {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(port);
+		if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0) {
+			tlsid_log_perror("listener: IP_TRANSPARENT (needs CAP_NET_ADMIN)");
+			goto fail;
+		}
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
 		tlsid_log_perror("listener: SO_REUSEADDR/SO_REUSEPORT");
 		goto fail;
 	}
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	if (bind(fd, &a.sa, tlsid_sockaddr_len(&a)) < 0) {
 		tlsid_log_perror("listener: bind to port %u", port);
 		goto fail;
 	}
@@ -263,7 +290,7 @@ static int ep_add(struct tlsid_worker *w, int fd, uint32_t events, void *ptr)
 
 struct src_count {
 	struct src_count *next;
-	uint32_t addr;			/* network order */
+	uint8_t addr[16];		/* tlsid_sockaddr_bytes() */
 	unsigned int n;
 };
 
@@ -271,11 +298,16 @@ static struct src_count *src_table[SRC_BUCKETS];
 static pthread_mutex_t src_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t src_seed;
 
-static unsigned int src_bucket(uint32_t addr)
+static unsigned int src_bucket(const uint8_t addr[16])
 {
-	uint32_t h = (addr ^ src_seed) * 0x9e3779b1u;
+	uint32_t h = src_seed, w;
+	int i;
 
-	h ^= h >> 15;
+	for (i = 0; i < 16; i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 0x9e3779b1u;
+		h ^= h >> 15;
+	}
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
 	return h % SRC_BUCKETS;
@@ -283,19 +315,19 @@ static unsigned int src_bucket(uint32_t addr)
 
 /* One more unfinished handshake for addr: false when it has its limit (or
  * no memory for a new entry). */
-static bool src_hold(uint32_t addr, unsigned int *held)
+static bool src_hold(const uint8_t addr[16], unsigned int *held)
 {
 	struct src_count **pp, *e;
 	bool ok = true;
 
 	pthread_mutex_lock(&src_lock);
 	pp = &src_table[src_bucket(addr)];
-	for (e = *pp; e && e->addr != addr; e = e->next)
+	for (e = *pp; e && memcmp(e->addr, addr, 16); e = e->next)
 		;
 	if (!e) {
 		e = calloc(1, sizeof(*e));
 		if (e) {
-			e->addr = addr;
+			memcpy(e->addr, addr, 16);
 			e->next = *pp;
 			*pp = e;
 		}
@@ -309,13 +341,13 @@ static bool src_hold(uint32_t addr, unsigned int *held)
 	return ok;
 }
 
-static void src_release(uint32_t addr)
+static void src_release(const uint8_t addr[16])
 {
 	struct src_count **pp, *e;
 
 	pthread_mutex_lock(&src_lock);
 	for (pp = &src_table[src_bucket(addr)]; (e = *pp); pp = &e->next) {
-		if (e->addr != addr)
+		if (memcmp(e->addr, addr, 16))
 			continue;
 		if (--e->n == 0) {
 			*pp = e->next;
@@ -330,7 +362,10 @@ static void src_release(uint32_t addr)
 static void session_hs_over(struct tlsid_session *s)
 {
 	if (s->src_held) {
-		src_release(s->client.sin_addr.s_addr);
+		uint8_t a[16];
+
+		tlsid_sockaddr_bytes(&s->client, a);
+		src_release(a);
 		s->src_held = false;
 	}
 }
@@ -470,18 +505,11 @@ static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_co
 	return true;
 }
 
-static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
-{
-	char ip[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
-}
 
 static void log_end(struct tlsid_session *s)
 {
 	static _Atomic time_t src_refused_told;
-	char c[32], d[32];
+	char c[TLSID_SOCKADDR_STR_MAX], d[TLSID_SOCKADDR_STR_MAX];
 	time_t now;
 
 	/* A flood of refusals is told once a second (the counter has them all). */
@@ -491,8 +519,8 @@ static void log_end(struct tlsid_session *s)
 			return;
 	}
 
-	addr_str(&s->client, c, sizeof(c));
-	addr_str(&s->server, d, sizeof(d));
+	tlsid_sockaddr_str(&s->client, c, sizeof(c));
+	tlsid_sockaddr_str(&s->server, d, sizeof(d));
 	if (s->relay == TLSI_RELAY_KERNEL)
 		tlsid_log_debug("%s -> %s (%s): handed off to tlsi.ko (%s, %s)", c, d,
 				s->ch.has_sni ? s->ch.sni : "no SNI", s->down_cipher, s->up_cipher);
@@ -732,19 +760,22 @@ static bool step_connect(struct tlsid_session *s)
 	socklen_t len = sizeof(err);
 
 	if (s->ufd < 0) {
-		s->ufd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		bool v6 = s->client.sa.sa_family == AF_INET6;
+
+		s->ufd = socket(s->client.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (s->ufd < 0)
 			goto fail;
 		tlsid_sock_reset_on_death(s->ufd);
 		/* The server must see the client: its address, its port. */
-		if (setsockopt(s->ufd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+		if (setsockopt(s->ufd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+			       &one, sizeof(one)) < 0 ||
 		    setsockopt(s->ufd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-		    bind(s->ufd, (struct sockaddr *)&s->client, sizeof(s->client)) < 0)
+		    bind(s->ufd, &s->client.sa, tlsid_sockaddr_len(&s->client)) < 0)
 			goto fail;
 		setsockopt(s->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (ep_add(s->w, s->ufd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, s) < 0)
 			goto fail;
-		if (connect(s->ufd, (struct sockaddr *)&s->server, sizeof(s->server)) == 0)
+		if (connect(s->ufd, &s->server.sa, tlsid_sockaddr_len(&s->server)) == 0)
 			goto connected;
 		if (errno != EINPROGRESS)
 			goto fail;
@@ -756,7 +787,7 @@ static bool step_connect(struct tlsid_session *s)
 		errno = err;
 		goto fail;
 	}
-	if (connect(s->ufd, (struct sockaddr *)&s->server, sizeof(s->server)) < 0 &&
+	if (connect(s->ufd, &s->server.sa, tlsid_sockaddr_len(&s->server)) < 0 &&
 	    errno != EISCONN) {
 		if (errno == EALREADY || errno == EINPROGRESS)
 			return false;
@@ -805,7 +836,9 @@ static int upstream_ssl(struct tlsid_session *s)
 		if (!SSL_set_tlsext_host_name(s->up, s->ch.sni) ||
 		    !X509_VERIFY_PARAM_set1_host(vp, s->ch.sni, 0))
 			return -1;
-	} else if (!X509_VERIFY_PARAM_set1_ip(vp, (const unsigned char *)&s->server.sin_addr, 4)) {
+	} else if (s->server.sa.sa_family == AF_INET6 ?
+		   !X509_VERIFY_PARAM_set1_ip(vp, s->server.in6.sin6_addr.s6_addr, 16) :
+		   !X509_VERIFY_PARAM_set1_ip(vp, (const unsigned char *)&s->server.in.sin_addr, 4)) {
 		return -1;
 	}
 	if (s->ch.has_alpn && SSL_set_alpn_protos(s->up, s->ch.alpn, s->ch.alpn_len))
@@ -1096,9 +1129,9 @@ static void session_step(struct tlsid_session *s)
 		session_end(s);
 }
 
-static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in *peer)
+static void session_new(struct tlsid_worker *w, int fd, const union tlsid_sockaddr *peer)
 {
-	socklen_t len = sizeof(struct sockaddr_in);
+	socklen_t len = sizeof(union tlsid_sockaddr);
 	struct tlsid_session *s;
 	int one = 1;
 
@@ -1131,7 +1164,7 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 	w->sessions = s;
 	atomic_fetch_add(&tlsid_sessions_active, 1);
 	/* TPROXY keeps the original destination as the local address. */
-	if (getsockname(fd, (struct sockaddr *)&s->server, &len) < 0) {
+	if (getsockname(fd, &s->server.sa, &len) < 0) {
 		tlsid_count(TLSID_C_internal_errors);
 		set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_INTERNAL, "getsockname: %s",
 			   strerror(errno));
@@ -1139,10 +1172,13 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 		session_end(s);
 		return;
 	}
+	tlsid_sockaddr_unmap(&s->server);
 	if (tlsid_cfg.max_hs_per_source) {
 		unsigned int held;
+		uint8_t a[16];
 
-		if (!src_hold(peer->sin_addr.s_addr, &held)) {
+		tlsid_sockaddr_bytes(peer, a);
+		if (!src_hold(a, &held)) {
 			tlsid_count(TLSID_C_source_limit_dropped);
 			s->src_refused = true;
 			set_reason(s, TLSID_R_NOT_DECRYPTED, TLSI_SSL_REASON_LIMIT,
@@ -1155,7 +1191,7 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 		}
 		s->src_held = true;
 	}
-	if (ntohs(s->server.sin_port) == tlsid_cfg.port) {
+	if (tlsid_sockaddr_port(&s->server) == tlsid_cfg.port) {
 		/* Someone connected to the listener itself: nowhere to go. */
 		tlsid_count(TLSID_C_not_tls_dropped);
 		set_reason(s, TLSID_R_BLOCKED, TLSI_SSL_REASON_NOT_TLS,
@@ -1179,10 +1215,9 @@ static void session_new(struct tlsid_worker *w, int fd, const struct sockaddr_in
 static void accept_all(struct tlsid_worker *w)
 {
 	for (;;) {
-		struct sockaddr_in peer;
+		union tlsid_sockaddr peer;
 		socklen_t len = sizeof(peer);
-		int fd = accept4(w->lfd, (struct sockaddr *)&peer, &len,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(w->lfd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -1196,10 +1231,11 @@ static void accept_all(struct tlsid_worker *w)
 			return;
 		}
 		w->accept_paused = false;
-		if (peer.sin_family != AF_INET) {
+		if (peer.sa.sa_family != AF_INET && peer.sa.sa_family != AF_INET6) {
 			close(fd);
 			continue;
 		}
+		tlsid_sockaddr_unmap(&peer);
 		session_new(w, fd, &peer);
 	}
 }
