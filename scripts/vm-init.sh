@@ -69,6 +69,9 @@ export TLSICTL="$REPO/userspace/tlsictl/tlsictl"
 # the ET Open snapshot (data/et-open), unpacked by vm-run.sh
 export TLSI_ET_OPEN="$REPO/build/et-open"
 export TLSI_VM=1
+# Where a test leaves files for a host-side check (tests/host/NAME.sh):
+# the host's build/vm/runs/<run>/logs.
+export TLSI_OUT="$OUT"
 
 MODNAME=$(modinfo -F name "$MODULE" 2>/dev/null)
 [ -n "$MODNAME" ] || { MODNAME=$(basename "$MODULE" .ko); MODNAME=${MODNAME//-/_}; }
