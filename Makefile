@@ -107,7 +107,7 @@ userspace/lib/libtlsi.a: $(LIB_OBJS)
 
 userspace/tlsictl/tlsictl: $(TLSICTL_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2) $(LDLIBS_JSONC)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TLSICTL_OBJS) userspace/lib/libtlsi.a $(LDLIBS_MNL) $(LDLIBS_SSL) $(LDLIBS_PCRE2) $(LDLIBS_JSONC) -lz
 
 $(TLSID_OBJS): userspace/tlsid/tlsid.h userspace/tlsid/ready.h
 

@@ -17,7 +17,7 @@ PKGS=(
 	libnghttp2-dev nghttp2-client
 	python3-scapy bind9-dnsutils
 	debhelper dh-dkms dkms lintian go-md2man
-	libmicrohttpd-dev libjson-c-dev prometheus chromium
+	libmicrohttpd-dev libjson-c-dev zlib1g-dev prometheus chromium
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "cli_harness.h"
 #include "nl.h"
@@ -482,6 +483,73 @@ START_TEST(test_rules_update_errors)
 }
 END_TEST
 
+/* log show --since reads what logrotate kept: <log>.json.2.gz (compressed),
+ * .json.1, then the current file, oldest first, each record filtered by
+ * its time; a rotated file last written before --since is not read;
+ * without --since, only the current file. */
+START_TEST(test_log_show_rotated)
+{
+	char dir[] = "/tmp/check-tlsictl-log.XXXXXX", path[256], cmd[512];
+	const char *rec = "{\"timestamp\":\"%s\",\"event_type\":\"drop\",\"src_ip\":\"10.0.0.%d\"}\n";
+	struct utimbuf old = { .actime = 1000000000, .modtime = 1000000000 };
+	char *a, *b, *c, *d;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* .2.gz: one old record and one from 2026-12-01 */
+	snprintf(path, sizeof(path), "%s/block.json.2", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, rec, "2020-01-01T00:00:00.000000+0000", 1);
+	fprintf(f, rec, "2026-12-01T10:00:00.000000+0000", 2);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gzip %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/block.json.1", dir);
+	f = fopen(path, "w");
+	fprintf(f, rec, "2026-12-02T10:00:00.000000+0000", 3);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/block.json", dir);
+	f = fopen(path, "w");
+	fprintf(f, rec, "2026-12-03T10:00:00.000000+0000", 4);
+	fclose(f);
+
+	ck_assert_int_eq(RUN("-j", "log", "show", "block", "--dir", dir,
+			     "--since", "2026-11-30"), 0);
+	a = strstr(r.out, "10.0.0.1");
+	b = strstr(r.out, "10.0.0.2");
+	c = strstr(r.out, "10.0.0.3");
+	d = strstr(r.out, "10.0.0.4");
+	ck_assert_msg(!a && b && c && d && b < c && c < d, "rotated, oldest first: %s", r.out);
+	ck_assert_str_eq(r.err, "");
+
+	/* without --since: the current file only */
+	ck_assert_int_eq(RUN("-j", "log", "show", "block", "--dir", dir), 0);
+	ck_assert_msg(!strstr(r.out, "10.0.0.3") && strstr(r.out, "10.0.0.4"), "%s", r.out);
+
+	/* a rotated file last written before --since is skipped whole */
+	snprintf(path, sizeof(path), "%s/block.json.1", dir);
+	ck_assert_int_eq(utime(path, &old), 0);
+	ck_assert_int_eq(RUN("-j", "log", "show", "block", "--dir", dir,
+			     "--since", "2026-11-30"), 0);
+	ck_assert_msg(!strstr(r.out, "10.0.0.3") && strstr(r.out, "10.0.0.2"), "%s", r.out);
+
+	/* a corrupt .gz: named, the rest still shown */
+	snprintf(path, sizeof(path), "%s/block.json.2.gz", dir);
+	f = fopen(path, "r+");
+	fseek(f, 12, SEEK_SET);
+	fputs("garbage garbage garbage", f);
+	fclose(f);
+	ck_assert_int_eq(RUN("-j", "log", "show", "block", "--dir", dir,
+			     "--since", "2026-11-30"), 0);
+	ck_assert_msg(strstr(r.out, "10.0.0.4") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.err, "block.json.2.gz") != NULL, "no error naming the file: %s", r.err);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *tlsictl_suite(void)
 {
 	Suite *s = suite_create("tlsictl");
@@ -498,6 +566,7 @@ static Suite *tlsictl_suite(void)
 	tcase_add_test(tc, test_module_not_loaded);
 	tcase_add_test(tc, test_config_file);
 	tcase_add_test(tc, test_rules_update_errors);
+	tcase_add_test(tc, test_log_show_rotated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,6 +18,7 @@
 #include "tlsictl.h"
 #undef json_bool
 #include <json-c/json.h>
+#include <zlib.h>
 
 #define LOG_DIR_DEFAULT	"/var/log/tlsi"
 #define LOG_DIR_ENV	"TLSI_LOG_DIR"
@@ -35,7 +36,10 @@ static const char help[] =
 "  system      limits reached, certificates near expiry, errors\n"
 "\n"
 "  --since TIME  records from TIME on: 30s, 10m, 2h, 1d ago, or UTC\n"
-"                2026-12-07T05:00:00 (or a prefix: 2026-12-07)\n"
+"                2026-12-07T05:00:00 (or a prefix: 2026-12-07); also\n"
+"                from the files logrotate kept (<log>.json.1, .2.gz...)\n"
+"                that were written to after TIME. Without it: the\n"
+"                current file, since the last rotation\n"
 "  --follow      keep printing records as they are written (follows\n"
 "                rotation) until interrupted\n"
 "  -j            the EVE records as they are, one per line\n"
@@ -274,6 +278,98 @@ static void show_lines(struct log_view *v, FILE *f)
 	fflush(stdout);
 }
 
+/* line's capacity at least need; false when there is no memory. */
+static bool line_grow(char **line, size_t *cap, size_t need)
+{
+	char *p;
+
+	if (need <= *cap)
+		return true;
+	p = realloc(*line, need * 2);
+	if (!p)
+		return false;
+	*line = p;
+	*cap = need * 2;
+	return true;
+}
+
+/* A rotated file, plain or gzip (logrotate's delaycompress), whole. */
+static void show_rotated(struct log_view *v, const char *path)
+{
+	char buf[65536], *line = NULL;
+	size_t len = 0, cap = 0, i, start;
+	gzFile gz = gzopen(path, "rb");
+	int n;
+
+	if (!gz) {
+		errmsg("%s: %s", path, strerror(errno));
+		return;
+	}
+	while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
+		for (i = 0, start = 0; i < (size_t)n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			if (len) {
+				if (!line_grow(&line, &cap, len + (i - start)))
+					goto oom;
+				memcpy(line + len, buf + start, i - start);
+				show_line(v, line, len + (i - start));
+				len = 0;
+			} else {
+				show_line(v, buf + start, i - start);
+			}
+			start = i + 1;
+		}
+		if (start < (size_t)n) {
+			if (!line_grow(&line, &cap, len + (n - start)))
+				goto oom;
+			memcpy(line + len, buf + start, n - start);
+			len += n - start;
+		}
+	}
+	if (n < 0)
+		errmsg("%s: unreadable (%s)", path, gzerror(gz, &n));
+	goto out;
+oom:
+	errmsg("%s: no memory for a line of %zu bytes: the rest of the file skipped", path, len);
+out:
+	gzclose(gz);
+	free(line);
+}
+
+#define LOG_ROTATED_MAX	100
+
+/* With --since: the rotated files of path written to after it, oldest
+ * first (<path>.N[.gz] ... <path>.1). */
+static void show_rotations(struct log_view *v, const char *path)
+{
+	char rp[4300];
+	struct stat st;
+	int n, last = 0;
+
+	for (n = 1; n <= LOG_ROTATED_MAX; n++) {
+		snprintf(rp, sizeof(rp), "%s.%d", path, n);
+		if (stat(rp, &st) == 0)
+			last = n;
+		snprintf(rp, sizeof(rp), "%s.%d.gz", path, n);
+		if (stat(rp, &st) == 0)
+			last = n;
+		if (last != n)
+			break;
+	}
+	for (n = last; n >= 1; n--) {
+		snprintf(rp, sizeof(rp), "%s.%d", path, n);
+		if (stat(rp, &st) < 0) {
+			snprintf(rp, sizeof(rp), "%s.%d.gz", path, n);
+			if (stat(rp, &st) < 0)
+				continue;
+		}
+		if ((double)st.st_mtime < v->since)
+			continue;	/* its last record is older */
+		show_rotated(v, rp);
+	}
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	const char *dir = getenv(LOG_DIR_ENV), *since = NULL;
@@ -306,6 +402,8 @@ static int cmd_show(int argc, char **argv)
 		usage_error("--since `%s': expected 30s, 10m, 2h, 1d or 2026-12-07T05:00:00", since);
 	v.log = log;
 	snprintf(path, sizeof(path), "%s/%s.json", dir, eve_log_name(log));
+	if (v.since > 0)
+		show_rotations(&v, path);
 	f = fopen(path, "re");
 	if (!f) {
 		errmsg("%s: %s (is tlslogd running? --dir or $" LOG_DIR_ENV ")", path,
