@@ -235,8 +235,9 @@ ctl_fail 2 "neither .on. nor .off." profile set p1 inspect-cleartext maybe
 pass "inspect-cleartext off: not diverted, not inspected"
 
 # ---- refusals: a direct connection to the listener ------------------------------------
-# The module's listener is the one without a process (a kernel socket).
-port=$(in_a ss -Hltnp | awk '$4 ~ /^0\.0\.0\.0:/ && !/users:/ { sub(/.*:/, "", $4); print $4 }' | head -1)
+# The module's listener is the one without a process (a kernel socket,
+# dual-stack: `*:PORT').
+port=$(in_a ss -Hltnp | awk '$4 ~ /^(\*|0\.0\.0\.0|\[::\]):/ && !/users:/ { sub(/.*:/, "", $4); print $4 }' | head -1)
 [ -n "$port" ] || fail "no kernel listener: $(in_a ss -Hltnp)"
 stats_snapshot
 in_a python3 -c '
