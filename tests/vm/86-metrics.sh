@@ -36,9 +36,13 @@ add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 URL=http://127.0.0.1:9475
 
-spawn a "$TLSLOGD" --foreground --dir "$W/logs" --socket "$W/logd.sock" \
-	--web-dir "$TLSI_REPO/userspace/tlslogd/web" >>"$W/tlslogd.out" 2>&1
-wait_port a 9475 tcp 60
+start_logd() {
+	spawn a "$TLSLOGD" --foreground --dir "$W/logs" --socket "$W/logd.sock" \
+		--web-dir "$TLSI_REPO/userspace/tlslogd/web" >>"$W/tlslogd.out" 2>&1
+	LOGD_PID=$!
+	wait_port a 9475 tcp 60
+}
+start_logd
 get() { in_a curl -sS --max-time 30 "$URL$1"; }
 metric() { get /metrics | awk -v n="$1" '$1 == n { print $2; f = 1 } END { exit !f }' || fail "no metric $1"; }
 
@@ -138,6 +142,18 @@ print(" ".join(str(sum(j[k])) for k in ("seen", "decrypted", "not_decrypted", "b
 _hour_sums() { [ "$(sums hour)" = "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" ]; }
 wait_until 20 _hour_sums || fail "graph.json hour sums $(sums hour), counters $W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES"
 pass "${SECONDS}s: graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decrypted $W_NOT, blocked $W_BLK, bytes $W_BYTES"
+
+# A restart keeps the series (DIR/graph.state, written at exit).
+day_before=$(sums day)
+kill "$LOGD_PID"
+_logd_gone() { ! alive "$LOGD_PID"; }
+wait_until $T_REACT _logd_gone || fail "tlslogd did not stop"
+[ -s "$W/logs/graph.state" ] || fail "no graph.state after tlslogd stopped"
+start_logd
+assert_eq "$(sums hour)" "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" "the hour's sums after a restart"
+grep -q "graph: [1-9][0-9]* points of the hour" "$W/logs/system.json" ||
+	fail "no load message: $(tail -3 "$W/logs/system.json")"
+pass "tlslogd restarted: the hour's series kept (day before: $day_before, after: $(sums day))"
 
 # ---- the page in headless Chromium: what it plotted, and a screenshot
 # The page's data as tlslogd served it, and the counters, for the host:

@@ -40,7 +40,8 @@ static const char usage_text[] =
 "The writer of tlsi's logs: the kernel's events and tlsid's records as\n"
 "Suricata EVE JSON in DIR/block.json, alert.json, quarantine.json,\n"
 "ssl.json and system.json (system events also to syslog); SIGHUP reopens\n"
-"them. Serves /metrics (Prometheus) and the traffic graph (/graph).\n"
+"them. Serves /metrics (Prometheus) and the traffic graph (/graph), whose\n"
+"series are kept in DIR/graph.state across restarts.\n"
 "\n"
 "  --dir DIR               log directory (default /var/log/tlsi)\n"
 "  --socket PATH           tlsid's records (default /run/tlsi/tlslogd.sock)\n"
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
 	ufd = tlsid_socket_open(tlslogd_cfg.socket);
 	if (ufd < 0)
 		goto out;
+	metrics_load();
 	metrics_tick();
 	if (tlslogd_cfg.listen_addr &&
 	    http_start(tlslogd_cfg.listen_addr, tlslogd_cfg.listen_port, tlslogd_cfg.web_dir))
@@ -250,6 +252,7 @@ int main(int argc, char **argv)
 	logs_system("tlslogd", "info", "started: logs in %s, tlsid's records on %s",
 		    tlslogd_cfg.dir, tlslogd_cfg.socket);
 	main_loop(sfd, kfd, ufd);
+	metrics_save();
 	rc = 0;
 out:
 	http_stop();

@@ -18,13 +18,19 @@
  *   bytes          ips_bytes_inspected
  * A point is the increase over its second (minute); the series start when
  * tlslogd starts (counters before that are not attributed to any time).
+ * They are saved to DIR/graph.state once a minute and at exit, and loaded
+ * at start (the points still in their range), so a restart or a reload of
+ * the service keeps the hour and the day; the time tlslogd was down is a
+ * gap.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <uapi/linux/tlsi.h>
@@ -174,7 +180,10 @@ static void series_advance(time_t now)
 	if (!series_started) {
 		memcpy(series_last, cur, sizeof(cur));
 		series_started = true;
-		minute_acc.t = now / 60 * 60;
+		if (minute_acc.t != now / 60 * 60) {
+			memset(&minute_acc, 0, sizeof(minute_acc));
+			minute_acc.t = now / 60 * 60;
+		}
 		return;
 	}
 	for (s = 0; s < __S_MAX; s++) {
@@ -184,12 +193,144 @@ static void series_advance(time_t now)
 	}
 	ring_push(&hour, &p);
 	if (p.t / 60 * 60 != minute_acc.t) {
-		ring_push(&day, &minute_acc);
+		if (minute_acc.t)
+			ring_push(&day, &minute_acc);
 		memset(&minute_acc, 0, sizeof(minute_acc));
 		minute_acc.t = p.t / 60 * 60;
 	}
 	for (s = 0; s < __S_MAX; s++)
 		minute_acc.v[s] += p.v[s];
+}
+
+/* ---- the series across restarts ---------------------------------------- */
+
+#define STATE_NAME	"graph.state"
+
+static void state_path(char *buf, size_t len, const char *suffix)
+{
+	snprintf(buf, len, "%s/" STATE_NAME "%s", tlslogd_cfg.dir, suffix);
+}
+
+static void state_write_ring(FILE *f, const char *tag, const struct ring *r)
+{
+	unsigned int i, s, start = (r->head + r->size - r->n) % r->size;
+
+	for (i = 0; i < r->n; i++) {
+		const struct point *p = &r->p[(start + i) % r->size];
+
+		fprintf(f, "%s %" PRId64, tag, p->t);
+		for (s = 0; s < __S_MAX; s++)
+			fprintf(f, " %" PRIu64, p->v[s]);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * "hour T V..." and "day T V..." lines, oldest first, and "minute T V..."
+ * for the minute being summed; written to a temporary file and renamed, so
+ * a crash leaves the previous state. Failures are told once.
+ */
+void metrics_save(void)
+{
+	static bool told;
+	char path[4200], tmp[4200];
+	FILE *f;
+	int fd, s;
+
+	state_path(path, sizeof(path), "");
+	state_path(tmp, sizeof(tmp), ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	fprintf(f, "# tlslogd graph series: tag time %s %s %s %s %s\n", series_names[0],
+		series_names[1], series_names[2], series_names[3], series_names[4]);
+	pthread_mutex_lock(&metrics_lock);
+	state_write_ring(f, "hour", &hour);
+	state_write_ring(f, "day", &day);
+	if (minute_acc.t) {
+		fprintf(f, "minute %" PRId64, minute_acc.t);
+		for (s = 0; s < __S_MAX; s++)
+			fprintf(f, " %" PRIu64, minute_acc.v[s]);
+		fputc('\n', f);
+	}
+	pthread_mutex_unlock(&metrics_lock);
+	if (fflush(f) || fsync(fileno(f)) || fclose(f)) {
+		unlink(tmp);
+		goto fail;
+	}
+	if (rename(tmp, path) < 0)
+		goto fail;
+	told = false;
+	return;
+fail:
+	if (!told)
+		logs_system("tlslogd", "error", "%s: %s: the graph's series will not survive a restart",
+			    path, strerror(errno));
+	told = true;
+}
+
+/* At start, before the first tick: the saved points still in range. */
+void metrics_load(void)
+{
+	char path[4200], line[512], tag[16];
+	unsigned int nh = 0, nd = 0, bad = 0, lineno = 0;
+	time_t now = time(NULL);
+	struct point p;
+	FILE *f;
+
+	state_path(path, sizeof(path), "");
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			logs_system("tlslogd", "error", "%s: %s: the graph starts empty", path,
+				    strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&metrics_lock);
+	while (fgets(line, sizeof(line), f)) {
+		int64_t t;
+		unsigned long long v[__S_MAX];
+		int n;
+
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		n = sscanf(line, "%15s %" SCNd64 " %llu %llu %llu %llu %llu", tag, &t,
+			   &v[0], &v[1], &v[2], &v[3], &v[4]);
+		if (n != 2 + __S_MAX || t <= 0 || t > now) {
+			bad++;
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.t = t;
+		for (n = 0; n < __S_MAX; n++)
+			p.v[n] = v[n];
+		if (!strcmp(tag, "hour") && t > now - HOUR_POINTS) {
+			ring_push(&hour, &p);
+			nh++;
+		} else if (!strcmp(tag, "day") && t > now - DAY_POINTS * 60) {
+			ring_push(&day, &p);
+			nd++;
+		} else if (!strcmp(tag, "minute")) {
+			/* The minute tlslogd stopped in: summed on if it is
+			 * still the current one, else a point of its own. */
+			if (t == now / 60 * 60)
+				minute_acc = p;
+			else if (t > now - DAY_POINTS * 60)
+				ring_push(&day, &p);
+		} else if (strcmp(tag, "hour") && strcmp(tag, "day")) {
+			bad++;
+		}
+	}
+	pthread_mutex_unlock(&metrics_lock);
+	fclose(f);
+	logs_system("tlslogd", bad ? "warning" : "info",
+		    "graph: %u points of the hour and %u of the day from %s%s", nh, nd, path,
+		    bad ? " (malformed lines skipped)" : "");
 }
 
 /* Outside metrics_lock (writes the system log). */
@@ -241,6 +382,7 @@ static void thresholds_check(time_t now)
 
 void metrics_tick(void)
 {
+	static time_t last_save;
 	time_t now = time(NULL);
 	bool ok;
 
@@ -259,6 +401,11 @@ void metrics_tick(void)
 	}
 	if (ok)
 		thresholds_check(now);
+	if (now / 60 != last_save / 60) {
+		if (last_save)
+			metrics_save();
+		last_save = now;
+	}
 }
 
 void metrics_tlsid_stats(struct json_object *o)

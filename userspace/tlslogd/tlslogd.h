@@ -85,7 +85,9 @@ void tlsid_socket_read(void);
 void tlsid_socket_close(void);
 
 /* metrics.c */
-void metrics_tick(void);		/* once a second */
+void metrics_tick(void);
+void metrics_load(void);		/* DIR/graph.state, at start */
+void metrics_save(void);		/* once a minute and at exit */		/* once a second */
 /* A tlsid stats record (json-c's object; a reference is kept). */
 struct json_object;
 void metrics_tlsid_stats(struct json_object *stats);
