@@ -85,7 +85,7 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
 		return false;
 	}
 	/* Without its entry the listener would refuse the connection. */
-	if (tlsi_divert_add(tn, &f->key, 0, true, READ_ONCE(p->inspect_depth))) {
+	if (tlsi_divert_add(tn, &f->key, 0, true, READ_ONCE(p->inspect_depth), false)) {
 		atomic_dec(&tn->ssl_sessions);
 		return false;
 	}

@@ -30,6 +30,7 @@ struct tlsi_divert_entry {
 	u32 policy_id;			/* SSL: the client policy */
 	u32 depth;			/* cleartext: the profile's inspect-depth */
 	bool cleartext;
+	bool trusted;			/* SSL: a TM trust filter's: not inspected */
 };
 
 static u32 tlsi_divert_hash(const struct tlsi_addr *saddr, u16 sport,
@@ -49,7 +50,7 @@ static bool tlsi_divert_entry_is(const struct tlsi_divert_entry *e,
 
 /* Called from the packet path (softirq). */
 int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id,
-		    bool cleartext, u32 depth)
+		    bool cleartext, u32 depth, bool trusted)
 {
 	u32 h = tlsi_divert_hash(&t->saddr, t->sport, &t->daddr, t->dport);
 	struct tlsi_divert_entry *e;
@@ -66,6 +67,7 @@ int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 pol
 	e->policy_id = policy_id;
 	e->cleartext = cleartext;
 	e->depth = depth;
+	e->trusted = trusted;
 	spin_lock_bh(&tn->divert_lock);
 	hlist_add_head_rcu(&e->node, &tn->divert[h]);
 	spin_unlock_bh(&tn->divert_lock);
@@ -103,17 +105,21 @@ static struct tlsi_divert_entry *tlsi_divert_find(struct tlsi_net *tn,
 }
 
 /* The policy that diverted client saddr:sport -> daddr:dport; 0 if none
- * (or a cleartext connection). */
+ * (or a cleartext connection). *trusted (if not NULL): a TM trust filter
+ * passed it, so it is relayed uninspected. */
 u32 tlsi_divert_policy(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
-		       const struct tlsi_addr *daddr, u16 dport)
+		       const struct tlsi_addr *daddr, u16 dport, bool *trusted)
 {
 	struct tlsi_divert_entry *e;
 	u32 id = 0;
 
 	rcu_read_lock();
 	e = tlsi_divert_find(tn, saddr, sport, daddr, dport);
-	if (e && !e->cleartext)
+	if (e && !e->cleartext) {
 		id = e->policy_id;
+		if (trusted)
+			*trusted = e->trusted;
+	}
 	rcu_read_unlock();
 	return id;
 }

@@ -406,6 +406,7 @@ struct tlsi_decision {
 	u32 ssl_policy;			/* client policy that would intercept */
 	int ssl_why;			/* why not: a counter, or __TLSI_CNT_MAX */
 	bool inspect;			/* every table let it pass: the IPS may see it */
+	bool trusted;			/* a TM trust filter: proxied, not inspected */
 	struct tlsi_rule *tm_rule;
 };
 
@@ -425,6 +426,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->ssl_policy = 0;
 	d->ssl_why = __TLSI_CNT_MAX;
 	d->inspect = false;
+	d->trusted = false;
 	d->tm_rule = NULL;
 
 	/* 1. Inspection bypass: forward, nothing else applies. */
@@ -452,9 +454,14 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 					tm->name, 0, NULL, NULL, 0);
 			return;
 		case TLSI_TM_TRUST:
+			/* The guide's Trust: no reputation, quarantine or IPS;
+			 * an SSL session is still proxied (decrypted, not
+			 * inspected), so that the SSL policies' certificate
+			 * checks and logging still apply. */
 			tlsi_count(tn, TLSI_CNT_TM_TRUST);
 			d->table = TLSI_TABLE_TM;
-			return;
+			d->trusted = true;
+			goto ssl;
 		case TLSI_TM_RATE_LIMIT:
 			d->tm_rule = tm;
 			d->table = TLSI_TABLE_TM;
@@ -526,6 +533,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	} else if (READ_ONCE(profile->inspect_cleartext) && tlsi_ips_loaded(tn)) {
 		tlsi_count(tn, TLSI_CNT_CLEAR_TUNNEL);
 	}
+ssl:
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
 	if (d->ssl_policy && t->encap) {
 		d->ssl_policy = 0;
@@ -644,7 +652,7 @@ static void tlsi_divert_start(struct tlsi_net *tn, const struct tlsi_segment *se
 		return;
 	}
 	/* The flow's slot and the address map entry go together (flow.c). */
-	tlsi_divert_add(tn, &f->key, policy_id, false, 0);
+	tlsi_divert_add(tn, &f->key, policy_id, false, 0, d->trusted);
 	f->flags |= TLSI_FLOW_F_DIVERTED;	/* kept by the caller's flag write */
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
 	if (!tlsi_addr_is_v4(&f->key.saddr))

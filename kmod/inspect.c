@@ -514,6 +514,10 @@ int tlsi_inspect_start(struct tlsi_inspect_session *is)
 		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NOT_DECRYPTED);
 		return 0;
 	}
+	if (is->trusted) {
+		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_TRUSTED);
+		return 0;
+	}
 	im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
 	if (!im) {
 		tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_NO_RULES);
@@ -543,7 +547,7 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 	is->bytes[dir] += len;
 	tlsi_count_add(is->tn, dir == TLSI_DIR_C2S ? TLSI_CNT_INSPECT_BYTES_C2S :
 			       TLSI_CNT_INSPECT_BYTES_S2C, len);
-	if ((!is->decrypted && !is->cleartext) || IS_ERR(ss) || !len)
+	if ((!is->decrypted && !is->cleartext) || is->trusted || IS_ERR(ss) || !len)
 		return ss && !IS_ERR(ss) && ss->d.blocked ? TLSI_INSPECT_BLOCK : TLSI_INSPECT_PASS;
 	im = tlsi_ips_get(tlsi_ips_pernet(is->tn));
 	if (!ss) {

@@ -888,7 +888,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	r->is.depth = TLSI_INSPECT_DEPTH_DEFAULT;
 	memcpy(r->is.sni, req.sni, sizeof(r->is.sni));
 	r->is.policy_id = tlsi_divert_policy(tn, &r->is.caddr, r->is.cport,
-					     &r->is.saddr, r->is.sport);
+					     &r->is.saddr, r->is.sport, &r->is.trusted);
 	if (r->is.policy_id) {
 		struct tlsi_session_info *info = kzalloc(sizeof(*info), GFP_KERNEL_ACCOUNT);
 
@@ -1093,7 +1093,7 @@ static long tlsi_dev_session_info(void __user *arg)
 		goto out;
 	info->client_fd = fd;
 	tlsi_sk_addrs(sk, &client, &cport, &server, &sport);
-	info->policy_id = tlsi_divert_policy(tn, &client, cport, &server, sport);
+	info->policy_id = tlsi_divert_policy(tn, &client, cport, &server, sport, NULL);
 	/* Not diverted, or its policy was deleted since: all zero. */
 	if (info->policy_id && tlsi_ssl_session_info(tn, info->policy_id, info))
 		info->policy_id = 0;

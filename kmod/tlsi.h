@@ -383,10 +383,10 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 
 /* divert.c: diverted connections by address, for TLSI_IOC_SESSION_INFO */
 int tlsi_divert_add(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t, u32 policy_id,
-		    bool cleartext, u32 depth);
+		    bool cleartext, u32 depth, bool trusted);
 void tlsi_divert_del(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t);
 u32 tlsi_divert_policy(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
-		       const struct tlsi_addr *daddr, u16 dport);
+		       const struct tlsi_addr *daddr, u16 dport, bool *trusted);
 bool tlsi_divert_cleartext(struct tlsi_net *tn, const struct tlsi_addr *saddr, u16 sport,
 			   const struct tlsi_addr *daddr, u16 dport, u32 *depth);
 
@@ -470,6 +470,8 @@ struct tlsi_inspect_session {
 				 * or TLSI_INSPECT_DEPTH_DEFAULT; the profile's
 				 * at the hand-off */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
+	bool trusted;		/* a TM trust filter's flow: relayed, never
+				 * inspected */
 	bool cleartext;		/* a cleartext connection: inspected as it
 				 * is, without the TLS step */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */

@@ -138,6 +138,18 @@ grep -q "mysql.user" "$W/nginx/logs/access.log" && fail "the cleartext attack re
 	fail "cleartext: the server did not see $C6: $(cat "$W/nginx/logs/access.log")"
 pass "cleartext HTTP over IPv6: relayed from the client's address, attack blocked"
 
+# ---- a TM trust filter: still proxied (forged certificate), never inspected ----------------
+ctl_ok tm add trusted action trust src "$C6" proto tcp dport 443
+stats_snapshot
+out=$(curl6 'https://site.test/?id=1+union+select+password+from+mysql.user') ||
+	fail "a trusted client's request was blocked: $out"
+assert_eq "$out" "hello over both families" "trusted: the request passes uninspected"
+assert_delta ssl_diverted 1
+assert_delta ips_flows_trusted_uninspected 1
+assert_delta ips_blocks 0
+ctl_ok tm del trusted
+pass "TM trust: the IPv6 session is proxied (decrypted) but not inspected"
+
 kill "$TLSID_PID"
 wait_until $T_REACT tlsid_gone || fail "tlsid did not exit"
 ! in_a ip -6 rule | grep -q "fwmark 0x7a5" || fail "IPv6 rule left behind: $(in_a ip -6 rule)"

@@ -803,6 +803,7 @@ enum tlsi_trace_dump_flags {
 	/* the filter engine (IPS) on relayed sessions */		\
 	X(IPS_FLOWS_INSPECTED,	"ips_flows_inspected")			\
 	X(IPS_FLOWS_NOT_DECRYPTED, "ips_flows_not_decrypted")		\
+	X(IPS_FLOWS_TRUSTED,	"ips_flows_trusted_uninspected")	\
 	X(IPS_FLOWS_NO_RULES,	"ips_flows_no_rules")			\
 	X(IPS_FLOWS_NOMEM,	"ips_flows_uninspected_no_memory")	\
 	X(IPS_BYTES,		"ips_bytes_inspected")			\
