@@ -19,7 +19,7 @@ static const char *const no_words[] = { NULL };
 
 static const char *const profile_defaults[] = {
 	"rep-block off", "rep-alert off", "inspect-depth default",
-	"ssl-no-daemon bypass", NULL
+	"ssl-no-daemon bypass", "inspect-cleartext on", "locked off", NULL
 };
 static const char *const segment_pairs[] = { "ports", NULL };
 static const char *const tm_flags[] = { "reset", NULL };
@@ -31,7 +31,7 @@ static const char *const proxy_defaults[] = {
 	"timeout block", NULL
 };
 static const char *const policy_flags[] = { "enabled", "disabled", NULL };
-static const char *const policy_defaults[] = { "enabled", NULL };
+static const char *const policy_defaults[] = { "enabled", "locked off", NULL };
 static const char *const config_durations[] = {
 	"timeout-tcp-syn", "timeout-tcp-established", "timeout-tcp-close",
 	"timeout-udp", "timeout-icmp", "timeout-other", NULL
