@@ -4,8 +4,13 @@
  * reputation thresholds, the inspection depth of the sessions diverted
  * under them, what happens to new SSL flows while tlsid is away and whether
  * their cleartext flows are inspected; SSL policies and TM filters hang on
- * them. A profile cannot
- * be deleted while a segment, an SSL policy or a TM filter uses it.
+ * them. A profile cannot be deleted while a segment, an SSL policy or a TM
+ * filter uses it.
+ *
+ * The settings are one RCU-published object (struct tlsi_profile_settings)
+ * that a change replaces whole, so that a packet sees all of one version
+ * (Documentation/tlsictl.md, "Profile changes and locked objects"). A
+ * locked profile refuses SET and DEL without TLSI_A_UNLOCK.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
