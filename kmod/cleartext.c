@@ -59,10 +59,10 @@ static void (*tlsi_clear_tcp_data_ready)(struct sock *sk);
  * intercepts (softirq). Returns true when it is diverted: the caller marks
  * the flow diverted, whose end frees the slot and the entry (flow.c).
  */
-bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
+bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			   struct tlsi_flow *f)
 {
-	if (f->key.proto != IPPROTO_TCP || !READ_ONCE(p->inspect_cleartext) ||
+	if (f->key.proto != IPPROTO_TCP || !ps->inspect_cleartext ||
 	    !tlsi_ips_loaded(tn))
 		return false;
 	/* The divert needs tlsid's policy routing (registered with the
@@ -85,7 +85,7 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
 		return false;
 	}
 	/* Without its entry the listener would refuse the connection. */
-	if (tlsi_divert_add(tn, &f->key, 0, true, READ_ONCE(p->inspect_depth), false)) {
+	if (tlsi_divert_add(tn, &f->key, 0, true, ps->inspect_depth, false)) {
 		atomic_dec(&tn->ssl_sessions);
 		return false;
 	}
@@ -104,11 +104,11 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
  * not diverted, drops it: only connections older than the rules or beyond
  * max-ssl-sessions, which then lose fragmented packets).
  */
-bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile *p,
+bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			      const struct tlsi_pkt_tuple *t)
 {
 	return t->proto == IPPROTO_TCP && !t->sport && !t->dport &&
-	       READ_ONCE(p->inspect_cleartext) && tlsi_ips_loaded(tn) &&
+	       ps->inspect_cleartext && tlsi_ips_loaded(tn) &&
 	       READ_ONCE(tn->clear_port) && READ_ONCE(tn->cfg.divert_port) &&
 	       READ_ONCE(tn->cfg.divert_mark);
 }

@@ -408,6 +408,9 @@ struct tlsi_decision {
 	bool inspect;			/* every table let it pass: the IPS may see it */
 	bool trusted;			/* a TM trust filter: proxied, not inspected */
 	struct tlsi_rule *tm_rule;
+	/* The profile's settings as this decision read them: everything
+	 * about the flow's first packet comes from this one snapshot. */
+	const struct tlsi_profile_settings *ps;
 };
 
 /* Walk the four tables for a flow's original tuple. Under RCU. */
@@ -415,6 +418,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 			const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
 {
 	const struct tlsi_profile *profile = seg->profile;
+	const struct tlsi_profile_settings *ps = tlsi_profile_settings(profile);
 	const struct tlsi_rep_entry *rs, *rd, *best;
 	const struct tlsi_quar_entry *q;
 	const struct tlsi_rule *bp;
@@ -428,6 +432,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->inspect = false;
 	d->trusted = false;
 	d->tm_rule = NULL;
+	d->ps = ps;
 
 	/* 1. Inspection bypass: forward, nothing else applies. */
 	bp = tlsi_bypass_lookup(tn, t);
@@ -480,8 +485,8 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	if (rd && (!best || rd->score > best->score))
 		best = rd;
 	if (best) {
-		u8 block = READ_ONCE(profile->rep_block);
-		u8 alert = READ_ONCE(profile->rep_alert);
+		u8 block = ps->rep_block;
+		u8 alert = ps->rep_alert;
 
 		atomic64_inc((atomic64_t *)&best->hits);
 		tlsi_count(tn, TLSI_CNT_REP_HITS);
@@ -526,11 +531,11 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	 * relay, counted (its UDP datagrams are still inspected). */
 	d->inspect = !t->encap;
 	if (d->inspect) {
-		if (READ_ONCE(profile->inspect_cleartext))
+		if (ps->inspect_cleartext)
 			d->flags |= TLSI_FLOW_F_INSPECT;
-		if (tlsi_cleartext_fragments(tn, profile, t))
+		if (tlsi_cleartext_fragments(tn, ps, t))
 			d->flags |= TLSI_FLOW_F_STEER;
-	} else if (READ_ONCE(profile->inspect_cleartext) && tlsi_ips_loaded(tn)) {
+	} else if (ps->inspect_cleartext && tlsi_ips_loaded(tn)) {
 		tlsi_count(tn, TLSI_CNT_CLEAR_TUNNEL);
 	}
 ssl:
@@ -610,7 +615,7 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 static void tlsi_divert_no_daemon(struct tlsi_net *tn, const struct tlsi_segment *seg,
 				  const struct tlsi_pkt_tuple *t, struct tlsi_decision *d)
 {
-	bool block = READ_ONCE(seg->profile->ssl_no_daemon) == TLSI_SSL_NO_DAEMON_BLOCK;
+	bool block = d->ps->ssl_no_daemon == TLSI_SSL_NO_DAEMON_BLOCK;
 	char sbuf[TLSI_ADDR_STR_MAX], dbuf[TLSI_ADDR_STR_MAX];
 
 	if (block) {
@@ -808,7 +813,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 				 * guide says; every other one is cleartext's. */
 				if (d.ssl_why != __TLSI_CNT_MAX)
 					tlsi_count(tn, d.ssl_why);
-				else if (d.inspect && tlsi_cleartext_divert(tn, seg->profile, f))
+				else if (d.inspect && tlsi_cleartext_divert(tn, d.ps, f))
 					f->flags |= TLSI_FLOW_F_DIVERTED;
 			}
 		}

@@ -4,8 +4,13 @@
  * reputation thresholds, the inspection depth of the sessions diverted
  * under them, what happens to new SSL flows while tlsid is away and whether
  * their cleartext flows are inspected; SSL policies and TM filters hang on
- * them. A profile cannot
- * be deleted while a segment, an SSL policy or a TM filter uses it.
+ * them. A profile cannot be deleted while a segment, an SSL policy or a TM
+ * filter uses it.
+ *
+ * The settings are one RCU-published object (struct tlsi_profile_settings)
+ * that a change replaces whole, so that a packet sees all of one version
+ * (Documentation/tlsictl.md, "Profile changes and locked objects"). A
+ * locked profile refuses SET and DEL without TLSI_A_UNLOCK.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -26,25 +31,60 @@ struct tlsi_profile *tlsi_profile_find(struct tlsi_net *tn, const char *name)
 	return NULL;
 }
 
-static void tlsi_profile_apply(struct tlsi_profile *p, struct genl_info *info)
+static struct tlsi_profile_settings *tlsi_profile_settings_locked(struct tlsi_net *tn,
+								   struct tlsi_profile *p)
 {
-	if (info->attrs[TLSI_A_REP_BLOCK_THRESHOLD])
-		WRITE_ONCE(p->rep_block, nla_get_u8(info->attrs[TLSI_A_REP_BLOCK_THRESHOLD]));
-	if (info->attrs[TLSI_A_REP_ALERT_THRESHOLD])
-		WRITE_ONCE(p->rep_alert, nla_get_u8(info->attrs[TLSI_A_REP_ALERT_THRESHOLD]));
-	if (info->attrs[TLSI_A_INSPECT_DEPTH])
-		WRITE_ONCE(p->inspect_depth, nla_get_u32(info->attrs[TLSI_A_INSPECT_DEPTH]));
-	if (info->attrs[TLSI_A_SSL_NO_DAEMON])
-		WRITE_ONCE(p->ssl_no_daemon, nla_get_u8(info->attrs[TLSI_A_SSL_NO_DAEMON]));
-	if (info->attrs[TLSI_A_INSPECT_CLEARTEXT])
-		WRITE_ONCE(p->inspect_cleartext,
-			   nla_get_u8(info->attrs[TLSI_A_INSPECT_CLEARTEXT]));
+	return rcu_dereference_protected(p->settings, lockdep_is_held(&tn->cfg_lock));
+}
+
+/* The request's settings over base's, into a new object. */
+static struct tlsi_profile_settings *
+tlsi_profile_settings_new(const struct tlsi_profile_settings *base, struct genl_info *info)
+{
+	struct tlsi_profile_settings *ps;
+	struct nlattr **attrs = info->attrs;
+
+	ps = kmemdup(base, sizeof(*base), GFP_KERNEL_ACCOUNT);
+	if (!ps)
+		return NULL;
+	if (attrs[TLSI_A_REP_BLOCK_THRESHOLD])
+		ps->rep_block = nla_get_u8(attrs[TLSI_A_REP_BLOCK_THRESHOLD]);
+	if (attrs[TLSI_A_REP_ALERT_THRESHOLD])
+		ps->rep_alert = nla_get_u8(attrs[TLSI_A_REP_ALERT_THRESHOLD]);
+	if (attrs[TLSI_A_INSPECT_DEPTH])
+		ps->inspect_depth = nla_get_u32(attrs[TLSI_A_INSPECT_DEPTH]);
+	if (attrs[TLSI_A_SSL_NO_DAEMON])
+		ps->ssl_no_daemon = nla_get_u8(attrs[TLSI_A_SSL_NO_DAEMON]);
+	if (attrs[TLSI_A_INSPECT_CLEARTEXT])
+		ps->inspect_cleartext = nla_get_u8(attrs[TLSI_A_INSPECT_CLEARTEXT]);
+	return ps;
+}
+
+int tlsi_locked_check(struct genl_info *info, bool locked, const char *what,
+		      const char *name)
+{
+	struct nlattr *unlock = info->attrs[TLSI_A_UNLOCK];
+
+	if (!locked || (unlock && nla_get_u8(unlock)))
+		return 0;
+	tlsi_extack_fmt(info->extack, info->attrs[TLSI_A_NAME],
+			"%s \"%s\" is locked: changing or deleting it needs --unlock",
+			what, name);
+	return -EPERM;
 }
 
 int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 {
+	static const struct tlsi_profile_settings defaults = {
+		.rep_block = 101,
+		.rep_alert = 101,
+		.inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT,
+		.ssl_no_daemon = TLSI_SSL_NO_DAEMON_BYPASS,
+		.inspect_cleartext = 1,
+	};
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_profile_settings *ps;
 	struct tlsi_profile *p;
 	int err = 0;
 
@@ -67,16 +107,17 @@ int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p) {
+	ps = tlsi_profile_settings_new(&defaults, info);
+	if (!p || !ps) {
+		kfree(p);
+		kfree(ps);
 		err = -ENOMEM;
 		goto out;
 	}
 	nla_strscpy(p->name, na, sizeof(p->name));
-	p->rep_block = 101;
-	p->rep_alert = 101;
-	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
-	p->inspect_cleartext = 1;
-	tlsi_profile_apply(p, info);
+	if (info->attrs[TLSI_A_LOCKED])
+		p->locked = nla_get_u8(info->attrs[TLSI_A_LOCKED]);
+	RCU_INIT_POINTER(p->settings, ps);
 	list_add_tail_rcu(&p->list, &tn->profiles);
 	tn->nprofiles++;
 out:
@@ -84,10 +125,17 @@ out:
 	return err;
 }
 
+/*
+ * A change builds the profile's new settings aside and publishes them with
+ * one pointer store: segments, TM filters and SSL policies keep referring
+ * to the same profile, and every packet classified from then on reads the
+ * new settings whole; one classified before read the old ones whole.
+ */
 int tlsi_profile_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
 	struct nlattr *na = info->attrs[TLSI_A_NAME];
+	struct tlsi_profile_settings *old, *ps;
 	struct tlsi_profile *p;
 	int err = 0;
 
@@ -100,11 +148,30 @@ int tlsi_profile_set(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
-	tlsi_profile_apply(p, info);
+	err = tlsi_locked_check(info, p->locked, "profile", p->name);
+	if (err)
+		goto out;
+	old = tlsi_profile_settings_locked(tn, p);
+	ps = tlsi_profile_settings_new(old, info);
+	if (!ps) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (info->attrs[TLSI_A_LOCKED])
+		p->locked = nla_get_u8(info->attrs[TLSI_A_LOCKED]);
+	rcu_assign_pointer(p->settings, ps);
+	kfree_rcu(old, rcu);
 	tlsi_config_changed(tn);
 out:
 	mutex_unlock(&tn->cfg_lock);
 	return err;
+}
+
+/* The profile and its settings, after the readers that may hold them. */
+static void tlsi_profile_free(struct tlsi_profile *p)
+{
+	kfree_rcu(rcu_dereference_protected(p->settings, true), rcu);
+	kfree_rcu(p, rcu);
 }
 
 int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info)
@@ -124,6 +191,9 @@ int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out;
 	}
+	err = tlsi_locked_check(info, p->locked, "profile", p->name);
+	if (err)
+		goto out;
 	if (tlsi_segment_uses_profile(tn, p, &user)) {
 		tlsi_extack_fmt(info->extack, na, "profile \"%s\" is used by segment \"%s\"",
 				p->name, user);
@@ -144,7 +214,7 @@ int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	list_del_rcu(&p->list);
 	tn->nprofiles--;
-	kfree_rcu(p, rcu);
+	tlsi_profile_free(p);
 out:
 	mutex_unlock(&tn->cfg_lock);
 	return err;
@@ -159,18 +229,22 @@ int tlsi_profile_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&tn->cfg_lock);
 	list_for_each_entry(p, &tn->profiles, list) {
+		const struct tlsi_profile_settings *ps;
+
 		if (idx++ < start)
 			continue;
+		ps = tlsi_profile_settings_locked(tn, p);
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				  &tlsi_genl_family, NLM_F_MULTI, TLSI_CMD_PROFILE_GET);
 		if (!hdr)
 			break;
 		if (nla_put_string(skb, TLSI_A_NAME, p->name) ||
-		    nla_put_u8(skb, TLSI_A_REP_BLOCK_THRESHOLD, p->rep_block) ||
-		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, p->rep_alert) ||
-		    nla_put_u32(skb, TLSI_A_INSPECT_DEPTH, p->inspect_depth) ||
-		    nla_put_u8(skb, TLSI_A_SSL_NO_DAEMON, p->ssl_no_daemon) ||
-		    nla_put_u8(skb, TLSI_A_INSPECT_CLEARTEXT, p->inspect_cleartext) ||
+		    nla_put_u8(skb, TLSI_A_REP_BLOCK_THRESHOLD, ps->rep_block) ||
+		    nla_put_u8(skb, TLSI_A_REP_ALERT_THRESHOLD, ps->rep_alert) ||
+		    nla_put_u32(skb, TLSI_A_INSPECT_DEPTH, ps->inspect_depth) ||
+		    nla_put_u8(skb, TLSI_A_SSL_NO_DAEMON, ps->ssl_no_daemon) ||
+		    nla_put_u8(skb, TLSI_A_INSPECT_CLEARTEXT, ps->inspect_cleartext) ||
+		    nla_put_u8(skb, TLSI_A_LOCKED, p->locked) ||
 		    nla_put_u32(skb, TLSI_A_REFCNT, p->refcnt)) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -188,7 +262,7 @@ void tlsi_profiles_free(struct tlsi_net *tn)
 
 	list_for_each_entry_safe(p, tmp, &tn->profiles, list) {
 		list_del_rcu(&p->list);
-		kfree_rcu(p, rcu);
+		tlsi_profile_free(p);
 	}
 	tn->nprofiles = 0;
 }

@@ -36,6 +36,7 @@ struct tlsi_ssl_policy {
 	struct tlsi_profile *profile;	/* holds a profile refcnt */
 	struct tlsi_ssl_proxy *proxy;	/* holds a proxy refcnt */
 	bool enabled;
+	bool locked;			/* SET and DEL need TLSI_A_UNLOCK */
 	char trust_store[TLSI_CERT_NAME_MAX];
 	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* tlsid's file; "" = none */
 	u16 nnever, nalways;
@@ -113,7 +114,7 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 		strscpy(info->cert, px->cert, sizeof(info->cert));
 		strscpy(info->trust_store, pol->trust_store, sizeof(info->trust_store));
 		strscpy(info->decrypt_policy, pol->decrypt_policy, sizeof(info->decrypt_policy));
-		info->inspect_depth = READ_ONCE(pol->profile->inspect_depth);
+		info->inspect_depth = tlsi_profile_settings(pol->profile)->inspect_depth;
 		err = 0;
 		break;
 	}
@@ -394,6 +395,8 @@ static int tlsi_ssl_policy_apply(struct tlsi_ssl_policy *p, struct genl_info *in
 		}
 		p->enabled = v;
 	}
+	if (attrs[TLSI_A_LOCKED])
+		p->locked = nla_get_u8(attrs[TLSI_A_LOCKED]);
 	if (attrs[TLSI_A_TRUST_STORE])
 		nla_strscpy(p->trust_store, attrs[TLSI_A_TRUST_STORE], sizeof(p->trust_store));
 	/* The name only: the policy itself is a file of tlsid's, which
@@ -580,6 +583,9 @@ static int tlsi_ssl_policy_change(struct genl_info *info, bool del)
 		goto out;
 	}
 	victim = old->pol[idx];
+	err = tlsi_locked_check(info, victim->locked, "SSL policy", victim->name);
+	if (err)
+		goto out;
 	if (!del) {
 		p = kmemdup(victim, sizeof(*victim), GFP_KERNEL_ACCOUNT);
 		if (!p) {
@@ -663,6 +669,7 @@ int tlsi_ssl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_string(skb, TLSI_A_PROFILE, p->profile->name) ||
 		    nla_put_string(skb, TLSI_A_PROXY, p->proxy->name) ||
 		    nla_put_u8(skb, TLSI_A_ENABLED, p->enabled) ||
+		    nla_put_u8(skb, TLSI_A_LOCKED, p->locked) ||
 		    nla_put_u32(skb, TLSI_A_ID, p->id) ||
 		    (p->trust_store[0] && nla_put_string(skb, TLSI_A_TRUST_STORE, p->trust_store)) ||
 		    (p->decrypt_policy[0] &&

@@ -33,19 +33,38 @@ struct sk_buff;
 struct genl_info;
 struct netlink_ext_ack;
 
+/*
+ * A profile's settings, as the packet path reads them: replaced whole by
+ * PROFILE_SET (a new object published with rcu_assign_pointer(), the old
+ * one freed after a grace period), never changed in place. A reader takes
+ * one pointer (tlsi_profile_settings()) per decision and reads every
+ * setting from it, so no packet sees half of a change (the guide's
+ * "profile distribution").
+ */
+struct tlsi_profile_settings {
+	struct rcu_head rcu;
+	u8 rep_block;			/* 101 = never */
+	u8 rep_alert;			/* 101 = never */
+	u8 ssl_no_daemon;		/* enum tlsi_ssl_no_daemon */
+	u8 inspect_cleartext;		/* cleartext TCP/UDP through the IPS (default 1) */
+	u32 inspect_depth;		/* TLSI_A_INSPECT_DEPTH, at each hand-off */
+};
+
 struct tlsi_profile {
 	struct list_head list;		/* tlsi_net.profiles, RCU */
 	struct rcu_head rcu;
 	char name[TLSI_NAME_MAX];
-	u8 rep_block;			/* 101 = never */
-	u8 rep_alert;			/* 101 = never */
-	u32 inspect_depth;		/* TLSI_A_INSPECT_DEPTH; read locklessly
-					 * at each hand-off */
-	u8 ssl_no_daemon;		/* enum tlsi_ssl_no_daemon; read locklessly */
-	u8 inspect_cleartext;		/* cleartext TCP/UDP through the IPS (default 1);
-					 * read locklessly at each new flow */
+	struct tlsi_profile_settings __rcu *settings;	/* never NULL */
+	bool locked;			/* changes need TLSI_A_UNLOCK; cfg_lock */
 	u32 refcnt;			/* segments and TM filters using it; cfg_lock */
 };
+
+/* Under rcu_read_lock (the packet path holds it); one snapshot. */
+static inline const struct tlsi_profile_settings *
+tlsi_profile_settings(const struct tlsi_profile *p)
+{
+	return rcu_dereference(p->settings);
+}
 
 struct tlsi_segment {
 	struct rcu_head rcu;
@@ -256,6 +275,10 @@ const char *tlsi_addr_str(const struct tlsi_addr *a, char *buf);
 
 /* profile.c */
 struct tlsi_profile *tlsi_profile_find(struct tlsi_net *tn, const char *name);
+/* 0, or -EPERM with an extack naming the object when it is locked and
+ * the request has no TLSI_A_UNLOCK. what: "profile", "SSL policy". */
+int tlsi_locked_check(struct genl_info *info, bool locked, const char *what,
+		      const char *name);
 int tlsi_profile_new(struct sk_buff *skb, struct genl_info *info);
 int tlsi_profile_set(struct sk_buff *skb, struct genl_info *info);
 int tlsi_profile_del(struct sk_buff *skb, struct genl_info *info);
@@ -367,12 +390,12 @@ void tlsi_relay_gc(struct tlsi_net *tn);	/* idle timeouts */
 struct tlsi_flow;
 struct socket;
 struct sockaddr_in;
-bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile *p,
+bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			   struct tlsi_flow *f);
 struct sk_buff;
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
 			const struct sk_buff *skb);
-bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile *p,
+bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			      const struct tlsi_pkt_tuple *t);
 int tlsi_cleartext_net_init(struct tlsi_net *tn);
 void tlsi_cleartext_net_exit(struct tlsi_net *tn);

@@ -25,6 +25,7 @@ PAGES = {
         "synopsis": [
             "**tlsictl** [**-j**|**--json**] *OBJECT* [*COMMAND* [*ARGUMENTS*]]",
             "**tlsictl** [**-c**] **-f** *FILE*",
+            "**tlsictl** **--unlock** [**-f** *FILE* | *OBJECT* *COMMAND* [*ARGUMENTS*]]",
             "**tlsictl** *OBJECT* **help**",
         ],
         "intro": True,
@@ -49,8 +50,9 @@ PAGES = {
         "name": "tlsi.conf - tlsi's configuration file, applied by tlsictl -f",
         "synopsis": ["*/etc/tlsi/tlsi.conf*"],
         "intro": False,
-        "only": ["Configuration files"],
-        # Its first-level section is the page: its text the DESCRIPTION.
+        "only": ["Configuration files", "Profile changes and locked objects"],
+        # Its first-level section is the page: its text the DESCRIPTION
+        # (the second one: a section of its own).
         "as_description": True,
         "see_also": "**tlsictl**(8), **tlsid**(8)",
     },
@@ -145,7 +147,9 @@ def page_markdown(page, spec, root):
         if "only" in spec and title not in spec["only"]:
             continue
         if spec.get("as_description"):
-            out += ["# DESCRIPTION", ""] + body
+            # the first section is the DESCRIPTION, the others follow it
+            first = title == spec["only"][0]
+            out += ["# " + ("DESCRIPTION" if first else title.upper()), ""] + body
             for st, sb in subs:
                 out += ["## " + st, ""] + sb
             continue

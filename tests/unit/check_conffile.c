@@ -326,6 +326,74 @@ START_TEST(test_diff_managed)
 }
 END_TEST
 
+/* The first command that touches a locked running object, or "none". */
+static char *locked(const char *have, const char *want)
+{
+	static char out[1024];
+	struct conf_file h, w;
+	struct conf_ops ops;
+	unsigned int errline;
+	long i;
+
+	ck_assert_int_eq(read_text(have, &h, &errline), 0);
+	ck_assert_int_eq(read_text(want, &w, &errline), 0);
+	ck_assert_int_eq(conf_diff(types, &h, &w, &ops, &errline, err, sizeof(err)), 0);
+	i = conf_locked_op(types, &h, &w, &ops, &errline, err, sizeof(err));
+	if (i < 0)
+		snprintf(out, sizeof(out), "none");
+	else
+		snprintf(out, sizeof(out), "%s %s @%u: %s", ops.v[i].argv[0],
+			 ops.v[i].argv[1], errline, err);
+	conf_ops_free(&ops);
+	conf_free(&h);
+	conf_free(&w);
+	return out;
+}
+
+START_TEST(test_locked)
+{
+	static const char run[] =
+		"profile add p1 rep-block 80 locked on\n"
+		"profile add p2 rep-block 80\n"
+		"ssl-policy add pol profile p1 proxy web locked on\n";
+
+	/* nothing changes: nothing to refuse */
+	ck_assert_str_eq(locked(run, run), "none");
+	/* an unlocked object changes; a locked one stays */
+	ck_assert_str_eq(locked(run, "profile add p1 rep-block 80 locked on\n"
+				     "profile add p2 rep-block 70\n"
+				     "ssl-policy add pol profile p1 proxy web locked on\n"), "none");
+	/* locking an unlocked one is no change of a locked object */
+	ck_assert_str_eq(locked(run, "profile add p1 rep-block 80 locked on\n"
+				     "profile add p2 rep-block 80 locked on\n"
+				     "ssl-policy add pol profile p1 proxy web locked on\n"), "none");
+	/* a setting of a locked profile: its line */
+	ck_assert_str_eq(locked(run, "profile add p2 rep-block 80\n"
+				     "profile add p1 rep-block 60 locked on\n"
+				     "ssl-policy add pol profile p1 proxy web locked on\n"),
+			 "profile set @2: profile p1 is locked: changing it needs --unlock");
+	/* unlocking is a change */
+	ck_assert_str_eq(locked(run, "profile add p1 rep-block 80\n"
+				     "profile add p2 rep-block 80\n"
+				     "ssl-policy add pol profile p1 proxy web locked on\n"),
+			 "profile set @1: profile p1 is locked: changing it needs --unlock");
+	/* a locked SSL policy changed (del and add again): the file's line */
+	ck_assert_str_eq(locked(run, "profile add p1 rep-block 80 locked on\n"
+				     "profile add p2 rep-block 80\n"
+				     "ssl-policy add pol profile p1 proxy web disabled locked on\n"),
+			 "ssl-policy del @3: ssl-policy pol (profile p1) is locked: "
+			 "changing it needs --unlock");
+	/* removed by the file */
+	ck_assert_str_eq(locked(run, "profile add p1 rep-block 80 locked on\n"),
+			 "ssl-policy del @0: ssl-policy pol (profile p1) is locked: "
+			 "removing it needs --unlock");
+	ck_assert_str_eq(locked("profile add p1 locked on\n", ""),
+			 "profile del @0: profile p1 is locked: removing it needs --unlock");
+	/* `locked off' on the running side is not locked */
+	ck_assert_str_eq(locked("profile add p1 locked off\n", ""), "none");
+}
+END_TEST
+
 START_TEST(test_diff_errors)
 {
 	ck_assert_str_eq(diff("", "profile add a\n\n# x\nprofile add b\nprofile add a rep-block 3\n"),
@@ -363,6 +431,7 @@ static Suite *conffile_suite(void)
 	tcase_add_test(tc, test_diff_order);
 	tcase_add_test(tc, test_diff_managed);
 	tcase_add_test(tc, test_diff_errors);
+	tcase_add_test(tc, test_locked);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -163,6 +163,14 @@ static const struct usage_case {
 	{ { "trace", "show", "x" }, "trace show: unexpected `x'" },
 	{ { "trace", "clear", "--flow", "x1" }, "flow `x1': expected a flow id" },
 	{ { "trace", "frob" }, "trace: unknown command `frob'" },
+	{ { "profile", "set", "p", "locked", "yes" }, "locked: `yes' is neither `on' nor `off'" },
+	{ { "profile", "add", "p", "locked" }, "keyword `locked' needs a value" },
+	{ { "profile", "set", "p", "locked", "on", "locked", "off" }, "keyword `locked' given twice" },
+	{ { "ssl-policy", "set", "x", "profile", "p", "locked", "1" },
+	  "locked: `1' is neither `on' nor `off'" },
+	{ { "ssl-policy", "del", "x", "profile", "p", "locked", "off" },
+	  "del takes only NAME profile PROFILE" },
+	{ { "--unlock", "profile", "del" }, "profile del: missing name" },
 };
 
 START_TEST(test_usage_errors)
@@ -435,6 +443,11 @@ START_TEST(test_config_file)
 	ck_assert_int_eq(run_in(tmpfile_path, (const char *const[]){ "-c", "-f", "-", NULL }), 2);
 	ERR_HAS("-:2: profile add: rep-alert `101'");
 	unlink(tmpfile_path);
+	/* `locked' is a setting of profiles and SSL policies */
+	path = write_tmp("profile add p locked on\nssl-proxy add w ports 443\n"
+			 "ssl-policy add s profile p proxy w locked off\n");
+	ck_assert_int_eq(RUN("--unlock", "-c", "-f", path), 0);
+	unlink(path);
 	ck_assert_int_eq(RUN("-c", "-f", "/nonexistent/x.conf"), 1);
 	ERR_HAS("/nonexistent/x.conf: No such file or directory");
 }

@@ -758,6 +758,89 @@ out:
 	return rc;
 }
 
+/* The value of keyword kw on line l (from word 3), or NULL. */
+static const char *line_value(const struct conf_line *l, const char *kw)
+{
+	int i;
+
+	for (i = 3; i + 1 < l->argc; i++)
+		if (!strcmp(l->argv[i], kw))
+			return l->argv[i + 1];
+	return NULL;
+}
+
+/* The line of object type t named like op (name and key keyword), or NULL. */
+static const struct conf_line *find_object_line(const struct conf_type *t,
+						const struct conf_file *f,
+						char *const *op, int opc)
+{
+	const char *key = NULL;
+	size_t i;
+	int k;
+
+	for (k = 3; t->key_kw && k + 1 < opc; k++)
+		if (!strcmp(op[k], t->key_kw))
+			key = op[k + 1];
+	for (i = 0; i < f->n; i++) {
+		const struct conf_line *l = &f->lines[i];
+		const char *lk;
+
+		if (l->argc < 3 || strcmp(l->argv[0], t->object) ||
+		    strcmp(l->argv[1], t->verb) || strcmp(l->argv[2], op[2]))
+			continue;
+		lk = t->key_kw ? line_value(l, t->key_kw) : NULL;
+		if (t->key_kw && (!key || !lk || strcmp(lk, key)))
+			continue;
+		return l;
+	}
+	return NULL;
+}
+
+long conf_locked_op(const struct conf_type *types, const struct conf_file *have,
+		    const struct conf_file *want, const struct conf_ops *ops,
+		    unsigned int *errline, char *err, size_t errlen)
+{
+	size_t i;
+
+	*errline = 0;
+	for (i = 0; i < ops->n; i++) {
+		const struct conf_op *op = &ops->v[i];
+		const struct conf_type *t;
+		const struct conf_line *running, *asked;
+		const char *locked;
+
+		if (op->argc < 3)
+			continue;
+		for (t = types; t->object; t++)
+			if (t->kind == CONF_OBJECT && !strcmp(t->object, op->argv[0]))
+				break;
+		if (!t->object)
+			continue;
+		/* what changes a running object: its set verb (not an add
+		 * that is one) or del */
+		if (strcmp(op->argv[1], "del") &&
+		    !(t->set_verb && strcmp(t->set_verb, t->verb) &&
+		      !strcmp(op->argv[1], t->set_verb)))
+			continue;
+		running = find_object_line(t, have, op->argv, op->argc);
+		locked = running ? line_value(running, "locked") : NULL;
+		if (!locked || strcmp(locked, "on"))
+			continue;
+		asked = find_object_line(t, want, op->argv, op->argc);
+		*errline = asked ? asked->lineno : 0;
+		if (t->key_kw)
+			snprintf(err, errlen, "%s %s (%s %s) is locked: %s it needs --unlock",
+				 t->object, op->argv[2], t->key_kw,
+				 line_value(running, t->key_kw),
+				 asked ? "changing" : "removing");
+		else
+			snprintf(err, errlen, "%s %s is locked: %s it needs --unlock",
+				 t->object, op->argv[2], asked ? "changing" : "removing");
+		return (long)i;
+	}
+	return -1;
+}
+
 void conf_ops_free(struct conf_ops *ops)
 {
 	size_t i;

@@ -75,4 +75,14 @@ int conf_diff(const struct conf_type *types, const struct conf_file *have,
 	      unsigned int *errline, char *err, size_t errlen);
 void conf_ops_free(struct conf_ops *ops);
 
+/*
+ * The first of ops that would change or delete an object `have' runs
+ * with `locked on' (the kernel refuses those without an unlock): its
+ * index, with err naming the object and *errline the line of `want' that
+ * asks for the change (0: the file drops the object); -1 if none does.
+ */
+long conf_locked_op(const struct conf_type *types, const struct conf_file *have,
+		    const struct conf_file *want, const struct conf_ops *ops,
+		    unsigned int *errline, char *err, size_t errlen);
+
 #endif

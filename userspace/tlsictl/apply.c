@@ -13,6 +13,10 @@
  *    the configuration the one taken in 2 again and run those (rollback),
  *    then report the refused line.
  *
+ * A change to a locked object (`locked on' in the running configuration) is
+ * refused in step 2 unless tlsictl runs with --unlock, which every command
+ * then carries.
+ *
  * Each command is atomic in the kernel, the whole is not: see
  * Documentation/tlsictl.md, "Configuration files".
  */
@@ -341,6 +345,19 @@ int apply_main(const char *path, bool check_only)
 		goto out;
 	if (conf_diff(conf_types, &have, &want, &ops, &errline, err, sizeof(err))) {
 		errmsg("%s: %s", errline ? path : "the running configuration", err);
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	/* Refused before anything runs (the kernel would refuse it too, and
+	 * what ran before it would have to be rolled back). */
+	if (!opt_unlock &&
+	    conf_locked_op(conf_types, &have, &want, &ops, &errline, err, sizeof(err)) >= 0) {
+		if (errline)
+			errmsg("%s:%u: %s", path, errline, err);
+		else
+			errmsg("%s: %s", path, err);
+		errmsg("%s: nothing applied", path);
+		conf_ops_free(&ops);
 		rc = EXIT_ERROR;
 		goto out;
 	}

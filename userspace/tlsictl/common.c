@@ -127,6 +127,15 @@ void check(int rc, const char *err)
 		usage_error("%s", err);
 }
 
+uint8_t on_off_value(const char *field, const char *v)
+{
+	if (!strcmp(v, "on"))
+		return 1;
+	if (strcmp(v, "off"))
+		usage_error("%s: `%s' is neither `on' nor `off'", field, v);
+	return 0;
+}
+
 const char *positional(int argc, char **argv, const char *what)
 {
 	char err[TLSI_ERR_MAX];
@@ -450,6 +459,16 @@ void out_str_or_u64(const char *key, const char *plain, uint64_t v)
 		return;
 	}
 	out_str(key, plain);
+}
+
+void out_locked(const struct nlattr *a)
+{
+	uint8_t v;
+
+	if (!a)
+		return;
+	v = mnl_attr_get_u8(a);
+	out_str_or_u64("locked", v ? "on" : "off", v);
 }
 
 void out_pair(const char *key, const char *a, const char *b)

@@ -11,6 +11,7 @@
 
 const char *prog = "tlsictl";
 bool opt_json;
+bool opt_unlock;
 
 static const struct command objects[] = {
 	{ "profile",	profile_main,	 "Inspection profiles: reputation thresholds" },
@@ -70,6 +71,8 @@ static void show_usage(FILE *f)
 		"                   input) as a whole: what differs from the running\n"
 		"                   configuration, all or nothing; errors name the line\n"
 		"  -c, --check      with -f: only check the file\n"
+		"  --unlock         allow changing and deleting locked profiles and SSL\n"
+		"                   policies (`locked on'), also with -f\n"
 		"\n"
 		"`%s OBJECT help' describes an object's commands.\n"
 		"A COMMAND left out means `show'.\n"
@@ -112,6 +115,8 @@ int main(int argc, char **argv)
 			file = argv[++i];
 		} else if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--check")) {
 			check_only = true;
+		} else if (!strcmp(argv[i], "--unlock")) {
+			opt_unlock = true;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;

@@ -10,12 +10,12 @@ static const char help[] =
 "Usage: tlsictl profile add NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
 "                              [ssl-no-daemon bypass|block]\n"
-"                              [inspect-cleartext on|off]\n"
-"       tlsictl profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
+"                              [inspect-cleartext on|off] [locked on|off]\n"
+"       tlsictl [--unlock] profile set NAME [rep-block SCORE|off] [rep-alert SCORE|off]\n"
 "                              [inspect-depth BYTES|all|default]\n"
 "                              [ssl-no-daemon bypass|block]\n"
-"                              [inspect-cleartext on|off]\n"
-"       tlsictl profile del NAME\n"
+"                              [inspect-cleartext on|off] [locked on|off]\n"
+"       tlsictl [--unlock] profile del NAME\n"
 "       tlsictl [-j] profile show|list\n"
 "\n"
 "A profile holds the inspection policy that segments refer to: the\n"
@@ -57,12 +57,21 @@ static const char help[] =
 "                   one by one (Documentation/kernel-module.md, Cleartext\n"
 "                   inspection). Needs IPS rules loaded; TCP also needs\n"
 "                   the divert routing tlsid sets up.\n"
+"  locked on|off    a locked profile (`on') cannot be changed or deleted\n"
+"                   unless tlsictl runs with --unlock (the kernel refuses\n"
+"                   the request and names the profile); `off' (the\n"
+"                   initial value) unlocks it, which also needs --unlock.\n"
+"                   A profile's settings change all at once: each new\n"
+"                   flow sees the old settings or the new ones, never\n"
+"                   part of each.\n"
 "\n"
 "Output (one line per profile; with -j a JSON array, where `off' is 101,\n"
 "inspect-depth `all' is 0 and `default' 4294967295, ssl-no-daemon\n"
-"`bypass' is 0 and `block' 1, inspect-cleartext `on' 1 and `off' 0):\n"
+"`bypass' is 0 and `block' 1, inspect-cleartext and locked `on' 1 and\n"
+"`off' 0):\n"
 "  NAME rep-block SCORE|off rep-alert SCORE|off inspect-depth D\n"
-"       ssl-no-daemon bypass|block inspect-cleartext on|off users N\n"
+"       ssl-no-daemon bypass|block inspect-cleartext on|off locked on|off\n"
+"       users N\n"
 "\n"
 "Examples:\n"
 "  tlsictl profile add strict rep-block 60 rep-alert 30\n"
@@ -70,12 +79,15 @@ static const char help[] =
 "  tlsictl profile set strict inspect-depth 1m\n"
 "  tlsictl profile set strict ssl-no-daemon block\n"
 "  tlsictl profile set lab inspect-cleartext off\n"
+"  tlsictl profile set strict locked on\n"
+"  tlsictl --unlock profile set strict rep-block 50\n"
 "  tlsictl profile del strict\n";
 
 struct profile_args {
 	const char *name;
-	bool has_block, has_alert, has_depth, has_no_daemon, has_cleartext;
-	uint8_t block, alert, no_daemon, cleartext;
+	bool has_block, has_alert, has_depth, has_no_daemon, has_cleartext, has_locked;
+	bool unlock;			/* set, del: TLSI_A_UNLOCK with --unlock */
+	uint8_t block, alert, no_daemon, cleartext, locked;
 	uint32_t depth;
 };
 
@@ -165,13 +177,12 @@ static void parse_args(int argc, char **argv, struct profile_args *a)
 			const char *v = kw_value(argc, argv, &i);
 
 			kw_once(&seen, 16, k);
-			if (!strcmp(v, "on"))
-				a->cleartext = 1;
-			else if (!strcmp(v, "off"))
-				a->cleartext = 0;
-			else
-				usage_error("inspect-cleartext: `%s' is neither `on' nor `off'", v);
+			a->cleartext = on_off_value(k, v);
 			a->has_cleartext = true;
+		} else if (!strcmp(k, "locked")) {
+			kw_once(&seen, 32, k);
+			a->locked = on_off_value(k, kw_value(argc, argv, &i));
+			a->has_locked = true;
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -193,6 +204,10 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u8(nlh, TLSI_A_SSL_NO_DAEMON, a->no_daemon);
 	if (a->has_cleartext)
 		mnl_attr_put_u8(nlh, TLSI_A_INSPECT_CLEARTEXT, a->cleartext);
+	if (a->has_locked)
+		mnl_attr_put_u8(nlh, TLSI_A_LOCKED, a->locked);
+	if (a->unlock)
+		mnl_attr_put_u8(nlh, TLSI_A_UNLOCK, 1);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -209,8 +224,9 @@ static int cmd_set(int argc, char **argv)
 
 	parse_args(argc, argv, &a);
 	if (!a.has_block && !a.has_alert && !a.has_depth && !a.has_no_daemon &&
-	    !a.has_cleartext)
-		usage_error("nothing to set (give rep-block, rep-alert, inspect-depth, ssl-no-daemon or inspect-cleartext)");
+	    !a.has_cleartext && !a.has_locked)
+		usage_error("nothing to set (give rep-block, rep-alert, inspect-depth, ssl-no-daemon, inspect-cleartext or locked)");
+	a.unlock = opt_unlock;
 	return ctl_simple(TLSI_CMD_PROFILE_SET, fill, &a);
 }
 
@@ -221,6 +237,7 @@ static int cmd_del(int argc, char **argv)
 	a.name = positional(argc, argv, "name");
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
+	a.unlock = opt_unlock;
 	return ctl_simple(TLSI_CMD_PROFILE_DEL, fill, &a);
 }
 
@@ -269,6 +286,7 @@ static void print_profile(const struct nlattr **tb)
 
 		out_str_or_u64("inspect-cleartext", v ? "on" : "off", v);
 	}
+	out_locked(tb[TLSI_A_LOCKED]);
 	if (tb[TLSI_A_REFCNT])
 		out_stat("users", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
 	out_obj_end();

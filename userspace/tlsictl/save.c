@@ -18,6 +18,7 @@
 static const char *const no_words[] = { NULL };
 
 static const char *const profile_defaults[] = {
+	"locked off",
 	"rep-block off", "rep-alert off", "inspect-depth default",
 	"ssl-no-daemon bypass", "inspect-cleartext on", NULL
 };
@@ -31,7 +32,7 @@ static const char *const proxy_defaults[] = {
 	"timeout block", NULL
 };
 static const char *const policy_flags[] = { "enabled", "disabled", NULL };
-static const char *const policy_defaults[] = { "enabled", NULL };
+static const char *const policy_defaults[] = { "enabled", "locked off", NULL };
 static const char *const config_durations[] = {
 	"timeout-tcp-syn", "timeout-tcp-established", "timeout-tcp-close",
 	"timeout-udp", "timeout-icmp", "timeout-other", NULL

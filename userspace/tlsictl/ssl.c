@@ -60,11 +60,13 @@ static const char policy_help[] =
 "                              [enabled|disabled] [trust-store NAME]\n"
 "                              [never-decrypt CIDR[,CIDR...]]\n"
 "                              [always-decrypt CIDR[,CIDR...]]\n"
-"                              [decrypt-policy NAME]\n"
-"       tlsictl ssl-policy set NAME profile PROFILE [enabled|disabled]\n"
+"                              [decrypt-policy NAME] [locked on|off]\n"
+"       tlsictl [--unlock] ssl-policy set NAME profile PROFILE\n"
+"                              [enabled|disabled]\n"
 "                              [trust-store NAME] [never-decrypt LIST]\n"
 "                              [always-decrypt LIST] [decrypt-policy NAME|none]\n"
-"       tlsictl ssl-policy del NAME profile PROFILE\n"
+"                              [locked on|off]\n"
+"       tlsictl [--unlock] ssl-policy del NAME profile PROFILE\n"
 "       tlsictl [-j] ssl-policy show\n"
 "\n"
 "An SSL client policy makes the segments bound to PROFILE intercept the\n"
@@ -85,6 +87,9 @@ static const char policy_help[] =
 "  decrypt-policy NAME  the decryption policy (`tlsictl decrypt-policy'): the\n"
 "                       server names it lists pass untouched; at most one;\n"
 "                       it must exist; `none' removes it\n"
+"  locked on|off        a locked policy (`on') cannot be changed or deleted\n"
+"                       unless tlsictl runs with --unlock; `off' (the\n"
+"                       initial value) unlocks it, which also needs --unlock\n"
 "\n"
 "Example:\n"
 "  tlsictl ssl-policy add outbound profile office proxy web \\\n"
@@ -335,8 +340,9 @@ static int proxy_show(int argc, char **argv)
 
 struct policy_args {
 	const char *name, *profile, *proxy, *trust, *decrypt;
-	bool has_enabled, has_never, has_always;
-	uint8_t enabled;
+	bool has_enabled, has_never, has_always, has_locked;
+	bool unlock;			/* set, del: TLSI_A_UNLOCK with --unlock */
+	uint8_t enabled, locked;
 	struct tlsi_cidr never[TLSI_SSL_CIDRS_MAX], always[TLSI_SSL_CIDRS_MAX];
 	size_t nnever, nalways;
 };
@@ -391,6 +397,10 @@ static void fill_policy(struct nlmsghdr *nlh, const void *arg)
 		put_cidr_list(nlh, TLSI_A_NEVER_DECRYPT, a->never, a->nnever);
 	if (a->has_always)
 		put_cidr_list(nlh, TLSI_A_ALWAYS_DECRYPT, a->always, a->nalways);
+	if (a->has_locked)
+		mnl_attr_put_u8(nlh, TLSI_A_LOCKED, a->locked);
+	if (a->unlock)
+		mnl_attr_put_u8(nlh, TLSI_A_UNLOCK, 1);
 }
 
 static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
@@ -442,6 +452,10 @@ static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
 			kw_once(&seen, 1 << 5, k);
 			parse_cidr_list(k, kw_value(argc, argv, &i), a->always, &a->nalways);
 			a->has_always = true;
+		} else if (!strcmp(k, "locked")) {
+			kw_once(&seen, 1 << 7, k);
+			a->locked = on_off_value(k, kw_value(argc, argv, &i));
+			a->has_locked = true;
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
@@ -465,8 +479,10 @@ static int policy_set(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always && !a.decrypt)
+	if (!a.has_enabled && !a.trust && !a.has_never && !a.has_always && !a.decrypt &&
+	    !a.has_locked)
 		usage_error("nothing to set");
+	a.unlock = opt_unlock;
 	return ctl_simple(TLSI_CMD_SSL_POLICY_SET, fill_policy, &a);
 }
 
@@ -475,8 +491,10 @@ static int policy_del(int argc, char **argv)
 	struct policy_args a = { 0 };
 
 	parse_policy(argc, argv, &a, false);
-	if (a.has_enabled || a.trust || a.has_never || a.has_always || a.decrypt)
+	if (a.has_enabled || a.trust || a.has_never || a.has_always || a.decrypt ||
+	    a.has_locked)
 		usage_error("del takes only NAME profile PROFILE");
+	a.unlock = opt_unlock;
 	return ctl_simple(TLSI_CMD_SSL_POLICY_DEL, fill_policy, &a);
 }
 
@@ -520,6 +538,7 @@ static void print_policy(const struct nlattr **tb)
 		out_cidr_list("never-decrypt", tb[TLSI_A_NEVER_DECRYPT]);
 	if (tb[TLSI_A_ALWAYS_DECRYPT])
 		out_cidr_list("always-decrypt", tb[TLSI_A_ALWAYS_DECRYPT]);
+	out_locked(tb[TLSI_A_LOCKED]);
 	if (tb[TLSI_A_ID])
 		out_stat("id", mnl_attr_get_u32(tb[TLSI_A_ID]));
 	out_obj_end();

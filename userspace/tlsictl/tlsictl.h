@@ -23,6 +23,13 @@
 
 extern const char *prog;
 extern bool opt_json;
+/* --unlock: set and del requests may change locked objects (TLSI_A_UNLOCK). */
+extern bool opt_unlock;
+
+/* `on' or `off' (the value of keyword field); usage error otherwise. */
+uint8_t on_off_value(const char *field, const char *v);
+/* The `locked' setting of a profile or SSL policy, as show and save print it. */
+void out_locked(const struct nlattr *a);
 
 /* ---- commands -------------------------------------------------------- */
 

@@ -28,10 +28,16 @@
  *                                 (new SSL flows while tlsid is not listening),
  *                                 [INSPECT_CLEARTEXT] (0/1, default 1: new
  *                                 cleartext TCP flows and UDP datagrams go
- *                                 through the IPS rules)
- *   TLSI_CMD_PROFILE_DEL          NAME (refused while a segment uses it)
+ *                                 through the IPS rules), [LOCKED], [UNLOCK]
+ *                                 (SET: the settings are replaced whole,
+ *                                 packets see the old or the new ones)
+ *   TLSI_CMD_PROFILE_DEL          NAME, [UNLOCK] (refused while a segment uses it)
  *   TLSI_CMD_PROFILE_GET (dump)   -> NAME, REP_*_THRESHOLD, INSPECT_DEPTH,
- *                                 SSL_NO_DAEMON, INSPECT_CLEARTEXT, REFCNT
+ *                                 SSL_NO_DAEMON, INSPECT_CLEARTEXT, LOCKED, REFCNT
+ *
+ *   Locked objects (profiles, SSL policies): SET and DEL of an object whose
+ *   LOCKED is 1 are refused with EPERM ("... is locked") unless the request
+ *   carries UNLOCK 1; LOCKED 0 with UNLOCK unlocks it. NEW may set LOCKED.
  *
  *   TLSI_CMD_SEGMENT_NEW          NAME, PROFILE, PORT_A, PORT_B, [VLANS],
  *                                 [SRC cidr], [DST cidr], [POSITION]
@@ -88,9 +94,11 @@
  *                                 (a policy name is unique in its profile; the
  *                                 proxies of one profile's policies may not
  *                                 share a detection port)
+ *                                 [LOCKED]
  *   TLSI_CMD_SSL_POLICY_SET       NAME, PROFILE, [ENABLED], [TRUST_STORE],
- *                                 [NEVER_DECRYPT], [ALWAYS_DECRYPT]
- *   TLSI_CMD_SSL_POLICY_DEL       NAME, PROFILE
+ *                                 [NEVER_DECRYPT], [ALWAYS_DECRYPT], [LOCKED],
+ *                                 [UNLOCK]
+ *   TLSI_CMD_SSL_POLICY_DEL       NAME, PROFILE, [UNLOCK]
  *   TLSI_CMD_SSL_POLICY_GET (dump) -> the above + ID
  *
  *   TLSI_CMD_EVENT (multicast "events")
@@ -434,7 +442,11 @@ enum tlsi_cmd {
 	/* 0/1: a profile's cleartext TCP and UDP flows are inspected */                          \
 	X(INSPECT_CLEARTEXT,  U8, RANGE, 0, 1)                                                \
 	/* an SSL client policy's decryption policy (tlsid's files), "" = none */                \
-	X(DECRYPT_POLICY,     NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)
+	X(DECRYPT_POLICY,     NUL_STRING, LEN, TLSI_SSL_NAME_MAX - 1)                             \
+	/* 0/1: a profile or SSL policy is locked (see "Locked objects") */                      \
+	X(LOCKED,             U8, RANGE, 0, 1)                                                    \
+	/* 1: this SET or DEL may change a locked object */                                       \
+	X(UNLOCK,             U8, RANGE, 1, 1)
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -455,11 +467,11 @@ enum tlsi_attr {
 #define TLSI_CMD_ATTRS(C)									\
 	C(PROFILE_NEW, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
 		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON,		\
-		TLSI_A_INSPECT_CLEARTEXT)							\
+		TLSI_A_INSPECT_CLEARTEXT, TLSI_A_LOCKED)					\
 	C(PROFILE_SET, TLSI_A_NAME, TLSI_A_REP_BLOCK_THRESHOLD,					\
 		TLSI_A_REP_ALERT_THRESHOLD, TLSI_A_INSPECT_DEPTH, TLSI_A_SSL_NO_DAEMON,		\
-		TLSI_A_INSPECT_CLEARTEXT)							\
-	C(PROFILE_DEL, TLSI_A_NAME)								\
+		TLSI_A_INSPECT_CLEARTEXT, TLSI_A_LOCKED, TLSI_A_UNLOCK)				\
+	C(PROFILE_DEL, TLSI_A_NAME, TLSI_A_UNLOCK)								\
 	C(PROFILE_GET)										\
 	C(SEGMENT_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PORT_A, TLSI_A_PORT_B,		\
 		TLSI_A_VLANS, TLSI_A_SRC, TLSI_A_DST, TLSI_A_POSITION)				\
@@ -501,11 +513,11 @@ enum tlsi_attr {
 	C(SSL_PROXY_GET)									\
 	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
 		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
-		TLSI_A_DECRYPT_POLICY)								\
+		TLSI_A_DECRYPT_POLICY, TLSI_A_LOCKED)						\
 	C(SSL_POLICY_SET, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_ENABLED,				\
 		TLSI_A_TRUST_STORE, TLSI_A_NEVER_DECRYPT, TLSI_A_ALWAYS_DECRYPT,		\
-		TLSI_A_DECRYPT_POLICY)								\
-	C(SSL_POLICY_DEL, TLSI_A_NAME, TLSI_A_PROFILE)						\
+		TLSI_A_DECRYPT_POLICY, TLSI_A_LOCKED, TLSI_A_UNLOCK)				\
+	C(SSL_POLICY_DEL, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_UNLOCK)						\
 	C(SSL_POLICY_GET)									\
 	C(RULES_LOAD, TLSI_A_BATCH, TLSI_A_RULES_OFFSET, TLSI_A_RULES_DATA)			\
 	C(RULES_COMMIT, TLSI_A_BATCH)								\
