@@ -246,6 +246,9 @@ enum tlsi_drv_counter tlsi_drv_event_counter(enum tlsi_eng_event ev)
 		return TLSI_DRV_C_DNS_ANOMALIES;
 	case TLSI_EV_HTTP2_PREFACE ... TLSI_EV_HTTP2_STREAMS:
 		return TLSI_DRV_C_HTTP2_ANOMALIES;
+	case TLSI_EV_TLS_MALFORMED:
+	case TLSI_EV_TLS_HELLO_TOO_LONG:
+		return TLSI_DRV_C_TLS_ANOMALIES;
 	default:
 		return TLSI_DRV_C_HTTP_ANOMALIES;
 	}

@@ -62,7 +62,8 @@
 	X(ENGINE_ERRORS)	/* pending, candidate or step limits */	\
 	X(HTTP_ANOMALIES)	/* HTTP protocol anomalies */		\
 	X(DNS_ANOMALIES)	/* malformed DNS queries */		\
-	X(HTTP2_ANOMALIES)	/* HTTP/2 protocol anomalies */
+	X(HTTP2_ANOMALIES)	/* HTTP/2 protocol anomalies */		\
+	X(TLS_ANOMALIES)	/* cleartext TLS hellos malformed or too long */
 
 #define TLSI_DRV_COUNTER_ENUM(n) TLSI_DRV_C_##n,
 enum tlsi_drv_counter {

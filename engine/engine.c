@@ -599,6 +599,9 @@ const struct tlsi_eng_decoder tlsi_eng_decoders[] = {
 	  .detect = tlsi_http2_detect, .feed = tlsi_http2_feed,
 	  .eof = tlsi_http2_eof, .views = tlsi_http2_views,
 	  .undecided = tlsi_http2_undecided },
+	/* TLS in the clear: no app forces it (a decrypted flow's TLS bit
+	 * means what is inside is inspected, not the records) */
+	{ .name = "tls", .detect = tlsi_tls_detect, .feed = tlsi_tls_feed },
 	{ .name = "http", .forced = TLSI_APPS(TLSI_APP_HTTP),
 	  .detect = http_detect, .feed = tlsi_http_feed, .eof = tlsi_http_eof,
 	  .views = tlsi_http_views },
@@ -928,14 +931,25 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 	f->dir[TLSI_DIR_TO_CLIENT].chunk = 0;
 
 	tlsi_eng_views_reset(s);
+	if (ti->client_hello) {
+		struct tlsi_tls_hello h;
+		int rc = tlsi_tls_hello(ti->client_hello, ti->client_hello_len,
+					s->tls_fp, sizeof(s->tls_fp), &h);
+
+		if (rc == 0 && h.client)
+			tlsi_tls_views(s, &h);
+		else
+			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
+					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);
+	}
 	if (ti->sni && ti->sni_len < sizeof(s->derived)) {
 		set_view(s, TLSI_BUF_TLS_SNI, ti->sni, ti->sni_len);
 		s->derived[0] = '.';
 		memcpy(s->derived + 1, ti->sni, ti->sni_len);
 		set_view(s, TLSI_BUF_TLS_SNI_DOT, s->derived, ti->sni_len + 1);
-		tlsi_eng_unit(c, f, TLSI_DIR_TO_SERVER, TLSI_BUF_TLS_SNI,
-			      TLSI_BUF_TLS_SNI_DOT);
 	}
+	tlsi_eng_unit(c, f, TLSI_DIR_TO_SERVER, TLSI_TLS_UNIT_CLIENT_FIRST,
+		      TLSI_TLS_UNIT_CLIENT_LAST);
 	tlsi_eng_views_reset(s);
 	set_view(s, TLSI_BUF_TLS_CERT_SUBJECT, ti->subject, ti->subject_len);
 	set_view(s, TLSI_BUF_TLS_CERT_ISSUER, ti->issuer, ti->issuer_len);

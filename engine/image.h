@@ -38,8 +38,9 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	4	/* 2: dns app and buffers; 3: regexes;
-					 * 4: udp/icmp/ip rules, pkt buffer */
+#define TLSI_IMG_VERSION	5	/* 2: dns app and buffers; 3: regexes;
+					 * 4: udp/icmp/ip rules, pkt buffer;
+					 * 5: ja3/ja3s buffers */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -147,6 +148,10 @@ enum tlsi_buf {
 	TLSI_BUF_HTTP_SERVER,
 	TLSI_BUF_TLS_SNI,
 	TLSI_BUF_TLS_SNI_DOT,	/* "." + tls.sni (dotprefix) */
+	TLSI_BUF_TLS_JA3_HASH,	/* MD5 of ja3.string, lower-case hex */
+	TLSI_BUF_TLS_JA3_STRING, /* the ClientHello's JA3 text (tls.c) */
+	TLSI_BUF_TLS_JA3S_HASH,
+	TLSI_BUF_TLS_JA3S_STRING, /* the ServerHello's JA3S text */
 	TLSI_BUF_TLS_CERT_SUBJECT,
 	TLSI_BUF_TLS_CERT_ISSUER,
 	TLSI_BUF_TLS_CERT_SERIAL,

@@ -135,6 +135,10 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_HTTP_SERVER] = "http.server",
 	[TLSI_BUF_TLS_SNI] = "tls.sni",
 	[TLSI_BUF_TLS_SNI_DOT] = "tls.sni (dotprefix)",
+	[TLSI_BUF_TLS_JA3_HASH] = "ja3.hash",
+	[TLSI_BUF_TLS_JA3_STRING] = "ja3.string",
+	[TLSI_BUF_TLS_JA3S_HASH] = "ja3s.hash",
+	[TLSI_BUF_TLS_JA3S_STRING] = "ja3s.string",
 	[TLSI_BUF_TLS_CERT_SUBJECT] = "tls.cert_subject",
 	[TLSI_BUF_TLS_CERT_ISSUER] = "tls.cert_issuer",
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
@@ -227,6 +231,12 @@ static const struct bufkw bufkws[] = {
 	{ "http.server", TLSI_BUF_HTTP_SERVER, 2, false },
 	{ "tls.sni", TLSI_BUF_TLS_SNI, 1, false },
 	{ "tls_sni", TLSI_BUF_TLS_SNI, 1, false },
+	{ "ja3.hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
+	{ "ja3_hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
+	{ "ja3.string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja3_string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja3s.hash", TLSI_BUF_TLS_JA3S_HASH, 2, false },
+	{ "ja3s.string", TLSI_BUF_TLS_JA3S_STRING, 2, false },
 	{ "tls.cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
 	{ "tls_cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
 	{ "tls.cert_issuer", TLSI_BUF_TLS_CERT_ISSUER, 2, false },
@@ -258,12 +268,14 @@ static int buf_dir(unsigned int buf)
 	case TLSI_BUF_HTTP_USER_AGENT: case TLSI_BUF_HTTP_REFERER:
 	case TLSI_BUF_HTTP_ACCEPT: case TLSI_BUF_HTTP_ACCEPT_ENC:
 	case TLSI_BUF_HTTP_ACCEPT_LANG: case TLSI_BUF_TLS_SNI: case TLSI_BUF_TLS_SNI_DOT:
+	case TLSI_BUF_TLS_JA3_HASH: case TLSI_BUF_TLS_JA3_STRING:
 	case TLSI_BUF_DNS_QUERY: case TLSI_BUF_DNS_QUERY_DOT:
 		return 1;
 	case TLSI_BUF_HTTP_RESPONSE_LINE: case TLSI_BUF_HTTP_STAT_CODE:
 	case TLSI_BUF_HTTP_STAT_MSG: case TLSI_BUF_HTTP_LOCATION: case TLSI_BUF_HTTP_SERVER:
 	case TLSI_BUF_TLS_CERT_SUBJECT: case TLSI_BUF_TLS_CERT_ISSUER:
 	case TLSI_BUF_TLS_CERT_SERIAL: case TLSI_BUF_TLS_CERTS:
+	case TLSI_BUF_TLS_JA3S_HASH: case TLSI_BUF_TLS_JA3S_STRING:
 		return 2;
 	}
 	return 0;
@@ -1775,6 +1787,18 @@ static int finish(struct pstate *ps)
 		}
 		if (it->kind != RP_CONTENT)
 			continue;
+		if (b == TLSI_BUF_TLS_JA3_HASH || b == TLSI_BUF_TLS_JA3S_HASH) {
+			/* as Suricata: contents are lower-cased (the buffer
+			 * is lower-case hex) and the first must be a whole
+			 * hash, or the rule could never match */
+			uint32_t u;
+
+			for (u = 0; u < it->len; u++)
+				it->pat[u] = (uint8_t)tolower(it->pat[u]);
+			if (per_buf[b] == 1 && it->len != 32)
+				return skip(ps, "invalid content", "%s content of %u bytes, not a"
+					    " 32-character MD5", rp_buf_name(b), it->len);
+		}
 		if ((it->flags & TLSI_IF_DEPTH) && it->depth < it->len &&
 		    !(it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)))
 			return skip(ps, "invalid content", "depth %u shorter than content (%u bytes)",

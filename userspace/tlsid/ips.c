@@ -725,6 +725,7 @@ static const enum tlsid_counter ips_counters[TLSI_DRV_C_MAX] = {
 	[TLSI_DRV_C_HTTP_ANOMALIES] = TLSID_C_ips_http_anomalies,
 	[TLSI_DRV_C_DNS_ANOMALIES] = TLSID_C_ips_dns_anomalies,
 	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSID_C_ips_http2_anomalies,
+	[TLSI_DRV_C_TLS_ANOMALIES] = TLSID_C_ips_tls_anomalies,
 };
 
 static void on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, uint64_t n)

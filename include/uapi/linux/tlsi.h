@@ -826,6 +826,8 @@ enum tlsi_trace_dump_flags {
 	X(IPS_DNS_ANOMALIES,	"ips_dns_anomalies")			\
 	/* the filter engine's HTTP/2 decoder */			\
 	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")			\
+	/* the filter engine's TLS hello parser (ja3, cleartext TLS) */	\
+	X(IPS_TLS_ANOMALIES,	"ips_tls_anomalies")			\
 	/* cleartext inspection: TCP through the kernel relay */	\
 	X(CLEAR_DIVERTED,	"cleartext_diverted")			\
 	X(CLEAR_NO_DIVERT,	"cleartext_no_divert_bypassed")		\
