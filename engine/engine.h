@@ -581,6 +581,12 @@ void tlsi_md5_hex(const void *p, size_t n, char out[32]);
  */
 int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
 		   struct tlsi_tls_hello *h);
+/*
+ * The first handshake message of a TLS stream that starts at p (n bytes),
+ * its record headers taken off, into out (cap bytes): its length, 0 while
+ * incomplete, -1 if not TLS handshake records, -2 if longer than cap, -3
+ * if the stream opens with another record type (alert, ...).
+ */
 long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap);
 /* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp. */
 void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h);

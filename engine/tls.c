@@ -150,7 +150,9 @@ void tlsi_md5_hex(const void *p, size_t n, char out[32])
 
 /* ---- hello parsing ------------------------------------------------------------- */
 
+#define TLS_CT_CCS		20
 #define TLS_CT_HANDSHAKE	22
+#define TLS_CT_APPDATA		23
 #define TLS_HS_CLIENT_HELLO	1
 #define TLS_HS_SERVER_HELLO	2
 #define TLS_EXT_SNI		0
@@ -348,7 +350,8 @@ int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
  * The first handshake message of a TLS stream that starts at p (n bytes),
  * its record headers taken off, into out (cap bytes). Returns its length,
  * 0 while incomplete, -1 if the stream is not TLS handshake records, -2
- * if the message does not fit cap.
+ * if the message does not fit cap, -3 if it opens with another TLS record
+ * (a server's alert refusing the client's versions: no hello to see).
  */
 long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
 {
@@ -357,6 +360,9 @@ long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap
 	while (n >= 5) {
 		size_t rlen = (size_t)p[3] << 8 | p[4], take;
 
+		if (!have && p[0] != TLS_CT_HANDSHAKE && p[0] >= TLS_CT_CCS &&
+		    p[0] <= TLS_CT_APPDATA && p[1] == 3)
+			return -3;
 		if (p[0] != TLS_CT_HANDSHAKE || p[1] != 3 || !rlen || rlen > 16384 + 2048)
 			return -1;
 		take = TLSI_ENG_MIN(rlen, n - 5);
@@ -444,6 +450,8 @@ static void hello(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f, unsigned int 
 	if (!mlen && st->off < TLSI_ENG_WINDOW)
 		return;				/* more to come */
 	f->dir[dir].tls_hello = 1;
+	if (mlen == -3)
+		return;				/* no hello in this direction */
 	if (mlen == 0 || mlen == -2) {
 		tlsi_eng_report(c, f, TLSI_EV_TLS_HELLO_TOO_LONG, dir);
 		return;

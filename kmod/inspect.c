@@ -208,6 +208,8 @@ static void tlsi_ips_on_tls_info(struct tlsi_drv_call *c, struct tlsi_eng_tls_in
 
 	ti->sni = (const u8 *)is->sni;
 	ti->sni_len = strnlen(is->sni, sizeof(is->sni));
+	ti->client_hello = is->client_hello;
+	ti->client_hello_len = is->client_hello_len;
 	if (!certs)
 		return;
 	ti->subject = certs->subject;

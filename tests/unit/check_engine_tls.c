@@ -294,7 +294,9 @@ START_TEST(test_hello_malformed)
 	ck_assert(!memcmp(bad, m.b, m.n));
 	ck_assert_int_eq(tlsi_tls_first_message(r.b, r.n - 1, (uint8_t *)bad, sizeof(bad)), 0);
 	ck_assert_int_eq(tlsi_tls_first_message(r.b, r.n, (uint8_t *)bad, 64), -2);
-	r.b[0] = 23;
+	r.b[0] = 21;	/* an alert first: no hello */
+	ck_assert_int_eq(tlsi_tls_first_message(r.b, r.n, (uint8_t *)bad, sizeof(bad)), -3);
+	r.b[0] = 24;
 	ck_assert_int_eq(tlsi_tls_first_message(r.b, r.n, (uint8_t *)bad, sizeof(bad)), -1);
 }
 END_TEST
@@ -454,6 +456,16 @@ START_TEST(test_rules_bad_streams)
 	ck_assert_uint_eq(T.events, 0);
 	ET_FIRED(&T, 2025487);
 	ET_SILENT(&T, 1000002);		/* the padding extension changes JA3 */
+
+	/* the server refuses with an alert: no ServerHello, no anomaly */
+	m.n = 0;
+	r.n = 0;
+	example_hello(&m, NULL, 0, 0);
+	records(&r, &m, 16384);
+	et_flow_port(&T, 443);
+	send_chunks(TLSI_DIR_TO_SERVER, &r, 100000);
+	et_send(&T, TLSI_DIR_TO_CLIENT, "\x15\x03\x03\x00\x02\x02\x46", 7);
+	ck_assert_uint_eq(T.events, 0);
 
 	/* a record that claims a ClientHello but holds garbage */
 	m.n = 0;

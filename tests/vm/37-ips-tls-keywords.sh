@@ -12,7 +12,9 @@
 #     OpenSSL's TLS 1.3 ServerHello with TLS_AES_128_GCM_SHA256) alerts on
 #     openssl s_server, behind its flowbit (set here by a local rule: ET's
 #     own setter needs DeimosC2's client fingerprint).
-#   - the same ja3.hash as a drop rule blocks curl (reset), not s_client.
+#   - the same ja3.hash rule matches curl through tlsid (decrypted: tlsid
+#     hands the ClientHello over with the session).
+#   - the same ja3.hash as a drop rule blocks curl (reset).
 #   - a malformed ClientHello is counted in ips_tls_anomalies.
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid's divert routing] eth1 -- server 10.9.0.2
@@ -33,6 +35,7 @@ tlsid_setup "$W" 443
 chmod 755 "$W" "$W/www"
 printf "fingerprinted" >"$W/www/index.html"
 s_server 8443 -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256
+s_server 443
 
 # ---- curl's ClientHello, and its JA3 computed in Python ---------------------------------
 cat >"$W/capture.py" <<'EOF'
@@ -144,11 +147,24 @@ pass "ET 2037959 (ja3s.hash 771,4865,43-51) matched openssl s_server's TLS 1.3 S
 
 # ---- another client: another fingerprint ----------------------------------------------------
 n=$(n_alerts 1037001)
-echo | in_c openssl s_client -connect 10.9.0.2:8443 -servername other.example -cipher AES128-SHA \
-	-tls1_2 -ign_eof >"$W/s_client.out" 2>&1 || true
+echo | in_c openssl s_client -connect 10.9.0.2:8443 -servername other.example \
+	-ign_eof >"$W/s_client.out" 2>&1 || true
+grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
+# a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
+echo | in_c openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
 [ "$(n_alerts 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
 assert_delta ips_tls_anomalies 0
 pass "openssl s_client's ClientHello does not match curl's JA3; no TLS anomaly counted"
+
+# ---- an intercepted session: tlsid hands the ClientHello to the kernel -------------------
+n=$(n_alerts 1037001)
+assert_eq "$(curl_site 443 --cacert "$W/signca.crt" https://site.test/index.html)" "fingerprinted" \
+	"curl through tlsid (decrypted)"
+_more_1037001() { [ "$(n_alerts 1037001)" -gt "$n" ]; }
+wait_until 20 _more_1037001 || fail "the ja3.hash rule did not match the intercepted session"
+eve_has 1037001 "ssl_inspected=True"
+eve_has 1037001 "dest_port=443"
+pass "curl's JA3 matched on a decrypted session too (tlsid passed its ClientHello)"
 
 # ---- drop: block the client fingerprint ---------------------------------------------------
 sed "s/^alert \(.*sid:1037001;\)/drop \1/" "$W/tls.rules" >"$W/drop.rules"

@@ -695,6 +695,8 @@ static void on_tls_info(struct tlsi_drv_call *c, struct tlsi_eng_tls_info *ti)
 
 	ti->sni = (const uint8_t *)s->ch.sni;
 	ti->sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0;
+	ti->client_hello = s->hello;
+	ti->client_hello_len = s->hello_len;
 	if (tlsid_server_certs_get(s->up, certs))
 		return;
 	ti->subject = (const uint8_t *)certs->subject;

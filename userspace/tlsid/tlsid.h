@@ -435,6 +435,9 @@ struct tlsid_session {
 	struct sockaddr_in client, server;
 	SSL *down, *up;			/* daemon as server / as client */
 	struct tlsid_ch ch;
+	uint8_t *hello;			/* the ClientHello message (records
+					 * removed) for ja3.* rules, or NULL */
+	uint32_t hello_len;
 	time_t started, last_active;	/* tlsid_now() */
 	struct timespec t0;
 	bool up_done;			/* the server's handshake completed */
@@ -647,9 +650,11 @@ bool tlsid_dev_ready(void);
  * sockets and the caller closes its descriptors. */
 /* sni: the ClientHello's server name (tls.sni rules in the kernel), or NULL;
  * certs: the server's certificates (tls.cert_* rules), or NULL */
+/* hello: the ClientHello message (ja3.* rules), or NULL */
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 		      const struct tlsi_ssl_report *report, const char *sni,
-		      const struct tlsid_server_certs *certs);
+		      const struct tlsid_server_certs *certs,
+		      const uint8_t *hello, uint32_t hello_len);
 /* TLSI_IOC_HANDOFF with TLSI_HANDOFF_F_PLAIN: two plain TCP sockets (a
  * session not decrypted); -1 with errno. */
 int tlsid_dev_handoff_plain(int client_fd, int server_fd, unsigned idle_timeout,
