@@ -304,8 +304,9 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_DSIZE:
 	case TLSI_OP_FLOWBITS:
 	case TLSI_OP_PKT:
+	case TLSI_OP_STREAM_SIZE:
 		if (group != TLSI_BUF_NONE)
-			IFAIL("dsize, flowbits or header test after a buffer instruction");
+			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
 	default:
 		if (group == TLSI_BUF_NONE)
@@ -366,6 +367,16 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("header test operator %u", in->cmp);
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("header test with unused operands");
+		break;
+	case TLSI_OP_STREAM_SIZE:
+		if (fl)
+			IFAIL("flags on stream_size");
+		if (in->nbytes >= TLSI_SS_MAX)
+			IFAIL("stream_size side %u", in->nbytes);
+		if (in->cmp > TLSI_CMP_GE)
+			IFAIL("stream_size operator %u", in->cmp);
+		if (in->b || in->c || in->d || in->e || in->f)
+			IFAIL("stream_size with unused operands");
 		break;
 	case TLSI_OP_FLOWBITS:
 		if (fl)

@@ -278,6 +278,10 @@ enum tlsi_op {
 	TLSI_OP_PKT,		/* packet header field nbytes (enum
 				 * tlsi_pkt_field): cmp, a, b (group NONE);
 				 * IF_NEGATE inverts the comparison */
+	TLSI_OP_STREAM_SIZE,	/* bytes a side has sent, as Suricata's
+				 * next_seq - isn (payload + 1 for the SYN):
+				 * nbytes = enum tlsi_stream_side, cmp, a
+				 * (group NONE) */
 	TLSI_OP_MAX
 };
 
@@ -317,6 +321,15 @@ enum tlsi_pkt_field {
 	TLSI_PKT_IP_PROTO,	/* IPv4 protocol / IPv6 next header */
 	TLSI_PKT_TTL,		/* IPv4 TTL / IPv6 hop limit */
 	TLSI_PKT_FIELD_MAX
+};
+
+/* The side(s) TLSI_OP_STREAM_SIZE tests (nbytes). */
+enum tlsi_stream_side {
+	TLSI_SS_SERVER,		/* what the server sent */
+	TLSI_SS_CLIENT,
+	TLSI_SS_BOTH,		/* both sides pass the test */
+	TLSI_SS_EITHER,		/* one of them does */
+	TLSI_SS_MAX
 };
 
 /* Flowbit operations (cmp of TLSI_OP_FLOWBITS) */

@@ -1413,6 +1413,49 @@ static const struct { const char *name; uint8_t proto; } ip_protos[] = {
 };
 
 /*
+ * stream_size:<server|client|both|either>,<op>,<n> with op one of < > =
+ * != <= >= (Suricata's; TCP rules only).
+ */
+static int opt_stream_size(struct pstate *ps, const char *val)
+{
+	static const char *const sides[] = { "server", "client", "both", "either" };
+	static const struct { const char *s; uint8_t cmp; } ops[] = {
+		{ "<", TLSI_CMP_LT }, { ">", TLSI_CMP_GT }, { "=", TLSI_CMP_EQ },
+		{ "!=", TLSI_CMP_NE }, { "<=", TLSI_CMP_LE }, { ">=", TLSI_CMP_GE },
+	};
+	struct rp_rule *r = ps->r;
+	char tmp[128], *f[4], *end;
+	unsigned long long v;
+	size_t n, i;
+
+	if (r->proto != RP_PROTO_TCP)
+		return skip(ps, "stream_size in a non-TCP rule", "stream_size `%s'", val);
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "stream_size too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 4);
+	if (n != 3)
+		return skip(ps, "syntax error", "stream_size `%s'", val);
+	for (i = 0; i < 4 && strcmp(f[0], sides[i]); i++)
+		;
+	if (i == 4)
+		return skip(ps, "syntax error", "stream_size side `%s'", f[0]);
+	r->ss_side = (uint8_t)i;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[1], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "syntax error", "stream_size operator `%s'", f[1]);
+	r->ss_cmp = ops[i].cmp;
+	errno = 0;
+	v = strtoull(f[2], &end, 10);
+	if (!isdigit((unsigned char)f[2][0]) || *end || errno || v > 0xffffffffull)
+		return skip(ps, "syntax error", "stream_size value `%s'", f[2]);
+	r->ss_value = (uint32_t)v;
+	r->has_stream_size = true;
+	return 0;
+}
+
+/*
  * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
  * DetectU8Parse) and ip_proto ([!|<|>]N or a protocol name), all 0..255.
  */
@@ -1680,6 +1723,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
 	    !strcmp(kw, "ttl"))
 		return opt_pkt(ps, kw, val);
+	if (!strcmp(kw, "stream_size"))
+		return opt_stream_size(ps, val);
 	if (!strcmp(kw, "dsize")) {
 		if (parse_size_cmp(val, &r->dsize_cmp, &r->dsize_a, &r->dsize_b))
 			return skip(ps, "syntax error", "dsize `%s'", val);

@@ -122,6 +122,9 @@ struct rp_rule {
 	bool has_dsize;
 	uint8_t dsize_cmp;
 	uint32_t dsize_a, dsize_b;
+	bool has_stream_size;
+	uint8_t ss_side, ss_cmp;	/* enum tlsi_stream_side, tlsi_cmp */
+	uint32_t ss_value;
 	bool had_pcre;
 	struct rp_pkt_test pkt[RP_PKT_TESTS_MAX];
 	unsigned int npkt;
