@@ -96,6 +96,8 @@ enum tlsi_eng_event {
 					 * cut */
 	TLSI_EV_HTTP2_STREAMS,		/* more than TLSI_H2_STREAMS open
 					 * streams: the rest are not tracked */
+	TLSI_EV_XBITS_FULL,		/* an xbit not set: its TLSI_XBITS_PROBE
+					 * slots hold other unexpired bits */
 	/* TLS handshakes seen in the clear (tls.c) */
 	TLSI_EV_TLS_MALFORMED,		/* a hello that is not TLS's: the
 					 * direction is not fingerprinted */
@@ -142,6 +144,16 @@ struct tlsi_eng_thresh {		/* one threshold tracking slot */
 	uint8_t addr[16];
 };
 
+struct tlsi_eng_xbit {			/* one xbit that is set */
+	uint32_t bit;			/* number + 1; 0 = free */
+	uint8_t track;			/* enum tlsi_xbits_track */
+	uint8_t reserved[3];
+	uint64_t expire_ms;		/* ctx now_ms after which it is unset */
+	uint8_t addr[32];		/* ip_src/ip_dst: 16 bytes; ip_pair:
+					 * the lower address first */
+};
+#define TLSI_XBITS_PROBE	8	/* slots tried from an xbit's hash */
+
 struct tlsi_eng {
 	const uint8_t *img;
 	size_t len;
@@ -164,6 +176,9 @@ struct tlsi_eng {
 	struct tlsi_eng_thresh *thresh;	/* nthresh slots, a power of two */
 	uint32_t nthresh;
 	tlsi_eng_lock_t thresh_lock;
+	struct tlsi_eng_xbit *xbits;	/* nxbits slots, a power of two */
+	uint32_t nxbits;
+	tlsi_eng_lock_t xbits_lock;
 };
 
 /*
@@ -476,6 +491,11 @@ void tlsi_eng_report(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
  * keywords of HTTP rules see). */
 void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		       unsigned int dir);
+
+/* xbits (engine.c): is bit `in' set for the data of dir now; apply the
+ * SET/UNSET/TOGGLE of rule r after a match. */
+int tlsi_eng_xbits_test(struct tlsi_eng_ctx *c, const struct tlsi_eng_flow *f,
+			unsigned int dir, const struct tlsi_img_insn *in);
 
 /* Clear every view to ABSENT. */
 void tlsi_eng_views_reset(struct tlsi_eng_scratch *s);

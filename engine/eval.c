@@ -623,6 +623,12 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_XBITS) {
+			if (!tlsi_eng_xbits_test(c, f, dir, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op == TLSI_OP_STREAM_SIZE) {
 			if (!stream_size_test(f, dir, in))
 				return TLSI_EV_NOMATCH;
@@ -642,7 +648,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		gs = k + 1;
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
-		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE; ge++)
+		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
+		     ins[ge].op != TLSI_OP_XBITS; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

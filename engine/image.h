@@ -282,6 +282,12 @@ enum tlsi_op {
 				 * next_seq - isn (payload + 1 for the SYN):
 				 * nbytes = enum tlsi_stream_side, cmp, a
 				 * (group NONE) */
+	TLSI_OP_XBITS,		/* a bit of an address or address pair,
+				 * shared by flows: cmp = TLSI_FB_ISSET,
+				 * ISNOTSET, SET, UNSET or TOGGLE, nbytes =
+				 * enum tlsi_xbits_track, a = bit (a flowbit
+				 * name's number), b = expire seconds (set,
+				 * toggle) (group NONE) */
 	TLSI_OP_MAX
 };
 
@@ -331,6 +337,16 @@ enum tlsi_stream_side {
 	TLSI_SS_EITHER,		/* one of them does */
 	TLSI_SS_MAX
 };
+
+/* Whose bit TLSI_OP_XBITS reads or changes (nbytes): the addresses of the
+ * data being inspected. */
+enum tlsi_xbits_track {
+	TLSI_XT_IP_SRC,
+	TLSI_XT_IP_DST,
+	TLSI_XT_IP_PAIR,	/* both, in either order */
+	TLSI_XT_MAX
+};
+#define TLSI_XBITS_EXPIRE_MAX	86400	/* s */
 
 /* Flowbit operations (cmp of TLSI_OP_FLOWBITS) */
 enum tlsi_fb {

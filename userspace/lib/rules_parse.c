@@ -410,6 +410,7 @@ static void free_rule(struct rp_rule *r)
 		for (k = 0; k < r->fb[i].n; k++)
 			free(r->fb[i].names[k]);
 	free(r->fb);
+	free(r->xb);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1385,6 +1386,66 @@ static int opt_flowbits(struct pstate *ps, const char *val)
 	return 0;
 }
 
+/*
+ * xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>
+ * [,expire <seconds>] (Suricata's; expire defaults to 30 s).
+ */
+static int opt_xbits(struct pstate *ps, const char *val)
+{
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "set", TLSI_FB_SET }, { "unset", TLSI_FB_UNSET },
+		{ "toggle", TLSI_FB_TOGGLE }, { "isset", TLSI_FB_ISSET },
+		{ "isnotset", TLSI_FB_ISNOTSET },
+	};
+	static const char *const tracks[] = { "ip_src", "ip_dst", "ip_pair" };
+	struct rp_xbit xb = { .expire = 30 };
+	char tmp[512], *f[6], *end;
+	unsigned long v;
+	size_t n, i;
+	int bit;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "xbits too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 6);
+	if (n < 3 || n > 4)
+		return skip(ps, "syntax error", "xbits `%s'", val);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[0], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "unsupported option", "xbits:%s", f[0]);
+	xb.op = ops[i].op;
+	if (!*f[1] || strpbrk(f[1], "|& \t"))
+		return skip(ps, "syntax error", "xbits name `%s'", f[1]);
+	if (strncmp(f[2], "track", 5) || !isspace((unsigned char)f[2][5]))
+		return skip(ps, "syntax error", "xbits `%s': track first", val);
+	f[2] = trim(f[2] + 5);
+	for (i = 0; i < 3 && strcmp(f[2], tracks[i]); i++)
+		;
+	if (i == 3)
+		return skip(ps, "unsupported option", "xbits track %s", f[2]);
+	xb.track = (uint8_t)i;
+	if (n == 4) {
+		if (strncmp(f[3], "expire", 6) || !isspace((unsigned char)f[3][6]))
+			return skip(ps, "syntax error", "xbits `%s'", val);
+		f[3] = trim(f[3] + 6);
+		errno = 0;
+		v = strtoul(f[3], &end, 10);
+		if (!isdigit((unsigned char)*f[3]) || *end || errno || !v ||
+		    v > TLSI_XBITS_EXPIRE_MAX)
+			return skip(ps, "syntax error", "xbits expire `%s'", f[3]);
+		xb.expire = (uint32_t)v;
+	}
+	bit = flowbit_index(ps->s, f[1]);
+	if (bit < 0)
+		return skip(ps, "limit", "more than %d flowbit and xbit names",
+			    TLSI_IMG_FLOWBITS_MAX);
+	xb.bit = (uint32_t)bit;
+	ps->r->xb = xrealloc(ps->r->xb, (ps->r->nxb + 1) * sizeof(*ps->r->xb));
+	ps->r->xb[ps->r->nxb++] = xb;
+	return 0;
+}
+
 static struct rp_item *last_content(struct pstate *ps, const char *kw)
 {
 	if (ps->last < 0) {
@@ -1758,6 +1819,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	}
 	if (!strcmp(kw, "flowbits"))
 		return opt_flowbits(ps, val);
+	if (!strcmp(kw, "xbits"))
+		return opt_xbits(ps, val);
 	if (!strcmp(kw, "noalert")) {
 		r->flags |= TLSI_RULE_F_NOALERT;
 		return 0;
@@ -1865,7 +1928,7 @@ static int finish(struct pstate *ps)
 		if (per_buf[k] > TLSI_IMG_GROUP_MAX)
 			return skip(ps, "limit", "more than %d keywords on %s", TLSI_IMG_GROUP_MAX,
 				    rp_buf_name((unsigned int)k));
-	if (r->nitems + groups + 2 * r->nfb + 2 > TLSI_IMG_INSNS_MAX)
+	if (r->nitems + groups + 2 * r->nfb + r->nxb + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };
