@@ -15,6 +15,9 @@
 #   - the same ja3.hash rule matches curl through tlsid (decrypted: tlsid
 #     hands the ClientHello over with the session).
 #   - the same ja3.hash as a drop rule blocks curl (reset).
+#   - xbits across connections: curl's JA3 sets a bit on its host (track
+#     ip_src) that a rule on s_client's later connection tests; a
+#     stream_size rule matches the ClientHello (the server sent nothing).
 #   - a malformed ClientHello is counted in ips_tls_anomalies.
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254, tlsid's divert routing] eth1 -- server 10.9.0.2
@@ -113,6 +116,9 @@ grep -h -e "sid:2025487;" -e "sid:2037959;" "$ET"/*.rules >"$W/tls.rules"
 cat >>"$W/tls.rules" <<EOF
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl JA3"; flow:established,to_server; ja3.hash; content:"$JA3"; sid:1037001; rev:1;)
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"TLS 1.2 legacy version client (sets ET.deimosc2.ja3)"; flow:established,to_server; ja3.string; content:"771,"; startswith; flowbits:set,ET.deimosc2.ja3; flowbits:noalert; sid:1037002; rev:1;)
+alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl seen from this host"; flow:established,to_server; ja3.hash; content:"$JA3"; xbits:set,curl.seen,track ip_src,expire 300; noalert; sid:1037003; rev:1;)
+alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"another client from a host that ran curl"; flow:established,to_server; xbits:isset,curl.seen,track ip_src; tls.sni; content:"other.example"; sid:1037004; rev:1;)
+alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"ClientHello before the server spoke"; flow:established,to_server; stream_size:server,=,1; tls.sni; content:"cdn.maraukog.info"; sid:1037005; rev:1;)
 EOF
 load_rules() {
 	local out
@@ -120,8 +126,8 @@ load_rules() {
 		--var 'HOME_NET=[10.9.0.1/32]' --var 'EXTERNAL_NET=any' "$1")
 	echo "$out" | grep -q "loaded into tlsi.ko: $2 rules" || fail "load: $out"
 }
-load_rules "$W/tls.rules" 4
-pass "ET 2025487, ET 2037959 and 2 local ja3 rules loaded"
+load_rules "$W/tls.rules" 7
+pass "ET 2025487, ET 2037959 and 5 local ja3/xbits/stream_size rules loaded"
 
 start_tlsid
 spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
@@ -138,7 +144,8 @@ eve_has 1037001 "app_proto=tls"
 eve_has 1037001 "ssl_inspected=False"
 eve_has 1037001 "dest_port=8443"
 eve_has 2025487 "app_proto=tls"
-pass "curl's JA3 and SNI matched on TLS that is not decrypted"
+wait_until 20 _eve_has 1037005 || fail "no EVE record of the stream_size rule"
+pass "curl's JA3 and SNI matched on TLS that is not decrypted; stream_size:server,=,1 at its ClientHello"
 
 # ---- openssl s_server's ServerHello: ja3s.hash --------------------------------------------
 wait_until 20 _eve_has 2037959 || fail "no EVE record of ET 2037959 (ja3s)"
@@ -150,11 +157,13 @@ n=$(n_alerts 1037001)
 echo | in_c openssl s_client -connect 10.9.0.2:8443 -servername other.example \
 	-ign_eof >"$W/s_client.out" 2>&1 || true
 grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
+wait_until 20 _eve_has 1037004 || fail "no EVE record of the xbits rule (curl.seen on 10.9.0.1)"
+eve_has 1037004 "src_ip=10.9.0.1"
 # a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
 echo | in_c openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
 [ "$(n_alerts 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
 assert_delta ips_tls_anomalies 0
-pass "openssl s_client's ClientHello does not match curl's JA3; no TLS anomaly counted"
+pass "openssl s_client's ClientHello does not match curl's JA3, the xbit curl set on its host does; no TLS anomaly counted"
 
 # ---- an intercepted session: tlsid hands the ClientHello to the kernel -------------------
 n=$(n_alerts 1037001)
@@ -168,7 +177,7 @@ pass "curl's JA3 matched on a decrypted session too (tlsid passed its ClientHell
 
 # ---- drop: block the client fingerprint ---------------------------------------------------
 sed "s/^alert \(.*sid:1037001;\)/drop \1/" "$W/tls.rules" >"$W/drop.rules"
-load_rules "$W/drop.rules" 4
+load_rules "$W/drop.rules" 7
 stats_snapshot
 rc=0
 out=$(curl_tls 8443 index.html 2>&1) || rc=$?
