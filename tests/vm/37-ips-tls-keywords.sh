@@ -154,13 +154,13 @@ pass "ET 2037959 (ja3s.hash 771,4865,43-51) matched openssl s_server's TLS 1.3 S
 
 # ---- another client: another fingerprint ----------------------------------------------------
 n=$(n_alerts 1037001)
-echo | in_c openssl s_client -connect 10.9.0.2:8443 -servername other.example \
-	-ign_eof >"$W/s_client.out" 2>&1 || true
+echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -servername other.example \
+	>"$W/s_client.out" 2>&1 || true
 grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
 wait_until 20 _eve_has 1037004 || fail "no EVE record of the xbits rule (curl.seen on 10.9.0.1)"
 eve_has 1037004 "src_ip=10.9.0.1"
 # a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
-echo | in_c openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
+echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
 [ "$(n_alerts 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
 assert_delta ips_tls_anomalies 0
 pass "openssl s_client's ClientHello does not match curl's JA3, the xbit curl set on its host does; no TLS anomaly counted"
