@@ -204,7 +204,7 @@ bench-tls: all
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.
-FUZZ_TARGETS := rules image http clienthello dns regex http2
+FUZZ_TARGETS := rules image http clienthello dns regex http2 tls_hello
 FUZZ_TIME    ?= 20
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -31,18 +31,33 @@ static void resched(const struct tlsi_drv_ops *ops, uint32_t i)
 		ops->resched();
 }
 
-/* The rules' metadata and thresholds: what needs a table. */
+/* Does rule r set (or toggle) an xbit? */
+static int sets_xbits(const struct tlsi_eng *e, const struct tlsi_img_rule *r)
+{
+	const struct tlsi_img_insn *in = e->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k;
+
+	for (k = 0; k < n; k++)
+		if (in[k].op == TLSI_OP_XBITS &&
+		    (in[k].cmp == TLSI_FB_SET || in[k].cmp == TLSI_FB_TOGGLE))
+			return 1;
+	return 0;
+}
+
+/* The rules' metadata, thresholds and xbits: what needs a table. */
 static void image_scan(struct tlsi_drv_image *im, const struct tlsi_drv_ops *ops,
-		       uint32_t *nthresh, uint32_t *nquar, uint32_t *ntrace)
+		       uint32_t *nthresh, uint32_t *nquar, uint32_t *ntrace, uint32_t *nxbits)
 {
 	uint32_t i;
 
-	*nthresh = *nquar = *ntrace = 0;
+	*nthresh = *nquar = *ntrace = *nxbits = 0;
 	for (i = 0; i < im->eng.nrules; i++) {
 		const struct tlsi_img_rule *r = &im->eng.rules[i];
 		uint32_t mlen;
 		const char *m = tlsi_eng_str(&im->eng, &r->meta, &mlen);
 
+		if (sets_xbits(&im->eng, r))
+			(*nxbits)++;
 		if (r->thresh_type != TLSI_THRESH_NONE)
 			(*nthresh)++;
 		if (mlen && tlsi_img_meta_quarantine(m, mlen, TLSI_DRV_QUARANTINE_MAX))
@@ -87,7 +102,7 @@ static int image_meta_tables(struct tlsi_drv_image *im, const struct tlsi_drv_op
 int tlsi_drv_image_init(struct tlsi_drv_image *im, const struct tlsi_drv_ops *ops,
 			const void *img, size_t len, char *err, size_t errlen)
 {
-	uint32_t nthresh, nquar, ntrace, n;
+	uint32_t nthresh, nquar, ntrace, nxbits, n;
 
 	memset(im, 0, sizeof(*im));
 	if (tlsi_eng_init(&im->eng, img, len, err, errlen))
@@ -101,7 +116,7 @@ int tlsi_drv_image_init(struct tlsi_drv_image *im, const struct tlsi_drv_ops *op
 		goto fail;
 	im->memory = 3 * (uint64_t)n * sizeof(uint64_t);
 	im->eng.hits = im->hits;
-	image_scan(im, ops, &nthresh, &nquar, &ntrace);
+	image_scan(im, ops, &nthresh, &nquar, &ntrace, &nxbits);
 	if (image_meta_tables(im, ops, nquar, ntrace))
 		goto fail;
 	if (nthresh) {
@@ -115,6 +130,17 @@ int tlsi_drv_image_init(struct tlsi_drv_image *im, const struct tlsi_drv_ops *op
 		im->eng.nthresh = nthresh;
 		im->memory += (uint64_t)nthresh * sizeof(*im->thresh);
 	}
+	if (nxbits) {
+		nxbits = pow2_at_least(TLSI_ENG_MIN(64 * nxbits, TLSI_DRV_XBITS_MAX));
+		nxbits = TLSI_ENG_MAX(nxbits, TLSI_DRV_XBITS_MIN);
+		nxbits = TLSI_ENG_MIN(nxbits, TLSI_DRV_XBITS_MAX);
+		im->xbits = ops->zalloc(nxbits, sizeof(*im->xbits));
+		if (!im->xbits)
+			goto fail;
+		im->eng.xbits = im->xbits;
+		im->eng.nxbits = nxbits;
+		im->memory += (uint64_t)nxbits * sizeof(*im->xbits);
+	}
 	err[0] = '\0';
 	return 0;
 fail:
@@ -125,6 +151,7 @@ fail:
 void tlsi_drv_image_free(struct tlsi_drv_image *im, const struct tlsi_drv_ops *ops)
 {
 	ops->free(im->thresh);
+	ops->free(im->xbits);
 	ops->free(im->trace);
 	ops->free(im->quarantine);
 	ops->free(im->drops);
@@ -241,11 +268,15 @@ enum tlsi_drv_counter tlsi_drv_event_counter(enum tlsi_eng_event ev)
 	case TLSI_EV_PENDING_OVERFLOW:
 	case TLSI_EV_CAND_OVERFLOW:
 	case TLSI_EV_STEPS:
+	case TLSI_EV_XBITS_FULL:
 		return TLSI_DRV_C_ENGINE_ERRORS;
 	case TLSI_EV_DNS_MALFORMED:
 		return TLSI_DRV_C_DNS_ANOMALIES;
 	case TLSI_EV_HTTP2_PREFACE ... TLSI_EV_HTTP2_STREAMS:
 		return TLSI_DRV_C_HTTP2_ANOMALIES;
+	case TLSI_EV_TLS_MALFORMED:
+	case TLSI_EV_TLS_HELLO_TOO_LONG:
+		return TLSI_DRV_C_TLS_ANOMALIES;
 	default:
 		return TLSI_DRV_C_HTTP_ANOMALIES;
 	}

@@ -47,6 +47,8 @@
 #define TLSI_DRV_Q_CONFIGURED	((uint32_t)-1)	/* metadata: the configured timeout */
 #define TLSI_DRV_THRESH_MIN	1024	/* threshold slots per image */
 #define TLSI_DRV_THRESH_MAX	65536
+#define TLSI_DRV_XBITS_MIN	4096	/* xbit slots per image: 64 per rule */
+#define TLSI_DRV_XBITS_MAX	65536	/* that sets one, within these */
 
 /* ---- counters ------------------------------------------------------------ */
 
@@ -62,7 +64,8 @@
 	X(ENGINE_ERRORS)	/* pending, candidate or step limits */	\
 	X(HTTP_ANOMALIES)	/* HTTP protocol anomalies */		\
 	X(DNS_ANOMALIES)	/* malformed DNS queries */		\
-	X(HTTP2_ANOMALIES)	/* HTTP/2 protocol anomalies */
+	X(HTTP2_ANOMALIES)	/* HTTP/2 protocol anomalies */		\
+	X(TLS_ANOMALIES)	/* cleartext TLS hellos malformed or too long */
 
 #define TLSI_DRV_COUNTER_ENUM(n) TLSI_DRV_C_##n,
 enum tlsi_drv_counter {
@@ -91,6 +94,8 @@ struct tlsi_drv_image {
 					 * NULL: no rule has it */
 	struct tlsi_eng_thresh *thresh;	/* eng.nthresh slots; NULL: no rule
 					 * has a threshold */
+	struct tlsi_eng_xbit *xbits;	/* eng.nxbits slots; NULL: no rule
+					 * sets an xbit */
 	uint64_t memory;		/* bytes of the tables above */
 };
 

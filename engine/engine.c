@@ -45,6 +45,7 @@ int tlsi_eng_init(struct tlsi_eng *e, const void *img, size_t len, char *err,
 		}
 	}
 	tlsi_eng_lock_init(&e->thresh_lock);
+	tlsi_eng_lock_init(&e->xbits_lock);
 	return 0;
 }
 
@@ -345,6 +346,121 @@ static void flowbits_apply(const struct tlsi_eng *e, struct tlsi_eng_flow *f,
 	}
 }
 
+/* ---- xbits ------------------------------------------------------------------------ */
+
+/* The key of an xbit for the data of dir: its address(es) and hash. */
+static uint32_t xbit_key(const struct tlsi_eng_flow *f, unsigned int dir,
+			 const struct tlsi_img_insn *in, uint8_t key[32])
+{
+	const uint8_t *src = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
+	const uint8_t *dst = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
+	uint32_t h = (le32v(in->a) + 1) * 2654435761u ^ in->nbytes;
+	unsigned int i;
+
+	memset(key, 0, 32);
+	if (in->nbytes == TLSI_XT_IP_SRC) {
+		memcpy(key, src, 16);
+	} else if (in->nbytes == TLSI_XT_IP_DST) {
+		memcpy(key, dst, 16);
+	} else {
+		int lower = memcmp(src, dst, 16) <= 0;
+
+		memcpy(key, lower ? src : dst, 16);
+		memcpy(key + 16, lower ? dst : src, 16);
+	}
+	for (i = 0; i < 32; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static int xbit_is(const struct tlsi_eng_xbit *x, const struct tlsi_img_insn *in,
+		   const uint8_t key[32])
+{
+	return x->bit == le32v(in->a) + 1 && x->track == in->nbytes &&
+	       !memcmp(x->addr, key, 32);
+}
+
+/* The slot of the bit (live), else NULL; *room: a free or expired slot.
+ * Called with the lock held. */
+static struct tlsi_eng_xbit *xbit_find(const struct tlsi_eng *e, uint64_t now,
+				       const struct tlsi_img_insn *in, const uint8_t key[32],
+				       uint32_t h, struct tlsi_eng_xbit **room)
+{
+	unsigned int i;
+
+	*room = NULL;
+	for (i = 0; i < TLSI_XBITS_PROBE && i < e->nxbits; i++) {
+		struct tlsi_eng_xbit *x = &e->xbits[(h + i) & (e->nxbits - 1)];
+		int live = x->bit && now <= x->expire_ms;
+
+		if (live && xbit_is(x, in, key))
+			return x;
+		if (!live && !*room)
+			*room = x;
+	}
+	return NULL;
+}
+
+int tlsi_eng_xbits_test(struct tlsi_eng_ctx *c, const struct tlsi_eng_flow *f,
+			unsigned int dir, const struct tlsi_img_insn *in)
+{
+	const struct tlsi_eng *e = c->eng;
+	struct tlsi_eng_xbit *room;
+	uint8_t key[32];
+	uint32_t h;
+	int set;
+
+	if (in->cmp != TLSI_FB_ISSET && in->cmp != TLSI_FB_ISNOTSET)
+		return 1;		/* changes act after a match */
+	if (!e->xbits || !e->nxbits)
+		return in->cmp == TLSI_FB_ISNOTSET;
+	h = xbit_key(f, dir, in, key);
+	tlsi_eng_lock((tlsi_eng_lock_t *)&e->xbits_lock);
+	set = xbit_find(e, c->now_ms, in, key, h, &room) != NULL;
+	tlsi_eng_unlock((tlsi_eng_lock_t *)&e->xbits_lock);
+	return in->cmp == TLSI_FB_ISSET ? set : !set;
+}
+
+static void xbits_apply(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+			unsigned int dir, const struct tlsi_img_rule *r)
+{
+	const struct tlsi_eng *e = c->eng;
+	const struct tlsi_img_insn *in = e->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k;
+
+	if (!e->xbits || !e->nxbits)
+		return;
+	for (k = 0; k < n; k++) {
+		struct tlsi_eng_xbit *x, *room;
+		uint8_t key[32];
+		uint32_t h;
+		int full = 0;
+
+		if (in[k].op != TLSI_OP_XBITS || in[k].cmp < TLSI_FB_SET)
+			continue;
+		h = xbit_key(f, dir, &in[k], key);
+		tlsi_eng_lock((tlsi_eng_lock_t *)&e->xbits_lock);
+		x = xbit_find(e, c->now_ms, &in[k], key, h, &room);
+		if (x && in[k].cmp != TLSI_FB_SET) {
+			x->bit = 0;		/* unset, or toggled off */
+		} else if (in[k].cmp != TLSI_FB_UNSET) {
+			if (!x)
+				x = room;
+			if (x) {
+				x->bit = le32v(in[k].a) + 1;
+				x->track = in[k].nbytes;
+				memcpy(x->addr, key, 32);
+				x->expire_ms = c->now_ms + (uint64_t)le32v(in[k].b) * 1000;
+			} else {
+				full = 1;
+			}
+		}
+		tlsi_eng_unlock((tlsi_eng_lock_t *)&e->xbits_lock);
+		if (full)
+			tlsi_eng_report(c, f, TLSI_EV_XBITS_FULL, dir);
+	}
+}
+
 /*
  * Threshold bookkeeping: returns whether this match counts as a match
  * (detection_filter) and, in *alert, whether it alerts. Without a table
@@ -438,6 +554,7 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	if (e->hits)
 		tlsi_eng_count(&e->hits[ri]);
 	flowbits_apply(e, f, r);
+	xbits_apply(c, f, dir, r);
 	switch (r->action) {
 	case TLSI_ACT_PASS:
 		f->passed = 1;
@@ -599,6 +716,9 @@ const struct tlsi_eng_decoder tlsi_eng_decoders[] = {
 	  .detect = tlsi_http2_detect, .feed = tlsi_http2_feed,
 	  .eof = tlsi_http2_eof, .views = tlsi_http2_views,
 	  .undecided = tlsi_http2_undecided },
+	/* TLS in the clear: no app forces it (a decrypted flow's TLS bit
+	 * means what is inside is inspected, not the records) */
+	{ .name = "tls", .detect = tlsi_tls_detect, .feed = tlsi_tls_feed },
 	{ .name = "http", .forced = TLSI_APPS(TLSI_APP_HTTP),
 	  .detect = http_detect, .feed = tlsi_http_feed, .eof = tlsi_http_eof,
 	  .views = tlsi_http_views },
@@ -928,14 +1048,25 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 	f->dir[TLSI_DIR_TO_CLIENT].chunk = 0;
 
 	tlsi_eng_views_reset(s);
+	if (ti->client_hello) {
+		struct tlsi_tls_hello h;
+		int rc = tlsi_tls_hello(ti->client_hello, ti->client_hello_len,
+					s->tls_fp, sizeof(s->tls_fp), &h);
+
+		if (rc == 0 && h.client)
+			tlsi_tls_views(s, &h);
+		else
+			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
+					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);
+	}
 	if (ti->sni && ti->sni_len < sizeof(s->derived)) {
 		set_view(s, TLSI_BUF_TLS_SNI, ti->sni, ti->sni_len);
 		s->derived[0] = '.';
 		memcpy(s->derived + 1, ti->sni, ti->sni_len);
 		set_view(s, TLSI_BUF_TLS_SNI_DOT, s->derived, ti->sni_len + 1);
-		tlsi_eng_unit(c, f, TLSI_DIR_TO_SERVER, TLSI_BUF_TLS_SNI,
-			      TLSI_BUF_TLS_SNI_DOT);
 	}
+	tlsi_eng_unit(c, f, TLSI_DIR_TO_SERVER, TLSI_TLS_UNIT_CLIENT_FIRST,
+		      TLSI_TLS_UNIT_CLIENT_LAST);
 	tlsi_eng_views_reset(s);
 	set_view(s, TLSI_BUF_TLS_CERT_SUBJECT, ti->subject, ti->subject_len);
 	set_view(s, TLSI_BUF_TLS_CERT_ISSUER, ti->issuer, ti->issuer_len);

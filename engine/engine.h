@@ -48,6 +48,9 @@
 #define TLSI_HTTP_HDR_MAX	8192	/* start line + headers kept */
 #define TLSI_HTTP_DERIVED_MAX	(3 * TLSI_HTTP_HDR_MAX) /* normalised copies */
 #define TLSI_ENG_HEADQ		32	/* pipelined requests remembered */
+#define TLSI_TLS_MSG_MAX	8192	/* bytes of a ClientHello fingerprinted */
+#define TLSI_TLS_FP_MAX		(3 * TLSI_TLS_MSG_MAX + 64) /* its JA3 text: at
+					 * most 6 characters per 2 bytes */
 
 /* ---- configuration and results ------------------------------------------ */
 
@@ -93,6 +96,13 @@ enum tlsi_eng_event {
 					 * cut */
 	TLSI_EV_HTTP2_STREAMS,		/* more than TLSI_H2_STREAMS open
 					 * streams: the rest are not tracked */
+	TLSI_EV_XBITS_FULL,		/* an xbit not set: its TLSI_XBITS_PROBE
+					 * slots hold other unexpired bits */
+	/* TLS handshakes seen in the clear (tls.c) */
+	TLSI_EV_TLS_MALFORMED,		/* a hello that is not TLS's: the
+					 * direction is not fingerprinted */
+	TLSI_EV_TLS_HELLO_TOO_LONG,	/* a hello beyond the raw window (or
+					 * TLSI_TLS_MSG_MAX): not fingerprinted */
 	TLSI_EV_MAX
 };
 
@@ -134,6 +144,16 @@ struct tlsi_eng_thresh {		/* one threshold tracking slot */
 	uint8_t addr[16];
 };
 
+struct tlsi_eng_xbit {			/* one xbit that is set */
+	uint32_t bit;			/* number + 1; 0 = free */
+	uint8_t track;			/* enum tlsi_xbits_track */
+	uint8_t reserved[3];
+	uint64_t expire_ms;		/* ctx now_ms after which it is unset */
+	uint8_t addr[32];		/* ip_src/ip_dst: 16 bytes; ip_pair:
+					 * the lower address first */
+};
+#define TLSI_XBITS_PROBE	8	/* slots tried from an xbit's hash */
+
 struct tlsi_eng {
 	const uint8_t *img;
 	size_t len;
@@ -156,6 +176,9 @@ struct tlsi_eng {
 	struct tlsi_eng_thresh *thresh;	/* nthresh slots, a power of two */
 	uint32_t nthresh;
 	tlsi_eng_lock_t thresh_lock;
+	struct tlsi_eng_xbit *xbits;	/* nxbits slots, a power of two */
+	uint32_t nxbits;
+	tlsi_eng_lock_t xbits_lock;
 };
 
 /*
@@ -208,6 +231,8 @@ struct tlsi_eng_scratch {
 	uint32_t cand[TLSI_ENG_CAND_MAX];
 	uint8_t stream[TLSI_ENG_WINDOW + TLSI_ENG_PIECE];
 	uint8_t derived[TLSI_HTTP_DERIVED_MAX + 64];
+	uint8_t tls_msg[TLSI_TLS_MSG_MAX];	/* a hello, records removed */
+	char tls_fp[TLSI_TLS_FP_MAX];		/* its JA3 or JA3S text */
 	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
 	uint8_t candbits[];		/* nrules bits */
 };
@@ -291,7 +316,9 @@ struct tlsi_eng_dir {
 	uint8_t done;			/* depth reached or eof */
 	uint8_t pkts;			/* datagrams seen (tlsi_eng_datagram()),
 					 * saturating at 255 */
-	uint8_t reserved[2];
+	uint8_t tls_hello;		/* tls.c: the hello of this direction
+					 * was fingerprinted or given up */
+	uint8_t reserved;
 	struct tlsi_eng_stream raw, body;
 	struct tlsi_http_dir http;
 	struct tlsi_mail_dir mail;
@@ -385,6 +412,10 @@ struct tlsi_eng_tls_info {
 	const uint8_t *const *certs;	/* DER of each certificate of the chain */
 	const uint32_t *cert_lens;
 	uint32_t ncerts;
+	const uint8_t *client_hello;	/* the ClientHello handshake message
+					 * (type, length, body), for ja3.*;
+					 * NULL = not known */
+	uint32_t client_hello_len;
 };
 
 /* Mark f as TLS and match tls.* rules (to_server: sni; to_client: certs). */
@@ -460,6 +491,11 @@ void tlsi_eng_report(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
  * keywords of HTTP rules see). */
 void tlsi_eng_raw_view(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		       unsigned int dir);
+
+/* xbits (engine.c): is bit `in' set for the data of dir now; apply the
+ * SET/UNSET/TOGGLE of rule r after a match. */
+int tlsi_eng_xbits_test(struct tlsi_eng_ctx *c, const struct tlsi_eng_flow *f,
+			unsigned int dir, const struct tlsi_img_insn *in);
 
 /* Clear every view to ABSENT. */
 void tlsi_eng_views_reset(struct tlsi_eng_scratch *s);
@@ -539,5 +575,44 @@ int tlsi_mail_detect(struct tlsi_eng_flow *f, unsigned int dir,
 void tlsi_dns_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		   unsigned int dir, const uint8_t *data, size_t len);
 int tlsi_dns_detect(unsigned int dir, const uint8_t *data, size_t len);
+
+/* tls.c */
+struct tlsi_tls_hello {
+	uint8_t client;			/* ClientHello (JA3), else ServerHello */
+	uint16_t version;		/* legacy_version */
+	const uint8_t *sni;		/* the first host_name, in the message */
+	uint16_t sni_len;
+	uint32_t fp_len;		/* JA3 or JA3S text in the caller's buffer */
+	char hash[32];			/* its MD5, lower-case hex */
+};
+/* The TLS buffers a ClientHello's unit scans (tls.sni, ja3.*), and a
+ * ServerHello's (ja3s.*, then the certificate fields). */
+#define TLSI_TLS_UNIT_CLIENT_FIRST	TLSI_BUF_TLS_SNI
+#define TLSI_TLS_UNIT_CLIENT_LAST	TLSI_BUF_TLS_JA3_STRING
+#define TLSI_TLS_UNIT_SERVER_FIRST	TLSI_BUF_TLS_JA3S_HASH
+#define TLSI_TLS_UNIT_SERVER_LAST	TLSI_BUF_TLS_JA3S_STRING
+
+/* MD5 of n bytes at p, as 32 lower-case hex digits (no NUL). */
+void tlsi_md5_hex(const void *p, size_t n, char out[32]);
+/*
+ * Parse handshake message msg (type, 24-bit length, body: a ClientHello
+ * or ServerHello) into h and its JA3/JA3S text into fp (cap bytes).
+ * Returns 0, -1 if malformed, -2 if the text does not fit.
+ */
+int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
+		   struct tlsi_tls_hello *h);
+/*
+ * The first handshake message of a TLS stream that starts at p (n bytes),
+ * its record headers taken off, into out (cap bytes): its length, 0 while
+ * incomplete, -1 if not TLS handshake records, -2 if longer than cap, -3
+ * if the stream opens with another record type (alert, ...).
+ */
+long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap);
+/* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp. */
+void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h);
+int tlsi_tls_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		    const uint8_t *p, size_t n);
+void tlsi_tls_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, const uint8_t *p, size_t n);
 
 #endif /* TLSI_ENGINE_H */

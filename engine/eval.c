@@ -194,6 +194,39 @@ static uint64_t apply_bitmask(uint64_t x, uint32_t mask)
 }
 
 /* Does the buffer's total length (known when final) satisfy cmp? */
+/*
+ * stream_size: what each side has sent, as Suricata's next_seq - isn of
+ * its TCP stream (32 bits, the SYN counted), the chunk being inspected
+ * included.
+ */
+static uint32_t side_size(const struct tlsi_eng_flow *f, unsigned int dir, unsigned int side)
+{
+	uint64_t n = f->dir[side].seen + 1;
+
+	if (side == dir)
+		n += f->dir[dir].chunk;
+	return (uint32_t)n;
+}
+
+static int stream_size_test(const struct tlsi_eng_flow *f, unsigned int dir,
+			    const struct tlsi_img_insn *in)
+{
+	uint64_t a = le32v(in->a);
+	int s = cmp_u64(in->cmp, side_size(f, dir, TLSI_DIR_TO_CLIENT), a, 0);
+	int c = cmp_u64(in->cmp, side_size(f, dir, TLSI_DIR_TO_SERVER), a, 0);
+
+	switch (in->nbytes) {
+	case TLSI_SS_SERVER:
+		return s;
+	case TLSI_SS_CLIENT:
+		return c;
+	case TLSI_SS_BOTH:
+		return s && c;
+	default:
+		return s || c;
+	}
+}
+
 static int size_test(struct geval *g, const struct tlsi_img_insn *in)
 {
 	const struct tlsi_eng_view *v = g->v;
@@ -590,6 +623,18 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_XBITS) {
+			if (!tlsi_eng_xbits_test(c, f, dir, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
+		if (in->op == TLSI_OP_STREAM_SIZE) {
+			if (!stream_size_test(f, dir, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op == TLSI_OP_FLOWBITS) {
 			if (!flowbits_test(f, in))
 				return TLSI_EV_NOMATCH;
@@ -603,7 +648,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		gs = k + 1;
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
-		     ins[ge].op != TLSI_OP_PKT; ge++)
+		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
+		     ins[ge].op != TLSI_OP_XBITS; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

@@ -304,8 +304,10 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_DSIZE:
 	case TLSI_OP_FLOWBITS:
 	case TLSI_OP_PKT:
+	case TLSI_OP_STREAM_SIZE:
+	case TLSI_OP_XBITS:
 		if (group != TLSI_BUF_NONE)
-			IFAIL("dsize, flowbits or header test after a buffer instruction");
+			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
 	default:
 		if (group == TLSI_BUF_NONE)
@@ -366,6 +368,32 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("header test operator %u", in->cmp);
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("header test with unused operands");
+		break;
+	case TLSI_OP_XBITS:
+		if (fl)
+			IFAIL("flags on xbits");
+		if (in->cmp != TLSI_FB_ISSET && in->cmp != TLSI_FB_ISNOTSET &&
+		    in->cmp != TLSI_FB_SET && in->cmp != TLSI_FB_UNSET &&
+		    in->cmp != TLSI_FB_TOGGLE)
+			IFAIL("xbits operation %u", in->cmp);
+		if (in->nbytes >= TLSI_XT_MAX)
+			IFAIL("xbits track %u", in->nbytes);
+		if (le32v(in->a) >= TLSI_IMG_FLOWBITS_MAX)
+			IFAIL("xbit %u", le32v(in->a));
+		if (le32v(in->b) > TLSI_XBITS_EXPIRE_MAX)
+			IFAIL("xbits expire %u", le32v(in->b));
+		if (in->c || in->d || in->e || in->f)
+			IFAIL("xbits with unused operands");
+		break;
+	case TLSI_OP_STREAM_SIZE:
+		if (fl)
+			IFAIL("flags on stream_size");
+		if (in->nbytes >= TLSI_SS_MAX)
+			IFAIL("stream_size side %u", in->nbytes);
+		if (in->cmp > TLSI_CMP_GE)
+			IFAIL("stream_size operator %u", in->cmp);
+		if (in->b || in->c || in->d || in->e || in->f)
+			IFAIL("stream_size with unused operands");
 		break;
 	case TLSI_OP_FLOWBITS:
 		if (fl)

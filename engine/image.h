@@ -38,8 +38,9 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	4	/* 2: dns app and buffers; 3: regexes;
-					 * 4: udp/icmp/ip rules, pkt buffer */
+#define TLSI_IMG_VERSION	5	/* 2: dns app and buffers; 3: regexes;
+					 * 4: udp/icmp/ip rules, pkt buffer;
+					 * 5: ja3/ja3s buffers */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -147,6 +148,10 @@ enum tlsi_buf {
 	TLSI_BUF_HTTP_SERVER,
 	TLSI_BUF_TLS_SNI,
 	TLSI_BUF_TLS_SNI_DOT,	/* "." + tls.sni (dotprefix) */
+	TLSI_BUF_TLS_JA3_HASH,	/* MD5 of ja3.string, lower-case hex */
+	TLSI_BUF_TLS_JA3_STRING, /* the ClientHello's JA3 text (tls.c) */
+	TLSI_BUF_TLS_JA3S_HASH,
+	TLSI_BUF_TLS_JA3S_STRING, /* the ServerHello's JA3S text */
 	TLSI_BUF_TLS_CERT_SUBJECT,
 	TLSI_BUF_TLS_CERT_ISSUER,
 	TLSI_BUF_TLS_CERT_SERIAL,
@@ -273,6 +278,16 @@ enum tlsi_op {
 	TLSI_OP_PKT,		/* packet header field nbytes (enum
 				 * tlsi_pkt_field): cmp, a, b (group NONE);
 				 * IF_NEGATE inverts the comparison */
+	TLSI_OP_STREAM_SIZE,	/* bytes a side has sent, as Suricata's
+				 * next_seq - isn (payload + 1 for the SYN):
+				 * nbytes = enum tlsi_stream_side, cmp, a
+				 * (group NONE) */
+	TLSI_OP_XBITS,		/* a bit of an address or address pair,
+				 * shared by flows: cmp = TLSI_FB_ISSET,
+				 * ISNOTSET, SET, UNSET or TOGGLE, nbytes =
+				 * enum tlsi_xbits_track, a = bit (a flowbit
+				 * name's number), b = expire seconds (set,
+				 * toggle) (group NONE) */
 	TLSI_OP_MAX
 };
 
@@ -313,6 +328,25 @@ enum tlsi_pkt_field {
 	TLSI_PKT_TTL,		/* IPv4 TTL / IPv6 hop limit */
 	TLSI_PKT_FIELD_MAX
 };
+
+/* The side(s) TLSI_OP_STREAM_SIZE tests (nbytes). */
+enum tlsi_stream_side {
+	TLSI_SS_SERVER,		/* what the server sent */
+	TLSI_SS_CLIENT,
+	TLSI_SS_BOTH,		/* both sides pass the test */
+	TLSI_SS_EITHER,		/* one of them does */
+	TLSI_SS_MAX
+};
+
+/* Whose bit TLSI_OP_XBITS reads or changes (nbytes): the addresses of the
+ * data being inspected. */
+enum tlsi_xbits_track {
+	TLSI_XT_IP_SRC,
+	TLSI_XT_IP_DST,
+	TLSI_XT_IP_PAIR,	/* both, in either order */
+	TLSI_XT_MAX
+};
+#define TLSI_XBITS_EXPIRE_MAX	86400	/* s */
 
 /* Flowbit operations (cmp of TLSI_OP_FLOWBITS) */
 enum tlsi_fb {

@@ -206,6 +206,8 @@ static void tlsi_ips_on_tls_info(struct tlsi_drv_call *c, struct tlsi_eng_tls_in
 
 	ti->sni = (const u8 *)is->sni;
 	ti->sni_len = strnlen(is->sni, sizeof(is->sni));
+	ti->client_hello = is->client_hello;
+	ti->client_hello_len = is->client_hello_len;
 	if (!certs)
 		return;
 	ti->subject = certs->subject;
@@ -231,6 +233,7 @@ static const u16 tlsi_ips_counters[TLSI_DRV_C_MAX] = {
 	[TLSI_DRV_C_HTTP_ANOMALIES] = TLSI_CNT_IPS_HTTP_ANOMALIES,
 	[TLSI_DRV_C_DNS_ANOMALIES] = TLSI_CNT_IPS_DNS_ANOMALIES,
 	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSI_CNT_IPS_HTTP2_ANOMALIES,
+	[TLSI_DRV_C_TLS_ANOMALIES] = TLSI_CNT_IPS_TLS_ANOMALIES,
 };
 
 static void tlsi_ips_on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, u64 n)

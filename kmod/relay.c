@@ -798,6 +798,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	struct tlsi_inspect_certs certs = {};
 	struct tlsi_handoff req;
 	void *certs_blob = NULL;
+	void *hello = NULL;
 	struct tlsi_relay *r;
 	struct tlsi_net *tn;
 	struct sock *csk;
@@ -819,8 +820,9 @@ static long tlsi_dev_handoff(void __user *arg)
 	}
 	plain = req.flags & TLSI_HANDOFF_F_PLAIN;
 	err = -EINVAL;
-	if ((req.flags & ~TLSI_HANDOFF_F_ALL) || req.reserved ||
+	if ((req.flags & ~TLSI_HANDOFF_F_ALL) ||
 	    req.server_certs_len > TLSI_CERTS_MAX || !req.server_certs != !req.server_certs_len ||
+	    req.client_hello_len > TLSI_HELLO_MAX || !req.client_hello != !req.client_hello_len ||
 	    req.idle_timeout > TLSI_RELAY_IDLE_MAX || tlsi_report_check(&req.report) ||
 	    (req.report.result != TLSI_SSL_RESULT_DECRYPTED &&
 	     req.report.result != TLSI_SSL_RESULT_NOT_DECRYPTED) ||
@@ -842,6 +844,18 @@ static long tlsi_dev_handoff(void __user *arg)
 		err = tlsi_inspect_certs_parse(certs_blob, req.server_certs_len, &certs);
 		if (err) {
 			tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_ARG);
+			goto err_free;
+		}
+	}
+	if (req.client_hello_len) {
+		/* Read once, used by tlsi_inspect_start() below (the engine
+		 * checks what it reads), freed here. */
+		hello = vmemdup_user(u64_to_user_ptr(req.client_hello), req.client_hello_len);
+		if (IS_ERR(hello)) {
+			err = PTR_ERR(hello);
+			hello = NULL;
+			tlsi_count(tn, err == -ENOMEM ? TLSI_CNT_HANDOFF_REFUSED_NOMEM :
+				   TLSI_CNT_HANDOFF_REFUSED_ARG);
 			goto err_free;
 		}
 	}
@@ -912,10 +926,16 @@ static long tlsi_dev_handoff(void __user *arg)
 	spin_unlock_bh(&tn->relay_lock);
 
 	r->is.certs = req.server_certs_len ? &certs : NULL;
+	r->is.client_hello = hello;
+	r->is.client_hello_len = req.client_hello_len;
 	err = tlsi_inspect_start(&r->is);
 	r->is.certs = NULL;
+	r->is.client_hello = NULL;
+	r->is.client_hello_len = 0;
 	kvfree(certs_blob);
 	certs_blob = NULL;
+	kvfree(hello);
+	hello = NULL;
 	if (!err)
 		err = tlsi_relay_hook(r, &r->side[TLSI_SIDE_CLIENT]);
 	if (!err)
@@ -951,6 +971,7 @@ static long tlsi_dev_handoff(void __user *arg)
 
 err_free:
 	kvfree(certs_blob);
+	kvfree(hello);
 	tlsi_relay_free(r);
 	return err;
 }

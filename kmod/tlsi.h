@@ -499,6 +499,8 @@ struct tlsi_inspect_session {
 				 * is, without the TLS step */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, or "" */
 	const struct tlsi_inspect_certs *certs; /* the server's, during start() */
+	const u8 *client_hello;	/* the ClientHello message, during start() */
+	u32 client_hello_len;
 	u64 bytes[__TLSI_DIR_MAX];
 	void *engine;		/* the filter engine's per-session state */
 };

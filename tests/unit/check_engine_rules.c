@@ -203,8 +203,10 @@ START_TEST(test_skip_reasons)
 	S.pcre = RP_PCRE_SKIP;
 	skipped("alert tcp any any -> any any (content:\"x\"; pcre:\"/x/\"; sid:323;)", "pcre");
 	S.pcre = RP_PCRE_EXACT;
-	skipped("alert tcp any any -> any any (content:\"x\"; ja3.hash; content:\"y\"; sid:301;)",
-		"unsupported keyword `ja3.hash'");
+	skipped("alert tcp any any -> any any (content:\"x\"; asn1:oversize_length 10; sid:301;)",
+		"unsupported keyword `asn1'");
+	skipped("alert tls any any -> any any (ja3.hash; content:\"y\"; sid:324;)",
+		"not a 32-character MD5");
 	skipped("alert tcp any any -> any any (flow:stateless; sid:302;)", "unsupported flow option");
 	skipped("alert tcp any any -> any any (content:\"abcdef\"; within:3; sid:303;)", "within 3 shorter");
 	skipped("alert tcp any any -> any any (content:\"abcdef\"; depth:3; sid:304;)", "depth 3 shorter");

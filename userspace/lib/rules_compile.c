@@ -393,8 +393,11 @@ static bool flow_constant(const struct rp_rule *r)
 {
 	size_t i;
 
-	if (r->nitems || r->has_dsize)
+	if (r->nitems || r->has_dsize || r->has_stream_size)
 		return false;
+	for (i = 0; i < r->nxb; i++)
+		if (r->xb[i].op < TLSI_FB_SET)
+			return false;
 	for (i = 0; i < r->nfb; i++)
 		if (r->fb[i].op < TLSI_FB_SET)
 			return false;
@@ -458,6 +461,21 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		struct tlsi_img_insn in = { .op = TLSI_OP_PKT, .nbytes = r->pkt[i].field,
 					    .cmp = r->pkt[i].cmp, .a = r->pkt[i].a,
 					    .b = r->pkt[i].b };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
+	for (i = 0; i < r->nxb; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_XBITS, .cmp = r->xb[i].op,
+					    .nbytes = r->xb[i].track, .a = r->xb[i].bit,
+					    .b = r->xb[i].expire };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
+	if (r->has_stream_size) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_STREAM_SIZE, .nbytes = r->ss_side,
+					    .cmp = r->ss_cmp, .a = r->ss_value };
 
 		if (put_insn(c, &in))
 			return -1;

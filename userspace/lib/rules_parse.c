@@ -135,6 +135,10 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_HTTP_SERVER] = "http.server",
 	[TLSI_BUF_TLS_SNI] = "tls.sni",
 	[TLSI_BUF_TLS_SNI_DOT] = "tls.sni (dotprefix)",
+	[TLSI_BUF_TLS_JA3_HASH] = "ja3.hash",
+	[TLSI_BUF_TLS_JA3_STRING] = "ja3.string",
+	[TLSI_BUF_TLS_JA3S_HASH] = "ja3s.hash",
+	[TLSI_BUF_TLS_JA3S_STRING] = "ja3s.string",
 	[TLSI_BUF_TLS_CERT_SUBJECT] = "tls.cert_subject",
 	[TLSI_BUF_TLS_CERT_ISSUER] = "tls.cert_issuer",
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
@@ -227,6 +231,12 @@ static const struct bufkw bufkws[] = {
 	{ "http.server", TLSI_BUF_HTTP_SERVER, 2, false },
 	{ "tls.sni", TLSI_BUF_TLS_SNI, 1, false },
 	{ "tls_sni", TLSI_BUF_TLS_SNI, 1, false },
+	{ "ja3.hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
+	{ "ja3_hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
+	{ "ja3.string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja3_string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja3s.hash", TLSI_BUF_TLS_JA3S_HASH, 2, false },
+	{ "ja3s.string", TLSI_BUF_TLS_JA3S_STRING, 2, false },
 	{ "tls.cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
 	{ "tls_cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
 	{ "tls.cert_issuer", TLSI_BUF_TLS_CERT_ISSUER, 2, false },
@@ -258,12 +268,14 @@ static int buf_dir(unsigned int buf)
 	case TLSI_BUF_HTTP_USER_AGENT: case TLSI_BUF_HTTP_REFERER:
 	case TLSI_BUF_HTTP_ACCEPT: case TLSI_BUF_HTTP_ACCEPT_ENC:
 	case TLSI_BUF_HTTP_ACCEPT_LANG: case TLSI_BUF_TLS_SNI: case TLSI_BUF_TLS_SNI_DOT:
+	case TLSI_BUF_TLS_JA3_HASH: case TLSI_BUF_TLS_JA3_STRING:
 	case TLSI_BUF_DNS_QUERY: case TLSI_BUF_DNS_QUERY_DOT:
 		return 1;
 	case TLSI_BUF_HTTP_RESPONSE_LINE: case TLSI_BUF_HTTP_STAT_CODE:
 	case TLSI_BUF_HTTP_STAT_MSG: case TLSI_BUF_HTTP_LOCATION: case TLSI_BUF_HTTP_SERVER:
 	case TLSI_BUF_TLS_CERT_SUBJECT: case TLSI_BUF_TLS_CERT_ISSUER:
 	case TLSI_BUF_TLS_CERT_SERIAL: case TLSI_BUF_TLS_CERTS:
+	case TLSI_BUF_TLS_JA3S_HASH: case TLSI_BUF_TLS_JA3S_STRING:
 		return 2;
 	}
 	return 0;
@@ -398,6 +410,7 @@ static void free_rule(struct rp_rule *r)
 		for (k = 0; k < r->fb[i].n; k++)
 			free(r->fb[i].names[k]);
 	free(r->fb);
+	free(r->xb);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1373,6 +1386,66 @@ static int opt_flowbits(struct pstate *ps, const char *val)
 	return 0;
 }
 
+/*
+ * xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>
+ * [,expire <seconds>] (Suricata's; expire defaults to 30 s).
+ */
+static int opt_xbits(struct pstate *ps, const char *val)
+{
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "set", TLSI_FB_SET }, { "unset", TLSI_FB_UNSET },
+		{ "toggle", TLSI_FB_TOGGLE }, { "isset", TLSI_FB_ISSET },
+		{ "isnotset", TLSI_FB_ISNOTSET },
+	};
+	static const char *const tracks[] = { "ip_src", "ip_dst", "ip_pair" };
+	struct rp_xbit xb = { .expire = 30 };
+	char tmp[512], *f[6], *end;
+	unsigned long v;
+	size_t n, i;
+	int bit;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "xbits too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 6);
+	if (n < 3 || n > 4)
+		return skip(ps, "syntax error", "xbits `%s'", val);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[0], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "unsupported option", "xbits:%s", f[0]);
+	xb.op = ops[i].op;
+	if (!*f[1] || strpbrk(f[1], "|& \t"))
+		return skip(ps, "syntax error", "xbits name `%s'", f[1]);
+	if (strncmp(f[2], "track", 5) || !isspace((unsigned char)f[2][5]))
+		return skip(ps, "syntax error", "xbits `%s': track first", val);
+	f[2] = trim(f[2] + 5);
+	for (i = 0; i < 3 && strcmp(f[2], tracks[i]); i++)
+		;
+	if (i == 3)
+		return skip(ps, "unsupported option", "xbits track %s", f[2]);
+	xb.track = (uint8_t)i;
+	if (n == 4) {
+		if (strncmp(f[3], "expire", 6) || !isspace((unsigned char)f[3][6]))
+			return skip(ps, "syntax error", "xbits `%s'", val);
+		f[3] = trim(f[3] + 6);
+		errno = 0;
+		v = strtoul(f[3], &end, 10);
+		if (!isdigit((unsigned char)*f[3]) || *end || errno || !v ||
+		    v > TLSI_XBITS_EXPIRE_MAX)
+			return skip(ps, "syntax error", "xbits expire `%s'", f[3]);
+		xb.expire = (uint32_t)v;
+	}
+	bit = flowbit_index(ps->s, f[1]);
+	if (bit < 0)
+		return skip(ps, "limit", "more than %d flowbit and xbit names",
+			    TLSI_IMG_FLOWBITS_MAX);
+	xb.bit = (uint32_t)bit;
+	ps->r->xb = xrealloc(ps->r->xb, (ps->r->nxb + 1) * sizeof(*ps->r->xb));
+	ps->r->xb[ps->r->nxb++] = xb;
+	return 0;
+}
+
 static struct rp_item *last_content(struct pstate *ps, const char *kw)
 {
 	if (ps->last < 0) {
@@ -1399,6 +1472,49 @@ static const struct { const char *name; uint8_t proto; } ip_protos[] = {
 	{ "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 }, { "ipv6-nonxt", 59 },
 	{ "ipv6-opts", 60 }, { "sctp", 132 },
 };
+
+/*
+ * stream_size:<server|client|both|either>,<op>,<n> with op one of < > =
+ * != <= >= (Suricata's; TCP rules only).
+ */
+static int opt_stream_size(struct pstate *ps, const char *val)
+{
+	static const char *const sides[] = { "server", "client", "both", "either" };
+	static const struct { const char *s; uint8_t cmp; } ops[] = {
+		{ "<", TLSI_CMP_LT }, { ">", TLSI_CMP_GT }, { "=", TLSI_CMP_EQ },
+		{ "!=", TLSI_CMP_NE }, { "<=", TLSI_CMP_LE }, { ">=", TLSI_CMP_GE },
+	};
+	struct rp_rule *r = ps->r;
+	char tmp[128], *f[4], *end;
+	unsigned long long v;
+	size_t n, i;
+
+	if (r->proto != RP_PROTO_TCP)
+		return skip(ps, "stream_size in a non-TCP rule", "stream_size `%s'", val);
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "stream_size too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 4);
+	if (n != 3)
+		return skip(ps, "syntax error", "stream_size `%s'", val);
+	for (i = 0; i < 4 && strcmp(f[0], sides[i]); i++)
+		;
+	if (i == 4)
+		return skip(ps, "syntax error", "stream_size side `%s'", f[0]);
+	r->ss_side = (uint8_t)i;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[1], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "syntax error", "stream_size operator `%s'", f[1]);
+	r->ss_cmp = ops[i].cmp;
+	errno = 0;
+	v = strtoull(f[2], &end, 10);
+	if (!isdigit((unsigned char)f[2][0]) || *end || errno || v > 0xffffffffull)
+		return skip(ps, "syntax error", "stream_size value `%s'", f[2]);
+	r->ss_value = (uint32_t)v;
+	r->has_stream_size = true;
+	return 0;
+}
 
 /*
  * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
@@ -1668,6 +1784,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
 	    !strcmp(kw, "ttl"))
 		return opt_pkt(ps, kw, val);
+	if (!strcmp(kw, "stream_size"))
+		return opt_stream_size(ps, val);
 	if (!strcmp(kw, "dsize")) {
 		if (parse_size_cmp(val, &r->dsize_cmp, &r->dsize_a, &r->dsize_b))
 			return skip(ps, "syntax error", "dsize `%s'", val);
@@ -1701,6 +1819,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	}
 	if (!strcmp(kw, "flowbits"))
 		return opt_flowbits(ps, val);
+	if (!strcmp(kw, "xbits"))
+		return opt_xbits(ps, val);
 	if (!strcmp(kw, "noalert")) {
 		r->flags |= TLSI_RULE_F_NOALERT;
 		return 0;
@@ -1775,6 +1895,18 @@ static int finish(struct pstate *ps)
 		}
 		if (it->kind != RP_CONTENT)
 			continue;
+		if (b == TLSI_BUF_TLS_JA3_HASH || b == TLSI_BUF_TLS_JA3S_HASH) {
+			/* as Suricata: contents are lower-cased (the buffer
+			 * is lower-case hex) and the first must be a whole
+			 * hash, or the rule could never match */
+			uint32_t u;
+
+			for (u = 0; u < it->len; u++)
+				it->pat[u] = (uint8_t)tolower(it->pat[u]);
+			if (per_buf[b] == 1 && it->len != 32)
+				return skip(ps, "invalid content", "%s content of %u bytes, not a"
+					    " 32-character MD5", rp_buf_name(b), it->len);
+		}
 		if ((it->flags & TLSI_IF_DEPTH) && it->depth < it->len &&
 		    !(it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)))
 			return skip(ps, "invalid content", "depth %u shorter than content (%u bytes)",
@@ -1796,7 +1928,7 @@ static int finish(struct pstate *ps)
 		if (per_buf[k] > TLSI_IMG_GROUP_MAX)
 			return skip(ps, "limit", "more than %d keywords on %s", TLSI_IMG_GROUP_MAX,
 				    rp_buf_name((unsigned int)k));
-	if (r->nitems + groups + 2 * r->nfb + 2 > TLSI_IMG_INSNS_MAX)
+	if (r->nitems + groups + 2 * r->nfb + r->nxb + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };

@@ -80,6 +80,13 @@ struct rp_item {
 				 * flags NEGATE, RELATIVE */
 };
 
+struct rp_xbit {
+	uint8_t op;		/* enum tlsi_fb: ISSET, ISNOTSET, SET, UNSET, TOGGLE */
+	uint8_t track;		/* enum tlsi_xbits_track */
+	uint32_t bit;		/* the name's number (the flowbit names') */
+	uint32_t expire;	/* s */
+};
+
 struct rp_flowbit {
 	uint8_t op;		/* enum tlsi_fb */
 	uint8_t n;
@@ -122,6 +129,11 @@ struct rp_rule {
 	bool has_dsize;
 	uint8_t dsize_cmp;
 	uint32_t dsize_a, dsize_b;
+	struct rp_xbit *xb;
+	size_t nxb;
+	bool has_stream_size;
+	uint8_t ss_side, ss_cmp;	/* enum tlsi_stream_side, tlsi_cmp */
+	uint32_t ss_value;
 	bool had_pcre;
 	struct rp_pkt_test pkt[RP_PKT_TESTS_MAX];
 	unsigned int npkt;

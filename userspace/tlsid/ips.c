@@ -702,6 +702,8 @@ static void on_tls_info(struct tlsi_drv_call *c, struct tlsi_eng_tls_info *ti)
 
 	ti->sni = (const uint8_t *)s->ch.sni;
 	ti->sni_len = s->ch.has_sni ? (uint32_t)strlen(s->ch.sni) : 0;
+	ti->client_hello = s->hello;
+	ti->client_hello_len = s->hello_len;
 	if (tlsid_server_certs_get(s->up, certs))
 		return;
 	ti->subject = (const uint8_t *)certs->subject;
@@ -732,6 +734,7 @@ static const enum tlsid_counter ips_counters[TLSI_DRV_C_MAX] = {
 	[TLSI_DRV_C_HTTP_ANOMALIES] = TLSID_C_ips_http_anomalies,
 	[TLSI_DRV_C_DNS_ANOMALIES] = TLSID_C_ips_dns_anomalies,
 	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSID_C_ips_http2_anomalies,
+	[TLSI_DRV_C_TLS_ANOMALIES] = TLSID_C_ips_tls_anomalies,
 };
 
 static void on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, uint64_t n)

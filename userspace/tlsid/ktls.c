@@ -465,7 +465,8 @@ bool tlsid_dev_ready(void)
 
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 		      const struct tlsi_ssl_report *report, const char *sni,
-		      const struct tlsid_server_certs *certs)
+		      const struct tlsid_server_certs *certs,
+		      const uint8_t *hello, uint32_t hello_len)
 {
 	struct tlsi_handoff h = {
 		.client_fd = client_fd,
@@ -481,6 +482,10 @@ int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 	if (certs && certs->blob_len) {
 		h.server_certs = (uintptr_t)certs->blob;
 		h.server_certs_len = (uint32_t)certs->blob_len;
+	}
+	if (hello && hello_len && hello_len <= TLSI_HELLO_MAX) {
+		h.client_hello = (uintptr_t)hello;
+		h.client_hello_len = hello_len;
 	}
 
 	if (dev_fd < 0) {

@@ -101,7 +101,7 @@ static enum handoff_rc ktls_handoff(struct tlsid_session *s)
 	/* Without them (no memory) tls.cert_* rules just do not match. */
 	tlsid_server_certs_get(s->up, &certs);
 	if (tlsid_dev_handoff(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &report,
-			      s->ch.has_sni ? s->ch.sni : NULL, &certs)) {
+			      s->ch.has_sni ? s->ch.sni : NULL, &certs, s->hello, s->hello_len)) {
 		tlsid_count(TLSID_C_handoff_failed);
 		tlsid_log_debug("hand-off to tlsi.ko refused (%s): relayed over kTLS here",
 				strerror(errno));

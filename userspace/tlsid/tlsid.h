@@ -229,6 +229,7 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_http_anomalies)						\
 	X(ips_dns_anomalies)						\
 	X(ips_http2_anomalies)						\
+	X(ips_tls_anomalies)						\
 	X(internal_errors)						\
 	X(source_limit_dropped)						\
 	X(not_decrypted_policy)						\
@@ -450,6 +451,9 @@ struct tlsid_session {
 	union tlsid_sockaddr client, server;
 	SSL *down, *up;			/* daemon as server / as client */
 	struct tlsid_ch ch;
+	uint8_t *hello;			/* the ClientHello message (records
+					 * removed) for ja3.* rules, or NULL */
+	uint32_t hello_len;
 	time_t started, last_active;	/* tlsid_now() */
 	struct timespec t0;
 	bool up_done;			/* the server's handshake completed */
@@ -662,9 +666,11 @@ bool tlsid_dev_ready(void);
  * sockets and the caller closes its descriptors. */
 /* sni: the ClientHello's server name (tls.sni rules in the kernel), or NULL;
  * certs: the server's certificates (tls.cert_* rules), or NULL */
+/* hello: the ClientHello message (ja3.* rules), or NULL */
 int tlsid_dev_handoff(int client_fd, int server_fd, unsigned idle_timeout,
 		      const struct tlsi_ssl_report *report, const char *sni,
-		      const struct tlsid_server_certs *certs);
+		      const struct tlsid_server_certs *certs,
+		      const uint8_t *hello, uint32_t hello_len);
 /* TLSI_IOC_HANDOFF with TLSI_HANDOFF_F_PLAIN: two plain TCP sockets (a
  * session not decrypted); -1 with errno. */
 int tlsid_dev_handoff_plain(int client_fd, int server_fd, unsigned idle_timeout,

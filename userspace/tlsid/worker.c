@@ -52,6 +52,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "engine.h"
 #include "tlsid.h"
 
 #ifndef IPV6_TRANSPARENT
@@ -609,6 +610,7 @@ static void reap(struct tlsid_worker *w)
 		struct tlsid_session *s = w->dead;
 
 		w->dead = s->next;
+		free(s->hello);
 		free(s);
 	}
 }
@@ -710,6 +712,27 @@ static void client_left(struct tlsid_session *s, size_t have)
 	session_abort(s, true, s->state > TLSID_S_PEEK);
 }
 
+/* Keep the ClientHello message (its records' headers removed) for the
+ * engine's ja3.* rules; without memory, or if longer than the kernel
+ * takes, those rules just do not see this session. */
+static void keep_hello(struct tlsid_session *s, size_t n)
+{
+	uint8_t *m = malloc(TLSI_HELLO_MAX);
+	long len;
+
+	if (!m)
+		return;
+	len = tlsi_tls_first_message(s->w->peek, n, m, TLSI_HELLO_MAX);
+	if (len <= 0) {
+		free(m);
+		return;
+	}
+	s->hello = realloc(m, (size_t)len);
+	if (!s->hello)
+		s->hello = m;
+	s->hello_len = (uint32_t)len;
+}
+
 /* PEEK: true to go on, false to wait (or the session is over). */
 static bool step_peek(struct tlsid_session *s)
 {
@@ -748,6 +771,7 @@ static bool step_peek(struct tlsid_session *s)
 		session_abort(s, true, false);
 		return false;
 	}
+	keep_hello(s, (size_t)n);
 	/* The SNI against the policy's decryption policy (decrypt.c). */
 	tlsid_decrypt_decide(s);
 	s->state = TLSID_S_CONNECT;

@@ -840,6 +840,8 @@ enum tlsi_trace_dump_flags {
 	X(IPS_DNS_ANOMALIES,	"ips_dns_anomalies")			\
 	/* the filter engine's HTTP/2 decoder */			\
 	X(IPS_HTTP2_ANOMALIES,	"ips_http2_anomalies")			\
+	/* the filter engine's TLS hello parser (ja3, cleartext TLS) */	\
+	X(IPS_TLS_ANOMALIES,	"ips_tls_anomalies")			\
 	/* cleartext inspection: TCP through the kernel relay */	\
 	X(CLEAR_DIVERTED,	"cleartext_diverted")			\
 	X(CLEAR_DIVERTED_IPV6,	"cleartext_diverted_ipv6")		\
@@ -968,6 +970,7 @@ struct tlsi_cert_rec {
 };
 
 #define TLSI_CERTS_MAX		65536
+#define TLSI_HELLO_MAX		8192	/* struct tlsi_handoff.client_hello */
 #define TLSI_CERTS_CHAIN_MAX	8
 #define TLSI_CERT_TEXT_MAX	1024	/* SUBJECT, ISSUER, SERIAL */
 
@@ -980,9 +983,13 @@ struct tlsi_handoff {
 	__u64 server_certs;	/* user address of the server's certificates
 				 * (struct tlsi_cert_rec records), 0 = none */
 	__u32 server_certs_len;	/* bytes there, <= TLSI_CERTS_MAX */
-	__u32 reserved;
+	__u32 client_hello_len;	/* bytes at client_hello, <= TLSI_HELLO_MAX */
 	char sni[TLSI_SNI_MAX];	/* the ClientHello's server name, "" = none;
 				 * NUL-terminated (tls.sni rules, events) */
+	__u64 client_hello;	/* user address of the client's ClientHello
+				 * handshake message (type, length, body;
+				 * record headers removed) for ja3.* rules,
+				 * 0 = none */
 };
 
 struct tlsi_session_info {

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TLS handshakes in the clear: the ClientHello and ServerHello of a TLS
+ * stream the engine sees undecrypted (a cleartext-inspected port that
+ * carries TLS), and the ClientHello a host hands over with the session
+ * (struct tlsi_eng_tls_info). From them come the JA3 and JA3S
+ * fingerprints (ja3.hash, ja3.string, ja3s.hash, ja3s.string) with
+ * Suricata's meaning, and, on the cleartext path, tls.sni.
+ *
+ * JA3 (github.com/salesforce/ja3): the decimal fields
+ *   legacy_version,ciphers,extensions,supported_groups,ec_point_formats
+ * of the ClientHello, list items joined by '-', GREASE values (RFC 8701)
+ * left out of the first three lists; ja3.hash is its MD5 in lower-case
+ * hex. JA3S: legacy_version,cipher,extensions of the ServerHello.
+ *
+ * The decoder does not buffer anything of its own: while a direction has
+ * sent no more than TLSI_ENG_WINDOW bytes, the raw stream's window holds
+ * all of it, and the hello is parsed from there once its handshake
+ * message is complete (it may span records and chunks). A hello that
+ * does not fit raises TLSI_EV_TLS_HELLO_TOO_LONG, a malformed one
+ * TLSI_EV_TLS_MALFORMED; either way the direction is not fingerprinted
+ * and the raw stream is inspected as before.
+ */
+#include "compat.h"
+#include "engine.h"
+
+/* ---- MD5 (RFC 1321) ------------------------------------------------------------ */
+
+struct md5 {
+	uint32_t h[4];
+	uint64_t len;
+	uint8_t buf[64];
+};
+
+static const uint32_t md5_k[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
+	0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+	0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
+	0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+	0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8,
+	0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+	0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
+	0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+	0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+};
+
+static const uint8_t md5_r[16] = {
+	7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21,
+};
+
+static void md5_block(uint32_t h[4], const uint8_t *p)
+{
+	uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3];
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+		       (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+	for (i = 0; i < 64; i++) {
+		uint32_t fv, t;
+		unsigned int g, s = md5_r[(i / 16) * 4 + i % 4];
+
+		if (i < 16) {
+			fv = (b & c) | (~b & d);
+			g = i;
+		} else if (i < 32) {
+			fv = (d & b) | (~d & c);
+			g = (5 * i + 1) % 16;
+		} else if (i < 48) {
+			fv = b ^ c ^ d;
+			g = (3 * i + 5) % 16;
+		} else {
+			fv = c ^ (b | ~d);
+			g = (7 * i) % 16;
+		}
+		t = d;
+		d = c;
+		c = b;
+		fv += a + md5_k[i] + w[g];
+		b += (fv << s) | (fv >> (32 - s));
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+}
+
+static void md5_init(struct md5 *m)
+{
+	m->h[0] = 0x67452301;
+	m->h[1] = 0xefcdab89;
+	m->h[2] = 0x98badcfe;
+	m->h[3] = 0x10325476;
+	m->len = 0;
+}
+
+static void md5_update(struct md5 *m, const uint8_t *p, size_t n)
+{
+	size_t have = (size_t)(m->len % 64);
+
+	m->len += n;
+	if (have) {
+		size_t take = TLSI_ENG_MIN(n, 64 - have);
+
+		memcpy(m->buf + have, p, take);
+		p += take;
+		n -= take;
+		if (have + take < 64)
+			return;
+		md5_block(m->h, m->buf);
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		md5_block(m->h, p);
+	memcpy(m->buf, p, n);
+}
+
+static void md5_final(struct md5 *m, uint8_t out[16])
+{
+	static const uint8_t pad[64] = { 0x80 };
+	uint64_t bits = m->len * 8;
+	uint8_t lenb[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)(bits >> (8 * i));
+	md5_update(m, pad, 1 + (size_t)((119 - m->len % 64) % 64));
+	md5_update(m, lenb, 8);
+	for (i = 0; i < 16; i++)
+		out[i] = (uint8_t)(m->h[i / 4] >> (8 * (i % 4)));
+}
+
+void tlsi_md5_hex(const void *p, size_t n, char out[32])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct md5 m;
+	uint8_t d[16];
+	unsigned int i;
+
+	md5_init(&m);
+	md5_update(&m, p, n);
+	md5_final(&m, d);
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+}
+
+/* ---- hello parsing ------------------------------------------------------------- */
+
+#define TLS_CT_CCS		20
+#define TLS_CT_HANDSHAKE	22
+#define TLS_CT_APPDATA		23
+#define TLS_HS_CLIENT_HELLO	1
+#define TLS_HS_SERVER_HELLO	2
+#define TLS_EXT_SNI		0
+#define TLS_EXT_GROUPS		10
+#define TLS_EXT_POINT_FORMATS	11
+
+struct rd {
+	const uint8_t *p;
+	size_t n;
+	int bad;
+};
+
+static uint32_t rd_u(struct rd *r, unsigned int bytes)
+{
+	uint32_t v = 0;
+	unsigned int i;
+
+	if (r->bad || r->n < bytes) {
+		r->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < bytes; i++)
+		v = v << 8 | r->p[i];
+	r->p += bytes;
+	r->n -= bytes;
+	return v;
+}
+
+/* A length-prefixed vector as a reader of its own. */
+static struct rd rd_vec(struct rd *r, unsigned int lenbytes)
+{
+	struct rd v = { 0 };
+	uint32_t len = rd_u(r, lenbytes);
+
+	if (r->bad || r->n < len) {
+		r->bad = 1;
+		v.bad = 1;
+		return v;
+	}
+	v.p = r->p;
+	v.n = len;
+	r->p += len;
+	r->n -= len;
+	return v;
+}
+
+static int is_grease(uint32_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/* Bounded text output: cap is checked before every item. */
+struct out {
+	char *p;
+	size_t len, cap;
+	int full;
+};
+
+static void out_num(struct out *o, char sep, uint32_t v)
+{
+	char tmp[12];
+	unsigned int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (o->len + n + 1 > o->cap) {
+		o->full = 1;
+		return;
+	}
+	if (sep)
+		o->p[o->len++] = sep;
+	while (n)
+		o->p[o->len++] = tmp[--n];
+}
+
+/* The items of vector v (each isize bytes), joined by '-'. */
+static void out_list(struct out *o, struct rd v, unsigned int isize, int grease)
+{
+	int first = 1;
+
+	while (v.n >= isize && !v.bad) {
+		uint32_t x = rd_u(&v, isize);
+
+		if (grease && is_grease(x))
+			continue;
+		out_num(o, first ? 0 : '-', x);
+		first = 0;
+	}
+	if (v.n)
+		v.bad = 1;
+}
+
+static void out_char(struct out *o, char ch)
+{
+	if (o->len + 1 > o->cap) {
+		o->full = 1;
+		return;
+	}
+	o->p[o->len++] = ch;
+}
+
+int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
+		   struct tlsi_tls_hello *h)
+{
+	struct rd r = { .p = msg, .n = len };
+	struct rd ciphers = { 0 }, exts, groups = { 0 }, formats = { 0 };
+	struct out o = { .p = fp, .cap = cap };
+	uint32_t type, mlen, version, cipher = 0;
+	int client, first;
+
+	memset(h, 0, sizeof(*h));
+	type = rd_u(&r, 1);
+	mlen = rd_u(&r, 3);
+	if (r.bad || r.n < mlen ||
+	    (type != TLS_HS_CLIENT_HELLO && type != TLS_HS_SERVER_HELLO))
+		return -1;
+	r.n = mlen;
+	client = type == TLS_HS_CLIENT_HELLO;
+	version = rd_u(&r, 2);
+	rd_u(&r, 32);			/* random */
+	rd_vec(&r, 1);			/* session id */
+	if (client) {
+		ciphers = rd_vec(&r, 2);
+		rd_vec(&r, 1);		/* compression methods */
+	} else {
+		cipher = rd_u(&r, 2);
+		rd_u(&r, 1);		/* compression method */
+	}
+	if (r.bad || (client && (ciphers.n & 1)))
+		return -1;
+	/* extensions may be absent altogether (SSLv3, early TLS) */
+	exts = r.n ? rd_vec(&r, 2) : (struct rd){ 0 };
+	if (r.bad || r.n)
+		return -1;
+
+	h->client = (uint8_t)client;
+	h->version = (uint16_t)version;
+	out_num(&o, 0, version);
+	out_char(&o, ',');
+	if (client)
+		out_list(&o, ciphers, 2, 1);
+	else
+		out_num(&o, 0, cipher);
+	out_char(&o, ',');
+	first = 1;
+	while (exts.n && !exts.bad) {
+		uint32_t et = rd_u(&exts, 2);
+		struct rd body = rd_vec(&exts, 2);
+
+		if (exts.bad)
+			return -1;
+		if (!is_grease(et)) {
+			out_num(&o, first ? 0 : '-', et);
+			first = 0;
+		}
+		if (!client)
+			continue;
+		if (et == TLS_EXT_GROUPS) {
+			groups = rd_vec(&body, 2);
+		} else if (et == TLS_EXT_POINT_FORMATS) {
+			formats = rd_vec(&body, 1);
+		} else if (et == TLS_EXT_SNI && !h->sni) {
+			struct rd list = rd_vec(&body, 2);
+
+			/* the first name of type host_name */
+			while (list.n && !list.bad && !h->sni) {
+				uint32_t nt = rd_u(&list, 1);
+				struct rd name = rd_vec(&list, 2);
+
+				if (!list.bad && nt == 0 && name.n) {
+					h->sni = name.p;
+					h->sni_len = (uint16_t)name.n;
+				}
+			}
+		}
+	}
+	if (exts.bad || groups.bad || formats.bad || (groups.n & 1))
+		return -1;
+	if (client) {
+		out_char(&o, ',');
+		out_list(&o, groups, 2, 1);
+		out_char(&o, ',');
+		out_list(&o, formats, 1, 0);
+	}
+	if (o.full)
+		return -2;
+	h->fp_len = (uint32_t)o.len;
+	tlsi_md5_hex(fp, o.len, h->hash);
+	return 0;
+}
+
+/*
+ * The first handshake message of a TLS stream that starts at p (n bytes),
+ * its record headers taken off, into out (cap bytes). Returns its length,
+ * 0 while incomplete, -1 if the stream is not TLS handshake records, -2
+ * if the message does not fit cap, -3 if it opens with another TLS record
+ * (a server's alert refusing the client's versions: no hello to see).
+ */
+long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
+{
+	size_t have = 0, need = 0;
+
+	while (n >= 5) {
+		size_t rlen = (size_t)p[3] << 8 | p[4], take;
+
+		if (!have && p[0] != TLS_CT_HANDSHAKE && p[0] >= TLS_CT_CCS &&
+		    p[0] <= TLS_CT_APPDATA && p[1] == 3)
+			return -3;
+		if (p[0] != TLS_CT_HANDSHAKE || p[1] != 3 || !rlen || rlen > 16384 + 2048)
+			return -1;
+		take = TLSI_ENG_MIN(rlen, n - 5);
+		if (have + take > cap)
+			take = cap - have;
+		memcpy(out + have, p + 5, take);
+		have += take;
+		if (have >= 4 && !need) {
+			need = 4 + ((size_t)out[1] << 16 | (size_t)out[2] << 8 | out[3]);
+			if (need > cap)
+				return -2;
+		}
+		if (need && have >= need)
+			return (long)need;
+		if (take < rlen)
+			return have >= cap ? -2 : 0;
+		p += 5 + rlen;
+		n -= 5 + rlen;
+	}
+	return 0;
+}
+
+/* ---- the decoder ----------------------------------------------------------------- */
+
+int tlsi_tls_detect(struct tlsi_eng_flow *f, unsigned int dir,
+		    const uint8_t *p, size_t n)
+{
+	/* a handshake record of TLS 1.0..1.3 (or SSL 3.0) opening with a
+	 * ClientHello: 16 03 0x LL LL 01 */
+	static const uint8_t lo[6] = { 0x16, 0x03, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t hi[6] = { 0x16, 0x03, 0x04, 0xff, 0xff, 0x01 };
+	size_t i;
+
+	if (dir != TLSI_DIR_TO_SERVER)
+		return 0;
+	for (i = 0; i < n && i < 6; i++)
+		if (p[i] < lo[i] || p[i] > hi[i])
+			return 0;
+	if (i < 6)
+		return -1;
+	f->apps |= TLSI_APPS(TLSI_APP_TLS);
+	return 1;
+}
+
+static void set_view(struct tlsi_eng_scratch *s, unsigned int b,
+		     const void *p, uint32_t len)
+{
+	s->views[b].p = p;
+	s->views[b].len = len;
+	s->views[b].base = 0;
+	s->views[b].final = 1;
+	s->views[b].state = TLSI_VIEW_PRESENT;
+}
+
+void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h)
+{
+	if (h->client) {
+		set_view(s, TLSI_BUF_TLS_JA3_HASH, h->hash, sizeof(h->hash));
+		set_view(s, TLSI_BUF_TLS_JA3_STRING, s->tls_fp, h->fp_len);
+	} else {
+		set_view(s, TLSI_BUF_TLS_JA3S_HASH, h->hash, sizeof(h->hash));
+		set_view(s, TLSI_BUF_TLS_JA3S_STRING, s->tls_fp, h->fp_len);
+	}
+}
+
+/*
+ * Parse the hello of dir if its handshake message is complete. The
+ * stream's start is in the window while no more than TLSI_ENG_WINDOW
+ * bytes have passed, or in this chunk (p, n) if it is the first one.
+ */
+static void hello(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f, unsigned int dir,
+		  const uint8_t *p, size_t n)
+{
+	const struct tlsi_eng_stream *st = &f->dir[dir].raw;
+	struct tlsi_eng_scratch *s = c->s;
+	struct tlsi_tls_hello h;
+	long mlen = 0;
+	int rc;
+
+	if (st->off <= TLSI_ENG_WINDOW)
+		mlen = tlsi_tls_first_message(st->win, st->win_len, s->tls_msg,
+					      sizeof(s->tls_msg));
+	else if (st->off == n)
+		mlen = tlsi_tls_first_message(p, n, s->tls_msg, sizeof(s->tls_msg));
+	if (!mlen && st->off < TLSI_ENG_WINDOW)
+		return;				/* more to come */
+	f->dir[dir].tls_hello = 1;
+	if (mlen == -3)
+		return;				/* no hello in this direction */
+	if (mlen == 0 || mlen == -2) {
+		tlsi_eng_report(c, f, TLSI_EV_TLS_HELLO_TOO_LONG, dir);
+		return;
+	}
+	rc = mlen < 0 ? -1 : tlsi_tls_hello(s->tls_msg, (size_t)mlen, s->tls_fp,
+					    sizeof(s->tls_fp), &h);
+	if (rc == 0 && h.client != (dir == TLSI_DIR_TO_SERVER))
+		rc = -1;
+	if (rc == -2) {
+		tlsi_eng_report(c, f, TLSI_EV_TLS_HELLO_TOO_LONG, dir);
+		return;
+	}
+	if (rc) {
+		tlsi_eng_report(c, f, TLSI_EV_TLS_MALFORMED, dir);
+		return;
+	}
+	tlsi_eng_views_reset(s);
+	tlsi_eng_raw_view(c, f, dir);
+	tlsi_tls_views(s, &h);
+	if (h.client && h.sni && h.sni_len < sizeof(s->derived)) {
+		set_view(s, TLSI_BUF_TLS_SNI, h.sni, h.sni_len);
+		s->derived[0] = '.';
+		memcpy(s->derived + 1, h.sni, h.sni_len);
+		set_view(s, TLSI_BUF_TLS_SNI_DOT, s->derived, h.sni_len + 1u);
+	}
+	if (h.client)
+		tlsi_eng_unit(c, f, dir, TLSI_TLS_UNIT_CLIENT_FIRST, TLSI_TLS_UNIT_CLIENT_LAST);
+	else
+		tlsi_eng_unit(c, f, dir, TLSI_TLS_UNIT_SERVER_FIRST, TLSI_TLS_UNIT_SERVER_LAST);
+}
+
+void tlsi_tls_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
+		   unsigned int dir, const uint8_t *p, size_t n)
+{
+	/* the raw stream has this chunk already (tlsi_eng_stream() runs
+	 * first): its window and offset include it */
+	if (!f->dir[dir].tls_hello && !f->passed)
+		hello(c, f, dir, p, n);
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keywords beyond payload matching, with real Emerging Threats rules:
+ * stream_size (what each side of the TCP connection has sent, as
+ * Suricata's next_seq - isn) and xbits (bits of an address or address
+ * pair shared by flows, with expiry).
+ */
+#include "engine_harness.h"
+
+/* ET 2038605 (stream_size:server,<,5: the client speaks first) and
+ * 2034839 (stream_size:client,<,10000), their text as in ET Open. */
+static const char stream_rules[] =
+	"alert tcp-pkt $HOME_NET any -> any any (msg:\"ET ATTACK_RESPONSE Nishang Invoke-PowerShellTcp Shell Prompt Outbound\"; flow:established,to_server; stream_size:server,<,5; content:\"Windows PowerShell running as user\"; startswith; fast_pattern; content:\"|20|on|20|\"; within:258; reference:url,github.com/samratashok/nishang/blob/master/Shells/Invoke-PowerShellTcp.ps1; classtype:bad-unknown; sid:2038605; rev:1;)\n"
+	"alert tcp any any -> [$HOME_NET,$HTTP_SERVERS] any (msg:\"ET EXPLOIT Possible Apache log4j Uncontrolled Recursion Lookup (CVE-2021-45105)\"; flow:established,to_server; stream_size:client,<,10000; content:\"|24 7b 24 7b 3a 3a 2d 24 7b 3a 3a 2d 24 24 7b 3a 3a 2d|\"; fast_pattern; content:\"|7d 7d 7d 7d|\"; distance:0; within:6; reference:cve,2021-45105; classtype:attempted-admin; sid:2034839; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"both\"; stream_size:both,>=,3; content:\"both-test\"; sid:1000001; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"either\"; stream_size:either,=,11; content:\"either-test\"; sid:1000002; rev:1;)\n";
+
+static const char prompt[] = "Windows PowerShell running as user alice on DESKTOP-1\r\n";
+static const char log4j[] = "GET /${${::-${::-$${::-j}}}} HTTP/1.1\r\n\r\n";
+
+/* A flow from outside (192.0.2.1:40000) to a home server 10.0.0.1:80. */
+static void inbound(struct et *t)
+{
+	static const uint8_t c4[4] = { 192, 0, 2, 1 }, s4[4] = { 10, 0, 0, 1 };
+	uint8_t ca[16], sa[16];
+
+	tlsi_eng_addr4(ca, c4);
+	tlsi_eng_addr4(sa, s4);
+	tlsi_eng_flow_init(t->f, ca, 40000, sa, 80);
+	t->nalerts = 0;
+	t->events = 0;
+}
+
+START_TEST(test_stream_size)
+{
+	struct et t;
+	static char pad[12000];
+
+	et_load(&t, stream_rules);
+	/* the reverse shell's prompt before the server said anything */
+	et_flow_port(&t, 4444);
+	et_req(&t, prompt);
+	ET_FIRED_N(&t, 2038605, 1);
+	/* ... after the server sent 4 bytes (server size 5): silent */
+	et_flow_port(&t, 4444);
+	et_resp(&t, "abc");		/* 3 bytes: size 4, still < 5 */
+	et_req(&t, prompt);
+	ET_FIRED_N(&t, 2038605, 1);
+	et_flow_port(&t, 4444);
+	et_resp(&t, "abcd");		/* 4 bytes: size 5 */
+	et_req(&t, prompt);
+	ET_SILENT(&t, 2038605);
+
+	/* log4j: early in the client's stream, not after 10,000 bytes */
+	inbound(&t);
+	et_req(&t, log4j);
+	ET_FIRED_N(&t, 2034839, 1);
+	memset(pad, 'a', sizeof(pad) - 1);
+	inbound(&t);
+	et_req(&t, pad);
+	et_req(&t, log4j);
+	ET_SILENT(&t, 2034839);
+	/* the chunk that carries it counts: 1 + 9,950 + 41 bytes is below
+	 * 10,000, 1 + 9,960 + 41 is not */
+	ck_assert_uint_eq(strlen(log4j), 41);
+	pad[9950] = '\0';
+	inbound(&t);
+	et_req(&t, pad);
+	et_req(&t, log4j);
+	ET_FIRED_N(&t, 2034839, 1);
+	pad[9950] = 'a';
+	pad[9960] = '\0';
+	inbound(&t);
+	et_req(&t, pad);
+	et_req(&t, log4j);
+	ET_SILENT(&t, 2034839);
+	pad[9960] = 'a';
+
+	/* both / either */
+	et_flow_port(&t, 80);
+	et_resp(&t, "x");		/* server size 2 */
+	et_req(&t, "both-test");	/* client size 10 */
+	ET_SILENT(&t, 1000001);
+	et_resp(&t, "y");		/* server size 3 */
+	et_req(&t, "both-test");
+	ET_FIRED_N(&t, 1000001, 1);
+	et_flow_port(&t, 80);
+	et_req(&t, "either-tes");	/* client size 11 */
+	et_req(&t, "t");		/* now 12: neither is 11 */
+	ET_SILENT(&t, 1000002);
+	et_flow_port(&t, 80);
+	et_req(&t, "either-test");	/* client size 12 */
+	ET_SILENT(&t, 1000002);
+	et_flow_port(&t, 80);
+	et_resp(&t, "0123456789");	/* server size 11 */
+	et_req(&t, "either-test");
+	ET_FIRED_N(&t, 1000002, 1);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_stream_size_parse)
+{
+	struct et t;
+
+	et_load_mode(&t,
+		     "alert tcp any any -> any any (stream_size:server,~,5; content:\"a\"; sid:1;)\n"
+		     "alert tcp any any -> any any (stream_size:sever,<,5; content:\"a\"; sid:2;)\n"
+		     "alert tcp any any -> any any (stream_size:server,<,99999999999; content:\"a\"; sid:3;)\n"
+		     "alert tcp any any -> any any (stream_size:server,<; content:\"a\"; sid:4;)\n"
+		     "alert udp any any -> any any (stream_size:server,<,5; content:\"a\"; sid:5;)\n"
+		     "alert tcp any any -> any any (stream_size:client, <=, 5; content:\"a\"; sid:6;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 5);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
+
+/* ET 2029986 sets ET.IBMDRM1 on the server (track ip_dst, expire 10);
+ * 2029987 needs it in a later connection. 1000010/11 track ip_pair. */
+static const char xbits_rules[] =
+	"alert http any any -> $HOME_NET any (msg:\"ET EXPLOIT IBM Data Risk Manager Authentication Bypass - Session ID Assignment (set)\"; flow:established,to_server; xbits:set,ET.IBMDRM1,track ip_dst, expire 10; noalert; http.method; content:\"GET\"; http.uri; content:\"/albatross/saml/idpSelection\"; startswith; fast_pattern; content:\"id=\"; content:\"userName=\"; classtype:attempted-admin; sid:2029986; rev:2;)\n"
+	"alert http any any -> $HOME_NET any (msg:\"ET EXPLOIT IBM Data Risk Manager Authentication Bypass - Password Retrieval\"; flow:established,to_server; xbits:isset,ET.IBMDRM1,track ip_dst; http.method; content:\"POST\"; http.uri; bsize:21; content:\"/albatross/user/login\"; fast_pattern; http.content_type; content:\"multipart/form-data|3b 20|\"; startswith; http.request_body; content:\"name=|22|username|22 0d 0a|\"; content:\"name=|22|clientDetails|22 0d 0a|\"; content:\"name=|22|password|22 0d 0a|\"; content:\"name=|22|sessionId|22 0d 0a|\"; classtype:attempted-admin; sid:2029987; rev:2;)\n"
+	"alert tcp any any -> any any (msg:\"pair set\"; content:\"pair-set\"; xbits:set,p,track ip_pair; noalert; sid:1000010; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"pair isset\"; content:\"pair-check\"; xbits:isset,p,track ip_pair; sid:1000011; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"pair isnotset\"; content:\"pair-check\"; xbits:isnotset,p,track ip_pair; sid:1000012; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"toggle\"; content:\"toggle-src\"; xbits:toggle,t,track ip_src,expire 5; noalert; sid:1000013; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"unset\"; content:\"unset-src\"; xbits:unset,t,track ip_src; noalert; sid:1000014; rev:1;)\n"
+	"alert tcp any any -> any any (msg:\"src isset\"; content:\"check-src\"; xbits:isset,t,track ip_src; sid:1000015; rev:1;)\n";
+
+static void flow_between(struct et *t, const uint8_t c4[4], uint16_t cport,
+			 const uint8_t s4[4], uint16_t sport)
+{
+	uint8_t ca[16], sa[16];
+
+	tlsi_eng_addr4(ca, c4);
+	tlsi_eng_addr4(sa, s4);
+	tlsi_eng_flow_init(t->f, ca, cport, sa, sport);
+	t->nalerts = 0;
+	t->events = 0;
+}
+
+static const char drm_login[] =
+	"POST /albatross/user/login HTTP/1.1\r\nHost: drm\r\n"
+	"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 245\r\n\r\n"
+	"--b\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nadmin\r\n"
+	"--b\r\nContent-Disposition: form-data; name=\"clientDetails\"\r\n\r\nx\r\n"
+	"--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n\r\n"
+	"--b\r\nContent-Disposition: form-data; name=\"sessionId\"\r\n\r\n1\r\n";
+
+START_TEST(test_xbits)
+{
+	static const uint8_t outside[4] = { 192, 0, 2, 1 }, other[4] = { 198, 51, 100, 7 },
+			     drm[4] = { 10, 0, 0, 5 }, drm2[4] = { 10, 0, 0, 6 };
+	struct tlsi_eng_xbit slots[1024];
+	struct et t;
+	char body[512];
+
+	et_load(&t, xbits_rules);
+	memset(slots, 0, sizeof(slots));
+	t.eng.xbits = slots;
+	t.eng.nxbits = 1024;
+	/* the Content-Length must be right for the body rules */
+	snprintf(body, sizeof(body), "%s", strstr(drm_login, "--b"));
+	ck_assert_uint_eq(strlen(body), 245);
+
+	/* the login alone: the bit is not set */
+	flow_between(&t, outside, 40000, drm, 8443);
+	t.ctx.now_ms = 1000;
+	et_req(&t, drm_login);
+	ET_SILENT(&t, 2029987);
+	/* the session id request sets it on the server (no alert) ... */
+	flow_between(&t, outside, 40001, drm, 8443);
+	et_req(&t, "GET /albatross/saml/idpSelection?id=1&userName=admin HTTP/1.1\r\nHost: drm\r\n\r\n");
+	ck_assert_uint_eq(t.nalerts, 0);
+	/* ... and a login to it from anywhere, in another connection, alerts */
+	flow_between(&t, other, 50000, drm, 8443);
+	t.ctx.now_ms = 5000;
+	et_req(&t, drm_login);
+	ET_FIRED_N(&t, 2029987, 1);
+	/* another server: not set */
+	flow_between(&t, outside, 40002, drm2, 8443);
+	et_req(&t, drm_login);
+	ET_SILENT(&t, 2029987);
+	/* 10 s after the set it has expired */
+	flow_between(&t, outside, 40003, drm, 8443);
+	t.ctx.now_ms = 1000 + 10001;
+	et_req(&t, drm_login);
+	ET_SILENT(&t, 2029987);
+
+	/* ip_pair: either direction, any ports; not another pair */
+	t.ctx.now_ms = 100000;
+	flow_between(&t, outside, 1, drm, 2);
+	et_req(&t, "pair-set");
+	flow_between(&t, drm, 3, outside, 4);
+	et_resp(&t, "pair-check");		/* from outside to drm */
+	ET_FIRED_N(&t, 1000011, 1);
+	ET_SILENT(&t, 1000012);
+	flow_between(&t, other, 3, drm, 4);
+	et_req(&t, "pair-check");
+	ET_SILENT(&t, 1000011);
+	ET_FIRED_N(&t, 1000012, 1);
+
+	/* toggle on, check, toggle off, toggle on, unset */
+	flow_between(&t, outside, 5, drm, 6);
+	et_req(&t, "toggle-src");
+	et_req(&t, "check-src");
+	ET_FIRED_N(&t, 1000015, 1);
+	et_req(&t, "toggle-src");
+	et_req(&t, "check-src");
+	ET_FIRED_N(&t, 1000015, 1);
+	et_req(&t, "toggle-src");
+	et_req(&t, "unset-src");
+	et_req(&t, "check-src");
+	ET_FIRED_N(&t, 1000015, 1);
+	/* the source is the sender of the data: the server's reply is not */
+	et_req(&t, "toggle-src");
+	et_resp(&t, "check-src");
+	ET_FIRED_N(&t, 1000015, 1);
+	ck_assert_uint_eq(t.events, 0);
+
+	/* a full table: the bit is not set, and that is reported */
+	memset(slots, 0, sizeof(slots));
+	t.eng.nxbits = 8;
+	{
+		unsigned int i;
+
+		for (i = 0; i < 9; i++) {
+			uint8_t a[4] = { 10, 1, 0, (uint8_t)i };
+
+			flow_between(&t, a, 5, drm, 6);
+			et_req(&t, "toggle-src");
+		}
+		ck_assert(t.events & (1u << TLSI_EV_XBITS_FULL));
+		/* the ones set are there; expired slots are reused */
+		flow_between(&t, (uint8_t[4]){ 10, 1, 0, 0 }, 5, drm, 6);
+		et_req(&t, "check-src");
+		ET_FIRED_N(&t, 1000015, 1);
+		t.ctx.now_ms += 6000;
+		flow_between(&t, (uint8_t[4]){ 10, 1, 0, 8 }, 5, drm, 6);
+		et_req(&t, "toggle-src");
+		ck_assert_uint_eq(t.events, 0);
+		et_req(&t, "check-src");
+		ET_FIRED_N(&t, 1000015, 1);
+	}
+	t.eng.xbits = NULL;
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_xbits_parse)
+{
+	struct et t;
+
+	et_load_mode(&t,
+		     "alert tcp any any -> any any (xbits:set,a; content:\"a\"; sid:1;)\n"
+		     "alert tcp any any -> any any (xbits:set,a,track ip_host; content:\"a\"; sid:2;)\n"
+		     "alert tcp any any -> any any (xbits:set,a,track ip_src,expire 0; content:\"a\"; sid:3;)\n"
+		     "alert tcp any any -> any any (xbits:flip,a,track ip_src; content:\"a\"; sid:4;)\n"
+		     "alert tcp any any -> any any (xbits:set,a,track ip_src,expire x; content:\"a\"; sid:5;)\n"
+		     "alert tcp any any -> any any (xbits:isset, a, track ip_pair, expire 60; content:\"a\"; sid:6;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 5);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("engine_keywords");
+	TCase *tc = tcase_create("stream_size");
+
+	tcase_add_test(tc, test_stream_size);
+	tcase_add_test(tc, test_stream_size_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("xbits");
+	tcase_add_test(tc, test_xbits);
+	tcase_add_test(tc, test_xbits_parse);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
