@@ -64,7 +64,9 @@ expect_line "bad-client-fd EBADF"
 expect_line "bad-server-fd EBADF"
 expect_line "same-fd EINVAL"
 expect_line "unknown-flag EINVAL"
-expect_line "reserved EINVAL"
+expect_line "hello-len-without-address EINVAL"
+expect_line "hello-address-without-len EINVAL"
+expect_line "hello-too-long EINVAL"
 expect_line "report-reserved EINVAL"
 for c in certs-len-without-address certs-address-without-len certs-too-long \
 	certs-short-record certs-overlong-record certs-empty-record certs-bad-type \

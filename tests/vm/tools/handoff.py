@@ -25,7 +25,9 @@ import sys
 
 MAGIC = 0xE7
 REPORT_FMT = "<BBBBHHHHI"          # struct tlsi_ssl_report
-HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QII256s"
+# struct tlsi_handoff: ..., server_certs, server_certs_len,
+# client_hello_len, sni, client_hello
+HANDOFF_FMT = "<iiII" + REPORT_FMT[1:] + "QII256sQ"
 F_PLAIN = 1
 RESULT_DECRYPTED, RESULT_NOT_DECRYPTED = 0, 1
 RELAY_KERNEL = 1
@@ -60,14 +62,14 @@ def ename(e):
 
 
 def handoff(dev, cfd, sfd, flags=F_PLAIN, idle=0, result=RESULT_NOT_DECRYPTED,
-            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, reserved=0, sni=b"",
+            reason=0, relay=RELAY_KERNEL, res0=0, res1=0, hello_len=0, sni=b"", hello_ptr=0,
             certs=None, certs_ptr=None, certs_len=None):
     # certs: bytes of struct tlsi_cert_rec records, passed by address
     keep = ctypes.create_string_buffer(certs, len(certs)) if certs else None
     ptr = certs_ptr if certs_ptr is not None else (ctypes.addressof(keep) if keep else 0)
     n = certs_len if certs_len is not None else (len(certs) if certs else 0)
     buf = struct.pack(HANDOFF_FMT, cfd, sfd, flags, idle, result, reason, relay, res0,
-                      0x0304, 0x1301, 0x0304, 0x1301, res1, ptr, n, reserved, sni)
+                      0x0304, 0x1301, 0x0304, 0x1301, res1, ptr, n, hello_len, sni, hello_ptr)
     try:
         fcntl.ioctl(dev, IOC_HANDOFF, buf)
         return "ok"
@@ -124,7 +126,9 @@ def bad(port, host, uport):
         ("bad-server-fd", dict(cfd=c.fileno(), sfd=9999)),
         ("same-fd", dict(cfd=c.fileno(), sfd=c.fileno())),
         ("unknown-flag", dict(cfd=c.fileno(), sfd=u.fileno(), flags=0x80)),
-        ("reserved", dict(cfd=c.fileno(), sfd=u.fileno(), reserved=1)),
+        ("hello-len-without-address", dict(cfd=c.fileno(), sfd=u.fileno(), hello_len=1)),
+        ("hello-address-without-len", dict(cfd=c.fileno(), sfd=u.fileno(), hello_ptr=4096)),
+        ("hello-too-long", dict(cfd=c.fileno(), sfd=u.fileno(), hello_ptr=4096, hello_len=1 << 20)),
         ("certs-len-without-address", dict(cfd=c.fileno(), sfd=u.fileno(), certs_ptr=0, certs_len=8)),
         ("certs-address-without-len", dict(cfd=c.fileno(), sfd=u.fileno(), certs_ptr=4096, certs_len=0)),
         ("certs-too-long", dict(cfd=c.fileno(), sfd=u.fileno(), certs=b"\0" * 65537)),
