@@ -9,14 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "category.h"
 #include "decrypt.h"
 #include "tlsictl.h"
 
 static const char help[] =
 "Usage: tlsictl decrypt-policy add NAME [description TEXT] [domain DOMAIN]...\n"
-"                                  [import FILE]\n"
+"                                  [import FILE|default] [category LIST]...\n"
+"                                  [override LIST]...\n"
 "       tlsictl decrypt-policy set NAME [description TEXT] [domain DOMAIN]...\n"
-"                                  [del-domain DOMAIN]... [import FILE] [flush]\n"
+"                                  [del-domain DOMAIN]... [import FILE|default]\n"
+"                                  [category LIST]... [del-category LIST]...\n"
+"                                  [override LIST]... [del-override LIST]...\n"
+"                                  [flush]\n"
 "       tlsictl decrypt-policy del NAME\n"
 "       tlsictl decrypt-policy export NAME [out FILE]\n"
 "       tlsictl decrypt-policy match NAME SERVER-NAME\n"
@@ -34,10 +39,13 @@ static const char help[] =
 "Commands:\n"
 "  add     create a policy\n"
 "  set     change one: `domain' adds, `del-domain' removes, `import' adds a\n"
-"          file's domains, `flush' empties the list first\n"
+"          file's domains, `flush' empties the domains, categories and\n"
+"          overrides first (`set P flush import default': the shipped list\n"
+"          again, after an update)\n"
 "  del     delete one; refused while an SSL client policy names it\n"
 "  export  the domains, one a line (the format `import' reads)\n"
-"  match   which domain of the policy a server name matches, if any\n"
+"  match   whether a server name is decrypted, and the domain, category or\n"
+"          override that decided it\n"
 "  show    one line per policy, or the one named with its domains\n"
 "\n"
 "Arguments:\n"
@@ -47,13 +55,22 @@ static const char help[] =
 "                     IDNA A-labels, `xn--...'), or `*.DOMAIN': every name\n"
 "                     below DOMAIN at any depth, not DOMAIN itself; repeat.\n"
 "                     At most 4096 domains per policy\n"
-"  import FILE        one domain a line, `#' comments; `-' is standard input\n"
+"  import FILE        one domain a line, `#' comments; `-' is standard input;\n"
+"                     `default': the list shipped with tlsi of services that\n"
+"                     break under interception (" DECRYPT_DEFAULT_LIST ",\n"
+"                     or $TLSI_DECRYPT_DEFAULT_LIST)\n"
+"  category LIST      do-not-decrypt categories of the category database\n"
+"                     (`tlsictl category'), comma-separated; a name whose\n"
+"                     nearest listed domain is in one is not decrypted.\n"
+"                     A category the database lacks is refused\n"
+"  override LIST      domains (as `domain') decrypted even when their\n"
+"                     category is listed, comma-separated\n"
 "  out FILE           export: write to FILE, not standard output\n"
 "\n"
 "A refused change (a bad domain names the domain and the line) changes\n"
 "nothing.\n"
 "\n"
-"Exit status: 0 success (match: a domain matched), 1 error or no match,\n"
+"Exit status: 0 success (match: not decrypted), 1 error or decrypted,\n"
 "2 bad usage.\n"
 "\n"
 "Examples:\n"
@@ -61,7 +78,10 @@ static const char help[] =
 "          domain '*.bank.example' domain login.example.com\n"
 "  tlsictl decrypt-policy set banks import banks.txt\n"
 "  tlsictl ssl-policy set outbound profile p1 decrypt-policy banks\n"
-"  tlsictl decrypt-policy match banks www.bank.example\n";
+"  tlsictl decrypt-policy match banks www.bank.example\n"
+"  tlsictl decrypt-policy add private category finance,health \\\n"
+"          override '*.broker.example'\n"
+"  tlsictl decrypt-policy add default import default\n";
 
 static int dp_fail(const char *msg)
 {
@@ -82,9 +102,12 @@ static const char *dp_name(int argc, char **argv)
 /* import FILE into p (all or nothing: p is a scratch copy). */
 static int import_file(struct decrypt_policy *p, const char *file, char *err, size_t len)
 {
-	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	FILE *f;
 	int rc;
 
+	if (!strcmp(file, "default"))
+		file = decrypt_default_list();
+	f = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	if (!f) {
 		snprintf(err, len, "import `%s': %s", file, strerror(errno));
 		return -1;
@@ -92,6 +115,44 @@ static int import_file(struct decrypt_policy *p, const char *file, char *err, si
 	rc = decrypt_list_read(f, strcmp(file, "-") ? file : "standard input", p, err, len);
 	if (f != stdin)
 		fclose(f);
+	return rc;
+}
+
+/* Each comma-separated item of list through fn. */
+static int each_item(struct decrypt_policy *p, const char *list,
+		     int (*fn)(struct decrypt_policy *, const char *, char *, size_t),
+		     char *err, size_t len)
+{
+	char buf[4096], *item, *save = NULL;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", list) >= sizeof(buf)) {
+		snprintf(err, len, "list `%.40s...': longer than %zu bytes", list, sizeof(buf) - 1);
+		return -1;
+	}
+	if (!*buf || buf[strlen(buf) - 1] == ',' || *buf == ',' || strstr(buf, ",,")) {
+		snprintf(err, len, "list `%s': an empty item", list);
+		return -1;
+	}
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
+		if (fn(p, item, err, len))
+			return -1;
+	return 0;
+}
+
+/* The categories of p against the category database (when it has any). */
+static int categories_check(const struct decrypt_policy *p, char *err, size_t len)
+{
+	char path[4200], e[DECRYPT_ERR_MAX];
+	struct category_db db;
+	int rc;
+
+	if (!p->ncat)
+		return 0;
+	if (category_db_open(category_db_path(path, sizeof(path), decrypt_dir()), &db, e,
+			     sizeof(e)))
+		return decrypt_policy_check_categories(p, NULL, err, len);
+	rc = decrypt_policy_check_categories(p, &db, err, len);
+	category_db_close(&db);
 	return rc;
 }
 
@@ -124,6 +185,18 @@ static int apply(int argc, char **argv, struct decrypt_policy *p, bool set, char
 		} else if (!strcmp(k, "import")) {
 			if (import_file(p, kw_value(argc, argv, &i), err, len))
 				return -1;
+		} else if (!strcmp(k, "category")) {
+			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_add_category, err, len))
+				return -1;
+		} else if (set && !strcmp(k, "del-category")) {
+			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_del_category, err, len))
+				return -1;
+		} else if (!strcmp(k, "override")) {
+			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_add_override, err, len))
+				return -1;
+		} else if (set && !strcmp(k, "del-override")) {
+			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_del_override, err, len))
+				return -1;
 		} else if (set && !strcmp(k, "flush")) {
 			kw_once(&seen, 2, k);
 		} else {
@@ -131,7 +204,7 @@ static int apply(int argc, char **argv, struct decrypt_policy *p, bool set, char
 		}
 	}
 	decrypt_policy_sort(p);
-	return 0;
+	return categories_check(p, err, len);
 }
 
 static int cmd_add(int argc, char **argv)
@@ -264,24 +337,49 @@ static int cmd_export(int argc, char **argv)
 
 static int cmd_match(int argc, char **argv)
 {
-	char err[DECRYPT_ERR_MAX];
-	const char *name = dp_name(argc, argv), *m;
+	static const char *const verdicts[] = {
+		[DECRYPT_YES] = "decrypted",
+		[DECRYPT_YES_OVERRIDE] = "decrypted (override)",
+		[DECRYPT_NO_DOMAIN] = "not decrypted (domain)",
+		[DECRYPT_NO_CATEGORY] = "not decrypted (category)",
+	};
+	char err[DECRYPT_ERR_MAX], path[4200];
+	const char *name = dp_name(argc, argv);
+	struct decrypt_decision d;
 	struct decrypt_policy p;
+	struct category_db db = { 0 };
+	bool have_db = false;
 
 	if (argc != 3)
 		usage_error("usage: match NAME SERVER-NAME");
 	if (decrypt_policy_load(decrypt_dir(), name, &p, err, sizeof(err)))
 		return dp_fail(err);
-	m = decrypt_policy_match(&p, argv[2]);
+	if (p.ncat) {
+		if (category_db_open(category_db_path(path, sizeof(path), decrypt_dir()), &db, err,
+				     sizeof(err))) {
+			decrypt_policy_free(&p);
+			return dp_fail(err);
+		}
+		have_db = true;
+	}
+	decrypt_policy_decide(&p, have_db ? &db : NULL, argv[2], &d);
 	out_list_begin();
 	out_obj_begin();
 	out_name("name", argv[2]);
 	out_str("decrypt-policy", name);
-	out_str("matched", m ? m : "none");
+	out_str("matched", d.verdict == DECRYPT_NO_DOMAIN ? d.domain : "none");
+	if (d.category) {
+		out_str("category", d.category);
+		out_str(d.verdict == DECRYPT_YES_OVERRIDE ? "override" : "listed", d.domain);
+	}
+	out_str("verdict", verdicts[d.verdict]);
 	out_obj_end();
 	out_list_end();
+	if (have_db)
+		category_db_close(&db);
 	decrypt_policy_free(&p);
-	return m ? EXIT_OK : EXIT_ERROR;
+	return d.verdict == DECRYPT_NO_DOMAIN || d.verdict == DECRYPT_NO_CATEGORY ? EXIT_OK
+										 : EXIT_ERROR;
 }
 
 static void print_one(const struct decrypt_policy *p, bool domains)
@@ -294,8 +392,12 @@ static void print_one(const struct decrypt_policy *p, bool domains)
 	out_str_or_u64("count", count, p->n);
 	if (p->description[0])
 		out_str("description", p->description);
-	if (domains)
+	if (p->ncat)
+		out_str_list("category", "categories", p->categories, p->ncat);
+	if (domains) {
 		out_str_list("domain", "domains", p->domains, p->n);
+		out_str_list("override", "overrides", p->overrides, p->nover);
+	}
 	out_obj_end();
 }
 

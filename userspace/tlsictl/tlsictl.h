@@ -48,6 +48,7 @@ int ssl_proxy_main(int argc, char **argv);
 int ssl_policy_main(int argc, char **argv);
 int decrypt_policy_main(int argc, char **argv);
 int pinned_cache_main(int argc, char **argv);
+int category_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 int log_main(int argc, char **argv);
 /* trace.c: "1048576", "1024K", "1M" in min..max (rules config trace-*). */

@@ -22,6 +22,12 @@
  * (checked at most once a second). A policy that cannot be read bypasses
  * its sessions (not decrypted, with the reason): an exception list that is
  * missing must not expose what it protects.
+ *
+ * Do-not-decrypt categories: the category database (DIR/categories.db,
+ * tlsictl category load; category.h) is mapped read-only and mapped again
+ * when the file changes (checked at most once a second, like policies).
+ * A policy naming categories while the database cannot be read bypasses
+ * its sessions, for the same reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "category.h"
 #include "decrypt.h"
 #include "tlsid.h"
 
@@ -82,6 +89,35 @@ static void refresh(struct dp_entry *e, time_t now)
 	} else {
 		tlsid_count(TLSID_C_decrypt_policy_unavailable);
 		tlsid_log_error("%s", e->err);
+	}
+}
+
+/* The category database, under dp_lock. */
+static struct category_db cat_db;
+static bool cat_ok;
+static char cat_err[DECRYPT_ERR_MAX];
+static struct stat cat_st;
+static time_t cat_checked = -1;
+
+static void cat_refresh(time_t now)
+{
+	char path[4200];
+	struct stat st;
+
+	if (cat_checked == now)
+		return;
+	cat_checked = now;
+	category_db_path(path, sizeof(path), dir());
+	if (stat(path, &st) == 0 && cat_ok && same_file(&st, &cat_st))
+		return;
+	category_db_close(&cat_db);
+	cat_ok = category_db_open(path, &cat_db, cat_err, sizeof(cat_err)) == 0;
+	if (cat_ok) {
+		cat_st = st;
+		tlsid_log_info("category database: %zu entries in %zu categories", cat_db.n,
+			       cat_db.ncat);
+	} else if (errno != ENOENT) {
+		tlsid_log_error("%s", cat_err);
 	}
 }
 
@@ -216,7 +252,8 @@ void tlsid_pinned_add(const char *name)
 
 void tlsid_decrypt_decide(struct tlsid_session *s)
 {
-	const char *name = s->pol.decrypt_policy, *m;
+	const char *name = s->pol.decrypt_policy;
+	char d_err[DECRYPT_ERR_MAX];
 	struct dp_entry *e;
 
 	if ((s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni && pinned_has(s->ch.sni)) {
@@ -235,9 +272,42 @@ void tlsid_decrypt_decide(struct tlsid_session *s)
 		s->passthrough = s->bypassed = true;
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
 			 name, e ? e->err : "out of memory");
-	} else if (s->ch.has_sni && (m = decrypt_policy_match(&e->p, s->ch.sni))) {
-		s->passthrough = true;
-		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", m);
+	} else if (s->ch.has_sni) {
+		struct decrypt_decision d;
+
+		if (e->p.ncat)
+			cat_refresh(tlsid_now());
+		if (e->p.ncat && !decrypt_policy_match(&e->p, s->ch.sni) &&
+		    (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err)))) {
+			/* Its categories cannot be told: not decrypted, said why. */
+			tlsid_count(TLSID_C_decrypt_policy_unavailable);
+			s->passthrough = s->bypassed = true;
+			snprintf(s->reason, sizeof(s->reason),
+				 "decryption policy `%.64s': category database unavailable: %.120s",
+				 name, cat_ok ? d_err : cat_err);
+		} else {
+			decrypt_policy_decide(&e->p, cat_ok ? &cat_db : NULL, s->ch.sni, &d);
+			switch (d.verdict) {
+			case DECRYPT_NO_DOMAIN:
+				s->passthrough = true;
+				snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
+				break;
+			case DECRYPT_NO_CATEGORY:
+				s->passthrough = true;
+				snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s",
+					 d.category);
+				snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
+				break;
+			case DECRYPT_YES_OVERRIDE:
+				tlsid_count(TLSID_C_decrypted_override);
+				snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
+				snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s",
+					 d.category);
+				break;
+			case DECRYPT_YES:
+				break;
+			}
+		}
 	}
 	pthread_mutex_unlock(&dp_lock);
 }
@@ -256,13 +326,18 @@ void tlsid_passthrough_start(struct tlsid_session *s)
 	else if (!s->bypassed || !s->kreason)
 		s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
 	r.reason = (uint8_t)s->kreason;
-	if (!s->reason[0])
+	if (!s->reason[0] && s->decrypt_category[0])
+		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': category %.40s (%.100s)",
+			 s->pol.decrypt_policy, s->decrypt_category, s->category_match);
+	else if (!s->reason[0])
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': domain %.160s",
 			 s->pol.decrypt_policy, s->decrypt_match);
 	if (tlsid_dev_handoff_plain(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &r,
 				    s->ch.has_sni ? s->ch.sni : NULL) == 0) {
 		if (s->pinned)
 			tlsid_count(TLSID_C_not_decrypted_pinned);
+		else if (!s->bypassed && s->decrypt_category[0])
+			tlsid_count(TLSID_C_not_decrypted_category);
 		else if (!s->bypassed)
 			tlsid_count(TLSID_C_not_decrypted_policy);
 		s->relay = TLSI_RELAY_KERNEL;
@@ -296,6 +371,9 @@ void tlsid_decrypt_free(void)
 		free(e);
 	}
 	dp_count = 0;
+	category_db_close(&cat_db);
+	cat_ok = false;
+	cat_checked = -1;
 	pthread_mutex_unlock(&dp_lock);
 	pthread_mutex_lock(&pin_lock);
 	free(pin_v);
