@@ -14,6 +14,8 @@
 #   - a newer database reaches tlsid without a restart; a database that is
 #     gone bypasses the policy's sessions (passed untouched, outcome
 #     Bypassed with the reason);
+#   - tlsictl save prints `category load' and `decrypt-policy define'
+#     lines that tlsictl -f turns back into the same files;
 #   - bad input refused, the culprit named, nothing changed: a malformed
 #     domains file (file:line), an unknown category in a policy, a database
 #     lacking a category a policy names, clearing one in use.
@@ -174,6 +176,35 @@ wait_until 30 _unavailable || fail "no database: $(last_log | tr '\n' ' ')"
 log_has "outcome=Bypassed"
 pass "a missing category database bypasses, with the reason"
 ctl_ok category load "$W/ut1"
+
+# ---- tlsictl save: the database's source and the policy, recreated ----
+tlsictl save >"$W/saved.conf"
+grep -qxF "category load $W/ut1" "$W/saved.conf" || fail "save: no category line: $(cat "$W/saved.conf")"
+grep -qE '^decrypt-policy define private description "Default list and private categories" domain [^ ]*,\*\.dropbox\.com,[^ ]* category finance,health override trade\.bank\.example$' \
+	"$W/saved.conf" || fail "save: no decrypt-policy line: $(grep decrypt-policy "$W/saved.conf")"
+[ "$(grep -n '^category load' "$W/saved.conf" | cut -d: -f1)" -lt \
+  "$(grep -n '^decrypt-policy define' "$W/saved.conf" | cut -d: -f1)" ] &&
+[ "$(grep -n '^decrypt-policy define' "$W/saved.conf" | cut -d: -f1)" -lt \
+  "$(grep -n '^ssl-policy add' "$W/saved.conf" | cut -d: -f1)" ] || fail "save: order: $(cat "$W/saved.conf")"
+out=$(tlsictl save | tlsictl -f - 2>&1) || fail "save | -f -: $out"
+echo "$out" | grep -q 'applied: 0 added, 0 changed, 0 removed' || fail "save | -f -: $out"
+pol_sum=$(sha256sum <"$W/decrypt/private")
+ctl_ok ssl-policy set outbound profile p1 decrypt-policy none
+ctl_ok decrypt-policy del private
+ctl_ok category clear
+out=$(tlsictl -f "$W/saved.conf" 2>&1) || fail "-f saved.conf: $out"
+assert_eq "$pol_sum" "$(sha256sum <"$W/decrypt/private")" "the policy recreated from the saved file"
+tlsictl save | diff -u "$W/saved.conf" - || fail "save after -f saved.conf differs"
+_bank_real() { fetch www.bank.example testca >/dev/null 2>&1; }
+wait_until 30 _bank_real || fail "www.bank.example decrypted after the configuration was applied"
+log_has "decrypt_category=finance"
+# A file without decrypt-policy lines (written before they were saved)
+# leaves the policy files alone.
+grep -v '^decrypt-policy define' "$W/saved.conf" >"$W/older.conf"
+out=$(tlsictl -f "$W/older.conf" 2>&1) || fail "-f older.conf: $out"
+[ -f "$W/decrypt/private" ] || fail "-f older.conf deleted the decryption policy"
+pass "save prints the category source and the policy; -f recreates them"
+
 ctl_ok ssl-policy set outbound profile p1 decrypt-policy none
 ctl_ok decrypt-policy del private
 ctl_ok category clear

@@ -248,6 +248,23 @@ static int cmd_clear(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* tlsictl save: `category load SOURCE' when a database is loaded. */
+int category_save(void)
+{
+	char err[DECRYPT_ERR_MAX];
+	struct category_db db;
+
+	if (category_db_open(db_path(), &db, err, sizeof(err)))
+		return errno == ENOENT ? EXIT_OK : cat_fail(err);
+	out_save_begin("category load");
+	out_obj_begin();
+	out_name("source", db.source);
+	out_obj_end();
+	out_save_end();
+	category_db_close(&db);
+	return EXIT_OK;
+}
+
 static const struct command cmds[] = {
 	{ "load", cmd_load, NULL },
 	{ "show", cmd_show, NULL },

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "category.h"
+#include "conffile.h"
 #include "decrypt.h"
 #include "tlsictl.h"
 
@@ -22,6 +23,7 @@ static const char help[] =
 "                                  [category LIST]... [del-category LIST]...\n"
 "                                  [override LIST]... [del-override LIST]...\n"
 "                                  [flush]\n"
+"       tlsictl decrypt-policy define NAME [the keywords of add]\n"
 "       tlsictl decrypt-policy del NAME\n"
 "       tlsictl decrypt-policy export NAME [out FILE]\n"
 "       tlsictl decrypt-policy match NAME SERVER-NAME\n"
@@ -42,6 +44,8 @@ static const char help[] =
 "          file's domains, `flush' empties the domains, categories and\n"
 "          overrides first (`set P flush import default': the shipped list\n"
 "          again, after an update)\n"
+"  define  create NAME, or replace all of it, with exactly what is given\n"
+"          (the form `tlsictl save' prints)\n"
 "  del     delete one; refused while an SSL client policy names it\n"
 "  export  the domains, one a line (the format `import' reads)\n"
 "  match   whether a server name is decrypted, and the domain, category or\n"
@@ -51,7 +55,7 @@ static const char help[] =
 "Arguments:\n"
 "  NAME               1..128 letters, digits, `_', `-' and spaces (quote it)\n"
 "  description TEXT   up to 512 bytes, no control characters\n"
-"  domain DOMAIN      a host name (case-insensitive; international names as\n"
+"  domain LIST        a host name (or several, comma-separated) (case-insensitive; international names as\n"
 "                     IDNA A-labels, `xn--...'), or `*.DOMAIN': every name\n"
 "                     below DOMAIN at any depth, not DOMAIN itself; repeat.\n"
 "                     At most 4096 domains per policy\n"
@@ -123,20 +127,22 @@ static int each_item(struct decrypt_policy *p, const char *list,
 		     int (*fn)(struct decrypt_policy *, const char *, char *, size_t),
 		     char *err, size_t len)
 {
-	char buf[4096], *item, *save = NULL;
+	char *buf, *item, *save = NULL;
+	int rc = 0;
 
-	if ((size_t)snprintf(buf, sizeof(buf), "%s", list) >= sizeof(buf)) {
-		snprintf(err, len, "list `%.40s...': longer than %zu bytes", list, sizeof(buf) - 1);
+	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,")) {
+		snprintf(err, len, "list `%.60s': an empty item", list);
 		return -1;
 	}
-	if (!*buf || buf[strlen(buf) - 1] == ',' || *buf == ',' || strstr(buf, ",,")) {
-		snprintf(err, len, "list `%s': an empty item", list);
+	buf = strdup(list);
+	if (!buf) {
+		snprintf(err, len, "out of memory");
 		return -1;
 	}
-	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
-		if (fn(p, item, err, len))
-			return -1;
-	return 0;
+	for (item = strtok_r(buf, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save))
+		rc = fn(p, item, err, len);
+	free(buf);
+	return rc;
 }
 
 /* The categories of p against the category database (when it has any). */
@@ -177,7 +183,7 @@ static int apply(int argc, char **argv, struct decrypt_policy *p, bool set, char
 				return -1;
 			snprintf(p->description, sizeof(p->description), "%s", v);
 		} else if (!strcmp(k, "domain")) {
-			if (decrypt_policy_add(p, kw_value(argc, argv, &i), err, len))
+			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_add, err, len))
 				return -1;
 		} else if (set && !strcmp(k, "del-domain")) {
 			if (decrypt_policy_del(p, kw_value(argc, argv, &i), err, len))
@@ -219,6 +225,22 @@ static int cmd_add(int argc, char **argv)
 		snprintf(err, sizeof(err), "decryption policy `%s' already exists", name);
 		return dp_fail(err);
 	}
+	if (apply(argc, argv, &p, false, err, sizeof(err)) ||
+	    decrypt_policy_store(decrypt_dir(), &p, err, sizeof(err)))
+		rc = dp_fail(err);
+	decrypt_policy_free(&p);
+	return rc;
+}
+
+/* Create NAME or replace all of it (configuration files: tlsictl save). */
+static int cmd_define(int argc, char **argv)
+{
+	char err[DECRYPT_ERR_MAX];
+	const char *name = dp_name(argc, argv);
+	struct decrypt_policy p = { 0 };
+	int rc = EXIT_OK;
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
 	if (apply(argc, argv, &p, false, err, sizeof(err)) ||
 	    decrypt_policy_store(decrypt_dir(), &p, err, sizeof(err)))
 		rc = dp_fail(err);
@@ -437,9 +459,82 @@ static int cmd_show(int argc, char **argv)
 	return rc;
 }
 
+/* A comma-separated list of v, or NULL (out of memory). */
+static char *joined(char *const *v, size_t n)
+{
+	size_t len = 1, i;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	*p = '\0';
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", v[i]);
+	return s;
+}
+
+/* tlsictl save: `decrypt-policy define NAME ...' per policy; one too large
+ * for a configuration line (conffile.h) is a comment, its file kept. */
+int decrypt_policy_save(void)
+{
+	char err[DECRYPT_ERR_MAX], **names;
+	size_t n, i;
+	int rc = EXIT_OK;
+
+	if (decrypt_policy_names(decrypt_dir(), &names, &n, err, sizeof(err)))
+		return dp_fail(err);
+	for (i = 0; i < n; i++) {
+		struct decrypt_policy p;
+		char *d = NULL, *c = NULL, *o = NULL;
+
+		if (decrypt_policy_load(decrypt_dir(), names[i], &p, err, sizeof(err))) {
+			errmsg("%s", err);
+			rc = EXIT_ERROR;
+			free(names[i]);
+			continue;
+		}
+		d = joined(p.domains, p.n);
+		c = joined(p.categories, p.ncat);
+		o = joined(p.overrides, p.nover);
+		if (!d || !c || !o) {
+			errmsg("out of memory");
+			rc = EXIT_ERROR;
+		} else if (strlen(d) + strlen(c) + strlen(o) + strlen(p.description) + 1024 >
+			   CONF_LINE_MAX) {
+			printf("# decrypt-policy %s: %zu domains, too many for one line: its file "
+			       "%s/%s stays as it is\n", p.name, p.n, decrypt_dir(), p.name);
+		} else {
+			out_save_begin("decrypt-policy define");
+			out_obj_begin();
+			out_name("name", p.name);
+			if (p.description[0])
+				out_str("description", p.description);
+			if (p.n)
+				out_str("domain", d);
+			if (p.ncat)
+				out_str("category", c);
+			if (p.nover)
+				out_str("override", o);
+			out_obj_end();
+			out_save_end();
+		}
+		free(d);
+		free(c);
+		free(o);
+		decrypt_policy_free(&p);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
 static const struct command cmds[] = {
 	{ "add", cmd_add, NULL },
 	{ "set", cmd_set, NULL },
+	{ "define", cmd_define, NULL },
 	{ "del", cmd_del, NULL },
 	{ "export", cmd_export, NULL },
 	{ "match", cmd_match, NULL },

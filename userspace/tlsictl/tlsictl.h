@@ -82,6 +82,8 @@ int bypass_save(void);
 int tm_save(void);
 int reputation_save(void);
 int quarantine_save(void);
+int category_save(void);
+int decrypt_policy_save(void);
 int ssl_policy_save(void);
 extern const struct conf_type conf_types[];
 int save_all(void);
