@@ -329,12 +329,32 @@ START_TEST(test_policy_categories)
 	decrypt_policy_decide(&p, NULL, "www.bank.example", &d);
 	ck_assert_int_eq(d.verdict, DECRYPT_YES);
 
+	/* By a certificate's names: the first name not decrypted decides,
+	 * a wildcard name as its base. */
+	{
+		char *cert1[] = { "news.example", "*.bank.example" };
+		char *cert2[] = { "news.example", "clinic.example" };
+		char *cert3[] = { "news.example", "other.example" };
+
+		decrypt_policy_decide_names(&p, &db, cert1, 2, &d);
+		ck_assert_int_eq(d.verdict, DECRYPT_NO_CATEGORY);
+		ck_assert_str_eq(d.category, "finance");
+		decrypt_policy_decide_names(&p, &db, cert2, 2, &d);
+		ck_assert_int_eq(d.verdict, DECRYPT_YES_OVERRIDE);
+		decrypt_policy_decide_names(&p, &db, cert3, 2, &d);
+		ck_assert_int_eq(d.verdict, DECRYPT_YES);
+		decrypt_policy_decide_names(&p, &db, cert3, 0, &d);
+		ck_assert_int_eq(d.verdict, DECRYPT_YES);
+	}
+	p.by_cert = true;
+
 	/* The policy file keeps them. */
 	ck_assert_int_eq(decrypt_policy_store(tmpdir, &p, err, sizeof(err)), 0);
 	ck_assert_int_eq(decrypt_policy_load(tmpdir, "pol", &q, err, sizeof(err)), 0);
 	ck_assert_uint_eq(q.ncat, 2);
 	ck_assert_str_eq(q.categories[0], "finance");
 	ck_assert_uint_eq(q.nover, 2);
+	ck_assert(q.by_cert);
 	ck_assert_str_eq(q.overrides[0], "*.trade.bank.example");
 	ck_assert_str_eq(decrypt_policy_match_override(&q, "x.y.trade.bank.example"),
 			 "*.trade.bank.example");

@@ -11,6 +11,9 @@
 #     policy does not name) see the forged one; the log names the override;
 #   - names of the default list (fe2.update.microsoft.com, swscan.apple.com,
 #     client.dropbox.com) are not decrypted;
+#   - decide-by cert: an SNI the server has no certificate for, answered
+#     with a finance certificate, is not decrypted (a second connection
+#     passes through); by SNI it is;
 #   - a newer database reaches tlsid without a restart; a database that is
 #     gone bypasses the policy's sessions (passed untouched, outcome
 #     Bypassed with the reason);
@@ -125,6 +128,41 @@ log_has "outcome=Decrypted"
 in_c curl -sS --max-time 60 --resolve "news.example:443:10.9.0.2" --cacert "$W/testca.crt" \
 	https://news.example/ >/dev/null 2>&1 && fail "news.example: the real CA accepted a forged leaf?"
 pass "categories and overrides decide what is decrypted"
+
+# ---- decide-by cert: the server certificate's names, not the SNI ----
+# The server answers an SNI it has no certificate for with its first one,
+# www.bank.example's (finance).
+ctl_ok decrypt-policy add bycert category finance decide-by cert
+tlsictl decrypt-policy show bycert | grep -q "decide-by cert" ||
+	fail "show: $(tlsictl decrypt-policy show bycert)"
+ctl_ok ssl-policy set outbound profile p1 decrypt-policy bycert
+_alias_real() { issuer alias.example | grep -q "tlsi test CA"; }
+wait_until 30 _alias_real || fail "alias.example (a finance certificate): $(issuer alias.example)"
+log_has "outcome=Not decrypted"
+log_has "sni=alias.example"
+log_has "decrypt_category=finance"
+log_has "category_match=bank.example"
+log_has "reason=decryption policy \`bycert': server certificate: category finance (bank.example)"
+assert_eq "www.bank.example says hello" "$(fetch www.bank.example testca)" \
+	"www.bank.example by its certificate: real certificate, through a second connection"
+log_has "outcome=Not decrypted"
+assert_eq "news.example says hello" "$(fetch news.example signca)" \
+	"news.example (a news certificate): forged"
+log_has "outcome=Decrypted"
+ctl_ok decrypt-policy set bycert decide-by sni
+# Decrypted: a forged leaf (by the untrusted CA: the server's certificate
+# does not name alias.example).
+_alias_forged() {
+	local i
+	i=$(issuer alias.example)
+	[ -n "$i" ] && ! echo "$i" | grep -q "= tlsi test CA$"
+}
+wait_until 30 _alias_forged || fail "decide-by sni: alias.example not decrypted: $(issuer alias.example)"
+log_has "outcome=Decrypted"
+log_has "sni=alias.example"
+ctl_ok ssl-policy set outbound profile p1 decrypt-policy private
+ctl_ok decrypt-policy del bycert
+pass "decide-by cert decides by the server certificate's names"
 
 # ---- bad input: refused, the culprit named, nothing changed ----
 db_sum=$(sha256sum <"$W/decrypt/categories.db")

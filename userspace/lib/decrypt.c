@@ -443,6 +443,28 @@ void decrypt_policy_decide(const struct decrypt_policy *p, const struct category
 	}
 }
 
+void decrypt_policy_decide_names(const struct decrypt_policy *p, const struct category_db *db,
+				 char *const *names, size_t n, struct decrypt_decision *d)
+{
+	struct decrypt_decision one, over = { .verdict = DECRYPT_YES };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = names[i];
+
+		if (name[0] == '*' && name[1] == '.')
+			name += 2;
+		decrypt_policy_decide(p, db, name, &one);
+		if (one.verdict == DECRYPT_NO_DOMAIN || one.verdict == DECRYPT_NO_CATEGORY) {
+			*d = one;
+			return;
+		}
+		if (one.verdict == DECRYPT_YES_OVERRIDE && over.verdict == DECRYPT_YES)
+			over = one;
+	}
+	*d = over;
+}
+
 /* Strip a line's comment, its end of line and surrounding blanks. */
 static char *trim(char *s)
 {
@@ -570,6 +592,8 @@ int decrypt_policy_load(const char *dir, const char *name, struct decrypt_policy
 				fail(err, len, "%s:%lu: %s", path, line, e);
 				goto bad;
 			}
+		} else if (!strcmp(s, "decide-by cert") || !strcmp(s, "decide-by sni")) {
+			p->by_cert = !strcmp(s, "decide-by cert");
 		} else if (!strncmp(s, "description ", 12)) {
 			/* Not comment-stripped: the rest of the raw line. */
 			char *d = strstr(raw, "description ") + 12;
@@ -627,6 +651,8 @@ int decrypt_policy_store(const char *dir, const struct decrypt_policy *p, char *
 		fprintf(f, "category %s\n", p->categories[i]);
 	for (i = 0; i < p->nover; i++)
 		fprintf(f, "override %s\n", p->overrides[i]);
+	if (p->by_cert)
+		fprintf(f, "decide-by cert\n");
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		fclose(f);
 		unlink(tmp);

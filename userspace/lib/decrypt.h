@@ -13,6 +13,7 @@
  *	domain NAME			one line per domain, sorted
  *	category NAME			do-not-decrypt categories (category.h)
  *	override NAME			domains decrypted whatever their category
+ *	decide-by cert			decide by the server certificate's names
  *
  * Files are written to a temporary name, synced and renamed into place: a
  * refused change leaves the file as it was.
@@ -58,6 +59,10 @@ struct decrypt_policy {
 	size_t nover;
 	char **overrides;
 	bool over_sorted;
+	/* Decide by the names of the server's certificate (its DNS subject
+	 * alternative names, else its common name) instead of the SNI: tlsid
+	 * makes the upstream handshake first. */
+	bool by_cert;
 };
 
 /* Why a server name is or is not decrypted (decrypt_policy_decide). */
@@ -134,6 +139,13 @@ int decrypt_policy_check_categories(const struct decrypt_policy *p, const struct
  * match: the caller refuses or bypasses a policy whose database is gone). */
 void decrypt_policy_decide(const struct decrypt_policy *p, const struct category_db *db,
 			   const char *name, struct decrypt_decision *d);
+
+/* The decision for a server certificate's names (decide-by cert): each
+ * name as decrypt_policy_decide() decides a server name, a wildcard name
+ * "*.x" as x; the first name not decrypted decides, else the first
+ * override that beat a category, else decrypted. */
+void decrypt_policy_decide_names(const struct decrypt_policy *p, const struct category_db *db,
+				 char *const *names, size_t n, struct decrypt_decision *d);
 
 /* A domain list: one domain a line, blank lines and '#' comments ignored;
  * every domain is added to p. what names the source in messages

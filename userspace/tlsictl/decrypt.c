@@ -17,11 +17,12 @@
 static const char help[] =
 "Usage: tlsictl decrypt-policy add NAME [description TEXT] [domain DOMAIN]...\n"
 "                                  [import FILE|default] [category LIST]...\n"
-"                                  [override LIST]...\n"
+"                                  [override LIST]... [decide-by sni|cert]\n"
 "       tlsictl decrypt-policy set NAME [description TEXT] [domain DOMAIN]...\n"
 "                                  [del-domain DOMAIN]... [import FILE|default]\n"
 "                                  [category LIST]... [del-category LIST]...\n"
 "                                  [override LIST]... [del-override LIST]...\n"
+"                                  [decide-by sni|cert]\n"
 "                                  [flush]\n"
 "       tlsictl decrypt-policy define NAME [the keywords of add]\n"
 "       tlsictl decrypt-policy del NAME\n"
@@ -69,6 +70,12 @@ static const char help[] =
 "                     A category the database lacks is refused\n"
 "  override LIST      domains (as `domain') decrypted even when their\n"
 "                     category is listed, comma-separated\n"
+"  decide-by sni|cert what is compared: the ClientHello's server name\n"
+"                     (default), or the names of the server's certificate\n"
+"                     (DNS subject alternative names, else the common name;\n"
+"                     `*.x' is decided as x): tlsid makes the server\n"
+"                     handshake first, and for a session it does not\n"
+"                     decrypt connects again and passes it through\n"
 "  out FILE           export: write to FILE, not standard output\n"
 "\n"
 "A refused change (a bad domain names the domain and the line) changes\n"
@@ -203,6 +210,12 @@ static int apply(int argc, char **argv, struct decrypt_policy *p, bool set, char
 		} else if (set && !strcmp(k, "del-override")) {
 			if (each_item(p, kw_value(argc, argv, &i), decrypt_policy_del_override, err, len))
 				return -1;
+		} else if (!strcmp(k, "decide-by")) {
+			kw_once(&seen, 4, k);
+			v = kw_value(argc, argv, &i);
+			if (strcmp(v, "sni") && strcmp(v, "cert"))
+				usage_error("decide-by `%s': sni or cert", v);
+			p->by_cert = !strcmp(v, "cert");
 		} else if (set && !strcmp(k, "flush")) {
 			kw_once(&seen, 2, k);
 		} else {
@@ -416,6 +429,8 @@ static void print_one(const struct decrypt_policy *p, bool domains)
 		out_str("description", p->description);
 	if (p->ncat)
 		out_str_list("category", "categories", p->categories, p->ncat);
+	if (p->by_cert)
+		out_str("decide-by", "cert");
 	if (domains) {
 		out_str_list("domain", "domains", p->domains, p->n);
 		out_str_list("override", "overrides", p->overrides, p->nover);
@@ -518,6 +533,8 @@ int decrypt_policy_save(void)
 				out_str("category", c);
 			if (p.nover)
 				out_str("override", o);
+			if (p.by_cert)
+				out_str("decide-by", "cert");
 			out_obj_end();
 			out_save_end();
 		}

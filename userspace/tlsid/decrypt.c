@@ -38,6 +38,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/x509v3.h>
+
 #include "category.h"
 #include "decrypt.h"
 #include "tlsid.h"
@@ -272,6 +274,8 @@ void tlsid_decrypt_decide(struct tlsid_session *s)
 		s->passthrough = s->bypassed = true;
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
 			 name, e ? e->err : "out of memory");
+	} else if (e->p.by_cert) {
+		s->decide_by_cert = true;	/* after the server handshake */
 	} else if (s->ch.has_sni) {
 		struct decrypt_decision d;
 
@@ -312,6 +316,96 @@ void tlsid_decrypt_decide(struct tlsid_session *s)
 	pthread_mutex_unlock(&dp_lock);
 }
 
+/* The DNS names of cert (its subject alternative names, else its common
+ * name), at most max, into v (malloc'ed copies); the count. */
+static size_t cert_names(X509 *cert, char **v, size_t max)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+	int i;
+
+	for (i = 0; sans && i < sk_GENERAL_NAME_num(sans) && n < max; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		const unsigned char *d;
+		int len;
+
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		/* An embedded NUL or an oversized name is no name. */
+		if (len <= 0 || len > DECRYPT_DOMAIN_MAX || memchr(d, '\0', (size_t)len))
+			continue;
+		v[n] = strndup((const char *)d, (size_t)len);
+		if (v[n])
+			n++;
+	}
+	GENERAL_NAMES_free(sans);
+	if (!n) {
+		char cn[DECRYPT_DOMAIN_MAX + 2];
+		int len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+						    sizeof(cn));
+
+		if (len > 0 && len <= DECRYPT_DOMAIN_MAX && (v[0] = strdup(cn)))
+			n = 1;
+	}
+	return n;
+}
+
+bool tlsid_decrypt_decide_cert(struct tlsid_session *s, X509 *peer)
+{
+	const char *name = s->pol.decrypt_policy;
+	char d_err[DECRYPT_ERR_MAX], *names[64];
+	struct decrypt_decision d = { .verdict = DECRYPT_YES };
+	size_t n = cert_names(peer, names, 64), i;
+	struct dp_entry *e;
+
+	pthread_mutex_lock(&dp_lock);
+	e = entry_get(name);
+	if (e)
+		refresh(e, tlsid_now());
+	if (!e || !e->ok) {
+		s->passthrough = s->bypassed = true;
+		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
+			 name, e ? e->err : "out of memory");
+	} else {
+		if (e->p.ncat)
+			cat_refresh(tlsid_now());
+		if (e->p.ncat &&
+		    (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err)))) {
+			tlsid_count(TLSID_C_decrypt_policy_unavailable);
+			s->passthrough = s->bypassed = true;
+			snprintf(s->reason, sizeof(s->reason),
+				 "decryption policy `%.64s': category database unavailable: %.120s",
+				 name, cat_ok ? d_err : cat_err);
+		} else {
+			decrypt_policy_decide_names(&e->p, cat_ok ? &cat_db : NULL, names, n, &d);
+		}
+	}
+	switch (d.verdict) {
+	case DECRYPT_NO_DOMAIN:
+		s->passthrough = true;
+		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
+		break;
+	case DECRYPT_NO_CATEGORY:
+		s->passthrough = true;
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
+		break;
+	case DECRYPT_YES_OVERRIDE:
+		tlsid_count(TLSID_C_decrypted_override);
+		snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		break;
+	case DECRYPT_YES:
+		break;
+	}
+	pthread_mutex_unlock(&dp_lock);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return s->passthrough;
+}
+
 void tlsid_passthrough_start(struct tlsid_session *s)
 {
 	struct tlsi_ssl_report r = {
@@ -326,7 +420,15 @@ void tlsid_passthrough_start(struct tlsid_session *s)
 	else if (!s->bypassed || !s->kreason)
 		s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
 	r.reason = (uint8_t)s->kreason;
-	if (!s->reason[0] && s->decrypt_category[0])
+	if (!s->reason[0] && s->decide_by_cert && s->decrypt_category[0])
+		snprintf(s->reason, sizeof(s->reason),
+			 "decryption policy `%.64s': server certificate: category %.40s (%.90s)",
+			 s->pol.decrypt_policy, s->decrypt_category, s->category_match);
+	else if (!s->reason[0] && s->decide_by_cert)
+		snprintf(s->reason, sizeof(s->reason),
+			 "decryption policy `%.64s': server certificate: domain %.140s",
+			 s->pol.decrypt_policy, s->decrypt_match);
+	else if (!s->reason[0] && s->decrypt_category[0])
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': category %.40s (%.100s)",
 			 s->pol.decrypt_policy, s->decrypt_category, s->category_match);
 	else if (!s->reason[0])

@@ -471,6 +471,7 @@ struct tlsid_session {
 	char decrypt_category[65];	/* ... or the category (category.h) */
 	char category_match[256];	/* ... of this listed domain */
 	char decrypt_override[256];	/* decrypted: this override beat decrypt_category */
+	bool decide_by_cert;		/* the policy decides after the server handshake */
 };
 
 /* ---- offer.c: what tlsid offers the server --------------------------- */
@@ -486,6 +487,11 @@ int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size
  * or s->decrypt_category, or s->bypassed with s->reason when the policy or
  * the category database it needs cannot be read). */
 void tlsid_decrypt_decide(struct tlsid_session *s);
+/* s->decide_by_cert, the server handshake done: decide by the names of
+ * its certificate peer. True when the session is not to be decrypted
+ * (s->passthrough and the fields above set): the caller connects again
+ * and passes it through. */
+bool tlsid_decrypt_decide_cert(struct tlsid_session *s, X509 *peer);
 /* Connected upstream, s->passthrough: hand both plain sockets to tlsi.ko,
  * the ClientHello still unread in the client's; the session leaves tlsid
  * (s->state TLSID_S_DONE). */

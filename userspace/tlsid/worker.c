@@ -470,6 +470,24 @@ static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_co
 	return true;
 }
 
+/* The server's certificate decided not to decrypt (decide-by cert): as
+ * bypass_restart, the session passing through for its policy. */
+static void passthrough_restart(struct tlsid_session *s)
+{
+	SSL_free(s->up);
+	s->up = NULL;
+	s->up_done = false;
+	s->cert_requested = false;
+	s->offer_set = false;
+	s->up_version[0] = s->up_cipher[0] = '\0';
+	s->up_wire_version = s->up_cipher_id = 0;
+	tlsid_close_reset(s->ufd);
+	s->ufd = -1;
+	ERR_clear_error();
+	s->state = TLSID_S_CONNECT;
+	s->started = tlsid_now();
+}
+
 static void addr_str(const struct sockaddr_in *a, char *buf, size_t len)
 {
 	char ip[INET_ADDRSTRLEN];
@@ -858,6 +876,13 @@ static bool upstream_done(struct tlsid_session *s)
 		return false;
 	}
 	name_line(X509_get_issuer_name(peer), s->upstream_issuer, sizeof(s->upstream_issuer));
+	/* A policy deciding by the server's certificate (decrypt.c): not
+	 * decrypted, the probe connection goes and a new one passes through,
+	 * the client's ClientHello still unread. */
+	if (s->decide_by_cert && tlsid_decrypt_decide_cert(s, peer)) {
+		passthrough_restart(s);
+		return true;
+	}
 	s->verify_err = SSL_get_verify_result(s->up);
 	s->chain_ok = s->verify_err == X509_V_OK;
 	s->ca = TLSID_CA_SIGNING;
