@@ -252,10 +252,68 @@ void tlsid_pinned_add(const char *name)
 
 /* ---- the decision ----------------------------------------------------- */
 
-void tlsid_decrypt_decide(struct tlsid_session *s)
+/* The session's policy, read again if its file changed; under dp_lock.
+ * NULL when it cannot be had: the session is bypassed, said why. */
+static struct dp_entry *policy_locked(struct tlsid_session *s)
 {
 	const char *name = s->pol.decrypt_policy;
+	struct dp_entry *e = entry_get(name);
+
+	if (e)
+		refresh(e, tlsid_now());
+	if (e && e->ok)
+		return e;
+	s->passthrough = s->bypassed = true;
+	snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
+		 name, e ? e->err : "out of memory");
+	return NULL;
+}
+
+/* The decision of e's policy for names (the SNI, or the certificate's)
+ * into s; under dp_lock. The category database is needed only when the
+ * policy's domains do not decide. */
+static void decide_locked(struct tlsid_session *s, const struct dp_entry *e, char *const *names,
+			  size_t n)
+{
 	char d_err[DECRYPT_ERR_MAX];
+	struct decrypt_decision d;
+
+	decrypt_policy_decide_names(&e->p, NULL, names, n, &d);
+	if (d.verdict != DECRYPT_NO_DOMAIN && e->p.ncat) {
+		cat_refresh(tlsid_now());
+		if (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err))) {
+			/* Its categories cannot be told: not decrypted, said why. */
+			tlsid_count(TLSID_C_decrypt_policy_unavailable);
+			s->passthrough = s->bypassed = true;
+			snprintf(s->reason, sizeof(s->reason),
+				 "decryption policy `%.64s': category database unavailable: %.120s",
+				 s->pol.decrypt_policy, cat_ok ? d_err : cat_err);
+			return;
+		}
+		decrypt_policy_decide_names(&e->p, &cat_db, names, n, &d);
+	}
+	switch (d.verdict) {
+	case DECRYPT_NO_DOMAIN:
+		s->passthrough = true;
+		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
+		break;
+	case DECRYPT_NO_CATEGORY:
+		s->passthrough = true;
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
+		break;
+	case DECRYPT_YES_OVERRIDE:
+		tlsid_count(TLSID_C_decrypted_override);
+		snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		break;
+	case DECRYPT_YES:
+		break;
+	}
+}
+
+void tlsid_decrypt_decide(struct tlsid_session *s)
+{
 	struct dp_entry *e;
 
 	if ((s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni && pinned_has(s->ch.sni)) {
@@ -264,54 +322,16 @@ void tlsid_decrypt_decide(struct tlsid_session *s)
 			 "pinned application: %.200s is in the pinned-application cache", s->ch.sni);
 		return;
 	}
-	if (!name[0])
+	if (!s->pol.decrypt_policy[0])
 		return;
 	pthread_mutex_lock(&dp_lock);
-	e = entry_get(name);
-	if (e)
-		refresh(e, tlsid_now());
-	if (!e || !e->ok) {
-		s->passthrough = s->bypassed = true;
-		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
-			 name, e ? e->err : "out of memory");
-	} else if (e->p.by_cert) {
+	e = policy_locked(s);
+	if (e && e->p.by_cert) {
 		s->decide_by_cert = true;	/* after the server handshake */
-	} else if (s->ch.has_sni) {
-		struct decrypt_decision d;
+	} else if (e && s->ch.has_sni) {
+		char *sni = s->ch.sni;
 
-		if (e->p.ncat)
-			cat_refresh(tlsid_now());
-		if (e->p.ncat && !decrypt_policy_match(&e->p, s->ch.sni) &&
-		    (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err)))) {
-			/* Its categories cannot be told: not decrypted, said why. */
-			tlsid_count(TLSID_C_decrypt_policy_unavailable);
-			s->passthrough = s->bypassed = true;
-			snprintf(s->reason, sizeof(s->reason),
-				 "decryption policy `%.64s': category database unavailable: %.120s",
-				 name, cat_ok ? d_err : cat_err);
-		} else {
-			decrypt_policy_decide(&e->p, cat_ok ? &cat_db : NULL, s->ch.sni, &d);
-			switch (d.verdict) {
-			case DECRYPT_NO_DOMAIN:
-				s->passthrough = true;
-				snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
-				break;
-			case DECRYPT_NO_CATEGORY:
-				s->passthrough = true;
-				snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s",
-					 d.category);
-				snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
-				break;
-			case DECRYPT_YES_OVERRIDE:
-				tlsid_count(TLSID_C_decrypted_override);
-				snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
-				snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s",
-					 d.category);
-				break;
-			case DECRYPT_YES:
-				break;
-			}
-		}
+		decide_locked(s, e, &sni, 1);
 	}
 	pthread_mutex_unlock(&dp_lock);
 }
@@ -354,52 +374,14 @@ static size_t cert_names(X509 *cert, char **v, size_t max)
 
 bool tlsid_decrypt_decide_cert(struct tlsid_session *s, X509 *peer)
 {
-	const char *name = s->pol.decrypt_policy;
-	char d_err[DECRYPT_ERR_MAX], *names[64];
-	struct decrypt_decision d = { .verdict = DECRYPT_YES };
+	char *names[64];
 	size_t n = cert_names(peer, names, 64), i;
 	struct dp_entry *e;
 
 	pthread_mutex_lock(&dp_lock);
-	e = entry_get(name);
+	e = policy_locked(s);
 	if (e)
-		refresh(e, tlsid_now());
-	if (!e || !e->ok) {
-		s->passthrough = s->bypassed = true;
-		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
-			 name, e ? e->err : "out of memory");
-	} else {
-		if (e->p.ncat)
-			cat_refresh(tlsid_now());
-		if (e->p.ncat &&
-		    (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err)))) {
-			tlsid_count(TLSID_C_decrypt_policy_unavailable);
-			s->passthrough = s->bypassed = true;
-			snprintf(s->reason, sizeof(s->reason),
-				 "decryption policy `%.64s': category database unavailable: %.120s",
-				 name, cat_ok ? d_err : cat_err);
-		} else {
-			decrypt_policy_decide_names(&e->p, cat_ok ? &cat_db : NULL, names, n, &d);
-		}
-	}
-	switch (d.verdict) {
-	case DECRYPT_NO_DOMAIN:
-		s->passthrough = true;
-		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
-		break;
-	case DECRYPT_NO_CATEGORY:
-		s->passthrough = true;
-		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
-		snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
-		break;
-	case DECRYPT_YES_OVERRIDE:
-		tlsid_count(TLSID_C_decrypted_override);
-		snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
-		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
-		break;
-	case DECRYPT_YES:
-		break;
-	}
+		decide_locked(s, e, names, n);
 	pthread_mutex_unlock(&dp_lock);
 	for (i = 0; i < n; i++)
 		free(names[i]);
