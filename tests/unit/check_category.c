@@ -111,6 +111,25 @@ START_TEST(test_lines)
 	ck_assert_uint_eq(b.counts[0], 1);
 	category_builder_free(&b);
 
+	/* skip-invalid: bad lines counted, the first named, the rest kept. */
+	{
+		static const char text[] = "a.example finance\nb_c.example health\nx\n"
+					   "*.w.example finance\nok.example fin/ance\n"
+					   "ok.example health\n";
+		FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+		memset(&b, 0, sizeof(b));
+		b.skip_invalid = true;
+		ck_assert_int_eq(category_read_lines(&b, f, "cats.txt", err, sizeof(err)), 0);
+		fclose(f);
+		category_builder_finish(&b);
+		ck_assert_uint_eq(b.n, 2);
+		ck_assert_uint_eq(b.skipped, 4);
+		ck_assert_msg(strstr(b.first_skipped, "cats.txt:2: domain `b_c.example'") != NULL,
+			      "%s", b.first_skipped);
+		category_builder_free(&b);
+	}
+
 	lines_bad("ok.example finance\nbank.example\n", "cats.txt:2: `bank.example': not DOMAIN CATEGORY");
 	lines_bad("a.example finance health\n", "cats.txt:1:");
 	lines_bad("a.example finance health\n", "one category a line");

@@ -19,6 +19,7 @@
 #     Bypassed with the reason);
 #   - tlsictl save prints `category load' and `decrypt-policy define'
 #     lines that tlsictl -f turns back into the same files;
+#   - skip-invalid loads a list with a bad name without it, counted;
 #   - bad input refused, the culprit named, nothing changed: a malformed
 #     domains file (file:line), an unknown category in a policy, a database
 #     lacking a category a policy names, clearing one in use.
@@ -189,6 +190,19 @@ ctl_fail 1 "override .a_b.example.: .*byte 0x5f|domain .a_b.example.: byte 0x5f"
 	decrypt-policy set private override a_b.example
 ctl_fail 1 "decryption policy .private. names category .finance." category clear
 assert_eq "$db_sum" "$(sha256sum <"$W/decrypt/categories.db")" "the database is unchanged"
+# skip-invalid: a published list with a few bad names loads without them.
+mkdir -p "$W/ut1s/finance" "$W/ut1s/health"
+printf 'bank.example\nbad_name.example\n' >"$W/ut1s/finance/domains"
+printf 'clinic.example\n' >"$W/ut1s/health/domains"
+ctl_fail 1 "ut1s/finance/domains:2: domain .bad_name.example." category load "$W/ut1s"
+out=$(tlsictl category load "$W/ut1s" skip-invalid 2>&1) || fail "skip-invalid: $out"
+echo "$out" | grep -q "warning: skipped 1 invalid lines; the first: .*ut1s/finance/domains:2:" ||
+	fail "skip-invalid: $out"
+tlsictl category show | grep -q "entries 2 categories 2 duplicates 0 skipped 1" ||
+	fail "show after skip-invalid: $(tlsictl category show)"
+tlsictl save | grep -qxF "category load $W/ut1s skip-invalid" || fail "save: $(tlsictl save | grep category)"
+ctl_ok category load "$W/ut1"
+db_sum=$(sha256sum <"$W/decrypt/categories.db")
 assert_eq "$pol_sum" "$(sha256sum <"$W/decrypt/private")" "the policy is unchanged"
 assert_eq "www.bank.example says hello" "$(fetch www.bank.example testca)" "and still applies"
 log_has "decrypt_category=finance"

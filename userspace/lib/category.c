@@ -18,11 +18,12 @@
 
 #define MAGIC		"TLSICAT1"
 #define LINE_MAX_BYTES	1024
+#define HDR_F_SKIP_INVALID	1u
 
 /* On disk, in the host's byte order (tlsictl and tlsid share the host). */
 struct cat_hdr {
 	char magic[8];
-	uint32_t ncat, n, slen, duplicates;
+	uint32_t ncat, n, slen, duplicates, skipped, flags;
 	int64_t loaded;
 	char source[CATEGORY_SOURCE_MAX + 1];
 };
@@ -97,12 +98,12 @@ static int intern_category(struct category_builder *b, const char *category, cha
 		if (!strcmp(b->names[i], c))
 			return (int)(b->last = i);
 	if (b->ncat >= CATEGORY_MAX)
-		return fail(err, len, "category `%s': more than %d categories", c, CATEGORY_MAX);
+		return fail(err, len, "category `%s': more than %d categories", c, CATEGORY_MAX) - 1;
 	if (!(b->ncat & 15)) {
 		void *nv = realloc(b->names, (b->ncat + 16) * sizeof(*b->names));
 
 		if (!nv)
-			return fail(err, len, "category `%s': out of memory", c);
+			return fail(err, len, "category `%s': out of memory", c) - 1;
 		b->names = nv;
 	}
 	memcpy(b->names[b->ncat], c, sizeof(c));
@@ -125,20 +126,20 @@ int category_builder_add(struct category_builder *b, const char *domain,
 		return -1;
 	cat = intern_category(b, category, err, len);
 	if (cat < 0)
-		return -1;
+		return cat;
 	dl = strlen(d) + 1;
 	if (b->n >= CATEGORY_ENTRIES_MAX)
 		return fail(err, len, "domain `%s': more than %u entries in the category database",
-			    d, CATEGORY_ENTRIES_MAX);
+			    d, CATEGORY_ENTRIES_MAX) - 1;
 	if (b->slen + dl > CATEGORY_STRINGS_MAX)
 		return fail(err, len, "domain `%s': more than %u MiB of names in the category "
-			    "database", d, CATEGORY_STRINGS_MAX >> 20);
+			    "database", d, CATEGORY_STRINGS_MAX >> 20) - 1;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4096;
 		void *nv = realloc(b->ent, cap * sizeof(*b->ent));
 
 		if (!nv)
-			return fail(err, len, "domain `%s': out of memory", d);
+			return fail(err, len, "domain `%s': out of memory", d) - 1;
 		b->ent = nv;
 		b->cap = cap;
 	}
@@ -150,7 +151,7 @@ int category_builder_add(struct category_builder *b, const char *domain,
 			cap *= 2;
 		nv = realloc(b->strings, cap);
 		if (!nv)
-			return fail(err, len, "domain `%s': out of memory", d);
+			return fail(err, len, "domain `%s': out of memory", d) - 1;
 		b->strings = nv;
 		b->scap = cap;
 	}
@@ -196,6 +197,17 @@ static int next_line(FILE *f, char *buf, size_t size, const char *what, unsigned
 	return 0;
 }
 
+/* A bad line: fatal (-1, err as given), or skipped and counted (0). */
+static int bad_line(struct category_builder *b, char *err, size_t len)
+{
+	if (!b->skip_invalid)
+		return -1;
+	if (!b->skipped++)
+		snprintf(b->first_skipped, sizeof(b->first_skipped), "%s", err);
+	(void)len;
+	return 0;
+}
+
 int category_read_lines(struct category_builder *b, FILE *f, const char *what, char *err,
 			size_t len)
 {
@@ -215,15 +227,28 @@ int category_read_lines(struct category_builder *b, FILE *f, const char *what, c
 		if (!*s)
 			continue;
 		sp = strpbrk(s, " \t");
-		if (!sp)
-			return fail(err, len, "%s:%lu: `%.60s': not DOMAIN CATEGORY", what, line, s);
+		if (!sp) {
+			fail(err, len, "%s:%lu: `%.60s': not DOMAIN CATEGORY", what, line, s);
+			if (bad_line(b, err, len))
+				return -1;
+			continue;
+		}
 		*sp = '\0';
 		cat = sp + 1 + strspn(sp + 1, " \t");
-		if (strpbrk(cat, " \t"))
-			return fail(err, len, "%s:%lu: `%.60s %.60s': not DOMAIN CATEGORY (one "
-				    "category a line)", what, line, s, cat);
-		if (category_builder_add(b, s, cat, e, sizeof(e)))
-			return fail(err, len, "%s:%lu: %s", what, line, e);
+		if (strpbrk(cat, " \t")) {
+			fail(err, len, "%s:%lu: `%.60s %.60s': not DOMAIN CATEGORY (one category a "
+			     "line)", what, line, s, cat);
+			if (bad_line(b, err, len))
+				return -1;
+			continue;
+		}
+		rc = category_builder_add(b, s, cat, e, sizeof(e));
+		if (rc) {
+			fail(err, len, "%s:%lu: %s", what, line, e);
+			/* A limit or no memory (-2) is no bad line: it stays fatal. */
+			if (rc < -1 || bad_line(b, err, len))
+				return -1;
+		}
 	}
 }
 
@@ -245,10 +270,18 @@ int category_read_domains(struct category_builder *b, FILE *f, const char *what,
 			return 0;
 		if (!*s)
 			continue;
-		if (strpbrk(s, " \t"))
-			return fail(err, len, "%s:%lu: `%.60s': one domain a line", what, line, s);
-		if (category_builder_add(b, s, category, e, sizeof(e)))
-			return fail(err, len, "%s:%lu: %s", what, line, e);
+		if (strpbrk(s, " \t")) {
+			fail(err, len, "%s:%lu: `%.60s': one domain a line", what, line, s);
+			if (bad_line(b, err, len))
+				return -1;
+			continue;
+		}
+		rc = category_builder_add(b, s, category, e, sizeof(e));
+		if (rc) {
+			fail(err, len, "%s:%lu: %s", what, line, e);
+			if (rc < -1 || bad_line(b, err, len))
+				return -1;
+		}
 	}
 }
 
@@ -424,6 +457,8 @@ int category_db_write(const struct category_builder *b, const char *path, const 
 	h.n = (uint32_t)b->n;
 	h.slen = (uint32_t)b->slen;
 	h.duplicates = (uint32_t)b->duplicates;
+	h.skipped = (uint32_t)b->skipped;
+	h.flags = b->skip_invalid ? HDR_F_SKIP_INVALID : 0;
 	h.loaded = (int64_t)loaded;
 	snprintf(h.source, sizeof(h.source), "%s", source);
 	layout(b->ncat, b->n, b->slen, &l);
@@ -538,6 +573,8 @@ int category_db_open(const char *path, struct category_db *db, char *err, size_t
 	db->slen = h->slen;
 	db->loaded = h->loaded;
 	db->duplicates = h->duplicates;
+	db->skipped = h->skipped;
+	db->skip_invalid = h->flags & HDR_F_SKIP_INVALID;
 	db->source = h->source;
 	db->names = (const void *)((const char *)map + l.names);
 	db->counts = (const void *)((const char *)map + l.counts);

@@ -15,7 +15,10 @@
  * first name listed; the categories of that name are the answer (the most
  * specific entry wins, as squidGuard's domain lists do). A domain may be in
  * several categories; the same domain and category twice is one entry
- * (counted as a duplicate, not an error). Domains follow decrypt.h's rules,
+ * (counted as a duplicate, not an error). A line that is not valid refuses
+ * the whole load (FILE:LINE named), unless the builder skips invalid lines
+ * (`tlsictl category load ... skip-invalid', for published lists that hold
+ * a few names outside the rules): then they are counted. Domains follow decrypt.h's rules,
  * without wildcards (every entry already covers its subdomains).
  * Categories: 1..64 letters (kept in lower case), digits, `_' and `-'.
  *
@@ -69,12 +72,16 @@ struct category_builder {
 	size_t duplicates;	/* after category_builder_finish() */
 	uint32_t *counts;	/* entries per category, ditto */
 	size_t last;		/* the category of the previous line (a cache) */
+	bool skip_invalid;	/* a bad line is skipped and counted, not fatal */
+	size_t skipped;
+	char first_skipped[512];	/* the first one's message (FILE:LINE: ...) */
 };
 
 /* A category name: checked and lower-cased into out (CATEGORY_NAME_MAX + 1). */
 int category_name_normalize(const char *in, char *out, char *err, size_t len);
 
-/* One entry; err names the domain or the category. */
+/* One entry; err names the domain or the category. -1 for a bad domain or
+ * category, -2 for a limit reached or no memory. */
 int category_builder_add(struct category_builder *b, const char *domain,
 			 const char *category, char *err, size_t len);
 /* `DOMAIN CATEGORY' lines; what names the source ("FILE:LINE: ..."). */
@@ -100,6 +107,8 @@ struct category_db {
 	size_t ncat, n;
 	int64_t loaded;			/* time() of the load */
 	uint32_t duplicates;
+	uint32_t skipped;		/* bad lines skipped (skip-invalid) */
+	bool skip_invalid;		/* loaded with skip-invalid */
 	const char *source;		/* what was loaded (a path) */
 	const char (*names)[CATEGORY_NAME_MAX + 1];
 	const uint32_t *counts;

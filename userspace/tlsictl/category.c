@@ -18,7 +18,7 @@
 #include "tlsictl.h"
 
 static const char help[] =
-"Usage: tlsictl category load FILE|DIR\n"
+"Usage: tlsictl category load FILE|DIR [skip-invalid]\n"
 "       tlsictl [-j] category show\n"
 "       tlsictl [-j] category lookup NAME...\n"
 "       tlsictl category clear\n"
@@ -33,6 +33,9 @@ static const char help[] =
 "  load    replace the database with FILE (`DOMAIN CATEGORY' lines, `#'\n"
 "          comments) or DIR in the UT1 / squidGuard blacklist layout\n"
 "          (DIR/CATEGORY/domains, one domain a line)\n"
+"          skip-invalid: skip the lines that are not valid (counted, the\n"
+"          first named) instead of refusing the file: for published lists\n"
+"          with a few names outside the rules\n"
 "  show    when it was loaded, from what, how many entries, per category\n"
 "  lookup  the categories of NAME: of NAME itself or of its nearest\n"
 "          listed parent domain (a.b.bank.example finds bank.example)\n"
@@ -110,8 +113,11 @@ static int cmd_load(int argc, char **argv)
 	const char *path;
 	int rc = EXIT_OK;
 
-	if (argc != 2)
-		usage_error(argc < 2 ? "missing FILE or DIR" : "unexpected argument `%s'", argv[2]);
+	if (argc < 2)
+		usage_error("missing FILE or DIR");
+	if (argc > 3 || (argc == 3 && strcmp(argv[2], "skip-invalid")))
+		usage_error("unexpected argument `%s'", argv[2]);
+	b.skip_invalid = argc == 3;
 	path = argv[1];
 	if (!realpath(path, src))
 		snprintf(src, sizeof(src), "%s", path);
@@ -136,9 +142,12 @@ static int cmd_load(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!opt_json)
-		printf("loaded %zu entries in %zu categories from %s (%zu duplicates) in %.2fs\n",
-		       b.n, b.ncat, src, b.duplicates,
+		printf("loaded %zu entries in %zu categories from %s (%zu duplicates, %zu invalid "
+		       "lines skipped) in %.2fs\n", b.n, b.ncat, src, b.duplicates, b.skipped,
 		       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (b.skipped)
+		errmsg("warning: skipped %zu invalid lines; the first: %s", b.skipped,
+		       b.first_skipped);
 out:
 	category_builder_free(&b);
 	return rc;
@@ -180,6 +189,8 @@ static int cmd_show(int argc, char **argv)
 	out_u64("entries", db.n);
 	out_u64("categories", db.ncat);
 	out_u64("duplicates", db.duplicates);
+	if (db.skip_invalid)
+		out_u64("skipped", db.skipped);
 	out_obj_end();
 	for (i = 0; i < db.ncat; i++) {
 		out_obj_begin();
@@ -259,6 +270,8 @@ int category_save(void)
 	out_save_begin("category load");
 	out_obj_begin();
 	out_name("source", db.source);
+	if (db.skip_invalid)
+		out_name("skip-invalid", "skip-invalid");
 	out_obj_end();
 	out_save_end();
 	category_db_close(&db);
