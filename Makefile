@@ -117,6 +117,8 @@ userspace/tlsid/tlsid: $(TLSID_OBJS) userspace/lib/libtlsi.a
 
 $(TLSLOGD_OBJS): userspace/tlslogd/tlslogd.h
 userspace/tlslogd/main.o: CFLAGS += -DTLSLOGD_WEB_DIR='"$(DATADIR)/web"'
+# Where `decrypt-policy ... import default' finds the shipped list.
+userspace/lib/decrypt.o userspace/tlsictl/decrypt.o: CFLAGS += -DTLSI_DATADIR='"$(DATADIR)"'
 
 userspace/tlslogd/tlslogd: $(TLSLOGD_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
@@ -264,6 +266,8 @@ install-tools: userspace
 	install -m 0644 userspace/tlslogd/web/graph.html userspace/tlslogd/web/uPlot.iife.min.js \
 		userspace/tlslogd/web/uPlot.min.css userspace/tlslogd/web/uPlot.LICENSE \
 		$(DESTDIR)$(DATADIR)/web/
+	install -D -m 0644 data/decrypt/default-policy.txt \
+		$(DESTDIR)$(DATADIR)/decrypt/default-policy.txt
 
 # Man pages: sections of the Markdown documentation (scripts/man.py, with
 # go-md2man). tlsi.conf(5) is the "Configuration files" section of

@@ -704,6 +704,8 @@ int conf_diff(const struct conf_type *types, const struct conf_file *have,
 				continue;
 			if (e->peer && (e->peer->keep || t->set_verb))
 				continue;
+			if (!e->peer && t->keep_unlisted)
+				continue;
 			if (del_op(ops, e))
 				goto oom;
 			if (!e->peer)

@@ -42,6 +42,11 @@ struct conf_type {
 					 * line, running objects of this type
 					 * that the file lacks stay (a bulk load
 					 * keeps the table) */
+	bool keep_unlisted;		/* running objects the file lacks stay:
+					 * they live in files of their own
+					 * (decrypt-policy), not in the kernel,
+					 * and a file written before they were
+					 * saved must not delete them */
 	int (*save)(void);		/* prints the running objects (tlsictl) */
 };
 

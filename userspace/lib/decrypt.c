@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "category.h"
 #include "decrypt.h"
 
 static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -31,6 +32,13 @@ const char *decrypt_dir(void)
 	const char *d = getenv("TLSI_DECRYPT_DIR");
 
 	return d && *d ? d : DECRYPT_DEFAULT_DIR;
+}
+
+const char *decrypt_default_list(void)
+{
+	const char *f = getenv("TLSI_DECRYPT_DEFAULT_LIST");
+
+	return f && *f ? f : DECRYPT_DEFAULT_LIST;
 }
 
 int decrypt_name_check(const char *name, char *err, size_t len)
@@ -140,30 +148,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void decrypt_policy_sort(struct decrypt_policy *p)
+/* Sort and drop duplicates of the list v (*n strings). */
+static void list_sort(char **v, size_t *n)
 {
 	size_t i, j;
 
-	if (p->sorted)
-		return;
-	qsort(p->domains, p->n, sizeof(*p->domains), cmp_str);
-	for (i = 0, j = 0; i < p->n; i++) {
-		if (j && !strcmp(p->domains[j - 1], p->domains[i]))
-			free(p->domains[i]);
+	qsort(v, *n, sizeof(*v), cmp_str);
+	for (i = 0, j = 0; i < *n; i++) {
+		if (j && !strcmp(v[j - 1], v[i]))
+			free(v[i]);
 		else
-			p->domains[j++] = p->domains[i];
+			v[j++] = v[i];
 	}
-	p->n = j;
-	p->sorted = true;
+	*n = j;
 }
 
-static ssize_t find(const struct decrypt_policy *p, const char *d)
+void decrypt_policy_sort(struct decrypt_policy *p)
 {
-	size_t lo = 0, hi = p->n;
+	if (!p->sorted)
+		list_sort(p->domains, &p->n);
+	p->sorted = true;
+	if (!p->over_sorted)
+		list_sort(p->overrides, &p->nover);
+	p->over_sorted = true;
+}
+
+static ssize_t list_find(char *const *v, size_t n, const char *d)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(p->domains[mid], d);
+		int c = strcmp(v[mid], d);
 
 		if (!c)
 			return (ssize_t)mid;
@@ -173,6 +189,46 @@ static ssize_t find(const struct decrypt_policy *p, const char *d)
 			hi = mid;
 	}
 	return -1;
+}
+
+static ssize_t find(const struct decrypt_policy *p, const char *d)
+{
+	return list_find(p->domains, p->n, d);
+}
+
+/* Append a copy of s to *v (*n entries). */
+static int list_append(char ***v, size_t *n, const char *s)
+{
+	char *copy = strdup(s), **nv;
+
+	if (!copy)
+		return -1;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv) {
+		free(copy);
+		return -1;
+	}
+	*v = nv;
+	nv[(*n)++] = copy;
+	return 0;
+}
+
+static void list_remove(char **v, size_t *n, size_t i)
+{
+	free(v[i]);
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+	(*n)--;
+}
+
+static void list_free(char ***v, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
 }
 
 int decrypt_policy_add(struct decrypt_policy *p, const char *domain, char *err, size_t len)
@@ -220,39 +276,193 @@ int decrypt_policy_del(struct decrypt_policy *p, const char *domain, char *err, 
 
 void decrypt_policy_free(struct decrypt_policy *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		free(p->domains[i]);
-	free(p->domains);
-	p->domains = NULL;
-	p->n = 0;
-	p->sorted = false;
+	list_free(&p->domains, &p->n);
+	list_free(&p->categories, &p->ncat);
+	list_free(&p->overrides, &p->nover);
+	p->sorted = p->over_sorted = false;
 }
 
-const char *decrypt_policy_match(const struct decrypt_policy *p, const char *name)
+/* The entry of the sorted list v that name matches (itself, or "*.PARENT"). */
+static const char *list_match(char *const *v, size_t n, const char *name)
 {
 	char d[DECRYPT_DOMAIN_MAX + 3], e[8];
 	const char *dot;
 	ssize_t i;
 
-	if (!p->n || *name == '*' || decrypt_domain_normalize(name, d + 1, e, sizeof(e)))
+	if (!n || *name == '*' || decrypt_domain_normalize(name, d + 1, e, sizeof(e)))
 		return NULL;
-	i = find(p, d + 1);
+	i = list_find(v, n, d + 1);
 	if (i >= 0)
-		return p->domains[i];
+		return v[i];
 	/* "*.company.com" for every parent: d[0] is free for the '*'. */
 	for (dot = strchr(d + 1, '.'); dot; dot = strchr(dot + 1, '.')) {
 		char *w = (char *)dot - 1;
 		char save = *w;
 
 		*w = '*';
-		i = find(p, w);
+		i = list_find(v, n, w);
 		*w = save;
 		if (i >= 0)
-			return p->domains[i];
+			return v[i];
 	}
 	return NULL;
+}
+
+const char *decrypt_policy_match(const struct decrypt_policy *p, const char *name)
+{
+	return list_match(p->domains, p->n, name);
+}
+
+const char *decrypt_policy_match_override(const struct decrypt_policy *p, const char *name)
+{
+	return list_match(p->overrides, p->nover, name);
+}
+
+int decrypt_policy_add_category(struct decrypt_policy *p, const char *category, char *err,
+				size_t len)
+{
+	char c[CATEGORY_NAME_MAX + 1];
+	size_t i;
+
+	if (category_name_normalize(category, c, err, len))
+		return -1;
+	for (i = 0; i < p->ncat; i++)
+		if (!strcmp(p->categories[i], c))
+			return 0;
+	if (p->ncat >= DECRYPT_CATEGORIES_MAX)
+		return fail(err, len, "category `%s': more than %d categories in decryption policy "
+			    "`%s'", c, DECRYPT_CATEGORIES_MAX, p->name);
+	if (list_append(&p->categories, &p->ncat, c))
+		return fail(err, len, "category `%s': out of memory", c);
+	qsort(p->categories, p->ncat, sizeof(*p->categories), cmp_str);
+	return 0;
+}
+
+int decrypt_policy_del_category(struct decrypt_policy *p, const char *category, char *err,
+				size_t len)
+{
+	char c[CATEGORY_NAME_MAX + 1];
+	ssize_t i;
+
+	if (category_name_normalize(category, c, err, len))
+		return -1;
+	i = list_find(p->categories, p->ncat, c);
+	if (i < 0)
+		return fail(err, len, "category `%s': not in decryption policy `%s'", c, p->name);
+	list_remove(p->categories, &p->ncat, (size_t)i);
+	return 0;
+}
+
+int decrypt_policy_add_override(struct decrypt_policy *p, const char *domain, char *err,
+				size_t len)
+{
+	char d[DECRYPT_DOMAIN_MAX + 1];
+
+	if (decrypt_domain_normalize(domain, d, err, len))
+		return -1;
+	decrypt_policy_sort(p);
+	if (list_find(p->overrides, p->nover, d) >= 0)
+		return 0;
+	if (p->nover >= DECRYPT_DOMAINS_MAX)
+		return fail(err, len, "override `%s': more than %d overrides in decryption policy "
+			    "`%s'", domain, DECRYPT_DOMAINS_MAX, p->name);
+	if (list_append(&p->overrides, &p->nover, d))
+		return fail(err, len, "override `%s': out of memory", domain);
+	p->over_sorted = false;
+	return 0;
+}
+
+int decrypt_policy_del_override(struct decrypt_policy *p, const char *domain, char *err,
+				size_t len)
+{
+	char d[DECRYPT_DOMAIN_MAX + 1];
+	ssize_t i;
+
+	if (decrypt_domain_normalize(domain, d, err, len))
+		return -1;
+	decrypt_policy_sort(p);
+	i = list_find(p->overrides, p->nover, d);
+	if (i < 0)
+		return fail(err, len, "override `%s': not in decryption policy `%s'", domain,
+			    p->name);
+	list_remove(p->overrides, &p->nover, (size_t)i);
+	return 0;
+}
+
+int decrypt_policy_check_categories(const struct decrypt_policy *p, const struct category_db *db,
+				    char *err, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncat; i++) {
+		if (!db)
+			return fail(err, len, "category `%s': no category database loaded (tlsictl "
+				    "category load)", p->categories[i]);
+		if (category_db_find(db, p->categories[i]) < 0)
+			return fail(err, len, "category `%s': not in the category database "
+				    "(tlsictl category show lists them)", p->categories[i]);
+	}
+	return 0;
+}
+
+void decrypt_policy_decide(const struct decrypt_policy *p, const struct category_db *db,
+			   const char *name, struct decrypt_decision *d)
+{
+	const char *m, *listed, *over;
+	size_t first, count, i, k;
+
+	memset(d, 0, sizeof(*d));
+	m = decrypt_policy_match(p, name);
+	if (m) {
+		d->verdict = DECRYPT_NO_DOMAIN;
+		d->domain = m;
+		return;
+	}
+	if (!p->ncat || !db)
+		return;
+	listed = category_db_lookup(db, name, &first, &count);
+	if (!listed)
+		return;
+	for (i = first; i < first + count; i++) {
+		const char *cat = db->names[db->ent[i].category];
+
+		for (k = 0; k < p->ncat; k++) {
+			if (strcmp(p->categories[k], cat))
+				continue;
+			over = decrypt_policy_match_override(p, name);
+			if (over) {
+				d->verdict = DECRYPT_YES_OVERRIDE;
+				d->domain = over;
+			} else {
+				d->verdict = DECRYPT_NO_CATEGORY;
+				d->domain = listed;
+			}
+			d->category = cat;
+			return;
+		}
+	}
+}
+
+void decrypt_policy_decide_names(const struct decrypt_policy *p, const struct category_db *db,
+				 char *const *names, size_t n, struct decrypt_decision *d)
+{
+	struct decrypt_decision one, over = { .verdict = DECRYPT_YES };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = names[i];
+
+		if (name[0] == '*' && name[1] == '.')
+			name += 2;
+		decrypt_policy_decide(p, db, name, &one);
+		if (one.verdict == DECRYPT_NO_DOMAIN || one.verdict == DECRYPT_NO_CATEGORY) {
+			*d = one;
+			return;
+		}
+		if (one.verdict == DECRYPT_YES_OVERRIDE && over.verdict == DECRYPT_YES)
+			over = one;
+	}
+	*d = over;
 }
 
 /* Strip a line's comment, its end of line and surrounding blanks. */
@@ -372,6 +582,18 @@ int decrypt_policy_load(const char *dir, const char *name, struct decrypt_policy
 				fail(err, len, "%s:%lu: %s", path, line, e);
 				goto bad;
 			}
+		} else if (!strncmp(s, "category ", 9)) {
+			if (decrypt_policy_add_category(p, trim(s + 9), e, sizeof(e))) {
+				fail(err, len, "%s:%lu: %s", path, line, e);
+				goto bad;
+			}
+		} else if (!strncmp(s, "override ", 9)) {
+			if (decrypt_policy_add_override(p, trim(s + 9), e, sizeof(e))) {
+				fail(err, len, "%s:%lu: %s", path, line, e);
+				goto bad;
+			}
+		} else if (!strcmp(s, "decide-by cert") || !strcmp(s, "decide-by sni")) {
+			p->by_cert = !strcmp(s, "decide-by cert");
 		} else if (!strncmp(s, "description ", 12)) {
 			/* Not comment-stripped: the rest of the raw line. */
 			char *d = strstr(raw, "description ") + 12;
@@ -425,6 +647,12 @@ int decrypt_policy_store(const char *dir, const struct decrypt_policy *p, char *
 		fprintf(f, "description %s\n", p->description);
 	for (i = 0; i < p->n; i++)
 		fprintf(f, "domain %s\n", p->domains[i]);
+	for (i = 0; i < p->ncat; i++)
+		fprintf(f, "category %s\n", p->categories[i]);
+	for (i = 0; i < p->nover; i++)
+		fprintf(f, "override %s\n", p->overrides[i]);
+	if (p->by_cert)
+		fprintf(f, "decide-by cert\n");
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		fclose(f);
 		unlink(tmp);

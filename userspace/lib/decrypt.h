@@ -11,6 +11,9 @@
  *	# tlsi decryption policy
  *	description TEXT
  *	domain NAME			one line per domain, sorted
+ *	category NAME			do-not-decrypt categories (category.h)
+ *	override NAME			domains decrypted whatever their category
+ *	decide-by cert			decide by the server certificate's names
  *
  * Files are written to a temporary name, synced and renamed into place: a
  * refused change leaves the file as it was.
@@ -48,10 +51,46 @@ struct decrypt_policy {
 	size_t n;		/* domains */
 	char **domains;		/* normalised, sorted, unique; "*.x" wildcards */
 	bool sorted;
+	/* Do-not-decrypt categories of the category database (category.h):
+	 * lower case, sorted, unique; and the overrides: names decrypted even
+	 * when their category is listed (the domain syntax; sorted, unique). */
+	size_t ncat;
+	char **categories;
+	size_t nover;
+	char **overrides;
+	bool over_sorted;
+	/* Decide by the names of the server's certificate (its DNS subject
+	 * alternative names, else its common name) instead of the SNI: tlsid
+	 * makes the upstream handshake first. */
+	bool by_cert;
+};
+
+/* Why a server name is or is not decrypted (decrypt_policy_decide). */
+enum decrypt_verdict {
+	DECRYPT_YES,			/* decrypted */
+	DECRYPT_YES_OVERRIDE,		/* decrypted: an override beat its category */
+	DECRYPT_NO_DOMAIN,		/* not decrypted: a domain of the policy */
+	DECRYPT_NO_CATEGORY,		/* not decrypted: a category of the policy */
+};
+
+struct decrypt_decision {
+	enum decrypt_verdict verdict;
+	const char *domain;		/* the policy's domain, override, or the
+					 * category database's listed domain */
+	const char *category;		/* the category (NO_CATEGORY, YES_OVERRIDE) */
 };
 
 /* $TLSI_DECRYPT_DIR or the default. */
 const char *decrypt_dir(void);
+
+/* The default client decryption policy shipped with tlsi (a domain list,
+ * data/decrypt/default-policy.txt installed in DATADIR/decrypt): what
+ * `import default' reads. $TLSI_DECRYPT_DEFAULT_LIST overrides it. */
+#ifndef TLSI_DATADIR
+#define TLSI_DATADIR		"/usr/local/share/tlsi"
+#endif
+#define DECRYPT_DEFAULT_LIST	TLSI_DATADIR "/decrypt/default-policy.txt"
+const char *decrypt_default_list(void);
 
 /* A policy name: 1..128 letters, digits, '_', '-' and spaces. */
 int decrypt_name_check(const char *name, char *err, size_t len);
@@ -72,6 +111,41 @@ void decrypt_policy_free(struct decrypt_policy *p);
 /* The entry that name (a server name, any case) matches, or NULL. p must be
  * sorted. A name that is not a valid host name matches nothing. */
 const char *decrypt_policy_match(const struct decrypt_policy *p, const char *name);
+
+/* Do-not-decrypt categories and overrides. A category is checked for its
+ * syntax here (category_name_normalize); whether the category database has
+ * it is the caller's (decrypt_policy_check_categories). At most
+ * DECRYPT_CATEGORIES_MAX categories and DECRYPT_DOMAINS_MAX overrides. */
+#define DECRYPT_CATEGORIES_MAX	256
+int decrypt_policy_add_category(struct decrypt_policy *p, const char *category, char *err,
+				size_t len);
+int decrypt_policy_del_category(struct decrypt_policy *p, const char *category, char *err,
+				size_t len);
+int decrypt_policy_add_override(struct decrypt_policy *p, const char *domain, char *err,
+				size_t len);
+int decrypt_policy_del_override(struct decrypt_policy *p, const char *domain, char *err,
+				size_t len);
+/* The override that name matches, or NULL. */
+const char *decrypt_policy_match_override(const struct decrypt_policy *p, const char *name);
+
+struct category_db;
+/* Every category of p is in db (-1 names the first that is not; db NULL:
+ * no database loaded). 0 for a policy without categories. */
+int decrypt_policy_check_categories(const struct decrypt_policy *p, const struct category_db *db,
+				    char *err, size_t len);
+/* The decision for server name: the policy's domains first, then (if the
+ * policy has categories) its overrides, then the category of the name's
+ * nearest listed domain in db. db may be NULL (categories then never
+ * match: the caller refuses or bypasses a policy whose database is gone). */
+void decrypt_policy_decide(const struct decrypt_policy *p, const struct category_db *db,
+			   const char *name, struct decrypt_decision *d);
+
+/* The decision for a server certificate's names (decide-by cert): each
+ * name as decrypt_policy_decide() decides a server name, a wildcard name
+ * "*.x" as x; the first name not decrypted decides, else the first
+ * override that beat a category, else decrypted. */
+void decrypt_policy_decide_names(const struct decrypt_policy *p, const struct category_db *db,
+				 char *const *names, size_t n, struct decrypt_decision *d);
 
 /* A domain list: one domain a line, blank lines and '#' comments ignored;
  * every domain is added to p. what names the source in messages

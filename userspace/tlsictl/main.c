@@ -23,6 +23,7 @@ static const struct command objects[] = {
 	{ "ssl-proxy",	ssl_proxy_main,	 "SSL client proxies: detection ports and interception settings" },
 	{ "ssl-policy",	ssl_policy_main, "SSL client policies: which profiles intercept, with exceptions" },
 	{ "decrypt-policy", decrypt_policy_main, "Decryption policies: domains SSL inspection does not decrypt" },
+	{ "category",	category_main,	 "The category database: domain categories for decryption policies" },
 	{ "pinned-cache", pinned_cache_main, "tlsid's pinned-application cache: names passed through" },
 	{ "config",	config_main,	 "Flow table, client SSL inspection and divert settings" },
 	{ "stats",	stats_main,	 "Device counters and flow table usage" },

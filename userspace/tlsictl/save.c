@@ -72,6 +72,15 @@ const struct conf_type conf_types[] = {
 	{ .object = "quarantine", .verb = "add", .kind = CONF_OBJECT,
 	  .flags = no_words, .pairs = no_words, .defaults = no_words,
 	  .save = quarantine_save },
+	/* The category database and decryption policies are files tlsid
+	 * reads (they survive a reboot): before the SSL policies that name
+	 * them; a file without them leaves them as they are. */
+	{ .object = "category", .verb = "load", .kind = CONF_SETTINGS,
+	  .flags = no_words, .pairs = no_words, .defaults = no_words,
+	  .save = category_save },
+	{ .object = "decrypt-policy", .verb = "define", .kind = CONF_OBJECT,
+	  .set_verb = "define", .flags = no_words, .pairs = no_words,
+	  .defaults = no_words, .keep_unlisted = true, .save = decrypt_policy_save },
 	{ .object = "ssl-policy", .verb = "add", .kind = CONF_OBJECT,
 	  .key_kw = "profile", .flags = policy_flags, .pairs = no_words,
 	  .defaults = policy_defaults, .save = ssl_policy_save },
@@ -103,8 +112,10 @@ static const char help[] =
 "Print the running configuration as a configuration file: the lines that\n"
 "`tlsictl -f FILE' applies to make it again (device and IPS settings,\n"
 "profiles, SSL proxies, segments, bypass rules, TM filters, reputation\n"
-"entries, hosts quarantined without a timeout, SSL policies), without\n"
-"counters. `tlsictl save | tlsictl -f -' changes nothing.\n"
+"entries, hosts quarantined without a timeout, the category database's\n"
+"source, decryption policies, SSL policies), without counters.\n"
+"`tlsictl save | tlsictl -f -' changes nothing. A decryption policy too\n"
+"large for one line is a comment: its file stays as it is.\n"
 "Rule files are not saved: keep their `rules load' line in the file.\n";
 
 int save_main(int argc, char **argv)

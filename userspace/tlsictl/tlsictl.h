@@ -55,6 +55,7 @@ int ssl_proxy_main(int argc, char **argv);
 int ssl_policy_main(int argc, char **argv);
 int decrypt_policy_main(int argc, char **argv);
 int pinned_cache_main(int argc, char **argv);
+int category_main(int argc, char **argv);
 int trace_main(int argc, char **argv);
 int log_main(int argc, char **argv);
 /* trace.c: "1048576", "1024K", "1M" in min..max (rules config trace-*). */
@@ -88,6 +89,8 @@ int bypass_save(void);
 int tm_save(void);
 int reputation_save(void);
 int quarantine_save(void);
+int category_save(void);
+int decrypt_policy_save(void);
 int ssl_policy_save(void);
 extern const struct conf_type conf_types[];
 int save_all(void);

@@ -22,6 +22,12 @@
  * (checked at most once a second). A policy that cannot be read bypasses
  * its sessions (not decrypted, with the reason): an exception list that is
  * missing must not expose what it protects.
+ *
+ * Do-not-decrypt categories: the category database (DIR/categories.db,
+ * tlsictl category load; category.h) is mapped read-only and mapped again
+ * when the file changes (checked at most once a second, like policies).
+ * A policy naming categories while the database cannot be read bypasses
+ * its sessions, for the same reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/x509v3.h>
+
+#include "category.h"
 #include "decrypt.h"
 #include "tlsid.h"
 
@@ -82,6 +91,35 @@ static void refresh(struct dp_entry *e, time_t now)
 	} else {
 		tlsid_count(TLSID_C_decrypt_policy_unavailable);
 		tlsid_log_error("%s", e->err);
+	}
+}
+
+/* The category database, under dp_lock. */
+static struct category_db cat_db;
+static bool cat_ok;
+static char cat_err[DECRYPT_ERR_MAX];
+static struct stat cat_st;
+static time_t cat_checked = -1;
+
+static void cat_refresh(time_t now)
+{
+	char path[4200];
+	struct stat st;
+
+	if (cat_checked == now)
+		return;
+	cat_checked = now;
+	category_db_path(path, sizeof(path), dir());
+	if (stat(path, &st) == 0 && cat_ok && same_file(&st, &cat_st))
+		return;
+	category_db_close(&cat_db);
+	cat_ok = category_db_open(path, &cat_db, cat_err, sizeof(cat_err)) == 0;
+	if (cat_ok) {
+		cat_st = st;
+		tlsid_log_info("category database: %zu entries in %zu categories", cat_db.n,
+			       cat_db.ncat);
+	} else if (errno != ENOENT) {
+		tlsid_log_error("%s", cat_err);
 	}
 }
 
@@ -214,9 +252,68 @@ void tlsid_pinned_add(const char *name)
 
 /* ---- the decision ----------------------------------------------------- */
 
+/* The session's policy, read again if its file changed; under dp_lock.
+ * NULL when it cannot be had: the session is bypassed, said why. */
+static struct dp_entry *policy_locked(struct tlsid_session *s)
+{
+	const char *name = s->pol.decrypt_policy;
+	struct dp_entry *e = entry_get(name);
+
+	if (e)
+		refresh(e, tlsid_now());
+	if (e && e->ok)
+		return e;
+	s->passthrough = s->bypassed = true;
+	snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
+		 name, e ? e->err : "out of memory");
+	return NULL;
+}
+
+/* The decision of e's policy for names (the SNI, or the certificate's)
+ * into s; under dp_lock. The category database is needed only when the
+ * policy's domains do not decide. */
+static void decide_locked(struct tlsid_session *s, const struct dp_entry *e, char *const *names,
+			  size_t n)
+{
+	char d_err[DECRYPT_ERR_MAX];
+	struct decrypt_decision d;
+
+	decrypt_policy_decide_names(&e->p, NULL, names, n, &d);
+	if (d.verdict != DECRYPT_NO_DOMAIN && e->p.ncat) {
+		cat_refresh(tlsid_now());
+		if (!cat_ok || decrypt_policy_check_categories(&e->p, &cat_db, d_err, sizeof(d_err))) {
+			/* Its categories cannot be told: not decrypted, said why. */
+			tlsid_count(TLSID_C_decrypt_policy_unavailable);
+			s->passthrough = s->bypassed = true;
+			snprintf(s->reason, sizeof(s->reason),
+				 "decryption policy `%.64s': category database unavailable: %.120s",
+				 s->pol.decrypt_policy, cat_ok ? d_err : cat_err);
+			return;
+		}
+		decrypt_policy_decide_names(&e->p, &cat_db, names, n, &d);
+	}
+	switch (d.verdict) {
+	case DECRYPT_NO_DOMAIN:
+		s->passthrough = true;
+		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", d.domain);
+		break;
+	case DECRYPT_NO_CATEGORY:
+		s->passthrough = true;
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		snprintf(s->category_match, sizeof(s->category_match), "%s", d.domain);
+		break;
+	case DECRYPT_YES_OVERRIDE:
+		tlsid_count(TLSID_C_decrypted_override);
+		snprintf(s->decrypt_override, sizeof(s->decrypt_override), "%s", d.domain);
+		snprintf(s->decrypt_category, sizeof(s->decrypt_category), "%s", d.category);
+		break;
+	case DECRYPT_YES:
+		break;
+	}
+}
+
 void tlsid_decrypt_decide(struct tlsid_session *s)
 {
-	const char *name = s->pol.decrypt_policy, *m;
 	struct dp_entry *e;
 
 	if ((s->pol.flags & TLSI_SSL_F_BYPASS_PINNED) && s->ch.has_sni && pinned_has(s->ch.sni)) {
@@ -225,21 +322,70 @@ void tlsid_decrypt_decide(struct tlsid_session *s)
 			 "pinned application: %.200s is in the pinned-application cache", s->ch.sni);
 		return;
 	}
-	if (!name[0])
+	if (!s->pol.decrypt_policy[0])
 		return;
 	pthread_mutex_lock(&dp_lock);
-	e = entry_get(name);
-	if (e)
-		refresh(e, tlsid_now());
-	if (!e || !e->ok) {
-		s->passthrough = s->bypassed = true;
-		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s' unavailable: %.120s",
-			 name, e ? e->err : "out of memory");
-	} else if (s->ch.has_sni && (m = decrypt_policy_match(&e->p, s->ch.sni))) {
-		s->passthrough = true;
-		snprintf(s->decrypt_match, sizeof(s->decrypt_match), "%s", m);
+	e = policy_locked(s);
+	if (e && e->p.by_cert) {
+		s->decide_by_cert = true;	/* after the server handshake */
+	} else if (e && s->ch.has_sni) {
+		char *sni = s->ch.sni;
+
+		decide_locked(s, e, &sni, 1);
 	}
 	pthread_mutex_unlock(&dp_lock);
+}
+
+/* The DNS names of cert (its subject alternative names, else its common
+ * name), at most max, into v (malloc'ed copies); the count. */
+static size_t cert_names(X509 *cert, char **v, size_t max)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+	int i;
+
+	for (i = 0; sans && i < sk_GENERAL_NAME_num(sans) && n < max; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		const unsigned char *d;
+		int len;
+
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		/* An embedded NUL or an oversized name is no name. */
+		if (len <= 0 || len > DECRYPT_DOMAIN_MAX || memchr(d, '\0', (size_t)len))
+			continue;
+		v[n] = strndup((const char *)d, (size_t)len);
+		if (v[n])
+			n++;
+	}
+	GENERAL_NAMES_free(sans);
+	if (!n) {
+		char cn[DECRYPT_DOMAIN_MAX + 2];
+		int len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+						    sizeof(cn));
+
+		if (len > 0 && len <= DECRYPT_DOMAIN_MAX && (v[0] = strdup(cn)))
+			n = 1;
+	}
+	return n;
+}
+
+bool tlsid_decrypt_decide_cert(struct tlsid_session *s, X509 *peer)
+{
+	char *names[64];
+	size_t n = cert_names(peer, names, 64), i;
+	struct dp_entry *e;
+
+	pthread_mutex_lock(&dp_lock);
+	e = policy_locked(s);
+	if (e)
+		decide_locked(s, e, names, n);
+	pthread_mutex_unlock(&dp_lock);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	return s->passthrough;
 }
 
 void tlsid_passthrough_start(struct tlsid_session *s)
@@ -256,13 +402,26 @@ void tlsid_passthrough_start(struct tlsid_session *s)
 	else if (!s->bypassed || !s->kreason)
 		s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
 	r.reason = (uint8_t)s->kreason;
-	if (!s->reason[0])
+	if (!s->reason[0] && s->decide_by_cert && s->decrypt_category[0])
+		snprintf(s->reason, sizeof(s->reason),
+			 "decryption policy `%.64s': server certificate: category %.40s (%.90s)",
+			 s->pol.decrypt_policy, s->decrypt_category, s->category_match);
+	else if (!s->reason[0] && s->decide_by_cert)
+		snprintf(s->reason, sizeof(s->reason),
+			 "decryption policy `%.64s': server certificate: domain %.140s",
+			 s->pol.decrypt_policy, s->decrypt_match);
+	else if (!s->reason[0] && s->decrypt_category[0])
+		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': category %.40s (%.100s)",
+			 s->pol.decrypt_policy, s->decrypt_category, s->category_match);
+	else if (!s->reason[0])
 		snprintf(s->reason, sizeof(s->reason), "decryption policy `%.64s': domain %.160s",
 			 s->pol.decrypt_policy, s->decrypt_match);
 	if (tlsid_dev_handoff_plain(s->cfd, s->ufd, tlsid_cfg.idle_timeout, &r,
 				    s->ch.has_sni ? s->ch.sni : NULL) == 0) {
 		if (s->pinned)
 			tlsid_count(TLSID_C_not_decrypted_pinned);
+		else if (!s->bypassed && s->decrypt_category[0])
+			tlsid_count(TLSID_C_not_decrypted_category);
 		else if (!s->bypassed)
 			tlsid_count(TLSID_C_not_decrypted_policy);
 		s->relay = TLSI_RELAY_KERNEL;
@@ -296,6 +455,9 @@ void tlsid_decrypt_free(void)
 		free(e);
 	}
 	dp_count = 0;
+	category_db_close(&cat_db);
+	cat_ok = false;
+	cat_checked = -1;
 	pthread_mutex_unlock(&dp_lock);
 	pthread_mutex_lock(&pin_lock);
 	free(pin_v);

@@ -256,6 +256,12 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "decrypt_policy", s->pol.decrypt_policy);
 	if (s->decrypt_match[0])
 		json_string(&j, "decrypt_match", s->decrypt_match);
+	if (s->decrypt_category[0])
+		json_string(&j, "decrypt_category", s->decrypt_category);
+	if (s->category_match[0])
+		json_string(&j, "category_match", s->category_match);
+	if (s->decrypt_override[0])
+		json_string(&j, "decrypt_override", s->decrypt_override);
 	if (s->relay != TLSI_RELAY_NONE)
 		json_string(&j, "relay", s->relay == TLSI_RELAY_KERNEL ? "kernel" : "userspace");
 	/*

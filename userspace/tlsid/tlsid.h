@@ -241,7 +241,9 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(not_decrypted_pinned)						\
 	X(pinned_cache_errors)						\
 	X(client_offer_refused)						\
-	X(events_lost)
+	X(events_lost)							\
+	X(not_decrypted_category)					\
+	X(decrypted_override)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -486,6 +488,10 @@ struct tlsid_session {
 	bool pinned;			/* ... the name is in the pinned cache */
 	bool offer_set;			/* offer.c ran on s->up */
 	char decrypt_match[256];	/* the policy's domain that matched the SNI */
+	char decrypt_category[65];	/* ... or the category (category.h) */
+	char category_match[256];	/* ... of this listed domain */
+	char decrypt_override[256];	/* decrypted: this override beat decrypt_category */
+	bool decide_by_cert;		/* the policy decides after the server handshake */
 };
 
 /* ---- offer.c: what tlsid offers the server --------------------------- */
@@ -497,9 +503,15 @@ int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size
 /* ---- decrypt.c: decryption policies ---------------------------------- */
 
 /* After the ClientHello: does the session's decryption policy except its
- * SNI? Sets s->passthrough (and s->decrypt_match, or s->bypassed with
- * s->reason when the policy cannot be read). */
+ * SNI, by domain or by category? Sets s->passthrough (and s->decrypt_match
+ * or s->decrypt_category, or s->bypassed with s->reason when the policy or
+ * the category database it needs cannot be read). */
 void tlsid_decrypt_decide(struct tlsid_session *s);
+/* s->decide_by_cert, the server handshake done: decide by the names of
+ * its certificate peer. True when the session is not to be decrypted
+ * (s->passthrough and the fields above set): the caller connects again
+ * and passes it through. */
+bool tlsid_decrypt_decide_cert(struct tlsid_session *s, X509 *peer);
 /* Connected upstream, s->passthrough: hand both plain sockets to tlsi.ko,
  * the ClientHello still unread in the client's; the session leaves tlsid
  * (s->state TLSID_S_DONE). */

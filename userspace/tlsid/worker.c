@@ -464,6 +464,25 @@ static void refuse_client(struct tlsid_session *s, uint8_t alert)
 	s->cfd = -1;
 }
 
+/* The server connection goes (reset) and the session starts again at
+ * connecting, to pass through on a new connection (s->passthrough): a
+ * bypassed failure, or decide-by cert. */
+static void passthrough_restart(struct tlsid_session *s)
+{
+	SSL_free(s->up);
+	s->up = NULL;
+	s->up_done = false;
+	s->cert_requested = false;
+	s->offer_set = false;
+	s->up_version[0] = s->up_cipher[0] = '\0';
+	s->up_wire_version = s->up_cipher_id = 0;
+	tlsid_close_reset(s->ufd);
+	s->ufd = -1;
+	ERR_clear_error();
+	s->state = TLSID_S_CONNECT;
+	s->started = tlsid_now();	/* a new handshake timeout for the new connection */
+}
+
 /*
  * A failure on the server's side whose proxy says bypass (client-cert,
  * unsupported, timeout). The client's ClientHello is still unread (tlsid
@@ -485,24 +504,13 @@ static bool bypass_restart(struct tlsid_session *s, uint32_t flag, enum tlsid_co
 	if (!(s->pol.flags & flag) || s->state > TLSID_S_UP_HS || s->cfd < 0 || s->passthrough)
 		return false;
 	tlsid_count(c);
-	SSL_free(s->up);
-	s->up = NULL;
-	s->up_done = false;
-	s->cert_requested = false;
-	s->offer_set = false;
-	s->up_version[0] = s->up_cipher[0] = '\0';
-	s->up_wire_version = s->up_cipher_id = 0;
-	tlsid_close_reset(s->ufd);
-	s->ufd = -1;
-	ERR_clear_error();
 	s->passthrough = s->bypassed = true;
 	s->kreason = kr;
 	n = snprintf(s->reason, sizeof(s->reason), "bypassed: ");
 	va_start(ap, fmt);
 	vsnprintf(s->reason + n, sizeof(s->reason) - (size_t)n, fmt, ap);
 	va_end(ap);
-	s->state = TLSID_S_CONNECT;
-	s->started = tlsid_now();	/* a new handshake timeout for the new connection */
+	passthrough_restart(s);
 	return true;
 }
 
@@ -915,6 +923,13 @@ static bool upstream_done(struct tlsid_session *s)
 		return false;
 	}
 	name_line(X509_get_issuer_name(peer), s->upstream_issuer, sizeof(s->upstream_issuer));
+	/* A policy deciding by the server's certificate (decrypt.c): not
+	 * decrypted, the probe connection goes and a new one passes through,
+	 * the client's ClientHello still unread. */
+	if (s->decide_by_cert && tlsid_decrypt_decide_cert(s, peer)) {
+		passthrough_restart(s);
+		return true;
+	}
 	s->verify_err = SSL_get_verify_result(s->up);
 	s->chain_ok = s->verify_err == X509_V_OK;
 	s->ca = TLSID_CA_SIGNING;
