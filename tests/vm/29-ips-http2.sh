@@ -175,4 +175,19 @@ assert_delta ips_blocks 0
 pass "malformed HTTP/2 counted in ips_http2_anomalies: index, table size, CONTINUATION, Huffman"
 assert_eq "$(curl_site 443 --http2 --cacert "$W/signca.crt" -w ' %{http_version}' https://site.test/)" \
 	"site.test says hello over h2 2" "benign request after the blocks and malformed h2"
+
+# ---- the guide's option: downgrade HTTP/2 to HTTP/1.1 ----------------------------------
+ctl_ok ssl-policy del outbound profile p1
+ctl_ok ssl-proxy del web
+ctl_ok ssl-proxy add web ports 443 reset logging downgrade-http2
+ctl_ok ssl-policy add outbound profile p1 proxy web
+tlsictl ssl-proxy show | grep -q "downgrade-http2" || fail "ssl-proxy show: $(tlsictl ssl-proxy show)"
+assert_eq "$(curl_site 443 --http2 --cacert "$W/signca.crt" -w ' %{http_version}' https://site.test/)" \
+	"site.test says hello over h2 1.1" "curl --http2 through a downgrading proxy: HTTP/1.1"
+log_has "alpn=http/1.1"
+[ "$(tlsid_stat http2_downgraded)" -ge 1 ] || fail "http2_downgraded not counted"
+rc=0
+out=$(curl_site 443 --http2 --cacert "$W/signca.crt" "$URL" 2>&1) || rc=$?
+[ "$rc" != 0 ] || fail "downgraded attack not blocked: $out"
+pass "downgrade-http2: the client and the server speak HTTP/1.1, the attack is blocked by the HTTP/1 decoder"
 pass "HTTP/2 inspection end to end in $SECONDS s"

@@ -15,7 +15,7 @@ static const char proxy_help[] =
 "Usage: tlsictl ssl-proxy add NAME ports LIST [description TEXT] [cert NAME]\n"
 "                             [service http|imap|pop3|smtp|other]\n"
 "                             [block-invalid] [block-expired] [reset]\n"
-"                             [logging] [min-rsa-bits N]\n"
+"                             [logging] [min-rsa-bits N] [downgrade-http2]\n"
 "                             [client-cert block|bypass] [unsupported block|bypass]\n"
 "                             [pinned block|bypass] [timeout block|bypass]\n"
 "       tlsictl ssl-proxy del NAME\n"
@@ -36,6 +36,9 @@ static const char proxy_help[] =
 "  reset                answer a refused client with a TCP reset\n"
 "  logging              write the SSL inspection log\n"
 "  min-rsa-bits N       smallest RSA key accepted from servers (1024..16384)\n"
+"  downgrade-http2      offer the server and the client http/1.1, not h2\n"
+"                       (the guide's option; without it HTTP/2 is kept and\n"
+"                       inspected by the engine's HTTP/2 decoder)\n"
 "\n"
 "Failure actions (default block: the session is refused; bypass: it passes\n"
 "through untouched, as a session not decrypted, `Bypassed' in the log):\n"
@@ -111,6 +114,7 @@ static const struct {
 	{ "block-expired", TLSI_SSL_F_BLOCK_EXPIRED },
 	{ "reset", TLSI_SSL_F_RESET },
 	{ "logging", TLSI_SSL_F_LOGGING },
+	{ "downgrade-http2", TLSI_SSL_F_DOWNGRADE_H2 },
 };
 #define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
 

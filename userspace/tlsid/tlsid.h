@@ -243,7 +243,8 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(client_offer_refused)						\
 	X(events_lost)							\
 	X(not_decrypted_category)					\
-	X(decrypted_override)
+	X(decrypted_override)						\
+	X(http2_downgraded)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {

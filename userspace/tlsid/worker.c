@@ -855,6 +855,34 @@ static void name_line(X509_NAME *n, char *buf, size_t len)
 	BIO_free(b);
 }
 
+/*
+ * The ALPN list offered upstream: the client's, without "h2" when the
+ * proxy downgrades HTTP/2 (the guide's option). The server then selects
+ * http/1.1 or nothing, and the client is answered with that selection
+ * (alpn_select), so both sides speak HTTP/1.1. Returns its length.
+ */
+static unsigned int alpn_offer(const struct tlsid_session *s, unsigned char *out)
+{
+	unsigned int i, n, len = 0;
+
+	if (!(s->pol.flags & TLSI_SSL_F_DOWNGRADE_H2)) {
+		memcpy(out, s->ch.alpn, s->ch.alpn_len);
+		return s->ch.alpn_len;
+	}
+	for (i = 0; i < s->ch.alpn_len; i += 1 + n) {
+		n = s->ch.alpn[i];
+		if (i + 1 + n > s->ch.alpn_len)
+			break;
+		if (n == 2 && !memcmp(s->ch.alpn + i + 1, "h2", 2)) {
+			tlsid_count(TLSID_C_http2_downgraded);
+			continue;
+		}
+		memcpy(out + len, s->ch.alpn + i, 1 + n);
+		len += 1 + n;
+	}
+	return len;
+}
+
 static int upstream_ssl(struct tlsid_session *s)
 {
 	X509_VERIFY_PARAM *vp;
@@ -873,8 +901,14 @@ static int upstream_ssl(struct tlsid_session *s)
 		   !X509_VERIFY_PARAM_set1_ip(vp, (const unsigned char *)&s->server.in.sin_addr, 4)) {
 		return -1;
 	}
-	if (s->ch.has_alpn && SSL_set_alpn_protos(s->up, s->ch.alpn, s->ch.alpn_len))
-		return -1;
+	if (s->ch.has_alpn) {
+		unsigned char alpn[sizeof(s->ch.alpn)];
+		unsigned int alpn_len = alpn_offer(s, alpn);
+
+		/* OpenSSL: 0 is success here. An empty list offers none. */
+		if (alpn_len && SSL_set_alpn_protos(s->up, alpn, alpn_len))
+			return -1;
+	}
 	SSL_set_connect_state(s->up);
 	return 0;
 }

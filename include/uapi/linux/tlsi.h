@@ -588,7 +588,8 @@ enum tlsi_ssl_flags {
 	TLSI_SSL_F_BYPASS_PINNED = 1U << 6,	/* client refuses the forged cert:
 						 * the name enters tlsid's cache */
 	TLSI_SSL_F_BYPASS_TIMEOUT = 1U << 7,	/* server handshake timeout */
-	__TLSI_SSL_F_ALL = 0xff
+	TLSI_SSL_F_DOWNGRADE_H2 = 1U << 9,	/* offer both sides http/1.1, not h2 */
+	__TLSI_SSL_F_ALL = 0x2ff
 };
 
 /* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
