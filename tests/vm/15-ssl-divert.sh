@@ -201,7 +201,7 @@ nl_fail() {
 	echo "$out" | grep -Eq -- "$pat" || fail "nlraw $*: '$out' does not match '$pat'"
 	pass "refused: $out"
 }
-nl_fail "unknown SSL flags" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:bb01bb01 TLSI_A_SSL_FLAGS:u32:0x80
+nl_fail "unknown SSL flags" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:bb01bb01 TLSI_A_SSL_FLAGS:u32:0x80000000
 nl_fail "1 to 32 ranges" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:bb01bb
 nl_fail "empty or starts at 0" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:0a000500
 nl_fail "empty or starts at 0" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:x TLSI_A_PORTS:hex:00000500
