@@ -162,6 +162,9 @@ int tlsid_ssl_ctx_init(void)
 	SSL_CTX_set_num_tickets(server_ctx, 0);
 	SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_alpn_select_cb(server_ctx, alpn_select, NULL);
+	/* DHE suites facing the client need DH parameters: the RFC 7919
+	 * group matching the forged key's strength. */
+	SSL_CTX_set_dh_auto(server_ctx, 1);
 	return 0;
 }
 
