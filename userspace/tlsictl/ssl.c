@@ -9,8 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cert.h"
 #include "ciphersel.h"
 #include "decrypt.h"
+#include "nl.h"
 #include "tlsictl.h"
 
 static const char proxy_help[] =
@@ -31,7 +33,8 @@ static const char proxy_help[] =
 "  ports LIST           detection ports: `443', `443,8443', `8000-8100'\n"
 "                       (at most 32 ranges, ports 1..65535)\n"
 "  description TEXT     up to 512 characters\n"
-"  cert NAME            the signing certificate (certificate repository)\n"
+"  cert NAME            the signing certificate (certificate repository; it\n"
+"                       must be there, and cannot be deleted while named)\n"
 "  service S            what the decrypted stream carries (default http)\n"
 "  block-invalid        refuse servers whose certificate chain is invalid\n"
 "  block-expired        refuse servers whose certificate has expired\n"
@@ -104,6 +107,8 @@ static const char policy_help[] =
 "  enabled|disabled     disabling stops new interceptions; sessions already\n"
 "                       intercepted continue (default enabled)\n"
 "  trust-store NAME     the CA certificates upstream servers must chain to\n"
+"                       (a repository trust store; it must exist, and\n"
+"                       cannot be deleted while named)\n"
 "  never-decrypt LIST   client sources that are passed through untouched\n"
 "                       (at most 64 CIDRs; `none' clears the list)\n"
 "  always-decrypt LIST  exceptions to never-decrypt (at most 64 CIDRs)\n"
@@ -277,6 +282,96 @@ static void check_ciphers(const char *k, const char *sel, int min, int max)
 		usage_error("%s", err);
 }
 
+/*
+ * A signing certificate or trust store a proxy or policy names must be in
+ * the repository (tlsid would fail each of their sessions with
+ * internal_error otherwise): refused, naming it, before anything changes.
+ */
+static void check_repo_name(const char *k, const char *name, bool store)
+{
+	char err[CERTREPO_ERR_MAX];
+	struct certrepo *r = cert_repo_open();
+	struct certrepo_truststore t;
+	struct certrepo_info info;
+	int bad;
+
+	if (store) {
+		bad = certrepo_truststore_get(r, name, &t, err, sizeof(err));
+		if (!bad)
+			certrepo_truststore_free(&t);
+	} else {
+		bad = certrepo_get(r, name, &info, err, sizeof(err));
+		if (!bad) {
+			if (info.kind != CERTREPO_CERT || !info.signing) {
+				snprintf(err, sizeof(err), "not a signing certificate with its key "
+					 "(it is %s)", info.kind == CERTREPO_CA ?
+					 "a CA certificate without a key" :
+					 info.kind == CERTREPO_REQUEST ? "a signing request" :
+					 "a certificate that is no CA");
+				bad = -1;
+			}
+			certrepo_info_free(&info);
+		}
+	}
+	certrepo_close(r);
+	if (bad) {
+		errmsg("%s `%s': %s (see tlsictl %s show)", k, name, err,
+		       store ? "truststore" : "cert");
+		exit(EXIT_ERROR);
+	}
+}
+
+struct repo_users {
+	const char *name;
+	bool store;
+	char *who;
+	size_t len;
+};
+
+static int repo_users_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+	struct repo_users *u = data;
+	const struct nlattr *a;
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	a = u->store ? tb[TLSI_A_TRUST_STORE] : tb[TLSI_A_CERT];
+	if (u->who[0] || !a || !tb[TLSI_A_NAME] || strcmp(mnl_attr_get_str(a), u->name))
+		return MNL_CB_OK;
+	if (u->store)
+		snprintf(u->who, u->len, "SSL policy `%s' of profile `%s'",
+			 mnl_attr_get_str(tb[TLSI_A_NAME]),
+			 tb[TLSI_A_PROFILE] ? mnl_attr_get_str(tb[TLSI_A_PROFILE]) : "?");
+	else
+		snprintf(u->who, u->len, "SSL proxy `%s'", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	return MNL_CB_OK;
+}
+
+int ssl_repo_name_users(const char *name, bool store, char *who, size_t len)
+{
+	struct repo_users u = { .name = name, .store = store, .who = who, .len = len };
+	char buf[TLSI_NL_MSGBUF], err[TLSI_ERR_MAX];
+	struct nlmsghdr *nlh;
+	struct tlsi_nl nl;
+	int rc = 0;
+
+	who[0] = '\0';
+	/* No module: no proxy or policy names anything. */
+	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0)
+		return 0;
+	nlh = tlsi_nl_msg(&nl, buf, store ? TLSI_CMD_SSL_POLICY_GET : TLSI_CMD_SSL_PROXY_GET,
+			  NLM_F_DUMP);
+	if (tlsi_nl_request(&nl, nlh, repo_users_cb, &u) < 0) {
+		tlsi_nl_strerror(&nl, err, sizeof(err));
+		snprintf(who, len, "(cannot list the SSL %s: %s)", store ? "policies" : "proxies",
+			 err);
+		rc = -1;
+	}
+	tlsi_nl_close(&nl);
+	return rc < 0 || who[0] ? -1 : 0;
+}
+
 static int proxy_add(int argc, char **argv)
 {
 	struct proxy_args a = { 0 };
@@ -378,6 +473,8 @@ static int proxy_add(int argc, char **argv)
 		a.server_ciphers = TLSI_CIPHERS_DEFAULT;
 	check_ciphers("client-ciphers", a.client_ciphers, a.min_version, a.max_version);
 	check_ciphers("server-ciphers", a.server_ciphers, a.min_version, a.max_version);
+	if (a.cert)
+		check_repo_name("cert", a.cert, false);
 	return ctl_simple(TLSI_CMD_SSL_PROXY_NEW, fill_proxy, &a);
 }
 
@@ -588,6 +685,8 @@ static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
 		usage_error("missing `profile PROFILE'");
 	if (add && !a->proxy)
 		usage_error("missing `proxy PROXY'");
+	if (a->trust && *a->trust)
+		check_repo_name("trust-store", a->trust, true);
 }
 
 static int policy_add(int argc, char **argv)
