@@ -231,7 +231,7 @@ tlsictl -j ssl-proxy show | python3 -c '
 import json, sys
 p = {x["name"]: x for x in json.load(sys.stdin)}
 k = p["keys"]
-assert k["min-dh-bits"] == 3072 and k["min-ec-bits"] == 384, k
+assert k["min_dh_bits"] == 3072 and k["min_ec_bits"] == 384, k
 assert p["old"]["etm"] == "on" and p["web"]["etm"] == "off", p
 ' || fail "ssl-proxy show -j"
 pass "show and save print the settings"
