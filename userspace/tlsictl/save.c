@@ -19,7 +19,7 @@ static const char *const no_words[] = { NULL };
 
 static const char *const profile_defaults[] = {
 	"rep-block off", "rep-alert off", "inspect-depth default",
-	"ssl-no-daemon bypass", NULL
+	"ssl-no-daemon bypass", "inspect-cleartext on", NULL
 };
 static const char *const segment_pairs[] = { "ports", NULL };
 static const char *const tm_flags[] = { "reset", NULL };
