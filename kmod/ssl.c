@@ -227,7 +227,7 @@ static int tlsi_ssl_versions_get(struct tlsi_ssl_proxy *px, struct nlattr **attr
 				 struct netlink_ext_ack *extack)
 {
 	px->min_version = attrs[TLSI_A_MIN_VERSION] ? nla_get_u16(attrs[TLSI_A_MIN_VERSION]) :
-						      0x0303;
+						      TLSI_TLS_VERSION_DEFAULT_MIN;
 	px->max_version = attrs[TLSI_A_MAX_VERSION] ? nla_get_u16(attrs[TLSI_A_MAX_VERSION]) :
 						      TLSI_TLS_VERSION_MAX;
 	if (px->min_version > px->max_version) {

@@ -21,6 +21,9 @@
 #   - bad settings refused with a message naming the culprit, nothing
 #     changed, by tlsictl and by the kernel (raw netlink);
 #   - show and save print every setting;
+#   - with TLSI_TESTSSL=1 (minutes under TCG): testssl.sh from the client
+#     namespace against the default proxy finds TLS 1.2 and 1.3 only, no CBC,
+#     forward secrecy;
 #   - a signing certificate or trust store in use cannot be deleted (the
 #     message names the proxy or policy), unknown ones are refused when a
 #     proxy or policy names them.
@@ -132,6 +135,24 @@ for v in -tls1_2 -tls1_3; do
 done
 log_has "client_tls.version=TLSv1.3"
 pass "default proxy: TLS 1.2 and 1.3 clients served"
+
+# ---- testssl.sh, as an auditor would (opt-in: minutes under TCG) ----
+if [ "${TLSI_TESTSSL:-0}" = 1 ]; then
+	command -v testssl >/dev/null || fail "TLSI_TESTSSL=1 but no testssl (Debian package testssl.sh)"
+	ts=$(in_c timeout $((1800 * TLSI_TIMEOUT_SCALE)) testssl --quiet --color 0 --warnings off \
+		--openssl-timeout 60 -p -s -f 10.9.0.2:4401 2>&1) || true
+	echo "$ts" >"$W/testssl.out"
+	for want in "TLS 1 +not offered" "TLS 1\.1 +not offered" "TLS 1\.2 +offered" \
+		"TLS 1\.3 +offered" "SSLv3 +not offered" "Obsolete CBC ciphers.* not offered" \
+		"Strong encryption \(AEAD ciphers\) +offered" "PFS is offered"; do
+		grep -Eq "$want" <<<"$ts" || fail "testssl: no '$want' in: $ts"
+	done
+	# The suites testssl found: none CBC (no GCM, ChaCha20 or TLS 1.3 name).
+	weak=$(sed -n '/PFS is offered/,/Elliptic/p' <<<"$ts" | grep -oE '[A-Z][A-Z0-9_-]+-SHA[0-9]*' |
+		grep -vE 'GCM|CHACHA|POLY' || true)
+	[ -z "$weak" ] || fail "testssl: CBC suites offered: $weak"
+	pass "testssl.sh: TLS 1.2-1.3 only, AEAD only, forward secrecy"
+fi
 
 # ---- old: TLS 1.0 to 1.2, CBC, Encrypt-then-MAC ----
 out=$(get 4411 -tls1 -cipher 'ECDHE-RSA-AES128-SHA:@SECLEVEL=0' -CAfile "$W/signca.crt")

@@ -212,6 +212,7 @@
 #define TLSI_SSL_SESSIONS_LIMIT	1000000
 #define TLSI_TLS_VERSION_MIN	0x0301	/* TLS 1.0: SSL 3.0 is never offered */
 #define TLSI_TLS_VERSION_MAX	0x0304	/* TLS 1.3 */
+#define TLSI_TLS_VERSION_DEFAULT_MIN	0x0303	/* an SSL proxy's: TLS 1.2 */
 #define TLSI_CIPHERS_MAX	512	/* a cipher suite selection, with the NUL */
 #define TLSI_CIPHERS_DEFAULT	"default"	/* forward-secret AEAD suites */
 #define TLSI_SSL_MIN_DH_BITS_DEFAULT	2048
