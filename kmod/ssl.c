@@ -25,7 +25,10 @@ struct tlsi_ssl_proxy {
 	struct tlsi_port_range ports[TLSI_SSL_PORTS_MAX];
 	u8 service;
 	u32 flags;
-	u16 min_rsa_bits;
+	u16 min_rsa_bits, min_dh_bits, min_ec_bits;
+	u16 min_version, max_version;	/* TLS wire versions */
+	char client_ciphers[TLSI_CIPHERS_MAX];	/* tlsictl's selection syntax */
+	char server_ciphers[TLSI_CIPHERS_MAX];
 	u32 refcnt;			/* policies using it; cfg_lock */
 };
 
@@ -108,6 +111,12 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 		info->policy_id = pol->id;
 		info->ssl_flags = px->flags;
 		info->min_rsa_bits = px->min_rsa_bits;
+		info->min_dh_bits = px->min_dh_bits;
+		info->min_ec_bits = px->min_ec_bits;
+		info->min_version = px->min_version;
+		info->max_version = px->max_version;
+		strscpy(info->client_ciphers, px->client_ciphers, sizeof(info->client_ciphers));
+		strscpy(info->server_ciphers, px->server_ciphers, sizeof(info->server_ciphers));
 		info->service = px->service;
 		strscpy(info->policy, pol->name, sizeof(info->policy));
 		strscpy(info->proxy, px->name, sizeof(info->proxy));
@@ -185,6 +194,52 @@ static bool tlsi_ssl_name_ok(const char *s)
 	return true;
 }
 
+/*
+ * A cipher suite selection: tlsictl checks the names against OpenSSL; the
+ * kernel only keeps it printable and free of what no name holds.
+ */
+static int tlsi_ssl_ciphers_get(char *dst, size_t len, struct nlattr *na,
+				struct netlink_ext_ack *extack)
+{
+	const char *s;
+
+	if (!na) {
+		strscpy(dst, TLSI_CIPHERS_DEFAULT, len);
+		return 0;
+	}
+	nla_strscpy(dst, na, len);
+	if (!*dst) {
+		NL_SET_ERR_MSG_ATTR(extack, na, "empty cipher suite selection");
+		return -EINVAL;
+	}
+	for (s = dst; *s; s++) {
+		if (!isalnum(*s) && !strchr("-_,:+/.", *s)) {
+			tlsi_extack_fmt(extack, na,
+					"cipher suite selection holds a byte 0x%02x outside "
+					"letters, digits and - _ , : + / .", (u8)*s);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The protocol range, TLS 1.2 to 1.3 unless said; min <= max. */
+static int tlsi_ssl_versions_get(struct tlsi_ssl_proxy *px, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
+{
+	px->min_version = attrs[TLSI_A_MIN_VERSION] ? nla_get_u16(attrs[TLSI_A_MIN_VERSION]) :
+						      TLSI_TLS_VERSION_DEFAULT_MIN;
+	px->max_version = attrs[TLSI_A_MAX_VERSION] ? nla_get_u16(attrs[TLSI_A_MAX_VERSION]) :
+						      TLSI_TLS_VERSION_MAX;
+	if (px->min_version > px->max_version) {
+		tlsi_extack_fmt(extack, attrs[TLSI_A_MIN_VERSION] ?: attrs[TLSI_A_MAX_VERSION],
+				"lowest TLS version 0x%04x is above the highest 0x%04x",
+				px->min_version, px->max_version);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
@@ -244,6 +299,19 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[TLSI_A_MIN_RSA_BITS])
 		px->min_rsa_bits = nla_get_u16(attrs[TLSI_A_MIN_RSA_BITS]);
+	px->min_dh_bits = attrs[TLSI_A_MIN_DH_BITS] ? nla_get_u16(attrs[TLSI_A_MIN_DH_BITS]) :
+						      TLSI_SSL_MIN_DH_BITS_DEFAULT;
+	px->min_ec_bits = attrs[TLSI_A_MIN_EC_BITS] ? nla_get_u16(attrs[TLSI_A_MIN_EC_BITS]) :
+						      TLSI_SSL_MIN_EC_BITS_DEFAULT;
+	err = tlsi_ssl_versions_get(px, attrs, extack);
+	if (!err)
+		err = tlsi_ssl_ciphers_get(px->client_ciphers, sizeof(px->client_ciphers),
+					   attrs[TLSI_A_CLIENT_CIPHERS], extack);
+	if (!err)
+		err = tlsi_ssl_ciphers_get(px->server_ciphers, sizeof(px->server_ciphers),
+					   attrs[TLSI_A_SERVER_CIPHERS], extack);
+	if (err)
+		goto free;
 
 	mutex_lock(&tn->cfg_lock);
 	if (tlsi_ssl_proxy_find(tn, px->name)) {
@@ -344,6 +412,12 @@ int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u8(skb, TLSI_A_SERVICE, px->service) ||
 		    nla_put_u32(skb, TLSI_A_SSL_FLAGS, px->flags) ||
 		    nla_put_u16(skb, TLSI_A_MIN_RSA_BITS, px->min_rsa_bits) ||
+		    nla_put_u16(skb, TLSI_A_MIN_DH_BITS, px->min_dh_bits) ||
+		    nla_put_u16(skb, TLSI_A_MIN_EC_BITS, px->min_ec_bits) ||
+		    nla_put_u16(skb, TLSI_A_MIN_VERSION, px->min_version) ||
+		    nla_put_u16(skb, TLSI_A_MAX_VERSION, px->max_version) ||
+		    nla_put_string(skb, TLSI_A_CLIENT_CIPHERS, px->client_ciphers) ||
+		    nla_put_string(skb, TLSI_A_SERVER_CIPHERS, px->server_ciphers) ||
 		    nla_put_u32(skb, TLSI_A_REFCNT, refs)) {
 			genlmsg_cancel(skb, hdr);
 			break;

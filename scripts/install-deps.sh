@@ -18,6 +18,7 @@ PKGS=(
 	python3-scapy bind9-dnsutils
 	debhelper dh-dkms dkms lintian go-md2man
 	libmicrohttpd-dev libjson-c-dev zlib1g-dev prometheus chromium
+	testssl.sh
 )
 
 missing=()

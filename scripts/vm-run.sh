@@ -30,7 +30,7 @@
 # also build/vm/console.log) and logs/ (each test's output NAME.log, its
 # kernel log NAME.dmesg, boot.dmesg, kernel.log).
 # Environment: TLSI_VM_MEM (MB, default 2048), TLSI_VM_SMP (default 2),
-# TLSI_TIMEOUT_SCALE and TLSI_BROWSER_TEST (passed to the tests),
+# TLSI_TIMEOUT_SCALE, TLSI_BROWSER_TEST and TLSI_TESTSSL (passed to the tests),
 # TLSI_VM_DEADLINE (seconds for the whole VM run; default from the timeouts).
 set -euo pipefail
 
@@ -215,6 +215,7 @@ for t in "${TESTS[@]}"; do VM_TESTS+=("$(vm_path "$t")"); done
 	# Test switches from the host's environment (tests/vm/lib.sh, 86).
 	echo "export TLSI_TIMEOUT_SCALE=$(sq "${TLSI_TIMEOUT_SCALE:-1}")"
 	echo "export TLSI_BROWSER_TEST=$(sq "${TLSI_BROWSER_TEST:-0}")"
+	echo "export TLSI_TESTSSL=$(sq "${TLSI_TESTSSL:-0}")"
 	printf 'TESTS=('
 	for t in "${VM_TESTS[@]}"; do printf ' %s' "$(sq "$t")"; done
 	printf ' )\n'

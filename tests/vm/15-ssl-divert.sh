@@ -36,6 +36,14 @@ except OSError as e:
 ' "$@" || true
 }
 
+# The signing certificate a proxy names must be in the repository.
+W=/tmp/ssl-divert.$$
+mkdir -p "$W"
+on_exit "rm -rf $W"
+export TLSI_CERT_REPO=$W/repo
+CERTS=$W
+mkca corp-ca "corp CA"
+ctl_ok cert import corp-ca cert "$W/corp-ca.crt" key "$W/corp-ca.key" signing
 ctl_ok ssl-proxy add web ports 443,8000-8100 cert corp-ca block-expired logging
 ctl_ok ssl-policy add outbound profile p1 proxy web never-decrypt 10.9.0.0/24 always-decrypt 10.9.0.1
 ctl_ok config set ssl-client on divert-port 15443 divert-mark 42

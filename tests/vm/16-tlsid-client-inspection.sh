@@ -43,7 +43,8 @@ spawn s python3 "$TLSI_REPO/tests/vm/tools/https_server.py" 8443 "$W/big.bin" "b
 wait_port s 443
 wait_port s 8443
 
-ctl_ok ssl-proxy add web ports 443,8443,9443 logging
+# The CBC suite below: not in the proxies' default (forward-secret AEAD).
+ctl_ok ssl-proxy add web ports 443,8443,9443 logging client-ciphers default,kx:ecdhe/rsa+enc:aes128-cbc/aes256-cbc server-ciphers default,kx:ecdhe/rsa+enc:aes128-cbc/aes256-cbc
 ctl_ok ssl-policy add outbound profile p1 proxy web
 ctl_ok config set ssl-client on
 

@@ -19,7 +19,9 @@ set -euo pipefail
 
 [ -e /dev/tlsi ] || fail "no /dev/tlsi: the module has no kernel relay"
 on_exit "rm -rf /tmp/ktls-test.$$"
-tlsid_setup /tmp/ktls-test.$$ 4430-4450,9000
+# CBC suites are not in the proxies' default (forward-secret AEAD).
+CBC=default,kx:ecdhe/rsa+enc:aes128-cbc/aes256-cbc
+tlsid_setup /tmp/ktls-test.$$ 4430-4450,9000 client-ciphers $CBC server-ciphers $CBC
 head -c 50M /dev/urandom >"$W/www/big.bin"
 BIG_SHA=$(sha256sum <"$W/www/big.bin" | cut -d' ' -f1)
 # Where tlsictl publishes the rules it loads and tlsid reads them.
@@ -153,7 +155,7 @@ eve_has 9200001 "tls.sni=site.test"
 eve_has 9200001 "ssl_inspected=True"
 pass "CBC: /cbc-evil blocked by sid 9200001 (curl $rc), EVE record, reported blocked"
 # ... and with a proxy that says reset, the client is reset too.
-ctl_ok ssl-proxy add webr ports 4460 reset logging
+ctl_ok ssl-proxy add webr ports 4460 reset logging client-ciphers $CBC server-ciphers $CBC
 ctl_ok ssl-policy add outr profile p1 proxy webr
 s_server 4460 -tls1_2 -cipher ECDHE-RSA-AES128-SHA256
 rc=0

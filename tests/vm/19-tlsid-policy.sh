@@ -73,7 +73,12 @@ srv 6443 "expired.test=$W/expired.crt,$W/expired.key"
 
 ctl_ok ssl-proxy add alpha ports 443,8443 cert signA block-invalid reset logging
 ctl_ok ssl-proxy add beta ports 9443 cert signB min-rsa-bits 3072
-ctl_ok ssl-proxy add gamma ports 12443 cert nosuch logging
+# tlsictl refuses a name the repository lacks; the kernel is told directly,
+# as when the repository changed behind tlsictl's back.
+ctl_fail 1 "cert .nosuch': .*no such" ssl-proxy add gamma ports 12443 cert nosuch logging
+out=$(ip netns exec "$NS_A" python3 "$TLSI_REPO/tests/vm/tools/nlraw.py" TLSI_CMD_SSL_PROXY_NEW \
+	TLSI_A_NAME:str:gamma TLSI_A_PORTS:hex:9b309b30 TLSI_A_CERT:str:nosuch TLSI_A_SSL_FLAGS:u32:8) ||
+	fail "gamma over raw netlink: $out"
 ctl_ok ssl-policy add pol-alpha profile p1 proxy alpha trust-store store-a
 ctl_ok ssl-policy add pol-beta profile p1 proxy beta trust-store store-b
 ctl_ok ssl-policy add pol-gamma profile p1 proxy gamma

@@ -76,7 +76,8 @@ static const char help[] =
 "  export          write the certificate (PEM; `chain' adds its chain, `der'\n"
 "                  writes DER) or a request; with `key' the private key\n"
 "                  instead (PKCS#8), only of objects marked exportable\n"
-"  del             delete; refused while anything references NAME\n"
+"  del             delete; refused while anything references NAME, or an\n"
+"                  SSL proxy of the kernel names it (`cert NAME')\n"
 "  refresh         check every chain and key again (after importing CA\n"
 "                  certificates), then list\n"
 "  option          show or set the repository options below\n"
@@ -805,13 +806,18 @@ static int cmd_export(int argc, char **argv)
 
 static int cmd_del(int argc, char **argv)
 {
-	char err[CERTREPO_ERR_MAX];
+	char err[CERTREPO_ERR_MAX], who[512];
 	const char *name = old_name(argc, argv);
 	struct certrepo *r;
 	int rc = EXIT_OK;
 
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
+	/* What tlsid would fail to load at each session: refused while named. */
+	if (ssl_repo_name_users(name, false, who, sizeof(who))) {
+		errmsg("certificate `%s' is used by %s", name, who);
+		return EXIT_ERROR;
+	}
 	r = cert_repo_open();
 	if (certrepo_del(r, name, err, sizeof(err)))
 		rc = cert_fail(err);

@@ -29,7 +29,9 @@ static const char *const proxy_flags[] = {
 };
 static const char *const proxy_defaults[] = {
 	"service http", "client-cert block", "unsupported block", "pinned block",
-	"timeout block", NULL
+	"timeout block", "min-dh-bits 2048", "min-ec-bits 224", "min-version tls1.2",
+	"max-version tls1.3", "client-ciphers default", "server-ciphers default", "etm off",
+	NULL
 };
 static const char *const policy_flags[] = { "enabled", "disabled", NULL };
 static const char *const policy_defaults[] = { "enabled", "locked off", NULL };

@@ -7,8 +7,12 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cert.h"
+#include "ciphersel.h"
 #include "decrypt.h"
+#include "nl.h"
 #include "tlsictl.h"
 
 static const char proxy_help[] =
@@ -29,7 +33,8 @@ static const char proxy_help[] =
 "  ports LIST           detection ports: `443', `443,8443', `8000-8100'\n"
 "                       (at most 32 ranges, ports 1..65535)\n"
 "  description TEXT     up to 512 characters\n"
-"  cert NAME            the signing certificate (certificate repository)\n"
+"  cert NAME            the signing certificate (certificate repository; it\n"
+"                       must be there, and cannot be deleted while named)\n"
 "  service S            what the decrypted stream carries (default http)\n"
 "  block-invalid        refuse servers whose certificate chain is invalid\n"
 "  block-expired        refuse servers whose certificate has expired\n"
@@ -39,6 +44,27 @@ static const char proxy_help[] =
 "  downgrade-http2      offer the server and the client http/1.1, not h2\n"
 "                       (the guide's option; without it HTTP/2 is kept and\n"
 "                       inspected by the engine's HTTP/2 decoder)\n"
+"  min-dh-bits N        smallest DH key exchange accepted from servers (0 = any,\n"
+"                       1024..16384; default 2048)\n"
+"  min-ec-bits N        smallest EC key (key exchange or certificate) accepted\n"
+"                       from servers (0 = any, 160..1024; default 224; X25519\n"
+"                       counts as 256)\n"
+"  min-version V        lowest TLS version, both sides: tls1.0, tls1.1, tls1.2\n"
+"                       or tls1.3 (default tls1.2; SSL 3.0 is never offered)\n"
+"  max-version V        highest TLS version, both sides (default tls1.3); every\n"
+"                       version between the two is on\n"
+"  client-ciphers SEL   cipher suites offered to clients (default `default':\n"
+"                       ECDHE/DHE with AES-GCM or ChaCha20, and TLS 1.3's)\n"
+"  server-ciphers SEL   cipher suites offered to servers (default `default'),\n"
+"                       never more than the client itself offered\n"
+"                       SEL: comma-separated terms applied in order, `-TERM'\n"
+"                       removes: `default', `all', a suite's OpenSSL or IANA\n"
+"                       name, or classes CRIT:A[/B][+CRIT:C...] with CRIT kx\n"
+"                       (ecdhe dhe rsa), auth (rsa ecdsa), enc (aes128-gcm\n"
+"                       aes256-gcm chacha20 aes128-ccm aes256-ccm aria128-gcm\n"
+"                       aria256-gcm aes128-cbc aes256-cbc camellia128\n"
+"                       camellia256), mac (aead sha1 sha256 sha384)\n"
+"  etm on|off           Encrypt-then-MAC for CBC suites (default off)\n"
 "\n"
 "Failure actions (default block: the session is refused; bypass: it passes\n"
 "through untouched, as a session not decrypted, `Bypassed' in the log):\n"
@@ -56,7 +82,9 @@ static const char proxy_help[] =
 "A proxy is deleted only when no policy uses it.\n"
 "\n"
 "Example:\n"
-"  tlsictl ssl-proxy add web ports 443,8443 cert corp-ca block-expired logging\n";
+"  tlsictl ssl-proxy add web ports 443,8443 cert corp-ca block-expired logging\n"
+"  tlsictl ssl-proxy add old ports 8443 min-version tls1.0 \\\n"
+"          client-ciphers default,kx:ecdhe+enc:aes128-cbc/aes256-cbc+mac:sha1\n";
 
 static const char policy_help[] =
 "Usage: tlsictl ssl-policy add NAME profile PROFILE proxy PROXY\n"
@@ -84,6 +112,8 @@ static const char policy_help[] =
 "  enabled|disabled     disabling stops new interceptions; sessions already\n"
 "                       intercepted continue (default enabled)\n"
 "  trust-store NAME     the CA certificates upstream servers must chain to\n"
+"                       (a repository trust store; it must exist, and\n"
+"                       cannot be deleted while named)\n"
 "  never-decrypt LIST   client sources that are passed through untouched\n"
 "                       (at most 64 CIDRs; `none' clears the list)\n"
 "  always-decrypt LIST  exceptions to never-decrypt (at most 64 CIDRs)\n"
@@ -162,9 +192,11 @@ struct proxy_args {
 	const char *name, *description, *cert;
 	struct tlsi_port_range_uapi ports[TLSI_SSL_PORTS_MAX];
 	size_t nports;
-	bool has_service, has_bits;
+	bool has_service, has_bits, has_dh, has_ec;
 	uint8_t service;
-	uint32_t flags, bits;
+	uint32_t flags, bits, dh_bits, ec_bits;
+	int min_version, max_version;
+	const char *client_ciphers, *server_ciphers;
 };
 
 static void parse_ports(const char *k, const char *v, struct proxy_args *a)
@@ -210,6 +242,143 @@ static void fill_proxy(struct nlmsghdr *nlh, const void *arg)
 		mnl_attr_put_u32(nlh, TLSI_A_SSL_FLAGS, a->flags);
 	if (a->has_bits)
 		mnl_attr_put_u16(nlh, TLSI_A_MIN_RSA_BITS, a->bits);
+	if (a->has_dh)
+		mnl_attr_put_u16(nlh, TLSI_A_MIN_DH_BITS, a->dh_bits);
+	if (a->has_ec)
+		mnl_attr_put_u16(nlh, TLSI_A_MIN_EC_BITS, a->ec_bits);
+	mnl_attr_put_u16(nlh, TLSI_A_MIN_VERSION, a->min_version);
+	mnl_attr_put_u16(nlh, TLSI_A_MAX_VERSION, a->max_version);
+	mnl_attr_put_strz(nlh, TLSI_A_CLIENT_CIPHERS, a->client_ciphers);
+	mnl_attr_put_strz(nlh, TLSI_A_SERVER_CIPHERS, a->server_ciphers);
+}
+
+static int parse_version(const char *k, const char *v)
+{
+	int ver = ciphersel_version(v);
+
+	if (!strcasecmp(v, "ssl3") || !strcasecmp(v, "sslv3") || !strcasecmp(v, "ssl3.0"))
+		usage_error("%s `%s': SSL 3.0 is broken (RFC 7568) and never offered; the "
+			    "lowest is tls1.0", k, v);
+	if (!ver)
+		usage_error("%s `%s': must be tls1.0, tls1.1, tls1.2 or tls1.3", k, v);
+	return ver;
+}
+
+/* A key size minimum: 0 (none) or lo..hi. */
+static uint32_t parse_bits(const char *k, const char *v, uint32_t lo, uint32_t hi)
+{
+	char err[TLSI_ERR_MAX];
+	uint32_t bits;
+
+	check(parse_u32(k, v, 0, hi, &bits, err, sizeof(err)), err);
+	if (bits && bits < lo)
+		usage_error("%s `%s': 0 (no minimum) or %u..%u", k, v, lo, hi);
+	return bits;
+}
+
+/* A selection must name only known suites and classes, and leave a suite
+ * for every version of the proxy's range (tlsi_proxy_ciphers_check). */
+static void check_ciphers(const char *k, const char *sel, int min, int max)
+{
+	char err[TLSI_ERR_MAX];
+	struct ciphersel cs;
+
+	if (strlen(sel) >= TLSI_CIPHERS_MAX)
+		usage_error("%s `%.40s...': too long (max %d characters)", k, sel,
+			    TLSI_CIPHERS_MAX - 1);
+	if (ciphersel_parse(k, sel, &cs, err, sizeof(err)) ||
+	    ciphersel_covers(k, &cs, min, max, err, sizeof(err)))
+		usage_error("%s", err);
+}
+
+/*
+ * A signing certificate or trust store a proxy or policy names must be in
+ * the repository (tlsid would fail each of their sessions with
+ * internal_error otherwise): refused, naming it, before anything changes.
+ */
+static void check_repo_name(const char *k, const char *name, bool store)
+{
+	char err[CERTREPO_ERR_MAX];
+	struct certrepo *r = cert_repo_open();
+	struct certrepo_truststore t;
+	struct certrepo_info info;
+	int bad;
+
+	if (store) {
+		bad = certrepo_truststore_get(r, name, &t, err, sizeof(err));
+		if (!bad)
+			certrepo_truststore_free(&t);
+	} else {
+		bad = certrepo_get(r, name, &info, err, sizeof(err));
+		if (!bad) {
+			if (info.kind != CERTREPO_CERT || !info.signing) {
+				snprintf(err, sizeof(err), "not a signing certificate with its key "
+					 "(it is %s)", info.kind == CERTREPO_CA ?
+					 "a CA certificate without a key" :
+					 info.kind == CERTREPO_REQUEST ? "a signing request" :
+					 "a certificate that is no CA");
+				bad = -1;
+			}
+			certrepo_info_free(&info);
+		}
+	}
+	certrepo_close(r);
+	if (bad) {
+		errmsg("%s `%s': %s (see tlsictl %s show)", k, name, err,
+		       store ? "truststore" : "cert");
+		exit(EXIT_ERROR);
+	}
+}
+
+struct repo_users {
+	const char *name;
+	bool store;
+	char *who;
+	size_t len;
+};
+
+static int repo_users_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+	struct repo_users *u = data;
+	const struct nlattr *a;
+
+	if (tlsi_nl_parse(nlh, tb) < 0)
+		return MNL_CB_ERROR;
+	a = u->store ? tb[TLSI_A_TRUST_STORE] : tb[TLSI_A_CERT];
+	if (u->who[0] || !a || !tb[TLSI_A_NAME] || strcmp(mnl_attr_get_str(a), u->name))
+		return MNL_CB_OK;
+	if (u->store)
+		snprintf(u->who, u->len, "SSL policy `%s' of profile `%s'",
+			 mnl_attr_get_str(tb[TLSI_A_NAME]),
+			 tb[TLSI_A_PROFILE] ? mnl_attr_get_str(tb[TLSI_A_PROFILE]) : "?");
+	else
+		snprintf(u->who, u->len, "SSL proxy `%s'", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	return MNL_CB_OK;
+}
+
+int ssl_repo_name_users(const char *name, bool store, char *who, size_t len)
+{
+	struct repo_users u = { .name = name, .store = store, .who = who, .len = len };
+	char buf[TLSI_NL_MSGBUF], err[TLSI_ERR_MAX];
+	struct nlmsghdr *nlh;
+	struct tlsi_nl nl;
+	int rc = 0;
+
+	who[0] = '\0';
+	/* No module: no proxy or policy names anything. */
+	if (tlsi_nl_open(&nl, err, sizeof(err)) < 0)
+		return 0;
+	nlh = tlsi_nl_msg(&nl, buf, store ? TLSI_CMD_SSL_POLICY_GET : TLSI_CMD_SSL_PROXY_GET,
+			  NLM_F_DUMP);
+	if (tlsi_nl_request(&nl, nlh, repo_users_cb, &u) < 0) {
+		tlsi_nl_strerror(&nl, err, sizeof(err));
+		snprintf(who, len, "(cannot list the SSL %s: %s)", store ? "policies" : "proxies",
+			 err);
+		rc = -1;
+	}
+	tlsi_nl_close(&nl);
+	return rc < 0 || who[0] ? -1 : 0;
 }
 
 static int proxy_add(int argc, char **argv)
@@ -266,12 +435,55 @@ static int proxy_add(int argc, char **argv)
 			check(parse_u32(k, kw_value(argc, argv, &i), 1024, 16384, &a.bits,
 					err, sizeof(err)), err);
 			a.has_bits = true;
+		} else if (!strcmp(k, "min-dh-bits")) {
+			kw_once(&seen, 1 << 5, k);
+			a.dh_bits = parse_bits(k, kw_value(argc, argv, &i), 1024, 16384);
+			a.has_dh = true;
+		} else if (!strcmp(k, "min-ec-bits")) {
+			kw_once(&seen, 1 << 6, k);
+			a.ec_bits = parse_bits(k, kw_value(argc, argv, &i), 160, 1024);
+			a.has_ec = true;
+		} else if (!strcmp(k, "min-version")) {
+			kw_once(&seen, 1 << 7, k);
+			a.min_version = parse_version(k, kw_value(argc, argv, &i));
+		} else if (!strcmp(k, "max-version")) {
+			kw_once(&seen, 1 << 8, k);
+			a.max_version = parse_version(k, kw_value(argc, argv, &i));
+		} else if (!strcmp(k, "client-ciphers")) {
+			kw_once(&seen, 1 << 9, k);
+			a.client_ciphers = kw_value(argc, argv, &i);
+		} else if (!strcmp(k, "server-ciphers")) {
+			kw_once(&seen, 1UL << 30, k);
+			a.server_ciphers = kw_value(argc, argv, &i);
+		} else if (!strcmp(k, "etm")) {
+			kw_once(&seen, 1UL << 31, k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "on"))
+				a.flags |= TLSI_SSL_F_ETM;
+			else if (strcmp(v, "off"))
+				usage_error("%s `%s': must be on or off", k, v);
 		} else {
 			usage_error("unknown keyword `%s'", k);
 		}
 	}
 	if (!a.nports)
 		usage_error("missing `ports LIST'");
+	if (!a.min_version)
+		a.min_version = TLS1_2_VERSION;
+	if (!a.max_version)
+		a.max_version = TLS1_3_VERSION;
+	if (a.min_version > a.max_version)
+		usage_error("min-version %s is above max-version %s",
+			    ciphersel_version_name(a.min_version),
+			    ciphersel_version_name(a.max_version));
+	if (!a.client_ciphers)
+		a.client_ciphers = TLSI_CIPHERS_DEFAULT;
+	if (!a.server_ciphers)
+		a.server_ciphers = TLSI_CIPHERS_DEFAULT;
+	check_ciphers("client-ciphers", a.client_ciphers, a.min_version, a.max_version);
+	check_ciphers("server-ciphers", a.server_ciphers, a.min_version, a.max_version);
+	if (a.cert)
+		check_repo_name("cert", a.cert, false);
 	return ctl_simple(TLSI_CMD_SSL_PROXY_NEW, fill_proxy, &a);
 }
 
@@ -305,6 +517,16 @@ static void out_ports(const struct nlattr *a)
 	out_str("ports", buf);
 }
 
+static void out_version(const char *key, uint16_t v)
+{
+	const char *name = ciphersel_version_name(v);
+
+	if (name)
+		out_str(key, name);
+	else
+		out_u64(key, v);
+}
+
 static void print_proxy(const struct nlattr **tb)
 {
 	uint32_t flags = tb[TLSI_A_SSL_FLAGS] ? mnl_attr_get_u32(tb[TLSI_A_SSL_FLAGS]) : 0;
@@ -328,6 +550,19 @@ static void print_proxy(const struct nlattr **tb)
 		out_str(fail_actions[j].kw, flags & fail_actions[j].flag ? "bypass" : "block");
 	if (tb[TLSI_A_MIN_RSA_BITS] && mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]))
 		out_u64("min-rsa-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]));
+	if (tb[TLSI_A_MIN_DH_BITS])
+		out_u64("min-dh-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_DH_BITS]));
+	if (tb[TLSI_A_MIN_EC_BITS])
+		out_u64("min-ec-bits", mnl_attr_get_u16(tb[TLSI_A_MIN_EC_BITS]));
+	if (tb[TLSI_A_MIN_VERSION])
+		out_version("min-version", mnl_attr_get_u16(tb[TLSI_A_MIN_VERSION]));
+	if (tb[TLSI_A_MAX_VERSION])
+		out_version("max-version", mnl_attr_get_u16(tb[TLSI_A_MAX_VERSION]));
+	if (tb[TLSI_A_CLIENT_CIPHERS])
+		out_str("client-ciphers", mnl_attr_get_str(tb[TLSI_A_CLIENT_CIPHERS]));
+	if (tb[TLSI_A_SERVER_CIPHERS])
+		out_str("server-ciphers", mnl_attr_get_str(tb[TLSI_A_SERVER_CIPHERS]));
+	out_str("etm", flags & TLSI_SSL_F_ETM ? "on" : "off");
 	if (tb[TLSI_A_DESCRIPTION])
 		out_str("description", mnl_attr_get_str(tb[TLSI_A_DESCRIPTION]));
 	if (tb[TLSI_A_REFCNT])
@@ -468,6 +703,8 @@ static void parse_policy(int argc, char **argv, struct policy_args *a, bool add)
 		usage_error("missing `profile PROFILE'");
 	if (add && !a->proxy)
 		usage_error("missing `proxy PROXY'");
+	if (a->trust && *a->trust)
+		check_repo_name("trust-store", a->trust, true);
 }
 
 static int policy_add(int argc, char **argv)

@@ -92,6 +92,9 @@ int quarantine_save(void);
 int category_save(void);
 int decrypt_policy_save(void);
 int ssl_policy_save(void);
+/* Which SSL proxy (store: policy) of the kernel names the repository's
+ * certificate (trust store) name: -1 with who said, else 0. */
+int ssl_repo_name_users(const char *name, bool store, char *who, size_t len);
 extern const struct conf_type conf_types[];
 int save_all(void);
 int save_main(int argc, char **argv);

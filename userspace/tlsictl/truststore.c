@@ -30,7 +30,8 @@ static const char help[] =
 "Commands:\n"
 "  add     create a trust store\n"
 "  set     change one: `ca' adds CA certificates, `del-ca' removes them\n"
-"  del     delete one; refused while a policy uses it\n"
+"  del     delete one; refused while an SSL policy of the kernel names\n"
+"          it (`trust-store NAME')\n"
 "  export  write every certificate it trusts as one PEM bundle\n"
 "  show    one line per trust store, or the one named; `list' is the same\n"
 "\n"
@@ -163,13 +164,18 @@ static int cmd_set(int argc, char **argv)
 
 static int cmd_del(int argc, char **argv)
 {
-	char err[CERTREPO_ERR_MAX];
+	char err[CERTREPO_ERR_MAX], who[512];
 	const char *name = ts_name(argc, argv);
 	struct certrepo *r;
 	int rc = EXIT_OK;
 
 	if (argc > 2)
 		usage_error("unexpected argument `%s'", argv[2]);
+	/* What tlsid would fail to load at each session: refused while named. */
+	if (ssl_repo_name_users(name, true, who, sizeof(who))) {
+		errmsg("trust store `%s' is used by %s", name, who);
+		return EXIT_ERROR;
+	}
 	r = cert_repo_open();
 	if (certrepo_truststore_del(r, name, err, sizeof(err)))
 		rc = cert_fail(err);

@@ -11,7 +11,13 @@
  *                   notBefore (or a chain certificate the verification found
  *                   expired) is refused even without block-invalid
  *   min-rsa-bits    a server leaf with a smaller RSA key is refused
- *                   (CERT_WEAK_KEY)
+ *                   (CERT_WEAK_KEY); min-ec-bits: the same for EC keys
+ *   min-dh-bits     a server key exchange with a smaller DH (min-ec-bits:
+ *   min-ec-bits     EC) key is refused or bypassed as `unsupported'
+ *                   (SERVER_CIPHER)
+ *   min-version, max-version, client-ciphers, server-ciphers, etm
+ *                   onto each SSL (the upstream offer then narrows the
+ *                   server side to what the client offered: offer.c)
  *   reset           a refused client gets a TCP reset, not a TLS alert
  *   logging         the session goes to the SSL inspection log (always
  *                   with --log-all, and when the policy is unknown)
@@ -31,6 +37,7 @@
 #include <openssl/x509.h>
 
 #include "certrepo.h"
+#include "ciphersel.h"
 #include "tlsid.h"
 
 static atomic_bool info_failed_logged;
@@ -51,6 +58,13 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 
 	memset(p, 0, sizeof(*p));
 	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
+	/* Without a proxy: the proxies' defaults. */
+	p->min_version = TLS1_2_VERSION;
+	p->max_version = TLS1_3_VERSION;
+	p->min_dh_bits = TLSI_SSL_MIN_DH_BITS_DEFAULT;
+	p->min_ec_bits = TLSI_SSL_MIN_EC_BITS_DEFAULT;
+	snprintf(p->client_ciphers, sizeof(p->client_ciphers), "%s", TLSI_CIPHERS_DEFAULT);
+	snprintf(p->server_ciphers, sizeof(p->server_ciphers), "%s", TLSI_CIPHERS_DEFAULT);
 	memset(&info, 0, sizeof(info));
 	info.client_fd = fd;
 	if (tlsid_dev_session_info(&info) == 0) {
@@ -67,6 +81,14 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 				  sizeof(info.trust_store));
 			copy_name(p->decrypt_policy, sizeof(p->decrypt_policy),
 				  info.decrypt_policy, sizeof(info.decrypt_policy));
+			p->min_version = info.min_version;
+			p->max_version = info.max_version;
+			p->min_dh_bits = info.min_dh_bits;
+			p->min_ec_bits = info.min_ec_bits;
+			copy_name(p->client_ciphers, sizeof(p->client_ciphers),
+				  info.client_ciphers, sizeof(info.client_ciphers));
+			copy_name(p->server_ciphers, sizeof(p->server_ciphers),
+				  info.server_ciphers, sizeof(info.server_ciphers));
 		}
 	} else if (errno != ENODEV && !atomic_exchange(&info_failed_logged, true)) {
 		tlsid_log_perror("/dev/" TLSI_DEV_NAME ": session info (sessions get the command "
@@ -78,6 +100,24 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 		p->flags |= TLSI_SSL_F_BLOCK_INVALID;
 	if (tlsid_cfg.log_all)
 		p->flags |= TLSI_SSL_F_LOGGING;
+}
+
+/* An EC key's size as its curve's: X25519 counts as 256 bits, X448 as 448
+ * (OpenSSL says 253 and 448). 0 for other keys. */
+static int ec_bits(EVP_PKEY *k)
+{
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_EC:
+		return EVP_PKEY_get_bits(k);
+	case EVP_PKEY_X25519:
+	case EVP_PKEY_ED25519:
+		return 256;
+	case EVP_PKEY_X448:
+	case EVP_PKEY_ED448:
+		return 448;
+	default:
+		return 0;
+	}
 }
 
 static bool time_error(long err)
@@ -136,7 +176,85 @@ enum tlsi_ssl_reason tlsid_policy_verdict(const struct tlsid_session *s, X509 *p
 			}
 		}
 	}
+	if (p->min_ec_bits) {
+		EVP_PKEY *k = X509_get0_pubkey(peer);
+		int bits = k ? ec_bits(k) : 0;
+
+		if (bits && bits < (int)p->min_ec_bits) {
+			tlsid_count(TLSID_C_blocked_weak_key);
+			snprintf(why, len, "server EC key of %d bits is below the minimum of %u",
+				 bits, p->min_ec_bits);
+			return TLSI_SSL_REASON_CERT_WEAK_KEY;
+		}
+	}
 	return TLSI_SSL_REASON_NONE;
+}
+
+enum tlsi_ssl_reason tlsid_policy_kx_verdict(const struct tlsid_session *s, char *why,
+					     size_t len)
+{
+	const struct tlsid_policy *p = &s->pol;
+	EVP_PKEY *k = NULL;
+	enum tlsi_ssl_reason r = TLSI_SSL_REASON_NONE;
+	int id, bits;
+
+	/* RSA key exchange has no temporary key: the certificate's is checked
+	 * (min-rsa-bits). */
+	if (!SSL_get_peer_tmp_key(s->up, &k) || !k)
+		return r;
+	id = EVP_PKEY_get_base_id(k);
+	if (id == EVP_PKEY_DH || id == EVP_PKEY_DHX) {
+		bits = EVP_PKEY_get_bits(k);
+		if (p->min_dh_bits && bits < (int)p->min_dh_bits) {
+			snprintf(why, len, "server DH key exchange of %d bits is below the "
+				 "minimum of %u (min-dh-bits)", bits, p->min_dh_bits);
+			r = TLSI_SSL_REASON_SERVER_CIPHER;
+		}
+	} else {
+		bits = ec_bits(k);
+		if (bits && p->min_ec_bits && bits < (int)p->min_ec_bits) {
+			snprintf(why, len, "server EC key exchange of %d bits is below the "
+				 "minimum of %u (min-ec-bits)", bits, p->min_ec_bits);
+			r = TLSI_SSL_REASON_SERVER_CIPHER;
+		}
+	}
+	EVP_PKEY_free(k);
+	return r;
+}
+
+int tlsid_policy_tls(const struct tlsid_session *s, SSL *ssl, bool upstream, char *why,
+		     size_t len)
+{
+	const struct tlsid_policy *p = &s->pol;
+	const char *what = upstream ? "server-ciphers" : "client-ciphers";
+	char err[256], l12[4096], l13[512];
+	struct ciphersel cs;
+
+	/* The kernel and tlsictl checked both: a failure here is tlsid's. */
+	if (ciphersel_parse(what, upstream ? p->server_ciphers : p->client_ciphers, &cs, err,
+			    sizeof(err))) {
+		snprintf(why, len, "SSL proxy `%s': %s", p->proxy, err);
+		goto fail;
+	}
+	ciphersel_openssl(&cs, l12, sizeof(l12), l13, sizeof(l13));
+	/* OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0; the
+	 * proxy's min-*-bits are then the key size floor. */
+	if (p->min_version < TLS1_2_VERSION)
+		SSL_set_security_level(ssl, 0);
+	if (!SSL_set_min_proto_version(ssl, p->min_version) ||
+	    !SSL_set_max_proto_version(ssl, p->max_version) ||
+	    (l12[0] && !SSL_set_cipher_list(ssl, l12)) || !SSL_set_ciphersuites(ssl, l13)) {
+		snprintf(why, len, "SSL proxy `%s': OpenSSL refused its %s or protocol range "
+			 "(TLS 0x%04x to 0x%04x)", p->proxy, what, p->min_version, p->max_version);
+		goto fail;
+	}
+	if (p->flags & TLSI_SSL_F_ETM)
+		SSL_clear_options(ssl, SSL_OP_NO_ENCRYPT_THEN_MAC);
+	return 0;
+fail:
+	tlsid_count(TLSID_C_proxy_settings_failed);
+	tlsid_log_error("%s", why);
+	return -1;
 }
 
 int tlsid_policy_trust(const struct tlsid_session *s, SSL *up, char *why, size_t len)

@@ -244,7 +244,9 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(events_lost)							\
 	X(not_decrypted_category)					\
 	X(decrypted_override)						\
-	X(http2_downgraded)
+	X(http2_downgraded)						\
+	X(blocked_weak_kx)						\
+	X(proxy_settings_failed)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -375,6 +377,10 @@ struct tlsid_policy {
 	uint32_t inspect_depth;		/* the profile's; TLSI_INSPECT_DEPTH_DEFAULT:
 					 * the IPS setting */
 	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* "": none */
+	uint16_t min_version, max_version;	/* the proxy's TLS range */
+	uint16_t min_dh_bits, min_ec_bits;	/* 0: no minimum */
+	char client_ciphers[TLSI_CIPHERS_MAX];	/* selections (ciphersel.h) */
+	char server_ciphers[TLSI_CIPHERS_MAX];
 };
 
 struct tlsid_session;
@@ -386,6 +392,14 @@ enum tlsi_ssl_reason tlsid_policy_verdict(const struct tlsid_session *s, X509 *p
 					  char *why, size_t len);
 /* The session's trust store onto its upstream SSL; -1 with why. */
 int tlsid_policy_trust(const struct tlsid_session *s, SSL *up, char *why, size_t len);
+/* The proxy's protocol range, cipher suites of that side (upstream: the
+ * server-side list) and Encrypt-then-MAC onto ssl; -1 with why. */
+int tlsid_policy_tls(const struct tlsid_session *s, SSL *ssl, bool upstream, char *why,
+		     size_t len);
+/* After the server's handshake: its key exchange key (DH, EC) below the
+ * proxy's minimum? A reason (SERVER_CIPHER) with why, else NONE. */
+enum tlsi_ssl_reason tlsid_policy_kx_verdict(const struct tlsid_session *s, char *why,
+					     size_t len);
 /* The session's signing CA (tlsid_signer_put it); NULL with why. */
 struct tlsid_signer *tlsid_policy_signer(const struct tlsid_session *s, char *why, size_t len);
 

@@ -53,6 +53,7 @@
 #include <openssl/rand.h>
 
 #include "engine.h"
+#include "ciphersel.h"
 #include "tlsid.h"
 
 #ifndef IPV6_TRANSPARENT
@@ -131,6 +132,11 @@ int tlsid_ssl_ctx_init(void)
 	const uint64_t opts = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 			      SSL_OP_NO_ENCRYPT_THEN_MAC;
 
+	/* The suites proxies' selections name, known before the sandbox. */
+	if (!ciphersel_universe()) {
+		tlsid_log_ssl("OpenSSL's cipher suites");
+		return -1;
+	}
 	tlsid_ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	client_ctx = SSL_CTX_new(TLS_client_method());
 	server_ctx = SSL_CTX_new(TLS_server_method());
@@ -160,6 +166,9 @@ int tlsid_ssl_ctx_init(void)
 	SSL_CTX_set_num_tickets(server_ctx, 0);
 	SSL_CTX_set_session_cache_mode(server_ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_alpn_select_cb(server_ctx, alpn_select, NULL);
+	/* DHE suites facing the client need DH parameters: the RFC 7919
+	 * group matching the forged key's strength. */
+	SSL_CTX_set_dh_auto(server_ctx, 1);
 	return 0;
 }
 
@@ -956,6 +965,19 @@ static bool upstream_done(struct tlsid_session *s)
 		session_abort(s, false, false);
 		return false;
 	}
+	/* The proxy's min-dh-bits and min-ec-bits: a weak key exchange is a
+	 * server tlsid does not support (the `unsupported' action). */
+	kr = tlsid_policy_kx_verdict(s, why, sizeof(why));
+	if (kr != TLSI_SSL_REASON_NONE) {
+		if (bypass_restart(s, TLSI_SSL_F_BYPASS_UNSUPPORTED, TLSID_C_bypassed_unsupported,
+				   kr, "%s", why))
+			return true;
+		tlsid_count(TLSID_C_blocked_weak_kx);
+		set_reason(s, TLSID_R_BLOCKED, kr, "%s", why);
+		refuse_client(s, ALERT_HANDSHAKE_FAILURE);
+		session_abort(s, false, false);
+		return false;
+	}
 	name_line(X509_get_issuer_name(peer), s->upstream_issuer, sizeof(s->upstream_issuer));
 	/* A policy deciding by the server's certificate (decrypt.c): not
 	 * decrypted, the probe connection goes and a new one passes through,
@@ -1005,7 +1027,8 @@ static bool upstream_done(struct tlsid_session *s)
 	snprintf(s->issuer, sizeof(s->issuer), "%s", ca->subject);
 	s->down = SSL_new(server_ctx);
 	if (!s->down || !SSL_set_fd(s->down, s->cfd) ||
-	    !SSL_use_cert_and_key(s->down, leaf, key, ca->chain, 1)) {
+	    !SSL_use_cert_and_key(s->down, leaf, key, ca->chain, 1) ||
+	    tlsid_policy_tls(s, s->down, false, why, sizeof(why))) {
 		X509_free(leaf);
 		goto internal;
 	}
@@ -1035,7 +1058,8 @@ static bool step_up_hs(struct tlsid_session *s)
 
 	cwhy[0] = '\0';
 	/* The policy's trust store (policy.c); cwhy says why it is missing. */
-	if (!s->up && (upstream_ssl(s) || tlsid_policy_trust(s, s->up, cwhy, sizeof(cwhy)))) {
+	if (!s->up && (upstream_ssl(s) || tlsid_policy_trust(s, s->up, cwhy, sizeof(cwhy)) ||
+		       tlsid_policy_tls(s, s->up, true, cwhy, sizeof(cwhy)))) {
 		if (!cwhy[0]) {
 			tlsid_count(TLSID_C_internal_errors);
 			tlsid_log_ssl("upstream SSL");

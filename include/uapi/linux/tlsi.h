@@ -86,7 +86,13 @@
  *
  *   TLSI_CMD_SSL_PROXY_NEW        NAME (< TLSI_SSL_NAME_MAX), PORTS, [DESCRIPTION],
  *                                 [CERT] (signing certificate name), [SERVICE],
- *                                 [SSL_FLAGS], [MIN_RSA_BITS]
+ *                                 [SSL_FLAGS], [MIN_RSA_BITS], [MIN_DH_BITS],
+ *                                 [MIN_EC_BITS], [MIN_VERSION], [MAX_VERSION]
+ *                                 (TLS wire versions, min <= max; default
+ *                                 TLS 1.2 to 1.3), [CLIENT_CIPHERS],
+ *                                 [SERVER_CIPHERS] (cipher suite selections,
+ *                                 tlsictl's syntax, checked by tlsictl;
+ *                                 default "default")
  *   TLSI_CMD_SSL_PROXY_DEL        NAME (refused while a policy uses it)
  *   TLSI_CMD_SSL_PROXY_GET (dump) -> the above + REFCNT
  *   TLSI_CMD_SSL_POLICY_NEW       NAME, PROFILE, PROXY, [ENABLED] (default 1),
@@ -212,6 +218,13 @@
 #define TLSI_SSL_PROXIES_MAX	256
 #define TLSI_SSL_POLICIES_MAX	256	/* per namespace */
 #define TLSI_SSL_SESSIONS_LIMIT	1000000
+#define TLSI_TLS_VERSION_MIN	0x0301	/* TLS 1.0: SSL 3.0 is never offered */
+#define TLSI_TLS_VERSION_MAX	0x0304	/* TLS 1.3 */
+#define TLSI_TLS_VERSION_DEFAULT_MIN	0x0303	/* an SSL proxy's: TLS 1.2 */
+#define TLSI_CIPHERS_MAX	512	/* a cipher suite selection, with the NUL */
+#define TLSI_CIPHERS_DEFAULT	"default"	/* forward-secret AEAD suites */
+#define TLSI_SSL_MIN_DH_BITS_DEFAULT	2048
+#define TLSI_SSL_MIN_EC_BITS_DEFAULT	224
 
 struct tlsi_port_range_uapi {
 	__u16 min;
@@ -446,7 +459,16 @@ enum tlsi_cmd {
 	/* 0/1: a profile or SSL policy is locked (see "Locked objects") */                      \
 	X(LOCKED,             U8, RANGE, 0, 1)                                                    \
 	/* 1: this SET or DEL may change a locked object */                                       \
-	X(UNLOCK,             U8, RANGE, 1, 1)
+	X(UNLOCK,             U8, RANGE, 1, 1)                                                    \
+	/* an SSL proxy's smallest DH and EC server keys accepted, 0 = any */                     \
+	X(MIN_DH_BITS,        U16, RANGE, 0, 16384)                                               \
+	X(MIN_EC_BITS,        U16, RANGE, 0, 1024)                                                \
+	/* an SSL proxy's protocol range, TLS wire versions (0x0301 = TLS 1.0) */                 \
+	X(MIN_VERSION,        U16, RANGE, TLSI_TLS_VERSION_MIN, TLSI_TLS_VERSION_MAX)             \
+	X(MAX_VERSION,        U16, RANGE, TLSI_TLS_VERSION_MIN, TLSI_TLS_VERSION_MAX)             \
+	/* an SSL proxy's cipher suites facing the client and the server */                       \
+	X(CLIENT_CIPHERS,     NUL_STRING, LEN, TLSI_CIPHERS_MAX - 1)                              \
+	X(SERVER_CIPHERS,     NUL_STRING, LEN, TLSI_CIPHERS_MAX - 1)
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -508,7 +530,9 @@ enum tlsi_attr {
 	C(STATS_GET)										\
 	C(STATS_RESET)										\
 	C(SSL_PROXY_NEW, TLSI_A_NAME, TLSI_A_PORTS, TLSI_A_DESCRIPTION, TLSI_A_CERT,		\
-		TLSI_A_SERVICE, TLSI_A_SSL_FLAGS, TLSI_A_MIN_RSA_BITS)				\
+		TLSI_A_SERVICE, TLSI_A_SSL_FLAGS, TLSI_A_MIN_RSA_BITS, TLSI_A_MIN_DH_BITS,	\
+		TLSI_A_MIN_EC_BITS, TLSI_A_MIN_VERSION, TLSI_A_MAX_VERSION,			\
+		TLSI_A_CLIENT_CIPHERS, TLSI_A_SERVER_CIPHERS)					\
 	C(SSL_PROXY_DEL, TLSI_A_NAME)								\
 	C(SSL_PROXY_GET)									\
 	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
@@ -588,8 +612,9 @@ enum tlsi_ssl_flags {
 	TLSI_SSL_F_BYPASS_PINNED = 1U << 6,	/* client refuses the forged cert:
 						 * the name enters tlsid's cache */
 	TLSI_SSL_F_BYPASS_TIMEOUT = 1U << 7,	/* server handshake timeout */
+	TLSI_SSL_F_ETM = 1U << 8,		/* Encrypt-then-MAC (RFC 7366) on */
 	TLSI_SSL_F_DOWNGRADE_H2 = 1U << 9,	/* offer both sides http/1.1, not h2 */
-	__TLSI_SSL_F_ALL = 0x2ff
+	__TLSI_SSL_F_ALL = 0x3ff
 };
 
 /* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
@@ -1008,6 +1033,10 @@ struct tlsi_session_info {
 					 * TLSI_A_INSPECT_DEPTH */
 	char decrypt_policy[TLSI_SSL_NAME_MAX];	/* out: "" = none */
 	__u8 reserved2[3];
+	__u16 min_version, max_version;	/* out: the proxy's TLS wire versions */
+	__u16 min_dh_bits, min_ec_bits;	/* out: 0 = no minimum */
+	char client_ciphers[TLSI_CIPHERS_MAX];	/* out: the proxy's selections */
+	char server_ciphers[TLSI_CIPHERS_MAX];
 };
 
 #define TLSI_IOC_MAGIC		0xe7
