@@ -18,7 +18,7 @@ set -euo pipefail
 UNIT=$TLSI_REPO/systemd/tlsid.service
 W=/tmp/tlsid-unit.$$
 on_exit "rm -rf $W"
-tlsid_setup "$W" 4440 cert signca
+tlsid_setup "$W" 4440
 s_server 4440
 
 # ---- the unit's command line ---------------------------------------------
@@ -50,7 +50,11 @@ export TLSI_CERT_REPO=$W/etc/tlsi/certs
 ctl_ok cert import signca cert "$W/signca.crt" key "$W/signca.key" signing
 ctl_ok cert import-ca testca file "$W/testca.crt"
 ctl_ok truststore add ts ca testca
-ctl_ok ssl-policy set outbound profile p1 trust-store ts
+# The proxy names the signing certificate, which must be in the repository.
+ctl_ok ssl-policy del outbound profile p1
+ctl_ok ssl-proxy del web
+ctl_ok ssl-proxy add web ports 4440 cert signca logging
+ctl_ok ssl-policy add outbound profile p1 proxy web trust-store ts
 
 # NOTIFY_SOCKET: what systemd's end of sd_notify receives.
 spawn a python3 -c '
