@@ -178,6 +178,7 @@ static const struct {
 	{ "acme-http01", TLSI_SSL_F_ACME_HTTP01 },
 };
 #define SERVER_FLAGS (TLSI_SSL_F_VERIFY_SERVER | TLSI_SSL_F_ACME_HTTP01)
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256"
 #define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
 
 /* Failure actions: "KEYWORD block|bypass"; the flag set means bypass. */
@@ -237,7 +238,7 @@ struct proxy_args {
 	size_t ndests;
 	char *certs;			/* names, each NUL-terminated */
 	size_t certs_len, ncerts;
-	char default_ciphers[64];	/* a server proxy's, by its key type */
+	char default_ciphers[160];	/* a server proxy's, by its key type */
 };
 
 static void parse_ports(const char *k, const char *v, struct proxy_args *a)
@@ -545,9 +546,11 @@ static void check_server_certs(struct proxy_args *a, bool *rsa, bool *ec)
 
 				*rsa |= is_rsa;
 				*ec |= !is_rsa;
+				/* TLS 1.3 suites count as both: taken back. */
 				if (i == 0)
 					snprintf(a->default_ciphers, sizeof(a->default_ciphers),
-						 "default,-auth:%s", is_rsa ? "ecdsa" : "rsa");
+						 "default,-auth:%s,%s", is_rsa ? "ecdsa" : "rsa",
+						 TLS13_SUITES);
 			}
 			certrepo_info_free(&info);
 		}
@@ -691,20 +694,20 @@ static int proxy_add(int argc, char **argv)
 			kw_once(&seen, 1UL << 30, k);
 			a.server_ciphers = kw_value(argc, argv, &i);
 		} else if (!strcmp(k, "role")) {
-			kw_once(&seen, 1UL << 11, k);
+			kw_once(&seen, 1UL << 24, k);
 			v = kw_value(argc, argv, &i);
 			if (!strcmp(v, "server"))
 				a.role = TLSI_SSL_ROLE_SERVER;
 			else if (strcmp(v, "client"))
 				usage_error("role `%s': must be client or server", v);
 		} else if (!strcmp(k, "destination")) {
-			kw_once(&seen, 1UL << 12, k);
+			kw_once(&seen, 1UL << 25, k);
 			v = kw_value(argc, argv, &i);
 			if (!strcmp(v, "none"))
 				usage_error("destination `none': a server proxy needs destinations");
 			parse_cidr_list(k, v, a.dests, &a.ndests);
 		} else if (!strcmp(k, "certs") || !strcmp(k, "certs-file")) {
-			kw_once(&seen, 1UL << 13, "certs");
+			kw_once(&seen, 1UL << 26, "certs");
 			v = kw_value(argc, argv, &i);
 			if (!strcmp(k, "certs"))
 				parse_cert_list(&a, k, v);
