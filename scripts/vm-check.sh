@@ -1,0 +1,95 @@
+#!/bin/bash
+# make check-vm: the VM tests in JOBS VMs at once, each running its share
+# with scripts/vm-run.sh, and one tally at the end.
+#
+#   scripts/vm-check.sh [--jobs N] [vm-run.sh options] [TEST.sh ...]
+#
+# Why: most VM tests spend their time in one process at a time (a TLS
+# handshake, a download) inside a 2-vCPU TCG guest, so a second VM uses
+# cores the first leaves idle; the tests wait for readiness, never for a
+# fixed time, so they stand the load (see Documentation/testing.md).
+# The tests (default: tests/vm/[0-9]*.sh) are dealt out longest first, by
+# the durations the last run recorded in build/vm/durations, else those of
+# tests/vm/durations (a quiet machine's, kept in the repository). Each VM's PASS/FAIL lines are printed as
+# it finishes, then "N passed, M failed" over all of them; exits 0 only if
+# every VM passed.
+#
+# Environment: VM_JOBS (default 2; 1 runs vm-run.sh directly), and what
+# vm-run.sh reads.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JOBS=${VM_JOBS:-2}
+OPTS=() TESTS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--jobs) JOBS=${2:?--jobs needs a number}; shift 2 ;;
+	--jobs=*) JOBS=${1#*=}; shift ;;
+	--kver | --module | --timeout) OPTS+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+	-*) OPTS+=("$1"); shift ;;
+	*) TESTS+=("$1"); shift ;;
+	esac
+done
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || { echo "vm-check: --jobs: a positive number, not '$JOBS'" >&2; exit 2; }
+[ ${#TESTS[@]} -gt 0 ] || TESTS=("$REPO"/tests/vm/[0-9]*.sh)
+[ "$JOBS" -gt ${#TESTS[@]} ] && JOBS=${#TESTS[@]}
+if [ "$JOBS" = 1 ]; then
+	exec "$REPO/scripts/vm-run.sh" "${OPTS[@]}" "${TESTS[@]}"
+fi
+
+# Longest first onto the least loaded VM (durations of the last run; an
+# unknown test counts as 60 s).
+DUR=$REPO/build/vm/durations
+KNOWN=$DUR
+[ -s "$KNOWN" ] || KNOWN=$REPO/tests/vm/durations
+mapfile -t SHARDS < <(python3 - "$JOBS" "$KNOWN" "${TESTS[@]}" <<'EOF'
+import os, sys
+jobs, dur_file, tests = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+dur = {}
+if os.path.exists(dur_file):
+    for line in open(dur_file):
+        parts = line.split()
+        if len(parts) == 2:
+            dur[parts[0]] = float(parts[1])
+cost = lambda t: dur.get(os.path.basename(t)[:-3], 60.0)
+load, shards = [0.0] * jobs, [[] for _ in range(jobs)]
+for t in sorted(tests, key=lambda t: (-cost(t), t)):
+    i = load.index(min(load))
+    load[i] += cost(t)
+    shards[i].append(t)
+for s in shards:
+    print(" ".join(sorted(s)))
+EOF
+)
+
+W=$(mktemp -d /tmp/vm-check.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+echo "vm-check: ${#TESTS[@]} tests in $JOBS VMs"
+pids=()
+for i in "${!SHARDS[@]}"; do
+	read -r -a shard <<<"${SHARDS[$i]}"
+	"$REPO/scripts/vm-run.sh" "${OPTS[@]}" "${shard[@]}" >"$W/$i.out" 2>&1 &
+	pids+=($!)
+done
+rc=0 passed=0 failed=0
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}" || rc=1
+	echo "== VM $((i + 1)) of $JOBS"
+	# Everything but its own tally, which is summed below.
+	grep -v '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" || true
+	tally=$(grep '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" | tail -n 1)
+	if [ -z "$tally" ]; then
+		echo "vm-check: VM $((i + 1)) printed no tally"
+		failed=$((failed + 1))
+		rc=1
+		continue
+	fi
+	passed=$((passed + ${tally%% passed*}))
+	n=${tally#*passed, }
+	failed=$((failed + ${n%% failed}))
+	# Durations for the next run's deal.
+	sed -n 's/^PASS \([0-9][0-9a-z-]*\) (\([0-9.]*\)s)$/\1 \2/p; s/^FAIL \([0-9][0-9a-z-]*\) .*/\1 600/p' "$W/$i.out" >>"$W/durations"
+done
+mkdir -p "$REPO/build/vm"
+[ -s "$W/durations" ] && cp "$W/durations" "$DUR"
+echo "$passed passed, $failed failed"
+[ $rc = 0 ] && [ $failed = 0 ]
