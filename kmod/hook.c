@@ -889,18 +889,43 @@ static unsigned int tlsi_br_prerouting(void *priv, struct sk_buff *skb,
  * and TCP finds the sockets by their addresses. One listener of each kind
  * is dual-stack and takes both families.
  */
+/* The listener a steered SYN goes to: the module's own for a cleartext
+ * connection, else tlsid's; 0: none. */
+static u16 tlsi_divert_listen_port(struct tlsi_net *tn, const struct tlsi_addr *saddr,
+				   const struct tlsi_addr *daddr, const struct tcphdr *th)
+{
+	if (tlsi_divert_cleartext(tn, saddr, ntohs(th->source), daddr, ntohs(th->dest), NULL))
+		return READ_ONCE(tn->clear_port);
+	return READ_ONCE(tn->cfg.divert_port);
+}
+
+/* Both families' end: assign the socket found if it is a transparent one
+ * (nf_tproxy_assign_sock() consumes the reference, and
+ * nf_tproxy_sk_is_transparent() drops it when it is not), else drop the
+ * SYN, counted. */
+static unsigned int tlsi_divert_assign(struct tlsi_net *tn, struct sk_buff *skb, struct sock *sk)
+{
+	if (sk && nf_tproxy_sk_is_transparent(sk)) {
+		nf_tproxy_assign_sock(skb, sk);
+		tlsi_count(tn, TLSI_CNT_SSL_ASSIGNED);
+		return NF_ACCEPT;
+	}
+	tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
+	return NF_DROP;
+}
+
 static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 					 const struct nf_hook_state *state)
 {
 	struct tlsi_net *tn = priv;
 	u32 mark = READ_ONCE(tn->cfg.divert_mark);
-	u16 port = READ_ONCE(tn->cfg.divert_port);
 	const struct iphdr *iph;
 	const struct tcphdr *th;
 	struct tlsi_addr saddr, daddr;
 	struct tcphdr _th;
 	struct sock *sk;
 	__be32 laddr;
+	u16 port;
 
 	if (!mark || skb->mark != mark || !state->in)
 		return NF_ACCEPT;
@@ -910,11 +935,9 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
 	if (!th || !th->syn || th->ack)
 		return NF_ACCEPT;
-	/* A cleartext connection goes to the module's own listener. */
 	saddr = tlsi_addr_v4(ntohl(iph->saddr));
 	daddr = tlsi_addr_v4(ntohl(iph->daddr));
-	if (tlsi_divert_cleartext(tn, &saddr, ntohs(th->source), &daddr, ntohs(th->dest), NULL))
-		port = READ_ONCE(tn->clear_port);
+	port = tlsi_divert_listen_port(tn, &saddr, &daddr, th);
 	if (!port)
 		return NF_ACCEPT;
 
@@ -928,14 +951,7 @@ static unsigned int tlsi_ipv4_prerouting(void *priv, struct sk_buff *skb,
 		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, laddr,
 					   th->source, htons(port), state->in,
 					   NF_TPROXY_LOOKUP_LISTENER);
-	/* nf_tproxy_assign_sock consumes the reference. */
-	if (sk && nf_tproxy_sk_is_transparent(sk)) {
-		nf_tproxy_assign_sock(skb, sk);
-		tlsi_count(tn, TLSI_CNT_SSL_ASSIGNED);
-		return NF_ACCEPT;
-	}
-	tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
-	return NF_DROP;
+	return tlsi_divert_assign(tn, skb, sk);
 }
 
 static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
@@ -943,7 +959,6 @@ static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
 {
 	struct tlsi_net *tn = priv;
 	u32 mark = READ_ONCE(tn->cfg.divert_mark);
-	u16 port = READ_ONCE(tn->cfg.divert_port);
 	const struct in6_addr *laddr;
 	const struct ipv6hdr *ip6h;
 	struct tlsi_addr saddr, daddr;
@@ -951,6 +966,7 @@ static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
 	struct tcphdr _th;
 	struct sock *sk;
 	int thoff;
+	u16 port;
 
 	if (!mark || skb->mark != mark || !state->in)
 		return NF_ACCEPT;
@@ -963,8 +979,7 @@ static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	saddr = tlsi_addr_v6(ip6h->saddr.s6_addr);
 	daddr = tlsi_addr_v6(ip6h->daddr.s6_addr);
-	if (tlsi_divert_cleartext(tn, &saddr, ntohs(th->source), &daddr, ntohs(th->dest), NULL))
-		port = READ_ONCE(tn->clear_port);
+	port = tlsi_divert_listen_port(tn, &saddr, &daddr, th);
 	if (!port)
 		return NF_ACCEPT;
 
@@ -979,13 +994,7 @@ static unsigned int tlsi_ipv6_prerouting(void *priv, struct sk_buff *skb,
 		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
 					   laddr, th->source, htons(port), state->in,
 					   NF_TPROXY_LOOKUP_LISTENER);
-	if (sk && nf_tproxy_sk_is_transparent(sk)) {
-		nf_tproxy_assign_sock(skb, sk);
-		tlsi_count(tn, TLSI_CNT_SSL_ASSIGNED);
-		return NF_ACCEPT;
-	}
-	tlsi_count(tn, TLSI_CNT_DROP_SSL_STEER);
-	return NF_DROP;
+	return tlsi_divert_assign(tn, skb, sk);
 }
 
 int tlsi_hooks_register(struct tlsi_net *tn)
