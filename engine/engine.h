@@ -37,6 +37,8 @@
 
 #define TLSI_ENG_WINDOW		2048	/* history kept per stream buffer */
 #define TLSI_ENG_PIECE		16384	/* largest piece matched at once */
+/* base64_decode output: all of the largest view decodes */
+#define TLSI_ENG_B64_MAX	((TLSI_ENG_WINDOW + TLSI_ENG_PIECE) / 4 * 3)
 #define TLSI_ENG_PENDING	16	/* rules waiting for more data, per
 					 * stream buffer */
 #define TLSI_ENG_FIRED		8	/* body rules already alerted in the
@@ -234,6 +236,7 @@ struct tlsi_eng_scratch {
 	uint8_t tls_msg[TLSI_TLS_MSG_MAX];	/* a hello, records removed */
 	char tls_fp[TLSI_TLS_FP_MAX];		/* its JA3 or JA3S text */
 	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
+	uint8_t b64[TLSI_ENG_B64_MAX];	/* base64_decode's output */
 	uint8_t candbits[];		/* nrules bits */
 };
 

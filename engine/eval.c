@@ -368,12 +368,127 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	return r;
 }
 
-/* Evaluate the instructions of one buffer group. */
+/* The value of a base64 character (RFC 4648 alphabet), or -1. */
+static int b64_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Suricata's base64_decode (its RFC 4648 mode): characters of the
+ * alphabet and '=' are taken four at a time; the first other byte (or the
+ * end) ends the input, a last incomplete quad is padded with '='. A quad
+ * "xx=?" gives one byte, "xxx=" two; '=' in the first two places of a
+ * quad voids the whole decoding (Suricata returns nothing then). Output
+ * stops at max bytes. Returns the bytes decoded; *at_end: the input ran to
+ * the end of what was given (more data could have continued it).
+ */
+static uint32_t b64_decode(const uint8_t *in, uint32_t n, uint8_t *out, uint32_t max,
+			   int *at_end)
+{
+	uint32_t i = 0, o = 0, nb;
+	uint8_t q[4];
+
+	*at_end = 0;
+	while (i < n) {
+		int stop = 0, v0, v1, v2, v3;
+
+		for (nb = 0; nb < 4; nb++) {
+			if (i < n && (b64_value(in[i]) >= 0 || in[i] == '=')) {
+				q[nb] = in[i++];
+				continue;
+			}
+			*at_end = i >= n;
+			if (!nb)
+				return o;
+			for (; nb < 4; nb++)
+				q[nb] = '=';
+			stop = 1;
+		}
+		v0 = b64_value(q[0]);
+		v1 = b64_value(q[1]);
+		if (v0 < 0 || v1 < 0)
+			return 0;
+		if (o + 3 > max)
+			return o;
+		out[o++] = (uint8_t)(v0 << 2 | v1 >> 4);
+		if (q[2] != '=') {
+			v2 = b64_value(q[2]);
+			out[o++] = (uint8_t)(v1 << 4 | v2 >> 2);
+			if (q[3] != '=') {
+				v3 = b64_value(q[3]);
+				out[o++] = (uint8_t)(v2 << 6 | v3);
+			}
+		}
+		if (stop)
+			return o;
+	}
+	*at_end = 1;
+	return o;
+}
+
 static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
-		      const struct tlsi_img_insn *ops, uint32_t n)
+		      const struct tlsi_img_insn *ops, uint32_t n,
+		      struct tlsi_eng_frame *fr);
+
+/*
+ * base64_decode at detection pointer dp, then the rest of the group
+ * (ops[0, n)) on the decoded bytes, as Suricata's base64_data: a buffer
+ * of its own, complete, positions from its start. 1, 0, or -1 (step
+ * budget).
+ */
+static int do_base64(struct tlsi_eng_scratch *s, struct geval *g,
+		     const struct tlsi_img_insn *in, int64_t dp,
+		     const struct tlsi_img_insn *ops, uint32_t n, struct tlsi_eng_frame *fr)
 {
 	const struct tlsi_eng_view *v = g->v;
-	struct tlsi_eng_frame *fr = s->frames;
+	struct tlsi_eng_view dv = { .state = TLSI_VIEW_PRESENT, .final = 1 };
+	uint32_t bytes = le32v(in->a) ? le32v(in->a) : 65535, avail, len;
+	int64_t at = (le16v(in->flags) & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base;
+	int at_end, r;
+
+	if (at < 0 || at > (int64_t)v->len)
+		return 0;	/* its start has left the stream's window */
+	avail = v->len - (uint32_t)at;
+	/* Suricata: an offset at or past the end decodes nothing */
+	if (le32v(in->c) >= avail) {
+		if (!v->final)
+			g->more = 1;
+		return 0;
+	}
+	at += le32v(in->c);
+	avail -= le32v(in->c);
+	len = b64_decode(v->p + at, TLSI_ENG_MIN(avail, bytes), s->b64, sizeof(s->b64),
+			 &at_end);
+	/* input cut by the end of a stream's data so far, not by `bytes' */
+	if (at_end && avail < bytes && !v->final)
+		g->more = 1;
+	if (!len)
+		return 0;
+	dv.p = s->b64;
+	dv.len = len;
+	g->v = &dv;
+	r = n ? eval_group(s, g, ops, n, fr) : 1;
+	g->v = v;
+	return r;
+}
+
+/* Evaluate the instructions of one buffer group (frames fr[0, n]). */
+static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
+		      const struct tlsi_img_insn *ops, uint32_t n,
+		      struct tlsi_eng_frame *fr)
+{
+	const struct tlsi_eng_view *v = g->v;
 	int64_t dp = -(int64_t)v->base;
 	uint32_t i = 0;
 
@@ -501,6 +616,15 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		case TLSI_OP_BSIZE:
 			ok = size_test(g, in);
 			break;
+		case TLSI_OP_BASE64: {
+			/* terminal: the rest of the group is base64_data's */
+			int r = do_base64(s, g, in, dp, ops + i + 1, n - i - 1, fr + i + 1);
+
+			if (r)
+				return r;
+			ok = 0;
+			break;
+		}
 		default:
 			ok = 0;
 		}
@@ -664,7 +788,7 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			return TLSI_EV_NOMATCH;
 		g.v = v;
 		g.more = 0;
-		rc = eval_group(c->s, &g, ins + gs, ge - gs);
+		rc = eval_group(c->s, &g, ins + gs, ge - gs, c->s->frames);
 		if (rc < 0) {
 			tlsi_eng_report(c, f, TLSI_EV_STEPS, dir);
 			return TLSI_EV_NOMATCH;

@@ -350,6 +350,14 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		if (in->op == TLSI_OP_BYTE_TEST && in->cmp >= TLSI_CMP_RANGE)
 			IFAIL("byte_test operator %u", in->cmp);
 		break;
+	case TLSI_OP_BASE64:
+		if (fl & ~TLSI_IF_RELATIVE)
+			IFAIL("bad base64_decode flags 0x%x", fl);
+		if (le32v(in->a) > 65535)
+			IFAIL("base64_decode of %u bytes", le32v(in->a));
+		if (in->cmp || in->nbytes || in->b || in->d || in->e || in->f)
+			IFAIL("base64_decode with unused operands");
+		break;
 	case TLSI_OP_BSIZE:
 	case TLSI_OP_DSIZE:
 		if (fl)
@@ -433,7 +441,7 @@ static int check_rules(struct vctx *v)
 	for (r = 0; r < v->n[TLSI_IMG_S_RULES]; r++) {
 		const struct tlsi_img_rule *x = &rules[r];
 		uint32_t first = le32v(x->insn_first), count = le32v(x->insn_count);
-		unsigned int group = TLSI_BUF_NONE, glen = 0;
+		unsigned int group = TLSI_BUF_NONE, glen = 0, b64 = 0;
 		uint32_t k;
 
 		if (x->action >= TLSI_ACT_MAX || x->app >= TLSI_APP_MAX ||
@@ -469,9 +477,13 @@ static int check_rules(struct vctx *v)
 
 			if (check_insn(v, r, k, in, group))
 				return -1;
+			if (in->op == TLSI_OP_BASE64 && b64++)
+				FAIL(v, "rule %u (sid %u): two base64_decode on one buffer",
+				     r, le32v(x->sid));
 			if (in->op == TLSI_OP_BUFFER) {
 				group = in->buf;
 				glen = 0;
+				b64 = 0;
 			} else if (++glen > TLSI_IMG_GROUP_MAX) {
 				FAIL(v, "rule %u (sid %u): more than %u instructions on one buffer",
 				     r, le32v(x->sid), TLSI_IMG_GROUP_MAX);

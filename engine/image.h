@@ -288,6 +288,9 @@ enum tlsi_op {
 				 * enum tlsi_xbits_track, a = bit (a flowbit
 				 * name's number), b = expire seconds (set,
 				 * toggle) (group NONE) */
+	TLSI_OP_BASE64,		/* base64_decode: the rest of the group is
+				 * matched against the decoded bytes
+				 * (base64_data); see struct tlsi_img_insn */
 	TLSI_OP_MAX
 };
 
@@ -378,6 +381,11 @@ enum tlsi_fb {
  *   BSIZE, DSIZE  cmp, a, b
  *   PKT       nbytes = enum tlsi_pkt_field, cmp, a, b; IF_NEGATE
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
+ *   BASE64    a = bytes of encoded input at most (0: Suricata's 65535),
+ *             c = offset; IF_RELATIVE: from the previous match's end
+ *             (else the buffer's start). The instructions after it in
+ *             its group match the decoded bytes as a buffer of their own
+ *             (base64_data); at most one per group.
  *   PCRE      a = REGEXES index; IF_RELATIVE: the subject starts at the
  *             previous match's end (else it is the whole buffer);
  *             IF_NEGATE: the rule needs no match; IF_RETRY as for content.

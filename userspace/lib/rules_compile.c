@@ -329,7 +329,7 @@ static bool is_relative(const struct rp_item *it)
 	if (it->kind == RP_CONTENT)
 		return it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN);
 	if (it->kind == RP_ISDATAAT || it->kind == RP_BYTE_TEST || it->kind == RP_BYTE_JUMP ||
-	    it->kind == RP_PCRE)
+	    it->kind == RP_PCRE || it->kind == RP_BASE64)
 		return it->flags & TLSI_IF_RELATIVE;
 	return false;
 }
@@ -520,7 +520,8 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	for (i = 0; i < r->nitems; i++) {
 		const struct rp_item *it = &r->items[i];
 
-		if (it->kind != RP_CONTENT || (it->flags & TLSI_IF_NEGATE) ||
+		/* base64_data contents are not in the scanned buffer */
+		if (it->kind != RP_CONTENT || (it->flags & TLSI_IF_NEGATE) || it->b64 ||
 		    (decoded && it->buf == TLSI_BUF_RAW))
 			continue;
 		if (it->fast) {
@@ -620,6 +621,11 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 					goto out;
 				if (!(it->flags & TLSI_IF_NEGATE) && needs_retry(it, next))
 					in.flags |= TLSI_IF_RETRY;
+				break;
+			case RP_BASE64:
+				in.op = TLSI_OP_BASE64;
+				in.a = (uint32_t)it->value;
+				in.c = (uint32_t)it->boff;
 				break;
 			case RP_BSIZE:
 				in.op = TLSI_OP_BSIZE;

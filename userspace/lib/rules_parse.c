@@ -887,6 +887,8 @@ struct pstate {
 	int last;		/* index of the last content, -1 */
 	int last_payload;	/* last content/isdataat/byte_* */
 	int body_dir;		/* http.request_body (1), .response_body (2) */
+	int b64_item;		/* the base64_decode item, -1 */
+	bool b64_data;		/* base64_data is the sticky buffer */
 	char reason[96];
 	char detail[256];
 };
@@ -917,6 +919,10 @@ static struct rp_item *new_item(struct pstate *ps, enum rp_kind kind)
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
 	it->buf = (uint8_t)ps->cur_buf;
+	if (ps->b64_data) {
+		it->buf = r->items[ps->b64_item].buf;
+		it->b64 = true;
+	}
 	return it;
 }
 
@@ -1232,6 +1238,65 @@ static int opt_pcre(struct pstate *ps, const char *val)
 	it->re = xrealloc(NULL, sizeof(*it->re));
 	*it->re = prog;
 	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
+/*
+ * base64_decode[:[bytes N][,][offset N][,][relative]] (Suricata's
+ * syntax; options in that order). It decodes from the buffer of the
+ * sticky buffer, or without one from that of the last payload keyword.
+ */
+static int opt_base64_decode(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	const char *p = skip_ws(val);
+	uint64_t bytes = 0, offset = 0;
+	struct rp_item *it;
+	bool relative = false;
+	char *end;
+
+	if (ps->b64_item >= 0)
+		return skip(ps, "unsupported option", "a second base64_decode");
+	if (!strncmp(p, "bytes", 5) && isspace((unsigned char)p[5])) {
+		p = skip_ws(p + 5);
+		if (!isdigit((unsigned char)*p))
+			return skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		errno = 0;
+		bytes = strtoull(p, &end, 10);
+		if (errno || !bytes || bytes > 65535)
+			return skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		p = skip_ws(end);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+	}
+	if (!strncmp(p, "offset", 6) && isspace((unsigned char)p[6])) {
+		p = skip_ws(p + 6);
+		if (!isdigit((unsigned char)*p))
+			return skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		errno = 0;
+		offset = strtoull(p, &end, 10);
+		if (errno || offset > 65535)
+			return skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		p = skip_ws(end);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+	}
+	if (!strncmp(p, "relative", 8)) {
+		relative = true;
+		p = skip_ws(p + 8);
+	}
+	if (*p)
+		return skip(ps, "syntax error", "base64_decode option `%s'", p);
+	if (ps->b64_data)
+		return skip(ps, "unsupported option", "base64_decode after base64_data");
+	it = new_item(ps, RP_BASE64);
+	if (ps->cur_buf == TLSI_BUF_RAW && ps->last_payload >= 0)
+		it->buf = r->items[ps->last_payload].buf;
+	it->value = bytes;
+	it->boff = (int32_t)offset;
+	if (relative)
+		it->flags |= TLSI_IF_RELATIVE;
+	ps->b64_item = (int)(it - r->items);
 	return 0;
 }
 
@@ -1692,8 +1757,12 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		if (bk->legacy) {
 			if (!(it = last_content(ps, kw)))
 				return -1;
+			if (it->b64)
+				return skip(ps, "unsupported option",
+					    "%s on a base64_data content", kw);
 			it->buf = bk->buf;
 		} else {
+			ps->b64_data = false;
 			ps->cur_buf = bk->buf;
 			/* pkt_data of a udp, icmp or ip rule: its packet */
 			if (bk->buf == TLSI_BUF_RAW && r->proto != RP_PROTO_TCP)
@@ -1703,9 +1772,22 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			ps->body_dir = bk->dir;
 		return 0;
 	}
+	if (!strcmp(kw, "base64_decode"))
+		return opt_base64_decode(ps, val);
+	if (!strcmp(kw, "base64_data")) {
+		if (*val)
+			return skip(ps, "syntax error", "`%s' takes no value", kw);
+		if (ps->b64_item < 0)
+			return skip(ps, "base64_data without base64_decode",
+				    "base64_data before any base64_decode");
+		ps->b64_data = true;
+		return 0;
+	}
 	if (!strcmp(kw, "dotprefix")) {
 		uint8_t from = (uint8_t)ps->cur_buf, to;
 
+		if (ps->b64_data)
+			return skip(ps, "unsupported transform", "dotprefix on base64_data");
 		if (from == TLSI_BUF_HTTP_HOST)
 			to = TLSI_BUF_HTTP_HOST_DOT;
 		else if (from == TLSI_BUF_TLS_SNI)
@@ -1775,6 +1857,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			else if (strcmp(c, "norm"))
 				return skip(ps, "syntax error", "urilen option `%s'", c);
 		}
+		if (ps->b64_data)
+			return skip(ps, "unsupported option", "urilen after base64_data");
 		it = new_item(ps, RP_BSIZE);
 		ps->cur_buf = saved;
 		if (parse_size_cmp(tmp, &it->cmp, &it->a, &it->b))
@@ -1869,6 +1953,22 @@ static int finish(struct pstate *ps)
 		return skip(ps, "syntax error", "no sid");
 	if (!r->gid)
 		r->gid = 1;
+	if (ps->b64_item >= 0) {
+		/* base64_data is the end of its buffer's keywords (the engine
+		 * matches the rest of the group on the decoded bytes) */
+		const struct rp_item *d = &r->items[ps->b64_item];
+
+		for (i = (size_t)ps->b64_item + 1; i < r->nitems; i++)
+			if (r->items[i].buf == d->buf && !r->items[i].b64)
+				return skip(ps, "unsupported option",
+					    "%s keyword after base64_decode on the same buffer",
+					    rp_buf_name(d->buf));
+		for (i = 0; i < r->nitems; i++)
+			if (r->items[i].b64 && r->items[i].buf != d->buf)
+				return skip(ps, "unsupported option",
+					    "base64_data keyword moved to %s",
+					    rp_buf_name(r->items[i].buf));
+	}
 	for (i = 0; i < r->nitems; i++) {
 		struct rp_item *it = &r->items[i];
 		unsigned int b = it->buf;
@@ -2220,6 +2320,7 @@ int rp_parse_rule(struct rp_set *s, const char *file, unsigned int line,
 	ps.cur_buf = TLSI_BUF_RAW;
 	ps.last = -1;
 	ps.last_payload = -1;
+	ps.b64_item = -1;
 	if (parse_header(&ps, &p) || parse_options(&ps, p) || finish(&ps))
 		goto skipped;
 	if (!sid_add(s->sids, r.gid, r.sid)) {

@@ -52,6 +52,8 @@ enum rp_kind {
 	RP_BYTE_JUMP,
 	RP_BSIZE,
 	RP_PCRE,
+	RP_BASE64,		/* base64_decode: value = bytes (0: all),
+				 * boff = offset, flags RELATIVE */
 };
 
 struct rx_prog;
@@ -69,6 +71,8 @@ struct rp_item {
 	int32_t distance;
 	uint32_t within;
 	bool fast, fast_only, fast_chop, startswith;
+	bool b64;		/* base64_data: matches the bytes the rule's
+				 * base64_decode (on the same buf) decoded */
 	uint32_t fp_off, fp_len;
 	/* isdataat: n; byte_test/jump; bsize */
 	uint8_t nbytes, cmp;
