@@ -202,22 +202,63 @@ static void next_gen(struct tlsi_re_scratch *sc)
 	}
 }
 
-/* Does s[from..] contain g->lit, compared without case? */
+static int is_letter(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Is g->lit at p, compared without case? */
+static int lit_at(const struct tlsi_re_prog *g, const uint8_t *p)
+{
+	uint32_t k;
+
+	for (k = 0; k < g->litlen; k++)
+		if (tlsi_lower(p[k]) != g->lit[k])
+			return 0;
+	return 1;
+}
+
+/*
+ * Does s[from..] contain g->lit, compared without case? memchr() finds
+ * the candidates (a vector loop in userspace): on a byte of the string
+ * that is not a letter when it has one (such bytes match only
+ * themselves), else on its first letter in either case.
+ */
 static int has_lit(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s, uint32_t from)
 {
-	uint32_t n = g->litlen, i, k;
-	uint8_t c0 = g->lit[0], c1 = (uint8_t)(c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0);
+	uint32_t n = g->litlen, j, last;
+	const uint8_t *p = s->p, *q, *lo, *up;
+	uint8_t c0, c1;
 
 	if (s->len < n || from > s->len - n)
 		return 0;
-	for (i = from; i + n <= s->len; i++) {
-		if (s->p[i] != c0 && s->p[i] != c1)
-			continue;
-		for (k = 1; k < n; k++)
-			if (tlsi_lower(s->p[i + k]) != g->lit[k])
-				break;
-		if (k == n)
+	last = s->len - n;		/* the last place the string can start */
+	for (j = 0; j < n && is_letter(g->lit[j]); j++)
+		;
+	if (j < n) {
+		for (q = p + from + j; q <= p + last + j; q++) {
+			q = memchr(q, g->lit[j], (size_t)(p + last + j - q) + 1);
+			if (!q)
+				return 0;
+			if (lit_at(g, q - j))
+				return 1;
+		}
+		return 0;
+	}
+	c0 = g->lit[0];
+	c1 = (uint8_t)(c0 - 32);
+	lo = memchr(p + from, c0, last - from + 1);
+	up = memchr(p + from, c1, last - from + 1);
+	while (lo || up) {
+		q = !up || (lo && lo < up) ? lo : up;
+		if (lit_at(g, q))
 			return 1;
+		if (q == p + last)
+			return 0;
+		if (q == lo)
+			lo = memchr(q + 1, c0, (size_t)(p + last - q));
+		else
+			up = memchr(q + 1, c1, (size_t)(p + last - q));
 	}
 	return 0;
 }
@@ -261,8 +302,10 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 	for (i = from;; i++) {
 		uint32_t nn = 0;
 
-		/* a new thread starting here, after all earlier starts */
-		if (!matched && (i == from || !anchored)) {
+		/* a new thread starting here, after all earlier starts;
+		 * none where the byte cannot start a match */
+		if (!matched && (i == from || !anchored) &&
+		    (!first || !n || (i < s->len && tlsi_re_class_has(first, s->p[i])))) {
 			if (!n && first) {
 				/* nothing alive: skip to a byte a match can
 				 * start with (then no match is empty) */
