@@ -345,6 +345,8 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	prog.req[1] = rx->req[1];
 	prog.litlen = le16v(rx->litlen);
 	prog.lit = (const uint8_t *)(prog.classes + prog.nclasses);
+	prog.dfa = prog.lit + ((prog.litlen + 7) & ~7u);	/* with F_DFA */
+	prog.dfalen = 0;		/* validated with the image */
 	sub.bos = v->base == 0;
 	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
 		if (dp > 0)
@@ -360,7 +362,9 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	if (retry != NONE_POS && retry > base)
 		from = (uint32_t)TLSI_ENG_MIN(retry - base, (int64_t)sub.len + 1);
 	g->steps++;
-	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget, partial);
+	/* a complete buffer: whether more bytes could match is moot */
+	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget,
+			   v->final ? NULL : partial);
 	if (r == 1) {
 		*ms = base + s0;
 		*me = base + s1;

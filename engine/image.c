@@ -664,6 +664,18 @@ static int check_regexes(struct vctx *v)
 		if (!(le16v(r[i].flags) & TLSI_RE_F_LIT) != !litlen ||
 		    (litlen && (litlen < 2 || litlen > TLSI_RE_LIT_MAX)))
 			FAIL(v, "regex %u: required string of %u bytes", i, litlen);
+		g.dfa = NULL;
+		g.dfalen = 0;
+		if ((le16v(r[i].flags) & TLSI_RE_F_DFA) && off % 8 == 0 &&
+		    range_ok(off, size + TLSI_RE_DFA_HDR, v->n[TLSI_IMG_S_REGEXDATA])) {
+			const struct tlsi_img_re_dfa *h =
+				(const struct tlsi_img_re_dfa *)(data + off + size);
+			uint64_t dsize = tlsi_re_dfa_bytes(le16v(h->nstates), le16v(h->ncols));
+
+			g.dfa = data + off + size;
+			g.dfalen = (uint32_t)TLSI_ENG_MIN(dsize, (uint64_t)1 << 31);
+			size += dsize;
+		}
 		if (off % 8 || off < prev_end || !range_ok(off, size, v->n[TLSI_IMG_S_REGEXDATA]))
 			FAIL(v, "regex %u: program (%llu bytes at %u) misaligned, out of order or beyond REGEXDATA (%u)",
 			     i, (unsigned long long)size, off, v->n[TLSI_IMG_S_REGEXDATA]);

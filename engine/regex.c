@@ -263,6 +263,28 @@ static int has_lit(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s
 	return 0;
 }
 
+#define DFA_MAYBE	1	/* the relaxed program matches: run the VM */
+#define DFA_NONE	0	/* no match up to the subject's end */
+#define DFA_DEAD	(-1)	/* anchored: every thread died */
+
+/* The program's DFA over s[from..]. */
+static int dfa_scan(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s,
+		    uint32_t from)
+{
+	const struct tlsi_img_re_dfa *h = (const struct tlsi_img_re_dfa *)g->dfa;
+	const uint8_t *cols = g->dfa + 8, *p = s->p;
+	const uint16_t *next = (const uint16_t *)(g->dfa + TLSI_RE_DFA_HDR);
+	uint32_t i, st = le16v((from == 0 && s->bos) ? h->start_bot : h->start_mid);
+
+	for (i = from;; i++) {
+		if (st >= TLSI_RE_DFA_DEAD)
+			return st == TLSI_RE_DFA_DEAD ? DFA_DEAD : DFA_MAYBE;
+		if (i >= s->len)
+			return DFA_NONE;
+		st = le16v(next[st + cols[p[i]]]);	/* st: a row's offset */
+	}
+}
+
 int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		   const struct tlsi_re_subject *s, uint32_t from,
 		   uint32_t *mstart, uint32_t *mend, uint64_t *budget, int *partial)
@@ -272,7 +294,7 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 	int anchored = g->flags & TLSI_RE_F_ANCHORED;
 	uint32_t n = 0, i, k;
 	unsigned int cur = 0;
-	int matched = 0, dummy;
+	int matched = 0, dummy, want_partial = partial != NULL;
 
 	if (!partial)
 		partial = &dummy;
@@ -297,6 +319,21 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 	      (g->req[1] == g->req[0] || !memchr(s->p + from, g->req[1], s->len - from))))) {
 		*partial = 1;
 		return 0;
+	}
+	/* The DFA of the relaxed program: no match of it, none of this one.
+	 * Unanchored, the VM would say more bytes could help; anchored and
+	 * dead, it would say they cannot; anchored and alive at the end, so
+	 * would the VM with an exact DFA, else the VM decides (it may have
+	 * died where the relaxed program did not), when the caller asks. */
+	if (g->flags & TLSI_RE_F_DFA) {
+		int d = dfa_scan(g, s, from);
+
+		if (d == DFA_DEAD ||
+		    (d == DFA_NONE && (!anchored || (g->flags & TLSI_RE_F_DFA_EXACT) ||
+				       !want_partial))) {
+			*partial = d == DFA_NONE;
+			return 0;
+		}
 	}
 	next_gen(sc);
 	for (i = from;; i++) {
@@ -375,6 +412,36 @@ int tlsi_re_validate(const struct tlsi_re_prog *g, char *err, size_t errlen)
 		RFAIL("required string of %u bytes", g->litlen);
 	if (g->first != TLSI_RE_NO_CLASS && g->first >= g->nclasses)
 		RFAIL("first class %u of %u", g->first, g->nclasses);
+	if ((g->flags & TLSI_RE_F_DFA_EXACT) && !(g->flags & TLSI_RE_F_DFA))
+		RFAIL("flags 0x%x", g->flags);
+	for (pc = 0; (g->flags & TLSI_RE_F_DFA_EXACT) && pc < n; pc++)
+		if (g->insns[pc].op == TLSI_RE_LOOK ||
+		    (g->insns[pc].op == TLSI_RE_ASSERT && g->insns[pc].arg != TLSI_RE_A_BOT))
+			RFAIL("insn %u: an exact DFA with an assertion", pc);
+	if (g->flags & TLSI_RE_F_DFA) {
+		const struct tlsi_img_re_dfa *h = (const struct tlsi_img_re_dfa *)g->dfa;
+		const uint16_t *next;
+		uint32_t ns, nc, k, x;
+
+		if (!g->dfa || g->dfalen < TLSI_RE_DFA_HDR)
+			RFAIL("DFA of %u bytes", g->dfalen);
+		ns = le16v(h->nstates);
+		nc = le16v(h->ncols);
+		if (!ns || ns > TLSI_RE_DFA_STATES_MAX || !nc || nc > 256 ||
+		    tlsi_re_dfa_bytes(ns, nc) != g->dfalen || g->dfalen > TLSI_RE_DFA_BYTES_MAX)
+			RFAIL("DFA of %u states, %u columns in %u bytes", ns, nc, g->dfalen);
+		for (k = 0; k < 256; k++)
+			if (g->dfa[8 + k] >= nc)
+				RFAIL("DFA column %u of %u", g->dfa[8 + k], nc);
+		next = (const uint16_t *)(g->dfa + TLSI_RE_DFA_HDR);
+		for (k = 0; k < ns * nc + 2; k++) {
+			x = k < ns * nc ? le16v(next[k]) :
+			    le16v(k == ns * nc ? h->start_bot : h->start_mid);
+			x &= ~TLSI_RE_DFA_ACCEPT;
+			if (x != TLSI_RE_DFA_DEAD && (x % nc || x / nc >= ns))
+				RFAIL("DFA state at %u of %u x %u", x, ns, nc);
+		}
+	}
 	for (pc = 0; pc < n; pc++) {
 		const struct tlsi_img_re_insn *in = &g->insns[pc];
 		uint32_t x = le16v(in->x), y = le16v(in->y), z = le16v(in->z), k;

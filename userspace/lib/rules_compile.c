@@ -310,7 +310,8 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 	if (off < 0 ||
 	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0 ||
 	    (p->litlen && (rc_buf_put(&c->regexdata, p->lit, p->litlen) < 0 ||
-			   rc_buf_align(&c->regexdata, 8))))
+			   rc_buf_align(&c->regexdata, 8))) ||
+	    (p->dfalen && rc_buf_put(&c->regexdata, p->dfa, p->dfalen) < 0))
 		return oom(c);
 	rx.off = (uint32_t)off;
 	rx.ninsns = (uint16_t)p->ninsns;
