@@ -418,7 +418,8 @@ static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned in
  * A regular expression: its program lies in REGEXDATA at off, 8-byte
  * aligned: ninsns struct tlsi_img_re_insn, then nclasses struct
  * tlsi_img_re_class (engine/regex.h), then litlen bytes of its required
- * string padded to a multiple of 8. Programs follow each other in
+ * string padded to a multiple of 8, then with TLSI_RE_F_DFA its DFA
+ * (struct tlsi_img_re_dfa and its tables, regex.h). Programs follow each other in
  * REGEXES order without overlapping, so validation reads each byte once.
  */
 struct tlsi_img_regex {			/* 16 bytes */

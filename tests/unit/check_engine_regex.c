@@ -549,15 +549,38 @@ START_TEST(test_dfa)
 		rx_prog_free(&p);
 		free(pc.pattern);
 	}
-	/* with too many states (a position counted back from the end: 2^12 sets), none */
+	/* with too many states (a position counted back from the end: 2^12
+	 * sets), the DFA of the first bytes of every match: still a superset,
+	 * not exact, and the VM decides where it accepts */
 	{
 		struct rx_pcre pc;
 		struct rx_prog p;
+		struct tlsi_re_prog g;
+		static const struct { const char *s; int m; int steps; } in[] = {
+			{ "xxaabababababab c", 0, 1 },	/* "aababa" is there */
+			{ "xxaababababababc", 1, 1 },
+			{ "bbbbbbbbbbbbbbbbbbbbb", 0, 0 },	/* no a at all */
+			{ "abbbbbbbbbbbbbbbbbbbb", 0, 1 },
+			{ "acacacacacacacacacacac", 0, 0 },	/* never "a[ab]" */
+		};
 		char why[160];
 
 		ck_assert(rx_parse_pcre("\"/a[ab]{12}c/\"", &pc, why, sizeof(why)) == 0);
 		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
-		ck_assert(!(p.flags & TLSI_RE_F_DFA));
+		ck_assert((p.flags & TLSI_RE_F_DFA) && !(p.flags & TLSI_RE_F_DFA_EXACT));
+		g = rx_view(&p);
+		g.flags &= ~(uint32_t)(TLSI_RE_F_REQ | TLSI_RE_F_LIT);
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			struct tlsi_re_subject sub = { .p = (const uint8_t *)in[i].s,
+						       .len = (uint32_t)strlen(in[i].s), .bos = 1 };
+			uint64_t budget = 1000000;
+			uint32_t ms, me;
+
+			ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL),
+					 in[i].m);
+			ck_assert_msg((budget < 1000000) == in[i].steps, "%s: %llu steps", in[i].s,
+				      (unsigned long long)(1000000 - budget));
+		}
 		rx_prog_free(&p);
 		free(pc.pattern);
 	}

@@ -1512,6 +1512,9 @@ struct dfa_build {
 	uint16_t *next;			/* nstates x ncols, host order */
 	uint64_t work;
 	bool fail;
+	uint32_t cut;			/* 0, or: instructions this many bytes
+					 * or more into every match accept */
+	uint16_t *dist;			/* with cut: bytes before each pc */
 };
 
 static int cmp_u16(const void *a, const void *b)
@@ -1595,6 +1598,13 @@ static void dfa_closure(struct dfa_build *d, uint32_t pc0, bool bot)
 			d->stack[sp++] = le16v(in->y);
 			break;
 		default:	/* BYTE, CLASS, ANY, MATCH */
+			if (d->cut && d->dist[pc] >= d->cut) {
+				/* the cut: one "accept" element, n */
+				if (d->mark[d->n] == d->gen)
+					break;
+				d->mark[d->n] = d->gen;
+				pc = d->n;
+			}
 			if (d->nelems == d->elems_cap) {
 				d->elems_cap = d->elems_cap ? d->elems_cap * 2 : 4096;
 				d->elems = realloc(d->elems, d->elems_cap * sizeof(*d->elems));
@@ -1666,9 +1676,12 @@ static bool dfa_accepts(const struct dfa_build *d, uint32_t st)
 {
 	uint32_t k;
 
-	for (k = 0; k < d->set_len[st]; k++)
-		if (d->p->insns[d->elems[d->set_off[st] + k]].op == TLSI_RE_MATCH)
+	for (k = 0; k < d->set_len[st]; k++) {
+		uint32_t pc = d->elems[d->set_off[st] + k];
+
+		if (pc == d->n || d->p->insns[pc].op == TLSI_RE_MATCH)
 			return true;
+	}
 	return false;
 }
 
@@ -1681,25 +1694,88 @@ static uint16_t dfa_code(const struct dfa_build *d, uint32_t st)
 }
 
 /*
- * Build p's DFA prefilter when it stays within TLSI_RE_DFA_STATES_MAX
- * states and TLSI_RE_DFA_BYTES_MAX bytes; otherwise the program has none
- * (the Pike VM alone is exact either way).
+ * The fewest bytes a thread of the relaxed program consumes before each
+ * instruction, up to cut (d->dist; cut or more: cut). Along any run a
+ * thread's distance grows by at most one per byte, so every match that
+ * reaches distance cut passes an instruction at exactly cut: accepting
+ * there (a DFA of the program's first cut bytes) is still a superset.
  */
-static void build_dfa(struct rx_prog *p)
+static bool dfa_distances(struct dfa_build *d)
 {
-	struct dfa_build d = { .p = p, .n = p->ninsns };
+	uint32_t *seeds = calloc(2 * (size_t)d->n + 2, sizeof(*seeds));
+	uint32_t nseeds = 1, level, k, pc;
+
+	d->dist = malloc(((size_t)d->n + 1) * sizeof(*d->dist));
+	if (!seeds || !d->dist) {
+		free(seeds);
+		return false;
+	}
+	for (pc = 0; pc <= d->n; pc++)
+		d->dist[pc] = (uint16_t)d->cut;
+	seeds[0] = 0;
+	for (level = 0; level < d->cut && nseeds; level++) {
+		uint32_t sp = 0, next = 0;
+
+		for (k = 0; k < nseeds; k++)
+			d->stack[sp++] = seeds[k];
+		nseeds = 0;
+		while (sp) {
+			const struct tlsi_img_re_insn *in;
+
+			pc = d->stack[--sp];
+			if (d->dist[pc] < d->cut)
+				continue;
+			d->dist[pc] = (uint16_t)level;
+			in = &d->p->insns[pc];
+			switch (in->op) {
+			case TLSI_RE_JMP:
+				d->stack[sp++] = le16v(in->x);
+				break;
+			case TLSI_RE_SPLIT:
+				d->stack[sp++] = le16v(in->y);
+				d->stack[sp++] = le16v(in->x);
+				break;
+			case TLSI_RE_ASSERT:
+				d->stack[sp++] = pc + 1;
+				break;
+			case TLSI_RE_LOOK:
+				d->stack[sp++] = le16v(in->y);
+				break;
+			case TLSI_RE_MATCH:
+				break;
+			default:
+				seeds[d->n + 1 + next++] = pc + 1;
+			}
+		}
+		for (k = 0; k < next; k++)	/* the next level's seeds */
+			seeds[nseeds++] = seeds[d->n + 1 + k];
+	}
+	free(seeds);
+	return true;
+}
+
+/*
+ * Build p's DFA prefilter when it stays within TLSI_RE_DFA_STATES_MAX
+ * states and TLSI_RE_DFA_BYTES_MAX bytes: of the whole program, else of
+ * its first bytes (cut, see dfa_distances()); otherwise the program has
+ * none (the Pike VM alone is exact either way).
+ */
+static bool try_dfa(struct rx_prog *p, uint32_t cut)
+{
+	struct dfa_build d = { .p = p, .n = p->ninsns, .cut = cut };
 	bool anchored = p->flags & TLSI_RE_F_ANCHORED;
 	uint32_t start_bot, start_mid, st, c, k;
 	size_t base;
 
-	d.mark = calloc(d.n, sizeof(*d.mark));
-	d.stack = calloc(2 * (size_t)d.n + 2, sizeof(*d.stack));
+	d.mark = calloc((size_t)d.n + 1, sizeof(*d.mark));
+	d.stack = calloc(3 * (size_t)d.n + 4, sizeof(*d.stack));
 	d.cap = TLSI_RE_DFA_STATES_MAX;
 	d.set_off = calloc(d.cap, sizeof(*d.set_off));
 	d.set_len = calloc(d.cap, sizeof(*d.set_len));
 	d.hcap = 4 * TLSI_RE_DFA_STATES_MAX;
 	d.hash = calloc(d.hcap, sizeof(*d.hash));
-	if (!d.mark || !d.stack || !d.set_off || !d.set_len || !d.hash)
+	if (!d.mark || !d.stack || !d.set_off || !d.set_len || !d.hash ||
+	    (cut && !dfa_distances(&d)))
 		goto out;
 	dfa_columns(&d);
 	/* the table stops at TLSI_RE_DFA_BYTES_MAX (below) */
@@ -1772,13 +1848,14 @@ static void build_dfa(struct rx_prog *p)
 			next[k] = le16v(d.next[k]);
 		p->dfa = out;
 		p->dfalen = (uint32_t)len;
-		p->flags |= TLSI_RE_F_DFA | TLSI_RE_F_DFA_EXACT;
+		p->flags |= TLSI_RE_F_DFA | (cut ? 0 : TLSI_RE_F_DFA_EXACT);
 		for (k = 0; k < p->ninsns; k++)
 			if (p->insns[k].op == TLSI_RE_LOOK ||
 			    (p->insns[k].op == TLSI_RE_ASSERT && p->insns[k].arg != TLSI_RE_A_BOT))
 				p->flags &= ~(uint32_t)TLSI_RE_F_DFA_EXACT;
 	}
 out:
+	free(d.dist);
 	free(d.mark);
 	free(d.stack);
 	free(d.set_off);
@@ -1786,6 +1863,18 @@ out:
 	free(d.hash);
 	free(d.next);
 	free(d.elems);
+	return p->dfa != NULL;
+}
+
+/* The whole program's DFA, else that of its first 6 or 3 bytes. */
+static void build_dfa(struct rx_prog *p)
+{
+	static const uint32_t cuts[] = { 0, 6, 3 };
+	size_t i;
+
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+		if (try_dfa(p, cuts[i]))
+			return;
 }
 
 static int compile_one(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
