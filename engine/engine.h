@@ -105,8 +105,12 @@ enum tlsi_eng_event {
 					 * direction is not fingerprinted */
 	TLSI_EV_TLS_HELLO_TOO_LONG,	/* a hello beyond the raw window (or
 					 * TLSI_TLS_MSG_MAX): not fingerprinted */
+	TLSI_EV_FLOWINT_FULL,		/* a flowint not stored: the flow holds
+					 * TLSI_ENG_FLOWINTS others */
 	TLSI_EV_MAX
 };
+/* events are bits of a 32-bit word (struct tlsi_eng_flow.events) */
+_Static_assert(TLSI_EV_MAX <= 32, "enum tlsi_eng_event");
 
 struct tlsi_eng_alert {
 	uint32_t rule;			/* index in the image */
@@ -244,6 +248,14 @@ size_t tlsi_eng_scratch_size(const struct tlsi_eng *e);
 
 /* ---- flows ----------------------------------------------------------------------- */
 
+/* A flowint variable of a flow (set: 1 when in use). */
+#define TLSI_ENG_FLOWINTS	8	/* variables per flow */
+struct tlsi_eng_flowint {
+	uint16_t var;			/* the name's number */
+	uint16_t set;
+	uint32_t val;
+};
+
 struct tlsi_eng_pending {
 	uint32_t rule;
 	uint8_t anchored;		/* triggered by this stream: expires when
@@ -349,6 +361,7 @@ struct tlsi_eng_flow {
 	uint8_t dlen[TLSI_DIRS];	/* first bytes kept for detection */
 	uint8_t dbuf[TLSI_DIRS][16];
 	uint8_t flowbits[TLSI_IMG_FLOWBITS_MAX / 8];
+	struct tlsi_eng_flowint flowints[TLSI_ENG_FLOWINTS];
 	struct tlsi_eng_dir dir[TLSI_DIRS];
 	/* Framing state that owes nothing to the rules: kept when the flow
 	 * meets a new image (from here to the end of the struct). */

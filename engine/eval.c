@@ -713,6 +713,29 @@ static int flowbits_test(const struct tlsi_eng_flow *f, const struct tlsi_img_in
 	}
 }
 
+/* A flowint test (the changes happen after the match: engine.c). */
+static int flowint_test(const struct tlsi_eng_flow *f, const struct tlsi_img_insn *in)
+{
+	const struct tlsi_eng_flowint *v = NULL;
+	uint32_t b = le32v(in->b);
+	unsigned int i;
+
+	for (i = 0; i < TLSI_ENG_FLOWINTS; i++)
+		if (f->flowints[i].set && f->flowints[i].var == le32v(in->a))
+			v = &f->flowints[i];
+	switch (in->cmp) {
+	case TLSI_FI_ISSET: return v != NULL;
+	case TLSI_FI_NOTSET: return v == NULL;
+	case TLSI_FI_EQ: return v && v->val == b;
+	case TLSI_FI_NE: return v && v->val != b;
+	case TLSI_FI_LT: return v && v->val < b;
+	case TLSI_FI_LE: return v && v->val <= b;
+	case TLSI_FI_GT: return v && v->val > b;
+	case TLSI_FI_GE: return v && v->val >= b;
+	default: return 1;	/* SET/ADD/SUB act after a match */
+	}
+}
+
 int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		   unsigned int dir, uint32_t ri, unsigned int *more_buf)
 {
@@ -769,6 +792,12 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_FLOWINT) {
+			if (!flowint_test(f, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op != TLSI_OP_BUFFER) {	/* cannot happen (validated) */
 			k++;
 			continue;
@@ -777,7 +806,7 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
 		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
-		     ins[ge].op != TLSI_OP_XBITS; ge++)
+		     ins[ge].op != TLSI_OP_XBITS && ins[ge].op != TLSI_OP_FLOWINT; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

@@ -306,6 +306,7 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_PKT:
 	case TLSI_OP_STREAM_SIZE:
 	case TLSI_OP_XBITS:
+	case TLSI_OP_FLOWINT:
 		if (group != TLSI_BUF_NONE)
 			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
@@ -392,6 +393,17 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("xbits expire %u", le32v(in->b));
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("xbits with unused operands");
+		break;
+	case TLSI_OP_FLOWINT:
+		if (fl)
+			IFAIL("flags on flowint");
+		if (in->cmp >= TLSI_FI_MAX)
+			IFAIL("flowint operation %u", in->cmp);
+		if (le32v(in->a) >= v->n[TLSI_IMG_S_FLOWBITS])
+			IFAIL("flowint variable %u of %u", le32v(in->a),
+			      v->n[TLSI_IMG_S_FLOWBITS]);
+		if (in->nbytes || in->c || in->d || in->e || in->f)
+			IFAIL("flowint with unused operands");
 		break;
 	case TLSI_OP_STREAM_SIZE:
 		if (fl)

@@ -288,6 +288,9 @@ enum tlsi_op {
 				 * enum tlsi_xbits_track, a = bit (a flowbit
 				 * name's number), b = expire seconds (set,
 				 * toggle) (group NONE) */
+	TLSI_OP_FLOWINT,	/* a flow's integer variable: cmp = enum
+				 * tlsi_flowint_op, a = variable (a flowbit
+				 * name's number), b = value (group NONE) */
 	TLSI_OP_BASE64,		/* base64_decode: the rest of the group is
 				 * matched against the decoded bytes
 				 * (base64_data); see struct tlsi_img_insn */
@@ -363,6 +366,19 @@ enum tlsi_fb {
 	TLSI_FB_MAX
 };
 #define TLSI_FB_BITS_MAX	5
+
+/* flowint operations (cmp of TLSI_OP_FLOWINT): tests, then the changes a
+ * match makes (Suricata's): a test of a variable the flow has not set
+ * fails (notset holds); adding to one sets it, subtracting from one does
+ * nothing. */
+enum tlsi_flowint_op {
+	TLSI_FI_ISSET, TLSI_FI_NOTSET,
+	TLSI_FI_EQ, TLSI_FI_NE, TLSI_FI_LT, TLSI_FI_LE, TLSI_FI_GT, TLSI_FI_GE,
+	TLSI_FI_SET,		/* = b */
+	TLSI_FI_ADD,		/* + b (wraps at 2^32, as Suricata's uint32) */
+	TLSI_FI_SUB,		/* - b */
+	TLSI_FI_MAX
+};
 
 /*
  * One instruction, 32 bytes. Field use by op:

@@ -3,7 +3,7 @@
  * Keywords beyond payload matching, with real Emerging Threats rules:
  * stream_size (what each side of the TCP connection has sent, as
  * Suricata's next_seq - isn) and xbits (bits of an address or address
- * pair shared by flows, with expiry), base64_decode/base64_data.
+ * pair shared by flows, with expiry), base64_decode/base64_data, flowint.
  */
 #include "engine_harness.h"
 
@@ -450,6 +450,99 @@ START_TEST(test_base64_parse)
 }
 END_TEST
 
+/* ---- flowint -------------------------------------------------------------- */
+
+/* ET 2044301 and 2044302 (GET of sqlite3.dll / mozglue.dll: flowint +1),
+ * their text as in ET Open, and rules that read the counter. */
+static const char flowint_rules[] =
+	"alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET HUNTING HTTP GET Request for sqlite3.dll - Possible Infostealer Activity\"; flow:established,to_server; http.method; content:\"GET\"; http.uri; content:\"sqlite3.dll\"; fast_pattern; xbits:set,ET.infostealer.pattern.1,track ip_src,expire 15; xbits:set,ET.infostealer.pattern.2,track ip_pair,expire 15; flowint: ET.infostealer.dll.download, +, 1; classtype:suspicious-filename-detect; sid:2044301; rev:1; metadata:affected_product Windows_XP_Vista_7_8_10_Server_32_64_Bit, attack_target Client_Endpoint, created_at 2023_02_22, deployment Perimeter, deployment SSLDecrypt, former_category HUNTING, performance_impact Low, confidence Medium, signature_severity Informational, updated_at 2023_02_22;)\n"
+	"alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET HUNTING HTTP GET Request for mozglue.dll - Possible Infostealer Activity\"; flow:established,to_server; http.method; content:\"GET\"; http.uri; content:\"mozglue.dll\"; fast_pattern; xbits:set,ET.infostealer.pattern.1,track ip_src,expire 15; xbits:set,ET.infostealer.pattern.2,track ip_pair,expire 15; flowint: ET.infostealer.dll.download, +, 1; classtype:suspicious-filename-detect; sid:2044302; rev:1; metadata:affected_product Windows_XP_Vista_7_8_10_Server_32_64_Bit, attack_target Client_Endpoint, created_at 2023_02_22, deployment Perimeter, deployment SSLDecrypt, former_category HUNTING, performance_impact Low, confidence Medium, signature_severity Informational, updated_at 2023_02_22;)\n"
+	"alert http any any -> any any (msg:\"two dlls\"; flow:established,to_server; http.uri; content:\"/done\"; flowint:ET.infostealer.dll.download,>=,2; sid:1000030;)\n"
+	"alert http any any -> any any (msg:\"none yet\"; flow:established,to_server; http.uri; content:\"/done\"; flowint:ET.infostealer.dll.download,notset; sid:1000031;)\n"
+	"alert tcp any any -> any any (msg:\"reset\"; content:\"RESET\"; flowint:ET.infostealer.dll.download,=,0; sid:1000032;)\n"
+	"alert tcp any any -> any any (msg:\"down\"; content:\"DOWN\"; flowint:ET.infostealer.dll.download,-,1; sid:1000033;)\n"
+	"alert tcp any any -> any any (msg:\"unset\"; content:\"UNSET\"; flowint:ET.infostealer.dll.download,isnotset; sid:1000038;)\n"
+	"alert tcp any any -> any any (msg:\"zero\"; content:\"ZERO\"; flowint:ET.infostealer.dll.download,isset; flowint:ET.infostealer.dll.download,==,0; sid:1000034;)\n"
+	"alert tcp any any -> any any (msg:\"nine\"; content:\"NINE\"; flowint:a,=,1; flowint:b,=,1; flowint:c,=,1; flowint:d,=,1; flowint:e,=,1; flowint:f,=,1; flowint:g,=,1; flowint:h,=,1; flowint:i,=,1; sid:1000035;)\n"
+	"alert tcp any any -> any any (msg:\"i set\"; content:\"ASK\"; flowint:i,isset; sid:1000036;)\n"
+	"alert tcp any any -> any any (msg:\"h is 1\"; content:\"ASK\"; flowint:h,!=,0; flowint:h,<,2; sid:1000037;)\n";
+
+static const char get_sqlite[] = "GET /lib/sqlite3.dll HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+static const char get_mozglue[] = "GET /lib/mozglue.dll HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+static const char get_done[] = "GET /done HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+
+START_TEST(test_flowint)
+{
+	struct et t;
+
+	et_load(&t, flowint_rules);
+	et_flow(&t);
+	et_req(&t, get_done);			/* not set yet */
+	ET_FIRED_N(&t, 1000031, 1);
+	ET_SILENT(&t, 1000030);
+	et_req(&t, get_sqlite);			/* 1 */
+	ET_FIRED_N(&t, 2044301, 1);
+	et_req(&t, get_done);
+	ET_FIRED_N(&t, 1000031, 1);		/* set now: notset fails */
+	ET_SILENT(&t, 1000030);
+	et_req(&t, get_mozglue);		/* 2 */
+	ET_FIRED_N(&t, 2044302, 1);
+	et_req(&t, get_done);
+	ET_FIRED_N(&t, 1000030, 1);
+	/* another flow has its own counter */
+	et_flow(&t);
+	et_req(&t, get_sqlite);
+	et_req(&t, get_done);
+	ET_SILENT(&t, 1000030);
+	et_free(&t);
+
+	/* =, -, isset, == on the raw stream */
+	et_load(&t, flowint_rules);
+	et_flow(&t);
+	et_req(&t, "ZERO");			/* not set: isset fails */
+	ET_SILENT(&t, 1000034);
+	et_req(&t, "DOWN");			/* not set: nothing to subtract from */
+	et_req(&t, "UNSET");
+	ET_FIRED_N(&t, 1000038, 1);
+	et_req(&t, "RESET");
+	et_req(&t, "ZERO");
+	ET_FIRED_N(&t, 1000034, 1);
+	et_req(&t, "UNSET");
+	ET_FIRED_N(&t, 1000038, 1);		/* set now */
+	et_req(&t, "DOWN");			/* 0 - 1 wraps, as a uint32 */
+	et_req(&t, "ZERO");
+	ET_FIRED_N(&t, 1000034, 1);
+
+	/* nine variables in a flow that holds eight: the ninth is counted */
+	et_flow(&t);
+	et_req(&t, "NINE");
+	ck_assert(t.events & (1u << TLSI_EV_FLOWINT_FULL));
+	et_req(&t, "ASK");
+	ET_SILENT(&t, 1000036);
+	ET_FIRED_N(&t, 1000037, 1);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_flowint_parse)
+{
+	struct et t;
+
+	et_load_mode(&t,
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,~,1; sid:1;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,+; sid:2;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,isset,1; sid:3;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,+,y; sid:4;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,=,4294967296; sid:5;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:,=,1; sid:6;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint: x , <= , 4294967295; sid:7;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 6);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_keywords");
@@ -466,6 +559,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_base64_et);
 	tcase_add_test(tc, test_base64_decode);
 	tcase_add_test(tc, test_base64_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("flowint");
+	tcase_add_test(tc, test_flowint);
+	tcase_add_test(tc, test_flowint_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -399,6 +399,9 @@ static bool flow_constant(const struct rp_rule *r)
 	for (i = 0; i < r->nxb; i++)
 		if (r->xb[i].op < TLSI_FB_SET)
 			return false;
+	for (i = 0; i < r->nfi; i++)
+		if (r->fi[i].op < TLSI_FI_SET)
+			return false;
 	for (i = 0; i < r->nfb; i++)
 		if (r->fb[i].op < TLSI_FB_SET)
 			return false;
@@ -470,6 +473,13 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		struct tlsi_img_insn in = { .op = TLSI_OP_XBITS, .cmp = r->xb[i].op,
 					    .nbytes = r->xb[i].track, .a = r->xb[i].bit,
 					    .b = r->xb[i].expire };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
+	for (i = 0; i < r->nfi; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_FLOWINT, .cmp = r->fi[i].op,
+					    .a = r->fi[i].var, .b = r->fi[i].val };
 
 		if (put_insn(c, &in))
 			return -1;

@@ -411,6 +411,7 @@ static void free_rule(struct rp_rule *r)
 			free(r->fb[i].names[k]);
 	free(r->fb);
 	free(r->xb);
+	free(r->fi);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1511,6 +1512,60 @@ static int opt_xbits(struct pstate *ps, const char *val)
 	return 0;
 }
 
+/*
+ * flowint:NAME, OP, VALUE (OP: = + - == != < <= > >=) or flowint:NAME,
+ * isset|notset|isnotset (Suricata's syntax). A value that names another
+ * variable is not supported.
+ */
+static int opt_flowint(struct pstate *ps, const char *val)
+{
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "isset", TLSI_FI_ISSET }, { "notset", TLSI_FI_NOTSET },
+		{ "isnotset", TLSI_FI_NOTSET }, { "==", TLSI_FI_EQ }, { "!=", TLSI_FI_NE },
+		{ "<", TLSI_FI_LT }, { "<=", TLSI_FI_LE }, { ">", TLSI_FI_GT },
+		{ ">=", TLSI_FI_GE }, { "=", TLSI_FI_SET }, { "+", TLSI_FI_ADD },
+		{ "-", TLSI_FI_SUB },
+	};
+	struct rp_flowint fi = { 0 };
+	char tmp[256], *f[4], *end;
+	unsigned long long v;
+	size_t n, i;
+	int var;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flowint too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 4);
+	if (n < 2 || n > 3 || !*f[0] || strpbrk(f[0], "|& \t"))
+		return skip(ps, "syntax error", "flowint `%s'", val);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[1], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "syntax error", "flowint operator `%s'", f[1]);
+	fi.op = ops[i].op;
+	if ((fi.op <= TLSI_FI_NOTSET) != (n == 2))
+		return skip(ps, "syntax error", "flowint `%s': %s", val,
+			    n == 2 ? "no value" : "a value after isset/notset");
+	if (n == 3) {
+		if (!isdigit((unsigned char)*f[2]))
+			return skip(ps, "unsupported option",
+				    "flowint value `%s' (another variable)", f[2]);
+		errno = 0;
+		v = strtoull(f[2], &end, 10);
+		if (*end || errno || v > 0xffffffffull)
+			return skip(ps, "syntax error", "flowint value `%s'", f[2]);
+		fi.val = (uint32_t)v;
+	}
+	var = flowbit_index(ps->s, f[0]);
+	if (var < 0)
+		return skip(ps, "limit", "more than %d flowbit, xbit and flowint names",
+			    TLSI_IMG_FLOWBITS_MAX);
+	fi.var = (uint32_t)var;
+	ps->r->fi = xrealloc(ps->r->fi, (ps->r->nfi + 1) * sizeof(*ps->r->fi));
+	ps->r->fi[ps->r->nfi++] = fi;
+	return 0;
+}
+
 static struct rp_item *last_content(struct pstate *ps, const char *kw)
 {
 	if (ps->last < 0) {
@@ -1905,6 +1960,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		return opt_flowbits(ps, val);
 	if (!strcmp(kw, "xbits"))
 		return opt_xbits(ps, val);
+	if (!strcmp(kw, "flowint"))
+		return opt_flowint(ps, val);
 	if (!strcmp(kw, "noalert")) {
 		r->flags |= TLSI_RULE_F_NOALERT;
 		return 0;
@@ -2028,7 +2085,7 @@ static int finish(struct pstate *ps)
 		if (per_buf[k] > TLSI_IMG_GROUP_MAX)
 			return skip(ps, "limit", "more than %d keywords on %s", TLSI_IMG_GROUP_MAX,
 				    rp_buf_name((unsigned int)k));
-	if (r->nitems + groups + 2 * r->nfb + r->nxb + 3 > TLSI_IMG_INSNS_MAX)
+	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };

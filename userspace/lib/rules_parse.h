@@ -91,6 +91,12 @@ struct rp_xbit {
 	uint32_t expire;	/* s */
 };
 
+struct rp_flowint {
+	uint8_t op;		/* enum tlsi_flowint_op */
+	uint32_t var;		/* the name's number (the flowbit names') */
+	uint32_t val;
+};
+
 struct rp_flowbit {
 	uint8_t op;		/* enum tlsi_fb */
 	uint8_t n;
@@ -135,6 +141,8 @@ struct rp_rule {
 	uint32_t dsize_a, dsize_b;
 	struct rp_xbit *xb;
 	size_t nxb;
+	struct rp_flowint *fi;
+	size_t nfi;
 	bool has_stream_size;
 	uint8_t ss_side, ss_cmp;	/* enum tlsi_stream_side, tlsi_cmp */
 	uint32_t ss_value;
