@@ -1098,9 +1098,10 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 		int rc = tlsi_tls_hello(ti->client_hello, ti->client_hello_len,
 					s->tls_fp, sizeof(s->tls_fp), &h);
 
-		if (rc == 0 && h.client)
+		if (rc == 0 && h.client) {
+			f->dir[TLSI_DIR_TO_SERVER].tls_version = h.version;
 			tlsi_tls_views(s, &h);
-		else
+		} else
 			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
 					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);
 	}

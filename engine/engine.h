@@ -334,6 +334,11 @@ struct tlsi_eng_dir {
 	uint8_t tls_hello;		/* tls.c: the hello of this direction
 					 * was fingerprinted or given up */
 	uint8_t reserved;
+	uint16_t tls_version;		/* tls.version of this direction (as
+					 * Suricata: the ClientHello's legacy
+					 * version; the ServerHello's, or the
+					 * one its supported_versions selects);
+					 * 0: no hello seen */
 	struct tlsi_eng_stream raw, body;
 	struct tlsi_http_dir http;
 	struct tlsi_mail_dir mail;
@@ -596,6 +601,7 @@ int tlsi_dns_detect(unsigned int dir, const uint8_t *data, size_t len);
 struct tlsi_tls_hello {
 	uint8_t client;			/* ClientHello (JA3), else ServerHello */
 	uint16_t version;		/* legacy_version */
+	uint16_t selected;		/* ServerHello: supported_versions, 0 */
 	const uint8_t *sni;		/* the first host_name, in the message */
 	uint16_t sni_len;
 	uint32_t fp_len;		/* JA3 or JA3S text in the caller's buffer */

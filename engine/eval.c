@@ -798,6 +798,17 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_TLS_VERSION) {
+			uint32_t v = f->dir[dir].tls_version;
+
+			/* Suricata: TLS 1.3 drafts are 1.3 unless raw */
+			if (!in->nbytes && (v >> 8) == 0x7f)
+				v = 0x0304;
+			if (!v || v != le32v(in->a))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op != TLSI_OP_BUFFER) {	/* cannot happen (validated) */
 			k++;
 			continue;
@@ -806,7 +817,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
 		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
-		     ins[ge].op != TLSI_OP_XBITS && ins[ge].op != TLSI_OP_FLOWINT; ge++)
+		     ins[ge].op != TLSI_OP_XBITS && ins[ge].op != TLSI_OP_FLOWINT &&
+		     ins[ge].op != TLSI_OP_TLS_VERSION; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)

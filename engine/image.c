@@ -307,6 +307,7 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_STREAM_SIZE:
 	case TLSI_OP_XBITS:
 	case TLSI_OP_FLOWINT:
+	case TLSI_OP_TLS_VERSION:
 		if (group != TLSI_BUF_NONE)
 			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
@@ -393,6 +394,11 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("xbits expire %u", le32v(in->b));
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("xbits with unused operands");
+		break;
+	case TLSI_OP_TLS_VERSION:
+		if (fl || in->cmp || in->nbytes > 1 || le32v(in->a) > 0xffff || in->b ||
+		    in->c || in->d || in->e || in->f)
+			IFAIL("bad tls.version");
 		break;
 	case TLSI_OP_FLOWINT:
 		if (fl)

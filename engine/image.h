@@ -291,6 +291,10 @@ enum tlsi_op {
 	TLSI_OP_FLOWINT,	/* a flow's integer variable: cmp = enum
 				 * tlsi_flowint_op, a = variable (a flowbit
 				 * name's number), b = value (group NONE) */
+	TLSI_OP_TLS_VERSION,	/* the direction's TLS hello version is a
+				 * (group NONE); nbytes 1: as written (a
+				 * 0x form), else TLS 1.3 drafts (0x7fXX)
+				 * count as 1.3 */
 	TLSI_OP_BASE64,		/* base64_decode: the rest of the group is
 				 * matched against the decoded bytes
 				 * (base64_data); see struct tlsi_img_insn */

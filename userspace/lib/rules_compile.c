@@ -394,7 +394,7 @@ static bool flow_constant(const struct rp_rule *r)
 {
 	size_t i;
 
-	if (r->nitems || r->has_dsize || r->has_stream_size)
+	if (r->nitems || r->has_dsize || r->has_stream_size || r->has_tls_version)
 		return false;
 	for (i = 0; i < r->nxb; i++)
 		if (r->xb[i].op < TLSI_FB_SET)
@@ -473,6 +473,13 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		struct tlsi_img_insn in = { .op = TLSI_OP_XBITS, .cmp = r->xb[i].op,
 					    .nbytes = r->xb[i].track, .a = r->xb[i].bit,
 					    .b = r->xb[i].expire };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
+	if (r->has_tls_version) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_TLS_VERSION,
+					    .nbytes = r->tls_version_raw, .a = r->tls_version };
 
 		if (put_insn(c, &in))
 			return -1;
@@ -687,6 +694,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			if (slot == TLSI_BUF_RAW && nbufs > 1)
 				slot = (unsigned int)bufs[1];
 		}
+		else if (r->app == TLSI_APP_TLS && r->has_tls_version)
+			/* tried with each hello (their JA3/JA3S views) */
+			slot = d == TLSI_DIR_TO_SERVER ? TLSI_BUF_TLS_JA3_HASH : TLSI_BUF_TLS_JA3S_HASH;
 		else if (r->app == TLSI_APP_TLS)
 			slot = d == TLSI_DIR_TO_SERVER ? TLSI_BUF_TLS_SNI : TLSI_BUF_TLS_CERT_SUBJECT;
 		else if (r->app == TLSI_APP_HTTP)

@@ -1962,6 +1962,38 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		return opt_xbits(ps, val);
 	if (!strcmp(kw, "flowint"))
 		return opt_flowint(ps, val);
+	if (!strcmp(kw, "tls.version")) {
+		/* 1.0 1.1 1.2 1.3, or 0xNNNN as is; quotes allowed */
+		static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+		char tmp[16], *v = tmp, *end;
+		unsigned long x;
+
+		if (strlen(trim(val)) >= sizeof(tmp))
+			return skip(ps, "syntax error", "tls.version `%s'", val);
+		strcpy(tmp, trim(val));
+		if (v[0] == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
+			v[strlen(v) - 1] = '\0';
+			v++;
+		}
+		if (r->has_tls_version)
+			return skip(ps, "unsupported option", "a second tls.version");
+		for (i = 0; i < 4 && strcmp(v, names[i]); i++)
+			;
+		if (i < 4) {
+			r->tls_version = (uint16_t)(0x0301 + i);
+		} else if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && strlen(v) == 6) {
+			errno = 0;
+			x = strtoul(v + 2, &end, 16);
+			if (*end || errno || !isxdigit((unsigned char)v[2]))
+				return skip(ps, "syntax error", "tls.version `%s'", val);
+			r->tls_version = (uint16_t)x;
+			r->tls_version_raw = true;
+		} else {
+			return skip(ps, "syntax error", "tls.version `%s'", val);
+		}
+		r->has_tls_version = true;
+		return 0;
+	}
 	if (!strcmp(kw, "noalert")) {
 		r->flags |= TLSI_RULE_F_NOALERT;
 		return 0;
@@ -2096,6 +2128,11 @@ static int finish(struct pstate *ps)
 					    "%s in a %s rule (its packets are inspected, not streams)",
 					    rp_buf_name((unsigned int)k), names[r->proto]);
 	}
+	if (r->has_tls_version && raw && !http && !body)
+		return skip(ps, "content on TLS records",
+			    "tls.version with payload keywords (the engine sees decrypted data)");
+	if (r->has_tls_version)
+		tls = true;	/* a TLS keyword, like the tls.* buffers */
 	if (tls && (raw || http || body))
 		return skip(ps, "mixes stream and TLS buffers", "tls.* with other buffers");
 	if (dns && (http || body || tls))

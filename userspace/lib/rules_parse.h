@@ -143,6 +143,8 @@ struct rp_rule {
 	size_t nxb;
 	struct rp_flowint *fi;
 	size_t nfi;
+	bool has_tls_version, tls_version_raw;
+	uint16_t tls_version;
 	bool has_stream_size;
 	uint8_t ss_side, ss_cmp;	/* enum tlsi_stream_side, tlsi_cmp */
 	uint32_t ss_value;
