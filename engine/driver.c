@@ -269,6 +269,7 @@ enum tlsi_drv_counter tlsi_drv_event_counter(enum tlsi_eng_event ev)
 	case TLSI_EV_CAND_OVERFLOW:
 	case TLSI_EV_STEPS:
 	case TLSI_EV_XBITS_FULL:
+	case TLSI_EV_FLOWINT_FULL:
 		return TLSI_DRV_C_ENGINE_ERRORS;
 	case TLSI_EV_DNS_MALFORMED:
 		return TLSI_DRV_C_DNS_ANOMALIES;

@@ -346,6 +346,50 @@ static void flowbits_apply(const struct tlsi_eng *e, struct tlsi_eng_flow *f,
 	}
 }
 
+/* The changes rule r's flowint keywords make on a match. */
+static void flowints_apply(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f, unsigned int dir,
+			   const struct tlsi_img_rule *r)
+{
+	const struct tlsi_img_insn *in = c->eng->insns + le32v(r->insn_first);
+	uint32_t n = le32v(r->insn_count), k, i;
+
+	for (k = 0; k < n; k++) {
+		struct tlsi_eng_flowint *v = NULL, *free_slot = NULL;
+		uint32_t b;
+
+		if (in[k].op != TLSI_OP_FLOWINT || in[k].cmp < TLSI_FI_SET)
+			continue;
+		for (i = 0; i < TLSI_ENG_FLOWINTS; i++) {
+			if (!f->flowints[i].set) {
+				if (!free_slot)
+					free_slot = &f->flowints[i];
+			} else if (f->flowints[i].var == le32v(in[k].a)) {
+				v = &f->flowints[i];
+			}
+		}
+		/* Suricata: subtracting from a variable not set does nothing */
+		if (!v && in[k].cmp == TLSI_FI_SUB)
+			continue;
+		if (!v) {
+			if (!free_slot) {
+				tlsi_eng_report(c, f, TLSI_EV_FLOWINT_FULL, dir);
+				continue;
+			}
+			v = free_slot;
+			v->var = (uint16_t)le32v(in[k].a);
+			v->set = 1;
+			v->val = 0;
+		}
+		b = le32v(in[k].b);
+		if (in[k].cmp == TLSI_FI_SET)
+			v->val = b;
+		else if (in[k].cmp == TLSI_FI_ADD)
+			v->val += b;
+		else
+			v->val -= b;
+	}
+}
+
 /* ---- xbits ------------------------------------------------------------------------ */
 
 /* The key of an xbit for the data of dir: its address(es) and hash. */
@@ -554,6 +598,7 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	if (e->hits)
 		tlsi_eng_count(&e->hits[ri]);
 	flowbits_apply(e, f, r);
+	flowints_apply(c, f, dir, r);
 	xbits_apply(c, f, dir, r);
 	switch (r->action) {
 	case TLSI_ACT_PASS:
@@ -1053,9 +1098,10 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 		int rc = tlsi_tls_hello(ti->client_hello, ti->client_hello_len,
 					s->tls_fp, sizeof(s->tls_fp), &h);
 
-		if (rc == 0 && h.client)
+		if (rc == 0 && h.client) {
+			f->dir[TLSI_DIR_TO_SERVER].tls_version = h.version;
 			tlsi_tls_views(s, &h);
-		else
+		} else
 			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
 					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);
 	}

@@ -37,6 +37,8 @@
 
 #define TLSI_ENG_WINDOW		2048	/* history kept per stream buffer */
 #define TLSI_ENG_PIECE		16384	/* largest piece matched at once */
+/* base64_decode output: all of the largest view decodes */
+#define TLSI_ENG_B64_MAX	((TLSI_ENG_WINDOW + TLSI_ENG_PIECE) / 4 * 3)
 #define TLSI_ENG_PENDING	16	/* rules waiting for more data, per
 					 * stream buffer */
 #define TLSI_ENG_FIRED		8	/* body rules already alerted in the
@@ -103,8 +105,12 @@ enum tlsi_eng_event {
 					 * direction is not fingerprinted */
 	TLSI_EV_TLS_HELLO_TOO_LONG,	/* a hello beyond the raw window (or
 					 * TLSI_TLS_MSG_MAX): not fingerprinted */
+	TLSI_EV_FLOWINT_FULL,		/* a flowint not stored: the flow holds
+					 * TLSI_ENG_FLOWINTS others */
 	TLSI_EV_MAX
 };
+/* events are bits of a 32-bit word (struct tlsi_eng_flow.events) */
+_Static_assert(TLSI_EV_MAX <= 32, "enum tlsi_eng_event");
 
 struct tlsi_eng_alert {
 	uint32_t rule;			/* index in the image */
@@ -234,12 +240,21 @@ struct tlsi_eng_scratch {
 	uint8_t tls_msg[TLSI_TLS_MSG_MAX];	/* a hello, records removed */
 	char tls_fp[TLSI_TLS_FP_MAX];		/* its JA3 or JA3S text */
 	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
+	uint8_t b64[TLSI_ENG_B64_MAX];	/* base64_decode's output */
 	uint8_t candbits[];		/* nrules bits */
 };
 
 size_t tlsi_eng_scratch_size(const struct tlsi_eng *e);
 
 /* ---- flows ----------------------------------------------------------------------- */
+
+/* A flowint variable of a flow (set: 1 when in use). */
+#define TLSI_ENG_FLOWINTS	8	/* variables per flow */
+struct tlsi_eng_flowint {
+	uint16_t var;			/* the name's number */
+	uint16_t set;
+	uint32_t val;
+};
 
 struct tlsi_eng_pending {
 	uint32_t rule;
@@ -319,6 +334,11 @@ struct tlsi_eng_dir {
 	uint8_t tls_hello;		/* tls.c: the hello of this direction
 					 * was fingerprinted or given up */
 	uint8_t reserved;
+	uint16_t tls_version;		/* tls.version of this direction (as
+					 * Suricata: the ClientHello's legacy
+					 * version; the ServerHello's, or the
+					 * one its supported_versions selects);
+					 * 0: no hello seen */
 	struct tlsi_eng_stream raw, body;
 	struct tlsi_http_dir http;
 	struct tlsi_mail_dir mail;
@@ -346,6 +366,7 @@ struct tlsi_eng_flow {
 	uint8_t dlen[TLSI_DIRS];	/* first bytes kept for detection */
 	uint8_t dbuf[TLSI_DIRS][16];
 	uint8_t flowbits[TLSI_IMG_FLOWBITS_MAX / 8];
+	struct tlsi_eng_flowint flowints[TLSI_ENG_FLOWINTS];
 	struct tlsi_eng_dir dir[TLSI_DIRS];
 	/* Framing state that owes nothing to the rules: kept when the flow
 	 * meets a new image (from here to the end of the struct). */
@@ -580,6 +601,7 @@ int tlsi_dns_detect(unsigned int dir, const uint8_t *data, size_t len);
 struct tlsi_tls_hello {
 	uint8_t client;			/* ClientHello (JA3), else ServerHello */
 	uint16_t version;		/* legacy_version */
+	uint16_t selected;		/* ServerHello: supported_versions, 0 */
 	const uint8_t *sni;		/* the first host_name, in the message */
 	uint16_t sni_len;
 	uint32_t fp_len;		/* JA3 or JA3S text in the caller's buffer */

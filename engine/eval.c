@@ -345,6 +345,8 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	prog.req[1] = rx->req[1];
 	prog.litlen = le16v(rx->litlen);
 	prog.lit = (const uint8_t *)(prog.classes + prog.nclasses);
+	prog.dfa = prog.lit + ((prog.litlen + 7) & ~7u);	/* with F_DFA */
+	prog.dfalen = 0;		/* validated with the image */
 	sub.bos = v->base == 0;
 	if (le16v(in->flags) & TLSI_IF_RELATIVE) {
 		if (dp > 0)
@@ -360,7 +362,9 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	if (retry != NONE_POS && retry > base)
 		from = (uint32_t)TLSI_ENG_MIN(retry - base, (int64_t)sub.len + 1);
 	g->steps++;
-	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget, partial);
+	/* a complete buffer: whether more bytes could match is moot */
+	r = tlsi_re_search(&prog, &sc->re, &sub, from, &s0, &s1, &g->re_budget,
+			   v->final ? NULL : partial);
 	if (r == 1) {
 		*ms = base + s0;
 		*me = base + s1;
@@ -368,12 +372,127 @@ static int do_pcre(struct tlsi_eng_scratch *sc, struct geval *g,
 	return r;
 }
 
-/* Evaluate the instructions of one buffer group. */
+/* The value of a base64 character (RFC 4648 alphabet), or -1. */
+static int b64_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Suricata's base64_decode (its RFC 4648 mode): characters of the
+ * alphabet and '=' are taken four at a time; the first other byte (or the
+ * end) ends the input, a last incomplete quad is padded with '='. A quad
+ * "xx=?" gives one byte, "xxx=" two; '=' in the first two places of a
+ * quad voids the whole decoding (Suricata returns nothing then). Output
+ * stops at max bytes. Returns the bytes decoded; *at_end: the input ran to
+ * the end of what was given (more data could have continued it).
+ */
+static uint32_t b64_decode(const uint8_t *in, uint32_t n, uint8_t *out, uint32_t max,
+			   int *at_end)
+{
+	uint32_t i = 0, o = 0, nb;
+	uint8_t q[4];
+
+	*at_end = 0;
+	while (i < n) {
+		int stop = 0, v0, v1, v2, v3;
+
+		for (nb = 0; nb < 4; nb++) {
+			if (i < n && (b64_value(in[i]) >= 0 || in[i] == '=')) {
+				q[nb] = in[i++];
+				continue;
+			}
+			*at_end = i >= n;
+			if (!nb)
+				return o;
+			for (; nb < 4; nb++)
+				q[nb] = '=';
+			stop = 1;
+		}
+		v0 = b64_value(q[0]);
+		v1 = b64_value(q[1]);
+		if (v0 < 0 || v1 < 0)
+			return 0;
+		if (o + 3 > max)
+			return o;
+		out[o++] = (uint8_t)(v0 << 2 | v1 >> 4);
+		if (q[2] != '=') {
+			v2 = b64_value(q[2]);
+			out[o++] = (uint8_t)(v1 << 4 | v2 >> 2);
+			if (q[3] != '=') {
+				v3 = b64_value(q[3]);
+				out[o++] = (uint8_t)(v2 << 6 | v3);
+			}
+		}
+		if (stop)
+			return o;
+	}
+	*at_end = 1;
+	return o;
+}
+
 static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
-		      const struct tlsi_img_insn *ops, uint32_t n)
+		      const struct tlsi_img_insn *ops, uint32_t n,
+		      struct tlsi_eng_frame *fr);
+
+/*
+ * base64_decode at detection pointer dp, then the rest of the group
+ * (ops[0, n)) on the decoded bytes, as Suricata's base64_data: a buffer
+ * of its own, complete, positions from its start. 1, 0, or -1 (step
+ * budget).
+ */
+static int do_base64(struct tlsi_eng_scratch *s, struct geval *g,
+		     const struct tlsi_img_insn *in, int64_t dp,
+		     const struct tlsi_img_insn *ops, uint32_t n, struct tlsi_eng_frame *fr)
 {
 	const struct tlsi_eng_view *v = g->v;
-	struct tlsi_eng_frame *fr = s->frames;
+	struct tlsi_eng_view dv = { .state = TLSI_VIEW_PRESENT, .final = 1 };
+	uint32_t bytes = le32v(in->a) ? le32v(in->a) : 65535, avail, len;
+	int64_t at = (le16v(in->flags) & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base;
+	int at_end, r;
+
+	if (at < 0 || at > (int64_t)v->len)
+		return 0;	/* its start has left the stream's window */
+	avail = v->len - (uint32_t)at;
+	/* Suricata: an offset at or past the end decodes nothing */
+	if (le32v(in->c) >= avail) {
+		if (!v->final)
+			g->more = 1;
+		return 0;
+	}
+	at += le32v(in->c);
+	avail -= le32v(in->c);
+	len = b64_decode(v->p + at, TLSI_ENG_MIN(avail, bytes), s->b64, sizeof(s->b64),
+			 &at_end);
+	/* input cut by the end of a stream's data so far, not by `bytes' */
+	if (at_end && avail < bytes && !v->final)
+		g->more = 1;
+	if (!len)
+		return 0;
+	dv.p = s->b64;
+	dv.len = len;
+	g->v = &dv;
+	r = n ? eval_group(s, g, ops, n, fr) : 1;
+	g->v = v;
+	return r;
+}
+
+/* Evaluate the instructions of one buffer group (frames fr[0, n]). */
+static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
+		      const struct tlsi_img_insn *ops, uint32_t n,
+		      struct tlsi_eng_frame *fr)
+{
+	const struct tlsi_eng_view *v = g->v;
 	int64_t dp = -(int64_t)v->base;
 	uint32_t i = 0;
 
@@ -501,6 +620,15 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		case TLSI_OP_BSIZE:
 			ok = size_test(g, in);
 			break;
+		case TLSI_OP_BASE64: {
+			/* terminal: the rest of the group is base64_data's */
+			int r = do_base64(s, g, in, dp, ops + i + 1, n - i - 1, fr + i + 1);
+
+			if (r)
+				return r;
+			ok = 0;
+			break;
+		}
 		default:
 			ok = 0;
 		}
@@ -585,6 +713,29 @@ static int flowbits_test(const struct tlsi_eng_flow *f, const struct tlsi_img_in
 	}
 }
 
+/* A flowint test (the changes happen after the match: engine.c). */
+static int flowint_test(const struct tlsi_eng_flow *f, const struct tlsi_img_insn *in)
+{
+	const struct tlsi_eng_flowint *v = NULL;
+	uint32_t b = le32v(in->b);
+	unsigned int i;
+
+	for (i = 0; i < TLSI_ENG_FLOWINTS; i++)
+		if (f->flowints[i].set && f->flowints[i].var == le32v(in->a))
+			v = &f->flowints[i];
+	switch (in->cmp) {
+	case TLSI_FI_ISSET: return v != NULL;
+	case TLSI_FI_NOTSET: return v == NULL;
+	case TLSI_FI_EQ: return v && v->val == b;
+	case TLSI_FI_NE: return v && v->val != b;
+	case TLSI_FI_LT: return v && v->val < b;
+	case TLSI_FI_LE: return v && v->val <= b;
+	case TLSI_FI_GT: return v && v->val > b;
+	case TLSI_FI_GE: return v && v->val >= b;
+	default: return 1;	/* SET/ADD/SUB act after a match */
+	}
+}
+
 int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		   unsigned int dir, uint32_t ri, unsigned int *more_buf)
 {
@@ -641,6 +792,23 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_FLOWINT) {
+			if (!flowint_test(f, in))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
+		if (in->op == TLSI_OP_TLS_VERSION) {
+			uint32_t v = f->dir[dir].tls_version;
+
+			/* Suricata: TLS 1.3 drafts are 1.3 unless raw */
+			if (!in->nbytes && (v >> 8) == 0x7f)
+				v = 0x0304;
+			if (!v || v != le32v(in->a))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op != TLSI_OP_BUFFER) {	/* cannot happen (validated) */
 			k++;
 			continue;
@@ -649,7 +817,8 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		for (ge = gs; ge < n && ins[ge].op != TLSI_OP_BUFFER &&
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
 		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
-		     ins[ge].op != TLSI_OP_XBITS; ge++)
+		     ins[ge].op != TLSI_OP_XBITS && ins[ge].op != TLSI_OP_FLOWINT &&
+		     ins[ge].op != TLSI_OP_TLS_VERSION; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)
@@ -664,7 +833,7 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			return TLSI_EV_NOMATCH;
 		g.v = v;
 		g.more = 0;
-		rc = eval_group(c->s, &g, ins + gs, ge - gs);
+		rc = eval_group(c->s, &g, ins + gs, ge - gs, c->s->frames);
 		if (rc < 0) {
 			tlsi_eng_report(c, f, TLSI_EV_STEPS, dir);
 			return TLSI_EV_NOMATCH;

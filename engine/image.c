@@ -306,6 +306,8 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_PKT:
 	case TLSI_OP_STREAM_SIZE:
 	case TLSI_OP_XBITS:
+	case TLSI_OP_FLOWINT:
+	case TLSI_OP_TLS_VERSION:
 		if (group != TLSI_BUF_NONE)
 			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
@@ -350,6 +352,14 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		if (in->op == TLSI_OP_BYTE_TEST && in->cmp >= TLSI_CMP_RANGE)
 			IFAIL("byte_test operator %u", in->cmp);
 		break;
+	case TLSI_OP_BASE64:
+		if (fl & ~TLSI_IF_RELATIVE)
+			IFAIL("bad base64_decode flags 0x%x", fl);
+		if (le32v(in->a) > 65535)
+			IFAIL("base64_decode of %u bytes", le32v(in->a));
+		if (in->cmp || in->nbytes || in->b || in->d || in->e || in->f)
+			IFAIL("base64_decode with unused operands");
+		break;
 	case TLSI_OP_BSIZE:
 	case TLSI_OP_DSIZE:
 		if (fl)
@@ -384,6 +394,22 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("xbits expire %u", le32v(in->b));
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("xbits with unused operands");
+		break;
+	case TLSI_OP_TLS_VERSION:
+		if (fl || in->cmp || in->nbytes > 1 || le32v(in->a) > 0xffff || in->b ||
+		    in->c || in->d || in->e || in->f)
+			IFAIL("bad tls.version");
+		break;
+	case TLSI_OP_FLOWINT:
+		if (fl)
+			IFAIL("flags on flowint");
+		if (in->cmp >= TLSI_FI_MAX)
+			IFAIL("flowint operation %u", in->cmp);
+		if (le32v(in->a) >= v->n[TLSI_IMG_S_FLOWBITS])
+			IFAIL("flowint variable %u of %u", le32v(in->a),
+			      v->n[TLSI_IMG_S_FLOWBITS]);
+		if (in->nbytes || in->c || in->d || in->e || in->f)
+			IFAIL("flowint with unused operands");
 		break;
 	case TLSI_OP_STREAM_SIZE:
 		if (fl)
@@ -433,7 +459,7 @@ static int check_rules(struct vctx *v)
 	for (r = 0; r < v->n[TLSI_IMG_S_RULES]; r++) {
 		const struct tlsi_img_rule *x = &rules[r];
 		uint32_t first = le32v(x->insn_first), count = le32v(x->insn_count);
-		unsigned int group = TLSI_BUF_NONE, glen = 0;
+		unsigned int group = TLSI_BUF_NONE, glen = 0, b64 = 0;
 		uint32_t k;
 
 		if (x->action >= TLSI_ACT_MAX || x->app >= TLSI_APP_MAX ||
@@ -469,9 +495,13 @@ static int check_rules(struct vctx *v)
 
 			if (check_insn(v, r, k, in, group))
 				return -1;
+			if (in->op == TLSI_OP_BASE64 && b64++)
+				FAIL(v, "rule %u (sid %u): two base64_decode on one buffer",
+				     r, le32v(x->sid));
 			if (in->op == TLSI_OP_BUFFER) {
 				group = in->buf;
 				glen = 0;
+				b64 = 0;
 			} else if (++glen > TLSI_IMG_GROUP_MAX) {
 				FAIL(v, "rule %u (sid %u): more than %u instructions on one buffer",
 				     r, le32v(x->sid), TLSI_IMG_GROUP_MAX);
@@ -652,6 +682,18 @@ static int check_regexes(struct vctx *v)
 		if (!(le16v(r[i].flags) & TLSI_RE_F_LIT) != !litlen ||
 		    (litlen && (litlen < 2 || litlen > TLSI_RE_LIT_MAX)))
 			FAIL(v, "regex %u: required string of %u bytes", i, litlen);
+		g.dfa = NULL;
+		g.dfalen = 0;
+		if ((le16v(r[i].flags) & TLSI_RE_F_DFA) && off % 8 == 0 &&
+		    range_ok(off, size + TLSI_RE_DFA_HDR, v->n[TLSI_IMG_S_REGEXDATA])) {
+			const struct tlsi_img_re_dfa *h =
+				(const struct tlsi_img_re_dfa *)(data + off + size);
+			uint64_t dsize = tlsi_re_dfa_bytes(le16v(h->nstates), le16v(h->ncols));
+
+			g.dfa = data + off + size;
+			g.dfalen = (uint32_t)TLSI_ENG_MIN(dsize, (uint64_t)1 << 31);
+			size += dsize;
+		}
 		if (off % 8 || off < prev_end || !range_ok(off, size, v->n[TLSI_IMG_S_REGEXDATA]))
 			FAIL(v, "regex %u: program (%llu bytes at %u) misaligned, out of order or beyond REGEXDATA (%u)",
 			     i, (unsigned long long)size, off, v->n[TLSI_IMG_S_REGEXDATA]);

@@ -288,6 +288,16 @@ enum tlsi_op {
 				 * enum tlsi_xbits_track, a = bit (a flowbit
 				 * name's number), b = expire seconds (set,
 				 * toggle) (group NONE) */
+	TLSI_OP_FLOWINT,	/* a flow's integer variable: cmp = enum
+				 * tlsi_flowint_op, a = variable (a flowbit
+				 * name's number), b = value (group NONE) */
+	TLSI_OP_TLS_VERSION,	/* the direction's TLS hello version is a
+				 * (group NONE); nbytes 1: as written (a
+				 * 0x form), else TLS 1.3 drafts (0x7fXX)
+				 * count as 1.3 */
+	TLSI_OP_BASE64,		/* base64_decode: the rest of the group is
+				 * matched against the decoded bytes
+				 * (base64_data); see struct tlsi_img_insn */
 	TLSI_OP_MAX
 };
 
@@ -361,6 +371,19 @@ enum tlsi_fb {
 };
 #define TLSI_FB_BITS_MAX	5
 
+/* flowint operations (cmp of TLSI_OP_FLOWINT): tests, then the changes a
+ * match makes (Suricata's): a test of a variable the flow has not set
+ * fails (notset holds); adding to one sets it, subtracting from one does
+ * nothing. */
+enum tlsi_flowint_op {
+	TLSI_FI_ISSET, TLSI_FI_NOTSET,
+	TLSI_FI_EQ, TLSI_FI_NE, TLSI_FI_LT, TLSI_FI_LE, TLSI_FI_GT, TLSI_FI_GE,
+	TLSI_FI_SET,		/* = b */
+	TLSI_FI_ADD,		/* + b (wraps at 2^32, as Suricata's uint32) */
+	TLSI_FI_SUB,		/* - b */
+	TLSI_FI_MAX
+};
+
 /*
  * One instruction, 32 bytes. Field use by op:
  *   BUFFER    buf
@@ -378,6 +401,11 @@ enum tlsi_fb {
  *   BSIZE, DSIZE  cmp, a, b
  *   PKT       nbytes = enum tlsi_pkt_field, cmp, a, b; IF_NEGATE
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
+ *   BASE64    a = bytes of encoded input at most (0: Suricata's 65535),
+ *             c = offset; IF_RELATIVE: from the previous match's end
+ *             (else the buffer's start). The instructions after it in
+ *             its group match the decoded bytes as a buffer of their own
+ *             (base64_data); at most one per group.
  *   PCRE      a = REGEXES index; IF_RELATIVE: the subject starts at the
  *             previous match's end (else it is the whole buffer);
  *             IF_NEGATE: the rule needs no match; IF_RETRY as for content.
@@ -410,7 +438,8 @@ static inline uint32_t tlsi_insn_arg(const struct tlsi_img_insn *in, unsigned in
  * A regular expression: its program lies in REGEXDATA at off, 8-byte
  * aligned: ninsns struct tlsi_img_re_insn, then nclasses struct
  * tlsi_img_re_class (engine/regex.h), then litlen bytes of its required
- * string padded to a multiple of 8. Programs follow each other in
+ * string padded to a multiple of 8, then with TLSI_RE_F_DFA its DFA
+ * (struct tlsi_img_re_dfa and its tables, regex.h). Programs follow each other in
  * REGEXES order without overlapping, so validation reads each byte once.
  */
 struct tlsi_img_regex {			/* 16 bytes */

@@ -202,24 +202,87 @@ static void next_gen(struct tlsi_re_scratch *sc)
 	}
 }
 
-/* Does s[from..] contain g->lit, compared without case? */
+static int is_letter(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Is g->lit at p, compared without case? */
+static int lit_at(const struct tlsi_re_prog *g, const uint8_t *p)
+{
+	uint32_t k;
+
+	for (k = 0; k < g->litlen; k++)
+		if (tlsi_lower(p[k]) != g->lit[k])
+			return 0;
+	return 1;
+}
+
+/*
+ * Does s[from..] contain g->lit, compared without case? memchr() finds
+ * the candidates (a vector loop in userspace): on a byte of the string
+ * that is not a letter when it has one (such bytes match only
+ * themselves), else on its first letter in either case.
+ */
 static int has_lit(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s, uint32_t from)
 {
-	uint32_t n = g->litlen, i, k;
-	uint8_t c0 = g->lit[0], c1 = (uint8_t)(c0 >= 'a' && c0 <= 'z' ? c0 - 32 : c0);
+	uint32_t n = g->litlen, j, last;
+	const uint8_t *p = s->p, *q, *lo, *up;
+	uint8_t c0, c1;
 
 	if (s->len < n || from > s->len - n)
 		return 0;
-	for (i = from; i + n <= s->len; i++) {
-		if (s->p[i] != c0 && s->p[i] != c1)
-			continue;
-		for (k = 1; k < n; k++)
-			if (tlsi_lower(s->p[i + k]) != g->lit[k])
-				break;
-		if (k == n)
+	last = s->len - n;		/* the last place the string can start */
+	for (j = 0; j < n && is_letter(g->lit[j]); j++)
+		;
+	if (j < n) {
+		for (q = p + from + j; q <= p + last + j; q++) {
+			q = memchr(q, g->lit[j], (size_t)(p + last + j - q) + 1);
+			if (!q)
+				return 0;
+			if (lit_at(g, q - j))
+				return 1;
+		}
+		return 0;
+	}
+	c0 = g->lit[0];
+	c1 = (uint8_t)(c0 - 32);
+	lo = memchr(p + from, c0, last - from + 1);
+	up = memchr(p + from, c1, last - from + 1);
+	while (lo || up) {
+		q = !up || (lo && lo < up) ? lo : up;
+		if (lit_at(g, q))
 			return 1;
+		if (q == p + last)
+			return 0;
+		if (q == lo)
+			lo = memchr(q + 1, c0, (size_t)(p + last - q));
+		else
+			up = memchr(q + 1, c1, (size_t)(p + last - q));
 	}
 	return 0;
+}
+
+#define DFA_MAYBE	1	/* the relaxed program matches: run the VM */
+#define DFA_NONE	0	/* no match up to the subject's end */
+#define DFA_DEAD	(-1)	/* anchored: every thread died */
+
+/* The program's DFA over s[from..]. */
+static int dfa_scan(const struct tlsi_re_prog *g, const struct tlsi_re_subject *s,
+		    uint32_t from)
+{
+	const struct tlsi_img_re_dfa *h = (const struct tlsi_img_re_dfa *)g->dfa;
+	const uint8_t *cols = g->dfa + 8, *p = s->p;
+	const uint16_t *next = (const uint16_t *)(g->dfa + TLSI_RE_DFA_HDR);
+	uint32_t i, st = le16v((from == 0 && s->bos) ? h->start_bot : h->start_mid);
+
+	for (i = from;; i++) {
+		if (st >= TLSI_RE_DFA_DEAD)
+			return st == TLSI_RE_DFA_DEAD ? DFA_DEAD : DFA_MAYBE;
+		if (i >= s->len)
+			return DFA_NONE;
+		st = le16v(next[st + cols[p[i]]]);	/* st: a row's offset */
+	}
 }
 
 int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
@@ -231,7 +294,7 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 	int anchored = g->flags & TLSI_RE_F_ANCHORED;
 	uint32_t n = 0, i, k;
 	unsigned int cur = 0;
-	int matched = 0, dummy;
+	int matched = 0, dummy, want_partial = partial != NULL;
 
 	if (!partial)
 		partial = &dummy;
@@ -257,12 +320,29 @@ int tlsi_re_search(const struct tlsi_re_prog *g, struct tlsi_re_scratch *sc,
 		*partial = 1;
 		return 0;
 	}
+	/* The DFA of the relaxed program: no match of it, none of this one.
+	 * Unanchored, the VM would say more bytes could help; anchored and
+	 * dead, it would say they cannot; anchored and alive at the end, so
+	 * would the VM with an exact DFA, else the VM decides (it may have
+	 * died where the relaxed program did not), when the caller asks. */
+	if (g->flags & TLSI_RE_F_DFA) {
+		int d = dfa_scan(g, s, from);
+
+		if (d == DFA_DEAD ||
+		    (d == DFA_NONE && (!anchored || (g->flags & TLSI_RE_F_DFA_EXACT) ||
+				       !want_partial))) {
+			*partial = d == DFA_NONE;
+			return 0;
+		}
+	}
 	next_gen(sc);
 	for (i = from;; i++) {
 		uint32_t nn = 0;
 
-		/* a new thread starting here, after all earlier starts */
-		if (!matched && (i == from || !anchored)) {
+		/* a new thread starting here, after all earlier starts;
+		 * none where the byte cannot start a match */
+		if (!matched && (i == from || !anchored) &&
+		    (!first || !n || (i < s->len && tlsi_re_class_has(first, s->p[i])))) {
 			if (!n && first) {
 				/* nothing alive: skip to a byte a match can
 				 * start with (then no match is empty) */
@@ -332,6 +412,36 @@ int tlsi_re_validate(const struct tlsi_re_prog *g, char *err, size_t errlen)
 		RFAIL("required string of %u bytes", g->litlen);
 	if (g->first != TLSI_RE_NO_CLASS && g->first >= g->nclasses)
 		RFAIL("first class %u of %u", g->first, g->nclasses);
+	if ((g->flags & TLSI_RE_F_DFA_EXACT) && !(g->flags & TLSI_RE_F_DFA))
+		RFAIL("flags 0x%x", g->flags);
+	for (pc = 0; (g->flags & TLSI_RE_F_DFA_EXACT) && pc < n; pc++)
+		if (g->insns[pc].op == TLSI_RE_LOOK ||
+		    (g->insns[pc].op == TLSI_RE_ASSERT && g->insns[pc].arg != TLSI_RE_A_BOT))
+			RFAIL("insn %u: an exact DFA with an assertion", pc);
+	if (g->flags & TLSI_RE_F_DFA) {
+		const struct tlsi_img_re_dfa *h = (const struct tlsi_img_re_dfa *)g->dfa;
+		const uint16_t *next;
+		uint32_t ns, nc, k, x;
+
+		if (!g->dfa || g->dfalen < TLSI_RE_DFA_HDR)
+			RFAIL("DFA of %u bytes", g->dfalen);
+		ns = le16v(h->nstates);
+		nc = le16v(h->ncols);
+		if (!ns || ns > TLSI_RE_DFA_STATES_MAX || !nc || nc > 256 ||
+		    tlsi_re_dfa_bytes(ns, nc) != g->dfalen || g->dfalen > TLSI_RE_DFA_BYTES_MAX)
+			RFAIL("DFA of %u states, %u columns in %u bytes", ns, nc, g->dfalen);
+		for (k = 0; k < 256; k++)
+			if (g->dfa[8 + k] >= nc)
+				RFAIL("DFA column %u of %u", g->dfa[8 + k], nc);
+		next = (const uint16_t *)(g->dfa + TLSI_RE_DFA_HDR);
+		for (k = 0; k < ns * nc + 2; k++) {
+			x = k < ns * nc ? le16v(next[k]) :
+			    le16v(k == ns * nc ? h->start_bot : h->start_mid);
+			x &= ~TLSI_RE_DFA_ACCEPT;
+			if (x != TLSI_RE_DFA_DEAD && (x % nc || x / nc >= ns))
+				RFAIL("DFA state at %u of %u x %u", x, ns, nc);
+		}
+	}
 	for (pc = 0; pc < n; pc++) {
 		const struct tlsi_img_re_insn *in = &g->insns[pc];
 		uint32_t x = le16v(in->x), y = le16v(in->y), z = le16v(in->z), k;

@@ -80,8 +80,51 @@ struct tlsi_img_re_class {		/* 32 bytes: bit b set = byte b */
 					 * lit (litlen bytes, lower case,
 					 * compared without case): a subject
 					 * without it is not searched */
-#define TLSI_RE_F_ALL		0x7
+#define TLSI_RE_F_DFA		0x8	/* a DFA (below) follows the
+					 * required string */
+#define TLSI_RE_F_DFA_EXACT	0x10	/* with DFA: the program has no
+					 * assertion but \A and no lookaround,
+					 * so its DFA is exact: an anchored
+					 * search alive at the end without a
+					 * match is the VM's answer too */
+#define TLSI_RE_F_ALL		0x1f
 #define TLSI_RE_LIT_MAX		16
+
+/*
+ * The DFA of a program, a prefilter: it tells, in one table lookup per
+ * byte, whether the subject holds a match of a relaxed program (every
+ * assertion but \A taken as true, every lookaround as passed), so every
+ * real match is one of its matches. The compiler builds it by subset
+ * construction when it stays small; without a match of the relaxed
+ * program the Pike VM is not run. Unanchored programs restart the
+ * program at every byte (the DFA of .*(re)); anchored ones do not and can
+ * die.
+ *
+ * Layout (REGEXDATA, 8-byte aligned): this header, cols[256] (the
+ * column of each byte: bytes no instruction tells apart share one), then
+ * next[nstates][ncols], little-endian 16-bit: the state after a byte as
+ * the offset of its row in next (state x ncols: no multiplication on the
+ * path of each byte), TLSI_RE_DFA_ACCEPT set when that state holds a
+ * match, or TLSI_RE_DFA_DEAD; padded to 8 bytes. The start states are
+ * coded the same way.
+ */
+struct tlsi_img_re_dfa {		/* 8 bytes */
+	uint16_t nstates, ncols;
+	uint16_t start_bot;		/* state at the buffer's start (\A holds) */
+	uint16_t start_mid;		/* state anywhere else */
+};
+
+#define TLSI_RE_DFA_ACCEPT	0x8000
+#define TLSI_RE_DFA_DEAD	0x7fff
+#define TLSI_RE_DFA_STATES_MAX	4096
+#define TLSI_RE_DFA_HDR		(8 + 256)
+#define TLSI_RE_DFA_BYTES_MAX	65536	/* table and header: every row
+					 * offset stays below DEAD */
+
+static inline uint64_t tlsi_re_dfa_bytes(uint32_t nstates, uint32_t ncols)
+{
+	return ((uint64_t)TLSI_RE_DFA_HDR + 2ull * nstates * ncols + 7) & ~7ull;
+}
 
 /* A program, as tlsi_re_search() takes it (pointers into a validated
  * image, or the compiler's own arrays). */
@@ -95,6 +138,8 @@ struct tlsi_re_prog {
 	uint8_t req[2];			/* with TLSI_RE_F_REQ */
 	const uint8_t *lit;		/* with TLSI_RE_F_LIT */
 	uint32_t litlen;
+	const uint8_t *dfa;		/* with TLSI_RE_F_DFA: the header */
+	uint32_t dfalen;		/* its bytes, tlsi_re_dfa_bytes() */
 };
 
 struct tlsi_re_thread {
@@ -130,7 +175,9 @@ struct tlsi_re_subject {
  * byte; *budget is decreased by the steps taken either way). On 0,
  * *partial (when not NULL) says whether bytes after the subject's end
  * could still make a match: 0 when every thread died inside the subject
- * (an anchored expression that failed), so a stream need not wait.
+ * (an anchored expression that failed), so a stream need not wait. A
+ * caller with a complete subject passes NULL: finding that out may cost
+ * a run of the VM the DFA would spare.
  */
 int tlsi_re_search(const struct tlsi_re_prog *prog, struct tlsi_re_scratch *sc,
 		   const struct tlsi_re_subject *s, uint32_t from,

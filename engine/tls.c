@@ -5,7 +5,8 @@
  * carries TLS), and the ClientHello a host hands over with the session
  * (struct tlsi_eng_tls_info). From them come the JA3 and JA3S
  * fingerprints (ja3.hash, ja3.string, ja3s.hash, ja3s.string) with
- * Suricata's meaning, and, on the cleartext path, tls.sni.
+ * Suricata's meaning, tls.version (the hello's version; a ServerHello's
+ * supported_versions choice wins), and, on the cleartext path, tls.sni.
  *
  * JA3 (github.com/salesforce/ja3): the decimal fields
  *   legacy_version,ciphers,extensions,supported_groups,ec_point_formats
@@ -158,6 +159,7 @@ void tlsi_md5_hex(const void *p, size_t n, char out[32])
 #define TLS_EXT_SNI		0
 #define TLS_EXT_GROUPS		10
 #define TLS_EXT_POINT_FORMATS	11
+#define TLS_EXT_SUPPORTED_VERSIONS 43
 
 struct rd {
 	const uint8_t *p;
@@ -310,8 +312,12 @@ int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
 			out_num(&o, first ? 0 : '-', et);
 			first = 0;
 		}
-		if (!client)
+		if (!client) {
+			/* TLS 1.3: the version the server chose */
+			if (et == TLS_EXT_SUPPORTED_VERSIONS && body.n == 2)
+				h->selected = (uint16_t)rd_u(&body, 2);
 			continue;
+		}
 		if (et == TLS_EXT_GROUPS) {
 			groups = rd_vec(&body, 2);
 		} else if (et == TLS_EXT_POINT_FORMATS) {
@@ -468,6 +474,7 @@ static void hello(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f, unsigned int 
 		tlsi_eng_report(c, f, TLSI_EV_TLS_MALFORMED, dir);
 		return;
 	}
+	f->dir[dir].tls_version = h.selected ? h.selected : h.version;
 	tlsi_eng_views_reset(s);
 	tlsi_eng_raw_view(c, f, dir);
 	tlsi_tls_views(s, &h);

@@ -3,7 +3,7 @@
  * Keywords beyond payload matching, with real Emerging Threats rules:
  * stream_size (what each side of the TCP connection has sent, as
  * Suricata's next_seq - isn) and xbits (bits of an address or address
- * pair shared by flows, with expiry).
+ * pair shared by flows, with expiry), base64_decode/base64_data, flowint.
  */
 #include "engine_harness.h"
 
@@ -268,6 +268,281 @@ START_TEST(test_xbits_parse)
 }
 END_TEST
 
+/* ---- base64_decode / base64_data ---------------------------------------- */
+
+/* ET 2031507 (Exchange CVE-2020-17141, bytes 300) and 2045301
+ * (ManageEngine CVE-2022-47966 M10, no bytes), their text as in ET Open. */
+static const char b64_et_rules[] =
+	"alert http any any -> any any (msg:\"ET EXPLOIT Microsoft Exchange Server Exploitation (CVE-2020-17141)\"; flow:to_server,established; http.method; content:\"POST\"; http.uri; content:\"/ews/Exchange.asmx\"; startswith; http.request_body; content:\"<m:RouteComplaint|20|\"; content:\"<m:Data>\"; distance:0; base64_decode:bytes 300, offset 0, relative; base64_data; content:\"<!DOCTYPE\"; content:\"SYSTEM\"; distance:0; classtype:web-application-attack; sid:2031507; rev:1; metadata:attack_target Server, created_at 2021_01_08, cve CVE_2020_17141, deployment Perimeter, deployment Internal, former_category EXPLOIT, signature_severity Major, updated_at 2023_04_19;)\n"
+	"alert http any any -> [$HOME_NET,$HTTP_SERVERS] any (msg:\"ET EXPLOIT ManageEngine Unauthenticated RCE Attempt M10 (CVE-2022-47966)\"; flow:established,to_server; http.method; content:\"POST\"; http.request_body; content:\"SAMLResponse=\"; startswith; fast_pattern; nocase; base64_decode:offset 0, relative; base64_data; content:\"|3a|getRuntime|28 29|\"; nocase; content:\"|3a|exec|28|\"; nocase; reference:cve,2022-47966; classtype:attempted-admin; sid:2045301; rev:1; metadata:attack_target Server, created_at 2023_05_02, cve CVE_2022_47966, deployment Perimeter, deployment Internal, deployment SSLDecrypt, former_category EXPLOIT, performance_impact Low, confidence High, signature_severity Major, tag ManageEngine, updated_at 2023_05_02; target:dest_ip;)\n";
+
+static void b64_encode(const char *in, size_t n, char *out)
+{
+	static const char a[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3, out += 4) {
+		uint32_t v = (uint32_t)(uint8_t)in[i] << 16 | (uint32_t)(uint8_t)in[i + 1] << 8 |
+			     (uint8_t)in[i + 2];
+
+		out[0] = a[v >> 18];
+		out[1] = a[(v >> 12) & 63];
+		out[2] = a[(v >> 6) & 63];
+		out[3] = a[v & 63];
+	}
+	if (n - i == 1) {
+		out[0] = a[(uint8_t)in[i] >> 2];
+		out[1] = a[((uint8_t)in[i] & 3) << 4];
+		out[2] = out[3] = '=';
+		out += 4;
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)(uint8_t)in[i] << 8 | (uint8_t)in[i + 1];
+
+		out[0] = a[v >> 10];
+		out[1] = a[(v >> 4) & 63];
+		out[2] = a[(v << 2) & 63];
+		out[3] = '=';
+		out += 4;
+	}
+	*out = '\0';
+}
+
+/* A POST to uri whose body is pre, then plain base64-encoded, then post. */
+static void b64_post(struct et *t, const char *uri, const char *pre, const char *plain,
+		     const char *post)
+{
+	static char body[8192], enc[8192], req[10000];
+
+	b64_encode(plain, strlen(plain), enc);
+	snprintf(body, sizeof(body), "%s%s%s", pre, enc, post);
+	snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: mail.example\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", uri, strlen(body), body);
+	inbound(t);
+	et_req(t, req);
+}
+
+START_TEST(test_base64_et)
+{
+	static const char xxe[] = "<!DOCTYPE x [<!ENTITY e SYSTEM \"http://203.0.113.9/x\">]>";
+	static char filler[400];
+	struct et t;
+
+	et_load(&t, b64_et_rules);
+	b64_post(&t, "/ews/Exchange.asmx", "<m:RouteComplaint ><m:Data>", xxe, "</m:Data>");
+	ET_FIRED_N(&t, 2031507, 1);
+	/* PUBLIC, not SYSTEM: the decoded text decides */
+	b64_post(&t, "/ews/Exchange.asmx", "<m:RouteComplaint ><m:Data>",
+		 "<!DOCTYPE x PUBLIC \"-//x\" \"y\">", "</m:Data>");
+	ET_SILENT(&t, 2031507);
+	/* the same text not encoded: the raw body has it, base64_data not */
+	b64_post(&t, "/ews/Exchange.asmx", "<m:RouteComplaint ><m:Data>", "", xxe);
+	ET_SILENT(&t, 2031507);
+	/* bytes 300: 300 characters decode to 225 bytes; SYSTEM beyond them */
+	memset(filler, 'A', 230);
+	filler[230] = '\0';
+	strcat(filler, xxe);
+	b64_post(&t, "/ews/Exchange.asmx", "<m:RouteComplaint ><m:Data>", filler, "");
+	ET_SILENT(&t, 2031507);
+	filler[150] = '\0';
+	strcat(filler, xxe);
+	b64_post(&t, "/ews/Exchange.asmx", "<m:RouteComplaint ><m:Data>", filler, "");
+	ET_FIRED_N(&t, 2031507, 1);
+
+	b64_post(&t, "/SamlResponseServlet", "SAMLResponse=",
+		 "<xsl:value-of select=\"rt:exec(rt:getRuntime(),'id')\" "
+		 "xmlns:rt=\"http://xml.apache.org/xalan/java/java.lang.Runtime\"/>", "");
+	ET_FIRED_N(&t, 2045301, 1);
+	b64_post(&t, "/SamlResponseServlet", "SAMLResponse=",
+		 "<samlp:Response ID=\"_1\"><saml:Assertion/></samlp:Response>", "");
+	ET_SILENT(&t, 2045301);
+	et_free(&t);
+}
+END_TEST
+
+/* Suricata's decoding and options, on the raw stream. */
+static const char b64_rules[] =
+	"alert tcp any any -> any any (msg:\"offset, bytes\"; content:\"b64:\"; base64_decode:bytes 8, offset 1, relative; base64_data; content:\"hello\"; startswith; sid:1000010;)\n"
+	"alert tcp any any -> any any (msg:\"bytes 4\"; content:\"b64:\"; base64_decode:bytes 4, offset 1, relative; base64_data; content:\"hel\"; isdataat:!1,relative; sid:1000011;)\n"
+	"alert tcp any any -> any any (msg:\"relative\"; content:\"x64:\"; base64_decode:relative; base64_data; content:\"hi\"; startswith; sid:1000012;)\n"
+	"alert tcp any any -> any any (msg:\"absolute\"; content:\"abs:\"; depth:4; base64_decode:offset 4; base64_data; content:\"yes\"; bsize:3; sid:1000013;)\n"
+	"alert tcp any any -> any any (msg:\"retry\"; content:\"k=\"; base64_decode:relative; base64_data; content:\"key\"; sid:1000014;)\n";
+
+START_TEST(test_base64_decode)
+{
+	struct et t;
+
+	et_load(&t, b64_rules);
+	et_flow(&t);
+	et_req(&t, "b64: aGVsbG8gd29ybGQ=");	/* offset 1 skips the blank */
+	ET_FIRED_N(&t, 1000010, 1);
+	ET_FIRED_N(&t, 1000011, 1);		/* bytes 4: "hel", nothing after */
+	et_flow(&t);
+	et_req(&t, "b64:aGVsbG8gd29ybGQ=");	/* offset 1 skips 'a' */
+	ET_SILENT(&t, 1000010);
+	et_flow(&t);
+	et_req(&t, "b64: aGV");			/* padded: "he" */
+	ET_SILENT(&t, 1000011);
+
+	et_flow(&t);
+	et_req(&t, "x64:aGk=");
+	ET_FIRED_N(&t, 1000012, 1);
+	et_flow(&t);
+	et_req(&t, "x64:aGk");			/* the last quad is padded */
+	ET_FIRED_N(&t, 1000012, 1);
+	et_flow(&t);
+	et_req(&t, "x64:aGk!aGk=");		/* '!' ends the input */
+	ET_FIRED_N(&t, 1000012, 1);
+	et_flow(&t);
+	et_req(&t, "x64:=Gk=");			/* '=' first in a quad: nothing */
+	ET_SILENT(&t, 1000012);
+	et_flow(&t);
+	et_req(&t, "x64:aGk=a");		/* a lone last character: nothing */
+	ET_SILENT(&t, 1000012);
+	et_flow(&t);
+	et_req(&t, "x64: aGk=");		/* a blank is not base64 */
+	ET_SILENT(&t, 1000012);
+	et_flow(&t);
+	et_req(&t, "x64:aGk=aGk=");		/* '=' inside: decoding goes on */
+	ET_FIRED_N(&t, 1000012, 1);
+
+	et_flow(&t);
+	et_req(&t, "abs:eWVz");
+	ET_FIRED_N(&t, 1000013, 1);
+	et_flow(&t);
+	et_req(&t, "abs:eWVzeWVz");		/* bsize of the decoded bytes */
+	ET_SILENT(&t, 1000013);
+	et_flow(&t);
+	et_req(&t, "abs:");			/* offset at the end: no match */
+	ET_SILENT(&t, 1000013);
+
+	/* the first "k=" decodes to nothing useful, the second to "key" */
+	et_flow(&t);
+	et_req(&t, "k=AAAA k=a2V5");
+	ET_FIRED_N(&t, 1000014, 1);
+
+	/* the encoded text split across chunks: found when it is whole */
+	et_flow(&t);
+	et_sendc(&t, TLSI_DIR_TO_SERVER, "x64:aGk=", 6);
+	ET_FIRED_N(&t, 1000012, 1);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_base64_parse)
+{
+	struct et t;
+
+	et_load_mode(&t,
+		     "alert tcp any any -> any any (content:\"a\"; base64_data; content:\"b\"; sid:1;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode:bytes x; base64_data; content:\"b\"; sid:2;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode:relatve; base64_data; content:\"b\"; sid:3;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode:bytes 0; base64_data; content:\"b\"; sid:4;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode; base64_decode; base64_data; content:\"b\"; sid:5;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode; content:\"b\"; sid:6;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode:offset 99999999; base64_data; content:\"b\"; sid:7;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; base64_decode:bytes 10 offset 2 relative; base64_data; content:\"b\"; sid:8;)\n"
+		     "alert http any any -> any any (http.uri; content:\"a\"; base64_decode; base64_data; content:\"b\"; http_header; sid:9;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 8);
+	ck_assert_uint_eq(t.set.nrules, 1);	/* sid 8: commas are optional */
+	et_free(&t);
+}
+END_TEST
+
+/* ---- flowint -------------------------------------------------------------- */
+
+/* ET 2044301 and 2044302 (GET of sqlite3.dll / mozglue.dll: flowint +1),
+ * their text as in ET Open, and rules that read the counter. */
+static const char flowint_rules[] =
+	"alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET HUNTING HTTP GET Request for sqlite3.dll - Possible Infostealer Activity\"; flow:established,to_server; http.method; content:\"GET\"; http.uri; content:\"sqlite3.dll\"; fast_pattern; xbits:set,ET.infostealer.pattern.1,track ip_src,expire 15; xbits:set,ET.infostealer.pattern.2,track ip_pair,expire 15; flowint: ET.infostealer.dll.download, +, 1; classtype:suspicious-filename-detect; sid:2044301; rev:1; metadata:affected_product Windows_XP_Vista_7_8_10_Server_32_64_Bit, attack_target Client_Endpoint, created_at 2023_02_22, deployment Perimeter, deployment SSLDecrypt, former_category HUNTING, performance_impact Low, confidence Medium, signature_severity Informational, updated_at 2023_02_22;)\n"
+	"alert http $HOME_NET any -> $EXTERNAL_NET any (msg:\"ET HUNTING HTTP GET Request for mozglue.dll - Possible Infostealer Activity\"; flow:established,to_server; http.method; content:\"GET\"; http.uri; content:\"mozglue.dll\"; fast_pattern; xbits:set,ET.infostealer.pattern.1,track ip_src,expire 15; xbits:set,ET.infostealer.pattern.2,track ip_pair,expire 15; flowint: ET.infostealer.dll.download, +, 1; classtype:suspicious-filename-detect; sid:2044302; rev:1; metadata:affected_product Windows_XP_Vista_7_8_10_Server_32_64_Bit, attack_target Client_Endpoint, created_at 2023_02_22, deployment Perimeter, deployment SSLDecrypt, former_category HUNTING, performance_impact Low, confidence Medium, signature_severity Informational, updated_at 2023_02_22;)\n"
+	"alert http any any -> any any (msg:\"two dlls\"; flow:established,to_server; http.uri; content:\"/done\"; flowint:ET.infostealer.dll.download,>=,2; sid:1000030;)\n"
+	"alert http any any -> any any (msg:\"none yet\"; flow:established,to_server; http.uri; content:\"/done\"; flowint:ET.infostealer.dll.download,notset; sid:1000031;)\n"
+	"alert tcp any any -> any any (msg:\"reset\"; content:\"RESET\"; flowint:ET.infostealer.dll.download,=,0; sid:1000032;)\n"
+	"alert tcp any any -> any any (msg:\"down\"; content:\"DOWN\"; flowint:ET.infostealer.dll.download,-,1; sid:1000033;)\n"
+	"alert tcp any any -> any any (msg:\"unset\"; content:\"UNSET\"; flowint:ET.infostealer.dll.download,isnotset; sid:1000038;)\n"
+	"alert tcp any any -> any any (msg:\"zero\"; content:\"ZERO\"; flowint:ET.infostealer.dll.download,isset; flowint:ET.infostealer.dll.download,==,0; sid:1000034;)\n"
+	"alert tcp any any -> any any (msg:\"nine\"; content:\"NINE\"; flowint:a,=,1; flowint:b,=,1; flowint:c,=,1; flowint:d,=,1; flowint:e,=,1; flowint:f,=,1; flowint:g,=,1; flowint:h,=,1; flowint:i,=,1; sid:1000035;)\n"
+	"alert tcp any any -> any any (msg:\"i set\"; content:\"ASK\"; flowint:i,isset; sid:1000036;)\n"
+	"alert tcp any any -> any any (msg:\"h is 1\"; content:\"ASK\"; flowint:h,!=,0; flowint:h,<,2; sid:1000037;)\n";
+
+static const char get_sqlite[] = "GET /lib/sqlite3.dll HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+static const char get_mozglue[] = "GET /lib/mozglue.dll HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+static const char get_done[] = "GET /done HTTP/1.1\r\nHost: cdn.example\r\n\r\n";
+
+START_TEST(test_flowint)
+{
+	struct et t;
+
+	et_load(&t, flowint_rules);
+	et_flow(&t);
+	et_req(&t, get_done);			/* not set yet */
+	ET_FIRED_N(&t, 1000031, 1);
+	ET_SILENT(&t, 1000030);
+	et_req(&t, get_sqlite);			/* 1 */
+	ET_FIRED_N(&t, 2044301, 1);
+	et_req(&t, get_done);
+	ET_FIRED_N(&t, 1000031, 1);		/* set now: notset fails */
+	ET_SILENT(&t, 1000030);
+	et_req(&t, get_mozglue);		/* 2 */
+	ET_FIRED_N(&t, 2044302, 1);
+	et_req(&t, get_done);
+	ET_FIRED_N(&t, 1000030, 1);
+	/* another flow has its own counter */
+	et_flow(&t);
+	et_req(&t, get_sqlite);
+	et_req(&t, get_done);
+	ET_SILENT(&t, 1000030);
+	et_free(&t);
+
+	/* =, -, isset, == on the raw stream */
+	et_load(&t, flowint_rules);
+	et_flow(&t);
+	et_req(&t, "ZERO");			/* not set: isset fails */
+	ET_SILENT(&t, 1000034);
+	et_req(&t, "DOWN");			/* not set: nothing to subtract from */
+	et_req(&t, "UNSET");
+	ET_FIRED_N(&t, 1000038, 1);
+	et_req(&t, "RESET");
+	et_req(&t, "ZERO");
+	ET_FIRED_N(&t, 1000034, 1);
+	et_req(&t, "UNSET");
+	ET_FIRED_N(&t, 1000038, 1);		/* set now */
+	et_req(&t, "DOWN");			/* 0 - 1 wraps, as a uint32 */
+	et_req(&t, "ZERO");
+	ET_FIRED_N(&t, 1000034, 1);
+
+	/* nine variables in a flow that holds eight: the ninth is counted */
+	et_flow(&t);
+	et_req(&t, "NINE");
+	ck_assert(t.events & (1u << TLSI_EV_FLOWINT_FULL));
+	et_req(&t, "ASK");
+	ET_SILENT(&t, 1000036);
+	ET_FIRED_N(&t, 1000037, 1);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_flowint_parse)
+{
+	struct et t;
+
+	et_load_mode(&t,
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,~,1; sid:1;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,+; sid:2;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,isset,1; sid:3;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,+,y; sid:4;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:x,=,4294967296; sid:5;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint:,=,1; sid:6;)\n"
+		     "alert tcp any any -> any any (content:\"a\"; flowint: x , <= , 4294967295; sid:7;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 6);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_keywords");
@@ -279,6 +554,15 @@ static Suite *suite(void)
 	tc = tcase_create("xbits");
 	tcase_add_test(tc, test_xbits);
 	tcase_add_test(tc, test_xbits_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("base64");
+	tcase_add_test(tc, test_base64_et);
+	tcase_add_test(tc, test_base64_decode);
+	tcase_add_test(tc, test_base64_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("flowint");
+	tcase_add_test(tc, test_flowint);
+	tcase_add_test(tc, test_flowint_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -255,7 +255,9 @@ START_TEST(test_required)
 		static const struct { const char *s; int m; uint64_t steps; } in[] = {
 			{ "GET /index.php?id=1 HTTP/1.1 from here", 0, 0 },
 			{ "GET /index.php?id=1+SeLeCt+x+FROM+t", 1, 1 },
-			{ "GET /x?q=select", 0, 1 },	/* string there, no FROM after */
+			/* string there, no FROM after: the DFA says no match
+			 * without running the VM */
+			{ "GET /x?q=select", 0, 0 },
 		};
 		struct rx_pcre pc;
 		struct rx_prog p;
@@ -263,6 +265,7 @@ START_TEST(test_required)
 
 		ck_assert(rx_parse_pcre(t[0].pcre, &pc, why, sizeof(why)) == 0);
 		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		ck_assert(p.flags & TLSI_RE_F_DFA);
 		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 			uint32_t ms, me;
 			uint64_t steps;
@@ -402,8 +405,9 @@ START_TEST(test_pathological)
 		ck_assert_msg(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0,
 			      "%s", why);
 		/* the matcher itself: without the required-byte skip (the
-		 * subject has no b, so it would not even start) */
-		p.flags &= ~(uint32_t)TLSI_RE_F_REQ;
+		 * subject has no b, so it would not even start) and the DFA
+		 * (which would say so in one lookup per byte) */
+		p.flags &= ~(uint32_t)(TLSI_RE_F_REQ | TLSI_RE_F_DFA);
 		ck_assert_int_eq(tlsi_run(&p, s, n - (i == 2), &ms, &me, &steps), i == 2);
 		printf("%s: %u instructions, %.1f steps per byte over %zu bytes\n", pats[i],
 		       p.ninsns, (double)steps / (double)n, n);
@@ -436,6 +440,14 @@ START_TEST(test_pathological)
 		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), 1);
 		s[n - 1] = 'a';
 		g.flags &= ~(uint32_t)TLSI_RE_F_REQ;
+		/* the DFA: no match of the relaxed program, no VM step */
+		ck_assert(g.flags & TLSI_RE_F_DFA);
+		budget = 100000;
+		partial = 0;
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, &partial), 0);
+		ck_assert_uint_eq(budget, 100000);
+		ck_assert_int_eq(partial, 1);
+		g.flags &= ~(uint32_t)TLSI_RE_F_DFA;
 		budget = 100000;
 		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), -1);
 		ck_assert(budget == 0);
@@ -443,6 +455,135 @@ START_TEST(test_pathological)
 	rx_prog_free(&p);
 	free(pc.pattern);
 	free(s);
+}
+END_TEST
+
+/* The DFA prefilter: which programs get one, anchored expressions that
+ * die, \A only at the buffer's start, and the validator's checks. */
+START_TEST(test_dfa)
+{
+	static const struct { const char *pcre, *s; uint32_t from; int m, partial; } t[] = {
+		{ "\"/^GET [^\\r\\n]*\\.php/\"", "GET /a.php HTTP/1.1", 0, 1, 0 },
+		{ "\"/^GET [^\\r\\n]*\\.php/\"", "POST /a.php HTTP/1.1", 0, 0, 0 },
+		{ "\"/^GET [^\\r\\n]*\\.php/\"", "GET /a.ph", 0, 0, 1 },
+		{ "\"/(?:^|x)abc/\"", "abc", 0, 1, 0 },
+		{ "\"/(?:^|x)abc/\"", "zabc", 1, 0, 1 },	/* not the start */
+		{ "\"/(?:^|x)abc/\"", "zxabc", 1, 1, 0 },
+		{ "\"/a\\b/\"", "ab", 0, 0, 1 },	/* relaxed \b: the VM decides */
+		{ "\"/a(?!b)/\"", "abac", 0, 1, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct tlsi_re_prog g;
+		struct tlsi_re_subject sub = { .p = (const uint8_t *)t[i].s,
+					       .len = (uint32_t)strlen(t[i].s), .bos = 1 };
+		uint64_t budget = 1000000;
+		uint32_t ms, me;
+		char why[160];
+		int partial = -1;
+
+		ck_assert(rx_parse_pcre(t[i].pcre, &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		ck_assert_msg(p.flags & TLSI_RE_F_DFA, "%s: no DFA", t[i].pcre);
+		g = rx_view(&p);
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, t[i].from, &ms, &me, &budget,
+						&partial), t[i].m);
+		if (!t[i].m)
+			ck_assert_msg(partial == t[i].partial, "%s on %s: partial %d", t[i].pcre,
+				      t[i].s, partial);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	/* anchored, with a lookahead (the DFA is not exact), alive at the
+	 * end without a match: the VM runs only when the caller asks
+	 * whether more bytes could match */
+	{
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct tlsi_re_prog g;
+		struct tlsi_re_subject sub = { .p = (const uint8_t *)"xaaaa", .len = 5, .bos = 1 };
+		uint64_t budget = 1000000;
+		uint32_t ms, me;
+		char why[160];
+		int partial = -1;
+
+		ck_assert(rx_parse_pcre("\"/^x(?!y)[a-z]*Q/\"", &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		ck_assert((p.flags & TLSI_RE_F_DFA) && !(p.flags & TLSI_RE_F_DFA_EXACT));
+		g = rx_view(&p);
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL), 0);
+		ck_assert_uint_eq(budget, 1000000);
+		ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, &partial), 0);
+		ck_assert(budget < 1000000);
+		ck_assert_int_eq(partial, 1);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	/* a corrupt table is refused */
+	{
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct tlsi_re_prog g;
+		char why[160], err[128];
+		uint16_t *next;
+
+		ck_assert(rx_parse_pcre("\"/foo[0-9]+bar/\"", &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		g = rx_view(&p);
+		ck_assert_int_eq(tlsi_re_validate(&g, err, sizeof(err)), 0);
+		next = (uint16_t *)(p.dfa + TLSI_RE_DFA_HDR);
+		next[1] = 0x7ffe;			/* beyond the states */
+		ck_assert_int_eq(tlsi_re_validate(&g, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, "DFA state"), "%s", err);
+		next[1] = 1;				/* inside a row */
+		ck_assert_int_eq(tlsi_re_validate(&g, err, sizeof(err)), -1);
+		next[1] = 0;
+		p.dfa[8 + 'f'] = 0xff;			/* a column beyond */
+		ck_assert_int_eq(tlsi_re_validate(&g, err, sizeof(err)), -1);
+		p.dfa[8 + 'f'] = 0;
+		g.dfalen -= 8;				/* a size that does not add up */
+		ck_assert_int_eq(tlsi_re_validate(&g, err, sizeof(err)), -1);
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
+	/* with too many states (a position counted back from the end: 2^12
+	 * sets), the DFA of the first bytes of every match: still a superset,
+	 * not exact, and the VM decides where it accepts */
+	{
+		struct rx_pcre pc;
+		struct rx_prog p;
+		struct tlsi_re_prog g;
+		static const struct { const char *s; int m; int steps; } in[] = {
+			{ "xxaabababababab c", 0, 1 },	/* "aababa" is there */
+			{ "xxaababababababc", 1, 1 },
+			{ "bbbbbbbbbbbbbbbbbbbbb", 0, 0 },	/* no a at all */
+			{ "abbbbbbbbbbbbbbbbbbbb", 0, 1 },
+			{ "acacacacacacacacacacac", 0, 0 },	/* never "a[ab]" */
+		};
+		char why[160];
+
+		ck_assert(rx_parse_pcre("\"/a[ab]{12}c/\"", &pc, why, sizeof(why)) == 0);
+		ck_assert(rx_compile(pc.pattern, pc.len, pc.opts, &p, why, sizeof(why)) == 0);
+		ck_assert((p.flags & TLSI_RE_F_DFA) && !(p.flags & TLSI_RE_F_DFA_EXACT));
+		g = rx_view(&p);
+		g.flags &= ~(uint32_t)(TLSI_RE_F_REQ | TLSI_RE_F_LIT);
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			struct tlsi_re_subject sub = { .p = (const uint8_t *)in[i].s,
+						       .len = (uint32_t)strlen(in[i].s), .bos = 1 };
+			uint64_t budget = 1000000;
+			uint32_t ms, me;
+
+			ck_assert_int_eq(tlsi_re_search(&g, SC, &sub, 0, &ms, &me, &budget, NULL),
+					 in[i].m);
+			ck_assert_msg((budget < 1000000) == in[i].steps, "%s: %llu steps", in[i].s,
+				      (unsigned long long)(1000000 - budget));
+		}
+		rx_prog_free(&p);
+		free(pc.pattern);
+	}
 }
 END_TEST
 
@@ -820,6 +961,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_required);
 	tcase_add_test(tc, test_backref_expansion);
 	tcase_add_test(tc, test_pathological);
+	tcase_add_test(tc, test_dfa);
 	tcase_add_test(tc, test_et_differential);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");

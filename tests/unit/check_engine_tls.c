@@ -512,6 +512,89 @@ START_TEST(test_rules_host_client_hello)
 }
 END_TEST
 
+/* tls.version (Suricata's): the ClientHello's legacy version to_server,
+ * the ServerHello's (or the one its supported_versions selects)
+ * to_client; TLS 1.3 drafts count as 1.3 unless written raw. */
+static const char version_rules[] =
+	"alert tls any any -> any any (msg:\"client 1.0\"; flow:to_server; tls.version:1.0; sid:1001;)\n"
+	"alert tls any any -> any any (msg:\"client 1.2\"; flow:to_server; tls.version:\"1.2\"; sid:1002;)\n"
+	"alert tls any any -> any any (msg:\"server 1.3\"; flow:to_client; tls.version:1.3; sid:1003;)\n"
+	"alert tls any any -> any any (msg:\"server 1.2\"; flow:to_client; tls.version:1.2; sid:1004;)\n"
+	"alert tls any any -> any any (msg:\"server draft 28\"; flow:to_client; tls.version:0x7f1c; sid:1005;)\n";
+
+static void version_flow(struct et *t, const struct hb *client, const struct hb *server)
+{
+	struct hb r = { .n = 0 };
+
+	et_flow_port(t, 443);
+	records(&r, client, 16384);
+	et_send(t, TLSI_DIR_TO_SERVER, r.b, r.n);
+	if (server) {
+		r.n = 0;
+		records(&r, server, 16384);
+		et_send(t, TLSI_DIR_TO_CLIENT, r.b, r.n);
+	}
+}
+
+START_TEST(test_tls_version)
+{
+	static const unsigned int c[] = { 4865, 49195 };
+	static const uint8_t draft[] = { 0x7f, 0x1c };
+	const struct ext dext = { 43, draft, sizeof(draft) };
+	unsigned int cipher = 4865;
+	struct hb c10 = { .n = 0 }, c12 = { .n = 0 }, s13 = { .n = 0 }, s12 = { .n = 0 },
+		  sd = { .n = 0 };
+	struct tlsi_eng_tls_info ti;
+	struct et t;
+
+	et_load(&t, version_rules);
+	example_hello(&c10, "x.example", 0, 0);		/* 0x0301 */
+	hello_msg(&c12, 1, 0x0303, c, 2, NULL, 0, 0);
+	server_hello(&s13, 4865, 0);			/* 0x0303, selects 0x0304 */
+	hello_msg(&s12, 0, 0x0303, &cipher, 1, NULL, 0, 0);
+	hello_msg(&sd, 0, 0x0303, &cipher, 1, &dext, 1, 0);
+
+	version_flow(&t, &c10, &s13);
+	ET_FIRED_N(&t, 1001, 1);
+	ET_SILENT(&t, 1002);
+	ET_FIRED_N(&t, 1003, 1);
+	ET_SILENT(&t, 1004);		/* its legacy 1.2 is not what counts */
+	ET_SILENT(&t, 1005);
+	version_flow(&t, &c12, &s12);
+	ET_FIRED_N(&t, 1002, 1);
+	ET_FIRED_N(&t, 1004, 1);
+	ET_SILENT(&t, 1003);
+	version_flow(&t, &c12, &sd);
+	ET_FIRED_N(&t, 1003, 1);	/* a draft is 1.3 */
+	ET_FIRED_N(&t, 1005, 1);	/* and itself, written raw */
+	/* no hello yet: no version */
+	et_flow_port(&t, 443);
+	et_send(&t, TLSI_DIR_TO_CLIENT, "\x16\x03\x03", 3);
+	ck_assert_uint_eq(t.nalerts, 0);
+	/* an intercepted session: the host's ClientHello */
+	memset(&ti, 0, sizeof(ti));
+	ti.client_hello = c10.b;
+	ti.client_hello_len = (uint32_t)c10.n;
+	et_flow_port(&t, 443);
+	tlsi_eng_tls(&t.ctx, t.f, &ti);
+	ET_FIRED_N(&t, 1001, 1);
+	ck_assert_uint_eq(t.nalerts, 1);
+	et_free(&t);
+
+	et_load_mode(&t, "alert tls any any -> any any (tls.version:1.4; sid:1;)\n"
+		     "alert tls any any -> any any (tls.version:0x303; sid:2;)\n"
+		     "alert tls any any -> any any (tls.version:0xgg03; sid:3;)\n"
+		     "alert http any any -> any any (tls.version:1.2; sid:4;)\n"
+		     "alert tls any any -> any any (tls.version:1.2; content:\"|16 03|\"; sid:5;)\n"
+		     "alert tls any any -> any any (tls.version:1.2; tls.version:1.3; sid:6;)\n"
+		     "alert tls any any -> any any (tls.version:0x0303; tls.sni; content:\"a\"; sid:7;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 6);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
 /* Suricata's checks on ja3.hash contents. */
 START_TEST(test_parse_ja3_hash)
 {
@@ -545,6 +628,7 @@ static Suite *suite(void)
 	tcase_add_test(tr, test_rules_server_hello);
 	tcase_add_test(tr, test_rules_bad_streams);
 	tcase_add_test(tr, test_rules_host_client_hello);
+	tcase_add_test(tc, test_tls_version);
 	suite_add_tcase(s, tr);
 	return s;
 }

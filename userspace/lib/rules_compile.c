@@ -310,7 +310,8 @@ static int put_regex(struct cstate *c, const struct rx_prog *p, uint32_t *index)
 	if (off < 0 ||
 	    rc_buf_put(&c->regexdata, p->classes, p->nclasses * sizeof(*p->classes)) < 0 ||
 	    (p->litlen && (rc_buf_put(&c->regexdata, p->lit, p->litlen) < 0 ||
-			   rc_buf_align(&c->regexdata, 8))))
+			   rc_buf_align(&c->regexdata, 8))) ||
+	    (p->dfalen && rc_buf_put(&c->regexdata, p->dfa, p->dfalen) < 0))
 		return oom(c);
 	rx.off = (uint32_t)off;
 	rx.ninsns = (uint16_t)p->ninsns;
@@ -329,7 +330,7 @@ static bool is_relative(const struct rp_item *it)
 	if (it->kind == RP_CONTENT)
 		return it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN);
 	if (it->kind == RP_ISDATAAT || it->kind == RP_BYTE_TEST || it->kind == RP_BYTE_JUMP ||
-	    it->kind == RP_PCRE)
+	    it->kind == RP_PCRE || it->kind == RP_BASE64)
 		return it->flags & TLSI_IF_RELATIVE;
 	return false;
 }
@@ -393,10 +394,13 @@ static bool flow_constant(const struct rp_rule *r)
 {
 	size_t i;
 
-	if (r->nitems || r->has_dsize || r->has_stream_size)
+	if (r->nitems || r->has_dsize || r->has_stream_size || r->has_tls_version)
 		return false;
 	for (i = 0; i < r->nxb; i++)
 		if (r->xb[i].op < TLSI_FB_SET)
+			return false;
+	for (i = 0; i < r->nfi; i++)
+		if (r->fi[i].op < TLSI_FI_SET)
 			return false;
 	for (i = 0; i < r->nfb; i++)
 		if (r->fb[i].op < TLSI_FB_SET)
@@ -473,6 +477,20 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		if (put_insn(c, &in))
 			return -1;
 	}
+	if (r->has_tls_version) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_TLS_VERSION,
+					    .nbytes = r->tls_version_raw, .a = r->tls_version };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
+	for (i = 0; i < r->nfi; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_FLOWINT, .cmp = r->fi[i].op,
+					    .a = r->fi[i].var, .b = r->fi[i].val };
+
+		if (put_insn(c, &in))
+			return -1;
+	}
 	if (r->has_stream_size) {
 		struct tlsi_img_insn in = { .op = TLSI_OP_STREAM_SIZE, .nbytes = r->ss_side,
 					    .cmp = r->ss_cmp, .a = r->ss_value };
@@ -520,7 +538,8 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	for (i = 0; i < r->nitems; i++) {
 		const struct rp_item *it = &r->items[i];
 
-		if (it->kind != RP_CONTENT || (it->flags & TLSI_IF_NEGATE) ||
+		/* base64_data contents are not in the scanned buffer */
+		if (it->kind != RP_CONTENT || (it->flags & TLSI_IF_NEGATE) || it->b64 ||
 		    (decoded && it->buf == TLSI_BUF_RAW))
 			continue;
 		if (it->fast) {
@@ -621,6 +640,11 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 				if (!(it->flags & TLSI_IF_NEGATE) && needs_retry(it, next))
 					in.flags |= TLSI_IF_RETRY;
 				break;
+			case RP_BASE64:
+				in.op = TLSI_OP_BASE64;
+				in.a = (uint32_t)it->value;
+				in.c = (uint32_t)it->boff;
+				break;
 			case RP_BSIZE:
 				in.op = TLSI_OP_BSIZE;
 				in.flags = 0;
@@ -670,6 +694,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			if (slot == TLSI_BUF_RAW && nbufs > 1)
 				slot = (unsigned int)bufs[1];
 		}
+		else if (r->app == TLSI_APP_TLS && r->has_tls_version)
+			/* tried with each hello (their JA3/JA3S views) */
+			slot = d == TLSI_DIR_TO_SERVER ? TLSI_BUF_TLS_JA3_HASH : TLSI_BUF_TLS_JA3S_HASH;
 		else if (r->app == TLSI_APP_TLS)
 			slot = d == TLSI_DIR_TO_SERVER ? TLSI_BUF_TLS_SNI : TLSI_BUF_TLS_CERT_SUBJECT;
 		else if (r->app == TLSI_APP_HTTP)

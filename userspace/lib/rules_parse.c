@@ -411,6 +411,7 @@ static void free_rule(struct rp_rule *r)
 			free(r->fb[i].names[k]);
 	free(r->fb);
 	free(r->xb);
+	free(r->fi);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -887,6 +888,8 @@ struct pstate {
 	int last;		/* index of the last content, -1 */
 	int last_payload;	/* last content/isdataat/byte_* */
 	int body_dir;		/* http.request_body (1), .response_body (2) */
+	int b64_item;		/* the base64_decode item, -1 */
+	bool b64_data;		/* base64_data is the sticky buffer */
 	char reason[96];
 	char detail[256];
 };
@@ -917,6 +920,10 @@ static struct rp_item *new_item(struct pstate *ps, enum rp_kind kind)
 	memset(it, 0, sizeof(*it));
 	it->kind = kind;
 	it->buf = (uint8_t)ps->cur_buf;
+	if (ps->b64_data) {
+		it->buf = r->items[ps->b64_item].buf;
+		it->b64 = true;
+	}
 	return it;
 }
 
@@ -1235,6 +1242,65 @@ static int opt_pcre(struct pstate *ps, const char *val)
 	return 0;
 }
 
+/*
+ * base64_decode[:[bytes N][,][offset N][,][relative]] (Suricata's
+ * syntax; options in that order). It decodes from the buffer of the
+ * sticky buffer, or without one from that of the last payload keyword.
+ */
+static int opt_base64_decode(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	const char *p = skip_ws(val);
+	uint64_t bytes = 0, offset = 0;
+	struct rp_item *it;
+	bool relative = false;
+	char *end;
+
+	if (ps->b64_item >= 0)
+		return skip(ps, "unsupported option", "a second base64_decode");
+	if (!strncmp(p, "bytes", 5) && isspace((unsigned char)p[5])) {
+		p = skip_ws(p + 5);
+		if (!isdigit((unsigned char)*p))
+			return skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		errno = 0;
+		bytes = strtoull(p, &end, 10);
+		if (errno || !bytes || bytes > 65535)
+			return skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		p = skip_ws(end);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+	}
+	if (!strncmp(p, "offset", 6) && isspace((unsigned char)p[6])) {
+		p = skip_ws(p + 6);
+		if (!isdigit((unsigned char)*p))
+			return skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		errno = 0;
+		offset = strtoull(p, &end, 10);
+		if (errno || offset > 65535)
+			return skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		p = skip_ws(end);
+		if (*p == ',')
+			p = skip_ws(p + 1);
+	}
+	if (!strncmp(p, "relative", 8)) {
+		relative = true;
+		p = skip_ws(p + 8);
+	}
+	if (*p)
+		return skip(ps, "syntax error", "base64_decode option `%s'", p);
+	if (ps->b64_data)
+		return skip(ps, "unsupported option", "base64_decode after base64_data");
+	it = new_item(ps, RP_BASE64);
+	if (ps->cur_buf == TLSI_BUF_RAW && ps->last_payload >= 0)
+		it->buf = r->items[ps->last_payload].buf;
+	it->value = bytes;
+	it->boff = (int32_t)offset;
+	if (relative)
+		it->flags |= TLSI_IF_RELATIVE;
+	ps->b64_item = (int)(it - r->items);
+	return 0;
+}
+
 static int opt_threshold(struct pstate *ps, const char *kw, const char *val)
 {
 	char tmp[256], *f[8];
@@ -1443,6 +1509,60 @@ static int opt_xbits(struct pstate *ps, const char *val)
 	xb.bit = (uint32_t)bit;
 	ps->r->xb = xrealloc(ps->r->xb, (ps->r->nxb + 1) * sizeof(*ps->r->xb));
 	ps->r->xb[ps->r->nxb++] = xb;
+	return 0;
+}
+
+/*
+ * flowint:NAME, OP, VALUE (OP: = + - == != < <= > >=) or flowint:NAME,
+ * isset|notset|isnotset (Suricata's syntax). A value that names another
+ * variable is not supported.
+ */
+static int opt_flowint(struct pstate *ps, const char *val)
+{
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "isset", TLSI_FI_ISSET }, { "notset", TLSI_FI_NOTSET },
+		{ "isnotset", TLSI_FI_NOTSET }, { "==", TLSI_FI_EQ }, { "!=", TLSI_FI_NE },
+		{ "<", TLSI_FI_LT }, { "<=", TLSI_FI_LE }, { ">", TLSI_FI_GT },
+		{ ">=", TLSI_FI_GE }, { "=", TLSI_FI_SET }, { "+", TLSI_FI_ADD },
+		{ "-", TLSI_FI_SUB },
+	};
+	struct rp_flowint fi = { 0 };
+	char tmp[256], *f[4], *end;
+	unsigned long long v;
+	size_t n, i;
+	int var;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flowint too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 4);
+	if (n < 2 || n > 3 || !*f[0] || strpbrk(f[0], "|& \t"))
+		return skip(ps, "syntax error", "flowint `%s'", val);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(f[1], ops[i].s); i++)
+		;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return skip(ps, "syntax error", "flowint operator `%s'", f[1]);
+	fi.op = ops[i].op;
+	if ((fi.op <= TLSI_FI_NOTSET) != (n == 2))
+		return skip(ps, "syntax error", "flowint `%s': %s", val,
+			    n == 2 ? "no value" : "a value after isset/notset");
+	if (n == 3) {
+		if (!isdigit((unsigned char)*f[2]))
+			return skip(ps, "unsupported option",
+				    "flowint value `%s' (another variable)", f[2]);
+		errno = 0;
+		v = strtoull(f[2], &end, 10);
+		if (*end || errno || v > 0xffffffffull)
+			return skip(ps, "syntax error", "flowint value `%s'", f[2]);
+		fi.val = (uint32_t)v;
+	}
+	var = flowbit_index(ps->s, f[0]);
+	if (var < 0)
+		return skip(ps, "limit", "more than %d flowbit, xbit and flowint names",
+			    TLSI_IMG_FLOWBITS_MAX);
+	fi.var = (uint32_t)var;
+	ps->r->fi = xrealloc(ps->r->fi, (ps->r->nfi + 1) * sizeof(*ps->r->fi));
+	ps->r->fi[ps->r->nfi++] = fi;
 	return 0;
 }
 
@@ -1692,8 +1812,12 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		if (bk->legacy) {
 			if (!(it = last_content(ps, kw)))
 				return -1;
+			if (it->b64)
+				return skip(ps, "unsupported option",
+					    "%s on a base64_data content", kw);
 			it->buf = bk->buf;
 		} else {
+			ps->b64_data = false;
 			ps->cur_buf = bk->buf;
 			/* pkt_data of a udp, icmp or ip rule: its packet */
 			if (bk->buf == TLSI_BUF_RAW && r->proto != RP_PROTO_TCP)
@@ -1703,9 +1827,22 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			ps->body_dir = bk->dir;
 		return 0;
 	}
+	if (!strcmp(kw, "base64_decode"))
+		return opt_base64_decode(ps, val);
+	if (!strcmp(kw, "base64_data")) {
+		if (*val)
+			return skip(ps, "syntax error", "`%s' takes no value", kw);
+		if (ps->b64_item < 0)
+			return skip(ps, "base64_data without base64_decode",
+				    "base64_data before any base64_decode");
+		ps->b64_data = true;
+		return 0;
+	}
 	if (!strcmp(kw, "dotprefix")) {
 		uint8_t from = (uint8_t)ps->cur_buf, to;
 
+		if (ps->b64_data)
+			return skip(ps, "unsupported transform", "dotprefix on base64_data");
 		if (from == TLSI_BUF_HTTP_HOST)
 			to = TLSI_BUF_HTTP_HOST_DOT;
 		else if (from == TLSI_BUF_TLS_SNI)
@@ -1775,6 +1912,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			else if (strcmp(c, "norm"))
 				return skip(ps, "syntax error", "urilen option `%s'", c);
 		}
+		if (ps->b64_data)
+			return skip(ps, "unsupported option", "urilen after base64_data");
 		it = new_item(ps, RP_BSIZE);
 		ps->cur_buf = saved;
 		if (parse_size_cmp(tmp, &it->cmp, &it->a, &it->b))
@@ -1821,6 +1960,40 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		return opt_flowbits(ps, val);
 	if (!strcmp(kw, "xbits"))
 		return opt_xbits(ps, val);
+	if (!strcmp(kw, "flowint"))
+		return opt_flowint(ps, val);
+	if (!strcmp(kw, "tls.version")) {
+		/* 1.0 1.1 1.2 1.3, or 0xNNNN as is; quotes allowed */
+		static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+		char tmp[16], *v = tmp, *end;
+		unsigned long x;
+
+		if (strlen(trim(val)) >= sizeof(tmp))
+			return skip(ps, "syntax error", "tls.version `%s'", val);
+		strcpy(tmp, trim(val));
+		if (v[0] == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
+			v[strlen(v) - 1] = '\0';
+			v++;
+		}
+		if (r->has_tls_version)
+			return skip(ps, "unsupported option", "a second tls.version");
+		for (i = 0; i < 4 && strcmp(v, names[i]); i++)
+			;
+		if (i < 4) {
+			r->tls_version = (uint16_t)(0x0301 + i);
+		} else if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && strlen(v) == 6) {
+			errno = 0;
+			x = strtoul(v + 2, &end, 16);
+			if (*end || errno || !isxdigit((unsigned char)v[2]))
+				return skip(ps, "syntax error", "tls.version `%s'", val);
+			r->tls_version = (uint16_t)x;
+			r->tls_version_raw = true;
+		} else {
+			return skip(ps, "syntax error", "tls.version `%s'", val);
+		}
+		r->has_tls_version = true;
+		return 0;
+	}
 	if (!strcmp(kw, "noalert")) {
 		r->flags |= TLSI_RULE_F_NOALERT;
 		return 0;
@@ -1869,6 +2042,22 @@ static int finish(struct pstate *ps)
 		return skip(ps, "syntax error", "no sid");
 	if (!r->gid)
 		r->gid = 1;
+	if (ps->b64_item >= 0) {
+		/* base64_data is the end of its buffer's keywords (the engine
+		 * matches the rest of the group on the decoded bytes) */
+		const struct rp_item *d = &r->items[ps->b64_item];
+
+		for (i = (size_t)ps->b64_item + 1; i < r->nitems; i++)
+			if (r->items[i].buf == d->buf && !r->items[i].b64)
+				return skip(ps, "unsupported option",
+					    "%s keyword after base64_decode on the same buffer",
+					    rp_buf_name(d->buf));
+		for (i = 0; i < r->nitems; i++)
+			if (r->items[i].b64 && r->items[i].buf != d->buf)
+				return skip(ps, "unsupported option",
+					    "base64_data keyword moved to %s",
+					    rp_buf_name(r->items[i].buf));
+	}
 	for (i = 0; i < r->nitems; i++) {
 		struct rp_item *it = &r->items[i];
 		unsigned int b = it->buf;
@@ -1928,7 +2117,7 @@ static int finish(struct pstate *ps)
 		if (per_buf[k] > TLSI_IMG_GROUP_MAX)
 			return skip(ps, "limit", "more than %d keywords on %s", TLSI_IMG_GROUP_MAX,
 				    rp_buf_name((unsigned int)k));
-	if (r->nitems + groups + 2 * r->nfb + r->nxb + 3 > TLSI_IMG_INSNS_MAX)
+	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };
@@ -1939,6 +2128,11 @@ static int finish(struct pstate *ps)
 					    "%s in a %s rule (its packets are inspected, not streams)",
 					    rp_buf_name((unsigned int)k), names[r->proto]);
 	}
+	if (r->has_tls_version && raw && !http && !body)
+		return skip(ps, "content on TLS records",
+			    "tls.version with payload keywords (the engine sees decrypted data)");
+	if (r->has_tls_version)
+		tls = true;	/* a TLS keyword, like the tls.* buffers */
 	if (tls && (raw || http || body))
 		return skip(ps, "mixes stream and TLS buffers", "tls.* with other buffers");
 	if (dns && (http || body || tls))
@@ -2220,6 +2414,7 @@ int rp_parse_rule(struct rp_set *s, const char *file, unsigned int line,
 	ps.cur_buf = TLSI_BUF_RAW;
 	ps.last = -1;
 	ps.last_payload = -1;
+	ps.b64_item = -1;
 	if (parse_header(&ps, &p) || parse_options(&ps, p) || finish(&ps))
 		goto skipped;
 	if (!sid_add(s->sids, r.gid, r.sid)) {

@@ -52,6 +52,8 @@ enum rp_kind {
 	RP_BYTE_JUMP,
 	RP_BSIZE,
 	RP_PCRE,
+	RP_BASE64,		/* base64_decode: value = bytes (0: all),
+				 * boff = offset, flags RELATIVE */
 };
 
 struct rx_prog;
@@ -69,6 +71,8 @@ struct rp_item {
 	int32_t distance;
 	uint32_t within;
 	bool fast, fast_only, fast_chop, startswith;
+	bool b64;		/* base64_data: matches the bytes the rule's
+				 * base64_decode (on the same buf) decoded */
 	uint32_t fp_off, fp_len;
 	/* isdataat: n; byte_test/jump; bsize */
 	uint8_t nbytes, cmp;
@@ -85,6 +89,12 @@ struct rp_xbit {
 	uint8_t track;		/* enum tlsi_xbits_track */
 	uint32_t bit;		/* the name's number (the flowbit names') */
 	uint32_t expire;	/* s */
+};
+
+struct rp_flowint {
+	uint8_t op;		/* enum tlsi_flowint_op */
+	uint32_t var;		/* the name's number (the flowbit names') */
+	uint32_t val;
 };
 
 struct rp_flowbit {
@@ -131,6 +141,10 @@ struct rp_rule {
 	uint32_t dsize_a, dsize_b;
 	struct rp_xbit *xb;
 	size_t nxb;
+	struct rp_flowint *fi;
+	size_t nfi;
+	bool has_tls_version, tls_version_raw;
+	uint16_t tls_version;
 	bool has_stream_size;
 	uint8_t ss_side, ss_cmp;	/* enum tlsi_stream_side, tlsi_cmp */
 	uint32_t ss_value;

@@ -36,6 +36,8 @@ struct rx_prog {
 	uint8_t req[2];		/* TLSI_RE_F_REQ */
 	uint8_t lit[TLSI_RE_LIT_MAX];	/* TLSI_RE_F_LIT, lower case */
 	uint32_t litlen;
+	uint8_t *dfa;		/* TLSI_RE_F_DFA: image layout (regex.h) */
+	uint32_t dfalen;
 };
 
 /*
@@ -54,6 +56,7 @@ static inline struct tlsi_re_prog rx_view(const struct rx_prog *p)
 		.nclasses = p->nclasses, .flags = p->flags, .first = p->first,
 		.req = { p->req[0], p->req[1] },
 		.lit = p->lit, .litlen = p->litlen,
+		.dfa = p->dfa, .dfalen = p->dfalen,
 	};
 	return g;
 }
