@@ -130,6 +130,8 @@ tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
 tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
 # The kTLS test includes the key derivation's source.
 tests/unit/check_ktls: userspace/tlsid/ktls.c userspace/tlsid/tlsid.h
+# The ACME responder's test includes its source.
+tests/unit/check_tlsid_acme: userspace/tlsid/acme.c userspace/tlsid/tlsid.h
 # The certificate registry's test includes certs.c, policy.c, ca.c, forge.c.
 tests/unit/check_tlsid_certs: userspace/tlsid/certs.c userspace/tlsid/policy.c \
 	userspace/tlsid/ca.c userspace/tlsid/forge.c userspace/tlsid/tlsid.h
