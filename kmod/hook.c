@@ -403,7 +403,8 @@ struct tlsi_decision {
 	u8 verdict;
 	u8 table;
 	u8 flags;
-	u32 ssl_policy;			/* client policy that would intercept */
+	u32 ssl_policy;			/* SSL policy that would intercept */
+	u8 ssl_kind;			/* TLSI_SSL_DIVERT_*: what for */
 	int ssl_why;			/* why not: a counter, or __TLSI_CNT_MAX */
 	bool inspect;			/* every table let it pass: the IPS may see it */
 	bool trusted;			/* a TM trust filter: proxied, not inspected */
@@ -428,6 +429,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	d->table = TLSI_TABLE_NONE;
 	d->flags = 0;
 	d->ssl_policy = 0;
+	d->ssl_kind = TLSI_SSL_DIVERT_NONE;
 	d->ssl_why = __TLSI_CNT_MAX;
 	d->inspect = false;
 	d->trusted = false;
@@ -539,7 +541,7 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 		tlsi_count(tn, TLSI_CNT_CLEAR_TUNNEL);
 	}
 ssl:
-	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why);
+	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why, &d->ssl_kind);
 	if (d->ssl_policy && t->encap) {
 		d->ssl_policy = 0;
 		d->ssl_why = TLSI_CNT_SSL_TUNNEL_PASSED;
@@ -662,6 +664,10 @@ static void tlsi_divert_start(struct tlsi_net *tn, const struct tlsi_segment *se
 	tlsi_count(tn, TLSI_CNT_SSL_DIVERTED);
 	if (!tlsi_addr_is_v4(&f->key.saddr))
 		tlsi_count(tn, TLSI_CNT_SSL_DIVERTED_IPV6);
+	if (d->ssl_kind == TLSI_SSL_DIVERT_SERVER)
+		tlsi_count(tn, TLSI_CNT_SSL_SERVER_DIVERTED);
+	else if (d->ssl_kind == TLSI_SSL_DIVERT_ACME)
+		tlsi_count(tn, TLSI_CNT_SSL_ACME_DIVERTED);
 }
 
 /*

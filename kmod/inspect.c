@@ -127,7 +127,8 @@ static void tlsi_ips_on_alert(struct tlsi_drv_call *c, const struct tlsi_drv_ale
 	    nla_put_u16(skb, TLSI_A_DPORT, is->sport) ||
 	    nla_put_u64_64bit(skb, TLSI_A_FLOW_ID, df->flow_id, TLSI_A_PAD) ||
 	    nla_put_u64_64bit(skb, TLSI_A_TIMESTAMP, ktime_get_real_ns(), TLSI_A_PAD) ||
-	    nla_put_u8(skb, TLSI_A_SSL_INSPECTED, is->decrypted))
+	    nla_put_u8(skb, TLSI_A_SSL_INSPECTED, is->decrypted) ||
+	    (is->decrypted && nla_put_u8(skb, TLSI_A_SSL_ROLE, is->role)))
 		goto fail_free;
 	n = tlsi_ips_str(k->im, &r->msg, &s, TLSI_IPS_MSG_MAX);
 	if (tlsi_ips_put_str(skb, TLSI_A_MSG, s, n))

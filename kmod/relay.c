@@ -708,7 +708,7 @@ static void tlsi_count_cipher(struct tlsi_net *tn, u16 suite, enum tlsi_counter 
 static int tlsi_report_check(const struct tlsi_ssl_report *rep)
 {
 	if (rep->result >= __TLSI_SSL_RESULT_MAX || rep->reason >= __TLSI_SSL_REASON_MAX ||
-	    rep->relay >= __TLSI_RELAY_MAX || rep->reserved0 || rep->reserved1)
+	    rep->relay >= __TLSI_RELAY_MAX || rep->role > TLSI_SSL_ROLE_MAX || rep->reserved1)
 		return -EINVAL;
 	return 0;
 }
@@ -748,6 +748,13 @@ static void tlsi_report_count(struct tlsi_net *tn, const struct tlsi_ssl_report 
 		tlsi_count(tn, reason_cnt[rep->reason]);
 	if (rep->relay == TLSI_RELAY_USERSPACE)
 		tlsi_count(tn, TLSI_CNT_SSL_RELAY_USERSPACE);
+	if (rep->role == TLSI_SSL_ROLE_SERVER) {
+		if (rep->result == TLSI_SSL_RESULT_DECRYPTED)
+			tlsi_count(tn, TLSI_CNT_SSL_SERVER_DECRYPTED);
+		/* The guide: no cleartext on a server tuple (tlsid drops it). */
+		if (rep->reason == TLSI_SSL_REASON_NOT_TLS)
+			tlsi_count(tn, TLSI_CNT_SSL_SERVER_CLEARTEXT);
+	}
 	tlsi_count_version(tn, rep->client_version, TLSI_CNT_SSL_CLIENT_TLS10);
 	tlsi_count_version(tn, rep->server_version, TLSI_CNT_SSL_SERVER_TLS10);
 	tlsi_count_cipher(tn, rep->client_cipher, TLSI_CNT_SSL_CLIENT_AES128_GCM);
@@ -909,6 +916,7 @@ static long tlsi_dev_handoff(void __user *arg)
 		if (info && !tlsi_ssl_session_info(tn, r->is.policy_id, info)) {
 			r->is.ssl_flags = info->ssl_flags;
 			r->is.service = info->service;
+			r->is.role = info->role;
 			r->is.depth = info->inspect_depth;
 		}
 		kfree(info);

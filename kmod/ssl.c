@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SSL client inspection: client proxies (detection ports and the settings
- * tlsid uses), client policies (a profile's use of a proxy, with source
- * exceptions), and the divert decision for a new flow.
+ * SSL inspection: proxies (detection ports and the settings tlsid uses) of
+ * two roles, client (outbound TLS, forged certificates) and server (inbound
+ * TLS to protected servers, whose destinations and own certificates the
+ * proxy names), policies (a profile's use of a proxy, with source
+ * exceptions), and the divert decision for a new flow: server policies
+ * first, so a server policy wins over a client policy for the same flow.
  *
  * Proxies live in a list; policies in an RCU-replaced pointer array, like
  * the rule tables. A policy change is a new policy object swapped into a
@@ -30,6 +33,15 @@ struct tlsi_ssl_proxy {
 	char client_ciphers[TLSI_CIPHERS_MAX];	/* tlsictl's selection syntax */
 	char server_ciphers[TLSI_CIPHERS_MAX];
 	u32 refcnt;			/* policies using it; cfg_lock */
+	u32 id;				/* unique in the namespace, never reused */
+	u8 role;			/* enum tlsi_ssl_role */
+	/* Server proxies: the protected servers, and the certificate names
+	 * (each NUL-terminated, cert_names_len bytes, the first the default:
+	 * only tlsid reads them, by SNI). */
+	u16 ndests;
+	struct tlsi_cidr dests[TLSI_SSL_DESTS_MAX];
+	u32 ncerts, cert_names_len;
+	char *cert_names;		/* kvmalloc'd */
 };
 
 struct tlsi_ssl_policy {
@@ -118,6 +130,8 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 		strscpy(info->client_ciphers, px->client_ciphers, sizeof(info->client_ciphers));
 		strscpy(info->server_ciphers, px->server_ciphers, sizeof(info->server_ciphers));
 		info->service = px->service;
+		info->role = px->role;
+		info->proxy_id = px->id;
 		strscpy(info->policy, pol->name, sizeof(info->policy));
 		strscpy(info->proxy, px->name, sizeof(info->proxy));
 		strscpy(info->cert, px->cert, sizeof(info->cert));
@@ -131,32 +145,96 @@ int tlsi_ssl_session_info(struct tlsi_net *tn, u32 policy_id,
 	return err;
 }
 
-u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
-			   const struct tlsi_pkt_tuple *t, int *why)
+/* A server proxy's destination port: its detection ports, and port 80
+ * for the ACME http-01 challenges it answers. */
+static u8 tlsi_ssl_server_port_kind(const struct tlsi_ssl_proxy *px, u16 port)
 {
-	const struct tlsi_ssl_policy_array *pa = rcu_dereference(tn->ssl_policies);
+	if (tlsi_ssl_ports_match(px, port))
+		return TLSI_SSL_DIVERT_SERVER;
+	if (port == 80 && (px->flags & TLSI_SSL_F_ACME_HTTP01))
+		return TLSI_SSL_DIVERT_ACME;
+	return TLSI_SSL_DIVERT_NONE;
+}
+
+/*
+ * One pass over the policies of @role. Returns the policy id, 0 when none
+ * takes the flow; *stop: a policy matched but the source is an exception
+ * (the flow passes untouched, no later pass may take it).
+ */
+static u32 tlsi_ssl_divert_pass(const struct tlsi_ssl_policy_array *pa,
+				const struct tlsi_profile *profile,
+				const struct tlsi_pkt_tuple *t, u8 role, u8 *kind, bool *stop)
+{
 	u32 i;
 
-	*why = __TLSI_CNT_MAX;
-	if (t->proto != IPPROTO_TCP || !READ_ONCE(tn->cfg.ssl_client))
-		return 0;
 	for (i = 0; pa && i < pa->count; i++) {
 		const struct tlsi_ssl_policy *p = pa->pol[i];
+		const struct tlsi_ssl_proxy *px = p->proxy;
+		u8 k;
 
-		if (p->profile != profile || !p->enabled ||
-		    !tlsi_ssl_ports_match(p->proxy, t->dport))
+		if (p->profile != profile || !p->enabled || px->role != role)
+			continue;
+		if (role == TLSI_SSL_ROLE_SERVER) {
+			if (!tlsi_cidr_list_match(px->dests, px->ndests, &t->daddr))
+				continue;
+			k = tlsi_ssl_server_port_kind(px, t->dport);
+		} else {
+			k = tlsi_ssl_ports_match(px, t->dport) ? TLSI_SSL_DIVERT_CLIENT :
+								 TLSI_SSL_DIVERT_NONE;
+		}
+		if (k == TLSI_SSL_DIVERT_NONE)
 			continue;
 		if (tlsi_cidr_list_match(p->never, p->nnever, &t->saddr) &&
 		    !tlsi_cidr_list_match(p->always, p->nalways, &t->saddr)) {
-			*why = TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE;
+			*stop = true;
 			return 0;
 		}
-		/* Whether a daemon listens (it may have stopped, leaving no
-		 * divert port) is the hook's question: the profile says what
-		 * a flow that none takes meets. */
+		*kind = k;
 		return p->id;
 	}
 	return 0;
+}
+
+u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
+			   const struct tlsi_pkt_tuple *t, int *why, u8 *kind)
+{
+	const struct tlsi_ssl_policy_array *pa = rcu_dereference(tn->ssl_policies);
+	bool stop = false;
+	u32 id = 0;
+
+	*why = __TLSI_CNT_MAX;
+	*kind = TLSI_SSL_DIVERT_NONE;
+	if (t->proto != IPPROTO_TCP)
+		return 0;
+	/* Whether a daemon listens (it may have stopped, leaving no divert
+	 * port) is the hook's question: the profile says what a flow that
+	 * none takes meets. */
+	if (READ_ONCE(tn->cfg.ssl_server))
+		id = tlsi_ssl_divert_pass(pa, profile, t, TLSI_SSL_ROLE_SERVER, kind, &stop);
+	if (!id && !stop && READ_ONCE(tn->cfg.ssl_client))
+		id = tlsi_ssl_divert_pass(pa, profile, t, TLSI_SSL_ROLE_CLIENT, kind, &stop);
+	if (stop)
+		*why = TLSI_CNT_SSL_NOT_DECRYPTED_SOURCE;
+	return id;
+}
+
+/* The role of policy @policy_id's proxy (a session's end is counted by it). */
+u8 tlsi_ssl_policy_role(struct tlsi_net *tn, u32 policy_id)
+{
+	const struct tlsi_ssl_policy_array *pa;
+	u8 role = TLSI_SSL_ROLE_CLIENT;
+	u32 i;
+
+	rcu_read_lock();
+	pa = rcu_dereference(tn->ssl_policies);
+	for (i = 0; pa && i < pa->count; i++) {
+		if (pa->pol[i]->id == policy_id) {
+			role = pa->pol[i]->proxy->role;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return role;
 }
 
 bool tlsi_ssl_profile_in_use(struct tlsi_net *tn, const struct tlsi_profile *pr,
@@ -240,6 +318,143 @@ static int tlsi_ssl_versions_get(struct tlsi_ssl_proxy *px, struct nlattr **attr
 	return 0;
 }
 
+static void tlsi_ssl_proxy_free(struct tlsi_ssl_proxy *px)
+{
+	if (px) {
+		kvfree(px->cert_names);
+		kfree(px);
+	}
+}
+
+static void tlsi_ssl_proxy_free_rcu(struct rcu_head *head)
+{
+	tlsi_ssl_proxy_free(container_of(head, struct tlsi_ssl_proxy, rcu));
+}
+
+/*
+ * A server proxy's certificates: names as the repository allows them
+ * (tlsictl checks they exist), each NUL-terminated, duplicates dropped
+ * (the first kept: it may be the default), 1..TLSI_SSL_SERVER_CERTS_MAX.
+ */
+static int tlsi_ssl_cert_names_get(struct tlsi_ssl_proxy *px, const struct nlattr *na,
+				   struct netlink_ext_ack *extack)
+{
+	const char *in = nla_data(na), *name, *prev;
+	int len = nla_len(na), off, n, poff;
+	char *out;
+
+	if (!len || in[len - 1]) {
+		NL_SET_ERR_MSG_ATTR(extack, na, "certificate names must each end with a NUL byte");
+		return -EINVAL;
+	}
+	out = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!out)
+		return -ENOMEM;
+	px->cert_names = out;
+	px->cert_names_len = 0;
+	px->ncerts = 0;
+	for (off = 0; off < len; off += n + 1) {
+		name = in + off;
+		n = strlen(name);
+		if (!n || n >= TLSI_CERT_NAME_MAX) {
+			tlsi_extack_fmt(extack, na, "certificate name %u is empty or longer than %u bytes",
+					px->ncerts + 1, TLSI_CERT_NAME_MAX - 1);
+			return -EINVAL;
+		}
+		for (prev = name; *prev; prev++) {
+			if (!isalnum(*prev) && !strchr("-_ ", *prev)) {
+				tlsi_extack_fmt(extack, na,
+						"certificate name \"%s\" holds a byte 0x%02x outside letters, digits, '-', '_' and spaces",
+						name, (u8)*prev);
+				return -EINVAL;
+			}
+		}
+		for (poff = 0; poff < px->cert_names_len; poff += strlen(out + poff) + 1)
+			if (!strcmp(out + poff, name))
+				break;
+		if (poff < px->cert_names_len)
+			continue;	/* a duplicate */
+		if (px->ncerts >= TLSI_SSL_SERVER_CERTS_MAX) {
+			tlsi_extack_fmt(extack, na, "more than %u certificates",
+					TLSI_SSL_SERVER_CERTS_MAX);
+			return -E2BIG;
+		}
+		memcpy(out + px->cert_names_len, name, n + 1);
+		px->cert_names_len += n + 1;
+		px->ncerts++;
+	}
+	return 0;
+}
+
+static int tlsi_ssl_dests_get(struct tlsi_ssl_proxy *px, struct nlattr *nest,
+			      struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int rem, err;
+
+	px->ndests = 0;
+	nla_for_each_nested(a, nest, rem) {
+		if (px->ndests >= TLSI_SSL_DESTS_MAX) {
+			tlsi_extack_fmt(extack, nest, "more than %u destinations", TLSI_SSL_DESTS_MAX);
+			return -E2BIG;
+		}
+		if (nla_type(a) == 0 || !(a->nla_type & NLA_F_NESTED)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "destinations must be nested addresses");
+			return -EINVAL;
+		}
+		err = tlsi_nla_get_cidr(a, &px->dests[px->ndests], extack);
+		if (err)
+			return err;
+		px->ndests++;
+	}
+	if (!px->ndests) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a server proxy needs at least one destination");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Role-specific attributes: a server proxy's destinations and certificates. */
+static int tlsi_ssl_role_get(struct tlsi_ssl_proxy *px, struct nlattr **attrs,
+			     struct netlink_ext_ack *extack)
+{
+	int err;
+
+	px->role = attrs[TLSI_A_SSL_ROLE] ? nla_get_u8(attrs[TLSI_A_SSL_ROLE]) :
+					    TLSI_SSL_ROLE_CLIENT;
+	if (px->role == TLSI_SSL_ROLE_CLIENT) {
+		static const int server_only[] = { TLSI_A_DESTINATIONS, TLSI_A_CERT_NAMES };
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(server_only); i++) {
+			if (attrs[server_only[i]]) {
+				NL_SET_ERR_MSG_ATTR(extack, attrs[server_only[i]],
+						    "destinations and certificates are a server proxy's");
+				return -EINVAL;
+			}
+		}
+		if (px->flags & (TLSI_SSL_F_VERIFY_SERVER | TLSI_SSL_F_ACME_HTTP01)) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[TLSI_A_SSL_FLAGS],
+					    "verify-server and acme-http01 are server proxy settings");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (attrs[TLSI_A_CERT]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[TLSI_A_CERT],
+				    "a server proxy has no signing certificate: it serves its certificates (CERT_NAMES)");
+		return -EINVAL;
+	}
+	if (!attrs[TLSI_A_DESTINATIONS] || !attrs[TLSI_A_CERT_NAMES]) {
+		NL_SET_ERR_MSG(extack, "a server proxy needs destinations and certificates");
+		return -EINVAL;
+	}
+	err = tlsi_ssl_dests_get(px, attrs[TLSI_A_DESTINATIONS], extack);
+	if (!err)
+		err = tlsi_ssl_cert_names_get(px, attrs[TLSI_A_CERT_NAMES], extack);
+	return err;
+}
+
 int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsi_net *tn = tlsi_pernet(genl_info_net(info));
@@ -310,6 +525,8 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = tlsi_ssl_ciphers_get(px->server_ciphers, sizeof(px->server_ciphers),
 					   attrs[TLSI_A_SERVER_CIPHERS], extack);
+	if (!err)
+		err = tlsi_ssl_role_get(px, attrs, extack);
 	if (err)
 		goto free;
 
@@ -327,6 +544,7 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto unlock;
 	}
+	px->id = ++tn->ssl_proxy_next_id;
 	list_add_tail_rcu(&px->list, &tn->ssl_proxies);
 	mutex_unlock(&tn->cfg_lock);
 	return 0;
@@ -334,7 +552,7 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 unlock:
 	mutex_unlock(&tn->cfg_lock);
 free:
-	kfree(px);
+	tlsi_ssl_proxy_free(px);
 	return err;
 }
 
@@ -367,7 +585,7 @@ int tlsi_ssl_proxy_del(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	list_del_rcu(&px->list);
-	kfree_rcu(px, rcu);
+	call_rcu(&px->rcu, tlsi_ssl_proxy_free_rcu);
 out:
 	mutex_unlock(&tn->cfg_lock);
 	return err;
@@ -385,13 +603,36 @@ static int tlsi_put_ports(struct sk_buff *skb, const struct tlsi_ssl_proxy *px)
 	return nla_put(skb, TLSI_A_PORTS, px->nports * sizeof(r[0]), r);
 }
 
+static int tlsi_put_cidr_list(struct sk_buff *skb, int type, const struct tlsi_cidr *l, u16 n);
+
+/*
+ * Certificate names from byte @off on, as many whole names as fit in what
+ * the message has left (a dump message is at most a few pages, a list up
+ * to 65 KB). Returns the offset reached: the next message goes on there.
+ */
+static u32 tlsi_put_cert_names(struct sk_buff *skb, const struct tlsi_ssl_proxy *px, u32 off)
+{
+	int room = skb_tailroom(skb) - nla_total_size(0) - 64;
+	u32 end = off, n;
+
+	while (end < px->cert_names_len) {
+		n = strlen(px->cert_names + end) + 1;
+		if ((int)(end + n - off) > room)
+			break;
+		end += n;
+	}
+	if (end > off && nla_put(skb, TLSI_A_CERT_NAMES, end - off, px->cert_names + off))
+		return off;
+	return end;
+}
+
 int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct tlsi_net *tn = tlsi_pernet(sock_net(skb->sk));
 	long idx = 0, start = cb->args[0];
 	struct tlsi_ssl_policy_array *pa;
 	struct tlsi_ssl_proxy *px;
-	u32 i, refs;
+	u32 i, refs, off;
 	void *hdr;
 
 	mutex_lock(&tn->cfg_lock);
@@ -399,6 +640,8 @@ int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(px, &tn->ssl_proxies, list) {
 		if (idx++ < start)
 			continue;
+again:
+		off = cb->args[1];
 		for (refs = 0, i = 0; pa && i < pa->count; i++)
 			refs += pa->pol[i]->proxy == px;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -418,11 +661,29 @@ int tlsi_ssl_proxy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    nla_put_u16(skb, TLSI_A_MAX_VERSION, px->max_version) ||
 		    nla_put_string(skb, TLSI_A_CLIENT_CIPHERS, px->client_ciphers) ||
 		    nla_put_string(skb, TLSI_A_SERVER_CIPHERS, px->server_ciphers) ||
-		    nla_put_u32(skb, TLSI_A_REFCNT, refs)) {
+		    nla_put_u32(skb, TLSI_A_REFCNT, refs) ||
+		    nla_put_u32(skb, TLSI_A_ID, px->id) ||
+		    nla_put_u8(skb, TLSI_A_SSL_ROLE, px->role) ||
+		    tlsi_put_cidr_list(skb, TLSI_A_DESTINATIONS, px->dests, px->ndests)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
-		genlmsg_end(skb, hdr);
+		if (px->cert_names_len) {
+			u32 next = tlsi_put_cert_names(skb, px, off);
+
+			if (next == off) {	/* not one name fits: the next skb */
+				genlmsg_cancel(skb, hdr);
+				break;
+			}
+			genlmsg_end(skb, hdr);
+			if (next < px->cert_names_len) {
+				cb->args[1] = next;
+				goto again;
+			}
+		} else {
+			genlmsg_end(skb, hdr);
+		}
+		cb->args[1] = 0;
 		cb->args[0] = idx;
 	}
 	mutex_unlock(&tn->cfg_lock);
@@ -521,10 +782,39 @@ static int tlsi_ssl_policy_index(struct tlsi_ssl_policy_array *pa,
 	return -1;
 }
 
+static bool tlsi_cidrs_overlap(const struct tlsi_cidr *a, u16 na,
+			       const struct tlsi_cidr *b, u16 nb)
+{
+	u16 i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (tlsi_cidr_match(&a[i], &b[j].addr) || tlsi_cidr_match(&b[j], &a[i].addr))
+				return true;
+	return false;
+}
+
+/*
+ * Two policies of one profile that would both claim a flow: same role and
+ * a common detection port (server proxies: and a common destination, so
+ * several proxies may share an address on different ports). A server and
+ * a client policy may share a port: the server policy is decided first.
+ */
 static bool tlsi_ssl_proxies_overlap(const struct tlsi_ssl_proxy *a,
 				     const struct tlsi_ssl_proxy *b, u16 *port)
 {
 	u16 i, j;
+
+	if (a->role != b->role)
+		return false;
+	if (a->role == TLSI_SSL_ROLE_SERVER) {
+		if (!tlsi_cidrs_overlap(a->dests, a->ndests, b->dests, b->ndests))
+			return false;
+		if ((a->flags & b->flags & TLSI_SSL_F_ACME_HTTP01)) {
+			*port = 80;
+			return true;
+		}
+	}
 
 	for (i = 0; i < a->nports; i++)
 		for (j = 0; j < b->nports; j++)
@@ -777,7 +1067,7 @@ void tlsi_ssl_free(struct tlsi_net *tn)
 		kfree_rcu(pa, rcu);
 	list_for_each_entry_safe(px, tmp, &tn->ssl_proxies, list) {
 		list_del_rcu(&px->list);
-		kfree_rcu(px, rcu);
+		call_rcu(&px->rcu, tlsi_ssl_proxy_free_rcu);
 	}
 	mutex_unlock(&tn->cfg_lock);
 }

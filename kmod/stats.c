@@ -223,6 +223,7 @@ int tlsi_config_get(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, TLSI_A_MAX_FLOWS, tn->cfg.max_flows) ||
 	    nla_put_u8(msg, TLSI_A_FLOW_FULL_ACTION, tn->cfg.flow_full_action) ||
 	    nla_put_u8(msg, TLSI_A_SSL_CLIENT, tn->cfg.ssl_client) ||
+	    nla_put_u8(msg, TLSI_A_SSL_SERVER, tn->cfg.ssl_server) ||
 	    nla_put_u32(msg, TLSI_A_MAX_SSL_SESSIONS, tn->cfg.max_ssl_sessions) ||
 	    nla_put_u16(msg, TLSI_A_DIVERT_PORT, tn->cfg.divert_port) ||
 	    (tn->cfg.divert_mark && nla_put_u32(msg, TLSI_A_DIVERT_MARK, tn->cfg.divert_mark)))
@@ -257,6 +258,8 @@ int tlsi_config_set(struct sk_buff *skb, struct genl_info *info)
 			WRITE_ONCE(tn->cfg.timeout[i], nla_get_u32(attrs[tlsi_timeout_attrs[i]]));
 	if (attrs[TLSI_A_SSL_CLIENT])
 		WRITE_ONCE(tn->cfg.ssl_client, nla_get_u8(attrs[TLSI_A_SSL_CLIENT]));
+	if (attrs[TLSI_A_SSL_SERVER])
+		WRITE_ONCE(tn->cfg.ssl_server, nla_get_u8(attrs[TLSI_A_SSL_SERVER]));
 	if (attrs[TLSI_A_MAX_SSL_SESSIONS])
 		WRITE_ONCE(tn->cfg.max_ssl_sessions, nla_get_u32(attrs[TLSI_A_MAX_SSL_SESSIONS]));
 	if (attrs[TLSI_A_DIVERT_PORT])

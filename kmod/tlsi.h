@@ -156,6 +156,7 @@ struct tlsi_config {
 	u32 max_flows;
 	u8 flow_full_action;
 	u8 ssl_client;			/* client SSL inspection on */
+	u8 ssl_server;			/* server SSL inspection on */
 	u16 divert_port;		/* tlsid's transparent listener */
 	u32 divert_mark;		/* fwmark tlsid routes locally */
 	u32 max_ssl_sessions;
@@ -187,6 +188,7 @@ struct tlsi_net {
 	struct list_head ssl_proxies;
 	struct tlsi_ssl_policy_array __rcu *ssl_policies;
 	u32 ssl_policy_next_id;
+	u32 ssl_proxy_next_id;
 	atomic_t ssl_sessions;		/* diverted flows alive */
 
 	/* Diverted connections by address (divert.c): a slot per session. */
@@ -360,8 +362,17 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn);
 
 /* ssl.c */
 struct tlsi_ssl_policy_array;
+/* What a divert policy takes a flow for. */
+enum {
+	TLSI_SSL_DIVERT_NONE,
+	TLSI_SSL_DIVERT_CLIENT,		/* client inspection */
+	TLSI_SSL_DIVERT_SERVER,		/* server inspection */
+	TLSI_SSL_DIVERT_ACME,		/* a server proxy's port 80: ACME http-01 */
+};
+
 u32 tlsi_ssl_divert_policy(struct tlsi_net *tn, const struct tlsi_profile *profile,
-			   const struct tlsi_pkt_tuple *t, int *why);
+			   const struct tlsi_pkt_tuple *t, int *why, u8 *kind);
+u8 tlsi_ssl_policy_role(struct tlsi_net *tn, u32 policy_id);
 bool tlsi_ssl_profile_in_use(struct tlsi_net *tn, const struct tlsi_profile *pr,
 			     const char **user);
 int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info);
@@ -493,6 +504,7 @@ struct tlsi_inspect_session {
 				 * or TLSI_INSPECT_DEPTH_DEFAULT; the profile's
 				 * at the hand-off */
 	bool decrypted;		/* false: a plain relay (not decrypted) */
+	u8 role;		/* enum tlsi_ssl_role: whom it was decrypted for */
 	bool trusted;		/* a TM trust filter's flow: relayed, never
 				 * inspected */
 	bool cleartext;		/* a cleartext connection: inspected as it

@@ -13,7 +13,7 @@
 # Environment, passed into the VM: BENCH_BULK_MB (MiB per download, 64),
 # BENCH_CONN_SECONDS (8), BENCH_CLIENTS (parallel clients, 16), BENCH_ROUNDS
 # (3; the best round of each measurement counts), BENCH_TLS (1.3 or 1.2),
-# BENCH_MODES ("none tlsi sslsplit"). On the host: KDIR as for make, KVER
+# BENCH_MODES ("none tlsi sslsplit tlsi_server sslsplit_server"). On the host: KDIR as for make, KVER
 # the VM's kernel (default: vm-run.sh's), BENCH_TIMEOUT (seconds for the VM
 # script, 1200), TLSI_VM_MEM and TLSI_VM_SMP as for scripts/vm-run.sh.
 #

@@ -13,10 +13,15 @@
 #             pkttype host, fwmark 1: what tlsi.ko does for tlsid), an ip
 #             rule delivers fwmark 1 locally and nftables tproxy hands the
 #             connections to sslsplit, which forges with the same signing CA
+#   tlsi_server      SSL server inspection: a server proxy with the server's
+#             own certificate and key (from the repository), tlsid serving
+#             them, the kernel relay
+#   sslsplit_server  sslsplit in the same role: -t with the server's
+#             certificate and key, so it serves them rather than forging
 #
-# In the intercepted modes the client trusts only signca and in `none` only
-# srvca, so every successful request proves the mode did (or did not)
-# intercept. Measured per mode and round: one bulk download of
+# In the client-inspection modes the client trusts only signca and in the
+# others only srvca, so every successful request proves the mode did (or
+# did not) forge; the server modes' counters and logs prove they decrypted. Measured per mode and round: one bulk download of
 # BENCH_BULK_MB MiB (curl, to /dev/null, size checked) and new connections
 # per second (build/tls_connrate: BENCH_CLIENTS parallel clients for
 # BENCH_CONN_SECONDS, a full handshake and a small GET each, every response
@@ -27,7 +32,7 @@
 #
 # Environment (set by scripts/bench-tls.sh from the host's): BENCH_BULK_MB
 # (64), BENCH_CONN_SECONDS (8), BENCH_CLIENTS (16), BENCH_ROUNDS (3),
-# BENCH_TLS (1.3), BENCH_MODES ("none tlsi sslsplit").
+# BENCH_TLS (1.3), BENCH_MODES ("none tlsi sslsplit tlsi_server sslsplit_server").
 #
 # Exits 1 when a mode fails functionally (a wrong size or checksum, a failed
 # connection, nothing intercepted); a missed target is only reported.
@@ -41,7 +46,7 @@ CONN_SECONDS=${BENCH_CONN_SECONDS:-8}
 CLIENTS=${BENCH_CLIENTS:-16}
 ROUNDS=${BENCH_ROUNDS:-3}
 TLSV=${BENCH_TLS:-1.3}
-MODES=${BENCH_MODES:-none tlsi sslsplit}
+MODES=${BENCH_MODES:-none tlsi sslsplit tlsi_server sslsplit_server}
 REPO=${TLSI_REPO:-$PWD}
 TLSID=$REPO/userspace/tlsid/tlsid
 CONNRATE=$REPO/build/tls_connrate
@@ -57,7 +62,8 @@ case "$TLSV" in
 *) fail "BENCH_TLS: 1.2 or 1.3, not $TLSV" ;;
 esac
 for m in $MODES; do
-	case "$m" in none | tlsi | sslsplit) ;; *) fail "BENCH_MODES: none, tlsi or sslsplit, not '$m'" ;; esac
+	case "$m" in none | tlsi | sslsplit | tlsi_server | sslsplit_server) ;;
+	*) fail "BENCH_MODES: none, tlsi, sslsplit, tlsi_server or sslsplit_server, not '$m'" ;; esac
 done
 for v in BULK_MB CONN_SECONDS CLIENTS ROUNDS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "BENCH_$v: a positive integer, not '${!v}'"
@@ -74,6 +80,8 @@ mkca srvca "bench server CA"
 mkca signca "bench signing CA"
 mkleaf site site.test srvca "ec -pkeyopt ec_paramgen_curve:P-256"
 openssl ecparam -name prime256v1 -genkey -noout -out "$W/sslsplit-leaf.key" 2>/dev/null
+mkdir -p "$W/srvcerts"
+cat "$W/site.crt" "$W/site.key" >"$W/srvcerts/site.test.pem" # sslsplit -t: the server's own
 head -c "${BULK_MB}M" /dev/urandom >"$W/www/big.bin"
 BIG_SHA=$(sha256sum <"$W/www/big.bin" | cut -d' ' -f1)
 BIG_SIZE=$((BULK_MB * 1024 * 1024))
@@ -84,6 +92,8 @@ topo_up
 add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 BR_MAC=$(ip -n "$NS_A" -o link show br0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+export TLSI_CERT_REPO=$W/repo # the server modes' certificate, with its key
+ctl_ok cert import site cert "$W/site.crt" key "$W/site.key"
 
 cat >"$W/nginx.conf" <<EOF
 daemon off;
@@ -148,18 +158,27 @@ tlsi_up() {
 	tlsi_load
 	ctl_ok profile add bench
 	ctl_ok segment add lan profile bench ports eth0 eth1
-	ctl_ok ssl-proxy add web ports 443 logging
-	ctl_ok ssl-policy add outbound profile bench proxy web
-	ctl_ok config set ssl-client on
+	if [ "${1:-}" = server ]; then
+		ctl_ok ssl-proxy add srv role server destination "$S_IP" ports 443 certs site logging
+		ctl_ok ssl-policy add inbound profile bench proxy srv
+		ctl_ok config set ssl-server on
+	else
+		ctl_ok ssl-proxy add web ports 443 logging
+		ctl_ok ssl-policy add outbound profile bench proxy web
+		ctl_ok config set ssl-client on
+	fi
 	: >"$W/inspect.log"
 	ip netns exec "$NS_A" "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-		--trust "$W/srvca.crt" --log "$W/inspect.log" >>"$W/tlsid.log" 2>&1 &
+		--trust "$W/srvca.crt" --cert-repo "$W/repo" --log "$W/inspect.log" >>"$W/tlsid.log" 2>&1 &
 	TLSID_PID=$!
 	wait_until 60 _diverting || fail "tlsid did not start: $(tail -5 "$W/tlsid.log")"
 	wait_port a 15443
 	stats_snapshot
 	CA=$W/signca.crt
+	[ "${1:-}" != server ] || CA=$W/srvca.crt
 }
+tlsi_server_up() { tlsi_up server; }
+tlsi_server_down() { tlsi_down; }
 tlsi_down() {
 	local decrypted diverted ktls urelay relay_other
 	# Counters first: rmmod takes them along.
@@ -215,12 +234,17 @@ EOF
 	# tproxy: the original destination from getsockname() of the
 	# IP_TRANSPARENT listener; -u root: no privilege separation; -l: one
 	# line per connection, as tlsid's inspection log.
+	# (server role: -t serves the server's own certificate for its name)
 	ip netns exec "$NS_A" sslsplit -u root -k "$W/signca.key" -c "$W/signca.crt" -K "$W/sslsplit-leaf.key" \
-		-l "$W/sslsplit-conn.log" ssl 0.0.0.0 "$SSLSPLIT_PORT" tproxy >>"$W/sslsplit.log" 2>&1 &
+		${1:+-t "$W/srvcerts"} -l "$W/sslsplit-conn.log" ssl 0.0.0.0 "$SSLSPLIT_PORT" tproxy \
+		>>"$W/sslsplit.log" 2>&1 &
 	SSLSPLIT_PID=$!
 	wait_port a "$SSLSPLIT_PORT" tcp 30
 	CA=$W/signca.crt
+	[ -z "${1:-}" ] || CA=$W/srvca.crt
 }
+sslsplit_server_up() { sslsplit_up server; }
+sslsplit_server_down() { sslsplit_down; }
 sslsplit_down() {
 	local n
 	stop_pid "$SSLSPLIT_PID" sslsplit
@@ -331,12 +355,12 @@ for line in open(sys.argv[1]):
 # Best round of each measurement (the one least disturbed by anything else
 # on the machine), and the CPU cost measured in that same round.
 best = {m: (max(v, key=lambda x: x[0]), max(v, key=lambda x: x[2])) for m, v in r.items()}
-print("  %-9s %10s %11s %8s %12s   %s" % ("mode", "bulk MiB/s", "cpu ms/MiB", "conn/s", "cpu ms/conn",
+print("  %-15s %10s %11s %8s %12s   %s" % ("mode", "bulk MiB/s", "cpu ms/MiB", "conn/s", "cpu ms/conn",
                                         "each round: MiB/s; conn/s"))
-for m in ("none", "tlsi", "sslsplit"):
+for m in ("none", "tlsi", "sslsplit", "tlsi_server", "sslsplit_server"):
     if m in r:
         b, c = best[m]
-        print("  %-9s %10.2f %11.0f %8.1f %12.0f   %s; %s" % (m, b[0], b[1], c[2], c[3],
+        print("  %-15s %10.2f %11.0f %8.1f %12.0f   %s; %s" % (m, b[0], b[1], c[2], c[3],
               " ".join("%.2f" % x[0] for x in r[m]), " ".join("%.1f" % x[2] for x in r[m])))
 def ratio(a, b, i, target=None):
     val = lambda m: best[m][0][0] if i == 0 else best[m][1][2]
@@ -350,6 +374,8 @@ def ratio(a, b, i, target=None):
 print("  tlsi / sslsplit: throughput %s, connections/s %s" % (ratio("tlsi", "sslsplit", 0, 2.0), ratio("tlsi", "sslsplit", 2, 1.0)))
 print("  tlsi / none:     throughput %s, connections/s %s" % (ratio("tlsi", "none", 0), ratio("tlsi", "none", 2)))
 print("  sslsplit / none: throughput %s, connections/s %s" % (ratio("sslsplit", "none", 0), ratio("sslsplit", "none", 2)))
+print("  server inspection, tlsi_server / sslsplit_server: throughput %s, connections/s %s"
+      % (ratio("tlsi_server", "sslsplit_server", 0, 2.0), ratio("tlsi_server", "sslsplit_server", 2, 1.0)))
 # The ceiling of any proxy that decrypts and re-encrypts in this VM: the
 # endpoints' CPU per MiB (none's) plus two AES-GCM passes, with every vCPU
 # busy. A throughput target above it cannot be met on this machine.

@@ -194,6 +194,28 @@ static const struct usage_case {
 	{ { "ssl-proxy", "add", "w", "ports", "443", "min-ec-bits", "2048" }, "min-ec-bits `2048'" },
 	{ { "ssl-proxy", "add", "w", "ports", "443", "etm", "on", "etm", "off" },
 	  "keyword `etm' given twice" },
+	/* server proxies: what is refused before the repository is read */
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "servers" },
+	  "role `servers': must be client or server" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "certs", "a" },
+	  "missing `destination LIST' (a server proxy's servers)" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "destination", "10.0.0.1" },
+	  "missing `certs LIST' (a server proxy's certificates)" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "destination", "none" },
+	  "destination `none': a server proxy needs destinations" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "destination", "10.0.0.999" },
+	  "destination" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "destination", "10.0.0.1",
+	    "certs", "a", "cert", "b" }, "cert: a server proxy has no signing certificate" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "certs", "a,b" },
+	  "settings of server proxies (role server)" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "acme-http01" },
+	  "settings of server proxies (role server)" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "certs", "a", "certs-file", "f" },
+	  "keyword `certs' given twice" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "role", "server", "certs", ",," },
+	  "certs `,,': no certificate names" },
+	{ { "config", "set", "ssl-server", "yes" }, "ssl-server `yes': must be on or off" },
 };
 
 START_TEST(test_usage_errors)

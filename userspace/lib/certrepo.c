@@ -2856,8 +2856,23 @@ int certrepo_truststore_export(struct certrepo *r, const char *name, FILE *out,
 
 /* ---- issuer ---------------------------------------------------------- */
 
+static int issuer_load(struct certrepo *r, const char *name, bool need_ca,
+		       struct certrepo_issuer **out, char *err, size_t errlen);
+
 int certrepo_issuer_load(struct certrepo *r, const char *name,
 			 struct certrepo_issuer **out, char *err, size_t errlen)
+{
+	return issuer_load(r, name, true, out, err, errlen);
+}
+
+int certrepo_server_load(struct certrepo *r, const char *name,
+			 struct certrepo_issuer **out, char *err, size_t errlen)
+{
+	return issuer_load(r, name, false, out, err, errlen);
+}
+
+static int issuer_load(struct certrepo *r, const char *name, bool need_ca,
+		       struct certrepo_issuer **out, char *err, size_t errlen)
 {
 	struct obj o;
 	char v[128];
@@ -2874,11 +2889,11 @@ int certrepo_issuer_load(struct certrepo *r, const char *name,
 		return -1;
 	cr_show(name, v, sizeof(v));
 	if (o.m.kind != CERTREPO_CERT) {
-		cr_err(err, errlen, "name `%s': %s, not a signing certificate", v,
-		       kind_article(o.m.kind));
+		cr_err(err, errlen, "name `%s': %s, not a %s certificate with its key", v,
+		       kind_article(o.m.kind), need_ca ? "signing" : "server");
 		goto fail;
 	}
-	if (!cr_is_ca(o.cert)) {
+	if (need_ca && !cr_is_ca(o.cert)) {
 		cr_err(err, errlen, "name `%s': not a signing certificate (not a CA)", v);
 		goto fail;
 	}

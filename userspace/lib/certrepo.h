@@ -369,6 +369,10 @@ struct certrepo_issuer;
 int certrepo_issuer_load(struct certrepo *r, const char *name,
 			 struct certrepo_issuer **out, char *err,
 			 size_t errlen);
+/* Any certificate with its key (a protected server's, for SSL server
+ * inspection), in the same form. */
+int certrepo_server_load(struct certrepo *r, const char *name,
+			 struct certrepo_issuer **out, char *err, size_t errlen);
 void certrepo_issuer_free(struct certrepo_issuer *ca);
 X509 *certrepo_issuer_cert(const struct certrepo_issuer *ca);
 /* The issuer's own chain (not including its certificate). */

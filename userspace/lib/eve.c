@@ -85,6 +85,8 @@ void eve_write(FILE *f, const struct eve_alert *a)
 	}
 	if (a->ssl_inspected >= 0)
 		json_bool(&j, "ssl_inspected", a->ssl_inspected);
+	if (a->ssl_inspected > 0 && a->ssl_inspection)
+		json_string(&j, "ssl_inspection", a->ssl_inspection);
 	if (a->buffer)
 		json_string(&j, "buffer", a->buffer);
 	if (a->stream_offset >= 0)

@@ -29,6 +29,7 @@ struct eve_alert {
 	unsigned int http_status;	/* 0 = omitted */
 	const char *tls_sni;
 	int ssl_inspected;		/* -1 = omitted */
+	const char *ssl_inspection;	/* decrypted for: "client" or "server" */
 	/* tlsi's own members */
 	const char *direction;		/* "to_server" / "to_client" */
 	bool quarantined;		/* "tlsi":{"quarantined":...} */

@@ -130,6 +130,9 @@ void eve_alert_from_event(struct eve_alert *e, const struct nlattr *const *tb,
 	e->tls_sni = str(tb[TLSI_A_TLS_SNI]);
 	if (tb[TLSI_A_SSL_INSPECTED])
 		e->ssl_inspected = mnl_attr_get_u8(tb[TLSI_A_SSL_INSPECTED]) != 0;
+	if (tb[TLSI_A_SSL_ROLE])
+		e->ssl_inspection = mnl_attr_get_u8(tb[TLSI_A_SSL_ROLE]) == TLSI_SSL_ROLE_SERVER ?
+				    "server" : "client";
 	if (tb[TLSI_A_QUARANTINED] && mnl_attr_get_u8(tb[TLSI_A_QUARANTINED])) {
 		e->quarantined = true;
 		if (tb[TLSI_A_TIMEOUT])

@@ -12,11 +12,12 @@ static const char help[] =
 "                          [timeout-tcp-syn S] [timeout-tcp-established S]\n"
 "                          [timeout-tcp-close S] [timeout-udp S]\n"
 "                          [timeout-icmp S] [timeout-other S]\n"
-"                          [ssl-client on|off] [max-ssl-sessions N]\n"
+"                          [ssl-client on|off] [ssl-server on|off]\n"
+"                          [max-ssl-sessions N]\n"
 "                          [divert-port PORT] [divert-mark MARK]\n"
 "\n"
 "Device settings of the current network namespace: the flow table and\n"
-"client SSL inspection.\n"
+"SSL inspection.\n"
 "\n"
 "Commands:\n"
 "  show   print the settings on one line, as `config set' takes them\n"
@@ -37,6 +38,9 @@ static const char help[] =
 "  S is seconds, 1..86400 unless noted, or a number with the suffix s, m,\n"
 "  h or d (30, 5m, 2h, 1d).\n"
 "  ssl-client on|off            client SSL inspection (default off)\n"
+"  ssl-server on|off            server SSL inspection (default off): SSL\n"
+"                               policies with server proxies, decided before\n"
+"                               the client ones\n"
 "  max-ssl-sessions N           concurrent intercepted sessions, 1..1000000\n"
 "                               (default 10000); above it new sessions pass\n"
 "                               uninspected and the kernel log says so once\n"
@@ -66,9 +70,9 @@ static const struct timeout_kw {
 
 struct config_args {
 	bool has_max_flows, has_full, has_timeout[NTIMEOUTS];
-	bool has_ssl, has_sessions, has_port, has_mark;
+	bool has_ssl, has_ssl_server, has_sessions, has_port, has_mark;
 	uint32_t max_flows, timeout[NTIMEOUTS], sessions, port, mark;
-	uint8_t full, ssl;
+	uint8_t full, ssl, ssl_server;
 };
 
 static void fill(struct nlmsghdr *nlh, const void *arg)
@@ -85,6 +89,8 @@ static void fill(struct nlmsghdr *nlh, const void *arg)
 			mnl_attr_put_u32(nlh, timeouts[t].attr, a->timeout[t]);
 	if (a->has_ssl)
 		mnl_attr_put_u8(nlh, TLSI_A_SSL_CLIENT, a->ssl);
+	if (a->has_ssl_server)
+		mnl_attr_put_u8(nlh, TLSI_A_SSL_SERVER, a->ssl_server);
 	if (a->has_sessions)
 		mnl_attr_put_u32(nlh, TLSI_A_MAX_SSL_SESSIONS, a->sessions);
 	if (a->has_port)
@@ -133,6 +139,18 @@ static int cmd_set(int argc, char **argv)
 			else
 				usage_error("ssl-client `%s': must be on or off", v);
 			a.has_ssl = true;
+			continue;
+		}
+		if (!strcmp(k, "ssl-server")) {
+			kw_once(&seen, 1UL << 24, k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "on"))
+				a.ssl_server = 1;
+			else if (!strcmp(v, "off"))
+				a.ssl_server = 0;
+			else
+				usage_error("ssl-server `%s': must be on or off", v);
+			a.has_ssl_server = true;
 			continue;
 		}
 		if (!strcmp(k, "max-ssl-sessions")) {
@@ -192,6 +210,8 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 			out_u64(timeouts[t].kw, mnl_attr_get_u32(tb[timeouts[t].attr]));
 	if (tb[TLSI_A_SSL_CLIENT])
 		out_str("ssl-client", mnl_attr_get_u8(tb[TLSI_A_SSL_CLIENT]) ? "on" : "off");
+	if (tb[TLSI_A_SSL_SERVER])
+		out_str("ssl-server", mnl_attr_get_u8(tb[TLSI_A_SSL_SERVER]) ? "on" : "off");
 	if (tb[TLSI_A_MAX_SSL_SESSIONS])
 		out_u64("max-ssl-sessions", mnl_attr_get_u32(tb[TLSI_A_MAX_SSL_SESSIONS]));
 	/* tlsid sets the divert settings when it starts: not saved. */

@@ -25,7 +25,8 @@ static const char *const profile_defaults[] = {
 static const char *const segment_pairs[] = { "ports", NULL };
 static const char *const tm_flags[] = { "reset", NULL };
 static const char *const proxy_flags[] = {
-	"block-invalid", "block-expired", "reset", "logging", "downgrade-http2", NULL
+	"block-invalid", "block-expired", "reset", "logging", "downgrade-http2",
+	"verify-server", "acme-http01", NULL
 };
 static const char *const proxy_defaults[] = {
 	"service http", "client-cert block", "unsupported block", "pinned block",

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tlsictl ssl-proxy / ssl-policy: SSL client proxies (detection ports and
- * the settings of the handshake daemon) and SSL client policies (a
- * profile's use of a proxy, with source exceptions).
+ * tlsictl ssl-proxy / ssl-policy: SSL proxies (detection ports and the
+ * settings of the handshake daemon; client proxies forge certificates for
+ * outbound TLS, server proxies serve protected servers' own certificates to
+ * inbound TLS) and SSL policies (a profile's use of a proxy, with source
+ * exceptions).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,11 +26,17 @@ static const char proxy_help[] =
 "                             [logging] [min-rsa-bits N] [downgrade-http2]\n"
 "                             [client-cert block|bypass] [unsupported block|bypass]\n"
 "                             [pinned block|bypass] [timeout block|bypass]\n"
+"       tlsictl ssl-proxy add NAME role server destination CIDR[,CIDR...]\n"
+"                             ports LIST certs NAME[,NAME...]|certs-file FILE\n"
+"                             [verify-server] [acme-http01] [the settings above]\n"
 "       tlsictl ssl-proxy del NAME\n"
 "       tlsictl [-j] ssl-proxy show\n"
 "\n"
 "An SSL client proxy says which TCP ports carry the TLS that client\n"
-"inspection intercepts, and how the handshake daemon treats it.\n"
+"inspection intercepts, and how the handshake daemon treats it. An SSL\n"
+"server proxy (role server) does the same for inbound TLS to protected\n"
+"servers: the client gets the server's own certificate, from the\n"
+"repository, and the handshake daemon re-encrypts to the real server.\n"
 "\n"
 "Arguments:\n"
 "  NAME                 1..128 letters, digits, `_', `-' or spaces\n"
@@ -65,6 +75,25 @@ static const char proxy_help[] =
 "                       aria256-gcm aes128-cbc aes256-cbc camellia128\n"
 "                       camellia256), mac (aead sha1 sha256 sha384)\n"
 "  etm on|off           Encrypt-then-MAC for CBC suites (default off)\n"
+"\n"
+"Server proxies:\n"
+"  role client|server   client (default) or server inspection\n"
+"  destination LIST     the protected servers: addresses or CIDRs, IPv4 or\n"
+"                       IPv6 (at most 64); several proxies may share an\n"
+"                       address on different ports\n"
+"  certs LIST           the servers' certificates, repository names with\n"
+"                       their keys (at most 1000, duplicates dropped): the\n"
+"                       one whose names match the client's SNI is served\n"
+"                       (exact names, then wildcards), else the first\n"
+"  certs-file FILE      the same, one name a line (`-': standard input)\n"
+"  verify-server        check the real server's certificate against the\n"
+"                       policy's trust store (default: not checked; internal\n"
+"                       servers often have private CAs)\n"
+"  acme-http01          TCP port 80 of the destinations goes through tlsid,\n"
+"                       which answers ACME http-01 challenges of `tlsictl\n"
+"                       cert acme' and passes every other request untouched\n"
+"  client-ciphers       facing the clients: RSA or ECDSA suites, not both\n"
+"                       (the default follows the first certificate's key)\n"
 "\n"
 "Failure actions (default block: the session is refused; bypass: it passes\n"
 "through untouched, as a session not decrypted, `Bypassed' in the log):\n"
@@ -145,7 +174,11 @@ static const struct {
 	{ "reset", TLSI_SSL_F_RESET },
 	{ "logging", TLSI_SSL_F_LOGGING },
 	{ "downgrade-http2", TLSI_SSL_F_DOWNGRADE_H2 },
+	{ "verify-server", TLSI_SSL_F_VERIFY_SERVER },
+	{ "acme-http01", TLSI_SSL_F_ACME_HTTP01 },
 };
+#define SERVER_FLAGS (TLSI_SSL_F_VERIFY_SERVER | TLSI_SSL_F_ACME_HTTP01)
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256"
 #define NFLAGS (sizeof(ssl_flags) / sizeof(ssl_flags[0]))
 
 /* Failure actions: "KEYWORD block|bypass"; the flag set means bypass. */
@@ -159,6 +192,9 @@ static const struct {
 	{ "timeout", TLSI_SSL_F_BYPASS_TIMEOUT },
 };
 #define NACTIONS (sizeof(fail_actions) / sizeof(fail_actions[0]))
+
+static void parse_cidr_list(const char *k, const char *v, struct tlsi_cidr *out, size_t *n);
+static void out_cidr_list(const char *key, const struct nlattr *nest);
 
 /* SSL object names: 1..128 of [A-Za-z0-9_- ]. */
 static const char *ssl_name(int argc, char **argv)
@@ -197,6 +233,12 @@ struct proxy_args {
 	uint32_t flags, bits, dh_bits, ec_bits;
 	int min_version, max_version;
 	const char *client_ciphers, *server_ciphers;
+	uint8_t role;			/* enum tlsi_ssl_role */
+	struct tlsi_cidr dests[TLSI_SSL_DESTS_MAX];
+	size_t ndests;
+	char *certs;			/* names, each NUL-terminated */
+	size_t certs_len, ncerts;
+	char default_ciphers[160];	/* a server proxy's, by its key type */
 };
 
 static void parse_ports(const char *k, const char *v, struct proxy_args *a)
@@ -250,6 +292,17 @@ static void fill_proxy(struct nlmsghdr *nlh, const void *arg)
 	mnl_attr_put_u16(nlh, TLSI_A_MAX_VERSION, a->max_version);
 	mnl_attr_put_strz(nlh, TLSI_A_CLIENT_CIPHERS, a->client_ciphers);
 	mnl_attr_put_strz(nlh, TLSI_A_SERVER_CIPHERS, a->server_ciphers);
+	if (a->role == TLSI_SSL_ROLE_SERVER) {
+		struct nlattr *nest;
+		size_t i;
+
+		mnl_attr_put_u8(nlh, TLSI_A_SSL_ROLE, a->role);
+		nest = mnl_attr_nest_start(nlh, TLSI_A_DESTINATIONS);
+		for (i = 0; i < a->ndests; i++)
+			tlsi_nl_put_cidr(nlh, i + 1, &a->dests[i]);
+		mnl_attr_nest_end(nlh, nest);
+		mnl_attr_put(nlh, TLSI_A_CERT_NAMES, a->certs_len, a->certs);
+	}
 }
 
 static int parse_version(const char *k, const char *v)
@@ -346,6 +399,18 @@ static int repo_users_cb(const struct nlmsghdr *nlh, void *data)
 	if (tlsi_nl_parse(nlh, tb) < 0)
 		return MNL_CB_ERROR;
 	a = u->store ? tb[TLSI_A_TRUST_STORE] : tb[TLSI_A_CERT];
+	if (!u->store && !u->who[0] && tb[TLSI_A_CERT_NAMES] && tb[TLSI_A_NAME]) {
+		const char *p = mnl_attr_get_payload(tb[TLSI_A_CERT_NAMES]);
+		size_t len = mnl_attr_get_payload_len(tb[TLSI_A_CERT_NAMES]), off;
+
+		for (off = 0; off < len; off += strnlen(p + off, len - off) + 1) {
+			if (!strncmp(p + off, u->name, len - off)) {
+				snprintf(u->who, u->len, "SSL server proxy `%s'",
+					 mnl_attr_get_str(tb[TLSI_A_NAME]));
+				return MNL_CB_OK;
+			}
+		}
+	}
 	if (u->who[0] || !a || !tb[TLSI_A_NAME] || strcmp(mnl_attr_get_str(a), u->name))
 		return MNL_CB_OK;
 	if (u->store)
@@ -379,6 +444,179 @@ int ssl_repo_name_users(const char *name, bool store, char *who, size_t len)
 	}
 	tlsi_nl_close(&nl);
 	return rc < 0 || who[0] ? -1 : 0;
+}
+
+/* One certificate name of a server proxy; duplicates are dropped. */
+static void cert_list_add(struct proxy_args *a, const char *k, const char *name)
+{
+	size_t n = strlen(name), off;
+	char *grown;
+
+	if (!n)
+		usage_error("%s: an empty certificate name", k);
+	if (n >= TLSI_CERT_NAME_MAX)
+		usage_error("%s `%.40s...': too long (max %d characters)", k, name,
+			    TLSI_CERT_NAME_MAX - 1);
+	for (off = 0; off < a->certs_len; off += strlen(a->certs + off) + 1)
+		if (!strcmp(a->certs + off, name))
+			return;
+	if (a->ncerts >= TLSI_SSL_SERVER_CERTS_MAX)
+		usage_error("%s: more than %d certificates", k, TLSI_SSL_SERVER_CERTS_MAX);
+	grown = realloc(a->certs, a->certs_len + n + 1);
+	if (!grown)
+		usage_error("out of memory");
+	a->certs = grown;
+	memcpy(a->certs + a->certs_len, name, n + 1);
+	a->certs_len += n + 1;
+	a->ncerts++;
+}
+
+static void parse_cert_list(struct proxy_args *a, const char *k, const char *v)
+{
+	char *copy = strdup(v), *tok, *save = NULL;
+
+	if (!copy)
+		usage_error("out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		cert_list_add(a, k, tok);
+	free(copy);
+	if (!a->ncerts)
+		usage_error("%s `%s': no certificate names", k, v);
+}
+
+/* One name a line; blank lines and `#' comments skipped. */
+static void parse_cert_file(struct proxy_args *a, const char *k, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[512];
+	unsigned long lineno = 0;
+
+	if (!f) {
+		errmsg("%s `%s': %s", k, path, strerror(errno));
+		exit(EXIT_ERROR);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		lineno++;
+		if (n && line[n - 1] != '\n' && !feof(f))
+			usage_error("%s `%s' line %lu: too long", k, path, lineno);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		cert_list_add(a, k, line);
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!a->ncerts)
+		usage_error("%s `%s': no certificate names", k, path);
+}
+
+/*
+ * A server proxy's certificates must be in the repository as certificates
+ * with their keys, and not CAs (a signing certificate is a client proxy's).
+ * The first one's key type picks the default suites facing the client.
+ */
+static void check_server_certs(struct proxy_args *a, bool *rsa, bool *ec)
+{
+	char err[CERTREPO_ERR_MAX];
+	struct certrepo *r = cert_repo_open();
+	size_t off, i = 0;
+
+	*rsa = *ec = false;
+	for (off = 0; off < a->certs_len; off += strlen(a->certs + off) + 1, i++) {
+		const char *name = a->certs + off;
+		struct certrepo_info info;
+		int bad = certrepo_get(r, name, &info, err, sizeof(err));
+
+		if (!bad) {
+			if (info.kind != CERTREPO_CERT || !info.has_key) {
+				snprintf(err, sizeof(err), "not a certificate with its key (it is %s)",
+					 info.kind == CERTREPO_CA ? "a CA certificate without a key" :
+					 info.kind == CERTREPO_REQUEST ? "a signing request" :
+					 "a certificate without a key");
+				bad = -1;
+			} else if (info.signing) {
+				snprintf(err, sizeof(err), "a signing certificate (a CA): a server "
+					 "proxy serves the protected servers' own certificates");
+				bad = -1;
+			} else {
+				bool is_rsa = !strncmp(info.key_type, "rsa", 3);
+
+				*rsa |= is_rsa;
+				*ec |= !is_rsa;
+				/* TLS 1.3 suites count as both: taken back. */
+				if (i == 0)
+					snprintf(a->default_ciphers, sizeof(a->default_ciphers),
+						 "default,-auth:%s,%s", is_rsa ? "ecdsa" : "rsa",
+						 TLS13_SUITES);
+			}
+			certrepo_info_free(&info);
+		}
+		if (bad) {
+			certrepo_close(r);
+			errmsg("certs: `%s': %s (see tlsictl cert show)", name, err);
+			exit(EXIT_ERROR);
+		}
+	}
+	certrepo_close(r);
+}
+
+/*
+ * The guide: a server proxy uses RSA or ECDSA suites, not both; and a
+ * certificate whose key the TLS 1.2 suites cannot use would fail every
+ * TLS 1.2 handshake that picks it.
+ */
+static void check_server_suites(const struct proxy_args *a, bool rsa_cert, bool ec_cert)
+{
+	const SSL_CIPHER *rsa = NULL, *ecdsa = NULL;
+	char err[TLSI_ERR_MAX];
+	struct ciphersel cs;
+	unsigned i;
+
+	if (ciphersel_parse("client-ciphers", a->client_ciphers, &cs, err, sizeof(err)))
+		usage_error("%s", err);
+	for (i = 0; i < cs.n; i++) {
+		if (ciphersel_is_tls13(cs.suite[i]))
+			continue;
+		if (SSL_CIPHER_get_auth_nid(cs.suite[i]) == NID_auth_rsa && !rsa)
+			rsa = cs.suite[i];
+		if (SSL_CIPHER_get_auth_nid(cs.suite[i]) == NID_auth_ecdsa && !ecdsa)
+			ecdsa = cs.suite[i];
+	}
+	if (rsa && ecdsa)
+		usage_error("client-ciphers `%s': a server proxy uses RSA or ECDSA suites, not "
+			    "both (%s and %s); add -auth:ecdsa or -auth:rsa", a->client_ciphers,
+			    SSL_CIPHER_get_name(rsa), SSL_CIPHER_get_name(ecdsa));
+	if (a->min_version >= TLS1_3_VERSION)
+		return;
+	if (rsa_cert && ecdsa && !rsa)
+		usage_error("certs: an RSA certificate, but the TLS 1.2 suites facing the client "
+			    "are ECDSA's (client-ciphers `%s')", a->client_ciphers);
+	if (ec_cert && rsa && !ecdsa)
+		usage_error("certs: an ECDSA certificate, but the TLS 1.2 suites facing the "
+			    "client are RSA's (client-ciphers `%s')", a->client_ciphers);
+}
+
+/* A proxy with 1000 certificate names outgrows the usual request buffer. */
+static int proxy_new_request(const struct proxy_args *a)
+{
+	size_t len = TLSI_NL_MSGBUF + a->certs_len + 1024;
+	struct nlmsghdr *nlh;
+	struct tlsi_nl nl;
+	char *buf = calloc(1, len);
+	int rc;
+
+	if (!buf)
+		usage_error("out of memory");
+	ctl_open(&nl);
+	nlh = tlsi_nl_msg(&nl, buf, TLSI_CMD_SSL_PROXY_NEW, 0);
+	fill_proxy(nlh, a);
+	rc = ctl_request(&nl, nlh, NULL, NULL);
+	tlsi_nl_close(&nl);
+	free(buf);
+	return rc;
 }
 
 static int proxy_add(int argc, char **argv)
@@ -455,6 +693,26 @@ static int proxy_add(int argc, char **argv)
 		} else if (!strcmp(k, "server-ciphers")) {
 			kw_once(&seen, 1UL << 30, k);
 			a.server_ciphers = kw_value(argc, argv, &i);
+		} else if (!strcmp(k, "role")) {
+			kw_once(&seen, 1UL << 24, k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "server"))
+				a.role = TLSI_SSL_ROLE_SERVER;
+			else if (strcmp(v, "client"))
+				usage_error("role `%s': must be client or server", v);
+		} else if (!strcmp(k, "destination")) {
+			kw_once(&seen, 1UL << 25, k);
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(v, "none"))
+				usage_error("destination `none': a server proxy needs destinations");
+			parse_cidr_list(k, v, a.dests, &a.ndests);
+		} else if (!strcmp(k, "certs") || !strcmp(k, "certs-file")) {
+			kw_once(&seen, 1UL << 26, "certs");
+			v = kw_value(argc, argv, &i);
+			if (!strcmp(k, "certs"))
+				parse_cert_list(&a, k, v);
+			else
+				parse_cert_file(&a, k, v);
 		} else if (!strcmp(k, "etm")) {
 			kw_once(&seen, 1UL << 31, k);
 			v = kw_value(argc, argv, &i);
@@ -476,6 +734,32 @@ static int proxy_add(int argc, char **argv)
 		usage_error("min-version %s is above max-version %s",
 			    ciphersel_version_name(a.min_version),
 			    ciphersel_version_name(a.max_version));
+	if (a.role == TLSI_SSL_ROLE_SERVER) {
+		bool rsa, ec;
+		int rc;
+
+		if (a.cert)
+			usage_error("cert: a server proxy has no signing certificate; it serves "
+				    "`certs'");
+		if (!a.ndests)
+			usage_error("missing `destination LIST' (a server proxy's servers)");
+		if (!a.ncerts)
+			usage_error("missing `certs LIST' (a server proxy's certificates)");
+		check_server_certs(&a, &rsa, &ec);
+		if (!a.client_ciphers)
+			a.client_ciphers = a.default_ciphers;
+		if (!a.server_ciphers)
+			a.server_ciphers = TLSI_CIPHERS_DEFAULT;
+		check_ciphers("client-ciphers", a.client_ciphers, a.min_version, a.max_version);
+		check_ciphers("server-ciphers", a.server_ciphers, a.min_version, a.max_version);
+		check_server_suites(&a, rsa, ec);
+		rc = proxy_new_request(&a);
+		free(a.certs);
+		return rc;
+	}
+	if (a.ndests || a.ncerts || (a.flags & SERVER_FLAGS))
+		usage_error("destination, certs, verify-server and acme-http01 are settings of "
+			    "server proxies (role server)");
 	if (!a.client_ciphers)
 		a.client_ciphers = TLSI_CIPHERS_DEFAULT;
 	if (!a.server_ciphers)
@@ -527,14 +811,38 @@ static void out_version(const char *key, uint16_t v)
 		out_u64(key, v);
 }
 
-static void print_proxy(const struct nlattr **tb)
+/* A server proxy's certificate names, comma-joined. */
+static void out_cert_names(const char *names, size_t len)
+{
+	char *buf = malloc(len + 1);
+	size_t i;
+
+	if (!buf)
+		usage_error("out of memory");
+	for (i = 0; i < len; i++)
+		buf[i] = names[i] ? names[i] : ',';
+	buf[len ? len - 1 : 0] = '\0';
+	out_str("certs", buf);
+	free(buf);
+}
+
+static void print_proxy_certs(const struct nlattr **tb, const char *certs, size_t certs_len)
 {
 	uint32_t flags = tb[TLSI_A_SSL_FLAGS] ? mnl_attr_get_u32(tb[TLSI_A_SSL_FLAGS]) : 0;
+	bool server = tb[TLSI_A_SSL_ROLE] &&
+		      mnl_attr_get_u8(tb[TLSI_A_SSL_ROLE]) == TLSI_SSL_ROLE_SERVER;
 	size_t j;
 
 	out_obj_begin();
 	if (tb[TLSI_A_NAME])
 		out_name("name", mnl_attr_get_str(tb[TLSI_A_NAME]));
+	if (server) {
+		out_str("role", "server");
+		if (tb[TLSI_A_DESTINATIONS])
+			out_cidr_list("destination", tb[TLSI_A_DESTINATIONS]);
+		if (certs_len)
+			out_cert_names(certs, certs_len);
+	}
 	if (tb[TLSI_A_PORTS])
 		out_ports(tb[TLSI_A_PORTS]);
 	if (tb[TLSI_A_CERT])
@@ -545,7 +853,8 @@ static void print_proxy(const struct nlattr **tb)
 		out_str("service", sv <= TLSI_SSL_SERVICE_MAX ? services[sv] : "unknown");
 	}
 	for (j = 0; j < NFLAGS; j++)
-		out_flag(ssl_flags[j].kw, flags & ssl_flags[j].flag);
+		if (server || !(ssl_flags[j].flag & SERVER_FLAGS))
+			out_flag(ssl_flags[j].kw, flags & ssl_flags[j].flag);
 	for (j = 0; j < NACTIONS; j++)
 		out_str(fail_actions[j].kw, flags & fail_actions[j].flag ? "bypass" : "block");
 	if (tb[TLSI_A_MIN_RSA_BITS] && mnl_attr_get_u16(tb[TLSI_A_MIN_RSA_BITS]))
@@ -567,14 +876,88 @@ static void print_proxy(const struct nlattr **tb)
 		out_str("description", mnl_attr_get_str(tb[TLSI_A_DESCRIPTION]));
 	if (tb[TLSI_A_REFCNT])
 		out_stat("policies", mnl_attr_get_u32(tb[TLSI_A_REFCNT]));
+	if (tb[TLSI_A_ID])
+		out_stat("id", mnl_attr_get_u32(tb[TLSI_A_ID]));
 	out_obj_end();
+}
+
+/*
+ * The dump: a server proxy's certificate names may come in several
+ * messages with the same NAME, to be appended. Each proxy's first message
+ * is kept with the names so far; it is printed when the next proxy starts.
+ */
+struct proxy_dump {
+	struct nlmsghdr *first;
+	char *certs;
+	size_t certs_len;
+};
+
+static void proxy_dump_flush(struct proxy_dump *d)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1];
+
+	if (!d->first)
+		return;
+	if (tlsi_nl_parse(d->first, tb) >= 0)
+		print_proxy_certs(tb, d->certs, d->certs_len);
+	free(d->first);
+	free(d->certs);
+	memset(d, 0, sizeof(*d));
+}
+
+static int proxy_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TLSI_A_MAX + 1], *prev[TLSI_A_MAX + 1];
+	struct proxy_dump *d = data;
+	const struct nlattr *names;
+	char *grown;
+	size_t n;
+
+	if (tlsi_nl_parse(nlh, tb) < 0 || !tb[TLSI_A_NAME])
+		return MNL_CB_ERROR;
+	names = tb[TLSI_A_CERT_NAMES];
+	if (!d->first || tlsi_nl_parse(d->first, prev) < 0 || !prev[TLSI_A_NAME] ||
+	    strcmp(mnl_attr_get_str(prev[TLSI_A_NAME]), mnl_attr_get_str(tb[TLSI_A_NAME]))) {
+		proxy_dump_flush(d);
+		d->first = malloc(nlh->nlmsg_len);
+		if (!d->first)
+			return MNL_CB_ERROR;
+		memcpy(d->first, nlh, nlh->nlmsg_len);
+	}
+	if (names) {
+		n = mnl_attr_get_payload_len(names);
+		grown = realloc(d->certs, d->certs_len + n);
+		if (!grown)
+			return MNL_CB_ERROR;
+		d->certs = grown;
+		memcpy(d->certs + d->certs_len, mnl_attr_get_payload(names), n);
+		d->certs_len += n;
+	}
+	return MNL_CB_OK;
+}
+
+static int proxy_dump(void)
+{
+	char buf[TLSI_NL_MSGBUF];
+	struct proxy_dump d = { 0 };
+	struct tlsi_nl nl;
+	int rc;
+
+	ctl_open(&nl);
+	out_list_begin();
+	rc = ctl_request(&nl, tlsi_nl_msg(&nl, buf, TLSI_CMD_SSL_PROXY_GET, NLM_F_DUMP),
+			 proxy_dump_cb, &d);
+	proxy_dump_flush(&d);
+	out_list_end();
+	tlsi_nl_close(&nl);
+	return rc;
 }
 
 static int proxy_show(int argc, char **argv)
 {
 	if (argc > 1)
 		usage_error("unexpected argument `%s'", argv[1]);
-	return ctl_dump(TLSI_CMD_SSL_PROXY_GET, print_proxy);
+	return proxy_dump();
 }
 
 struct policy_args {
@@ -798,7 +1181,7 @@ int ssl_proxy_save(void)
 	int rc;
 
 	out_save_begin("ssl-proxy add");
-	rc = ctl_dump(TLSI_CMD_SSL_PROXY_GET, print_proxy);
+	rc = proxy_dump();
 	out_save_end();
 	return rc;
 }

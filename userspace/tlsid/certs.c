@@ -73,6 +73,7 @@ struct note {
 struct entry {
 	struct entry *next;
 	bool trust;		/* a trust store, else a signing CA */
+	bool server;		/* not trust: a protected server's certificate */
 	bool base;		/* trust: the command line's (system, --trust, --trust-store) */
 	char name[CERTREPO_OBJNAME_MAX + 1];	/* repository name; base: --trust-store or "" */
 	struct tlsid_signer *signer;
@@ -281,10 +282,12 @@ static struct tlsid_signer *signer_ref(struct tlsid_signer *sg)
 	return sg;
 }
 
-/* The checks, and the chain served after the leaf: the CA, then its own. */
-static int signer_finish(struct tlsid_signer *sg, const char *name, char *err, size_t len)
+/* The checks, and the chain served after the leaf: the CA, then its own
+ * (a server's certificate: the chain stored with it). */
+static int signer_finish(struct tlsid_signer *sg, const char *name, bool server, char *err,
+			 size_t len)
 {
-	if (X509_check_ca(sg->ca.cert) < 1) {
+	if (!server && X509_check_ca(sg->ca.cert) < 1) {
 		snprintf(err, len, "not a CA certificate (basicConstraints CA:TRUE and keyCertSign "
 			 "needed)");
 		return -1;
@@ -294,11 +297,14 @@ static int signer_finish(struct tlsid_signer *sg, const char *name, char *err, s
 		snprintf(err, len, "the private key does not belong to the certificate");
 		return -1;
 	}
-	X509_up_ref(sg->ca.cert);
-	if (!sk_X509_insert(sg->ca.chain, sg->ca.cert, 0)) {
-		X509_free(sg->ca.cert);
-		snprintf(err, len, "out of memory");
-		return -1;
+	/* A server's chain is served as stored; a CA's starts with the CA. */
+	if (!server) {
+		X509_up_ref(sg->ca.cert);
+		if (!sk_X509_insert(sg->ca.chain, sg->ca.cert, 0)) {
+			X509_free(sg->ca.cert);
+			snprintf(err, len, "out of memory");
+			return -1;
+		}
 	}
 	tlsid_name_line(X509_get_subject_name(sg->ca.cert), sg->ca.subject, sizeof(sg->ca.subject));
 	snprintf(sg->ca.name, sizeof(sg->ca.name), "%s", name);
@@ -356,7 +362,7 @@ static struct tlsid_signer *signer_from_files(const char *certfile, const char *
 	}
 	if (read_certs(certfile, &sg->ca.cert, sg->ca.chain, err, len) ||
 	    !(sg->ca.key = read_key(keyfile, err, len)) ||
-	    signer_finish(sg, certfile, err, len)) {
+	    signer_finish(sg, certfile, false, err, len)) {
 		tlsid_signer_put(sg);
 		return NULL;
 	}
@@ -379,7 +385,8 @@ static int keyring_reload(struct certrepo *r, char *err, size_t len)
 	return 0;
 }
 
-static struct tlsid_signer *signer_from_repo(const char *name, char *err, size_t len)
+static struct tlsid_signer *signer_from_repo(const char *name, bool server, char *err,
+					     size_t len)
 {
 	struct tlsid_signer *sg = NULL;
 	struct certrepo_issuer *is = NULL;
@@ -388,7 +395,8 @@ static struct tlsid_signer *signer_from_repo(const char *name, char *err, size_t
 	int i;
 
 	if (certrepo_open(reg.cfg->cert_repo, &r, err, len) ||
-	    certrepo_issuer_load(r, name, &is, err, len))
+	    (server ? certrepo_server_load(r, name, &is, err, len) :
+		      certrepo_issuer_load(r, name, &is, err, len)))
 		goto out;
 	sg = signer_new();
 	if (!sg) {
@@ -419,7 +427,7 @@ static struct tlsid_signer *signer_from_repo(const char *name, char *err, size_t
 		snprintf(err, len, "name `%s': no private key in the key ring", name);
 		goto fail;
 	}
-	if (signer_finish(sg, name, err, len))
+	if (signer_finish(sg, name, server, err, len))
 		goto fail;
 	if (reg.persist)
 		ks_sync_keys(r);
@@ -433,7 +441,8 @@ out:
 	return sg;
 }
 
-static struct tlsid_signer *signer_from_keystore(const char *name, char *err, size_t len)
+static struct tlsid_signer *signer_from_keystore(const char *name, bool server, char *err,
+						 size_t len)
 {
 	struct tlsid_signer *sg = signer_new();
 	char c[PATH_MAX], k[PATH_MAX];
@@ -452,7 +461,7 @@ static struct tlsid_signer *signer_from_keystore(const char *name, char *err, si
 		goto fail;
 	}
 	if (read_certs(c, &sg->ca.cert, sg->ca.chain, err, len) ||
-	    !(sg->ca.key = read_key(k, err, len)) || signer_finish(sg, name, err, len))
+	    !(sg->ca.key = read_key(k, err, len)) || signer_finish(sg, name, server, err, len))
 		goto fail;
 	return sg;
 fail:
@@ -1045,7 +1054,7 @@ static bool object_gone(const struct entry *e)
 static const char *entry_what(const struct entry *e)
 {
 	return e->trust ? (e->base ? "trust (--trust-store)" : "trust store") :
-	       "signing certificate";
+	       e->server ? "server certificate" : "signing certificate";
 }
 
 static void load(struct entry *e)
@@ -1060,12 +1069,14 @@ static void load(struct entry *e)
 	if (e->trust) {
 		st = trust_load(e, &notes, &nnotes, err, sizeof(err));
 	} else {
-		sg = reg.keystore_mode ? signer_from_keystore(e->name, err, sizeof(err)) :
-		     signer_from_repo(e->name, err, sizeof(err));
+		sg = reg.keystore_mode ? signer_from_keystore(e->name, e->server, err, sizeof(err)) :
+		     signer_from_repo(e->name, e->server, err, sizeof(err));
 		if (sg) {
 			notes = calloc(1, sizeof(*notes));
 			if (notes) {
-				note_set(notes, "certificate", e->name, "tlsid signs with it",
+				note_set(notes, "certificate", e->name,
+					 e->server ? "tlsid serves it (server inspection)" :
+					 "tlsid signs with it",
 					 asn1_time_t(X509_get0_notBefore(sg->ca.cert)),
 					 asn1_time_t(X509_get0_notAfter(sg->ca.cert)));
 				nnotes = 1;
@@ -1128,18 +1139,20 @@ static void refresh(struct entry *e, time_t now)
 	load(e);
 }
 
-static struct entry *entry_get(bool trust, bool base, const char *name)
+static struct entry *entry_get(bool trust, bool base, bool server, const char *name)
 {
 	struct entry *e;
 
 	for (e = reg.entries; e; e = e->next)
-		if (e->trust == trust && e->base == base && !strcmp(e->name, name))
+		if (e->trust == trust && e->base == base && e->server == server &&
+		    !strcmp(e->name, name))
 			return e;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	e->trust = trust;
 	e->base = base;
+	e->server = server;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->next = reg.entries;
 	reg.entries = e;
@@ -1181,7 +1194,37 @@ struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len)
 		return NULL;
 	pthread_mutex_lock(&reg.lock);
 	probe(now);
-	e = entry_get(false, false, name);
+	e = entry_get(false, false, false, name);
+	if (e) {
+		refresh(e, now);
+		sg = signer_ref(e->signer);
+		if (!sg)
+			snprintf(err, len, "%s", e->err);
+		else if (time(NULL) - e->told >= EXPIRY_RETELL_S)
+			tell_all(e);
+	} else {
+		snprintf(err, len, "out of memory");
+	}
+	pthread_mutex_unlock(&reg.lock);
+	return sg;
+}
+
+struct tlsid_signer *tlsid_server_cert_get(const char *name, char *err, size_t len)
+{
+	struct tlsid_signer *sg = NULL;
+	time_t now = tlsid_now();
+	struct entry *e;
+
+	if (!reg.cfg->cert_repo) {
+		snprintf(err, len, "name `%s': tlsid has no certificate repository (--cert-repo)",
+			 name);
+		return NULL;
+	}
+	if (certrepo_check_lookup_name("name", name, err, len))
+		return NULL;
+	pthread_mutex_lock(&reg.lock);
+	probe(now);
+	e = entry_get(false, false, true, name);
 	if (e) {
 		refresh(e, now);
 		sg = signer_ref(e->signer);
@@ -1216,7 +1259,7 @@ X509_STORE *tlsid_trust_get(const char *name, char *err, size_t len)
 	}
 	pthread_mutex_lock(&reg.lock);
 	probe(now);
-	e = entry_get(true, base, name);
+	e = entry_get(true, base, false, name);
 	if (e) {
 		refresh(e, now);
 		st = e->store;

@@ -234,6 +234,8 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 	if (s->pol.id) {
 		json_string(&j, "policy", s->pol.name);
 		json_string(&j, "proxy", s->pol.proxy);
+		json_string(&j, "inspection", s->pol.role == TLSI_SSL_ROLE_SERVER ? "server" :
+			    "client");
 	}
 	tlsid_sockaddr_str(&s->client, buf, sizeof(buf));
 	json_string(&j, "client", buf);
@@ -277,7 +279,9 @@ void tlsid_inspect_log_session(const struct tlsid_session *s)
 		json_string(&j, "verify", X509_verify_cert_error_string(s->verify_err));
 		json_string(&j, "server_issuer", s->upstream_issuer);
 	}
-	if (s->down)	/* a forged certificate was offered */
+	if (s->server_cert[0])	/* server inspection: the server's own */
+		json_string(&j, "server_cert", s->server_cert);
+	if (s->down)	/* a forged (or the server's own) certificate was offered */
 		json_string(&j, "issuer", s->issuer);
 	/* After a hand-off the kernel relays: tlsid never sees the bytes. */
 	if (s->relay != TLSI_RELAY_KERNEL) {

@@ -567,6 +567,7 @@ out:
 	tlsid_ktls_free();
 	tlsid_ssl_ctx_free();
 	tlsid_forge_cache_free();
+	tlsid_server_free();	/* its certificate references first */
 	tlsid_keys_free();
 	if (sfd >= 0)
 		close(sfd);

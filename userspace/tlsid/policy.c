@@ -81,6 +81,8 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 				  sizeof(info.trust_store));
 			copy_name(p->decrypt_policy, sizeof(p->decrypt_policy),
 				  info.decrypt_policy, sizeof(info.decrypt_policy));
+			p->role = info.role;
+			p->proxy_id = info.proxy_id;
 			p->min_version = info.min_version;
 			p->max_version = info.max_version;
 			p->min_dh_bits = info.min_dh_bits;

@@ -345,7 +345,8 @@ void tlsid_forge_cache_free(void);
 #define TLSID_DEFAULT_KEYSTORE	"/var/lib/tlsid/keys"
 #define TLSID_EXPIRY_WARN_DAYS	30
 
-/* A signing CA of the registry, shared by reference (tlsid_signer_put). */
+/* A signing CA of the registry, or a protected server's certificate with
+ * its key, shared by reference (tlsid_signer_put). */
 struct tlsid_signer {
 	atomic_int refs;
 	struct tlsid_ca ca;	/* ca.chain: the CA itself, then its own chain */
@@ -361,6 +362,10 @@ void tlsid_certs_free(void);
  * first use, reloaded when its files change. NULL with err set. */
 struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len);
 void tlsid_signer_put(struct tlsid_signer *s);
+/* A protected server's certificate called name, with its key and the chain
+ * stored with it (ca.chain, without the certificate), for SSL server
+ * inspection: loaded and reloaded like a signing CA. NULL with err set. */
+struct tlsid_signer *tlsid_server_cert_get(const char *name, char *err, size_t len);
 /* The trust store called name ("" or NULL: the command line's); a new
  * reference (X509_STORE_free it), NULL with err set. */
 X509_STORE *tlsid_trust_get(const char *name, char *err, size_t len);
@@ -385,6 +390,8 @@ struct tlsid_policy {
 	uint16_t min_dh_bits, min_ec_bits;	/* 0: no minimum */
 	char client_ciphers[TLSI_CIPHERS_MAX];	/* selections (ciphersel.h) */
 	char server_ciphers[TLSI_CIPHERS_MAX];
+	uint8_t role;			/* enum tlsi_ssl_role: the proxy's */
+	uint32_t proxy_id;		/* its certificates are cached by it */
 };
 
 struct tlsid_session;
@@ -511,7 +518,21 @@ struct tlsid_session {
 	char category_match[256];	/* ... of this listed domain */
 	char decrypt_override[256];	/* decrypted: this override beat decrypt_category */
 	bool decide_by_cert;		/* the policy decides after the server handshake */
+	char server_cert[TLSI_CERT_NAME_MAX];	/* server inspection: the one served */
 };
+
+/* ---- server.c: SSL server inspection ---------------------------------- */
+
+/*
+ * The server's handshake done for a session of a server proxy: check the
+ * server if the proxy says so (verify-server), choose the protected
+ * server's certificate by the client's SNI and set up s->down (from ctx)
+ * with it. TLSI_SSL_REASON_NONE, or the reason the session is refused with
+ * *res and why (counted).
+ */
+enum tlsi_ssl_reason tlsid_server_down_setup(struct tlsid_session *s, SSL_CTX *ctx,
+					     enum tlsid_result *res, char *why, size_t len);
+void tlsid_server_free(void);
 
 /* ---- offer.c: what tlsid offers the server --------------------------- */
 

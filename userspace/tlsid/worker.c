@@ -594,6 +594,7 @@ void tlsid_session_report(const struct tlsid_session *s, struct tlsi_ssl_report 
 {
 	memset(r, 0, sizeof(*r));
 	r->relay = (uint8_t)s->relay;
+	r->role = s->pol.role;
 	if (s->result == TLSID_R_DECRYPTED && s->relay != TLSI_RELAY_NONE) {
 		r->result = TLSI_SSL_RESULT_DECRYPTED;	/* however it ended later */
 	} else if (s->ips_blocked) {
@@ -789,8 +790,10 @@ static bool step_peek(struct tlsid_session *s)
 		return false;
 	}
 	keep_hello(s, (size_t)n);
-	/* The SNI against the policy's decryption policy (decrypt.c). */
-	tlsid_decrypt_decide(s);
+	/* The SNI against the policy's decryption policy (decrypt.c); a
+	 * protected server's own traffic has none. */
+	if (s->pol.role != TLSI_SSL_ROLE_SERVER)
+		tlsid_decrypt_decide(s);
 	s->state = TLSID_S_CONNECT;
 	return true;
 }
@@ -922,6 +925,39 @@ static int upstream_ssl(struct tlsid_session *s)
 	return 0;
 }
 
+/* Server inspection: the protected server's own certificate (server.c). */
+static bool server_upstream_done(struct tlsid_session *s)
+{
+	const unsigned char *alpn;
+	enum tlsi_ssl_reason kr;
+	enum tlsid_result res;
+	unsigned int alpn_len;
+	char why[512];
+
+	SSL_get0_alpn_selected(s->up, &alpn, &alpn_len);
+	if (alpn_len && alpn_len < sizeof(s->alpn)) {
+		memcpy(s->alpn, alpn, alpn_len);
+		s->alpn_len = (uint8_t)alpn_len;
+	}
+	kr = tlsid_server_down_setup(s, server_ctx, &res, why, sizeof(why));
+	if (kr != TLSI_SSL_REASON_NONE) {
+		set_reason(s, res, kr, "%s", why);
+		if (res == TLSID_R_BLOCKED && (s->pol.flags & TLSI_SSL_F_RESET)) {
+			tlsid_close_reset(s->cfd);
+			s->cfd = -1;
+		} else {
+			refuse_client(s, res == TLSID_R_BLOCKED ? ALERT_ACCESS_DENIED :
+				      ALERT_INTERNAL_ERROR);
+		}
+		session_abort(s, false, false);
+		return false;
+	}
+	SSL_set_ex_data(s->down, tlsid_ssl_idx, s);
+	SSL_set_accept_state(s->down);
+	s->state = TLSID_S_DOWN_HS;
+	return true;
+}
+
 /* The server's certificate is known: decide, forge, set up the client side. */
 static bool upstream_done(struct tlsid_session *s)
 {
@@ -979,6 +1015,8 @@ static bool upstream_done(struct tlsid_session *s)
 		return false;
 	}
 	name_line(X509_get_issuer_name(peer), s->upstream_issuer, sizeof(s->upstream_issuer));
+	if (s->pol.role == TLSI_SSL_ROLE_SERVER)
+		return server_upstream_done(s);
 	/* A policy deciding by the server's certificate (decrypt.c): not
 	 * decrypted, the probe connection goes and a new one passes through,
 	 * the client's ClientHello still unread. */
@@ -1126,7 +1164,8 @@ static bool pinned_refusal(const struct tlsid_session *s, int e, enum tlsi_ssl_r
 {
 	OSSL_HANDSHAKE_STATE st = SSL_get_state(s->down);
 
-	if (s->ca != TLSID_CA_SIGNING)
+	/* Server inspection serves the server's own certificate. */
+	if (s->ca != TLSID_CA_SIGNING || s->pol.role == TLSI_SSL_ROLE_SERVER)
 		return false;
 	if (kr == TLSI_SSL_REASON_CLIENT_BAD_CERT)
 		return true;

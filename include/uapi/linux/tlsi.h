@@ -92,14 +92,29 @@
  *                                 TLS 1.2 to 1.3), [CLIENT_CIPHERS],
  *                                 [SERVER_CIPHERS] (cipher suite selections,
  *                                 tlsictl's syntax, checked by tlsictl;
- *                                 default "default")
+ *                                 default "default"), [SSL_ROLE] (enum
+ *                                 tlsi_ssl_role, default client). A server
+ *                                 proxy (SSL server inspection) also needs
+ *                                 DESTINATIONS (the protected servers, 1 to
+ *                                 TLSI_SSL_DESTS_MAX cidr nests) and
+ *                                 CERT_NAMES (its certificates: names,
+ *                                 each NUL-terminated, 1 to
+ *                                 TLSI_SSL_SERVER_CERTS_MAX, duplicates
+ *                                 dropped; the first is the default); CERT
+ *                                 is a client proxy's only
  *   TLSI_CMD_SSL_PROXY_DEL        NAME (refused while a policy uses it)
- *   TLSI_CMD_SSL_PROXY_GET (dump) -> the above + REFCNT
+ *   TLSI_CMD_SSL_PROXY_GET (dump) -> the above + REFCNT + ID; a server
+ *                                 proxy's CERT_NAMES may be split over
+ *                                 several messages with the same NAME
+ *                                 (append them in order)
  *   TLSI_CMD_SSL_POLICY_NEW       NAME, PROFILE, PROXY, [ENABLED] (default 1),
  *                                 [TRUST_STORE], [NEVER_DECRYPT], [ALWAYS_DECRYPT]
  *                                 (a policy name is unique in its profile; the
- *                                 proxies of one profile's policies may not
- *                                 share a detection port)
+ *                                 proxies of one profile's policies of one
+ *                                 role may not share a detection port, and
+ *                                 for server proxies a destination too. A
+ *                                 server policy is decided before the client
+ *                                 ones: it wins for the same flow)
  *                                 [LOCKED]
  *   TLSI_CMD_SSL_POLICY_SET       NAME, PROFILE, [ENABLED], [TRUST_STORE],
  *                                 [NEVER_DECRYPT], [ALWAYS_DECRYPT], [LOCKED],
@@ -217,6 +232,8 @@
 #define TLSI_SSL_CIDRS_MAX	64	/* never/always-decrypt sources per policy */
 #define TLSI_SSL_PROXIES_MAX	256
 #define TLSI_SSL_POLICIES_MAX	256	/* per namespace */
+#define TLSI_SSL_DESTS_MAX	64	/* destinations per server proxy */
+#define TLSI_SSL_SERVER_CERTS_MAX 1000	/* certificates per server proxy */
 #define TLSI_SSL_SESSIONS_LIMIT	1000000
 #define TLSI_TLS_VERSION_MIN	0x0301	/* TLS 1.0: SSL 3.0 is never offered */
 #define TLSI_TLS_VERSION_MAX	0x0304	/* TLS 1.3 */
@@ -468,7 +485,13 @@ enum tlsi_cmd {
 	X(MAX_VERSION,        U16, RANGE, TLSI_TLS_VERSION_MIN, TLSI_TLS_VERSION_MAX)             \
 	/* an SSL proxy's cipher suites facing the client and the server */                       \
 	X(CLIENT_CIPHERS,     NUL_STRING, LEN, TLSI_CIPHERS_MAX - 1)                              \
-	X(SERVER_CIPHERS,     NUL_STRING, LEN, TLSI_CIPHERS_MAX - 1)
+	X(SERVER_CIPHERS,     NUL_STRING, LEN, TLSI_CIPHERS_MAX - 1)                              \
+	X(SSL_ROLE,           U8, RANGE, 0, TLSI_SSL_ROLE_MAX) /* enum tlsi_ssl_role */          \
+	/* a server proxy's protected servers: cidr nests (type 1..n) */                          \
+	X(DESTINATIONS,       NESTED, ANY)                                                        \
+	/* a server proxy's certificate names, each NUL-terminated */                            \
+	X(CERT_NAMES,         BINARY, LEN, TLSI_SSL_SERVER_CERTS_MAX * TLSI_CERT_NAME_MAX)       \
+	X(SSL_SERVER,         U8, RANGE, 0, 1)            /* 0/1: server SSL inspection on */
 
 #define TLSI_ATTR_ENUM(attr, ...) TLSI_A_##attr,
 enum tlsi_attr {
@@ -526,13 +549,15 @@ enum tlsi_attr {
 	C(CONFIG_SET, TLSI_A_MAX_FLOWS, TLSI_A_FLOW_FULL_ACTION, TLSI_A_TIMEOUT_TCP_SYN,	\
 		TLSI_A_TIMEOUT_TCP_EST, TLSI_A_TIMEOUT_TCP_CLOSE, TLSI_A_TIMEOUT_UDP,		\
 		TLSI_A_TIMEOUT_ICMP, TLSI_A_TIMEOUT_OTHER, TLSI_A_SSL_CLIENT,			\
-		TLSI_A_MAX_SSL_SESSIONS, TLSI_A_DIVERT_PORT, TLSI_A_DIVERT_MARK)		\
+		TLSI_A_MAX_SSL_SESSIONS, TLSI_A_DIVERT_PORT, TLSI_A_DIVERT_MARK,		\
+		TLSI_A_SSL_SERVER)		\
 	C(STATS_GET)										\
 	C(STATS_RESET)										\
 	C(SSL_PROXY_NEW, TLSI_A_NAME, TLSI_A_PORTS, TLSI_A_DESCRIPTION, TLSI_A_CERT,		\
 		TLSI_A_SERVICE, TLSI_A_SSL_FLAGS, TLSI_A_MIN_RSA_BITS, TLSI_A_MIN_DH_BITS,	\
 		TLSI_A_MIN_EC_BITS, TLSI_A_MIN_VERSION, TLSI_A_MAX_VERSION,			\
-		TLSI_A_CLIENT_CIPHERS, TLSI_A_SERVER_CIPHERS)					\
+		TLSI_A_CLIENT_CIPHERS, TLSI_A_SERVER_CIPHERS, TLSI_A_SSL_ROLE,			\
+		TLSI_A_DESTINATIONS, TLSI_A_CERT_NAMES)						\
 	C(SSL_PROXY_DEL, TLSI_A_NAME)								\
 	C(SSL_PROXY_GET)									\
 	C(SSL_POLICY_NEW, TLSI_A_NAME, TLSI_A_PROFILE, TLSI_A_PROXY, TLSI_A_ENABLED,		\
@@ -614,8 +639,23 @@ enum tlsi_ssl_flags {
 	TLSI_SSL_F_BYPASS_TIMEOUT = 1U << 7,	/* server handshake timeout */
 	TLSI_SSL_F_ETM = 1U << 8,		/* Encrypt-then-MAC (RFC 7366) on */
 	TLSI_SSL_F_DOWNGRADE_H2 = 1U << 9,	/* offer both sides http/1.1, not h2 */
-	__TLSI_SSL_F_ALL = 0x3ff
+	TLSI_SSL_F_VERIFY_SERVER = 1U << 10,	/* server proxies: verify the real
+						 * server against the trust store */
+	TLSI_SSL_F_ACME_HTTP01 = 1U << 11,	/* server proxies: TCP port 80 of the
+						 * destinations goes to tlsid too,
+						 * which answers ACME http-01
+						 * challenges and passes the rest */
+	__TLSI_SSL_F_ALL = 0xfff
 };
+
+/* Whom an SSL proxy inspects for: outbound clients (a forged certificate)
+ * or inbound clients of protected servers (the servers' own certificates). */
+enum tlsi_ssl_role {
+	TLSI_SSL_ROLE_CLIENT,
+	TLSI_SSL_ROLE_SERVER,
+	__TLSI_SSL_ROLE_MAX
+};
+#define TLSI_SSL_ROLE_MAX (__TLSI_SSL_ROLE_MAX - 1)
 
 /* A profile's new SSL flows while tlsid is not listening (dead, restarting). */
 enum tlsi_ssl_no_daemon {
@@ -813,6 +853,11 @@ enum tlsi_trace_dump_flags {
 	X(SSL_RELAY_USERSPACE,	"ssl_relay_userspace")			\
 	X(SSL_NOT_DECRYPTED_POLICY, "ssl_not_decrypted_policy")		\
 	X(SSL_NOT_DECRYPTED_PINNED, "ssl_not_decrypted_pinned")		\
+	/* SSL server inspection (server proxies) */			\
+	X(SSL_SERVER_DIVERTED,	"ssl_server_diverted")			\
+	X(SSL_SERVER_DECRYPTED,	"ssl_server_decrypted")			\
+	X(SSL_SERVER_CLEARTEXT,	"ssl_server_cleartext_dropped")		\
+	X(SSL_ACME_DIVERTED,	"ssl_acme_http_diverted")		\
 	/* the kernel relay */						\
 	X(RELAY_KTLS,		"relay_ktls_sessions")			\
 	X(RELAY_PLAIN,		"relay_plain_sessions")			\
@@ -959,7 +1004,7 @@ struct tlsi_ssl_report {
 	__u8 result;		/* enum tlsi_ssl_result */
 	__u8 reason;		/* enum tlsi_ssl_reason */
 	__u8 relay;		/* enum tlsi_relay_kind */
-	__u8 reserved0;
+	__u8 role;		/* enum tlsi_ssl_role: the session's proxy's */
 	__u16 client_version;	/* tlsid <-> client */
 	__u16 client_cipher;
 	__u16 server_version;	/* tlsid <-> server */
@@ -1024,7 +1069,8 @@ struct tlsi_session_info {
 	__u32 ssl_flags;		/* out: the proxy's TLSI_SSL_F_* */
 	__u32 min_rsa_bits;		/* out: 0 = no minimum */
 	__u8 service;			/* out: enum tlsi_ssl_service */
-	__u8 reserved[3];
+	__u8 role;			/* out: enum tlsi_ssl_role */
+	__u8 reserved[2];
 	char policy[TLSI_SSL_NAME_MAX];	/* out, NUL-terminated */
 	char proxy[TLSI_SSL_NAME_MAX];
 	char cert[TLSI_CERT_NAME_MAX];	/* signing certificate, "" = tlsid's */
@@ -1037,6 +1083,10 @@ struct tlsi_session_info {
 	__u16 min_dh_bits, min_ec_bits;	/* out: 0 = no minimum */
 	char client_ciphers[TLSI_CIPHERS_MAX];	/* out: the proxy's selections */
 	char server_ciphers[TLSI_CIPHERS_MAX];
+	__u32 proxy_id;			/* out: the proxy's ID (SSL_PROXY_GET):
+					 * a proxy never changes, so its
+					 * certificate list can be cached by it */
+	__u32 reserved3;
 };
 
 #define TLSI_IOC_MAGIC		0xe7

@@ -39,23 +39,23 @@ def ioc_w(nr, size):
 
 IOC_HANDOFF = ioc_w(1, struct.calcsize(HANDOFF_FMT))
 # struct tlsi_session_info: client_fd, policy_id, ssl_flags, min_rsa_bits,
-# service + 3 reserved, policy, proxy, cert, trust_store, inspect_depth,
+# service, role + 2 reserved, policy, proxy, cert, trust_store, inspect_depth,
 # decrypt_policy + 3 reserved, min/max_version, min_dh/ec_bits,
-# client/server_ciphers
-SESSION_INFO_FMT = "<iIIIB3s129s129s65s65sI129s3sHHHH512s512s"
+# client/server_ciphers, proxy_id + 4 reserved
+SESSION_INFO_FMT = "<iIIIBB2s129s129s65s65sI129s3sHHHH512s512sII"
 IOC_SESSION_INFO = (3 << 30) | (struct.calcsize(SESSION_INFO_FMT) << 16) | (MAGIC << 8) | 3
 
 
 def session_info(dev, fd):
     """'ok policy_id inspect_depth' or the errno name."""
-    buf = bytearray(struct.pack(SESSION_INFO_FMT, fd, 0, 0, 0, 0, b"", b"", b"", b"", b"", 0,
-                                b"", b"", 0, 0, 0, 0, b"", b""))
+    buf = bytearray(struct.pack(SESSION_INFO_FMT, fd, 0, 0, 0, 0, 0, b"", b"", b"", b"", b"", 0,
+                                b"", b"", 0, 0, 0, 0, b"", b"", 0, 0))
     try:
         fcntl.ioctl(dev, IOC_SESSION_INFO, buf)
     except OSError as e:
         return ename(e.errno)
     v = struct.unpack(SESSION_INFO_FMT, bytes(buf))
-    return "ok %d %d" % (v[1], v[10])
+    return "ok %d %d" % (v[1], v[11])
 IOC_REPORT = ioc_w(2, struct.calcsize(REPORT_FMT))
 
 

@@ -8,7 +8,8 @@
 ATTR is TYPE:KIND:VALUE with KIND one of u8 u16 u32 str hex, nest (hex
 payload of a nested attribute), or TYPE:cidr:
 FAMILY,ADDR,PLEN (a nested cidr, ADDR as dotted quad or hex:...), or
-TYPE:raw:HEX for arbitrary payloads. TYPE and CMD are numbers or names from
+TYPE:cidrs:CIDR;CIDR... (a nest of them), TYPE:names:N,PREFIX (N
+NUL-terminated names PREFIX0000...), or TYPE:raw:HEX for arbitrary payloads. TYPE and CMD are numbers or names from
 include/uapi/linux/tlsi.h (TLSI_A_*, TLSI_CMD_*), read at run time so the
 tool never carries a second copy of the ABI.
 """
@@ -117,6 +118,13 @@ def family_id(sock):
     sys.exit("no family id")
 
 
+def cidr(t, value):
+    fam, addr, plen = value.split(",")
+    raw = bytes.fromhex(addr[4:]) if addr.startswith("hex:") else socket.inet_aton(addr)
+    return attr(t | 0x8000, attr(1, struct.pack("B", int(fam))) + attr(2, raw) +
+                attr(3, struct.pack("B", int(plen))))
+
+
 def encode(spec, enums):
     t, kind, value = spec.split(":", 2)
     t = enums[t] if t in enums else int(t, 0)
@@ -135,10 +143,14 @@ def encode(spec, enums):
     if kind == "nest":
         return attr(t | 0x8000, bytes.fromhex(value))
     if kind == "cidr":
-        fam, addr, plen = value.split(",")
-        raw = bytes.fromhex(addr[4:]) if addr.startswith("hex:") else socket.inet_aton(addr)
-        return attr(t | 0x8000, attr(1, struct.pack("B", int(fam))) + attr(2, raw) +
-                    attr(3, struct.pack("B", int(plen))))
+        return cidr(t, value)
+    if kind == "cidrs":
+        # a nest of cidr nests, types 1..n: "FAMILY,ADDR,PLEN;..."
+        return attr(t | 0x8000, b"".join(cidr(i + 1, v) for i, v in enumerate(value.split(";"))))
+    if kind == "names":
+        # N,PREFIX: N names PREFIX0000, PREFIX0001... each NUL-terminated
+        n, prefix = value.split(",", 1)
+        return attr(t, b"".join(b"%s%04d\0" % (prefix.encode(), i) for i in range(int(n))))
     raise SystemExit("unknown kind " + kind)
 
 
