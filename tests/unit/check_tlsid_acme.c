@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +35,11 @@ void tlsid_close_graceful(int fd)
 void tlsid_close_reset(int fd)
 {
 	close(fd);
+}
+
+uint16_t tlsid_sockaddr_port(const union tlsid_sockaddr *a)
+{
+	return ntohs(a->in.sin_port);
 }
 
 #define TOKEN "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"
@@ -271,11 +277,31 @@ START_TEST(key_auth_lookup)
 	ck_assert_int_eq(tlsid_acme_key_auth("../secret", out, sizeof(out)), -1);
 	ck_assert_int_eq(tlsid_acme_key_auth("..", out, sizeof(out)), -1);
 	ck_assert_int_eq(tlsid_acme_key_auth("", out, sizeof(out)), -1);
-	/* The file is there, but no directory was opened. */
+	/* The file is there, but no directory is configured, or another. */
 	tlsid_acme_init(NULL);
 	ck_assert_int_eq(tlsid_acme_key_auth(TOKEN, out, sizeof(out)), -1);
 	ck_assert_int_eq(tlsid_acme_init("/nonexistent/tlsi-acme"), -1);
 	ck_assert_int_eq(tlsid_acme_key_auth(TOKEN, out, sizeof(out)), -1);
+}
+END_TEST
+
+/* A directory made after tlsid started is opened when a challenge comes. */
+START_TEST(directory_made_later)
+{
+	char later[300], p[400], out[TLSID_ACME_AUTH_MAX];
+	FILE *f;
+
+	snprintf(later, sizeof(later), "%s/later", dir);
+	ck_assert_int_eq(tlsid_acme_init(later), -1);
+	ck_assert_int_eq(tlsid_acme_key_auth(TOKEN, out, sizeof(out)), -1);
+	ck_assert_int_eq(mkdir(later, 0755), 0);
+	snprintf(p, sizeof(p), "%s/" TOKEN, later);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(AUTH, f);
+	fclose(f);
+	ck_assert_int_eq(tlsid_acme_key_auth(TOKEN, out, sizeof(out)), (ssize_t)strlen(AUTH));
+	ck_assert_str_eq(out, AUTH);
 }
 END_TEST
 
@@ -329,7 +355,7 @@ START_TEST(session_answered)
 	char resp[2048];
 	uint64_t before = tlsid_counters[TLSID_C_acme_answered];
 
-	ck_assert(run_session(REQ(CHAL TOKEN)));
+	ck_assert(!run_session(REQ(CHAL TOKEN)));
 	ck_assert_int_eq(sess->state, TLSID_S_DONE);
 	ck_assert_int_eq(sess->cfd, -1);
 	ck_assert_uint_eq(tlsid_counters[TLSID_C_acme_answered], before + 1);
@@ -357,6 +383,8 @@ START_TEST(session_passed)
 		REQ(CHAL "..%2f..%2fsecret"),
 		REQ(CHAL "link"),
 		"POST " CHAL TOKEN " HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+		"\x16\x03\x01\x02\x00\x01",		/* not HTTP: the server's too */
+		"SSH-2.0-OpenSSH_9.2\r\n",
 	};
 	size_t i;
 
@@ -377,17 +405,35 @@ START_TEST(session_passed)
 }
 END_TEST
 
-START_TEST(session_waits_and_declines)
+START_TEST(session_waits)
 {
 	/* Half a challenge request: nothing read, nothing sent. */
-	ck_assert(run_session("GET " CHAL TOKEN " HTTP/1.1\r\nHost: www"));
+	ck_assert(!run_session("GET " CHAL TOKEN " HTTP/1.1\r\nHost: www"));
 	ck_assert_int_eq(sess->state, TLSID_S_PEEK);
 	ck_assert(!sess->passthrough);
+	ck_assert_int_ge(sess->cfd, 0);
 	end_session();
-	/* TLS: not the responder's. */
-	ck_assert(!run_session("\x16\x03\x01\x02\x00\x01"));
-	ck_assert_int_eq(sess->state, TLSID_S_PEEK);
-	end_session();
+}
+END_TEST
+
+/* Only a server proxy's port 80 with acme-http01 is the responder's. */
+START_TEST(acme_sessions)
+{
+	struct tlsid_session s = { 0 };
+
+	s.server.in.sin_family = AF_INET;
+	s.server.in.sin_port = htons(80);
+	s.pol.role = TLSI_SSL_ROLE_SERVER;
+	s.pol.flags = TLSI_SSL_F_ACME_HTTP01 | TLSI_SSL_F_LOGGING;
+	ck_assert(tlsid_acme_session(&s));
+	s.server.in.sin_port = htons(443);
+	ck_assert(!tlsid_acme_session(&s));		/* TLS: cleartext is dropped */
+	s.server.in.sin_port = htons(80);
+	s.pol.flags = TLSI_SSL_F_LOGGING;
+	ck_assert(!tlsid_acme_session(&s));
+	s.pol.flags = TLSI_SSL_F_ACME_HTTP01;
+	s.pol.role = TLSI_SSL_ROLE_CLIENT;
+	ck_assert(!tlsid_acme_session(&s));
 }
 END_TEST
 
@@ -405,9 +451,11 @@ static Suite *suite(void)
 	suite_add_tcase(s, p);
 	tcase_add_checked_fixture(d, dir_setup, dir_teardown);
 	tcase_add_test(d, key_auth_lookup);
+	tcase_add_test(d, directory_made_later);
 	tcase_add_test(d, session_answered);
 	tcase_add_test(d, session_passed);
-	tcase_add_test(d, session_waits_and_declines);
+	tcase_add_test(d, session_waits);
+	tcase_add_test(p, acme_sessions);
 	suite_add_tcase(s, d);
 	return s;
 }

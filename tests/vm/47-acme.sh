@@ -7,7 +7,9 @@
 #     acme-http01 on has tlsi.ko divert that port to tlsid, which answers
 #     the challenges `tlsictl cert acme request' published;
 #   - the certificate lands in the repository, issued by pebble's CA, and
-#     a server proxy serves it (curl through the bridge sees it);
+#     a server proxy serves it (curl through the bridge sees it; the proxy
+#     answering ACME is another one, for port 8443 with a placeholder:
+#     proxies name existing certificates);
 #   - every other request to port 80 reaches the real server byte for byte
 #     (a file, a token tlsi did not publish, a traversal attempt);
 #   - renew and renew-due (a day count that makes it due) replace it with a
@@ -19,6 +21,8 @@
 #
 #   client 10.9.0.1 [pebble :14000, DNS :8053] -- br0 [10.9.0.254, tlsid]
 #     -- server 10.9.0.2 [http :80, https :443]
+# Proxies: `acme' (10.9.0.2 port 8443, acme-http01: port 80 too), `web'
+# (10.9.0.2 port 443, certificate www).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tlsi.sh"
@@ -89,13 +93,14 @@ ctl_fail 1 "not managed by ACME" cert acme request corp domains www.example.test
 pass "bad input refused, nothing made"
 
 # ---- tlsid, a server proxy answering ACME on the server's port 80 ----------
+# The certificate does not exist yet, and a server proxy names existing
+# ones: a proxy for another port (8443) with a placeholder takes port 80
+# for ACME; the certificate's own proxy comes once it is issued.
 start_tlsid --cert-repo "$TLSI_CERT_REPO" --acme-challenges "$TLSI_ACME_DIR/challenges"
-# The certificate does not exist yet: the proxy answers ACME only, with a
-# placeholder it will be switched from.
 ctl_ok cert import placeholder cert "$W/site.crt" key "$W/site.key"
-ctl_ok ssl-server-proxy add web destinations 10.9.0.2 ports 443 cert placeholder \
-	acme-http01 on logging
-ctl_ok ssl-server-policy add inbound profile p1 proxy web
+ctl_ok ssl-proxy add acme role server destination 10.9.0.2 ports 8443 certs placeholder \
+	acme-http01 logging
+ctl_ok ssl-policy add inbound-acme profile p1 proxy acme
 ctl_ok config set ssl-server on
 
 # ---- a failed validation: the domain resolves elsewhere --------------------
@@ -127,20 +132,25 @@ grep -q '"acme-http01: answered the challenge' "$W/inspect.log" ||
 	grep -q 'acme-http01: answered the challenge' "$W/tlsid.log" ||
 	fail "tlsid did not say it answered the challenges"
 [ "$(tlsid_stat acme_answered)" -ge 2 ] || fail "acme_answered: $(tlsid_stat acme_answered)"
+[ "$(counter ssl_acme_http_diverted)" -ge 2 ] ||
+	fail "ssl_acme_http_diverted: $(counter ssl_acme_http_diverted)"
 
-# ---- served by the server proxy ----------------------------------------------
+# ---- served by a server proxy -------------------------------------------------
 serial_of() { tlsictl cert show www | awk '$1 == "serial" { print $2 }'; }
 # served_serial: the serial curl sees through the bridge, trusting pebble.
 served_serial() {
 	in_c curl -sS --max-time 120 -o /dev/null -w '%{certs}' --cacert "$W/pebble-root.pem" \
 		--resolve www.example.test:443:10.9.0.2 https://www.example.test/ 2>/dev/null |
-		openssl x509 -noout -serial | sed 's/^serial=//'
+		openssl x509 -noout -serial 2>/dev/null | sed 's/^serial=//'
 }
+_served_is() { [ "$(served_serial)" = "$1" ]; }
 spawn s openssl s_server -quiet -accept 443 -cert "$W/site.crt" -key "$W/site.key" -www
 wait_port s 443
-ctl_ok ssl-server-proxy set web cert www
+ctl_ok ssl-proxy add web role server destination 10.9.0.2 ports 443 certs www logging
+ctl_ok ssl-policy add inbound profile p1 proxy web
 S1=$(serial_of)
-assert_eq "$(served_serial)" "$S1" "served serial"
+wait_until $T_REACT _served_is "$S1" || fail "served: '$(served_serial)', expected $S1"
+pass "the ACME certificate served through the bridge (serial $S1)"
 
 # ---- every other request reaches the server untouched -----------------------
 in_c curl -sS --max-time 120 -o "$W/got.bin" http://10.9.0.2/blob.bin
@@ -154,13 +164,15 @@ in_c curl -sS --max-time 120 -o /dev/null -X POST -d x http://10.9.0.2/ || true
 grep -q '"POST / HTTP/1.1" 501' "$W/http.log" || fail "the POST did not reach the server: $(tail -3 "$W/http.log")"
 grep -q 'GET /.well-known/acme-challenge/..%2f..%2fetc%2fpasswd' "$W/http.log" ||
 	fail "the traversal attempt did not reach the server"
+[ "$(tlsid_stat acme_passed)" -ge 4 ] || fail "acme_passed: $(tlsid_stat acme_passed)"
+pass "every other request on port 80 reached the server untouched"
 
 # ---- renewals: the same name, a new serial, still served ---------------------
 ctl_ok cert acme renew www
 S2=$(serial_of)
 [ "$S2" != "$S1" ] || fail "renew: the serial stayed $S1"
 tlsictl cert show www_REPLACED | grep -q "serial .*$S1" || fail "the old one is not www_REPLACED"
-assert_eq "$(served_serial)" "$S2" "served after renew"
+wait_until $T_REACT _served_is "$S2" || fail "served after renew: '$(served_serial)', expected $S2"
 out=$(tlsictl cert acme renew-due)
 echo "$out" | grep -q "^www result not-due" || fail "renew-due (30 days): $out"
 assert_eq "$(serial_of)" "$S2" "serial after a renew-due with nothing due"
@@ -168,7 +180,7 @@ out=$(tlsictl cert acme renew-due days 36500)
 echo "$out" | grep -q "^www result renewed" || fail "renew-due days 36500: $out"
 S3=$(serial_of)
 [ "$S3" != "$S2" ] || fail "renew-due: the serial stayed $S2"
-assert_eq "$(served_serial)" "$S3" "served after renew-due"
+wait_until $T_REACT _served_is "$S3" || fail "served after renew-due: '$(served_serial)', expected $S3"
 
 # ---- a failed renewal leaves the certificate alone ---------------------------
 # Read-only for root too: a read-only bind mount (ip netns exec copies

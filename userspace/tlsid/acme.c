@@ -11,22 +11,25 @@
  * from port 80 of the domain, the protected server's address, which the
  * bridge sits in front of. A server proxy with acme-http01 on has tlsi.ko
  * divert that port to tlsid like an SSL tuple; step_peek (worker.c) hands
- * the peeked bytes here first. A complete, small GET for a token that has
- * a file is answered (200, the key authorization, text/plain) and closed;
- * anything else (another path, another method, a token without a file, a
- * request too big or malformed) goes to the server untouched through the
+ * the peeked bytes here instead of to the ClientHello parser. A complete,
+ * small GET for a token that has a file is answered (200, the key
+ * authorization, text/plain) and closed; anything else (another path,
+ * another method, a token without a file, a request too big or malformed,
+ * bytes that are not HTTP) goes to the server untouched through the
  * pass-through path, so the server sees every other request as before.
  *
  * What comes from the network is hostile: the token is looked up only when
  * it is 1..TLSID_ACME_TOKEN_MAX characters of base64url ([A-Za-z0-9_-]):
  * no `.', `/' or `%' can reach openat(), which works relative to the
- * challenge directory opened at start (before the sandbox) with
- * O_NOFOLLOW. The request is bounded (TLSID_ACME_REQ_MAX); a file that is
+ * challenge directory (opened at start, before the sandbox; else when the
+ * first challenge comes) with O_NOFOLLOW. The request is bounded (TLSID_ACME_REQ_MAX); a file that is
  * not a regular file, is too big, or does not hold TOKEN.THUMBPRINT is
  * not served.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +41,37 @@
 #include "tlsid.h"
 
 static int challenge_dirfd = -1;
+static char challenge_dir[PATH_MAX];
+static pthread_mutex_t challenge_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The directory, opened now if it was not at start (it is made by the
+ * first `cert acme request', maybe after tlsid started). -1: none. */
+static int challenge_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&challenge_lock);
+	if (challenge_dirfd < 0 && challenge_dir[0])
+		challenge_dirfd = open(challenge_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = challenge_dirfd;
+	pthread_mutex_unlock(&challenge_lock);
+	return fd;
+}
 
 int tlsid_acme_init(const char *dir)
 {
+	pthread_mutex_lock(&challenge_lock);
 	if (challenge_dirfd >= 0)
 		close(challenge_dirfd);
 	challenge_dirfd = -1;
-	if (!dir || !*dir)
-		return 0;
-	challenge_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (challenge_dirfd < 0) {
-		/* Answering needs it; tlsid still works without (and says so). */
-		tlsid_log_info("acme: challenge directory %s: %s (no ACME challenge will be "
-			       "answered; `tlsictl cert acme request' creates it)", dir,
-			       strerror(errno));
+	snprintf(challenge_dir, sizeof(challenge_dir), "%s", dir ? dir : "");
+	if (challenge_dir[0])
+		challenge_dirfd = open(challenge_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pthread_mutex_unlock(&challenge_lock);
+	if (challenge_dir[0] && challenge_dirfd < 0) {
+		/* Made by the first request; opened then (as tlsid's user). */
+		tlsid_log_info("acme: challenge directory %s: %s (opened when a challenge "
+			       "comes; `tlsictl cert acme request' makes it)", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -190,14 +210,17 @@ ssize_t tlsid_acme_key_auth(const char *token, char *out, size_t len)
 	size_t tl = strlen(token), i;
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, dfd;
 
-	if (challenge_dirfd < 0 || !tl || len < 2)
+	if (!tl || len < 2)
 		return -1;
 	for (i = 0; i < tl; i++)
 		if (!token_char((uint8_t)token[i]))
 			return -1;
-	fd = openat(challenge_dirfd, token, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	dfd = challenge_fd();
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, token, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 1 ||
@@ -289,6 +312,12 @@ static void answer(struct tlsid_session *s, const char *token, size_t req_len,
 	s->state = TLSID_S_DONE;
 }
 
+bool tlsid_acme_session(const struct tlsid_session *s)
+{
+	return s->pol.role == TLSI_SSL_ROLE_SERVER && (s->pol.flags & TLSI_SSL_F_ACME_HTTP01) &&
+	       tlsid_sockaddr_port(&s->server) == TLSID_ACME_PORT;
+}
+
 bool tlsid_acme_handle(struct tlsid_session *s, const uint8_t *peek, size_t n)
 {
 	char token[TLSID_ACME_TOKEN_MAX + 1], auth[TLSID_ACME_AUTH_MAX];
@@ -297,9 +326,11 @@ bool tlsid_acme_handle(struct tlsid_session *s, const uint8_t *peek, size_t n)
 
 	switch (tlsid_acme_parse(peek, n, token, &req_len)) {
 	case TLSID_ACME_NOT_HTTP:
-		return false;
+		/* Port 80 is the server's for everything else, HTTP or not. */
+		pass(s, "not HTTP", NULL);
+		return true;
 	case TLSID_ACME_MORE:
-		return true;	/* state stays PEEK: more bytes, or the timeout */
+		return false;	/* state stays PEEK: more bytes, or the timeout */
 	case TLSID_ACME_OTHER:
 		pass(s, "not an ACME challenge", NULL);
 		return true;
@@ -313,5 +344,5 @@ bool tlsid_acme_handle(struct tlsid_session *s, const uint8_t *peek, size_t n)
 		return true;
 	}
 	answer(s, token, req_len, auth, (size_t)alen);
-	return true;
+	return false;
 }

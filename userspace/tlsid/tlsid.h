@@ -546,6 +546,7 @@ int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size
 #define TLSID_ACME_REQ_MAX	4096	/* a challenge request, headers included */
 #define TLSID_ACME_TOKEN_MAX	128	/* base64url characters (RFC 8555: >= 22) */
 #define TLSID_ACME_AUTH_MAX	512	/* TOKEN.THUMBPRINT, bytes */
+#define TLSID_ACME_PORT		80	/* where http-01 is validated (RFC 8555 8.3) */
 
 enum tlsid_acme_parse {
 	TLSID_ACME_NOT_HTTP,	/* not an HTTP method: not the responder's */
@@ -564,12 +565,15 @@ enum tlsid_acme_parse tlsid_acme_parse(const uint8_t *buf, size_t n, char *token
 /* The key authorization published for token, NUL-terminated in out; its
  * length, or -1 when there is none (or the file is not one). */
 ssize_t tlsid_acme_key_auth(const char *token, char *out, size_t len);
+/* A session tlsi.ko diverted for ACME: port 80 of a server proxy with
+ * acme-http01 on (TLSI_SSL_F_ACME_HTTP01; its other ports are TLS). */
+bool tlsid_acme_session(const struct tlsid_session *s);
 /*
- * PEEK, the session's proxy answering ACME: false when the bytes are not
- * HTTP (the TLS path goes on). Else true, and s->state says what became
- * of it: PEEK (wait for the rest of a challenge request), DONE (answered,
- * the client closed), CONNECT with s->passthrough (anything else: to the
- * server untouched).
+ * PEEK of such a session, peek its first n bytes: a complete challenge
+ * request for a published token is answered (s->state DONE, the client
+ * closed); anything else goes to the server untouched (s->passthrough,
+ * state CONNECT: returns true, go on). False while an unfinished
+ * challenge request waits for its bytes, or once answered.
  */
 bool tlsid_acme_handle(struct tlsid_session *s, const uint8_t *peek, size_t n);
 
