@@ -21,7 +21,7 @@
 #
 #   client 10.9.0.1 [pebble :14000, DNS :8053] -- br0 [10.9.0.254, tlsid]
 #     -- server 10.9.0.2 [http :80, https :443]
-# Proxies: `acme' (10.9.0.2 port 8443, acme-http01: port 80 too), `web'
+# Proxies: `acme' (10.9.0.2 port 8443, acme-http01: port 80 too), `wwwsrv'
 # (10.9.0.2 port 443, certificate www).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -146,8 +146,8 @@ served_serial() {
 _served_is() { [ "$(served_serial)" = "$1" ]; }
 spawn s openssl s_server -quiet -accept 443 -cert "$W/site.crt" -key "$W/site.key" -www
 wait_port s 443
-ctl_ok ssl-proxy add web role server destination 10.9.0.2 ports 443 certs www logging
-ctl_ok ssl-policy add inbound profile p1 proxy web
+ctl_ok ssl-proxy add wwwsrv role server destination 10.9.0.2 ports 443 certs www logging
+ctl_ok ssl-policy add inbound profile p1 proxy wwwsrv
 S1=$(serial_of)
 wait_until $T_REACT _served_is "$S1" || fail "served: '$(served_serial)', expected $S1"
 pass "the ACME certificate served through the bridge (serial $S1)"
@@ -188,9 +188,10 @@ wait_until $T_REACT _served_is "$S3" || fail "served after renew-due: '$(served_
 mount --bind "$TLSI_ACME_DIR/challenges" "$TLSI_ACME_DIR/challenges"
 on_exit "umount $TLSI_ACME_DIR/challenges 2>/dev/null || true"
 mount -o remount,bind,ro "$TLSI_ACME_DIR/challenges"
-ctl_fail 1 "renewal failed" cert acme renew www
+ctl_fail 1 "renewal failed: tlsi-acme-hook: www.example.test: cannot publish the http-01 challenge" \
+	cert acme renew www
 umount "$TLSI_ACME_DIR/challenges"
-tlsictl cert acme status www | grep -q "^www state failed" ||
+tlsictl cert acme status www | grep -q "^www state failed .*last-error .*Read-only file system" ||
 	fail "status after a failed renewal: $(tlsictl cert acme status www)"
 assert_eq "$(serial_of)" "$S3" "serial after a failed renewal"
 assert_eq "$(served_serial)" "$S3" "served after a failed renewal"

@@ -277,11 +277,19 @@ static void pathf(char *buf, size_t len, const char *fmt, const char *name)
 
 static int mkdir_mode(const char *path, mode_t mode)
 {
+	struct stat st;
+
 	if (mkdir(path, mode) < 0 && errno != EEXIST) {
 		errmsg("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (chmod(path, mode) < 0) {
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		errmsg("%s: not a directory", path);
+		return -1;
+	}
+	/* Only when it differs: a read-only directory is the hook's to fail
+	 * on, and that failure is the run's, in its state. */
+	if ((st.st_mode & 07777) != mode && chmod(path, mode) < 0) {
 		errmsg("%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -590,11 +598,12 @@ static int run_uacme(const char *name, const struct acme_params *p, char *const 
 
 /*
  * Why the last run failed, from its log: the CA's problem detail when
- * there is one ("detail": "..."), else the last line that says so.
+ * there is one ("detail": "..."), else the hook's complaint (it could not
+ * publish a challenge), else the last line that says something failed.
  */
 static void log_reason(const char *name, char *out, size_t len)
 {
-	char p[PATH_MAX], *b, *s, *best = NULL, *last = NULL;
+	char p[PATH_MAX], *b, *s, *best = NULL, *last = NULL, *hook = NULL;
 	size_t n;
 
 	pathf(p, sizeof(p), "%s/log/%s", name);
@@ -615,6 +624,8 @@ static void log_reason(const char *name, char *out, size_t len)
 			line++;
 		if (d) {
 			best = d;
+		} else if (!strncmp(line, "tlsi-acme-hook:", 15) && strstr(line, "cannot")) {
+			hook = line;
 		} else if (strstr(line, "failed") || strstr(line, "error") ||
 			   strstr(line, "tlsictl:") || strstr(line, "invalid")) {
 			if (strncmp(line, "tlsictl: running", 16))
@@ -637,6 +648,8 @@ static void log_reason(const char *name, char *out, size_t len)
 			out[o] = '\0';
 		} else
 			snprintf(out, len, "%s", best);
+	} else if (hook) {
+		snprintf(out, len, "%s", hook);
 	} else if (last && last != s) {
 		snprintf(out, len, "%s", last);
 	} else {
