@@ -75,7 +75,7 @@ static const char help[] =
 "default), with the http-01 challenge: the CA fetches\n"
 "http://DOMAIN/.well-known/acme-challenge/TOKEN, which reaches port 80 of\n"
 "the protected server through the bridge; a server proxy for that address\n"
-"with `acme-http01 on' has tlsid answer it (every other request goes to the\n"
+"with `acme-http01' has tlsid answer it (every other request goes to the\n"
 "server untouched). The certificate and its key land in the repository\n"
 "under NAME like an imported certificate; a renewal replaces them in place\n"
 "(`cert replace': whatever uses NAME keeps working, the old one is kept as\n"
@@ -119,9 +119,12 @@ static const char help[] =
 "failed: see status), 2 bad usage.\n"
 "\n"
 "Examples:\n"
+"  tlsictl ssl-proxy add web-acme role server destination 192.0.2.10 \\\n"
+"      ports 8443 certs placeholder acme-http01\n"
 "  tlsictl cert acme request www domains www.example.com,example.com \\\n"
 "      email admin@example.com\n"
-"  tlsictl ssl-server-proxy set web cert www\n"
+"  tlsictl ssl-proxy add web role server destination 192.0.2.10 ports 443 \\\n"
+"      certs www\n"
 "  tlsictl cert acme status www\n"
 "  tlsictl cert acme renew-due\n";
 

@@ -114,7 +114,7 @@ static const char usage[] =
 "  --pinned-max N          names held at most (default 1024)\n"
 "  --acme-challenges DIR   the http-01 answers `tlsictl cert acme' publishes,\n"
 "                          served on port 80 of server proxies with\n"
-"                          acme-http01 on (default\n"
+"                          acme-http01 (default\n"
 "                          " TLSID_DEFAULT_ACME_CHALLENGES ")\n"
 "Plumbing:\n"
 "  --port PORT             the transparent listener (default 15443)\n"
