@@ -154,7 +154,7 @@ ctl_ok ssl-policy add inbound profile p1 proxy wwwsrv
 S1=$(serial_of)
 wait_until $T_REACT _served_is "$S1" || fail "served: '$(served_serial)', expected $S1"
 pass "the ACME certificate served through the bridge (serial $S1)"
-ctl_fail 1 "certificate \`www' is used by SSL proxy \`wwwsrv'" cert acme del www
+ctl_fail 1 "certificate \`www' is used by SSL server proxy \`wwwsrv'" cert acme del www
 
 # ---- every other request reaches the server untouched -----------------------
 in_c curl -sS --max-time 120 -o "$W/got.bin" http://10.9.0.2/blob.bin
