@@ -63,6 +63,7 @@ LDLIBS_PCRE2 := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2
 LDLIBS_MHD := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 LDLIBS_JSONC := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 DATADIR ?= $(PREFIX)/share/tlsi
+LIBEXECDIR ?= $(PREFIX)/libexec
 
 LIB_SRCS     := $(sort $(wildcard userspace/lib/*.c) $(wildcard engine/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
@@ -119,6 +120,8 @@ $(TLSLOGD_OBJS): userspace/tlslogd/tlslogd.h
 userspace/tlslogd/main.o: CFLAGS += -DTLSLOGD_WEB_DIR='"$(DATADIR)/web"'
 # Where `decrypt-policy ... import default' finds the shipped list.
 userspace/lib/decrypt.o userspace/tlsictl/decrypt.o: CFLAGS += -DTLSI_DATADIR='"$(DATADIR)"'
+# The uacme hook `tlsictl cert acme' runs (scripts/tlsi-acme-hook).
+userspace/tlsictl/acme.o: CFLAGS += -DTLSI_ACME_HOOK_DEFAULT='"$(LIBEXECDIR)/tlsi/tlsi-acme-hook"'
 
 userspace/tlslogd/tlslogd: $(TLSLOGD_OBJS) userspace/lib/libtlsi.a
 	@$(if $(Q),echo "  LD      $@")
@@ -130,6 +133,8 @@ tests/unit/check_engine_http2: LDLIBS_CHECK += -lnghttp2
 tests/unit/check_clienthello: userspace/tlsid/clienthello.c userspace/tlsid/tlsid.h
 # The kTLS test includes the key derivation's source.
 tests/unit/check_ktls: userspace/tlsid/ktls.c userspace/tlsid/tlsid.h
+# The ACME responder's test includes its source.
+tests/unit/check_tlsid_acme: userspace/tlsid/acme.c userspace/tlsid/tlsid.h
 # The certificate registry's test includes certs.c, policy.c, ca.c, forge.c.
 tests/unit/check_tlsid_certs: userspace/tlsid/certs.c userspace/tlsid/policy.c \
 	userspace/tlsid/ca.c userspace/tlsid/forge.c userspace/tlsid/tlsid.h
@@ -263,6 +268,7 @@ install-tools: userspace
 	install -m 0755 userspace/tlsictl/tlsictl $(DESTDIR)$(SBINDIR)/tlsictl
 	install -m 0755 userspace/tlsid/tlsid $(DESTDIR)$(SBINDIR)/tlsid
 	install -m 0755 userspace/tlslogd/tlslogd $(DESTDIR)$(SBINDIR)/tlslogd
+	install -D -m 0755 scripts/tlsi-acme-hook $(DESTDIR)$(LIBEXECDIR)/tlsi/tlsi-acme-hook
 	install -d $(DESTDIR)$(DATADIR)/web
 	install -m 0644 userspace/tlslogd/web/graph.html userspace/tlslogd/web/uPlot.iife.min.js \
 		userspace/tlslogd/web/uPlot.min.css userspace/tlslogd/web/uPlot.LICENSE \
@@ -289,6 +295,8 @@ install-data: man
 	$(if $(filter %.5,$(MANPAGES)),install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man5/)
 	install -D -m 0644 systemd/tlsi.service $(DESTDIR)$(UNITDIR)/tlsi.service
 	install -D -m 0644 systemd/tlsid.service $(DESTDIR)$(UNITDIR)/tlsid.service
+	install -D -m 0644 systemd/tlsi-acme-renew.service $(DESTDIR)$(UNITDIR)/tlsi-acme-renew.service
+	install -D -m 0644 systemd/tlsi-acme-renew.timer $(DESTDIR)$(UNITDIR)/tlsi-acme-renew.timer
 	install -D -m 0644 etc/default/tlsid $(DESTDIR)$(SYSCONFDIR)/default/tlsid
 	install -D -m 0644 etc/tlsi/tlsi.conf $(DESTDIR)$(SYSCONFDIR)/tlsi/tlsi.conf
 	install -D -m 0644 etc/logrotate.d/tlsi $(DESTDIR)$(SYSCONFDIR)/logrotate.d/tlsi

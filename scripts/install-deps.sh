@@ -19,6 +19,7 @@ PKGS=(
 	debhelper dh-dkms dkms lintian go-md2man
 	libmicrohttpd-dev libjson-c-dev zlib1g-dev prometheus chromium
 	testssl.sh
+	uacme pebble
 )
 
 missing=()

@@ -32,7 +32,21 @@ for o in $objects; do
 	echo "ok: $o: $(echo $comp)"
 done
 # Commands of the tables that no object offers (aliases are fine).
-all=$(for o in $objects; do _tlsictl_commands "$o"; done | sort -u)
+all=$(
+	for o in $objects; do _tlsictl_commands "$o"; done
+	for p in $_tlsictl_nested; do _tlsictl_subcommands "${p%%:*}" "${p#*:}"; done
+)
+all=$(echo "$all" | sort -u)
+# Nested commands ("cert acme ..."): offered, and each in a command table.
+for p in $_tlsictl_nested; do
+	comp=$(_tlsictl_subcommands "${p%%:*}" "${p#*:}")
+	[ "$(echo "$comp" | wc -w)" -ge 3 ] || fail "${p/:/ }: no commands"
+	for c in $comp; do
+		[ "$c" = help ] && continue
+		grep -q "{ \"$c\"," userspace/tlsictl/*.c || fail "${p/:/ }: offers $c, no command table has it"
+	done
+	echo "ok: ${p/:/ }: $(echo $comp)"
+done
 for f in userspace/tlsictl/*.c; do
 	# Every command table but main.c's table of objects.
 	sed -n '/^static const struct command [a-z_]*\[\] = {/,/^};/p' "$f" |

@@ -60,6 +60,7 @@ struct meta {
 	char replaced_by[CERTREPO_OBJNAME_MAX + 1];
 	char **refs;
 	size_t n_refs;
+	struct certrepo_acme acme;	/* acme.domains[0]: ACME-managed */
 };
 
 struct obj {
@@ -693,7 +694,7 @@ static int meta_parse(const char *buf, struct meta *m)
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char line[1024];
+		char line[1200];
 		const char *v;
 
 		snprintf(line, sizeof(line), "%.*s", (int)len, p);
@@ -727,6 +728,14 @@ static int meta_parse(const char *buf, struct meta *m)
 		} else if (!strncmp(line, "ref ", 4)) {
 			if (strv_add(&m->refs, &m->n_refs, v))
 				return -1;
+		} else if (!strncmp(line, "acme-domains ", 13)) {
+			snprintf(m->acme.domains, sizeof(m->acme.domains), "%s", v);
+		} else if (!strncmp(line, "acme-directory ", 15)) {
+			snprintf(m->acme.directory, sizeof(m->acme.directory), "%s", v);
+		} else if (!strncmp(line, "acme-key ", 9)) {
+			snprintf(m->acme.key, sizeof(m->acme.key), "%s", v);
+		} else if (!strncmp(line, "acme-email ", 11)) {
+			snprintf(m->acme.email, sizeof(m->acme.email), "%s", v);
 		}
 	}
 	return m->kind ? 0 : -1;
@@ -752,6 +761,13 @@ static char *meta_format(const struct meta *m, size_t *len)
 		sb_printf(&b, "replaced-by %s\n", m->replaced_by);
 	for (i = 0; i < m->n_refs; i++)
 		sb_printf(&b, "ref %s\n", m->refs[i]);
+	if (m->acme.domains[0]) {
+		sb_printf(&b, "acme-domains %s\n", m->acme.domains);
+		sb_printf(&b, "acme-directory %s\n", m->acme.directory);
+		sb_printf(&b, "acme-key %s\n", m->acme.key);
+		if (m->acme.email[0])
+			sb_printf(&b, "acme-email %s\n", m->acme.email);
+	}
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -1177,6 +1193,8 @@ static void fill_info(const struct certrepo *r, const struct obj *o,
 	snprintf(i->replaced_by, sizeof(i->replaced_by), "%s", o->m.replaced_by);
 	for (n = 0; n < o->m.n_refs; n++)
 		strv_add(&i->refs, &i->n_refs, o->m.refs[n]);
+	i->acme_managed = o->m.acme.domains[0] != '\0';
+	i->acme = o->m.acme;
 	if (o->req) {
 		STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(o->req);
 
@@ -1581,7 +1599,9 @@ static int import_pem(struct certrepo *r, const char *name,
 			"the request asked for a signing certificate", err, errlen))
 		goto out;
 	meta_init(&m, CERTREPO_CERT, im->exportable || (have_req && req.m.exportable),
-		  have_req ? "request" : "import");
+		  im->acme ? "acme" : have_req ? "request" : "import");
+	if (im->acme)
+		m.acme = *im->acme;
 	st = anchor_store(r, NULL);
 	m.check = check_object(st, x, certs, key, m.detail, sizeof(m.detail));
 	if (obj_stage(r, &m, x, certs, NULL, key, s.tmp, sizeof(s.tmp), err, errlen))
@@ -1698,12 +1718,30 @@ out_nolock:
 	return rc;
 }
 
+/* What meta will hold of an ACME record: one line each, printable. */
+static int check_acme(const struct certrepo_acme *a, char *err, size_t errlen)
+{
+	if (!a)
+		return 0;
+	if (cr_check_text("acme domains", a->domains, CERTREPO_ACME_DOMAINS_MAX, err, errlen) ||
+	    cr_check_text("acme directory", a->directory, CERTREPO_ACME_URL_MAX, err, errlen) ||
+	    cr_check_text("acme key", a->key, sizeof(a->key) - 1, err, errlen) ||
+	    (a->email[0] && cr_check_text("acme email", a->email, sizeof(a->email) - 1, err,
+					  errlen)))
+		return -1;
+	return 0;
+}
+
 int certrepo_import(struct certrepo *r, const char *name,
 		    const struct certrepo_import *im,
 		    struct certrepo_names *created, char *err, size_t errlen)
 {
-	if (certrepo_check_name("name", name, err, errlen))
+	if (certrepo_check_name("name", name, err, errlen) || check_acme(im->acme, err, errlen))
 		return -1;
+	if (im->acme && im->p12_file) {
+		cr_err(err, errlen, "file: an ACME certificate comes as PEM, not PKCS#12");
+		return -1;
+	}
 	if (im->p12_file && (im->cert_file || im->key_file)) {
 		cr_err(err, errlen, "file: a PKCS#12 file holds the certificate and the key: "
 		       "no separate cert or key");
@@ -1941,7 +1979,7 @@ int certrepo_replace(struct certrepo *r, const char *name,
 
 	memset(&m, 0, sizeof(m));
 	memset(&om, 0, sizeof(om));
-	if (cr_check_objname("name", name, err, errlen))
+	if (cr_check_objname("name", name, err, errlen) || check_acme(im->acme, err, errlen))
 		return -1;
 	if (has_suffix(name, CERTREPO_REPLACED_SUFFIX)) {
 		cr_err(err, errlen, "name `%s': a replaced certificate cannot be replaced",
@@ -2025,7 +2063,9 @@ int certrepo_replace(struct certrepo *r, const char *name,
 		}
 	}
 	meta_init(&m, old.m.kind, old.m.exportable || im->exportable ||
-		  (have_req && req.m.exportable), "replace");
+		  (have_req && req.m.exportable), im->acme ? "acme" : "replace");
+	/* An ACME renewal says so; another replacement keeps the record. */
+	m.acme = im->acme ? *im->acme : old.m.acme;
 	if (meta_copy_refs(&m, &old.m)) {
 		cr_err(err, errlen, "out of memory");
 		goto out;
@@ -2040,6 +2080,8 @@ int certrepo_replace(struct certrepo *r, const char *name,
 	om = old.m;
 	om.refs = NULL;
 	om.n_refs = 0;
+	/* Not renewed any more: the name carries the ACME record on. */
+	memset(&om.acme, 0, sizeof(om.acme));
 	snprintf(om.replaced_by, sizeof(om.replaced_by), "%s", name);
 	if (obj_stage(r, &om, old.cert, old.chain, NULL, old.key, oldtmp, sizeof(oldtmp),
 		      err, errlen))

@@ -175,6 +175,20 @@ EVP_PKEY *certrepo_keygen(enum certrepo_key_type t, char *err, size_t errlen);
 
 /* ---- importing ------------------------------------------------------- */
 
+/*
+ * An ACME-managed certificate (tlsictl cert acme): what it was requested
+ * with, recorded in its meta so that renewals ask for the same again.
+ * Every field printable, no newline.
+ */
+#define CERTREPO_ACME_DOMAINS_MAX	800	/* "a.example,b.example", bytes */
+#define CERTREPO_ACME_URL_MAX		400
+struct certrepo_acme {
+	char domains[CERTREPO_ACME_DOMAINS_MAX + 1];	/* comma-separated */
+	char directory[CERTREPO_ACME_URL_MAX + 1];	/* the ACME directory URL */
+	char key[16];					/* "rsa:2048", "ec:256" */
+	char email[256];				/* account contact; "" none */
+};
+
 struct certrepo_import {
 	const char *cert_file;	/* PEM (certificate, then chain) or DER */
 	const char *key_file;	/* PEM or DER, maybe encrypted; NULL: the
@@ -184,6 +198,9 @@ struct certrepo_import {
 	const char *password;	/* encrypted key or PKCS#12; NULL: none */
 	bool exportable;
 	bool signing;		/* must be a CA (signing) certificate */
+	/* ACME-managed (cert_file + key_file only). NULL: an import is not;
+	 * a replacement keeps what the replaced object had. */
+	const struct certrepo_acme *acme;
 };
 
 /* Names of the objects an import created. */
@@ -244,6 +261,8 @@ struct certrepo_info {
 	size_t n_san;
 	char **refs;		/* referrers, "policy:office" */
 	size_t n_refs;
+	bool acme_managed;	/* requested with ACME: acme says how */
+	struct certrepo_acme acme;
 };
 
 int certrepo_get(struct certrepo *r, const char *name,

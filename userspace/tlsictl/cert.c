@@ -36,6 +36,7 @@ static const char help[] =
 "  tlsictl cert refresh\n"
 "  tlsictl cert option [persist-keys on|off] [default-ca FILE|none]\n"
 "  tlsictl [-j] cert show|list [NAME]\n"
+"  tlsictl cert acme request|renew|renew-due|status|del ...\n"
 "\n"
 "  SUBJECT := [email ADDR] [ou UNIT]... [o ORG] [l LOCALITY] [st STATE]\n"
 "             [c CC] [dns HOST]... [email-san ADDR]...\n"
@@ -81,6 +82,8 @@ static const char help[] =
 "  refresh         check every chain and key again (after importing CA\n"
 "                  certificates), then list\n"
 "  option          show or set the repository options below\n"
+"  acme            server certificates from an ACME CA (Let's Encrypt),\n"
+"                  renewed in place: `tlsictl cert acme help'\n"
 "  show            one line per object; `show NAME' prints every detail;\n"
 "                  `list' is the same\n"
 "\n"
@@ -1034,6 +1037,7 @@ static const struct command cmds[] = {
 	{ "del", cmd_del, NULL },
 	{ "refresh", cmd_refresh, NULL },
 	{ "option", cmd_option, NULL },
+	{ "acme", cert_acme_main, NULL },
 	{ "show", cmd_show, NULL },
 	{ "list", cmd_show, NULL },
 	{ NULL, NULL, NULL }

@@ -27,6 +27,9 @@ int cert_fail(const char *err);
  * are created 0600. Returns an exit status. */
 int cert_write_out(const char *path, const char *buf, size_t len, bool secret);
 
+/* tlsictl cert acme (acme.c). */
+int cert_acme_main(int argc, char **argv);
+
 /*
  * Output: plain is one line per object, "NAME key value ..."; JSON is an
  * array of objects (or one object). Lists print as repeated "key value"

@@ -112,6 +112,10 @@ static const char usage[] =
 "  --pinned-ttl SECONDS    how long a pinned server name passes through\n"
 "                          (default 43200: 12 hours)\n"
 "  --pinned-max N          names held at most (default 1024)\n"
+"  --acme-challenges DIR   the http-01 answers `tlsictl cert acme' publishes,\n"
+"                          served on port 80 of server proxies with\n"
+"                          acme-http01 (default\n"
+"                          " TLSID_DEFAULT_ACME_CHALLENGES ")\n"
 "Plumbing:\n"
 "  --port PORT             the transparent listener (default 15443)\n"
 "  --mark MARK             fwmark of diverted packets (default 0x7a5)\n"
@@ -136,7 +140,7 @@ enum {
 	OPT_IDLE, OPT_NO_KERNEL, OPT_NO_ROUTE, OPT_VERSION, OPT_LOG_ALL, OPT_KEYSTORE,
 	OPT_RULES_IMAGE, OPT_EVE, OPT_TRACE_FILE, OPT_TRACE_FILE_MAX, OPT_HS_PER_SOURCE,
 	OPT_USER, OPT_SECCOMP, OPT_READY_FD, OPT_DECRYPT_DIR, OPT_PINNED_CACHE,
-	OPT_PINNED_TTL, OPT_PINNED_MAX, OPT_EVENTS,
+	OPT_PINNED_TTL, OPT_PINNED_MAX, OPT_EVENTS, OPT_ACME_CHALLENGES,
 };
 
 static const struct option options[] = {
@@ -154,6 +158,7 @@ static const struct option options[] = {
 	{ "log-all",		no_argument,	   NULL, OPT_LOG_ALL },
 	{ "decrypt-dir",	required_argument, NULL, OPT_DECRYPT_DIR },
 	{ "pinned-cache",	required_argument, NULL, OPT_PINNED_CACHE },
+	{ "acme-challenges",	required_argument, NULL, OPT_ACME_CHALLENGES },
 	{ "pinned-ttl",		required_argument, NULL, OPT_PINNED_TTL },
 	{ "pinned-max",		required_argument, NULL, OPT_PINNED_MAX },
 	{ "keystore",		required_argument, NULL, OPT_KEYSTORE },
@@ -264,6 +269,9 @@ static void parse_args(int argc, char **argv, struct tlsid_config *c)
 			break;
 		case OPT_DECRYPT_DIR:
 			c->decrypt_dir = optarg;
+			break;
+		case OPT_ACME_CHALLENGES:
+			c->acme_challenges = optarg;
 			break;
 		case OPT_PINNED_CACHE:
 			c->pinned_cache = optarg;
@@ -496,6 +504,9 @@ int main(int argc, char **argv)
 	/* Opened as root: written through this descriptor after the drop. */
 	if (tlsid_pinned_open())
 		goto out;
+	/* Opened as root too: the sandboxed user reads the answers through it
+	 * (whatever the modes of the directories above). */
+	tlsid_acme_init(c->acme_challenges ? c->acme_challenges : TLSID_DEFAULT_ACME_CHALLENGES);
 	if (!c->no_route) {
 		if (tlsid_route_setup(c->mark, c->table))
 			goto out;

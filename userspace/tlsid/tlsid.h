@@ -149,6 +149,7 @@ struct tlsid_config {
 	bool log_all;			/* every session in the inspection log */
 	const char *decrypt_dir;	/* decrypt.c: NULL: decrypt_dir() */
 	const char *pinned_cache;	/* decrypt.c: NULL: pinned_file() */
+	const char *acme_challenges;	/* acme.c: published http-01 answers */
 	unsigned pinned_ttl, pinned_max;
 	const char *keystore;		/* persist-keys on: tlsid's copy (certs.c) */
 	const char *rules_image;	/* ips.c: the published image; NULL: none */
@@ -246,7 +247,10 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(decrypted_override)						\
 	X(http2_downgraded)						\
 	X(blocked_weak_kx)						\
-	X(proxy_settings_failed)
+	X(proxy_settings_failed)					\
+	X(acme_answered)						\
+	X(acme_passed)							\
+	X(acme_failed)
 
 #define TLSID_COUNTER_ENUM(n) TLSID_C_##n,
 enum tlsid_counter {
@@ -535,6 +539,43 @@ void tlsid_server_free(void);
 /* On the upstream SSL up of s: versions and cipher suites bounded by what
  * the client offered. -1 with why when nothing remains. */
 int tlsid_upstream_offer(const struct tlsid_session *s, SSL *up, char *why, size_t len);
+
+/* ---- acme.c: ACME http-01 challenges on the protected servers' port 80 - */
+
+#define TLSID_DEFAULT_ACME_CHALLENGES	"/var/lib/tlsi/acme/challenges"
+#define TLSID_ACME_REQ_MAX	4096	/* a challenge request, headers included */
+#define TLSID_ACME_TOKEN_MAX	128	/* base64url characters (RFC 8555: >= 22) */
+#define TLSID_ACME_AUTH_MAX	512	/* TOKEN.THUMBPRINT, bytes */
+#define TLSID_ACME_PORT		80	/* where http-01 is validated (RFC 8555 8.3) */
+
+enum tlsid_acme_parse {
+	TLSID_ACME_NOT_HTTP,	/* not an HTTP method: not the responder's */
+	TLSID_ACME_MORE,	/* could be a challenge: wait for more bytes */
+	TLSID_ACME_CHALLENGE,	/* a complete GET for a well-formed token */
+	TLSID_ACME_OTHER,	/* HTTP, not a challenge (or too big, malformed) */
+};
+
+/* Open the challenge directory (before the sandbox); NULL: none. -1 when
+ * it cannot be opened (logged: no challenge is answered then). */
+int tlsid_acme_init(const char *dir);
+/* The first n bytes a client sent. CHALLENGE: token (TLSID_ACME_TOKEN_MAX
+ * + 1 bytes) and *req_len (the request's bytes, headers included) set. */
+enum tlsid_acme_parse tlsid_acme_parse(const uint8_t *buf, size_t n, char *token,
+				       size_t *req_len);
+/* The key authorization published for token, NUL-terminated in out; its
+ * length, or -1 when there is none (or the file is not one). */
+ssize_t tlsid_acme_key_auth(const char *token, char *out, size_t len);
+/* A session tlsi.ko diverted for ACME: port 80 of a server proxy with
+ * acme-http01 on (TLSI_SSL_F_ACME_HTTP01; its other ports are TLS). */
+bool tlsid_acme_session(const struct tlsid_session *s);
+/*
+ * PEEK of such a session, peek its first n bytes: a complete challenge
+ * request for a published token is answered (s->state DONE, the client
+ * closed); anything else goes to the server untouched (s->passthrough,
+ * state CONNECT: returns true, go on). False while an unfinished
+ * challenge request waits for its bytes, or once answered.
+ */
+bool tlsid_acme_handle(struct tlsid_session *s, const uint8_t *peek, size_t n);
 
 /* ---- decrypt.c: decryption policies ---------------------------------- */
 

@@ -767,6 +767,10 @@ static bool step_peek(struct tlsid_session *s)
 		session_abort(s, false, false);
 		return false;
 	}
+	/* A server proxy's port 80, diverted for ACME http-01 (acme.c):
+	 * challenges answered, every other byte to the server untouched. */
+	if (tlsid_acme_session(s))
+		return tlsid_acme_handle(s, s->w->peek, (size_t)n);
 	rc = tlsid_ch_parse(s->w->peek, (size_t)n, &s->ch);
 	if (rc == TLSID_CH_TRUNCATED && (size_t)n < sizeof(s->w->peek)) {
 		/* MSG_PEEK shows the bytes before a FIN, never the FIN. */
