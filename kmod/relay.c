@@ -741,6 +741,7 @@ static void tlsi_report_count(struct tlsi_net *tn, const struct tlsi_ssl_report 
 		[TLSI_SSL_REASON_INTERNAL] = TLSI_CNT_SSL_FAIL_INTERNAL,
 		[TLSI_SSL_REASON_DECRYPT_POLICY] = TLSI_CNT_SSL_NOT_DECRYPTED_POLICY,
 		[TLSI_SSL_REASON_PINNED] = TLSI_CNT_SSL_NOT_DECRYPTED_PINNED,
+		[TLSI_SSL_REASON_ACME] = TLSI_CNT_SSL_NOT_DECRYPTED_ACME,
 	};
 
 	tlsi_count(tn, result_cnt[rep->result]);

@@ -266,7 +266,7 @@ static void pass(struct tlsid_session *s, const char *why, const char *token)
 	tlsid_count(TLSID_C_acme_passed);
 	s->passthrough = true;
 	s->bypassed = true;	/* the reason below, not a decryption policy's */
-	s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
+	s->kreason = TLSI_SSL_REASON_ACME;
 	snprintf(s->reason, sizeof(s->reason), "acme-http01: %s%s%.140s: passed to the server",
 		 why, token ? " " : "", token ? token : "");
 	s->state = TLSID_S_CONNECT;
@@ -294,7 +294,7 @@ static void answer(struct tlsid_session *s, const char *token, size_t req_len,
 		      "Content-Length: %zu\r\nConnection: close\r\nCache-Control: no-store\r\n"
 		      "\r\n%s", alen, auth);
 	s->result = TLSID_R_NOT_DECRYPTED;
-	s->kreason = TLSI_SSL_REASON_DECRYPT_POLICY;
+	s->kreason = TLSI_SSL_REASON_ACME;
 	if (hl > 0 && (size_t)hl < sizeof(resp) && !left && send_all(s->cfd, resp, (size_t)hl)) {
 		tlsid_count(TLSID_C_acme_answered);
 		snprintf(s->reason, sizeof(s->reason), "acme-http01: answered the challenge %.140s",

@@ -858,6 +858,7 @@ enum tlsi_trace_dump_flags {
 	X(SSL_SERVER_DECRYPTED,	"ssl_server_decrypted")			\
 	X(SSL_SERVER_CLEARTEXT,	"ssl_server_cleartext_dropped")		\
 	X(SSL_ACME_DIVERTED,	"ssl_acme_http_diverted")		\
+	X(SSL_NOT_DECRYPTED_ACME, "ssl_not_decrypted_acme")		\
 	/* the kernel relay */						\
 	X(RELAY_KTLS,		"relay_ktls_sessions")			\
 	X(RELAY_PLAIN,		"relay_plain_sessions")			\
@@ -988,6 +989,10 @@ enum tlsi_ssl_reason {
 						 * NOT_DECRYPTED) */
 	TLSI_SSL_REASON_PINNED,			/* not decrypted: tlsid's pinned-
 						 * application cache */
+	TLSI_SSL_REASON_ACME,			/* not decrypted: an ACME http-01
+						 * request answered, or any other
+						 * request to an acme-http01 port 80
+						 * passed to the server */
 	__TLSI_SSL_REASON_MAX
 };
 
