@@ -419,6 +419,259 @@ static inline int tlsi_plen_take_longest(struct tlsi_plen_set *s)
 	return -1;
 }
 
+/*
+ * An index over an ordered rule table (TM filters, bypass rules), so that
+ * classifying a new flow does not walk every rule. Each rule is filed under
+ * one key, chosen from the field it pins most narrowly:
+ *
+ *   SRC / DST   an address prefix of non-zero length (the longer side; src
+ *               on a tie), keyed by (side, prefix length, prefix)
+ *   PORT        else a protocol with ports and one destination port
+ *   PROTO       else a protocol
+ *   SRC / DST   else a family's whole range (0.0.0.0/0, ::/0)
+ *   WILD        else (no address, no protocol: every packet is a candidate)
+ *
+ * A packet is looked up under every key that can name it: the masked
+ * source and destination for each prefix length present, (protocol, dport),
+ * (protocol) and the wildcard list. Every rule that can match is under one
+ * of those keys, so the candidates are a superset of the matches; each
+ * candidate is then checked in full (tlsi_match_tuple() and the caller's
+ * own conditions), and the first match in table order wins exactly as in a
+ * linear walk: node i is rule i, every chain is kept in ascending order, and
+ * a chain is left as soon as it reaches a position at or after the best
+ * match found so far.
+ *
+ * The caller provides the memory (tlsi_mindex_buckets() heads and one node
+ * per rule) and inserts the rules from the last to the first.
+ */
+enum tlsi_mindex_kind {
+	TLSI_MIX_WILD,
+	TLSI_MIX_SRC,
+	TLSI_MIX_DST,
+	TLSI_MIX_PORT,
+	TLSI_MIX_PROTO,
+};
+
+#define TLSI_MIX_END 0xffffffffu
+
+struct tlsi_mindex_key {
+	struct tlsi_addr addr;	/* SRC/DST: the prefix, masked; else zero */
+	u16 port;		/* PORT: the destination port */
+	u8 kind;		/* enum tlsi_mindex_kind */
+	u8 plen;		/* SRC/DST: 0..128 */
+	u8 proto;		/* PORT/PROTO */
+};
+
+struct tlsi_mindex_node {
+	struct tlsi_mindex_key key;
+	u32 next;		/* next node of the chain, TLSI_MIX_END at the end */
+};
+
+struct tlsi_mindex {
+	u32 count;		/* rules (nodes) */
+	u32 mask;		/* buckets - 1 */
+	u32 wild;		/* first WILD node */
+	u32 nport, nproto;	/* PORT and PROTO nodes: probe only if any */
+	struct tlsi_plen_set src_plens, dst_plens;
+	u32 *heads;		/* [mask + 1] */
+	struct tlsi_mindex_node *nodes;	/* [count]: node i is rule i */
+};
+
+/* Buckets for count rules: a power of two >= count (load factor <= 1). */
+static inline u32 tlsi_mindex_buckets(u32 count)
+{
+	u32 n = 1;
+
+	while (n < count)
+		n <<= 1;
+	return n;
+}
+
+static inline void tlsi_mindex_init(struct tlsi_mindex *ix, u32 count, u32 *heads,
+				    struct tlsi_mindex_node *nodes)
+{
+	u32 i, nb = tlsi_mindex_buckets(count);
+
+	memset(ix, 0, sizeof(*ix));
+	ix->count = count;
+	ix->mask = nb - 1;
+	ix->wild = TLSI_MIX_END;
+	ix->heads = heads;
+	ix->nodes = nodes;
+	for (i = 0; i < nb; i++)
+		heads[i] = TLSI_MIX_END;
+}
+
+/* Address bits a prefix pins within its family; -1 for "any family". */
+static inline int tlsi_cidr_bits(const struct tlsi_cidr *c)
+{
+	return c->family ? tlsi_cidr_family_plen(c) : -1;
+}
+
+static inline void tlsi_mindex_key_addr(struct tlsi_mindex_key *k, u8 kind,
+					const struct tlsi_cidr *c)
+{
+	k->kind = kind;
+	k->plen = c->plen;
+	k->addr = c->addr;
+}
+
+/* The key rule m is filed under (see above). */
+static inline void tlsi_mindex_key_of(const struct tlsi_match *m, struct tlsi_mindex_key *k)
+{
+	int sbits = tlsi_cidr_bits(&m->src), dbits = tlsi_cidr_bits(&m->dst);
+
+	memset(k, 0, sizeof(*k));
+	if (sbits > 0 && sbits >= dbits)
+		tlsi_mindex_key_addr(k, TLSI_MIX_SRC, &m->src);
+	else if (dbits > 0)
+		tlsi_mindex_key_addr(k, TLSI_MIX_DST, &m->dst);
+	else if (m->proto && tlsi_proto_has_ports(m->proto) &&
+		 m->dport.min == m->dport.max) {
+		k->kind = TLSI_MIX_PORT;
+		k->proto = m->proto;
+		k->port = m->dport.min;
+	} else if (m->proto) {
+		k->kind = TLSI_MIX_PROTO;
+		k->proto = m->proto;
+	} else if (sbits == 0) {
+		tlsi_mindex_key_addr(k, TLSI_MIX_SRC, &m->src);
+	} else if (dbits == 0) {
+		tlsi_mindex_key_addr(k, TLSI_MIX_DST, &m->dst);
+	} else {
+		k->kind = TLSI_MIX_WILD;
+	}
+}
+
+static inline u32 tlsi_mindex_hash(const struct tlsi_mindex_key *k)
+{
+	u32 h = tlsi_addr_fold(&k->addr);
+
+	h ^= ((u32)k->kind << 24 | (u32)k->plen << 16) + ((u32)k->proto << 16 | k->port);
+	h *= 0x9e3779b1u;
+	return h ^ (h >> 15);
+}
+
+static inline bool tlsi_mindex_key_eq(const struct tlsi_mindex_key *a,
+				      const struct tlsi_mindex_key *b)
+{
+	return a->kind == b->kind && a->plen == b->plen && a->proto == b->proto &&
+	       a->port == b->port && tlsi_addr_eq(&a->addr, &b->addr);
+}
+
+/*
+ * File rule pos (its match m) in the index. Rules must be inserted from
+ * the last position to the first: each goes to the head of its chain, so
+ * every chain is in ascending order.
+ */
+static inline void tlsi_mindex_insert(struct tlsi_mindex *ix, u32 pos,
+				      const struct tlsi_match *m)
+{
+	struct tlsi_mindex_node *n = &ix->nodes[pos];
+	u32 *head;
+
+	tlsi_mindex_key_of(m, &n->key);
+	switch (n->key.kind) {
+	case TLSI_MIX_WILD:
+		head = &ix->wild;
+		break;
+	case TLSI_MIX_SRC:
+		tlsi_plen_set_add(&ix->src_plens, n->key.plen);
+		head = &ix->heads[tlsi_mindex_hash(&n->key) & ix->mask];
+		break;
+	case TLSI_MIX_DST:
+		tlsi_plen_set_add(&ix->dst_plens, n->key.plen);
+		head = &ix->heads[tlsi_mindex_hash(&n->key) & ix->mask];
+		break;
+	case TLSI_MIX_PORT:
+		ix->nport++;
+		head = &ix->heads[tlsi_mindex_hash(&n->key) & ix->mask];
+		break;
+	default:
+		ix->nproto++;
+		head = &ix->heads[tlsi_mindex_hash(&n->key) & ix->mask];
+		break;
+	}
+	n->next = *head;
+	*head = pos;
+}
+
+/*
+ * Candidate check: does rule pos match the packet (and whatever else the
+ * caller requires of it, such as its profile)?
+ */
+typedef bool (*tlsi_mindex_accept_fn)(const void *ctx, u32 pos);
+
+/* The first accepted rule of chain n before position best, else best. */
+static inline u32 tlsi_mindex_walk(const struct tlsi_mindex *ix, u32 n,
+				   const struct tlsi_mindex_key *k, u32 best,
+				   tlsi_mindex_accept_fn accept, const void *ctx)
+{
+	for (; n < best; n = ix->nodes[n].next)
+		if ((!k || tlsi_mindex_key_eq(&ix->nodes[n].key, k)) && accept(ctx, n))
+			return n;
+	return best;
+}
+
+static inline u32 tlsi_mindex_probe(const struct tlsi_mindex *ix,
+				    const struct tlsi_mindex_key *k, u32 best,
+				    tlsi_mindex_accept_fn accept, const void *ctx)
+{
+	return tlsi_mindex_walk(ix, ix->heads[tlsi_mindex_hash(k) & ix->mask], k, best,
+				accept, ctx);
+}
+
+static inline u32 tlsi_mindex_probe_addr(const struct tlsi_mindex *ix, u8 kind,
+					 struct tlsi_plen_set plens,
+					 const struct tlsi_addr *a, u32 best,
+					 tlsi_mindex_accept_fn accept, const void *ctx)
+{
+	struct tlsi_mindex_key k;
+	int plen;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = kind;
+	while ((plen = tlsi_plen_take_longest(&plens)) >= 0) {
+		k.plen = plen;
+		k.addr = tlsi_addr_masked(a, plen);
+		best = tlsi_mindex_probe(ix, &k, best, accept, ctx);
+	}
+	return best;
+}
+
+/*
+ * The position of the first rule in table order that accept() takes for
+ * packet t, or TLSI_MIX_END: what a walk from position 0 would return.
+ */
+static inline u32 tlsi_mindex_lookup(const struct tlsi_mindex *ix,
+				     const struct tlsi_pkt_tuple *t,
+				     tlsi_mindex_accept_fn accept, const void *ctx)
+{
+	struct tlsi_mindex_key k;
+	u32 best;
+
+	best = tlsi_mindex_walk(ix, ix->wild, NULL, TLSI_MIX_END, accept, ctx);
+	best = tlsi_mindex_probe_addr(ix, TLSI_MIX_SRC, ix->src_plens, &t->saddr,
+				      best, accept, ctx);
+	best = tlsi_mindex_probe_addr(ix, TLSI_MIX_DST, ix->dst_plens, &t->daddr,
+				      best, accept, ctx);
+	if (!t->proto || (!ix->nport && !ix->nproto))
+		return best;
+	memset(&k, 0, sizeof(k));
+	k.proto = t->proto;
+	if (ix->nport && tlsi_proto_has_ports(t->proto)) {
+		k.kind = TLSI_MIX_PORT;
+		k.port = t->dport;
+		best = tlsi_mindex_probe(ix, &k, best, accept, ctx);
+		k.port = 0;
+	}
+	if (ix->nproto) {
+		k.kind = TLSI_MIX_PROTO;
+		best = tlsi_mindex_probe(ix, &k, best, accept, ctx);
+	}
+	return best;
+}
+
 /* Reputation: the best score among the entries that src or dst hit. */
 static inline bool tlsi_rep_blocks(u8 score, u8 block_threshold)
 {

@@ -2,9 +2,12 @@
 /*
  * Ordered rule tables: inspection bypass rules and traffic-management
  * filters. Each table is an array of rule pointers replaced whole under RCU
- * on every change (copy on write); lookups walk it in order and the first
- * match wins. Verdicts are cached per flow, so a walk happens once per flow
- * and configuration generation, not once per packet.
+ * on every change (copy on write), together with an index built from it
+ * under cfg_lock before it is published: the first match in table order
+ * wins, and the index finds it by probing the keys a packet can match
+ * instead of walking every rule (lookup.h, struct tlsi_mindex). Verdicts
+ * are cached per flow, so a lookup happens once per flow and configuration
+ * generation, not once per packet.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -31,33 +34,47 @@ static struct tlsi_rule_array *tlsi_rules_locked(struct tlsi_net *tn, int kind)
 					 lockdep_is_held(&tn->cfg_lock));
 }
 
+/* What a candidate rule of the index must satisfy for a packet. */
+struct tlsi_rule_candidate {
+	const struct tlsi_rule_array *ra;
+	const struct tlsi_pkt_tuple *t;
+	const struct tlsi_profile *profile;	/* bypass rules have none */
+};
+
+static bool tlsi_rule_accept(const void *ctx, u32 pos)
+{
+	const struct tlsi_rule_candidate *c = ctx;
+	const struct tlsi_rule *r = c->ra->rules[pos];
+
+	if (r->profile && r->profile != c->profile)
+		return false;
+	return tlsi_match_tuple(&r->match, c->t);
+}
+
+/* The first rule in table order that matches: the index finds it. */
+static struct tlsi_rule *tlsi_rules_first_match(const struct tlsi_rule_array *ra,
+						const struct tlsi_pkt_tuple *t,
+						const struct tlsi_profile *profile)
+{
+	struct tlsi_rule_candidate c = { .ra = ra, .t = t, .profile = profile };
+	u32 pos;
+
+	if (!ra)
+		return NULL;
+	pos = tlsi_mindex_lookup(&ra->index, t, tlsi_rule_accept, &c);
+	return pos < ra->count ? ra->rules[pos] : NULL;
+}
+
 const struct tlsi_rule *tlsi_bypass_lookup(struct tlsi_net *tn,
 					   const struct tlsi_pkt_tuple *t)
 {
-	const struct tlsi_rule_array *ra = rcu_dereference(tn->bypass);
-	u32 i;
-
-	for (i = 0; ra && i < ra->count; i++)
-		if (tlsi_match_tuple(&ra->rules[i]->match, t))
-			return ra->rules[i];
-	return NULL;
+	return tlsi_rules_first_match(rcu_dereference(tn->bypass), t, NULL);
 }
 
 struct tlsi_rule *tlsi_tm_lookup(struct tlsi_net *tn, const struct tlsi_pkt_tuple *t,
 				 const struct tlsi_profile *profile)
 {
-	const struct tlsi_rule_array *ra = rcu_dereference(tn->tm);
-	u32 i;
-
-	for (i = 0; ra && i < ra->count; i++) {
-		struct tlsi_rule *r = ra->rules[i];
-
-		if (r->profile && r->profile != profile)
-			continue;
-		if (tlsi_match_tuple(&r->match, t))
-			return r;
-	}
-	return NULL;
+	return tlsi_rules_first_match(rcu_dereference(tn->tm), t, profile);
 }
 
 bool tlsi_tm_uses_profile(struct tlsi_net *tn, const struct tlsi_profile *p,
@@ -75,14 +92,40 @@ bool tlsi_tm_uses_profile(struct tlsi_net *tn, const struct tlsi_profile *p,
 	return false;
 }
 
+/*
+ * A table of count rules with room for its index: the array, then one
+ * index node per rule, then the bucket heads. count <= TLSI_*_MAX + 1, so
+ * the sizes cannot overflow (about 40 bytes per rule in all).
+ */
 static struct tlsi_rule_array *tlsi_rule_array_alloc(u32 count)
 {
 	struct tlsi_rule_array *ra;
+	u32 nbuckets = tlsi_mindex_buckets(count);
+	size_t nodes_off, heads_off, size;
 
-	ra = kvzalloc(struct_size(ra, rules, count ? count : 1), GFP_KERNEL_ACCOUNT);
-	if (ra)
-		ra->count = count;
+	BUILD_BUG_ON(TLSI_TM_MAX > 1000000 || TLSI_BYPASS_MAX > 1000000);
+	nodes_off = ALIGN(struct_size(ra, rules, count),
+			  __alignof__(struct tlsi_mindex_node));
+	heads_off = ALIGN(nodes_off + (size_t)count * sizeof(struct tlsi_mindex_node),
+			  sizeof(u32));
+	size = heads_off + (size_t)nbuckets * sizeof(u32);
+	ra = kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!ra)
+		return NULL;
+	memset(ra, 0, sizeof(*ra));
+	ra->count = count;
+	tlsi_mindex_init(&ra->index, count, (u32 *)((char *)ra + heads_off),
+			 (struct tlsi_mindex_node *)((char *)ra + nodes_off));
 	return ra;
+}
+
+/* Once rules[] is filled: file every rule, the last first (lookup.h). */
+static void tlsi_rule_array_index(struct tlsi_rule_array *ra)
+{
+	u32 i;
+
+	for (i = ra->count; i-- > 0;)
+		tlsi_mindex_insert(&ra->index, i, &ra->rules[i]->match);
 }
 
 static void tlsi_rule_array_free_rcu(struct rcu_head *head)
@@ -270,6 +313,7 @@ static int tlsi_rule_new(struct genl_info *info, int kind)
 	ra->rules[pos] = r;
 	for (i = pos; i < count; i++)
 		ra->rules[i + 1] = old->rules[i];
+	tlsi_rule_array_index(ra);
 	if (r->profile)
 		r->profile->refcnt++;
 	rcu_assign_pointer(*tlsi_rules_slot(tn, kind), ra);
@@ -316,6 +360,7 @@ static int tlsi_rule_del(struct genl_info *info, int kind)
 	for (i = 0, j = 0; i < old->count; i++)
 		if (old->rules[i] != victim)
 			ra->rules[j++] = old->rules[i];
+	tlsi_rule_array_index(ra);
 	rcu_assign_pointer(*tlsi_rules_slot(tn, kind), ra);
 	/* Flows holding the victim see a new generation before it is freed. */
 	tlsi_config_changed(tn);

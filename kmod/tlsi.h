@@ -101,9 +101,15 @@ struct tlsi_rule {
 	atomic64_t hits;
 };
 
-/* An ordered rule table: an RCU-replaced array of rule pointers. */
+/*
+ * An ordered rule table: an RCU-replaced array of rule pointers, with the
+ * index that finds a flow's first matching rule without walking them all
+ * (lookup.h, struct tlsi_mindex), built with it in the same allocation:
+ * its nodes and bucket heads follow rules[].
+ */
 struct tlsi_rule_array {
 	struct rcu_head rcu;
+	struct tlsi_mindex index;
 	u32 count;
 	struct tlsi_rule *rules[];
 };

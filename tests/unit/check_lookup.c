@@ -376,6 +376,244 @@ START_TEST(test_reputation_thresholds)
 }
 END_TEST
 
+/*
+ * The rule index (struct tlsi_mindex) against the linear first-match walk
+ * it replaces: random tables over a small universe of addresses, ports,
+ * protocols, VLANs and profiles (so that many rules overlap and order
+ * decides), every packet of the universe looked up both ways.
+ */
+struct mix_table {
+	uint32_t count;
+	struct tlsi_match *m;
+	uint8_t *profile;		/* 0 = every profile */
+	struct tlsi_mindex ix;
+	uint32_t *heads;
+	struct tlsi_mindex_node *nodes;
+};
+
+struct mix_ctx {
+	const struct mix_table *tb;
+	const struct tlsi_pkt_tuple *t;
+	uint8_t profile;
+	unsigned int checked;
+};
+
+static bool mix_accept(const void *ctx, uint32_t pos)
+{
+	struct mix_ctx *c = (struct mix_ctx *)ctx;
+
+	c->checked++;
+	if (c->tb->profile[pos] && c->tb->profile[pos] != c->profile)
+		return false;
+	return tlsi_match_tuple(&c->tb->m[pos], c->t);
+}
+
+static void mix_build(struct mix_table *tb)
+{
+	uint32_t i;
+
+	tb->heads = calloc(tlsi_mindex_buckets(tb->count), sizeof(*tb->heads));
+	tb->nodes = calloc(tb->count ? tb->count : 1, sizeof(*tb->nodes));
+	ck_assert(tb->heads && tb->nodes);
+	tlsi_mindex_init(&tb->ix, tb->count, tb->heads, tb->nodes);
+	for (i = tb->count; i-- > 0;)
+		tlsi_mindex_insert(&tb->ix, i, &tb->m[i]);
+}
+
+static void mix_free(struct mix_table *tb)
+{
+	free(tb->heads);
+	free(tb->nodes);
+	free(tb->m);
+	free(tb->profile);
+}
+
+static uint32_t mix_linear(const struct mix_table *tb, const struct tlsi_pkt_tuple *t,
+			   uint8_t profile)
+{
+	uint32_t i;
+
+	for (i = 0; i < tb->count; i++)
+		if ((!tb->profile[i] || tb->profile[i] == profile) &&
+		    tlsi_match_tuple(&tb->m[i], t))
+			return i;
+	return TLSI_MIX_END;
+}
+
+static const char *const mix_v4[] = { "10.0.0.1", "10.0.0.2", "10.0.1.1", "192.168.5.5" };
+static const char *const mix_v6[] = { "2001:db8::1", "2001:db8::2", "2001:db8:1::1", "fd00::5" };
+static const uint8_t mix_protos[] = { 6, 17, 1, 47 };
+static const uint16_t mix_ports[] = { 53, 80, 443, 8080 };
+
+static struct tlsi_cidr mix_cidr(unsigned int r, bool v6)
+{
+	static const unsigned int v4len[] = { 0, 8, 16, 24, 32, 31 };
+	static const unsigned int v6len[] = { 0, 32, 48, 64, 128, 127 };
+	struct tlsi_cidr c;
+	char buf[80];
+	unsigned int len;
+
+	if (r % 7 == 0) {
+		memset(&c, 0, sizeof(c));	/* any family */
+		return c;
+	}
+	len = v6 ? v6len[r % 6] : v4len[r % 6];
+	snprintf(buf, sizeof(buf), "%s/%u", v6 ? mix_v6[(r / 6) % 4] : mix_v4[(r / 6) % 4], len);
+	c = cidr(buf);
+	c.addr = tlsi_addr_masked(&c.addr, c.plen);
+	ck_assert(tlsi_cidr_valid(&c));
+	return c;
+}
+
+static void mix_random_rule(struct tlsi_match *m, uint8_t *profile)
+{
+	bool v6 = rand() % 2;
+	int r = rand();
+
+	tlsi_match_init_any(m);
+	if (r % 3)
+		m->src = mix_cidr((unsigned int)rand(), v6);
+	if (r % 5 < 2)
+		m->dst = mix_cidr((unsigned int)rand(), rand() % 4 ? v6 : !v6);
+	if (rand() % 3) {
+		m->proto = mix_protos[rand() % 4];
+		if (tlsi_proto_has_ports(m->proto)) {
+			switch (rand() % 4) {
+			case 0:
+				m->dport.min = m->dport.max = mix_ports[rand() % 4];
+				break;
+			case 1:
+				m->dport.min = 50;
+				m->dport.max = 443;
+				break;
+			case 2:
+				m->sport.min = m->sport.max = mix_ports[rand() % 4];
+				break;
+			}
+		}
+	}
+	if (rand() % 8 == 0)
+		m->vlan = 10 + rand() % 2;
+	*profile = rand() % 4 == 0 ? 1 + rand() % 2 : 0;
+}
+
+START_TEST(test_index_equals_linear_walk)
+{
+	unsigned int round, s, d, p, sp, dp, v, prof, checked = 0, lookups = 0, hits = 0;
+
+	srand(1234);
+	for (round = 0; round < 60; round++) {
+		struct mix_table tb;
+		uint32_t i;
+
+		tb.count = round < 5 ? round : (uint32_t)(1 + rand() % 200);
+		tb.m = calloc(tb.count ? tb.count : 1, sizeof(*tb.m));
+		tb.profile = calloc(tb.count ? tb.count : 1, 1);
+		ck_assert(tb.m && tb.profile);
+		for (i = 0; i < tb.count; i++)
+			mix_random_rule(&tb.m[i], &tb.profile[i]);
+		mix_build(&tb);
+		for (s = 0; s < 8; s++)
+		for (d = 0; d < 8; d++)
+		for (p = 0; p < 4; p++)
+		for (sp = 0; sp < 2; sp++)
+		for (dp = 0; dp < 4; dp++)
+		for (v = 0; v < 2; v++)
+		for (prof = 0; prof < 3; prof++) {
+			struct tlsi_pkt_tuple t = tuple(s < 4 ? mix_v4[s] : mix_v6[s - 4],
+							sp ? 53 : 40000,
+							(s < 4) == (d < 4) ? (d < 4 ? mix_v4[d] : mix_v6[d - 4])
+									   : (s < 4 ? mix_v4[d % 4] : mix_v6[d % 4]),
+							mix_ports[dp], mix_protos[p], v ? 10 : 0);
+			struct mix_ctx c = { .tb = &tb, .t = &t, .profile = (uint8_t)prof };
+			uint32_t want, got;
+
+			if (!tlsi_proto_has_ports(t.proto))
+				t.sport = t.dport = 0;
+			want = mix_linear(&tb, &t, (uint8_t)prof);
+			got = tlsi_mindex_lookup(&tb.ix, &t, mix_accept, &c);
+			if (got != want)
+				ck_abort_msg("round %u (%u rules): index says %d, walk %d (s %u d %u p %u dp %u)",
+					     round, tb.count, (int)got, (int)want, s, d, p, dp);
+			checked += c.checked;
+			lookups++;
+			hits += want != TLSI_MIX_END;
+		}
+		mix_free(&tb);
+	}
+	/* Both outcomes occurred often, and the index checked fewer rules. */
+	ck_assert_uint_gt(hits, lookups / 10);
+	ck_assert_uint_lt(hits, lookups - lookups / 10);
+	printf("index vs walk: %u lookups, %u matched, %.1f candidates checked per lookup\n",
+	       lookups, hits, (double)checked / lookups);
+}
+END_TEST
+
+/*
+ * The benchmark's policy: 10,000 filters, one source host each, UDP/TCP
+ * 5000-5999. A packet that matches none checks no rule; one that matches
+ * checks only its own; a wildcard filter placed last is still found, and
+ * one placed first still wins.
+ */
+START_TEST(test_index_many_host_filters)
+{
+	struct mix_table tb;
+	struct tlsi_pkt_tuple t;
+	struct mix_ctx c = { .tb = &tb, .t = &t };
+	uint32_t i, n = 10000, got;
+
+	tb.count = n + 1;
+	tb.m = calloc(tb.count, sizeof(*tb.m));
+	tb.profile = calloc(tb.count, 1);
+	ck_assert(tb.m && tb.profile);
+	for (i = 0; i < n; i++) {
+		tlsi_match_init_any(&tb.m[i]);
+		tb.m[i].src = tlsi_cidr_v4(0x64400000u + i, 32);	/* 100.64.x.y */
+		tb.m[i].proto = i % 2 ? 6 : 17;
+		tb.m[i].dport.min = 5000;
+		tb.m[i].dport.max = 5999;
+	}
+	tlsi_match_init_any(&tb.m[n]);
+	tb.m[n].proto = 17;	/* last: every UDP packet */
+	mix_build(&tb);
+
+	t = tuple("10.9.0.1", 1000, "10.9.0.99", 9, 6, 0);
+	ck_assert_uint_eq(tlsi_mindex_lookup(&tb.ix, &t, mix_accept, &c), TLSI_MIX_END);
+	ck_assert_uint_eq(c.checked, 0);
+
+	t = tuple("100.64.10.1", 1000, "10.9.0.99", 5500, 6, 0);	/* filter 2561 (TCP) */
+	c.checked = 0;
+	ck_assert_uint_eq(tlsi_mindex_lookup(&tb.ix, &t, mix_accept, &c), 2561);
+	ck_assert_uint_le(c.checked, 3);
+
+	t.proto = 17;	/* filter 2561 is TCP: the UDP filter at the end */
+	c.checked = 0;
+	ck_assert_uint_eq(tlsi_mindex_lookup(&tb.ix, &t, mix_accept, &c), n);
+	ck_assert_uint_le(c.checked, 3);
+	mix_free(&tb);
+
+	/* The same wildcard first wins over the host filter. */
+	tb.count = n + 1;
+	tb.m = calloc(tb.count, sizeof(*tb.m));
+	tb.profile = calloc(tb.count, 1);
+	ck_assert(tb.m && tb.profile);
+	tlsi_match_init_any(&tb.m[0]);
+	tb.m[0].proto = 17;
+	for (i = 1; i <= n; i++) {
+		tlsi_match_init_any(&tb.m[i]);
+		tb.m[i].src = tlsi_cidr_v4(0x64400000u + i - 1, 32);
+		tb.m[i].proto = 17;
+	}
+	mix_build(&tb);
+	t = tuple("100.64.10.1", 1000, "10.9.0.99", 5500, 17, 0);
+	c.checked = 0;
+	got = tlsi_mindex_lookup(&tb.ix, &t, mix_accept, &c);
+	ck_assert_uint_eq(got, 0);
+	ck_assert_uint_le(c.checked, 2);	/* its own and filter 2562 */
+	mix_free(&tb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lookup");
@@ -392,6 +630,8 @@ int main(void)
 	tcase_add_test(tc, test_flow_hash_symmetric);
 	tcase_add_test(tc, test_longest_prefix_order);
 	tcase_add_test(tc, test_reputation_thresholds);
+	tcase_add_test(tc, test_index_equals_linear_walk);
+	tcase_add_test(tc, test_index_many_host_filters);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Traffic-management filters: block (with and without a TCP reset) for TCP,
-# UDP and ICMP, ordering by position, rate limiting in packets per second.
+# UDP and ICMP, ordering by position, rate limiting in packets per second;
+# first-match order among 3,000 filters, with filters of every kind the
+# lookup index files differently (kernel-module.md, "Traffic management").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tlsi.sh"
@@ -57,3 +59,68 @@ assert_eq "$(tlsictl -j tm show)" "[]" "tm after flush"
 expect_probe ok tcp 10.9.0.2 8080
 expect_probe ok udp 10.9.0.2 5353
 expect_ok ping_ok 10.9.0.2
+
+# A large table. 3,000 filters for other sources first (one host each, as
+# the benchmark's), loaded over one netlink socket; then filters that name
+# the test's traffic by source prefix, destination host, protocol and port,
+# protocol alone, a family's whole range, the other family, another
+# profile, and nothing at all. Each is found where it stands in the order.
+batch=$(mktemp)
+python3 - "$batch" <<'PY'
+import ipaddress, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(3000):
+        f.write("TLSI_CMD_TM_NEW TLSI_A_NAME:str:other%d TLSI_A_ACTION:u8:0 "
+                "TLSI_A_SRC:cidr:2,%s,32 TLSI_A_PROTO:u8:%d "
+                "TLSI_A_DPORT_MIN:u16:5000 TLSI_A_DPORT_MAX:u16:5999\n"
+                % (i, ipaddress.IPv4Address("100.64.0.0") + i, 6 if i % 2 else 17))
+PY
+out=$(ip netns exec "$NS_A" python3 "${TLSI_REPO:-.}/tests/vm/tools/nlraw.py" --batch "$batch") ||
+	fail "loading 3000 filters: $out"
+rm -f "$batch"
+hits() { tlsictl -j tm show | python3 -c '
+import json, sys
+print(sum(r["hits"] for r in json.load(sys.stdin) if r["name"] == sys.argv[1]))' "$1"; }
+
+# Source prefix (after the 3,000): blocks the client's TCP 8080 only.
+ctl_ok tm add net8080 action block proto tcp src 10.9.0.0/24 dport 8080
+expect_probe timeout tcp 10.9.0.2 8080
+expect_probe ok tcp 10.9.0.2 8081
+# A destination host filter placed before it wins; a protocol+port filter
+# placed before both wins over both; one of another profile never applies.
+ctl_ok tm add host8080 action permit proto tcp dst 10.9.0.2/32 dport 8080 position 3000
+expect_probe ok tcp 10.9.0.2 8080
+ctl_ok tm add any8080 action block proto tcp dport 8080 position 0
+expect_probe timeout tcp 10.9.0.2 8080
+ctl_ok profile add p2
+ctl_ok tm add otherprofile action permit profile p2 proto tcp dport 8080 position 0
+expect_probe timeout tcp 10.9.0.2 8080
+[ "$(hits any8080)" -ge 1 ] || fail "any8080 took no hits"
+[ "$(hits otherprofile)" = 0 ] || fail "a filter of profile p2 matched seg1's traffic"
+ctl_ok tm del otherprofile
+ctl_ok tm del any8080
+expect_probe ok tcp 10.9.0.2 8080
+[ "$(hits host8080)" -ge 2 ] || fail "host8080 took $(hits host8080) hits"
+ctl_ok tm del host8080
+expect_probe timeout tcp 10.9.0.2 8080
+# A filter with no match fields, first, permits everything.
+ctl_ok tm add everything action permit position 0
+expect_probe ok tcp 10.9.0.2 8080
+ctl_ok tm del everything
+# Protocol alone, last: UDP blocked, TCP 8081 still passes.
+ctl_ok tm add noudp2 action block proto udp
+expect_probe timeout udp 10.9.0.2 5353
+expect_probe ok tcp 10.9.0.2 8081
+ctl_ok tm del noudp2
+# The whole IPv6 range first does not touch IPv4; IPv4's whole range does.
+ctl_ok tm add allv6 action block dst ::/0 position 0
+expect_probe ok udp 10.9.0.2 5353
+ctl_ok tm add allv4 action block dst 0.0.0.0/0
+expect_probe timeout udp 10.9.0.2 5353
+expect_probe timeout tcp 10.9.0.2 8081
+[ "$(hits allv6)" = 0 ] || fail "an IPv6 filter matched IPv4 traffic"
+[ "$(tlsictl -j tm show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3003 ] ||
+	fail "expected 3003 filters"
+ctl_ok tm flush
+expect_probe ok tcp 10.9.0.2 8080
+expect_probe ok udp 10.9.0.2 5353
