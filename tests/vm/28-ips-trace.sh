@@ -295,7 +295,9 @@ pass "tlsid's trace file stopped at $size bytes (--trace-file-max 6000)"
 
 # ---- unload with a traced session live, records held ---------------------------------------------------
 ctl_ok rules config trace alerts
-curl_c -H "X-Tlsi-Trace: me" --limit-rate 300k https://site.test/big >"$W/slow.out" 2>&1 &
+# 10 KB/s: 300 s for the 3 MB, far longer than anything below takes on a
+# loaded machine (at 300 KB/s a 6x slower VM finished it before rmmod).
+curl_c -H "X-Tlsi-Trace: me" --limit-rate 10k -o /dev/null https://site.test/big >"$W/slow.out" 2>&1 &
 slow=$!
 _live() { tlsictl trace show | grep -q " sid 9100012 "; }
 wait_until $T_REACT _live || fail "no live trace: $(tlsictl trace show)"
