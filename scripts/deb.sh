@@ -25,8 +25,9 @@ build() {
 	done
 	rm -rf "$OUT"
 	mkdir -p "$OUT/src/tlsi-$VER"
-	# The tree as git sees it (no build products), without the test data.
-	git ls-files -co --exclude-standard -z | grep -zv -e '^data/' -e '^build/' |
+	# The tree as git sees it (no build products), without the test data
+	# (data/et-open; data/decrypt ships: the default decryption policy).
+	git ls-files -co --exclude-standard -z | grep -zv -e '^data/et-open/' -e '^build/' |
 		(cd "$REPO" && cpio -0 -pdm --quiet "$OUT/src/tlsi-$VER")
 	(cd "$OUT/src/tlsi-$VER" && nice -n 10 dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1 ||
 		{ tail -n 40 "$OUT/build.log"; die "dpkg-buildpackage failed (build/deb/build.log)"; }
