@@ -75,8 +75,8 @@ for i in "${!pids[@]}"; do
 	wait "${pids[$i]}" || rc=1
 	echo "== VM $((i + 1)) of $JOBS"
 	# Everything but its own tally, which is summed below.
-	grep -v '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" || true
-	tally=$(grep '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" | tail -n 1)
+	grep -av '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" || true
+	tally=$(grep -a '^[0-9]* passed, [0-9]* failed$' "$W/$i.out" | tail -n 1)
 	if [ -z "$tally" ]; then
 		echo "vm-check: VM $((i + 1)) printed no tally"
 		failed=$((failed + 1))
@@ -87,7 +87,7 @@ for i in "${!pids[@]}"; do
 	n=${tally#*passed, }
 	failed=$((failed + ${n%% failed}))
 	# Durations for the next run's deal.
-	sed -n 's/^PASS \([0-9][0-9a-z-]*\) (\([0-9.]*\)s)$/\1 \2/p; s/^FAIL \([0-9][0-9a-z-]*\) .*/\1 600/p' "$W/$i.out" >>"$W/durations"
+	LC_ALL=C sed -n 's/^PASS \([0-9][0-9a-z-]*\) (\([0-9.]*\)s)$/\1 \2/p; s/^FAIL \([0-9][0-9a-z-]*\) .*/\1 600/p' "$W/$i.out" >>"$W/durations"
 done
 mkdir -p "$REPO/build/vm"
 [ -s "$W/durations" ] && cp "$W/durations" "$DUR"
