@@ -4,21 +4,23 @@
 #
 #   scripts/vm-check.sh [--jobs N] [vm-run.sh options] [TEST.sh ...]
 #
-# Why: most VM tests spend their time in one process at a time (a TLS
-# handshake, a download) inside a 2-vCPU TCG guest, so a second VM uses
-# cores the first leaves idle; the tests wait for readiness, never for a
-# fixed time, so they stand the load (see Documentation/testing.md).
+# One VM by default. Measured on a 2-core machine (Documentation/testing.md):
+# two 2-vCPU VMs ran each test 2.5-3x slower than one VM alone, a net loss
+# (four vCPU threads on two cores: the guests' spinning waits on preempted
+# vCPUs). More VMs pay only where there are cores for all their vCPUs.
+# The tests wait for readiness, never for fixed times, so they stand the
+# load either way.
 # The tests (default: tests/vm/[0-9]*.sh) are dealt out longest first, by
 # the durations the last run recorded in build/vm/durations, else those of
 # tests/vm/durations (a quiet machine's, kept in the repository). Each VM's PASS/FAIL lines are printed as
 # it finishes, then "N passed, M failed" over all of them; exits 0 only if
 # every VM passed.
 #
-# Environment: VM_JOBS (default 2; 1 runs vm-run.sh directly), and what
-# vm-run.sh reads.
+# Environment: VM_JOBS (default 1: vm-run.sh directly), and what vm-run.sh
+# reads.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-JOBS=${VM_JOBS:-2}
+JOBS=${VM_JOBS:-1}
 OPTS=() TESTS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
