@@ -1170,21 +1170,14 @@ static void entry_free(struct entry *e)
 
 /* ---- lookups --------------------------------------------------------- */
 
-struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len)
+/* A signing CA (server false) or a server's certificate (true) from the
+ * repository by name: loaded on first use, reloaded when its files change. */
+static struct tlsid_signer *named_get(const char *name, bool server, char *err, size_t len)
 {
 	struct tlsid_signer *sg = NULL;
 	time_t now = tlsid_now();
 	struct entry *e;
 
-	if (!name || !name[0]) {
-		if (reg.files)
-			return signer_ref(reg.files);
-		if (!reg.cfg->signing_cert) {
-			snprintf(err, len, "tlsid has none of its own (--ca-cert or --signing-cert)");
-			return NULL;
-		}
-		name = reg.cfg->signing_cert;
-	}
 	if (!reg.cfg->cert_repo) {
 		snprintf(err, len, "name `%s': tlsid has no certificate repository (--cert-repo)",
 			 name);
@@ -1194,7 +1187,7 @@ struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len)
 		return NULL;
 	pthread_mutex_lock(&reg.lock);
 	probe(now);
-	e = entry_get(false, false, false, name);
+	e = entry_get(false, false, server, name);
 	if (e) {
 		refresh(e, now);
 		sg = signer_ref(e->signer);
@@ -1209,34 +1202,23 @@ struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len)
 	return sg;
 }
 
+struct tlsid_signer *tlsid_signer_get(const char *name, char *err, size_t len)
+{
+	if (!name || !name[0]) {
+		if (reg.files)
+			return signer_ref(reg.files);
+		if (!reg.cfg->signing_cert) {
+			snprintf(err, len, "tlsid has none of its own (--ca-cert or --signing-cert)");
+			return NULL;
+		}
+		name = reg.cfg->signing_cert;
+	}
+	return named_get(name, false, err, len);
+}
+
 struct tlsid_signer *tlsid_server_cert_get(const char *name, char *err, size_t len)
 {
-	struct tlsid_signer *sg = NULL;
-	time_t now = tlsid_now();
-	struct entry *e;
-
-	if (!reg.cfg->cert_repo) {
-		snprintf(err, len, "name `%s': tlsid has no certificate repository (--cert-repo)",
-			 name);
-		return NULL;
-	}
-	if (certrepo_check_lookup_name("name", name, err, len))
-		return NULL;
-	pthread_mutex_lock(&reg.lock);
-	probe(now);
-	e = entry_get(false, false, true, name);
-	if (e) {
-		refresh(e, now);
-		sg = signer_ref(e->signer);
-		if (!sg)
-			snprintf(err, len, "%s", e->err);
-		else if (time(NULL) - e->told >= EXPIRY_RETELL_S)
-			tell_all(e);
-	} else {
-		snprintf(err, len, "out of memory");
-	}
-	pthread_mutex_unlock(&reg.lock);
-	return sg;
+	return named_get(name, true, err, len);
 }
 
 X509_STORE *tlsid_trust_get(const char *name, char *err, size_t len)
