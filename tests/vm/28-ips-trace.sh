@@ -122,7 +122,9 @@ grep -q "IP 10.9.0.2.443 > 10.9.0.1.40123: Flags \[S.\]" "$W/et.txt" || fail "no
 grep -q "IP 10.9.0.1.40123 > 10.9.0.2.443: Flags \[F.\]" "$W/et.txt" || fail "no client FIN"
 grep -q "IP 10.9.0.2.443 > 10.9.0.1.40123: Flags \[F.\]" "$W/et.txt" || fail "no server FIN"
 tcpdump -nn -vv -r "$W/et.pcap" >"$W/et.vv" 2>&1 || fail "tcpdump -vv: $(cat "$W/et.vv")"
-! grep -Eiq "incorrect|truncated|bad|invalid" "$W/et.vv" || fail "tcpdump complains: $(grep -Ei 'incorrect|truncated|bad|invalid' "$W/et.vv" | head -3)"
+# Whole words: a checksum such as 0xcbad is not a complaint. `[|tcp]' marks a truncated header.
+! grep -Eiwq "incorrect|truncated|bad|invalid" "$W/et.vv" || fail "tcpdump complains: $(grep -Eiw 'incorrect|truncated|bad|invalid' "$W/et.vv" | head -3)"
+! grep -q '\[|' "$W/et.vv" || fail "tcpdump sees a truncated packet: $(grep '\[|' "$W/et.vv" | head -3)"
 grep -q "cksum 0x[0-9a-f]* (correct)" "$W/et.vv" || fail "tcpdump did not verify checksums: $(head -4 "$W/et.vv")"
 pass "pcap of flow $FLOW: $(grep -c ' IP ' "$W/et.txt") packets, request and response in clear, checksums correct"
 # Ethernet frames work too
