@@ -168,7 +168,16 @@ fuzz-netlink: all
 	$(Q)scripts/vm-run.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko \
 		--timeout $$(( $(NLFUZZ_TIME) + 300 )) $(CURDIR)/build/vm/nl-fuzz-long.sh
 
-check: check-unit check-fuzz check-vm
+# Everything is built first, in parallel (one job per CPU); then the unit
+# tests, the fuzzers and the VM tests run one after another, so that their
+# output stays readable and the VM has the machine to itself.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+check:
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all et-open userspace/tlsictl/tlsictl $(UNIT_BINS) \
+		$(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	$(Q)$(MAKE) --no-print-directory check-unit
+	$(Q)$(MAKE) --no-print-directory check-fuzz
+	$(Q)$(MAKE) --no-print-directory check-vm
 
 check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS) et-open
 	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; \
@@ -226,10 +235,19 @@ FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
 		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c userspace/lib/rules_pcre.c
 BENCH_MB     ?= 64
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
+# The engine and the rule compiler are compiled once for all targets.
+FUZZ_OBJS    := $(FUZZ_SRCS:%.c=build/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_OBJS)
+
+build/fuzz/obj/%.o: %.c $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h) include/uapi/linux/tlsi.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(wildcard engine/*.h) $(wildcard userspace/lib/rules_*.h)
 	@mkdir -p build/fuzz
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
 
 # The regex target runs PCRE2 as its oracle.
 build/fuzz/fuzz_regex: FUZZ_LIBS = -lpcre2-8
