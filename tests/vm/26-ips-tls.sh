@@ -67,8 +67,11 @@ alert tls any any -> any any (msg:"TLSI TEST cert issuer"; tls.cert_issuer; cont
 drop tls any any -> any any (msg:"TLSI TEST evil certificate"; tls.certs; content:"evil.test"; classtype:trojan-activity; sid:9100008; rev:1;)
 EOF
 echo "alert tls any any -> any any (msg:\"TLSI TEST cert serial\"; tls.cert_serial; content:\"$SERIAL\"; classtype:misc-activity; sid:9100009; rev:1;)" >>"$W/local.rules"
-out=$(tlsictl rules load --pcre=prefilter --classification "$ET/classification.config" \
-	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules")
+# Compiled once (ET's compile is the slow part under TCG), loaded here and
+# reloaded under traffic below.
+tlsictl rules compile --pcre=prefilter --classification "$ET/classification.config" \
+	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules" -o "$W/all.img" >/dev/null
+out=$(tlsictl rules load --image "$W/all.img")
 NRULES=$(echo "$out" | sed -n 's/^loaded into tlsi.ko: \([0-9]*\) rules.*/\1/p')
 [ -n "$NRULES" ] && [ "$NRULES" -gt 15000 ] || fail "load: $out"
 pass "ET Open + local rules: $NRULES rules in the kernel"
@@ -197,8 +200,6 @@ assert_delta ips_flows_inspected 0
 ctl_ok ssl-policy set outbound profile p1 never-decrypt none
 
 # ---- reload under traffic ------------------------------------------------------------
-tlsictl rules compile --pcre=prefilter --classification "$ET/classification.config" \
-	--var 'HOME_NET=[10.9.0.2/32]' "$W/et.rules" "$W/local.rules" -o "$W/all.img" >/dev/null
 tlsictl rules compile --var 'HOME_NET=[10.9.0.2/32]' "$W/local.rules" -o "$W/local.img" >/dev/null
 dl=()
 for i in 1 2 3; do
