@@ -1100,7 +1100,7 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 
 		if (rc == 0 && h.client) {
 			f->dir[TLSI_DIR_TO_SERVER].tls_version = h.version;
-			tlsi_tls_views(s, &h);
+			tlsi_tls_views(s, &h, ti->client_hello, ti->client_hello_len);
 		} else
 			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
 					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);

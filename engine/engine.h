@@ -51,6 +51,7 @@
 #define TLSI_HTTP_DERIVED_MAX	(3 * TLSI_HTTP_HDR_MAX) /* normalised copies */
 #define TLSI_ENG_HEADQ		32	/* pipelined requests remembered */
 #define TLSI_TLS_MSG_MAX	8192	/* bytes of a ClientHello fingerprinted */
+#define TLSI_JA4_LEN		36	/* a JA4 fingerprint's characters */
 #define TLSI_TLS_FP_MAX		(3 * TLSI_TLS_MSG_MAX + 64) /* its JA3 text: at
 					 * most 6 characters per 2 bytes */
 
@@ -239,6 +240,8 @@ struct tlsi_eng_scratch {
 	uint8_t derived[TLSI_HTTP_DERIVED_MAX + 64];
 	uint8_t tls_msg[TLSI_TLS_MSG_MAX];	/* a hello, records removed */
 	char tls_fp[TLSI_TLS_FP_MAX];		/* its JA3 or JA3S text */
+	uint16_t tls_work[TLSI_TLS_MSG_MAX / 2]; /* JA4's sorted lists */
+	char tls_ja4[TLSI_JA4_LEN];		/* the ClientHello's JA4 */
 	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
 	uint8_t b64[TLSI_ENG_B64_MAX];	/* base64_decode's output */
 	uint8_t candbits[];		/* nrules bits */
@@ -607,10 +610,10 @@ struct tlsi_tls_hello {
 	uint32_t fp_len;		/* JA3 or JA3S text in the caller's buffer */
 	char hash[32];			/* its MD5, lower-case hex */
 };
-/* The TLS buffers a ClientHello's unit scans (tls.sni, ja3.*), and a
+/* The TLS buffers a ClientHello's unit scans (tls.sni, ja3.*, ja4.hash), and a
  * ServerHello's (ja3s.*, then the certificate fields). */
 #define TLSI_TLS_UNIT_CLIENT_FIRST	TLSI_BUF_TLS_SNI
-#define TLSI_TLS_UNIT_CLIENT_LAST	TLSI_BUF_TLS_JA3_STRING
+#define TLSI_TLS_UNIT_CLIENT_LAST	TLSI_BUF_TLS_JA4_HASH
 #define TLSI_TLS_UNIT_SERVER_FIRST	TLSI_BUF_TLS_JA3S_HASH
 #define TLSI_TLS_UNIT_SERVER_LAST	TLSI_BUF_TLS_JA3S_STRING
 
@@ -630,8 +633,19 @@ int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
  * if the stream opens with another record type (alert, ...).
  */
 long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap);
-/* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp. */
-void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h);
+/*
+ * JA4 (FoxIO's, as Suricata 7 computes it) of ClientHello message msg
+ * into out: 36 characters, no NUL. work holds nwork items (len / 2 always
+ * suffice). Returns 0, or -1 if msg is not a well-formed ClientHello.
+ */
+int tlsi_tls_ja4(const uint8_t *msg, size_t len, uint16_t *work, size_t nwork,
+		 char out[TLSI_JA4_LEN]);
+/* SHA-256 of n bytes at p, as 64 lower-case hex digits (no NUL). */
+void tlsi_sha256_hex(const void *p, size_t n, char out[64]);
+/* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp, and
+ * for a ClientHello (message msg, len bytes) the ja4.hash view. */
+void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h,
+		    const uint8_t *msg, size_t len);
 int tlsi_tls_detect(struct tlsi_eng_flow *f, unsigned int dir,
 		    const uint8_t *p, size_t n);
 void tlsi_tls_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,

@@ -38,9 +38,10 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	5	/* 2: dns app and buffers; 3: regexes;
+#define TLSI_IMG_VERSION	6	/* 2: dns app and buffers; 3: regexes;
 					 * 4: udp/icmp/ip rules, pkt buffer;
-					 * 5: ja3/ja3s buffers */
+					 * 5: ja3/ja3s buffers;
+					 * 6: ja4.hash buffer */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -150,6 +151,7 @@ enum tlsi_buf {
 	TLSI_BUF_TLS_SNI_DOT,	/* "." + tls.sni (dotprefix) */
 	TLSI_BUF_TLS_JA3_HASH,	/* MD5 of ja3.string, lower-case hex */
 	TLSI_BUF_TLS_JA3_STRING, /* the ClientHello's JA3 text (tls.c) */
+	TLSI_BUF_TLS_JA4_HASH,	/* the ClientHello's JA4 (36 characters) */
 	TLSI_BUF_TLS_JA3S_HASH,
 	TLSI_BUF_TLS_JA3S_STRING, /* the ServerHello's JA3S text */
 	TLSI_BUF_TLS_CERT_SUBJECT,

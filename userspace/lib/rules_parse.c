@@ -137,6 +137,7 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_SNI_DOT] = "tls.sni (dotprefix)",
 	[TLSI_BUF_TLS_JA3_HASH] = "ja3.hash",
 	[TLSI_BUF_TLS_JA3_STRING] = "ja3.string",
+	[TLSI_BUF_TLS_JA4_HASH] = "ja4.hash",
 	[TLSI_BUF_TLS_JA3S_HASH] = "ja3s.hash",
 	[TLSI_BUF_TLS_JA3S_STRING] = "ja3s.string",
 	[TLSI_BUF_TLS_CERT_SUBJECT] = "tls.cert_subject",
@@ -235,6 +236,8 @@ static const struct bufkw bufkws[] = {
 	{ "ja3_hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
 	{ "ja3.string", TLSI_BUF_TLS_JA3_STRING, 1, false },
 	{ "ja3_string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja4.hash", TLSI_BUF_TLS_JA4_HASH, 1, false },
+	{ "ja4_hash", TLSI_BUF_TLS_JA4_HASH, 1, false },
 	{ "ja3s.hash", TLSI_BUF_TLS_JA3S_HASH, 2, false },
 	{ "ja3s.string", TLSI_BUF_TLS_JA3S_STRING, 2, false },
 	{ "tls.cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
@@ -269,6 +272,7 @@ static int buf_dir(unsigned int buf)
 	case TLSI_BUF_HTTP_ACCEPT: case TLSI_BUF_HTTP_ACCEPT_ENC:
 	case TLSI_BUF_HTTP_ACCEPT_LANG: case TLSI_BUF_TLS_SNI: case TLSI_BUF_TLS_SNI_DOT:
 	case TLSI_BUF_TLS_JA3_HASH: case TLSI_BUF_TLS_JA3_STRING:
+	case TLSI_BUF_TLS_JA4_HASH:
 	case TLSI_BUF_DNS_QUERY: case TLSI_BUF_DNS_QUERY_DOT:
 		return 1;
 	case TLSI_BUF_HTTP_RESPONSE_LINE: case TLSI_BUF_HTTP_STAT_CODE:
