@@ -44,6 +44,9 @@ int tlsi_eng_init(struct tlsi_eng *e, const void *img, size_t len, char *err,
 			e->has_mpm[d][b] = 1;
 		}
 	}
+	for (b = 0; b < e->nrules; b++)
+		if (le16v(e->rules[b].flags) & TLSI_RULE_F_TCP_PKT)
+			e->ntcp_pkt++;
 	tlsi_eng_lock_init(&e->thresh_lock);
 	tlsi_eng_lock_init(&e->xbits_lock);
 	return 0;
@@ -216,11 +219,20 @@ static int header_side(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
 	       port_list(e, le16v(r->dport_first), le16v(r->dport_count), dp, 0);
 }
 
-/* Is rule r about IP protocol proto (TLSI_PROTO_TCP: the stream path)? */
-static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto)
+/*
+ * Is rule r about IP protocol proto, on a packet p (tlsi_eng_datagram())
+ * or, p NULL, a TCP stream? TCP packets are for the TCP packet rules
+ * alone: ip rules see TCP as streams.
+ */
+static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto,
+			 const struct tlsi_eng_pkt *p)
 {
 	uint16_t fl = le16v(r->flags);
 
+	if (fl & TLSI_RULE_F_TCP_PKT)
+		return p && proto == TLSI_PROTO_TCP;
+	if (p && proto == TLSI_PROTO_TCP)
+		return 0;
 	if (fl & TLSI_RULE_F_IP)
 		return 1;
 	if (fl & TLSI_RULE_F_UDP)
@@ -230,22 +242,33 @@ static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto)
 	return proto == TLSI_PROTO_TCP;
 }
 
+/* Is the flow established for packet p (NULL: a stream, which is)? */
+static int established(const struct tlsi_eng_flow *f, unsigned int dir,
+		       const struct tlsi_eng_pkt *p)
+{
+	if (!p)
+		return 1;
+	if (p->proto == TLSI_PROTO_TCP)
+		return p->established;
+	/* a datagram flow is established once both sides have sent (the
+	 * first reply included), as Suricata's UDP and ICMP flows */
+	return dir == TLSI_DIR_TO_CLIENT || f->dir[TLSI_DIR_TO_CLIENT].pkts;
+}
+
 static int rule_applies(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
 			const struct tlsi_eng_flow *f, unsigned int dir,
-			unsigned int proto)
+			unsigned int proto, const struct tlsi_eng_pkt *p)
 {
 	const uint8_t *src = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
 	const uint8_t *dst = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
 	uint16_t sp = dir == TLSI_DIR_TO_SERVER ? f->cport : f->sport;
 	uint16_t dp = dir == TLSI_DIR_TO_SERVER ? f->sport : f->cport;
 
-	if (!proto_applies(r, proto))
+	if (!proto_applies(r, proto, p))
 		return 0;
-	/* A datagram flow is established once both sides have sent (the
-	 * first reply included), as Suricata's UDP and ICMP flows. A
-	 * stream being inspected always is. */
-	if ((r->flow & TLSI_FLOW_ESTABLISHED) && proto != TLSI_PROTO_TCP &&
-	    dir == TLSI_DIR_TO_SERVER && !f->dir[TLSI_DIR_TO_CLIENT].pkts)
+	if ((r->flow & TLSI_FLOW_ESTABLISHED) && !established(f, dir, p))
+		return 0;
+	if ((r->flow & TLSI_FLOW_NOT_ESTABLISHED) && established(f, dir, p))
 		return 0;
 	if ((r->flow & TLSI_FLOW_TO_SERVER) && dir != TLSI_DIR_TO_SERVER)
 		return 0;
@@ -693,7 +716,7 @@ void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		unsigned int more_buf = TLSI_BUF_BODY;
 		int rc;
 
-		if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
+		if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP, NULL))
 			continue;
 		rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
 		if (rc == TLSI_EV_MATCH)
@@ -886,7 +909,7 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 					was = (int)j;
 			if (buf == TLSI_BUF_BODY && fired_before(st, ri))
 				continue;
-			if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
+			if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP, NULL))
 				continue;
 			rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
 			if (more_buf == TLSI_BUF_PKT && buf == TLSI_BUF_RAW)
@@ -1175,7 +1198,7 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 		uint32_t ri = s->cand[i];
 		unsigned int more_buf = TLSI_BUF_PKT;
 
-		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto))
+		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto, p))
 			continue;
 		/* the view is final: MORE cannot come back */
 		if (tlsi_eval_rule(c, f, dir, ri, &more_buf) == TLSI_EV_MATCH)

@@ -166,6 +166,9 @@ struct tlsi_eng {
 	size_t len;
 	uint32_t id;			/* image CRC: flows bound to another id reset */
 	uint32_t nrules, ninsns, nflowbits;
+	uint32_t ntcp_pkt;		/* TCP packet rules: hosts give
+					 * tlsi_eng_datagram() TCP packets only
+					 * when there are some */
 	const struct tlsi_img_hdr *hdr;
 	const struct tlsi_img_rule *rules;
 	const struct tlsi_img_insn *insns;
@@ -459,8 +462,15 @@ struct tlsi_eng_pkt {
 					 * 17 UDP, 1 ICMP, 58 ICMPv6, ... */
 	uint8_t ttl;			/* IPv4 TTL / IPv6 hop limit */
 	uint8_t icmp_type, icmp_code;	/* ICMP and ICMPv6 */
+	uint8_t tcp_flags;		/* TCP: the header's flags byte */
+	uint8_t established;		/* TCP: the connection was established
+					 * before this packet (Suricata's
+					 * FLOW_PKT_ESTABLISHED: from the
+					 * packet after the handshake's ACK,
+					 * or that ACK if it carries data) */
 	const uint8_t *payload;		/* UDP: after the 8-byte header; ICMP:
-					 * after the 8-byte ICMP header; other
+					 * after the 8-byte ICMP header; TCP:
+					 * after the TCP header; other
 					 * protocols: after the IP header */
 	uint32_t len;			/* payload bytes (dsize) */
 };
@@ -476,7 +486,9 @@ struct tlsi_eng_pkt {
  * and payload keywords on the packet's payload alone (nothing is carried
  * over from earlier packets but flowbits and thresholds). The flow's
  * verdict so far is returned, as by tlsi_eng_inspect(); for protocols
- * without flows, give each packet a freshly initialised f.
+ * without flows, give each packet a freshly initialised f. A TCP packet
+ * (p->proto 6) is matched against the TCP packet rules only (flags,
+ * flow:no_stream, not_established); ip rules see TCP as streams.
  */
 enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 					struct tlsi_eng_flow *f, unsigned int dir,

@@ -1641,6 +1641,94 @@ static int opt_stream_size(struct pstate *ps, const char *val)
 }
 
 /*
+ * flags: Suricata's DetectFlagsParse(): an optional modifier (! + *), the
+ * flags (S A F R P U C E, 1 and 2 for C and E, 0 for none; upper case),
+ * and after a comma the flags to ignore. Matched on each TCP packet.
+ */
+static int opt_flags(struct pstate *ps, const char *val)
+{
+	static const char letters[] = "FSRPAUEC";	/* bit i: letters[i] */
+	struct rp_rule *r = ps->r;
+	struct rp_pkt_test *t;
+	char tmp[64], *v, *ign;
+	uint8_t flags = 0, mask = 0xff;
+	int mod = -1, found = 0;
+	const char *p;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flags too long");
+	strcpy(tmp, val);
+	v = (char *)skip_ws(tmp);
+	ign = strchr(v, ',');
+	if (ign)
+		*ign++ = '\0';
+	trim(v);
+	if (!*v)
+		return skip(ps, "syntax error", "flags `%s'", val);
+	for (p = v; *p; p++) {
+		const char *l = strchr(letters, *p);
+		int m = *p == '!' ? TLSI_TCPFL_NOT : *p == '+' ? TLSI_TCPFL_PLUS :
+			*p == '*' ? TLSI_TCPFL_ANY : -1;
+
+		if (m >= 0) {
+			/* one modifier, first or among the flags */
+			if (mod >= 0)
+				return skip(ps, "syntax error",
+					    "flags `%s': one modifier at most", val);
+			mod = m;
+		} else if (*p == '1' || *p == '2') {
+			flags |= *p == '1' ? 0x80 : 0x40;
+			found++;
+		} else if (*p == '0') {
+			flags = 0;
+			found++;
+		} else if (*p && l) {
+			flags |= (uint8_t)(1u << (l - letters));
+			found++;
+		} else if (isspace((unsigned char)*p) && p == v + 1 && mod >= 0) {
+			continue;	/* "! S": space after the modifier */
+		} else {
+			return skip(ps, "syntax error", "flags `%s'", val);
+		}
+	}
+	if (!found)
+		return skip(ps, "syntax error", "flags `%s': no flag", val);
+	if (ign) {
+		int n = 0;
+
+		ign = trim(ign);
+		for (p = ign; *p; p++) {
+			const char *l = strchr(letters, *p);
+
+			if (*p == '1' || *p == 'C')
+				mask &= (uint8_t)~0x80;
+			else if (*p == '2' || *p == 'E')
+				mask &= (uint8_t)~0x40;
+			else if (l)
+				mask &= (uint8_t)~(1u << (l - letters));
+			else
+				return skip(ps, "syntax error", "flags `%s': ignored `%c'", val, *p);
+			n++;
+		}
+		if (!n)
+			return skip(ps, "syntax error", "flags `%s': nothing ignored", val);
+	}
+	if (r->proto != RP_PROTO_TCP)
+		return skip(ps, "flags in a udp, icmp or ip rule",
+			    "flags:%s (only TCP packets have flags)", val);
+	if (r->npkt >= RP_PKT_TESTS_MAX)
+		return skip(ps, "limit", "more than %d header tests", RP_PKT_TESTS_MAX);
+	t = &r->pkt[r->npkt++];
+	t->field = TLSI_PKT_TCP_FLAGS;
+	t->cmp = (uint8_t)(mod < 0 ? TLSI_TCPFL_EXACT : mod);
+	t->a = flags;
+	t->b = mask;
+	if (!r->pkt_kw)
+		r->pkt_kw = "flags";
+	return 0;
+}
+
+/*
  * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
  * DetectU8Parse) and ip_proto ([!|<|>]N or a protocol name), all 0..255.
  */
@@ -1927,6 +2015,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
 	    !strcmp(kw, "ttl"))
 		return opt_pkt(ps, kw, val);
+	if (!strcmp(kw, "flags"))
+		return opt_flags(ps, val);
 	if (!strcmp(kw, "stream_size"))
 		return opt_stream_size(ps, val);
 	if (!strcmp(kw, "dsize")) {
@@ -1944,9 +2034,30 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		strcpy(tmp, val);
 		n = split_fields(tmp, f, 8);
 		for (i = 0; i < n; i++) {
-			if (!strcmp(f[i], "established"))
+			if (!strcmp(f[i], "established")) {
+				if (r->flow & TLSI_FLOW_NOT_ESTABLISHED || r->stateless)
+					return skip(ps, "syntax error",
+						    "flow: established with not_established or stateless");
 				r->flow |= TLSI_FLOW_ESTABLISHED;
-			else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
+			} else if (!strcmp(f[i], "not_established")) {
+				if (r->flow & TLSI_FLOW_ESTABLISHED)
+					return skip(ps, "syntax error",
+						    "flow: not_established with established");
+				r->flow |= TLSI_FLOW_NOT_ESTABLISHED;
+				if (!r->pkt_kw)
+					r->pkt_kw = "flow:not_established";
+			} else if (!strcmp(f[i], "stateless")) {
+				/* Suricata's FlowMatch() counts it as
+				 * matched whatever the state */
+				if (r->flow & TLSI_FLOW_ESTABLISHED)
+					return skip(ps, "syntax error",
+						    "flow: stateless with established");
+				r->stateless = true;
+			} else if (!strcmp(f[i], "no_stream")) {
+				/* the packet's payload, never the stream */
+				if (!r->pkt_kw)
+					r->pkt_kw = "flow:no_stream";
+			} else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
 				r->flow |= TLSI_FLOW_TO_SERVER;
 			else if (!strcmp(f[i], "to_client") || !strcmp(f[i], "from_server"))
 				r->flow |= TLSI_FLOW_TO_CLIENT;
@@ -2046,6 +2157,23 @@ static int finish(struct pstate *ps)
 		return skip(ps, "syntax error", "no sid");
 	if (!r->gid)
 		r->gid = 1;
+	if (r->pkt_kw && r->proto == RP_PROTO_TCP) {
+		/* flags and flow:no_stream make Suricata match the rule on
+		 * packets (SIG_FLAG_REQUIRE_PACKET), payload keywords on the
+		 * packet's payload; not_established holds only before the
+		 * handshake completed, where there is no stream yet */
+		if (r->app != TLSI_APP_ANY)
+			return skip(ps, "packet keyword in an application-layer rule",
+				    "%s in a %s rule (its streams are inspected, not packets)",
+				    r->pkt_kw, rp_app_name(r->app));
+		if (r->has_stream_size)
+			return skip(ps, "stream_size in a TCP packet rule",
+				    "stream_size with %s", r->pkt_kw);
+		r->proto = RP_PROTO_TCP_PKT;
+		for (i = 0; i < r->nitems; i++)
+			if (r->items[i].buf == TLSI_BUF_RAW)
+				r->items[i].buf = TLSI_BUF_PKT;
+	}
 	if (ps->b64_item >= 0) {
 		/* base64_data is the end of its buffer's keywords (the engine
 		 * matches the rest of the group on the decoded bytes) */
@@ -2124,7 +2252,7 @@ static int finish(struct pstate *ps)
 	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
-		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };
+		static const char *const names[] = { "tcp", "udp", "icmp", "ip", "tcp packet" };
 
 		for (k = 0; k < TLSI_BUF_MAX; k++)
 			if (per_buf[k] && k != TLSI_BUF_PKT)
