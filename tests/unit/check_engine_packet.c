@@ -744,6 +744,30 @@ START_TEST(test_image_checks)
 	((struct tlsi_img_hdr *)img)->crc32 = 0;
 	((struct tlsi_img_hdr *)img)->crc32 = tlsi_img_crc32(0, img, T.len);
 	ck_assert_int_eq(tlsi_img_validate(img, T.len, err, sizeof(err)), 0);
+	et_free(&T);
+
+	/* a TCP packet rule and its flags test */
+	et_load(&T, "alert tcp any any -> any any (msg:\"x\"; flags:S,12; sid:1;)\n");
+	img = T.img;
+	r = (struct tlsi_img_rule *)(img + ((struct tlsi_img_hdr *)img)->sect[TLSI_IMG_S_RULES].off);
+	in = (struct tlsi_img_insn *)(img + ((struct tlsi_img_hdr *)img)->sect[TLSI_IMG_S_INSNS].off);
+	ck_assert_uint_eq(r->flags & TLSI_RULE_F_PROTOS, TLSI_RULE_F_TCP_PKT);
+	ck_assert_uint_eq(T.eng.ntcp_pkt, 1);
+	ck_assert_uint_eq(in[r->insn_first].op, TLSI_OP_PKT);
+	ck_assert_uint_eq(in[r->insn_first].nbytes, TLSI_PKT_TCP_FLAGS);
+	ck_assert_uint_eq(in[r->insn_first].a, 0x02);
+	ck_assert_uint_eq(in[r->insn_first].b, 0x3f);
+	REFUSE(r->flags |= TLSI_RULE_F_IP, r->flags &= ~TLSI_RULE_F_IP, "flags");
+	REFUSE(r->app = TLSI_APP_HTTP, r->app = TLSI_APP_ANY, "protocol");
+	REFUSE(in[r->insn_first].cmp = TLSI_TCPFL_MAX, in[r->insn_first].cmp = TLSI_TCPFL_EXACT,
+	       "flags test");
+	REFUSE(in[r->insn_first].a = 0x100, in[r->insn_first].a = 0x02, "flags test");
+	REFUSE(in[r->insn_first].b = 0x1ff, in[r->insn_first].b = 0x3f, "flags test");
+	REFUSE(in[r->insn_first].flags = TLSI_IF_NEGATE, in[r->insn_first].flags = 0, "flags test");
+	REFUSE(r->flow = 0x10, r->flow = 0, "flow");
+	((struct tlsi_img_hdr *)img)->crc32 = 0;
+	((struct tlsi_img_hdr *)img)->crc32 = tlsi_img_crc32(0, img, T.len);
+	ck_assert_int_eq(tlsi_img_validate(img, T.len, err, sizeof(err)), 0);
 #undef REFUSE
 }
 END_TEST
