@@ -2157,6 +2157,10 @@ static int finish(struct pstate *ps)
 		return skip(ps, "syntax error", "no sid");
 	if (!r->gid)
 		r->gid = 1;
+	if (r->pkt_kw && r->proto == RP_PROTO_IP)
+		/* it would have to see TCP packets, not streams */
+		return skip(ps, "packet keyword in an ip rule",
+			    "%s in an ip rule (ip rules see TCP as streams)", r->pkt_kw);
 	if (r->pkt_kw && r->proto == RP_PROTO_TCP) {
 		/* flags and flow:no_stream make Suricata match the rule on
 		 * packets (SIG_FLAG_REQUIRE_PACKET), payload keywords on the
