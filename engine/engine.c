@@ -641,7 +641,7 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		return;
 	if (!c->cfg || !c->cfg->alert)
 		return;
-	if (!tlsi_buf_is_stream(buf) && buf != TLSI_BUF_PKT)
+	if (!tlsi_buf_is_stream(buf) && buf != TLSI_BUF_PKT && buf != TLSI_BUF_TCP_PKT)
 		buf = rule_buf(e, r);
 	a.rule = ri;
 	a.r = r;
@@ -652,7 +652,8 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	if (tlsi_buf_is_dns(buf))
 		a.tx = f->dns.tx;
 	else
-		a.tx = (buf == TLSI_BUF_RAW || buf == TLSI_BUF_PKT || tlsi_buf_is_tls(buf)) ?
+		a.tx = (buf == TLSI_BUF_RAW || buf == TLSI_BUF_PKT || buf == TLSI_BUF_TCP_PKT ||
+			tlsi_buf_is_tls(buf)) ?
 		       0 : f->dir[dir].http.tx;
 	c->cfg->alert(c->cfg->arg, f, &a);
 }
@@ -1163,6 +1164,7 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 	const struct tlsi_img_trigger *t;
 	struct tlsi_eng_view *v;
 	struct tlsi_eng_dir *d;
+	unsigned int b;
 	uint32_t i;
 
 	if (dir >= TLSI_DIRS || !p || (!p->payload && p->len))
@@ -1176,8 +1178,11 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 		d->pkts++;
 	d->chunk = p->len;
 	c->pkt = p;
+	/* TCP packets meet the TCP packet rules alone (their own buffer,
+	 * automaton and lists), other packets the udp, icmp and ip rules */
+	b = p->proto == TLSI_PROTO_TCP ? TLSI_BUF_TCP_PKT : TLSI_BUF_PKT;
 	tlsi_eng_views_reset(s);
-	v = &s->views[TLSI_BUF_PKT];
+	v = &s->views[b];
 	v->p = p->len ? p->payload : empty;
 	v->len = p->len;
 	v->base = 0;
@@ -1185,24 +1190,24 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 	v->state = TLSI_VIEW_PRESENT;
 
 	s->ncand = 0;
-	if (p->len && e->has_mpm[dir][TLSI_BUF_PKT]) {
+	if (p->len && e->has_mpm[dir][b]) {
 		struct collect k = { .c = c, .f = f, .dir = dir,
-				     .m = &e->mpm[dir][TLSI_BUF_PKT] };
+				     .m = &e->mpm[dir][b] };
 
 		tlsi_mpm_scan(k.m, 0, p->payload, p->len, collect_cb, &k);
 	}
-	t = &e->trig[dir * TLSI_BUF_MAX + TLSI_BUF_PKT];
+	t = &e->trig[dir * TLSI_BUF_MAX + b];
 	cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
 	cand_sort_clear_bits(s);
 	for (i = 0; i < s->ncand && !f->passed; i++) {
 		uint32_t ri = s->cand[i];
-		unsigned int more_buf = TLSI_BUF_PKT;
+		unsigned int more_buf = b;
 
 		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto, p))
 			continue;
 		/* the view is final: MORE cannot come back */
 		if (tlsi_eval_rule(c, f, dir, ri, &more_buf) == TLSI_EV_MATCH)
-			fire(c, f, dir, ri, TLSI_BUF_PKT);
+			fire(c, f, dir, ri, b);
 	}
 	s->ncand = 0;
 	d->seen += p->len;

@@ -165,6 +165,11 @@ enum tlsi_buf {
 				 * payload keywords of udp, icmp and ip rules
 				 * see (tlsi_eng_datagram()); ip rules see
 				 * the TCP stream as RAW there */
+	TLSI_BUF_TCP_PKT,	/* the payload of one TCP packet: what payload
+				 * keywords of TCP packet rules (flags,
+				 * no_stream, not_established) see; apart
+				 * from PKT so that TCP packets meet only
+				 * those rules' automaton and lists */
 	TLSI_BUF_MAX
 };
 #define TLSI_BUF_NONE		0xff	/* instructions that read no buffer */

@@ -515,6 +515,8 @@ START_TEST(test_tcp_packet_rules)
 	tcp(TLSI_DIR_TO_SERVER, F_SYN | F_ECE | F_CWR, 0, NULL, 0);
 	ET_FIRED(&T, 1);
 	ET_SILENT(&T, 5);	/* ECE and CWR are not ignored there */
+	ck_assert_uint_eq(T.nalerts, 1);
+	ck_assert_uint_eq(T.alert_buf[0], TLSI_BUF_TCP_PKT);
 	T.nalerts = 0;
 	tcp(TLSI_DIR_TO_SERVER, F_SYN, 0, NULL, 0);
 	ET_FIRED(&T, 1);

@@ -145,6 +145,7 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
 	[TLSI_BUF_TLS_CERTS] = "tls.certs",
 	[TLSI_BUF_PKT] = "packet payload",
+	[TLSI_BUF_TCP_PKT] = "tcp packet payload",
 	[TLSI_BUF_DNS_QUERY] = "dns.query",
 	[TLSI_BUF_DNS_QUERY_DOT] = "dns.query (dotprefix)",
 };
@@ -2176,7 +2177,7 @@ static int finish(struct pstate *ps)
 		r->proto = RP_PROTO_TCP_PKT;
 		for (i = 0; i < r->nitems; i++)
 			if (r->items[i].buf == TLSI_BUF_RAW)
-				r->items[i].buf = TLSI_BUF_PKT;
+				r->items[i].buf = TLSI_BUF_TCP_PKT;
 	}
 	if (ps->b64_item >= 0) {
 		/* base64_data is the end of its buffer's keywords (the engine
@@ -2259,7 +2260,8 @@ static int finish(struct pstate *ps)
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip", "tcp packet" };
 
 		for (k = 0; k < TLSI_BUF_MAX; k++)
-			if (per_buf[k] && k != TLSI_BUF_PKT)
+			if (per_buf[k] && k != (r->proto == RP_PROTO_TCP_PKT ?
+						 TLSI_BUF_TCP_PKT : TLSI_BUF_PKT))
 				return skip(ps, "decoded buffers in a udp, icmp or ip rule",
 					    "%s in a %s rule (its packets are inspected, not streams)",
 					    rp_buf_name((unsigned int)k), names[r->proto]);
