@@ -1642,6 +1642,61 @@ static int opt_stream_size(struct pstate *ps, const char *val)
 }
 
 /*
+ * flow: to_server/from_client, to_client/from_server, established,
+ * not_established, stateless (no effect on matching, as Suricata's
+ * FlowMatch()), no_stream (the packet's payload, never the stream),
+ * only_stream, no_frag and only_frag (no effect here).
+ */
+static int opt_flow(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	char tmp[128], *f[8];
+	size_t n, i;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flow too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 8);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(f[i], "established")) {
+			if (r->flow & TLSI_FLOW_NOT_ESTABLISHED || r->stateless)
+				return skip(ps, "syntax error",
+					    "flow: established with not_established or stateless");
+			r->flow |= TLSI_FLOW_ESTABLISHED;
+		} else if (!strcmp(f[i], "not_established")) {
+			if (r->flow & TLSI_FLOW_ESTABLISHED)
+				return skip(ps, "syntax error",
+					    "flow: not_established with established");
+			r->flow |= TLSI_FLOW_NOT_ESTABLISHED;
+			if (!r->pkt_kw)
+				r->pkt_kw = "flow:not_established";
+		} else if (!strcmp(f[i], "stateless")) {
+			/* Suricata's FlowMatch() counts it as matched
+			 * whatever the state */
+			if (r->flow & TLSI_FLOW_ESTABLISHED)
+				return skip(ps, "syntax error",
+					    "flow: stateless with established");
+			r->stateless = true;
+		} else if (!strcmp(f[i], "no_stream")) {
+			/* the packet's payload, never the stream */
+			if (!r->pkt_kw)
+				r->pkt_kw = "flow:no_stream";
+		} else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
+			r->flow |= TLSI_FLOW_TO_SERVER;
+		else if (!strcmp(f[i], "to_client") || !strcmp(f[i], "from_server"))
+			r->flow |= TLSI_FLOW_TO_CLIENT;
+		else if (!strcmp(f[i], "only_stream") || !strcmp(f[i], "no_frag") ||
+			 !strcmp(f[i], "only_frag"))
+			continue;
+		else
+			return skip(ps, "unsupported flow option", "flow:%s", f[i]);
+	}
+	if ((r->flow & TLSI_FLOW_TO_SERVER) && (r->flow & TLSI_FLOW_TO_CLIENT))
+		return skip(ps, "syntax error", "flow both to_server and to_client");
+	return 0;
+}
+
+/*
  * flags: Suricata's DetectFlagsParse(): an optional modifier (! + *), the
  * flags (S A F R P U C E, 1 and 2 for C and E, 0 for none; upper case),
  * and after a comma the flags to ignore. Matched on each TCP packet.
@@ -2026,52 +2081,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		r->has_dsize = true;
 		return 0;
 	}
-	if (!strcmp(kw, "flow")) {
-		char tmp[128], *f[8];
-		size_t n;
-
-		if (strlen(val) >= sizeof(tmp))
-			return skip(ps, "syntax error", "flow too long");
-		strcpy(tmp, val);
-		n = split_fields(tmp, f, 8);
-		for (i = 0; i < n; i++) {
-			if (!strcmp(f[i], "established")) {
-				if (r->flow & TLSI_FLOW_NOT_ESTABLISHED || r->stateless)
-					return skip(ps, "syntax error",
-						    "flow: established with not_established or stateless");
-				r->flow |= TLSI_FLOW_ESTABLISHED;
-			} else if (!strcmp(f[i], "not_established")) {
-				if (r->flow & TLSI_FLOW_ESTABLISHED)
-					return skip(ps, "syntax error",
-						    "flow: not_established with established");
-				r->flow |= TLSI_FLOW_NOT_ESTABLISHED;
-				if (!r->pkt_kw)
-					r->pkt_kw = "flow:not_established";
-			} else if (!strcmp(f[i], "stateless")) {
-				/* Suricata's FlowMatch() counts it as
-				 * matched whatever the state */
-				if (r->flow & TLSI_FLOW_ESTABLISHED)
-					return skip(ps, "syntax error",
-						    "flow: stateless with established");
-				r->stateless = true;
-			} else if (!strcmp(f[i], "no_stream")) {
-				/* the packet's payload, never the stream */
-				if (!r->pkt_kw)
-					r->pkt_kw = "flow:no_stream";
-			} else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
-				r->flow |= TLSI_FLOW_TO_SERVER;
-			else if (!strcmp(f[i], "to_client") || !strcmp(f[i], "from_server"))
-				r->flow |= TLSI_FLOW_TO_CLIENT;
-			else if (!strcmp(f[i], "only_stream") || !strcmp(f[i], "no_frag") ||
-				 !strcmp(f[i], "only_frag"))
-				continue;
-			else
-				return skip(ps, "unsupported flow option", "flow:%s", f[i]);
-		}
-		if ((r->flow & TLSI_FLOW_TO_SERVER) && (r->flow & TLSI_FLOW_TO_CLIENT))
-			return skip(ps, "syntax error", "flow both to_server and to_client");
-		return 0;
-	}
+	if (!strcmp(kw, "flow"))
+		return opt_flow(ps, val);
 	if (!strcmp(kw, "flowbits"))
 		return opt_flowbits(ps, val);
 	if (!strcmp(kw, "xbits"))
