@@ -44,6 +44,9 @@ int tlsi_eng_init(struct tlsi_eng *e, const void *img, size_t len, char *err,
 			e->has_mpm[d][b] = 1;
 		}
 	}
+	for (b = 0; b < e->nrules; b++)
+		if (le16v(e->rules[b].flags) & TLSI_RULE_F_TCP_PKT)
+			e->ntcp_pkt++;
 	tlsi_eng_lock_init(&e->thresh_lock);
 	tlsi_eng_lock_init(&e->xbits_lock);
 	return 0;
@@ -216,11 +219,20 @@ static int header_side(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
 	       port_list(e, le16v(r->dport_first), le16v(r->dport_count), dp, 0);
 }
 
-/* Is rule r about IP protocol proto (TLSI_PROTO_TCP: the stream path)? */
-static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto)
+/*
+ * Is rule r about IP protocol proto, on a packet p (tlsi_eng_datagram())
+ * or, p NULL, a TCP stream? TCP packets are for the TCP packet rules
+ * alone: ip rules see TCP as streams.
+ */
+static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto,
+			 const struct tlsi_eng_pkt *p)
 {
 	uint16_t fl = le16v(r->flags);
 
+	if (fl & TLSI_RULE_F_TCP_PKT)
+		return p && proto == TLSI_PROTO_TCP;
+	if (p && proto == TLSI_PROTO_TCP)
+		return 0;
 	if (fl & TLSI_RULE_F_IP)
 		return 1;
 	if (fl & TLSI_RULE_F_UDP)
@@ -230,22 +242,33 @@ static int proto_applies(const struct tlsi_img_rule *r, unsigned int proto)
 	return proto == TLSI_PROTO_TCP;
 }
 
+/* Is the flow established for packet p (NULL: a stream, which is)? */
+static int established(const struct tlsi_eng_flow *f, unsigned int dir,
+		       const struct tlsi_eng_pkt *p)
+{
+	if (!p)
+		return 1;
+	if (p->proto == TLSI_PROTO_TCP)
+		return p->established;
+	/* a datagram flow is established once both sides have sent (the
+	 * first reply included), as Suricata's UDP and ICMP flows */
+	return dir == TLSI_DIR_TO_CLIENT || f->dir[TLSI_DIR_TO_CLIENT].pkts;
+}
+
 static int rule_applies(const struct tlsi_eng *e, const struct tlsi_img_rule *r,
 			const struct tlsi_eng_flow *f, unsigned int dir,
-			unsigned int proto)
+			unsigned int proto, const struct tlsi_eng_pkt *p)
 {
 	const uint8_t *src = dir == TLSI_DIR_TO_SERVER ? f->caddr : f->saddr;
 	const uint8_t *dst = dir == TLSI_DIR_TO_SERVER ? f->saddr : f->caddr;
 	uint16_t sp = dir == TLSI_DIR_TO_SERVER ? f->cport : f->sport;
 	uint16_t dp = dir == TLSI_DIR_TO_SERVER ? f->sport : f->cport;
 
-	if (!proto_applies(r, proto))
+	if (!proto_applies(r, proto, p))
 		return 0;
-	/* A datagram flow is established once both sides have sent (the
-	 * first reply included), as Suricata's UDP and ICMP flows. A
-	 * stream being inspected always is. */
-	if ((r->flow & TLSI_FLOW_ESTABLISHED) && proto != TLSI_PROTO_TCP &&
-	    dir == TLSI_DIR_TO_SERVER && !f->dir[TLSI_DIR_TO_CLIENT].pkts)
+	if ((r->flow & TLSI_FLOW_ESTABLISHED) && !established(f, dir, p))
+		return 0;
+	if ((r->flow & TLSI_FLOW_NOT_ESTABLISHED) && established(f, dir, p))
 		return 0;
 	if ((r->flow & TLSI_FLOW_TO_SERVER) && dir != TLSI_DIR_TO_SERVER)
 		return 0;
@@ -618,7 +641,7 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		return;
 	if (!c->cfg || !c->cfg->alert)
 		return;
-	if (!tlsi_buf_is_stream(buf) && buf != TLSI_BUF_PKT)
+	if (!tlsi_buf_is_stream(buf) && buf != TLSI_BUF_PKT && buf != TLSI_BUF_TCP_PKT)
 		buf = rule_buf(e, r);
 	a.rule = ri;
 	a.r = r;
@@ -629,7 +652,8 @@ static void fire(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	if (tlsi_buf_is_dns(buf))
 		a.tx = f->dns.tx;
 	else
-		a.tx = (buf == TLSI_BUF_RAW || buf == TLSI_BUF_PKT || tlsi_buf_is_tls(buf)) ?
+		a.tx = (buf == TLSI_BUF_RAW || buf == TLSI_BUF_PKT || buf == TLSI_BUF_TCP_PKT ||
+			tlsi_buf_is_tls(buf)) ?
 		       0 : f->dir[dir].http.tx;
 	c->cfg->alert(c->cfg->arg, f, &a);
 }
@@ -693,7 +717,7 @@ void tlsi_eng_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		unsigned int more_buf = TLSI_BUF_BODY;
 		int rc;
 
-		if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
+		if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP, NULL))
 			continue;
 		rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
 		if (rc == TLSI_EV_MATCH)
@@ -886,7 +910,7 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 					was = (int)j;
 			if (buf == TLSI_BUF_BODY && fired_before(st, ri))
 				continue;
-			if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP))
+			if (!rule_applies(e, &e->rules[ri], f, dir, TLSI_PROTO_TCP, NULL))
 				continue;
 			rc = tlsi_eval_rule(c, f, dir, ri, &more_buf);
 			if (more_buf == TLSI_BUF_PKT && buf == TLSI_BUF_RAW)
@@ -1100,7 +1124,7 @@ enum tlsi_eng_verdict tlsi_eng_tls(struct tlsi_eng_ctx *c,
 
 		if (rc == 0 && h.client) {
 			f->dir[TLSI_DIR_TO_SERVER].tls_version = h.version;
-			tlsi_tls_views(s, &h);
+			tlsi_tls_views(s, &h, ti->client_hello, ti->client_hello_len);
 		} else
 			tlsi_eng_report(c, f, rc == -2 ? TLSI_EV_TLS_HELLO_TOO_LONG :
 					TLSI_EV_TLS_MALFORMED, TLSI_DIR_TO_SERVER);
@@ -1140,6 +1164,7 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 	const struct tlsi_img_trigger *t;
 	struct tlsi_eng_view *v;
 	struct tlsi_eng_dir *d;
+	unsigned int b;
 	uint32_t i;
 
 	if (dir >= TLSI_DIRS || !p || (!p->payload && p->len))
@@ -1153,8 +1178,11 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 		d->pkts++;
 	d->chunk = p->len;
 	c->pkt = p;
+	/* TCP packets meet the TCP packet rules alone (their own buffer,
+	 * automaton and lists), other packets the udp, icmp and ip rules */
+	b = p->proto == TLSI_PROTO_TCP ? TLSI_BUF_TCP_PKT : TLSI_BUF_PKT;
 	tlsi_eng_views_reset(s);
-	v = &s->views[TLSI_BUF_PKT];
+	v = &s->views[b];
 	v->p = p->len ? p->payload : empty;
 	v->len = p->len;
 	v->base = 0;
@@ -1162,24 +1190,24 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 	v->state = TLSI_VIEW_PRESENT;
 
 	s->ncand = 0;
-	if (p->len && e->has_mpm[dir][TLSI_BUF_PKT]) {
+	if (p->len && e->has_mpm[dir][b]) {
 		struct collect k = { .c = c, .f = f, .dir = dir,
-				     .m = &e->mpm[dir][TLSI_BUF_PKT] };
+				     .m = &e->mpm[dir][b] };
 
 		tlsi_mpm_scan(k.m, 0, p->payload, p->len, collect_cb, &k);
 	}
-	t = &e->trig[dir * TLSI_BUF_MAX + TLSI_BUF_PKT];
+	t = &e->trig[dir * TLSI_BUF_MAX + b];
 	cand_list(c, f, dir, le32v(t->rules_first), le32v(t->rules_count));
 	cand_sort_clear_bits(s);
 	for (i = 0; i < s->ncand && !f->passed; i++) {
 		uint32_t ri = s->cand[i];
-		unsigned int more_buf = TLSI_BUF_PKT;
+		unsigned int more_buf = b;
 
-		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto))
+		if (!rule_applies(e, &e->rules[ri], f, dir, p->proto, p))
 			continue;
 		/* the view is final: MORE cannot come back */
 		if (tlsi_eval_rule(c, f, dir, ri, &more_buf) == TLSI_EV_MATCH)
-			fire(c, f, dir, ri, TLSI_BUF_PKT);
+			fire(c, f, dir, ri, b);
 	}
 	s->ncand = 0;
 	d->seen += p->len;

@@ -51,6 +51,7 @@
 #define TLSI_HTTP_DERIVED_MAX	(3 * TLSI_HTTP_HDR_MAX) /* normalised copies */
 #define TLSI_ENG_HEADQ		32	/* pipelined requests remembered */
 #define TLSI_TLS_MSG_MAX	8192	/* bytes of a ClientHello fingerprinted */
+#define TLSI_JA4_LEN		36	/* a JA4 fingerprint's characters */
 #define TLSI_TLS_FP_MAX		(3 * TLSI_TLS_MSG_MAX + 64) /* its JA3 text: at
 					 * most 6 characters per 2 bytes */
 
@@ -165,6 +166,9 @@ struct tlsi_eng {
 	size_t len;
 	uint32_t id;			/* image CRC: flows bound to another id reset */
 	uint32_t nrules, ninsns, nflowbits;
+	uint32_t ntcp_pkt;		/* TCP packet rules: hosts give
+					 * tlsi_eng_datagram() TCP packets only
+					 * when there are some */
 	const struct tlsi_img_hdr *hdr;
 	const struct tlsi_img_rule *rules;
 	const struct tlsi_img_insn *insns;
@@ -239,6 +243,8 @@ struct tlsi_eng_scratch {
 	uint8_t derived[TLSI_HTTP_DERIVED_MAX + 64];
 	uint8_t tls_msg[TLSI_TLS_MSG_MAX];	/* a hello, records removed */
 	char tls_fp[TLSI_TLS_FP_MAX];		/* its JA3 or JA3S text */
+	uint16_t tls_work[TLSI_TLS_MSG_MAX / 2]; /* JA4's sorted lists */
+	char tls_ja4[TLSI_JA4_LEN];		/* the ClientHello's JA4 */
 	struct tlsi_re_scratch re;	/* the pcre matcher's thread lists */
 	uint8_t b64[TLSI_ENG_B64_MAX];	/* base64_decode's output */
 	uint8_t candbits[];		/* nrules bits */
@@ -456,8 +462,15 @@ struct tlsi_eng_pkt {
 					 * 17 UDP, 1 ICMP, 58 ICMPv6, ... */
 	uint8_t ttl;			/* IPv4 TTL / IPv6 hop limit */
 	uint8_t icmp_type, icmp_code;	/* ICMP and ICMPv6 */
+	uint8_t tcp_flags;		/* TCP: the header's flags byte */
+	uint8_t established;		/* TCP: the connection was established
+					 * before this packet (Suricata's
+					 * FLOW_PKT_ESTABLISHED: from the
+					 * packet after the handshake's ACK,
+					 * or that ACK if it carries data) */
 	const uint8_t *payload;		/* UDP: after the 8-byte header; ICMP:
-					 * after the 8-byte ICMP header; other
+					 * after the 8-byte ICMP header; TCP:
+					 * after the TCP header; other
 					 * protocols: after the IP header */
 	uint32_t len;			/* payload bytes (dsize) */
 };
@@ -473,7 +486,9 @@ struct tlsi_eng_pkt {
  * and payload keywords on the packet's payload alone (nothing is carried
  * over from earlier packets but flowbits and thresholds). The flow's
  * verdict so far is returned, as by tlsi_eng_inspect(); for protocols
- * without flows, give each packet a freshly initialised f.
+ * without flows, give each packet a freshly initialised f. A TCP packet
+ * (p->proto 6) is matched against the TCP packet rules only (flags,
+ * flow:no_stream, not_established); ip rules see TCP as streams.
  */
 enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 					struct tlsi_eng_flow *f, unsigned int dir,
@@ -607,10 +622,10 @@ struct tlsi_tls_hello {
 	uint32_t fp_len;		/* JA3 or JA3S text in the caller's buffer */
 	char hash[32];			/* its MD5, lower-case hex */
 };
-/* The TLS buffers a ClientHello's unit scans (tls.sni, ja3.*), and a
+/* The TLS buffers a ClientHello's unit scans (tls.sni, ja3.*, ja4.hash), and a
  * ServerHello's (ja3s.*, then the certificate fields). */
 #define TLSI_TLS_UNIT_CLIENT_FIRST	TLSI_BUF_TLS_SNI
-#define TLSI_TLS_UNIT_CLIENT_LAST	TLSI_BUF_TLS_JA3_STRING
+#define TLSI_TLS_UNIT_CLIENT_LAST	TLSI_BUF_TLS_JA4_HASH
 #define TLSI_TLS_UNIT_SERVER_FIRST	TLSI_BUF_TLS_JA3S_HASH
 #define TLSI_TLS_UNIT_SERVER_LAST	TLSI_BUF_TLS_JA3S_STRING
 
@@ -630,8 +645,19 @@ int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
  * if the stream opens with another record type (alert, ...).
  */
 long tlsi_tls_first_message(const uint8_t *p, size_t n, uint8_t *out, size_t cap);
-/* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp. */
-void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h);
+/*
+ * JA4 (FoxIO's, as Suricata 7 computes it) of ClientHello message msg
+ * into out: 36 characters, no NUL. work holds nwork items (len / 2 always
+ * suffice). Returns 0, or -1 if msg is not a well-formed ClientHello.
+ */
+int tlsi_tls_ja4(const uint8_t *msg, size_t len, uint16_t *work, size_t nwork,
+		 char out[TLSI_JA4_LEN]);
+/* SHA-256 of n bytes at p, as 64 lower-case hex digits (no NUL). */
+void tlsi_sha256_hex(const void *p, size_t n, char out[64]);
+/* Set the ja3.* (or ja3s.*) views of h, whose text is in s->tls_fp, and
+ * for a ClientHello (message msg, len bytes) the ja4.hash view. */
+void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h,
+		    const uint8_t *msg, size_t len);
 int tlsi_tls_detect(struct tlsi_eng_flow *f, unsigned int dir,
 		    const uint8_t *p, size_t n);
 void tlsi_tls_feed(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,

@@ -658,6 +658,26 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 	return 1;
 }
 
+/* Suricata's FlagsMatch(): pflags the packet's, dflags the rule's, iflags
+ * the flags that count. */
+static int tcp_flags_match(uint8_t pflags, uint8_t mod, uint8_t dflags, uint8_t iflags)
+{
+	uint8_t x = pflags & iflags;
+
+	if (!dflags && pflags)
+		return mod == TLSI_TCPFL_NOT;
+	switch (mod) {
+	case TLSI_TCPFL_ANY:
+		return (x & dflags) != 0;
+	case TLSI_TCPFL_PLUS:
+		return (x & dflags) == dflags;
+	case TLSI_TCPFL_NOT:
+		return (x & dflags) != dflags;
+	default:
+		return x == dflags;
+	}
+}
+
 /*
  * A header field test (TLSI_OP_PKT) on the packet of tlsi_eng_datagram(),
  * else on a TCP stream. A field the packet does not have never matches,
@@ -688,6 +708,10 @@ static int pkt_test(const struct tlsi_eng_pkt *p, const struct tlsi_img_insn *in
 			return 0;
 		x = p->ttl;
 		break;
+	case TLSI_PKT_TCP_FLAGS:
+		return p && p->proto == TLSI_PROTO_TCP &&
+		       tcp_flags_match(p->tcp_flags, in->cmp, (uint8_t)le32v(in->a),
+				       (uint8_t)le32v(in->b));
 	default:
 		return 0;
 	}

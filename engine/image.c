@@ -373,9 +373,15 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("bad header test flags 0x%x", fl);
 		if (in->nbytes >= TLSI_PKT_FIELD_MAX)
 			IFAIL("header field %u", in->nbytes);
-		if (in->cmp >= TLSI_CMP_MAX || in->cmp == TLSI_CMP_AND ||
-		    in->cmp == TLSI_CMP_XOR)
+		if (in->nbytes == TLSI_PKT_TCP_FLAGS) {
+			if (in->cmp >= TLSI_TCPFL_MAX || fl || le32v(in->a) > 0xff ||
+			    le32v(in->b) > 0xff)
+				IFAIL("flags test %u 0x%x 0x%x", in->cmp, le32v(in->a),
+				      le32v(in->b));
+		} else if (in->cmp >= TLSI_CMP_MAX || in->cmp == TLSI_CMP_AND ||
+			   in->cmp == TLSI_CMP_XOR) {
 			IFAIL("header test operator %u", in->cmp);
+		}
 		if (in->c || in->d || in->e || in->f)
 			IFAIL("header test with unused operands");
 		break;
@@ -443,11 +449,11 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 #undef IFAIL
 }
 
-/* How many of the protocol flags (udp, icmp, ip) a rule has. */
+/* How many of the protocol flags (udp, icmp, ip, tcp packets) a rule has. */
 static unsigned int hweight_protos(uint16_t flags)
 {
 	return !!(flags & TLSI_RULE_F_UDP) + !!(flags & TLSI_RULE_F_ICMP) +
-	       !!(flags & TLSI_RULE_F_IP);
+	       !!(flags & TLSI_RULE_F_IP) + !!(flags & TLSI_RULE_F_TCP_PKT);
 }
 
 static int check_rules(struct vctx *v)

@@ -38,9 +38,11 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	5	/* 2: dns app and buffers; 3: regexes;
+#define TLSI_IMG_VERSION	6	/* 2: dns app and buffers; 3: regexes;
 					 * 4: udp/icmp/ip rules, pkt buffer;
-					 * 5: ja3/ja3s buffers */
+					 * 5: ja3/ja3s buffers;
+					 * 6: ja4.hash buffer, TCP packet
+					 * rules (flags) */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -150,6 +152,7 @@ enum tlsi_buf {
 	TLSI_BUF_TLS_SNI_DOT,	/* "." + tls.sni (dotprefix) */
 	TLSI_BUF_TLS_JA3_HASH,	/* MD5 of ja3.string, lower-case hex */
 	TLSI_BUF_TLS_JA3_STRING, /* the ClientHello's JA3 text (tls.c) */
+	TLSI_BUF_TLS_JA4_HASH,	/* the ClientHello's JA4 (36 characters) */
 	TLSI_BUF_TLS_JA3S_HASH,
 	TLSI_BUF_TLS_JA3S_STRING, /* the ServerHello's JA3S text */
 	TLSI_BUF_TLS_CERT_SUBJECT,
@@ -162,6 +165,11 @@ enum tlsi_buf {
 				 * payload keywords of udp, icmp and ip rules
 				 * see (tlsi_eng_datagram()); ip rules see
 				 * the TCP stream as RAW there */
+	TLSI_BUF_TCP_PKT,	/* the payload of one TCP packet: what payload
+				 * keywords of TCP packet rules (flags,
+				 * no_stream, not_established) see; apart
+				 * from PKT so that TCP packets meet only
+				 * those rules' automaton and lists */
 	TLSI_BUF_MAX
 };
 #define TLSI_BUF_NONE		0xff	/* instructions that read no buffer */
@@ -209,7 +217,10 @@ enum tlsi_action {
 #define TLSI_FLOW_TO_SERVER	0x01
 #define TLSI_FLOW_TO_CLIENT	0x02
 #define TLSI_FLOW_ESTABLISHED	0x04
-#define TLSI_FLOW_ALL		0x07
+#define TLSI_FLOW_NOT_ESTABLISHED 0x08	/* packet rules: before the TCP
+					 * handshake completed, or before a
+					 * datagram flow's first reply */
+#define TLSI_FLOW_ALL		0x0f
 
 /* struct tlsi_img_rule.flags */
 #define TLSI_RULE_F_NOALERT	0x0001	/* flowbits:noalert */
@@ -219,8 +230,11 @@ enum tlsi_action {
 #define TLSI_RULE_F_UDP		0x0010	/* "udp": UDP datagrams only */
 #define TLSI_RULE_F_ICMP	0x0020	/* "icmp": ICMP and ICMPv6 packets only */
 #define TLSI_RULE_F_IP		0x0040	/* "ip": every packet, and TCP streams */
-#define TLSI_RULE_F_PROTOS	0x0070	/* at most one of these; none: TCP */
-#define TLSI_RULE_F_ALL		0x007f
+#define TLSI_RULE_F_TCP_PKT	0x0080	/* "tcp" with flags, flow:no_stream or
+					 * not_established: each TCP packet
+					 * (tlsi_eng_datagram()), not streams */
+#define TLSI_RULE_F_PROTOS	0x00f0	/* at most one of these; none: TCP */
+#define TLSI_RULE_F_ALL		0x00ff
 
 /* threshold / detection_filter */
 enum tlsi_thresh_type {
@@ -336,7 +350,22 @@ enum tlsi_pkt_field {
 	TLSI_PKT_ICODE,		/* ICMP code */
 	TLSI_PKT_IP_PROTO,	/* IPv4 protocol / IPv6 next header */
 	TLSI_PKT_TTL,		/* IPv4 TTL / IPv6 hop limit */
+	TLSI_PKT_TCP_FLAGS,	/* TCP flags (Suricata's `flags'): cmp is
+				 * enum tlsi_tcp_flags_mod, a the flags, b
+				 * the flags that count (the ignored ones
+				 * cleared); TCP packets only */
 	TLSI_PKT_FIELD_MAX
+};
+
+/* The modifier of `flags' (TLSI_PKT_TCP_FLAGS): none (exactly these),
+ * `+' (these and maybe others), `*' (any of these), `!' (not all of
+ * these). */
+enum tlsi_tcp_flags_mod {
+	TLSI_TCPFL_EXACT,
+	TLSI_TCPFL_PLUS,
+	TLSI_TCPFL_ANY,
+	TLSI_TCPFL_NOT,
+	TLSI_TCPFL_MAX
 };
 
 /* The side(s) TLSI_OP_STREAM_SIZE tests (nbytes). */

@@ -149,6 +149,117 @@ void tlsi_md5_hex(const void *p, size_t n, char out[32])
 	}
 }
 
+/* ---- SHA-256 (FIPS 180-4), for JA4's hashes -------------------------------------- */
+
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t ror32v(uint32_t x, unsigned int n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void sha256_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], v[8], t1, t2;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + w[i - 7] +
+		       (ror32v(w[i - 15], 7) ^ ror32v(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       (ror32v(w[i - 2], 17) ^ ror32v(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	memcpy(v, h, sizeof(v));
+	for (i = 0; i < 64; i++) {
+		t1 = v[7] + (ror32v(v[4], 6) ^ ror32v(v[4], 11) ^ ror32v(v[4], 25)) +
+		     ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_k[i] + w[i];
+		t2 = (ror32v(v[0], 2) ^ ror32v(v[0], 13) ^ ror32v(v[0], 22)) +
+		     ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		memmove(v + 1, v, 7 * sizeof(v[0]));
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (i = 0; i < 8; i++)
+		h[i] += v[i];
+}
+
+static void sha256_init(struct sha256 *m)
+{
+	static const uint32_t iv[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memcpy(m->h, iv, sizeof(iv));
+	m->len = 0;
+}
+
+static void sha256_update(struct sha256 *m, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	size_t have = (size_t)(m->len % 64);
+
+	m->len += n;
+	if (have) {
+		size_t take = TLSI_ENG_MIN(n, 64 - have);
+
+		memcpy(m->buf + have, p, take);
+		p += take;
+		n -= take;
+		if (have + take < 64)
+			return;
+		sha256_block(m->h, m->buf);
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		sha256_block(m->h, p);
+	memcpy(m->buf, p, n);
+}
+
+/* The first `digits' hex digits of the digest, lower-case. */
+static void sha256_hex(struct sha256 *m, char *out, unsigned int digits)
+{
+	static const uint8_t pad[64] = { 0x80 };
+	static const char hex[] = "0123456789abcdef";
+	uint64_t bits = m->len * 8;
+	uint8_t lenb[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)(bits >> (8 * (7 - i)));
+	sha256_update(m, pad, 1 + (size_t)((119 - m->len % 64) % 64));
+	sha256_update(m, lenb, 8);
+	for (i = 0; i < digits && i < 64; i++)
+		out[i] = hex[(m->h[i / 8] >> (28 - 4 * (i % 8))) & 15];
+}
+
+void tlsi_sha256_hex(const void *p, size_t n, char out[64])
+{
+	struct sha256 m;
+
+	sha256_init(&m);
+	sha256_update(&m, p, n);
+	sha256_hex(&m, out, 64);
+}
+
 /* ---- hello parsing ------------------------------------------------------------- */
 
 #define TLS_CT_CCS		20
@@ -352,6 +463,224 @@ int tlsi_tls_hello(const uint8_t *msg, size_t len, char *fp, size_t cap,
 	return 0;
 }
 
+/* ---- JA4 ------------------------------------------------------------------------ */
+
+#define TLS_EXT_SIG_ALGS	13
+#define TLS_EXT_ALPN		16
+
+/* Suricata's TLSVersionValid(): the versions a supported_versions entry
+ * may name to count (TLS 1.3 drafts included, GREASE and noise not). */
+static int ja4_version_known(uint32_t v)
+{
+	return (v >= 0x0300 && v <= 0x0304) || v == 0x7f01 ||
+	       (v >= 0x7f10 && v <= 0x7f1c) || (v >= 0xfb14 && v <= 0xfb17) ||
+	       v == 0xfb1a;
+}
+
+static const char *ja4_version_code(uint32_t v)
+{
+	switch (v) {
+	case 0x0304: return "13";
+	case 0x0303: return "12";
+	case 0x0302: return "11";
+	case 0x0301: return "10";
+	case 0x0300: return "s3";
+	}
+	return "00";			/* none, SSL 2, drafts */
+}
+
+static int ja4_alnum(uint8_t ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= 'a' && ch <= 'z');
+}
+
+/* Heapsort: no recursion, no memory, O(n log n) on hostile lists. */
+static void sort_u16(uint16_t *a, size_t n)
+{
+	size_t start = n / 2, end = n;
+
+	while (end > 1) {
+		size_t root, child;
+		uint16_t t;
+
+		if (start) {
+			start--;
+		} else {
+			end--;
+			t = a[end];
+			a[end] = a[0];
+			a[0] = t;
+		}
+		for (root = start; (child = 2 * root + 1) < end; root = child) {
+			if (child + 1 < end && a[child] < a[child + 1])
+				child++;
+			if (a[root] >= a[child])
+				break;
+			t = a[root];
+			a[root] = a[child];
+			a[child] = t;
+		}
+	}
+}
+
+/* One item as 4 lower-case hex digits, after a ',' unless first. */
+static void sha256_item(struct sha256 *m, uint16_t v, int first)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[5] = { ',', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15] };
+
+	sha256_update(m, first ? t + 1 : t, first ? 4 : 5);
+}
+
+static void sha256_list(struct sha256 *m, const uint16_t *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sha256_item(m, a[i], i == 0);
+}
+
+static void two_digits(char *o, size_t n)
+{
+	n = TLSI_ENG_MIN(n, (size_t)99);
+	o[0] = (char)('0' + n / 10);
+	o[1] = (char)('0' + n % 10);
+}
+
+int tlsi_tls_ja4(const uint8_t *msg, size_t len, uint16_t *work, size_t nwork,
+		 char out[TLSI_JA4_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct rd r = { .p = msg, .n = len }, ciphers, exts = { 0 };
+	size_t nc = 0, ne = 0, ns = 0, next = 0, i;
+	uint32_t mlen, version;
+	char alpn[2] = { '0', '0' };
+	struct sha256 m;
+	int sni = 0;
+
+	if (rd_u(&r, 1) != TLS_HS_CLIENT_HELLO)
+		return -1;
+	mlen = rd_u(&r, 3);
+	if (r.bad || r.n < mlen)
+		return -1;
+	r.n = mlen;
+	version = rd_u(&r, 2);
+	if (is_grease(version))
+		version = 0;
+	rd_u(&r, 32);			/* random */
+	rd_vec(&r, 1);			/* session id */
+	ciphers = rd_vec(&r, 2);
+	rd_vec(&r, 1);			/* compression methods */
+	if (r.n)
+		exts = rd_vec(&r, 2);
+	if (r.bad || r.n || (ciphers.n & 1) || ciphers.n / 2 > nwork)
+		return -1;
+	while (ciphers.n) {
+		uint32_t v = rd_u(&ciphers, 2);
+
+		if (!is_grease(v))
+			work[nc++] = (uint16_t)v;
+	}
+	/* work: ciphers, then the hashed extensions, then signature
+	 * algorithms at the end, growing down; each item takes at least 2
+	 * bytes of the message, so nwork >= len / 2 always suffices */
+	while (exts.n) {
+		uint32_t et = rd_u(&exts, 2);
+		struct rd body = rd_vec(&exts, 2);
+
+		if (exts.bad)
+			return -1;
+		if (is_grease(et))
+			continue;
+		next++;
+		if (et == TLS_EXT_SNI) {
+			sni = 1;
+			continue;
+		}
+		if (et == TLS_EXT_ALPN) {
+			struct rd list;
+			uint32_t plen;
+
+			if (!body.n)
+				continue;
+			list = rd_vec(&body, 2);
+			plen = rd_u(&list, 1);
+			if (body.bad || list.bad || plen > list.n || !plen)
+				continue;	/* Suricata: no first value */
+			/* the first protocol: its first and last characters,
+			 * a GREASE value of two bytes left out, anything not
+			 * alphanumeric as the outer hex digits */
+			if (plen == 2 && is_grease((uint32_t)list.p[0] << 8 | list.p[1]))
+				continue;
+			if (ja4_alnum(list.p[0]) && ja4_alnum(list.p[plen - 1])) {
+				alpn[0] = (char)list.p[0];
+				alpn[1] = (char)list.p[plen - 1];
+			} else {
+				alpn[0] = hex[list.p[0] >> 4];
+				alpn[1] = hex[list.p[plen - 1] & 15];
+			}
+			continue;
+		}
+		if (nc + ne + ns >= nwork)
+			return -1;
+		work[nc + ne++] = (uint16_t)et;
+		if (et == TLS_EXT_SIG_ALGS) {
+			struct rd list = rd_vec(&body, 2);
+
+			if (body.bad || (list.n & 1))
+				return -1;
+			while (list.n) {
+				uint32_t v = rd_u(&list, 2);
+
+				if (is_grease(v))
+					continue;
+				if (nc + ne + ns >= nwork)
+					return -1;
+				work[nwork - 1 - ns++] = (uint16_t)v;
+			}
+		} else if (et == TLS_EXT_SUPPORTED_VERSIONS && body.n) {
+			/* the first version Suricata knows, if higher */
+			struct rd list = rd_vec(&body, 1);
+			uint32_t sv = 0;
+
+			if (body.bad || list.n < 2)
+				return -1;
+			while (list.n >= 2 && !sv) {
+				uint32_t v = rd_u(&list, 2);
+
+				if (ja4_version_known(v))
+					sv = v;
+			}
+			if (sv > version)
+				version = sv;
+		}
+	}
+
+	memcpy(out, "t", 1);
+	memcpy(out + 1, ja4_version_code(version), 2);
+	out[3] = sni ? 'd' : 'i';
+	two_digits(out + 4, nc);
+	two_digits(out + 6, next);
+	out[8] = alpn[0];
+	out[9] = alpn[1];
+	out[10] = '_';
+	sort_u16(work, nc);
+	sha256_init(&m);
+	sha256_list(&m, work, nc);
+	sha256_hex(&m, out + 11, 12);
+	out[23] = '_';
+	sort_u16(work + nc, ne);
+	sha256_init(&m);
+	sha256_list(&m, work + nc, ne);
+	sha256_update(&m, "_", 1);
+	/* signature algorithms in their order: stored backwards */
+	for (i = 0; i < ns; i++)
+		sha256_item(&m, work[nwork - 1 - i], i == 0);
+	sha256_hex(&m, out + 24, 12);
+	return 0;
+}
+
 /*
  * The first handshake message of a TLS stream that starts at p (n bytes),
  * its record headers taken off, into out (cap bytes). Returns its length,
@@ -423,11 +752,15 @@ static void set_view(struct tlsi_eng_scratch *s, unsigned int b,
 	s->views[b].state = TLSI_VIEW_PRESENT;
 }
 
-void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h)
+void tlsi_tls_views(struct tlsi_eng_scratch *s, const struct tlsi_tls_hello *h,
+		    const uint8_t *msg, size_t len)
 {
 	if (h->client) {
 		set_view(s, TLSI_BUF_TLS_JA3_HASH, h->hash, sizeof(h->hash));
 		set_view(s, TLSI_BUF_TLS_JA3_STRING, s->tls_fp, h->fp_len);
+		if (!tlsi_tls_ja4(msg, len, s->tls_work, TLSI_ENG_ARRAY_SIZE(s->tls_work),
+				  s->tls_ja4))
+			set_view(s, TLSI_BUF_TLS_JA4_HASH, s->tls_ja4, TLSI_JA4_LEN);
 	} else {
 		set_view(s, TLSI_BUF_TLS_JA3S_HASH, h->hash, sizeof(h->hash));
 		set_view(s, TLSI_BUF_TLS_JA3S_STRING, s->tls_fp, h->fp_len);
@@ -477,7 +810,7 @@ static void hello(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f, unsigned int 
 	f->dir[dir].tls_version = h.selected ? h.selected : h.version;
 	tlsi_eng_views_reset(s);
 	tlsi_eng_raw_view(c, f, dir);
-	tlsi_tls_views(s, &h);
+	tlsi_tls_views(s, &h, s->tls_msg, (size_t)mlen);
 	if (h.client && h.sni && h.sni_len < sizeof(s->derived)) {
 		set_view(s, TLSI_BUF_TLS_SNI, h.sni, h.sni_len);
 		s->derived[0] = '.';

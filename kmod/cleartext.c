@@ -166,6 +166,68 @@ bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool rep
 	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4 + sizeof(_uh), len);
 }
 
+/*
+ * A TCP packet of a flow whose profile inspects cleartext, for the TCP
+ * packet rules (flags, flow:no_stream, not_established: Suricata matches
+ * them on packets, not on the stream the relay inspects). state_before:
+ * the bridge's TCP state of the flow before this packet; the connection
+ * is established for the packet as Suricata's FLOW_PKT_ESTABLISHED is:
+ * from the packet after the handshake's ACK, or that ACK if it carries
+ * data. IP fragments and tunnelled packets are left alone (the header or
+ * the payload is not all there). True to drop the packet.
+ */
+bool tlsi_cleartext_tcp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
+			const struct sk_buff *skb, u8 tcp_flags, u8 state_before)
+{
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	unsigned int l4, ip_end, doff, len;
+	bool established;
+
+	if (f->key.encap || !tlsi_inspect_tcp_packets(tn))
+		return false;
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+		int off;
+
+		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+		if (!ip6h)
+			return false;
+		nexthdr = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, sizeof(_ip6h), &nexthdr, &frag_off);
+		if (off < 0 || nexthdr != IPPROTO_TCP || frag_off)
+			return false;
+		l4 = off;
+		ip_end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
+	} else {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		if (!iph || iph->protocol != IPPROTO_TCP ||
+		    (iph->frag_off & htons(IP_OFFSET | IP_MF)))
+			return false;
+		l4 = iph->ihl * 4;
+		ip_end = ntohs(iph->tot_len);
+	}
+	th = skb_header_pointer(skb, l4, sizeof(_th), &_th);
+	if (!th)
+		return false;
+	doff = th->doff * 4;
+	if (doff < sizeof(_th) || ip_end < l4 + doff || ip_end > skb->len)
+		return false;
+	len = ip_end - l4 - doff;
+	established = state_before >= TLSI_TCP_ESTABLISHED ||
+		      (state_before == TLSI_TCP_SYN_RECV && !reply && len &&
+		       (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) ==
+		       TLSI_TCPF_ACK);
+	return tlsi_inspect_tcp_packet(tn, &f->key, reply, skb, l4 + doff, len,
+				       tcp_flags, established);
+}
+
 /* ---- sockets ------------------------------------------------------------- */
 
 /* A kernel socket of a session holds its namespace, as a user's does. */

@@ -14,8 +14,9 @@ enum tlsi_verdict {
 #define TLSI_FLOW_F_STEER	0x08	/* TCP fragments of an inspecting segment:
 					 * steered up the stack like diverted
 					 * flows, which reassembles them */
-#define TLSI_FLOW_F_INSPECT	0x04	/* cleartext: its UDP datagrams go
-					 * through the IPS rules (cleartext.c) */
+#define TLSI_FLOW_F_INSPECT	0x04	/* cleartext: its UDP datagrams and
+					 * TCP packets go through the IPS
+					 * rules (cleartext.c) */
 
 /*
  * One tracked connection. The verdict fields are valid while gen equals

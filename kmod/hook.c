@@ -718,7 +718,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	struct tlsi_flow *f;
 	bool reversed, reply, syn;
 	enum tlsi_parse parsed;
-	u8 tcp_flags = 0, state;
+	u8 tcp_flags = 0, state = TLSI_TCP_NONE;
 	int gen, err = 0;
 	u32 tcp_seq = 0;
 
@@ -845,6 +845,12 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		return tlsi_drop(tn, READ_ONCE(f->table));
 	}
 
+	if (t.proto == IPPROTO_TCP && (READ_ONCE(f->flags) & TLSI_FLOW_F_INSPECT) &&
+	    tlsi_cleartext_tcp(tn, f, reply, skb, tcp_flags, state)) {
+		tlsi_count(tn, TLSI_CNT_DROP_IPS_TCP_PKT);
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
+	}
 	if (READ_ONCE(f->flags) & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_STEER))
 		return tlsi_divert_steer(tn, skb, in);
 

@@ -24,6 +24,7 @@
  * namespace's IPS setting "quarantine" is on, quarantines the client.
  */
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -320,35 +321,32 @@ static const struct tlsi_drv_ops tlsi_ips_bh_ops = {
 };
 
 /*
- * One UDP datagram (len payload bytes at off in skb) of the flow from
- * client key->saddr:sport to key->daddr:dport, from the server when reply.
- * Packet path, under RCU: the live image is used without a reference (it is
- * freed a grace period after it is unpublished). Each datagram is one
- * message of a flow of its own (DNS rules need nothing across datagrams):
- * nothing is kept per flow. Returns whether the datagram is to be dropped.
+ * One packet (len payload bytes at off in skb) of the flow from client
+ * key->saddr:sport to key->daddr:dport, from the server when reply, through
+ * the live image im: as data for the app decoders and stream rules first
+ * when app_data (UDP: DNS), then as a packet (pkt, its payload set here).
+ * Packet path, under RCU: the image is used without a reference (it is
+ * freed a grace period after it is unpublished). Each packet is one
+ * message of a flow of its own (DNS rules need nothing across datagrams;
+ * the relay's TCP stream state is not reachable from softirq): nothing is
+ * kept per flow. Returns whether the packet is to be dropped.
  */
-bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
-			   bool reply, const struct sk_buff *skb, unsigned int off,
-			   unsigned int len)
+static bool tlsi_inspect_packet(struct tlsi_net *tn, struct tlsi_ips_image *im,
+				const struct tlsi_pkt_tuple *key, bool reply,
+				const struct sk_buff *skb, unsigned int off,
+				unsigned int len, struct tlsi_eng_pkt *pkt, bool app_data)
 {
 	struct tlsi_ips_net *in = tlsi_ips_pernet(tn);
+	unsigned int dir = reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER;
 	struct tlsi_inspect_session *is;
-	struct tlsi_ips_image *im;
 	struct tlsi_ips_call k;
 	u8 c[16], sv[16];
-	bool blocked;
+	bool blocked = false;
 
-	im = rcu_dereference(in->cur);
-	if (!im || !len)
-		return false;
-	if (len > TLSI_IPS_DATAGRAM_MAX) {
-		tlsi_count(tn, TLSI_CNT_CLEAR_UDP_TRUNCATED);
-		len = TLSI_IPS_DATAGRAM_MAX;
-	}
 	memset(&k, 0, sizeof(k));
 	k.tn = tn;
 	k.im = im;
-	k.proto = IPPROTO_UDP;
+	k.proto = pkt->proto;
 	k.gfp = GFP_ATOMIC;
 	k.c.ops = &tlsi_ips_bh_ops;
 	k.c.im = &im->d;
@@ -358,7 +356,7 @@ bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key
 
 	local_bh_disable();
 	k.bh = &im->bh[smp_processor_id()];
-	if (skb_copy_bits(skb, off, k.bh->buf, len)) {
+	if (len && skb_copy_bits(skb, off, k.bh->buf, len)) {
 		local_bh_enable();
 		return false;
 	}
@@ -374,30 +372,95 @@ bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key
 	tlsi_addr_to_bytes(&key->saddr, c);
 	tlsi_addr_to_bytes(&key->daddr, sv);
 	tlsi_drv_flow_init(k.bh->flow, c, key->sport, sv, key->dport, get_random_u64(),
-			   TLSI_DRV_F_DATAGRAM);
-	/* The app decoders (DNS) and stream rules see the datagram as data;
-	 * then the udp rules (ports, dsize, ttl...) see it as a packet. */
-	blocked = tlsi_drv_data(&k.c, k.bh->flow,
-				reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER,
-				k.bh->buf, len);
-	if (!blocked) {
-		const struct iphdr *iph;
-		struct iphdr _iph;
-		struct tlsi_eng_pkt pkt = {
-			.proto = IPPROTO_UDP,
-			.payload = k.bh->buf,
-			.len = len,
-		};
-
-		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-		pkt.ttl = iph ? iph->ttl : 0;
-		blocked = tlsi_drv_datagram(&k.c, k.bh->flow,
-					    reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER, &pkt);
-	}
+			   app_data ? TLSI_DRV_F_DATAGRAM : 0);
+	pkt->payload = k.bh->buf;
+	pkt->len = len;
+	/* The app decoders (DNS) and stream rules see a datagram as data;
+	 * then the packet rules (ports, dsize, ttl, flags...) see it as a
+	 * packet. */
+	if (app_data)
+		blocked = tlsi_drv_data(&k.c, k.bh->flow, dir, k.bh->buf, len);
+	if (!blocked)
+		blocked = tlsi_drv_datagram(&k.c, k.bh->flow, dir, pkt);
 	if (!blocked)
 		tlsi_drv_end(&k.c, k.bh->flow);
 	local_bh_enable();
+	return blocked;
+}
+
+/* The IPv4 TTL or IPv6 hop limit of skb. */
+static u8 tlsi_inspect_ttl(const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr _ip6h;
+
+		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
+		return ip6h ? ip6h->hop_limit : 0;
+	} else {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
+		return iph ? iph->ttl : 0;
+	}
+}
+
+/* One UDP datagram (len payload bytes at off in skb): true to drop it. */
+bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
+			   bool reply, const struct sk_buff *skb, unsigned int off,
+			   unsigned int len)
+{
+	struct tlsi_ips_image *im = rcu_dereference(tlsi_ips_pernet(tn)->cur);
+	struct tlsi_eng_pkt pkt = { .proto = IPPROTO_UDP };
+	bool blocked;
+
+	if (!im || !len)
+		return false;
+	if (len > TLSI_IPS_DATAGRAM_MAX) {
+		tlsi_count(tn, TLSI_CNT_CLEAR_UDP_TRUNCATED);
+		len = TLSI_IPS_DATAGRAM_MAX;
+	}
+	pkt.ttl = tlsi_inspect_ttl(skb);
+	blocked = tlsi_inspect_packet(tn, im, key, reply, skb, off, len, &pkt, true);
 	tlsi_count(tn, TLSI_CNT_CLEAR_UDP_INSPECTED);
+	return blocked;
+}
+
+/* Does the live image have TCP packet rules? (packet path, RCU) */
+bool tlsi_inspect_tcp_packets(struct tlsi_net *tn)
+{
+	struct tlsi_ips_image *im = rcu_dereference(tlsi_ips_pernet(tn)->cur);
+
+	return im && im->d.eng.ntcp_pkt;
+}
+
+/*
+ * One TCP packet (len payload bytes at off in skb, the header's flags
+ * tcp_flags) of an inspected flow, for the TCP packet rules (flags,
+ * flow:no_stream, not_established), when the live image has some.
+ * established: the connection was established before this packet (the
+ * bridge's flow table). True to drop the packet.
+ */
+bool tlsi_inspect_tcp_packet(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
+			     bool reply, const struct sk_buff *skb, unsigned int off,
+			     unsigned int len, u8 tcp_flags, bool established)
+{
+	struct tlsi_ips_image *im = rcu_dereference(tlsi_ips_pernet(tn)->cur);
+	struct tlsi_eng_pkt pkt = { .proto = IPPROTO_TCP };
+	bool blocked;
+
+	if (!im || !im->d.eng.ntcp_pkt)
+		return false;
+	if (len > TLSI_IPS_DATAGRAM_MAX) {
+		tlsi_count(tn, TLSI_CNT_CLEAR_TCP_PKT_TRUNCATED);
+		len = TLSI_IPS_DATAGRAM_MAX;
+	}
+	pkt.ttl = tlsi_inspect_ttl(skb);
+	pkt.tcp_flags = tcp_flags;
+	pkt.established = established;
+	blocked = tlsi_inspect_packet(tn, im, key, reply, skb, off, len, &pkt, false);
+	tlsi_count(tn, TLSI_CNT_CLEAR_TCP_PKT_INSPECTED);
 	return blocked;
 }
 

@@ -412,6 +412,8 @@ bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile_settin
 struct sk_buff;
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
 			const struct sk_buff *skb);
+bool tlsi_cleartext_tcp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
+			const struct sk_buff *skb, u8 tcp_flags, u8 state_before);
 bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			      const struct tlsi_pkt_tuple *t);
 int tlsi_cleartext_net_init(struct tlsi_net *tn);
@@ -547,6 +549,13 @@ struct sk_buff;
 bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
 			   bool reply, const struct sk_buff *skb, unsigned int off,
 			   unsigned int len);
+/* A TCP packet of an inspected flow, for the TCP packet rules (flags...):
+ * packet path (softirq, RCU); true to drop it. Only worth the parsing
+ * when tlsi_inspect_tcp_packets(). */
+bool tlsi_inspect_tcp_packets(struct tlsi_net *tn);
+bool tlsi_inspect_tcp_packet(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,
+			     bool reply, const struct sk_buff *skb, unsigned int off,
+			     unsigned int len, u8 tcp_flags, bool established);
 
 /* ips.c: IPS rule images of the filter engine (details in ips.h) */
 int tlsi_ips_init(void);	/* before the main pernet operations */

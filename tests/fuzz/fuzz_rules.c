@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: the rule parser and compiler. The input is rule text
  * (one rule a line); every rule that loads is compiled, the image must
- * validate, and the engine runs it over a short HTTP exchange.
+ * validate, and the engine runs it over a short HTTP exchange, UDP and
+ * ICMP packets and TCP packets (flags, established).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +72,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				pk.icmp_type = 8;
 				tlsi_eng_flow_init(f, a, 0, b, 0);
 				tlsi_eng_datagram(&c, f, 0, &pk);
+				/* TCP packet rules: a handshake, then data */
+				pk.proto = 6;
+				pk.payload = NULL;
+				pk.len = 0;
+				tlsi_eng_flow_init(f, a, 40000, b, 80);
+				pk.tcp_flags = 0x02;
+				tlsi_eng_datagram(&c, f, 0, &pk);
+				pk.tcp_flags = 0x12;
+				tlsi_eng_datagram(&c, f, 1, &pk);
+				pk.tcp_flags = 0x18;
+				pk.established = 1;
+				pk.payload = (const uint8_t *)req;
+				pk.len = sizeof(req) - 1;
+				tlsi_eng_datagram(&c, f, 0, &pk);
+				pk.tcp_flags = size ? data[size - 1] : 0;
+				tlsi_eng_datagram(&c, f, 1, &pk);
 			}
 			free(sc);
 			free(f);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: TLS hellos in the clear (engine/tls.c). Each input is
- * taken as a client stream (records), as a handshake message, and as the
- * server's answer to a fixed ClientHello, through the engine with ja3,
- * ja3s and tls.sni rules, in one piece and in 7-byte chunks. Nothing may
- * read outside the input or the scratch; the JA3 text must fit.
+ * taken as a client stream (records), as a handshake message (JA3 and
+ * JA4), and as the server's answer to a fixed ClientHello, through the
+ * engine with ja3, ja3s, ja4.hash and tls.sni rules, in one piece and in
+ * 7-byte chunks. Nothing may read outside the input or the scratch; the
+ * JA3 text must fit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ static const char *rules =
 	"alert tls any any -> any any (msg:\"a\"; ja3.hash; content:\"2aef69b4ba1938c3a400de4188743185\"; sid:1;)\n"
 	"alert tls any any -> any any (msg:\"b\"; ja3.string; content:\"771,\"; startswith; xbits:set,x,track ip_pair; sid:2;)\n"
 	"alert tls any any -> any any (msg:\"c\"; ja3s.string; content:\",4865,\"; sid:3;)\n"
-	"alert tls any any -> any any (msg:\"d\"; tls.sni; content:\"a\"; xbits:isset,x,track ip_pair; sid:4;)\n";
+	"alert tls any any -> any any (msg:\"d\"; tls.sni; content:\"a\"; xbits:isset,x,track ip_pair; sid:4;)\n"
+	"alert tls any any -> any any (msg:\"e\"; ja4.hash; content:\"t13d\"; startswith; sid:5;)\n";
 
 static const uint8_t client_hello[] = {
 	0x16, 0x03, 0x01, 0x00, 0x2f, 0x01, 0x00, 0x00, 0x2b, 0x03, 0x03,
@@ -52,7 +54,7 @@ static void setup(void)
 		p = nl + 1;
 	}
 	err[0] = '\0';
-	if (s.nrules != 4 || rc_compile(&s, &img, &len, NULL, err, sizeof(err)) ||
+	if (s.nrules != 5 || rc_compile(&s, &img, &len, NULL, err, sizeof(err)) ||
 	    tlsi_eng_init(&eng, img, len, err, sizeof(err))) {
 		fprintf(stderr, "setup: %s\n", err);
 		abort();
@@ -84,6 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tlsi_tls_hello h;
 	static char fp[TLSI_TLS_FP_MAX];
 	static uint8_t msg[TLSI_TLS_MSG_MAX];
+	static uint16_t work[TLSI_TLS_MSG_MAX / 2];
+	char ja4[TLSI_JA4_LEN];
 	size_t chunk;
 
 	if (!scratch)
@@ -91,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.eng = &eng;
 	c.s = scratch;
 	(void)tlsi_tls_hello(data, size, fp, sizeof(fp), &h);
+	(void)tlsi_tls_ja4(data, size, work, TLSI_ENG_MIN(size / 2, sizeof(work) / sizeof(work[0])), ja4);
 	(void)tlsi_tls_first_message(data, size, msg, sizeof(msg));
 	for (chunk = 7; chunk <= size + 7; chunk += size ? size : 1) {
 		tlsi_eng_flow_init(flow, a, 40000, b, 443);

@@ -244,6 +244,40 @@ START_TEST(test_real_rules_fire)
 		ck_assert_uint_lt(b, T.set.nflowbits);
 		ck_assert(T.f->flowbits[b / 8] & (1u << (b % 8)));	/* flowbits:set */
 	}
+	/* TCP packet rules among all the others: ET SCAN Amap (flags:PA and
+	 * contents on the packet) ... */
+	{
+		static const char amap[] = "GET service:thc://x service:thc";
+		struct tlsi_eng_pkt p = { .proto = TLSI_PROTO_TCP, .tcp_flags = 0x18,
+					  .established = 1, .payload = (const uint8_t *)amap,
+					  .len = sizeof(amap) - 1 };
+		size_t b;
+
+		flow4(ext, 40006, home, 8080);
+		tlsi_eng_datagram(&T.ctx, T.f, TLSI_DIR_TO_SERVER, &p);
+		ET_FIRED(&T, 2010371);
+		T.nalerts = 0;
+		p.tcp_flags = 0x10;		/* no PSH */
+		tlsi_eng_datagram(&T.ctx, T.f, TLSI_DIR_TO_SERVER, &p);
+		ET_SILENT(&T, 2010371);
+		/* ... the same bytes as a stream: not a packet */
+		flow4(ext, 40007, home, 8080);
+		et_send(&T, TLSI_DIR_TO_SERVER, amap, sizeof(amap) - 1);
+		ET_SILENT(&T, 2010371);
+		/* ... and ET DOS RDP Syn/Ack (flags:SA, sets its flowbit) */
+		flow4(ext, 40008, home, 3389);
+		p.tcp_flags = 0x12;
+		p.established = 0;
+		p.payload = NULL;
+		p.len = 0;
+		tlsi_eng_datagram(&T.ctx, T.f, TLSI_DIR_TO_CLIENT, &p);
+		for (b = 0; b < T.set.nflowbits; b++)
+			if (!strcmp(T.set.flowbits[b], "ms.rdp.synack"))
+				break;
+		ck_assert_uint_lt(b, T.set.nflowbits);
+		ck_assert(T.f->flowbits[b / 8] & (1u << (b % 8)));
+		ck_assert_uint_eq(T.nalerts, 0);	/* noalert */
+	}
 }
 END_TEST
 

@@ -3,8 +3,10 @@
  * udp, icmp and ip rules: tlsi_eng_datagram() on single datagrams and
  * packets (payload keywords on the packet alone, dsize, itype, icode,
  * ip_proto, ttl, flow direction and established, flowbits across
- * datagrams), ip rules on TCP streams as well, real ET Open rules, the
- * parser's refusals and the image validator's checks of what is new.
+ * datagrams), ip rules on TCP streams as well; TCP packet rules (flags
+ * with Suricata's semantics, flow:no_stream, not_established) on TCP
+ * packets and flow:stateless; real ET Open rules, the parser's refusals
+ * and the image validator's checks of what is new.
  */
 #include "engine_harness.h"
 
@@ -419,6 +421,230 @@ START_TEST(test_et_rules)
 }
 END_TEST
 
+/* ---- TCP packet rules: flags, flow:no_stream, not_established, stateless ---------- */
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+#define F_URG 0x20
+#define F_ECE 0x40
+#define F_CWR 0x80
+
+/* One TCP packet with flags fl, established before it or not. */
+static enum tlsi_eng_verdict tcp(unsigned int dir, uint8_t fl, int est, const void *payload,
+				 size_t len)
+{
+	struct tlsi_eng_pkt p = { .proto = TLSI_PROTO_TCP, .ttl = 64, .tcp_flags = fl,
+				  .established = (uint8_t)est, .payload = payload,
+				  .len = (uint32_t)len };
+
+	return tlsi_eng_datagram(&T.ctx, T.f, dir, &p);
+}
+
+/*
+ * flags as Suricata 7's detect-tcp-flags.c: the cases of its unit tests
+ * (FlagsTestParse03..15) and of FlagsMatch() around them.
+ */
+START_TEST(test_tcp_flags_semantics)
+{
+	static const struct { const char *flags; uint8_t pkt; int match; } cases[] = {
+		{ "AP+", F_ACK | F_PSH | F_SYN | F_RST, 1 },
+		{ "A", F_SYN, 0 },
+		{ "+AP,UR", F_ACK | F_PSH | F_SYN | F_RST, 1 },
+		{ "*AP", F_SYN | F_RST, 0 },
+		{ "*SA", F_SYN | F_RST, 1 },
+		{ "!PA", F_SYN | F_RST, 1 },
+		{ "!AP", F_SYN | F_RST, 1 },
+		{ "*AP,SR", F_SYN | F_RST | F_URG, 0 },
+		{ "0", F_SYN, 0 },
+		{ "0", 0, 1 },
+		{ "!0", F_SYN, 1 },	/* no flags wanted, some there: only ! */
+		{ "EC+", F_ECE | F_CWR | F_SYN | F_RST, 1 },
+		{ "EC*", F_ECE | F_SYN | F_RST, 1 },
+		{ "EC+", F_ECE | F_SYN | F_RST, 0 },
+		{ "21", F_ECE | F_CWR, 1 },
+		{ "S", F_SYN, 1 },
+		{ "S", F_SYN | F_ACK, 0 },
+		{ "S", F_SYN | F_ECE | F_CWR, 0 },
+		{ "S,12", F_SYN | F_ECE | F_CWR, 1 },	/* ET's scan rules */
+		{ "S,CE", F_SYN | F_ECE, 1 },
+		{ "S,12", F_SYN | F_ACK, 0 },
+		{ "SA", F_SYN | F_ACK, 1 },
+		{ "PA", F_PSH | F_ACK, 1 },
+		{ "PA", F_PSH | F_ACK | F_FIN, 0 },
+		{ "! S", F_ACK, 1 },
+		{ "S!", F_SYN, 0 },
+		{ "F", F_FIN, 1 },
+		{ "U", F_URG, 1 },
+		{ "R", F_RST | F_ACK, 0 },
+		{ "R+", F_RST | F_ACK, 1 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < TLSI_ENG_ARRAY_SIZE(cases); i++) {
+		char rule[160];
+
+		snprintf(rule, sizeof(rule),
+			 "alert tcp any any -> any any (msg:\"f\"; flags:%s; sid:1;)\n", cases[i].flags);
+		if (i)
+			et_free(&T);
+		et_load(&T, rule);
+		pkt_flow(home, 40000, ext, 22);
+		tcp(TLSI_DIR_TO_SERVER, cases[i].pkt, 0, NULL, 0);
+		ck_assert_msg(T.nalerts == (unsigned int)cases[i].match, "flags:%s on 0x%02x: %u alerts",
+			      cases[i].flags, cases[i].pkt, T.nalerts);
+	}
+}
+END_TEST
+
+START_TEST(test_tcp_packet_rules)
+{
+	et_load(&T,
+		"alert tcp any any -> any 22 (msg:\"syn\"; flow:to_server; flags:S,12; sid:1;)\n"
+		"alert tcp any any -> any any (msg:\"psh data\"; flags:PA; content:\"evil\"; sid:2;)\n"
+		"alert tcp any any -> any any (msg:\"no_stream\"; flow:to_server,established,no_stream; content:\"PASS\"; depth:4; sid:3;)\n"
+		"alert tcp any any -> any any (msg:\"stream\"; flow:to_server,established; content:\"PASS\"; depth:4; sid:4;)\n"
+		"alert tcp any any -> any any (msg:\"not est\"; flow:not_established; flags:S; sid:5;)\n"
+		"alert tcp any any -> any any (msg:\"stateless\"; flow:stateless; content:\"evil\"; sid:6;)\n"
+		"alert ip any any -> any any (msg:\"ip\"; content:\"evil\"; sid:7;)\n"
+		"alert tcp any any -> any any (msg:\"dsize\"; flags:A; dsize:0; flow:to_client; sid:8;)\n");
+	pkt_flow(home, 40000, ext, 22);
+	/* the handshake: SYN (not established), SYN/ACK, ACK */
+	tcp(TLSI_DIR_TO_SERVER, F_SYN | F_ECE | F_CWR, 0, NULL, 0);
+	ET_FIRED(&T, 1);
+	ET_SILENT(&T, 5);	/* ECE and CWR are not ignored there */
+	ck_assert_uint_eq(T.nalerts, 1);
+	ck_assert_uint_eq(T.alert_buf[0], TLSI_BUF_TCP_PKT);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_SERVER, F_SYN, 0, NULL, 0);
+	ET_FIRED(&T, 1);
+	ET_FIRED(&T, 5);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_SERVER, F_SYN, 1, NULL, 0);	/* a SYN on an established flow */
+	ET_FIRED(&T, 1);
+	ET_SILENT(&T, 5);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_CLIENT, F_SYN | F_ACK, 0, NULL, 0);
+	ck_assert_uint_eq(T.nalerts, 0);
+	tcp(TLSI_DIR_TO_CLIENT, F_ACK, 1, NULL, 0);
+	ET_FIRED(&T, 8);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_CLIENT, F_ACK, 1, "x", 1);	/* dsize is the packet's */
+	ET_SILENT(&T, 8);
+	/* data: the packet rules see the packet's payload alone; stream
+	 * rules, ip rules and stateless ones do not see packets at all */
+	tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, "PASS xxevil", 11);
+	ET_FIRED(&T, 2);
+	ET_FIRED(&T, 3);
+	ET_SILENT(&T, 4);
+	ET_SILENT(&T, 6);
+	ET_SILENT(&T, 7);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_SERVER, F_ACK, 1, "PASS xxevil", 11);	/* no PSH */
+	ET_SILENT(&T, 2);
+	ET_FIRED(&T, 3);
+	T.nalerts = 0;
+	tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, "xPASS ev", 8);	/* split: per packet */
+	tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, "il", 2);
+	ck_assert_uint_eq(T.nalerts, 0);
+	tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 0, "PASS", 4);	/* not established */
+	ET_SILENT(&T, 3);
+	/* the stream: TCP packet rules never match it; stateless is a plain
+	 * stream rule (Suricata's FlowMatch() counts it whatever the state) */
+	et_flow_port(&T, 22);
+	et_sendc(&T, TLSI_DIR_TO_SERVER, "PASS xxevil", 0);
+	ET_FIRED(&T, 4);
+	ET_FIRED(&T, 6);
+	ET_FIRED(&T, 7);
+	ET_SILENT(&T, 2);
+	ET_SILENT(&T, 3);
+	/* UDP: no flags */
+	pkt_flow(home, 40000, ext, 22);
+	udp(TLSI_DIR_TO_SERVER, "PASS xxevil");
+	ET_SILENT(&T, 2);
+	ET_SILENT(&T, 3);
+	ET_FIRED(&T, 7);
+}
+END_TEST
+
+/* not_established on datagrams: before the first reply. */
+START_TEST(test_not_established_datagrams)
+{
+	et_load(&T, "alert udp any any -> any any (msg:\"new\"; flow:not_established; content:\"q\"; sid:1;)\n"
+		    "alert udp any any -> any any (msg:\"est\"; flow:established; content:\"q\"; sid:2;)\n");
+	pkt_flow(home, 40000, ext, 53);
+	udp(TLSI_DIR_TO_SERVER, "q");
+	ET_FIRED(&T, 1);
+	ET_SILENT(&T, 2);
+	T.nalerts = 0;
+	udp(TLSI_DIR_TO_CLIENT, "q");
+	ET_SILENT(&T, 1);
+	ET_FIRED(&T, 2);
+	T.nalerts = 0;
+	udp(TLSI_DIR_TO_SERVER, "q");
+	ET_SILENT(&T, 1);
+	ET_FIRED(&T, 2);
+}
+END_TEST
+
+/* ET Open's flags / no_stream / stateless / not_established rules. */
+START_TEST(test_et_tcp_packet_rules)
+{
+	/* verbatim from the snapshot (metadata trimmed) */
+	et_load_mode(&T,
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET 22 (msg:\"ET SCAN Potential SSH Scan\"; flow:to_server; flags:S,12; threshold: type both, track by_src, count 5, seconds 120; reference:url,en.wikipedia.org/wiki/Brute_force_attack; classtype:attempted-recon; sid:2001219; rev:20;)\n"
+		"alert tcp $HOME_NET 3389 -> any any (msg:\"ET DOS Microsoft Remote Desktop (RDP) Syn/Ack Outbound Flowbit Set\"; flow:from_server; flags:SA; flowbits:isnotset,ms.rdp.synack; flowbits:set,ms.rdp.synack; flowbits:noalert; reference:cve,2012-0152; classtype:not-suspicious; sid:2014385; rev:5;)\n"
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET any (msg:\"ET SCAN Amap TCP Service Scan Detected\"; flow:to_server; flags:PA; content:\"service|3A|thc|3A 2F 2F|\"; depth:105; content:\"service|3A|thc\"; within:40; reference:url,freeworld.thc.org/thc-amap/; classtype:attempted-recon; sid:2010371; rev:2;)\n"
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET 3389 (msg:\"ET SCAN Behavioral Unusually fast Terminal Server Traffic Potential Scan or Infection (Inbound)\"; flow:not_established,to_server; flags: S,12; threshold: type both, track by_src, count 20, seconds 360; classtype:network-scan; sid:2001972; rev:21;)\n"
+		"alert tcp $EXTERNAL_NET any -> $HOME_NET 33434 (msg:\"ET INFO Noction IRP Probe\"; flow:stateless; flags:SP; content:\"|4E 4F 43 54 49 4F 4E 20 49 52 50|\"; reference:url,www.noction.com/faq; classtype:bad-unknown; sid:2023640; rev:1;)\n"
+		"alert ftp $EXTERNAL_NET any -> $HOME_NET 21 (msg:\"GPL FTP PASS overflow attempt\"; flow:to_server,established,no_stream; content:\"PASS\"; nocase; isdataat:100,relative; pcre:\"/^PASS\\s[^\\n]{100}/smi\"; classtype:attempted-admin; sid:2101972; rev:19;)\n",
+		false, RP_PCRE_EXACT);
+	{
+		unsigned int i;
+
+		/* five SYNs from one source to port 22: one alert */
+		for (i = 0; i < 5; i++) {
+			pkt_flow(ext, (uint16_t)(40000 + i), home, 22);
+			tcp(TLSI_DIR_TO_SERVER, F_SYN, 0, NULL, 0);
+		}
+		ck_assert_uint_eq(hits(2001219), 5);
+		ck_assert_uint_eq(et_count(&T, 2001219), 1);
+		T.nalerts = 0;
+	}
+	pkt_flow(ext, 40000, home, 3389);
+	tcp(TLSI_DIR_TO_CLIENT, F_SYN | F_ACK, 0, NULL, 0);
+	ck_assert_uint_eq(hits(2014385), 1);
+	ck_assert(T.f->flowbits[0] != 0);
+	ck_assert_uint_eq(T.nalerts, 0);	/* noalert */
+	tcp(TLSI_DIR_TO_SERVER, F_SYN, 0, NULL, 0);
+	ck_assert_uint_eq(hits(2001972), 1);
+	tcp(TLSI_DIR_TO_SERVER, F_SYN, 1, NULL, 0);	/* established: not this one */
+	ck_assert_uint_eq(hits(2001972), 1);
+	pkt_flow(ext, 40000, home, 8080);
+	tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, "GET service:thc://x service:thc", 31);
+	ET_FIRED(&T, 2010371);
+	T.nalerts = 0;
+	pkt_flow(ext, 40000, home, 33434);
+	tcp(TLSI_DIR_TO_SERVER, F_SYN | F_PSH, 0, "NOCTION IRP", 11);
+	ET_FIRED(&T, 2023640);
+	T.nalerts = 0;
+	{
+		char pass[200];
+
+		memset(pass, 'A', sizeof(pass));
+		memcpy(pass, "PASS ", 5);
+		pkt_flow(ext, 40000, home, 21);
+		tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, pass, sizeof(pass));
+		ET_FIRED(&T, 2101972);
+		T.nalerts = 0;
+		tcp(TLSI_DIR_TO_SERVER, F_PSH | F_ACK, 1, pass, 100);	/* short */
+		ET_SILENT(&T, 2101972);
+	}
+}
+END_TEST
+
 /* ---- what is refused ----------------------------------------------------------- */
 
 START_TEST(test_refused)
@@ -436,6 +662,36 @@ START_TEST(test_refused)
 		{ "alert ip any any -> any any (msg:\"x\"; ip_proto:nosuch; sid:1;)", "syntax error" },
 		{ "alert ip any any -> any any (msg:\"x\"; ip_proto:300; sid:1;)", "syntax error" },
 		{ "alert sctp any any -> any any (msg:\"x\"; sid:1;)", "unsupported protocol `sctp'" },
+		{ "alert udp any any -> any any (msg:\"x\"; flags:S; sid:1;)",
+		  "flags in a udp, icmp or ip rule" },
+		{ "alert ip any any -> any any (msg:\"x\"; flags:S; sid:1;)",
+		  "flags in a udp, icmp or ip rule" },
+		{ "alert ip any any -> any any (msg:\"x\"; flow:not_established; sid:1;)",
+		  "packet keyword in an ip rule" },
+		{ "alert ip any any -> any any (msg:\"x\"; flow:no_stream; content:\"a\"; sid:1;)",
+		  "packet keyword in an ip rule" },
+		{ "alert http any any -> any any (msg:\"x\"; flags:PA; http.uri; content:\"a\"; sid:1;)",
+		  "packet keyword in an application-layer rule" },
+		{ "alert tls any any -> any any (msg:\"x\"; flow:no_stream; tls.sni; content:\"a\"; sid:1;)",
+		  "packet keyword in an application-layer rule" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:S; http.uri; content:\"a\"; sid:1;)",
+		  "decoded buffers" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:S; stream_size:server,>,1; sid:1;)",
+		  "stream_size in a TCP packet rule" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:s; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:SX; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:+S*; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:!; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:S,; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:S,0; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:S A; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flags:; sid:1;)", "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flow:established,not_established; sid:1;)",
+		  "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flow:stateless,established; sid:1;)",
+		  "syntax error" },
+		{ "alert tcp any any -> any any (msg:\"x\"; flow:established,stateless; sid:1;)",
+		  "syntax error" },
 	};
 	unsigned int i;
 
@@ -494,6 +750,30 @@ START_TEST(test_image_checks)
 	((struct tlsi_img_hdr *)img)->crc32 = 0;
 	((struct tlsi_img_hdr *)img)->crc32 = tlsi_img_crc32(0, img, T.len);
 	ck_assert_int_eq(tlsi_img_validate(img, T.len, err, sizeof(err)), 0);
+	et_free(&T);
+
+	/* a TCP packet rule and its flags test */
+	et_load(&T, "alert tcp any any -> any any (msg:\"x\"; flags:S,12; sid:1;)\n");
+	img = T.img;
+	r = (struct tlsi_img_rule *)(img + ((struct tlsi_img_hdr *)img)->sect[TLSI_IMG_S_RULES].off);
+	in = (struct tlsi_img_insn *)(img + ((struct tlsi_img_hdr *)img)->sect[TLSI_IMG_S_INSNS].off);
+	ck_assert_uint_eq(r->flags & TLSI_RULE_F_PROTOS, TLSI_RULE_F_TCP_PKT);
+	ck_assert_uint_eq(T.eng.ntcp_pkt, 1);
+	ck_assert_uint_eq(in[r->insn_first].op, TLSI_OP_PKT);
+	ck_assert_uint_eq(in[r->insn_first].nbytes, TLSI_PKT_TCP_FLAGS);
+	ck_assert_uint_eq(in[r->insn_first].a, 0x02);
+	ck_assert_uint_eq(in[r->insn_first].b, 0x3f);
+	REFUSE(r->flags |= TLSI_RULE_F_IP, r->flags &= ~TLSI_RULE_F_IP, "flags");
+	REFUSE(r->app = TLSI_APP_HTTP, r->app = TLSI_APP_ANY, "protocol");
+	REFUSE(in[r->insn_first].cmp = TLSI_TCPFL_MAX, in[r->insn_first].cmp = TLSI_TCPFL_EXACT,
+	       "flags test");
+	REFUSE(in[r->insn_first].a = 0x100, in[r->insn_first].a = 0x02, "flags test");
+	REFUSE(in[r->insn_first].b = 0x1ff, in[r->insn_first].b = 0x3f, "flags test");
+	REFUSE(in[r->insn_first].flags = TLSI_IF_NEGATE, in[r->insn_first].flags = 0, "flags test");
+	REFUSE(r->flow = 0x10, r->flow = 0, "flow");
+	((struct tlsi_img_hdr *)img)->crc32 = 0;
+	((struct tlsi_img_hdr *)img)->crc32 = tlsi_img_crc32(0, img, T.len);
+	ck_assert_int_eq(tlsi_img_validate(img, T.len, err, sizeof(err)), 0);
 #undef REFUSE
 }
 END_TEST
@@ -514,6 +794,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_flow_direction_established);
 	tcase_add_test(tc, test_flowbits_and_pass);
 	tcase_add_test(tc, test_et_rules);
+	tcase_add_test(tc, test_tcp_flags_semantics);
+	tcase_add_test(tc, test_tcp_packet_rules);
+	tcase_add_test(tc, test_not_established_datagrams);
+	tcase_add_test(tc, test_et_tcp_packet_rules);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_image_checks);
 	suite_add_tcase(s, tc);

@@ -207,7 +207,10 @@ START_TEST(test_skip_reasons)
 		"unsupported keyword `asn1'");
 	skipped("alert tls any any -> any any (ja3.hash; content:\"y\"; sid:324;)",
 		"not a 32-character MD5");
-	skipped("alert tcp any any -> any any (flow:stateless; sid:302;)", "unsupported flow option");
+	skipped("alert tcp any any -> any any (flow:sideways; sid:302;)", "unsupported flow option");
+	ok("alert tcp any any -> any any (flow:stateless; content:\"a\"; sid:325;)");
+	ok("alert tcp any any -> any any (flow:to_server,no_stream; content:\"a\"; sid:326;)");
+	ok("alert tcp any any -> any any (flags:S,12; sid:327;)");
 	skipped("alert tcp any any -> any any (content:\"abcdef\"; within:3; sid:303;)", "within 3 shorter");
 	skipped("alert tcp any any -> any any (content:\"abcdef\"; depth:3; sid:304;)", "depth 3 shorter");
 	skipped("alert tcp any any -> any any (msg:\"no sid\";)", "no sid");

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * TLS hellos in the clear (engine/tls.c): MD5 against RFC 1321's vectors,
- * JA3 and JA3S against published fingerprints (the salesforce/ja3
- * README's example; JA3S values that Emerging Threats rules carry), and
- * the ja3.* / ja3s.* / tls.sni keywords of real ET rules on TLS streams
- * the engine sees undecrypted: whole, byte by byte, across records,
- * malformed and too long.
+ * SHA-256 against FIPS 180-2's, JA3 and JA3S against published
+ * fingerprints (the salesforce/ja3 README's example; JA3S values that
+ * Emerging Threats rules carry), JA4 against FoxIO's test captures and
+ * Suricata's, field by field, and the ja3.* / ja3s.* / ja4.hash / tls.sni
+ * keywords of real ET rules on TLS streams the engine sees undecrypted:
+ * whole, byte by byte, across records, malformed and too long.
  */
 #include "engine_harness.h"
 
@@ -611,6 +612,327 @@ START_TEST(test_parse_ja3_hash)
 }
 END_TEST
 
+/*
+ * JA4 known answers: ClientHellos of FoxIO-LLC/ja4's test captures (pcap/,
+ * handshake messages without their record headers) and the JA4 its
+ * python/test/testdata gives for them.
+ */
+static const struct { const char *hex, *ja4; } ja4_known[] = {
+	/* tls-alpn-h2.pcap (www.cloudflare.com): TLS 1.2, 46 ciphers, ALPN h2 */
+	{ "010000e40303858226c04fbaeddef4246093b4cfdab38f9dcfef145360e41768"
+	  "6575cac49c7000005cc030c02cc028c024c014c00a009f006b0039cca9cca8cc"
+	  "aaff8500c400880081009d003d003500c00084c02fc02bc027c023c013c00900"
+	  "9e0067003300be0045009c003c002f00ba0041c011c00700050004c012c00800"
+	  "16000a00ff0100005f0000001700150000127777772e636c6f7564666c617265"
+	  "2e636f6d000b00020100000a00080006001d00170018000d001c001a06010603"
+	  "efef0501050304010403eeeeeded03010303020102030010000e000c02683208"
+	  "687474702f312e31"
+	  , "t12d4605h2_85626a9a5f7f_aaf95bb78ec9" },
+	/* latest.pcapng (discovery.cem.cloud.us): TLS 1.2, no ALPN */
+	{ "010000b4030364960ddb84e92e8d5a9be477e2f7112257269dc7421437937328"
+	  "13c25ec65af0000026c02cc02bc030c02fc024c023c028c027c00ac009c014c0"
+	  "13009d009c003d003c0035002f000a010000650000001b001900001664697363"
+	  "6f766572792e63656d2e636c6f75642e7573000500050100000000000a000800"
+	  "06001d00170018000b00020100000d001a001808040805080604010501020104"
+	  "03050302030202060106030023000000170000ff01000100"
+	  , "t12d190800_d83cc789557e_7af1ed941c26" },
+	/* tls-non-ascii-alpn.pcapng: first ALPN 0xba 0xad. FoxIO's testdata and Rust
+	 * snapshot say "99" (an older rule); its JA4.md and Suricata 7 take the
+	 * outer hex digits: "bd" */
+	{ "010001fc03030f9e38acb9a54a7c6e00e29a70ac2feee180ff76d7f25dca8493"
+	  "2a66a42d1e5a20bc58b92f865e6b9aa4a6371cadcb0afe1da1c0f705209a11d5"
+	  "2357f56d5dd9620020aaaa130113021303c02bc02fc02cc030cca9cca8c013c0"
+	  "14009c009d002f0035010001939a9a0000ff010001000033002b00290a0a0001"
+	  "00001d0020cf55af2603e92f59eb321779706a18fa6b96b16c16404c2264ed68"
+	  "7a59401878002d00020101000500050100000000446900050003026832000d00"
+	  "120010040308040401050308050501080606010010000e000c02baad08687474"
+	  "702f312e3100230000001b0003020002002b0007060a0a030403030000002200"
+	  "2000001d636c69656e7473657276696365732e676f6f676c65617069732e636f"
+	  "6d00120000000a000a00080a0a001d0017001800170000000b000201006a6a00"
+	  "0100001500ba0000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  , "t13d1516bd_8daaf6152771_e5627efa2ab1" },
+	/* tls-sni.pcapng (clientservices.googleapis.com): Chrome, GREASE, the
+	 * JA4.md example */
+	{ "010001fc03030f9e38acb9a54a7c6e00e29a70ac2feee180ff76d7f25dca8493"
+	  "2a66a42d1e5a20bc58b92f865e6b9aa4a6371cadcb0afe1da1c0f705209a11d5"
+	  "2357f56d5dd9620020aaaa130113021303c02bc02fc02cc030cca9cca8c013c0"
+	  "14009c009d002f0035010001939a9a0000ff010001000033002b00290a0a0001"
+	  "00001d0020cf55af2603e92f59eb321779706a18fa6b96b16c16404c2264ed68"
+	  "7a59401878002d00020101000500050100000000446900050003026832000d00"
+	  "120010040308040401050308050501080606010010000e000c02683208687474"
+	  "702f312e3100230000001b0003020002002b0007060a0a030403030000002200"
+	  "2000001d636c69656e7473657276696365732e676f6f676c65617069732e636f"
+	  "6d00120000000a000a00080a0a001d0017001800170000000b000201006a6a00"
+	  "0100001500ba0000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  "0000000000000000000000000000000000000000000000000000000000000000"
+	  , "t13d1516h2_8daaf6152771_e5627efa2ab1" },
+};
+
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; hex[0] && hex[1]; hex += 2) {
+		unsigned int v;
+
+		ck_assert(n < cap);
+		ck_assert_int_eq(sscanf(hex, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* JA4 of message m (0 if it has one, else -1), as a NUL-terminated string. */
+static int ja4_of(const struct hb *m, char out[TLSI_JA4_LEN + 1])
+{
+	static uint16_t work[TLSI_TLS_MSG_MAX];
+	int rc = tlsi_tls_ja4(m->b, m->n, work, m->n / 2, out);
+
+	out[rc ? 0 : TLSI_JA4_LEN] = 0;
+	return rc;
+}
+
+static void check_sha256(const char *in, const char *want)
+{
+	char got[65] = { 0 };
+
+	tlsi_sha256_hex(in, strlen(in), got);
+	ck_assert_str_eq(got, want);
+}
+
+/* FIPS 180-2 appendix B's vectors, and one of a block and a byte */
+START_TEST(test_sha256)
+{
+	char a65[66];
+
+	check_sha256("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check_sha256("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	check_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(a65, 'a', 65);
+	a65[65] = 0;
+	check_sha256(a65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0");
+}
+END_TEST
+
+START_TEST(test_ja4_known)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ja4_known) / sizeof(ja4_known[0]); i++) {
+		struct hb m = { .n = 0 };
+		char got[TLSI_JA4_LEN + 1];
+
+		m.n = unhex(ja4_known[i].hex, m.b, sizeof(m.b));
+		ck_assert_int_eq(ja4_of(&m, got), 0);
+		ck_assert_str_eq(got, ja4_known[i].ja4);
+	}
+}
+END_TEST
+
+/* A ClientHello of version v with ciphers c and extensions e. */
+static void ja4_hello(struct hb *m, unsigned int v, const unsigned int *c, size_t nc,
+		      const struct ext *e, size_t ne)
+{
+	m->n = 0;
+	hello_msg(m, 1, v, c, nc, e, ne, 0);
+}
+
+/* The parts of JA4 one at a time, on built hellos; the hashes computed
+ * with Python's hashlib from the strings in the comments. */
+START_TEST(test_ja4_fields)
+{
+	static const unsigned int one[] = { 0x1301 };
+	static const unsigned int suri[] = { 0x1111, 0x0a20, 0xbada };
+	static const uint8_t sv13[] = { 6, 0x3a, 0x3a, 3, 4, 3, 3 }, sv_draft[] = { 2, 0x7f, 0x1c },
+			     sv10[] = { 2, 3, 1 };
+	static const uint8_t sigs[] = { 0, 8, 4, 3, 8, 4, 0x0a, 0x0a, 4, 1 },
+			     sigs2[] = { 0, 6, 8, 4, 4, 3, 4, 1 }, sigs_odd[] = { 0, 3, 4, 3, 8 };
+	static const struct { uint8_t body[10]; size_t len; const char *want; } alpns[] = {
+		/* Suricata 7's rust/src/ja4.rs tests, and JA4.md's examples */
+		{ { 0, 2, 1, 'b' }, 4, "bb" },
+		{ { 0, 3, 2, 'h', '2' }, 5, "h2" },
+		{ { 0, 7, 3, 'h', '3', '9', 2, 'h', '2' }, 9, "h9" },	/* the first */
+		{ { 0, 3, 2, 0x2a, 0x2a }, 5, "00" },		/* GREASE */
+		{ { 0, 2, 1, 0xab }, 4, "ab" },
+		{ { 0, 3, 2, 0xab, 0xcd }, 5, "ad" },
+		{ { 0, 3, 2, 0x30, 0xab }, 5, "3b" },
+		{ { 0, 5, 4, 0x30, 0x31, 0xab, 0xcd }, 7, "3d" },
+		{ { 0, 5, 4, 0x30, 0xab, 0xcd, 0x31 }, 7, "01" },
+		{ { 0, 3, 0, 1, 'x' }, 5, "00" },		/* first one empty */
+		{ { 0, 3, 5, 'h', '2' }, 5, "00" },		/* runs past the list */
+		{ { 0 }, 0, "00" },				/* empty extension */
+	};
+	unsigned int many[120];
+	struct hb m = { .n = 0 };
+	char got[TLSI_JA4_LEN + 1];
+	struct ext e[3];
+	unsigned int i;
+
+	/* nothing at all: Suricata's empty JA4 (hashes of "" and "_") */
+	ja4_hello(&m, 0x0303, NULL, 0, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t12i000000_e3b0c44298fc_d2e2adf7177b");
+	/* ciphers sorted: "0a20,1111,bada" (Suricata's test value) */
+	ja4_hello(&m, 0x0303, suri, 3, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t12i030000_f500716053f9_d2e2adf7177b");
+	/* the JA3 example with GREASE: GREASE out of every count and list;
+	 * "000a,000b,0023_" (SNI out of the hash, in the count) */
+	m.n = 0;
+	example_hello(&m, "x.example", 1, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t10d360400_77f462745360_185d58148c9c");
+	m.n = 0;
+	example_hello(&m, NULL, 0, 0);		/* an empty server_name: still d */
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t10d360400_77f462745360_185d58148c9c");
+	/* no server_name: i */
+	ja4_hello(&m, 0x0303, one, 1, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t12i010000_0f2cb44170f4_d2e2adf7177b");
+	/* signature algorithms in their order, GREASE out:
+	 * "000d_0403,0804,0401" and "000d_0804,0403,0401" */
+	e[0] = (struct ext){ 13, sigs, sizeof(sigs) };
+	ja4_hello(&m, 0x0303, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t12i010100_0f2cb44170f4_6e046beb9a6e");
+	e[0] = (struct ext){ 13, sigs2, sizeof(sigs2) };
+	ja4_hello(&m, 0x0303, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert_str_eq(got, "t12i010100_0f2cb44170f4_c9c820075e28");
+	/* a malformed signature_algorithms: no JA4 (Suricata: invalid) */
+	e[0] = (struct ext){ 13, sigs_odd, sizeof(sigs_odd) };
+	ja4_hello(&m, 0x0303, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), -1);
+	/* versions: the higher of legacy_version and the first known
+	 * supported_versions entry; drafts and unknown ones are 00 */
+	e[0] = (struct ext){ 43, sv13, sizeof(sv13) };
+	ja4_hello(&m, 0x0303, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "t13i0101", 8));
+	e[0] = (struct ext){ 43, sv_draft, sizeof(sv_draft) };
+	ja4_hello(&m, 0x0303, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "t00i0101", 8));
+	e[0] = (struct ext){ 43, sv10, sizeof(sv10) };
+	ja4_hello(&m, 0x0302, one, 1, e, 1);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "t11i0101", 8));
+	ja4_hello(&m, 0x0300, one, 1, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "ts3i0100", 8));
+	ja4_hello(&m, 0x0200, one, 1, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "t00i0100", 8));
+	/* counts stop at 99 */
+	for (i = 0; i < 120; i++)
+		many[i] = 0x0100 + i;
+	ja4_hello(&m, 0x0303, many, 120, NULL, 0);
+	ck_assert_int_eq(ja4_of(&m, got), 0);
+	ck_assert(!strncmp(got, "t12i9900", 8));
+	/* ALPN: the first protocol's first and last characters */
+	for (i = 0; i < sizeof(alpns) / sizeof(alpns[0]); i++) {
+		e[0] = (struct ext){ 16, alpns[i].body, alpns[i].len };
+		ja4_hello(&m, 0x0303, one, 1, e, 1);
+		ck_assert_int_eq(ja4_of(&m, got), 0);
+		ck_assert_msg(!strncmp(got + 4, "0101", 4), "%s", got);
+		ck_assert_msg(!strncmp(got + 8, alpns[i].want, 2), "ALPN case %u: %s", i, got);
+		/* ALPN is out of the extension hash */
+		ck_assert_str_eq(got + 10, "_0f2cb44170f4_d2e2adf7177b");
+	}
+	/* not a ClientHello, cut short, or too little work space: none */
+	m.n = 0;
+	server_hello(&m, 4865, 0);
+	ck_assert_int_eq(ja4_of(&m, got), -1);
+	m.n = 0;
+	example_hello(&m, "x.example", 1, 0);
+	m.n -= 3;
+	ck_assert_int_eq(ja4_of(&m, got), -1);
+	m.n = 0;
+	example_hello(&m, "x.example", 1, 0);
+	{
+		uint16_t work[40];
+
+		ck_assert_int_eq(tlsi_tls_ja4(m.b, m.n, work, 36, got), -1);
+		ck_assert_int_eq(tlsi_tls_ja4(m.b, m.n, work, 40, got), 0);
+	}
+}
+END_TEST
+
+/* ja4.hash rules: on a ClientHello in the clear and on the host's. */
+START_TEST(test_rules_ja4)
+{
+	static const char rules[] =
+		"alert tls any any -> any any (msg:\"ja4 a\"; ja4.hash; content:\"t13d1516h2_8daaf6152771_e5627efa2ab1\"; sid:1;)\n"
+		"alert tls any any -> any any (msg:\"ja4 prefix\"; flow:to_server; ja4_hash; content:\"t13d\"; startswith; sid:2;)\n"
+		"alert tls any any -> any any (msg:\"ja4 b\"; ja4.hash; content:\"_8daaf6152771_\"; sid:3;)\n"
+		"alert tls any any -> any any (msg:\"ja4 12\"; ja4.hash; content:\"t12d4605h2_85626a9a5f7f_aaf95bb78ec9\"; sid:4;)\n"
+		"alert tls any any -> any any (msg:\"case\"; ja4.hash; content:\"T13D1516H2\"; sid:5;)\n"
+		"alert tls any any -> any any (msg:\"nocase\"; ja4.hash; content:\"T13D1516H2\"; nocase; sid:6;)\n";
+	struct tlsi_eng_tls_info ti;
+	struct hb m = { .n = 0 }, r = { .n = 0 };
+	struct et t;
+
+	et_load(&t, rules);
+	m.n = unhex(ja4_known[3].hex, m.b, sizeof(m.b));
+	records(&r, &m, 100);
+	et_flow_port(&t, 443);
+	et_send(&t, TLSI_DIR_TO_SERVER, r.b, r.n);
+	ET_FIRED_N(&t, 1, 1);
+	ET_FIRED_N(&t, 2, 1);
+	ET_FIRED_N(&t, 3, 1);
+	ET_SILENT(&t, 4);
+	ET_SILENT(&t, 5);
+	ET_FIRED_N(&t, 6, 1);
+	/* the host's ClientHello (an intercepted session) */
+	m.n = unhex(ja4_known[0].hex, m.b, sizeof(m.b));
+	memset(&ti, 0, sizeof(ti));
+	ti.client_hello = m.b;
+	ti.client_hello_len = (uint32_t)m.n;
+	et_flow_port(&t, 443);
+	tlsi_eng_tls(&t.ctx, t.f, &ti);
+	ET_FIRED_N(&t, 4, 1);
+	ck_assert_uint_eq(t.nalerts, 1);
+	/* a hello without a JA4 (malformed signature algorithms): JA3 still */
+	et_free(&t);
+	et_load(&t, "alert tls any any -> any any (ja4.hash; content:\"t\"; sid:7;)\n"
+		    "alert tls any any -> any any (ja3.string; content:\"771,\"; sid:8;)\n");
+	{
+		static const unsigned int one[] = { 0x1301 };
+		static const uint8_t sigs_odd[] = { 0, 3, 4, 3, 8 };
+		const struct ext e = { 13, sigs_odd, sizeof(sigs_odd) };
+
+		ja4_hello(&m, 0x0303, one, 1, &e, 1);
+	}
+	r.n = 0;
+	records(&r, &m, 16384);
+	et_flow_port(&t, 443);
+	et_send(&t, TLSI_DIR_TO_SERVER, r.b, r.n);
+	ET_SILENT(&t, 7);
+	ET_FIRED_N(&t, 8, 1);
+	et_free(&t);
+	/* as Suricata: a TLS buffer, to_server */
+	et_load_mode(&t, "alert http any any -> any any (ja4.hash; content:\"t13\"; sid:1;)\n"
+		     "alert tls any any -> any any (flow:to_client; ja4.hash; content:\"t13\"; sid:2;)\n"
+		     "alert tls any any -> any any (ja4.hash; content:\"t13\"; tls.cert_subject; content:\"x\"; sid:3;)\n"
+		     "alert tls any any -> any any (ja4.hash; content:\"t13\"; tls.sni; content:\"x\"; sid:4;)\n",
+		     true, RP_PCRE_SKIP);
+	ck_assert_uint_eq(t.skipped, 3);
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_tls");
@@ -622,6 +944,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ja3s_published);
 	tcase_add_test(tc, test_hello_malformed);
 	tcase_add_test(tc, test_parse_ja3_hash);
+	tcase_add_test(tc, test_sha256);
+	tcase_add_test(tc, test_ja4_known);
+	tcase_add_test(tc, test_ja4_fields);
+	tcase_add_test(tc, test_rules_ja4);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tr, setup, teardown);
 	tcase_add_test(tr, test_rules_client_hello);

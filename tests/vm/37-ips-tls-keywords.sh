@@ -2,17 +2,19 @@
 # TLS fingerprints on TLS the appliance does not decrypt: connections on a
 # port no SSL proxy intercepts are relayed by tlsi.ko as cleartext and the
 # engine reads their ClientHello and ServerHello as Suricata does (ja3.hash,
-# ja3.string, ja3s.hash, tls.sni).
+# ja3.string, ja3s.hash, ja4.hash, tls.sni).
 #   - curl's real ClientHello is captured at a plain listener and its JA3
 #     computed here in Python (an implementation independent of the
 #     engine's); a rule with that ja3.hash alerts on curl through the
-#     appliance, and does not alert on openssl s_client's hello.
+#     appliance, and does not alert on openssl s_client's hello; likewise
+#     a ja4.hash rule with curl's JA4 computed in Python from FoxIO's
+#     JA4.md (with Suricata 7's choices).
 #   - ET 2025487 (tls.sni endswith) alerts on curl's SNI.
 #   - ET 2037959 (ja3s.hash of DeimosC2's server, "771,4865,43-51", which is
 #     OpenSSL's TLS 1.3 ServerHello with TLS_AES_128_GCM_SHA256) alerts on
 #     openssl s_server, behind its flowbit (set here by a local rule: ET's
 #     own setter needs DeimosC2's client fingerprint).
-#   - the same ja3.hash rule matches curl through tlsid (decrypted: tlsid
+#   - the same ja3.hash and ja4.hash rules match curl through tlsid (decrypted: tlsid
 #     hands the ClientHello over with the session).
 #   - the same ja3.hash as a drop rule blocks curl (reset).
 #   - xbits across connections: curl's JA3 sets a bit on its host (track
@@ -97,6 +99,53 @@ s = "%d,%s,%s,%s,%s" % (ver, j(ciphers), j(exts), j(groups), "-".join(map(str, f
 print(s)
 print(hashlib.md5(s.encode()).hexdigest())
 EOF
+cat >"$W/ja4.py" <<'EOF'
+import hashlib, sys
+# JA4 of a ClientHello handshake message (hex in argv[1]): FoxIO's
+# technical_details/JA4.md with Suricata 7's choices (an empty list hashes
+# as "", the "_" between extensions and signature algorithms always there).
+m = bytes.fromhex(open(sys.argv[1]).read())
+grease = lambda v: (v & 0x0f0f) == 0x0a0a and v >> 8 == v & 0xff
+u16 = lambda b, i: int.from_bytes(b[i:i + 2], "big")
+known = lambda v: 0x300 <= v <= 0x304 or v == 0x7f01 or 0x7f10 <= v <= 0x7f1c or 0xfb14 <= v <= 0xfb17 or v == 0xfb1a
+assert m[0] == 1
+ver = u16(m, 4)
+i = 4 + 2 + 32
+i += 1 + m[i]
+cl = u16(m, i)
+ciphers = [c for c in (u16(m, i + 2 + k) for k in range(0, cl, 2)) if not grease(c)]
+i += 2 + cl
+i += 1 + m[i]
+exts, sigs, sni, alpn = [], [], "i", "00"
+end = i + 2 + u16(m, i) if i < len(m) else i
+i += 2
+while i < end:
+    t, l = u16(m, i), u16(m, i + 2)
+    body = m[i + 4:i + 4 + l]
+    i += 4 + l
+    if grease(t):
+        continue
+    exts.append(t)
+    if t == 0:
+        sni = "d"
+    elif t == 16 and len(body) >= 3 and 0 < body[2] <= u16(body, 0) - 1:
+        a = body[3:3 + body[2]]
+        if len(a) == 2 and grease(u16(a, 0)):
+            continue
+        isal = lambda c: chr(c).isascii() and chr(c).isalnum()
+        alpn = chr(a[0]) + chr(a[-1]) if isal(a[0]) and isal(a[-1]) else "%x%x" % (a[0] >> 4, a[-1] & 15)
+    elif t == 13:
+        sigs += [s for s in (u16(body, 2 + k) for k in range(0, u16(body, 0), 2)) if not grease(s)]
+    elif t == 43 and body:
+        sv = [v for v in (u16(body, 1 + k) for k in range(0, body[0], 2)) if known(v)]
+        if sv and sv[0] > ver:
+            ver = sv[0]
+code = {0x304: "13", 0x303: "12", 0x302: "11", 0x301: "10", 0x300: "s3"}.get(ver, "00")
+h = lambda s: hashlib.sha256(s.encode()).hexdigest()[:12]
+x = lambda xs: ",".join("%04x" % v for v in xs)
+a = "t%s%s%02d%02d%s" % (code, sni, min(len(ciphers), 99), min(len(exts), 99), alpn)
+print("%s_%s_%s" % (a, h(x(sorted(ciphers))), h(x(sorted(e for e in exts if e not in (0, 16))) + "_" + x(sigs))))
+EOF
 spawn s python3 "$W/capture.py" "$W/curl.hello"
 wait_port s 9443
 curl_tls() { in_c curl -sS -k --max-time 60 --resolve "cdn.maraukog.info:$1:10.9.0.2" "https://cdn.maraukog.info:$1/${2:-}"; }
@@ -107,6 +156,9 @@ JA3S=$(sed -n 1p "$W/curl.ja3")
 JA3=$(sed -n 2p "$W/curl.ja3")
 [[ $JA3 =~ ^[0-9a-f]{32}$ ]] || fail "ja3 of curl: $(cat "$W/curl.ja3")"
 pass "curl's JA3 (Python): $JA3 ($JA3S)"
+JA4=$(python3 "$W/ja4.py" "$W/curl.hello")
+[[ $JA4 =~ ^t1[23]d[0-9]{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$ ]] || fail "ja4 of curl: $JA4"
+pass "curl's JA4 (Python): $JA4"
 
 # ---- rules ----------------------------------------------------------------------------
 for sid in 2025487 2037959; do
@@ -118,6 +170,7 @@ alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl JA3"; flow:established
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"TLS 1.2 legacy version client (sets ET.deimosc2.ja3)"; flow:established,to_server; ja3.string; content:"771,"; startswith; flowbits:set,ET.deimosc2.ja3; flowbits:noalert; sid:1037002; rev:1;)
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl seen from this host"; flow:established,to_server; ja3.hash; content:"$JA3"; xbits:set,curl.seen,track ip_src,expire 300; noalert; sid:1037003; rev:1;)
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"another client from a host that ran curl"; flow:established,to_server; xbits:isset,curl.seen,track ip_src; tls.sni; content:"other.example"; sid:1037004; rev:1;)
+alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl JA4"; flow:established,to_server; ja4.hash; content:"$JA4"; sid:1037006; rev:1;)
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"ClientHello before the server spoke"; flow:established,to_server; stream_size:server,=,1; tls.sni; content:"cdn.maraukog.info"; sid:1037005; rev:1;)
 EOF
 load_rules() {
@@ -126,8 +179,8 @@ load_rules() {
 		--var 'HOME_NET=[10.9.0.1/32]' --var 'EXTERNAL_NET=any' "$1")
 	echo "$out" | grep -q "loaded into tlsi.ko: $2 rules" || fail "load: $out"
 }
-load_rules "$W/tls.rules" 7
-pass "ET 2025487, ET 2037959 and 5 local ja3/xbits/stream_size rules loaded"
+load_rules "$W/tls.rules" 8
+pass "ET 2025487, ET 2037959 and 6 local ja3/ja4/xbits/stream_size rules loaded"
 
 start_tlsid
 spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
@@ -145,7 +198,9 @@ eve_has 1037001 "ssl_inspected=False"
 eve_has 1037001 "dest_port=8443"
 eve_has 2025487 "app_proto=tls"
 wait_until 20 _eve_has 1037005 || fail "no EVE record of the stream_size rule"
-pass "curl's JA3 and SNI matched on TLS that is not decrypted; stream_size:server,=,1 at its ClientHello"
+wait_until 20 _eve_has 1037006 || fail "no EVE record of the ja4.hash rule"
+eve_has 1037006 "dest_port=8443"
+pass "curl's JA3, JA4 and SNI matched on TLS that is not decrypted; stream_size:server,=,1 at its ClientHello"
 
 # ---- openssl s_server's ServerHello: ja3s.hash --------------------------------------------
 wait_until 20 _eve_has 2037959 || fail "no EVE record of ET 2037959 (ja3s)"
@@ -154,6 +209,7 @@ pass "ET 2037959 (ja3s.hash 771,4865,43-51) matched openssl s_server's TLS 1.3 S
 
 # ---- another client: another fingerprint ----------------------------------------------------
 n=$(n_alerts 1037001)
+n4=$(n_alerts 1037006)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -servername other.example \
 	>"$W/s_client.out" 2>&1 || true
 grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
@@ -162,22 +218,24 @@ eve_has 1037004 "src_ip=10.9.0.1"
 # a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
 [ "$(n_alerts 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
+[ "$(n_alerts 1037006)" = "$n4" ] || fail "the ja4.hash rule matched openssl s_client"
 assert_delta ips_tls_anomalies 0
-pass "openssl s_client's ClientHello does not match curl's JA3, the xbit curl set on its host does; no TLS anomaly counted"
+pass "openssl s_client's ClientHello does not match curl's JA3 or JA4, the xbit curl set on its host does; no TLS anomaly counted"
 
 # ---- an intercepted session: tlsid hands the ClientHello to the kernel -------------------
 n=$(n_alerts 1037001)
+n4=$(n_alerts 1037006)
 assert_eq "$(curl_site 443 --cacert "$W/signca.crt" https://site.test/index.html)" "fingerprinted" \
 	"curl through tlsid (decrypted)"
-_more_1037001() { [ "$(n_alerts 1037001)" -gt "$n" ]; }
-wait_until 20 _more_1037001 || fail "the ja3.hash rule did not match the intercepted session"
+_more_1037001() { [ "$(n_alerts 1037001)" -gt "$n" ] && [ "$(n_alerts 1037006)" -gt "$n4" ]; }
+wait_until 20 _more_1037001 || fail "the ja3.hash/ja4.hash rules did not match the intercepted session"
 eve_has 1037001 "ssl_inspected=True"
 eve_has 1037001 "dest_port=443"
-pass "curl's JA3 matched on a decrypted session too (tlsid passed its ClientHello)"
+pass "curl's JA3 and JA4 matched on a decrypted session too (tlsid passed its ClientHello)"
 
 # ---- drop: block the client fingerprint ---------------------------------------------------
 sed "s/^alert \(.*sid:1037001;\)/drop \1/" "$W/tls.rules" >"$W/drop.rules"
-load_rules "$W/drop.rules" 7
+load_rules "$W/drop.rules" 8
 stats_snapshot
 rc=0
 out=$(curl_tls 8443 index.html 2>&1) || rc=$?

@@ -446,6 +446,8 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		out.flags |= TLSI_RULE_F_ICMP;
 	else if (r->proto == RP_PROTO_IP)
 		out.flags |= TLSI_RULE_F_IP;
+	else if (r->proto == RP_PROTO_TCP_PKT)
+		out.flags |= TLSI_RULE_F_TCP_PKT;
 	out.thresh_type = r->thresh_type;
 	out.thresh_track = r->thresh_track;
 	out.thresh_count = r->thresh_count;
@@ -681,7 +683,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			continue;
 		}
 		if (r->proto != RP_PROTO_TCP) {
-			if (add_nonmpm(c, d * TLSI_BUF_MAX + TLSI_BUF_PKT, idx))
+			if (add_nonmpm(c, d * TLSI_BUF_MAX +
+				       (r->proto == RP_PROTO_TCP_PKT ? TLSI_BUF_TCP_PKT : TLSI_BUF_PKT),
+				       idx))
 				goto out;
 			if (r->proto == RP_PROTO_IP &&
 			    (flow_constant(r) ? add_once(c, d * TLSI_BUF_MAX + TLSI_BUF_RAW, idx)

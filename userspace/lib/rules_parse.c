@@ -137,6 +137,7 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_SNI_DOT] = "tls.sni (dotprefix)",
 	[TLSI_BUF_TLS_JA3_HASH] = "ja3.hash",
 	[TLSI_BUF_TLS_JA3_STRING] = "ja3.string",
+	[TLSI_BUF_TLS_JA4_HASH] = "ja4.hash",
 	[TLSI_BUF_TLS_JA3S_HASH] = "ja3s.hash",
 	[TLSI_BUF_TLS_JA3S_STRING] = "ja3s.string",
 	[TLSI_BUF_TLS_CERT_SUBJECT] = "tls.cert_subject",
@@ -144,6 +145,7 @@ static const char *const buf_names[TLSI_BUF_MAX] = {
 	[TLSI_BUF_TLS_CERT_SERIAL] = "tls.cert_serial",
 	[TLSI_BUF_TLS_CERTS] = "tls.certs",
 	[TLSI_BUF_PKT] = "packet payload",
+	[TLSI_BUF_TCP_PKT] = "tcp packet payload",
 	[TLSI_BUF_DNS_QUERY] = "dns.query",
 	[TLSI_BUF_DNS_QUERY_DOT] = "dns.query (dotprefix)",
 };
@@ -235,6 +237,8 @@ static const struct bufkw bufkws[] = {
 	{ "ja3_hash", TLSI_BUF_TLS_JA3_HASH, 1, false },
 	{ "ja3.string", TLSI_BUF_TLS_JA3_STRING, 1, false },
 	{ "ja3_string", TLSI_BUF_TLS_JA3_STRING, 1, false },
+	{ "ja4.hash", TLSI_BUF_TLS_JA4_HASH, 1, false },
+	{ "ja4_hash", TLSI_BUF_TLS_JA4_HASH, 1, false },
 	{ "ja3s.hash", TLSI_BUF_TLS_JA3S_HASH, 2, false },
 	{ "ja3s.string", TLSI_BUF_TLS_JA3S_STRING, 2, false },
 	{ "tls.cert_subject", TLSI_BUF_TLS_CERT_SUBJECT, 2, false },
@@ -269,6 +273,7 @@ static int buf_dir(unsigned int buf)
 	case TLSI_BUF_HTTP_ACCEPT: case TLSI_BUF_HTTP_ACCEPT_ENC:
 	case TLSI_BUF_HTTP_ACCEPT_LANG: case TLSI_BUF_TLS_SNI: case TLSI_BUF_TLS_SNI_DOT:
 	case TLSI_BUF_TLS_JA3_HASH: case TLSI_BUF_TLS_JA3_STRING:
+	case TLSI_BUF_TLS_JA4_HASH:
 	case TLSI_BUF_DNS_QUERY: case TLSI_BUF_DNS_QUERY_DOT:
 		return 1;
 	case TLSI_BUF_HTTP_RESPONSE_LINE: case TLSI_BUF_HTTP_STAT_CODE:
@@ -1637,6 +1642,149 @@ static int opt_stream_size(struct pstate *ps, const char *val)
 }
 
 /*
+ * flow: to_server/from_client, to_client/from_server, established,
+ * not_established, stateless (no effect on matching, as Suricata's
+ * FlowMatch()), no_stream (the packet's payload, never the stream),
+ * only_stream, no_frag and only_frag (no effect here).
+ */
+static int opt_flow(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	char tmp[128], *f[8];
+	size_t n, i;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flow too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 8);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(f[i], "established")) {
+			if (r->flow & TLSI_FLOW_NOT_ESTABLISHED || r->stateless)
+				return skip(ps, "syntax error",
+					    "flow: established with not_established or stateless");
+			r->flow |= TLSI_FLOW_ESTABLISHED;
+		} else if (!strcmp(f[i], "not_established")) {
+			if (r->flow & TLSI_FLOW_ESTABLISHED)
+				return skip(ps, "syntax error",
+					    "flow: not_established with established");
+			r->flow |= TLSI_FLOW_NOT_ESTABLISHED;
+			if (!r->pkt_kw)
+				r->pkt_kw = "flow:not_established";
+		} else if (!strcmp(f[i], "stateless")) {
+			/* Suricata's FlowMatch() counts it as matched
+			 * whatever the state */
+			if (r->flow & TLSI_FLOW_ESTABLISHED)
+				return skip(ps, "syntax error",
+					    "flow: stateless with established");
+			r->stateless = true;
+		} else if (!strcmp(f[i], "no_stream")) {
+			/* the packet's payload, never the stream */
+			if (!r->pkt_kw)
+				r->pkt_kw = "flow:no_stream";
+		} else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
+			r->flow |= TLSI_FLOW_TO_SERVER;
+		else if (!strcmp(f[i], "to_client") || !strcmp(f[i], "from_server"))
+			r->flow |= TLSI_FLOW_TO_CLIENT;
+		else if (!strcmp(f[i], "only_stream") || !strcmp(f[i], "no_frag") ||
+			 !strcmp(f[i], "only_frag"))
+			continue;
+		else
+			return skip(ps, "unsupported flow option", "flow:%s", f[i]);
+	}
+	if ((r->flow & TLSI_FLOW_TO_SERVER) && (r->flow & TLSI_FLOW_TO_CLIENT))
+		return skip(ps, "syntax error", "flow both to_server and to_client");
+	return 0;
+}
+
+/*
+ * flags: Suricata's DetectFlagsParse(): an optional modifier (! + *), the
+ * flags (S A F R P U C E, 1 and 2 for C and E, 0 for none; upper case),
+ * and after a comma the flags to ignore. Matched on each TCP packet.
+ */
+static int opt_flags(struct pstate *ps, const char *val)
+{
+	static const char letters[] = "FSRPAUEC";	/* bit i: letters[i] */
+	struct rp_rule *r = ps->r;
+	struct rp_pkt_test *t;
+	char tmp[64], *v, *ign;
+	uint8_t flags = 0, mask = 0xff;
+	int mod = -1, found = 0;
+	const char *p;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "flags too long");
+	strcpy(tmp, val);
+	v = (char *)skip_ws(tmp);
+	ign = strchr(v, ',');
+	if (ign)
+		*ign++ = '\0';
+	trim(v);
+	if (!*v)
+		return skip(ps, "syntax error", "flags `%s'", val);
+	for (p = v; *p; p++) {
+		const char *l = strchr(letters, *p);
+		int m = *p == '!' ? TLSI_TCPFL_NOT : *p == '+' ? TLSI_TCPFL_PLUS :
+			*p == '*' ? TLSI_TCPFL_ANY : -1;
+
+		if (m >= 0) {
+			/* one modifier, first or among the flags */
+			if (mod >= 0)
+				return skip(ps, "syntax error",
+					    "flags `%s': one modifier at most", val);
+			mod = m;
+		} else if (*p == '1' || *p == '2') {
+			flags |= *p == '1' ? 0x80 : 0x40;
+			found++;
+		} else if (*p == '0') {
+			flags = 0;
+			found++;
+		} else if (*p && l) {
+			flags |= (uint8_t)(1u << (l - letters));
+			found++;
+		} else if (isspace((unsigned char)*p) && p == v + 1 && mod >= 0) {
+			continue;	/* "! S": space after the modifier */
+		} else {
+			return skip(ps, "syntax error", "flags `%s'", val);
+		}
+	}
+	if (!found)
+		return skip(ps, "syntax error", "flags `%s': no flag", val);
+	if (ign) {
+		int n = 0;
+
+		ign = trim(ign);
+		for (p = ign; *p; p++) {
+			const char *l = strchr(letters, *p);
+
+			if (*p == '1' || *p == 'C')
+				mask &= (uint8_t)~0x80;
+			else if (*p == '2' || *p == 'E')
+				mask &= (uint8_t)~0x40;
+			else if (l)
+				mask &= (uint8_t)~(1u << (l - letters));
+			else
+				return skip(ps, "syntax error", "flags `%s': ignored `%c'", val, *p);
+			n++;
+		}
+		if (!n)
+			return skip(ps, "syntax error", "flags `%s': nothing ignored", val);
+	}
+	if (r->proto != RP_PROTO_TCP)
+		return skip(ps, "flags in a udp, icmp or ip rule",
+			    "flags:%s (only TCP packets have flags)", val);
+	if (r->npkt >= RP_PKT_TESTS_MAX)
+		return skip(ps, "limit", "more than %d header tests", RP_PKT_TESTS_MAX);
+	t = &r->pkt[r->npkt++];
+	t->field = TLSI_PKT_TCP_FLAGS;
+	t->cmp = (uint8_t)(mod < 0 ? TLSI_TCPFL_EXACT : mod);
+	t->a = flags;
+	t->b = mask;
+	if (!r->pkt_kw)
+		r->pkt_kw = "flags";
+	return 0;
+}
+
+/*
  * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
  * DetectU8Parse) and ip_proto ([!|<|>]N or a protocol name), all 0..255.
  */
@@ -1923,6 +2071,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
 	    !strcmp(kw, "ttl"))
 		return opt_pkt(ps, kw, val);
+	if (!strcmp(kw, "flags"))
+		return opt_flags(ps, val);
 	if (!strcmp(kw, "stream_size"))
 		return opt_stream_size(ps, val);
 	if (!strcmp(kw, "dsize")) {
@@ -1931,31 +2081,8 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		r->has_dsize = true;
 		return 0;
 	}
-	if (!strcmp(kw, "flow")) {
-		char tmp[128], *f[8];
-		size_t n;
-
-		if (strlen(val) >= sizeof(tmp))
-			return skip(ps, "syntax error", "flow too long");
-		strcpy(tmp, val);
-		n = split_fields(tmp, f, 8);
-		for (i = 0; i < n; i++) {
-			if (!strcmp(f[i], "established"))
-				r->flow |= TLSI_FLOW_ESTABLISHED;
-			else if (!strcmp(f[i], "to_server") || !strcmp(f[i], "from_client"))
-				r->flow |= TLSI_FLOW_TO_SERVER;
-			else if (!strcmp(f[i], "to_client") || !strcmp(f[i], "from_server"))
-				r->flow |= TLSI_FLOW_TO_CLIENT;
-			else if (!strcmp(f[i], "only_stream") || !strcmp(f[i], "no_frag") ||
-				 !strcmp(f[i], "only_frag"))
-				continue;
-			else
-				return skip(ps, "unsupported flow option", "flow:%s", f[i]);
-		}
-		if ((r->flow & TLSI_FLOW_TO_SERVER) && (r->flow & TLSI_FLOW_TO_CLIENT))
-			return skip(ps, "syntax error", "flow both to_server and to_client");
-		return 0;
-	}
+	if (!strcmp(kw, "flow"))
+		return opt_flow(ps, val);
 	if (!strcmp(kw, "flowbits"))
 		return opt_flowbits(ps, val);
 	if (!strcmp(kw, "xbits"))
@@ -2042,6 +2169,27 @@ static int finish(struct pstate *ps)
 		return skip(ps, "syntax error", "no sid");
 	if (!r->gid)
 		r->gid = 1;
+	if (r->pkt_kw && r->proto == RP_PROTO_IP)
+		/* it would have to see TCP packets, not streams */
+		return skip(ps, "packet keyword in an ip rule",
+			    "%s in an ip rule (ip rules see TCP as streams)", r->pkt_kw);
+	if (r->pkt_kw && r->proto == RP_PROTO_TCP) {
+		/* flags and flow:no_stream make Suricata match the rule on
+		 * packets (SIG_FLAG_REQUIRE_PACKET), payload keywords on the
+		 * packet's payload; not_established holds only before the
+		 * handshake completed, where there is no stream yet */
+		if (r->app != TLSI_APP_ANY)
+			return skip(ps, "packet keyword in an application-layer rule",
+				    "%s in a %s rule (its streams are inspected, not packets)",
+				    r->pkt_kw, rp_app_name(r->app));
+		if (r->has_stream_size)
+			return skip(ps, "stream_size in a TCP packet rule",
+				    "stream_size with %s", r->pkt_kw);
+		r->proto = RP_PROTO_TCP_PKT;
+		for (i = 0; i < r->nitems; i++)
+			if (r->items[i].buf == TLSI_BUF_RAW)
+				r->items[i].buf = TLSI_BUF_TCP_PKT;
+	}
 	if (ps->b64_item >= 0) {
 		/* base64_data is the end of its buffer's keywords (the engine
 		 * matches the rest of the group on the decoded bytes) */
@@ -2120,10 +2268,11 @@ static int finish(struct pstate *ps)
 	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + 3 > TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
-		static const char *const names[] = { "tcp", "udp", "icmp", "ip" };
+		static const char *const names[] = { "tcp", "udp", "icmp", "ip", "tcp packet" };
 
 		for (k = 0; k < TLSI_BUF_MAX; k++)
-			if (per_buf[k] && k != TLSI_BUF_PKT)
+			if (per_buf[k] && k != (r->proto == RP_PROTO_TCP_PKT ?
+						 TLSI_BUF_TCP_PKT : TLSI_BUF_PKT))
 				return skip(ps, "decoded buffers in a udp, icmp or ip rule",
 					    "%s in a %s rule (its packets are inspected, not streams)",
 					    rp_buf_name((unsigned int)k), names[r->proto]);

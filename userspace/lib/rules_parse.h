@@ -109,9 +109,11 @@ enum rp_proto {
 	RP_PROTO_UDP,
 	RP_PROTO_ICMP,
 	RP_PROTO_IP,
+	RP_PROTO_TCP_PKT,	/* tcp with flags, flow:no_stream or
+				 * not_established: matched per packet */
 };
 
-/* A header field test: itype, icode, ip_proto, ttl. */
+/* A header field test: itype, icode, ip_proto, ttl, flags. */
 #define RP_PKT_TESTS_MAX	4
 struct rp_pkt_test {
 	uint8_t field;		/* enum tlsi_pkt_field */
@@ -151,6 +153,9 @@ struct rp_rule {
 	bool had_pcre;
 	struct rp_pkt_test pkt[RP_PKT_TESTS_MAX];
 	unsigned int npkt;
+	const char *pkt_kw;	/* the first keyword that makes a tcp rule
+				 * a TCP packet rule (finish()), or NULL */
+	bool stateless;		/* flow:stateless (no effect on matching) */
 };
 
 struct rp_var {

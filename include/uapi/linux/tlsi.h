@@ -930,7 +930,11 @@ enum tlsi_trace_dump_flags {
 	X(CLEAR_UDP_TRUNCATED,	"cleartext_udp_datagrams_truncated")	\
 	X(CLEAR_UDP_BUSY,	"cleartext_udp_uninspected_busy")	\
 	X(CLEAR_TUNNEL,		"cleartext_tunnel_uninspected")		\
-	X(DROP_IPS_UDP,		"drop_ips_udp")
+	X(DROP_IPS_UDP,		"drop_ips_udp")				\
+	/* cleartext inspection: TCP packet rules (flags...) */		\
+	X(CLEAR_TCP_PKT_INSPECTED, "cleartext_tcp_packets_inspected")	\
+	X(CLEAR_TCP_PKT_TRUNCATED, "cleartext_tcp_packets_truncated")	\
+	X(DROP_IPS_TCP_PKT,	"drop_ips_tcp_packet")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
