@@ -122,9 +122,7 @@ grep -q "IP 10.9.0.2.443 > 10.9.0.1.40123: Flags \[S.\]" "$W/et.txt" || fail "no
 grep -q "IP 10.9.0.1.40123 > 10.9.0.2.443: Flags \[F.\]" "$W/et.txt" || fail "no client FIN"
 grep -q "IP 10.9.0.2.443 > 10.9.0.1.40123: Flags \[F.\]" "$W/et.txt" || fail "no server FIN"
 tcpdump -nn -vv -r "$W/et.pcap" >"$W/et.vv" 2>&1 || fail "tcpdump -vv: $(cat "$W/et.vv")"
-# Whole words: a checksum such as 0xcbad is not a complaint. `[|tcp]' marks a truncated header.
-! grep -Eiwq "incorrect|truncated|bad|invalid" "$W/et.vv" || fail "tcpdump complains: $(grep -Eiw 'incorrect|truncated|bad|invalid' "$W/et.vv" | head -3)"
-! grep -q '\[|' "$W/et.vv" || fail "tcpdump sees a truncated packet: $(grep '\[|' "$W/et.vv" | head -3)"
+c=$(pcap_complaints "$W/et.vv"); [ -z "$c" ] || fail "tcpdump complains: $c"
 grep -q "cksum 0x[0-9a-f]* (correct)" "$W/et.vv" || fail "tcpdump did not verify checksums: $(head -4 "$W/et.vv")"
 pass "pcap of flow $FLOW: $(grep -c ' IP ' "$W/et.txt") packets, request and response in clear, checksums correct"
 # Ethernet frames work too
@@ -216,7 +214,7 @@ used=$(tlsictl -j rules config | python3 -c 'import json,sys; print(json.load(sy
 pass "64K buffer: $(delta ips_trace_records_evicted) records evicted, $used bytes held"
 ctl_ok trace save "$W/evicted.pcap"
 tcpdump -nn -vv -r "$W/evicted.pcap" >"$W/evicted.vv" 2>&1 || fail "tcpdump: $(tail -3 "$W/evicted.vv")"
-! grep -Eiq "incorrect|truncated|bad" "$W/evicted.vv" || fail "tcpdump complains about the evicted trace"
+c=$(pcap_complaints "$W/evicted.vv"); [ -z "$c" ] || fail "tcpdump complains about the evicted trace: $c"
 
 # ---- dumps while records are added and evicted ---------------------------------------------
 curl_c -H "X-Tlsi-Trace: me" --limit-rate 500k https://site.test/big >/dev/null 2>&1 &
@@ -225,7 +223,7 @@ saves=0
 for i in $(seq 1 15); do
 	tlsictl trace save "$W/busy.pcap" >/dev/null 2>&1 || fail "trace save $i during eviction"
 	tcpdump -nn -vv -r "$W/busy.pcap" >"$W/busy.vv" 2>&1 || fail "tcpdump of busy save $i: $(tail -2 "$W/busy.vv")"
-	! grep -Eiq "incorrect|truncated|bad" "$W/busy.vv" || fail "tcpdump complains about busy save $i"
+	c=$(pcap_complaints "$W/busy.vv"); [ -z "$c" ] || fail "tcpdump complains about busy save $i: $c"
 	tlsictl trace show >/dev/null || fail "trace show $i during eviction"
 	saves=$((saves + 1))
 done
@@ -279,7 +277,7 @@ grep -qF "GET /index.php?id=1+union+select+password+from+mysql.user HTTP/1.1" "$
 grep -q "IP 10.9.0.1.40125 > 10.9.0.2.443: Flags \[S\]" "$W/tlsid.txt" || fail "tlsid's trace: no SYN of the flow"
 grep -qF "site.test says hello" "$W/tlsid.txt" || fail "the response is not in tlsid's trace"
 tcpdump -nn -vv -r "$W/tlsid.pcap" >"$W/tlsid.vv" 2>&1 || fail "tcpdump -vv of tlsid's trace"
-! grep -Eiq "incorrect|truncated|bad" "$W/tlsid.vv" || fail "tcpdump complains about tlsid's trace"
+c=$(pcap_complaints "$W/tlsid.vv"); [ -z "$c" ] || fail "tcpdump complains about tlsid's trace: $c"
 pass "tlsid's userspace relay traced the CBC session into its --trace-file"
 
 # ---- tlsid's trace file is bounded (--trace-file-max 6000) -------------------------

@@ -67,6 +67,13 @@ expect_ok() {
 expect_fail() {
 	if "$@"; then fail "expected failure: $*"; else pass "fails as expected: $*"; fi
 }
+# pcap_complaints FILE: the first lines where tcpdump (-vv) complains about
+# a packet: its words as whole words (a checksum such as 0xcbad is none),
+# and `[|' (a truncated header). Empty when there are none.
+pcap_complaints() {
+	{ grep -Eiw "incorrect|truncated|bad|invalid" "$1"; grep -F '[|' "$1"; } | head -n 3 || true
+}
+
 # assert_eq ACTUAL EXPECTED [MSG]
 assert_eq() {
 	local msg=${3:-values}
