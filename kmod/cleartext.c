@@ -116,54 +116,27 @@ bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_set
 /*
  * A UDP datagram of a flow whose profile inspects cleartext (softirq):
  * given whole to the engine (tlsi_inspect_datagram()); true to drop it.
- * A non-first fragment has no ports and no flow of this kind; a first
- * fragment is inspected as far as it goes.
+ * l4 is where the parser found the UDP header (inside the tunnel for a
+ * tunnelled one). A non-first fragment has no ports and no flow of this
+ * kind; a first fragment is inspected as far as it goes.
  */
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
-			const struct sk_buff *skb)
+			const struct sk_buff *skb, const struct tlsi_l4 *l4)
 {
 	const struct udphdr *uh;
 	struct udphdr _uh;
-	unsigned int l4, len, ip_end;
+	unsigned int len;
 
-	if (!f->key.sport || !f->key.dport)
+	if (!f->key.sport || !f->key.dport || !l4->off || l4->end > skb->len)
 		return false;
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h;
-		struct ipv6hdr _ip6h;
-		__be16 frag_off;
-		u8 nexthdr;
-		int off;
-
-		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
-		if (!ip6h)
-			return false;
-		nexthdr = ip6h->nexthdr;
-		off = ipv6_skip_exthdr(skb, sizeof(_ip6h), &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != IPPROTO_UDP)
-			return false;
-		l4 = off;
-		ip_end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
-	} else {
-		const struct iphdr *iph;
-		struct iphdr _iph;
-
-		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-		if (!iph)
-			return false;
-		l4 = iph->ihl * 4;
-		ip_end = ntohs(iph->tot_len);
-	}
-	uh = skb_header_pointer(skb, l4, sizeof(_uh), &_uh);
-	if (!uh || ip_end < l4 + sizeof(_uh))
+	uh = skb_header_pointer(skb, l4->off, sizeof(_uh), &_uh);
+	if (!uh || l4->end < l4->off + sizeof(_uh))
 		return false;
 	len = ntohs(uh->len);
 	if (len < sizeof(_uh))
 		return false;
-	len = min(len, ip_end - l4) - sizeof(_uh);
-	if (l4 + sizeof(_uh) + len > skb->len)
-		return false;
-	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4 + sizeof(_uh), len);
+	len = min(len, l4->end - l4->off) - sizeof(_uh);
+	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4->off + sizeof(_uh), len);
 }
 
 /* ---- sockets ------------------------------------------------------------- */

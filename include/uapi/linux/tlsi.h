@@ -930,7 +930,17 @@ enum tlsi_trace_dump_flags {
 	X(CLEAR_UDP_TRUNCATED,	"cleartext_udp_datagrams_truncated")	\
 	X(CLEAR_UDP_BUSY,	"cleartext_udp_uninspected_busy")	\
 	X(CLEAR_TUNNEL,		"cleartext_tunnel_uninspected")		\
-	X(DROP_IPS_UDP,		"drop_ips_udp")
+	X(DROP_IPS_UDP,		"drop_ips_udp")				\
+	/* TCP inside tunnels, inspected in order on the bridge */	\
+	X(TUNNEL_TCP_INSPECTED,	"ips_tunnel_flows_inspected")		\
+	X(TUNNEL_TCP_MIDSTREAM,	"ips_tunnel_midstream_passed")		\
+	X(TUNNEL_TCP_FULL,	"ips_tunnel_sessions_full_passed")	\
+	X(TUNNEL_TCP_NOMEM,	"ips_tunnel_no_memory_passed")		\
+	X(TUNNEL_TCP_RETRANSMIT, "ips_tunnel_retransmits_forwarded")	\
+	X(TUNNEL_TCP_DEPTH,	"ips_tunnel_past_depth_forwarded")	\
+	X(DROP_IPS_TUNNEL,	"drop_ips_tunnel")			\
+	X(DROP_IPS_TUNNEL_OOO,	"drop_ips_tunnel_out_of_order")		\
+	X(DROP_IPS_TUNNEL_OVERLAP, "drop_ips_tunnel_overlap")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {

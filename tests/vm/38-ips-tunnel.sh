@@ -1,0 +1,138 @@
+#!/bin/bash
+# IPS on TCP inside tunnels: GRE (with a key) and IPv4-in-IPv4 flows are
+# inspected on the bridge by the inline stream normaliser (kmod/tunnel.c),
+# without tlsid: real curl to python's http.server inside the tunnels, a
+# real ET drop rule (2017807, the SQLi of 33-ips-cleartext), the real ET
+# tls.sni rule 2025487 on openssl s_client's ClientHello through the
+# tunnel (tunnelled TLS is inspected as cleartext, not decrypted).
+#   - a 3 MiB download arrives byte for byte, inspected;
+#   - the attack is dropped (curl fails, the server never logs it), the
+#     EVE record names the inner addresses, no reset goes into the tunnel;
+#   - inspect-cleartext off: the attack passes;
+#   - reordering on the inner path (netem on the server's tunnel device):
+#     out-of-order segments dropped, counted, the download still intact.
+#
+#   client 10.9.0.1 ==gre1 (key 42): 192.168.77.1 -> .2, ipip1: 192.168.78.1 -> .2== server 10.9.0.2
+#                                                       http.server :8000, s_server :8443
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlsi.sh"
+
+ET=${TLSI_ET_OPEN:-build/et-open}
+[ -d "$ET" ] || fail "no ET Open rules at $ET"
+W=/tmp/ips-tunnel.$$
+mkdir -p "$W/www"
+on_exit "rm -rf $W"
+
+topo_up
+ctl_ok profile add p1
+ctl_ok segment add seg1 profile p1 ports eth0 eth1
+tunnel_add gre1 gre 192.168.77.1 192.168.77.2 key 42
+tunnel_add ipip1 ipip 192.168.78.1 192.168.78.2
+
+head -c 3145728 /dev/urandom >"$W/www/big.bin"
+BIG_SHA=$(sha256sum <"$W/www/big.bin" | cut -d' ' -f1)
+head -c 262144 /dev/urandom >"$W/www/small.bin"
+SMALL_SHA=$(sha256sum <"$W/www/small.bin" | cut -d' ' -f1)
+printf "tunnelled hello" >"$W/www/index.html"
+spawn s python3 -m http.server 8000 --bind 0.0.0.0 --directory "$W/www" >"$W/http.log" 2>&1
+wait_port s 8000
+CERTS=$W
+mkca site cdn.maraukog.info
+spawn s openssl s_server -quiet -accept 8443 -cert "$W/site.crt" -key "$W/site.key" -www
+wait_port s 8443
+
+get() { in_c curl -sS --max-time 120 "$@"; }
+sha_of() { get "$1" | sha256sum | cut -d' ' -f1; }
+through() { [ "$(get --max-time 5 "http://$1:8000/" 2>/dev/null)" = "tunnelled hello" ]; }
+for dst in 192.168.77.2 192.168.78.2; do
+	wait_until 30 through "$dst" || fail "no path through the tunnel to $dst"
+done
+
+# ---- rules: ET 2017807 made a drop rule, ET 2025487 as it is ----------------------------
+grep -h "sid:2017807;" "$ET"/*.rules | sed 's/^#* *alert /drop /' >"$W/tunnel.rules"
+grep -h "sid:2025487;" "$ET"/*.rules | grep '^alert tls' >>"$W/tunnel.rules" ||
+	fail "ET has no enabled rule 2025487"
+grep -q '^drop http' "$W/tunnel.rules" || fail "ET has no rule 2017807: $(cat "$W/tunnel.rules")"
+out=$(tlsictl rules load --classification "$ET/classification.config" \
+	--var 'HOME_NET=[192.168.0.0/16]' --var 'EXTERNAL_NET=any' "$W/tunnel.rules")
+echo "$out" | grep -q "loaded into tlsi.ko: 2 rules" || fail "load: $out"
+pass "ET 2017807 (as drop) and ET 2025487 loaded"
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
+
+# ---- clean downloads, byte for byte, inspected -------------------------------------------
+stats_snapshot
+for dst in 192.168.77.2 192.168.78.2; do
+	assert_eq "$(sha_of "http://$dst:8000/big.bin")" "$BIG_SHA" "3 MiB through $dst, inspected"
+done
+[ "$(delta ips_tunnel_flows_inspected)" -ge 2 ] ||
+	fail "ips_tunnel_flows_inspected: $(delta ips_tunnel_flows_inspected)"
+[ "$(delta ips_bytes_inspected)" -ge $((2 * 3145728)) ] ||
+	fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
+assert_delta ips_blocks 0
+assert_delta drop_ips_tunnel 0
+assert_delta ssl_diverted 0
+pass "3 MiB downloads through GRE and IPIP identical and inspected ($(delta ips_bytes_inspected) bytes)"
+
+# ---- the attack: dropped inside each tunnel ------------------------------------------------
+Q='/index.php?id=1+union+select+password+from+mysql.user'
+for dst in 192.168.77.2 192.168.78.2; do
+	stats_snapshot
+	rc=0
+	out=$(get --max-time 6 "http://$dst:8000$Q" 2>&1) || rc=$?
+	[ "$rc" != 0 ] || fail "attack through $dst not blocked: $out"
+	[ "$(delta drop_ips_tunnel)" -ge 1 ] || fail "drop_ips_tunnel did not grow"
+	assert_delta ips_blocks 1
+	assert_delta tcp_resets_sent 0
+	grep -q "mysql.user" "$W/http.log" && fail "the attack reached the server through $dst"
+	pass "attack through $dst blocked (curl $rc), the server never saw it"
+done
+wait_until 20 _eve_has 2017807 || fail "no EVE record of 2017807: $(cat "$W/monitor.out")"
+eve_has 2017807 "alert.action=blocked"
+eve_has 2017807 "src_ip=192.168.78.1"
+eve_has 2017807 "dest_ip=192.168.78.2"
+eve_has 2017807 "dest_port=8000"
+eve_has 2017807 "app_proto=http"
+eve_has 2017807 "http.url=$Q"
+pass "EVE names the rule and the inner addresses"
+# the blocked flow's later frames stay dropped; a new connection is fine
+assert_eq "$(get http://192.168.77.2:8000/)" "tunnelled hello" "a new connection after the block"
+
+# ---- tls.sni on a tunnelled ClientHello ----------------------------------------------------
+stats_snapshot
+out=$(in_c timeout 60 openssl s_client -connect 192.168.77.2:8443 -servername cdn.maraukog.info \
+	</dev/null 2>&1) || fail "s_client through GRE: $out"
+wait_until 20 _eve_has 2025487 || fail "no EVE record of ET 2025487: $(cat "$W/monitor.out")"
+eve_has 2025487 "src_ip=192.168.77.1"
+eve_has 2025487 "dest_port=8443"
+eve_has 2025487 "app_proto=tls"
+eve_has 2025487 "alert.action=allowed"
+assert_delta ssl_tunnel_not_intercepted 0
+pass "ET 2025487 (tls.sni) matched openssl s_client's ClientHello inside GRE"
+
+# ---- reordering on the inner path ----------------------------------------------------------
+if in_s tc qdisc add dev gre1 root netem delay 10ms reorder 50% 50% 2>"$W/tc.err"; then
+	stats_snapshot
+	n=0
+	while [ "$(delta drop_ips_tunnel_out_of_order)" = 0 ] && [ $n -lt 5 ]; do
+		assert_eq "$(sha_of http://192.168.77.2:8000/small.bin)" "$SMALL_SHA" \
+			"256 KiB through reordering GRE"
+		n=$((n + 1))
+	done
+	[ "$(delta drop_ips_tunnel_out_of_order)" -ge 1 ] ||
+		fail "no out-of-order segment dropped in $n downloads"
+	in_s tc qdisc del dev gre1 root
+	pass "reordered: $(delta drop_ips_tunnel_out_of_order) out-of-order segments dropped, $n download(s) intact"
+else
+	echo "skip: no netem here: $(cat "$W/tc.err")"
+fi
+
+# ---- inspect-cleartext off: nothing inspected ----------------------------------------------
+ctl_ok profile set p1 inspect-cleartext off
+stats_snapshot
+get -o /dev/null "http://192.168.77.2:8000$Q" 2>/dev/null || true
+grep -q "mysql.user" "$W/http.log" || fail "with inspect-cleartext off the attack did not pass"
+assert_eq "$(sha_of http://192.168.78.2:8000/big.bin)" "$BIG_SHA" "3 MiB with inspect-cleartext off"
+assert_delta ips_tunnel_flows_inspected 0
+assert_delta drop_ips_tunnel 0
+pass "inspect-cleartext off: tunnelled TCP passes uninspected"
