@@ -39,7 +39,6 @@
  */
 #include <linux/slab.h>
 #include <linux/random.h>
-#include <net/tcp.h>
 
 #include "ips.h"
 #include "flow.h"
@@ -133,7 +132,7 @@ static bool tlsi_tstream_segment(struct tlsi_net *tn, struct tlsi_flow *f,
 	unsigned int dir = reply ? TLSI_TS_S2C : TLSI_TS_C2S;
 	unsigned int hdr = l4->off + l4->tcp_hlen, len;
 	u8 fl = l4->tcp_flags;
-	u32 seq = l4->tcp_seq, next;
+	u32 seq = l4->tcp_seq;
 
 	if (ts->d.blocked) {
 		tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL);
@@ -165,18 +164,18 @@ static bool tlsi_tstream_segment(struct tlsi_net *tn, struct tlsi_flow *f,
 			tlsi_count(tn, TLSI_CNT_TUNNEL_TCP_DEPTH);
 			return false;
 		}
-		next = ts->next_seq[dir];
-		if (!after(seq + len, next)) {
+		switch (tlsi_seg_classify(ts->next_seq[dir], seq, len)) {
+		case TLSI_SEG_OLD:
 			tlsi_count(tn, TLSI_CNT_TUNNEL_TCP_RETRANSMIT);
 			return false;
-		}
-		if (after(seq, next)) {
+		case TLSI_SEG_AHEAD:
 			tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL_OOO);
 			return true;
-		}
-		if (before(seq, next)) {
+		case TLSI_SEG_OVERLAP:
 			tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL_OVERLAP);
 			return true;
+		case TLSI_SEG_IN_ORDER:
+			break;
 		}
 		if (tlsi_inspect_stream(tn, &ts->d, &f->key, ts->depth, reply, skb, hdr, len)) {
 			tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL);

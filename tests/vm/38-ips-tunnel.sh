@@ -5,7 +5,7 @@
 # real ET drop rule (2017807, the SQLi of 33-ips-cleartext), the real ET
 # tls.sni rule 2025487 on openssl s_client's ClientHello through the
 # tunnel (tunnelled TLS is inspected as cleartext, not decrypted).
-#   - a 3 MiB download arrives byte for byte, inspected;
+#   - a 2 MiB download arrives byte for byte, inspected;
 #   - the attack is dropped (curl fails, the server never logs it), the
 #     EVE record names the inner addresses, no reset goes into the tunnel;
 #   - inspect-cleartext off: the attack passes;
@@ -20,6 +20,7 @@ set -euo pipefail
 
 ET=${TLSI_ET_OPEN:-build/et-open}
 [ -d "$ET" ] || fail "no ET Open rules at $ET"
+TOOLS=$TLSI_REPO/tests/vm/tools
 W=/tmp/ips-tunnel.$$
 mkdir -p "$W/www"
 on_exit "rm -rf $W"
@@ -30,7 +31,7 @@ ctl_ok segment add seg1 profile p1 ports eth0 eth1
 tunnel_add gre1 gre 192.168.77.1 192.168.77.2 key 42
 tunnel_add ipip1 ipip 192.168.78.1 192.168.78.2
 
-head -c 3145728 /dev/urandom >"$W/www/big.bin"
+head -c 2097152 /dev/urandom >"$W/www/big.bin"
 BIG_SHA=$(sha256sum <"$W/www/big.bin" | cut -d' ' -f1)
 head -c 262144 /dev/urandom >"$W/www/small.bin"
 SMALL_SHA=$(sha256sum <"$W/www/small.bin" | cut -d' ' -f1)
@@ -39,6 +40,9 @@ spawn s python3 -m http.server 8000 --bind 0.0.0.0 --directory "$W/www" >"$W/htt
 wait_port s 8000
 CERTS=$W
 mkca site cdn.maraukog.info
+spawn s python3 "$TOOLS/clear_servers.py" dns 53 192.168.77.2 "$W/queries.log"
+wait_port s 53 udp
+wait_port s 53 tcp
 spawn s openssl s_server -quiet -accept 8443 -cert "$W/site.crt" -key "$W/site.key" -www
 wait_port s 8443
 
@@ -49,37 +53,38 @@ for dst in 192.168.77.2 192.168.78.2; do
 	wait_until 30 through "$dst" || fail "no path through the tunnel to $dst"
 done
 
-# ---- rules: ET 2017807 made a drop rule, ET 2025487 as it is ----------------------------
-grep -h "sid:2017807;" "$ET"/*.rules | sed 's/^#* *alert /drop /' >"$W/tunnel.rules"
+# ---- rules: ET 2017807 and 2012811 made drop rules, ET 2025487 as it is -----------------
+grep -h -e "sid:2017807;" -e "sid:2012811;" "$ET"/*.rules | sed 's/^#* *alert /drop /' >"$W/tunnel.rules"
+grep -q '^drop dns' "$W/tunnel.rules" || fail "ET has no rule 2012811: $(cat "$W/tunnel.rules")"
 grep -h "sid:2025487;" "$ET"/*.rules | grep '^alert tls' >>"$W/tunnel.rules" ||
 	fail "ET has no enabled rule 2025487"
 grep -q '^drop http' "$W/tunnel.rules" || fail "ET has no rule 2017807: $(cat "$W/tunnel.rules")"
 out=$(tlsictl rules load --classification "$ET/classification.config" \
 	--var 'HOME_NET=[192.168.0.0/16]' --var 'EXTERNAL_NET=any' "$W/tunnel.rules")
-echo "$out" | grep -q "loaded into tlsi.ko: 2 rules" || fail "load: $out"
-pass "ET 2017807 (as drop) and ET 2025487 loaded"
+echo "$out" | grep -q "loaded into tlsi.ko: 3 rules" || fail "load: $out"
+pass "ET 2017807, 2012811 (as drop) and ET 2025487 loaded"
 monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- clean downloads, byte for byte, inspected -------------------------------------------
 stats_snapshot
 for dst in 192.168.77.2 192.168.78.2; do
-	assert_eq "$(sha_of "http://$dst:8000/big.bin")" "$BIG_SHA" "3 MiB through $dst, inspected"
+	assert_eq "$(sha_of "http://$dst:8000/big.bin")" "$BIG_SHA" "2 MiB through $dst, inspected"
 done
 [ "$(delta ips_tunnel_flows_inspected)" -ge 2 ] ||
 	fail "ips_tunnel_flows_inspected: $(delta ips_tunnel_flows_inspected)"
-[ "$(delta ips_bytes_inspected)" -ge $((2 * 3145728)) ] ||
+[ "$(delta ips_bytes_inspected)" -ge $((2 * 2097152)) ] ||
 	fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
 assert_delta ips_blocks 0
 assert_delta drop_ips_tunnel 0
 assert_delta ssl_diverted 0
-pass "3 MiB downloads through GRE and IPIP identical and inspected ($(delta ips_bytes_inspected) bytes)"
+pass "2 MiB downloads through GRE and IPIP identical and inspected ($(delta ips_bytes_inspected) bytes)"
 
 # ---- the attack: dropped inside each tunnel ------------------------------------------------
 Q='/index.php?id=1+union+select+password+from+mysql.user'
 for dst in 192.168.77.2 192.168.78.2; do
 	stats_snapshot
 	rc=0
-	out=$(get --max-time 6 "http://$dst:8000$Q" 2>&1) || rc=$?
+	out=$(get --max-time 3 "http://$dst:8000$Q" 2>&1) || rc=$?
 	[ "$rc" != 0 ] || fail "attack through $dst not blocked: $out"
 	[ "$(delta drop_ips_tunnel)" -ge 1 ] || fail "drop_ips_tunnel did not grow"
 	assert_delta ips_blocks 1
@@ -88,25 +93,31 @@ for dst in 192.168.77.2 192.168.78.2; do
 	pass "attack through $dst blocked (curl $rc), the server never saw it"
 done
 wait_until 20 _eve_has 2017807 || fail "no EVE record of 2017807: $(cat "$W/monitor.out")"
-eve_has 2017807 "alert.action=blocked"
-eve_has 2017807 "src_ip=192.168.78.1"
-eve_has 2017807 "dest_ip=192.168.78.2"
-eve_has 2017807 "dest_port=8000"
-eve_has 2017807 "app_proto=http"
-eve_has 2017807 "http.url=$Q"
+eve_has_all 2017807 "alert.action=blocked" "src_ip=192.168.78.1" "dest_ip=192.168.78.2" \
+	"dest_port=8000" "app_proto=http" "http.url=$Q"
 pass "EVE names the rule and the inner addresses"
 # the blocked flow's later frames stay dropped; a new connection is fine
 assert_eq "$(get http://192.168.77.2:8000/)" "tunnelled hello" "a new connection after the block"
+
+# ---- DNS inside GRE: over TCP (the stream) and over UDP (per datagram) ---------------------
+dig_t() { in_c dig +time=2 +tries=1 +short @192.168.77.2 "$@" || true; }
+stats_snapshot
+assert_eq "$(dig_t +tcp ok.example)" "192.168.77.2" "dig +tcp through GRE"
+assert_eq "$(dig_t ok.example)" "192.168.77.2" "dig through GRE"
+dig_t +tcp evil.tk | grep -qx 192.168.77.2 && fail "the .tk query over TCP got an answer"
+[ "$(delta drop_ips_tunnel)" -ge 1 ] || fail "drop_ips_tunnel did not grow for DNS over TCP"
+dig_t evil.tk | grep -qx 192.168.77.2 && fail "the .tk query over UDP got an answer"
+assert_delta drop_ips_udp 1
+assert_delta ips_blocks 2
+grep -q "^evil.tk " "$W/queries.log" && fail "a .tk query reached the server"
+pass "DNS inside GRE: answered; .tk dropped over TCP and over UDP before the server"
 
 # ---- tls.sni on a tunnelled ClientHello ----------------------------------------------------
 stats_snapshot
 out=$(in_c timeout 60 openssl s_client -connect 192.168.77.2:8443 -servername cdn.maraukog.info \
 	</dev/null 2>&1) || fail "s_client through GRE: $out"
 wait_until 20 _eve_has 2025487 || fail "no EVE record of ET 2025487: $(cat "$W/monitor.out")"
-eve_has 2025487 "src_ip=192.168.77.1"
-eve_has 2025487 "dest_port=8443"
-eve_has 2025487 "app_proto=tls"
-eve_has 2025487 "alert.action=allowed"
+eve_has_all 2025487 "src_ip=192.168.77.1" "dest_port=8443" "app_proto=tls" "alert.action=allowed"
 assert_delta ssl_tunnel_not_intercepted 0
 pass "ET 2025487 (tls.sni) matched openssl s_client's ClientHello inside GRE"
 
@@ -132,7 +143,17 @@ ctl_ok profile set p1 inspect-cleartext off
 stats_snapshot
 get -o /dev/null "http://192.168.77.2:8000$Q" 2>/dev/null || true
 grep -q "mysql.user" "$W/http.log" || fail "with inspect-cleartext off the attack did not pass"
-assert_eq "$(sha_of http://192.168.78.2:8000/big.bin)" "$BIG_SHA" "3 MiB with inspect-cleartext off"
+assert_eq "$(sha_of http://192.168.78.2:8000/small.bin)" "$SMALL_SHA" "256 KiB with inspect-cleartext off"
 assert_delta ips_tunnel_flows_inspected 0
-assert_delta drop_ips_tunnel 0
+assert_delta ips_blocks 0
 pass "inspect-cleartext off: tunnelled TCP passes uninspected"
+
+# ---- unload with a live inspected stream ------------------------------------------------------
+ctl_ok profile set p1 inspect-cleartext on
+stats_snapshot
+spawn c curl -sS --limit-rate 100k -o /dev/null http://192.168.78.2:8000/big.bin
+_streaming() { [ "$(delta ips_tunnel_flows_inspected)" -ge 1 ] && [ "$(delta ips_bytes_inspected)" -ge 100000 ]; }
+wait_until 30 _streaming || fail "no inspected download in flight"
+rmmod "$TLSI_MODULE_NAME" || fail "rmmod failed"
+insmod "$TLSI_MODULE"
+pass "rmmod with a tunnelled stream in flight"
