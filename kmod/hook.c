@@ -81,6 +81,7 @@ static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	t->proto = iph->protocol;
 	l4->end = at + len;
 
+	l4->frag = !!(iph->frag_off & htons(IP_OFFSET | IP_MF));
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No transport header here: a portless tuple of its own. */
 		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
@@ -297,6 +298,7 @@ static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 			if (!fh)
 				return TLSI_PARSE_MALFORMED;
 			tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+			l4->frag = 1;
 			if (fh->frag_off & htons(IP6_OFFSET)) {
 				t->proto = fh->nexthdr;
 				return TLSI_PARSE_OK;

@@ -419,6 +419,7 @@ struct tlsi_l4 {
 	u32 tcp_seq;
 	u8 tcp_flags;
 	u8 tcp_hlen;			/* TCP header bytes, options included */
+	u8 frag;			/* that IP packet is a fragment */
 };
 
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,

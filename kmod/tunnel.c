@@ -24,7 +24,11 @@
  *   - a block verdict: this frame and every later one of the flow are
  *     dropped, without a reset (it would have to go back inside the
  *     tunnel); the alert event names the inner addresses;
- *   - past the inspection depth of a direction: forwarded as it comes.
+ *   - past the inspection depth of a direction: forwarded as it comes;
+ *   - inner IP fragments: dropped (TCP sets DF: only an evasion sends
+ *     them, and their bytes would pass the normaliser);
+ *   - both FINs in order end the engine's flow; a reset ends nothing
+ *     (the receiver ignores one outside its window).
  *
  * Bounds: a stream takes a session slot (max-ssl-sessions, shared with the
  * SSL and cleartext relays) and one GFP_ATOMIC allocation of about 38 KB
@@ -138,9 +142,9 @@ static bool tlsi_tstream_segment(struct tlsi_net *tn, struct tlsi_flow *f,
 		tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL);
 		return true;
 	}
-	/* inspect-cleartext turned off since, or the flow has ended. A
-	 * header the packet does not hold: the receiver discards it. */
-	if (!inspect || ts->ended || hdr > l4->end || l4->end > skb->len)
+	/* inspect-cleartext turned off since. A header the packet does not
+	 * hold: the receiver discards it. */
+	if (!inspect || hdr > l4->end || l4->end > skb->len)
 		return false;
 	len = l4->end - hdr;
 	if (fl & TLSI_TCPF_SYN) {
@@ -150,10 +154,8 @@ static bool tlsi_tstream_segment(struct tlsi_net *tn, struct tlsi_flow *f,
 		}
 		seq++;		/* data in a SYN (fast open) follows it */
 	}
-	if (fl & TLSI_TCPF_RST) {
-		tlsi_tstream_end(tn, f, ts);
-		return false;
-	}
+	/* A reset passes and ends nothing here: one the receiver finds out
+	 * of its window is ignored, and the data after it still counts. */
 	if (len) {
 		/* Server data without a SYN-ACK seen: nothing legitimate. */
 		if (!ts->seq_known[dir]) {
@@ -175,6 +177,11 @@ static bool tlsi_tstream_segment(struct tlsi_net *tn, struct tlsi_flow *f,
 			tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL_OVERLAP);
 			return true;
 		case TLSI_SEG_IN_ORDER:
+			/* new bytes after both FINs: no receiver takes them */
+			if (ts->ended) {
+				tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL_OOO);
+				return true;
+			}
 			break;
 		}
 		if (tlsi_inspect_stream(tn, &ts->d, &f->key, ts->depth, reply, skb, hdr, len)) {
@@ -200,6 +207,15 @@ bool tlsi_tunnel_tcp(struct tlsi_net *tn, struct tlsi_flow *f, bool reply,
 	bool inspect = READ_ONCE(f->flags) & TLSI_FLOW_F_INSPECT;
 	bool drop;
 
+	/* Inner IP fragments (the later ones are a portless flow of their
+	 * own) would carry bytes past the normaliser: TCP sets DF, so only
+	 * an evasion sends them. */
+	if (l4->frag) {
+		if (!inspect || !tlsi_ips_loaded(tn))
+			return false;
+		tlsi_count(tn, TLSI_CNT_DROP_IPS_TUNNEL_FRAGMENT);
+		return true;
+	}
 	if (!ts) {
 		if (!inspect || !tlsi_ips_loaded(tn) || !l4->off)
 			return false;

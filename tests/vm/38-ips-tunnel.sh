@@ -2,7 +2,9 @@
 # IPS on TCP inside tunnels: GRE (with a key) and IPv4-in-IPv4 flows are
 # inspected on the bridge by the inline stream normaliser (kmod/tunnel.c),
 # without tlsid: real curl to python's http.server inside the tunnels, a
-# real ET drop rule (2017807, the SQLi of 33-ips-cleartext), the real ET
+# real ET drop rule (2017807, the SQLi of 33-ips-cleartext), scapy's
+# evasions of 34-ips-evasion (1-byte segments, conflicting retransmissions,
+# overlapping segments, IP fragments) inside the tunnel, the real ET
 # tls.sni rule 2025487 on openssl s_client's ClientHello through the
 # tunnel (tunnelled TLS is inspected as cleartext, not decrypted).
 #   - a 2 MiB download arrives byte for byte, inspected;
@@ -111,6 +113,28 @@ assert_delta drop_ips_udp 1
 assert_delta ips_blocks 2
 grep -q "^evil.tk " "$W/queries.log" && fail "a .tk query reached the server"
 pass "DNS inside GRE: answered; .tk dropped over TCP and over UDP before the server"
+
+# ---- evasions, sent with scapy into the tunnel --------------------------------------------
+# The client's kernel knows nothing of scapy's connections: its resets
+# would end them.
+in_c nft add table ip evasion
+in_c nft 'add chain ip evasion out { type filter hook output priority 0; }'
+in_c nft add rule ip evasion out tcp flags '&' rst != 0 drop
+stats_snapshot
+in_c env EVASION_RAW=1 EVASION_WAIT=3 EVASION_MODES="tiny conflict extend fragments" \
+	/usr/bin/python3 "$TOOLS/evasion.py" all 192.168.77.2 8000 \
+	'/index.html?id=1+union+select+name+from+users' "$Q" >"$W/evasion.out" 2>"$W/scapy.err" || true
+sed 's/^/  scapy: /' "$W/scapy.err" | tail -n 20 >&2
+for want in "tiny response nothing" "conflict response nothing" "extend nothing nothing" \
+	"fragments nothing nothing"; do
+	grep -qxF "$want" "$W/evasion.out" || fail "evasion: no '$want' in: $(cat "$W/evasion.out")"
+done
+[ "$(delta drop_ips_tunnel_overlap)" -ge 2 ] || fail "drop_ips_tunnel_overlap: $(delta drop_ips_tunnel_overlap)"
+[ "$(delta drop_ips_tunnel_fragment)" -ge 2 ] || fail "drop_ips_tunnel_fragment: $(delta drop_ips_tunnel_fragment)"
+assert_delta ips_blocks 2
+grep -q "mysql.user" "$W/http.log" && fail "an evasion delivered the attack"
+in_c nft delete table ip evasion
+pass "1-byte segments and conflicting retransmissions: the attack blocked, the benign request answered; overlapping and fragmented segments dropped"
 
 # ---- tls.sni on a tunnelled ClientHello ----------------------------------------------------
 stats_snapshot

@@ -940,7 +940,8 @@ enum tlsi_trace_dump_flags {
 	X(TUNNEL_TCP_DEPTH,	"ips_tunnel_past_depth_forwarded")	\
 	X(DROP_IPS_TUNNEL,	"drop_ips_tunnel")			\
 	X(DROP_IPS_TUNNEL_OOO,	"drop_ips_tunnel_out_of_order")		\
-	X(DROP_IPS_TUNNEL_OVERLAP, "drop_ips_tunnel_overlap")
+	X(DROP_IPS_TUNNEL_OVERLAP, "drop_ips_tunnel_overlap")		\
+	X(DROP_IPS_TUNNEL_FRAGMENT, "drop_ips_tunnel_fragment")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
