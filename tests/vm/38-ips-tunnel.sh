@@ -1,18 +1,25 @@
 #!/bin/bash
 # IPS on TCP inside tunnels: GRE (with a key) and IPv4-in-IPv4 flows are
 # inspected on the bridge by the inline stream normaliser (kmod/tunnel.c),
-# without tlsid: real curl to python's http.server inside the tunnels, a
-# real ET drop rule (2017807, the SQLi of 33-ips-cleartext), scapy's
-# evasions of 34-ips-evasion (1-byte segments, conflicting retransmissions,
-# overlapping segments, IP fragments) inside the tunnel, the real ET
-# tls.sni rule 2025487 on openssl s_client's ClientHello through the
-# tunnel (tunnelled TLS is inspected as cleartext, not decrypted).
-#   - a 2 MiB download arrives byte for byte, inspected;
-#   - the attack is dropped (curl fails, the server never logs it), the
-#     EVE record names the inner addresses, no reset goes into the tunnel;
-#   - inspect-cleartext off: the attack passes;
-#   - reordering on the inner path (netem on the server's tunnel device):
-#     out-of-order segments dropped, counted, the download still intact.
+# without tlsid, with real ET rules and real programs:
+#   - curl to python's http.server through each tunnel: a 1 MiB download
+#     arrives byte for byte, inspected;
+#   - ET 2017807 made a drop rule: the attack through IPIP is dropped (curl
+#     fails, the server never logs it, no reset goes into the tunnel), EVE
+#     names the inner addresses;
+#   - dig +tcp and dig through GRE with ET 2012811 made drop: .tk dropped
+#     over TCP (the stream) and over UDP (the inner datagram);
+#   - scapy's evasions of 34-ips-evasion into GRE: conflicting
+#     retransmissions (attack blocked, benign answered), an
+#     overlapping extension and IP fragments (dropped, counted);
+#   - ET 2025487 (tls.sni) on openssl s_client's ClientHello inside GRE
+#     (tunnelled TLS is inspected as cleartext, not decrypted);
+#   - netem reordering on the server's tunnel device: out-of-order
+#     segments dropped, counted, the download still intact;
+#   - inspect-cleartext off: the attack passes; rmmod with a stream in
+#     flight.
+# Each check is made once, in one tunnel, where the other would show
+# nothing new (CI time).
 #
 #   client 10.9.0.1 ==gre1 (key 42): 192.168.77.1 -> .2, ipip1: 192.168.78.1 -> .2== server 10.9.0.2
 #                                                       http.server :8000, s_server :8443
@@ -33,7 +40,7 @@ ctl_ok segment add seg1 profile p1 ports eth0 eth1
 tunnel_add gre1 gre 192.168.77.1 192.168.77.2 key 42
 tunnel_add ipip1 ipip 192.168.78.1 192.168.78.2
 
-head -c 2097152 /dev/urandom >"$W/www/big.bin"
+head -c 1048576 /dev/urandom >"$W/www/big.bin"
 BIG_SHA=$(sha256sum <"$W/www/big.bin" | cut -d' ' -f1)
 head -c 262144 /dev/urandom >"$W/www/small.bin"
 SMALL_SHA=$(sha256sum <"$W/www/small.bin" | cut -d' ' -f1)
@@ -70,30 +77,28 @@ monitor_start "$W/monitor.out" --eve "$W/eve.json"
 # ---- clean downloads, byte for byte, inspected -------------------------------------------
 stats_snapshot
 for dst in 192.168.77.2 192.168.78.2; do
-	assert_eq "$(sha_of "http://$dst:8000/big.bin")" "$BIG_SHA" "2 MiB through $dst, inspected"
+	assert_eq "$(sha_of "http://$dst:8000/big.bin")" "$BIG_SHA" "1 MiB through $dst, inspected"
 done
 [ "$(delta ips_tunnel_flows_inspected)" -ge 2 ] ||
 	fail "ips_tunnel_flows_inspected: $(delta ips_tunnel_flows_inspected)"
-[ "$(delta ips_bytes_inspected)" -ge $((2 * 2097152)) ] ||
+[ "$(delta ips_bytes_inspected)" -ge $((2 * 1048576)) ] ||
 	fail "ips_bytes_inspected: $(delta ips_bytes_inspected)"
 assert_delta ips_blocks 0
 assert_delta drop_ips_tunnel 0
 assert_delta ssl_diverted 0
-pass "2 MiB downloads through GRE and IPIP identical and inspected ($(delta ips_bytes_inspected) bytes)"
+pass "1 MiB downloads through GRE and IPIP identical and inspected ($(delta ips_bytes_inspected) bytes)"
 
-# ---- the attack: dropped inside each tunnel ------------------------------------------------
+# ---- the attack: dropped inside IPIP (and inside GRE: the evasions below) --------------------
 Q='/index.php?id=1+union+select+password+from+mysql.user'
-for dst in 192.168.77.2 192.168.78.2; do
-	stats_snapshot
-	rc=0
-	out=$(get --max-time 3 "http://$dst:8000$Q" 2>&1) || rc=$?
-	[ "$rc" != 0 ] || fail "attack through $dst not blocked: $out"
-	[ "$(delta drop_ips_tunnel)" -ge 1 ] || fail "drop_ips_tunnel did not grow"
-	assert_delta ips_blocks 1
-	assert_delta tcp_resets_sent 0
-	grep -q "mysql.user" "$W/http.log" && fail "the attack reached the server through $dst"
-	pass "attack through $dst blocked (curl $rc), the server never saw it"
-done
+stats_snapshot
+rc=0
+out=$(get --max-time 3 "http://192.168.78.2:8000$Q" 2>&1) || rc=$?
+[ "$rc" != 0 ] || fail "attack through IPIP not blocked: $out"
+[ "$(delta drop_ips_tunnel)" -ge 1 ] || fail "drop_ips_tunnel did not grow"
+assert_delta ips_blocks 1
+assert_delta tcp_resets_sent 0
+grep -q "mysql.user" "$W/http.log" && fail "the attack reached the server through IPIP"
+pass "attack through IPIP blocked (curl $rc), the server never saw it"
 wait_until 20 _eve_has 2017807 || fail "no EVE record of 2017807: $(cat "$W/monitor.out")"
 eve_has_all 2017807 "alert.action=blocked" "src_ip=192.168.78.1" "dest_ip=192.168.78.2" \
 	"dest_port=8000" "app_proto=http" "http.url=$Q"
@@ -121,20 +126,20 @@ in_c nft add table ip evasion
 in_c nft 'add chain ip evasion out { type filter hook output priority 0; }'
 in_c nft add rule ip evasion out tcp flags '&' rst != 0 drop
 stats_snapshot
-in_c env EVASION_RAW=1 EVASION_WAIT=3 EVASION_MODES="tiny conflict extend fragments" \
+in_c env EVASION_RAW=1 EVASION_WAIT=2 EVASION_MODES="conflict extend fragments" \
 	/usr/bin/python3 "$TOOLS/evasion.py" all 192.168.77.2 8000 \
 	'/index.html?id=1+union+select+name+from+users' "$Q" >"$W/evasion.out" 2>"$W/scapy.err" || true
 sed 's/^/  scapy: /' "$W/scapy.err" | tail -n 20 >&2
-for want in "tiny response nothing" "conflict response nothing" "extend nothing nothing" \
+for want in "conflict response nothing" "extend nothing nothing" \
 	"fragments nothing nothing"; do
 	grep -qxF "$want" "$W/evasion.out" || fail "evasion: no '$want' in: $(cat "$W/evasion.out")"
 done
 [ "$(delta drop_ips_tunnel_overlap)" -ge 2 ] || fail "drop_ips_tunnel_overlap: $(delta drop_ips_tunnel_overlap)"
 [ "$(delta drop_ips_tunnel_fragment)" -ge 2 ] || fail "drop_ips_tunnel_fragment: $(delta drop_ips_tunnel_fragment)"
-assert_delta ips_blocks 2
+assert_delta ips_blocks 1
 grep -q "mysql.user" "$W/http.log" && fail "an evasion delivered the attack"
 in_c nft delete table ip evasion
-pass "1-byte segments and conflicting retransmissions: the attack blocked, the benign request answered; overlapping and fragmented segments dropped"
+pass "in GRE, conflicting retransmissions: the attack blocked, the benign request answered; overlapping and fragmented segments dropped"
 
 # ---- tls.sni on a tunnelled ClientHello ----------------------------------------------------
 stats_snapshot

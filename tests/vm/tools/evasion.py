@@ -88,6 +88,20 @@ def main():
         print(run(mode, dst, port, sys.argv[4]))
 
 
+def to_device(l3, iface, pkt):
+    """Send pkt as it is. With RAW, straight to the tunnel device: the
+    local output path would refuse the reset (the client's own resets
+    are dropped there) and not send fragments as they are."""
+    if not RAW:
+        l3.send(pkt)
+        return
+    ps = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
+    try:
+        ps.sendto(bytes(pkt), (iface, 0x0800))
+    finally:
+        ps.close()
+
+
 def run(mode, dst, port, path):
     req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, dst)).encode()
     sport = random.randint(20000, 60000)
@@ -125,17 +139,8 @@ def run(mode, dst, port, path):
     if segs is None:
         pkt = IP(dst=dst, id=random.randint(1, 65535)) / TCP(
             sport=sport, dport=port, flags="PA", seq=seq, ack=ack) / req
-        frags = fragment(pkt, fragsize=24)[::-1]
-        if RAW:
-            # straight to the device: the local output path would not
-            # send fragments of a raw socket's packet as they are
-            ps = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
-            for f in frags:
-                ps.sendto(bytes(f), (iface, 0x0800))
-            ps.close()
-        else:
-            for f in frags:
-                l3.send(f)
+        for f in fragment(pkt, fragsize=24)[::-1]:
+            to_device(l3, iface, f)
     else:
         for off, chunk in segs:
             l3.send(ip / TCP(sport=sport, dport=port, flags="PA", seq=seq + off, ack=ack) / chunk)
@@ -154,7 +159,7 @@ def run(mode, dst, port, path):
     else:
         res = "nothing"
     # the server's data is not acknowledged: end the connection
-    l3.send(ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
+    to_device(l3, iface, ip / TCP(sport=sport, dport=port, flags="R", seq=seq + len(req)))
     l3.close()
     return res
 
