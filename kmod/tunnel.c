@@ -31,8 +31,8 @@
  *     (the receiver ignores one outside its window).
  *
  * Bounds: a stream takes a session slot (max-ssl-sessions, shared with the
- * SSL and cleartext relays) and one GFP_ATOMIC allocation of about 38 KB
- * (the engine's flow state). No slot or no memory: the flow passes
+ * SSL and cleartext relays) and one GFP_ATOMIC allocation of the engine's
+ * flow state (37 KB: an order-4 block). No slot or no memory: the flow passes
  * uninspected, counted. So does a flow picked up mid-stream (its SYN was
  * not seen while rules were loaded), whose sequence numbers are unknown.
  *
