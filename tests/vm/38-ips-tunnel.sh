@@ -16,6 +16,7 @@
 #     (tunnelled TLS is inspected as cleartext, not decrypted);
 #   - netem reordering on the server's tunnel device: out-of-order
 #     segments dropped, counted, the download still intact;
+#   - a download begun before the rules: passed mid-stream, counted;
 #   - inspect-cleartext off: the attack passes; rmmod with a stream in
 #     flight.
 # Each check is made once, in one tunnel, where the other would show
@@ -56,11 +57,36 @@ spawn s openssl s_server -quiet -accept 8443 -cert "$W/site.crt" -key "$W/site.k
 wait_port s 8443
 
 get() { in_c curl -sS --max-time 120 "$@"; }
+# slow_get HOST PATH: the body's sha256, read at about 80 KB/s through a
+# small receive buffer, so that the transfer itself is slow (curl's
+# --limit-rate only reads slowly from a buffer TCP fills at once).
+slow_get() {
+	python3 -c '
+import hashlib, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((sys.argv[1], 8000))
+s.sendall(b"GET %s HTTP/1.0\r\n\r\n" % sys.argv[2].encode())
+buf = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+    time.sleep(0.05)
+print(hashlib.sha256(buf.split(b"\r\n\r\n", 1)[1]).hexdigest())
+' "$@"
+}
 sha_of() { get "$1" | sha256sum | cut -d' ' -f1; }
 through() { [ "$(get --max-time 5 "http://$1:8000/" 2>/dev/null)" = "tunnelled hello" ]; }
 for dst in 192.168.77.2 192.168.78.2; do
 	wait_until 30 through "$dst" || fail "no path through the tunnel to $dst"
 done
+
+# A download older than the rules (it goes on meanwhile): picked up
+# mid-stream, passed uninspected.
+MID0=$(counter ips_tunnel_midstream_passed)
+spawn c bash -c "$(declare -f slow_get); slow_get 192.168.78.2 /big.bin >$W/mid.sha"
 
 # ---- rules: ET 2017807 and 2012811 made drop rules, ET 2025487 as it is -----------------
 grep -h -e "sid:2017807;" -e "sid:2012811;" "$ET"/*.rules | sed 's/^#* *alert /drop /' >"$W/tunnel.rules"
@@ -118,6 +144,11 @@ assert_delta drop_ips_udp 1
 assert_delta ips_blocks 2
 grep -q "^evil.tk " "$W/queries.log" && fail "a .tk query reached the server"
 pass "DNS inside GRE: answered; .tk dropped over TCP and over UDP before the server"
+
+wait_until 60 test -s "$W/mid.sha" || fail "the download older than the rules did not end"
+assert_eq "$(cat "$W/mid.sha")" "$BIG_SHA" "1 MiB begun before the rules"
+assert_eq "$(($(counter ips_tunnel_midstream_passed) - MID0))" 1 "ips_tunnel_midstream_passed grew by"
+pass "a tunnelled flow older than the rules passed uninspected, counted"
 
 # ---- evasions, sent with scapy into the tunnel --------------------------------------------
 # The client's kernel knows nothing of scapy's connections: its resets
@@ -180,7 +211,7 @@ pass "inspect-cleartext off: tunnelled TCP passes uninspected"
 # ---- unload with a live inspected stream ------------------------------------------------------
 ctl_ok profile set p1 inspect-cleartext on
 stats_snapshot
-spawn c curl -sS --limit-rate 100k -o /dev/null http://192.168.78.2:8000/big.bin
+spawn c bash -c "$(declare -f slow_get); slow_get 192.168.78.2 /big.bin >/dev/null"
 _streaming() { [ "$(delta ips_tunnel_flows_inspected)" -ge 1 ] && [ "$(delta ips_bytes_inspected)" -ge 100000 ]; }
 wait_until 30 _streaming || fail "no inspected download in flight"
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod failed"
