@@ -116,116 +116,58 @@ bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_set
 /*
  * A UDP datagram of a flow whose profile inspects cleartext (softirq):
  * given whole to the engine (tlsi_inspect_datagram()); true to drop it.
- * A non-first fragment has no ports and no flow of this kind; a first
- * fragment is inspected as far as it goes.
+ * l4 is where the parser found the UDP header (inside the tunnel for a
+ * tunnelled one). A non-first fragment has no ports and no flow of this
+ * kind; a first fragment is inspected as far as it goes.
  */
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
-			const struct sk_buff *skb)
+			const struct sk_buff *skb, const struct tlsi_l4 *l4)
 {
 	const struct udphdr *uh;
 	struct udphdr _uh;
-	unsigned int l4, len, ip_end;
+	unsigned int len;
 
-	if (!f->key.sport || !f->key.dport)
+	if (!f->key.sport || !f->key.dport || !l4->off || l4->end > skb->len)
 		return false;
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h;
-		struct ipv6hdr _ip6h;
-		__be16 frag_off;
-		u8 nexthdr;
-		int off;
-
-		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
-		if (!ip6h)
-			return false;
-		nexthdr = ip6h->nexthdr;
-		off = ipv6_skip_exthdr(skb, sizeof(_ip6h), &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != IPPROTO_UDP)
-			return false;
-		l4 = off;
-		ip_end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
-	} else {
-		const struct iphdr *iph;
-		struct iphdr _iph;
-
-		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-		if (!iph)
-			return false;
-		l4 = iph->ihl * 4;
-		ip_end = ntohs(iph->tot_len);
-	}
-	uh = skb_header_pointer(skb, l4, sizeof(_uh), &_uh);
-	if (!uh || ip_end < l4 + sizeof(_uh))
+	uh = skb_header_pointer(skb, l4->off, sizeof(_uh), &_uh);
+	if (!uh || l4->end < l4->off + sizeof(_uh))
 		return false;
 	len = ntohs(uh->len);
 	if (len < sizeof(_uh))
 		return false;
-	len = min(len, ip_end - l4) - sizeof(_uh);
-	if (l4 + sizeof(_uh) + len > skb->len)
-		return false;
-	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4 + sizeof(_uh), len);
+	len = min(len, l4->end - l4->off) - sizeof(_uh);
+	return tlsi_inspect_datagram(tn, &f->key, reply, skb, l4->off + sizeof(_uh), len);
 }
 
 /*
  * A TCP packet of a flow whose profile inspects cleartext, for the TCP
  * packet rules (flags, flow:no_stream, not_established: Suricata matches
- * them on packets, not on the stream the relay inspects). state_before:
+ * them on packets, not on the stream the relay inspects); l4: its TCP
+ * header as the hook parsed it (the inner one in a tunnel). state_before:
  * the bridge's TCP state of the flow before this packet; the connection
  * is established for the packet as Suricata's FLOW_PKT_ESTABLISHED is:
  * from the packet after the handshake's ACK, or that ACK if it carries
- * data. IP fragments and tunnelled packets are left alone (the header or
- * the payload is not all there). True to drop the packet.
+ * data. IP fragments are left alone (the header or the payload is not all
+ * there). True to drop the packet.
  */
 bool tlsi_cleartext_tcp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
-			const struct sk_buff *skb, u8 tcp_flags, u8 state_before)
+			const struct sk_buff *skb, const struct tlsi_l4 *l4, u8 state_before)
 {
-	const struct tcphdr *th;
-	struct tcphdr _th;
-	unsigned int l4, ip_end, doff, len;
+	unsigned int len;
 	bool established;
 
-	if (f->key.encap || !tlsi_inspect_tcp_packets(tn))
+	if (!l4->off || l4->frag || !tlsi_inspect_tcp_packets(tn))
 		return false;
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h;
-		struct ipv6hdr _ip6h;
-		__be16 frag_off;
-		u8 nexthdr;
-		int off;
-
-		ip6h = skb_header_pointer(skb, 0, sizeof(_ip6h), &_ip6h);
-		if (!ip6h)
-			return false;
-		nexthdr = ip6h->nexthdr;
-		off = ipv6_skip_exthdr(skb, sizeof(_ip6h), &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != IPPROTO_TCP || frag_off)
-			return false;
-		l4 = off;
-		ip_end = sizeof(_ip6h) + ntohs(ip6h->payload_len);
-	} else {
-		const struct iphdr *iph;
-		struct iphdr _iph;
-
-		iph = skb_header_pointer(skb, 0, sizeof(_iph), &_iph);
-		if (!iph || iph->protocol != IPPROTO_TCP ||
-		    (iph->frag_off & htons(IP_OFFSET | IP_MF)))
-			return false;
-		l4 = iph->ihl * 4;
-		ip_end = ntohs(iph->tot_len);
-	}
-	th = skb_header_pointer(skb, l4, sizeof(_th), &_th);
-	if (!th)
+	if (l4->tcp_hlen < sizeof(struct tcphdr) || l4->end < l4->off + l4->tcp_hlen ||
+	    l4->end > skb->len)
 		return false;
-	doff = th->doff * 4;
-	if (doff < sizeof(_th) || ip_end < l4 + doff || ip_end > skb->len)
-		return false;
-	len = ip_end - l4 - doff;
+	len = l4->end - l4->off - l4->tcp_hlen;
 	established = state_before >= TLSI_TCP_ESTABLISHED ||
 		      (state_before == TLSI_TCP_SYN_RECV && !reply && len &&
-		       (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) ==
+		       (l4->tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) ==
 		       TLSI_TCPF_ACK);
-	return tlsi_inspect_tcp_packet(tn, &f->key, reply, skb, l4 + doff, len,
-				       tcp_flags, established);
+	return tlsi_inspect_tcp_packet(tn, &f->key, reply, skb, l4->off + l4->tcp_hlen, len,
+				       l4->tcp_flags, established);
 }
 
 /* ---- sockets ------------------------------------------------------------- */

@@ -85,6 +85,7 @@ static void tlsi_flow_unlink(struct tlsi_net *tn, struct tlsi_flow *f)
 		tlsi_divert_del(tn, &f->key);
 		atomic_dec(&tn->ssl_sessions);
 	}
+	tlsi_tunnel_flow_gone(tn, f);
 	/* _init: a racing CPU that found the same flow sees it unhashed. */
 	hlist_del_init_rcu(&f->node);
 	atomic_dec(&ft->count);

@@ -41,7 +41,19 @@ struct tlsi_flow {
 	u32 syn_seq;			/* sequence number of the opening SYN */
 	unsigned long last_seen;	/* jiffies of the last packet */
 	struct tlsi_rule *tm_rule;	/* RATE_LIMIT filter, or NULL */
+	/* TCP inside a tunnel (tunnel.c): NULL, TLSI_TSTREAM_PASS (passed
+	 * uninspected), TLSI_TSTREAM_GONE (the flow is going), or the
+	 * stream's state; set once by cmpxchg, taken by xchg. */
+	struct tlsi_tstream *ts;
 };
+
+struct tlsi_tstream;
+#define TLSI_TSTREAM_PASS	((struct tlsi_tstream *)1)
+#define TLSI_TSTREAM_GONE	((struct tlsi_tstream *)2)
+static inline bool tlsi_tstream_live(const struct tlsi_tstream *ts)
+{
+	return (unsigned long)ts > (unsigned long)TLSI_TSTREAM_GONE;
+}
 
 u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f);
 bool tlsi_flow_expired(struct tlsi_net *tn, const struct tlsi_flow *f);

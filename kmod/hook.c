@@ -43,13 +43,13 @@ enum tlsi_parse {
 };
 
 static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
-				 struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq);
+				 struct tlsi_pkt_tuple *t, struct tlsi_l4 *l4);
 static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
-				       u8 *tcp_flags, u32 *tcp_seq);
+				       struct tlsi_l4 *l4);
 static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *skb,
 					 unsigned int off, struct tlsi_pkt_tuple *t,
-					 u8 *tcp_flags, u32 *tcp_seq);
+					 struct tlsi_l4 *l4);
 
 static bool tlsi_proto_is_tunnel(u8 proto)
 {
@@ -62,7 +62,7 @@ static bool tlsi_proto_is_tunnel(u8 proto)
  */
 static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
-				       u8 *tcp_flags, u32 *tcp_seq)
+				       struct tlsi_l4 *l4)
 {
 	const struct iphdr *iph;
 	struct iphdr _iph;
@@ -79,7 +79,9 @@ static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 	t->saddr = tlsi_addr_v4(ntohl(iph->saddr));
 	t->daddr = tlsi_addr_v4(ntohl(iph->daddr));
 	t->proto = iph->protocol;
+	l4->end = at + len;
 
+	l4->frag = !!(iph->frag_off & htons(IP_OFFSET | IP_MF));
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No transport header here: a portless tuple of its own. */
 		tlsi_count(tn, TLSI_CNT_FRAGMENTS);
@@ -95,10 +97,10 @@ static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
 		/* A fragmented tunnel packet is classified by its outer
 		 * header: the inner one is only whole after reassembly. */
 		if (!(iph->frag_off & htons(IP_MF)))
-			return tlsi_parse_tunnel(tn, skb, at + ihl, t, tcp_flags, tcp_seq);
+			return tlsi_parse_tunnel(tn, skb, at + ihl, t, l4);
 		return TLSI_PARSE_OK;
 	}
-	return tlsi_parse_transport(skb, at + ihl, t, tcp_flags, tcp_seq) ?
+	return tlsi_parse_transport(skb, at + ihl, t, l4) ?
 	       TLSI_PARSE_OK : TLSI_PARSE_MALFORMED;
 }
 
@@ -112,7 +114,7 @@ static enum tlsi_parse tlsi_parse_ipv4(struct tlsi_net *tn, struct sk_buff *skb,
  */
 static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *skb,
 					 unsigned int off, struct tlsi_pkt_tuple *t,
-					 u8 *tcp_flags, u32 *tcp_seq)
+					 struct tlsi_l4 *l4)
 {
 	__be16 _gre[2];
 	const __be16 *gre;
@@ -129,7 +131,7 @@ static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *sk
 		tlsi_count(tn, TLSI_CNT_TUNNEL_IPIP);
 		t->encap = TLSI_ENCAP_IPIP;
 		t->tunnel_key = 0;
-		return tlsi_parse_ipv4(tn, skb, off, 1, t, tcp_flags, tcp_seq);
+		return tlsi_parse_ipv4(tn, skb, off, 1, t, l4);
 	}
 	gre = skb_header_pointer(skb, off, sizeof(_gre), _gre);
 	if (!gre)
@@ -160,8 +162,8 @@ static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *sk
 	if (flags & GRE_SEQ)
 		off += 4;
 	if (ptype == ETH_P_IP)
-		return tlsi_parse_ipv4(tn, skb, off, 1, t, tcp_flags, tcp_seq);
-	return tlsi_parse_ipv6(tn, skb, off, 1, t, tcp_flags, tcp_seq);
+		return tlsi_parse_ipv4(tn, skb, off, 1, t, l4);
+	return tlsi_parse_ipv6(tn, skb, off, 1, t, l4);
 }
 
 /*
@@ -169,10 +171,11 @@ static enum tlsi_parse tlsi_parse_tunnel(struct tlsi_net *tn, struct sk_buff *sk
  * transport header at offset off. False for a truncated header.
  */
 static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
-				 struct tlsi_pkt_tuple *t, u8 *tcp_flags, u32 *tcp_seq)
+				 struct tlsi_pkt_tuple *t, struct tlsi_l4 *l4)
 {
 	unsigned int ihl = off;
 
+	l4->off = off;
 	switch (t->proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr _th;
@@ -183,8 +186,9 @@ static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
 			return false;
 		t->sport = ntohs(th->source);
 		t->dport = ntohs(th->dest);
-		*tcp_flags = ((u8 *)th)[13];
-		*tcp_seq = ntohl(th->seq);
+		l4->tcp_flags = ((u8 *)th)[13];
+		l4->tcp_seq = ntohl(th->seq);
+		l4->tcp_hlen = th->doff * 4;
 		break;
 	}
 	case IPPROTO_UDP:
@@ -249,7 +253,7 @@ static bool tlsi_parse_transport(struct sk_buff *skb, unsigned int off,
  */
 static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 				       unsigned int at, int depth, struct tlsi_pkt_tuple *t,
-				       u8 *tcp_flags, u32 *tcp_seq)
+				       struct tlsi_l4 *l4)
 {
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr _ip6h;
@@ -263,6 +267,7 @@ static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 	if (!ip6h->payload_len || off + ntohs(ip6h->payload_len) > skb->len)
 		return TLSI_PARSE_MALFORMED;
 	tlsi_count(tn, TLSI_CNT_IPV6_PACKETS);
+	l4->end = off + ntohs(ip6h->payload_len);
 	t->saddr = tlsi_addr_v6(ip6h->saddr.s6_addr);
 	t->daddr = tlsi_addr_v6(ip6h->daddr.s6_addr);
 	if (tlsi_addr_is_v4(&t->saddr) || tlsi_addr_is_v4(&t->daddr)) {
@@ -293,6 +298,7 @@ static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 			if (!fh)
 				return TLSI_PARSE_MALFORMED;
 			tlsi_count(tn, TLSI_CNT_FRAGMENTS);
+			l4->frag = 1;
 			if (fh->frag_off & htons(IP6_OFFSET)) {
 				t->proto = fh->nexthdr;
 				return TLSI_PARSE_OK;
@@ -313,7 +319,7 @@ static enum tlsi_parse tlsi_parse_ipv6(struct tlsi_net *tn, struct sk_buff *skb,
 		tlsi_count(tn, depth ? TLSI_CNT_TUNNEL_NESTED : TLSI_CNT_TUNNEL_IPV6_ENCAP);
 		return TLSI_PARSE_PASS;
 	}
-	return tlsi_parse_transport(skb, off, t, tcp_flags, tcp_seq) ?
+	return tlsi_parse_transport(skb, off, t, l4) ?
 	       TLSI_PARSE_OK : TLSI_PARSE_MALFORMED;
 }
 
@@ -529,17 +535,13 @@ static void tlsi_decide(struct tlsi_net *tn, const struct tlsi_segment *seg,
 	 * else cleartext inspection (cleartext.c). Both divert through the
 	 * appliance's own IPv4 or IPv6 stack, which would decapsulate a
 	 * tunnelled frame and answer from the appliance: a tunnelled flow
-	 * that a policy or the profile would take passes uninspected by the
-	 * relay, counted (its UDP datagrams are still inspected). */
+	 * is never diverted; its TCP is inspected on the bridge instead
+	 * (tunnel.c), its UDP datagrams as any (cleartext.c). */
 	d->inspect = !t->encap;
-	if (d->inspect) {
-		if (ps->inspect_cleartext)
-			d->flags |= TLSI_FLOW_F_INSPECT;
-		if (tlsi_cleartext_fragments(tn, ps, t))
-			d->flags |= TLSI_FLOW_F_STEER;
-	} else if (ps->inspect_cleartext && tlsi_ips_loaded(tn)) {
-		tlsi_count(tn, TLSI_CNT_CLEAR_TUNNEL);
-	}
+	if (ps->inspect_cleartext)
+		d->flags |= TLSI_FLOW_F_INSPECT;
+	if (d->inspect && tlsi_cleartext_fragments(tn, ps, t))
+		d->flags |= TLSI_FLOW_F_STEER;
 ssl:
 	d->ssl_policy = tlsi_ssl_divert_policy(tn, profile, t, &d->ssl_why, &d->ssl_kind);
 	if (d->ssl_policy && t->encap) {
@@ -718,17 +720,17 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	struct tlsi_flow *f;
 	bool reversed, reply, syn;
 	enum tlsi_parse parsed;
-	u8 tcp_flags = 0, state = TLSI_TCP_NONE;
+	struct tlsi_l4 l4 = {};
 	int gen, err = 0;
-	u32 tcp_seq = 0;
+	u8 state = TLSI_TCP_NONE;
 
 	tlsi_count(tn, TLSI_CNT_PACKETS);
 	tlsi_count_add(tn, TLSI_CNT_BYTES, skb->len);
 
 	if (skb->protocol == htons(ETH_P_IP)) {
-		parsed = tlsi_parse_ipv4(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
+		parsed = tlsi_parse_ipv4(tn, skb, 0, 0, &t, &l4);
 	} else if (skb->protocol == htons(ETH_P_IPV6)) {
-		parsed = tlsi_parse_ipv6(tn, skb, 0, 0, &t, &tcp_flags, &tcp_seq);
+		parsed = tlsi_parse_ipv6(tn, skb, 0, 0, &t, &l4);
 		switch (parsed == TLSI_PARSE_OK && !t.encap ?
 			tlsi_ipv6_link_control(skb, &t) : TLSI_V6_DATA) {
 		case TLSI_V6_ND:
@@ -772,8 +774,8 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	atomic64_add(skb->len, (atomic64_t *)&seg->bytes);
 
 	syn = t.proto == IPPROTO_TCP &&
-	      (tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) == TLSI_TCPF_SYN;
-	f = tlsi_flow_get(tn, &t, seg->id, syn, tcp_seq, &reply, &err);
+	      (l4.tcp_flags & (TLSI_TCPF_SYN | TLSI_TCPF_ACK | TLSI_TCPF_RST)) == TLSI_TCPF_SYN;
+	f = tlsi_flow_get(tn, &t, seg->id, syn, l4.tcp_seq, &reply, &err);
 	if (!f) {
 		if (err == -ENOSPC) {
 			if (READ_ONCE(tn->cfg.flow_full_action) == TLSI_FLOW_FULL_BYPASS) {
@@ -792,8 +794,8 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	if (t.proto == IPPROTO_TCP) {
 		state = READ_ONCE(f->tcp_state);
 		if (syn && !reply && state == TLSI_TCP_NONE)
-			WRITE_ONCE(f->syn_seq, tcp_seq);
-		WRITE_ONCE(f->tcp_state, tlsi_tcp_next_state(state, tcp_flags, reply));
+			WRITE_ONCE(f->syn_seq, l4.tcp_seq);
+		WRITE_ONCE(f->tcp_state, tlsi_tcp_next_state(state, l4.tcp_flags, reply));
 	}
 	WRITE_ONCE(f->last_seen, jiffies);
 
@@ -835,7 +837,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 
 	if (READ_ONCE(f->verdict) == TLSI_VERDICT_DROP) {
 		if ((READ_ONCE(f->flags) & TLSI_FLOW_F_RESET) &&
-		    t.proto == IPPROTO_TCP && !(tcp_flags & TLSI_TCPF_RST)) {
+		    t.proto == IPPROTO_TCP && !(l4.tcp_flags & TLSI_TCPF_RST)) {
 			/* A reset would have to go back inside the tunnel. */
 			if (t.encap)
 				tlsi_count(tn, TLSI_CNT_TUNNEL_RESET_NOT_SENT);
@@ -846,7 +848,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 	}
 
 	if (t.proto == IPPROTO_TCP && (READ_ONCE(f->flags) & TLSI_FLOW_F_INSPECT) &&
-	    tlsi_cleartext_tcp(tn, f, reply, skb, tcp_flags, state)) {
+	    tlsi_cleartext_tcp(tn, f, reply, skb, &l4, state)) {
 		tlsi_count(tn, TLSI_CNT_DROP_IPS_TCP_PKT);
 		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
 		return NF_DROP;
@@ -868,8 +870,14 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		}
 		tlsi_count(tn, TLSI_CNT_TM_RATE_LIMIT_PASS);
 	}
+	/* TCP inside a tunnel: inspected here, in order (tunnel.c). */
+	if (t.proto == IPPROTO_TCP && t.encap &&
+	    tlsi_tunnel_tcp(tn, f, reply, skb, &l4, tlsi_profile_settings(seg->profile))) {
+		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
+		return NF_DROP;
+	}
 	if (t.proto == IPPROTO_UDP && (READ_ONCE(f->flags) & TLSI_FLOW_F_INSPECT) &&
-	    tlsi_cleartext_udp(tn, f, reply, skb)) {
+	    tlsi_cleartext_udp(tn, f, reply, skb, &l4)) {
 		tlsi_count(tn, TLSI_CNT_DROP_IPS_UDP);
 		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
 		return NF_DROP;

@@ -295,7 +295,7 @@ const struct tlsi_drv_ops tlsi_ips_drv_ops = {
 	.free = tlsi_ips_free,
 };
 
-/* ---- UDP datagrams on the packet path --------------------------------------- */
+/* ---- the packet path: UDP datagrams, TCP inside tunnels ------------------ */
 
 /* The CPU's own slot: the caller runs with bottom halves off, so nothing
  * else on this CPU uses it meanwhile. */
@@ -321,6 +321,42 @@ static const struct tlsi_drv_ops tlsi_ips_bh_ops = {
 };
 
 /*
+ * A driver call on the packet path, for the flow from client
+ * key->saddr:sport to key->daddr:dport: this CPU's slot (the caller has
+ * bottom halves off until the call ends), the namespace's settings, the
+ * ends for the alert events. Packet path, under RCU: the live image is
+ * used without a reference (it is freed a grace period after it is
+ * unpublished).
+ */
+static void tlsi_ips_bh_begin(struct tlsi_ips_call *k, struct tlsi_net *tn,
+			      struct tlsi_ips_image *im, const struct tlsi_pkt_tuple *key)
+{
+	struct tlsi_ips_net *in = tlsi_ips_pernet(tn);
+	struct tlsi_inspect_session *is;
+
+	memset(k, 0, sizeof(*k));
+	k->tn = tn;
+	k->im = im;
+	k->proto = key->proto;
+	k->gfp = GFP_ATOMIC;
+	k->c.ops = &tlsi_ips_bh_ops;
+	k->c.im = &im->d;
+	k->c.set.depth = READ_ONCE(in->cfg.depth);
+	k->c.set.body_depth = READ_ONCE(in->cfg.body_depth);
+	k->c.set.quarantine_off = 1;
+	k->bh = &im->bh[smp_processor_id()];
+	is = &k->bh->is;
+	memset(is, 0, sizeof(*is));
+	is->tn = tn;
+	is->caddr = key->saddr;
+	is->saddr = key->daddr;
+	is->cport = key->sport;
+	is->sport = key->dport;
+	is->cleartext = true;
+	k->is = is;
+}
+
+/*
  * One packet (len payload bytes at off in skb) of the flow from client
  * key->saddr:sport to key->daddr:dport, from the server when reply, through
  * the live image im: as data for the app decoders and stream rules first
@@ -336,39 +372,17 @@ static bool tlsi_inspect_packet(struct tlsi_net *tn, struct tlsi_ips_image *im,
 				const struct sk_buff *skb, unsigned int off,
 				unsigned int len, struct tlsi_eng_pkt *pkt, bool app_data)
 {
-	struct tlsi_ips_net *in = tlsi_ips_pernet(tn);
 	unsigned int dir = reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER;
-	struct tlsi_inspect_session *is;
 	struct tlsi_ips_call k;
 	u8 c[16], sv[16];
 	bool blocked = false;
 
-	memset(&k, 0, sizeof(k));
-	k.tn = tn;
-	k.im = im;
-	k.proto = pkt->proto;
-	k.gfp = GFP_ATOMIC;
-	k.c.ops = &tlsi_ips_bh_ops;
-	k.c.im = &im->d;
-	k.c.set.depth = READ_ONCE(in->cfg.depth);
-	k.c.set.body_depth = READ_ONCE(in->cfg.body_depth);
-	k.c.set.quarantine_off = 1;
-
 	local_bh_disable();
-	k.bh = &im->bh[smp_processor_id()];
+	tlsi_ips_bh_begin(&k, tn, im, key);
 	if (len && skb_copy_bits(skb, off, k.bh->buf, len)) {
 		local_bh_enable();
 		return false;
 	}
-	is = &k.bh->is;
-	memset(is, 0, sizeof(*is));
-	is->tn = tn;
-	is->caddr = key->saddr;
-	is->saddr = key->daddr;
-	is->cport = key->sport;
-	is->sport = key->dport;
-	is->cleartext = true;
-	k.is = is;
 	tlsi_addr_to_bytes(&key->saddr, c);
 	tlsi_addr_to_bytes(&key->daddr, sv);
 	tlsi_drv_flow_init(k.bh->flow, c, key->sport, sv, key->dport, get_random_u64(),
@@ -462,6 +476,60 @@ bool tlsi_inspect_tcp_packet(struct tlsi_net *tn, const struct tlsi_pkt_tuple *k
 	blocked = tlsi_inspect_packet(tn, im, key, reply, skb, off, len, &pkt, false);
 	tlsi_count(tn, TLSI_CNT_CLEAR_TCP_PKT_INSPECTED);
 	return blocked;
+}
+
+/*
+ * The next len bytes (at off in skb) of one direction of a tunnelled TCP
+ * flow, in stream order (tunnel.c checked the sequence), through the
+ * engine with the flow's own driver state df. Packet path, the stream's
+ * lock held. depth: the profile's, or TLSI_INSPECT_DEPTH_DEFAULT for the
+ * IPS setting. Returns whether the flow is blocked.
+ */
+bool tlsi_inspect_stream(struct tlsi_net *tn, struct tlsi_drv_flow *df,
+			 const struct tlsi_pkt_tuple *key, u32 depth, bool reply,
+			 const struct sk_buff *skb, unsigned int off, unsigned int len)
+{
+	struct tlsi_ips_image *im = rcu_dereference(tlsi_ips_pernet(tn)->cur);
+	unsigned int dir = reply ? TLSI_DIR_TO_CLIENT : TLSI_DIR_TO_SERVER;
+	struct tlsi_ips_call k;
+	bool blocked = df->blocked;
+
+	tlsi_count_add(tn, reply ? TLSI_CNT_INSPECT_BYTES_S2C : TLSI_CNT_INSPECT_BYTES_C2S, len);
+	if (!im)
+		return blocked;
+	local_bh_disable();
+	tlsi_ips_bh_begin(&k, tn, im, key);
+	if (depth != TLSI_INSPECT_DEPTH_DEFAULT)
+		k.c.set.depth = depth;
+	/* An IP packet's payload fits the slot's buffer; the loop is for
+	 * the bound, not for real traffic. */
+	while (len && !blocked) {
+		unsigned int n = min_t(unsigned int, len, TLSI_IPS_DATAGRAM_MAX);
+
+		if (skb_copy_bits(skb, off, k.bh->buf, n))
+			break;
+		blocked = tlsi_drv_data(&k.c, df, dir, k.bh->buf, n);
+		off += n;
+		len -= n;
+	}
+	local_bh_enable();
+	return blocked;
+}
+
+/* The flow ended with both FINs or a reset: bodies delimited by the close
+ * end for the engine (alerts only). Packet path, the stream's lock held. */
+void tlsi_inspect_stream_end(struct tlsi_net *tn, struct tlsi_drv_flow *df,
+			     const struct tlsi_pkt_tuple *key)
+{
+	struct tlsi_ips_image *im = rcu_dereference(tlsi_ips_pernet(tn)->cur);
+	struct tlsi_ips_call k;
+
+	if (!im)
+		return;
+	local_bh_disable();
+	tlsi_ips_bh_begin(&k, tn, im, key);
+	tlsi_drv_end(&k.c, df);
+	local_bh_enable();
 }
 
 /* A driver call on is with image im (may be NULL): the namespace's settings. */

@@ -122,6 +122,12 @@ int tlsi_ips_put_str(struct sk_buff *skb, int type, const char *p, u32 len);
 
 /* inspect.c */
 u32 tlsi_ips_session_size(void);
+/* Tunnelled TCP on the packet path (tunnel.c): see inspect.c. */
+bool tlsi_inspect_stream(struct tlsi_net *tn, struct tlsi_drv_flow *df,
+			 const struct tlsi_pkt_tuple *key, u32 depth, bool reply,
+			 const struct sk_buff *skb, unsigned int off, unsigned int len);
+void tlsi_inspect_stream_end(struct tlsi_net *tn, struct tlsi_drv_flow *df,
+			     const struct tlsi_pkt_tuple *key);
 /* The kernel's host operations of the session driver (their allocation
  * part is what ips.c uses for images). */
 extern const struct tlsi_drv_ops tlsi_ips_drv_ops;

@@ -18,6 +18,7 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+typedef int32_t s32;
 typedef int64_t s64;
 #endif
 
@@ -387,6 +388,30 @@ static inline u8 tlsi_tcp_next_state(u8 state, u8 flags, bool reply)
 	default:
 		return state;
 	}
+}
+
+/*
+ * What the stream normaliser of tunnelled TCP (tunnel.c) makes of a
+ * segment of len > 0 payload bytes starting at sequence number seq, when
+ * next is the next byte expected in its direction. Serial-number
+ * arithmetic (RFC 1982): it holds across the 2^32 wrap.
+ */
+enum tlsi_seg_class {
+	TLSI_SEG_IN_ORDER,	/* starts at next: inspect, forward */
+	TLSI_SEG_OLD,		/* ends at or before next: a retransmission */
+	TLSI_SEG_AHEAD,		/* starts beyond next: out of order */
+	TLSI_SEG_OVERLAP,	/* starts before next, ends beyond it */
+};
+
+static inline enum tlsi_seg_class tlsi_seg_classify(u32 next, u32 seq, u32 len)
+{
+	if ((s32)(seq + len - next) <= 0)
+		return TLSI_SEG_OLD;
+	if ((s32)(seq - next) > 0)
+		return TLSI_SEG_AHEAD;
+	if ((s32)(seq - next) < 0)
+		return TLSI_SEG_OVERLAP;
+	return TLSI_SEG_IN_ORDER;
 }
 
 /* Symmetric flow hash input: both directions of a flow hash alike. */

@@ -410,14 +410,34 @@ struct sockaddr_in;
 bool tlsi_cleartext_divert(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			   struct tlsi_flow *f);
 struct sk_buff;
+
+/* Where the bridge hook's parser found a frame's transport header: the
+ * inner one for a tunnelled frame (hook.c). */
+struct tlsi_l4 {
+	unsigned int off;		/* transport header; 0: none parsed */
+	unsigned int end;		/* end of the IP packet that carries it */
+	u32 tcp_seq;
+	u8 tcp_flags;
+	u8 tcp_hlen;			/* TCP header bytes, options included */
+	u8 frag;			/* that IP packet is a fragment */
+};
+
 bool tlsi_cleartext_udp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
-			const struct sk_buff *skb);
+			const struct sk_buff *skb, const struct tlsi_l4 *l4);
 bool tlsi_cleartext_tcp(struct tlsi_net *tn, const struct tlsi_flow *f, bool reply,
-			const struct sk_buff *skb, u8 tcp_flags, u8 state_before);
+			const struct sk_buff *skb, const struct tlsi_l4 *l4, u8 state_before);
 bool tlsi_cleartext_fragments(struct tlsi_net *tn, const struct tlsi_profile_settings *ps,
 			      const struct tlsi_pkt_tuple *t);
 int tlsi_cleartext_net_init(struct tlsi_net *tn);
 void tlsi_cleartext_net_exit(struct tlsi_net *tn);
+/* tunnel.c: TCP inside tunnels, inspected in order on the bridge. True:
+ * drop the frame (the reason is counted). Softirq, under RCU. */
+bool tlsi_tunnel_tcp(struct tlsi_net *tn, struct tlsi_flow *f, bool reply,
+		     struct sk_buff *skb, const struct tlsi_l4 *l4,
+		     const struct tlsi_profile_settings *ps);
+/* The flow is going (flow.c, under its bucket lock): its stream state
+ * is freed after a grace period, its session slot given back. */
+void tlsi_tunnel_flow_gone(struct tlsi_net *tn, struct tlsi_flow *f);
 /* relay.c: a session of two kernel sockets, the upstream one not yet
  * connected (connected here, relayed once it is); takes both sockets. */
 int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct socket *ss,

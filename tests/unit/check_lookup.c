@@ -269,6 +269,36 @@ START_TEST(test_tcp_states)
 }
 END_TEST
 
+/* The tunnel stream normaliser's view of a segment, across the wrap. */
+START_TEST(test_seg_classify)
+{
+	static const u32 nexts[] = { 1000, 0, 0xffffff00u, 0x7fffffffu };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(nexts) / sizeof(nexts[0]); i++) {
+		u32 n = nexts[i];
+
+		ck_assert_int_eq(tlsi_seg_classify(n, n, 1), TLSI_SEG_IN_ORDER);
+		ck_assert_int_eq(tlsi_seg_classify(n, n, 65535), TLSI_SEG_IN_ORDER);
+		/* wholly before: a retransmission, a keep-alive's byte */
+		ck_assert_int_eq(tlsi_seg_classify(n, n - 100, 100), TLSI_SEG_OLD);
+		ck_assert_int_eq(tlsi_seg_classify(n, n - 1, 1), TLSI_SEG_OLD);
+		ck_assert_int_eq(tlsi_seg_classify(n, n - 3000, 1448), TLSI_SEG_OLD);
+		/* beyond: out of order */
+		ck_assert_int_eq(tlsi_seg_classify(n, n + 1, 1), TLSI_SEG_AHEAD);
+		ck_assert_int_eq(tlsi_seg_classify(n, n + 1448, 1448), TLSI_SEG_AHEAD);
+		/* old bytes and new ones */
+		ck_assert_int_eq(tlsi_seg_classify(n, n - 1, 2), TLSI_SEG_OVERLAP);
+		ck_assert_int_eq(tlsi_seg_classify(n, n - 1000, 2896), TLSI_SEG_OVERLAP);
+	}
+	/* across the wrap: 0xfffffff0 + 0x20 ends at 0x10 */
+	ck_assert_int_eq(tlsi_seg_classify(0x10, 0xfffffff0u, 0x20), TLSI_SEG_OLD);
+	ck_assert_int_eq(tlsi_seg_classify(0x10, 0xfffffff0u, 0x21), TLSI_SEG_OVERLAP);
+	ck_assert_int_eq(tlsi_seg_classify(0xfffffff0u, 0x10, 5), TLSI_SEG_AHEAD);
+	ck_assert_int_eq(tlsi_seg_classify(0xfffffff0u, 0xfffffff0u, 0x20), TLSI_SEG_IN_ORDER);
+}
+END_TEST
+
 START_TEST(test_flow_hash_symmetric)
 {
 	struct tlsi_pkt_tuple a = tuple("10.9.0.1", 40000, "10.9.0.2", 443, 6, 0);
@@ -627,6 +657,7 @@ int main(void)
 	tcase_add_test(tc, test_match_ports_need_port_protocols);
 	tcase_add_test(tc, test_token_bucket);
 	tcase_add_test(tc, test_tcp_states);
+	tcase_add_test(tc, test_seg_classify);
 	tcase_add_test(tc, test_flow_hash_symmetric);
 	tcase_add_test(tc, test_longest_prefix_order);
 	tcase_add_test(tc, test_reputation_thresholds);

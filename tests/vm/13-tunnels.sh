@@ -15,23 +15,10 @@ set -euo pipefail
 tlsi_basic
 tcp_server_dual_in "$NS_S" 8090
 
-# tunnel NAME KIND INNER_C INNER_S [ARGS...]: a point-to-point tunnel from
-# the client to the server namespace with inner addresses INNER_C/INNER_S.
-tunnel() {
-	local name=$1 kind=$2 ic=$3 is=$4 plen=30
-	shift 4
-	case $ic in *:*) plen=64 ;; esac
-	ip -n "$NS_C" link add "$name" type "$kind" local 10.9.0.1 remote 10.9.0.2 "$@"
-	ip -n "$NS_S" link add "$name" type "$kind" local 10.9.0.2 remote 10.9.0.1 "$@"
-	ip -n "$NS_C" addr add "$ic/$plen" dev "$name" nodad
-	ip -n "$NS_S" addr add "$is/$plen" dev "$name" nodad
-	ip -n "$NS_C" link set "$name" up
-	ip -n "$NS_S" link set "$name" up
-}
-tunnel gre1 gre 192.168.77.1 192.168.77.2 key 42
+tunnel_add gre1 gre 192.168.77.1 192.168.77.2 key 42
 ip -n "$NS_C" addr add fd00:77::1/64 dev gre1 nodad
 ip -n "$NS_S" addr add fd00:77::2/64 dev gre1 nodad
-tunnel ipip1 ipip 192.168.78.1 192.168.78.2
+tunnel_add ipip1 ipip 192.168.78.1 192.168.78.2
 
 through() { [ "$(probe tcp "$1" "$2")" = ok ]; }
 for dst in 192.168.77.2 fd00:77::2 192.168.78.2; do
@@ -74,7 +61,7 @@ ctl_ok quarantine del 192.168.78.1
 expect_probe ok tcp 192.168.78.2 8090
 
 # GRE without a key: the same classification.
-tunnel gre0k gre 192.168.76.1 192.168.76.2
+tunnel_add gre0k gre 192.168.76.1 192.168.76.2
 wait_until 30 through 192.168.76.2 8090 || fail "no path through keyless GRE"
 ctl_ok tm add keyless action block src 192.168.76.1/32
 expect_probe timeout tcp 192.168.76.2 8090
@@ -97,7 +84,7 @@ expect_probe ok tcp 192.168.79.2 8090
 ctl_ok tm del nested
 
 # IPv6 in IPv4 (sit): passed, counted.
-tunnel sit1 sit fd00:80::1 fd00:80::2
+tunnel_add sit1 sit fd00:80::1 fd00:80::2
 wait_until 30 through fd00:80::2 8090 || fail "no path through sit"
 stats_snapshot
 expect_probe ok tcp fd00:80::2 8090

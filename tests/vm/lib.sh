@@ -221,6 +221,22 @@ topo_down() {
 	return 0
 }
 
+# tunnel_add NAME KIND INNER_C INNER_S [ARGS...]: a point-to-point tunnel
+# (gre, ipip, sit) between the client's and the server's outer addresses,
+# across the bridge, with inner addresses INNER_C and INNER_S (/30, or /64
+# for IPv6); ARGS go to both ends (key 42).
+tunnel_add() {
+	local name=$1 kind=$2 ic=$3 is=$4 plen=30
+	shift 4
+	case $ic in *:*) plen=64 ;; esac
+	ip -n "$NS_C" link add "$name" type "$kind" local "$C_IP" remote "$S_IP" "$@"
+	ip -n "$NS_S" link add "$name" type "$kind" local "$S_IP" remote "$C_IP" "$@"
+	ip -n "$NS_C" addr add "$ic/$plen" dev "$name" nodad
+	ip -n "$NS_S" addr add "$is/$plen" dev "$name" nodad
+	ip -n "$NS_C" link set "$name" up
+	ip -n "$NS_S" link set "$name" up
+}
+
 # ---------------------------------------------------------------------------
 # Servers (background, killed at exit).
 

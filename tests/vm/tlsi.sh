@@ -132,3 +132,14 @@ _eve_has() { eve "$1" >/dev/null 2>&1; }
 eve_has() {
 	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
 }
+# eve_has_all SID KEY=VALUE...: the last record of SID says all of these
+# (read once: each eve call starts python, slow under TCG).
+eve_has_all() {
+	local sid=$1 rec kv
+	shift
+	rec=$(eve "$sid") || fail "no EVE record of $sid"
+	for kv in "$@"; do
+		echo "$rec" | grep -qxF -- "$kv" ||
+			fail "EVE record of $sid: no '$kv' in: $(echo "$rec" | tr '\n' ' ')"
+	done
+}

@@ -934,7 +934,18 @@ enum tlsi_trace_dump_flags {
 	/* cleartext inspection: TCP packet rules (flags...) */		\
 	X(CLEAR_TCP_PKT_INSPECTED, "cleartext_tcp_packets_inspected")	\
 	X(CLEAR_TCP_PKT_TRUNCATED, "cleartext_tcp_packets_truncated")	\
-	X(DROP_IPS_TCP_PKT,	"drop_ips_tcp_packet")
+	X(DROP_IPS_TCP_PKT,	"drop_ips_tcp_packet")			\
+	/* TCP inside tunnels, inspected in order on the bridge */	\
+	X(TUNNEL_TCP_INSPECTED,	"ips_tunnel_flows_inspected")		\
+	X(TUNNEL_TCP_MIDSTREAM,	"ips_tunnel_midstream_passed")		\
+	X(TUNNEL_TCP_FULL,	"ips_tunnel_sessions_full_passed")	\
+	X(TUNNEL_TCP_NOMEM,	"ips_tunnel_no_memory_passed")		\
+	X(TUNNEL_TCP_RETRANSMIT, "ips_tunnel_retransmits_forwarded")	\
+	X(TUNNEL_TCP_DEPTH,	"ips_tunnel_past_depth_forwarded")	\
+	X(DROP_IPS_TUNNEL,	"drop_ips_tunnel")			\
+	X(DROP_IPS_TUNNEL_OOO,	"drop_ips_tunnel_out_of_order")		\
+	X(DROP_IPS_TUNNEL_OVERLAP, "drop_ips_tunnel_overlap")		\
+	X(DROP_IPS_TUNNEL_FRAGMENT, "drop_ips_tunnel_fragment")
 
 #define TLSI_COUNTER_ENUM(name, str) TLSI_CNT_##name,
 enum tlsi_counter {
