@@ -13,6 +13,7 @@
  */
 #include "compat.h"
 #include "driver.h"
+#include <uapi/linux/tlsi.h>	/* enum tlsi_ssl_service */
 
 /* ---- images ------------------------------------------------------------------ */
 
@@ -213,6 +214,30 @@ void tlsi_drv_flow_init(struct tlsi_drv_flow *df, const uint8_t caddr[16],
 		tlsi_eng_set_datagram(&df->f);
 	/* EVE flow ids are positive and exact in a JSON double */
 	df->flow_id = (random >> 11) | 1;
+}
+
+void tlsi_drv_flow_service(struct tlsi_drv_flow *df, unsigned int service)
+{
+	switch (service) {
+	case TLSI_SSL_SERVICE_HTTP:
+		/* HTTP/2's preface is still recognised: h2 is HTTP too */
+		tlsi_eng_set_app(&df->f, TLSI_APP_HTTP);
+		break;
+	case TLSI_SSL_SERVICE_IMAP:
+		tlsi_eng_set_app(&df->f, TLSI_APP_IMAP);
+		break;
+	case TLSI_SSL_SERVICE_POP3:
+		tlsi_eng_set_app(&df->f, TLSI_APP_POP3);
+		break;
+	case TLSI_SSL_SERVICE_SMTP:
+		tlsi_eng_set_app(&df->f, TLSI_APP_SMTP);
+		break;
+	case TLSI_SSL_SERVICE_OTHER:
+		tlsi_eng_set_raw_only(&df->f);
+		break;
+	default:		/* AUTO: detected from the stream */
+		break;
+	}
 }
 
 static const struct {
@@ -491,6 +516,8 @@ static bool verdict(struct tlsi_drv_call *c, enum tlsi_eng_verdict v)
 		if (!df->blocked)
 			count(c, TLSI_DRV_C_BLOCKS, 1);
 		df->blocked = 1;
+		if (v == TLSI_ENG_V_REJECT)
+			df->rejected = 1;
 	} else if (v == TLSI_ENG_V_PASS && !df->passed) {
 		df->passed = 1;
 		count(c, TLSI_DRV_C_PASSES, 1);

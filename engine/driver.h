@@ -136,6 +136,8 @@ struct tlsi_drv_flow {
 	uint32_t trace_sid;		/* the rule that started the trace */
 	uint8_t flags;			/* TLSI_DRV_F_* */
 	uint8_t blocked;		/* DROP or REJECT: sticky */
+	uint8_t rejected;		/* ... by a reject rule: the host resets
+					 * both sides, whatever the proxy says */
 	uint8_t passed;			/* a pass rule matched (counted) */
 	uint8_t quarantined;		/* the client was quarantined */
 	uint8_t tls_done;		/* the TLS step ran */
@@ -154,6 +156,12 @@ void tlsi_drv_flow_init(struct tlsi_drv_flow *df, const uint8_t caddr[16],
 /* The application protocol for logs: http, smtp, imap, pop3, dns, else tls
  * for TLS sessions, else NULL (not recognised). */
 const char *tlsi_drv_app_name(const struct tlsi_drv_flow *df);
+
+/* The decrypted service of the session's proxy (enum tlsi_ssl_service):
+ * HTTP, IMAP, POP3 and SMTP choose that decoder without detection, OTHER
+ * leaves only the raw-stream rules, AUTO (and any other value) detects.
+ * Right after tlsi_drv_flow_init(). */
+void tlsi_drv_flow_service(struct tlsi_drv_flow *df, unsigned int service);
 
 /* The HTTP facts of the flow for an alert of direction dir (the response
  * status only for to_client alerts); m is zeroed when the flow is not HTTP. */

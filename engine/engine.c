@@ -73,6 +73,13 @@ void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app)
 		f->apps |= TLSI_APPS(app);
 }
 
+void tlsi_eng_set_raw_only(struct tlsi_eng_flow *f)
+{
+	f->raw_only = 1;
+	f->decoder = 0;
+	f->detect = TLSI_DETECT_DONE;
+}
+
 void tlsi_eng_set_datagram(struct tlsi_eng_flow *f)
 {
 	f->dns.datagram = 1;
@@ -89,7 +96,7 @@ static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 {
 	uint8_t caddr[16], saddr[16];
 	uint16_t cport = f->cport, sport = f->sport, apps = f->apps;
-	uint8_t decoder = f->decoder;
+	uint8_t decoder = f->decoder, raw_only = f->raw_only;
 	unsigned int d;
 
 	if (f->eng_id == e->id)
@@ -113,7 +120,8 @@ static void flow_bind(const struct tlsi_eng *e, struct tlsi_eng_flow *f)
 	f->sport = sport;
 	f->apps = apps;
 	f->decoder = decoder;
-	if (decoder)
+	f->raw_only = raw_only;
+	if (decoder || raw_only)
 		f->detect = TLSI_DETECT_DONE;
 	f->eng_id = e->id;
 }
@@ -1047,7 +1055,7 @@ enum tlsi_eng_verdict tlsi_eng_inspect(struct tlsi_eng_ctx *c,
 	d->chunk = (uint32_t)TLSI_ENG_MIN(len, (size_t)0xffffffffu);
 	if (f->detect != TLSI_DETECT_DONE)
 		early = detect(f, dir, data, n);
-	else if (!f->decoder && forced_row(f) >= 0)	/* declared late */
+	else if (!f->decoder && !f->raw_only && forced_row(f) >= 0)	/* declared late */
 		f->decoder = (uint8_t)(forced_row(f) + 1);
 
 	tlsi_eng_stream(c, f, dir, TLSI_BUF_RAW, data, n, 0);

@@ -368,6 +368,7 @@ struct tlsi_eng_flow {
 	uint8_t headq_len;		/* requests awaiting a response */
 	uint8_t headq_pos;
 	uint8_t decoder;		/* row of tlsi_eng_decoders + 1, 0: none */
+	uint8_t raw_only;		/* tlsi_eng_set_raw_only(): no decoder */
 	uint32_t headq;			/* bit per awaited response: HEAD */
 	uint8_t dlen[TLSI_DIRS];	/* first bytes kept for detection */
 	uint8_t dbuf[TLSI_DIRS][16];
@@ -496,6 +497,10 @@ enum tlsi_eng_verdict tlsi_eng_datagram(struct tlsi_eng_ctx *c,
 
 /* Force the application protocol (e.g. HTTP on a port known to carry it). */
 void tlsi_eng_set_app(struct tlsi_eng_flow *f, enum tlsi_app app);
+
+/* No application decoder for f (a proxy's "other" service): only the
+ * raw-stream ("tcp") rules see its data. */
+void tlsi_eng_set_raw_only(struct tlsi_eng_flow *f);
 
 /* f is a UDP flow: each chunk given to tlsi_eng_data() is one datagram
  * (DNS is then recognised and decoded without TCP's length prefix). */

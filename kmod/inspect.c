@@ -574,6 +574,8 @@ static struct tlsi_ips_session *tlsi_ips_session_new(struct tlsi_inspect_session
 	tlsi_addr_to_bytes(&is->saddr, s);
 	tlsi_drv_flow_init(&ss->d, c, is->cport, s, is->sport,
 			   get_random_u64(), is->cleartext ? 0 : TLSI_DRV_F_TLS);
+	if (!is->cleartext)
+		tlsi_drv_flow_service(&ss->d, is->service);
 	atomic_inc(&tlsi_ips_pernet(is->tn)->sessions);
 	tlsi_count(is->tn, TLSI_CNT_IPS_FLOWS_INSPECTED);
 	return ss;
@@ -702,6 +704,13 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 				data, len);
 	tlsi_ips_put(im);
 	return blocked ? TLSI_INSPECT_BLOCK : TLSI_INSPECT_PASS;
+}
+
+bool tlsi_inspect_rejected(const struct tlsi_inspect_session *is)
+{
+	const struct tlsi_ips_session *ss = is->engine;
+
+	return !IS_ERR_OR_NULL(ss) && ss->d.rejected;
 }
 
 void tlsi_inspect_end(struct tlsi_inspect_session *is)

@@ -525,18 +525,26 @@ static void tlsi_relay_end(struct tlsi_relay *r, enum tlsi_relay_end how)
 		tlsi_relay_abort(cs);
 		tlsi_relay_abort(ss);
 		break;
-	case TLSI_END_BLOCK:
-		/* The client learns why when the proxy does not say "reset";
-		 * a session relayed without decryption has no TLS of ours to
-		 * say it in. */
-		tlsi_relay_abort(ss);
-		if ((r->is.ssl_flags & TLSI_SSL_F_RESET) || !r->ktls) {
-			tlsi_relay_abort(cs);
+	case TLSI_END_BLOCK: {
+		/* The unprotected side (the server of a client proxy, the
+		 * client of a server proxy) is reset. The protected side
+		 * learns why, unless the proxy says "reset" (the guide's
+		 * "send TCP reset to client/server for blocked sessions") or
+		 * a reject rule blocked; a session relayed without
+		 * decryption has no TLS of ours to say it in. */
+		bool server_role = r->is.role == TLSI_SSL_ROLE_SERVER;
+		struct socket *protected = server_role ? ss : cs;
+
+		tlsi_relay_abort(server_role ? cs : ss);
+		if ((r->is.ssl_flags & TLSI_SSL_F_RESET) || tlsi_inspect_rejected(&r->is) ||
+		    !r->ktls) {
+			tlsi_relay_abort(protected);
 		} else {
-			tlsi_relay_send_alert(tn, cs, TLSI_ALERT_ACCESS_DENIED);
-			kernel_sock_shutdown(cs, SHUT_RDWR);
+			tlsi_relay_send_alert(tn, protected, TLSI_ALERT_ACCESS_DENIED);
+			kernel_sock_shutdown(protected, SHUT_RDWR);
 		}
 		break;
+	}
 	}
 	tlsi_inspect_end(&r->is);
 	tlsi_count(tn, TLSI_CNT_RELAY_ENDED);
@@ -908,6 +916,7 @@ static long tlsi_dev_handoff(void __user *arg)
 	tlsi_sk_addrs(csk, &r->is.caddr, &r->is.cport, &r->is.saddr, &r->is.sport);
 	r->is.decrypted = !plain;
 	r->is.depth = TLSI_INSPECT_DEPTH_DEFAULT;
+	r->is.service = TLSI_SSL_SERVICE_AUTO;	/* unless the proxy says */
 	memcpy(r->is.sni, req.sni, sizeof(r->is.sni));
 	r->is.policy_id = tlsi_divert_policy(tn, &r->is.caddr, r->is.cport,
 					     &r->is.saddr, r->is.sport, &r->is.trusted);

@@ -503,7 +503,7 @@ int tlsi_ssl_proxy_new(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[TLSI_A_CERT])
 		nla_strscpy(px->cert, attrs[TLSI_A_CERT], sizeof(px->cert));
 	px->service = attrs[TLSI_A_SERVICE] ? nla_get_u8(attrs[TLSI_A_SERVICE]) :
-					      TLSI_SSL_SERVICE_HTTP;
+					      TLSI_SSL_SERVICE_AUTO;
 	if (attrs[TLSI_A_SSL_FLAGS]) {
 		px->flags = nla_get_u32(attrs[TLSI_A_SSL_FLAGS]);
 		if (px->flags & ~__TLSI_SSL_F_ALL) {

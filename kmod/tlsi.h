@@ -564,6 +564,8 @@ enum tlsi_inspect_verdict tlsi_inspect_data(struct tlsi_inspect_session *is,
 					    enum tlsi_dir dir, const u8 *data,
 					    size_t len);
 void tlsi_inspect_end(struct tlsi_inspect_session *is);
+/* The block came from a reject rule: the relay resets both sides. */
+bool tlsi_inspect_rejected(const struct tlsi_inspect_session *is);
 /* A UDP datagram on the packet path (softirq, RCU): true to drop it. */
 struct sk_buff;
 bool tlsi_inspect_datagram(struct tlsi_net *tn, const struct tlsi_pkt_tuple *key,

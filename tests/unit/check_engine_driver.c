@@ -11,6 +11,7 @@
  */
 #include "engine_harness.h"
 #include "driver.h"
+#include <uapi/linux/tlsi.h>
 
 #define MAX_SEEN 64
 
@@ -442,8 +443,71 @@ START_TEST(test_reject_and_pass)
 	new_flow(0);
 	ck_assert(req("GET /badness HTTP/1.1\r\nHost: other.test\r\n\r\n"));
 	ck_assert_int_eq(F.df.f.verdict, TLSI_ENG_V_REJECT);
+	ck_assert(F.df.rejected);
 	ck_assert_uint_eq(F.counts[TLSI_DRV_C_BLOCKS], 1);
 	counters_add_up();
+}
+END_TEST
+
+START_TEST(test_drop_not_rejected)
+{
+	load("drop tcp any any -> any any (msg:\"bad\"; content:\"badness\"; sid:32;)\n");
+	ck_assert(req("GET /badness HTTP/1.1\r\nHost: other.test\r\n\r\n"));
+	ck_assert(F.df.blocked);
+	ck_assert(!F.df.rejected);
+}
+END_TEST
+
+/* ---- a proxy's decrypted service ---------------------------------------------------------- */
+
+#define SVC_RULES \
+	"alert http any any -> any any (msg:\"uri\"; http.uri; content:\"/admin/\"; sid:40;)\n" \
+	"alert tcp any any -> any any (msg:\"raw\"; content:\"/admin/\"; sid:41;)\n" \
+	"alert imap any any -> any any (msg:\"imap\"; content:\"LOGIN\"; sid:42;)\n"
+
+START_TEST(test_service_other_raw_only)
+{
+	load(SVC_RULES);
+	new_flow(TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&F.df, TLSI_SSL_SERVICE_OTHER);
+	ck_assert(!req(REQ));
+	ck_assert_uint_eq(fired(40), 0);	/* no HTTP decoder */
+	ck_assert_uint_eq(fired(41), 1);	/* the raw stream is inspected */
+	ck_assert_str_eq(tlsi_drv_app_name(&F.df), "tls");
+	tlsi_drv_end(&F.c, &F.df);
+}
+END_TEST
+
+START_TEST(test_service_chooses_decoder)
+{
+	load(SVC_RULES);
+	/* AUTO: detected from the stream */
+	new_flow(TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&F.df, TLSI_SSL_SERVICE_AUTO);
+	ck_assert(!req(REQ));
+	ck_assert_uint_eq(fired(40), 1);
+	tlsi_drv_end(&F.c, &F.df);
+	/* HTTP forced */
+	new_flow(TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&F.df, TLSI_SSL_SERVICE_HTTP);
+	ck_assert(!req(REQ));
+	ck_assert_uint_eq(fired(40), 1);
+	ck_assert_str_eq(alert_of(40)->app, "http");
+	tlsi_drv_end(&F.c, &F.df);
+	/* IMAP forced: an IMAP command the detector would need more of */
+	new_flow(TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&F.df, TLSI_SSL_SERVICE_IMAP);
+	ck_assert(!req("a1 LOGIN"));
+	ck_assert_uint_eq(fired(42), 1);
+	ck_assert_uint_eq(fired(40), 0);
+	ck_assert_str_eq(alert_of(42)->app, "imap");
+	tlsi_drv_end(&F.c, &F.df);
+	/* HTTP forced on an IMAP stream: no IMAP rule */
+	new_flow(TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&F.df, TLSI_SSL_SERVICE_HTTP);
+	ck_assert(!req("a1 LOGIN user pass\r\n"));
+	ck_assert_uint_eq(fired(42), 0);
+	tlsi_drv_end(&F.c, &F.df);
 }
 END_TEST
 
@@ -858,6 +922,9 @@ static Suite *engine_driver_suite(void)
 	tcase_add_test(tc, test_raw_alerts_overflow);
 	tcase_add_test(tc, test_drop_sticky);
 	tcase_add_test(tc, test_reject_and_pass);
+	tcase_add_test(tc, test_drop_not_rejected);
+	tcase_add_test(tc, test_service_other_raw_only);
+	tcase_add_test(tc, test_service_chooses_decoder);
 	tcase_add_test(tc, test_datagrams);
 	tcase_add_test(tc, test_quarantine_metadata);
 	tcase_add_test(tc, test_quarantine_setting);

@@ -9,6 +9,10 @@
 #     MB go each way byte for byte through the kernel relay;
 #   - a real ET rule protecting $HOME_NET web servers blocks an attack; the
 #     EVE record says the session was server-inspected;
+#   - the decrypted service: `other' leaves the ET HTTP rule blind, a
+#     raw-stream rule still blocks; on a block the client is reset, the
+#     protected server only when its proxy says `reset' (else it gets an
+#     access_denied alert and a FIN), as tls_end.py's server reports;
 #   - a client policy on the same port: the server policy wins for the
 #     protected server, the client policy still forges for other servers,
 #     and with ssl-server off the client policy takes the flow;
@@ -86,6 +90,13 @@ http {
 		ssl_certificate $W/api.crt;
 		ssl_certificate_key $W/api.key;
 		location = / { return 200 "api says hello\n"; }
+	}
+	server {
+		listen 10.9.0.2:9443 ssl;
+		server_name www.corp.test;
+		ssl_certificate $W/www.crt;
+		ssl_certificate_key $W/www.key;
+		location / { return 200 "plain says hello\n"; }
 	}
 	server {
 		listen 10.9.0.2:8443 ssl;
@@ -183,6 +194,61 @@ eve_has $SID "http.hostname=www.corp.test"
 assert_eq "$(curl_corp www.corp.test 443 https://www.corp.test/)" "www says hello" "benign request after the block"
 pass "attack blocked by ET $SID, EVE says server inspection"
 
+# ---- the decrypted service; who is reset on a block ------------------------------------
+# `service other': no application decoder, so the ET HTTP rule above cannot
+# see the request; a raw-stream rule still can. A block resets the client
+# (outside); the protected server is reset only by a proxy that says
+# `reset' (the guide's "send TCP reset to server for blocked sessions"),
+# else it gets a fatal access_denied alert and a FIN.
+spawn s python3 "$TOOLS/tls_end.py" server 9444 "$W/www.crt" "$W/www.key" --log "$W/end9444.log"
+spawn s python3 "$TOOLS/tls_end.py" server 9445 "$W/www.crt" "$W/www.key" --log "$W/end9445.log"
+wait_port s 9443
+wait_port s 9444
+wait_port s 9445
+ctl_ok ssl-proxy add rawsrv role server destination 10.9.0.2 ports 9443 certs www service other
+ctl_ok ssl-proxy add rstsrv role server destination 10.9.0.2 ports 9444 certs www reset
+ctl_ok ssl-proxy add finsrv role server destination 10.9.0.2 ports 9445 certs www service smtp
+for px in rawsrv rstsrv finsrv; do ctl_ok ssl-policy add "in-$px" profile p1 proxy "$px"; done
+tlsictl ssl-proxy show | grep -q "^rawsrv role server .* service other " ||
+	fail "show: $(tlsictl ssl-proxy show | grep rawsrv)"
+tlsictl ssl-proxy show | grep -q "^srv role server .* service auto " ||
+	fail "show (default service): $(tlsictl ssl-proxy show | grep '^srv ')"
+echo 'drop tcp $EXTERNAL_NET any -> $HOME_NET [9443:9445] (msg:"TLSI TEST raw bytes to a protected server"; flow:to_server,established; content:"raw-evil"; classtype:web-application-attack; sid:9104601; rev:1;)' >>"$W/local.rules"
+ctl_ok rules load --classification "$ET/classification.config" --var 'HOME_NET=[10.9.0.2/32]' \
+	--var 'EXTERNAL_NET=!$HOME_NET' "$W/local.rules"
+stats_snapshot
+assert_eq "$(curl_corp www.corp.test 9443 'https://www.corp.test:9443/index.php?id=1+union+select+password+from+mysql.user')" \
+	"plain says hello" "service other: the HTTP rule does not see the request"
+assert_delta ips_blocks 0
+rc=0
+out=$(curl_corp www.corp.test 9443 https://www.corp.test:9443/raw-evil 2>&1) || rc=$?
+[ "$rc" != 0 ] || fail "service other: the raw-stream rule did not block: $out"
+assert_delta ips_blocks 1
+wait_until $T_REACT _eve_has 9104601 || fail "no EVE record of 9104601: $(tail -n 3 "$W/monitor.out")"
+pass "service other: no HTTP decoding, raw-stream rules block"
+end_c() {
+	in_c python3 "$TOOLS/tls_end.py" client 10.9.0.2 "$1" www.corp.test echo --send raw-evil --timeout 120
+}
+_logged() { [ -s "$1" ]; }
+_why() {
+	echo "client: $out; counters: $(tlsictl stats | grep -E '^(relay_|ips_blocks|ssl_server|ssl_handoff)' |
+		awk '$2 != 0' | tr -s ' \n' ' '); tlsid: $(tail -n 5 "$W/tlsid.log" | tr '\n' ' ')"
+}
+out=$(end_c 9444)
+echo "$out" | grep -q " end=reset" || fail "client of a blocked session (reset proxy): $(_why)"
+wait_until $T_REACT _logged "$W/end9444.log" || fail "the server on 9444 logged no end: $(_why)"
+grep -q " end=reset$" "$W/end9444.log" && [ "$(wc -l <"$W/end9444.log")" = 1 ] ||
+	fail "the server of a \`reset' proxy: $(cat "$W/end9444.log"); $(_why)"
+out=$(end_c 9445)
+echo "$out" | grep -q " end=reset" || fail "client of a blocked session: $(_why)"
+wait_until $T_REACT _logged "$W/end9445.log" || fail "the server on 9445 logged no end: $(_why)"
+grep -q " end=alert detail=TLSV1_ALERT_ACCESS_DENIED$" "$W/end9445.log" &&
+	[ "$(wc -l <"$W/end9445.log")" = 1 ] ||
+	fail "the server of a proxy without reset: $(cat "$W/end9445.log"); $(_why)"
+assert_delta ips_blocks 3
+pass "blocks: the client reset; the server reset only with \`reset', else access_denied and FIN"
+for px in rawsrv rstsrv finsrv; do ctl_ok ssl-policy del "in-$px" profile p1; ctl_ok ssl-proxy del "$px"; done
+
 # ---- precedence: a client policy on the same port ------------------------------------
 assert_eq "$(in_c curl -sS --max-time 120 --cacert "$W/signca.crt" --resolve site.test:4443:10.9.0.4 \
 	https://site.test:4443/)" "site.test says hello" "client inspection of another server"
@@ -258,6 +324,17 @@ nl_fail "needs destinations and certificates" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME
 	TLSI_A_PORTS:hex:bb01bb01 TLSI_A_SSL_ROLE:u8:1 "TLSI_A_CERT_NAMES:names:1,c"
 nl_fail "server proxy" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad TLSI_A_PORTS:hex:bb01bb01 \
 	"TLSI_A_CERT_NAMES:names:1,c"
+DESTS65=$(for i in $(seq 65); do printf '2,10.9.%d.0,24;' "$i"; done)
+nl_fail "more than 64 destinations" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad TLSI_A_PORTS:hex:bb01bb01 \
+	TLSI_A_SSL_ROLE:u8:1 "TLSI_A_DESTINATIONS:cidrs:${DESTS65%;}" "TLSI_A_CERT_NAMES:names:1,c"
+nl_fail "destinations must be nested" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad \
+	TLSI_A_PORTS:hex:bb01bb01 TLSI_A_SSL_ROLE:u8:1 TLSI_A_DESTINATIONS:nest:0800010001020304 \
+	"TLSI_A_CERT_NAMES:names:1,c"
+nl_fail "no signing certificate" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad TLSI_A_PORTS:hex:bb01bb01 \
+	TLSI_A_SSL_ROLE:u8:1 "TLSI_A_DESTINATIONS:cidrs:2,10.9.0.2,32" "TLSI_A_CERT_NAMES:names:1,c" \
+	TLSI_A_CERT:str:www
+nl_fail "range|SERVICE" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad TLSI_A_PORTS:hex:bb01bb01 \
+	TLSI_A_SERVICE:u8:6
 nl_fail "end with a NUL" TLSI_CMD_SSL_PROXY_NEW TLSI_A_NAME:str:bad TLSI_A_PORTS:hex:bb01bb01 \
 	TLSI_A_SSL_ROLE:u8:1 "TLSI_A_DESTINATIONS:cidrs:2,10.9.0.2,32" TLSI_A_CERT_NAMES:hex:6162
 after=$(tlsictl ssl-proxy show; tlsictl ssl-policy show)

@@ -115,7 +115,7 @@ mkbad() {
 		echo "rules config quarantine off"
 		echo "profile add office rep-block 10"	# changed
 		echo "profile add new1"
-		echo "ssl-proxy add web ports 443,8443 block-invalid description \"the web proxy\""
+		echo "ssl-proxy add web ports 443,8443 service http block-invalid description \"the web proxy\""
 		echo "ssl-proxy add mail ports 993 service imap"
 		echo "segment add lan profile office ports eth0 eth1"
 		echo "tm add dns action rate-limit rate 1000 proto udp dport 53"	# moved

@@ -29,7 +29,7 @@ static const char *const proxy_flags[] = {
 	"verify-server", "acme-http01", NULL
 };
 static const char *const proxy_defaults[] = {
-	"service http", "client-cert block", "unsupported block", "pinned block",
+	"service auto", "client-cert block", "unsupported block", "pinned block",
 	"timeout block", "min-dh-bits 2048", "min-ec-bits 224", "min-version tls1.2",
 	"max-version tls1.3", "client-ciphers default", "server-ciphers default", "etm off",
 	NULL

@@ -21,7 +21,7 @@
 
 static const char proxy_help[] =
 "Usage: tlsictl ssl-proxy add NAME ports LIST [description TEXT] [cert NAME]\n"
-"                             [service http|imap|pop3|smtp|other]\n"
+"                             [service auto|http|imap|pop3|smtp|other]\n"
 "                             [block-invalid] [block-expired] [reset]\n"
 "                             [logging] [min-rsa-bits N] [downgrade-http2]\n"
 "                             [client-cert block|bypass] [unsupported block|bypass]\n"
@@ -45,7 +45,9 @@ static const char proxy_help[] =
 "  description TEXT     up to 512 characters\n"
 "  cert NAME            the signing certificate (certificate repository; it\n"
 "                       must be there, and cannot be deleted while named)\n"
-"  service S            what the decrypted stream carries (default http)\n"
+"  service S            what the decrypted stream carries: http, imap, pop3\n"
+"                       and smtp choose that decoder, other none (raw-stream\n"
+"                       rules only), auto (the default) detects it\n"
 "  block-invalid        refuse servers whose certificate chain is invalid\n"
 "  block-expired        refuse servers whose certificate has expired\n"
 "  reset                answer a refused client with a TCP reset\n"
@@ -163,6 +165,7 @@ static const char *const services[] = {
 	[TLSI_SSL_SERVICE_POP3] = "pop3",
 	[TLSI_SSL_SERVICE_SMTP] = "smtp",
 	[TLSI_SSL_SERVICE_OTHER] = "other",
+	[TLSI_SSL_SERVICE_AUTO] = "auto",
 };
 
 static const struct {
@@ -665,7 +668,7 @@ static int proxy_add(int argc, char **argv)
 				if (!strcmp(v, services[j]))
 					break;
 			if (j == sizeof(services) / sizeof(services[0]))
-				usage_error("service `%s': must be http, imap, pop3, smtp or other", v);
+				usage_error("service `%s': must be auto, http, imap, pop3, smtp or other", v);
 			a.service = j;
 			a.has_service = true;
 		} else if (!strcmp(k, "min-rsa-bits")) {

@@ -532,6 +532,7 @@ static struct tlsid_ips_flow *flow_new(struct tlsid_session *s)
 	tlsi_drv_flow_init(&x->d, c, tlsid_sockaddr_port(&s->client), d,
 			   tlsid_sockaddr_port(&s->server), id,
 			   TLSI_DRV_F_TLS);
+	tlsi_drv_flow_service(&x->d, s->pol.service);
 	s->ips = x;
 	tlsid_count(TLSID_C_ips_inspected_sessions);
 	return x;
@@ -829,6 +830,11 @@ bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *da
 			snprintf(s->reason, sizeof(s->reason), "ips: blocked");
 	}
 	return true;
+}
+
+bool tlsid_ips_rejected(const struct tlsid_session *s)
+{
+	return s->ips && s->ips->d.rejected;
 }
 
 void tlsid_ips_end(struct tlsid_session *s)

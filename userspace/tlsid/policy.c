@@ -58,6 +58,7 @@ void tlsid_policy_lookup(int fd, struct tlsid_policy *p)
 
 	memset(p, 0, sizeof(*p));
 	p->inspect_depth = TLSI_INSPECT_DEPTH_DEFAULT;
+	p->service = TLSI_SSL_SERVICE_AUTO;
 	/* Without a proxy: the proxies' defaults. */
 	p->min_version = TLS1_2_VERSION;
 	p->max_version = TLS1_3_VERSION;

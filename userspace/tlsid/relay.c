@@ -333,19 +333,25 @@ static enum pump_rc pump_ktls(struct tlsid_session *s, int from, int to, struct 
 }
 
 /* The filter engine blocked the session (ips.c set the reason): as the
- * kernel relay does, the server is reset, the client too when the SSL proxy
- * says `reset', else it gets a fatal access_denied alert and a FIN; where
- * OpenSSL holds the keys (it sends no chosen alert), a reset. Never a clean
- * close_notify: the client must not take the cut session for a whole one. */
+ * kernel relay does, the unprotected side (the server of a client proxy, the
+ * client of a server proxy) is reset; the protected side too when the proxy
+ * says `reset' (the guide's "send TCP reset to client/server for blocked
+ * sessions") or a reject rule blocked, else it gets a fatal access_denied
+ * alert and a FIN; where OpenSSL holds the keys (it sends no chosen alert),
+ * a reset. Never a clean close_notify: the peer must not take the cut
+ * session for a whole one. */
 static void block(struct tlsid_session *s)
 {
-	tlsid_close_reset(s->ufd);
-	if ((s->pol.flags & TLSI_SSL_F_RESET) || !s->ktls) {
-		tlsid_close_reset(s->cfd);
+	bool server_role = s->pol.role == TLSI_SSL_ROLE_SERVER;
+	int protected_fd = server_role ? s->ufd : s->cfd;
+
+	tlsid_close_reset(server_role ? s->cfd : s->ufd);
+	if ((s->pol.flags & TLSI_SSL_F_RESET) || tlsid_ips_rejected(s) || !s->ktls) {
+		tlsid_close_reset(protected_fd);
 	} else {
-		tlsid_ktls_send_alert(s->cfd, 2, 49);	/* access_denied */
-		shutdown(s->cfd, SHUT_RDWR);
-		tlsid_close_graceful(s->cfd);
+		tlsid_ktls_send_alert(protected_fd, 2, 49);	/* access_denied */
+		shutdown(protected_fd, SHUT_RDWR);
+		tlsid_close_graceful(protected_fd);
 	}
 	s->cfd = s->ufd = -1;
 }

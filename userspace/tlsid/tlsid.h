@@ -669,6 +669,8 @@ void tlsid_trace_end(struct tlsid_trace *t, const uint64_t seen[2]);
  * s->reason and s->ips_blocked say so; the relay ends it). */
 bool tlsid_ips_data(struct tlsid_session *s, unsigned int dir, const uint8_t *data,
 		    size_t len);
+/* The session was blocked by a reject rule (both sides are reset). */
+bool tlsid_ips_rejected(const struct tlsid_session *s);
 /* The session ends (worker thread): both directions' end, state freed. */
 void tlsid_ips_end(struct tlsid_session *s);
 /* A worker thread stops: its image reference and scratch go. */

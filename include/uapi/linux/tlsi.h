@@ -615,12 +615,15 @@ enum tlsi_rep_flags {
 	__TLSI_REP_F_ALL = TLSI_REP_F_REPLACE
 };
 
+/* What a proxy's decrypted stream carries: HTTP, IMAP, POP3 and SMTP choose
+ * that decoder without detection (the guide's "decrypted service"). */
 enum tlsi_ssl_service {
 	TLSI_SSL_SERVICE_HTTP,
 	TLSI_SSL_SERVICE_IMAP,
 	TLSI_SSL_SERVICE_POP3,
 	TLSI_SSL_SERVICE_SMTP,
-	TLSI_SSL_SERVICE_OTHER,
+	TLSI_SSL_SERVICE_OTHER,	/* no application decoder: raw-stream rules only */
+	TLSI_SSL_SERVICE_AUTO,	/* detected from the stream (the default) */
 	__TLSI_SSL_SERVICE_MAX
 };
 #define TLSI_SSL_SERVICE_MAX (__TLSI_SSL_SERVICE_MAX - 1)

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """How a TLS session ends, as its client sees it (VM tests of the relay).
 
-  tls_end.py server PORT CERT KEY [--cbc]
+  tls_end.py server PORT CERT KEY [--cbc] [--log FILE]
       A TLS server (--cbc: TLS 1.2 with AES128-SHA only, a suite kTLS cannot
-      carry, so tlsid relays the session itself). Each connection sends one command line:
+      carry, so tlsid relays the session itself; --log: append how each
+      session ended, "peer=ADDR:PORT end=KIND [detail=...]", KIND as the
+      client prints it, from the command line on; handshake_failed).
+      Each connection sends one command line:
         hold N      answer N bytes, then keep the session open until the
                     peer ends it
         echo        echo every line back until the peer ends the session
@@ -22,7 +25,17 @@
 import socket, ssl, sys, threading
 
 
-def serve(port, cert, key, cbc=False):
+TCP_CLOSE = 7      # include/net/tcp_states.h
+
+
+def tcp_state(sock):
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+    except OSError:
+        return -1
+
+
+def serve(port, cert, key, cbc=False, log=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     if cbc:
@@ -33,23 +46,54 @@ def serve(port, cert, key, cbc=False):
     ls.bind(("0.0.0.0", port))
     ls.listen(64)
 
+    def ended(peer, kind, detail=""):
+        if log:
+            with open(log, "a") as out:
+                out.write("peer=%s:%d end=%s%s\n" % (peer[0], peer[1], kind,
+                                                      " detail=" + detail if detail else ""))
+
+    def session(s):
+        f = s.makefile("rb")
+        cmd = f.readline().split()
+        if not cmd:
+            return "close_notify"
+        if cmd[0] == b"echo":
+            for line in f:
+                s.sendall(line)
+            return "close_notify"
+        if cmd[0] in (b"hold", b"close"):
+            s.sendall(b"x" * int(cmd[1]))
+            if cmd[0] == b"close":
+                s.unwrap()
+                return "closed"
+            while s.recv(4096):
+                pass
+            return "close_notify"
+        return "bad_command"
+
     def one(raw):
+        peer = raw.getpeername()
         try:
-            s = ctx.wrap_socket(raw, server_side=True)
-            f = s.makefile("rb")
-            cmd = f.readline().split()
-            if cmd[0] == b"echo":
-                for line in f:
-                    s.sendall(line)
-            elif cmd[0] in (b"hold", b"close"):
-                s.sendall(b"x" * int(cmd[1]))
-                if cmd[0] == b"close":
-                    s.unwrap()
-                else:
-                    while s.recv(4096):
-                        pass
-        except (OSError, ssl.SSLError, IndexError, ValueError):
-            pass
+            s = ctx.wrap_socket(raw, server_side=True, suppress_ragged_eofs=False)
+        except (OSError, ssl.SSLError) as e:
+            ended(peer, "handshake_failed", str(e).replace(" ", "_"))
+            raw.close()
+            return
+        # How the session ended, from the first read on (the command
+        # line too: a session cut before it arrives ends there).
+        try:
+            ended(peer, session(s))
+        except ConnectionResetError:
+            ended(peer, "reset")
+        except ssl.SSLEOFError:
+            # OpenSSL 3 reports a reset as an unexpected EOF too: the TCP
+            # state tells them apart (CLOSE after a reset, CLOSE_WAIT
+            # after a FIN).
+            ended(peer, "reset" if tcp_state(s) == TCP_CLOSE else "ragged_eof")
+        except ssl.SSLError as e:
+            ended(peer, "alert" if "ALERT" in (e.reason or "") else "tls_error", e.reason or str(e))
+        except (OSError, IndexError, ValueError) as e:
+            ended(peer, "error", str(e).replace(" ", "_"))
         finally:
             raw.close()
 
@@ -137,7 +181,8 @@ def client(host, port, sni, command, send=None, after=0, timeout=60.0, ready=Non
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a and a[0] == "server":
-        serve(int(a[1]), a[2], a[3], "--cbc" in a[4:])
+        serve(int(a[1]), a[2], a[3], "--cbc" in a[4:],
+              a[a.index("--log") + 1] if "--log" in a[4:] else None)
     elif a and a[0] == "client":
         opts, pos = {}, []
         i = 1
