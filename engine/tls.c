@@ -25,13 +25,53 @@
 #include "compat.h"
 #include "engine.h"
 
-/* ---- MD5 (RFC 1321) ------------------------------------------------------------ */
+/* ---- message digests ----------------------------------------------------------- */
 
-struct md5 {
-	uint32_t h[4];
+/* MD5 and SHA-256 share their framing: 64-byte blocks, then a 0x80 byte,
+ * zeros and the message's length in bits (little-endian for MD5,
+ * big-endian for SHA-256). Only the block function and the state differ. */
+struct md_state {
+	uint32_t h[8];			/* MD5 uses 4 */
 	uint64_t len;
 	uint8_t buf[64];
+	void (*block)(uint32_t *h, const uint8_t *p);
 };
+
+static void md_update(struct md_state *m, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	size_t have = (size_t)(m->len % 64);
+
+	m->len += n;
+	if (have) {
+		size_t take = TLSI_ENG_MIN(n, 64 - have);
+
+		memcpy(m->buf + have, p, take);
+		p += take;
+		n -= take;
+		if (have + take < 64)
+			return;
+		m->block(m->h, m->buf);
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		m->block(m->h, p);
+	memcpy(m->buf, p, n);
+}
+
+static void md_pad(struct md_state *m, int big_endian)
+{
+	static const uint8_t pad[64] = { 0x80 };
+	uint64_t bits = m->len * 8;
+	uint8_t lenb[8];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		lenb[i] = (uint8_t)(bits >> (8 * (big_endian ? 7 - i : i)));
+	md_update(m, pad, 1 + (size_t)((119 - m->len % 64) % 64));
+	md_update(m, lenb, 8);
+}
+
+/* ---- MD5 (RFC 1321) ------------------------------------------------------------ */
 
 static const uint32_t md5_k[64] = {
 	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
@@ -51,7 +91,7 @@ static const uint8_t md5_r[16] = {
 	7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21,
 };
 
-static void md5_block(uint32_t h[4], const uint8_t *p)
+static void md5_block(uint32_t *h, const uint8_t *p)
 {
 	uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3];
 	unsigned int i;
@@ -89,46 +129,21 @@ static void md5_block(uint32_t h[4], const uint8_t *p)
 	h[3] += d;
 }
 
-static void md5_init(struct md5 *m)
+static void md5_init(struct md_state *m)
 {
 	m->h[0] = 0x67452301;
 	m->h[1] = 0xefcdab89;
 	m->h[2] = 0x98badcfe;
 	m->h[3] = 0x10325476;
 	m->len = 0;
+	m->block = md5_block;
 }
 
-static void md5_update(struct md5 *m, const uint8_t *p, size_t n)
+static void md5_final(struct md_state *m, uint8_t out[16])
 {
-	size_t have = (size_t)(m->len % 64);
-
-	m->len += n;
-	if (have) {
-		size_t take = TLSI_ENG_MIN(n, 64 - have);
-
-		memcpy(m->buf + have, p, take);
-		p += take;
-		n -= take;
-		if (have + take < 64)
-			return;
-		md5_block(m->h, m->buf);
-	}
-	for (; n >= 64; p += 64, n -= 64)
-		md5_block(m->h, p);
-	memcpy(m->buf, p, n);
-}
-
-static void md5_final(struct md5 *m, uint8_t out[16])
-{
-	static const uint8_t pad[64] = { 0x80 };
-	uint64_t bits = m->len * 8;
-	uint8_t lenb[8];
 	unsigned int i;
 
-	for (i = 0; i < 8; i++)
-		lenb[i] = (uint8_t)(bits >> (8 * i));
-	md5_update(m, pad, 1 + (size_t)((119 - m->len % 64) % 64));
-	md5_update(m, lenb, 8);
+	md_pad(m, 0);
 	for (i = 0; i < 16; i++)
 		out[i] = (uint8_t)(m->h[i / 4] >> (8 * (i % 4)));
 }
@@ -136,12 +151,12 @@ static void md5_final(struct md5 *m, uint8_t out[16])
 void tlsi_md5_hex(const void *p, size_t n, char out[32])
 {
 	static const char hex[] = "0123456789abcdef";
-	struct md5 m;
+	struct md_state m;
 	uint8_t d[16];
 	unsigned int i;
 
 	md5_init(&m);
-	md5_update(&m, p, n);
+	md_update(&m, p, n);
 	md5_final(&m, d);
 	for (i = 0; i < 16; i++) {
 		out[2 * i] = hex[d[i] >> 4];
@@ -150,12 +165,6 @@ void tlsi_md5_hex(const void *p, size_t n, char out[32])
 }
 
 /* ---- SHA-256 (FIPS 180-4), for JA4's hashes -------------------------------------- */
-
-struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	uint8_t buf[64];
-};
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -176,7 +185,7 @@ static uint32_t ror32v(uint32_t x, unsigned int n)
 	return x >> n | x << (32 - n);
 }
 
-static void sha256_block(uint32_t h[8], const uint8_t *p)
+static void sha256_block(uint32_t *h, const uint8_t *p)
 {
 	uint32_t w[64], v[8], t1, t2;
 	unsigned int i;
@@ -202,7 +211,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 		h[i] += v[i];
 }
 
-static void sha256_init(struct sha256 *m)
+static void sha256_init(struct md_state *m)
 {
 	static const uint32_t iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -211,52 +220,26 @@ static void sha256_init(struct sha256 *m)
 
 	memcpy(m->h, iv, sizeof(iv));
 	m->len = 0;
-}
-
-static void sha256_update(struct sha256 *m, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-	size_t have = (size_t)(m->len % 64);
-
-	m->len += n;
-	if (have) {
-		size_t take = TLSI_ENG_MIN(n, 64 - have);
-
-		memcpy(m->buf + have, p, take);
-		p += take;
-		n -= take;
-		if (have + take < 64)
-			return;
-		sha256_block(m->h, m->buf);
-	}
-	for (; n >= 64; p += 64, n -= 64)
-		sha256_block(m->h, p);
-	memcpy(m->buf, p, n);
+	m->block = sha256_block;
 }
 
 /* The first `digits' hex digits of the digest, lower-case. */
-static void sha256_hex(struct sha256 *m, char *out, unsigned int digits)
+static void sha256_hex(struct md_state *m, char *out, unsigned int digits)
 {
-	static const uint8_t pad[64] = { 0x80 };
 	static const char hex[] = "0123456789abcdef";
-	uint64_t bits = m->len * 8;
-	uint8_t lenb[8];
 	unsigned int i;
 
-	for (i = 0; i < 8; i++)
-		lenb[i] = (uint8_t)(bits >> (8 * (7 - i)));
-	sha256_update(m, pad, 1 + (size_t)((119 - m->len % 64) % 64));
-	sha256_update(m, lenb, 8);
+	md_pad(m, 1);
 	for (i = 0; i < digits && i < 64; i++)
 		out[i] = hex[(m->h[i / 8] >> (28 - 4 * (i % 8))) & 15];
 }
 
 void tlsi_sha256_hex(const void *p, size_t n, char out[64])
 {
-	struct sha256 m;
+	struct md_state m;
 
 	sha256_init(&m);
-	sha256_update(&m, p, n);
+	md_update(&m, p, n);
 	sha256_hex(&m, out, 64);
 }
 
@@ -525,15 +508,15 @@ static void sort_u16(uint16_t *a, size_t n)
 }
 
 /* One item as 4 lower-case hex digits, after a ',' unless first. */
-static void sha256_item(struct sha256 *m, uint16_t v, int first)
+static void sha256_item(struct md_state *m, uint16_t v, int first)
 {
 	static const char hex[] = "0123456789abcdef";
 	char t[5] = { ',', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15] };
 
-	sha256_update(m, first ? t + 1 : t, first ? 4 : 5);
+	md_update(m, first ? t + 1 : t, first ? 4 : 5);
 }
 
-static void sha256_list(struct sha256 *m, const uint16_t *a, size_t n)
+static void sha256_list(struct md_state *m, const uint16_t *a, size_t n)
 {
 	size_t i;
 
@@ -556,7 +539,7 @@ int tlsi_tls_ja4(const uint8_t *msg, size_t len, uint16_t *work, size_t nwork,
 	size_t nc = 0, ne = 0, ns = 0, next = 0, i;
 	uint32_t mlen, version;
 	char alpn[2] = { '0', '0' };
-	struct sha256 m;
+	struct md_state m;
 	int sni = 0;
 
 	if (rd_u(&r, 1) != TLS_HS_CLIENT_HELLO)
@@ -673,7 +656,7 @@ int tlsi_tls_ja4(const uint8_t *msg, size_t len, uint16_t *work, size_t nwork,
 	sort_u16(work + nc, ne);
 	sha256_init(&m);
 	sha256_list(&m, work + nc, ne);
-	sha256_update(&m, "_", 1);
+	md_update(&m, "_", 1);
 	/* signature algorithms in their order: stored backwards */
 	for (i = 0; i < ns; i++)
 		sha256_item(&m, work[nwork - 1 - i], i == 0);
