@@ -189,6 +189,8 @@ static const struct usage_case {
 	{ { "ssl-proxy", "add", "w", "ports", "443", "client-ciphers", "TLS_AES_128_GCM_SHA256" },
 	  "client-ciphers: no selected suite works in tls1.2" },
 	{ { "ssl-proxy", "add", "w", "ports", "443", "etm", "1" }, "etm `1': must be on or off" },
+	{ { "ssl-proxy", "add", "w", "ports", "443", "service", "ftp" },
+	  "service `ftp': must be auto, http, imap, pop3, smtp or other" },
 	{ { "ssl-proxy", "add", "w", "ports", "443", "min-dh-bits", "1023" },
 	  "min-dh-bits `1023': 0 (no minimum) or 1024..16384" },
 	{ { "ssl-proxy", "add", "w", "ports", "443", "min-ec-bits", "2048" }, "min-ec-bits `2048'" },
