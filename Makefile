@@ -183,7 +183,8 @@ check-unit: userspace/tlsictl/tlsictl $(UNIT_BINS) et-open
 	$(Q)rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes ./$$t || rc=1; done; \
 		echo "== tests/unit/check-completion.sh"; tests/unit/check-completion.sh || rc=1; exit $$rc
 
-# In VM_JOBS VMs at once (default 1: scripts/vm-check.sh says why).
+# In VM_JOBS VMs at once (default: one 1-vCPU VM per CPU; scripts/vm-check.sh
+# says why).
 check-vm: all et-open
 	$(Q)scripts/vm-check.sh --kver $(KVER) --module $(CURDIR)/tlsi.ko
 
