@@ -71,8 +71,7 @@ in_a ip -6 rule | grep -q "fwmark 0x7a5 lookup 233" || fail "no IPv6 rule: $(in_
 in_a ip -6 route show table 233 | grep -q "^local" ||
 	fail "no IPv6 local route: $(in_a ip -6 route show table 233)"
 pass "tlsid's policy routing covers IPv6"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-wait_until $T_START monitor_joined $! || fail "tlsictl monitor did not join: $(cat "$W/monitor.out")"
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- SSL over IPv6: intercepted, forged, relayed by the kernel ---------------------
 curl6() { in_c curl -sS --max-time 120 --cacert "$W/signca.crt" --resolve "site.test:443:[$S6]" "$@"; }

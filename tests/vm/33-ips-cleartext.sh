@@ -83,8 +83,7 @@ assert_delta cleartext_diverted 0
 pass "without tlsid's routing a cleartext flow passes uninspected, counted"
 
 start_tlsid
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-wait_until 10 test -s "$W/monitor.out" || true
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 curl_h() { in_c curl -sS --max-time 60 "$@"; }
 
 # ---- HTTP on 80 and 9181: benign, byte for byte ------------------------------------

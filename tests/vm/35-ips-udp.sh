@@ -37,8 +37,7 @@ assert_eq "$(dig_c before.example)" "10.9.0.2" "dig before rules"
 assert_delta cleartext_udp_datagrams_inspected 0
 out=$(tlsictl rules load "${CLS[@]}" --var 'HOME_NET=[10.9.0.0/24]' --var 'EXTERNAL_NET=any' "$W/udp.rules")
 echo "$out" | grep -q "loaded into tlsi.ko: 2 rules" || fail "load: $out"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-sleep 1
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- benign and alert ---------------------------------------------------------------
 stats_snapshot

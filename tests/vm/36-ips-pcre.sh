@@ -70,8 +70,7 @@ tlsictl rules show sid $DROP | tail -n 1 | grep -Eq "^sid $DROP rev [0-9]+ gid 1
 show=$(tlsictl rules show sid $DROP)
 grep -q " pcre exact " <<<"$show" || fail "rules show: $show"
 pass "ET web-server rules, pcre exact: $NRULES rules in the kernel"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-sleep 0.5
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- the drop rule: its content alone does not block, its expression does --------------
 # /\.asp\?action=(?:txt(?:edit|view)|upload|info|del)(?:&|$)/i on http.uri

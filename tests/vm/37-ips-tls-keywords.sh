@@ -173,19 +173,11 @@ alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"another client from a host 
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"curl JA4"; flow:established,to_server; ja4.hash; content:"$JA4"; sid:1037006; rev:1;)
 alert tls \$HOME_NET any -> \$EXTERNAL_NET any (msg:"ClientHello before the server spoke"; flow:established,to_server; stream_size:server,=,1; tls.sni; content:"cdn.maraukog.info"; sid:1037005; rev:1;)
 EOF
-load_rules() {
-	local out
-	out=$(tlsictl rules load --classification "$ET/classification.config" \
-		--var 'HOME_NET=[10.9.0.1/32]' --var 'EXTERNAL_NET=any' "$1")
-	echo "$out" | grep -q "loaded into tlsi.ko: $2 rules" || fail "load: $out"
-}
-load_rules "$W/tls.rules" 8
+load_rules_home "$W/tls.rules" 8 10.9.0.1/32
 pass "ET 2025487, ET 2037959 and 6 local ja3/ja4/xbits/stream_size rules loaded"
 
 start_tlsid
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-wait_until 10 test -s "$W/monitor.out" || true
-n_alerts() { grep -c "\"signature_id\": *$1[,}]" "$W/eve.json" 2>/dev/null || true; }
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- curl: ja3.hash and tls.sni ---------------------------------------------------------
 stats_snapshot
@@ -208,8 +200,8 @@ eve_has 2037959 "src_port=8443"
 pass "ET 2037959 (ja3s.hash 771,4865,43-51) matched openssl s_server's TLS 1.3 ServerHello"
 
 # ---- another client: another fingerprint ----------------------------------------------------
-n=$(n_alerts 1037001)
-n4=$(n_alerts 1037006)
+n=$(eve_count 1037001)
+n4=$(eve_count 1037006)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -servername other.example \
 	>"$W/s_client.out" 2>&1 || true
 grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
@@ -217,17 +209,17 @@ wait_until 20 _eve_has 1037004 || fail "no EVE record of the xbits rule (curl.se
 eve_has 1037004 "src_ip=10.9.0.1"
 # a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
-[ "$(n_alerts 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
-[ "$(n_alerts 1037006)" = "$n4" ] || fail "the ja4.hash rule matched openssl s_client"
+[ "$(eve_count 1037001)" = "$n" ] || fail "the ja3.hash rule matched openssl s_client"
+[ "$(eve_count 1037006)" = "$n4" ] || fail "the ja4.hash rule matched openssl s_client"
 assert_delta ips_tls_anomalies 0
 pass "openssl s_client's ClientHello does not match curl's JA3 or JA4, the xbit curl set on its host does; no TLS anomaly counted"
 
 # ---- an intercepted session: tlsid hands the ClientHello to the kernel -------------------
-n=$(n_alerts 1037001)
-n4=$(n_alerts 1037006)
+n=$(eve_count 1037001)
+n4=$(eve_count 1037006)
 assert_eq "$(curl_site 443 --cacert "$W/signca.crt" https://site.test/index.html)" "fingerprinted" \
 	"curl through tlsid (decrypted)"
-_more_1037001() { [ "$(n_alerts 1037001)" -gt "$n" ] && [ "$(n_alerts 1037006)" -gt "$n4" ]; }
+_more_1037001() { [ "$(eve_count 1037001)" -gt "$n" ] && [ "$(eve_count 1037006)" -gt "$n4" ]; }
 wait_until 20 _more_1037001 || fail "the ja3.hash/ja4.hash rules did not match the intercepted session"
 eve_has 1037001 "ssl_inspected=True"
 eve_has 1037001 "dest_port=443"
@@ -235,7 +227,7 @@ pass "curl's JA3 and JA4 matched on a decrypted session too (tlsid passed its Cl
 
 # ---- drop: block the client fingerprint ---------------------------------------------------
 sed "s/^alert \(.*sid:1037001;\)/drop \1/" "$W/tls.rules" >"$W/drop.rules"
-load_rules "$W/drop.rules" 8
+load_rules_home "$W/drop.rules" 8 10.9.0.1/32
 stats_snapshot
 rc=0
 out=$(curl_tls 8443 index.html 2>&1) || rc=$?

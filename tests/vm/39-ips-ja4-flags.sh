@@ -39,17 +39,9 @@ alert tcp any any -> any 8080 (msg:"TLSI TEST no_stream data"; flow:to_server,es
 alert tcp any 8080 -> any any (msg:"TLSI TEST SYN/ACK"; flow:from_server,not_established; flags:SA; sid:1039003; rev:1;)
 alert tcp any any -> any 8081 (msg:"TLSI TEST stream rule"; flow:to_server,established; content:"tlsi-stream"; sid:1039004; rev:1;)
 EOF
-load_rules() {
-	local out
-	out=$(tlsictl rules load --classification "$ET/classification.config" \
-		--var 'HOME_NET=[10.9.0.2/32]' --var 'EXTERNAL_NET=any' "$1")
-	echo "$out" | grep -q "loaded into tlsi.ko: $2 rules" || fail "load: $out"
-}
-load_rules "$W/flags.rules" 5
+load_rules_home "$W/flags.rules" 5 10.9.0.2/32
 pass "ET 2001219 and 4 local TCP packet / stream rules loaded"
-spawn a "$TLSICTL" monitor --eve "$W/eve.json" >"$W/monitor.out" 2>&1
-wait_until 10 test -s "$W/monitor.out" || true
-n_alerts() { grep -c "\"signature_id\": *$1[,}]" "$W/eve.json" 2>/dev/null || true; }
+monitor_start "$W/monitor.out" --eve "$W/eve.json"
 
 # ---- ET 2001219: five SYNs to port 22 from one source, one alert -------------------------
 stats_snapshot
@@ -61,16 +53,16 @@ eve_has 2001219 "proto=TCP"
 eve_has 2001219 "src_ip=10.9.0.1"
 eve_has 2001219 "dest_port=22"
 eve_has 2001219 "alert.action=allowed"
-assert_eq "$(n_alerts 2001219)" 1 "alerts of the thresholded scan rule"
+assert_eq "$(eve_count 2001219)" 1 "alerts of the thresholded scan rule"
 [ "$(delta cleartext_tcp_packets_inspected)" -ge 15 ] ||
 	fail "cleartext_tcp_packets_inspected: $(delta cleartext_tcp_packets_inspected)"
 assert_delta drop_ips_tcp_packet 0
 pass "ET 2001219 (flags:S,12, threshold 5 per source) alerted once on 5 real connections"
 
 # ---- the server's SYN/ACK: flags:SA, not_established ---------------------------------------
-n=$(n_alerts 1039003)
+n=$(eve_count 1039003)
 tcp_ok 10.9.0.2 8080 || fail "connection to 8080"
-_more_1039003() { [ "$(n_alerts 1039003)" -gt "$n" ]; }
+_more_1039003() { [ "$(eve_count 1039003)" -gt "$n" ]; }
 wait_until 20 _more_1039003 || fail "no EVE record of the SYN/ACK rule"
 eve_has 1039003 "src_port=8080"
 eve_has 1039003 "proto=TCP"
@@ -89,13 +81,13 @@ except OSError:
 s.close()
 EOF
 }
-n=$(n_alerts 1039002)
+n=$(eve_count 1039002)
 send_c 8080 "xtlsi-nostream"
 send_c 8080 "tlsi-nostream and more"
-_more_1039002() { [ "$(n_alerts 1039002)" -gt "$n" ]; }
+_more_1039002() { [ "$(eve_count 1039002)" -gt "$n" ]; }
 wait_until 20 _more_1039002 || fail "no EVE record of the no_stream rule"
 sleep 2
-assert_eq "$(( $(n_alerts 1039002) - n ))" 1 "no_stream alerts (depth 13: only the packet it starts)"
+assert_eq "$(( $(eve_count 1039002) - n ))" 1 "no_stream alerts (depth 13: only the packet it starts)"
 eve_has 1039002 "dest_port=8080"
 pass "flow:no_stream: the data packet's payload matched, at depth 13 only where it starts the packet"
 
@@ -111,7 +103,7 @@ pass "drop on flags:S: no connection to 2222 (SYNs dropped, counted), 8080 unaff
 
 # ---- no TCP packet rules: no per-packet work ------------------------------------------------
 grep -h "sid:1039004;" "$W/flags.rules" >"$W/stream.rules"
-load_rules "$W/stream.rules" 1
+load_rules_home "$W/stream.rules" 1 10.9.0.2/32
 stats_snapshot
 tcp_ok 10.9.0.2 2222 || fail "2222 after the drop rule was replaced"
 tcp_ok 10.9.0.2 22 || fail "22 without packet rules"

@@ -57,6 +57,16 @@ assert_delta() {
 	assert_eq "$(delta "$1")" "$2" "counter $1 grew by"
 }
 
+# load_rules_home FILE N HOME: load the rules of FILE with ET's
+# classifications, HOME_NET=[HOME] and EXTERNAL_NET=any; fails unless all
+# N load.
+load_rules_home() {
+	local out
+	out=$(tlsictl rules load --classification "${TLSI_ET_OPEN:-build/et-open}/classification.config" \
+		--var "HOME_NET=[$3]" --var 'EXTERNAL_NET=any' "$1")
+	grep -q "loaded into tlsi.ko: $2 rules" <<<"$out" || fail "load of $1: $out"
+}
+
 # monitor_start FILE [ARGS]: "tlsictl monitor ARGS" into FILE in the
 # background; returns once it listens to the events group.
 monitor_start() {
@@ -129,6 +139,9 @@ walk("", recs[-1])
 EOF
 }
 _eve_has() { eve "$1" >/dev/null 2>&1; }
+# eve_count SID [FILE]: how many alerts of rule SID FILE (default
+# $W/eve.json) holds.
+eve_count() { command grep -c "\"signature_id\": *$1[,}]" "${2:-$W/eve.json}" 2>/dev/null || true; }
 eve_has() {
 	eve "$1" | grep -qxF -- "$2" || fail "EVE record of $1: no '$2' in: $(eve "$1" | tr '\n' ' ')"
 }
