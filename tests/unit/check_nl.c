@@ -6,8 +6,10 @@
  * only the kernel sends, and every attribute has a name.
  */
 #include <check.h>
+#include <libmnl/libmnl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nl.h"
@@ -216,6 +218,41 @@ START_TEST(test_cmd_rows)
 }
 END_TEST
 
+/*
+ * A server proxy's certificate names come split over several messages of a
+ * dump; tlsictl and tlsid append each piece with tlsi_nl_append_payload().
+ */
+START_TEST(test_append_payload)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlattr *first, *empty, *second;
+	char *names = NULL;
+	size_t len = 0;
+
+	first = mnl_attr_nest_start(nlh, TLSI_A_CERT_NAMES);
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, "www");
+	mnl_attr_nest_end(nlh, first);
+	empty = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put(nlh, TLSI_A_CERT_NAMES, 0, NULL);
+	second = mnl_attr_nest_start(nlh, TLSI_A_CERT_NAMES);
+	mnl_attr_put_strz(nlh, TLSI_A_NAME, "mail");
+	mnl_attr_nest_end(nlh, second);
+
+	ck_assert_int_eq(tlsi_nl_append_payload(&names, &len, first), 0);
+	ck_assert_uint_eq(len, mnl_attr_get_payload_len(first));
+	ck_assert_int_eq(tlsi_nl_append_payload(&names, &len, empty), 0);
+	ck_assert_uint_eq(len, mnl_attr_get_payload_len(first));
+	ck_assert_int_eq(tlsi_nl_append_payload(&names, &len, second), 0);
+	ck_assert_uint_eq(len, mnl_attr_get_payload_len(first) +
+				  mnl_attr_get_payload_len(second));
+	ck_assert_mem_eq(names, mnl_attr_get_payload(first), mnl_attr_get_payload_len(first));
+	ck_assert_mem_eq(names + mnl_attr_get_payload_len(first),
+			 mnl_attr_get_payload(second), mnl_attr_get_payload_len(second));
+	free(names);
+}
+END_TEST
+
 static Suite *nl_suite(void)
 {
 	Suite *s = suite_create("nl");
@@ -224,6 +261,7 @@ static Suite *nl_suite(void)
 	tcase_add_test(tc, test_attr_numbers_stable);
 	tcase_add_test(tc, test_attr_names);
 	tcase_add_test(tc, test_cmd_rows);
+	tcase_add_test(tc, test_append_payload);
 	suite_add_tcase(s, tc);
 	return s;
 }

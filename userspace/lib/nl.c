@@ -554,6 +554,24 @@ static int tlsi_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+int tlsi_nl_append_payload(char **buf, size_t *len, const struct nlattr *a)
+{
+	size_t n = mnl_attr_get_payload_len(a);
+	char *grown;
+
+	if (!n)
+		return 0;
+	grown = realloc(*buf, *len + n);
+	if (!grown) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(grown + *len, mnl_attr_get_payload(a), n);
+	*buf = grown;
+	*len += n;
+	return 0;
+}
+
 int tlsi_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
 {
 	struct parse_ctx ctx = { .tb = tb };

@@ -78,6 +78,14 @@ int tlsi_nl_get_cidr(const struct nlattr *a, struct tlsi_cidr *c);
  */
 int tlsi_nl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb);
 
+/*
+ * Append attribute a's payload to the malloc'd buffer *buf of *len bytes
+ * (a list split over several messages of a dump, such as a server proxy's
+ * certificate names). Returns 0, or -1 with errno = ENOMEM and the buffer
+ * unchanged.
+ */
+int tlsi_nl_append_payload(char **buf, size_t *len, const struct nlattr *a);
+
 /* "src", "rep_entries" ...; NULL for unknown types. */
 const char *tlsi_attr_name(uint16_t type);
 

@@ -913,8 +913,6 @@ static int proxy_dump_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[TLSI_A_MAX + 1], *prev[TLSI_A_MAX + 1];
 	struct proxy_dump *d = data;
 	const struct nlattr *names;
-	char *grown;
-	size_t n;
 
 	if (tlsi_nl_parse(nlh, tb) < 0 || !tb[TLSI_A_NAME])
 		return MNL_CB_ERROR;
@@ -927,15 +925,8 @@ static int proxy_dump_cb(const struct nlmsghdr *nlh, void *data)
 			return MNL_CB_ERROR;
 		memcpy(d->first, nlh, nlh->nlmsg_len);
 	}
-	if (names) {
-		n = mnl_attr_get_payload_len(names);
-		grown = realloc(d->certs, d->certs_len + n);
-		if (!grown)
-			return MNL_CB_ERROR;
-		d->certs = grown;
-		memcpy(d->certs + d->certs_len, mnl_attr_get_payload(names), n);
-		d->certs_len += n;
-	}
+	if (names && tlsi_nl_append_payload(&d->certs, &d->certs_len, names) < 0)
+		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
 

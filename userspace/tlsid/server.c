@@ -140,25 +140,15 @@ static int fetch_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[TLSI_A_MAX + 1];
 	struct fetch *f = data;
-	const struct nlattr *a;
-	char *grown;
-	size_t n;
 
 	if (tlsi_nl_parse(nlh, tb) < 0)
 		return MNL_CB_ERROR;
 	if (!tb[TLSI_A_ID] || mnl_attr_get_u32(tb[TLSI_A_ID]) != f->id)
 		return MNL_CB_OK;
 	f->found = true;
-	a = tb[TLSI_A_CERT_NAMES];
-	if (!a)
-		return MNL_CB_OK;
-	n = mnl_attr_get_payload_len(a);
-	grown = realloc(f->names, f->len + n);
-	if (!grown)
+	if (tb[TLSI_A_CERT_NAMES] &&
+	    tlsi_nl_append_payload(&f->names, &f->len, tb[TLSI_A_CERT_NAMES]) < 0)
 		return MNL_CB_ERROR;
-	f->names = grown;
-	memcpy(f->names + f->len, mnl_attr_get_payload(a), n);
-	f->len += n;
 	return MNL_CB_OK;
 }
 
