@@ -78,7 +78,8 @@ grep() {
 		operands=$((operands + 1))
 	done
 	[ $pattern_opt = 1 ] || operands=$((operands - 1))
-	if [ $early = 0 ] || [ $operands -gt 0 ] || ! [ -p /dev/stdin ]; then
+	# (/proc/self/fd/0: the VM has no /dev/stdin.)
+	if [ $early = 0 ] || [ $operands -gt 0 ] || ! [ -p /proc/self/fd/0 ]; then
 		command grep "$@"
 		return
 	fi
