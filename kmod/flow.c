@@ -144,7 +144,7 @@ u32 tlsi_flow_timeout(struct tlsi_net *tn, const struct tlsi_flow *f)
 			 * never pass this hook, so its second FIN may never
 			 * come, and the flow holds a session slot.
 			 */
-			if (READ_ONCE(f->flags) & TLSI_FLOW_F_DIVERTED)
+			if (READ_ONCE(f->flags) & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_PICKED))
 				return READ_ONCE(to[TLSI_TO_TCP_CLOSE]);
 			return READ_ONCE(to[TLSI_TO_TCP_EST]);
 		case TLSI_TCP_FIN_BOTH:

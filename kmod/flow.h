@@ -14,6 +14,10 @@ enum tlsi_verdict {
 #define TLSI_FLOW_F_STEER	0x08	/* TCP fragments of an inspecting segment:
 					 * steered up the stack like diverted
 					 * flows, which reassembles them */
+#define TLSI_FLOW_F_PICKED	0x10	/* a connection whose flow expired
+					 * while a transparent socket of
+					 * tlsid or the relay still holds it:
+					 * steered to that socket, no slot */
 #define TLSI_FLOW_F_INSPECT	0x04	/* cleartext: its UDP datagrams and
 					 * TCP packets go through the IPS
 					 * rules (cleartext.c) */

@@ -612,6 +612,57 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 }
 
 /*
+ * A TCP segment of a connection the flow table no longer knows (no SYN
+ * seen): does a transparent socket of tlsid or the relay own it? A
+ * diverted flow's half-close lives by the close timeout (flow.c), so a
+ * client's FIN or last data coming later than that (a slow client, a busy
+ * host, a long half-close) found no flow and was bridged to the server,
+ * which has no such connection: the client got a reset and the relay's
+ * sockets stayed half-closed. Like iptables' "socket --transparent" match
+ * in front of a TPROXY rule, such a segment goes to its socket.
+ */
+static bool tlsi_divert_socket_owns(struct tlsi_net *tn, struct sk_buff *skb,
+				    const struct net_device *in)
+{
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	struct sock *sk;
+	bool owned;
+	int thoff;
+
+	if (!READ_ONCE(tn->cfg.divert_mark))
+		return false;
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		thoff = tlsi_ipv6_tcp_offset(skb);
+		if (thoff < 0)
+			return false;
+		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+		if (!th)
+			return false;
+		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
+					   &ip6h->daddr, th->source, th->dest, in,
+					   NF_TPROXY_LOOKUP_ESTABLISHED);
+	} else {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+		if (!th)
+			return false;
+		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
+					   th->source, th->dest, in,
+					   NF_TPROXY_LOOKUP_ESTABLISHED);
+	}
+	if (!sk)
+		return false;
+	owned = nf_tproxy_sk_is_transparent(sk);	/* puts sk when it is not */
+	if (owned)
+		sock_gen_put(sk);
+	return owned;
+}
+
+/*
  * tlsid is not listening: the profile says whether the flow passes
  * uninspected (fail open) or is refused with a reset (fail closed). Either
  * way it is counted, logged and an event is sent.
@@ -824,10 +875,20 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 				else if (d.inspect && tlsi_cleartext_divert(tn, d.ps, f))
 					f->flags |= TLSI_FLOW_F_DIVERTED;
 			}
+		} else if (d.verdict == TLSI_VERDICT_FORWARD && t.proto == IPPROTO_TCP && !syn &&
+			   state == TLSI_TCP_NONE && !t.encap &&
+			   !(f->flags & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_PICKED)) &&
+			   tlsi_divert_socket_owns(tn, skb, in)) {
+			f->flags |= TLSI_FLOW_F_PICKED;
+			tlsi_count(tn, TLSI_CNT_SSL_PICKED_UP);
 		}
 		WRITE_ONCE(f->verdict, d.verdict);
 		WRITE_ONCE(f->table, d.table);
-		WRITE_ONCE(f->flags, d.flags | (f->flags & TLSI_FLOW_F_DIVERTED));
+		/* A picked-up connection's bytes are its socket's (the relay
+		 * inspects them): only steered. */
+		if (f->flags & TLSI_FLOW_F_PICKED)
+			d.flags &= ~(TLSI_FLOW_F_INSPECT | TLSI_FLOW_F_STEER);
+		WRITE_ONCE(f->flags, d.flags | (f->flags & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_PICKED)));
 		WRITE_ONCE(f->tm_rule, d.tm_rule);
 		smp_wmb();
 		WRITE_ONCE(f->gen, gen);
@@ -853,7 +914,7 @@ unsigned int tlsi_classify_skb(struct tlsi_net *tn, struct sk_buff *skb,
 		tlsi_count(tn, TLSI_CNT_ACTION_DROP);
 		return NF_DROP;
 	}
-	if (READ_ONCE(f->flags) & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_STEER))
+	if (READ_ONCE(f->flags) & (TLSI_FLOW_F_DIVERTED | TLSI_FLOW_F_STEER | TLSI_FLOW_F_PICKED))
 		return tlsi_divert_steer(tn, skb, in);
 
 	if (READ_ONCE(f->tm_rule)) {

@@ -100,6 +100,56 @@ assert_delta cleartext_relayed 2
 assert_delta ips_blocks 0
 pass "benign downloads on 80 and 9181 identical, inspected"
 
+# ---- a half-close that outlives the flow -------------------------------------------
+# The server sends a line and closes its side; the client sends its last
+# line only after the flow's close timeout has removed the flow. That late
+# segment belongs to the relay's sockets (picked up: steered to them), not
+# to the server, which has no such connection: it must arrive.
+spawn s python3 -c '
+import socket, sys
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("10.9.0.2", 9300)); l.listen(1)
+c = l.accept()[0]
+c.sendall(b"first\n"); c.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    got += d
+open(sys.argv[1], "wb").write(got)
+' "$W/late.got"
+wait_port s 9300
+ctl_ok config set timeout-tcp-close 1
+stats_snapshot
+mkfifo "$W/late.go"
+in_c python3 -c '
+import socket, sys
+s = socket.create_connection(("10.9.0.2", 9300), timeout=120)
+got = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    got += d
+print(got.decode().strip(), flush=True)
+open(sys.argv[1]).read()          # until the flow is gone
+s.sendall(b"late\n"); s.shutdown(socket.SHUT_WR)
+print("closed" if s.recv(1) == b"" else "data", flush=True)
+' "$W/late.go" >"$W/late.out" 2>&1 &
+late_pid=$!
+wait_until $T_REACT grep -qx first "$W/late.out" || fail "half-close client: $(cat "$W/late.out")"
+_flow_gone() { ! in_a cat /sys/kernel/debug/tlsi/*/flows | grep -q ":9300 "; }
+wait_until $T_REACT _flow_gone || fail "the flow stays: $(in_a cat /sys/kernel/debug/tlsi/*/flows)"
+echo go >"$W/late.go"
+wait "$late_pid" || fail "half-close client: $(cat "$W/late.out")"
+assert_eq "$(tr '\n' ' ' <"$W/late.out")" "first closed " "client's view of the half-close"
+wait_until $T_REACT test -e "$W/late.got" || fail "the server never saw the end"
+assert_eq "$(cat "$W/late.got")" "late" "what the server got after the flow expired"
+[ "$(delta ssl_flows_picked_up)" -ge 1 ] || fail "ssl_flows_picked_up: $(delta ssl_flows_picked_up)"
+ctl_ok config set timeout-tcp-close 10
+pass "a client's last line after the flow expired reached the server through the relay"
+
 # ---- alert rule: raw stream, $HTTP_PORTS ----------------------------------------------
 curl_h -o /dev/null "http://10.9.0.2/cmd32.exe" || fail "cmd32.exe on 80 did not pass"
 wait_until 20 _eve_has 2101661 || fail "no EVE record of 2101661: $(cat "$W/monitor.out")"

@@ -814,6 +814,7 @@ enum tlsi_trace_dump_flags {
 	X(DROP_SSL_STEER,	"drop_ssl_steer")				\
 	X(SSL_DIVERT_INFO_NOMEM, "ssl_divert_info_no_memory")		\
 	X(SSL_TUNNEL_PASSED,	"ssl_tunnel_not_intercepted")		\
+	X(SSL_PICKED_UP,	"ssl_flows_picked_up")			\
 	/* tlsid's reports (TLSI_IOC_REPORT and TLSI_IOC_HANDOFF) */	\
 	X(SSL_DECRYPTED,	"ssl_decrypted")			\
 	X(SSL_NOT_DECRYPTED,	"ssl_not_decrypted")			\
