@@ -303,6 +303,8 @@ enum tlsi_drv_counter tlsi_drv_event_counter(enum tlsi_eng_event ev)
 	case TLSI_EV_TLS_MALFORMED:
 	case TLSI_EV_TLS_HELLO_TOO_LONG:
 		return TLSI_DRV_C_TLS_ANOMALIES;
+	case TLSI_EV_WINDOW:
+		return TLSI_DRV_C_WINDOW;
 	default:
 		return TLSI_DRV_C_HTTP_ANOMALIES;
 	}

@@ -65,7 +65,8 @@
 	X(HTTP_ANOMALIES)	/* HTTP protocol anomalies */		\
 	X(DNS_ANOMALIES)	/* malformed DNS queries */		\
 	X(HTTP2_ANOMALIES)	/* HTTP/2 protocol anomalies */		\
-	X(TLS_ANOMALIES)	/* cleartext TLS hellos malformed or too long */
+	X(TLS_ANOMALIES)	/* cleartext TLS hellos malformed or too long */ \
+	X(WINDOW)		/* TLSI_EV_WINDOW: waiting rules given up */
 
 #define TLSI_DRV_COUNTER_ENUM(n) TLSI_DRV_C_##n,
 enum tlsi_drv_counter {

@@ -931,14 +931,15 @@ static void stream_piece(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			}
 			if (rc != TLSI_EV_MORE || final || more_buf != buf)
 				continue;
-			if (st->npend >= TLSI_ENG_PENDING) {
+			if (was >= 0 && old[was].anchored &&
+			    st->off + n - old[was].since > TLSI_ENG_WINDOW) {
+				/* still waiting, but the chunk in which it
+				 * began to wait leaves the window with this
+				 * one: given up */
+				tlsi_eng_report(c, f, TLSI_EV_WINDOW, dir);
+			} else if (st->npend >= TLSI_ENG_PENDING) {
 				tlsi_eng_report(c, f, TLSI_EV_PENDING_OVERFLOW, dir);
 			} else if (was >= 0) {
-				/* still waiting: drop it once its trigger has
-				 * left the window */
-				if (old[was].anchored &&
-				    st->off + n - old[was].since > TLSI_ENG_WINDOW)
-					continue;
 				st->pend[st->npend++] = old[was];
 			} else {
 				st->pend[st->npend].rule = ri;

@@ -108,6 +108,9 @@ enum tlsi_eng_event {
 					 * TLSI_TLS_MSG_MAX): not fingerprinted */
 	TLSI_EV_FLOWINT_FULL,		/* a flowint not stored: the flow holds
 					 * TLSI_ENG_FLOWINTS others */
+	TLSI_EV_WINDOW,			/* a rule waiting for more of a stream
+					 * given up: the chunk of its anchor
+					 * left the TLSI_ENG_WINDOW window */
 	TLSI_EV_MAX
 };
 /* events are bits of a 32-bit word (struct tlsi_eng_flow.events) */

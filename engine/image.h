@@ -537,8 +537,9 @@ struct tlsi_img_trigger {		/* 16 bytes; index dir * TLSI_BUF_MAX + buf */
 /*
  * A multi-pattern automaton: Aho-Corasick over case-folded input, compiled
  * to a DFA. The first `ndense' states (state 0 is the root) have a full
- * row of nclass transitions: the root, the states at depth 1, and the
- * states whose transitions differ from their default row in more than
+ * row of nclass transitions: the root, the states at depth 1 to 3 (the
+ * compiler's choice: where text keeps the automaton most of the time), and
+ * the states whose transitions differ from their default row in more than
  * TLSI_MPM_INLINE classes, as far as the compiler's budget allows. Every
  * other state is sparse: it names a dense "default" state (the first dense
  * state on its failure chain) and lists, sorted by class, only the

@@ -236,6 +236,7 @@ static const u16 tlsi_ips_counters[TLSI_DRV_C_MAX] = {
 	[TLSI_DRV_C_DNS_ANOMALIES] = TLSI_CNT_IPS_DNS_ANOMALIES,
 	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSI_CNT_IPS_HTTP2_ANOMALIES,
 	[TLSI_DRV_C_TLS_ANOMALIES] = TLSI_CNT_IPS_TLS_ANOMALIES,
+	[TLSI_DRV_C_WINDOW] = TLSI_CNT_IPS_WINDOW,
 };
 
 static void tlsi_ips_on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, u64 n)

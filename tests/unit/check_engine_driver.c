@@ -824,6 +824,32 @@ START_TEST(test_events_counted)
 }
 END_TEST
 
+/* A rule given up beyond the stream window: its own counter, once per
+ * flow, not an engine error. */
+START_TEST(test_window_counted)
+{
+	ck_assert_int_eq(tlsi_drv_event_counter(TLSI_EV_WINDOW), TLSI_DRV_C_WINDOW);
+	load("alert tcp any any -> any any (msg:\"far\"; content:\"START\"; "
+	     "content:\"STOP\"; distance:0; sid:111;)\n");
+	ck_assert(!req("START"));
+	{
+		char dots[1025];
+
+		memset(dots, '.', 1024);
+		dots[1024] = '\0';
+		ck_assert(!req(dots));
+		ck_assert_uint_eq(F.counts[TLSI_DRV_C_WINDOW], 0);
+		ck_assert(!req(dots));		/* 2053 bytes since the anchor's chunk */
+		ck_assert_uint_eq(F.counts[TLSI_DRV_C_WINDOW], 1);
+		ck_assert(!req(dots));
+	}
+	ck_assert(!req("STOP"));
+	ck_assert_uint_eq(fired(111), 0);
+	ck_assert_uint_eq(F.counts[TLSI_DRV_C_WINDOW], 1);	/* once per flow */
+	ck_assert_uint_eq(F.counts[TLSI_DRV_C_ENGINE_ERRORS], 0);
+}
+END_TEST
+
 START_TEST(test_long_chunk_in_pieces)
 {
 	size_t n = 3 * TLSI_DRV_PIECE + 100;
@@ -934,6 +960,7 @@ static Suite *engine_driver_suite(void)
 	tcase_add_test(tc, test_end_of_session);
 	tcase_add_test(tc, test_depth_counted);
 	tcase_add_test(tc, test_events_counted);
+	tcase_add_test(tc, test_window_counted);
 	tcase_add_test(tc, test_long_chunk_in_pieces);
 	tcase_add_test(tc, test_image_tables);
 	suite_add_tcase(s, tc);

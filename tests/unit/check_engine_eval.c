@@ -324,23 +324,52 @@ START_TEST(test_beyond_window)
 	size_t i;
 
 	/* the anchor left the window before its partner came: the
-	 * documented limit of stream inspection */
+	 * documented limit of stream inspection, counted (TLSI_EV_WINDOW)
+	 * with the chunk that pushes the anchor's chunk out of the window,
+	 * not before */
 	et_load(&T, "alert tcp any any -> any any (msg:\"far\"; content:\"START\"; "
 		    "content:\"STOP\"; distance:0; sid:1;)\n");
 	memset(buf, '.', sizeof(buf));
 	memcpy(buf, "START", 5);
 	memcpy(buf + sizeof(buf) - 4, "STOP", 4);
-	for (i = 0; i < sizeof(buf); i += 128)
+	for (i = 0; i < sizeof(buf); i += 128) {
 		et_send(&T, TLSI_DIR_TO_SERVER, buf + i, 128);
+		if (i + 128 <= TLSI_ENG_WINDOW)
+			ck_assert_msg(!(T.events & (1u << TLSI_EV_WINDOW)),
+				      "given up with the anchor in the window, %zu bytes", i + 128);
+		else
+			ck_assert_msg(T.events & (1u << TLSI_EV_WINDOW),
+				      "not counted, %zu bytes", i + 128);
+	}
 	ET_SILENT(&T, 1);
-	/* within the window plus the chunk it is found */
+	/* the same after 4 bytes of another chunk: counted from the chunk
+	 * in which the rule began to wait */
+	et_flow(&T);
+	et_send(&T, TLSI_DIR_TO_SERVER, "....", 4);
+	for (i = 0; i < sizeof(buf); i += 512) {
+		et_send(&T, TLSI_DIR_TO_SERVER, buf + i, 512);
+		ck_assert_int_eq(!!(T.events & (1u << TLSI_EV_WINDOW)),
+				 i + 512 > TLSI_ENG_WINDOW);
+	}
+	ET_SILENT(&T, 1);
+	/* within the window plus the chunk it is found: no event */
 	et_flow(&T);
 	et_send(&T, TLSI_DIR_TO_SERVER, buf, 100);
 	et_send(&T, TLSI_DIR_TO_SERVER, buf + 100, sizeof(buf) - 100);
 	ET_FIRED(&T, 1);
+	ck_assert(!(T.events & (1u << TLSI_EV_WINDOW)));
 	et_flow(&T);
 	et_send(&T, TLSI_DIR_TO_SERVER, buf, sizeof(buf));
 	ET_FIRED(&T, 1);
+	ck_assert(!(T.events & (1u << TLSI_EV_WINDOW)));
+	/* a rule that waits on the window's edge and then gets its partner
+	 * is not given up: 16 chunks of 128 bytes fill the window exactly */
+	et_flow(&T);
+	memcpy(buf + TLSI_ENG_WINDOW - 4, "STOP", 4);
+	for (i = 0; i < TLSI_ENG_WINDOW; i += 128)
+		et_send(&T, TLSI_DIR_TO_SERVER, buf + i, 128);
+	ET_FIRED(&T, 1);
+	ck_assert(!(T.events & (1u << TLSI_EV_WINDOW)));
 }
 END_TEST
 

@@ -382,6 +382,23 @@ START_TEST(test_rules_test)
 	ck_assert_msg(strstr(r.out, "\"action\":\"blocked\""), "alerts: %s", r.out);
 	ck_assert_ptr_null(strstr(r.out, "\"signature_id\":3,"));
 
+	/* a rule waiting for its second content beyond the stream window:
+	 * given up, and said so */
+	write_file(rules,
+		   "alert tcp any any -> any any (msg:\"far\"; content:\"START\"; "
+		   "content:\"STOP\"; distance:0; sid:4;)\n");
+	ck_assert_int_eq(RUN("rules", "compile", rules, "-o", img), 0);
+	{
+		static char far[40000];
+
+		memset(far, '.', sizeof(far) - 1);
+		memcpy(far, "START", 5);
+		memcpy(far + sizeof(far) - 5, "STOP", 4);
+		write_file(c, far);
+	}
+	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
+	ERR_HAS("0 alerts, verdict continue, rules given up beyond the 2048-byte stream window");
+
 	/* an image that is not one */
 	write_file(img, "not an image at all, just text padding it out....");
 	ck_assert_int_eq(RUN("rules", "test", img, c), 1);

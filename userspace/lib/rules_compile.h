@@ -35,9 +35,10 @@ struct rm_pattern {
 /*
  * Build the automaton over n patterns (matched case-insensitively) into
  * data (MPMDATA, offsets relative to it) and fill out (all but pat_first
- * and pat_count). States at depth <= the largest depth whose full rows
- * fit in dense_budget bytes get full rows. Returns 0 or -1 (out of
- * memory or limits) with err set.
+ * and pat_count). The root, the states at depth <= 3 and those whose
+ * transitions differ from their default state's in many classes get full
+ * rows, as long as the rows fit in dense_budget bytes. Returns 0 or -1
+ * (out of memory or limits) with err set.
  */
 int rm_build(const struct rm_pattern *pats, uint32_t n, size_t dense_budget,
 	     struct rc_buf *data, struct tlsi_img_mpm *out, char *err,

@@ -189,6 +189,9 @@ int rules_cmd_test(int argc, char **argv)
 		fprintf(stderr, ", %llu engine limit%s reached",
 			(unsigned long long)h.counts[TLSI_DRV_C_ENGINE_ERRORS],
 			h.counts[TLSI_DRV_C_ENGINE_ERRORS] == 1 ? "" : "s");
+	if (h.counts[TLSI_DRV_C_WINDOW])
+		fprintf(stderr, ", rules given up beyond the %u-byte stream window",
+			(unsigned int)TLSI_ENG_WINDOW);
 	fputc('\n', stderr);
 out:
 	tlsi_drv_image_free(&im, &test_ops);

@@ -33,7 +33,7 @@
  * first engine call; each plaintext chunk is inspected before it is written
  * on (engine events counted as the kernel counts them: ips_depth_reached,
  * ips_engine_errors, ips_http_anomalies, ips_dns_anomalies,
- * ips_http2_anomalies); at the end
+ * ips_http2_anomalies, ips_stream_window_exceeded); at the end
  * both directions end (alerts only). A drop or reject rule
  * blocks the session (relay.c resets the server, and the client when the
  * SSL proxy says `reset'); a pass rule stops inspecting it. Alerts are EVE
@@ -736,6 +736,7 @@ static const enum tlsid_counter ips_counters[TLSI_DRV_C_MAX] = {
 	[TLSI_DRV_C_DNS_ANOMALIES] = TLSID_C_ips_dns_anomalies,
 	[TLSI_DRV_C_HTTP2_ANOMALIES] = TLSID_C_ips_http2_anomalies,
 	[TLSI_DRV_C_TLS_ANOMALIES] = TLSID_C_ips_tls_anomalies,
+	[TLSI_DRV_C_WINDOW] = TLSID_C_ips_stream_window_exceeded,
 };
 
 static void on_count(struct tlsi_drv_call *c, enum tlsi_drv_counter what, uint64_t n)

@@ -231,6 +231,7 @@ const char *tlsid_ssl_errstr(char *buf, size_t len);
 	X(ips_dns_anomalies)						\
 	X(ips_http2_anomalies)						\
 	X(ips_tls_anomalies)						\
+	X(ips_stream_window_exceeded)					\
 	X(internal_errors)						\
 	X(source_limit_dropped)						\
 	X(not_decrypted_policy)						\

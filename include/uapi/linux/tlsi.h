@@ -905,6 +905,7 @@ enum tlsi_trace_dump_flags {
 	X(IPS_DEPTH,		"ips_depth_reached")			\
 	X(IPS_LOADS,		"ips_rule_loads")			\
 	X(IPS_LOADS_REFUSED,	"ips_rule_loads_refused")		\
+	X(IPS_WINDOW,		"ips_stream_window_exceeded")		\
 	/* packet traces of IPS verdicts */				\
 	X(IPS_TRACES_STARTED,	"ips_traces_started")			\
 	X(IPS_TRACE_RECORDS,	"ips_trace_records")			\
