@@ -1,6 +1,6 @@
 #!/bin/bash
 # make bench-tls, the part that runs in the VM (scripts/bench-tls.sh boots
-# it): HTTPS through the appliance three ways in one run, rounds interleaved.
+# it): HTTPS through the appliance several ways in one run, rounds interleaved.
 #
 #   client 10.9.0.1 -- eth0 [br0 10.9.0.254] eth1 -- server 10.9.0.2:443 (nginx, site.test)
 #
@@ -8,6 +8,11 @@
 #             server's own certificate (its CA: srvca)
 #   tlsi      tlsi.ko with ssl-proxy/ssl-policy/ssl-client on, tlsid with the
 #             signing CA (signca) and the server's CA as its trust
+#   tlsi_nodecrypt  tlsi's configuration plus a decryption policy whose
+#             domain exception is site.test: tlsid reads the ClientHello,
+#             connects upstream and hands the pair to the kernel relay
+#             untouched (Not decrypted); the client sees the server's own
+#             certificate
 #   sslsplit  tlsi.ko not loaded; an nftables bridge rule sends the
 #             client's port-443 frames up the appliance's stack (br0's MAC,
 #             pkttype host, fwmark 1: what tlsi.ko does for tlsid), an ip
@@ -21,18 +26,24 @@
 #
 # In the client-inspection modes the client trusts only signca and in the
 # others only srvca, so every successful request proves the mode did (or
-# did not) forge; the server modes' counters and logs prove they decrypted. Measured per mode and round: one bulk download of
-# BENCH_BULK_MB MiB (curl, to /dev/null, size checked) and new connections
-# per second (build/tls_connrate: BENCH_CLIENTS parallel clients for
-# BENCH_CONN_SECONDS, a full handshake and a small GET each, every response
-# checked). The first round also downloads the body once more through
-# sha256sum. TLS BENCH_TLS (1.3 by default, or 1.2), AES-128-GCM on every
+# did not) forge; the server modes' counters and logs prove they decrypted;
+# tlsi_nodecrypt's log has a "Not decrypted" line matching site.test for
+# every connection, none decrypted, and tlsid forged nothing. Measured per
+# mode and round: one bulk download of BENCH_BULK_MB MiB (curl, to
+# /dev/null, size checked), new connections per second (build/tls_connrate:
+# BENCH_CLIENTS parallel clients for BENCH_CONN_SECONDS, a full handshake
+# and a small GET each, every response checked) and the time to first byte
+# of a new request (tls_connrate -N: BENCH_TTFB_REQUESTS fresh connections
+# one after the other, each timed from connect() to the first body byte;
+# median and p99). The first round also downloads the body once more
+# through sha256sum. TLS BENCH_TLS (1.3 by default, or 1.2), AES-128-GCM on every
 # leg, ECDSA P-256 keys everywhere (server leaf, both proxies' forged
 # leaves, the signing CA).
 #
 # Environment (set by scripts/bench-tls.sh from the host's): BENCH_BULK_MB
 # (64), BENCH_CONN_SECONDS (8), BENCH_CLIENTS (16), BENCH_ROUNDS (3),
-# BENCH_TLS (1.3), BENCH_MODES ("none tlsi sslsplit tlsi_server sslsplit_server").
+# BENCH_TTFB_REQUESTS (200), BENCH_TLS (1.3), BENCH_MODES ("none tlsi
+# tlsi_nodecrypt sslsplit tlsi_server sslsplit_server").
 #
 # Exits 1 when a mode fails functionally (a wrong size or checksum, a failed
 # connection, nothing intercepted); a missed target is only reported.
@@ -46,7 +57,8 @@ CONN_SECONDS=${BENCH_CONN_SECONDS:-8}
 CLIENTS=${BENCH_CLIENTS:-16}
 ROUNDS=${BENCH_ROUNDS:-3}
 TLSV=${BENCH_TLS:-1.3}
-MODES=${BENCH_MODES:-none tlsi sslsplit tlsi_server sslsplit_server}
+TTFB_REQUESTS=${BENCH_TTFB_REQUESTS:-200}
+MODES=${BENCH_MODES:-none tlsi tlsi_nodecrypt sslsplit tlsi_server sslsplit_server}
 REPO=${TLSI_REPO:-$PWD}
 TLSID=$REPO/userspace/tlsid/tlsid
 CONNRATE=$REPO/build/tls_connrate
@@ -62,10 +74,10 @@ case "$TLSV" in
 *) fail "BENCH_TLS: 1.2 or 1.3, not $TLSV" ;;
 esac
 for m in $MODES; do
-	case "$m" in none | tlsi | sslsplit | tlsi_server | sslsplit_server) ;;
-	*) fail "BENCH_MODES: none, tlsi, sslsplit, tlsi_server or sslsplit_server, not '$m'" ;; esac
+	case "$m" in none | tlsi | tlsi_nodecrypt | sslsplit | tlsi_server | sslsplit_server) ;;
+	*) fail "BENCH_MODES: none, tlsi, tlsi_nodecrypt, sslsplit, tlsi_server or sslsplit_server, not '$m'" ;; esac
 done
-for v in BULK_MB CONN_SECONDS CLIENTS ROUNDS; do
+for v in BULK_MB CONN_SECONDS CLIENTS ROUNDS TTFB_REQUESTS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "BENCH_$v: a positive integer, not '${!v}'"
 done
 
@@ -74,7 +86,7 @@ mkdir -p "$W/www" "$W/nginx"
 on_exit "rm -rf $W"
 BAD=() # functional failures: "mode: what"
 
-echo "== setup: TLS $TLSV, AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $ROUNDS round(s), modes: $MODES"
+echo "== setup: TLS $TLSV, AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, $ROUNDS round(s), modes: $MODES"
 CERTS=$W
 mkca srvca "bench server CA"
 mkca signca "bench signing CA"
@@ -93,6 +105,8 @@ add_addr a br0 10.9.0.254/24
 in_a sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.br0.rp_filter=0
 BR_MAC=$(ip -n "$NS_A" -o link show br0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 export TLSI_CERT_REPO=$W/repo # the server modes' certificate, with its key
+export TLSI_DECRYPT_DIR=$W/decrypt # tlsi_nodecrypt's decryption policy
+mkdir -p "$TLSI_DECRYPT_DIR"
 ctl_ok cert import site cert "$W/site.crt" key "$W/site.key"
 
 cat >"$W/nginx.conf" <<EOF
@@ -165,20 +179,52 @@ tlsi_up() {
 	else
 		ctl_ok ssl-proxy add web ports 443 logging
 		ctl_ok ssl-policy add outbound profile bench proxy web
+		if [ "${1:-}" = nodecrypt ]; then
+			# The policy is a file: define replaces the previous round's.
+			ctl_ok decrypt-policy define bench-nodecrypt description "bench: never decrypted" \
+				domain site.test
+			ctl_ok ssl-policy set outbound profile bench decrypt-policy bench-nodecrypt
+		fi
 		ctl_ok config set ssl-client on
 	fi
 	: >"$W/inspect.log"
 	ip netns exec "$NS_A" "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
-		--trust "$W/srvca.crt" --cert-repo "$W/repo" --log "$W/inspect.log" >>"$W/tlsid.log" 2>&1 &
+		--trust "$W/srvca.crt" --cert-repo "$W/repo" --decrypt-dir "$TLSI_DECRYPT_DIR" \
+		--log "$W/inspect.log" >>"$W/tlsid.log" 2>&1 &
 	TLSID_PID=$!
 	wait_until 60 _diverting || fail "tlsid did not start: $(tail -5 "$W/tlsid.log")"
 	wait_port a 15443
 	stats_snapshot
 	CA=$W/signca.crt
-	[ "${1:-}" != server ] || CA=$W/srvca.crt
+	[ -z "${1:-}" ] || CA=$W/srvca.crt # server, nodecrypt: the server's own certificate
 }
 tlsi_server_up() { tlsi_up server; }
 tlsi_server_down() { tlsi_down; }
+tlsi_nodecrypt_up() { tlsi_up nodecrypt; }
+tlsi_nodecrypt_down() {
+	local nd ndp dec plain urelay forged logged matched logdec
+	nd=$(delta ssl_not_decrypted)
+	ndp=$(delta ssl_not_decrypted_policy)
+	dec=$(delta ssl_decrypted)
+	plain=$(delta relay_plain_sessions)
+	urelay=$(delta ssl_relay_userspace)
+	stop_pid "$TLSID_PID" tlsid
+	logged=$(grep -c '"outcome":"Not decrypted"' "$W/inspect.log" || true)
+	matched=$(grep '"outcome":"Not decrypted"' "$W/inspect.log" | grep -c '"decrypt_match":"site.test"' || true)
+	logdec=$(grep -c '"result":"decrypted"' "$W/inspect.log" || true)
+	forged=$(python3 -c '
+import json, sys
+st = [json.loads(l) for l in open(sys.argv[1]) if "\"stats\"" in l]
+print(st[-1].get("forged", "?") if st else "?")' "$W/inspect.log")
+	echo "  tlsi_nodecrypt: $logged sessions logged Not decrypted ($matched matching site.test), $logdec decrypted;" \
+		"tlsid forged $forged certificates; tlsi.ko: ssl_not_decrypted $nd (policy $ndp), ssl_decrypted $dec," \
+		"relay_plain_sessions $plain, ssl_relay_userspace $urelay"
+	[ "$matched" -ge "$MODE_CONNS" ] || BAD+=("tlsi_nodecrypt: $matched Not decrypted (site.test) for $MODE_CONNS connections")
+	[ "$logdec" = 0 ] && [ "$dec" = 0 ] || BAD+=("tlsi_nodecrypt: decrypted: $logdec in the log, ssl_decrypted $dec")
+	[ "$forged" = 0 ] || BAD+=("tlsi_nodecrypt: tlsid forged $forged certificates")
+	[ "$nd" -ge "$MODE_CONNS" ] || BAD+=("tlsi_nodecrypt: ssl_not_decrypted $nd for $MODE_CONNS connections")
+	tlsi_unload
+}
 tlsi_down() {
 	local decrypted diverted ktls urelay relay_other
 	# Counters first: rmmod takes them along.
@@ -271,7 +317,7 @@ cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6
 # vCPUs, user + system + softirq), whoever spent it: client, server,
 # proxy or kernel relay.
 measure() {
-	local mode=$1 round=$2 out code size t mibs c0 c1 t0 t1 busy cr ok sha msmib msconn
+	local mode=$1 round=$2 out code size t mibs c0 c1 t0 t1 busy cr ok sha msmib msconn tmed tp99
 	MODE_CONNS=0
 	# Functional first (and the proxies' forged-leaf caches warm).
 	if ! out=$(curl_c https://site.test/ 2>&1) || [ "$out" != "site.test says hello" ]; then
@@ -321,7 +367,19 @@ measure() {
 	MODE_CONNS=$((MODE_CONNS + ${ok:-0}))
 	msconn=$(awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" 'BEGIN { printf "%.0f", n ? c * 1000 / hz / n : 0 }')
 	printf '  %-9s connect  %8s conn/s (%s; %s ms VM cpu per connection)\n' "$mode" "${cr:-0}" "$out" "$msconn"
-	echo "$mode $round $mibs $msmib ${cr:-0} $msconn" >>"$W/results"
+	# Time to first byte: fresh connections one at a time, nothing else running.
+	out=$(in_c "$CONNRATE" -n site.test -C "$CA" -p /index.html -e "site.test says hello" \
+		-N "$TTFB_REQUESTS" -v "$TLSV" "$S_IP" 443 2>"$W/connrate.err") || {
+		BAD+=("$mode: time to first byte: $out $(head -n 3 "$W/connrate.err" | tr '\n' ' ')")
+		echo "  $mode: time to first byte FAILED: $out"
+		sed 's/^/    /' "$W/connrate.err"
+	}
+	ok=$(echo "$out" | awk '{ print $2 }')
+	MODE_CONNS=$((MODE_CONNS + ${ok:-0}))
+	tmed=$(echo "$out" | awk '$5 == "ttfb_ms" { print $7 }')
+	tp99=$(echo "$out" | awk '$5 == "ttfb_ms" { print $9 }')
+	printf '  %-9s ttfb     %8s ms median, %s ms p99 (%s)\n' "$mode" "${tmed:-0}" "${tp99:-0}" "$out"
+	echo "$mode $round $mibs $msmib ${cr:-0} $msconn ${tmed:-0} ${tp99:-0}" >>"$W/results"
 }
 
 : >"$W/results"
@@ -345,23 +403,27 @@ GCM_MIBS=$(openssl speed -seconds 3 -bytes 16384 -evp aes-128-gcm 2>/dev/null |
 	awk '$1 == "AES-128-GCM" { sub(/k$/, "", $NF); printf "%.1f", $NF * 1000 / 1048576 }')
 echo "== AES-128-GCM in one thread (openssl speed, 16 KiB): ${GCM_MIBS:-?} MiB/s; $(nproc) vCPUs"
 
-echo "== results: TLS $TLSV AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, best of $ROUNDS round(s) (each round below)"
+echo "== results: TLS $TLSV AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, best of $ROUNDS round(s) (each round below)"
 python3 - "$W/results" "$TLSI_KTLS" "$TLSI_URELAY" "${GCM_MIBS:-0}" "$(nproc)" <<'PY'
 import sys, collections
 r = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    mode, rnd, mibs, msmib, cps, msconn = line.split()
-    r[mode].append((float(mibs), float(msmib), float(cps), float(msconn)))
+    mode, rnd, mibs, msmib, cps, msconn, tmed, tp99 = line.split()
+    r[mode].append((float(mibs), float(msmib), float(cps), float(msconn), float(tmed), float(tp99)))
 # Best round of each measurement (the one least disturbed by anything else
-# on the machine), and the CPU cost measured in that same round.
-best = {m: (max(v, key=lambda x: x[0]), max(v, key=lambda x: x[2])) for m, v in r.items()}
-print("  %-15s %10s %11s %8s %12s   %s" % ("mode", "bulk MiB/s", "cpu ms/MiB", "conn/s", "cpu ms/conn",
-                                        "each round: MiB/s; conn/s"))
-for m in ("none", "tlsi", "sslsplit", "tlsi_server", "sslsplit_server"):
+# on the machine), and the CPU cost measured in that same round; for the
+# time to first byte, the round with the lowest median (and its p99).
+best = {m: (max(v, key=lambda x: x[0]), max(v, key=lambda x: x[2]), min(v, key=lambda x: x[4]))
+        for m, v in r.items()}
+print("  %-15s %10s %11s %8s %12s %11s %9s   %s" % ("mode", "bulk MiB/s", "cpu ms/MiB", "conn/s", "cpu ms/conn",
+      "ttfb ms med", "ttfb p99", "each round: MiB/s; conn/s; ttfb median"))
+MODES = ("none", "tlsi", "tlsi_nodecrypt", "sslsplit", "tlsi_server", "sslsplit_server")
+for m in MODES:
     if m in r:
-        b, c = best[m]
-        print("  %-15s %10.2f %11.0f %8.1f %12.0f   %s; %s" % (m, b[0], b[1], c[2], c[3],
-              " ".join("%.2f" % x[0] for x in r[m]), " ".join("%.1f" % x[2] for x in r[m])))
+        b, c, f = best[m]
+        print("  %-15s %10.2f %11.0f %8.1f %12.0f %11.2f %9.2f   %s; %s; %s" % (m, b[0], b[1], c[2], c[3], f[4], f[5],
+              " ".join("%.2f" % x[0] for x in r[m]), " ".join("%.1f" % x[2] for x in r[m]),
+              " ".join("%.2f" % x[4] for x in r[m])))
 def ratio(a, b, i, target=None):
     val = lambda m: best[m][0][0] if i == 0 else best[m][1][2]
     if a not in r or b not in r or val(b) == 0:
@@ -372,6 +434,23 @@ def ratio(a, b, i, target=None):
         s += " (target >= %.1fx: %s)" % (target, "met" if x >= target else "NOT met")
     return s
 print("  tlsi / sslsplit: throughput %s, connections/s %s" % (ratio("tlsi", "sslsplit", 0, 2.0), ratio("tlsi", "sslsplit", 2, 1.0)))
+# Not decrypted (a decryption policy's domain exception): nothing is
+# decrypted, so it should cost little more than the bare bridge.
+print("  tlsi_nodecrypt / none: throughput %s, connections/s %s"
+      % (ratio("tlsi_nodecrypt", "none", 0, 0.9), ratio("tlsi_nodecrypt", "none", 2, 0.9)))
+# Time to first byte of a new request: what each proxy adds to none's median.
+def added(m):
+    return best[m][2][4] - best["none"][2][4]
+if all(m in r for m in ("none", "tlsi", "sslsplit")):
+    a, b = added("tlsi"), added("sslsplit")
+    s = "  time to first byte, added median over none: tlsi %.2f ms, sslsplit %.2f ms" % (a, b)
+    if b > 0:
+        s += ": tlsi / sslsplit %.2f (target <= 0.7: %s)" % (a / b, "met" if a / b <= 0.7 else "NOT met")
+    print(s)
+for m in ("tlsi_nodecrypt", "tlsi_server", "sslsplit_server"):
+    if m in r and "none" in r:
+        print("  time to first byte, %s adds %.2f ms (median), p99 %.2f ms against none's %.2f"
+              % (m, added(m), best[m][2][5], best["none"][2][5]))
 print("  tlsi / none:     throughput %s, connections/s %s" % (ratio("tlsi", "none", 0), ratio("tlsi", "none", 2)))
 print("  sslsplit / none: throughput %s, connections/s %s" % (ratio("sslsplit", "none", 0), ratio("sslsplit", "none", 2)))
 print("  server inspection, tlsi_server / sslsplit_server: throughput %s, connections/s %s"

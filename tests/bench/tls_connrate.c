@@ -10,6 +10,8 @@
  *     -c N         parallel clients, one thread each (default 16)
  *     -v 1.2|1.3   TLS version, the only one offered (default 1.3)
  *     -E N         give up after N failed connections (default 20)
+ *     -N COUNT     time to first byte instead: COUNT connections one after
+ *                  the other (one client; -t and -c do not apply)
  *
  * Each thread loops until the time is up: connect, a full TLS handshake
  * (no session resumption: the client keeps no sessions), the certificate
@@ -22,6 +24,13 @@
  * (S from the start to the end of the last connection), then the first
  * failures' reasons; exits 0 only when no connection failed and at least
  * one succeeded.
+ *
+ * With -N, each of the COUNT connections is timed from just before
+ * connect() to the first byte of the response body (the byte after the
+ * header's blank line; the whole connection is still checked as above),
+ * with nothing else running in the client, and the line is "ok N failed M
+ * ttfb_ms median MED p99 P99 min MIN max MAX version V cipher C" (p99: the
+ * nearest-rank 99th percentile of the N successful connections).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -75,14 +84,18 @@ static void failed(const char *what)
 	pthread_mutex_unlock(&lock);
 }
 
-/* One connection; 0 when it did everything right. */
-static int one(char *buf, size_t bufsz)
+/*
+ * One connection; 0 when it did everything right. ttfb, when not NULL:
+ * the seconds from connect() to the first body byte, set on success.
+ */
+static int one(char *buf, size_t bufsz, double *ttfb)
 {
 	struct timeval tv = { .tv_sec = 15 };
 	int fd, one_ = 1, rc = -1;
 	size_t have = 0;
 	SSL *ssl = NULL;
 	char req[512];
+	double t_start = 0, t_body = 0;
 
 	errno = 0;
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -93,6 +106,7 @@ static int one(char *buf, size_t bufsz)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
+	t_start = now();
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		failed("connect");
 		goto out;
@@ -136,7 +150,13 @@ static int one(char *buf, size_t bufsz)
 		errno = 0;
 		n = SSL_read(ssl, buf + have, (int)(bufsz - 1 - have));
 		if (n > 0) {
+			const char *eoh;
+
 			have += n;
+			/* The first body byte: past the header's blank line. */
+			if (ttfb && !t_body && (eoh = memmem(buf, have, "\r\n\r\n", 4)) &&
+			    (size_t)(eoh + 4 - buf) < have)
+				t_body = now();
 			continue;
 		}
 		if (SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN)
@@ -168,6 +188,12 @@ static int one(char *buf, size_t bufsz)
 		snprintf(cipher, sizeof(cipher), "%s", SSL_get_cipher_name(ssl));
 		pthread_mutex_unlock(&lock);
 	}
+	if (ttfb && !t_body) {
+		failed("response: no body");
+		goto out;
+	}
+	if (ttfb)
+		*ttfb = t_body - t_start;
 	SSL_shutdown(ssl);
 	rc = 0;
 out:
@@ -185,17 +211,59 @@ static void *worker(void *arg)
 	if (!buf)
 		return NULL;
 	while (now() < deadline && atomic_load(&n_failed) < max_failed) {
-		if (one(buf, bufsz) == 0)
+		if (one(buf, bufsz, NULL) == 0)
 			atomic_fetch_add(&n_ok, 1);
 	}
 	free(buf);
 	return NULL;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest sample with at least p of them at or below it. */
+static double percentile(const double *sorted, long n, double p)
+{
+	long k = (long)(p * n + 0.999999);
+
+	return sorted[k < 1 ? 0 : k > n ? n - 1 : k - 1];
+}
+
+/* -N: COUNT sequential connections, each timed to its first body byte. */
+static int ttfb_run(long count)
+{
+	size_t bufsz = 1 << 20;
+	char *buf = malloc(bufsz);
+	double *t = calloc(count, sizeof(*t));
+	long ok = 0, i;
+
+	if (!buf || !t) {
+		fprintf(stderr, "tls_connrate: out of memory\n");
+		return 2;
+	}
+	for (i = 0; i < count && atomic_load(&n_failed) < max_failed; i++)
+		if (one(buf, bufsz, &t[ok]) == 0)
+			ok++;
+	qsort(t, ok, sizeof(*t), cmp_double);
+	printf("ok %ld failed %ld ttfb_ms median %.2f p99 %.2f min %.2f max %.2f version %s cipher %s\n",
+	       ok, atomic_load(&n_failed), ok ? percentile(t, ok, 0.5) * 1e3 : 0,
+	       ok ? percentile(t, ok, 0.99) * 1e3 : 0, ok ? t[0] * 1e3 : 0, ok ? t[ok - 1] * 1e3 : 0,
+	       version[0] ? version : "-", cipher[0] ? cipher : "-");
+	for (i = 0; i < n_errors_kept; i++)
+		fprintf(stderr, "tls_connrate: %s\n", first_errors[i]);
+	free(buf);
+	free(t);
+	return atomic_load(&n_failed) == 0 && ok > 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: tls_connrate -n NAME -C CAFILE [-p PATH] [-e TEXT] [-t SECONDS] "
-		"[-c CLIENTS] [-v 1.2|1.3] [-E MAXFAILED] ADDR PORT\n");
+		"[-c CLIENTS] [-v 1.2|1.3] [-E MAXFAILED] [-N COUNT] ADDR PORT\n");
 	exit(2);
 }
 
@@ -204,9 +272,10 @@ int main(int argc, char **argv)
 	const char *cafile = NULL, *ver = "1.3";
 	double seconds = 10, t0, t1;
 	int clients = 16, opt, i;
+	long ttfb_count = 0;
 	pthread_t *th;
 
-	while ((opt = getopt(argc, argv, "n:C:p:e:t:c:v:E:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:C:p:e:t:c:v:E:N:")) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'C': cafile = optarg; break;
@@ -216,6 +285,7 @@ int main(int argc, char **argv)
 		case 'c': clients = atoi(optarg); break;
 		case 'v': ver = optarg; break;
 		case 'E': max_failed = atol(optarg); break;
+		case 'N': ttfb_count = atol(optarg); if (ttfb_count < 1 || ttfb_count > 1000000) usage(); break;
 		default: usage();
 		}
 	}
@@ -245,6 +315,8 @@ int main(int argc, char **argv)
 		SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
 	}
 
+	if (ttfb_count)
+		return ttfb_run(ttfb_count);
 	th = calloc(clients, sizeof(*th));
 	t0 = now();
 	deadline = t0 + seconds;
