@@ -188,7 +188,10 @@ assert s["handed_off"] + s["userspace_relayed"] == 9, s
 assert s["ktls_install_failed"] == 0 and s["handoff_failed"] == 0, s
 assert s["kernel_reports_failed"] == 0, s
 if sys.argv[2] == "kernel":
-    assert s["handed_off"] == 9, s
+    # A client that closes right after its request (s_client) may have
+    # closed before the hand-off (TCP_ULP: ENOTCONN, ktls_unavailable):
+    # relayed in userspace, seen on a busy 1-vCPU VM.
+    assert s["handed_off"] + s["ktls_unavailable"] == 9, s
 ' "$W/inspect.log" "$RELAY" || fail "stats: $(grep '"stats"' "$W/inspect.log" | tail -1)"
 pass "counters on SIGUSR1"
 
