@@ -569,32 +569,33 @@ static int tlsi_ipv6_tcp_offset(const struct sk_buff *skb)
 	return off;
 }
 
-/* Is tlsid's transparent listener there to take a diverted SYN? */
-static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
-				    const struct net_device *in)
+/*
+ * Does a transparent socket of the appliance (tlsid's, the relay's, the
+ * cleartext listener's) take this TCP segment: a listener on dport
+ * (NF_TPROXY_LOOKUP_LISTENER) or the connection of the segment's own tuple
+ * (NF_TPROXY_LOOKUP_ESTABLISHED, dport 0: the segment's)?
+ */
+static bool tlsi_transparent_sock(struct tlsi_net *tn, struct sk_buff *skb,
+				  const struct net_device *in, u16 dport,
+				  enum nf_tproxy_lookup_t lookup)
 {
 	struct tcphdr _th;
 	const struct tcphdr *th;
-	u16 port = READ_ONCE(tn->cfg.divert_port);
 	struct sock *sk;
 	int thoff;
 
-	/* No daemon has registered, or it stopped and said so. */
-	if (!port || !READ_ONCE(tn->cfg.divert_mark))
-		return false;
 	if (skb->protocol == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h;
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
 		thoff = tlsi_ipv6_tcp_offset(skb);
 		if (thoff < 0)
 			return false;
-		ip6h = ipv6_hdr(skb);
 		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
 		if (!th)
 			return false;
 		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
-					   &ip6h->daddr, th->source, htons(port), in,
-					   NF_TPROXY_LOOKUP_LISTENER);
+					   &ip6h->daddr, th->source,
+					   dport ? htons(dport) : th->dest, in, lookup);
 	} else {
 		const struct iphdr *iph = ip_hdr(skb);
 
@@ -602,13 +603,26 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 		if (!th)
 			return false;
 		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
-					   th->source, htons(port),
-					   in, NF_TPROXY_LOOKUP_LISTENER);
+					   th->source, dport ? htons(dport) : th->dest,
+					   in, lookup);
 	}
+	/* nf_tproxy_sk_is_transparent() puts sk when it is not. */
 	if (!sk || !nf_tproxy_sk_is_transparent(sk))
 		return false;
 	sock_gen_put(sk);
 	return true;
+}
+
+/* Is tlsid's transparent listener there to take a diverted SYN? */
+static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
+				    const struct net_device *in)
+{
+	u16 port = READ_ONCE(tn->cfg.divert_port);
+
+	/* No daemon has registered, or it stopped and said so. */
+	if (!port || !READ_ONCE(tn->cfg.divert_mark))
+		return false;
+	return tlsi_transparent_sock(tn, skb, in, port, NF_TPROXY_LOOKUP_LISTENER);
 }
 
 /*
@@ -624,42 +638,9 @@ static bool tlsi_divert_listener_ok(struct tlsi_net *tn, struct sk_buff *skb,
 static bool tlsi_divert_socket_owns(struct tlsi_net *tn, struct sk_buff *skb,
 				    const struct net_device *in)
 {
-	struct tcphdr _th;
-	const struct tcphdr *th;
-	struct sock *sk;
-	bool owned;
-	int thoff;
-
 	if (!READ_ONCE(tn->cfg.divert_mark))
 		return false;
-	if (skb->protocol == htons(ETH_P_IPV6)) {
-		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-
-		thoff = tlsi_ipv6_tcp_offset(skb);
-		if (thoff < 0)
-			return false;
-		th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-		if (!th)
-			return false;
-		sk = nf_tproxy_get_sock_v6(tn->net, skb, thoff, IPPROTO_TCP, &ip6h->saddr,
-					   &ip6h->daddr, th->source, th->dest, in,
-					   NF_TPROXY_LOOKUP_ESTABLISHED);
-	} else {
-		const struct iphdr *iph = ip_hdr(skb);
-
-		th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
-		if (!th)
-			return false;
-		sk = nf_tproxy_get_sock_v4(tn->net, skb, IPPROTO_TCP, iph->saddr, iph->daddr,
-					   th->source, th->dest, in,
-					   NF_TPROXY_LOOKUP_ESTABLISHED);
-	}
-	if (!sk)
-		return false;
-	owned = nf_tproxy_sk_is_transparent(sk);	/* puts sk when it is not */
-	if (owned)
-		sock_gen_put(sk);
-	return owned;
+	return tlsi_transparent_sock(tn, skb, in, 0, NF_TPROXY_LOOKUP_ESTABLISHED);
 }
 
 /*
