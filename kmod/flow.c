@@ -379,6 +379,29 @@ static const char *const tlsi_tcp_state_names[] = {
 	[TLSI_TCP_CLOSE] = "close",
 };
 
+/* A flow's TLSI_FLOW_F_* flags by name, comma-separated, "-" for none. */
+static const char *tlsi_flow_flags_str(u8 flags, char *buf, size_t size)
+{
+	static const struct {
+		u8 flag;
+		const char *name;
+	} names[] = {
+		{ TLSI_FLOW_F_RESET, "reset" },
+		{ TLSI_FLOW_F_DIVERTED, "diverted" },
+		{ TLSI_FLOW_F_INSPECT, "inspect" },
+		{ TLSI_FLOW_F_STEER, "steer" },
+		{ TLSI_FLOW_F_PICKED, "picked" },
+	};
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (flags & names[i].flag)
+			len += scnprintf(buf + len, size - len, "%s%s",
+					 len ? "," : "", names[i].name);
+	return len ? buf : "-";
+}
+
 /* debugfs "flows": every live flow, one line each. */
 int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 {
@@ -400,9 +423,11 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 			u8 table = READ_ONCE(f->table);
 			char sbuf[TLSI_ADDR_STR_MAX], dbuf[TLSI_ADDR_STR_MAX];
 			bool v6 = !tlsi_addr_is_v4(&k->saddr);
+			u8 flags = READ_ONCE(f->flags);
+			char fbuf[48];
 
 			/* IPv6 addresses in brackets, as in URLs. */
-			seq_printf(m, "seg %u proto %u %s%s%s:%u -> %s%s%s:%u vlan %u state %s verdict %s table %s expires %ld\n",
+			seq_printf(m, "seg %u proto %u %s%s%s:%u -> %s%s%s:%u vlan %u state %s verdict %s table %s expires %ld flags %s\n",
 				   f->seg_id, k->proto, v6 ? "[" : "",
 				   tlsi_addr_str(&k->saddr, sbuf), v6 ? "]" : "", k->sport,
 				   v6 ? "[" : "", tlsi_addr_str(&k->daddr, dbuf), v6 ? "]" : "",
@@ -410,7 +435,8 @@ int tlsi_flow_debug_show(struct seq_file *m, struct tlsi_net *tn)
 				   st < ARRAY_SIZE(tlsi_tcp_state_names) ? tlsi_tcp_state_names[st] : "?",
 				   READ_ONCE(f->verdict) == TLSI_VERDICT_DROP ? "drop" : "forward",
 				   tlsi_table_name(table),
-				   left > 0 ? left / HZ : 0);
+				   left > 0 ? left / HZ : 0,
+				   tlsi_flow_flags_str(flags, fbuf, sizeof(fbuf)));
 		}
 		if (seq_has_overflowed(m))
 			break;

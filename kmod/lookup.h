@@ -378,6 +378,16 @@ static inline u8 tlsi_tcp_next_state(u8 state, u8 flags, bool reply)
 	case TLSI_TCP_SYN_RECV:
 		if (!reply && (flags & TLSI_TCPF_ACK) && !(flags & TLSI_TCPF_SYN))
 			return fin ? tlsi_tcp_fin(TLSI_TCP_ESTABLISHED, reply) : TLSI_TCP_ESTABLISHED;
+		/*
+		 * The responder, established since its SYN-ACK, may close
+		 * before the hook sees the originator's ACK: a diverted
+		 * client's ACKs go to the relay first, so a server that
+		 * sends its answer and FIN at once gets here. Forgetting that
+		 * FIN would keep the half-closed flow for the established
+		 * timeout.
+		 */
+		if (reply && fin && !(flags & TLSI_TCPF_SYN))
+			return TLSI_TCP_FIN_REPLY;
 		return state;
 	case TLSI_TCP_ESTABLISHED:
 	case TLSI_TCP_FIN_ORIG:

@@ -260,6 +260,12 @@ START_TEST(test_tcp_states)
 	ck_assert_int_eq(s, TLSI_TCP_FIN_BOTH);
 	s = tlsi_tcp_next_state(s, TLSI_TCPF_RST, false);
 	ck_assert_int_eq(s, TLSI_TCP_CLOSE);
+	/* The responder closes before the hook saw the originator's ACK. */
+	s = tlsi_tcp_next_state(TLSI_TCP_SYN_RECV, TLSI_TCPF_FIN | TLSI_TCPF_ACK, true);
+	ck_assert_int_eq(s, TLSI_TCP_FIN_REPLY);
+	ck_assert_int_eq(tlsi_tcp_next_state(s, TLSI_TCPF_ACK, false), TLSI_TCP_FIN_REPLY);
+	ck_assert_int_eq(tlsi_tcp_next_state(TLSI_TCP_SYN_RECV, TLSI_TCPF_SYN | TLSI_TCPF_ACK, true),
+			 TLSI_TCP_SYN_RECV);	/* a retransmitted SYN-ACK */
 	/* Mid-stream pickup (module loaded under traffic). */
 	ck_assert_int_eq(tlsi_tcp_next_state(TLSI_TCP_NONE, TLSI_TCPF_ACK, false),
 			 TLSI_TCP_ESTABLISHED);

@@ -142,9 +142,10 @@ wait_until $T_REACT grep -qx first "$W/late.out" || fail "half-close client: $(c
 # (the appliance's own table: debugfs names each namespace's by its inode)
 FLOWS=/sys/kernel/debug/tlsi/$(in_a stat -L -c %i /proc/self/ns/net)/flows
 [ -r "$FLOWS" ] || fail "no flow table at $FLOWS"
-# The diverted flow, half-closed, is gone (a later ACK of the client's may
-# have started a new one: picked up, or before the pickup, bridged).
-_flow_gone() { ! grep -q ":9300 .*state fin_" "$FLOWS"; }
+# The diverted flow, half-closed (state fin_reply: the server's FIN came
+# before the hook saw the client's ACK), is gone by the close timeout; a
+# later ACK of the client's may have started a new one, picked up.
+_flow_gone() { ! grep -q ":9300 .*flags .*diverted" "$FLOWS"; }
 wait_until $T_REACT _flow_gone || fail "the flow stays: $(cat "$FLOWS")"
 echo go >"$W/late.go"
 wait "$late_pid" || fail "half-close client: $(cat "$W/late.out")"
