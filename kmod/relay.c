@@ -399,9 +399,24 @@ static enum tlsi_pump tlsi_relay_pump(struct tlsi_relay *r, enum tlsi_dir dir, b
 			return TLSI_PUMP_DONE;
 		}
 
+		/*
+		 * The buffer lives only while data moves: an idle session
+		 * (most of 10,000 kept-alive ones) holds none. A run that
+		 * finds the source empty gives it back.
+		 */
+		if (!p->buf) {
+			p->buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL_ACCOUNT);
+			if (!p->buf) {
+				tlsi_count(tn, TLSI_CNT_RELAY_BUFFER_NOMEM);
+				return TLSI_PUMP_RETRY;
+			}
+		}
 		n = tlsi_relay_recv(r, src, p->buf, &type);
-		if (n == -EAGAIN)
+		if (n == -EAGAIN) {
+			kfree(p->buf);
+			p->buf = NULL;
 			return TLSI_PUMP_BLOCKED;
+		}
 		if (n == 0) {
 			tlsi_count(tn, TLSI_CNT_RELAY_FIN);
 			p->state = TLSI_PIPE_EOF;
@@ -894,14 +909,6 @@ static long tlsi_dev_handoff(void __user *arg)
 			goto err_free;
 		}
 	}
-	err = -ENOMEM;
-	for (i = 0; i < __TLSI_DIR_MAX; i++) {
-		r->pipe[i].buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL_ACCOUNT);
-		if (!r->pipe[i].buf) {
-			tlsi_count(tn, TLSI_CNT_HANDOFF_REFUSED_NOMEM);
-			goto err_free;
-		}
-	}
 
 	r->tn = tn;
 	r->ktls = !plain;
@@ -1006,7 +1013,7 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 {
 	struct tlsi_relay *r;
 	struct sock *csk = cs->sk;
-	int err = -ENOMEM, i;
+	int err = -ENOMEM;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
@@ -1014,11 +1021,6 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 	r->kernel_socks = true;
 	r->side[TLSI_SIDE_CLIENT].sock = cs;
 	r->side[TLSI_SIDE_SERVER].sock = ss;
-	for (i = 0; i < __TLSI_DIR_MAX; i++) {
-		r->pipe[i].buf = kmalloc(TLSI_RELAY_BUF, GFP_KERNEL_ACCOUNT);
-		if (!r->pipe[i].buf)
-			goto err_free;
-	}
 	r->tn = tn;
 	r->ktls = false;
 	r->idle = TLSI_RELAY_IDLE_DEFAULT;
@@ -1035,7 +1037,7 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 		spin_unlock_bh(&tn->relay_lock);
 		tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_FULL);
 		err = -ENOSPC;
-		goto err_free_quiet;
+		goto err_free;
 	}
 	tn->nrelays++;
 	list_add_tail(&r->list, &tn->relays);
@@ -1069,8 +1071,6 @@ int tlsi_relay_start_cleartext(struct tlsi_net *tn, struct socket *cs, struct so
 	return 0;
 
 err_free:
-	tlsi_count(tn, TLSI_CNT_CLEAR_REFUSED_NOMEM);
-err_free_quiet:
 	tlsi_relay_abort(cs);
 	tlsi_relay_free(r);	/* releases both sockets */
 	return err;

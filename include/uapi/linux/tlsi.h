@@ -881,6 +881,7 @@ enum tlsi_trace_dump_flags {
 	X(RELAY_ALERT_SENT,	"relay_fatal_alert_sent")		\
 	X(RELAY_BYTES_C2S,	"relay_bytes_client_to_server")		\
 	X(RELAY_BYTES_S2C,	"relay_bytes_server_to_client")		\
+	X(RELAY_BUFFER_NOMEM,	"relay_buffer_no_memory_retried")	\
 	X(INSPECT_BYTES_C2S,	"inspect_bytes_client_to_server")	\
 	X(INSPECT_BYTES_S2C,	"inspect_bytes_server_to_client")	\
 	X(HANDOFF_REFUSED_ARG,	"handoff_refused_bad_request")		\
