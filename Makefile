@@ -12,6 +12,8 @@
 #                        (NLFUZZ_SEED= to replay a run)
 #   make bench-engine    filter engine vs Hyperscan (Documentation/performance.md)
 #   make bench-ips       cleartext and h2 through the IPS (VM; performance.md)
+#   make bench-tls       HTTPS through tlsi and sslsplit (VM; performance.md)
+#   make bench-idle      memory per idle intercepted session (VM; performance.md)
 #   make demo            the README's demo, in the VM
 #   make et-open         unpack the ET Open snapshot (data/et-open) into build/
 #   make install         PREFIX=/usr/local DESTDIR=: tools and module
@@ -224,6 +226,13 @@ bench-ips: all et-open
 .PHONY: bench-tls
 bench-tls: all
 	$(Q)KDIR=$(KDIR) KVER=$(KVER) scripts/bench-tls.sh
+
+# Memory per idle intercepted session: 10,000 sessions kept open through
+# none, tlsi and sslsplit (scripts/bench-tls.sh with BENCH_MEASURE=idle).
+.PHONY: bench-idle
+bench-idle: all
+	$(Q)KDIR=$(KDIR) KVER=$(KVER) BENCH_MEASURE=idle BENCH_ROUNDS=$${BENCH_ROUNDS:-1} \
+		BENCH_MODES="$${BENCH_MODES:-none tlsi sslsplit}" scripts/bench-tls.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c, built with clang and ASan/UBSan),
 # each run for FUZZ_TIME seconds on a corpus kept in build/fuzz/.

@@ -17,7 +17,8 @@
 # (3; the best round of each measurement counts), BENCH_TTFB_REQUESTS
 # (sequential requests for the time to first byte, 200), BENCH_TLS (1.3 or
 # 1.2), BENCH_MODES ("none tlsi tlsi_nodecrypt sslsplit tlsi_server
-# sslsplit_server"). On the host: KDIR as for make, KVER the VM's kernel
+# sslsplit_server"), BENCH_MEASURE ("classic", or "idle": memory per idle
+# session, as make bench-idle), BENCH_IDLE_SESSIONS (10000). On the host: KDIR as for make, KVER the VM's kernel
 # (default: vm-run.sh's), BENCH_TIMEOUT (seconds for the VM script; by
 # default derived from the settings, generously: a guard against a hang,
 # not a pace), TLSI_VM_MEM and TLSI_VM_SMP as for scripts/vm-run.sh.
@@ -48,7 +49,8 @@ wrapper=$REPO/build/bench-tls/run-vm.sh
 {
 	echo "#!/bin/bash"
 	echo "# Written by scripts/bench-tls.sh: the bench's settings, then the VM-side script."
-	for v in BENCH_BULK_MB BENCH_CONN_SECONDS BENCH_CLIENTS BENCH_ROUNDS BENCH_TTFB_REQUESTS BENCH_TLS BENCH_MODES; do
+	for v in BENCH_BULK_MB BENCH_CONN_SECONDS BENCH_CLIENTS BENCH_ROUNDS BENCH_TTFB_REQUESTS BENCH_TLS BENCH_MODES \
+		BENCH_MEASURE BENCH_IDLE_SESSIONS; do
 		[ -n "${!v:-}" ] && echo "export $v=$(sq "${!v}")"
 	done
 	# Not $REPO: a checkout under /tmp is /run/host/tmp/... in the VM (its
@@ -72,6 +74,9 @@ num() { [[ ${1:-} =~ ^[1-9][0-9]{0,5}$ ]] && echo "$1" || echo "$2"; }
 n_modes=$(wc -w <<<"${BENCH_MODES:-none tlsi tlsi_nodecrypt sslsplit tlsi_server sslsplit_server}")
 per_mode=$((2 * $(num "${BENCH_BULK_MB:-}" 64) + $(num "${BENCH_CONN_SECONDS:-}" 8) + \
 	$(num "${BENCH_TTFB_REQUESTS:-}" 200) / 5 + 60))
+# Idle sessions: opened at 15 a second at worst (the VM script's own
+# limit), a second request each, set-up and the memory readings.
+[ "${BENCH_MEASURE:-}" != idle ] || per_mode=$((2 * $(num "${BENCH_IDLE_SESSIONS:-}" 10000) / 15 + 300))
 timeout=${BENCH_TIMEOUT:-$((600 + $(num "${BENCH_ROUNDS:-}" 3) * n_modes * per_mode))}
 
 # Sample, every 5 s, how many other VMs share the cores (ours is one of the

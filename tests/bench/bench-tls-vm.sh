@@ -40,10 +40,23 @@
 # leg, ECDSA P-256 keys everywhere (server leaf, both proxies' forged
 # leaves, the signing CA).
 #
+# With BENCH_MEASURE=idle (make bench-idle) each mode instead opens
+# BENCH_IDLE_SESSIONS (10000) sessions with BENCH_CLIENTS threads
+# (tls_connrate -I), one keep-alive request each, and holds them idle: the
+# VM's memory in use (MemTotal - MemAvailable), slab, TCP's socket memory
+# and the proxy's RSS are read before and after, caches dropped, and
+# divided by the sessions; then a second request on every session proves
+# they all still work. What a proxy costs per idle session is its figure
+# minus none's (the client's and server's own sockets and buffers are in
+# both). No rules are loaded: the engine's per-session state
+# (ips_session_bytes) comes on top when they are.
+#
 # Environment (set by scripts/bench-tls.sh from the host's): BENCH_BULK_MB
 # (64), BENCH_CONN_SECONDS (8), BENCH_CLIENTS (16), BENCH_ROUNDS (3),
 # BENCH_TTFB_REQUESTS (200), BENCH_TLS (1.3), BENCH_MODES ("none tlsi
-# tlsi_nodecrypt sslsplit tlsi_server sslsplit_server").
+# tlsi_nodecrypt sslsplit tlsi_server sslsplit_server"), BENCH_MEASURE
+# ("classic": bulk, connections and time to first byte; or "idle"),
+# BENCH_IDLE_SESSIONS (10000).
 #
 # Exits 1 when a mode fails functionally (a wrong size or checksum, a failed
 # connection, nothing intercepted); a missed target is only reported.
@@ -59,6 +72,8 @@ ROUNDS=${BENCH_ROUNDS:-3}
 TLSV=${BENCH_TLS:-1.3}
 TTFB_REQUESTS=${BENCH_TTFB_REQUESTS:-200}
 MODES=${BENCH_MODES:-none tlsi tlsi_nodecrypt sslsplit tlsi_server sslsplit_server}
+MEASURE=${BENCH_MEASURE:-classic}
+IDLE_SESSIONS=${BENCH_IDLE_SESSIONS:-10000}
 REPO=${TLSI_REPO:-$PWD}
 TLSID=$REPO/userspace/tlsid/tlsid
 CONNRATE=$REPO/build/tls_connrate
@@ -77,7 +92,8 @@ for m in $MODES; do
 	case "$m" in none | tlsi | tlsi_nodecrypt | sslsplit | tlsi_server | sslsplit_server) ;;
 	*) fail "BENCH_MODES: none, tlsi, tlsi_nodecrypt, sslsplit, tlsi_server or sslsplit_server, not '$m'" ;; esac
 done
-for v in BULK_MB CONN_SECONDS CLIENTS ROUNDS TTFB_REQUESTS; do
+case "$MEASURE" in classic | idle) ;; *) fail "BENCH_MEASURE: classic or idle, not '$MEASURE'" ;; esac
+for v in BULK_MB CONN_SECONDS CLIENTS ROUNDS TTFB_REQUESTS IDLE_SESSIONS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "BENCH_$v: a positive integer, not '${!v}'"
 done
 
@@ -86,7 +102,16 @@ mkdir -p "$W/www" "$W/nginx"
 on_exit "rm -rf $W"
 BAD=() # functional failures: "mode: what"
 
-echo "== setup: TLS $TLSV, AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, $ROUNDS round(s), modes: $MODES"
+if [ "$MEASURE" = idle ]; then
+	echo "== setup: TLS $TLSV, AES-128-GCM, $IDLE_SESSIONS idle sessions opened by $CLIENTS clients, $ROUNDS round(s), modes: $MODES"
+	# Two sockets per session in the client, the server and a proxy.
+	ulimit -Hn $((4 * IDLE_SESSIONS + 4096))
+	ulimit -n $((4 * IDLE_SESSIONS + 4096))
+	NGINX_CONNS=$((2 * IDLE_SESSIONS + 1000)) NGINX_KEEPALIVE=3600
+else
+	echo "== setup: TLS $TLSV, AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, $ROUNDS round(s), modes: $MODES"
+	NGINX_CONNS=1000 NGINX_KEEPALIVE=0
+fi
 CERTS=$W
 mkca srvca "bench server CA"
 mkca signca "bench signing CA"
@@ -115,7 +140,8 @@ user root;
 worker_processes auto;
 pid $W/nginx.pid;
 error_log $W/nginx-error.log warn;
-events { worker_connections 1000; }
+worker_rlimit_nofile $((NGINX_CONNS + 100));
+events { worker_connections $NGINX_CONNS; }
 http {
   access_log off;
   client_body_temp_path $W/nginx/body;
@@ -124,7 +150,8 @@ http {
   uwsgi_temp_path $W/nginx/uwsgi;
   scgi_temp_path $W/nginx/scgi;
   default_type application/octet-stream;
-  keepalive_timeout 0;
+  keepalive_timeout $NGINX_KEEPALIVE;
+  keepalive_requests 10;
   server {
     listen $S_IP:443 ssl;
     server_name site.test;
@@ -164,7 +191,7 @@ stop_pid() { # stop_pid PID NAME: SIGTERM, wait, reap
 	wait "$1" 2>/dev/null || true
 }
 
-none_up() { tlsi_unload; CA=$W/srvca.crt; }
+none_up() { tlsi_unload; CA=$W/srvca.crt; PROXY_PID=; }
 none_down() { :; }
 
 TLSID_PID=
@@ -187,11 +214,17 @@ tlsi_up() {
 		fi
 		ctl_ok config set ssl-client on
 	fi
+	local idle_args=()
+	if [ "$MEASURE" = idle ]; then
+		ctl_ok config set max-ssl-sessions $((IDLE_SESSIONS + 1000))
+		idle_args=(--idle-timeout 36000)
+	fi
 	: >"$W/inspect.log"
 	ip netns exec "$NS_A" "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
 		--trust "$W/srvca.crt" --cert-repo "$W/repo" --decrypt-dir "$TLSI_DECRYPT_DIR" \
-		--log "$W/inspect.log" >>"$W/tlsid.log" 2>&1 &
+		--log "$W/inspect.log" "${idle_args[@]}" >>"$W/tlsid.log" 2>&1 &
 	TLSID_PID=$!
+	PROXY_PID=$TLSID_PID
 	wait_until 60 _diverting || fail "tlsid did not start: $(tail -5 "$W/tlsid.log")"
 	wait_port a 15443
 	stats_snapshot
@@ -285,6 +318,7 @@ EOF
 		${1:+-t "$W/srvcerts"} -l "$W/sslsplit-conn.log" ssl 0.0.0.0 "$SSLSPLIT_PORT" tproxy \
 		>>"$W/sslsplit.log" 2>&1 &
 	SSLSPLIT_PID=$!
+	PROXY_PID=$SSLSPLIT_PID
 	wait_port a "$SSLSPLIT_PORT" tcp 30
 	CA=$W/signca.crt
 	[ -z "${1:-}" ] || CA=$W/srvca.crt
@@ -382,14 +416,79 @@ measure() {
 	echo "$mode $round $mibs $msmib ${cr:-0} $msconn ${tmed:-0} ${tp99:-0}" >>"$W/results"
 }
 
+# mem_kib: "used slab tcp rss" in KiB: MemTotal - MemAvailable, Slab,
+# TCP's socket memory (its pages, all namespaces), the proxy's RSS.
+mem_kib() {
+	local tcp rss=0
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	tcp=$(awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) * 4 }' /proc/net/sockstat)
+	[ -z "${PROXY_PID:-}" ] || rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$PROXY_PID/status")
+	awk -v tcp="${tcp:-0}" -v rss="${rss:-0}" '$1 == "MemTotal:" { t = $2 } $1 == "MemAvailable:" { a = $2 }
+		$1 == "Slab:" { s = $2 } END { print t - a, s, tcp, rss }' /proc/meminfo
+}
+_idle_ready() { grep -q '^idle ' "$W/idle.out"; }
+
+# measure_idle MODE ROUND: appends "MODE ROUND used slab tcp rss" (KiB per
+# session, after minus before) to $W/idle-results.
+measure_idle() {
+	local mode=$1 round=$2 u0 s0 t0 r0 u1 s1 t1 r1 out limit
+	MODE_CONNS=0
+	if ! out=$(curl_c https://site.test/ 2>&1) || [ "$out" != "site.test says hello" ]; then
+		BAD+=("$mode: GET / failed: $out")
+		return 0
+	fi
+	MODE_CONNS=1
+	read -r u0 s0 t0 r0 <<<"$(mem_kib)"
+	rm -f "$W/idle.go"
+	mkfifo "$W/idle.go"
+	: >"$W/idle.out"
+	in_c "$CONNRATE" -n site.test -C "$CA" -p /index.html -e "site.test says hello" \
+		-I "$IDLE_SESSIONS" -c "$CLIENTS" -v "$TLSV" "$S_IP" 443 <"$W/idle.go" >"$W/idle.out" 2>"$W/connrate.err" &
+	local pid=$!
+	exec {go}>"$W/idle.go" # the client waits for a line on it
+	# Generous: the slowest handshake rate seen through a proxy here is
+	# about 15 per second.
+	limit=$((IDLE_SESSIONS / 15 + 120))
+	if ! wait_until "$limit" _idle_ready || ! grep -q "^idle ok $IDLE_SESSIONS failed 0 " "$W/idle.out"; then
+		BAD+=("$mode: idle sessions: $(cat "$W/idle.out") $(head -n 3 "$W/connrate.err" | tr '\n' ' ')")
+		echo "  $mode: idle sessions FAILED: $(cat "$W/idle.out")"
+		exec {go}>&-
+		wait "$pid" || true
+		return 0
+	fi
+	read -r u1 s1 t1 r1 <<<"$(mem_kib)"
+	echo go >&$go
+	exec {go}>&-
+	wait "$pid" || true
+	MODE_CONNS=$((MODE_CONNS + IDLE_SESSIONS))
+	if ! grep -q "^again ok $IDLE_SESSIONS failed 0$" "$W/idle.out"; then
+		BAD+=("$mode: second request on the idle sessions: $(tail -n 1 "$W/idle.out") $(head -n 3 "$W/connrate.err" | tr '\n' ' ')")
+	fi
+	printf '  %-9s idle     %s; per session: used %s KiB, slab %s KiB, TCP %s KiB, proxy RSS %s KiB; %s\n' "$mode" \
+		"$(head -n 1 "$W/idle.out" | cut -d' ' -f2-7)" \
+		"$(awk -v a="$u0" -v b="$u1" -v n="$IDLE_SESSIONS" 'BEGIN { printf "%.1f", (b - a) / n }')" \
+		"$(awk -v a="$s0" -v b="$s1" -v n="$IDLE_SESSIONS" 'BEGIN { printf "%.1f", (b - a) / n }')" \
+		"$(awk -v a="$t0" -v b="$t1" -v n="$IDLE_SESSIONS" 'BEGIN { printf "%.1f", (b - a) / n }')" \
+		"$(awk -v a="$r0" -v b="$r1" -v n="$IDLE_SESSIONS" 'BEGIN { printf "%.1f", (b - a) / n }')" \
+		"$(tail -n 1 "$W/idle.out")"
+	echo "$mode $round $(awk -v n="$IDLE_SESSIONS" -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v t="$((t1 - t0))" \
+		-v r="$((r1 - r0))" 'BEGIN { printf "%.2f %.2f %.2f %.2f", u / n, s / n, t / n, r / n }')" >>"$W/idle-results"
+}
+
 : >"$W/results"
+: >"$W/idle-results"
 TLSI_KTLS=0 TLSI_URELAY=0
 for round in $(seq "$ROUNDS"); do
 	for mode in $MODES; do
 		echo "== round $round: $mode"
 		MODE_CONNS=0
 		"${mode}_up"
-		measure "$mode" "$round"
+		if [ "$MEASURE" = idle ]; then
+			measure_idle "$mode" "$round"
+		else
+			measure "$mode" "$round"
+		fi
 		"${mode}_down"
 	done
 done
@@ -403,8 +502,36 @@ GCM_MIBS=$(openssl speed -seconds 3 -bytes 16384 -evp aes-128-gcm 2>/dev/null |
 	awk '$1 == "AES-128-GCM" { sub(/k$/, "", $NF); printf "%.1f", $NF * 1000 / 1048576 }')
 echo "== AES-128-GCM in one thread (openssl speed, 16 KiB): ${GCM_MIBS:-?} MiB/s; $(nproc) vCPUs"
 
-echo "== results: TLS $TLSV AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, best of $ROUNDS round(s) (each round below)"
-python3 - "$W/results" "$TLSI_KTLS" "$TLSI_URELAY" "${GCM_MIBS:-0}" "$(nproc)" <<'PY'
+if [ "$MEASURE" = idle ]; then
+	echo "== results: $IDLE_SESSIONS idle sessions, TLS $TLSV, KiB per session, least of $ROUNDS round(s)"
+	python3 - "$W/idle-results" "$IDLE_SESSIONS" <<'PY'
+import sys, collections
+r = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    mode, rnd, used, slab, tcp, rss = line.split()
+    r[mode].append((float(used), float(slab), float(tcp), float(rss)))
+# The round that used least (the one least disturbed by reclaim and the
+# allocator's caches).
+best = {m: min(v) for m, v in r.items()}
+print("  %-9s %9s %9s %9s %10s   %s" % ("mode", "used", "slab", "TCP mem", "proxy RSS", "each round: used"))
+for m in ("none", "tlsi", "tlsi_nodecrypt", "sslsplit", "tlsi_server", "sslsplit_server"):
+    if m in best:
+        b = best[m]
+        print("  %-9s %9.1f %9.1f %9.1f %10.1f   %s" % (m, b[0], b[1], b[2], b[3], " ".join("%.1f" % x[0] for x in r[m])))
+if "none" in best:
+    added = {m: best[m][0] - best["none"][0] for m in best if m != "none"}
+    for m, a in sorted(added.items()):
+        kern = best[m][1] - best["none"][1] + best[m][2] - best["none"][2]
+        print("  %s adds %.1f KiB per idle session (slab + TCP %.1f, proxy RSS %.1f)" % (m, a, kern, best[m][3]))
+    if "tlsi" in added:
+        s = "  tlsi: %.1f KiB per idle session (target <= 32: %s)" % (added["tlsi"], "met" if added["tlsi"] <= 32 else "NOT met")
+        if "sslsplit" in added and added["sslsplit"] > 0:
+            s += "; sslsplit %.1f KiB: tlsi / sslsplit %.2f" % (added["sslsplit"], added["tlsi"] / added["sslsplit"])
+        print(s)
+PY
+fi
+[ -s "$W/results" ] && echo "== results: TLS $TLSV AES-128-GCM, $BULK_MB MiB bulk, $CLIENTS clients x ${CONN_SECONDS}s, $TTFB_REQUESTS sequential requests, best of $ROUNDS round(s) (each round below)"
+[ ! -s "$W/results" ] || python3 - "$W/results" "$TLSI_KTLS" "$TLSI_URELAY" "${GCM_MIBS:-0}" "$(nproc)" <<'PY'
 import sys, collections
 r = collections.defaultdict(list)
 for line in open(sys.argv[1]):

@@ -12,6 +12,9 @@
  *     -E N         give up after N failed connections (default 20)
  *     -N COUNT     time to first byte instead: COUNT connections one after
  *                  the other (one client; -t and -c do not apply)
+ *     -I COUNT     idle sessions instead: COUNT sessions kept open after
+ *                  one keep-alive request each (-c threads open them), a
+ *                  second request on each once a line comes on stdin
  *
  * Each thread loops until the time is up: connect, a full TLS handshake
  * (no session resumption: the client keeps no sessions), the certificate
@@ -31,6 +34,10 @@
  * with nothing else running in the client, and the line is "ok N failed M
  * ttfb_ms median MED p99 P99 min MIN max MAX version V cipher C" (p99: the
  * nearest-rank 99th percentile of the N successful connections).
+ *
+ * With -I, "idle ok N failed M seconds S version V cipher C" once all the
+ * sessions are open and idle, then, after the line on stdin, "again ok N
+ * failed M"; exits 0 only when all COUNT did both requests.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,10 +48,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,42 +93,52 @@ static void failed(const char *what)
 	pthread_mutex_unlock(&lock);
 }
 
-/*
- * One connection; 0 when it did everything right. ttfb, when not NULL:
- * the seconds from connect() to the first body byte, set on success.
- */
-static int one(char *buf, size_t bufsz, double *ttfb)
+/* A connection to the server, TLS up and the certificate verified. */
+struct session {
+	int fd;
+	SSL *ssl;
+};
+
+static void session_close(struct session *s, bool clean)
+{
+	if (s->ssl && clean)
+		SSL_shutdown(s->ssl);
+	SSL_free(s->ssl);
+	s->ssl = NULL;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* 0 when connected and verified; on failure, counted and closed. */
+static int session_open(struct session *s)
 {
 	struct timeval tv = { .tv_sec = 15 };
-	int fd, one_ = 1, rc = -1;
-	size_t have = 0;
-	SSL *ssl = NULL;
-	char req[512];
-	double t_start = 0, t_body = 0;
+	int one_ = 1;
 
+	s->ssl = NULL;
 	errno = 0;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
+	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
 		failed("socket");
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
-	t_start = now();
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
+	if (connect(s->fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		failed("connect");
-		goto out;
+		goto fail;
 	}
-	ssl = SSL_new(ctx);
-	if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set_tlsext_host_name(ssl, name) ||
-	    !SSL_set1_host(ssl, name)) {
+	s->ssl = SSL_new(ctx);
+	if (!s->ssl || !SSL_set_fd(s->ssl, s->fd) || !SSL_set_tlsext_host_name(s->ssl, name) ||
+	    !SSL_set1_host(s->ssl, name)) {
 		failed("SSL setup");
-		goto out;
+		goto fail;
 	}
 	errno = 0;
-	if (SSL_connect(ssl) != 1) {
-		long v = SSL_get_verify_result(ssl);
+	if (SSL_connect(s->ssl) != 1) {
+		long v = SSL_get_verify_result(s->ssl);
 
 		if (v != X509_V_OK) {
 			char m[200];
@@ -130,44 +149,79 @@ static int one(char *buf, size_t bufsz, double *ttfb)
 		} else {
 			failed("handshake");
 		}
-		goto out;
+		goto fail;
 	}
+	return 0;
+fail:
+	session_close(s, false);
+	return -1;
+}
+
+/*
+ * One GET on an open session; 0 when the response was right. keep: ask
+ * for keep-alive and read the response by its Content-Length (the session
+ * stays usable), else "Connection: close" and read to the server's end.
+ * t_start, ttfb: when ttfb is not NULL, *ttfb is set to the seconds from
+ * t_start to the first body byte.
+ */
+static int session_get(struct session *s, char *buf, size_t bufsz, bool keep,
+		       double t_start, double *ttfb)
+{
+	size_t have = 0, want = 0;
+	double t_body = 0;
+	char req[512];
+
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tls_connrate\r\n"
-		 "Connection: close\r\n\r\n", path, name);
+		 "Connection: %s\r\n\r\n", path, name, keep ? "keep-alive" : "close");
 	errno = 0;
-	if (SSL_write(ssl, req, (int)strlen(req)) != (int)strlen(req)) {
+	if (SSL_write(s->ssl, req, (int)strlen(req)) != (int)strlen(req)) {
 		failed("write request");
-		goto out;
+		return -1;
 	}
-	for (;;) {
+	while (!want || have < want) {
 		int n;
 
 		if (have == bufsz - 1) {
 			errno = 0;
 			failed("response larger than the buffer");
-			goto out;
+			return -1;
 		}
 		errno = 0;
-		n = SSL_read(ssl, buf + have, (int)(bufsz - 1 - have));
+		n = SSL_read(s->ssl, buf + have, (int)(bufsz - 1 - have));
 		if (n > 0) {
 			const char *eoh;
 
 			have += n;
+			buf[have] = 0;
+			eoh = memmem(buf, have, "\r\n\r\n", 4);
 			/* The first body byte: past the header's blank line. */
-			if (ttfb && !t_body && (eoh = memmem(buf, have, "\r\n\r\n", 4)) &&
-			    (size_t)(eoh + 4 - buf) < have)
+			if (ttfb && !t_body && eoh && (size_t)(eoh + 4 - buf) < have)
 				t_body = now();
+			if (keep && eoh && !want) {
+				const char *cl = strcasestr(buf, "\r\nContent-Length:");
+
+				if (!cl || cl > eoh) {
+					errno = 0;
+					failed("keep-alive response without Content-Length");
+					return -1;
+				}
+				want = (size_t)(eoh + 4 - buf) + strtoul(cl + 17, NULL, 10);
+			}
 			continue;
 		}
-		if (SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN)
+		if (keep) {
+			failed("read response (keep-alive)");
+			return -1;
+		}
+		if (SSL_get_error(s->ssl, n) == SSL_ERROR_ZERO_RETURN)
 			break;
 		/* A bare FIN after a complete response is what some servers do. */
-		if (SSL_get_error(ssl, n) == SSL_ERROR_SYSCALL && errno == 0 && have) {
+		if (SSL_get_error(s->ssl, n) == SSL_ERROR_SYSCALL && errno == 0 && have) {
 			ERR_clear_error();
 			break;
 		}
 		failed("read response");
-		goto out;
+		return -1;
 	}
 	buf[have] = 0;
 	errno = 0;
@@ -176,29 +230,41 @@ static int one(char *buf, size_t bufsz, double *ttfb)
 
 		snprintf(m, sizeof(m), "response: %.60s", buf);
 		failed(m);
-		goto out;
+		return -1;
 	}
 	if (expect && !strstr(buf, expect)) {
 		failed("response: expected text missing");
-		goto out;
+		return -1;
 	}
 	if (!version[0]) {
 		pthread_mutex_lock(&lock);
-		snprintf(version, sizeof(version), "%s", SSL_get_version(ssl));
-		snprintf(cipher, sizeof(cipher), "%s", SSL_get_cipher_name(ssl));
+		snprintf(version, sizeof(version), "%s", SSL_get_version(s->ssl));
+		snprintf(cipher, sizeof(cipher), "%s", SSL_get_cipher_name(s->ssl));
 		pthread_mutex_unlock(&lock);
 	}
 	if (ttfb && !t_body) {
 		failed("response: no body");
-		goto out;
+		return -1;
 	}
 	if (ttfb)
 		*ttfb = t_body - t_start;
-	SSL_shutdown(ssl);
-	rc = 0;
-out:
-	SSL_free(ssl);
-	close(fd);
+	return 0;
+}
+
+/*
+ * One connection; 0 when it did everything right. ttfb, when not NULL:
+ * the seconds from connect() to the first body byte, set on success.
+ */
+static int one(char *buf, size_t bufsz, double *ttfb)
+{
+	double t_start = now();
+	struct session s;
+	int rc;
+
+	if (session_open(&s))
+		return -1;
+	rc = session_get(&s, buf, bufsz, false, t_start, ttfb);
+	session_close(&s, rc == 0);
 	return rc;
 }
 
@@ -260,10 +326,116 @@ static int ttfb_run(long count)
 	return atomic_load(&n_failed) == 0 && ok > 0 ? 0 : 1;
 }
 
+/*
+ * -I: COUNT sessions opened by the clients' threads, each with one
+ * keep-alive request, then all kept open and idle: "idle ok N failed M
+ * seconds S" is printed, and the sessions wait until a line (or the end)
+ * comes on stdin; then each makes a second request, with "Connection:
+ * close", and "again ok N failed M" is printed.
+ */
+static struct session *idle_sessions;
+static long idle_count;
+static atomic_long idle_next;
+static bool idle_second;
+
+static void *idle_worker(void *arg)
+{
+	size_t bufsz = 1 << 16;
+	char *buf = malloc(bufsz);
+	long i;
+
+	(void)arg;
+	if (!buf)
+		return NULL;
+	while ((i = atomic_fetch_add(&idle_next, 1)) < idle_count &&
+	       atomic_load(&n_failed) < max_failed) {
+		struct session *s = &idle_sessions[i];
+		int rc;
+
+		if (!idle_second) {
+			if (session_open(s))
+				continue;
+			if (session_get(s, buf, bufsz, true, 0, NULL)) {
+				session_close(s, false);
+				continue;
+			}
+		} else {
+			if (s->fd < 0)
+				continue;	/* failed the first time: counted then */
+			rc = session_get(s, buf, bufsz, false, 0, NULL);
+			session_close(s, rc == 0);
+			if (rc)
+				continue;
+		}
+		atomic_fetch_add(&n_ok, 1);
+	}
+	free(buf);
+	return NULL;
+}
+
+static int idle_phase(pthread_t *th, int clients)
+{
+	int i;
+
+	atomic_store(&idle_next, 0);
+	for (i = 0; i < clients; i++)
+		if (pthread_create(&th[i], NULL, idle_worker, NULL)) {
+			fprintf(stderr, "tls_connrate: pthread_create failed\n");
+			return -1;
+		}
+	for (i = 0; i < clients; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+static int idle_run(long count, int clients)
+{
+	pthread_t *th = calloc(clients, sizeof(*th));
+	struct rlimit rl = { .rlim_cur = count + 64, .rlim_max = count + 64 };
+	long ok1, failed1, i;
+	char line[64];
+	double t0;
+
+	idle_sessions = calloc(count, sizeof(*idle_sessions));
+	if (!th || !idle_sessions) {
+		fprintf(stderr, "tls_connrate: out of memory\n");
+		return 2;
+	}
+	for (i = 0; i < count; i++)
+		idle_sessions[i].fd = -1;
+	idle_count = count;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		fprintf(stderr, "tls_connrate: %ld open files: %s\n", count + 64, strerror(errno));
+		return 2;
+	}
+	/* The client's own memory, the same in every mode, kept small. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	t0 = now();
+	if (idle_phase(th, clients))
+		return 2;
+	ok1 = atomic_load(&n_ok);
+	failed1 = atomic_load(&n_failed);
+	printf("idle ok %ld failed %ld seconds %.2f version %s cipher %s\n", ok1, failed1, now() - t0,
+	       version[0] ? version : "-", cipher[0] ? cipher : "-");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		clearerr(stdin);
+	atomic_store(&n_ok, 0);
+	atomic_store(&n_failed, 0);
+	idle_second = true;
+	if (idle_phase(th, clients))
+		return 2;
+	printf("again ok %ld failed %ld\n", atomic_load(&n_ok), atomic_load(&n_failed));
+	for (i = 0; i < n_errors_kept; i++)
+		fprintf(stderr, "tls_connrate: %s\n", first_errors[i]);
+	return failed1 == 0 && ok1 == count && atomic_load(&n_failed) == 0 &&
+	       atomic_load(&n_ok) == count ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: tls_connrate -n NAME -C CAFILE [-p PATH] [-e TEXT] [-t SECONDS] "
-		"[-c CLIENTS] [-v 1.2|1.3] [-E MAXFAILED] [-N COUNT] ADDR PORT\n");
+		"[-c CLIENTS] [-v 1.2|1.3] [-E MAXFAILED] [-N COUNT | -I COUNT] ADDR PORT\n");
 	exit(2);
 }
 
@@ -272,10 +444,10 @@ int main(int argc, char **argv)
 	const char *cafile = NULL, *ver = "1.3";
 	double seconds = 10, t0, t1;
 	int clients = 16, opt, i;
-	long ttfb_count = 0;
+	long ttfb_count = 0, idle_n = 0;
 	pthread_t *th;
 
-	while ((opt = getopt(argc, argv, "n:C:p:e:t:c:v:E:N:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:C:p:e:t:c:v:E:N:I:")) != -1) {
 		switch (opt) {
 		case 'n': name = optarg; break;
 		case 'C': cafile = optarg; break;
@@ -286,6 +458,7 @@ int main(int argc, char **argv)
 		case 'v': ver = optarg; break;
 		case 'E': max_failed = atol(optarg); break;
 		case 'N': ttfb_count = atol(optarg); if (ttfb_count < 1 || ttfb_count > 1000000) usage(); break;
+		case 'I': idle_n = atol(optarg); if (idle_n < 1 || idle_n > 1000000) usage(); break;
 		default: usage();
 		}
 	}
@@ -317,6 +490,8 @@ int main(int argc, char **argv)
 
 	if (ttfb_count)
 		return ttfb_run(ttfb_count);
+	if (idle_n)
+		return idle_run(idle_n, clients);
 	th = calloc(clients, sizeof(*th));
 	t0 = now();
 	deadline = t0 + seconds;
