@@ -683,8 +683,10 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			if (!ok)
 				break;
 			x *= le32v(in->a);
-			if (align && x % align)
-				x += align - x % align;
+			/* align is 2 or 4 (validated): a mask, no 64-bit
+			 * division in the kernel */
+			if (align && (x & (align - 1)))
+				x += align - (x & (align - 1));
 			g->vars[le32v(in->b) % TLSI_IMG_BYTE_VARS] = x;
 			dp = pos + used;
 			break;
