@@ -468,6 +468,67 @@ static int parse_clen(const uint8_t *p, uint32_t n, uint64_t *out)
 }
 
 /*
+ * The body framing of a head from its fields (Content-Length,
+ * Transfer-Encoding), the framing anomalies and the app-layer events they
+ * raise.
+ */
+static void head_framing(const struct tlsi_http_field *fields, uint32_t nf, struct head *h)
+{
+	int have_cl = 0, have_te = 0, chunked = 0, te_token = 0;
+	const uint8_t *p;
+	uint32_t i;
+
+	for (i = 0; i < nf; i++) {
+		const struct tlsi_http_field *fl = &fields[i];
+
+		if (name_is(fl->name, fl->nlen, "Content-Length")) {
+			uint64_t v;
+
+			if (parse_clen(fl->val, fl->vlen, &v)) {
+				h->anomalies |= 1u << TLSI_EV_HTTP_BAD_CL;
+			} else if (have_cl && v != h->clen) {
+				h->anomalies |= 1u << TLSI_EV_HTTP_MULTI_CL;
+			} else {
+				h->clen = v;
+				have_cl = 1;
+			}
+		} else if (name_is(fl->name, fl->nlen, "Transfer-Encoding")) {
+			uint32_t k = fl->vlen, t0;
+
+			have_te = 1;
+			p = fl->val;
+			while (k && (ows(p[k - 1]) || p[k - 1] == ','))
+				k--;
+			for (t0 = k; t0 > 0 && p[t0 - 1] != ',' && !ows(p[t0 - 1]); t0--)
+				;
+			chunked = name_is(p + t0, k - t0, "chunked");
+			te_token |= te_has_chunked(fl->val, fl->vlen);
+		}
+	}
+	/* Suricata's http.invalid_transfer_encoding_value_in_request (libhtp
+	 * 0.5.46+, Suricata 7.0.3+): a Transfer-Encoding without a "chunked"
+	 * token, or with one on a request that is not HTTP/1.1. libhtp joins
+	 * repeated headers with ", ", so a token in any of them counts. A
+	 * request line without a protocol is HTTP/0.9 to libhtp: no headers. */
+	if (!h->response && have_te && h->has_proto && (!te_token || !h->http11))
+		h->app_events |= 1u << TLSI_AEV_HTTP_INVALID_TE_REQUEST;
+	if (have_te && (have_cl || (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))))
+		h->anomalies |= 1u << TLSI_EV_HTTP_CL_TE;
+	if (have_te && !chunked)
+		h->anomalies |= 1u << TLSI_EV_HTTP_BAD_TE;
+	if (h->response && h->status == 101)
+		h->upgrade = 1;
+	if (have_te)
+		h->body = chunked ? B_CHUNKED : B_CLOSE;
+	else if (have_cl)
+		h->body = h->clen ? B_LEN : B_NONE;
+	else if (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))
+		h->body = B_CLOSE;	/* unknown length: inspect the rest */
+	else
+		h->body = h->response ? B_CLOSE : B_NONE;
+}
+
+/*
  * Build the header views of the message in hd->hdr into c->s->views (and
  * the derived buffers into c->s->derived); fill h.
  */
@@ -478,9 +539,7 @@ static void parse_head(struct tlsi_eng_ctx *c, struct tlsi_http_dir *hd,
 	struct arena a = { .p = s->derived, .used = 0, .max = TLSI_HTTP_DERIVED_MAX };
 	const uint8_t *blk = hd->hdr, *line, *uri = NULL, *authority = NULL;
 	uint32_t len = hd->hdr_len, pos, ll, nf = 0, i, urilen = 0, alen = 0;
-	const uint8_t *p;
 	uint8_t *out;
-	int have_cl = 0, have_te = 0, chunked = 0, te_token = 0;
 
 	memset(h, 0, sizeof(*h));
 	tlsi_eng_views_reset(s);
@@ -703,55 +762,7 @@ static void parse_head(struct tlsi_eng_ctx *c, struct tlsi_http_dir *hd,
 		}
 	}
 
-	/* framing */
-	for (i = 0; i < nf; i++) {
-		const struct tlsi_http_field *fl = &s->fields[i];
-
-		if (name_is(fl->name, fl->nlen, "Content-Length")) {
-			uint64_t v;
-
-			if (parse_clen(fl->val, fl->vlen, &v)) {
-				h->anomalies |= 1u << TLSI_EV_HTTP_BAD_CL;
-			} else if (have_cl && v != h->clen) {
-				h->anomalies |= 1u << TLSI_EV_HTTP_MULTI_CL;
-			} else {
-				h->clen = v;
-				have_cl = 1;
-			}
-		} else if (name_is(fl->name, fl->nlen, "Transfer-Encoding")) {
-			uint32_t k = fl->vlen, t0;
-
-			have_te = 1;
-			p = fl->val;
-			while (k && (ows(p[k - 1]) || p[k - 1] == ','))
-				k--;
-			for (t0 = k; t0 > 0 && p[t0 - 1] != ',' && !ows(p[t0 - 1]); t0--)
-				;
-			chunked = name_is(p + t0, k - t0, "chunked");
-			te_token |= te_has_chunked(fl->val, fl->vlen);
-		}
-	}
-	/* Suricata's http.invalid_transfer_encoding_value_in_request (libhtp
-	 * 0.5.46+, Suricata 7.0.3+): a Transfer-Encoding without a "chunked"
-	 * token, or with one on a request that is not HTTP/1.1. libhtp joins
-	 * repeated headers with ", ", so a token in any of them counts. A
-	 * request line without a protocol is HTTP/0.9 to libhtp: no headers. */
-	if (!h->response && have_te && h->has_proto && (!te_token || !h->http11))
-		h->app_events |= 1u << TLSI_AEV_HTTP_INVALID_TE_REQUEST;
-	if (have_te && (have_cl || (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))))
-		h->anomalies |= 1u << TLSI_EV_HTTP_CL_TE;
-	if (have_te && !chunked)
-		h->anomalies |= 1u << TLSI_EV_HTTP_BAD_TE;
-	if (h->response && h->status == 101)
-		h->upgrade = 1;
-	if (have_te)
-		h->body = chunked ? B_CHUNKED : B_CLOSE;
-	else if (have_cl)
-		h->body = h->clen ? B_LEN : B_NONE;
-	else if (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))
-		h->body = B_CLOSE;	/* unknown length: inspect the rest */
-	else
-		h->body = h->response ? B_CLOSE : B_NONE;
+	head_framing(s->fields, nf, h);
 }
 
 /* ---- the stream decoder --------------------------------------------------------- */
