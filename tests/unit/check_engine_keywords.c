@@ -982,6 +982,15 @@ START_TEST(test_app_layer_event_values)
 	et_req(&t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
 	et_resp(&t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nabc");
 	ET_SILENT(&t, 2221005);
+	/* an event with payload keywords only: tried when the head is
+	 * parsed, on the stream window, as payload next to HTTP buffers */
+	et_free(&t);
+	et_load(&t, "alert http any any -> any any (msg:\"te payload\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; content:\"smuggle\"; sid:4;)\n");
+	et_req(&t, "POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nsmuggle\r\n0\r\n\r\n");
+	ET_FIRED_N(&t, 4, 1);
+	et_flow(&t);
+	et_req(&t, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nsmuggle\r\n0\r\n\r\n");
+	ET_SILENT(&t, 4);
 	et_free(&t);
 }
 END_TEST

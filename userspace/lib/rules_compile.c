@@ -544,6 +544,10 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	for (i = 0; i < r->nitems; i++)
 		if (r->items[i].buf != TLSI_BUF_RAW)
 			decoded = true;
+	/* an app-layer event is known once the head is parsed: payload
+	 * keywords with it are checked then, on the stream window */
+	if (r->app_events)
+		decoded = true;
 	for (i = 0; i < r->nitems; i++) {
 		const struct rp_item *it = &r->items[i];
 
@@ -716,6 +720,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			slot = (unsigned int)bufs[0];
 			if (slot == TLSI_BUF_RAW && nbufs > 1)
 				slot = (unsigned int)bufs[1];
+			else if (slot == TLSI_BUF_RAW && r->app_events &&
+				 r->app == TLSI_APP_HTTP)
+				slot = TLSI_BUF_HTTP_PROTOCOL;	/* each head */
 		}
 		else if (r->app == TLSI_APP_TLS && r->has_tls_version)
 			/* tried with each hello (their JA3/JA3S views) */
