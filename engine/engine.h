@@ -295,6 +295,9 @@ struct tlsi_http_dir {
 	uint8_t connect;		/* a CONNECT awaits its response */
 	uint8_t reserved[3];
 	uint32_t tx;			/* messages started in this direction */
+	uint32_t app_events;		/* enum tlsi_app_event bits the decoder
+					 * raised on the current message (its
+					 * head), for app-layer-event */
 	uint64_t left;			/* body or chunk bytes still to come */
 	uint64_t body_seen;		/* body bytes of this message */
 	char line[24];
@@ -383,6 +386,13 @@ struct tlsi_eng_flow {
 	struct tlsi_dns_req dns;	/* the client's DNS queries */
 	struct tlsi_h2 h2;		/* HTTP/2 frames and HPACK tables */
 };
+
+/*
+ * Did the decoder raise app-layer event ev (enum tlsi_app_event) on the
+ * current message? Request events are the latest request's, whichever
+ * direction is being inspected (Suricata keeps them on the transaction).
+ */
+int tlsi_eng_app_event(const struct tlsi_eng_flow *f, unsigned int dir, unsigned int ev);
 
 /* Is f decoded as HTTP/2 (its alerts name app_proto "http2")? */
 static inline int tlsi_eng_is_http2(const struct tlsi_eng_flow *f)

@@ -24,7 +24,30 @@ struct geval {
 	int more;			/* a test was cut short by missing data */
 	uint32_t steps;
 	uint64_t re_budget;		/* regex steps left (TLSI_ENG_RE_STEPS_MAX) */
+	uint64_t vars[TLSI_IMG_BYTE_VARS]; /* byte_extract values of the group */
 };
+
+/*
+ * Operand i of an instruction: its value, or the byte_extract variable it
+ * names (TLSI_IV(i) in vars; the validator checked the number and that a
+ * byte_extract of the group stores it first).
+ */
+static uint64_t operand(const struct geval *g, const struct tlsi_img_insn *in, unsigned int i)
+{
+	uint32_t x = tlsi_insn_arg(in, i);
+
+	if (le16v(in->vars) & TLSI_IV(i))
+		return g->vars[x % TLSI_IMG_BYTE_VARS];
+	return x;
+}
+
+/* A signed operand (offset, distance): from a variable, Suricata's cast of
+ * the 64-bit value to int32 (its low 32 bits). */
+static int32_t operand_s32(const struct geval *g, const struct tlsi_img_insn *in,
+			   unsigned int i)
+{
+	return (int32_t)(uint32_t)operand(g, in, i);
+}
 
 /* First occurrence of pat in hay[from, to) (pattern entirely inside). */
 static int64_t find(const uint8_t *hay, int64_t from, int64_t to,
@@ -260,24 +283,40 @@ static int64_t do_content(struct geval *g, const struct tlsi_img_insn *in,
 	int64_t start = -(int64_t)v->base;	/* buffer start */
 	int64_t lo, hi, f, avail = v->len;
 	int64_t big = (int64_t)1 << 60;
+	uint16_t vars = le16v(in->vars);
+	/* depth and within from variables: Suricata reads 64 bits, bounded
+	 * here far beyond any buffer */
+	int64_t depth = (int64_t)TLSI_ENG_MIN(operand(g, in, 3), (uint64_t)1 << 40);
+	int64_t within = (int64_t)(uint32_t)operand(g, in, 5);
+	int64_t offset = (vars & TLSI_IV(2)) ? (int64_t)(uint32_t)operand(g, in, 2)
+					     : le32sv(in->c);
 	int trunc;
 
 	if (fl & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)) {
-		int64_t dist = (fl & TLSI_IF_DISTANCE) ? le32sv(in->e) : 0;
+		int64_t dist = (fl & TLSI_IF_DISTANCE) ? operand_s32(g, in, 4) : 0;
 
 		lo = dp + dist;
 		if (lo < start)
 			lo = start;
-		hi = (fl & TLSI_IF_WITHIN) ? dp + dist + le32v(in->f) : big;
-		if ((fl & TLSI_IF_DEPTH) && dp + le32v(in->d) < hi)
-			hi = dp + le32v(in->d);
-		if ((fl & TLSI_IF_OFFSET) && start + le32sv(in->c) > lo)
-			lo = start + le32sv(in->c);
+		hi = (fl & TLSI_IF_WITHIN) ? dp + dist + within : big;
+		if ((fl & TLSI_IF_DEPTH) && dp + depth < hi)
+			hi = dp + depth;
+		if ((fl & TLSI_IF_OFFSET) && start + offset > lo)
+			lo = start + offset;
+		/* Suricata adds the offset to the depth bound when either
+		 * came from a variable (its depth is then counted from the
+		 * offset reached) */
+		if ((vars & (TLSI_IV(2) | TLSI_IV(3))) && hi != big)
+			hi += lo - start;
 	} else {
-		lo = start + ((fl & TLSI_IF_OFFSET) ? le32sv(in->c) : 0);
+		lo = start + ((fl & TLSI_IF_OFFSET) ? offset : 0);
 		if (lo < start)
 			lo = start;
-		hi = (fl & TLSI_IF_DEPTH) ? start + le32v(in->d) : big;
+		hi = (fl & TLSI_IF_DEPTH) ? start + depth : big;
+		/* from a variable, d is the depth as written: counted from
+		 * the offset */
+		if ((vars & (TLSI_IV(2) | TLSI_IV(3))) && (fl & TLSI_IF_DEPTH))
+			hi += lo - start;
 	}
 	if (retry != NONE_POS && retry > lo)
 		lo = retry;
@@ -537,10 +576,19 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			break;
 		}
 		case TLSI_OP_ISDATAAT: {
-			uint64_t need = le32v(in->a);
-			int64_t end = (fl & TLSI_IF_RELATIVE) ? dp + (int64_t)need
-							      : (int64_t)need + 1 - (int64_t)v->base;
-			int there = end <= (int64_t)v->len;
+			uint64_t need = operand(g, in, 0);
+			int64_t end;
+			int there;
+
+			/* Suricata: a variable of 100,000,000 or more is
+			 * beyond any buffer */
+			if (need >= 100000000) {
+				ok = !!(fl & TLSI_IF_NEGATE);
+				break;
+			}
+			end = (fl & TLSI_IF_RELATIVE) ? dp + (int64_t)need
+						      : (int64_t)need + 1 - (int64_t)v->base;
+			there = end <= (int64_t)v->len;
 
 			if (!there && !v->final && !(fl & TLSI_IF_NEGATE))
 				g->more = 1;
@@ -549,8 +597,9 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		}
 		case TLSI_OP_BYTE_TEST: {
 			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
-				      le32sv(in->c);
-			uint64_t x, val = le32v(in->a) | ((uint64_t)le32v(in->b) << 32);
+				      operand_s32(g, in, 2);
+			uint64_t x, val = (le16v(in->vars) & TLSI_IV(0)) ? operand(g, in, 0) :
+					  le32v(in->a) | ((uint64_t)le32v(in->b) << 32);
 			uint32_t used;
 
 			/* relative at or past the end: no relative base */
@@ -570,7 +619,7 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 		}
 		case TLSI_OP_BYTE_JUMP: {
 			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
-				      le32sv(in->c);
+				      operand_s32(g, in, 2);
 			uint64_t x;
 			uint32_t used;
 			int64_t to, sx;
@@ -615,6 +664,31 @@ static int eval_group(struct tlsi_eng_scratch *s, struct geval *g,
 			} else {
 				dp = to;
 			}
+			break;
+		}
+		case TLSI_OP_BYTE_EXTRACT: {
+			/* Suricata's byte_extract: read as byte_test does,
+			 * multiply, align up, store; the detection pointer
+			 * moves past the bytes read, relative or not */
+			int64_t pos = ((fl & TLSI_IF_RELATIVE) ? dp : -(int64_t)v->base) +
+				      le32sv(in->c);
+			uint32_t used, align = le32v(in->d);
+			uint64_t x;
+
+			if ((fl & TLSI_IF_RELATIVE) && pos >= (int64_t)v->len && v->final) {
+				ok = 0;
+				break;
+			}
+			ok = read_number(g, in, pos, &x, &used);
+			if (!ok)
+				break;
+			x *= le32v(in->a);
+			/* align is 2 or 4 (validated): a mask, no 64-bit
+			 * division in the kernel */
+			if (align && (x & (align - 1)))
+				x += align - (x & (align - 1));
+			g->vars[le32v(in->b) % TLSI_IMG_BYTE_VARS] = x;
+			dp = pos + used;
 			break;
 		}
 		case TLSI_OP_BSIZE:
@@ -822,6 +896,12 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			k++;
 			continue;
 		}
+		if (in->op == TLSI_OP_APP_EVENT) {
+			if (!tlsi_eng_app_event(f, dir, in->nbytes))
+				return TLSI_EV_NOMATCH;
+			k++;
+			continue;
+		}
 		if (in->op == TLSI_OP_TLS_VERSION) {
 			uint32_t v = f->dir[dir].tls_version;
 
@@ -842,7 +922,7 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		     ins[ge].op != TLSI_OP_FLOWBITS && ins[ge].op != TLSI_OP_DSIZE &&
 		     ins[ge].op != TLSI_OP_PKT && ins[ge].op != TLSI_OP_STREAM_SIZE &&
 		     ins[ge].op != TLSI_OP_XBITS && ins[ge].op != TLSI_OP_FLOWINT &&
-		     ins[ge].op != TLSI_OP_TLS_VERSION; ge++)
+		     ins[ge].op != TLSI_OP_TLS_VERSION && ins[ge].op != TLSI_OP_APP_EVENT; ge++)
 			;
 		k = ge;
 		if (in->buf == TLSI_BUF_NONE || gs == ge)
@@ -857,6 +937,7 @@ int tlsi_eval_rule(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 			return TLSI_EV_NOMATCH;
 		g.v = v;
 		g.more = 0;
+		memset(g.vars, 0, sizeof(g.vars));
 		rc = eval_group(c->s, &g, ins + gs, ge - gs, c->s->frames);
 		if (rc < 0) {
 			tlsi_eng_report(c, f, TLSI_EV_STEPS, dir);

@@ -289,6 +289,54 @@ uint32_t tlsi_http_normalize_uri(const uint8_t *in, uint32_t len, uint8_t *out,
 
 /* ---- header block parsing -------------------------------------------------------- */
 
+static int te_space(uint8_t c)
+{
+	return c == ' ' || c == '\f' || c == '\v' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Does a Transfer-Encoding value hold the token "chunked"? libhtp's
+ * htp_header_has_token(): comma-separated tokens, spaces before and
+ * after a token ignored, compared without case; "chunked x" or
+ * "xchunked" are not the token.
+ */
+static int te_has_chunked(const uint8_t *p, uint32_t n)
+{
+	static const char tok[] = "chunked";
+	unsigned int state = 0, off = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (state) {
+		case 0:
+			if (!off && te_space(p[i]))
+				continue;
+			if (tlsi_lower(p[i]) == (uint8_t)tok[off]) {
+				if (!tok[++off])
+					state = 2;
+				continue;
+			}
+			/* not the token: wait for the next one (this byte
+			 * may be its comma) */
+			off = 0;
+			state = p[i] == ',' ? 0 : 1;
+			break;
+		case 1:
+			if (p[i] == ',')
+				state = 0;
+			break;
+		default:
+			if (p[i] == ',')
+				return 1;
+			if (!te_space(p[i])) {
+				off = 0;
+				state = 1;
+			}
+		}
+	}
+	return state == 2;
+}
+
 struct head {
 	uint8_t response;
 	uint8_t method;		/* M_* */
@@ -297,7 +345,10 @@ struct head {
 	uint16_t status;
 	uint64_t clen;
 	uint32_t anomalies;	/* enum tlsi_eng_event bits */
+	uint32_t app_events;	/* enum tlsi_app_event bits (app-layer-event) */
 	uint32_t uri_flags;
+	uint8_t http11;		/* request line's protocol is "HTTP/1.1" */
+	uint8_t has_proto;	/* request line has a protocol */
 };
 
 struct arena {
@@ -417,6 +468,67 @@ static int parse_clen(const uint8_t *p, uint32_t n, uint64_t *out)
 }
 
 /*
+ * The body framing of a head from its fields (Content-Length,
+ * Transfer-Encoding), the framing anomalies and the app-layer events they
+ * raise.
+ */
+static void head_framing(const struct tlsi_http_field *fields, uint32_t nf, struct head *h)
+{
+	int have_cl = 0, have_te = 0, chunked = 0, te_token = 0;
+	const uint8_t *p;
+	uint32_t i;
+
+	for (i = 0; i < nf; i++) {
+		const struct tlsi_http_field *fl = &fields[i];
+
+		if (name_is(fl->name, fl->nlen, "Content-Length")) {
+			uint64_t v;
+
+			if (parse_clen(fl->val, fl->vlen, &v)) {
+				h->anomalies |= 1u << TLSI_EV_HTTP_BAD_CL;
+			} else if (have_cl && v != h->clen) {
+				h->anomalies |= 1u << TLSI_EV_HTTP_MULTI_CL;
+			} else {
+				h->clen = v;
+				have_cl = 1;
+			}
+		} else if (name_is(fl->name, fl->nlen, "Transfer-Encoding")) {
+			uint32_t k = fl->vlen, t0;
+
+			have_te = 1;
+			p = fl->val;
+			while (k && (ows(p[k - 1]) || p[k - 1] == ','))
+				k--;
+			for (t0 = k; t0 > 0 && p[t0 - 1] != ',' && !ows(p[t0 - 1]); t0--)
+				;
+			chunked = name_is(p + t0, k - t0, "chunked");
+			te_token |= te_has_chunked(fl->val, fl->vlen);
+		}
+	}
+	/* Suricata's http.invalid_transfer_encoding_value_in_request (libhtp
+	 * 0.5.46+, Suricata 7.0.3+): a Transfer-Encoding without a "chunked"
+	 * token, or with one on a request that is not HTTP/1.1. libhtp joins
+	 * repeated headers with ", ", so a token in any of them counts. A
+	 * request line without a protocol is HTTP/0.9 to libhtp: no headers. */
+	if (!h->response && have_te && h->has_proto && (!te_token || !h->http11))
+		h->app_events |= 1u << TLSI_AEV_HTTP_INVALID_TE_REQUEST;
+	if (have_te && (have_cl || (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))))
+		h->anomalies |= 1u << TLSI_EV_HTTP_CL_TE;
+	if (have_te && !chunked)
+		h->anomalies |= 1u << TLSI_EV_HTTP_BAD_TE;
+	if (h->response && h->status == 101)
+		h->upgrade = 1;
+	if (have_te)
+		h->body = chunked ? B_CHUNKED : B_CLOSE;
+	else if (have_cl)
+		h->body = h->clen ? B_LEN : B_NONE;
+	else if (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))
+		h->body = B_CLOSE;	/* unknown length: inspect the rest */
+	else
+		h->body = h->response ? B_CLOSE : B_NONE;
+}
+
+/*
  * Build the header views of the message in hd->hdr into c->s->views (and
  * the derived buffers into c->s->derived); fill h.
  */
@@ -427,9 +539,7 @@ static void parse_head(struct tlsi_eng_ctx *c, struct tlsi_http_dir *hd,
 	struct arena a = { .p = s->derived, .used = 0, .max = TLSI_HTTP_DERIVED_MAX };
 	const uint8_t *blk = hd->hdr, *line, *uri = NULL, *authority = NULL;
 	uint32_t len = hd->hdr_len, pos, ll, nf = 0, i, urilen = 0, alen = 0;
-	const uint8_t *p;
 	uint8_t *out;
-	int have_cl = 0, have_te = 0, chunked = 0;
 
 	memset(h, 0, sizeof(*h));
 	tlsi_eng_views_reset(s);
@@ -465,8 +575,12 @@ static void parse_head(struct tlsi_eng_ctx *c, struct tlsi_http_dir *hd,
 			;
 		for (v0 = u1; v0 < ll && ows(line[v0]); v0++)
 			;
-		if (v0 < ll)
+		if (v0 < ll) {
 			view(s, TLSI_BUF_HTTP_PROTOCOL, line + v0, ll - v0);
+			h->has_proto = 1;
+			/* libhtp's htp_parse_protocol(): exactly these bytes */
+			h->http11 = ll - v0 == 8 && !memcmp(line + v0, "HTTP/1.1", 8);
+		}
 		uri = line + u0;
 		urilen = u1 - u0;
 		view(s, TLSI_BUF_HTTP_URI_RAW, uri, urilen);
@@ -648,47 +762,7 @@ static void parse_head(struct tlsi_eng_ctx *c, struct tlsi_http_dir *hd,
 		}
 	}
 
-	/* framing */
-	for (i = 0; i < nf; i++) {
-		const struct tlsi_http_field *fl = &s->fields[i];
-
-		if (name_is(fl->name, fl->nlen, "Content-Length")) {
-			uint64_t v;
-
-			if (parse_clen(fl->val, fl->vlen, &v)) {
-				h->anomalies |= 1u << TLSI_EV_HTTP_BAD_CL;
-			} else if (have_cl && v != h->clen) {
-				h->anomalies |= 1u << TLSI_EV_HTTP_MULTI_CL;
-			} else {
-				h->clen = v;
-				have_cl = 1;
-			}
-		} else if (name_is(fl->name, fl->nlen, "Transfer-Encoding")) {
-			uint32_t k = fl->vlen, t0;
-
-			have_te = 1;
-			p = fl->val;
-			while (k && (ows(p[k - 1]) || p[k - 1] == ','))
-				k--;
-			for (t0 = k; t0 > 0 && p[t0 - 1] != ',' && !ows(p[t0 - 1]); t0--)
-				;
-			chunked = name_is(p + t0, k - t0, "chunked");
-		}
-	}
-	if (have_te && (have_cl || (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))))
-		h->anomalies |= 1u << TLSI_EV_HTTP_CL_TE;
-	if (have_te && !chunked)
-		h->anomalies |= 1u << TLSI_EV_HTTP_BAD_TE;
-	if (h->response && h->status == 101)
-		h->upgrade = 1;
-	if (have_te)
-		h->body = chunked ? B_CHUNKED : B_CLOSE;
-	else if (have_cl)
-		h->body = h->clen ? B_LEN : B_NONE;
-	else if (h->anomalies & (1u << TLSI_EV_HTTP_BAD_CL))
-		h->body = B_CLOSE;	/* unknown length: inspect the rest */
-	else
-		h->body = h->response ? B_CLOSE : B_NONE;
+	head_framing(s->fields, nf, h);
 }
 
 /* ---- the stream decoder --------------------------------------------------------- */
@@ -790,6 +864,7 @@ static void head_done(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	}
 
 	hd->tx++;
+	hd->app_events = h.app_events;
 	hd->body_kind = h.body;
 	hd->body_seen = 0;
 	body_reset(&f->dir[dir].body);
@@ -1002,6 +1077,7 @@ void tlsi_http_head_unit(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 		if (h.anomalies & (1u << ev))
 			tlsi_eng_report(c, f, (enum tlsi_eng_event)ev, dir);
 	hd->tx++;
+	hd->app_events = 0;	/* libhtp's events are HTTP/1's */
 	hd->body_kind = body ? B_CLOSE : B_NONE;
 	hd->body_seen = 0;
 	body_reset(&f->dir[dir].body);
@@ -1022,4 +1098,15 @@ void tlsi_http_body_end(struct tlsi_eng_ctx *c, struct tlsi_eng_flow *f,
 	tlsi_eng_stream(c, f, dir, TLSI_BUF_BODY, NULL, 0, 1);
 	body_reset(&f->dir[dir].body);
 	f->dir[dir].http.body_seen = 0;
+}
+
+int tlsi_eng_app_event(const struct tlsi_eng_flow *f, unsigned int dir, unsigned int ev)
+{
+	(void)dir;
+	switch (ev) {
+	case TLSI_AEV_HTTP_INVALID_TE_REQUEST:
+		return (f->dir[TLSI_DIR_TO_SERVER].http.app_events >> ev) & 1;
+	default:
+		return 0;
+	}
 }

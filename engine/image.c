@@ -278,10 +278,32 @@ static int check_vars(struct vctx *v)
 #define IF_BYTE (TLSI_IF_RELATIVE | TLSI_IF_LITTLE | TLSI_IF_STRING |	\
 		 TLSI_IF_ALIGN | TLSI_IF_BEGIN | TLSI_IF_END | TLSI_IF_BITMASK)
 
-static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
-		      const struct tlsi_img_insn *in, unsigned int group)
+/* The operands of each op that may name a byte_extract variable. */
+static uint16_t var_operands(uint8_t op)
 {
-	uint16_t fl = le16v(in->flags);
+	switch (op) {
+	case TLSI_OP_BYTE_TEST:
+		return TLSI_IV(0) | TLSI_IV(2);
+	case TLSI_OP_BYTE_JUMP:
+		return TLSI_IV(2);
+	case TLSI_OP_ISDATAAT:
+		return TLSI_IV(0);
+	case TLSI_OP_CONTENT:
+		return TLSI_IV(2) | TLSI_IV(3) | TLSI_IV(4) | TLSI_IV(5);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * *defined: the variables a BYTE_EXTRACT of the current group stored so
+ * far (the caller clears it at each buffer instruction).
+ */
+static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
+		      const struct tlsi_img_insn *in, unsigned int group,
+		      uint32_t *defined)
+{
+	uint16_t fl = le16v(in->flags), vars = le16v(in->vars);
 	uint32_t sid = le32v(((const struct tlsi_img_rule *)v->s[TLSI_IMG_S_RULES])[r].sid);
 	unsigned int i;
 
@@ -291,8 +313,18 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 		FAIL(v, "rule %u (sid %u): instruction %u: %s", r, sid, k, m_); \
 	} while (0)
 
-	if (in->reserved)
-		IFAIL("reserved field not zero");
+	if (vars & ~var_operands(in->op))
+		IFAIL("variable operands 0x%x on opcode %u", vars, in->op);
+	for (i = 0; i < 6; i++) {
+		uint32_t var = tlsi_insn_arg(in, i);
+
+		if (!(vars & TLSI_IV(i)))
+			continue;
+		if (var >= TLSI_IMG_BYTE_VARS || !(*defined & (1u << var)))
+			IFAIL("operand %u: byte_extract variable %u not set before", i, var);
+	}
+	if (in->op == TLSI_OP_BYTE_TEST && (vars & TLSI_IV(0)) && in->b)
+		IFAIL("byte_test value from a variable with high bits");
 	switch (in->op) {
 	case TLSI_OP_BUFFER:
 		if (in->buf >= TLSI_BUF_MAX && in->buf != TLSI_BUF_NONE)
@@ -308,6 +340,7 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 	case TLSI_OP_XBITS:
 	case TLSI_OP_FLOWINT:
 	case TLSI_OP_TLS_VERSION:
+	case TLSI_OP_APP_EVENT:
 		if (group != TLSI_BUF_NONE)
 			IFAIL("dsize, flowbits, stream_size or header test after a buffer instruction");
 		break;
@@ -351,6 +384,29 @@ static int check_insn(struct vctx *v, uint32_t r, uint32_t k,
 			IFAIL("byte_test with unused operands");
 		if (in->op == TLSI_OP_BYTE_TEST && in->cmp >= TLSI_CMP_RANGE)
 			IFAIL("byte_test operator %u", in->cmp);
+		break;
+	case TLSI_OP_BYTE_EXTRACT:
+		if (fl & ~(TLSI_IF_RELATIVE | TLSI_IF_LITTLE | TLSI_IF_STRING))
+			IFAIL("bad byte_extract flags 0x%x", fl);
+		if ((fl & TLSI_IF_STRING) ? (!in->nbytes || in->nbytes > 23 ||
+					     (le32v(in->e) != 8 && le32v(in->e) != 10 &&
+					      le32v(in->e) != 16))
+					  : (!in->nbytes || in->nbytes > 8 || in->e))
+			IFAIL("byte_extract of %u bytes, base %u", in->nbytes, le32v(in->e));
+		if (le32v(in->b) >= TLSI_IMG_BYTE_VARS)
+			IFAIL("byte_extract variable %u", le32v(in->b));
+		if (!le32v(in->a) || le32v(in->a) > 65535)
+			IFAIL("byte_extract multiplier %u", le32v(in->a));
+		if (le32v(in->d) != 0 && le32v(in->d) != 2 && le32v(in->d) != 4)
+			IFAIL("byte_extract align %u", le32v(in->d));
+		if (in->cmp || in->f)
+			IFAIL("byte_extract with unused operands");
+		*defined |= 1u << le32v(in->b);
+		break;
+	case TLSI_OP_APP_EVENT:
+		if (fl || in->cmp || in->nbytes >= TLSI_AEV_MAX || in->a || in->b ||
+		    in->c || in->d || in->e || in->f)
+			IFAIL("bad app-layer-event");
 		break;
 	case TLSI_OP_BASE64:
 		if (fl & ~TLSI_IF_RELATIVE)
@@ -466,7 +522,7 @@ static int check_rules(struct vctx *v)
 		const struct tlsi_img_rule *x = &rules[r];
 		uint32_t first = le32v(x->insn_first), count = le32v(x->insn_count);
 		unsigned int group = TLSI_BUF_NONE, glen = 0, b64 = 0;
-		uint32_t k;
+		uint32_t k, defined = 0;
 
 		if (x->action >= TLSI_ACT_MAX || x->app >= TLSI_APP_MAX ||
 		    x->flow & ~TLSI_FLOW_ALL || le16v(x->flags) & ~TLSI_RULE_F_ALL ||
@@ -499,7 +555,9 @@ static int check_rules(struct vctx *v)
 		for (k = 0; k < count; k++) {
 			const struct tlsi_img_insn *in = &insns[first + k];
 
-			if (check_insn(v, r, k, in, group))
+			if (in->op == TLSI_OP_BUFFER)
+				defined = 0;
+			if (check_insn(v, r, k, in, group, &defined))
 				return -1;
 			if (in->op == TLSI_OP_BASE64 && b64++)
 				FAIL(v, "rule %u (sid %u): two base64_decode on one buffer",

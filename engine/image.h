@@ -38,11 +38,13 @@
 #include "compat.h"
 
 #define TLSI_IMG_MAGIC		0x31524c54u	/* "TLR1" */
-#define TLSI_IMG_VERSION	6	/* 2: dns app and buffers; 3: regexes;
+#define TLSI_IMG_VERSION	7	/* 2: dns app and buffers; 3: regexes;
 					 * 4: udp/icmp/ip rules, pkt buffer;
 					 * 5: ja3/ja3s buffers;
 					 * 6: ja4.hash buffer, TCP packet
-					 * rules (flags) */
+					 * rules (flags);
+					 * 7: byte_extract and its variables
+					 * (insn vars), app-layer-event */
 #define TLSI_IMG_ALIGN		8
 
 /* Limits the validator enforces (and the compiler respects). */
@@ -312,6 +314,10 @@ enum tlsi_op {
 	TLSI_OP_BASE64,		/* base64_decode: the rest of the group is
 				 * matched against the decoded bytes
 				 * (base64_data); see struct tlsi_img_insn */
+	TLSI_OP_BYTE_EXTRACT,	/* see struct tlsi_img_insn */
+	TLSI_OP_APP_EVENT,	/* the decoder raised event nbytes (enum
+				 * tlsi_app_event) on the current message
+				 * (group NONE) */
 	TLSI_OP_MAX
 };
 
@@ -334,6 +340,25 @@ enum tlsi_op {
 #define TLSI_IF_BEGIN		0x2000	/* byte_jump: from_beginning */
 #define TLSI_IF_END		0x4000	/* byte_jump: from_end */
 #define TLSI_IF_BITMASK		0x8000	/* byte_test: AND with bitmask first */
+
+/*
+ * byte_extract variables: a rule evaluation has TLSI_IMG_BYTE_VARS of
+ * them, all 0 when a buffer group starts. BYTE_EXTRACT stores into one
+ * (b); an operand whose bit is set in struct tlsi_img_insn.vars holds a
+ * variable's number instead of a value. The validator accepts a variable
+ * only after a BYTE_EXTRACT of the same group stored into it.
+ */
+#define TLSI_IMG_BYTE_VARS	8
+#define TLSI_IV(i)		(1u << (i))	/* operand i (0..5 = a..f) */
+
+/* Application-layer events a rule can test (TLSI_OP_APP_EVENT nbytes):
+ * the decoder events of Suricata's app-layer-event that the engine's
+ * decoders raise with Suricata's meaning. */
+enum tlsi_app_event {
+	TLSI_AEV_HTTP_INVALID_TE_REQUEST,	/* http.invalid_transfer_encoding_
+						 * value_in_request */
+	TLSI_AEV_MAX
+};
 
 /* Comparisons (cmp): byte_test, bsize, dsize */
 enum tlsi_cmp {
@@ -427,6 +452,15 @@ enum tlsi_flowint_op {
  *             strtoull()); IF_NEGATE inverts the comparison ("!&", "!=")
  *   BYTE_JUMP nbytes, a = multiplier, c = offset (signed), d = post_offset
  *             (signed), e = string base, f = bitmask (IF_BITMASK)
+ *   BYTE_EXTRACT nbytes (1..8; string 1..23), b = variable stored
+ *             (< TLSI_IMG_BYTE_VARS), a = multiplier (1..65535), c =
+ *             offset (signed), d = align (0, 2 or 4), e = string base
+ *             (8, 10, 16); IF_RELATIVE, IF_LITTLE, IF_STRING. Moves the
+ *             detection pointer past the bytes read.
+ *   Operands from variables (vars): BYTE_TEST a (the value, b 0) and c,
+ *             BYTE_JUMP c, ISDATAAT a, CONTENT c, d, e, f (d then is
+ *             the depth as written, not offset + depth)
+ *   APP_EVENT nbytes = enum tlsi_app_event
  *   BSIZE, DSIZE  cmp, a, b
  *   PKT       nbytes = enum tlsi_pkt_field, cmp, a, b; IF_NEGATE
  *   FLOWBITS  cmp = enum tlsi_fb, nbytes = number of bits (1..5), a..e
@@ -446,7 +480,8 @@ struct tlsi_img_insn {
 	uint8_t cmp;
 	uint8_t nbytes;
 	uint16_t flags;		/* TLSI_IF_* */
-	uint16_t reserved;
+	uint16_t vars;		/* TLSI_IV(): operands that name a
+				 * byte_extract variable */
 	uint32_t a, b, c, d, e, f;
 };
 

@@ -25,7 +25,9 @@ static const char *rules =
 	"alert tcp any any -> any ![22,23] (msg:\"d\"; dsize:>5; content:!\"zz\"; threshold:type limit,track by_src,count 1,seconds 9; sid:4;)\n"
 	"alert tls any any -> any any (msg:\"e\"; tls.sni; dotprefix; content:\".bad.example\"; endswith; sid:5;)\n"
 	"alert http any any -> any any (msg:\"f\"; http.header; content:\"X-A|3a 20|\"; nocase; bsize:<100; sid:6;)\n"
-	"alert tcp any any -> any any (msg:\"g\"; content:\"id=\"; pcre:\"/^\\d+(?:[a-f]|x(?!y))*\\b/Ri\"; content:\"z\"; within:4; sid:7;)\n";
+	"alert tcp any any -> any any (msg:\"g\"; content:\"id=\"; pcre:\"/^\\d+(?:[a-f]|x(?!y))*\\b/Ri\"; content:\"z\"; within:4; sid:7;)\n"
+	"alert http any any -> any any (msg:\"i\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; sid:9;)\n"
+	"alert tcp any any -> any any (msg:\"h\"; content:\"H\"; byte_extract:2,0,n,relative,multiplier 2,align 4; byte_test:2,>,n,0,relative; isdataat:n,relative; content:\"q\"; distance:n; within:n; byte_jump:1,n,relative; sid:8;)\n";
 
 static void build(void)
 {

@@ -244,6 +244,46 @@ START_TEST(test_real_rules_fire)
 		ck_assert_uint_lt(b, T.set.nflowbits);
 		ck_assert(T.f->flowbits[b / 8] & (1u << (b % 8)));	/* flowbits:set */
 	}
+	/* byte_extract: ET EXPLOIT Malformed HeartBeat Request (a heartbeat
+	 * record of 3 bytes claiming 16384; the record length is the
+	 * variable), from a source no other test uses (threshold by_src) */
+	{
+		static const uint8_t src[4] = { 203, 0, 113, 77 };
+		static const uint8_t hb[] = { 0x18, 0x03, 0x02, 0x00, 0x03, 0x01, 0x40, 0x00,
+					      0x41, 0x41, 0x41 };
+		static const uint8_t ok[] = { 0x18, 0x03, 0x02, 0x00, 0x13, 0x01, 0x00, 0x10,
+					      0x41, 0x41, 0x41 };
+
+		flow4(src, 40020, home, 4433);
+		et_send(&T, TLSI_DIR_TO_SERVER, ok, sizeof(ok));
+		ET_SILENT(&T, 2018372);
+		flow4(src, 40021, home, 4433);
+		et_send(&T, TLSI_DIR_TO_SERVER, hb, sizeof(hb));
+		ET_FIRED(&T, 2018372);
+	}
+	/* app-layer-event: ET EXPLOIT F5 BIG-IP AJP smuggling (CVE-2023-46747)
+	 * with chunked on an HTTP/1.0 request (libhtp's invalid T-E), and
+	 * not with valid chunked framing */
+	{
+		static const char hdr10[] = "POST /tmui/login.jsp HTTP/1.0\r\nHost: bigip\r\n"
+					    "Transfer-Encoding: chunked\r\n\r\n";
+		static const char hdr11[] = "POST /tmui/login.jsp HTTP/1.1\r\nHost: bigip\r\n"
+					    "Transfer-Encoding: chunked\r\n\r\n";
+		static const char body[] = "20\r\n\x00\x08HTTP/1.1\x00\x00\x12/tmui/Control/form"
+					   "\x00\r\n0\r\n\r\n";
+		char req[512];
+
+		memcpy(req, hdr10, sizeof(hdr10) - 1);
+		memcpy(req + sizeof(hdr10) - 1, body, sizeof(body) - 1);
+		flow4(ext, 40022, home, 443);
+		et_send(&T, TLSI_DIR_TO_SERVER, req, sizeof(hdr10) - 1 + sizeof(body) - 1);
+		ET_FIRED(&T, 2049057);
+		memcpy(req, hdr11, sizeof(hdr11) - 1);
+		memcpy(req + sizeof(hdr11) - 1, body, sizeof(body) - 1);
+		flow4(ext, 40023, home, 443);
+		et_send(&T, TLSI_DIR_TO_SERVER, req, sizeof(hdr11) - 1 + sizeof(body) - 1);
+		ET_SILENT(&T, 2049057);
+	}
 	/* TCP packet rules among all the others: ET SCAN Amap (flags:PA and
 	 * contents on the packet) ... */
 	{

@@ -20,7 +20,9 @@ static const char *rules =
 	"byte_test:1,>,10,0,relative; isdataat:2,relative; sid:2;)\n"
 	"drop http any any -> any any (msg:\"c\"; http.stat_code; content:\"500\"; file.data; content:!\"ok\"; sid:3;)\n"
 	"alert tcp any any -> any !22 (msg:\"d\"; dsize:>5; content:!\"zz\"; sid:4;)\n"
-	"alert tls any any -> any any (msg:\"e\"; tls.sni; content:\"bad.example\"; sid:5;)\n";
+	"alert tls any any -> any any (msg:\"e\"; tls.sni; content:\"bad.example\"; sid:5;)\n"
+	"alert http any any -> any any (msg:\"f\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; "
+	"content:\"L\"; byte_extract:2,0,n,relative; byte_test:2,>,n,0,relative; sid:6;)\n";
 
 static void setup(void)
 {
@@ -70,7 +72,7 @@ static void restore(void)
 START_TEST(test_valid)
 {
 	ck_assert_msg(tlsi_img_validate(img, len, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(H()->nrules, 5);
+	ck_assert_uint_eq(H()->nrules, 6);
 	ck_assert_uint_eq(H()->nflowbits, 1);
 	/* unaligned buffers are refused outright */
 	{
@@ -201,8 +203,48 @@ START_TEST(test_insns)
 	REFUSED("size operator");
 	find_op(TLSI_OP_ISDATAAT)->flags = TLSI_IF_NOCASE;
 	REFUSED("isdataat flags");
-	find_op(TLSI_OP_CONTENT)->reserved = 1;
-	REFUSED("reserved");
+	find_op(TLSI_OP_CONTENT)->vars = TLSI_IV(0);
+	REFUSED("variable operands");
+	/* byte_extract variables: used only after they are stored */
+	find_op(TLSI_OP_BYTE_TEST)->vars = TLSI_IV(1);
+	REFUSED("variable operands");
+	{
+		struct tlsi_img_insn *bx = find_op(TLSI_OP_BYTE_EXTRACT), *bt;
+
+		/* the byte_test of sid 6 reads variable 0 */
+		bt = bx + 1;
+		ck_assert_uint_eq(bt->op, TLSI_OP_BYTE_TEST);
+		ck_assert_uint_eq(bt->vars, TLSI_IV(0));
+		bt->a = 1;
+		REFUSED("variable 1 not set before");
+		bt = bx + 1;
+		bt->a = 200;
+		REFUSED("variable 200 not set before");
+		bt = bx + 1;
+		bt->b = 1;
+		REFUSED("with high bits");
+		/* the byte_test before the byte_extract */
+		bt = bx + 1;
+		{
+			struct tlsi_img_insn tmp = *bx;
+
+			*bx = *bt;
+			*bt = tmp;
+		}
+		REFUSED("not set before");
+		find_op(TLSI_OP_BYTE_EXTRACT)->b = TLSI_IMG_BYTE_VARS;
+		REFUSED("byte_extract variable 8");
+		find_op(TLSI_OP_BYTE_EXTRACT)->nbytes = 9;
+		REFUSED("byte_extract of 9 bytes");
+		find_op(TLSI_OP_BYTE_EXTRACT)->d = 3;
+		REFUSED("align 3");
+		find_op(TLSI_OP_BYTE_EXTRACT)->a = 0;
+		REFUSED("multiplier 0");
+		find_op(TLSI_OP_BYTE_EXTRACT)->flags = TLSI_IF_STRING;
+		REFUSED("base 0");
+		find_op(TLSI_OP_APP_EVENT)->nbytes = TLSI_AEV_MAX;
+		REFUSED("bad app-layer-event");
+	}
 	/* a payload instruction before any buffer */
 	{
 		struct tlsi_img_insn *in = sect(TLSI_IMG_S_INSNS);
@@ -355,8 +397,8 @@ START_TEST(test_mpm)
 	REFUSED("bad length");
 	p[0].rules_count = 0xffffffffu;
 	REFUSED("RULEIDX");
-	ri[0] = 5;
-	REFUSED("rule 5 of 5");
+	ri[0] = 6;
+	REFUSED("rule 6 of 6");
 	for (i = 0; i < TLSI_DIRS * TLSI_BUF_MAX && t[i].mpm == TLSI_IMG_NO_MPM; i++)
 		;
 	t[i].mpm = nm;

@@ -3,7 +3,9 @@
  * Keywords beyond payload matching, with real Emerging Threats rules:
  * stream_size (what each side of the TCP connection has sent, as
  * Suricata's next_seq - isn) and xbits (bits of an address or address
- * pair shared by flows, with expiry), base64_decode/base64_data, flowint.
+ * pair shared by flows, with expiry), base64_decode/base64_data, flowint,
+ * byte_extract and app-layer-event (the ET rules read from the ET Open
+ * snapshot, make et-open).
  */
 #include "engine_harness.h"
 
@@ -543,6 +545,492 @@ START_TEST(test_flowint_parse)
 }
 END_TEST
 
+
+/* ---- rules from the ET Open snapshot ------------------------------------------ */
+
+/* The rule with sid `sid' in ET Open's file `name', appended to out. */
+static void et_rule_text(const char *name, uint32_t sid, char *out, size_t cap)
+{
+	char path[8192], key[32], *line = NULL;
+	size_t lcap = 0;
+	FILE *fp;
+	bool found = false;
+
+	ck_assert_uint_lt(strlen(et_open_dir()) + strlen(name) + 2, sizeof(path));
+	snprintf(path, sizeof(path), "%s/%s", et_open_dir(), name);
+	snprintf(key, sizeof(key), " sid:%u;", (unsigned)sid);
+	fp = fopen(path, "r");
+	ck_assert_msg(fp, "%s not found (make et-open, or set TLSI_ET_OPEN)", path);
+	while (getline(&line, &lcap, fp) > 0) {
+		if (line[0] == 'a' && strstr(line, key)) {
+			ck_assert_uint_lt(strlen(out) + strlen(line), cap);
+			strcat(out, line);
+			found = true;
+			break;
+		}
+	}
+	free(line);
+	fclose(fp);
+	ck_assert_msg(found, "sid %u not in %s", (unsigned)sid, path);
+}
+
+/* A flow from client c4:40000 to server s4:sport. */
+static void flow_to(struct et *t, const uint8_t c4[4], const uint8_t s4[4], uint16_t sport)
+{
+	uint8_t ca[16], sa[16];
+
+	tlsi_eng_addr4(ca, c4);
+	tlsi_eng_addr4(sa, s4);
+	tlsi_eng_flow_init(t->f, ca, 40000, sa, sport);
+	t->nalerts = 0;
+	t->events = 0;
+}
+
+/* ---- byte_extract ------------------------------------------------------------- */
+
+static const uint8_t outside[4] = { 203, 0, 113, 7 }, home_srv[4] = { 10, 0, 0, 5 };
+
+/* A TLS heartbeat record (type 24, TLS 1.1) of record length rec holding
+ * a request (type 1) that claims payload_len bytes; 16 bytes follow. */
+static size_t heartbeat(uint8_t *out, uint16_t rec, uint16_t payload_len)
+{
+	static const uint8_t head[] = { 0x18, 0x03, 0x02 };
+
+	memcpy(out, head, 3);
+	out[3] = (uint8_t)(rec >> 8);
+	out[4] = (uint8_t)rec;
+	out[5] = 0x01;
+	out[6] = (uint8_t)(payload_len >> 8);
+	out[7] = (uint8_t)payload_len;
+	memset(out + 8, 0x41, 16);
+	return 24;
+}
+
+START_TEST(test_byte_extract_heartbleed)
+{
+	static char rules[8192];
+	uint8_t rec[64];
+	size_t n;
+	struct et t;
+
+	rules[0] = '\0';
+	et_rule_text("emerging-exploit.rules", 2018372, rules, sizeof(rules));
+	et_rule_text("emerging-exploit.rules", 2018389, rules, sizeof(rules));
+	ck_assert(strstr(rules, "byte_extract:2,3,record_len;"));
+	ck_assert(strstr(rules, "byte_extract:2,1,rec_len,relative;"));
+
+	/* 2018372, to a home server on a port that is not HTTP's: a
+	 * heartbeat record of 3 bytes claiming 16384 (the Heartbleed probe) */
+	et_load(&t, rules);
+	flow_to(&t, outside, home_srv, 4433);
+	n = heartbeat(rec, 3, 0x4000);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_FIRED_N(&t, 2018372, 1);
+	et_free(&t);
+	/* a benign heartbeat: 16 bytes of payload in a 35-byte record */
+	et_load(&t, rules);
+	flow_to(&t, outside, home_srv, 4433);
+	n = heartbeat(rec, 35, 16);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_SILENT(&t, 2018372);
+	/* the claim equal to the record length: not larger */
+	flow_to(&t, outside, home_srv, 4433);
+	n = heartbeat(rec, 3, 3);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_SILENT(&t, 2018372);
+	et_free(&t);
+
+	/* 2018389 on port 443 (record length 16 read relative to "18 03",
+	 * payload length after the type byte): 16384 > 16 */
+	et_load(&t, rules);
+	flow_to(&t, outside, home_srv, 443);
+	n = heartbeat(rec, 16, 0x4000);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_FIRED_N(&t, 2018389, 1);
+	et_free(&t);
+	/* near miss: 160 > 150, but not more than the record's 256 bytes */
+	et_load(&t, rules);
+	flow_to(&t, outside, home_srv, 443);
+	n = heartbeat(rec, 256, 160);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_SILENT(&t, 2018389);
+	/* the same claim in a 16-byte record: the variable decides */
+	flow_to(&t, outside, home_srv, 443);
+	n = heartbeat(rec, 16, 160);
+	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
+	ET_FIRED_N(&t, 2018389, 1);
+	et_free(&t);
+}
+END_TEST
+
+/* A DTLS 1.0 record with two ClientHello fragments: the first of message
+ * length len1, the second len2, each fragment 4 bytes. */
+static size_t dtls_hello(uint8_t *out, uint32_t len1, uint32_t len2)
+{
+	static const uint8_t head[] = { 0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x22 };
+	size_t n = sizeof(head);
+	int i;
+
+	memcpy(out, head, n);
+	for (i = 0; i < 2; i++) {
+		uint32_t len = i ? len2 : len1;
+		uint8_t frag[12] = { 0x01, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len,
+				     0, 0, 0, 0, 0, 0, 0, 4 };
+
+		memcpy(out + n, frag, 12);
+		memcpy(out + n + 12, "\xfe\xff\x00\x00", 4);
+		n += 16;
+	}
+	return n;
+}
+
+START_TEST(test_byte_extract_dtls)
+{
+	static char rules[4096];
+	struct tlsi_eng_pkt p = { .proto = TLSI_PROTO_UDP };
+	uint8_t dg[64];
+	struct et t;
+
+	rules[0] = '\0';
+	et_rule_text("emerging-exploit.rules", 2018560, rules, sizeof(rules));
+	ck_assert(strstr(rules, "byte_extract:3,0,frag_len,relative;"));
+	et_load(&t, rules);
+	p.payload = dg;
+	/* CVE-2014-0195: the second fragment says the message is 4096
+	 * bytes, the first said 64 */
+	flow_to(&t, outside, home_srv, 4433);
+	p.len = (uint32_t)dtls_hello(dg, 64, 4096);
+	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
+	ET_FIRED_N(&t, 2018560, 1);
+	/* consistent fragments */
+	flow_to(&t, outside, home_srv, 4433);
+	p.len = (uint32_t)dtls_hello(dg, 64, 64);
+	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
+	ET_SILENT(&t, 2018560);
+	/* cut inside the second fragment's length: byte_test cannot read it */
+	flow_to(&t, outside, home_srv, 4433);
+	p.len = 13 + 16 + 2;
+	dtls_hello(dg, 64, 4096);
+	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
+	ET_SILENT(&t, 2018560);
+	et_free(&t);
+}
+END_TEST
+
+/* The options, with Suricata's meaning, on the raw stream. */
+static const char bx_rules[] =
+	/* string, dec (Suricata's default base), then isdataat and within */
+	"alert tcp any any -> any any (msg:\"len prefix\"; content:\"L=\"; byte_extract:3,0,n,relative,string; content:\":\"; within:1; isdataat:n,relative; sid:1000050;)\n"
+	"alert tcp any any -> any any (msg:\"short\"; content:\"S=\"; byte_extract:3,0,n,relative,string; content:\":\"; within:1; isdataat:!n,relative; sid:1000057;)\n"
+	/* little endian, multiplier, align; byte_test value from it */
+	"alert tcp any any -> any any (msg:\"mult align\"; content:\"M\"; depth:1; byte_extract:1,0,m,relative,little,multiplier 3,align 4; byte_test:1,=,m,0,relative; sid:1000051;)\n"
+	/* hex string; content offset and depth from variables */
+	"alert tcp any any -> any any (msg:\"hex offset\"; content:\"O\"; depth:1; byte_extract:2,1,off,string,hex; content:\"here\"; offset:off; depth:4; sid:1000052;)\n"
+	/* distance from a variable, byte_jump offset from one */
+	"alert tcp any any -> any any (msg:\"distance\"; content:\"D\"; depth:1; byte_extract:1,0,skip,relative,string,dec; content:\"x\"; distance:skip; within:1; sid:1000053;)\n"
+	"alert tcp any any -> any any (msg:\"jump\"; content:\"J\"; depth:1; byte_extract:1,0,o,relative,string,oct; byte_jump:1,o,relative,string,dec; content:\"!\"; within:1; sid:1000054;)\n"
+	/* byte_test offset from a variable */
+	"alert tcp any any -> any any (msg:\"test offset\"; content:\"T\"; depth:1; byte_extract:1,1,at,string; byte_test:1,=,0x5a,at; sid:1000055;)\n"
+	/* backtracking: the first \"K\" has a bad length, the second a good one */
+	"alert tcp any any -> any any (msg:\"retry\"; content:\"K\"; byte_extract:1,0,k,relative,string; content:\"#\"; distance:k; within:1; sid:1000056;)\n";
+
+START_TEST(test_byte_extract_options)
+{
+	struct et t;
+
+	et_load(&t, bx_rules);
+	et_req(&t, "L=005:abcde");
+	ET_FIRED_N(&t, 1000050, 1);
+	et_flow(&t);
+	et_req(&t, "L=005:abcdef");		/* at least 5 */
+	ET_FIRED_N(&t, 1000050, 1);
+	et_flow(&t);
+	et_req(&t, "L=005:abcd");		/* 4 bytes, not 5 */
+	ET_SILENT(&t, 1000050);
+	et_flow(&t);
+	et_req(&t, "S=005:abcd");
+	ET_FIRED_N(&t, 1000057, 1);
+	et_flow(&t);
+	et_req(&t, "S=005:abcde");
+	ET_SILENT(&t, 1000057);
+	et_flow(&t);
+	et_req(&t, "L=x05:abcde");		/* no digits: no value */
+	ET_SILENT(&t, 1000050);
+
+	/* 0x03 * 3 = 9, aligned up to 12 (0x0c) */
+	et_flow(&t);
+	et_send(&t, TLSI_DIR_TO_SERVER, "M\x03\x0c", 3);
+	ET_FIRED_N(&t, 1000051, 1);
+	et_flow(&t);
+	et_send(&t, TLSI_DIR_TO_SERVER, "M\x03\x09", 3);
+	ET_SILENT(&t, 1000051);
+
+	/* "0a": offset 10, depth 4 from it */
+	et_flow(&t);
+	et_req(&t, "O0a.......here");
+	ET_FIRED_N(&t, 1000052, 1);
+	et_flow(&t);
+	et_req(&t, "O0a........here");	/* one byte beyond offset + depth */
+	ET_SILENT(&t, 1000052);
+	et_flow(&t);
+	et_req(&t, "O0ahere.......");	/* before the offset */
+	ET_SILENT(&t, 1000052);
+
+	et_flow(&t);
+	et_req(&t, "D3abcx");
+	ET_FIRED_N(&t, 1000053, 1);
+	et_flow(&t);
+	et_req(&t, "D2abcx");
+	ET_SILENT(&t, 1000053);
+
+	/* octal "7": byte_jump reads its number 7 bytes after it ("2")
+	 * and lands 2 bytes after that */
+	et_flow(&t);
+	et_req(&t, "J7.......2..!");
+	ET_FIRED_N(&t, 1000054, 1);
+	et_flow(&t);
+	et_req(&t, "J7.......2.!");
+	ET_SILENT(&t, 1000054);
+
+	et_flow(&t);
+	et_req(&t, "T3.Z");
+	ET_FIRED_N(&t, 1000055, 1);
+	et_flow(&t);
+	et_req(&t, "T2.Z");
+	ET_SILENT(&t, 1000055);
+
+	et_flow(&t);
+	et_req(&t, "K5ab#..K2ab#");
+	ET_FIRED_N(&t, 1000056, 1);
+	et_flow(&t);
+	et_req(&t, "K5ab#..K3ab#");
+	ET_SILENT(&t, 1000056);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_byte_extract_parse)
+{
+	static const struct {
+		const char *opts, *reason;
+	} bad[] = {
+		{ "byte_extract:2,0;", "needs bytes, offset and a variable name" },
+		{ "byte_extract:2,0,1x;", "is not a variable name" },
+		{ "byte_extract:2,0,v; byte_test:1,=,w,0;", "`w' is not a number nor" },
+		{ "byte_test:1,=,v,0; byte_extract:2,0,v;", "`v' is not a number nor" },
+		{ "byte_extract:2,0,v,string,dec,big;", "string with an endianness" },
+		{ "byte_extract:2,0,v,string,bin;", "unknown or repeated option `bin'" },
+		{ "byte_extract:2,0,v,hex;", "`hex' without string" },
+		{ "byte_extract:21,0,v,string,dec;", "21 string bytes (at most 20" },
+		{ "byte_extract:15,0,v,string,hex;", "at most 14" },
+		{ "byte_extract:9,0,v;", "9 bytes (at most 8)" },
+		{ "byte_extract:0,0,v;", "bad byte count" },
+		{ "byte_extract:2,40000,v;", "bad offset" },
+		{ "byte_extract:2,0,v,align 3;", "(2 or 4)" },
+		{ "byte_extract:2,0,v,multiplier 0;", "(1 to 65535)" },
+		{ "byte_extract:2,0,v,dce;", "dce" },
+		{ "byte_extract:2,0,v; byte_extract:2,2,v;", "set twice" },
+		{ "byte_extract:1,0,a; byte_extract:1,0,b; byte_extract:1,0,c; "
+		  "byte_extract:1,0,d; byte_extract:1,0,e; byte_extract:1,0,f; "
+		  "byte_extract:1,0,g; byte_extract:1,0,h; byte_extract:1,0,i;",
+		  "more than 8 variables" },
+		{ "byte_extract:1,0,v; http.uri; content:\"x\"; depth:v;", "read on payload, used on http.uri" },
+		{ "byte_extract:1,0,v; byte_jump:v,0;", "byte count from a variable" },
+	};
+	char rule[1024];
+	size_t i;
+	struct et t;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rule, sizeof(rule),
+			 "alert tcp any any -> any any (msg:\"bad\"; content:\"a\"; %s sid:1;)\n",
+			 bad[i].opts);
+		et_load_mode(&t, rule, true, RP_PCRE_SKIP);
+		ck_assert_msg(t.skipped == 1 && strstr(t.skip_reason, bad[i].reason),
+			      "%s: skipped %u, `%s'", bad[i].opts, t.skipped, t.skip_reason);
+		et_free(&t);
+	}
+	/* eight variables are fine, and every later keyword may use them */
+	et_load(&t, "alert tcp any any -> any any (content:\"a\"; byte_extract:1,0,a; "
+		    "byte_extract:1,0,b; byte_extract:1,0,c; byte_extract:1,0,d; "
+		    "byte_extract:1,0,e; byte_extract:1,0,f; byte_extract:1,0,g; "
+		    "byte_extract:1,0,h; byte_test:1,=,h,0; isdataat:a; content:\"b\"; "
+		    "offset:b; depth:c; content:\"c\"; distance:d; within:e; "
+		    "byte_jump:1,f; sid:2;)\n");
+	ck_assert_uint_eq(t.set.nrules, 1);
+	et_free(&t);
+}
+END_TEST
+
+/* ---- app-layer-event -------------------------------------------------------------- */
+
+static const uint8_t home4[4] = { 10, 0, 0, 9 }, srv4[4] = { 198, 51, 100, 4 };
+
+/* The F5 BIG-IP AJP smuggling request of CVE-2023-46747 (an AJP message
+ * to /tmui/Control/form in the chunked body of a request to
+ * /tmui/login.jsp), with protocol proto and Transfer-Encoding te, from
+ * outside to the home server. */
+static void f5_request(struct et *t, const char *proto, const char *te)
+{
+	static const char ajp[] =
+		"\x00\x08HTTP/1.1\x00\x00\x12/tmui/Control/form\x00\x00\x09" "127.0.0.1"
+		"\x00\x00\x09localhost\x00\x00\x09localhost\x00\x00\x50\x00\x00\x03\xa0\x0b"
+		"\x00\x09localhost\x00\x03\x00\x05" "admin\x00\x05\x00_form_page=%2Ftmui%2F"
+		"system%2Fuser%2Fcreate.jsp&name=smuggled\x00\xff\x00";
+	char req[2048];
+	size_t n;
+
+	ck_assert_uint_lt(strlen(proto) + strlen(te), 64);
+	n = (size_t)snprintf(req, 256, "POST /tmui/login.jsp %s\r\nHost: big-ip\r\n"
+			     "Transfer-Encoding: %s\r\nContent-Type: "
+			     "application/x-www-form-urlencoded\r\n\r\n%zx\r\n", proto, te,
+			     sizeof(ajp) - 1);
+	memcpy(req + n, ajp, sizeof(ajp) - 1);
+	n += sizeof(ajp) - 1;
+	memcpy(req + n, "\r\n0\r\n\r\n", 7);
+	n += 7;
+	flow_to(t, outside, home_srv, 443);
+	et_send(t, TLSI_DIR_TO_SERVER, req, n);
+}
+
+START_TEST(test_app_layer_event_et)
+{
+	static char rules[8192];
+	struct et t;
+
+	rules[0] = '\0';
+	et_rule_text("emerging-exploit.rules", 2049057, rules, sizeof(rules));
+	et_rule_text("emerging-web_specific_apps.rules", 2048367, rules, sizeof(rules));
+	ck_assert(strstr(rules, "app-layer-event:http.invalid_transfer_encoding_value_in_request;"));
+	et_load(&t, rules);
+
+	/* 2049057: chunked on an HTTP/1.0 request is libhtp's invalid T-E */
+	f5_request(&t, "HTTP/1.0", "chunked");
+	ET_FIRED_N(&t, 2049057, 1);
+	/* a value without the token "chunked" */
+	f5_request(&t, "HTTP/1.1", "chunked-false");
+	ET_FIRED_N(&t, 2049057, 1);
+	/* valid framing: the same AJP body is no event, no alert */
+	f5_request(&t, "HTTP/1.1", "chunked");
+	ET_SILENT(&t, 2049057);
+	/* the published exploit's "chunked, chunked": valid since libhtp
+	 * 0.5.46 (Suricata 7.0.3, the ET snapshot's version) */
+	f5_request(&t, "HTTP/1.1", "chunked, chunked");
+	ET_SILENT(&t, 2049057);
+
+	/* 2048367 (DoubleQlik): a client of HOME_NET, the session cookie */
+	flow_to(&t, home4, srv4, 443);
+	et_req(&t, "GET /hub/ HTTP/1.1\r\nHost: qlik.example\r\nTransfer-Encoding: xchunked\r\n"
+		   "Cookie: X-Qlik-Session=12ab\r\n\r\n");
+	ET_FIRED_N(&t, 2048367, 1);
+	flow_to(&t, home4, srv4, 443);
+	et_req(&t, "GET /hub/ HTTP/1.1\r\nHost: qlik.example\r\nCookie: X-Qlik-Session=12ab\r\n\r\n");
+	ET_SILENT(&t, 2048367);
+	/* the event belongs to its request: the next one on the connection
+	 * (pipelined) has none */
+	flow_to(&t, home4, srv4, 443);
+	et_req(&t, "POST /a HTTP/1.0\r\nHost: q\r\nTransfer-Encoding: chunked\r\n"
+		   "Cookie: X-Qlik-Session=1\r\n\r\n0\r\n\r\n"
+		   "GET /b HTTP/1.1\r\nHost: q\r\nCookie: X-Qlik-Session=2\r\n\r\n");
+	ET_FIRED_N(&t, 2048367, 1);
+	ck_assert_uint_eq(t.alert_tx[0], 1);
+	et_free(&t);
+}
+END_TEST
+
+/* Suricata's own rule for the event (rules/http-events.rules, 2221005),
+ * on every request head: which Transfer-Encoding values raise it. */
+START_TEST(test_app_layer_event_values)
+{
+	static const struct {
+		const char *proto, *headers;
+		int event;
+	} cases[] = {
+		{ "HTTP/1.1", "Transfer-Encoding: chunked\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: CHUNKED\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding:   chunked  \r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: gzip, chunked\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked, gzip\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked , chunked\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", 0 },
+		{ "HTTP/1.1", "Content-Length: 0\r\n", 0 },
+		{ "HTTP/1.1", "Transfer-Encoding: identity\r\n", 1 },
+		{ "HTTP/1.1", "Transfer-Encoding: xchunked\r\n", 1 },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked x\r\n", 1 },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked;q=1\r\n", 1 },
+		{ "HTTP/1.1", "Transfer-Encoding: gzip\r\nTransfer-Encoding: deflate\r\n", 1 },
+		{ "HTTP/1.0", "Transfer-Encoding: chunked\r\n", 1 },
+		{ "HTTP/1.2", "Transfer-Encoding: chunked\r\n", 1 },
+		{ "http/1.1", "Transfer-Encoding: chunked\r\n", 1 },
+	};
+	char req[512];
+	size_t i;
+	struct et t;
+
+	et_load(&t, "alert http any any -> any any (msg:\"SURICATA HTTP invalid transfer encoding value in request\"; flow:established,to_server; app-layer-event:http.invalid_transfer_encoding_value_in_request; flowint:http.anomaly.count,+,1; classtype:protocol-command-decode; sid:2221005; rev:1;)\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		et_flow(&t);
+		snprintf(req, sizeof(req), "GET / %s\r\nHost: x\r\n%s\r\n", cases[i].proto,
+			 cases[i].headers);
+		et_req(&t, req);
+		ck_assert_msg(et_count(&t, 2221005) == (unsigned int)cases[i].event,
+			      "%s %s: %u alerts", cases[i].proto, cases[i].headers,
+			      et_count(&t, 2221005));
+	}
+	/* a response's Transfer-Encoding is not the request's event */
+	et_flow(&t);
+	et_req(&t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	et_resp(&t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nabc");
+	ET_SILENT(&t, 2221005);
+	/* an event with payload keywords only: tried when the head is
+	 * parsed, on the stream window, as payload next to HTTP buffers */
+	et_free(&t);
+	et_load(&t, "alert http any any -> any any (msg:\"te payload\"; app-layer-event:http.invalid_transfer_encoding_value_in_request; content:\"smuggle\"; sid:4;)\n");
+	et_req(&t, "POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nsmuggle\r\n0\r\n\r\n");
+	ET_FIRED_N(&t, 4, 1);
+	et_flow(&t);
+	et_req(&t, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\nsmuggle\r\n0\r\n\r\n");
+	ET_SILENT(&t, 4);
+	et_free(&t);
+}
+END_TEST
+
+START_TEST(test_app_layer_event_parse)
+{
+	static const struct {
+		const char *rule, *reason;
+	} bad[] = {
+		{ "alert http any any -> any any (app-layer-event:http.request_field_missing_colon; sid:1;)",
+		  "app-layer-event `http.request_field_missing_colon' not raised" },
+		{ "alert tcp any any -> any any (app-layer-event:applayer_mismatch_protocol_both_directions; sid:1;)",
+		  "an engine or stream event" },
+		{ "alert http any any -> any any (app-layer-event:tls.invalid_transfer_encoding_value_in_request; sid:1;)",
+		  "app-layer-event `tls.invalid_transfer_encoding_value_in_request' not raised" },
+		{ "alert http any any -> any any (app-layer-event:; sid:1;)", "without an event" },
+		{ "alert tls any any -> any any (app-layer-event:http.invalid_transfer_encoding_value_in_request; sid:1;)",
+		  "in a tls rule" },
+		{ "alert udp any any -> any any (app-layer-event:http.invalid_transfer_encoding_value_in_request; sid:1;)",
+		  "in a udp, icmp or ip rule" },
+	};
+	size_t i;
+	struct et t;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		et_load_mode(&t, bad[i].rule, true, RP_PCRE_SKIP);
+		ck_assert_msg(t.skipped == 1 && strstr(t.skip_reason, bad[i].reason),
+			      "%s: skipped %u, `%s'", bad[i].rule, t.skipped, t.skip_reason);
+		et_free(&t);
+	}
+	/* names compare without case (Suricata's event tables); a tcp rule
+	 * becomes an HTTP one */
+	et_load(&t, "alert tcp any any -> any any (app-layer-event:HTTP.Invalid_Transfer_Encoding_Value_In_Request; sid:3;)\n");
+	ck_assert_uint_eq(t.eng.rules[0].app, TLSI_APP_HTTP);
+	et_req(&t, "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+	ET_FIRED_N(&t, 3, 1);
+	et_free(&t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("engine_keywords");
@@ -563,6 +1051,17 @@ static Suite *suite(void)
 	tc = tcase_create("flowint");
 	tcase_add_test(tc, test_flowint);
 	tcase_add_test(tc, test_flowint_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("byte_extract");
+	tcase_add_test(tc, test_byte_extract_heartbleed);
+	tcase_add_test(tc, test_byte_extract_dtls);
+	tcase_add_test(tc, test_byte_extract_options);
+	tcase_add_test(tc, test_byte_extract_parse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("app_layer_event");
+	tcase_add_test(tc, test_app_layer_event_et);
+	tcase_add_test(tc, test_app_layer_event_values);
+	tcase_add_test(tc, test_app_layer_event_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -414,6 +414,72 @@ START_TEST(test_rules_test)
 }
 END_TEST
 
+/* The ET Open snapshot (make et-open; make sets TLSI_ET_OPEN). */
+static const char *et_open(void)
+{
+	const char *env = getenv("TLSI_ET_OPEN");
+
+	return env && env[0] ? env : "build/et-open";
+}
+
+/* byte_extract and app-layer-event rules of ET, checked and compiled by
+ * the CLI and driven through `rules test' with their attacks */
+START_TEST(test_rules_test_et)
+{
+	char dir[] = "/tmp/check_tlsictl.XXXXXX", img[96], c[96], exploit[4096], web[4096];
+	static const char hb[] = "\x18\x03\x02\x00\x03\x01\x40\x00" "AAAAAAAAAAAAAAAA";
+	static const char hb_ok[] = "\x18\x03\x02\x00\x13\x01\x00\x10" "AAAAAAAAAAAAAAAA";
+	static const char f5_head[] = "POST /tmui/login.jsp HTTP/1.0\r\nHost: bigip\r\n"
+				      "Transfer-Encoding: chunked\r\n\r\n20\r\n";
+	static const char f5_ajp[] = "\x00\x08HTTP/1.1\x00\x00\x12/tmui/Control/form\x00\r\n0\r\n\r\n";
+	FILE *f;
+
+	snprintf(exploit, sizeof(exploit), "%s/emerging-exploit.rules", et_open());
+	snprintf(web, sizeof(web), "%s/emerging-web_specific_apps.rules", et_open());
+	ck_assert_msg(access(exploit, R_OK) == 0, "%s: make et-open", exploit);
+	/* every rule of theirs loads: none skipped for these keywords */
+	ck_assert_int_eq(RUN("rules", "check", "-v", exploit, web), 0);
+	ck_assert_msg(!strstr(r.err, "byte_extract") && !strstr(r.err, "app-layer-event"),
+		      "skipped: %s", r.err);
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(img, sizeof(img), "%s/et.img", dir);
+	snprintf(c, sizeof(c), "%s/client", dir);
+	/* rules test's server is 192.0.2.1:80: make it a home server on a
+	 * port that is not HTTP's (the Heartbleed rule wants both) */
+	ck_assert_int_eq(RUN("rules", "compile", "--var", "HOME_NET=[192.0.2.0/24]", "--var",
+			     "HTTP_PORTS=[8080]", exploit, "-o", img), 0);
+
+	f = fopen(c, "w");
+	ck_assert_ptr_nonnull(f);
+	fwrite(hb, 1, sizeof(hb) - 1, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
+	OUT_HAS("\"signature_id\":2018372,");
+	ERR_HAS("1 alert, verdict continue");
+
+	f = fopen(c, "w");
+	ck_assert_ptr_nonnull(f);
+	fwrite(hb_ok, 1, sizeof(hb_ok) - 1, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
+	ERR_HAS("0 alerts, verdict continue");
+
+	f = fopen(c, "w");
+	ck_assert_ptr_nonnull(f);
+	fwrite(f5_head, 1, sizeof(f5_head) - 1, f);
+	fwrite(f5_ajp, 1, sizeof(f5_ajp) - 1, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
+	OUT_HAS("\"signature_id\":2049057,");
+	OUT_HAS("\"app_proto\":\"http\"");
+
+	unlink(img);
+	unlink(c);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- without the module ---------------------------------------------- */
 
 #define NOT_LOADED "tlsi module not loaded (generic netlink family tlsi not found)"
@@ -640,6 +706,7 @@ static Suite *tlsictl_suite(void)
 	tcase_add_test(tc, test_global_help);
 	tcase_add_test(tc, test_rep_file_errors);
 	tcase_add_test(tc, test_rules_test);
+	tcase_add_test(tc, test_rules_test_et);
 	tcase_add_test(tc, test_module_not_loaded);
 	tcase_add_test(tc, test_config_file);
 	tcase_add_test(tc, test_rules_update_errors);

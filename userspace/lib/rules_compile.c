@@ -330,7 +330,7 @@ static bool is_relative(const struct rp_item *it)
 	if (it->kind == RP_CONTENT)
 		return it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN);
 	if (it->kind == RP_ISDATAAT || it->kind == RP_BYTE_TEST || it->kind == RP_BYTE_JUMP ||
-	    it->kind == RP_PCRE || it->kind == RP_BASE64)
+	    it->kind == RP_PCRE || it->kind == RP_BASE64 || it->kind == RP_BYTE_EXTRACT)
 		return it->flags & TLSI_IF_RELATIVE;
 	return false;
 }
@@ -394,7 +394,8 @@ static bool flow_constant(const struct rp_rule *r)
 {
 	size_t i;
 
-	if (r->nitems || r->has_dsize || r->has_stream_size || r->has_tls_version)
+	if (r->nitems || r->has_dsize || r->has_stream_size || r->has_tls_version ||
+	    r->app_events)
 		return false;
 	for (i = 0; i < r->nxb; i++)
 		if (r->xb[i].op < TLSI_FB_SET)
@@ -479,6 +480,12 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 		if (put_insn(c, &in))
 			return -1;
 	}
+	for (i = 0; i < TLSI_AEV_MAX; i++) {
+		struct tlsi_img_insn in = { .op = TLSI_OP_APP_EVENT, .nbytes = (uint8_t)i };
+
+		if ((r->app_events >> i) & 1 && put_insn(c, &in))
+			return -1;
+	}
 	if (r->has_tls_version) {
 		struct tlsi_img_insn in = { .op = TLSI_OP_TLS_VERSION,
 					    .nbytes = r->tls_version_raw, .a = r->tls_version };
@@ -537,6 +544,10 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 	for (i = 0; i < r->nitems; i++)
 		if (r->items[i].buf != TLSI_BUF_RAW)
 			decoded = true;
+	/* an app-layer event is known once the head is parsed: payload
+	 * keywords with it are checked then, on the stream window */
+	if (r->app_events)
+		decoded = true;
 	for (i = 0; i < r->nitems; i++) {
 		const struct rp_item *it = &r->items[i];
 
@@ -581,6 +592,7 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 					break;
 				}
 			in.flags = it->flags & ~TLSI_IF_RETRY;
+			in.vars = it->vars;
 			switch (it->kind) {
 			case RP_CONTENT: {
 				long off = rc_buf_put(&c->bytes, it->pat, it->len);
@@ -600,7 +612,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 					in.flags |= TLSI_IF_DEPTH;
 					in.d = it->len;
 				} else if ((it->flags & TLSI_IF_DEPTH) &&
-					   !(it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN))) {
+					   !(it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)) &&
+					   !(it->vars & (TLSI_IV(2) | TLSI_IV(3)))) {
+					/* from variables, the engine adds them */
 					in.d = (uint32_t)(((it->flags & TLSI_IF_OFFSET) ? it->offset : 0) +
 							  (int64_t)it->depth);
 				} else {
@@ -641,6 +655,15 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 					goto out;
 				if (!(it->flags & TLSI_IF_NEGATE) && needs_retry(it, next))
 					in.flags |= TLSI_IF_RETRY;
+				break;
+			case RP_BYTE_EXTRACT:
+				in.op = TLSI_OP_BYTE_EXTRACT;
+				in.nbytes = it->nbytes;
+				in.a = it->mult;
+				in.b = it->b;
+				in.c = (uint32_t)it->boff;
+				in.d = it->a;
+				in.e = it->base;
 				break;
 			case RP_BASE64:
 				in.op = TLSI_OP_BASE64;
@@ -697,6 +720,9 @@ static int compile_rule(struct cstate *c, const struct rp_rule *r, uint32_t idx,
 			slot = (unsigned int)bufs[0];
 			if (slot == TLSI_BUF_RAW && nbufs > 1)
 				slot = (unsigned int)bufs[1];
+			else if (slot == TLSI_BUF_RAW && r->app_events &&
+				 r->app == TLSI_APP_HTTP)
+				slot = TLSI_BUF_HTTP_PROTOCOL;	/* each head */
 		}
 		else if (r->app == TLSI_APP_TLS && r->has_tls_version)
 			/* tried with each hello (their JA3/JA3S views) */

@@ -886,6 +886,8 @@ uint8_t rp_rule_priority(const struct rp_set *s, const struct rp_rule *r)
 
 /* ---- rule options ----------------------------------------------------------- */
 
+#define RP_BYTE_VAR_NAME_MAX	64
+
 struct pstate {
 	struct rp_set *s;
 	struct rp_rule *r;
@@ -895,6 +897,11 @@ struct pstate {
 	int body_dir;		/* http.request_body (1), .response_body (2) */
 	int b64_item;		/* the base64_decode item, -1 */
 	bool b64_data;		/* base64_data is the sticky buffer */
+	/* byte_extract variables: name, and the buffer they were read on */
+	unsigned int nbvars;
+	char bvar[TLSI_IMG_BYTE_VARS][RP_BYTE_VAR_NAME_MAX + 1];
+	uint8_t bvar_buf[TLSI_IMG_BYTE_VARS];
+	bool bvar_b64[TLSI_IMG_BYTE_VARS];
 	char reason[96];
 	char detail[256];
 };
@@ -1097,6 +1104,214 @@ static size_t split_fields(char *s, char **f, size_t max)
 	return n;
 }
 
+/* Does an operand name a byte_extract variable (not a number)? */
+static bool is_var_ref(const char *v)
+{
+	v = skip_ws(v);
+	return isalpha((unsigned char)*v) || *v == '_';
+}
+
+/*
+ * The number of the byte_extract variable `name' for operand `what' of
+ * item it (which must be on the buffer the variable was read from, after
+ * it: the engine keeps variables per buffer group), or -1 refused.
+ */
+static int var_ref(struct pstate *ps, const struct rp_item *it, const char *name,
+		   const char *what, uint32_t *out)
+{
+	char tmp[RP_BYTE_VAR_NAME_MAX + 2];
+	unsigned int i;
+
+	if (strlen(name) >= sizeof(tmp))
+		return skip(ps, "unknown byte_extract variable", "%s: `%s'", what, name);
+	strcpy(tmp, name);
+	name = trim(tmp);
+	for (i = 0; i < ps->nbvars; i++)
+		if (!strcmp(ps->bvar[i], name))
+			break;
+	if (i == ps->nbvars)
+		return skip(ps, "unknown byte_extract variable",
+			    "%s: `%s' is not a number nor a byte_extract variable before it",
+			    what, name);
+	if (ps->bvar_buf[i] != it->buf || ps->bvar_b64[i] != it->b64)
+		return skip(ps, "unsupported option",
+			    "%s: byte_extract variable `%s' read on %s, used on %s", what, name,
+			    rp_buf_name(ps->bvar_buf[i]), rp_buf_name(it->buf));
+	*out = i;
+	return 0;
+}
+
+/*
+ * app-layer-event:PROTO.EVENT, for the events the engine's decoders raise
+ * with Suricata's meaning (enum tlsi_app_event); names compared without
+ * case, as Suricata's event tables are.
+ */
+static const struct {
+	const char *proto, *event;
+	uint8_t id;			/* enum tlsi_app_event */
+	uint8_t app;			/* enum tlsi_app */
+} app_events[] = {
+	{ "http", "invalid_transfer_encoding_value_in_request",
+	  TLSI_AEV_HTTP_INVALID_TE_REQUEST, TLSI_APP_HTTP },
+};
+
+static int opt_app_event(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	char tmp[128], reason[96], *name, *dot;
+	size_t i;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "app-layer-event too long");
+	strcpy(tmp, val);
+	name = trim(tmp);
+	if (!*name)
+		return skip(ps, "syntax error", "app-layer-event without an event");
+	dot = strchr(name, '.');
+	for (i = 0; dot && i < sizeof(app_events) / sizeof(app_events[0]); i++)
+		if ((size_t)(dot - name) == strlen(app_events[i].proto) &&
+		    !strncasecmp(name, app_events[i].proto, (size_t)(dot - name)) &&
+		    !strcasecmp(dot + 1, app_events[i].event))
+			break;
+	if (!dot || i == sizeof(app_events) / sizeof(app_events[0])) {
+		snprintf(reason, sizeof(reason), "app-layer-event `%.60s' not raised", name);
+		return skip(ps, reason, "app-layer-event:%s: %s", name,
+			    dot ? "no decoder of the engine raises this event"
+				: "an engine or stream event, not an application-layer one");
+	}
+	if (r->proto != RP_PROTO_TCP)
+		return skip(ps, "app-layer-event in a packet rule",
+			    "app-layer-event:%s in a udp, icmp or ip rule", name);
+	if ((r->app != TLSI_APP_ANY && r->app != app_events[i].app) ||
+	    (r->flags & TLSI_RULE_F_PROTO_APPROX))
+		return skip(ps, "app-layer-event of another protocol",
+			    "app-layer-event:%s in a %s rule", name, rp_app_name(r->app));
+	r->app = app_events[i].app;
+	r->app_events |= 1u << app_events[i].id;
+	return 0;
+}
+
+/*
+ * byte_extract:NBYTES,OFFSET,NAME[,relative][,multiplier N][,big|little]
+ * [,string[,hex|dec|oct]][,align 2|4], checked as Suricata's parser does
+ * (rust/src/detect/byte_extract.rs and detect-byte-extract.c).
+ */
+static int opt_byte_extract(struct pstate *ps, const char *val)
+{
+	char tmp[256], *f[16];
+	size_t n, i, k;
+	uint64_t x;
+	int32_t off;
+	struct rp_item *it;
+	const char *name;
+	bool endian = false, base = false, mult = false, align = false, rel = false;
+
+	if (strlen(val) >= sizeof(tmp))
+		return skip(ps, "syntax error", "byte_extract too long");
+	strcpy(tmp, val);
+	n = split_fields(tmp, f, 16);
+	if (n < 3)
+		return skip(ps, "invalid byte_extract",
+			    "byte_extract:%s: needs bytes, offset and a variable name", val);
+	if (n > 10)
+		return skip(ps, "invalid byte_extract", "byte_extract:%s: too many fields", val);
+	if (parse_num(f[0], 255, &x, false) || !x)
+		return skip(ps, "invalid byte_extract", "byte_extract: bad byte count `%s'", f[0]);
+	it = new_item(ps, RP_BYTE_EXTRACT);
+	it->nbytes = (uint8_t)x;
+	it->mult = 1;
+	if (parse_int(f[1], -32768, 32767, &off))
+		return skip(ps, "invalid byte_extract", "byte_extract: bad offset `%s'", f[1]);
+	it->boff = off;
+	name = f[2];
+	if (!*name || !is_var_ref(name))
+		return skip(ps, "invalid byte_extract",
+			    "byte_extract: `%s' is not a variable name", name);
+	for (k = 0; name[k]; k++)
+		if (!isalnum((unsigned char)name[k]) && name[k] != '_' && name[k] != '-' &&
+		    name[k] != '.')
+			return skip(ps, "invalid byte_extract",
+				    "byte_extract: `%s' is not a variable name", name);
+	if (k > RP_BYTE_VAR_NAME_MAX)
+		return skip(ps, "invalid byte_extract", "byte_extract: name of %zu characters",
+			    k);
+	for (i = 3; i < n; i++) {
+		const char *o = f[i];
+
+		if (!strcmp(o, "relative") && !rel) {
+			it->flags |= TLSI_IF_RELATIVE;
+			rel = true;
+		} else if ((!strcmp(o, "big") || !strcmp(o, "little")) && !endian) {
+			if (o[0] == 'l')
+				it->flags |= TLSI_IF_LITTLE;
+			endian = true;
+		} else if (!strcmp(o, "dce")) {
+			return skip(ps, "unsupported option",
+				    "byte_extract: dce (DCE/RPC is not decoded)");
+		} else if (!strcmp(o, "slice")) {
+			return skip(ps, "unsupported option",
+				    "byte_extract: slice (Suricata refuses it too)");
+		} else if (!strcmp(o, "string") && !(it->flags & TLSI_IF_STRING)) {
+			if (base)
+				return skip(ps, "invalid byte_extract",
+					    "byte_extract: base before string");
+			it->flags |= TLSI_IF_STRING;
+		} else if ((!strcmp(o, "hex") || !strcmp(o, "dec") || !strcmp(o, "oct")) &&
+			   !base) {
+			if (!(it->flags & TLSI_IF_STRING))
+				return skip(ps, "invalid byte_extract",
+					    "byte_extract: `%s' without string before it", o);
+			it->base = o[0] == 'h' ? 16 : o[0] == 'd' ? 10 : 8;
+			base = true;
+		} else if (!strncmp(o, "multiplier", 10) && isspace((unsigned char)o[10]) &&
+			   !mult) {
+			if (parse_num(o + 10, 65535, &x, false) || !x)
+				return skip(ps, "invalid byte_extract",
+					    "byte_extract: `%s' (1 to 65535)", o);
+			it->mult = (uint32_t)x;
+			mult = true;
+		} else if (!strncmp(o, "align", 5) && isspace((unsigned char)o[5]) && !align) {
+			if (parse_num(o + 5, 4, &x, false) || (x != 2 && x != 4))
+				return skip(ps, "invalid byte_extract",
+					    "byte_extract: `%s' (2 or 4)", o);
+			it->a = (uint32_t)x;
+			align = true;
+		} else {
+			return skip(ps, "invalid byte_extract",
+				    "byte_extract: unknown or repeated option `%s'", o);
+		}
+	}
+	if (it->flags & TLSI_IF_STRING) {
+		unsigned int max;
+
+		if (endian)
+			return skip(ps, "invalid byte_extract", "byte_extract: string with an endianness");
+		if (!it->base)
+			it->base = 10;		/* Suricata's default */
+		max = it->base == 8 ? 23 : it->base == 10 ? 20 : 14;
+		if (it->nbytes > max)
+			return skip(ps, "invalid byte_extract",
+				    "byte_extract: %u string bytes (at most %u in base %u)",
+				    it->nbytes, max, it->base);
+	} else if (it->nbytes > 8) {
+		return skip(ps, "invalid byte_extract", "byte_extract: %u bytes (at most 8)",
+			    it->nbytes);
+	}
+	for (i = 0; i < ps->nbvars; i++)
+		if (!strcmp(ps->bvar[i], name))
+			return skip(ps, "invalid byte_extract",
+				    "byte_extract: variable `%s' set twice", name);
+	if (ps->nbvars >= TLSI_IMG_BYTE_VARS)
+		return skip(ps, "limit", "byte_extract: more than %d variables in a rule",
+			    TLSI_IMG_BYTE_VARS);
+	strcpy(ps->bvar[ps->nbvars], name);
+	ps->bvar_buf[ps->nbvars] = it->buf;
+	ps->bvar_b64[ps->nbvars] = it->b64;
+	it->b = ps->nbvars++;
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
 static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jump)
 {
 	char tmp[256], *f[16];
@@ -1111,6 +1326,9 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 	n = split_fields(tmp, f, 16);
 	if (n < (jump ? 2u : 4u))
 		return skip(ps, "syntax error", "%s:%s: too few fields", kw, val);
+	if (is_var_ref(f[0]))
+		return skip(ps, "unsupported option", "%s: byte count from a variable (`%s')", kw,
+			    f[0]);
 	if (parse_num(f[0], 23, &x, false))
 		return skip(ps, "invalid byte_test/byte_jump", "%s: bad byte count `%s'", kw, f[0]);
 	it = new_item(ps, jump ? RP_BYTE_JUMP : RP_BYTE_TEST);
@@ -1138,16 +1356,42 @@ static int opt_byte(struct pstate *ps, const char *kw, const char *val, bool jum
 			it->cmp = TLSI_CMP_XOR;
 		else
 			return skip(ps, "syntax error", "byte_test: operator `%s'", f[1]);
-		if (parse_num(f[2], UINT64_MAX, &it->value, true))
+		if (is_var_ref(f[2])) {
+			uint32_t v;
+
+			if (var_ref(ps, it, f[2], "byte_test value", &v))
+				return -1;
+			it->value = v;
+			it->vars |= TLSI_IV(0);
+		} else if (parse_num(f[2], UINT64_MAX, &it->value, true)) {
 			return skip(ps, "syntax error", "byte_test: value `%s'", f[2]);
-		if (parse_int(f[3], -65535, 65535, &off))
+		}
+		if (is_var_ref(f[3])) {
+			uint32_t v;
+
+			if (var_ref(ps, it, f[3], "byte_test offset", &v))
+				return -1;
+			it->boff = (int32_t)v;
+			it->vars |= TLSI_IV(2);
+		} else if (parse_int(f[3], -65535, 65535, &off)) {
 			return skip(ps, "syntax error", "byte_test: offset `%s'", f[3]);
-		it->boff = off;
+		} else {
+			it->boff = off;
+		}
 		i = 4;
 	} else {
-		if (parse_int(f[1], -65535, 65535, &off))
+		if (is_var_ref(f[1])) {
+			uint32_t v;
+
+			if (var_ref(ps, it, f[1], "byte_jump offset", &v))
+				return -1;
+			it->boff = (int32_t)v;
+			it->vars |= TLSI_IV(2);
+		} else if (parse_int(f[1], -65535, 65535, &off)) {
 			return skip(ps, "syntax error", "byte_jump: offset `%s'", f[1]);
-		it->boff = off;
+		} else {
+			it->boff = off;
+		}
 		i = 2;
 	}
 	for (; i < n; i++) {
@@ -1900,13 +2144,24 @@ static int opt(struct pstate *ps, char *kw, char *val)
 	}
 	if (!strcmp(kw, "depth") || !strcmp(kw, "offset") || !strcmp(kw, "distance") ||
 	    !strcmp(kw, "within")) {
+		unsigned int opnd = kw[0] == 'o' ? 2 : kw[1] == 'e' ? 3 : kw[0] == 'd' ? 4 : 5;
+
 		if (!(it = last_content(ps, kw)))
 			return -1;
-		if (val[0] && !isdigit((unsigned char)*skip_ws(val)) && *skip_ws(val) != '-')
-			return skip(ps, "unsupported option", "%s from a variable (byte_extract)", kw);
-		/* only distance may be negative (back into the previous match) */
-		if (parse_int(val, !strcmp(kw, "distance") ? -65535 : 0, 65535, &si))
+		if (is_var_ref(val)) {
+			uint32_t v;
+
+			if (var_ref(ps, it, val, kw, &v))
+				return -1;
+			si = (int32_t)v;
+			it->vars |= (uint16_t)TLSI_IV(opnd);
+		} else if (parse_int(val, !strcmp(kw, "distance") ? -65535 : 0, 65535, &si)) {
+			/* only distance may be negative (back into the
+			 * previous match) */
 			return skip(ps, "syntax error", "%s `%s'", kw, val);
+		} else {
+			it->vars &= (uint16_t)~TLSI_IV(opnd);
+		}
 		if (kw[0] == 'd' && kw[1] == 'e') {
 			it->depth = (uint32_t)si;
 			it->flags |= TLSI_IF_DEPTH;
@@ -2022,8 +2277,16 @@ static int opt(struct pstate *ps, char *kw, char *val)
 			it->flags |= TLSI_IF_NEGATE;
 			num++;
 		}
-		if (parse_num(num, 65535, &it->value, false))
+		if (is_var_ref(num)) {
+			uint32_t v;
+
+			if (var_ref(ps, it, num, "isdataat", &v))
+				return -1;
+			it->value = v;
+			it->vars |= TLSI_IV(0);
+		} else if (parse_num(num, 65535, &it->value, false)) {
 			return skip(ps, "syntax error", "isdataat `%s'", val);
+		}
 		for (i = 1; i < n; i++) {
 			if (!strcmp(f[i], "relative"))
 				it->flags |= TLSI_IF_RELATIVE;
@@ -2037,6 +2300,10 @@ static int opt(struct pstate *ps, char *kw, char *val)
 		return opt_byte(ps, kw, val, false);
 	if (!strcmp(kw, "byte_jump"))
 		return opt_byte(ps, kw, val, true);
+	if (!strcmp(kw, "byte_extract"))
+		return opt_byte_extract(ps, val);
+	if (!strcmp(kw, "app-layer-event"))
+		return opt_app_event(ps, val);
 	if (!strcmp(kw, "bsize")) {
 		it = new_item(ps, RP_BSIZE);
 		if (parse_size_cmp(val, &it->cmp, &it->a, &it->b))
@@ -2244,11 +2511,11 @@ static int finish(struct pstate *ps)
 				return skip(ps, "invalid content", "%s content of %u bytes, not a"
 					    " 32-character MD5", rp_buf_name(b), it->len);
 		}
-		if ((it->flags & TLSI_IF_DEPTH) && it->depth < it->len &&
+		if ((it->flags & TLSI_IF_DEPTH) && !(it->vars & TLSI_IV(3)) && it->depth < it->len &&
 		    !(it->flags & (TLSI_IF_DISTANCE | TLSI_IF_WITHIN)))
 			return skip(ps, "invalid content", "depth %u shorter than content (%u bytes)",
 				    it->depth, it->len);
-		if ((it->flags & TLSI_IF_WITHIN) && it->within < it->len)
+		if ((it->flags & TLSI_IF_WITHIN) && !(it->vars & TLSI_IV(5)) && it->within < it->len)
 			return skip(ps, "invalid content", "within %u shorter than content (%u bytes)",
 				    it->within, it->len);
 		if (it->startswith && (it->flags & (TLSI_IF_OFFSET | TLSI_IF_DEPTH |
@@ -2265,7 +2532,8 @@ static int finish(struct pstate *ps)
 		if (per_buf[k] > TLSI_IMG_GROUP_MAX)
 			return skip(ps, "limit", "more than %d keywords on %s", TLSI_IMG_GROUP_MAX,
 				    rp_buf_name((unsigned int)k));
-	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + 3 > TLSI_IMG_INSNS_MAX)
+	if (r->nitems + groups + 2 * r->nfb + r->nxb + r->nfi + TLSI_AEV_MAX + 3 >
+	    TLSI_IMG_INSNS_MAX)
 		return skip(ps, "limit", "more than %d instructions", TLSI_IMG_INSNS_MAX);
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip", "tcp packet" };

@@ -54,6 +54,9 @@ enum rp_kind {
 	RP_PCRE,
 	RP_BASE64,		/* base64_decode: value = bytes (0: all),
 				 * boff = offset, flags RELATIVE */
+	RP_BYTE_EXTRACT,	/* nbytes, boff = offset, mult, base (string),
+				 * a = align (0, 2, 4), b = variable number;
+				 * flags RELATIVE, LITTLE, STRING */
 };
 
 struct rx_prog;
@@ -80,6 +83,10 @@ struct rp_item {
 	int32_t boff, post;
 	uint32_t bitmask, base, mult;
 	uint32_t a, b;		/* bsize operands */
+	uint16_t vars;		/* TLSI_IV() of the image operands that name
+				 * a byte_extract variable (its number in
+				 * the field: value, boff, offset, depth,
+				 * distance, within) */
 	struct rx_prog *re;	/* pcre: the compiled program (owned);
 				 * flags NEGATE, RELATIVE */
 };
@@ -156,6 +163,7 @@ struct rp_rule {
 	const char *pkt_kw;	/* the first keyword that makes a tcp rule
 				 * a TCP packet rule (finish()), or NULL */
 	bool stateless;		/* flow:stateless (no effect on matching) */
+	uint32_t app_events;	/* app-layer-event: enum tlsi_app_event bits */
 };
 
 struct rp_var {
