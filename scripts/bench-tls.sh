@@ -74,9 +74,9 @@ num() { [[ ${1:-} =~ ^[1-9][0-9]{0,5}$ ]] && echo "$1" || echo "$2"; }
 n_modes=$(wc -w <<<"${BENCH_MODES:-none tlsi tlsi_nodecrypt sslsplit tlsi_server sslsplit_server}")
 per_mode=$((2 * $(num "${BENCH_BULK_MB:-}" 64) + $(num "${BENCH_CONN_SECONDS:-}" 8) + \
 	$(num "${BENCH_TTFB_REQUESTS:-}" 200) / 5 + 60))
-# Idle sessions: opened at 15 a second at worst (the VM script's own
+# Idle sessions: opened at 5 a second at worst (the VM script's own
 # limit), a second request each, set-up and the memory readings.
-[ "${BENCH_MEASURE:-}" != idle ] || per_mode=$((2 * $(num "${BENCH_IDLE_SESSIONS:-}" 10000) / 15 + 300))
+[ "${BENCH_MEASURE:-}" != idle ] || per_mode=$((2 * $(num "${BENCH_IDLE_SESSIONS:-}" 10000) / 5 + 300))
 timeout=${BENCH_TIMEOUT:-$((600 + $(num "${BENCH_ROUNDS:-}" 3) * n_modes * per_mode))}
 
 # Sample, every 5 s, how many other VMs share the cores (ours is one of the
