@@ -200,8 +200,6 @@ const char *cr_check_name(enum check_state c)
 /* ---- paths and files ------------------------------------------------- */
 
 int cr_pathf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int cr_pathf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;

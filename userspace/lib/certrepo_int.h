@@ -166,7 +166,8 @@ struct staged {
 
 /* ---- certrepo.c -------------------------------------------------------- */
 
-void __attribute__((format(printf, 2, 3))) cr_sb_printf(struct sb *b, const char *fmt, ...);
+void cr_sb_printf(struct sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int cr_strv_add(char ***v, size_t *n, const char *s);
 void cr_strv_free(char **v, size_t n);
 ssize_t cr_strv_find(char *const *v, size_t n, const char *s);
@@ -176,7 +177,8 @@ bool cr_has_suffix(const char *s, const char *suffix);
 time_t cr_now_of(const struct certrepo *r);
 const char *cr_kind_article(enum certrepo_kind k);
 const char *cr_check_name(enum check_state c);
-int cr_pathf(char *buf, size_t len, const char *fmt, ...);
+int cr_pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 bool cr_failpoint(void);
 void cr_sync_dir(const char *dir);
 void cr_sync_parent(const char *path);

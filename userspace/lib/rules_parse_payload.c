@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Suricata rule parser: the payload keywords. Contents and their values,
+ * byte_extract variables, byte_test/byte_jump, pcre, base64_decode and
+ * app-layer-event: what becomes an item of the rule's program.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules_parse.h"
+#include "rules_pcre.h"
+#include "rules_parse_int.h"
+int rp_parse_content(struct pstate *ps, const char *v, struct rp_item *it)
+{
+	const char *p = rp_skip_ws(v);
+	uint8_t *out;
+	size_t n = 0;
+	bool hex = false;
+	int nib = -1;
+
+	if (*p == '!') {
+		it->flags |= TLSI_IF_NEGATE;
+		p = rp_skip_ws(p + 1);
+	}
+	if (*p != '"')
+		return rp_skip(ps, "syntax error", "content `%s' is not quoted", v);
+	p++;
+	out = rp_xrealloc(NULL, strlen(p) + 1);
+	for (; *p && *p != '"'; p++) {
+		if (hex) {
+			int d;
+
+			if (*p == '|') {
+				if (nib >= 0)
+					goto bad_hex;
+				hex = false;
+				continue;
+			}
+			if (*p == ' ' || *p == '\t')
+				continue;
+			if (*p >= '0' && *p <= '9')
+				d = *p - '0';
+			else if (tolower((unsigned char)*p) >= 'a' && tolower((unsigned char)*p) <= 'f')
+				d = tolower((unsigned char)*p) - 'a' + 10;
+			else
+				goto bad_hex;
+			if (nib < 0) {
+				nib = d;
+			} else {
+				out[n++] = (uint8_t)(nib << 4 | d);
+				nib = -1;
+			}
+			continue;
+		}
+		if (*p == '|') {
+			hex = true;
+			continue;
+		}
+		if (*p == '\\' && p[1]) {
+			p++;
+			out[n++] = (uint8_t)*p;
+			continue;
+		}
+		out[n++] = (uint8_t)*p;
+	}
+	if (*p != '"' || hex) {
+		free(out);
+		return rp_skip(ps, "syntax error", "content `%s': unterminated string or hex", v);
+	}
+	if (!n || n > TLSI_IMG_PATTERN_MAX) {
+		free(out);
+		return rp_skip(ps, "invalid content", "content of %zu bytes", n);
+	}
+	it->pat = out;
+	it->len = (uint32_t)n;
+	return 0;
+bad_hex:
+	free(out);
+	return rp_skip(ps, "syntax error", "bad hex in content `%s'", v);
+}
+
+/* Unquote msg-style strings. */
+char *rp_unquote(const char *v)
+{
+	const char *p = rp_skip_ws(v);
+	size_t n = strlen(p);
+	char *out, *o;
+
+	if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+		p++;
+		n -= 2;
+	}
+	out = o = rp_xrealloc(NULL, n + 1);
+	while (n) {
+		if (*p == '\\' && n > 1) {
+			p++;
+			n--;
+		}
+		*o++ = *p++;
+		n--;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* "N", "<N", ">N", "<=N", ">=N", "!N", "N<>M", "N-M" into cmp, a, b. */
+int rp_parse_size_cmp(const char *v, uint8_t *cmp, uint32_t *a, uint32_t *b)
+{
+	char tmp[64], *sep;
+	uint64_t x, y;
+	const char *p = rp_skip_ws(v);
+
+	if (strlen(p) >= sizeof(tmp))
+		return -1;
+	strcpy(tmp, p);
+	rp_trim(tmp);
+	*b = 0;
+	if ((sep = strstr(tmp, "<>")) || (sep = strchr(tmp + 1, '-'))) {
+		size_t sl = sep[0] == '<' ? 2 : 1;
+
+		*sep = '\0';
+		if (rp_parse_num(tmp, UINT32_MAX, &x, false) ||
+		    rp_parse_num(sep + sl, UINT32_MAX, &y, false) || x >= y)
+			return -1;
+		*cmp = TLSI_CMP_RANGE;
+		*a = (uint32_t)x;
+		*b = (uint32_t)y;
+		return 0;
+	}
+	p = tmp;
+	if (!strncmp(p, "<=", 2)) {
+		*cmp = TLSI_CMP_LE;
+		p += 2;
+	} else if (!strncmp(p, ">=", 2)) {
+		*cmp = TLSI_CMP_GE;
+		p += 2;
+	} else if (*p == '<') {
+		*cmp = TLSI_CMP_LT;
+		p++;
+	} else if (*p == '>') {
+		*cmp = TLSI_CMP_GT;
+		p++;
+	} else if (*p == '!') {
+		*cmp = TLSI_CMP_NE;
+		p++;
+	} else if (*p == '=') {
+		*cmp = TLSI_CMP_EQ;
+		p++;
+	} else {
+		*cmp = TLSI_CMP_EQ;
+	}
+	if (rp_parse_num(p, UINT32_MAX, &x, false))
+		return -1;
+	*a = (uint32_t)x;
+	return 0;
+}
+
+/* Split "a, b ,c" at commas into trimmed fields (in place). */
+size_t rp_split_fields(char *s, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = s;
+
+	while (n < max) {
+		char *c = strchr(p, ',');
+
+		if (c)
+			*c = '\0';
+		f[n++] = rp_trim(p);
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return n;
+}
+
+/* Does an operand name a byte_extract variable (not a number)? */
+bool rp_is_var_ref(const char *v)
+{
+	v = rp_skip_ws(v);
+	return isalpha((unsigned char)*v) || *v == '_';
+}
+
+/*
+ * The number of the byte_extract variable `name' for operand `what' of
+ * item it (which must be on the buffer the variable was read from, after
+ * it: the engine keeps variables per buffer group), or -1 refused.
+ */
+int rp_var_ref(struct pstate *ps, const struct rp_item *it, const char *name,
+	       const char *what, uint32_t *out)
+{
+	char tmp[RP_BYTE_VAR_NAME_MAX + 2];
+	unsigned int i;
+
+	if (strlen(name) >= sizeof(tmp))
+		return rp_skip(ps, "unknown byte_extract variable", "%s: `%s'", what, name);
+	strcpy(tmp, name);
+	name = rp_trim(tmp);
+	for (i = 0; i < ps->nbvars; i++)
+		if (!strcmp(ps->bvar[i], name))
+			break;
+	if (i == ps->nbvars)
+		return rp_skip(ps, "unknown byte_extract variable",
+			       "%s: `%s' is not a number nor a byte_extract variable before it",
+			       what, name);
+	if (ps->bvar_buf[i] != it->buf || ps->bvar_b64[i] != it->b64)
+		return rp_skip(ps, "unsupported option",
+			       "%s: byte_extract variable `%s' read on %s, used on %s", what, name,
+			       rp_buf_name(ps->bvar_buf[i]), rp_buf_name(it->buf));
+	*out = i;
+	return 0;
+}
+
+/*
+ * app-layer-event:PROTO.EVENT, for the events the engine's decoders raise
+ * with Suricata's meaning (enum tlsi_app_event); names compared without
+ * case, as Suricata's event tables are.
+ */
+static const struct {
+	const char *proto, *event;
+	uint8_t id;			/* enum tlsi_app_event */
+	uint8_t app;			/* enum tlsi_app */
+} app_events[] = {
+	{ "http", "invalid_transfer_encoding_value_in_request",
+	  TLSI_AEV_HTTP_INVALID_TE_REQUEST, TLSI_APP_HTTP },
+};
+
+int rp_opt_app_event(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	char tmp[128], reason[96], *name, *dot;
+	size_t i;
+
+	if (strlen(val) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "app-layer-event too long");
+	strcpy(tmp, val);
+	name = rp_trim(tmp);
+	if (!*name)
+		return rp_skip(ps, "syntax error", "app-layer-event without an event");
+	dot = strchr(name, '.');
+	for (i = 0; dot && i < sizeof(app_events) / sizeof(app_events[0]); i++)
+		if ((size_t)(dot - name) == strlen(app_events[i].proto) &&
+		    !strncasecmp(name, app_events[i].proto, (size_t)(dot - name)) &&
+		    !strcasecmp(dot + 1, app_events[i].event))
+			break;
+	if (!dot || i == sizeof(app_events) / sizeof(app_events[0])) {
+		snprintf(reason, sizeof(reason), "app-layer-event `%.60s' not raised", name);
+		return rp_skip(ps, reason, "app-layer-event:%s: %s", name,
+			       dot ? "no decoder of the engine raises this event"
+				: "an engine or stream event, not an application-layer one");
+	}
+	if (r->proto != RP_PROTO_TCP)
+		return rp_skip(ps, "app-layer-event in a packet rule",
+			       "app-layer-event:%s in a udp, icmp or ip rule", name);
+	if ((r->app != TLSI_APP_ANY && r->app != app_events[i].app) ||
+	    (r->flags & TLSI_RULE_F_PROTO_APPROX))
+		return rp_skip(ps, "app-layer-event of another protocol",
+			       "app-layer-event:%s in a %s rule", name, rp_app_name(r->app));
+	r->app = app_events[i].app;
+	r->app_events |= 1u << app_events[i].id;
+	return 0;
+}
+
+/*
+ * byte_extract:NBYTES,OFFSET,NAME[,relative][,multiplier N][,big|little]
+ * [,string[,hex|dec|oct]][,align 2|4], checked as Suricata's parser does
+ * (rust/src/detect/byte_extract.rs and detect-byte-extract.c).
+ */
+int rp_opt_byte_extract(struct pstate *ps, const char *val)
+{
+	char tmp[256], *f[16];
+	size_t n, i, k;
+	uint64_t x;
+	int32_t off;
+	struct rp_item *it;
+	const char *name;
+	bool endian = false, base = false, mult = false, align = false, rel = false;
+
+	if (strlen(val) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "byte_extract too long");
+	strcpy(tmp, val);
+	n = rp_split_fields(tmp, f, 16);
+	if (n < 3)
+		return rp_skip(ps, "invalid byte_extract",
+			       "byte_extract:%s: needs bytes, offset and a variable name", val);
+	if (n > 10)
+		return rp_skip(ps, "invalid byte_extract", "byte_extract:%s: too many fields", val);
+	if (rp_parse_num(f[0], 255, &x, false) || !x)
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: bad byte count `%s'", f[0]);
+	it = rp_new_item(ps, RP_BYTE_EXTRACT);
+	it->nbytes = (uint8_t)x;
+	it->mult = 1;
+	if (rp_parse_int(f[1], -32768, 32767, &off))
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: bad offset `%s'", f[1]);
+	it->boff = off;
+	name = f[2];
+	if (!*name || !rp_is_var_ref(name))
+		return rp_skip(ps, "invalid byte_extract",
+			       "byte_extract: `%s' is not a variable name", name);
+	for (k = 0; name[k]; k++)
+		if (!isalnum((unsigned char)name[k]) && name[k] != '_' && name[k] != '-' &&
+		    name[k] != '.')
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: `%s' is not a variable name", name);
+	if (k > RP_BYTE_VAR_NAME_MAX)
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: name of %zu characters",
+			       k);
+	for (i = 3; i < n; i++) {
+		const char *o = f[i];
+
+		if (!strcmp(o, "relative") && !rel) {
+			it->flags |= TLSI_IF_RELATIVE;
+			rel = true;
+		} else if ((!strcmp(o, "big") || !strcmp(o, "little")) && !endian) {
+			if (o[0] == 'l')
+				it->flags |= TLSI_IF_LITTLE;
+			endian = true;
+		} else if (!strcmp(o, "dce")) {
+			return rp_skip(ps, "unsupported option",
+				       "byte_extract: dce (DCE/RPC is not decoded)");
+		} else if (!strcmp(o, "slice")) {
+			return rp_skip(ps, "unsupported option",
+				       "byte_extract: slice (Suricata refuses it too)");
+		} else if (!strcmp(o, "string") && !(it->flags & TLSI_IF_STRING)) {
+			if (base)
+				return rp_skip(ps, "invalid byte_extract",
+					       "byte_extract: base before string");
+			it->flags |= TLSI_IF_STRING;
+		} else if ((!strcmp(o, "hex") || !strcmp(o, "dec") || !strcmp(o, "oct")) &&
+			   !base) {
+			if (!(it->flags & TLSI_IF_STRING))
+				return rp_skip(ps, "invalid byte_extract",
+					       "byte_extract: `%s' without string before it", o);
+			it->base = o[0] == 'h' ? 16 : o[0] == 'd' ? 10 : 8;
+			base = true;
+		} else if (!strncmp(o, "multiplier", 10) && isspace((unsigned char)o[10]) &&
+			   !mult) {
+			if (rp_parse_num(o + 10, 65535, &x, false) || !x)
+				return rp_skip(ps, "invalid byte_extract",
+					       "byte_extract: `%s' (1 to 65535)", o);
+			it->mult = (uint32_t)x;
+			mult = true;
+		} else if (!strncmp(o, "align", 5) && isspace((unsigned char)o[5]) && !align) {
+			if (rp_parse_num(o + 5, 4, &x, false) || (x != 2 && x != 4))
+				return rp_skip(ps, "invalid byte_extract",
+					       "byte_extract: `%s' (2 or 4)", o);
+			it->a = (uint32_t)x;
+			align = true;
+		} else {
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: unknown or repeated option `%s'", o);
+		}
+	}
+	if (it->flags & TLSI_IF_STRING) {
+		unsigned int max;
+
+		if (endian)
+			return rp_skip(ps, "invalid byte_extract", "byte_extract: string with an endianness");
+		if (!it->base)
+			it->base = 10;		/* Suricata's default */
+		max = it->base == 8 ? 23 : it->base == 10 ? 20 : 14;
+		if (it->nbytes > max)
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: %u string bytes (at most %u in base %u)",
+				       it->nbytes, max, it->base);
+	} else if (it->nbytes > 8) {
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: %u bytes (at most 8)",
+			       it->nbytes);
+	}
+	for (i = 0; i < ps->nbvars; i++)
+		if (!strcmp(ps->bvar[i], name))
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: variable `%s' set twice", name);
+	if (ps->nbvars >= TLSI_IMG_BYTE_VARS)
+		return rp_skip(ps, "limit", "byte_extract: more than %d variables in a rule",
+			       TLSI_IMG_BYTE_VARS);
+	strcpy(ps->bvar[ps->nbvars], name);
+	ps->bvar_buf[ps->nbvars] = it->buf;
+	ps->bvar_b64[ps->nbvars] = it->b64;
+	it->b = ps->nbvars++;
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
+int rp_opt_byte(struct pstate *ps, const char *kw, const char *val, bool jump)
+{
+	char tmp[256], *f[16];
+	size_t n, i;
+	uint64_t x;
+	struct rp_item *it;
+	int32_t off;
+
+	if (strlen(val) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "%s too long", kw);
+	strcpy(tmp, val);
+	n = rp_split_fields(tmp, f, 16);
+	if (n < (jump ? 2u : 4u))
+		return rp_skip(ps, "syntax error", "%s:%s: too few fields", kw, val);
+	if (rp_is_var_ref(f[0]))
+		return rp_skip(ps, "unsupported option", "%s: byte count from a variable (`%s')", kw,
+			       f[0]);
+	if (rp_parse_num(f[0], 23, &x, false))
+		return rp_skip(ps, "invalid byte_test/byte_jump", "%s: bad byte count `%s'", kw, f[0]);
+	it = rp_new_item(ps, jump ? RP_BYTE_JUMP : RP_BYTE_TEST);
+	it->nbytes = (uint8_t)x;
+	if (!jump) {
+		const char *op = f[1];
+
+		if (*op == '!') {
+			it->flags |= TLSI_IF_NEGATE;
+			op++;
+		}
+		if (!strcmp(op, "<"))
+			it->cmp = TLSI_CMP_LT;
+		else if (!strcmp(op, ">"))
+			it->cmp = TLSI_CMP_GT;
+		else if (!strcmp(op, "=") || !*op)
+			it->cmp = TLSI_CMP_EQ;
+		else if (!strcmp(op, "<="))
+			it->cmp = TLSI_CMP_LE;
+		else if (!strcmp(op, ">="))
+			it->cmp = TLSI_CMP_GE;
+		else if (!strcmp(op, "&"))
+			it->cmp = TLSI_CMP_AND;
+		else if (!strcmp(op, "^"))
+			it->cmp = TLSI_CMP_XOR;
+		else
+			return rp_skip(ps, "syntax error", "byte_test: operator `%s'", f[1]);
+		if (rp_is_var_ref(f[2])) {
+			uint32_t v;
+
+			if (rp_var_ref(ps, it, f[2], "byte_test value", &v))
+				return -1;
+			it->value = v;
+			it->vars |= TLSI_IV(0);
+		} else if (rp_parse_num(f[2], UINT64_MAX, &it->value, true)) {
+			return rp_skip(ps, "syntax error", "byte_test: value `%s'", f[2]);
+		}
+		if (rp_is_var_ref(f[3])) {
+			uint32_t v;
+
+			if (rp_var_ref(ps, it, f[3], "byte_test offset", &v))
+				return -1;
+			it->boff = (int32_t)v;
+			it->vars |= TLSI_IV(2);
+		} else if (rp_parse_int(f[3], -65535, 65535, &off)) {
+			return rp_skip(ps, "syntax error", "byte_test: offset `%s'", f[3]);
+		} else {
+			it->boff = off;
+		}
+		i = 4;
+	} else {
+		if (rp_is_var_ref(f[1])) {
+			uint32_t v;
+
+			if (rp_var_ref(ps, it, f[1], "byte_jump offset", &v))
+				return -1;
+			it->boff = (int32_t)v;
+			it->vars |= TLSI_IV(2);
+		} else if (rp_parse_int(f[1], -65535, 65535, &off)) {
+			return rp_skip(ps, "syntax error", "byte_jump: offset `%s'", f[1]);
+		} else {
+			it->boff = off;
+		}
+		i = 2;
+	}
+	for (; i < n; i++) {
+		const char *o = f[i];
+
+		if (!strcmp(o, "relative"))
+			it->flags |= TLSI_IF_RELATIVE;
+		else if (!strcmp(o, "little"))
+			it->flags |= TLSI_IF_LITTLE;
+		else if (!strcmp(o, "big"))
+			it->flags &= ~TLSI_IF_LITTLE;
+		else if (!strcmp(o, "string"))
+			it->flags |= TLSI_IF_STRING;
+		else if (!strcmp(o, "dec"))
+			it->base = 10;
+		else if (!strcmp(o, "hex"))
+			it->base = 16;
+		else if (!strcmp(o, "oct"))
+			it->base = 8;
+		else if (jump && !strcmp(o, "align"))
+			it->flags |= TLSI_IF_ALIGN;
+		else if (jump && !strcmp(o, "from_beginning"))
+			it->flags |= TLSI_IF_BEGIN;
+		else if (jump && !strcmp(o, "from_end"))
+			it->flags |= TLSI_IF_END;
+		else if (jump && !strncmp(o, "multiplier", 10)) {
+			if (rp_parse_num(o + 10, 65535, &x, false) || !x)
+				return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
+			it->mult = (uint32_t)x;
+		} else if (jump && !strncmp(o, "post_offset", 11)) {
+			if (rp_parse_int(o + 11, -65535, 65535, &off))
+				return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
+			it->post = off;
+		} else if (!strncmp(o, "bitmask", 7)) {
+			if (rp_parse_num(o + 7, UINT32_MAX, &x, true))
+				return rp_skip(ps, "syntax error", "byte_test: `%s'", o);
+			it->bitmask = (uint32_t)x;
+			it->flags |= TLSI_IF_BITMASK;
+		} else if (!strcmp(o, "dce")) {
+			return rp_skip(ps, "unsupported option", "%s: dce", kw);
+		} else {
+			return rp_skip(ps, "syntax error", "%s: unknown option `%s'", kw, o);
+		}
+	}
+	/* Suricata: a string without dec/hex/oct is read by strtoull() with
+	 * base 0 (0x hex, 0 octal); 0 bytes read to the first non-digit */
+	if (it->flags & TLSI_IF_STRING) {
+		if (it->nbytes > 23)
+			return rp_skip(ps, "invalid option", "%s: at most 23 string bytes", kw);
+	} else if (!it->nbytes) {
+		return rp_skip(ps, "invalid byte_test/byte_jump", "%s: 0 bytes without string", kw);
+	} else if (it->nbytes > 8) {
+		return rp_skip(ps, "invalid option", "%s: at most 8 bytes", kw);
+	} else if (it->base) {
+		return rp_skip(ps, "syntax error", "%s: base without string", kw);
+	}
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
+/*
+ * pcre, compiled for the engine's matcher. Refusals are grouped by what
+ * was refused ("pcre: backreference"), the expression in the detail.
+ */
+int rp_opt_pcre(struct pstate *ps, const char *val)
+{
+	struct rx_pcre pc;
+	struct rx_prog prog;
+	struct rp_item *it;
+	char why[160], reason[96];
+	size_t n;
+
+	if (rx_parse_pcre(val, &pc, why, sizeof(why)))
+		return rp_skip(ps, "pcre: syntax error", "%s: pcre:%s", why, val);
+	if (rx_compile(pc.pattern, pc.len, pc.opts, &prog, why, sizeof(why))) {
+		free(pc.pattern);
+		n = strcspn(why, "\\(`{0123456789");
+		while (n && why[n - 1] == ' ')
+			n--;
+		snprintf(reason, sizeof(reason), "pcre: %.*s", (int)n, why);
+		return rp_skip(ps, reason, "%s: pcre:%s", why, val);
+	}
+	free(pc.pattern);
+	it = rp_new_item(ps, RP_PCRE);
+	if (pc.buf >= 0) {
+		it->buf = (uint8_t)pc.buf;
+		if (strchr(strrchr(val, '/'), 'P'))
+			ps->body_dir = 1;	/* P: the request body */
+	}
+	if (pc.negate)
+		it->flags |= TLSI_IF_NEGATE;
+	if (pc.relative)
+		it->flags |= TLSI_IF_RELATIVE;
+	it->re = rp_xrealloc(NULL, sizeof(*it->re));
+	*it->re = prog;
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
+/*
+ * base64_decode[:[bytes N][,][offset N][,][relative]] (Suricata's
+ * syntax; options in that order). It decodes from the buffer of the
+ * sticky buffer, or without one from that of the last payload keyword.
+ */
+int rp_opt_base64_decode(struct pstate *ps, const char *val)
+{
+	struct rp_rule *r = ps->r;
+	const char *p = rp_skip_ws(val);
+	uint64_t bytes = 0, offset = 0;
+	struct rp_item *it;
+	bool relative = false;
+	char *end;
+
+	if (ps->b64_item >= 0)
+		return rp_skip(ps, "unsupported option", "a second base64_decode");
+	if (!strncmp(p, "bytes", 5) && isspace((unsigned char)p[5])) {
+		p = rp_skip_ws(p + 5);
+		if (!isdigit((unsigned char)*p))
+			return rp_skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		errno = 0;
+		bytes = strtoull(p, &end, 10);
+		if (errno || !bytes || bytes > 65535)
+			return rp_skip(ps, "syntax error", "base64_decode bytes `%s'", val);
+		p = rp_skip_ws(end);
+		if (*p == ',')
+			p = rp_skip_ws(p + 1);
+	}
+	if (!strncmp(p, "offset", 6) && isspace((unsigned char)p[6])) {
+		p = rp_skip_ws(p + 6);
+		if (!isdigit((unsigned char)*p))
+			return rp_skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		errno = 0;
+		offset = strtoull(p, &end, 10);
+		if (errno || offset > 65535)
+			return rp_skip(ps, "syntax error", "base64_decode offset `%s'", val);
+		p = rp_skip_ws(end);
+		if (*p == ',')
+			p = rp_skip_ws(p + 1);
+	}
+	if (!strncmp(p, "relative", 8)) {
+		relative = true;
+		p = rp_skip_ws(p + 8);
+	}
+	if (*p)
+		return rp_skip(ps, "syntax error", "base64_decode option `%s'", p);
+	if (ps->b64_data)
+		return rp_skip(ps, "unsupported option", "base64_decode after base64_data");
+	it = rp_new_item(ps, RP_BASE64);
+	if (ps->cur_buf == TLSI_BUF_RAW && ps->last_payload >= 0)
+		it->buf = r->items[ps->last_payload].buf;
+	it->value = bytes;
+	it->boff = (int32_t)offset;
+	if (relative)
+		it->flags |= TLSI_IF_RELATIVE;
+	ps->b64_item = (int)(it - r->items);
+	return 0;
+}
