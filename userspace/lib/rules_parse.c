@@ -459,7 +459,7 @@ static int parse_options(struct pstate *ps, const char *p)
 		} else {
 			val = kw + strlen(kw);
 		}
-		if (rp_opt(ps, kw, val)) {
+		if (rp_parse_option(ps, kw, val)) {
 			free(buf);
 			return -1;
 		}

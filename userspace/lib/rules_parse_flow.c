@@ -16,7 +16,7 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
-int rp_opt_threshold(struct pstate *ps, const char *kw, const char *val)
+int rp_opt_threshold(struct pstate *ps, const char *kw, char *val)
 {
 	char tmp[256], *f[8];
 	size_t n, i;
@@ -90,7 +90,7 @@ static int flowbit_index(struct rp_set *s, const char *name)
 	return (int)s->nflowbits++;
 }
 
-int rp_opt_flowbits(struct pstate *ps, const char *val)
+int rp_opt_flowbits(struct pstate *ps, const char *kw, char *val)
 {
 	char tmp[512], *op, *names, *p;
 	struct rp_flowbit fb = { 0 };
@@ -171,7 +171,7 @@ int rp_opt_flowbits(struct pstate *ps, const char *val)
  * xbits:<set|unset|toggle|isset|isnotset>,<name>,track <ip_src|ip_dst|ip_pair>
  * [,expire <seconds>] (Suricata's; expire defaults to 30 s).
  */
-int rp_opt_xbits(struct pstate *ps, const char *val)
+int rp_opt_xbits(struct pstate *ps, const char *kw, char *val)
 {
 	static const struct { const char *s; uint8_t op; } ops[] = {
 		{ "set", TLSI_FB_SET }, { "unset", TLSI_FB_UNSET },
@@ -232,7 +232,7 @@ int rp_opt_xbits(struct pstate *ps, const char *val)
  * isset|notset|isnotset (Suricata's syntax). A value that names another
  * variable is not supported.
  */
-int rp_opt_flowint(struct pstate *ps, const char *val)
+int rp_opt_flowint(struct pstate *ps, const char *kw, char *val)
 {
 	static const struct { const char *s; uint8_t op; } ops[] = {
 		{ "isset", TLSI_FI_ISSET }, { "notset", TLSI_FI_NOTSET },
@@ -294,7 +294,7 @@ static const struct { const char *name; uint8_t proto; } ip_protos[] = {
  * stream_size:<server|client|both|either>,<op>,<n> with op one of < > =
  * != <= >= (Suricata's; TCP rules only).
  */
-int rp_opt_stream_size(struct pstate *ps, const char *val)
+int rp_opt_stream_size(struct pstate *ps, const char *kw, char *val)
 {
 	static const char *const sides[] = { "server", "client", "both", "either" };
 	static const struct { const char *s; uint8_t cmp; } ops[] = {
@@ -339,7 +339,7 @@ int rp_opt_stream_size(struct pstate *ps, const char *val)
  * FlowMatch()), no_stream (the packet's payload, never the stream),
  * only_stream, no_frag and only_frag (no effect here).
  */
-int rp_opt_flow(struct pstate *ps, const char *val)
+int rp_opt_flow(struct pstate *ps, const char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
 	char tmp[128], *f[8];
@@ -393,7 +393,7 @@ int rp_opt_flow(struct pstate *ps, const char *val)
  * flags (S A F R P U C E, 1 and 2 for C and E, 0 for none; upper case),
  * and after a comma the flags to ignore. Matched on each TCP packet.
  */
-int rp_opt_flags(struct pstate *ps, const char *val)
+int rp_opt_flags(struct pstate *ps, const char *kw, char *val)
 {
 	static const char letters[] = "FSRPAUEC";	/* bit i: letters[i] */
 	struct rp_rule *r = ps->r;
@@ -480,7 +480,7 @@ int rp_opt_flags(struct pstate *ps, const char *val)
  * itype, icode, ttl ([<|>|<=|>=|!]N or N<>M, as dsize: Suricata's
  * DetectU8Parse) and ip_proto ([!|<|>]N or a protocol name), all 0..255.
  */
-int rp_opt_pkt(struct pstate *ps, const char *kw, const char *val)
+int rp_opt_pkt(struct pstate *ps, const char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
 	struct rp_pkt_test *t;

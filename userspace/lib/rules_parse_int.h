@@ -68,7 +68,8 @@ int rp_buf_dir(unsigned int buf);
 int rp_skip(struct pstate *ps, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct rp_item *rp_new_item(struct pstate *ps, enum rp_kind kind);
-int rp_opt(struct pstate *ps, char *kw, char *val);
+/* One option keyword:value of the rule (val is modified); -1: skipped. */
+int rp_parse_option(struct pstate *ps, char *kw, char *val);
 
 /* ---- rules_parse_payload.c --------------------------------------------- */
 
@@ -79,22 +80,34 @@ size_t rp_split_fields(char *s, char **f, size_t max);
 bool rp_is_var_ref(const char *v);
 int rp_var_ref(struct pstate *ps, const struct rp_item *it, const char *name,
 	       const char *what, uint32_t *out);
-int rp_opt_app_event(struct pstate *ps, const char *val);
-int rp_opt_byte_extract(struct pstate *ps, const char *val);
-int rp_opt_byte(struct pstate *ps, const char *kw, const char *val, bool jump);
-int rp_opt_pcre(struct pstate *ps, const char *val);
-int rp_opt_base64_decode(struct pstate *ps, const char *val);
+int rp_opt_app_event(struct pstate *ps, const char *kw, char *val);
+int rp_opt_byte_extract(struct pstate *ps, const char *kw, char *val);
+int rp_opt_byte(struct pstate *ps, const char *kw, char *val);
+int rp_opt_pcre(struct pstate *ps, const char *kw, char *val);
+int rp_opt_base64_decode(struct pstate *ps, const char *kw, char *val);
+/* The last content, or the rule skipped: kw needs one. */
+struct rp_item *rp_last_content(struct pstate *ps, const char *kw);
+int rp_opt_content(struct pstate *ps, const char *kw, char *val);
+int rp_opt_nocase(struct pstate *ps, const char *kw, char *val);
+int rp_opt_position(struct pstate *ps, const char *kw, char *val);
+int rp_opt_anchor(struct pstate *ps, const char *kw, char *val);
+int rp_opt_fast_pattern(struct pstate *ps, const char *kw, char *val);
+int rp_opt_base64_data(struct pstate *ps, const char *kw, char *val);
+int rp_opt_dotprefix(struct pstate *ps, const char *kw, char *val);
+int rp_opt_isdataat(struct pstate *ps, const char *kw, char *val);
+int rp_opt_bsize(struct pstate *ps, const char *kw, char *val);
+int rp_opt_urilen(struct pstate *ps, const char *kw, char *val);
 
 /* ---- rules_parse_flow.c ------------------------------------------------ */
 
-int rp_opt_threshold(struct pstate *ps, const char *kw, const char *val);
-int rp_opt_flowbits(struct pstate *ps, const char *val);
-int rp_opt_xbits(struct pstate *ps, const char *val);
-int rp_opt_flowint(struct pstate *ps, const char *val);
-int rp_opt_stream_size(struct pstate *ps, const char *val);
-int rp_opt_flow(struct pstate *ps, const char *val);
-int rp_opt_flags(struct pstate *ps, const char *val);
-int rp_opt_pkt(struct pstate *ps, const char *kw, const char *val);
+int rp_opt_threshold(struct pstate *ps, const char *kw, char *val);
+int rp_opt_flowbits(struct pstate *ps, const char *kw, char *val);
+int rp_opt_xbits(struct pstate *ps, const char *kw, char *val);
+int rp_opt_flowint(struct pstate *ps, const char *kw, char *val);
+int rp_opt_stream_size(struct pstate *ps, const char *kw, char *val);
+int rp_opt_flow(struct pstate *ps, const char *kw, char *val);
+int rp_opt_flags(struct pstate *ps, const char *kw, char *val);
+int rp_opt_pkt(struct pstate *ps, const char *kw, char *val);
 
 /* ---- rules_parse_checks.c ---------------------------------------------- */
 

@@ -239,16 +239,6 @@ struct rp_item *rp_new_item(struct pstate *ps, enum rp_kind kind)
 	return it;
 }
 
-/* Decode a quoted content string with |hex| runs. */
-static struct rp_item *last_content(struct pstate *ps, const char *kw)
-{
-	if (ps->last < 0) {
-		rp_skip(ps, "syntax error", "`%s' without a preceding content", kw);
-		return NULL;
-	}
-	return &ps->r->items[ps->last];
-}
-
 static void meta_add(struct rp_rule *r, const char *kw, const char *val)
 {
 	size_t old = r->meta ? strlen(r->meta) : 0;
@@ -258,338 +248,235 @@ static void meta_add(struct rp_rule *r, const char *kw, const char *val)
 	snprintf(r->meta + old, add + 1, "%s%s:%s", old ? "; " : "", kw, val);
 }
 
-int rp_opt(struct pstate *ps, char *kw, char *val)
+/* msg:"TEXT". */
+static int opt_msg(struct pstate *ps, const char *kw, char *val)
+{
+	free(ps->r->msg);
+	ps->r->msg = rp_unquote(val);
+	return 0;
+}
+
+/* sid, rev and gid. */
+static int opt_id(struct pstate *ps, const char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
-	const struct bufkw *bk;
-	struct rp_item *it;
 	uint64_t x;
-	int32_t si;
+
+	if (rp_parse_num(val, UINT32_MAX, &x, false))
+		return rp_skip(ps, "syntax error", "%s `%s'", kw, val);
+	if (kw[0] == 's')
+		r->sid = (uint32_t)x;
+	else if (kw[0] == 'r')
+		r->rev = (uint32_t)x;
+	else
+		r->gid = (uint32_t)x;
+	return 0;
+}
+
+static int opt_classtype(struct pstate *ps, const char *kw, char *val)
+{
+	free(ps->r->classtype);
+	ps->r->classtype = rp_xstrdup(rp_trim(val));
+	return 0;
+}
+
+static int opt_priority(struct pstate *ps, const char *kw, char *val)
+{
+	uint64_t x;
+
+	if (rp_parse_num(val, 255, &x, false) || !x)
+		return rp_skip(ps, "syntax error", "priority `%s'", val);
+	ps->r->priority = (uint8_t)x;
+	return 0;
+}
+
+/* reference and metadata: kept for alerts only. */
+static int opt_meta(struct pstate *ps, const char *kw, char *val)
+{
+	meta_add(ps->r, kw, rp_trim(val));
+	return 0;
+}
+
+static int opt_dsize(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_rule *r = ps->r;
+
+	if (rp_parse_size_cmp(val, &r->dsize_cmp, &r->dsize_a, &r->dsize_b))
+		return rp_skip(ps, "syntax error", "dsize `%s'", val);
+	r->has_dsize = true;
+	return 0;
+}
+
+/* tls.version: 1.0 1.1 1.2 1.3, or 0xNNNN as is; quotes allowed. */
+static int opt_tls_version(struct pstate *ps, const char *kw, char *val)
+{
+	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+	struct rp_rule *r = ps->r;
+	char tmp[16], *v = tmp, *end;
+	unsigned long x;
 	size_t i;
 
-	if (!strcmp(kw, "msg")) {
-		free(r->msg);
-		r->msg = rp_unquote(val);
-		return 0;
+	if (strlen(rp_trim(val)) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "tls.version `%s'", val);
+	strcpy(tmp, rp_trim(val));
+	if (v[0] == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
+		v[strlen(v) - 1] = '\0';
+		v++;
 	}
-	if (!strcmp(kw, "sid") || !strcmp(kw, "rev") || !strcmp(kw, "gid")) {
-		if (rp_parse_num(val, UINT32_MAX, &x, false))
-			return rp_skip(ps, "syntax error", "%s `%s'", kw, val);
-		if (kw[0] == 's')
-			r->sid = (uint32_t)x;
-		else if (kw[0] == 'r')
-			r->rev = (uint32_t)x;
-		else
-			r->gid = (uint32_t)x;
-		return 0;
-	}
-	if (!strcmp(kw, "classtype")) {
-		free(r->classtype);
-		r->classtype = rp_xstrdup(rp_trim(val));
-		return 0;
-	}
-	if (!strcmp(kw, "priority")) {
-		if (rp_parse_num(val, 255, &x, false) || !x)
-			return rp_skip(ps, "syntax error", "priority `%s'", val);
-		r->priority = (uint8_t)x;
-		return 0;
-	}
-	if (!strcmp(kw, "reference") || !strcmp(kw, "metadata")) {
-		meta_add(r, kw, rp_trim(val));
-		return 0;
-	}
-	if (!strcmp(kw, "content") || !strcmp(kw, "uricontent")) {
-		it = rp_new_item(ps, RP_CONTENT);
-		if (kw[0] == 'u')
-			it->buf = TLSI_BUF_HTTP_URI;
-		if (rp_parse_content(ps, val, it))
-			return -1;
-		ps->last = (int)(it - r->items);
-		ps->last_payload = ps->last;
-		return 0;
-	}
-	if (!strcmp(kw, "nocase")) {
-		if (!(it = last_content(ps, kw)))
-			return -1;
-		it->flags |= TLSI_IF_NOCASE;
-		return 0;
-	}
-	if (!strcmp(kw, "depth") || !strcmp(kw, "offset") || !strcmp(kw, "distance") ||
-	    !strcmp(kw, "within")) {
-		unsigned int opnd = kw[0] == 'o' ? 2 : kw[1] == 'e' ? 3 : kw[0] == 'd' ? 4 : 5;
-
-		if (!(it = last_content(ps, kw)))
-			return -1;
-		if (rp_is_var_ref(val)) {
-			uint32_t v;
-
-			if (rp_var_ref(ps, it, val, kw, &v))
-				return -1;
-			si = (int32_t)v;
-			it->vars |= (uint16_t)TLSI_IV(opnd);
-		} else if (rp_parse_int(val, !strcmp(kw, "distance") ? -65535 : 0, 65535, &si)) {
-			/* only distance may be negative (back into the
-			 * previous match) */
-			return rp_skip(ps, "syntax error", "%s `%s'", kw, val);
-		} else {
-			it->vars &= (uint16_t)~TLSI_IV(opnd);
-		}
-		if (kw[0] == 'd' && kw[1] == 'e') {
-			it->depth = (uint32_t)si;
-			it->flags |= TLSI_IF_DEPTH;
-		} else if (kw[0] == 'o') {
-			it->offset = si;
-			it->flags |= TLSI_IF_OFFSET;
-		} else if (kw[0] == 'd') {
-			it->distance = si;
-			it->flags |= TLSI_IF_DISTANCE;
-		} else {
-			it->within = (uint32_t)si;
-			it->flags |= TLSI_IF_WITHIN;
-		}
-		return 0;
-	}
-	if (!strcmp(kw, "startswith") || !strcmp(kw, "endswith")) {
-		if (!(it = last_content(ps, kw)))
-			return -1;
-		if (kw[0] == 's')
-			it->startswith = true;
-		else
-			it->flags |= TLSI_IF_ENDSWITH;
-		return 0;
-	}
-	if (!strcmp(kw, "fast_pattern")) {
-		if (!(it = last_content(ps, kw)))
-			return -1;
-		it->fast = true;
-		val = rp_trim(val);
-		if (!strcmp(val, "only")) {
-			it->fast_only = true;
-		} else if (*val) {
-			char *c = strchr(val, ',');
-			uint64_t a, b;
-
-			if (!c)
-				return rp_skip(ps, "syntax error", "fast_pattern `%s'", val);
-			*c = '\0';
-			if (rp_parse_num(val, 65535, &a, false) || rp_parse_num(c + 1, 65535, &b, false) ||
-			    !b || a + b > it->len)
-				return rp_skip(ps, "syntax error", "fast_pattern chop beyond the content");
-			it->fast_chop = true;
-			it->fp_off = (uint32_t)a;
-			it->fp_len = (uint32_t)b;
-		}
-		return 0;
-	}
-	if ((bk = find_bufkw(kw))) {
-		if (*val)
-			return rp_skip(ps, "syntax error", "`%s' takes no value", kw);
-		if (bk->legacy) {
-			if (!(it = last_content(ps, kw)))
-				return -1;
-			if (it->b64)
-				return rp_skip(ps, "unsupported option",
-					       "%s on a base64_data content", kw);
-			it->buf = bk->buf;
-		} else {
-			ps->b64_data = false;
-			ps->cur_buf = bk->buf;
-			/* pkt_data of a udp, icmp or ip rule: its packet */
-			if (bk->buf == TLSI_BUF_RAW && r->proto != RP_PROTO_TCP)
-				ps->cur_buf = TLSI_BUF_PKT;
-		}
-		if (bk->buf == TLSI_BUF_BODY && bk->dir)
-			ps->body_dir = bk->dir;
-		return 0;
-	}
-	if (!strcmp(kw, "base64_decode"))
-		return rp_opt_base64_decode(ps, val);
-	if (!strcmp(kw, "base64_data")) {
-		if (*val)
-			return rp_skip(ps, "syntax error", "`%s' takes no value", kw);
-		if (ps->b64_item < 0)
-			return rp_skip(ps, "base64_data without base64_decode",
-				       "base64_data before any base64_decode");
-		ps->b64_data = true;
-		return 0;
-	}
-	if (!strcmp(kw, "dotprefix")) {
-		uint8_t from = (uint8_t)ps->cur_buf, to;
-
-		if (ps->b64_data)
-			return rp_skip(ps, "unsupported transform", "dotprefix on base64_data");
-		if (from == TLSI_BUF_HTTP_HOST)
-			to = TLSI_BUF_HTTP_HOST_DOT;
-		else if (from == TLSI_BUF_TLS_SNI)
-			to = TLSI_BUF_TLS_SNI_DOT;
-		else if (from == TLSI_BUF_DNS_QUERY)
-			to = TLSI_BUF_DNS_QUERY_DOT;
-		else
-			return rp_skip(ps, "unsupported transform", "dotprefix on %s",
-				       rp_buf_name(from));
-		/* the transform applies to the whole sticky buffer */
-		for (i = 0; i < r->nitems; i++)
-			if (r->items[i].buf == from)
-				r->items[i].buf = to;
-		ps->cur_buf = to;
-		return 0;
-	}
-	if (!strcmp(kw, "isdataat")) {
-		char tmp[64], *f[4];
-		size_t n;
-		const char *num;
-
-		if (strlen(val) >= sizeof(tmp))
-			return rp_skip(ps, "syntax error", "isdataat too long");
-		strcpy(tmp, val);
-		n = rp_split_fields(tmp, f, 4);
-		it = rp_new_item(ps, RP_ISDATAAT);
-		num = f[0];
-		if (*num == '!') {
-			it->flags |= TLSI_IF_NEGATE;
-			num++;
-		}
-		if (rp_is_var_ref(num)) {
-			uint32_t v;
-
-			if (rp_var_ref(ps, it, num, "isdataat", &v))
-				return -1;
-			it->value = v;
-			it->vars |= TLSI_IV(0);
-		} else if (rp_parse_num(num, 65535, &it->value, false)) {
-			return rp_skip(ps, "syntax error", "isdataat `%s'", val);
-		}
-		for (i = 1; i < n; i++) {
-			if (!strcmp(f[i], "relative"))
-				it->flags |= TLSI_IF_RELATIVE;
-			else if (strcmp(f[i], "rawbytes"))
-				return rp_skip(ps, "syntax error", "isdataat option `%s'", f[i]);
-		}
-		ps->last_payload = (int)(it - r->items);
-		return 0;
-	}
-	if (!strcmp(kw, "byte_test"))
-		return rp_opt_byte(ps, kw, val, false);
-	if (!strcmp(kw, "byte_jump"))
-		return rp_opt_byte(ps, kw, val, true);
-	if (!strcmp(kw, "byte_extract"))
-		return rp_opt_byte_extract(ps, val);
-	if (!strcmp(kw, "app-layer-event"))
-		return rp_opt_app_event(ps, val);
-	if (!strcmp(kw, "bsize")) {
-		it = rp_new_item(ps, RP_BSIZE);
-		if (rp_parse_size_cmp(val, &it->cmp, &it->a, &it->b))
-			return rp_skip(ps, "syntax error", "bsize `%s'", val);
-		return 0;
-	}
-	if (!strcmp(kw, "urilen")) {
-		char tmp[64], *c;
-		int saved = ps->cur_buf;
-
-		if (strlen(val) >= sizeof(tmp))
-			return rp_skip(ps, "syntax error", "urilen too long");
-		strcpy(tmp, val);
-		c = strchr(tmp, ',');
-		ps->cur_buf = TLSI_BUF_HTTP_URI;
-		if (c) {
-			*c++ = '\0';
-			c = rp_trim(c);
-			if (!strcmp(c, "raw"))
-				ps->cur_buf = TLSI_BUF_HTTP_URI_RAW;
-			else if (strcmp(c, "norm"))
-				return rp_skip(ps, "syntax error", "urilen option `%s'", c);
-		}
-		if (ps->b64_data)
-			return rp_skip(ps, "unsupported option", "urilen after base64_data");
-		it = rp_new_item(ps, RP_BSIZE);
-		ps->cur_buf = saved;
-		if (rp_parse_size_cmp(tmp, &it->cmp, &it->a, &it->b))
-			return rp_skip(ps, "syntax error", "urilen `%s'", val);
-		return 0;
-	}
-	if (!strcmp(kw, "itype") || !strcmp(kw, "icode") || !strcmp(kw, "ip_proto") ||
-	    !strcmp(kw, "ttl"))
-		return rp_opt_pkt(ps, kw, val);
-	if (!strcmp(kw, "flags"))
-		return rp_opt_flags(ps, val);
-	if (!strcmp(kw, "stream_size"))
-		return rp_opt_stream_size(ps, val);
-	if (!strcmp(kw, "dsize")) {
-		if (rp_parse_size_cmp(val, &r->dsize_cmp, &r->dsize_a, &r->dsize_b))
-			return rp_skip(ps, "syntax error", "dsize `%s'", val);
-		r->has_dsize = true;
-		return 0;
-	}
-	if (!strcmp(kw, "flow"))
-		return rp_opt_flow(ps, val);
-	if (!strcmp(kw, "flowbits"))
-		return rp_opt_flowbits(ps, val);
-	if (!strcmp(kw, "xbits"))
-		return rp_opt_xbits(ps, val);
-	if (!strcmp(kw, "flowint"))
-		return rp_opt_flowint(ps, val);
-	if (!strcmp(kw, "tls.version")) {
-		/* 1.0 1.1 1.2 1.3, or 0xNNNN as is; quotes allowed */
-		static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
-		char tmp[16], *v = tmp, *end;
-		unsigned long x;
-
-		if (strlen(rp_trim(val)) >= sizeof(tmp))
+	if (r->has_tls_version)
+		return rp_skip(ps, "unsupported option", "a second tls.version");
+	for (i = 0; i < 4 && strcmp(v, names[i]); i++)
+		;
+	if (i < 4) {
+		r->tls_version = (uint16_t)(0x0301 + i);
+	} else if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && strlen(v) == 6) {
+		errno = 0;
+		x = strtoul(v + 2, &end, 16);
+		if (*end || errno || !isxdigit((unsigned char)v[2]))
 			return rp_skip(ps, "syntax error", "tls.version `%s'", val);
-		strcpy(tmp, rp_trim(val));
-		if (v[0] == '"' && strlen(v) >= 2 && v[strlen(v) - 1] == '"') {
-			v[strlen(v) - 1] = '\0';
-			v++;
-		}
-		if (r->has_tls_version)
-			return rp_skip(ps, "unsupported option", "a second tls.version");
-		for (i = 0; i < 4 && strcmp(v, names[i]); i++)
-			;
-		if (i < 4) {
-			r->tls_version = (uint16_t)(0x0301 + i);
-		} else if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X') && strlen(v) == 6) {
-			errno = 0;
-			x = strtoul(v + 2, &end, 16);
-			if (*end || errno || !isxdigit((unsigned char)v[2]))
-				return rp_skip(ps, "syntax error", "tls.version `%s'", val);
-			r->tls_version = (uint16_t)x;
-			r->tls_version_raw = true;
-		} else {
-			return rp_skip(ps, "syntax error", "tls.version `%s'", val);
-		}
-		r->has_tls_version = true;
-		return 0;
+		r->tls_version = (uint16_t)x;
+		r->tls_version_raw = true;
+	} else {
+		return rp_skip(ps, "syntax error", "tls.version `%s'", val);
 	}
-	if (!strcmp(kw, "noalert")) {
-		r->flags |= TLSI_RULE_F_NOALERT;
-		return 0;
+	r->has_tls_version = true;
+	return 0;
+}
+
+static int opt_noalert(struct pstate *ps, const char *kw, char *val)
+{
+	ps->r->flags |= TLSI_RULE_F_NOALERT;
+	return 0;
+}
+
+/* pcre: evaluated, skipped or dropped (the set's --pcre mode). */
+static int opt_pcre_mode(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_rule *r = ps->r;
+
+	r->had_pcre = true;
+	if (ps->s->pcre == RP_PCRE_SKIP)
+		return rp_skip(ps, "pcre (--pcre=skip)", "pcre:%s", val);
+	if (ps->s->pcre == RP_PCRE_EXACT)
+		return rp_opt_pcre(ps, kw, val);
+	r->flags |= TLSI_RULE_F_PCRE_DROPPED;
+	/* a later relative keyword would be relative to the pcre:
+	 * it now follows the last content instead */
+	return 0;
+}
+
+/*
+ * A sticky buffer keyword (http.uri, file.data, ...): the buffer of the
+ * contents that follow; a legacy content modifier (http_uri, ...): the
+ * buffer of the content before.
+ */
+static int opt_buffer(struct pstate *ps, const struct bufkw *bk, const char *kw,
+		      const char *val)
+{
+	struct rp_item *it;
+
+	if (*val)
+		return rp_skip(ps, "syntax error", "`%s' takes no value", kw);
+	if (bk->legacy) {
+		if (!(it = rp_last_content(ps, kw)))
+			return -1;
+		if (it->b64)
+			return rp_skip(ps, "unsupported option",
+				       "%s on a base64_data content", kw);
+		it->buf = bk->buf;
+	} else {
+		ps->b64_data = false;
+		ps->cur_buf = bk->buf;
+		/* pkt_data of a udp, icmp or ip rule: its packet */
+		if (bk->buf == TLSI_BUF_RAW && ps->r->proto != RP_PROTO_TCP)
+			ps->cur_buf = TLSI_BUF_PKT;
 	}
-	if (!strcmp(kw, "threshold") || !strcmp(kw, "detection_filter"))
-		return rp_opt_threshold(ps, kw, val);
-	if (!strcmp(kw, "pcre")) {
-		r->had_pcre = true;
-		if (ps->s->pcre == RP_PCRE_SKIP)
-			return rp_skip(ps, "pcre (--pcre=skip)", "pcre:%s", val);
-		if (ps->s->pcre == RP_PCRE_EXACT)
-			return rp_opt_pcre(ps, val);
-		r->flags |= TLSI_RULE_F_PCRE_DROPPED;
-		/* a later relative keyword would be relative to the pcre:
-		 * it now follows the last content instead */
-		return 0;
-	}
-	for (i = 0; i < sizeof(ignored_kws) / sizeof(ignored_kws[0]); i++)
+	if (bk->buf == TLSI_BUF_BODY && bk->dir)
+		ps->body_dir = bk->dir;
+	return 0;
+}
+
+/* The option keywords and what handles each (buffers are bufkws[]). */
+static const struct {
+	const char *kw;
+	int (*handle)(struct pstate *ps, const char *kw, char *val);
+} opt_handlers[] = {
+	{ "msg", opt_msg },
+	{ "sid", opt_id },
+	{ "rev", opt_id },
+	{ "gid", opt_id },
+	{ "classtype", opt_classtype },
+	{ "priority", opt_priority },
+	{ "reference", opt_meta },
+	{ "metadata", opt_meta },
+	{ "content", rp_opt_content },
+	{ "uricontent", rp_opt_content },
+	{ "nocase", rp_opt_nocase },
+	{ "depth", rp_opt_position },
+	{ "offset", rp_opt_position },
+	{ "distance", rp_opt_position },
+	{ "within", rp_opt_position },
+	{ "startswith", rp_opt_anchor },
+	{ "endswith", rp_opt_anchor },
+	{ "fast_pattern", rp_opt_fast_pattern },
+	{ "base64_decode", rp_opt_base64_decode },
+	{ "base64_data", rp_opt_base64_data },
+	{ "dotprefix", rp_opt_dotprefix },
+	{ "isdataat", rp_opt_isdataat },
+	{ "byte_test", rp_opt_byte },
+	{ "byte_jump", rp_opt_byte },
+	{ "byte_extract", rp_opt_byte_extract },
+	{ "app-layer-event", rp_opt_app_event },
+	{ "bsize", rp_opt_bsize },
+	{ "urilen", rp_opt_urilen },
+	{ "itype", rp_opt_pkt },
+	{ "icode", rp_opt_pkt },
+	{ "ip_proto", rp_opt_pkt },
+	{ "ttl", rp_opt_pkt },
+	{ "flags", rp_opt_flags },
+	{ "stream_size", rp_opt_stream_size },
+	{ "dsize", opt_dsize },
+	{ "flow", rp_opt_flow },
+	{ "flowbits", rp_opt_flowbits },
+	{ "xbits", rp_opt_xbits },
+	{ "flowint", rp_opt_flowint },
+	{ "tls.version", opt_tls_version },
+	{ "noalert", opt_noalert },
+	{ "threshold", rp_opt_threshold },
+	{ "detection_filter", rp_opt_threshold },
+	{ "pcre", opt_pcre_mode },
+};
+
+/* Transforms of a sticky buffer the engine does not have. */
+static const char *const unsupported_transforms[] = {
+	"to_lowercase", "to_uppercase", "strip_whitespace", "compress_whitespace",
+	"url_decode", "to_md5", "to_sha1", "to_sha256", "pcrexform", "xor",
+	"header_lowercase", "strip_pseudo_headers",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * One option of a rule: its handler, a buffer keyword, an ignored keyword,
+ * or the rule is skipped (an unsupported transform or keyword).
+ */
+int rp_parse_option(struct pstate *ps, char *kw, char *val)
+{
+	const struct bufkw *bk;
+	char reason[96];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(opt_handlers); i++)
+		if (!strcmp(kw, opt_handlers[i].kw))
+			return opt_handlers[i].handle(ps, kw, val);
+	if ((bk = find_bufkw(kw)))
+		return opt_buffer(ps, bk, kw, val);
+	for (i = 0; i < ARRAY_LEN(ignored_kws); i++)
 		if (!strcmp(kw, ignored_kws[i]))
 			return 0;
-	if (!strcmp(kw, "to_lowercase") || !strcmp(kw, "to_uppercase") ||
-	    !strcmp(kw, "strip_whitespace") || !strcmp(kw, "compress_whitespace") ||
-	    !strcmp(kw, "url_decode") || !strcmp(kw, "to_md5") || !strcmp(kw, "to_sha1") ||
-	    !strcmp(kw, "to_sha256") || !strcmp(kw, "pcrexform") || !strcmp(kw, "xor") ||
-	    !strcmp(kw, "header_lowercase") || !strcmp(kw, "strip_pseudo_headers"))
-		return rp_skip(ps, "unsupported transform", "transform `%s'", kw);
-	{
-		char reason[96];
-
-		snprintf(reason, sizeof(reason), "unsupported keyword `%s'", kw);
-		return rp_skip(ps, reason, "%s%s%s", kw, *val ? ":" : "", val);
-	}
+	for (i = 0; i < ARRAY_LEN(unsupported_transforms); i++)
+		if (!strcmp(kw, unsupported_transforms[i]))
+			return rp_skip(ps, "unsupported transform", "transform `%s'", kw);
+	snprintf(reason, sizeof(reason), "unsupported keyword `%s'", kw);
+	return rp_skip(ps, reason, "%s%s%s", kw, *val ? ":" : "", val);
 }

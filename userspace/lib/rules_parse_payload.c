@@ -16,6 +16,8 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
+
+/* Decode a quoted content string with |hex| runs. */
 int rp_parse_content(struct pstate *ps, const char *v, struct rp_item *it)
 {
 	const char *p = rp_skip_ws(v);
@@ -231,7 +233,7 @@ static const struct {
 	  TLSI_AEV_HTTP_INVALID_TE_REQUEST, TLSI_APP_HTTP },
 };
 
-int rp_opt_app_event(struct pstate *ps, const char *val)
+int rp_opt_app_event(struct pstate *ps, const char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
 	char tmp[128], reason[96], *name, *dot;
@@ -272,7 +274,7 @@ int rp_opt_app_event(struct pstate *ps, const char *val)
  * [,string[,hex|dec|oct]][,align 2|4], checked as Suricata's parser does
  * (rust/src/detect/byte_extract.rs and detect-byte-extract.c).
  */
-int rp_opt_byte_extract(struct pstate *ps, const char *val)
+int rp_opt_byte_extract(struct pstate *ps, const char *kw, char *val)
 {
 	char tmp[256], *f[16];
 	size_t n, i, k;
@@ -388,8 +390,10 @@ int rp_opt_byte_extract(struct pstate *ps, const char *val)
 	return 0;
 }
 
-int rp_opt_byte(struct pstate *ps, const char *kw, const char *val, bool jump)
+/* byte_test and byte_jump (kw says which). */
+int rp_opt_byte(struct pstate *ps, const char *kw, char *val)
 {
+	bool jump = !strcmp(kw, "byte_jump");
 	char tmp[256], *f[16];
 	size_t n, i;
 	uint64_t x;
@@ -532,7 +536,7 @@ int rp_opt_byte(struct pstate *ps, const char *kw, const char *val, bool jump)
  * pcre, compiled for the engine's matcher. Refusals are grouped by what
  * was refused ("pcre: backreference"), the expression in the detail.
  */
-int rp_opt_pcre(struct pstate *ps, const char *val)
+int rp_opt_pcre(struct pstate *ps, const char *kw, char *val)
 {
 	struct rx_pcre pc;
 	struct rx_prog prog;
@@ -572,7 +576,7 @@ int rp_opt_pcre(struct pstate *ps, const char *val)
  * syntax; options in that order). It decodes from the buffer of the
  * sticky buffer, or without one from that of the last payload keyword.
  */
-int rp_opt_base64_decode(struct pstate *ps, const char *val)
+int rp_opt_base64_decode(struct pstate *ps, const char *kw, char *val)
 {
 	struct rp_rule *r = ps->r;
 	const char *p = rp_skip_ws(val);
@@ -623,5 +627,234 @@ int rp_opt_base64_decode(struct pstate *ps, const char *val)
 	if (relative)
 		it->flags |= TLSI_IF_RELATIVE;
 	ps->b64_item = (int)(it - r->items);
+	return 0;
+}
+
+/* ---- content and its modifiers ----------------------------------------- */
+
+struct rp_item *rp_last_content(struct pstate *ps, const char *kw)
+{
+	if (ps->last < 0) {
+		rp_skip(ps, "syntax error", "`%s' without a preceding content", kw);
+		return NULL;
+	}
+	return &ps->r->items[ps->last];
+}
+
+/* content and uricontent (on the normalized URI whatever the buffer). */
+int rp_opt_content(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_item *it = rp_new_item(ps, RP_CONTENT);
+
+	if (kw[0] == 'u')
+		it->buf = TLSI_BUF_HTTP_URI;
+	if (rp_parse_content(ps, val, it))
+		return -1;
+	ps->last = (int)(it - ps->r->items);
+	ps->last_payload = ps->last;
+	return 0;
+}
+
+int rp_opt_nocase(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_item *it;
+
+	if (!(it = rp_last_content(ps, kw)))
+		return -1;
+	it->flags |= TLSI_IF_NOCASE;
+	return 0;
+}
+
+/* depth, offset, distance and within: a number or a byte_extract variable. */
+int rp_opt_position(struct pstate *ps, const char *kw, char *val)
+{
+	unsigned int opnd = kw[0] == 'o' ? 2 : kw[1] == 'e' ? 3 : kw[0] == 'd' ? 4 : 5;
+	struct rp_item *it;
+	int32_t si;
+
+	if (!(it = rp_last_content(ps, kw)))
+		return -1;
+	if (rp_is_var_ref(val)) {
+		uint32_t v;
+
+		if (rp_var_ref(ps, it, val, kw, &v))
+			return -1;
+		si = (int32_t)v;
+		it->vars |= (uint16_t)TLSI_IV(opnd);
+	} else if (rp_parse_int(val, !strcmp(kw, "distance") ? -65535 : 0, 65535, &si)) {
+		/* only distance may be negative (back into the
+		 * previous match) */
+		return rp_skip(ps, "syntax error", "%s `%s'", kw, val);
+	} else {
+		it->vars &= (uint16_t)~TLSI_IV(opnd);
+	}
+	if (kw[0] == 'd' && kw[1] == 'e') {
+		it->depth = (uint32_t)si;
+		it->flags |= TLSI_IF_DEPTH;
+	} else if (kw[0] == 'o') {
+		it->offset = si;
+		it->flags |= TLSI_IF_OFFSET;
+	} else if (kw[0] == 'd') {
+		it->distance = si;
+		it->flags |= TLSI_IF_DISTANCE;
+	} else {
+		it->within = (uint32_t)si;
+		it->flags |= TLSI_IF_WITHIN;
+	}
+	return 0;
+}
+
+/* startswith and endswith. */
+int rp_opt_anchor(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_item *it;
+
+	if (!(it = rp_last_content(ps, kw)))
+		return -1;
+	if (kw[0] == 's')
+		it->startswith = true;
+	else
+		it->flags |= TLSI_IF_ENDSWITH;
+	return 0;
+}
+
+/* fast_pattern[:only|:OFFSET,LENGTH]. */
+int rp_opt_fast_pattern(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_item *it;
+
+	if (!(it = rp_last_content(ps, kw)))
+		return -1;
+	it->fast = true;
+	val = rp_trim(val);
+	if (!strcmp(val, "only")) {
+		it->fast_only = true;
+	} else if (*val) {
+		char *c = strchr(val, ',');
+		uint64_t a, b;
+
+		if (!c)
+			return rp_skip(ps, "syntax error", "fast_pattern `%s'", val);
+		*c = '\0';
+		if (rp_parse_num(val, 65535, &a, false) || rp_parse_num(c + 1, 65535, &b, false) ||
+		    !b || a + b > it->len)
+			return rp_skip(ps, "syntax error", "fast_pattern chop beyond the content");
+		it->fast_chop = true;
+		it->fp_off = (uint32_t)a;
+		it->fp_len = (uint32_t)b;
+	}
+	return 0;
+}
+
+int rp_opt_base64_data(struct pstate *ps, const char *kw, char *val)
+{
+	if (*val)
+		return rp_skip(ps, "syntax error", "`%s' takes no value", kw);
+	if (ps->b64_item < 0)
+		return rp_skip(ps, "base64_data without base64_decode",
+			       "base64_data before any base64_decode");
+	ps->b64_data = true;
+	return 0;
+}
+
+/* dotprefix: the host, SNI and DNS query buffers have a dotted twin. */
+int rp_opt_dotprefix(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_rule *r = ps->r;
+	uint8_t from = (uint8_t)ps->cur_buf, to;
+	size_t i;
+
+	if (ps->b64_data)
+		return rp_skip(ps, "unsupported transform", "dotprefix on base64_data");
+	if (from == TLSI_BUF_HTTP_HOST)
+		to = TLSI_BUF_HTTP_HOST_DOT;
+	else if (from == TLSI_BUF_TLS_SNI)
+		to = TLSI_BUF_TLS_SNI_DOT;
+	else if (from == TLSI_BUF_DNS_QUERY)
+		to = TLSI_BUF_DNS_QUERY_DOT;
+	else
+		return rp_skip(ps, "unsupported transform", "dotprefix on %s",
+			       rp_buf_name(from));
+	/* the transform applies to the whole sticky buffer */
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].buf == from)
+			r->items[i].buf = to;
+	ps->cur_buf = to;
+	return 0;
+}
+
+/* isdataat:[!]N|VAR[,relative][,rawbytes]. */
+int rp_opt_isdataat(struct pstate *ps, const char *kw, char *val)
+{
+	char tmp[64], *f[4];
+	struct rp_item *it;
+	const char *num;
+	size_t n, i;
+
+	if (strlen(val) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "isdataat too long");
+	strcpy(tmp, val);
+	n = rp_split_fields(tmp, f, 4);
+	it = rp_new_item(ps, RP_ISDATAAT);
+	num = f[0];
+	if (*num == '!') {
+		it->flags |= TLSI_IF_NEGATE;
+		num++;
+	}
+	if (rp_is_var_ref(num)) {
+		uint32_t v;
+
+		if (rp_var_ref(ps, it, num, "isdataat", &v))
+			return -1;
+		it->value = v;
+		it->vars |= TLSI_IV(0);
+	} else if (rp_parse_num(num, 65535, &it->value, false)) {
+		return rp_skip(ps, "syntax error", "isdataat `%s'", val);
+	}
+	for (i = 1; i < n; i++) {
+		if (!strcmp(f[i], "relative"))
+			it->flags |= TLSI_IF_RELATIVE;
+		else if (strcmp(f[i], "rawbytes"))
+			return rp_skip(ps, "syntax error", "isdataat option `%s'", f[i]);
+	}
+	ps->last_payload = (int)(it - ps->r->items);
+	return 0;
+}
+
+int rp_opt_bsize(struct pstate *ps, const char *kw, char *val)
+{
+	struct rp_item *it = rp_new_item(ps, RP_BSIZE);
+
+	if (rp_parse_size_cmp(val, &it->cmp, &it->a, &it->b))
+		return rp_skip(ps, "syntax error", "bsize `%s'", val);
+	return 0;
+}
+
+/* urilen:SIZE[,norm|raw]: a bsize on the URI buffer. */
+int rp_opt_urilen(struct pstate *ps, const char *kw, char *val)
+{
+	char tmp[64], *c;
+	int saved = ps->cur_buf;
+	struct rp_item *it;
+
+	if (strlen(val) >= sizeof(tmp))
+		return rp_skip(ps, "syntax error", "urilen too long");
+	strcpy(tmp, val);
+	c = strchr(tmp, ',');
+	ps->cur_buf = TLSI_BUF_HTTP_URI;
+	if (c) {
+		*c++ = '\0';
+		c = rp_trim(c);
+		if (!strcmp(c, "raw"))
+			ps->cur_buf = TLSI_BUF_HTTP_URI_RAW;
+		else if (strcmp(c, "norm"))
+			return rp_skip(ps, "syntax error", "urilen option `%s'", c);
+	}
+	if (ps->b64_data)
+		return rp_skip(ps, "unsupported option", "urilen after base64_data");
+	it = rp_new_item(ps, RP_BSIZE);
+	ps->cur_buf = saved;
+	if (rp_parse_size_cmp(tmp, &it->cmp, &it->a, &it->b))
+		return rp_skip(ps, "syntax error", "urilen `%s'", val);
 	return 0;
 }
