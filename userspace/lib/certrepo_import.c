@@ -29,6 +29,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- generating ------------------------------------------------------ */
 
 void cr_meta_init(struct meta *m, enum certrepo_kind kind, bool exportable,

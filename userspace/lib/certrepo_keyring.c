@@ -28,6 +28,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- issuer ---------------------------------------------------------- */
 
 static int issuer_load(struct certrepo *r, const char *name, bool need_ca,

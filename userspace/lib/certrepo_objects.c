@@ -29,6 +29,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- metadata -------------------------------------------------------- */
 
 void cr_meta_free(struct meta *m)

@@ -28,6 +28,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- export, delete -------------------------------------------------- */
 
 static int export_key(EVP_PKEY *k, bool der, const char *password, FILE *out)

@@ -28,6 +28,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- replace --------------------------------------------------------- */
 
 /* The new certificate (and key) of a replacement. */

@@ -28,6 +28,7 @@
 
 #include "certrepo.h"
 #include "certrepo_int.h"
+
 /* ---- trust stores ---------------------------------------------------- */
 
 void certrepo_truststore_free(struct certrepo_truststore *t)

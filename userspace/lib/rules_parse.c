@@ -20,6 +20,7 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
+
 /* ---- small helpers ----------------------------------------------------- */
 
 void *rp_xrealloc(void *p, size_t n)

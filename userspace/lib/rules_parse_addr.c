@@ -15,6 +15,7 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
+
 /* ---- addresses and ports ------------------------------------------------ */
 
 static int pfail(struct perr *e, const char *fmt, ...)

@@ -16,6 +16,7 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
+
 int rp_opt_threshold(struct pstate *ps, const char *kw, char *val)
 {
 	char tmp[256], *f[8];

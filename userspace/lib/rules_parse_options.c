@@ -17,6 +17,7 @@
 #include "rules_parse.h"
 #include "rules_pcre.h"
 #include "rules_parse_int.h"
+
 /* ---- names --------------------------------------------------------------- */
 
 static const char *const buf_names[TLSI_BUF_MAX] = {
