@@ -69,6 +69,24 @@ void __attribute__((format(printf, 2, 3))) cr_sb_printf(struct sb *b, const char
 	}
 }
 
+/*
+ * Write what b holds to path (atomically, mode 0600) and free it. b out of
+ * memory or path_failed (the path did not fit): "out of memory".
+ */
+int cr_sb_save(struct sb *b, bool path_failed, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	if (b->oom || path_failed) {
+		free(b->p);
+		cr_err(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = cr_atomic_write(path, b->p, b->len, 0600, err, errlen);
+	free(b->p);
+	return rc;
+}
+
 int cr_strv_add(char ***v, size_t *n, const char *s)
 {
 	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
@@ -427,18 +445,11 @@ static int config_save(struct certrepo *r, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	struct sb b = { 0 };
-	int rc;
 
 	cr_sb_printf(&b, "persist-keys %s\ndefault-ca %s\n", r->persist_keys ? "on" : "off",
 		     r->default_ca[0] ? r->default_ca : "none");
-	if (b.oom || cr_pathf(path, sizeof(path), "%s/config", r->path)) {
-		free(b.p);
-		cr_err(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = cr_atomic_write(path, b.p, b.len, 0600, err, errlen);
-	free(b.p);
-	return rc;
+	return cr_sb_save(&b, cr_pathf(path, sizeof(path), "%s/config", r->path) != 0, path,
+			  err, errlen);
 }
 
 /* ---- locking --------------------------------------------------------- */

@@ -78,60 +78,55 @@ static int obj_create(struct certrepo *r, const char *name, const struct meta *m
 	return 0;
 }
 
-int certrepo_new_signing(struct certrepo *r, const char *name,
-			 const struct certrepo_gen *g, char *err, size_t errlen)
+/* A new signing certificate (request false) or request with a new key. */
+static int new_generated(struct certrepo *r, const char *name, const struct certrepo_gen *g,
+			 bool request, char *err, size_t errlen)
 {
 	EVP_PKEY *key = NULL;
+	X509_REQ *req = NULL;
 	X509 *x = NULL;
 	struct meta m;
 	int rc = -1;
 
 	if (certrepo_check_name("name", name, err, errlen) ||
-	    certrepo_check_gen(g, false, err, errlen))
+	    certrepo_check_gen(g, request, err, errlen))
 		return -1;
 	if (cr_lock(r, true, err, errlen))
 		return -1;
 	if (name_free_check(r, name, err, errlen))
 		goto out;
-	if (!(key = certrepo_keygen(g->key, err, errlen)) ||
-	    !(x = cr_make_signing(g, key, err, errlen)))
+	if (!(key = certrepo_keygen(g->key, err, errlen)))
 		goto out;
-	cr_meta_init(&m, CERTREPO_CERT, g->exportable, "generated");
-	m.check = CHECK_OK;
-	rc = obj_create(r, name, &m, x, NULL, NULL, key, err, errlen);
+	if (request) {
+		if (!(req = cr_make_request(g, key, err, errlen)))
+			goto out;
+		cr_meta_init(&m, CERTREPO_REQUEST, g->exportable, "generated");
+		m.signing = g->signing;
+	} else {
+		if (!(x = cr_make_signing(g, key, err, errlen)))
+			goto out;
+		cr_meta_init(&m, CERTREPO_CERT, g->exportable, "generated");
+		m.check = CHECK_OK;
+	}
+	rc = obj_create(r, name, &m, x, NULL, req, key, err, errlen);
 out:
 	X509_free(x);
+	X509_REQ_free(req);
 	EVP_PKEY_free(key);
 	cr_unlock(r);
 	return rc;
 }
 
+int certrepo_new_signing(struct certrepo *r, const char *name,
+			 const struct certrepo_gen *g, char *err, size_t errlen)
+{
+	return new_generated(r, name, g, false, err, errlen);
+}
+
 int certrepo_new_request(struct certrepo *r, const char *name,
 			 const struct certrepo_gen *g, char *err, size_t errlen)
 {
-	EVP_PKEY *key = NULL;
-	X509_REQ *req = NULL;
-	struct meta m;
-	int rc = -1;
-
-	if (certrepo_check_name("name", name, err, errlen) ||
-	    certrepo_check_gen(g, true, err, errlen))
-		return -1;
-	if (cr_lock(r, true, err, errlen))
-		return -1;
-	if (name_free_check(r, name, err, errlen))
-		goto out;
-	if (!(key = certrepo_keygen(g->key, err, errlen)) ||
-	    !(req = cr_make_request(g, key, err, errlen)))
-		goto out;
-	cr_meta_init(&m, CERTREPO_REQUEST, g->exportable, "generated");
-	m.signing = g->signing;
-	rc = obj_create(r, name, &m, NULL, NULL, req, key, err, errlen);
-out:
-	X509_REQ_free(req);
-	EVP_PKEY_free(key);
-	cr_unlock(r);
-	return rc;
+	return new_generated(r, name, g, true, err, errlen);
 }
 
 /* ---- importing ------------------------------------------------------- */

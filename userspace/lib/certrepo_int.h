@@ -168,6 +168,9 @@ struct staged {
 
 void cr_sb_printf(struct sb *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* b's text to path (atomically, 0600), b freed; -1 "out of memory" if
+ * b->oom or path_failed. */
+int cr_sb_save(struct sb *b, bool path_failed, const char *path, char *err, size_t errlen);
 int cr_strv_add(char ***v, size_t *n, const char *s);
 void cr_strv_free(char **v, size_t n);
 ssize_t cr_strv_find(char *const *v, size_t n, const char *s);

@@ -87,7 +87,6 @@ int cr_ts_save(const struct certrepo *r, const struct certrepo_truststore *t,
 	char path[PATH_MAX];
 	struct sb b = { 0 };
 	size_t i;
-	int rc;
 
 	cr_sb_printf(&b, "description %s\ndefault-ca %s\n", t->description,
 		     t->default_ca ? "on" : "off");
@@ -95,14 +94,8 @@ int cr_ts_save(const struct certrepo *r, const struct certrepo_truststore *t,
 		cr_sb_printf(&b, "ca %s\n", t->cas[i]);
 	for (i = 0; i < t->n_refs; i++)
 		cr_sb_printf(&b, "ref %s\n", t->refs[i]);
-	if (b.oom || cr_ts_path(r, t->name, path, sizeof(path))) {
-		free(b.p);
-		cr_err(err, errlen, "out of memory");
-		return -1;
-	}
-	rc = cr_atomic_write(path, b.p, b.len, 0600, err, errlen);
-	free(b.p);
-	return rc;
+	return cr_sb_save(&b, cr_ts_path(r, t->name, path, sizeof(path)) != 0, path,
+			  err, errlen);
 }
 
 static int check_description(const char *d, char *err, size_t errlen)
