@@ -269,6 +269,122 @@ int rp_opt_app_event(struct pstate *ps, const char *kw, char *val)
 	return 0;
 }
 
+/* Options byte_extract has seen: each may come once. */
+struct byte_extract_seen {
+	bool endian, base, mult, align, rel;
+};
+
+/* A variable name: letters, digits, _ - . and at most RP_BYTE_VAR_NAME_MAX. */
+static int byte_extract_name(struct pstate *ps, const char *name)
+{
+	size_t k;
+
+	if (!*name || !rp_is_var_ref(name))
+		return rp_skip(ps, "invalid byte_extract",
+			       "byte_extract: `%s' is not a variable name", name);
+	for (k = 0; name[k]; k++)
+		if (!isalnum((unsigned char)name[k]) && name[k] != '_' && name[k] != '-' &&
+		    name[k] != '.')
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: `%s' is not a variable name", name);
+	if (k > RP_BYTE_VAR_NAME_MAX)
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: name of %zu characters",
+			       k);
+	return 0;
+}
+
+/* One option after bytes, offset and name. */
+static int byte_extract_option(struct pstate *ps, struct rp_item *it,
+			       struct byte_extract_seen *seen, const char *o)
+{
+	uint64_t x;
+
+	if (!strcmp(o, "relative") && !seen->rel) {
+		it->flags |= TLSI_IF_RELATIVE;
+		seen->rel = true;
+	} else if ((!strcmp(o, "big") || !strcmp(o, "little")) && !seen->endian) {
+		if (o[0] == 'l')
+			it->flags |= TLSI_IF_LITTLE;
+		seen->endian = true;
+	} else if (!strcmp(o, "dce")) {
+		return rp_skip(ps, "unsupported option",
+			       "byte_extract: dce (DCE/RPC is not decoded)");
+	} else if (!strcmp(o, "slice")) {
+		return rp_skip(ps, "unsupported option",
+			       "byte_extract: slice (Suricata refuses it too)");
+	} else if (!strcmp(o, "string") && !(it->flags & TLSI_IF_STRING)) {
+		if (seen->base)
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: base before string");
+		it->flags |= TLSI_IF_STRING;
+	} else if ((!strcmp(o, "hex") || !strcmp(o, "dec") || !strcmp(o, "oct")) &&
+		   !seen->base) {
+		if (!(it->flags & TLSI_IF_STRING))
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: `%s' without string before it", o);
+		it->base = o[0] == 'h' ? 16 : o[0] == 'd' ? 10 : 8;
+		seen->base = true;
+	} else if (!strncmp(o, "multiplier", 10) && isspace((unsigned char)o[10]) &&
+		   !seen->mult) {
+		if (rp_parse_num(o + 10, 65535, &x, false) || !x)
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: `%s' (1 to 65535)", o);
+		it->mult = (uint32_t)x;
+		seen->mult = true;
+	} else if (!strncmp(o, "align", 5) && isspace((unsigned char)o[5]) && !seen->align) {
+		if (rp_parse_num(o + 5, 4, &x, false) || (x != 2 && x != 4))
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: `%s' (2 or 4)", o);
+		it->a = (uint32_t)x;
+		seen->align = true;
+	} else {
+		return rp_skip(ps, "invalid byte_extract",
+			       "byte_extract: unknown or repeated option `%s'", o);
+	}
+	return 0;
+}
+
+/* The number of bytes read, against string, base and endianness. */
+static int byte_extract_check_size(struct pstate *ps, struct rp_item *it, bool endian)
+{
+	if (it->flags & TLSI_IF_STRING) {
+		unsigned int max;
+
+		if (endian)
+			return rp_skip(ps, "invalid byte_extract", "byte_extract: string with an endianness");
+		if (!it->base)
+			it->base = 10;		/* Suricata's default */
+		max = it->base == 8 ? 23 : it->base == 10 ? 20 : 14;
+		if (it->nbytes > max)
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: %u string bytes (at most %u in base %u)",
+				       it->nbytes, max, it->base);
+	} else if (it->nbytes > 8) {
+		return rp_skip(ps, "invalid byte_extract", "byte_extract: %u bytes (at most 8)",
+			       it->nbytes);
+	}
+	return 0;
+}
+
+/* The rule's new variable name, read by it on its buffer. */
+static int byte_extract_define(struct pstate *ps, struct rp_item *it, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nbvars; i++)
+		if (!strcmp(ps->bvar[i], name))
+			return rp_skip(ps, "invalid byte_extract",
+				       "byte_extract: variable `%s' set twice", name);
+	if (ps->nbvars >= TLSI_IMG_BYTE_VARS)
+		return rp_skip(ps, "limit", "byte_extract: more than %d variables in a rule",
+			       TLSI_IMG_BYTE_VARS);
+	strcpy(ps->bvar[ps->nbvars], name);
+	ps->bvar_buf[ps->nbvars] = it->buf;
+	ps->bvar_b64[ps->nbvars] = it->b64;
+	it->b = ps->nbvars++;
+	return 0;
+}
+
 /*
  * byte_extract:NBYTES,OFFSET,NAME[,relative][,multiplier N][,big|little]
  * [,string[,hex|dec|oct]][,align 2|4], checked as Suricata's parser does
@@ -276,13 +392,12 @@ int rp_opt_app_event(struct pstate *ps, const char *kw, char *val)
  */
 int rp_opt_byte_extract(struct pstate *ps, const char *kw, char *val)
 {
+	struct byte_extract_seen seen = { 0 };
 	char tmp[256], *f[16];
-	size_t n, i, k;
+	struct rp_item *it;
+	size_t n, i;
 	uint64_t x;
 	int32_t off;
-	struct rp_item *it;
-	const char *name;
-	bool endian = false, base = false, mult = false, align = false, rel = false;
 
 	if (strlen(val) >= sizeof(tmp))
 		return rp_skip(ps, "syntax error", "byte_extract too long");
@@ -301,104 +416,162 @@ int rp_opt_byte_extract(struct pstate *ps, const char *kw, char *val)
 	if (rp_parse_int(f[1], -32768, 32767, &off))
 		return rp_skip(ps, "invalid byte_extract", "byte_extract: bad offset `%s'", f[1]);
 	it->boff = off;
-	name = f[2];
-	if (!*name || !rp_is_var_ref(name))
-		return rp_skip(ps, "invalid byte_extract",
-			       "byte_extract: `%s' is not a variable name", name);
-	for (k = 0; name[k]; k++)
-		if (!isalnum((unsigned char)name[k]) && name[k] != '_' && name[k] != '-' &&
-		    name[k] != '.')
-			return rp_skip(ps, "invalid byte_extract",
-				       "byte_extract: `%s' is not a variable name", name);
-	if (k > RP_BYTE_VAR_NAME_MAX)
-		return rp_skip(ps, "invalid byte_extract", "byte_extract: name of %zu characters",
-			       k);
-	for (i = 3; i < n; i++) {
-		const char *o = f[i];
-
-		if (!strcmp(o, "relative") && !rel) {
-			it->flags |= TLSI_IF_RELATIVE;
-			rel = true;
-		} else if ((!strcmp(o, "big") || !strcmp(o, "little")) && !endian) {
-			if (o[0] == 'l')
-				it->flags |= TLSI_IF_LITTLE;
-			endian = true;
-		} else if (!strcmp(o, "dce")) {
-			return rp_skip(ps, "unsupported option",
-				       "byte_extract: dce (DCE/RPC is not decoded)");
-		} else if (!strcmp(o, "slice")) {
-			return rp_skip(ps, "unsupported option",
-				       "byte_extract: slice (Suricata refuses it too)");
-		} else if (!strcmp(o, "string") && !(it->flags & TLSI_IF_STRING)) {
-			if (base)
-				return rp_skip(ps, "invalid byte_extract",
-					       "byte_extract: base before string");
-			it->flags |= TLSI_IF_STRING;
-		} else if ((!strcmp(o, "hex") || !strcmp(o, "dec") || !strcmp(o, "oct")) &&
-			   !base) {
-			if (!(it->flags & TLSI_IF_STRING))
-				return rp_skip(ps, "invalid byte_extract",
-					       "byte_extract: `%s' without string before it", o);
-			it->base = o[0] == 'h' ? 16 : o[0] == 'd' ? 10 : 8;
-			base = true;
-		} else if (!strncmp(o, "multiplier", 10) && isspace((unsigned char)o[10]) &&
-			   !mult) {
-			if (rp_parse_num(o + 10, 65535, &x, false) || !x)
-				return rp_skip(ps, "invalid byte_extract",
-					       "byte_extract: `%s' (1 to 65535)", o);
-			it->mult = (uint32_t)x;
-			mult = true;
-		} else if (!strncmp(o, "align", 5) && isspace((unsigned char)o[5]) && !align) {
-			if (rp_parse_num(o + 5, 4, &x, false) || (x != 2 && x != 4))
-				return rp_skip(ps, "invalid byte_extract",
-					       "byte_extract: `%s' (2 or 4)", o);
-			it->a = (uint32_t)x;
-			align = true;
-		} else {
-			return rp_skip(ps, "invalid byte_extract",
-				       "byte_extract: unknown or repeated option `%s'", o);
-		}
-	}
-	if (it->flags & TLSI_IF_STRING) {
-		unsigned int max;
-
-		if (endian)
-			return rp_skip(ps, "invalid byte_extract", "byte_extract: string with an endianness");
-		if (!it->base)
-			it->base = 10;		/* Suricata's default */
-		max = it->base == 8 ? 23 : it->base == 10 ? 20 : 14;
-		if (it->nbytes > max)
-			return rp_skip(ps, "invalid byte_extract",
-				       "byte_extract: %u string bytes (at most %u in base %u)",
-				       it->nbytes, max, it->base);
-	} else if (it->nbytes > 8) {
-		return rp_skip(ps, "invalid byte_extract", "byte_extract: %u bytes (at most 8)",
-			       it->nbytes);
-	}
-	for (i = 0; i < ps->nbvars; i++)
-		if (!strcmp(ps->bvar[i], name))
-			return rp_skip(ps, "invalid byte_extract",
-				       "byte_extract: variable `%s' set twice", name);
-	if (ps->nbvars >= TLSI_IMG_BYTE_VARS)
-		return rp_skip(ps, "limit", "byte_extract: more than %d variables in a rule",
-			       TLSI_IMG_BYTE_VARS);
-	strcpy(ps->bvar[ps->nbvars], name);
-	ps->bvar_buf[ps->nbvars] = it->buf;
-	ps->bvar_b64[ps->nbvars] = it->b64;
-	it->b = ps->nbvars++;
+	if (byte_extract_name(ps, f[2]))
+		return -1;
+	for (i = 3; i < n; i++)
+		if (byte_extract_option(ps, it, &seen, f[i]))
+			return -1;
+	if (byte_extract_check_size(ps, it, seen.endian) || byte_extract_define(ps, it, f[2]))
+		return -1;
 	ps->last_payload = (int)(it - ps->r->items);
 	return 0;
 }
 
-/* byte_test and byte_jump (kw says which). */
+/* byte_test's operator: [!]< > = <= >= & ^ (none: =). */
+static int byte_test_operator(struct pstate *ps, struct rp_item *it, const char *field)
+{
+	const char *op = field;
+
+	if (*op == '!') {
+		it->flags |= TLSI_IF_NEGATE;
+		op++;
+	}
+	if (!strcmp(op, "<"))
+		it->cmp = TLSI_CMP_LT;
+	else if (!strcmp(op, ">"))
+		it->cmp = TLSI_CMP_GT;
+	else if (!strcmp(op, "=") || !*op)
+		it->cmp = TLSI_CMP_EQ;
+	else if (!strcmp(op, "<="))
+		it->cmp = TLSI_CMP_LE;
+	else if (!strcmp(op, ">="))
+		it->cmp = TLSI_CMP_GE;
+	else if (!strcmp(op, "&"))
+		it->cmp = TLSI_CMP_AND;
+	else if (!strcmp(op, "^"))
+		it->cmp = TLSI_CMP_XOR;
+	else
+		return rp_skip(ps, "syntax error", "byte_test: operator `%s'", field);
+	return 0;
+}
+
+/* The offset of byte_test or byte_jump (kw): a number or a variable. */
+static int byte_offset(struct pstate *ps, struct rp_item *it, const char *kw,
+		       const char *field)
+{
+	int32_t off;
+
+	if (rp_is_var_ref(field)) {
+		uint32_t v;
+
+		if (rp_var_ref(ps, it, field, !strcmp(kw, "byte_jump") ? "byte_jump offset" :
+			       "byte_test offset", &v))
+			return -1;
+		it->boff = (int32_t)v;
+		it->vars |= TLSI_IV(2);
+	} else if (rp_parse_int(field, -65535, 65535, &off)) {
+		return rp_skip(ps, "syntax error", "%s: offset `%s'", kw, field);
+	} else {
+		it->boff = off;
+	}
+	return 0;
+}
+
+/* byte_test:bytes,op,value,offset: the fields before the options. */
+static int byte_test_fields(struct pstate *ps, struct rp_item *it, char **f)
+{
+	if (byte_test_operator(ps, it, f[1]))
+		return -1;
+	if (rp_is_var_ref(f[2])) {
+		uint32_t v;
+
+		if (rp_var_ref(ps, it, f[2], "byte_test value", &v))
+			return -1;
+		it->value = v;
+		it->vars |= TLSI_IV(0);
+	} else if (rp_parse_num(f[2], UINT64_MAX, &it->value, true)) {
+		return rp_skip(ps, "syntax error", "byte_test: value `%s'", f[2]);
+	}
+	return byte_offset(ps, it, "byte_test", f[3]);
+}
+
+/* One option after the fields of byte_test or byte_jump (kw). */
+static int byte_option(struct pstate *ps, struct rp_item *it, const char *kw, bool jump,
+		       const char *o)
+{
+	uint64_t x;
+	int32_t off;
+
+	if (!strcmp(o, "relative"))
+		it->flags |= TLSI_IF_RELATIVE;
+	else if (!strcmp(o, "little"))
+		it->flags |= TLSI_IF_LITTLE;
+	else if (!strcmp(o, "big"))
+		it->flags &= ~TLSI_IF_LITTLE;
+	else if (!strcmp(o, "string"))
+		it->flags |= TLSI_IF_STRING;
+	else if (!strcmp(o, "dec"))
+		it->base = 10;
+	else if (!strcmp(o, "hex"))
+		it->base = 16;
+	else if (!strcmp(o, "oct"))
+		it->base = 8;
+	else if (jump && !strcmp(o, "align"))
+		it->flags |= TLSI_IF_ALIGN;
+	else if (jump && !strcmp(o, "from_beginning"))
+		it->flags |= TLSI_IF_BEGIN;
+	else if (jump && !strcmp(o, "from_end"))
+		it->flags |= TLSI_IF_END;
+	else if (jump && !strncmp(o, "multiplier", 10)) {
+		if (rp_parse_num(o + 10, 65535, &x, false) || !x)
+			return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
+		it->mult = (uint32_t)x;
+	} else if (jump && !strncmp(o, "post_offset", 11)) {
+		if (rp_parse_int(o + 11, -65535, 65535, &off))
+			return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
+		it->post = off;
+	} else if (!strncmp(o, "bitmask", 7)) {
+		if (rp_parse_num(o + 7, UINT32_MAX, &x, true))
+			return rp_skip(ps, "syntax error", "byte_test: `%s'", o);
+		it->bitmask = (uint32_t)x;
+		it->flags |= TLSI_IF_BITMASK;
+	} else if (!strcmp(o, "dce")) {
+		return rp_skip(ps, "unsupported option", "%s: dce", kw);
+	} else {
+		return rp_skip(ps, "syntax error", "%s: unknown option `%s'", kw, o);
+	}
+	return 0;
+}
+
+/* The number of bytes read, against string and base. */
+static int byte_check_size(struct pstate *ps, const struct rp_item *it, const char *kw)
+{
+	/* Suricata: a string without dec/hex/oct is read by strtoull() with
+	 * base 0 (0x hex, 0 octal); 0 bytes read to the first non-digit */
+	if (it->flags & TLSI_IF_STRING) {
+		if (it->nbytes > 23)
+			return rp_skip(ps, "invalid option", "%s: at most 23 string bytes", kw);
+	} else if (!it->nbytes) {
+		return rp_skip(ps, "invalid byte_test/byte_jump", "%s: 0 bytes without string", kw);
+	} else if (it->nbytes > 8) {
+		return rp_skip(ps, "invalid option", "%s: at most 8 bytes", kw);
+	} else if (it->base) {
+		return rp_skip(ps, "syntax error", "%s: base without string", kw);
+	}
+	return 0;
+}
+
+/*
+ * byte_test:bytes,op,value,offset[,options] and
+ * byte_jump:bytes,offset[,options] (kw says which).
+ */
 int rp_opt_byte(struct pstate *ps, const char *kw, char *val)
 {
 	bool jump = !strcmp(kw, "byte_jump");
 	char tmp[256], *f[16];
+	struct rp_item *it;
 	size_t n, i;
 	uint64_t x;
-	struct rp_item *it;
-	int32_t off;
 
 	if (strlen(val) >= sizeof(tmp))
 		return rp_skip(ps, "syntax error", "%s too long", kw);
@@ -413,121 +586,13 @@ int rp_opt_byte(struct pstate *ps, const char *kw, char *val)
 		return rp_skip(ps, "invalid byte_test/byte_jump", "%s: bad byte count `%s'", kw, f[0]);
 	it = rp_new_item(ps, jump ? RP_BYTE_JUMP : RP_BYTE_TEST);
 	it->nbytes = (uint8_t)x;
-	if (!jump) {
-		const char *op = f[1];
-
-		if (*op == '!') {
-			it->flags |= TLSI_IF_NEGATE;
-			op++;
-		}
-		if (!strcmp(op, "<"))
-			it->cmp = TLSI_CMP_LT;
-		else if (!strcmp(op, ">"))
-			it->cmp = TLSI_CMP_GT;
-		else if (!strcmp(op, "=") || !*op)
-			it->cmp = TLSI_CMP_EQ;
-		else if (!strcmp(op, "<="))
-			it->cmp = TLSI_CMP_LE;
-		else if (!strcmp(op, ">="))
-			it->cmp = TLSI_CMP_GE;
-		else if (!strcmp(op, "&"))
-			it->cmp = TLSI_CMP_AND;
-		else if (!strcmp(op, "^"))
-			it->cmp = TLSI_CMP_XOR;
-		else
-			return rp_skip(ps, "syntax error", "byte_test: operator `%s'", f[1]);
-		if (rp_is_var_ref(f[2])) {
-			uint32_t v;
-
-			if (rp_var_ref(ps, it, f[2], "byte_test value", &v))
-				return -1;
-			it->value = v;
-			it->vars |= TLSI_IV(0);
-		} else if (rp_parse_num(f[2], UINT64_MAX, &it->value, true)) {
-			return rp_skip(ps, "syntax error", "byte_test: value `%s'", f[2]);
-		}
-		if (rp_is_var_ref(f[3])) {
-			uint32_t v;
-
-			if (rp_var_ref(ps, it, f[3], "byte_test offset", &v))
-				return -1;
-			it->boff = (int32_t)v;
-			it->vars |= TLSI_IV(2);
-		} else if (rp_parse_int(f[3], -65535, 65535, &off)) {
-			return rp_skip(ps, "syntax error", "byte_test: offset `%s'", f[3]);
-		} else {
-			it->boff = off;
-		}
-		i = 4;
-	} else {
-		if (rp_is_var_ref(f[1])) {
-			uint32_t v;
-
-			if (rp_var_ref(ps, it, f[1], "byte_jump offset", &v))
-				return -1;
-			it->boff = (int32_t)v;
-			it->vars |= TLSI_IV(2);
-		} else if (rp_parse_int(f[1], -65535, 65535, &off)) {
-			return rp_skip(ps, "syntax error", "byte_jump: offset `%s'", f[1]);
-		} else {
-			it->boff = off;
-		}
-		i = 2;
-	}
-	for (; i < n; i++) {
-		const char *o = f[i];
-
-		if (!strcmp(o, "relative"))
-			it->flags |= TLSI_IF_RELATIVE;
-		else if (!strcmp(o, "little"))
-			it->flags |= TLSI_IF_LITTLE;
-		else if (!strcmp(o, "big"))
-			it->flags &= ~TLSI_IF_LITTLE;
-		else if (!strcmp(o, "string"))
-			it->flags |= TLSI_IF_STRING;
-		else if (!strcmp(o, "dec"))
-			it->base = 10;
-		else if (!strcmp(o, "hex"))
-			it->base = 16;
-		else if (!strcmp(o, "oct"))
-			it->base = 8;
-		else if (jump && !strcmp(o, "align"))
-			it->flags |= TLSI_IF_ALIGN;
-		else if (jump && !strcmp(o, "from_beginning"))
-			it->flags |= TLSI_IF_BEGIN;
-		else if (jump && !strcmp(o, "from_end"))
-			it->flags |= TLSI_IF_END;
-		else if (jump && !strncmp(o, "multiplier", 10)) {
-			if (rp_parse_num(o + 10, 65535, &x, false) || !x)
-				return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
-			it->mult = (uint32_t)x;
-		} else if (jump && !strncmp(o, "post_offset", 11)) {
-			if (rp_parse_int(o + 11, -65535, 65535, &off))
-				return rp_skip(ps, "syntax error", "byte_jump: `%s'", o);
-			it->post = off;
-		} else if (!strncmp(o, "bitmask", 7)) {
-			if (rp_parse_num(o + 7, UINT32_MAX, &x, true))
-				return rp_skip(ps, "syntax error", "byte_test: `%s'", o);
-			it->bitmask = (uint32_t)x;
-			it->flags |= TLSI_IF_BITMASK;
-		} else if (!strcmp(o, "dce")) {
-			return rp_skip(ps, "unsupported option", "%s: dce", kw);
-		} else {
-			return rp_skip(ps, "syntax error", "%s: unknown option `%s'", kw, o);
-		}
-	}
-	/* Suricata: a string without dec/hex/oct is read by strtoull() with
-	 * base 0 (0x hex, 0 octal); 0 bytes read to the first non-digit */
-	if (it->flags & TLSI_IF_STRING) {
-		if (it->nbytes > 23)
-			return rp_skip(ps, "invalid option", "%s: at most 23 string bytes", kw);
-	} else if (!it->nbytes) {
-		return rp_skip(ps, "invalid byte_test/byte_jump", "%s: 0 bytes without string", kw);
-	} else if (it->nbytes > 8) {
-		return rp_skip(ps, "invalid option", "%s: at most 8 bytes", kw);
-	} else if (it->base) {
-		return rp_skip(ps, "syntax error", "%s: base without string", kw);
-	}
+	if (jump ? byte_offset(ps, it, kw, f[1]) : byte_test_fields(ps, it, f))
+		return -1;
+	for (i = jump ? 2 : 4; i < n; i++)
+		if (byte_option(ps, it, kw, jump, f[i]))
+			return -1;
+	if (byte_check_size(ps, it, kw))
+		return -1;
 	ps->last_payload = (int)(it - ps->r->items);
 	return 0;
 }
