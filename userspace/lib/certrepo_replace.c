@@ -92,6 +92,97 @@ static int replacement_load(const struct certrepo_import *im, X509 **x,
 	return 0;
 }
 
+/* A CA object is replaced by one CA certificate, without a key. */
+static int ca_replacement_check(const char *name, const struct certrepo_import *im,
+				const char *src, X509 *x, STACK_OF(X509) *chain, EVP_PKEY *key,
+				char *err, size_t errlen)
+{
+	char v[300];
+
+	if (key || im->p12_file) {
+		cr_err(err, errlen, "name `%s': a CA certificate has no private key: "
+		       "give only `cert FILE'", cr_show(name, v, sizeof(v)));
+		return -1;
+	}
+	if (sk_X509_num(chain)) {
+		cr_err(err, errlen, "cert `%s': holds %d certificates; a CA certificate "
+		       "is replaced by one", cr_show(src, v, sizeof(v)),
+		       sk_X509_num(chain) + 1);
+		return -1;
+	}
+	if (!cr_ca_acceptable(x)) {
+		cr_signing_check("cert", src, x, "`ca' objects hold CA certificates", err,
+				 errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The key of a replacing certificate: the one given, else the old
+ * object's (renewed with the same key) or a signing request's (moved out
+ * of old or req into *key; *have_req: req holds that request).
+ */
+static int replacement_key(struct certrepo *r, const char *name,
+			   const struct certrepo_import *im, const char *src, X509 *x,
+			   struct obj *old, EVP_PKEY **key, struct obj *req, bool *have_req,
+			   char *err, size_t errlen)
+{
+	char v[300];
+
+	if (!*key) {
+		if (cr_key_matches(x, old->key)) {
+			*key = old->key;	/* renewed with the same key */
+			old->key = NULL;
+		} else if ((*have_req = cr_find_request(r, x, req))) {
+			*key = req->key;
+			req->key = NULL;
+		} else {
+			cr_err(err, errlen, "key: none given, and neither the current key "
+			       "of `%s' nor a signing request matches the certificate `%s'",
+			       cr_show(name, v, sizeof(v)), src);
+			return -1;
+		}
+	} else if (!cr_key_matches(x, *key)) {
+		cr_err(err, errlen, "key `%s': does not match the certificate `%s'",
+		       cr_show(im->key_file, v, sizeof(v)), src);
+		return -1;
+	}
+	if (cr_check_key_size(im->key_file ? "key" : "p12", im->key_file ?
+			      im->key_file : src, *key, err, errlen))
+		return -1;
+	if ((im->signing || cr_is_ca(old->cert)) &&
+	    cr_signing_check("cert", src, x, "it replaces a signing certificate", err, errlen))
+		return -1;
+	return 0;
+}
+
+/* An older NAME_REPLACED is discarded, unless something uses it. */
+static int replaced_discardable(struct certrepo *r, const char *rname, char *err,
+				size_t errlen)
+{
+	struct meta rm;
+	char v[300];
+
+	if (!cr_obj_kind(r, rname) || cr_meta_load(r, rname, &rm))
+		return 0;
+	if (rm.n_refs) {
+		struct sb b = { 0 };
+		size_t i;
+
+		for (i = 0; i < rm.n_refs; i++)
+			cr_sb_printf(&b, "%s%s", i ? ", " : "", rm.refs[i]);
+		cr_err(err, errlen, "name `%s': in use by %s: it cannot be discarded "
+		       "to make room for the replaced certificate",
+		       cr_show(rname, v, sizeof(v)), b.p ? b.p : "?");
+		free(b.p);
+		cr_meta_free(&rm);
+		return -1;
+	}
+	cr_meta_free(&rm);
+	return 0;
+}
+
 int certrepo_replace(struct certrepo *r, const char *name,
 		     const struct certrepo_import *im, char *err, size_t errlen)
 {
@@ -129,70 +220,12 @@ int certrepo_replace(struct certrepo *r, const char *name,
 		       "the signed certificate", cr_show(name, v, sizeof(v)));
 		goto out;
 	}
-	if (old.m.kind == CERTREPO_CA) {
-		if (key || im->p12_file) {
-			cr_err(err, errlen, "name `%s': a CA certificate has no private key: "
-			       "give only `cert FILE'", cr_show(name, v, sizeof(v)));
-			goto out;
-		}
-		if (sk_X509_num(chain)) {
-			cr_err(err, errlen, "cert `%s': holds %d certificates; a CA certificate "
-			       "is replaced by one", cr_show(src, v, sizeof(v)),
-			       sk_X509_num(chain) + 1);
-			goto out;
-		}
-		if (!cr_ca_acceptable(x)) {
-			cr_signing_check("cert", src, x, "`ca' objects hold CA certificates", err,
-					 errlen);
-			goto out;
-		}
-	} else {
-		if (!key) {
-			if (cr_key_matches(x, old.key)) {
-				key = old.key;	/* renewed with the same key */
-				old.key = NULL;
-			} else if ((have_req = cr_find_request(r, x, &req))) {
-				key = req.key;
-				req.key = NULL;
-			} else {
-				cr_err(err, errlen, "key: none given, and neither the current key "
-				       "of `%s' nor a signing request matches the certificate `%s'",
-				       cr_show(name, v, sizeof(v)), src);
-				goto out;
-			}
-		} else if (!cr_key_matches(x, key)) {
-			cr_err(err, errlen, "key `%s': does not match the certificate `%s'",
-			       cr_show(im->key_file, v, sizeof(v)), src);
-			goto out;
-		}
-		if (cr_check_key_size(im->key_file ? "key" : "p12", im->key_file ?
-				      im->key_file : src, key, err, errlen))
-			goto out;
-		if ((im->signing || cr_is_ca(old.cert)) &&
-		    cr_signing_check("cert", src, x, "it replaces a signing certificate", err, errlen))
-			goto out;
-	}
-	/* An older NAME_REPLACED is discarded, unless something uses it. */
-	if (cr_obj_kind(r, rname)) {
-		struct meta rm;
-
-		if (!cr_meta_load(r, rname, &rm)) {
-			if (rm.n_refs) {
-				struct sb b = { 0 };
-				size_t i;
-
-				for (i = 0; i < rm.n_refs; i++)
-					cr_sb_printf(&b, "%s%s", i ? ", " : "", rm.refs[i]);
-				cr_err(err, errlen, "name `%s': in use by %s: it cannot be discarded "
-				       "to make room for the replaced certificate",
-				       cr_show(rname, v, sizeof(v)), b.p ? b.p : "?");
-				free(b.p);
-				cr_meta_free(&rm);
-				goto out;
-			}
-			cr_meta_free(&rm);
-		}
-	}
+	if (old.m.kind == CERTREPO_CA ? ca_replacement_check(name, im, src, x, chain, key,
+							      err, errlen) :
+	    replacement_key(r, name, im, src, x, &old, &key, &req, &have_req, err, errlen))
+		goto out;
+	if (replaced_discardable(r, rname, err, errlen))
+		goto out;
 	cr_meta_init(&m, old.m.kind, old.m.exportable || im->exportable ||
 		     (have_req && req.m.exportable), im->acme ? "acme" : "replace");
 	/* An ACME renewal says so; another replacement keeps the record. */
