@@ -265,22 +265,36 @@ static size_t finite_class(const char *p, const char *end, uint8_t *vals, unsign
  * is the alternation, over each byte, of the expression with the group and
  * its references replaced by that byte. NULL when it does not apply.
  */
-static char *expand_backrefs(const char *pat, size_t len)
-{
-	const char *end = pat + len, *p, *g = NULL, *gend = NULL;
+/* The named group a backreference expansion replaces. */
+struct br_group {
+	const char *start, *end;	/* "(?<name>[...])" in the pattern */
 	char name[64];
-	size_t nlen = 0, clen;
-	uint8_t vals[BR_VALUES_MAX];
-	unsigned int nv = 0, v, depth = 0, look = 0;
-	struct sbuf out = { 0 };
-	/* lookaround depth per paren level */
-	unsigned char kind[RX_DEPTH_MAX];
+	size_t nlen;
+	uint8_t vals[BR_VALUES_MAX];	/* the bytes its class holds */
+	unsigned int nv;
+};
 
-	/* find the group: (?P<name>[...]) or (?<name>[...]) at depth 0 */
+/* A lookaround opens at p ("(?=", "(?!", "(?<=", "(?<!")? */
+static unsigned char opens_look(const char *p, const char *end)
+{
+	return p + 2 < end && p[1] == '?' &&
+	       (p[2] == '=' || p[2] == '!' ||
+		(p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!')));
+}
+
+/* Find the group: (?P<name>[...]) or (?<name>[...]) at depth 0. */
+static bool find_capture(const char *pat, const char *end, struct br_group *grp)
+{
+	/* a lookaround per paren level (it cannot be the group) */
+	unsigned char kind[RX_DEPTH_MAX];
+	unsigned int depth = 0;
+	const char *p;
+	size_t clen;
+
 	for (p = pat; p < end; p++) {
 		if (*p == '\\') {
 			if (p + 1 < end && p[1] >= '1' && p[1] <= '9')
-				return NULL;	/* a numbered reference */
+				return false;	/* a numbered reference */
 			p++;
 			continue;
 		}
@@ -291,35 +305,32 @@ static char *expand_backrefs(const char *pat, size_t len)
 			continue;
 		}
 		if (*p == '|' && depth == 0)
-			return NULL;
+			return false;
 		if (*p == '(') {
 			if (depth + 1 >= RX_DEPTH_MAX)
-				return NULL;
-			kind[depth] = (p + 2 < end && p[1] == '?' &&
-				       (p[2] == '=' || p[2] == '!' ||
-					(p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!'))));
-			look += kind[depth];
-			if (depth == 0 && !g && p + 3 < end && p[1] == '?' &&
+				return false;
+			kind[depth] = opens_look(p, end);
+			if (depth == 0 && !grp->start && p + 3 < end && p[1] == '?' &&
 			    (p[2] == '<' || (p[2] == 'P' && p[3] == '<')) &&
 			    !kind[depth]) {
 				const char *n0 = p + (p[2] == 'P' ? 4 : 3), *n1 = n0;
 
 				while (n1 < end && *n1 != '>')
 					n1++;
-				if (n1 >= end || n1 == n0 || (size_t)(n1 - n0) >= sizeof(name))
-					return NULL;
-				clen = finite_class(n1 + 1, end, vals, &nv);
+				if (n1 >= end || n1 == n0 || (size_t)(n1 - n0) >= sizeof(grp->name))
+					return false;
+				clen = finite_class(n1 + 1, end, grp->vals, &grp->nv);
 				if (!clen || n1 + 1 + clen >= end || n1[1 + clen] != ')')
-					return NULL;
-				gend = n1 + 1 + clen + 1;
-				if (gend < end && (*gend == '?' || *gend == '*' || *gend == '+' ||
-						   *gend == '{'))
-					return NULL;
-				g = p;
-				nlen = (size_t)(n1 - n0);
-				memcpy(name, n0, nlen);
-				name[nlen] = '\0';
-				p = gend - 1;
+					return false;
+				grp->end = n1 + 1 + clen + 1;
+				if (grp->end < end && (*grp->end == '?' || *grp->end == '*' ||
+						       *grp->end == '+' || *grp->end == '{'))
+					return false;
+				grp->start = p;
+				grp->nlen = (size_t)(n1 - n0);
+				memcpy(grp->name, n0, grp->nlen);
+				grp->name[grp->nlen] = '\0';
+				p = grp->end - 1;
 				continue;
 			}
 			depth++;
@@ -327,23 +338,23 @@ static char *expand_backrefs(const char *pat, size_t len)
 		}
 		if (*p == ')') {
 			if (!depth)
-				return NULL;
+				return false;
 			depth--;
-			look -= kind[depth];
-			continue;
-		}
-		if (g && p + 4 + nlen < end && !strncmp(p, "(?P=", 4)) {
-			/* handled above as '(' */
 		}
 	}
-	if (!g || depth)
-		return NULL;
-	/* references: (?P=name), \k<name>, \k{name}, \g{name}: none inside
-	 * lookaround (checked by scanning again with depth kinds) */
-	depth = look = 0;
+	return grp->start && !depth;
+}
+
+/* References: (?P=name), \k<name>, \k{name}, \g{name}: none inside lookaround. */
+static bool refs_outside_lookaround(const char *pat, const char *end)
+{
+	unsigned char kind[RX_DEPTH_MAX];
+	unsigned int depth = 0, look = 0;
+	const char *p;
+
 	for (p = pat; p < end; p++) {
 		if (*p == '\\' && p + 1 < end && (p[1] == 'k' || p[1] == 'g') && look)
-			return NULL;
+			return false;
 		if (*p == '\\') {
 			p++;
 			continue;
@@ -356,10 +367,8 @@ static char *expand_backrefs(const char *pat, size_t len)
 		}
 		if (*p == '(') {
 			if (p + 3 < end && p[1] == '?' && p[2] == 'P' && p[3] == '=' && look)
-				return NULL;
-			kind[depth] = (p + 2 < end && p[1] == '?' &&
-				       (p[2] == '=' || p[2] == '!' ||
-					(p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!'))));
+				return false;
+			kind[depth] = opens_look(p, end);
 			look += kind[depth];
 			depth++;
 		} else if (*p == ')' && depth) {
@@ -367,48 +376,70 @@ static char *expand_backrefs(const char *pat, size_t len)
 			look -= kind[depth];
 		}
 	}
+	return true;
+}
+
+/* The expression with the group and its references as the byte lit; false:
+ * a reference before the capture (it fails) or another \k or \g. */
+static bool put_with_byte(struct sbuf *out, const char *pat, const char *end,
+			  const struct br_group *grp, const char *lit)
+{
+	const char *p;
+
+	for (p = pat; p < end;) {
+		size_t rl = 0;
+
+		if (p == grp->start) {
+			sput(out, lit, strlen(lit));
+			p = grp->end;
+			continue;
+		}
+		if (*p == '\\' && p + 1 < end && p[1] != 'k' && p[1] != 'g') {
+			sput(out, p, 2);
+			p += 2;
+			continue;
+		}
+		if (!strncmp(p, "(?P=", 4) && (size_t)(end - p) > 4 + grp->nlen &&
+		    !strncmp(p + 4, grp->name, grp->nlen) && p[4 + grp->nlen] == ')')
+			rl = 5 + grp->nlen;
+		else if (*p == '\\' && (size_t)(end - p) > 3 + grp->nlen &&
+			 (p[2] == '<' || p[2] == '{') && !strncmp(p + 3, grp->name, grp->nlen) &&
+			 p[3 + grp->nlen] == (p[2] == '<' ? '>' : '}'))
+			rl = 4 + grp->nlen;
+		if (rl && p < grp->start)	/* before the capture: it fails */
+			return false;
+		if (rl) {
+			sput(out, lit, strlen(lit));
+			p += rl;
+			continue;
+		}
+		if (*p == '\\')		/* another \k or \g: not ours */
+			return false;
+		sput(out, p, 1);
+		p++;
+	}
+	return true;
+}
+
+static char *expand_backrefs(const char *pat, size_t len)
+{
+	const char *end = pat + len;
+	struct br_group grp = { 0 };
+	struct sbuf out = { 0 };
+	unsigned int v;
+
+	if (!find_capture(pat, end, &grp) || !refs_outside_lookaround(pat, end))
+		return NULL;
 	sput(&out, "(?:", 3);
-	for (v = 0; v < nv; v++) {
+	for (v = 0; v < grp.nv; v++) {
 		char lit[16];
 
-		snprintf(lit, sizeof(lit), "(?:\\x%02x)", vals[v]);
+		snprintf(lit, sizeof(lit), "(?:\\x%02x)", grp.vals[v]);
 		if (v)
 			sput(&out, "|", 1);
-		for (p = pat; p < end;) {
-			size_t rl = 0;
-
-			if (p == g) {
-				sput(&out, lit, strlen(lit));
-				p = gend;
-				continue;
-			}
-			if (*p == '\\' && p + 1 < end && p[1] != 'k' && p[1] != 'g') {
-				sput(&out, p, 2);
-				p += 2;
-				continue;
-			}
-			if (!strncmp(p, "(?P=", 4) && (size_t)(end - p) > 4 + nlen &&
-			    !strncmp(p + 4, name, nlen) && p[4 + nlen] == ')')
-				rl = 5 + nlen;
-			else if (*p == '\\' && (size_t)(end - p) > 3 + nlen &&
-				 (p[2] == '<' || p[2] == '{') && !strncmp(p + 3, name, nlen) &&
-				 p[3 + nlen] == (p[2] == '<' ? '>' : '}'))
-				rl = 4 + nlen;
-			if (rl && p < g) {	/* before the capture: it fails */
-				free(out.p);
-				return NULL;
-			}
-			if (rl) {
-				sput(&out, lit, strlen(lit));
-				p += rl;
-				continue;
-			}
-			if (*p == '\\') {	/* another \k or \g: not ours */
-				free(out.p);
-				return NULL;
-			}
-			sput(&out, p, 1);
-			p++;
+		if (!put_with_byte(&out, pat, end, &grp, lit)) {
+			free(out.p);
+			return NULL;
 		}
 	}
 	sput(&out, ")", 1);
