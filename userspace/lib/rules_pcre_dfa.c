@@ -284,12 +284,107 @@ static bool dfa_distances(struct dfa_build *d)
  * its first bytes (cut, see dfa_distances()); otherwise the program has
  * none (the Pike VM alone is exact either way).
  */
+/* The closure of instruction 0 at the start (bot) or within the input. */
+static uint32_t dfa_start(struct dfa_build *d, bool bot)
+{
+	size_t base;
+
+	d->gen++;
+	base = d->nelems;
+	dfa_closure(d, 0, bot);
+	return dfa_intern(d, base);
+}
+
+/* The state st goes to on column c (*to); false: too much work (d->fail). */
+static bool dfa_step(struct dfa_build *d, uint32_t st, uint32_t c, bool anchored,
+		     uint32_t *to)
+{
+	const struct rx_prog *p = d->p;
+	size_t base;
+	uint32_t k;
+
+	d->gen++;
+	base = d->nelems;
+	for (k = 0; k < d->set_len[st]; k++) {
+		uint32_t pc = d->elems[d->set_off[st] + k];
+		const struct tlsi_img_re_insn *in = &p->insns[pc];
+		uint8_t b = d->rep[c];
+		int ok = in->op == TLSI_RE_ANY ||
+			 (in->op == TLSI_RE_BYTE && in->arg == b) ||
+			 (in->op == TLSI_RE_CLASS &&
+			  tlsi_re_class_has(&p->classes[le16v(in->x)], b));
+
+		if (ok)
+			dfa_closure(d, pc + 1, false);
+	}
+	if (!anchored)
+		dfa_closure(d, 0, false);
+	if (d->fail || d->work > DFA_WORK_MAX) {
+		d->fail = true;
+		return false;
+	}
+	*to = dfa_intern(d, base);
+	return true;
+}
+
+/* Every state's transitions; states are numbered in discovery order. */
+static void dfa_expand(struct dfa_build *d, bool anchored)
+{
+	uint32_t st, c;
+
+	for (st = 0; st < d->nstates && !d->fail; st++) {
+		bool acc = dfa_accepts(d, st);
+
+		for (c = 0; c < d->ncols && !d->fail; c++) {
+			uint32_t to;
+
+			if (acc) {	/* the search stops there */
+				d->next[st * d->ncols + c] = dfa_code(d, st);
+				continue;
+			}
+			if (!dfa_step(d, st, c, anchored, &to))
+				break;
+			d->next[st * d->ncols + c] = dfa_code(d, to);
+		}
+		if (tlsi_re_dfa_bytes(d->nstates, d->ncols) > TLSI_RE_DFA_BYTES_MAX)
+			d->fail = true;	/* a table this size is not worth its bytes */
+	}
+}
+
+/* The DFA in the image's layout, into p (exact if no cut and no lookaround). */
+static void dfa_table(const struct dfa_build *d, struct rx_prog *p, uint32_t start_bot,
+		      uint32_t start_mid, uint32_t cut)
+{
+	uint64_t len = tlsi_re_dfa_bytes(d->nstates, d->ncols);
+	uint8_t *out = calloc(1, len);
+	struct tlsi_img_re_dfa h;
+	uint16_t *next;
+	uint32_t k;
+
+	if (!out)
+		return;
+	h.nstates = le16v((uint16_t)d->nstates);
+	h.ncols = le16v((uint16_t)d->ncols);
+	h.start_bot = le16v(dfa_code(d, start_bot));
+	h.start_mid = le16v(dfa_code(d, start_mid));
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + 8, d->cols, 256);
+	next = (uint16_t *)(out + TLSI_RE_DFA_HDR);
+	for (k = 0; k < d->nstates * d->ncols; k++)
+		next[k] = le16v(d->next[k]);
+	p->dfa = out;
+	p->dfalen = (uint32_t)len;
+	p->flags |= TLSI_RE_F_DFA | (cut ? 0 : TLSI_RE_F_DFA_EXACT);
+	for (k = 0; k < p->ninsns; k++)
+		if (p->insns[k].op == TLSI_RE_LOOK ||
+		    (p->insns[k].op == TLSI_RE_ASSERT && p->insns[k].arg != TLSI_RE_A_BOT))
+			p->flags &= ~(uint32_t)TLSI_RE_F_DFA_EXACT;
+}
+
 static bool try_dfa(struct rx_prog *p, uint32_t cut)
 {
 	struct dfa_build d = { .p = p, .n = p->ninsns, .cut = cut };
-	bool anchored = p->flags & TLSI_RE_F_ANCHORED;
-	uint32_t start_bot, start_mid, st, c, k;
-	size_t base;
+	uint32_t start_bot, start_mid;
 
 	d.mark = calloc((size_t)d.n + 1, sizeof(*d.mark));
 	d.stack = calloc(3 * (size_t)d.n + 4, sizeof(*d.stack));
@@ -302,82 +397,15 @@ static bool try_dfa(struct rx_prog *p, uint32_t cut)
 	    (cut && !dfa_distances(&d)))
 		goto out;
 	dfa_columns(&d);
-	/* the table stops at TLSI_RE_DFA_BYTES_MAX (below) */
+	/* the table stops at TLSI_RE_DFA_BYTES_MAX (dfa_expand) */
 	d.next = malloc(TLSI_RE_DFA_BYTES_MAX + 2 * 256 * (size_t)d.ncols);
 	if (d.fail || !d.next)
 		goto out;
-	d.gen++;
-	base = d.nelems;
-	dfa_closure(&d, 0, true);
-	start_bot = dfa_intern(&d, base);
-	d.gen++;
-	base = d.nelems;
-	dfa_closure(&d, 0, false);
-	start_mid = dfa_intern(&d, base);
-	/* states are numbered in discovery order: expand them in turn */
-	for (st = 0; st < d.nstates && !d.fail; st++) {
-		bool acc = dfa_accepts(&d, st);
-
-		for (c = 0; c < d.ncols && !d.fail; c++) {
-			uint32_t to;
-
-			if (acc) {	/* the search stops there */
-				d.next[st * d.ncols + c] = dfa_code(&d, st);
-				continue;
-			}
-			d.gen++;
-			base = d.nelems;
-			for (k = 0; k < d.set_len[st]; k++) {
-				uint32_t pc = d.elems[d.set_off[st] + k];
-				const struct tlsi_img_re_insn *in = &p->insns[pc];
-				uint8_t b = d.rep[c];
-				int ok = in->op == TLSI_RE_ANY ||
-					 (in->op == TLSI_RE_BYTE && in->arg == b) ||
-					 (in->op == TLSI_RE_CLASS &&
-					  tlsi_re_class_has(&p->classes[le16v(in->x)], b));
-
-				if (ok)
-					dfa_closure(&d, pc + 1, false);
-			}
-			if (!anchored)
-				dfa_closure(&d, 0, false);
-			if (d.fail || d.work > DFA_WORK_MAX) {
-				d.fail = true;
-				break;
-			}
-			to = dfa_intern(&d, base);
-			d.next[st * d.ncols + c] = dfa_code(&d, to);
-		}
-		if (tlsi_re_dfa_bytes(d.nstates, d.ncols) > TLSI_RE_DFA_BYTES_MAX)
-			d.fail = true;	/* a table this size is not worth its bytes */
-	}
-	if (d.fail)
-		goto out;
-	{
-		uint64_t len = tlsi_re_dfa_bytes(d.nstates, d.ncols);
-		uint8_t *out = calloc(1, len);
-		struct tlsi_img_re_dfa h;
-		uint16_t *next;
-
-		if (!out)
-			goto out;
-		h.nstates = le16v((uint16_t)d.nstates);
-		h.ncols = le16v((uint16_t)d.ncols);
-		h.start_bot = le16v(dfa_code(&d, start_bot));
-		h.start_mid = le16v(dfa_code(&d, start_mid));
-		memcpy(out, &h, sizeof(h));
-		memcpy(out + 8, d.cols, 256);
-		next = (uint16_t *)(out + TLSI_RE_DFA_HDR);
-		for (k = 0; k < d.nstates * d.ncols; k++)
-			next[k] = le16v(d.next[k]);
-		p->dfa = out;
-		p->dfalen = (uint32_t)len;
-		p->flags |= TLSI_RE_F_DFA | (cut ? 0 : TLSI_RE_F_DFA_EXACT);
-		for (k = 0; k < p->ninsns; k++)
-			if (p->insns[k].op == TLSI_RE_LOOK ||
-			    (p->insns[k].op == TLSI_RE_ASSERT && p->insns[k].arg != TLSI_RE_A_BOT))
-				p->flags &= ~(uint32_t)TLSI_RE_F_DFA_EXACT;
-	}
+	start_bot = dfa_start(&d, true);
+	start_mid = dfa_start(&d, false);
+	dfa_expand(&d, p->flags & TLSI_RE_F_ANCHORED);
+	if (!d.fail)
+		dfa_table(&d, p, start_bot, start_mid, cut);
 out:
 	free(d.dist);
 	free(d.mark);

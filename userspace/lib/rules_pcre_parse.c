@@ -516,11 +516,112 @@ static int group_name(struct pstate *ps, const char *name, size_t len)
 	return 0;
 }
 
+/* A named group's (?<name>, (?'name' or (?P<name>: the name checked. */
+static int named_group(struct pstate *ps)
+{
+	const char *q;
+
+	if (*ps->p == 'P') {
+		if (ps->p + 1 < ps->end && (ps->p[1] == '=' || ps->p[1] == '>')) {
+			rx_fail(ps, ps->p[1] == '=' ? "backreference (?P=name)"
+						 : "subroutine call (?P>name)");
+			return -1;
+		}
+		ps->p++;
+	}
+	if (ps->p >= ps->end || (*ps->p != '<' && *ps->p != '\'')) {
+		rx_fail(ps, "bad named group");
+		return -1;
+	}
+	q = ps->p + 1;
+	while (q < ps->end && (isalnum((unsigned char)*q) || *q == '_'))
+		q++;
+	if (q >= ps->end || *q != (*ps->p == '<' ? '>' : '\'') || q == ps->p + 1) {
+		rx_fail(ps, "bad group name");
+		return -1;
+	}
+	if (group_name(ps, ps->p + 1, (size_t)(q - ps->p - 1)))
+		return -1;
+	ps->p = q + 1;
+	return 0;
+}
+
+/*
+ * What follows "(?": -1 refused; 1 the group is all there is (a comment,
+ * options for the rest), *whole it; 0 its body follows, in *look if it
+ * is a lookaround.
+ */
+static int group_head(struct pstate *ps, struct node **look, struct node **whole)
+{
+	ps->p++;
+	if (ps->p >= ps->end) {
+		rx_fail(ps, "missing ) after (?");
+		return -1;
+	}
+	switch (*ps->p) {
+	case '#':
+		while (ps->p < ps->end && *ps->p != ')')
+			ps->p++;
+		if (ps->p >= ps->end) {
+			rx_fail(ps, "missing ) after comment");
+			return -1;
+		}
+		ps->p++;
+		*whole = empty_mark(ps);
+		return 1;
+	case ':':
+	case '|':	/* branch reset: only capture numbers differ */
+		ps->p++;
+		return 0;
+	case '=':
+	case '!':
+		*look = new_node(ps, N_LOOK);
+		if (*look)
+			(*look)->kind = *ps->p == '!' ? TLSI_RE_LOOK_NEG : 0;
+		ps->p++;
+		return 0;
+	case '<':
+		if (ps->p + 1 < ps->end && (ps->p[1] == '=' || ps->p[1] == '!')) {
+			*look = new_node(ps, N_LOOK);
+			if (*look)
+				(*look)->kind = TLSI_RE_LOOK_BEHIND |
+						(ps->p[1] == '!' ? TLSI_RE_LOOK_NEG : 0);
+			ps->p += 2;
+			return 0;
+		}
+		/* (?<name> */
+		__attribute__((fallthrough));
+	case 'P':
+	case '\'':
+		return named_group(ps);
+	case '>':
+		rx_fail(ps, "atomic group (?>...)");
+		return -1;
+	case '(':
+		rx_fail(ps, "conditional group (?(...)");
+		return -1;
+	case 'R': case '&': case '+': case '0': case '1': case '2': case '3':
+	case '4': case '5': case '6': case '7': case '8': case '9':
+		rx_fail(ps, "recursion or subroutine call (?%c", *ps->p);
+		return -1;
+	default: {
+		bool colon = false;
+
+		if (parse_opts(ps, &colon))
+			return -1;
+		if (!colon) {
+			*whole = empty_mark(ps);	/* applies to the rest */
+			return 1;
+		}
+		return 0;
+	}
+	}
+}
+
 static struct node *parse_group(struct pstate *ps)
 {
 	unsigned int saved = ps->opts;
 	struct node *n, *look = NULL;
-	const char *q;
 
 	ps->p++;	/* '(' */
 	if (ps->p < ps->end && *ps->p == '*') {
@@ -528,88 +629,11 @@ static struct node *parse_group(struct pstate *ps)
 		return NULL;
 	}
 	if (ps->p < ps->end && *ps->p == '?') {
-		ps->p++;
-		if (ps->p >= ps->end) {
-			rx_fail(ps, "missing ) after (?");
-			return NULL;
-		}
-		switch (*ps->p) {
-		case '#':
-			while (ps->p < ps->end && *ps->p != ')')
-				ps->p++;
-			if (ps->p >= ps->end) {
-				rx_fail(ps, "missing ) after comment");
-				return NULL;
-			}
-			ps->p++;
-			return empty_mark(ps);
-		case ':':
-		case '|':	/* branch reset: only capture numbers differ */
-			ps->p++;
-			break;
-		case '=':
-		case '!':
-			look = new_node(ps, N_LOOK);
-			if (look)
-				look->kind = *ps->p == '!' ? TLSI_RE_LOOK_NEG : 0;
-			ps->p++;
-			break;
-		case '<':
-			if (ps->p + 1 < ps->end && (ps->p[1] == '=' || ps->p[1] == '!')) {
-				look = new_node(ps, N_LOOK);
-				if (look)
-					look->kind = TLSI_RE_LOOK_BEHIND |
-						     (ps->p[1] == '!' ? TLSI_RE_LOOK_NEG : 0);
-				ps->p += 2;
-				break;
-			}
-			/* (?<name> */
-			__attribute__((fallthrough));
-		case 'P':
-		case '\'':
-			if (*ps->p == 'P') {
-				if (ps->p + 1 < ps->end && (ps->p[1] == '=' || ps->p[1] == '>')) {
-					rx_fail(ps, ps->p[1] == '=' ? "backreference (?P=name)"
-								 : "subroutine call (?P>name)");
-					return NULL;
-				}
-				ps->p++;
-			}
-			if (ps->p >= ps->end || (*ps->p != '<' && *ps->p != '\'')) {
-				rx_fail(ps, "bad named group");
-				return NULL;
-			}
-			q = ps->p + 1;
-			while (q < ps->end && (isalnum((unsigned char)*q) || *q == '_'))
-				q++;
-			if (q >= ps->end || *q != (*ps->p == '<' ? '>' : '\'') || q == ps->p + 1) {
-				rx_fail(ps, "bad group name");
-				return NULL;
-			}
-			if (group_name(ps, ps->p + 1, (size_t)(q - ps->p - 1)))
-				return NULL;
-			ps->p = q + 1;
-			break;
-		case '>':
-			rx_fail(ps, "atomic group (?>...)");
-			return NULL;
-		case '(':
-			rx_fail(ps, "conditional group (?(...)");
-			return NULL;
-		case 'R': case '&': case '+': case '0': case '1': case '2': case '3':
-		case '4': case '5': case '6': case '7': case '8': case '9':
-			rx_fail(ps, "recursion or subroutine call (?%c", *ps->p);
-			return NULL;
-		default: {
-			bool colon = false;
+		struct node *whole = NULL;
+		int rc = group_head(ps, &look, &whole);
 
-			if (parse_opts(ps, &colon))
-				return NULL;
-			if (!colon)
-				return empty_mark(ps);	/* applies to the rest */
-			break;
-		}
-		}
+		if (rc)
+			return rc < 0 ? NULL : whole;
 	}
 	if (++ps->depth > RX_DEPTH_MAX) {
 		rx_fail(ps, "groups nested deeper than %d", RX_DEPTH_MAX);
