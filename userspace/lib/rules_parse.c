@@ -418,7 +418,7 @@ static int parse_header(struct pstate *ps, const char **pp)
 	return 0;
 }
 
-/* Split the option list "(k:v; k; ...)" and feed opt(). */
+/* Split the option list "(k:v; k; ...)" and feed rp_parse_option(). */
 static int parse_options(struct pstate *ps, const char *p)
 {
 	size_t n = strlen(p);
