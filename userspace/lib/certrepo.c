@@ -9,8 +9,6 @@
  * it, only cleanup is left. Leftover ".tmp-*" and ".trash-*" entries of a
  * crash are removed by the next writer.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,16 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
-#include <openssl/encoder.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 #include "certrepo.h"
 #include "certrepo_int.h"

@@ -8,14 +8,10 @@
  * rules_parse_options.c (the keyword table) and the rules_parse_*.c files
  * it calls, what they share is rules_parse_int.h.
  */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rules_parse.h"
 #include "rules_pcre.h"

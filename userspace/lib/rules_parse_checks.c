@@ -4,14 +4,10 @@
  * (rp_finish()): what the engine cannot honour in the whole rule makes it
  * skipped with a reason, the rest is completed for the compiler.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rules_parse.h"
 #include "rules_pcre.h"

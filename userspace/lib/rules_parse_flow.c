@@ -4,10 +4,8 @@
  * the payload: threshold, flowbits/xbits/flowint, stream_size, flow,
  * flags and the packet header fields (ip_proto, ttl, itype, icode).
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

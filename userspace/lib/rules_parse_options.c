@@ -5,14 +5,12 @@
  * option keyword to what handles it (here, or in rules_parse_payload.c and
  * rules_parse_flow.c).
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rules_parse.h"
 #include "rules_pcre.h"

@@ -4,10 +4,8 @@
  * byte_extract variables, byte_test/byte_jump, pcre, base64_decode and
  * app-layer-event: what becomes an item of the rule's program.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -18,8 +18,6 @@
  * prefilter (rules_pcre_dfa.c), and backreferences to a small finite
  * capture. What these share is rules_pcre_int.h.
  */
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,8 +4,6 @@
  * construction over byte columns, bounded in states and work, tried with
  * shorter cuts when the whole program is too large.
  */
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

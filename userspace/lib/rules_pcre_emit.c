@@ -5,8 +5,6 @@
  * priorities, the byte classes, and the required bytes and literal the
  * engine's prefilters use.
  */
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
