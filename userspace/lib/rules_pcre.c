@@ -29,8 +29,8 @@
 static int compile_one(const char *pattern, size_t len, unsigned int opts, struct rx_prog *out,
 		       char *why, size_t whylen)
 {
-	struct pstate ps = { .p = pattern, .end = pattern + len, .opts = opts,
-			     .why = why, .whylen = whylen };
+	struct rx_parser ps = { .p = pattern, .end = pattern + len, .opts = opts,
+				.why = why, .whylen = whylen };
 	struct rx_emit e = { .p = out };
 	struct node *root;
 	uint64_t size;

@@ -110,7 +110,7 @@ static bool has_look(const struct node *n)
 }
 
 /* Lookaround the matcher can run in bounded time per position. */
-int rx_check_looks(struct pstate *ps, const struct node *n)
+int rx_check_looks(struct rx_parser *ps, const struct node *n)
 {
 	uint64_t lo, hi;
 	size_t i;

@@ -34,7 +34,7 @@ struct node {
 	struct node *next_alloc;
 };
 
-struct pstate {
+struct rx_parser {
 	const char *p, *end;
 	unsigned int opts;
 	int depth;
@@ -58,20 +58,20 @@ struct rx_emit {
 /* ---- rules_pcre_parse.c ------------------------------------------------ */
 
 /* The first failure's message goes to ps->why; later ones are dropped. */
-void rx_fail(struct pstate *ps, const char *fmt, ...)
+void rx_fail(struct rx_parser *ps, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void rx_free_nodes(struct pstate *ps);
+void rx_free_nodes(struct rx_parser *ps);
 void rx_set_add(uint8_t *s, unsigned int c);
 int rx_set_has(const uint8_t *s, unsigned int c);
 void rx_set_or(uint8_t *s, const uint8_t *t, bool invert);
 unsigned int rx_set_count(const uint8_t *s);
 int rx_hexval(char c);
-struct node *rx_parse_alt(struct pstate *ps);
+struct node *rx_parse_alt(struct rx_parser *ps);
 
 /* ---- rules_pcre_emit.c ------------------------------------------------- */
 
 uint64_t rx_node_size(const struct node *n);
-int rx_check_looks(struct pstate *ps, const struct node *n);
+int rx_check_looks(struct rx_parser *ps, const struct node *n);
 uint32_t rx_emit(struct rx_emit *e, uint8_t op, uint8_t arg, uint32_t x, uint32_t y,
 		 uint32_t z);
 void rx_emit_node(struct rx_emit *e, const struct node *n);

@@ -14,7 +14,7 @@
 #include "image.h"
 #include "rules_pcre_int.h"
 
-void rx_fail(struct pstate *ps, const char *fmt, ...)
+void rx_fail(struct rx_parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -26,7 +26,7 @@ void rx_fail(struct pstate *ps, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct node *new_node(struct pstate *ps, enum nkind k)
+static struct node *new_node(struct rx_parser *ps, enum nkind k)
 {
 	struct node *n = calloc(1, sizeof(*n));
 
@@ -40,7 +40,7 @@ static struct node *new_node(struct pstate *ps, enum nkind k)
 	return n;
 }
 
-void rx_free_nodes(struct pstate *ps)
+void rx_free_nodes(struct rx_parser *ps)
 {
 	while (ps->nodes) {
 		struct node *n = ps->nodes;
@@ -51,7 +51,7 @@ void rx_free_nodes(struct pstate *ps)
 	}
 }
 
-static void add_kid(struct pstate *ps, struct node *n, struct node *kid)
+static void add_kid(struct rx_parser *ps, struct node *n, struct node *kid)
 {
 	struct node **k = realloc(n->kids, (n->nkids + 1) * sizeof(*k));
 
@@ -173,7 +173,7 @@ int rx_hexval(char c)
  * 1 with *c, 0 when it is not one (the caller handles it), -1 on error.
  * in_class: \b is backspace there, and digits are octal.
  */
-static int char_escape(struct pstate *ps, bool in_class, unsigned int *c)
+static int char_escape(struct rx_parser *ps, bool in_class, unsigned int *c)
 {
 	char e;
 	int v, k;
@@ -254,7 +254,7 @@ static int char_escape(struct pstate *ps, bool in_class, unsigned int *c)
 
 /* An option setting, comment, \Q or \E: nothing to match, and nothing a
  * quantifier may follow (PCRE2 would apply it to the item before). */
-static struct node *empty_mark(struct pstate *ps)
+static struct node *empty_mark(struct rx_parser *ps)
 {
 	struct node *n = new_node(ps, N_CAT);
 
@@ -263,7 +263,7 @@ static struct node *empty_mark(struct pstate *ps)
 	return n;
 }
 
-static struct node *set_node(struct pstate *ps, const uint8_t *s)
+static struct node *set_node(struct rx_parser *ps, const uint8_t *s)
 {
 	struct node *n = new_node(ps, N_SET);
 
@@ -272,7 +272,7 @@ static struct node *set_node(struct pstate *ps, const uint8_t *s)
 	return n;
 }
 
-static struct node *char_node(struct pstate *ps, unsigned int c)
+static struct node *char_node(struct rx_parser *ps, unsigned int c)
 {
 	uint8_t s[32] = { 0 };
 
@@ -290,7 +290,7 @@ static const struct { const char *name; const char *ranges; } posix[] = {
 	{ "word", "azAZ09__" }, { "ascii", "\x00\x7f" },
 };
 
-static int posix_class(struct pstate *ps, uint8_t *s)
+static int posix_class(struct rx_parser *ps, uint8_t *s)
 {
 	const char *q = ps->p + 2, *e;	/* after "[:" */
 	bool neg = false;
@@ -341,7 +341,7 @@ static bool posix_syntax(const char *p, const char *end)
 	return false;
 }
 
-static struct node *parse_class(struct pstate *ps)
+static struct node *parse_class(struct rx_parser *ps)
 {
 	uint8_t s[32] = { 0 };
 	bool neg = false, first = true;
@@ -439,7 +439,7 @@ static struct node *parse_class(struct pstate *ps)
 	return set_node(ps, s);
 }
 
-static void skip_extended(struct pstate *ps)
+static void skip_extended(struct rx_parser *ps)
 {
 	if (!(ps->opts & RX_EXTENDED))
 		return;
@@ -457,7 +457,7 @@ static void skip_extended(struct pstate *ps)
 }
 
 /* "(?i-s)" / "(?i-s:": option letters at ps->p; *colon set for a group. */
-static int parse_opts(struct pstate *ps, bool *colon)
+static int parse_opts(struct rx_parser *ps, bool *colon)
 {
 	unsigned int on = 0, off = 0, *cur = &on;
 
@@ -494,7 +494,7 @@ static int parse_opts(struct pstate *ps, bool *colon)
 	return -1;
 }
 
-static int group_name(struct pstate *ps, const char *name, size_t len)
+static int group_name(struct rx_parser *ps, const char *name, size_t len)
 {
 	unsigned int i;
 
@@ -517,7 +517,7 @@ static int group_name(struct pstate *ps, const char *name, size_t len)
 }
 
 /* A named group's (?<name>, (?'name' or (?P<name>: the name checked. */
-static int named_group(struct pstate *ps)
+static int named_group(struct rx_parser *ps)
 {
 	const char *q;
 
@@ -551,7 +551,7 @@ static int named_group(struct pstate *ps)
  * options for the rest), *whole it; 0 its body follows, in *look if it
  * is a lookaround.
  */
-static int group_head(struct pstate *ps, struct node **look, struct node **whole)
+static int group_head(struct rx_parser *ps, struct node **look, struct node **whole)
 {
 	ps->p++;
 	if (ps->p >= ps->end) {
@@ -618,7 +618,7 @@ static int group_head(struct pstate *ps, struct node **look, struct node **whole
 	}
 }
 
-static struct node *parse_group(struct pstate *ps)
+static struct node *parse_group(struct rx_parser *ps)
 {
 	unsigned int saved = ps->opts;
 	struct node *n, *look = NULL;
@@ -656,7 +656,7 @@ static struct node *parse_group(struct pstate *ps)
 	return n;
 }
 
-static struct node *assert_node(struct pstate *ps, uint8_t kind)
+static struct node *assert_node(struct rx_parser *ps, uint8_t kind)
 {
 	struct node *n = new_node(ps, N_ASSERT);
 
@@ -665,7 +665,7 @@ static struct node *assert_node(struct pstate *ps, uint8_t kind)
 	return n;
 }
 
-static struct node *parse_escape(struct pstate *ps)
+static struct node *parse_escape(struct rx_parser *ps)
 {
 	uint8_t s[32];
 	unsigned int c;
@@ -737,7 +737,7 @@ static struct node *parse_escape(struct pstate *ps)
 	return char_node(ps, c);
 }
 
-static struct node *parse_atom(struct pstate *ps)
+static struct node *parse_atom(struct rx_parser *ps)
 {
 	uint8_t s[32];
 
@@ -775,7 +775,7 @@ static struct node *parse_atom(struct pstate *ps)
 	}
 }
 
-static bool parse_count(struct pstate *ps, const char **pp, const char *end, uint32_t *v)
+static bool parse_count(struct rx_parser *ps, const char **pp, const char *end, uint32_t *v)
 {
 	const char *p = *pp;
 	uint32_t x = 0;
@@ -795,7 +795,7 @@ static bool parse_count(struct pstate *ps, const char **pp, const char *end, uin
 }
 
 /* A quantifier at ps->p: 1 with min/max, 0 if none ("{" literal). */
-static int parse_quant(struct pstate *ps, uint32_t *min, uint32_t *max)
+static int parse_quant(struct rx_parser *ps, uint32_t *min, uint32_t *max)
 {
 	const char *q;
 
@@ -836,7 +836,7 @@ static int parse_quant(struct pstate *ps, uint32_t *min, uint32_t *max)
  * "no S next", or for a bounded max, S{max} or else S{min,max-1} with no
  * S next. Possessive repetition of anything longer has no such rewrite.
  */
-static struct node *possessive(struct pstate *ps, struct node *r)
+static struct node *possessive(struct rx_parser *ps, struct node *r)
 {
 	struct node *look, *body, *cat, *alt, *full;
 
@@ -874,7 +874,7 @@ static struct node *possessive(struct pstate *ps, struct node *r)
 	return ps->failed ? NULL : alt;
 }
 
-static struct node *parse_cat(struct pstate *ps)
+static struct node *parse_cat(struct rx_parser *ps)
 {
 	struct node *cat = new_node(ps, N_CAT);
 
@@ -971,7 +971,7 @@ add:
 	return cat;
 }
 
-struct node *rx_parse_alt(struct pstate *ps)
+struct node *rx_parse_alt(struct rx_parser *ps)
 {
 	struct node *first = parse_cat(ps), *alt;
 
