@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Suricata rule parser: a rule header's addresses and ports (variables,
- * lists, negation, ranges), resolved against the set's variables.
+ * lists, negation, ranges), the set's variables that hold them
+ * (rp_set_var), and classification.config's classtypes and priorities.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
