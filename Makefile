@@ -241,8 +241,8 @@ FUZZ_TIME    ?= 20
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-std=gnu11 -isystem include -Iuserspace/lib -Iengine -D_GNU_SOURCE
-FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) userspace/lib/rules_parse.c \
-		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c userspace/lib/rules_pcre.c
+FUZZ_SRCS    := $(sort $(wildcard engine/*.c)) $(sort $(wildcard userspace/lib/rules_parse*.c)) \
+		userspace/lib/rules_compile.c userspace/lib/rules_mpm.c $(sort $(wildcard userspace/lib/rules_pcre*.c))
 BENCH_MB     ?= 64
 
 # The engine and the rule compiler are compiled once for all targets.

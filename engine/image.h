@@ -118,7 +118,7 @@ enum tlsi_img_dir {
 /*
  * Inspection buffers. RAW and BODY are streams (seen in chunks, matched
  * with state carried over); the others are whole values from one decoded
- * message. The keyword(s) that select each are in rules_parse.c.
+ * message. The keyword(s) that select each are in rules_parse_options.c.
  */
 enum tlsi_buf {
 	TLSI_BUF_RAW,		/* the TCP payload stream of a direction */

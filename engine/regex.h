@@ -3,7 +3,7 @@
  * Regular expressions that cannot backtrack: the matcher of the `pcre'
  * keyword, in the kernel and in userspace.
  *
- * The rule compiler (userspace/lib/rules_pcre.c) turns a PCRE expression
+ * The rule compiler (userspace/lib/rules_pcre*.c) turns a PCRE expression
  * into a program for a Thompson NFA; tlsi_re_search() runs it as a Pike VM
  * (threads kept in priority order, so the match found is the one PCRE
  * finds: leftmost, then first by alternation order and greediness). Each

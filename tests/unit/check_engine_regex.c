@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The regular expression matcher (engine/regex.c) and its compiler
- * (userspace/lib/rules_pcre.c), with PCRE2 as the oracle: hand-written
+ * (userspace/lib/rules_pcre*.c), with PCRE2 as the oracle: hand-written
  * cases, every pcre expression of ET Open that tlsi compiles run by both
  * on inputs made from the expression and the rule's contents (matching,
  * near misses) and on random data, and the linear-time bound on a

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internals of the certificate repository shared by certrepo.c (storage,
+ * Internals of the certificate repository shared by certrepo*.c (storage,
  * operations), certcheck.c (input checks) and certx509.c (OpenSSL).
  */
 #ifndef TLSI_CERTREPO_INT_H
 #define TLSI_CERTREPO_INT_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -100,5 +103,150 @@ time_t cr_asn1_time(const ASN1_TIME *t);
 void cr_name_str(const X509_NAME *n, char *buf, size_t len);
 /* The CN of n, "" if none. */
 void cr_name_cn(const X509_NAME *n, char *buf, size_t len);
+
+/* ---- the certrepo*.c files ------------------------------------------- */
+
+/*
+ * certrepo.c holds the helpers, paths, locking and opening; the others
+ * one concept each (objects, import, replace, refs, truststore, keyring).
+ * What they share is below, by the file that defines it.
+ */
+
+struct certrepo {
+	char path[PATH_MAX - 128];
+	int lock_fd;
+	time_t now;
+	bool persist_keys;
+	char default_ca[PATH_MAX];
+};
+
+enum check_state {
+	CHECK_OK,
+	CHECK_NO_ANCHOR,
+	CHECK_KEY_MISMATCH,
+};
+
+struct meta {
+	enum certrepo_kind kind;
+	bool exportable, signing;
+	long long created;
+	char source[32];
+	enum check_state check;
+	char detail[256];
+	char replaced_by[CERTREPO_OBJNAME_MAX + 1];
+	char **refs;
+	size_t n_refs;
+	struct certrepo_acme acme;	/* acme.domains[0]: ACME-managed */
+};
+
+struct obj {
+	char name[CERTREPO_OBJNAME_MAX + 1];
+	struct meta m;
+	X509 *cert;
+	STACK_OF(X509) *chain;
+	X509_REQ *req;
+	EVP_PKEY *key;
+};
+
+#define LOAD_KEY	1u
+
+/* ---- small helpers --------------------------------------------------- */
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* A staged object waiting for its rename into objects/name. */
+struct staged {
+	char name[CERTREPO_OBJNAME_MAX + 1];
+	char tmp[PATH_MAX];
+	bool installed;
+};
+
+/* ---- certrepo.c -------------------------------------------------------- */
+
+void cr_sb_printf(struct sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* b's text to path (atomically, 0600), b freed; -1 "out of memory" if
+ * b->oom or path_failed. */
+int cr_sb_save(struct sb *b, bool path_failed, const char *path, char *err, size_t errlen);
+int cr_strv_add(char ***v, size_t *n, const char *s);
+void cr_strv_free(char **v, size_t n);
+ssize_t cr_strv_find(char *const *v, size_t n, const char *s);
+void cr_strv_del(char **v, size_t *n, size_t i);
+int cr_cmp_str(const void *a, const void *b);
+bool cr_has_suffix(const char *s, const char *suffix);
+time_t cr_now_of(const struct certrepo *r);
+const char *cr_kind_article(enum certrepo_kind k);
+const char *cr_check_name(enum check_state c);
+int cr_pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool cr_failpoint(void);
+void cr_sync_dir(const char *dir);
+void cr_sync_parent(const char *path);
+int cr_write_new_file(const char *path, const void *buf, size_t len,
+		      mode_t mode, char *err, size_t errlen);
+int cr_atomic_write(const char *path, const void *buf, size_t len,
+		    mode_t mode, char *err, size_t errlen);
+int cr_do_rename(const char *from, const char *to, char *err, size_t errlen);
+void cr_rm_dir(const char *path);
+int cr_obj_dir(const struct certrepo *r, const char *name, char *buf, size_t len);
+int cr_ts_path(const struct certrepo *r, const char *name, char *buf, size_t len);
+bool cr_exists(const char *path);
+int cr_lock(struct certrepo *r, bool write, char *err, size_t errlen);
+void cr_unlock(struct certrepo *r);
+
+/* ---- certrepo_objects.c ------------------------------------------------ */
+
+void cr_meta_free(struct meta *m);
+int cr_meta_copy_refs(struct meta *dst, const struct meta *src);
+int cr_read_text(const char *path, char **out, size_t *len);
+int cr_meta_load(const struct certrepo *r, const char *name, struct meta *m);
+int cr_meta_save(const struct certrepo *r, const char *dir, const struct meta *m,
+		 char *err, size_t errlen);
+enum certrepo_kind cr_obj_kind(const struct certrepo *r, const char *name);
+void cr_obj_free(struct obj *o);
+int cr_obj_load(const struct certrepo *r, const char *name, unsigned what,
+		struct obj *o, char *err, size_t errlen);
+int cr_obj_names(const struct certrepo *r, char ***out, size_t *n);
+int cr_obj_stage(const struct certrepo *r, const struct meta *m, X509 *cert,
+		 STACK_OF(X509) *chain, X509_REQ *req, EVP_PKEY *key,
+		 char *tmp, size_t tmplen, char *err, size_t errlen);
+int cr_obj_trash(const struct certrepo *r, const char *name, char *trash,
+		 size_t len, char *err, size_t errlen);
+int cr_exchange(const char *a, const char *b, char *err, size_t errlen);
+X509_STORE *cr_anchor_store(const struct certrepo *r, STACK_OF(X509) *extra);
+enum check_state cr_check_object(X509_STORE *st, X509 *x, STACK_OF(X509) *chain,
+				 EVP_PKEY *key, char *detail, size_t len);
+long cr_days_left(const struct certrepo *r, X509 *x);
+
+/* ---- certrepo_import.c ------------------------------------------------- */
+
+void cr_meta_init(struct meta *m, enum certrepo_kind kind, bool exportable,
+		  const char *source);
+int cr_find_request(const struct certrepo *r, X509 *x, struct obj *o);
+void cr_staged_cleanup(struct staged *s, size_t n);
+int cr_signing_check(const char *field, const char *path, X509 *x,
+		     const char *why, char *err, size_t errlen);
+int cr_check_acme(const struct certrepo_acme *a, char *err, size_t errlen);
+bool cr_ca_acceptable(X509 *x);
+
+/* ---- certrepo_replace.c ------------------------------------------------ */
+
+bool cr_ts_exists(const struct certrepo *r, const char *name);
+
+/* ---- certrepo_refs.c --------------------------------------------------- */
+
+void cr_refs_str(char *const *refs, size_t n, char *buf, size_t len);
+int cr_obj_ref(const struct certrepo *r, enum certrepo_kind kind, const char *name,
+	       const char *referrer, bool add, char *err, size_t errlen);
+
+/* ---- certrepo_truststore.c --------------------------------------------- */
+
+int cr_ts_load(const struct certrepo *r, const char *name,
+	       struct certrepo_truststore *t, char *err, size_t errlen);
+int cr_ts_save(const struct certrepo *r, const struct certrepo_truststore *t,
+	       char *err, size_t errlen);
 
 #endif /* TLSI_CERTREPO_INT_H */

@@ -161,7 +161,7 @@ struct rp_rule {
 	struct rp_pkt_test pkt[RP_PKT_TESTS_MAX];
 	unsigned int npkt;
 	const char *pkt_kw;	/* the first keyword that makes a tcp rule
-				 * a TCP packet rule (finish()), or NULL */
+				 * a TCP packet rule (rp_finish()), or NULL */
 	bool stateless;		/* flow:stateless (no effect on matching) */
 	uint32_t app_events;	/* app-layer-event: enum tlsi_app_event bits */
 };
