@@ -654,6 +654,13 @@ START_TEST(test_refused)
 		  "decoded buffers in a udp, icmp or ip rule" },
 		{ "alert icmp any any -> any any (msg:\"x\"; dns.query; content:\"a\"; sid:1;)",
 		  "decoded buffers in a udp, icmp or ip rule" },
+		/* a TLS keyword without a buffer (found by fuzz_rules: it
+		 * reached the compiler, which made an image that does not
+		 * validate) */
+		{ "alert udp any any -> any 53 (msg:\"x\"; tls.version:1.2; sid:1;)",
+		  "decoded buffers in a udp, icmp or ip rule" },
+		{ "alert icmp any any -> any any (msg:\"x\"; content:\"GET\"; tls.version:1.3; sid:1;)",
+		  "decoded buffers in a udp, icmp or ip rule" },
 		{ "alert ip any any -> any any (msg:\"x\"; ttl:3; sid:1;)", "ttl on TCP streams" },
 		{ "alert tcp any any -> any any (msg:\"x\"; ttl:3; sid:1;)", "ttl on TCP streams" },
 		{ "alert icmp any any -> any any (msg:\"x\"; itype:256; sid:1;)", "syntax error" },

@@ -164,6 +164,11 @@ static int check_limits(struct pstate *ps, const struct buf_use *u)
 	if (r->proto != RP_PROTO_TCP) {
 		static const char *const names[] = { "tcp", "udp", "icmp", "ip", "tcp packet" };
 
+		/* tls.version is a TLS keyword without a buffer of its own. */
+		if (r->has_tls_version)
+			return rp_skip(ps, "decoded buffers in a udp, icmp or ip rule",
+				       "tls.version in a %s rule (its packets are inspected, not streams)",
+				       names[r->proto]);
 		for (k = 0; k < TLSI_BUF_MAX; k++)
 			if (u->per_buf[k] && k != (r->proto == RP_PROTO_TCP_PKT ?
 						    TLSI_BUF_TCP_PKT : TLSI_BUF_PKT))
