@@ -22,7 +22,7 @@ ip -n "$NS_C" addr add "$C6/64" dev eth0 nodad
 ip -n "$NS_S" addr add "$S6/64" dev eth0 nodad
 tcp_server_dual_in "$NS_S" 8090
 v6_ok() { [ "$(probe tcp "$S6" 8090)" = ok ]; }
-wait_until 20 v6_ok || fail "IPv6 through the bridge: $(probe tcp "$S6" 8090)"
+wait_until $T_REACT v6_ok || fail "IPv6 through the bridge: $(probe tcp "$S6" 8090)"
 expect_probe ok tcp 10.9.0.2 8090
 
 stats_snapshot
@@ -59,7 +59,7 @@ stats_snapshot
 ip -n "$NS_C" neigh flush dev eth0
 expect_probe timeout tcp "$S6" 8090
 neigh_resolved() { ip -n "$NS_C" -6 neigh show "$S6" dev eth0 | grep -Eq 'REACHABLE|STALE|DELAY|PROBE'; }
-wait_until 10 neigh_resolved || fail "ND broken by a block filter: $(ip -n "$NS_C" -6 neigh show)"
+wait_until $T_REACT neigh_resolved || fail "ND broken by a block filter: $(ip -n "$NS_C" -6 neigh show)"
 [ "$(delta ipv6_nd_passed)" -ge 2 ] || fail "ipv6_nd_passed grew by $(delta ipv6_nd_passed)"
 pass "neighbour discovery passed the block filter ($(delta ipv6_nd_passed) messages)"
 # A new address joins its solicited-node group: the MLD report passes the
@@ -136,11 +136,11 @@ delta_reaches() { [ "$(delta "$1")" -ge "$2" ]; }
 stats_snapshot
 frame "$C6" "$S6" 8090 --ext 2
 frame "$C6" "$S6" 8090 --ext 1 --first-fragment
-wait_until 10 delta_reaches fragments 1 || fail "a first fragment was not counted"
-wait_until 10 delta_reaches ipv6_packets 2 || fail "the frames were not seen"
+wait_until $T_REACT delta_reaches fragments 1 || fail "a first fragment was not counted"
+wait_until $T_REACT delta_reaches ipv6_packets 2 || fail "the frames were not seen"
 frame "$C6" "$S6" 8090 --ext 9
 frame ::ffff:10.9.0.1 "$S6" 8090
-wait_until 10 delta_reaches ipv6_mapped_address 1 || fail "ipv6_mapped_address grew by $(delta ipv6_mapped_address)"
+wait_until $T_REACT delta_reaches ipv6_mapped_address 1 || fail "ipv6_mapped_address grew by $(delta ipv6_mapped_address)"
 assert_delta ipv6_ext_headers_too_deep 1
 # Only the two hostile frames: two and one extension headers are fine.
 assert_delta drop_malformed 2

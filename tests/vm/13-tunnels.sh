@@ -22,7 +22,7 @@ tunnel_add ipip1 ipip 192.168.78.1 192.168.78.2
 
 through() { [ "$(probe tcp "$1" "$2")" = ok ]; }
 for dst in 192.168.77.2 fd00:77::2 192.168.78.2; do
-	wait_until 30 through "$dst" 8090 || fail "no path through the tunnel to $dst: $(probe tcp "$dst" 8090)"
+	wait_until $T_REACT through "$dst" 8090 || fail "no path through the tunnel to $dst: $(probe tcp "$dst" 8090)"
 done
 pass "TCP through GRE (IPv4 and IPv6 inside) and IPIP"
 
@@ -62,7 +62,7 @@ expect_probe ok tcp 192.168.78.2 8090
 
 # GRE without a key: the same classification.
 tunnel_add gre0k gre 192.168.76.1 192.168.76.2
-wait_until 30 through 192.168.76.2 8090 || fail "no path through keyless GRE"
+wait_until $T_REACT through 192.168.76.2 8090 || fail "no path through keyless GRE"
 ctl_ok tm add keyless action block src 192.168.76.1/32
 expect_probe timeout tcp 192.168.76.2 8090
 ctl_ok tm del keyless
@@ -76,7 +76,7 @@ ip -n "$NS_C" addr add 192.168.79.1/30 dev gre2
 ip -n "$NS_S" addr add 192.168.79.2/30 dev gre2
 ip -n "$NS_C" link set gre2 up
 ip -n "$NS_S" link set gre2 up
-wait_until 30 through 192.168.79.2 8090 || fail "no path through nested GRE"
+wait_until $T_REACT through 192.168.79.2 8090 || fail "no path through nested GRE"
 ctl_ok tm add nested action block dst 192.168.79.2/32
 stats_snapshot
 expect_probe ok tcp 192.168.79.2 8090
@@ -85,7 +85,7 @@ ctl_ok tm del nested
 
 # IPv6 in IPv4 (sit): passed, counted.
 tunnel_add sit1 sit fd00:80::1 fd00:80::2
-wait_until 30 through fd00:80::2 8090 || fail "no path through sit"
+wait_until $T_REACT through fd00:80::2 8090 || fail "no path through sit"
 stats_snapshot
 expect_probe ok tcp fd00:80::2 8090
 [ "$(delta tunnel_ipv6_encap_passed)" -ge 1 ] || fail "tunnel_ipv6_encap_passed did not count"

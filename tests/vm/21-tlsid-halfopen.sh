@@ -109,13 +109,15 @@ LIMIT=$((10000 / 10))	# the default: a tenth of the default --max-sessions
 stats_snapshot
 spawn c sh -c 'exec python3 -c "$1" "$2" >"$3" 2>&1' hold "$HOLD" $N "$W/hold.out"
 _hold_done() { grep -q established "$W/hold.out"; }
-wait_until 120 _hold_done || fail "the idle connections were not opened: $(cat "$W/hold.out")"
+wait_until $T_REACT _hold_done || fail "the idle connections were not opened: $(cat "$W/hold.out")"
 read -r _ established _ failed <<<"$(grep established "$W/hold.out")"
 echo "idle connections: $established established, $failed failed"
 [ "$established" -ge $((N * 9 / 10)) ] || fail "only $established of $N connections established: $(sort "$W/hold.out" | uniq -c)"
 # tlsid accepts each and keeps LIMIT of them; the rest are refused.
-_all_refused() { [ "$(tlsid_stat source_limit_dropped)" -ge $((established - LIMIT)) ]; }
-wait_until 120 _all_refused || fail "source_limit_dropped $(tlsid_stat source_limit_dropped), expected $((established - LIMIT))"
+# tlsid works through the backlog at the pace the machine allows (under
+# 75 a second on a busy one): wait while the count grows.
+wait_growing 60 $((established - LIMIT)) tlsid_stat source_limit_dropped ||
+	fail "source_limit_dropped $(tlsid_stat source_limit_dropped), expected $((established - LIMIT)), stalled for 60 s"
 assert_eq "$(tlsid_stat source_limit_dropped)" $((established - LIMIT)) "tlsid's source_limit_dropped"
 assert_eq "$(tlsid_stat sessions_active)" $LIMIT "sessions tlsid holds for the idle address"
 _kernel_counted() { [ "$(delta ssl_fail_daemon_sessions_full)" -ge $((established - LIMIT)) ]; }

@@ -158,7 +158,7 @@ pass "a client's last line after the flow expired reached the server through the
 
 # ---- alert rule: raw stream, $HTTP_PORTS ----------------------------------------------
 curl_h -o /dev/null "http://10.9.0.2/cmd32.exe" || fail "cmd32.exe on 80 did not pass"
-wait_until 20 _eve_has 2101661 || fail "no EVE record of 2101661: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2101661 || fail "no EVE record of 2101661: $(cat "$W/monitor.out")"
 eve_has 2101661 "alert.action=allowed"
 eve_has 2101661 "ssl_inspected=False"
 eve_has 2101661 "app_proto=http"
@@ -179,7 +179,7 @@ out=$(curl_h "$URL" 2>&1) || rc=$?
 pass "attack on port 9181 blocked (curl $rc: $out)"
 assert_delta ips_blocks 1
 assert_delta relay_inspection_blocked 1
-wait_until 20 _eve_has 2017807 || fail "no EVE record of 2017807"
+wait_until $T_REACT _eve_has 2017807 || fail "no EVE record of 2017807"
 eve_has 2017807 "alert.action=blocked"
 eve_has 2017807 "app_proto=http"
 eve_has 2017807 "ssl_inspected=False"
@@ -211,7 +211,7 @@ out=$(smtp_send "$W/attack.eml")
 case $out in failed*) ;; *) fail "SMTP attack: $out" ;; esac
 assert_delta ips_blocks 1
 grep -rq "root:x:0:0" "$W/mail" && fail "the attack mail was delivered"
-wait_until 20 _eve_has 2003149 || fail "no EVE record of 2003149"
+wait_until $T_REACT _eve_has 2003149 || fail "no EVE record of 2003149"
 eve_has 2003149 "app_proto=smtp"
 eve_has 2003149 "alert.action=blocked"
 pass "SMTP: benign mail delivered byte for byte, /etc/passwd mail blocked ($out)"
@@ -220,13 +220,13 @@ pass "SMTP: benign mail delivered byte for byte, /etc/passwd mail blocked ($out)
 dig_c() { in_c dig +tcp +time=20 +tries=1 +short @10.9.0.2 "$@" || true; }
 assert_eq "$(dig_c ok.example)" "10.9.0.2" "dig +tcp ok.example"
 assert_eq "$(dig_c mirror.example.su)" "10.9.0.2" "dig +tcp of a .su name (alert only)"
-wait_until 20 _eve_has 2014169 || fail "no EVE record of 2014169"
+wait_until $T_REACT _eve_has 2014169 || fail "no EVE record of 2014169"
 eve_has 2014169 "app_proto=dns"
 eve_has 2014169 "alert.action=allowed"
 stats_snapshot
 dig_c evil.tk | grep -qx 10.9.0.2 && fail "the .tk query got an answer"
 assert_delta ips_blocks 1
-wait_until 20 _eve_has 2012811 || fail "no EVE record of 2012811"
+wait_until $T_REACT _eve_has 2012811 || fail "no EVE record of 2012811"
 eve_has 2012811 "alert.action=blocked"
 eve_has 2012811 "app_proto=dns"
 pass "DNS over TCP: answered, .su alerted, .tk blocked"
@@ -272,7 +272,7 @@ EOF
 )
 assert_eq "$(echo $got)" "preface index tablesize continuation huffman oversized" "malformed h2c sent"
 _h2_anomalies() { [ "$(delta ips_http2_anomalies)" -ge 4 ]; }
-wait_until 20 _h2_anomalies || fail "ips_http2_anomalies grew by $(delta ips_http2_anomalies)"
+wait_until $T_REACT _h2_anomalies || fail "ips_http2_anomalies grew by $(delta ips_http2_anomalies)"
 assert_eq "$(curl_h --http2-prior-knowledge -w ' %{http_version}' http://10.9.0.2:9182/)" \
 	"cleartext says hello 2" "h2c after malformed input"
 pass "malformed h2c counted ($(delta ips_http2_anomalies) anomalies), the site works afterwards"

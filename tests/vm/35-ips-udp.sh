@@ -45,7 +45,7 @@ assert_eq "$(dig_c ok.example)" "10.9.0.2" "dig over UDP"
 [ "$(delta cleartext_udp_datagrams_inspected)" -ge 2 ] ||
 	fail "query and answer not both inspected: $(delta cleartext_udp_datagrams_inspected)"
 assert_eq "$(dig_c mirror.example.su)" "10.9.0.2" "dig of a .su name (alert only)"
-wait_until 20 _eve_has 2014169 || fail "no EVE record of 2014169: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2014169 || fail "no EVE record of 2014169: $(cat "$W/monitor.out")"
 eve_has 2014169 "alert.action=allowed"
 eve_has 2014169 "proto=UDP"
 eve_has 2014169 "app_proto=dns"
@@ -61,7 +61,7 @@ dig_c evil.tk | grep -qx 10.9.0.2 && fail "the .tk query got an answer"
 assert_delta drop_ips_udp 1
 assert_delta ips_blocks 1
 grep -q "^evil.tk " "$W/queries.log" && fail "the .tk query reached the server"
-wait_until 20 _eve_has 2012811 || fail "no EVE record of 2012811"
+wait_until $T_REACT _eve_has 2012811 || fail "no EVE record of 2012811"
 eve_has 2012811 "alert.action=blocked"
 eve_has 2012811 "proto=UDP"
 # the next query of the same client passes: the verdict is per datagram

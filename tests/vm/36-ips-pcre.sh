@@ -41,7 +41,7 @@ ctl_ok config set ssl-client on
 spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
 	--trust "$W/testca.crt" >>"$W/tlsid.log" 2>&1
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_until $T_START _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 wait_port a 15443 tcp 120
 
 # -g: the URLs carry [ and ] literally
@@ -89,7 +89,7 @@ for url in '/shell.asp?action=upload' '/x/Shell.ASP?Action=TxtView&f=1'; do
 	[ "$rc" != 0 ] && echo "$out" | grep -qi "reset" || fail "$url not reset: rc $rc: $out"
 	assert_delta ips_blocks 1
 	assert_delta relay_inspection_blocked 1
-	wait_until 10 _eve_has $DROP || fail "no EVE record of $DROP: $(cat "$W/monitor.out")"
+	wait_until $T_REACT _eve_has $DROP || fail "no EVE record of $DROP: $(cat "$W/monitor.out")"
 	eve_has $DROP "http.url=$url"
 	pass "$url: reset by sid $DROP's pcre (curl $rc)"
 done
@@ -105,7 +105,7 @@ eve_has $DROP "src_ip=10.9.0.1"
 assert_eq "$(curl_c 'https://site.test/x.php?_GET[cmd]')" "site.test says hello" "near miss (no =)"
 assert_eq "$(curl_c 'https://site.test/x.php?a=_GET[cmd]=1')" "site.test says hello" "near miss (no ? or & before)"
 assert_eq "$(curl_c 'https://site.test/x.php?id=2&_GET[cmd]=id')" "site.test says hello" "alert-only rule lets it through"
-wait_until 10 _eve_has $ALERT || fail "no EVE record of $ALERT: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has $ALERT || fail "no EVE record of $ALERT: $(cat "$W/monitor.out")"
 eve_has $ALERT "alert.action=allowed"
 eve_has $ALERT "http.url=/x.php?id=2&_GET[cmd]=id"
 [ "$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if l.strip() and json.loads(l)["alert"]["signature_id"] == int(sys.argv[2])))' "$W/eve.json" $ALERT)" = 1 ] ||

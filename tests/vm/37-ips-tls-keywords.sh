@@ -150,7 +150,7 @@ spawn s python3 "$W/capture.py" "$W/curl.hello"
 wait_port s 9443
 curl_tls() { in_c curl -sS -k --max-time 60 --resolve "cdn.maraukog.info:$1:10.9.0.2" "https://cdn.maraukog.info:$1/${2:-}"; }
 curl_tls 9443 >/dev/null 2>&1 || true
-wait_until 30 test -s "$W/curl.hello" || fail "no ClientHello captured"
+wait_until $T_REACT test -s "$W/curl.hello" || fail "no ClientHello captured"
 python3 "$W/ja3.py" "$W/curl.hello" >"$W/curl.ja3"
 JA3S=$(sed -n 1p "$W/curl.ja3")
 JA3=$(sed -n 2p "$W/curl.ja3")
@@ -183,19 +183,19 @@ monitor_start "$W/monitor.out" --eve "$W/eve.json"
 stats_snapshot
 assert_eq "$(curl_tls 8443 index.html)" "fingerprinted" "curl over cleartext-inspected TLS"
 assert_delta cleartext_diverted 1
-wait_until 20 _eve_has 1037001 || fail "no EVE record of the ja3.hash rule: $(cat "$W/monitor.out")"
-wait_until 20 _eve_has 2025487 || fail "no EVE record of ET 2025487"
+wait_until $T_REACT _eve_has 1037001 || fail "no EVE record of the ja3.hash rule: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2025487 || fail "no EVE record of ET 2025487"
 eve_has 1037001 "app_proto=tls"
 eve_has 1037001 "ssl_inspected=False"
 eve_has 1037001 "dest_port=8443"
 eve_has 2025487 "app_proto=tls"
-wait_until 20 _eve_has 1037005 || fail "no EVE record of the stream_size rule"
-wait_until 20 _eve_has 1037006 || fail "no EVE record of the ja4.hash rule"
+wait_until $T_REACT _eve_has 1037005 || fail "no EVE record of the stream_size rule"
+wait_until $T_REACT _eve_has 1037006 || fail "no EVE record of the ja4.hash rule"
 eve_has 1037006 "dest_port=8443"
 pass "curl's JA3, JA4 and SNI matched on TLS that is not decrypted; stream_size:server,=,1 at its ClientHello"
 
 # ---- openssl s_server's ServerHello: ja3s.hash --------------------------------------------
-wait_until 20 _eve_has 2037959 || fail "no EVE record of ET 2037959 (ja3s)"
+wait_until $T_REACT _eve_has 2037959 || fail "no EVE record of ET 2037959 (ja3s)"
 eve_has 2037959 "src_port=8443"
 pass "ET 2037959 (ja3s.hash 771,4865,43-51) matched openssl s_server's TLS 1.3 ServerHello"
 
@@ -205,7 +205,7 @@ n4=$(eve_count 1037006)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -servername other.example \
 	>"$W/s_client.out" 2>&1 || true
 grep -q "TLS_AES_128_GCM_SHA256" "$W/s_client.out" || fail "s_client: $(cat "$W/s_client.out")"
-wait_until 20 _eve_has 1037004 || fail "no EVE record of the xbits rule (curl.seen on 10.9.0.1)"
+wait_until $T_REACT _eve_has 1037004 || fail "no EVE record of the xbits rule (curl.seen on 10.9.0.1)"
 eve_has 1037004 "src_ip=10.9.0.1"
 # a TLS 1.2-only client: the server refuses with an alert (not an anomaly)
 echo | in_c timeout 120 openssl s_client -connect 10.9.0.2:8443 -tls1_2 >/dev/null 2>&1 || true
@@ -220,7 +220,7 @@ n4=$(eve_count 1037006)
 assert_eq "$(curl_site 443 --cacert "$W/signca.crt" https://site.test/index.html)" "fingerprinted" \
 	"curl through tlsid (decrypted)"
 _more_1037001() { [ "$(eve_count 1037001)" -gt "$n" ] && [ "$(eve_count 1037006)" -gt "$n4" ]; }
-wait_until 20 _more_1037001 || fail "the ja3.hash/ja4.hash rules did not match the intercepted session"
+wait_until $T_REACT _more_1037001 || fail "the ja3.hash/ja4.hash rules did not match the intercepted session"
 eve_has 1037001 "ssl_inspected=True"
 eve_has 1037001 "dest_port=443"
 pass "curl's JA3 and JA4 matched on a decrypted session too (tlsid passed its ClientHello)"
@@ -233,7 +233,7 @@ rc=0
 out=$(curl_tls 8443 index.html 2>&1) || rc=$?
 [ "$rc" != 0 ] || fail "curl with a dropped JA3 got through: $out"
 assert_delta ips_blocks 1
-wait_until 20 _eve_has 1037001 || true
+wait_until $T_REACT _eve_has 1037001 || true
 eve_has 1037001 "alert.action=blocked"
 pass "drop on ja3.hash: curl blocked (curl $rc)"
 
@@ -250,5 +250,5 @@ except OSError:
     pass
 EOF
 _tls_anomaly() { [ "$(delta ips_tls_anomalies)" -ge 1 ]; }
-wait_until 20 _tls_anomaly || fail "ips_tls_anomalies: $(delta ips_tls_anomalies)"
+wait_until $T_REACT _tls_anomaly || fail "ips_tls_anomalies: $(delta ips_tls_anomalies)"
 pass "a malformed ClientHello is counted in ips_tls_anomalies"

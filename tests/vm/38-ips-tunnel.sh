@@ -80,7 +80,7 @@ print(hashlib.sha256(buf.split(b"\r\n\r\n", 1)[1]).hexdigest())
 sha_of() { get "$1" | sha256sum | cut -d' ' -f1; }
 through() { [ "$(get --max-time 5 "http://$1:8000/" 2>/dev/null)" = "tunnelled hello" ]; }
 for dst in 192.168.77.2 192.168.78.2; do
-	wait_until 30 through "$dst" || fail "no path through the tunnel to $dst"
+	wait_until $T_REACT through "$dst" || fail "no path through the tunnel to $dst"
 done
 
 # A download older than the rules (it goes on meanwhile): picked up
@@ -125,7 +125,7 @@ assert_delta ips_blocks 1
 assert_delta tcp_resets_sent 0
 grep -q "mysql.user" "$W/http.log" && fail "the attack reached the server through IPIP"
 pass "attack through IPIP blocked (curl $rc), the server never saw it"
-wait_until 20 _eve_has 2017807 || fail "no EVE record of 2017807: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2017807 || fail "no EVE record of 2017807: $(cat "$W/monitor.out")"
 eve_has_all 2017807 "alert.action=blocked" "src_ip=192.168.78.1" "dest_ip=192.168.78.2" \
 	"dest_port=8000" "app_proto=http" "http.url=$Q"
 pass "EVE names the rule and the inner addresses"
@@ -145,7 +145,7 @@ assert_delta ips_blocks 2
 grep -q "^evil.tk " "$W/queries.log" && fail "a .tk query reached the server"
 pass "DNS inside GRE: answered; .tk dropped over TCP and over UDP before the server"
 
-wait_until 60 test -s "$W/mid.sha" || fail "the download older than the rules did not end"
+wait_until $T_REACT test -s "$W/mid.sha" || fail "the download older than the rules did not end"
 assert_eq "$(cat "$W/mid.sha")" "$BIG_SHA" "1 MiB begun before the rules"
 assert_eq "$(($(counter ips_tunnel_midstream_passed) - MID0))" 1 "ips_tunnel_midstream_passed grew by"
 pass "a tunnelled flow older than the rules passed uninspected, counted"
@@ -176,7 +176,7 @@ pass "in GRE, conflicting retransmissions: the attack blocked, the benign reques
 stats_snapshot
 out=$(in_c timeout 60 openssl s_client -connect 192.168.77.2:8443 -servername cdn.maraukog.info \
 	</dev/null 2>&1) || fail "s_client through GRE: $out"
-wait_until 20 _eve_has 2025487 || fail "no EVE record of ET 2025487: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2025487 || fail "no EVE record of ET 2025487: $(cat "$W/monitor.out")"
 eve_has_all 2025487 "src_ip=192.168.77.1" "dest_port=8443" "app_proto=tls" "alert.action=allowed"
 assert_delta ssl_tunnel_not_intercepted 0
 pass "ET 2025487 (tls.sni) matched openssl s_client's ClientHello inside GRE"
@@ -213,7 +213,7 @@ ctl_ok profile set p1 inspect-cleartext on
 stats_snapshot
 spawn c bash -c "$(declare -f slow_get); slow_get 192.168.78.2 /big.bin >/dev/null"
 _streaming() { [ "$(delta ips_tunnel_flows_inspected)" -ge 1 ] && [ "$(delta ips_bytes_inspected)" -ge 100000 ]; }
-wait_until 30 _streaming || fail "no inspected download in flight"
+wait_until $T_REACT _streaming || fail "no inspected download in flight"
 rmmod "$TLSI_MODULE_NAME" || fail "rmmod failed"
 insmod "$TLSI_MODULE"
 pass "rmmod with a tunnelled stream in flight"

@@ -48,7 +48,7 @@ stats_snapshot
 for i in 1 2 3 4 5; do
 	tcp_ok 10.9.0.2 22 || fail "connection $i to port 22"
 done
-wait_until 20 _eve_has 2001219 || fail "no EVE record of ET 2001219: $(cat "$W/monitor.out")"
+wait_until $T_REACT _eve_has 2001219 || fail "no EVE record of ET 2001219: $(cat "$W/monitor.out")"
 eve_has 2001219 "proto=TCP"
 eve_has 2001219 "src_ip=10.9.0.1"
 eve_has 2001219 "dest_port=22"
@@ -63,7 +63,7 @@ pass "ET 2001219 (flags:S,12, threshold 5 per source) alerted once on 5 real con
 n=$(eve_count 1039003)
 tcp_ok 10.9.0.2 8080 || fail "connection to 8080"
 _more_1039003() { [ "$(eve_count 1039003)" -gt "$n" ]; }
-wait_until 20 _more_1039003 || fail "no EVE record of the SYN/ACK rule"
+wait_until $T_REACT _more_1039003 || fail "no EVE record of the SYN/ACK rule"
 eve_has 1039003 "src_port=8080"
 eve_has 1039003 "proto=TCP"
 pass "flow:from_server,not_established; flags:SA matched the server's SYN/ACK"
@@ -85,7 +85,7 @@ n=$(eve_count 1039002)
 send_c 8080 "xtlsi-nostream"
 send_c 8080 "tlsi-nostream and more"
 _more_1039002() { [ "$(eve_count 1039002)" -gt "$n" ]; }
-wait_until 20 _more_1039002 || fail "no EVE record of the no_stream rule"
+wait_until $T_REACT _more_1039002 || fail "no EVE record of the no_stream rule"
 sleep 2
 assert_eq "$(( $(eve_count 1039002) - n ))" 1 "no_stream alerts (depth 13: only the packet it starts)"
 eve_has 1039002 "dest_port=8080"
@@ -95,7 +95,7 @@ pass "flow:no_stream: the data packet's payload matched, at depth 13 only where 
 stats_snapshot
 tcp_ok 10.9.0.2 2222 && fail "a connection to 2222 opened despite the SYN drop rule"
 [ "$(delta drop_ips_tcp_packet)" -ge 1 ] || fail "drop_ips_tcp_packet: $(delta drop_ips_tcp_packet)"
-wait_until 20 _eve_has 1039001 || fail "no EVE record of the drop rule"
+wait_until $T_REACT _eve_has 1039001 || fail "no EVE record of the drop rule"
 eve_has 1039001 "alert.action=blocked"
 eve_has 1039001 "dest_port=2222"
 tcp_ok 10.9.0.2 8080 || fail "8080 after the drop on 2222"

@@ -104,11 +104,11 @@ ctl_ok decrypt-policy del copy
 # ---- a change reaches tlsid without a restart ----
 ctl_ok decrypt-policy set private del-domain exact.example
 _forged_now() { fetch exact.example signca >/dev/null 2>&1; }
-wait_until 30 _forged_now || fail "exact.example still passed through after its removal"
+wait_until $T_REACT _forged_now || fail "exact.example still passed through after its removal"
 log_has "outcome=Decrypted"
 ctl_ok decrypt-policy set private domain exact.example
 _real_now() { fetch exact.example testca >/dev/null 2>&1; }
-wait_until 30 _real_now || fail "exact.example not excepted again"
+wait_until $T_REACT _real_now || fail "exact.example not excepted again"
 pass "policy changes apply to new sessions"
 
 # ---- bad input: refused, the culprit named, nothing changed ----

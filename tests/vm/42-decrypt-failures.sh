@@ -138,7 +138,7 @@ pinned_client() {
 }
 cached() { tlsictl pinned-cache show | grep -q "^site.test expires "; }
 pinned_client 443 && fail "the pinned client accepted a forged certificate"
-wait_until 30 cached || fail "site.test not cached: $(tlsictl pinned-cache show)"
+wait_until $T_REACT cached || fail "site.test not cached: $(tlsictl pinned-cache show)"
 last_log | grep -q "^reason=client handshake failed: .*unknown ca.*pinned application" ||
 	fail "log: $(last_log | tr '\n' ' ')"
 pinned_client 443 || fail "second session of the pinned client: $(tail "$W/pin.out")"
@@ -150,12 +150,12 @@ ttl=$(tlsictl -j pinned-cache show | python3 -c 'import json,sys; print(json.loa
 [ "$ttl" -gt 43000 ] && [ "$ttl" -le 43200 ] || fail "ttl $ttl, not 12 hours"
 ctl_ok pinned-cache clear
 _pin_fails() { ! pinned_client 443; }
-wait_until 30 _pin_fails || fail "still passing through after clear"
-wait_until 30 cached || fail "not cached again"
+wait_until $T_REACT _pin_fails || fail "still passing through after clear"
+wait_until $T_REACT cached || fail "not cached again"
 ctl_ok pinned-cache del site.test
 ctl_ok pinned-cache add Site.Test ttl 600
 _pin_passes() { pinned_client 443; }
-wait_until 30 _pin_passes || fail "an entry added by tlsictl was not honoured"
+wait_until $T_REACT _pin_passes || fail "an entry added by tlsictl was not honoured"
 pass "tlsictl pinned-cache clear, del and add reach tlsid"
 ctl_fail 2 "not a wildcard" pinned-cache add '*.site.test'
 ctl_fail 2 "byte 0x5f" pinned-cache add 'a_b.test'

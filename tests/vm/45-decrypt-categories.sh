@@ -138,7 +138,7 @@ tlsictl decrypt-policy show bycert | grep -q "decide-by cert" ||
 	fail "show: $(tlsictl decrypt-policy show bycert)"
 ctl_ok ssl-policy set outbound profile p1 decrypt-policy bycert
 _alias_real() { issuer alias.example | grep -q "tlsi test CA"; }
-wait_until 30 _alias_real || fail "alias.example (a finance certificate): $(issuer alias.example)"
+wait_until $T_REACT _alias_real || fail "alias.example (a finance certificate): $(issuer alias.example)"
 log_has "outcome=Not decrypted"
 log_has "sni=alias.example"
 log_has "decrypt_category=finance"
@@ -158,7 +158,7 @@ _alias_forged() {
 	i=$(issuer alias.example)
 	[ -n "$i" ] && ! echo "$i" | grep -q "= tlsi test CA$"
 }
-wait_until 30 _alias_forged || fail "decide-by sni: alias.example not decrypted: $(issuer alias.example)"
+wait_until $T_REACT _alias_forged || fail "decide-by sni: alias.example not decrypted: $(issuer alias.example)"
 log_has "outcome=Decrypted"
 log_has "sni=alias.example"
 ctl_ok ssl-policy set outbound profile p1 decrypt-policy private
@@ -213,7 +213,7 @@ printf 'bank.example finance\nclinic.example health\nnews.example finance\n' >"$
 ctl_ok category load "$W/newer.txt"
 tlsictl category show | grep -q "source $W/newer.txt" || fail "show: $(tlsictl category show)"
 _news_real() { fetch news.example testca >/dev/null 2>&1; }
-wait_until 30 _news_real || fail "news.example still decrypted after it moved to finance"
+wait_until $T_REACT _news_real || fail "news.example still decrypted after it moved to finance"
 log_has "decrypt_category=finance"
 log_has "category_match=news.example"
 pass "a newer category database applies to new sessions"
@@ -224,7 +224,7 @@ _unavailable() {
 	fetch news.example testca >/dev/null 2>&1 &&
 		last_log | grep -q "^reason=decryption policy \`private': category database unavailable"
 }
-wait_until 30 _unavailable || fail "no database: $(last_log | tr '\n' ' ')"
+wait_until $T_REACT _unavailable || fail "no database: $(last_log | tr '\n' ' ')"
 log_has "outcome=Bypassed"
 pass "a missing category database bypasses, with the reason"
 ctl_ok category load "$W/ut1"
@@ -248,7 +248,7 @@ out=$(tlsictl -f "$W/saved.conf" 2>&1) || fail "-f saved.conf: $out"
 assert_eq "$pol_sum" "$(sha256sum <"$W/decrypt/private")" "the policy recreated from the saved file"
 tlsictl save | diff -u "$W/saved.conf" - || fail "save after -f saved.conf differs"
 _bank_real() { fetch www.bank.example testca >/dev/null 2>&1; }
-wait_until 30 _bank_real || fail "www.bank.example decrypted after the configuration was applied"
+wait_until $T_REACT _bank_real || fail "www.bank.example decrypted after the configuration was applied"
 log_has "decrypt_category=finance"
 # A file without decrypt-policy lines (written before they were saved)
 # leaves the policy files alone.

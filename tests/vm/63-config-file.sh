@@ -239,7 +239,7 @@ with open(err, "w") as f:
 TRAFFIC=$!
 on_exit "touch $W/stop; kill $TRAFFIC 2>/dev/null || true"
 web_hit() { [ -n "$(tlsictl tm show | awk '$1 == "web" && / hits [1-9]/')" ]; }
-wait_until 60 web_hit || fail "no traffic through the web permit: $(tlsictl tm show)"
+wait_until $T_REACT web_hit || fail "no traffic through the web permit: $(tlsictl tm show)"
 for round in 1 2 3; do
 	out=$(tlsictl -f "$W/b.conf") || fail "reload to B ($round): $out"
 	echo "$out" | grep -q ' 0 removed' && fail "B removed nothing: $out"

@@ -72,7 +72,7 @@ tlsictl reputation show 2001:db8:ff03::1 | grep -q '2001:db8:ff03::/48' || fail 
 # The server listens on IPv4 only: a refusal (reset) means it got through.
 v6_through() { [ "$(probe tcp 2001:db8:9::2 8080)" = refused ]; }
 ctl_ok reputation del 2001:db8:9::2/128
-wait_until 20 v6_through || fail "IPv6 after removing its entry: $(probe tcp 2001:db8:9::2 8080)"
+wait_until $T_REACT v6_through || fail "IPv6 after removing its entry: $(probe tcp 2001:db8:9::2 8080)"
 ctl_ok reputation add 2001:db8:9::2 score 100
 assert_eq "$(probe tcp 2001:db8:9::2 8080)" timeout "IPv6 host blocked by reputation"
 ctl_ok reputation flush

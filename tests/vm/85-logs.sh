@@ -43,11 +43,11 @@ start_tlslogd() {
 		--listen 127.0.0.1:9475 --web-dir "$TLSI_REPO/userspace/tlslogd/web" "$@" \
 		>>"$W/tlslogd.out" 2>&1
 	LOGD_PID=$!
-	wait_until 30 test -S "$W/logd.sock" || fail "tlslogd did not start: $(cat "$W/tlslogd.out")"
+	wait_until $T_START test -S "$W/logd.sock" || fail "tlslogd did not start: $(cat "$W/tlslogd.out")"
 }
 stop_tlslogd() {
 	kill "$LOGD_PID"
-	wait_until 30 _logd_gone || fail "tlslogd did not stop"
+	wait_until $T_REACT _logd_gone || fail "tlslogd did not stop"
 }
 _logd_gone() { ! kill -0 "$LOGD_PID" 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' "/proc/$LOGD_PID/stat" 2>/dev/null; }
 # metric NAME: its value in tlslogd's /metrics (NAME may carry {labels}).
@@ -99,7 +99,7 @@ ctl_ok config set ssl-client on
 spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key" \
 	--trust "$W/testca.crt" --events "$W/logd.sock" >>"$W/tlsid.log" 2>&1
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_until $T_START _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 wait_port a 15443 tcp 60
 has system 'g("tlsi_system","source") == "tlsid" and "expires in" in g("tlsi_system","message")' \
 	"tlsid's certificate expiry warning"
@@ -178,7 +178,7 @@ FOLLOW_PID=$!
 sleep 1
 expect_probe timeout tcp 10.9.0.2 8081
 _followed() { [ "$(grep -c 'no-8081' "$W/follow.out")" -ge 2 ]; }
-wait_until 20 _followed || fail "log show --follow: $(cat "$W/follow.out")"
+wait_until $T_REACT _followed || fail "log show --follow: $(cat "$W/follow.out")"
 kill "$FOLLOW_PID"
 pass "tlsictl log show: every view, --since, -j, --follow, bad input"
 
@@ -189,7 +189,7 @@ udp_burst 300 31000 7000 &
 burst=$!
 # Rotate in the middle of the stream.
 _streaming() { [ "$(records block 'g("tlsi","rule") == "no-udp-7000"')" -ge 30 ]; }
-wait_until 60 _streaming || fail "no records of the stream"
+wait_until $T_REACT _streaming || fail "no records of the stream"
 mv "$L/block.json" "$L/block.json.1"
 kill -HUP "$LOGD_PID"
 wait "$burst"
@@ -199,7 +199,7 @@ old_records() {
 	python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("tlsi",{}).get("rule") == "no-udp-7000"))' "$L/block.json.1"
 }
 _rot_done() { [ $(( $(records block 'g("tlsi","rule") == "no-udp-7000"') + $(old_records) )) -ge 400 ]; }
-wait_until 30 _rot_done || true
+wait_until $T_REACT _rot_done || true
 n_new=$(records block 'g("tlsi","rule") == "no-udp-7000"')
 n_old=$(old_records)
 assert_eq "$(delta events_failed)" 0 "events failed during rotation"
@@ -219,12 +219,12 @@ udp_burst 800 40000 7000
 expect_probe ok tcp 10.9.0.2 8080
 expect_probe ok udp 10.9.0.2 5353
 _full_counted() { [ "$(metric 'tlslogd_records_failed_total{log="block"}')" -gt 0 ]; }
-wait_until 30 _full_counted || fail "no failed write counted: $(in_a curl -s http://127.0.0.1:9475/metrics | grep records_)"
+wait_until $T_REACT _full_counted || fail "no failed write counted: $(in_a curl -s http://127.0.0.1:9475/metrics | grep records_)"
 _full_all() {
 	[ $(( $(metric 'tlslogd_records_written_total{log="block"}') +
 	      $(metric 'tlslogd_records_failed_total{log="block"}') )) -ge 800 ]
 }
-wait_until 30 _full_all || fail "written + failed < 800: $(in_a curl -s http://127.0.0.1:9475/metrics | grep records_)"
+wait_until $T_REACT _full_all || fail "written + failed < 800: $(in_a curl -s http://127.0.0.1:9475/metrics | grep records_)"
 written=$(metric 'tlslogd_records_written_total{log="block"}')
 failed=$(metric 'tlslogd_records_failed_total{log="block"}')
 assert_eq "$(LOGDIR=$W/full/logs records block)" "$written" "records in the full file"
@@ -244,7 +244,7 @@ N=1000
 kill -STOP "$LOGD_PID"
 udp_burst $N 50000 7000
 _burst_seen() { [ "$(delta tm_block)" -ge $N ]; }
-wait_until 60 _burst_seen || { kill -CONT "$LOGD_PID"; fail "tm_block grew by $(delta tm_block) only"; }
+wait_until $T_REACT _burst_seen || { kill -CONT "$LOGD_PID"; fail "tm_block grew by $(delta tm_block) only"; }
 kill -CONT "$LOGD_PID"
 raised=$(( $(delta events_sent) + $(delta events_failed) ))
 lost=$(delta events_failed)

@@ -62,7 +62,7 @@ spawn a "$TLSID" --foreground --ca-cert "$W/signca.crt" --ca-key "$W/signca.key"
 	--trust "$W/testca.crt" --events "$W/logd.sock" >>"$W/tlsid.log" 2>&1
 TLSID_PID=$!
 _diverting() { tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
+wait_until $T_START _diverting || fail "tlsid did not start: $(cat "$W/tlsid.log")"
 wait_port a 15443 tcp 60
 cat >"$W/local.rules" <<'EOF'
 alert http any any -> any any (msg:"TLSI TEST inspected"; flow:to_server; http.uri; content:"/never-there"; sid:9300001; rev:1;)
@@ -73,10 +73,10 @@ for i in 1 2 3; do
 		-o /dev/null https://site.test/ || fail "curl $i through tlsid"
 done
 _tlsid_stats() { [ "$(metric tlsid_decrypted_total 2>/dev/null)" -ge 3 ]; }
-wait_until 30 _tlsid_stats || fail "tlsid's counters not in /metrics: $(get /metrics | grep '^tlsid_' | head)"
+wait_until $T_REACT _tlsid_stats || fail "tlsid's counters not in /metrics: $(get /metrics | grep '^tlsid_' | head)"
 kill "$TLSID_PID"
 _nodaemon() { ! tlsictl config show | grep -q "divert-port 15443 "; }
-wait_until 60 _nodaemon || fail "tlsid did not stop"
+wait_until $T_REACT _nodaemon || fail "tlsid did not stop"
 for i in 1 2; do
 	in_c curl -sS -k --max-time 60 --resolve site.test:443:10.9.0.2 -o /dev/null https://site.test/ ||
 		fail "curl $i without tlsid (ssl-no-daemon bypass)"
@@ -140,7 +140,7 @@ assert len(j["t"]) == len(j["seen"]) == len(j["bytes"])
 print(" ".join(str(sum(j[k])) for k in ("seen", "decrypted", "not_decrypted", "blocked", "bytes")))'
 }
 _hour_sums() { [ "$(sums hour)" = "$W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES" ]; }
-wait_until 20 _hour_sums || fail "graph.json hour sums $(sums hour), counters $W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES"
+wait_until $T_REACT _hour_sums || fail "graph.json hour sums $(sums hour), counters $W_SEEN $W_DEC $W_NOT $W_BLK $W_BYTES"
 pass "${SECONDS}s: graph.json (hour): seen $W_SEEN, decrypted $W_DEC, not decrypted $W_NOT, blocked $W_BLK, bytes $W_BYTES"
 
 # A restart keeps the series (DIR/graph.state, written at exit).

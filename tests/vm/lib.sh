@@ -160,6 +160,28 @@ wait_until() {
 	done
 }
 
+# wait_growing SECS TARGET CMD...: poll the number CMD prints (every
+# second) until it reaches TARGET; give up only when it has not grown for
+# SECS (times TLSI_TIMEOUT_SCALE) seconds. For work whose pace the load
+# decides (thousands of connections): no limit on the whole, a limit on a
+# stall.
+wait_growing() {
+	local secs=$(($1 * TLSI_TIMEOUT_SCALE)) target=$2 last=-1 v end
+	shift 2
+	end=$((SECONDS + secs))
+	while :; do
+		v=$("$@") || v=0
+		[[ $v =~ ^[0-9]+$ ]] || v=0
+		[ "$v" -lt "$target" ] || return 0
+		if [ "$v" -gt "$last" ]; then
+			last=$v
+			end=$((SECONDS + secs))
+		fi
+		[ $SECONDS -lt $end ] || return 1
+		sleep 1
+	done
+}
+
 # With set -e, say which command failed (silent otherwise).
 _lib_err() { echo "error: '$2' failed with status $1 ($(_lib_where))" >&2; }
 if [[ $- == *e* ]]; then
