@@ -574,18 +574,6 @@ static void et_rule_text(const char *name, uint32_t sid, char *out, size_t cap)
 	ck_assert_msg(found, "sid %u not in %s", (unsigned)sid, path);
 }
 
-/* A flow from client c4:40000 to server s4:sport. */
-static void flow_to(struct et *t, const uint8_t c4[4], const uint8_t s4[4], uint16_t sport)
-{
-	uint8_t ca[16], sa[16];
-
-	tlsi_eng_addr4(ca, c4);
-	tlsi_eng_addr4(sa, s4);
-	tlsi_eng_flow_init(t->f, ca, 40000, sa, sport);
-	t->nalerts = 0;
-	t->events = 0;
-}
-
 /* ---- byte_extract ------------------------------------------------------------- */
 
 static const uint8_t outside[4] = { 203, 0, 113, 7 }, home_srv[4] = { 10, 0, 0, 5 };
@@ -622,19 +610,19 @@ START_TEST(test_byte_extract_heartbleed)
 	/* 2018372, to a home server on a port that is not HTTP's: a
 	 * heartbeat record of 3 bytes claiming 16384 (the Heartbleed probe) */
 	et_load(&t, rules);
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	n = heartbeat(rec, 3, 0x4000);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_FIRED_N(&t, 2018372, 1);
 	et_free(&t);
 	/* a benign heartbeat: 16 bytes of payload in a 35-byte record */
 	et_load(&t, rules);
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	n = heartbeat(rec, 35, 16);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_SILENT(&t, 2018372);
 	/* the claim equal to the record length: not larger */
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	n = heartbeat(rec, 3, 3);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_SILENT(&t, 2018372);
@@ -643,19 +631,19 @@ START_TEST(test_byte_extract_heartbleed)
 	/* 2018389 on port 443 (record length 16 read relative to "18 03",
 	 * payload length after the type byte): 16384 > 16 */
 	et_load(&t, rules);
-	flow_to(&t, outside, home_srv, 443);
+	et_flow_addrs(&t, outside, home_srv, 443);
 	n = heartbeat(rec, 16, 0x4000);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_FIRED_N(&t, 2018389, 1);
 	et_free(&t);
 	/* near miss: 160 > 150, but not more than the record's 256 bytes */
 	et_load(&t, rules);
-	flow_to(&t, outside, home_srv, 443);
+	et_flow_addrs(&t, outside, home_srv, 443);
 	n = heartbeat(rec, 256, 160);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_SILENT(&t, 2018389);
 	/* the same claim in a 16-byte record: the variable decides */
-	flow_to(&t, outside, home_srv, 443);
+	et_flow_addrs(&t, outside, home_srv, 443);
 	n = heartbeat(rec, 16, 160);
 	et_send(&t, TLSI_DIR_TO_SERVER, rec, n);
 	ET_FIRED_N(&t, 2018389, 1);
@@ -698,17 +686,17 @@ START_TEST(test_byte_extract_dtls)
 	p.payload = dg;
 	/* CVE-2014-0195: the second fragment says the message is 4096
 	 * bytes, the first said 64 */
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	p.len = (uint32_t)dtls_hello(dg, 64, 4096);
 	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
 	ET_FIRED_N(&t, 2018560, 1);
 	/* consistent fragments */
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	p.len = (uint32_t)dtls_hello(dg, 64, 64);
 	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
 	ET_SILENT(&t, 2018560);
 	/* cut inside the second fragment's length: byte_test cannot read it */
-	flow_to(&t, outside, home_srv, 4433);
+	et_flow_addrs(&t, outside, home_srv, 4433);
 	p.len = 13 + 16 + 2;
 	dtls_hello(dg, 64, 4096);
 	tlsi_eng_datagram(&t.ctx, t.f, TLSI_DIR_TO_SERVER, &p);
@@ -889,7 +877,7 @@ static void f5_request(struct et *t, const char *proto, const char *te)
 	n += sizeof(ajp) - 1;
 	memcpy(req + n, "\r\n0\r\n\r\n", 7);
 	n += 7;
-	flow_to(t, outside, home_srv, 443);
+	et_flow_addrs(t, outside, home_srv, 443);
 	et_send(t, TLSI_DIR_TO_SERVER, req, n);
 }
 
@@ -919,16 +907,16 @@ START_TEST(test_app_layer_event_et)
 	ET_SILENT(&t, 2049057);
 
 	/* 2048367 (DoubleQlik): a client of HOME_NET, the session cookie */
-	flow_to(&t, home4, srv4, 443);
+	et_flow_addrs(&t, home4, srv4, 443);
 	et_req(&t, "GET /hub/ HTTP/1.1\r\nHost: qlik.example\r\nTransfer-Encoding: xchunked\r\n"
 		   "Cookie: X-Qlik-Session=12ab\r\n\r\n");
 	ET_FIRED_N(&t, 2048367, 1);
-	flow_to(&t, home4, srv4, 443);
+	et_flow_addrs(&t, home4, srv4, 443);
 	et_req(&t, "GET /hub/ HTTP/1.1\r\nHost: qlik.example\r\nCookie: X-Qlik-Session=12ab\r\n\r\n");
 	ET_SILENT(&t, 2048367);
 	/* the event belongs to its request: the next one on the connection
 	 * (pipelined) has none */
-	flow_to(&t, home4, srv4, 443);
+	et_flow_addrs(&t, home4, srv4, 443);
 	et_req(&t, "POST /a HTTP/1.0\r\nHost: q\r\nTransfer-Encoding: chunked\r\n"
 		   "Cookie: X-Qlik-Session=1\r\n\r\n0\r\n\r\n"
 		   "GET /b HTTP/1.1\r\nHost: q\r\nCookie: X-Qlik-Session=2\r\n\r\n");

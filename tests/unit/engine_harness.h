@@ -70,10 +70,10 @@ static void et_on_skip(void *arg, const char *file, unsigned int line,
 	snprintf(t->skip_reason, sizeof(t->skip_reason), "%s: %s", reason, detail);
 }
 
-/* A new flow 10.0.0.1:40000 -> 192.0.2.1:sport; alerts and events reset. */
-static inline void et_flow_port(struct et *t, uint16_t sport)
+/* A new flow from client c4:40000 to server s4:sport; alerts and events reset. */
+static inline void et_flow_addrs(struct et *t, const uint8_t c4[4], const uint8_t s4[4],
+				 uint16_t sport)
 {
-	static const uint8_t c4[4] = { 10, 0, 0, 1 }, s4[4] = { 192, 0, 2, 1 };
 	uint8_t ca[16], sa[16];
 
 	tlsi_eng_addr4(ca, c4);
@@ -81,6 +81,14 @@ static inline void et_flow_port(struct et *t, uint16_t sport)
 	tlsi_eng_flow_init(t->f, ca, 40000, sa, sport);
 	t->nalerts = 0;
 	t->events = 0;
+}
+
+/* A new flow 10.0.0.1:40000 -> 192.0.2.1:sport. */
+static inline void et_flow_port(struct et *t, uint16_t sport)
+{
+	static const uint8_t c4[4] = { 10, 0, 0, 1 }, s4[4] = { 192, 0, 2, 1 };
+
+	et_flow_addrs(t, c4, s4, sport);
 }
 
 static inline void et_flow(struct et *t)
