@@ -336,13 +336,20 @@ END_TEST
 
 /* ---- rules test: the engine's session driver on a conversation ------------ */
 
-static void write_file(const char *path, const char *content)
+/* path gets len bytes of a, then len2 of b (binary payloads: NULs too). */
+static void write_bytes(const char *path, const void *a, size_t len, const void *b, size_t len2)
 {
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
-	fputs(content, f);
+	ck_assert_uint_eq(fwrite(a, 1, len, f), len);
+	ck_assert_uint_eq(fwrite(b, 1, len2, f), len2);
 	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_file(const char *path, const char *content)
+{
+	write_bytes(path, content, strlen(content), "", 0);
 }
 
 START_TEST(test_rules_test)
@@ -432,7 +439,6 @@ START_TEST(test_rules_test_et)
 	static const char f5_head[] = "POST /tmui/login.jsp HTTP/1.0\r\nHost: bigip\r\n"
 				      "Transfer-Encoding: chunked\r\n\r\n20\r\n";
 	static const char f5_ajp[] = "\x00\x08HTTP/1.1\x00\x00\x12/tmui/Control/form\x00\r\n0\r\n\r\n";
-	FILE *f;
 
 	snprintf(exploit, sizeof(exploit), "%s/emerging-exploit.rules", et_open());
 	snprintf(web, sizeof(web), "%s/emerging-web_specific_apps.rules", et_open());
@@ -450,26 +456,16 @@ START_TEST(test_rules_test_et)
 	ck_assert_int_eq(RUN("rules", "compile", "--var", "HOME_NET=[192.0.2.0/24]", "--var",
 			     "HTTP_PORTS=[8080]", exploit, "-o", img), 0);
 
-	f = fopen(c, "w");
-	ck_assert_ptr_nonnull(f);
-	fwrite(hb, 1, sizeof(hb) - 1, f);
-	ck_assert_int_eq(fclose(f), 0);
+	write_bytes(c, hb, sizeof(hb) - 1, "", 0);
 	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
 	OUT_HAS("\"signature_id\":2018372,");
 	ERR_HAS("1 alert, verdict continue");
 
-	f = fopen(c, "w");
-	ck_assert_ptr_nonnull(f);
-	fwrite(hb_ok, 1, sizeof(hb_ok) - 1, f);
-	ck_assert_int_eq(fclose(f), 0);
+	write_bytes(c, hb_ok, sizeof(hb_ok) - 1, "", 0);
 	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
 	ERR_HAS("0 alerts, verdict continue");
 
-	f = fopen(c, "w");
-	ck_assert_ptr_nonnull(f);
-	fwrite(f5_head, 1, sizeof(f5_head) - 1, f);
-	fwrite(f5_ajp, 1, sizeof(f5_ajp) - 1, f);
-	ck_assert_int_eq(fclose(f), 0);
+	write_bytes(c, f5_head, sizeof(f5_head) - 1, f5_ajp, sizeof(f5_ajp) - 1);
 	ck_assert_int_eq(RUN("rules", "test", img, c), 0);
 	OUT_HAS("\"signature_id\":2049057,");
 	OUT_HAS("\"app_proto\":\"http\"");
